@@ -1,0 +1,128 @@
+#include "sb_time.h"
+
+#include <string.h>
+#include <time.h>
+#include <apr_strings.h>
+#include <apr_time.h>
+
+int64_t sb_now_ms(void)
+{
+    return (int64_t)(apr_time_now() / 1000);
+}
+
+const char *sb_time_iso(apr_pool_t *p, int64_t ms)
+{
+    struct tm tm;
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    int frac = (int)(ms - (int64_t)secs * 1000);
+
+    gmtime_r(&secs, &tm);
+    return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                        tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+static int digits(const char **s, int n, int *out)
+{
+    int v = 0, i;
+    for (i = 0; i < n; i++) {
+        if ((*s)[i] < '0' || (*s)[i] > '9') {
+            return -1;
+        }
+        v = v * 10 + ((*s)[i] - '0');
+    }
+    *s += n;
+    *out = v;
+    return 0;
+}
+
+static int expect(const char **s, char c)
+{
+    if (**s != c) {
+        return -1;
+    }
+    (*s)++;
+    return 0;
+}
+
+static int is_leap(int y)
+{
+    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+    int64_t era, yoe, doy, doe;
+    y -= m <= 2;
+    era = (y >= 0 ? y : y - 399) / 400;
+    yoe = y - era * 400;
+    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+int sb_time_parse_iso(const char *s, int64_t *ms)
+{
+    static const int mdays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int y, mo, d, h = 0, mi = 0, sec = 0, frac = 0, off = 0;
+
+    if (!s || digits(&s, 4, &y) || expect(&s, '-') || digits(&s, 2, &mo) || expect(&s, '-')
+        || digits(&s, 2, &d)) {
+        return -1;
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && is_leap(y))) {
+        return -1;
+    }
+    if (*s != 'T' && *s != 't') {
+        return -1;
+    }
+    s++;
+    if (digits(&s, 2, &h) || expect(&s, ':') || digits(&s, 2, &mi)) {
+        return -1;
+    }
+    if (*s == ':') {
+        s++;
+        if (digits(&s, 2, &sec)) {
+            return -1;
+        }
+        if (*s == '.') {
+            int n = 0, scale = 100;
+            s++;
+            while (*s >= '0' && *s <= '9') {
+                if (n < 3) {
+                    frac += (*s - '0') * scale;
+                    scale /= 10;
+                }
+                n++;
+                s++;
+            }
+            if (n == 0 || n > 9) {
+                return -1;
+            }
+        }
+    }
+    if (h > 23 || mi > 59 || sec > 59) {
+        return -1;
+    }
+    if (*s == 'Z' || *s == 'z') {
+        s++;
+    }
+    else if (*s == '+' || *s == '-') {
+        int sign = *s == '-' ? -1 : 1, oh, om;
+        s++;
+        if (digits(&s, 2, &oh) || expect(&s, ':') || digits(&s, 2, &om) || oh > 23 || om > 59) {
+            return -1;
+        }
+        off = sign * (oh * 60 + om);
+    }
+    else {
+        return -1;
+    }
+    if (*s) {
+        return -1;
+    }
+    *ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60)
+              * 1000
+          + frac;
+    return 0;
+}

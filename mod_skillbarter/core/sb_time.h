@@ -1,0 +1,14 @@
+/* Time: int64 milliseconds in the store, ISO-8601 UTC ("2025-06-17T08:18:14.000Z") on the wire. */
+#ifndef SB_TIME_H
+#define SB_TIME_H
+
+#include <stdint.h>
+#include <apr_pools.h>
+
+int64_t sb_now_ms(void);
+/* Format ms as ISO-8601 UTC with milliseconds and 'Z'. */
+const char *sb_time_iso(apr_pool_t *p, int64_t ms);
+/* Parse ISO-8601 (date-time with 'Z' or ±HH:MM offset, optional fraction); 0 on success. */
+int sb_time_parse_iso(const char *s, int64_t *ms);
+
+#endif

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Runs cmocka test binaries and prints one summary line "unit: N passed, N failed, N skipped".
+# VALGRIND=1 runs each under valgrind with leak checking (a leak or error fails the binary).
+set -u
+pass=0; fail=0; skip=0; bad=0
+for t in "$@"; do
+    name=$(basename "$t")
+    log=$(mktemp)
+    if [ "${VALGRIND:-}" = 1 ]; then
+        valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+            "$t" >"$log" 2>&1
+    else
+        "$t" >"$log" 2>&1
+    fi
+    rc=$?
+    p=$(grep -c '^\[       OK \]' "$log"); f=$(grep -c '^\[  FAILED  \] [^0-9]' "$log")
+    s=$(grep -c '^\[  SKIPPED \] [^0-9]' "$log")
+    # cmocka prints "[  FAILED  ] name" per failure and "[  FAILED  ] N test(s)" once.
+    f=$(grep -E '^\[  (FAILED|ERROR)   ?\] ' "$log" | grep -vcE '\] [0-9]+ test' )
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+    if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
+        fail=$((fail + 1)); echo "unit: $name exited $rc"
+    fi
+    if [ $rc -ne 0 ] || [ "${VERBOSE:-}" = 1 ]; then cat "$log"; bad=1; fi
+    echo "unit: $name $p passed, $f failed, $s skipped"
+    rm -f "$log"
+done
+echo "unit: $pass passed, $fail failed, $skip skipped"
+[ $fail -eq 0 ] && [ $bad -eq 0 ]
