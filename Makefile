@@ -35,7 +35,7 @@ MODULE    = $(BUILD)/mod_skillbarter.so
 SBCTL     = $(BUILD)/sbctl
 UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop test test-unit test-asan test-valgrind test-integration bench seed \
+.PHONY: all deps run stop test test-unit test-asan test-valgrind test-integration bench \
         install clean format check-conf
 all: $(MODULE) $(SBCTL)
 
@@ -44,7 +44,8 @@ build/config.mk: configure
 
 $(BUILD)/obj/%.o: %.c build/config.mk $(wildcard mod_skillbarter/*/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(HTTPD_CFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_ALL) $(HTTPD_CFLAGS) -c $< -o $@
 
 $(BUILD)/gen/sb_migrations.c: $(MIGRATIONS) tools/embed-sql.sh
 	@mkdir -p $(dir $@)
@@ -78,9 +79,6 @@ run: deps
 
 stop:
 	@tools/devserver.sh stop
-
-seed: all
-	@tools/devserver.sh seed $(N)
 
 # Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh.
 test-unit: $(UNIT_BIN)

@@ -1,0 +1,15 @@
+// Placeholder shell of the single-page app: shows whether the API answers.
+(async () => {
+  const el = document.getElementById('health');
+  try {
+    const res = await fetch('/api/health');
+    const body = await res.json();
+    el.textContent = body.success
+      ? `API ${body.data.version} is up (store: ${body.data.store.driver}).`
+      : `API answered: ${body.message}`;
+    el.className = 'status ' + (body.success ? 'ok' : 'down');
+  } catch (err) {
+    el.textContent = 'The API cannot be reached.';
+    el.className = 'status down';
+  }
+})();

@@ -1,0 +1,34 @@
+/* GET /api/health: version, store driver and whether the store answers (503 when not). */
+#include "sb_routes.h"
+
+static int h_health(sb_call_t *c)
+{
+    sb_store_error_t e = {0};
+    json_object *data = json_object_new_object(), *store = json_object_new_object();
+    int up;
+
+    up = sb_call_store(c) && sb_store_ping(c->conn, &e) == SB_STORE_OK;
+    if (!up && !e.message[0] && c->err.message) {
+        /* acquire failed: sb_call_store logged it */
+    }
+    else if (!up) {
+        sb_call_log(c, SB_LOG_ERR, "store ping failed: %s", e.message);
+    }
+    c->err.status = 0;   /* health answers with its own body either way */
+    json_object_object_add(store, "driver",
+                           json_object_new_string(c->settings->store
+                                                      ? sb_store_driver_name(c->settings->store)
+                                                      : "none"));
+    json_object_object_add(store, "reachable", json_object_new_boolean(up));
+    json_object_object_add(data, "status", json_object_new_string(up ? "ok" : "degraded"));
+    json_object_object_add(data, "version", json_object_new_string(c->settings->version));
+    json_object_object_add(data, "store", store);
+    if (!up) {
+        c->message = "Store is unreachable.";
+    }
+    return sb_call_ok(c, up ? 200 : 503, data);
+}
+
+const sb_route_t sb_health_routes[] = {
+    {"GET", "/api/health", h_health, 0, NULL},
+    {NULL, NULL, NULL, 0, NULL}};

@@ -1,0 +1,23 @@
+/* Route rows each resource file exports; httpd/sb_router.c stacks the groups in order. */
+#ifndef SB_ROUTES_H
+#define SB_ROUTES_H
+
+#include "sb_api.h"
+
+#define SB_ROUTE_AUTH 0x1   /* a valid access token is required (sets c->user) */
+#define SB_ROUTE_JSON 0x2   /* a body, when present, must be application/json (else 415) */
+#define SB_ROUTE_RAW  0x4   /* the body is read raw (uploads), limited by SkillBarterAvatarMaxSize */
+
+typedef struct {
+    const char *method;     /* "GET", "POST", ... ; NULL ends a table */
+    const char *pattern;    /* "/api/users/:id" — ":name" matches one non-empty segment */
+    sb_api_fn handler;
+    unsigned flags;
+    const char *limiter;    /* named rate limiter applied before the handler, or NULL */
+} sb_route_t;
+
+extern const sb_route_t sb_health_routes[];
+extern const sb_route_t sb_auth_routes[];
+extern const sb_route_t sb_user_routes[];
+
+#endif

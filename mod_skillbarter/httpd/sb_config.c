@@ -1,0 +1,395 @@
+/*
+ * SkillBarter* directives. Every value is checked when the directive is read, so
+ * `apachectl configtest` rejects a bad one with a message that names it.
+ */
+#include "sb_config.h"
+
+#include <string.h>
+#include <http_log.h>
+#include <ap_mpm.h>
+#include <apr_file_info.h>
+#include <apr_file_io.h>
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include "sb_jwt.h"
+#include "sb_log.h"
+#include "sb_password.h"
+#include "sb_units.h"
+
+#define SB_DEFAULT_ACCESS_TTL (15 * 60)
+#define SB_DEFAULT_REFRESH_TTL (30 * 86400)
+#define SB_DEFAULT_VERIFY_TTL (24 * 3600)
+#define SB_DEFAULT_RESET_TTL (3600)
+#define SB_DEFAULT_MAX_JSON_BODY (1024 * 1024)
+#define SB_DEFAULT_AVATAR_MAX (5 * 1024 * 1024)
+
+/* The JWT secret read at configuration time; keyed by file name so vhosts share it. */
+typedef struct {
+    unsigned char *bytes;
+    apr_size_t len;
+} sb_secret_t;
+
+void *sb_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    sb_server_conf_t *c = apr_pcalloc(p, sizeof *c);
+    c->store_pool_max = -1;
+    c->access_ttl = c->refresh_ttl = c->verify_ttl = c->reset_ttl = -1;
+    c->bcrypt_cost = -1;
+    c->max_json_body = -1;
+    c->avatar_max = -1;
+    return c;
+}
+
+#define MERGE_PTR(f) m->f = add->f ? add->f : base->f
+#define MERGE_NUM(f) m->f = add->f != -1 ? add->f : base->f
+
+/* The virtual host's value wins only where it was set. */
+void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    sb_server_conf_t *base = basev, *add = addv, *m = apr_pcalloc(p, sizeof *m);
+    MERGE_PTR(store_uri);
+    MERGE_NUM(store_pool_max);
+    MERGE_PTR(jwt_secret_file);
+    MERGE_PTR(jwt_issuer);
+    MERGE_NUM(access_ttl);
+    MERGE_NUM(refresh_ttl);
+    MERGE_NUM(verify_ttl);
+    MERGE_NUM(reset_ttl);
+    MERGE_NUM(bcrypt_cost);
+    MERGE_NUM(max_json_body);
+    MERGE_PTR(allow_origin);
+    MERGE_PTR(mail_spool);
+    MERGE_PTR(mail_from);
+    MERGE_PTR(public_url);
+    MERGE_PTR(upload_dir);
+    MERGE_NUM(avatar_max);
+    return m;
+}
+
+apr_int64_t sb_conf_max_json_body(const sb_server_conf_t *c)
+{
+    return c->max_json_body > 0 ? c->max_json_body : SB_DEFAULT_MAX_JSON_BODY;
+}
+
+static sb_server_conf_t *cmd_conf(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &skillbarter_module);
+}
+
+static const char *sb_cmd_store_uri_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *const *d;
+    const char *scheme_end = strchr(arg, ':');
+
+    if (!scheme_end || scheme_end == arg) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a store URI (sqlite:/path/file.db or "
+                                       "mongodb://host/db)", cmd->cmd->name, arg);
+    }
+    for (d = sb_store_drivers(); *d; d++) {
+        if (strlen(*d) == (apr_size_t)(scheme_end - arg) && !strncmp(arg, *d, strlen(*d))) {
+            break;
+        }
+    }
+    if (!*d) {
+        return apr_psprintf(cmd->pool, "%s: no compiled-in store driver for '%.*s'",
+                            cmd->cmd->name, (int)(scheme_end - arg), arg);
+    }
+    if (!strcmp(*d, "sqlite") && scheme_end[1] != '/') {
+        return apr_psprintf(cmd->pool, "%s: the SQLite path must be absolute: %s",
+                            cmd->cmd->name, arg);
+    }
+    cmd_conf(cmd)->store_uri = arg;
+    return NULL;
+}
+
+static const char *sb_cmd_store_pool_max_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_int64_t v;
+    if (sb_parse_int(arg, 1, 1024, &v)) {
+        return apr_psprintf(cmd->pool, "%s: expected 1-1024, got '%s'", cmd->cmd->name, arg);
+    }
+    cmd_conf(cmd)->store_pool_max = (int)v;
+    return NULL;
+}
+
+/* Read the secret now, so configtest fails on a missing or short file. */
+static const char *sb_cmd_jwt_secret_file_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+    apr_file_t *f;
+    sb_secret_t *sec;
+    apr_size_t n;
+    char err[120];
+    apr_status_t rv;
+
+    if (!path) {
+        return apr_psprintf(cmd->pool, "%s: bad path '%s'", cmd->cmd->name, arg);
+    }
+    rv = apr_stat(&fi, path, APR_FINFO_SIZE | APR_FINFO_TYPE, cmd->temp_pool);
+    if (rv != APR_SUCCESS || fi.filetype != APR_REG) {
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", cmd->cmd->name, path,
+                            rv ? apr_strerror(rv, err, sizeof err) : "not a regular file");
+    }
+    if (fi.size < SB_JWT_MIN_SECRET || fi.size > 4096) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must hold %d to 4096 bytes of secret (has %"
+                                       APR_OFF_T_FMT ")",
+                            cmd->cmd->name, path, SB_JWT_MIN_SECRET, fi.size);
+    }
+    sec = apr_palloc(cmd->pool, sizeof *sec);
+    sec->bytes = apr_palloc(cmd->pool, (apr_size_t)fi.size);
+    rv = apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool);
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_read_full(f, sec->bytes, (apr_size_t)fi.size, &n);
+        apr_file_close(f);
+    }
+    if (rv != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read '%s': %s", cmd->cmd->name, path,
+                            apr_strerror(rv, err, sizeof err));
+    }
+    /* A trailing newline from `echo > file` is not part of the secret. */
+    while (n > 0 && (sec->bytes[n - 1] == '\n' || sec->bytes[n - 1] == '\r')) {
+        n--;
+    }
+    if (n < SB_JWT_MIN_SECRET) {
+        return apr_psprintf(cmd->pool, "%s: '%s' must hold at least %d bytes of secret",
+                            cmd->cmd->name, path, SB_JWT_MIN_SECRET);
+    }
+    sec->len = n;
+    apr_pool_userdata_set(sec, apr_pstrcat(cmd->pool, "sb_secret:", path, NULL), NULL,
+                          cmd->pool);
+    cmd_conf(cmd)->jwt_secret_file = path;
+    return NULL;
+}
+
+static const char *sb_cmd_jwt_issuer_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!*arg || strlen(arg) > 200) {
+        return apr_psprintf(cmd->pool, "%s: issuer must be 1-200 characters", cmd->cmd->name);
+    }
+    cmd_conf(cmd)->jwt_issuer = arg;
+    return NULL;
+}
+
+/* Durations: the member's offset is in cmd->info. */
+static const char *sb_cmd_duration_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_int64_t v;
+    if (sb_parse_duration(arg, &v) || v > 366 * 86400) {
+        return apr_psprintf(cmd->pool, "%s: expected a duration such as 900, 15m, 12h or 30d "
+                                       "(at most 366d), got '%s'", cmd->cmd->name, arg);
+    }
+    *(apr_int64_t *)((char *)cmd_conf(cmd) + (apr_size_t)cmd->info) = v;
+    return NULL;
+}
+
+static const char *sb_cmd_size_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_int64_t v;
+    if (sb_parse_size(arg, &v) || v > (apr_int64_t)1 << 30) {
+        return apr_psprintf(cmd->pool, "%s: expected a size such as 65536, 512K or 5M "
+                                       "(at most 1G), got '%s'", cmd->cmd->name, arg);
+    }
+    *(apr_int64_t *)((char *)cmd_conf(cmd) + (apr_size_t)cmd->info) = v;
+    return NULL;
+}
+
+static const char *sb_cmd_bcrypt_cost_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_int64_t v;
+    if (sb_parse_int(arg, SB_BCRYPT_MIN_COST, SB_BCRYPT_MAX_COST, &v)) {
+        return apr_psprintf(cmd->pool, "%s: expected %d-%d, got '%s'", cmd->cmd->name,
+                            SB_BCRYPT_MIN_COST, SB_BCRYPT_MAX_COST, arg);
+    }
+    cmd_conf(cmd)->bcrypt_cost = (int)v;
+    return NULL;
+}
+
+static const char *sb_cmd_allow_origin_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (strcmp(arg, "*") && strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
+        return apr_psprintf(cmd->pool, "%s: expected an origin such as https://app.example "
+                                       "or *, got '%s'", cmd->cmd->name, arg);
+    }
+    if (strpbrk(arg, " \t\r\n,") || (strlen(arg) > 1 && arg[strlen(arg) - 1] == '/')) {
+        return apr_psprintf(cmd->pool, "%s: one origin without path or trailing slash, got '%s'",
+                            cmd->cmd->name, arg);
+    }
+    cmd_conf(cmd)->allow_origin = arg;
+    return NULL;
+}
+
+/* Directories: must exist; the member's offset is in cmd->info. */
+static const char *sb_cmd_dir_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_finfo_t fi;
+
+    if (!path || apr_stat(&fi, path, APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
+        || fi.filetype != APR_DIR) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not an existing directory", cmd->cmd->name,
+                            arg);
+    }
+    *(const char **)((char *)cmd_conf(cmd) + (apr_size_t)cmd->info) = path;
+    return NULL;
+}
+
+static const char *sb_cmd_mail_from_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!strchr(arg, '@') || strpbrk(arg, "\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: expected an address such as "
+                                       "\"Skill Barter <no-reply@example.org>\"", cmd->cmd->name);
+    }
+    cmd_conf(cmd)->mail_from = arg;
+    return NULL;
+}
+
+static const char *sb_cmd_public_url_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_size_t n = strlen(arg);
+    if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) || strpbrk(arg, " \r\n?#")) {
+        return apr_psprintf(cmd->pool, "%s: expected a base URL such as https://app.example, "
+                                       "got '%s'", cmd->cmd->name, arg);
+    }
+    while (n > 0 && arg[n - 1] == '/') {
+        n--;
+    }
+    cmd_conf(cmd)->public_url = apr_pstrndup(cmd->pool, arg, n);
+    return NULL;
+}
+
+#define OFF(f) (void *)APR_OFFSETOF(sb_server_conf_t, f)
+
+const command_rec sb_cmds[] = {
+    AP_INIT_TAKE1(SB_DIRECTIVE_STORE, sb_cmd_store_uri_set, NULL, RSRC_CONF,
+                  "Store URI: sqlite:/absolute/path.db or mongodb://host/db"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_STORE_POOL_MAX, sb_cmd_store_pool_max_set, NULL, RSRC_CONF,
+                  "Most store connections per child process (default: threads per child)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_JWT_SECRET_FILE, sb_cmd_jwt_secret_file_set, NULL, RSRC_CONF,
+                  "File holding the HS256 signing secret (at least 32 bytes)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_JWT_ISSUER, sb_cmd_jwt_issuer_set, NULL, RSRC_CONF,
+                  "JWT issuer (iss) written and required (default skillbarter)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_ACCESS_TTL, sb_cmd_duration_set, OFF(access_ttl), RSRC_CONF,
+                  "Access token lifetime (default 15m)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_REFRESH_TTL, sb_cmd_duration_set, OFF(refresh_ttl), RSRC_CONF,
+                  "Refresh token lifetime (default 30d)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_VERIFY_TTL, sb_cmd_duration_set, OFF(verify_ttl), RSRC_CONF,
+                  "Email verification link lifetime (default 24h)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_RESET_TTL, sb_cmd_duration_set, OFF(reset_ttl), RSRC_CONF,
+                  "Password reset link lifetime (default 1h)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_BCRYPT_COST, sb_cmd_bcrypt_cost_set, NULL, RSRC_CONF,
+                  "bcrypt cost for new password hashes (default 12)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_MAX_JSON_BODY, sb_cmd_size_set, OFF(max_json_body), RSRC_CONF,
+                  "Largest JSON request body (default 1M)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_ALLOW_ORIGIN, sb_cmd_allow_origin_set, NULL, RSRC_CONF,
+                  "Origin allowed by CORS (unset: no CORS headers)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_MAIL_SPOOL, sb_cmd_dir_set, OFF(mail_spool), RSRC_CONF,
+                  "Directory receiving outgoing mail as RFC 5322 files"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_MAIL_FROM, sb_cmd_mail_from_set, NULL, RSRC_CONF,
+                  "From address of outgoing mail"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_PUBLIC_URL, sb_cmd_public_url_set, NULL, RSRC_CONF,
+                  "Public base URL used in links sent by mail"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_UPLOAD_DIR, sb_cmd_dir_set, OFF(upload_dir), RSRC_CONF,
+                  "Directory for uploaded avatars (served under /uploads/)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_SIZE, sb_cmd_size_set, OFF(avatar_max), RSRC_CONF,
+                  "Largest avatar upload (default 5M)"),
+    {NULL}};
+
+static const unsigned char *secret_for(apr_pool_t *pconf, const char *path, apr_size_t *len)
+{
+    sb_secret_t *sec = NULL;
+    apr_pool_userdata_get((void **)&sec, apr_pstrcat(pconf, "sb_secret:", path, NULL), pconf);
+    if (!sec) {
+        return NULL;
+    }
+    *len = sec->len;
+    return sec->bytes;
+}
+
+/* Build each configured server's settings; refuse to start without a usable secret. */
+int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *vs;
+
+    for (vs = s; vs; vs = vs->next) {
+        sb_server_conf_t *c = sb_conf(vs);
+        sb_settings_t *st;
+        const unsigned char *secret;
+        apr_size_t len = 0;
+
+        if (!c->store_uri) {
+            continue;
+        }
+        if (!c->jwt_secret_file
+            || !(secret = secret_for(pconf, c->jwt_secret_file, &len))) {
+            sb_slog(vs, APLOG_CRIT, 0, "%s is set but %s is not: refusing to start",
+                    SB_DIRECTIVE_STORE, SB_DIRECTIVE_JWT_SECRET_FILE);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        st = apr_pcalloc(pconf, sizeof *st);
+        st->jwt_key = sb_jwt_key_make(pconf, secret, len,
+                                      c->jwt_issuer ? c->jwt_issuer : "skillbarter");
+        if (!st->jwt_key) {
+            sb_slog(vs, APLOG_CRIT, 0, "cannot build the JWT key from %s", c->jwt_secret_file);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        st->access_ttl = c->access_ttl > 0 ? c->access_ttl : SB_DEFAULT_ACCESS_TTL;
+        st->refresh_ttl = c->refresh_ttl > 0 ? c->refresh_ttl : SB_DEFAULT_REFRESH_TTL;
+        st->verify_ttl = c->verify_ttl > 0 ? c->verify_ttl : SB_DEFAULT_VERIFY_TTL;
+        st->reset_ttl = c->reset_ttl > 0 ? c->reset_ttl : SB_DEFAULT_RESET_TTL;
+        st->bcrypt_cost = c->bcrypt_cost > 0 ? c->bcrypt_cost : SB_BCRYPT_DEFAULT_COST;
+        st->mail = c->mail_spool ? sb_mail_spool_transport(pconf, c->mail_spool) : NULL;
+        st->mail_from = c->mail_from ? c->mail_from
+                                     : apr_pstrcat(pconf, "Skill Barter <no-reply@",
+                                                   vs->server_hostname ? vs->server_hostname
+                                                                       : "localhost",
+                                                   ">", NULL);
+        st->public_url = c->public_url
+                             ? c->public_url
+                             : apr_psprintf(pconf, "http://%s:%u",
+                                            vs->server_hostname ? vs->server_hostname
+                                                                : "localhost",
+                                            vs->port ? vs->port : 80);
+        st->upload_dir = c->upload_dir;
+        st->avatar_max = c->avatar_max > 0 ? c->avatar_max : SB_DEFAULT_AVATAR_MAX;
+        st->version = SB_VERSION;
+        c->settings = st;
+    }
+    return OK;
+}
+
+/* Open each distinct store once per child (DBD-style pool) and bring its schema up to date. */
+void sb_config_child_init(apr_pool_t *pchild, server_rec *s)
+{
+    apr_hash_t *opened = apr_hash_make(pchild);
+    server_rec *vs;
+    int threads = 1;
+
+    ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
+    for (vs = s; vs; vs = vs->next) {
+        sb_server_conf_t *c = sb_conf(vs);
+        sb_store_options_t opts = {1, 0, 5000};
+        sb_store_error_t e = {0};
+        sb_store_t *store;
+
+        if (!c->settings) {
+            continue;
+        }
+        store = apr_hash_get(opened, c->store_uri, APR_HASH_KEY_STRING);
+        if (!store) {
+            opts.pool_max = c->store_pool_max > 0 ? c->store_pool_max
+                                                  : (threads > 0 ? threads : 1);
+            if (sb_store_open(pchild, c->store_uri, &opts, &store, &e) != SB_STORE_OK
+                || sb_store_migrate(store, &e) != SB_STORE_OK) {
+                sb_slog(vs, APLOG_CRIT, 0, "store %s unusable in this child: %s", c->store_uri,
+                        e.message);
+                store = NULL;
+            }
+            if (store) {
+                apr_hash_set(opened, c->store_uri, APR_HASH_KEY_STRING, store);
+            }
+        }
+        c->settings->store = store;
+    }
+}

@@ -1,0 +1,68 @@
+/* SkillBarter* directives: names, the per-server config record, and its runtime settings. */
+#ifndef SB_CONFIG_H
+#define SB_CONFIG_H
+
+#include <httpd.h>
+#include <http_config.h>
+
+#include "sb_api.h"
+
+#define SB_DIRECTIVE_STORE              "SkillBarterStore"
+#define SB_DIRECTIVE_STORE_POOL_MAX     "SkillBarterStorePoolMax"
+#define SB_DIRECTIVE_JWT_SECRET_FILE    "SkillBarterJWTSecretFile"
+#define SB_DIRECTIVE_JWT_ISSUER         "SkillBarterJWTIssuer"
+#define SB_DIRECTIVE_ACCESS_TTL         "SkillBarterAccessTokenTTL"
+#define SB_DIRECTIVE_REFRESH_TTL        "SkillBarterRefreshTokenTTL"
+#define SB_DIRECTIVE_VERIFY_TTL         "SkillBarterVerifyEmailTTL"
+#define SB_DIRECTIVE_RESET_TTL          "SkillBarterPasswordResetTTL"
+#define SB_DIRECTIVE_BCRYPT_COST        "SkillBarterBcryptCost"
+#define SB_DIRECTIVE_MAX_JSON_BODY      "SkillBarterMaxJSONBody"
+#define SB_DIRECTIVE_ALLOW_ORIGIN       "SkillBarterAllowOrigin"
+#define SB_DIRECTIVE_MAIL_SPOOL         "SkillBarterMailSpool"
+#define SB_DIRECTIVE_MAIL_FROM          "SkillBarterMailFrom"
+#define SB_DIRECTIVE_PUBLIC_URL         "SkillBarterPublicURL"
+#define SB_DIRECTIVE_UPLOAD_DIR         "SkillBarterUploadDir"
+#define SB_DIRECTIVE_AVATAR_MAX_SIZE    "SkillBarterAvatarMaxSize"
+
+#define SB_VERSION "0.1.0"
+
+typedef struct {
+    const char *store_uri;
+    int store_pool_max;          /* -1 = unset */
+    const char *jwt_secret_file;
+    const char *jwt_issuer;
+    apr_int64_t access_ttl;      /* seconds; -1 = unset */
+    apr_int64_t refresh_ttl;
+    apr_int64_t verify_ttl;
+    apr_int64_t reset_ttl;
+    int bcrypt_cost;             /* -1 = unset */
+    apr_int64_t max_json_body;   /* bytes; -1 = unset */
+    const char *allow_origin;
+    const char *mail_spool;
+    const char *mail_from;
+    const char *public_url;
+    const char *upload_dir;
+    apr_int64_t avatar_max;      /* bytes; -1 = unset */
+
+    sb_settings_t *settings;     /* built in post_config, store attached in child_init */
+} sb_server_conf_t;
+
+extern module AP_MODULE_DECLARE_DATA skillbarter_module;
+extern const command_rec sb_cmds[];
+
+void *sb_create_server_conf(apr_pool_t *p, server_rec *s);
+void *sb_merge_server_conf(apr_pool_t *p, void *base, void *add);
+
+static inline sb_server_conf_t *sb_conf(const server_rec *s)
+{
+    return ap_get_module_config(s->module_config, &skillbarter_module);
+}
+
+/* Effective values with defaults applied. */
+apr_int64_t sb_conf_max_json_body(const sb_server_conf_t *c);
+
+/* post_config: load secrets, build every server's settings; child_init: open stores. */
+int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+void sb_config_child_init(apr_pool_t *pchild, server_rec *s);
+
+#endif

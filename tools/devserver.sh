@@ -1,0 +1,58 @@
+#!/bin/sh
+# The development server: `make run` (foreground, Ctrl-C stops it), `make stop`.
+# Root: run/dev (git-ignored). PORT (default 8080), MPM (default event).
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+root=$top/run/dev
+port=${PORT:-8080}
+mpm=${MPM:-event}
+httpd=/usr/sbin/apache2
+ctl() { "$httpd" -d "$root" -f "$root/conf/httpd.conf" "$@"; }
+
+pid_alive() {
+    [ -s "$root/run/httpd.pid" ] && kill -0 "$(cat "$root/run/httpd.pid")" 2>/dev/null
+}
+
+stop() {
+    if pid_alive; then
+        ctl -k stop
+        i=0
+        while pid_alive && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+        echo "skillbarter: stopped"
+    fi
+}
+
+case ${1:-run} in
+run)
+    stop
+    "$top/tools/mkroot.sh" "$root" "$port" "$mpm"
+    if [ ! -e "$root/data/.demo-seeded" ]; then
+        "$top/build/sbctl" "sqlite:$root/data/skillbarter.db" seed-demo
+        touch "$root/data/.demo-seeded"
+    fi
+    chown -R www-data:www-data "$root/data"
+    ctl -t -q
+    ctl -k start
+    i=0
+    until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health" 2>/dev/null; do
+        i=$((i + 1)); [ $i -lt 100 ] || { echo "skillbarter: server did not answer"; \
+            tail -n 20 "$root/logs/error.log"; exit 1; }
+        sleep 0.1
+    done
+    echo "skillbarter: http://127.0.0.1:$port/  (API: /api/health; demo login alice / barter-demo-2024)"
+    echo "skillbarter: logs in $root/logs; Ctrl-C stops the server"
+    trap 'stop; exit 0' INT TERM
+    tail -n 0 -F "$root/logs/error.log" &
+    tailpid=$!
+    trap 'kill $tailpid 2>/dev/null; stop; exit 0' INT TERM
+    while pid_alive; do sleep 1; done
+    kill $tailpid 2>/dev/null || true
+    echo "skillbarter: server exited"
+    ;;
+stop)
+    stop
+    ;;
+*)
+    echo "usage: devserver.sh run|stop" >&2; exit 2
+    ;;
+esac

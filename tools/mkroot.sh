@@ -1,0 +1,31 @@
+#!/bin/sh
+# Generates a server root for mod_skillbarter from conf/*.in.
+# usage: mkroot.sh ROOT PORT [MPM] [EXTRA_CONF_FILE]
+# Creates ROOT/{conf,logs,run,data,mail,uploads,secret}, a JWT secret (kept if present),
+# and hands the writable folders to www-data. Used by `make run` and the test harness.
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+root=$1; port=$2; mpm=${3:-event}; extra=${4:-}
+module=${SB_MODULE:-$top/build/mod_skillbarter.so}
+
+mkdir -p "$root/conf" "$root/logs" "$root/run" "$root/data" "$root/mail" "$root/uploads" \
+         "$root/secret"
+chmod 0755 "$root"
+if [ ! -s "$root/secret/jwt.key" ]; then
+    umask 077
+    head -c 48 /dev/urandom | base64 > "$root/secret/jwt.key"
+    umask 022
+fi
+chmod 0700 "$root/secret"; chmod 0600 "$root/secret/jwt.key"
+
+extra_text=""
+[ -n "$extra" ] && extra_text=$(cat "$extra")
+subst() {
+    # '|' cannot appear in the values we substitute (paths, digits, names)
+    sed -e "s|@ROOT@|$root|g" -e "s|@PORT@|$port|g" -e "s|@MPM@|$mpm|g" \
+        -e "s|@MODULE@|$module|g" -e "s|@HTDOCS@|$top/htdocs|g" "$1"
+}
+subst "$top/conf/skillbarter-local.conf.in" > "$root/conf/skillbarter.conf"
+subst "$top/conf/httpd.conf.in" | awk -v extra="$extra_text" '{ if ($0 == "@EXTRA@") print extra; else print }' \
+    > "$root/conf/httpd.conf"
+chown -R www-data:www-data "$root/data" "$root/mail" "$root/uploads"
