@@ -13,10 +13,11 @@ for t in "$@"; do
         "$t" >"$log" 2>&1
     fi
     rc=$?
-    p=$(grep -c '^\[       OK \]' "$log"); f=$(grep -c '^\[  FAILED  \] [^0-9]' "$log")
-    s=$(grep -c '^\[  SKIPPED \] [^0-9]' "$log")
-    # cmocka prints "[  FAILED  ] name" per failure and "[  FAILED  ] N test(s)" once.
-    f=$(grep -E '^\[  (FAILED|ERROR)   ?\] ' "$log" | grep -vcE '\] [0-9]+ test' )
+    # cmocka names a failed or skipped test twice (as it runs and in the closing list),
+    # and prints "[  FAILED  ] N test(s)" once: count distinct names.
+    p=$(grep -c '^\[       OK \]' "$log")
+    f=$(grep -E '^\[  (FAILED|ERROR)   ?\] ' "$log" | grep -vE '\] [0-9]+ test' | sort -u | wc -l)
+    s=$(grep -E '^\[  SKIPPED \] ' "$log" | grep -vE '\] [0-9]+ test' | sort -u | wc -l)
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
     if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then
         fail=$((fail + 1)); echo "unit: $name exited $rc"

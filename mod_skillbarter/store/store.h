@@ -78,7 +78,7 @@ sb_store_status_t sb_store_user_create(sb_store_conn_t *c, apr_pool_t *p, const 
                                        sb_store_error_t *err);
 sb_store_status_t sb_store_user_by_id(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                       sb_user_t **out, sb_store_error_t *err);
-/* login is an email (case-insensitive) or a username (exact). */
+/* login is an email or a username, both compared case-insensitively (an email match wins). */
 sb_store_status_t sb_store_user_by_login(sb_store_conn_t *c, apr_pool_t *p, const char *login,
                                          sb_user_t **out, sb_store_error_t *err);
 sb_store_status_t sb_store_user_by_email(sb_store_conn_t *c, apr_pool_t *p, const char *email,
@@ -87,6 +87,18 @@ sb_store_status_t sb_store_user_by_email(sb_store_conn_t *c, apr_pool_t *p, cons
 sb_store_status_t sb_store_user_update_profile(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                                const sb_profile_patch_t *patch, int64_t now,
                                                sb_user_t **out, sb_store_error_t *err);
+/*
+ * Replace the embedded lists (PUT /api/users/skills/offered|wanted, /availability):
+ * each array NULL = leave as is. skills_offered of sb_skill_offered_t, skills_wanted of
+ * sb_skill_wanted_t, availability of sb_availability_t. The skill index used by
+ * discovery is kept in sync in the same atomic step. *out is the user after the change.
+ */
+sb_store_status_t sb_store_user_update_lists(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                             const apr_array_header_t *skills_offered,
+                                             const apr_array_header_t *skills_wanted,
+                                             const apr_array_header_t *availability,
+                                             int64_t now, sb_user_t **out,
+                                             sb_store_error_t *err);
 sb_store_status_t sb_store_user_set_verified(sb_store_conn_t *c, const char *id, int64_t now,
                                              sb_store_error_t *err);
 /* Set a new password hash and revoke every refresh token of the user, atomically. */

@@ -1,0 +1,282 @@
+/*
+ * SQLite driver: one connection (open flags, pragmas), error mapping, the
+ * per-connection prepared statement cache, transactions and binding helpers.
+ */
+#include "sqlite_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_strings.h>
+
+sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err)
+{
+    static const char pragmas[] =
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    sb_sqlite_conn_t *sc;
+    char *msg = NULL;
+    int rc;
+
+    sc = calloc(1, sizeof(*sc));
+    if (!sc) {
+        sb_store_fail(err, SB_STORE_ERROR, NULL, "out of memory");
+        return NULL;
+    }
+    rc = sqlite3_open_v2(path, &sc->db,
+                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+    if (rc != SQLITE_OK) {
+        sb_store_fail(err, SB_STORE_UNAVAILABLE, NULL, "cannot open %s: %s", path,
+                      sc->db ? sqlite3_errmsg(sc->db) : sqlite3_errstr(rc));
+        sb_sqlite_disconnect(sc);
+        return NULL;
+    }
+    sqlite3_extended_result_codes(sc->db, 1);
+    sqlite3_busy_timeout(sc->db, busy_timeout_ms);
+    rc = sqlite3_exec(sc->db, pragmas, NULL, NULL, &msg);
+    if (rc != SQLITE_OK) {
+        sb_store_fail(err, SB_STORE_UNAVAILABLE, NULL, "cannot open %s: %s", path,
+                      msg ? msg : sqlite3_errstr(rc));
+        sqlite3_free(msg);
+        sb_sqlite_disconnect(sc);
+        return NULL;
+    }
+    return sc;
+}
+
+void sb_sqlite_disconnect(sb_sqlite_conn_t *sc)
+{
+    int i;
+
+    if (!sc) {
+        return;
+    }
+    for (i = 0; i < sc->nslots; i++) {
+        sqlite3_finalize(sc->slots[i].stmt);
+    }
+    sqlite3_close_v2(sc->db);
+    free(sc);
+}
+
+/* Name the unique key in a constraint message ("UNIQUE constraint failed: users.email"). */
+static const char *sb_sqlite_conflict_field(const char *msg)
+{
+    static const struct {
+        const char *column;
+        const char *field;
+    } map[] = {
+        {"users.username", "username"},
+        {"users.email", "email"},
+        {"sessions.room_id", "roomId"},
+        {"reviews.session_id", "session"},
+        {"refresh_tokens.token_hash", "token"},
+        {"onetime_tokens.token_hash", "token"},
+        {".id", "id"},
+    };
+    size_t i;
+
+    for (i = 0; msg && i < sizeof(map) / sizeof(map[0]); i++) {
+        if (strstr(msg, map[i].column)) {
+            return map[i].field;
+        }
+    }
+    return NULL;
+}
+
+sb_store_status_t sb_sqlite_fail(sb_sqlite_conn_t *sc, int rc, sb_store_error_t *err,
+                                 const char *what)
+{
+    const char *msg = (sc && sc->db) ? sqlite3_errmsg(sc->db) : sqlite3_errstr(rc);
+    sb_store_status_t st;
+    const char *field = NULL;
+
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        st = SB_STORE_UNAVAILABLE;
+        break;
+    case SQLITE_CANTOPEN:
+    case SQLITE_IOERR:
+    case SQLITE_NOTADB:
+    case SQLITE_CORRUPT:
+        st = SB_STORE_UNAVAILABLE;
+        if (sc) {
+            sc->broken = 1;
+        }
+        break;
+    case SQLITE_CONSTRAINT:
+        if (rc == SQLITE_CONSTRAINT_UNIQUE || rc == SQLITE_CONSTRAINT_PRIMARYKEY) {
+            st = SB_STORE_CONFLICT;
+            field = sb_sqlite_conflict_field(msg);
+        }
+        else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
+            st = SB_STORE_NOT_FOUND;    /* the referenced record does not exist */
+        }
+        else {
+            st = SB_STORE_ERROR;
+        }
+        break;
+    default:
+        st = SB_STORE_ERROR;
+        break;
+    }
+    return sb_store_fail(err, st, field, "sqlite %s: %s (%d)", what, msg, rc);
+}
+
+sqlite3_stmt *sb_sqlite_prepare(sb_sqlite_conn_t *sc, const char *sql, sb_store_error_t *err)
+{
+    sqlite3_stmt *st = NULL;
+    int i, rc;
+
+    for (i = 0; i < sc->nslots; i++) {
+        if (sc->slots[i].sql == sql) {
+            return sc->slots[i].stmt;
+        }
+    }
+    if (sc->nslots == SB_SQLITE_STMT_CACHE) {
+        sb_store_fail(err, SB_STORE_ERROR, NULL, "sqlite statement cache full (raise "
+                      "SB_SQLITE_STMT_CACHE)");
+        return NULL;
+    }
+    rc = sqlite3_prepare_v3(sc->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL);
+    if (rc != SQLITE_OK) {
+        sb_sqlite_fail(sc, rc, err, "prepare");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    sc->slots[sc->nslots].sql = sql;
+    sc->slots[sc->nslots].stmt = st;
+    sc->nslots++;
+    return st;
+}
+
+void sb_sqlite_done(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
+
+int sb_sqlite_step(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                   const char *what)
+{
+    int rc = sqlite3_step(st);
+
+    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+        return rc;
+    }
+    sb_sqlite_fail(sc, rc, err, what);
+    sb_sqlite_done(st);
+    return -1;
+}
+
+sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
+                                      sb_store_error_t *err, const char *what)
+{
+    int rc;
+
+    while ((rc = sb_sqlite_step(sc, st, err, what)) == SQLITE_ROW) {
+    }
+    if (rc < 0) {
+        return err ? err->status : SB_STORE_ERROR;
+    }
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+static sb_store_status_t sb_sqlite_exec_sql(sb_sqlite_conn_t *sc, const char *sql,
+                                            sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, sql, err);
+
+    if (!st) {
+        return err ? err->status : SB_STORE_ERROR;
+    }
+    return sb_sqlite_exec_stmt(sc, st, err, sql);
+}
+
+static const char SQL_BEGIN_IMMEDIATE[] = "BEGIN IMMEDIATE";
+static const char SQL_BEGIN[] = "BEGIN";
+static const char SQL_COMMIT[] = "COMMIT";
+static const char SQL_ROLLBACK[] = "ROLLBACK";
+
+sb_store_status_t sb_sqlite_begin(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    return sb_sqlite_exec_sql(sc, SQL_BEGIN_IMMEDIATE, err);
+}
+
+sb_store_status_t sb_sqlite_begin_read(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    return sb_sqlite_exec_sql(sc, SQL_BEGIN, err);
+}
+
+sb_store_status_t sb_sqlite_commit(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    sb_store_status_t st = sb_sqlite_exec_sql(sc, SQL_COMMIT, err);
+
+    if (st != SB_STORE_OK) {
+        sb_sqlite_rollback(sc);
+    }
+    return st;
+}
+
+void sb_sqlite_rollback(sb_sqlite_conn_t *sc)
+{
+    if (sc->db && !sqlite3_get_autocommit(sc->db)) {
+        /* A failed rollback leaves the connection unusable: do not pool it again. */
+        if (sb_sqlite_exec_sql(sc, SQL_ROLLBACK, NULL) != SB_STORE_OK) {
+            sc->broken = 1;
+        }
+    }
+}
+
+sb_store_status_t sb_sqlite_end(sb_sqlite_conn_t *sc, sb_store_status_t st,
+                                sb_store_error_t *err)
+{
+    if (st != SB_STORE_OK) {
+        sb_sqlite_rollback(sc);
+        return st;
+    }
+    return sb_sqlite_commit(sc, err);
+}
+
+int sb_sqlite_bind_text(sqlite3_stmt *st, int idx, const char *s)
+{
+    if (!s) {
+        return sqlite3_bind_null(st, idx);
+    }
+    return sqlite3_bind_text(st, idx, s, -1, SQLITE_STATIC);
+}
+
+const char *sb_sqlite_col_text(apr_pool_t *p, sqlite3_stmt *st, int col)
+{
+    const unsigned char *t;
+
+    if (sqlite3_column_type(st, col) == SQLITE_NULL) {
+        return NULL;
+    }
+    t = sqlite3_column_text(st, col);
+    if (!t) {
+        return NULL;
+    }
+    return apr_pstrmemdup(p, (const char *)t, (apr_size_t)sqlite3_column_bytes(st, col));
+}
+
+void sb_sqlite_col_id(sqlite3_stmt *st, int col, char *out)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    out[0] = '\0';
+    if (t) {
+        apr_cpystrn(out, (const char *)t, SB_ID_LEN + 1);
+    }
+}
+
+sb_store_status_t sb_sqlite_exec_one(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
+                                     sb_store_error_t *err, const char *what)
+{
+    sb_store_status_t s = sb_sqlite_exec_stmt(sc, st, err, what);
+
+    if (s == SB_STORE_OK && sqlite3_changes(sc->db) == 0) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "%s: no such record", what);
+    }
+    return s;
+}

@@ -1,0 +1,314 @@
+/*
+ * SQLite driver: users rows <-> sb_user_t, the embedded lists as JSON text
+ * (json-c, keys as in the spec's User model), and the user_skills side table.
+ */
+#include "sqlite_int.h"
+
+#include <json.h>
+
+#include <apr_strings.h>
+
+/* ---- JSON text from the model's arrays ---- */
+
+static void sb_row_put_str(json_object *o, const char *key, const char *val)
+{
+    if (val) {
+        json_object_object_add(o, key, json_object_new_string(val));
+    }
+}
+
+/* Serialise o into the pool and free it. */
+static const char *sb_row_json_text(apr_pool_t *p, json_object *o)
+{
+    const char *s = apr_pstrdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+
+    json_object_put(o);
+    return s;
+}
+
+const char *sb_sqlite_json_languages(apr_pool_t *p, const apr_array_header_t *a)
+{
+    json_object *arr = json_object_new_array();
+    int i;
+
+    for (i = 0; a && i < a->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(a, i, const char *);
+        if (s) {
+            json_object_array_add(arr, json_object_new_string(s));
+        }
+    }
+    return sb_row_json_text(p, arr);
+}
+
+const char *sb_sqlite_json_offered(apr_pool_t *p, const apr_array_header_t *a)
+{
+    json_object *arr = json_object_new_array();
+    int i;
+
+    for (i = 0; a && i < a->nelts; i++) {
+        const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
+        json_object *o = json_object_new_object();
+        sb_row_put_str(o, "skill", s->skill);
+        sb_row_put_str(o, "category", s->category);
+        sb_row_put_str(o, "experience", s->experience);
+        sb_row_put_str(o, "description", s->description);
+        json_object_object_add(o, "verified", json_object_new_boolean(s->verified != 0));
+        json_object_array_add(arr, o);
+    }
+    return sb_row_json_text(p, arr);
+}
+
+const char *sb_sqlite_json_wanted(apr_pool_t *p, const apr_array_header_t *a)
+{
+    json_object *arr = json_object_new_array();
+    int i;
+
+    for (i = 0; a && i < a->nelts; i++) {
+        const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
+        json_object *o = json_object_new_object();
+        sb_row_put_str(o, "skill", s->skill);
+        sb_row_put_str(o, "category", s->category);
+        sb_row_put_str(o, "level", s->level);
+        sb_row_put_str(o, "priority", s->priority);
+        json_object_array_add(arr, o);
+    }
+    return sb_row_json_text(p, arr);
+}
+
+const char *sb_sqlite_json_availability(apr_pool_t *p, const apr_array_header_t *a)
+{
+    json_object *arr = json_object_new_array();
+    int i, j;
+
+    for (i = 0; a && i < a->nelts; i++) {
+        const sb_availability_t *d = &APR_ARRAY_IDX(a, i, sb_availability_t);
+        json_object *o = json_object_new_object();
+        json_object *slots = json_object_new_array();
+        for (j = 0; d->time_slots && j < d->time_slots->nelts; j++) {
+            const sb_time_slot_t *t = &APR_ARRAY_IDX(d->time_slots, j, sb_time_slot_t);
+            json_object *so = json_object_new_object();
+            sb_row_put_str(so, "startTime", t->start_time);
+            sb_row_put_str(so, "endTime", t->end_time);
+            json_object_array_add(slots, so);
+        }
+        sb_row_put_str(o, "day", d->day);
+        json_object_object_add(o, "timeSlots", slots);
+        json_object_array_add(arr, o);
+    }
+    return sb_row_json_text(p, arr);
+}
+
+/* ---- JSON text back to the model's arrays ---- */
+
+static const char *sb_row_get_str(apr_pool_t *p, json_object *o, const char *key)
+{
+    json_object *v;
+
+    if (!json_object_object_get_ex(o, key, &v) || !json_object_is_type(v, json_type_string)) {
+        return NULL;
+    }
+    return apr_pstrdup(p, json_object_get_string(v));
+}
+
+/* Parse a JSON array column; NULL when the column is not an array. Caller puts it. */
+static json_object *sb_row_array_col(sqlite3_stmt *st, int col)
+{
+    const char *text = (const char *)sqlite3_column_text(st, col);
+    json_object *arr;
+
+    if (!text) {
+        return NULL;
+    }
+    arr = json_tokener_parse(text);
+    if (arr && !json_object_is_type(arr, json_type_array)) {
+        json_object_put(arr);
+        return NULL;
+    }
+    return arr;
+}
+
+static apr_array_header_t *sb_row_languages(apr_pool_t *p, sqlite3_stmt *st, int col)
+{
+    json_object *arr = sb_row_array_col(st, col);
+    size_t n = arr ? json_object_array_length(arr) : 0, i;
+    apr_array_header_t *a = apr_array_make(p, (int)n + 1, sizeof(const char *));
+
+    for (i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(arr, i);
+        if (json_object_is_type(v, json_type_string)) {
+            APR_ARRAY_PUSH(a, const char *) = apr_pstrdup(p, json_object_get_string(v));
+        }
+    }
+    json_object_put(arr);
+    return a;
+}
+
+static apr_array_header_t *sb_row_offered(apr_pool_t *p, sqlite3_stmt *st, int col)
+{
+    json_object *arr = sb_row_array_col(st, col);
+    size_t n = arr ? json_object_array_length(arr) : 0, i;
+    apr_array_header_t *a = apr_array_make(p, (int)n + 1, sizeof(sb_skill_offered_t));
+
+    for (i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(arr, i), *v;
+        sb_skill_offered_t *s = &APR_ARRAY_PUSH(a, sb_skill_offered_t);
+        s->skill = sb_row_get_str(p, o, "skill");
+        s->category = sb_row_get_str(p, o, "category");
+        s->experience = sb_row_get_str(p, o, "experience");
+        s->description = sb_row_get_str(p, o, "description");
+        s->verified = json_object_object_get_ex(o, "verified", &v) && json_object_get_boolean(v);
+    }
+    json_object_put(arr);
+    return a;
+}
+
+static apr_array_header_t *sb_row_wanted(apr_pool_t *p, sqlite3_stmt *st, int col)
+{
+    json_object *arr = sb_row_array_col(st, col);
+    size_t n = arr ? json_object_array_length(arr) : 0, i;
+    apr_array_header_t *a = apr_array_make(p, (int)n + 1, sizeof(sb_skill_wanted_t));
+
+    for (i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(arr, i);
+        sb_skill_wanted_t *s = &APR_ARRAY_PUSH(a, sb_skill_wanted_t);
+        s->skill = sb_row_get_str(p, o, "skill");
+        s->category = sb_row_get_str(p, o, "category");
+        s->level = sb_row_get_str(p, o, "level");
+        s->priority = sb_row_get_str(p, o, "priority");
+    }
+    json_object_put(arr);
+    return a;
+}
+
+static apr_array_header_t *sb_row_availability(apr_pool_t *p, sqlite3_stmt *st, int col)
+{
+    json_object *arr = sb_row_array_col(st, col);
+    size_t n = arr ? json_object_array_length(arr) : 0, i, j, m;
+    apr_array_header_t *a = apr_array_make(p, (int)n + 1, sizeof(sb_availability_t));
+
+    for (i = 0; i < n; i++) {
+        json_object *o = json_object_array_get_idx(arr, i), *slots = NULL;
+        sb_availability_t *d = &APR_ARRAY_PUSH(a, sb_availability_t);
+        d->day = sb_row_get_str(p, o, "day");
+        if (!json_object_object_get_ex(o, "timeSlots", &slots)
+            || !json_object_is_type(slots, json_type_array)) {
+            slots = NULL;
+        }
+        m = slots ? json_object_array_length(slots) : 0;
+        d->time_slots = apr_array_make(p, (int)m + 1, sizeof(sb_time_slot_t));
+        for (j = 0; j < m; j++) {
+            json_object *so = json_object_array_get_idx(slots, j);
+            sb_time_slot_t *t = &APR_ARRAY_PUSH(d->time_slots, sb_time_slot_t);
+            t->start_time = sb_row_get_str(p, so, "startTime");
+            t->end_time = sb_row_get_str(p, so, "endTime");
+        }
+    }
+    json_object_put(arr);
+    return a;
+}
+
+/* Map the current row (columns SB_SQLITE_USER_COLS) into a user allocated in p. */
+sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st)
+{
+    sb_user_t *u = apr_pcalloc(p, sizeof(*u));
+
+    sb_sqlite_col_id(st, 0, u->id);
+    u->username = sb_sqlite_col_text(p, st, 1);
+    u->email = sb_sqlite_col_text(p, st, 2);
+    u->password_hash = sb_sqlite_col_text(p, st, 3);
+    u->first_name = sb_sqlite_col_text(p, st, 4);
+    u->last_name = sb_sqlite_col_text(p, st, 5);
+    u->profile_picture = sb_sqlite_col_text(p, st, 6);
+    u->bio = sb_sqlite_col_text(p, st, 7);
+    u->timezone = sb_sqlite_col_text(p, st, 8);
+    u->country = sb_sqlite_col_text(p, st, 9);
+    u->role = sb_sqlite_col_text(p, st, 10);
+    u->languages = sb_row_languages(p, st, 11);
+    u->skills_offered = sb_row_offered(p, st, 12);
+    u->skills_wanted = sb_row_wanted(p, st, 13);
+    u->availability = sb_row_availability(p, st, 14);
+    u->credits = sqlite3_column_int64(st, 15);
+    u->total_earned = sqlite3_column_int64(st, 16);
+    u->total_spent = sqlite3_column_int64(st, 17);
+    u->minutes_taught = sqlite3_column_int64(st, 18);
+    u->minutes_learned = sqlite3_column_int64(st, 19);
+    u->rating = sqlite3_column_double(st, 20);
+    u->total_reviews = sqlite3_column_int(st, 21);
+    u->report_count = sqlite3_column_int(st, 22);
+    u->is_active = sqlite3_column_int(st, 23);
+    u->is_verified = sqlite3_column_int(st, 24);
+    u->is_banned = sqlite3_column_int(st, 25);
+    u->ban_reason = sb_sqlite_col_text(p, st, 26);
+    u->ban_expires_at = sqlite3_column_int64(st, 27);
+    u->last_seen = sqlite3_column_int64(st, 28);
+    u->created_at = sqlite3_column_int64(st, 29);
+    u->updated_at = sqlite3_column_int64(st, 30);
+    return u;
+}
+
+/* ---- user_skills side table ---- */
+
+static const char SQL_SKILLS_CLEAR[] = "DELETE FROM user_skills WHERE user_id = ?1 AND kind = ?2";
+static const char SQL_SKILLS_ADD[] =
+    "INSERT INTO user_skills (user_id, kind, position, skill, skill_lower, category, level)"
+    " VALUES (?1, ?2, ?3, ?4, lower(?4), ?5, ?6)";
+
+static sb_store_status_t sb_sqlite_skills_clear(sb_sqlite_conn_t *sc, const char *user_id,
+                                                const char *kind, sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_SKILLS_CLEAR, err);
+
+    if (!st) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, user_id);
+    sb_sqlite_bind_text(st, 2, kind);
+    return sb_sqlite_exec_stmt(sc, st, err, "user_skills clear");
+}
+
+static sb_store_status_t sb_sqlite_skills_add(sb_sqlite_conn_t *sc, const char *user_id,
+                                              const char *kind, int pos, const char *skill,
+                                              const char *category, const char *level,
+                                              sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_SKILLS_ADD, err);
+
+    if (!st) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, user_id);
+    sb_sqlite_bind_text(st, 2, kind);
+    sqlite3_bind_int(st, 3, pos);
+    sb_sqlite_bind_text(st, 4, skill ? skill : "");
+    sb_sqlite_bind_text(st, 5, category);
+    sb_sqlite_bind_text(st, 6, level);
+    return sb_sqlite_exec_stmt(sc, st, err, "user_skills add");
+}
+
+sb_store_status_t sb_sqlite_sync_offered(sb_sqlite_conn_t *sc, const char *user_id,
+                                         const apr_array_header_t *a, sb_store_error_t *err)
+{
+    sb_store_status_t st = sb_sqlite_skills_clear(sc, user_id, "offered", err);
+    int i;
+
+    for (i = 0; st == SB_STORE_OK && a && i < a->nelts; i++) {
+        const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
+        st = sb_sqlite_skills_add(sc, user_id, "offered", i, s->skill, s->category,
+                                  s->experience, err);
+    }
+    return st;
+}
+
+sb_store_status_t sb_sqlite_sync_wanted(sb_sqlite_conn_t *sc, const char *user_id,
+                                        const apr_array_header_t *a, sb_store_error_t *err)
+{
+    sb_store_status_t st = sb_sqlite_skills_clear(sc, user_id, "wanted", err);
+    int i;
+
+    for (i = 0; st == SB_STORE_OK && a && i < a->nelts; i++) {
+        const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
+        st = sb_sqlite_skills_add(sc, user_id, "wanted", i, s->skill, s->category, s->level,
+                                  err);
+    }
+    return st;
+}

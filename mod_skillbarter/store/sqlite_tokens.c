@@ -1,0 +1,342 @@
+/*
+ * SQLite driver: refresh tokens (rotation with reuse detection, family
+ * revocation) and one-time tokens (single use, expiring), plus the password
+ * reset that ties a one-time token to a new hash.
+ */
+#include "sqlite_int.h"
+
+#include <apr_strings.h>
+
+static const char SQL_REFRESH_INSERT[] =
+    "INSERT INTO refresh_tokens (token_hash, user_id, family_id, expires_at, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+static const char SQL_REFRESH_GET[] =
+    "SELECT user_id, family_id, expires_at, used_at, revoked_at FROM refresh_tokens"
+    " WHERE token_hash = ?1";
+static const char SQL_REFRESH_USE[] =
+    "UPDATE refresh_tokens SET used_at = ?2, replaced_by = ?3"
+    " WHERE token_hash = ?1 AND used_at IS NULL AND revoked_at IS NULL";
+static const char SQL_REFRESH_REVOKE_FAMILY[] =
+    "UPDATE refresh_tokens SET revoked_at = ?2 WHERE family_id = ?1 AND revoked_at IS NULL";
+static const char SQL_REFRESH_REVOKE_USER[] =
+    "UPDATE refresh_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL";
+static const char SQL_ONETIME_INVALIDATE[] =
+    "UPDATE onetime_tokens SET used_at = ?3"
+    " WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL";
+static const char SQL_ONETIME_INSERT[] =
+    "INSERT INTO onetime_tokens (token_hash, user_id, purpose, expires_at, created_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5)";
+/* The single statement that makes consumption single-use under any concurrency. */
+static const char SQL_ONETIME_USE[] =
+    "UPDATE onetime_tokens SET used_at = ?3"
+    " WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3"
+    " RETURNING user_id";
+static const char SQL_ONETIME_EXPIRED[] =
+    "SELECT 1 FROM onetime_tokens"
+    " WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at <= ?3";
+static const char SQL_PASSWORD_SET[] =
+    "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1";
+
+/* ---- refresh tokens ---- */
+
+sb_store_status_t sb_sqlite_refresh_insert(sb_store_conn_t *c, const char *token_hash,
+                                           const char *user_id, const char *family_id,
+                                           int64_t expires_at, int64_t now,
+                                           sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_REFRESH_INSERT, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, token_hash);
+    sb_sqlite_bind_text(q, 2, user_id);
+    sb_sqlite_bind_text(q, 3, family_id);
+    sqlite3_bind_int64(q, 4, expires_at);
+    sqlite3_bind_int64(q, 5, now);
+    return sb_sqlite_exec_stmt(sc, q, err, "refresh insert");
+}
+
+typedef struct {
+    char user_id[SB_ID_LEN + 1];
+    char family_id[128];
+    int64_t expires_at;
+    int used;
+    int revoked;
+} sb_refresh_row_t;
+
+/* Load one refresh token row; NOT_FOUND when unknown. */
+static sb_store_status_t sb_sqlite_refresh_get(sb_sqlite_conn_t *sc, const char *hash,
+                                               sb_refresh_row_t *row, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_REFRESH_GET, err);
+    const unsigned char *fam;
+    int rc;
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, hash);
+    rc = sb_sqlite_step(sc, q, err, "refresh get");
+    if (rc < 0) {
+        return err->status;
+    }
+    if (rc != SQLITE_ROW) {
+        sb_sqlite_done(q);
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "refresh token not found");
+    }
+    sb_sqlite_col_id(q, 0, row->user_id);
+    fam = sqlite3_column_text(q, 1);
+    apr_cpystrn(row->family_id, fam ? (const char *)fam : "", sizeof(row->family_id));
+    row->expires_at = sqlite3_column_int64(q, 2);
+    row->used = sqlite3_column_type(q, 3) != SQLITE_NULL;
+    row->revoked = sqlite3_column_type(q, 4) != SQLITE_NULL;
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}
+
+static sb_store_status_t sb_sqlite_revoke_family(sb_sqlite_conn_t *sc, const char *family_id,
+                                                 int64_t now, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_REFRESH_REVOKE_FAMILY, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, family_id);
+    sqlite3_bind_int64(q, 2, now);
+    return sb_sqlite_exec_stmt(sc, q, err, "refresh revoke family");
+}
+
+sb_store_status_t sb_sqlite_revoke_user_tokens(sb_sqlite_conn_t *sc, const char *user_id,
+                                               int64_t now, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_REFRESH_REVOKE_USER, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, now);
+    return sb_sqlite_exec_stmt(sc, q, err, "refresh revoke user");
+}
+
+/*
+ * In one BEGIN IMMEDIATE: revoked → NOT_FOUND; already used → revoke the family
+ * and commit that, REUSED; expired → EXPIRED with nothing changed; otherwise
+ * mark used and insert the successor in the same family.
+ */
+sb_store_status_t sb_sqlite_refresh_rotate(sb_store_conn_t *c, const char *old_hash,
+                                           const char *new_hash, int64_t new_expires_at,
+                                           int64_t now, char *user_id, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_refresh_row_t row;
+    sb_store_status_t st;
+    sqlite3_stmt *q;
+
+    if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    if ((st = sb_sqlite_refresh_get(sc, old_hash, &row, err)) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, st, err);
+    }
+    if (row.revoked) {
+        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "refresh token revoked");
+        return sb_sqlite_end(sc, st, err);
+    }
+    if (row.used) {
+        st = sb_sqlite_revoke_family(sc, row.family_id, now, err);
+        if (st == SB_STORE_OK) {
+            st = sb_sqlite_commit(sc, err);
+        }
+        else {
+            sb_sqlite_rollback(sc);
+        }
+        if (st != SB_STORE_OK) {
+            return st;
+        }
+        return sb_store_fail(err, SB_STORE_REUSED, NULL,
+                             "refresh token reused: session family revoked");
+    }
+    if (row.expires_at <= now) {
+        st = sb_store_fail(err, SB_STORE_EXPIRED, NULL, "refresh token expired");
+        return sb_sqlite_end(sc, st, err);
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_REFRESH_USE, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, old_hash);
+    sqlite3_bind_int64(q, 2, now);
+    sb_sqlite_bind_text(q, 3, new_hash);
+    st = sb_sqlite_exec_one(sc, q, err, "refresh use");
+    if (st == SB_STORE_OK) {
+        st = sb_sqlite_refresh_insert(c, new_hash, row.user_id, row.family_id, new_expires_at,
+                                      now, err);
+    }
+    st = sb_sqlite_end(sc, st, err);
+    if (st == SB_STORE_OK && user_id) {
+        apr_cpystrn(user_id, row.user_id, SB_ID_LEN + 1);
+    }
+    return st;
+}
+
+sb_store_status_t sb_sqlite_refresh_revoke(sb_store_conn_t *c, const char *token_hash,
+                                           int64_t now, char *user_id, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_refresh_row_t row;
+    sb_store_status_t st;
+
+    if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    st = sb_sqlite_refresh_get(sc, token_hash, &row, err);
+    if (st == SB_STORE_OK) {
+        st = sb_sqlite_revoke_family(sc, row.family_id, now, err);
+    }
+    st = sb_sqlite_end(sc, st, err);
+    if (st == SB_STORE_OK && user_id) {
+        apr_cpystrn(user_id, row.user_id, SB_ID_LEN + 1);
+    }
+    return st;
+}
+
+sb_store_status_t sb_sqlite_refresh_revoke_user(sb_store_conn_t *c, const char *user_id,
+                                                int64_t now, sb_store_error_t *err)
+{
+    return sb_sqlite_revoke_user_tokens(SB_SQLITE(c), user_id, now, err);
+}
+
+/* ---- one-time tokens ---- */
+
+sb_store_status_t sb_sqlite_onetime_insert(sb_store_conn_t *c, const char *token_hash,
+                                           const char *user_id, const char *purpose,
+                                           int64_t expires_at, int64_t now,
+                                           sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_store_status_t st;
+    sqlite3_stmt *q;
+
+    if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_INVALIDATE, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, purpose);
+    sqlite3_bind_int64(q, 3, now);
+    st = sb_sqlite_exec_stmt(sc, q, err, "onetime invalidate");
+    if (st == SB_STORE_OK) {
+        if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_INSERT, err))) {
+            return sb_sqlite_end(sc, err->status, err);
+        }
+        sb_sqlite_bind_text(q, 1, token_hash);
+        sb_sqlite_bind_text(q, 2, user_id);
+        sb_sqlite_bind_text(q, 3, purpose);
+        sqlite3_bind_int64(q, 4, expires_at);
+        sqlite3_bind_int64(q, 5, now);
+        st = sb_sqlite_exec_stmt(sc, q, err, "onetime insert");
+    }
+    return sb_sqlite_end(sc, st, err);
+}
+
+/*
+ * Mark the token used if it is live (one UPDATE ... RETURNING, so two callers can
+ * never both win). When nothing changed, tell EXPIRED from NOT_FOUND.
+ */
+static sb_store_status_t sb_sqlite_onetime_use(sb_sqlite_conn_t *sc, const char *token_hash,
+                                               const char *purpose, int64_t now,
+                                               char *user_id, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_ONETIME_USE, err);
+    char owner[SB_ID_LEN + 1] = "";
+    int rc, found;
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, token_hash);
+    sb_sqlite_bind_text(q, 2, purpose);
+    sqlite3_bind_int64(q, 3, now);
+    rc = sb_sqlite_step(sc, q, err, "onetime use");
+    if (rc < 0) {
+        return err->status;
+    }
+    found = rc == SQLITE_ROW;
+    if (found) {
+        sb_sqlite_col_id(q, 0, owner);
+        while ((rc = sb_sqlite_step(sc, q, err, "onetime use")) == SQLITE_ROW) {
+        }
+        if (rc < 0) {
+            return err->status;
+        }
+    }
+    sb_sqlite_done(q);
+    if (found) {
+        if (user_id) {
+            apr_cpystrn(user_id, owner, SB_ID_LEN + 1);
+        }
+        return SB_STORE_OK;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_EXPIRED, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, token_hash);
+    sb_sqlite_bind_text(q, 2, purpose);
+    sqlite3_bind_int64(q, 3, now);
+    rc = sb_sqlite_step(sc, q, err, "onetime check");
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(q);
+    if (rc == SQLITE_ROW) {
+        return sb_store_fail(err, SB_STORE_EXPIRED, NULL, "token expired");
+    }
+    return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "token not found or already used");
+}
+
+sb_store_status_t sb_sqlite_onetime_consume(sb_store_conn_t *c, const char *token_hash,
+                                            const char *purpose, int64_t now, char *user_id,
+                                            sb_store_error_t *err)
+{
+    return sb_sqlite_onetime_use(SB_SQLITE(c), token_hash, purpose, now, user_id, err);
+}
+
+sb_store_status_t sb_sqlite_password_reset(sb_store_conn_t *c, const char *token_hash,
+                                           const char *password_hash, int64_t now,
+                                           char *user_id, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    char owner[SB_ID_LEN + 1] = "";
+    sb_store_status_t st;
+    sqlite3_stmt *q;
+
+    if (!password_hash) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "password_reset: no hash");
+    }
+    if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    st = sb_sqlite_onetime_use(sc, token_hash, SB_TOKEN_RESET_PASSWORD, now, owner, err);
+    if (st == SB_STORE_OK) {
+        if (!(q = sb_sqlite_prepare(sc, SQL_PASSWORD_SET, err))) {
+            return sb_sqlite_end(sc, err->status, err);
+        }
+        sb_sqlite_bind_text(q, 1, owner);
+        sb_sqlite_bind_text(q, 2, password_hash);
+        sqlite3_bind_int64(q, 3, now);
+        st = sb_sqlite_exec_one(sc, q, err, "password reset");
+    }
+    if (st == SB_STORE_OK) {
+        st = sb_sqlite_revoke_user_tokens(sc, owner, now, err);
+    }
+    st = sb_sqlite_end(sc, st, err);
+    if (st == SB_STORE_OK && user_id) {
+        apr_cpystrn(user_id, owner, SB_ID_LEN + 1);
+    }
+    return st;
+}

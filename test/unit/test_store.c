@@ -1,0 +1,1037 @@
+/*
+ * Store conformance suite, run against every driver. Fixture: a table of drivers, a fresh
+ * migrated store per test, and a few helpers. A driver without a URI (mongodb
+ * when SKILLBARTER_TEST_MONGO_URI is unset) makes each of its tests skip().
+ */
+#include "sb_test.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/wait.h>
+
+#include <apr_strings.h>
+#include <sqlite3.h>
+
+#include "sb_id.h"
+#include "store.h"
+
+typedef struct sb_fx sb_fx_t;
+
+typedef struct {
+    const char *name;
+    /* A fresh, empty store URI for one test, or NULL to skip the driver. */
+    const char *(*make_uri)(sb_fx_t *fx);
+    /* Insert a raw ledger row (tests of paging and the audit); NULL = not supported. */
+    void (*seed_ledger)(sb_fx_t *fx, const char *user_id, const char *type,
+                        const char *category, int64_t amount, int64_t balance_after,
+                        int64_t created_at);
+    /* Remove what make_uri created. */
+    void (*cleanup)(sb_fx_t *fx);
+} sb_fx_driver_t;
+
+struct sb_fx {
+    const sb_fx_driver_t *driver;
+    apr_pool_t *pool;
+    apr_pool_t *spool;         /* holds store + conn, so a test can close them */
+    char dir[256];
+    const char *path;
+    const char *uri;
+    sb_store_t *store;
+    sb_store_conn_t *conn;
+    int skip;
+};
+
+/* ---- sqlite ---- */
+
+static const char *sb_fx_sqlite_uri(sb_fx_t *fx)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    snprintf(fx->dir, sizeof(fx->dir), "%s/sbstore.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(fx->dir)) {
+        return NULL;
+    }
+    fx->path = apr_pstrcat(fx->pool, fx->dir, "/test.db", NULL);
+    return apr_pstrcat(fx->pool, "sqlite:", fx->path, NULL);
+}
+
+static void sb_fx_sqlite_seed(sb_fx_t *fx, const char *user_id, const char *type,
+                                     const char *category, int64_t amount, int64_t balance_after,
+                                     int64_t created_at)
+{
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    char id[SB_ID_LEN + 1];
+
+    sb_id_new(id);
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "INSERT INTO credit_transactions (id, user_id, type,"
+                                        " amount, balance_after, description, category,"
+                                        " created_at) VALUES (?1, ?2, ?3, ?4, ?5, 'seed', ?6, ?7)",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, user_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, type, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, amount);
+    sqlite3_bind_int64(st, 5, balance_after);
+    sqlite3_bind_text(st, 6, category, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, created_at);
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+static void sb_fx_sqlite_cleanup(sb_fx_t *fx)
+{
+    static const char *const suffix[] = {"/test.db", "/test.db-wal", "/test.db-shm", NULL};
+    int i;
+
+    if (!fx->dir[0]) {
+        return;
+    }
+    for (i = 0; suffix[i]; i++) {
+        char f[300];
+        snprintf(f, sizeof(f), "%s%s", fx->dir, suffix[i]);
+        unlink(f);
+    }
+    rmdir(fx->dir);
+}
+
+/* ---- mongodb: only when the environment names a server ---- */
+
+static const char *sb_fx_mongo_uri(sb_fx_t *fx)
+{
+    const char *base = getenv("SKILLBARTER_TEST_MONGO_URI");
+    char id[SB_ID_LEN + 1];
+
+    if (!base || !*base) {
+        return NULL;
+    }
+    /* A database of its own per test; the driver's URI parser takes the path as db name. */
+    sb_id_new(id);
+    return apr_pstrcat(fx->pool, base, strchr(base + 10, '/') ? "" : "/", "sbtest_", id, NULL);
+}
+
+static const sb_fx_driver_t sqlite = {"sqlite", sb_fx_sqlite_uri, sb_fx_sqlite_seed,
+                                            sb_fx_sqlite_cleanup};
+static const sb_fx_driver_t mongodb = {"mongodb", sb_fx_mongo_uri, NULL, NULL};
+
+/* Open + acquire into fx->spool (a subpool, so it can be closed and opened again). */
+static int sb_fx_open(sb_fx_t *fx, int migrate)
+{
+    sb_store_error_t err;
+
+    if (apr_pool_create(&fx->spool, fx->pool) != APR_SUCCESS) {
+        return -1;
+    }
+    if (sb_store_open(fx->spool, fx->uri, NULL, &fx->store, &err) != SB_STORE_OK
+        || (migrate && sb_store_migrate(fx->store, &err) != SB_STORE_OK)
+        || sb_store_acquire(fx->store, fx->spool, &fx->conn, &err) != SB_STORE_OK) {
+        fprintf(stderr, "store setup (%s): %s\n", fx->driver->name, err.message);
+        return -1;
+    }
+    return 0;
+}
+
+static void sb_fx_close(sb_fx_t *fx)
+{
+    apr_pool_destroy(fx->spool);
+    fx->spool = NULL;
+    fx->store = NULL;
+    fx->conn = NULL;
+}
+
+/* A fresh migrated store per test. */
+static int sb_fx_setup(void **state)
+{
+    const sb_fx_driver_t *d = *state;
+    sb_fx_t *fx = calloc(1, sizeof(*fx));
+
+    if (!fx || apr_pool_create(&fx->pool, NULL) != APR_SUCCESS) {
+        free(fx);
+        return -1;
+    }
+    fx->driver = d;
+    *state = fx;
+    fx->uri = d->make_uri(fx);
+    if (!fx->uri) {
+        fx->skip = 1;
+        return 0;
+    }
+    return sb_fx_open(fx, 1);
+}
+
+static int sb_fx_teardown(void **state)
+{
+    sb_fx_t *fx = *state;
+
+    if (fx->pool) {
+        apr_pool_destroy(fx->pool);
+    }
+    if (fx->driver->cleanup) {
+        fx->driver->cleanup(fx);
+    }
+    free(fx);
+    return 0;
+}
+
+/* Every test starts with this: the fixture, or SKIPPED for an absent driver. */
+#define FX_BEGIN(state)                                                                           \
+    sb_fx_t *fx = *(state);                                                                       \
+    if (fx->skip) {                                                                               \
+        skip();                                                                                   \
+    }
+
+/* ---- helpers ---- */
+
+#define NOW 1750000000000LL
+#define HOUR (3600LL * 1000)
+
+static sb_user_t *mk_user(sb_fx_t *fx, const char *username, const char *email)
+{
+    sb_user_new_t nu = {username, email, "$2b$12$hash", "Ada", "Lovelace"};
+    sb_store_error_t err;
+    sb_user_t *u = NULL;
+
+    assert_int_equal(sb_store_user_create(fx->conn, fx->pool, &nu, SB_STARTING_CREDIT_MINUTES,
+                                          NOW, &u, &err),
+                     SB_STORE_OK);
+    assert_non_null(u);
+    return u;
+}
+
+static void assert_balanced(sb_fx_t *fx)
+{
+    sb_ledger_audit_t a;
+    sb_store_error_t err;
+
+    assert_int_equal(sb_store_ledger_audit(fx->conn, &a, &err), SB_STORE_OK);
+    assert_int_equal(a.balances + a.escrow, a.bonuses - a.penalties + a.adjustments);
+    assert_int_equal(a.bad_rows, 0);
+}
+
+/* ---- life cycle ---- */
+
+static void test_migrate_twice(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+
+    assert_int_equal(sb_store_migrate(fx->store, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_migrate(fx->store, &err), SB_STORE_OK);
+    mk_user(fx, "after_migrate", "after@example.com");
+    assert_int_equal(sb_store_migrate(fx->store, &err), SB_STORE_OK);
+    assert_string_equal(sb_store_driver_name(fx->store), fx->driver->name);
+}
+
+static void test_ping(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+
+    assert_int_equal(sb_store_ping(fx->conn, &err), SB_STORE_OK);
+    assert_int_equal(err.status, SB_STORE_OK);
+}
+
+/* A connection given back by its pool's cleanup can be acquired again, many times. */
+static void test_acquire_release(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    int i;
+
+    for (i = 0; i < 40; i++) {
+        apr_pool_t *rp;
+        sb_store_conn_t *c;
+        apr_pool_create(&rp, fx->pool);
+        assert_int_equal(sb_store_acquire(fx->store, rp, &c, &err), SB_STORE_OK);
+        assert_int_equal(sb_store_ping(c, &err), SB_STORE_OK);
+        apr_pool_destroy(rp);
+    }
+}
+
+/* ---- users ---- */
+
+static void test_user_create_bonus(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    apr_array_header_t *rows;
+    sb_credit_tx_t *t;
+    int64_t total = -1;
+    sb_user_t *u = mk_user(fx, "Alice_1", "alice@example.com");
+
+    assert_true(sb_id_valid(u->id));
+    assert_string_equal(u->username, "Alice_1");
+    assert_string_equal(u->email, "alice@example.com");
+    assert_string_equal(u->first_name, "Ada");
+    assert_string_equal(u->timezone, "UTC");
+    assert_string_equal(u->role, "user");
+    assert_string_equal(u->profile_picture, "");
+    assert_null(u->bio);
+    assert_int_equal(u->credits, SB_STARTING_CREDIT_MINUTES);
+    assert_int_equal(u->is_active, 1);
+    assert_int_equal(u->is_verified, 0);
+    assert_int_equal(u->created_at, NOW);
+    assert_int_equal(u->languages->nelts, 0);
+    assert_int_equal(u->skills_offered->nelts, 0);
+
+    assert_int_equal(sb_store_ledger_list(fx->conn, fx->pool, u->id, 0, 10, &rows, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 1);
+    assert_int_equal(rows->nelts, 1);
+    t = &APR_ARRAY_IDX(rows, 0, sb_credit_tx_t);
+    assert_string_equal(t->type, "bonus");
+    assert_string_equal(t->category, "bonus");
+    assert_string_equal(t->status, "completed");
+    assert_string_equal(t->description, "Welcome bonus");
+    assert_string_equal(t->user_id, u->id);
+    assert_int_equal(t->amount, SB_STARTING_CREDIT_MINUTES);
+    assert_int_equal(t->balance_after, SB_STARTING_CREDIT_MINUTES);
+
+    mk_user(fx, "bob", "bob@example.com");
+    {
+        sb_ledger_audit_t a;
+        assert_int_equal(sb_store_ledger_audit(fx->conn, &a, &err), SB_STORE_OK);
+        assert_int_equal(a.balances, 2 * SB_STARTING_CREDIT_MINUTES);
+        assert_int_equal(a.bonuses, 2 * SB_STARTING_CREDIT_MINUTES);
+        assert_int_equal(a.escrow, 0);
+        assert_int_equal(a.penalties, 0);
+        assert_int_equal(a.adjustments, 0);
+        assert_int_equal(a.bad_rows, 0);
+    }
+}
+
+static void test_user_conflicts(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_new_t same_name = {"CAROL", "other@example.com", "h", "C", "D"};
+    sb_user_new_t same_mail = {"carol2", "Carol@Example.COM", "h", "C", "D"};
+    sb_store_error_t err;
+    sb_user_t *u = NULL;
+    int64_t total = 0;
+    apr_array_header_t *rows;
+
+    mk_user(fx, "carol", "carol@example.com");
+    assert_int_equal(sb_store_user_create(fx->conn, fx->pool, &same_name, 300, NOW, &u, &err),
+                     SB_STORE_CONFLICT);
+    assert_int_equal(err.status, SB_STORE_CONFLICT);
+    assert_non_null(err.field);
+    assert_string_equal(err.field, "username");
+    assert_int_equal(sb_store_user_create(fx->conn, fx->pool, &same_mail, 300, NOW, &u, &err),
+                     SB_STORE_CONFLICT);
+    assert_non_null(err.field);
+    assert_string_equal(err.field, "email");
+
+    /* nothing half-written: still one user's bonus only */
+    assert_int_equal(sb_store_user_by_login(fx->conn, fx->pool, "carol2", &u, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_user_by_login(fx->conn, fx->pool, "other@example.com", &u, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_user_by_login(fx->conn, fx->pool, "carol", &u, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_ledger_list(fx->conn, fx->pool, u->id, 0, 10, &rows, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 1);
+    assert_balanced(fx);
+}
+
+static void test_user_lookups(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "DaveX", "dave@example.com"), *v = NULL;
+
+    assert_int_equal(sb_store_user_by_login(fx->conn, fx->pool, "DAVE@example.com", &v, &err),
+                     SB_STORE_OK);
+    assert_string_equal(v->id, u->id);
+    assert_int_equal(sb_store_user_by_login(fx->conn, fx->pool, "DaveX", &v, &err), SB_STORE_OK);
+    assert_string_equal(v->id, u->id);
+    assert_int_equal(sb_store_user_by_login(fx->conn, fx->pool, "davex", &v, &err), SB_STORE_OK);
+    assert_string_equal(v->id, u->id);
+    assert_string_equal(v->password_hash, "$2b$12$hash");
+    assert_int_equal(sb_store_user_by_login(fx->conn, fx->pool, "nobody", &v, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(err.status, SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_user_by_email(fx->conn, fx->pool, "Dave@Example.com", &v, &err),
+                     SB_STORE_OK);
+    assert_string_equal(v->id, u->id);
+    assert_int_equal(sb_store_user_by_email(fx->conn, fx->pool, "davex", &v, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
+    assert_string_equal(v->username, "DaveX");
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, "000000000000000000000000", &v,
+                                         &err),
+                     SB_STORE_NOT_FOUND);
+}
+
+static void test_user_update_profile(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "erin", "erin@example.com"), *v = NULL;
+    sb_profile_patch_t patch = {0};
+    apr_array_header_t *langs = apr_array_make(fx->pool, 2, sizeof(const char *));
+
+    APR_ARRAY_PUSH(langs, const char *) = "English";
+    APR_ARRAY_PUSH(langs, const char *) = "Fran\xc3\xa7" "ais \"quoted\"";
+    patch.bio = "Teaches \"C\"";
+    patch.country = "FR";
+    patch.timezone = "Europe/Paris";
+    patch.profile_picture = "/uploads/erin.png";
+    patch.languages = langs;
+    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 5, &v,
+                                                  &err),
+                     SB_STORE_OK);
+    assert_string_equal(v->bio, "Teaches \"C\"");
+    assert_string_equal(v->country, "FR");
+    assert_string_equal(v->timezone, "Europe/Paris");
+    assert_string_equal(v->first_name, "Ada");
+    assert_int_equal(v->languages->nelts, 2);
+    assert_string_equal(APR_ARRAY_IDX(v->languages, 1, const char *),
+                        "Fran\xc3\xa7" "ais \"quoted\"");
+    assert_int_equal(v->updated_at, NOW + 5);
+
+    /* NULL leaves everything else */
+    memset(&patch, 0, sizeof(patch));
+    patch.first_name = "Grace";
+    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 6, &v,
+                                                  &err),
+                     SB_STORE_OK);
+    assert_string_equal(v->first_name, "Grace");
+    assert_string_equal(v->last_name, "Lovelace");
+    assert_string_equal(v->bio, "Teaches \"C\"");
+    assert_string_equal(v->country, "FR");
+    assert_int_equal(v->languages->nelts, 2);
+
+    /* "" clears optional fields */
+    memset(&patch, 0, sizeof(patch));
+    patch.bio = "";
+    patch.country = "";
+    patch.timezone = "";
+    patch.profile_picture = "";
+    patch.languages = apr_array_make(fx->pool, 1, sizeof(const char *));
+    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 7, &v,
+                                                  &err),
+                     SB_STORE_OK);
+    assert_null(v->bio);
+    assert_null(v->country);
+    assert_string_equal(v->timezone, "UTC");
+    assert_string_equal(v->profile_picture, "");
+    assert_int_equal(v->languages->nelts, 0);
+    assert_string_equal(v->first_name, "Grace");
+
+    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, "000000000000000000000000",
+                                                  &patch, NOW, &v, &err),
+                     SB_STORE_NOT_FOUND);
+}
+
+static void test_user_update_lists(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "frank", "frank@example.com"), *v = NULL;
+    apr_array_header_t *off = apr_array_make(fx->pool, 2, sizeof(sb_skill_offered_t));
+    apr_array_header_t *want = apr_array_make(fx->pool, 1, sizeof(sb_skill_wanted_t));
+    apr_array_header_t *av = apr_array_make(fx->pool, 1, sizeof(sb_availability_t));
+    sb_skill_offered_t *o = &APR_ARRAY_PUSH(off, sb_skill_offered_t);
+    sb_skill_wanted_t *w = &APR_ARRAY_PUSH(want, sb_skill_wanted_t);
+    sb_availability_t *d = &APR_ARRAY_PUSH(av, sb_availability_t);
+    sb_time_slot_t *ts;
+
+    memset(o, 0, sizeof(*o));
+    o->skill = "Python";
+    o->category = "Technology";
+    o->experience = "Expert";
+    o->description = "data & web";
+    o->verified = 1;
+    o = &APR_ARRAY_PUSH(off, sb_skill_offered_t);
+    memset(o, 0, sizeof(*o));
+    o->skill = "Guitar";
+    o->category = "Music";
+    o->experience = "Beginner";
+    w->skill = "Spanish";
+    w->category = "Language";
+    w->level = "Beginner";
+    w->priority = "High";
+    d->day = "Monday";
+    d->time_slots = apr_array_make(fx->pool, 1, sizeof(sb_time_slot_t));
+    ts = &APR_ARRAY_PUSH(d->time_slots, sb_time_slot_t);
+    ts->start_time = "09:00";
+    ts->end_time = "17:00";
+
+    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, u->id, off, want, av, NOW + 1,
+                                                &v, &err),
+                     SB_STORE_OK);
+    assert_int_equal(v->skills_offered->nelts, 2);
+    o = &APR_ARRAY_IDX(v->skills_offered, 0, sb_skill_offered_t);
+    assert_string_equal(o->skill, "Python");
+    assert_string_equal(o->category, "Technology");
+    assert_string_equal(o->description, "data & web");
+    assert_int_equal(o->verified, 1);
+    assert_null(APR_ARRAY_IDX(v->skills_offered, 1, sb_skill_offered_t).description);
+    assert_int_equal(v->skills_wanted->nelts, 1);
+    assert_string_equal(APR_ARRAY_IDX(v->skills_wanted, 0, sb_skill_wanted_t).priority, "High");
+    assert_int_equal(v->availability->nelts, 1);
+    d = &APR_ARRAY_IDX(v->availability, 0, sb_availability_t);
+    assert_string_equal(d->day, "Monday");
+    assert_string_equal(APR_ARRAY_IDX(d->time_slots, 0, sb_time_slot_t).end_time, "17:00");
+
+    if (fx->driver == &sqlite) {
+        /* the discovery index mirrors the lists */
+        sqlite3 *db;
+        sqlite3_stmt *q;
+        assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT count(*) FROM user_skills WHERE user_id = ?1"
+                                            " AND ((kind = 'offered' AND skill_lower = 'python'"
+                                            " AND category = 'Technology') OR (kind = 'wanted'"
+                                            " AND skill = 'Spanish'))",
+                                            -1, &q, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_text(q, 1, u->id, -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(q, 0), 2);
+        sqlite3_finalize(q);
+        sqlite3_close(db);
+    }
+
+    /* NULL leaves a list; an empty array clears it */
+    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, u->id, NULL,
+                                                apr_array_make(fx->pool, 1,
+                                                               sizeof(sb_skill_wanted_t)),
+                                                NULL, NOW + 2, &v, &err),
+                     SB_STORE_OK);
+    assert_int_equal(v->skills_offered->nelts, 2);
+    assert_int_equal(v->skills_wanted->nelts, 0);
+    assert_int_equal(v->availability->nelts, 1);
+}
+
+static void test_user_flags(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "gina", "gina@example.com"), *v = NULL;
+    const char *missing = "000000000000000000000000";
+
+    assert_int_equal(sb_store_user_set_verified(fx->conn, u->id, NOW + 1, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_user_touch(fx->conn, u->id, NOW + 99, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
+    assert_int_equal(v->is_verified, 1);
+    assert_int_equal(v->last_seen, NOW + 99);
+    assert_int_equal(sb_store_user_set_verified(fx->conn, missing, NOW, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_user_touch(fx->conn, missing, NOW, &err), SB_STORE_NOT_FOUND);
+}
+
+static void test_user_set_status(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "hank", "hank@example.com"), *v = NULL;
+
+    assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 1, 1, "spam", NOW + HOUR, NOW,
+                                              &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
+    assert_int_equal(v->is_banned, 1);
+    assert_string_equal(v->ban_reason, "spam");
+    assert_int_equal(v->ban_expires_at, NOW + HOUR);
+    assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 0, 0, NULL, 0, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
+    assert_int_equal(v->is_banned, 0);
+    assert_int_equal(v->is_active, 0);
+    assert_null(v->ban_reason);
+    assert_int_equal(v->ban_expires_at, 0);
+    assert_int_equal(sb_store_user_set_status(fx->conn, "000000000000000000000000", 1, 0, NULL, 0,
+                                              NOW, &err),
+                     SB_STORE_NOT_FOUND);
+}
+
+static void test_set_password_revokes(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "ivan", "ivan@example.com"), *v = NULL;
+    char uid[SB_ID_LEN + 1];
+
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "rt-a", u->id, "fam-a", NOW + HOUR, NOW,
+                                             &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "rt-b", u->id, "fam-b", NOW + HOUR, NOW,
+                                             &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_user_set_password(fx->conn, u->id, "newhash", NOW + 1, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
+    assert_string_equal(v->password_hash, "newhash");
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "rt-a", "rt-a2", NOW + HOUR, NOW + 2, uid,
+                                             &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "rt-b", "rt-b2", NOW + HOUR, NOW + 2, uid,
+                                             &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_user_set_password(fx->conn, "000000000000000000000000", "x", NOW,
+                                                &err),
+                     SB_STORE_NOT_FOUND);
+}
+
+/* ---- refresh tokens ---- */
+
+static void test_refresh_rotation(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "judy", "judy@example.com");
+    char uid[SB_ID_LEN + 1] = "";
+
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "t1", u->id, "fam1", NOW + HOUR, NOW,
+                                             &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "t1", u->id, "fam1", NOW + HOUR, NOW,
+                                             &err),
+                     SB_STORE_CONFLICT);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t1", "t2", NOW + 2 * HOUR, NOW + 1, uid,
+                                             &err),
+                     SB_STORE_OK);
+    assert_string_equal(uid, u->id);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t2", "t3", NOW + 2 * HOUR, NOW + 2, uid,
+                                             &err),
+                     SB_STORE_OK);
+    /* t1 comes back: reuse, the whole family (t3 too) is revoked */
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t1", "t9", NOW + 2 * HOUR, NOW + 3, uid,
+                                             &err),
+                     SB_STORE_REUSED);
+    assert_int_equal(err.status, SB_STORE_REUSED);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t3", "t4", NOW + 2 * HOUR, NOW + 4, uid,
+                                             &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t9", "t10", NOW + 2 * HOUR, NOW + 4, uid,
+                                             &err),
+                     SB_STORE_NOT_FOUND);
+
+    /* expired: nothing changes, so it stays expired (not reused) */
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "x1", u->id, "famx", NOW + 10, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x1", "x2", NOW + HOUR, NOW + 10, uid,
+                                             &err),
+                     SB_STORE_EXPIRED);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x1", "x2", NOW + HOUR, NOW + 11, uid,
+                                             &err),
+                     SB_STORE_EXPIRED);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x2", "x3", NOW + HOUR, NOW + 11, uid,
+                                             &err),
+                     SB_STORE_NOT_FOUND);
+    /* unknown */
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "nope", "n2", NOW + HOUR, NOW, uid, &err),
+                     SB_STORE_NOT_FOUND);
+    /* a token for a user that does not exist */
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "ghost", "000000000000000000000000",
+                                             "famg", NOW + HOUR, NOW, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_true(strlen(err.message) > 0);
+}
+
+static void test_refresh_revoke(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "kate", "kate@example.com");
+    char uid[SB_ID_LEN + 1] = "";
+
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "r1", u->id, "famr", NOW + HOUR, NOW,
+                                             &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "o1", u->id, "famo", NOW + HOUR, NOW,
+                                             &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "r1", "r2", NOW + HOUR, NOW + 1, uid,
+                                             &err),
+                     SB_STORE_OK);
+    uid[0] = '\0';
+    assert_int_equal(sb_store_refresh_revoke(fx->conn, "r2", NOW + 2, uid, &err), SB_STORE_OK);
+    assert_string_equal(uid, u->id);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "r2", "r3", NOW + HOUR, NOW + 3, uid,
+                                             &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_refresh_revoke(fx->conn, "unknown", NOW, NULL, &err),
+                     SB_STORE_NOT_FOUND);
+    /* another family is untouched by the logout, but not by revoke_user */
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "o1", "o2", NOW + HOUR, NOW + 3, uid,
+                                             &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_refresh_revoke_user(fx->conn, u->id, NOW + 4, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "o2", "o3", NOW + HOUR, NOW + 5, uid,
+                                             &err),
+                     SB_STORE_NOT_FOUND);
+}
+
+/* ---- one-time tokens ---- */
+
+static void test_onetime(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "liam", "liam@example.com");
+    char uid[SB_ID_LEN + 1] = "";
+
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "v1", u->id, SB_TOKEN_VERIFY_EMAIL,
+                                             NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "p1", u->id, SB_TOKEN_RESET_PASSWORD,
+                                             NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "v2", u->id, SB_TOKEN_VERIFY_EMAIL,
+                                             NOW + HOUR, NOW + 1, &err),
+                     SB_STORE_OK);
+    /* the earlier token of the same purpose is invalidated, the other purpose is not */
+    assert_int_equal(sb_store_onetime_consume(fx->conn, "v1", SB_TOKEN_VERIFY_EMAIL, NOW + 2, uid,
+                                              &err),
+                     SB_STORE_NOT_FOUND);
+    /* wrong purpose */
+    assert_int_equal(sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_RESET_PASSWORD, NOW + 2,
+                                              uid, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_VERIFY_EMAIL, NOW + 2, uid,
+                                              &err),
+                     SB_STORE_OK);
+    assert_string_equal(uid, u->id);
+    assert_int_equal(sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_VERIFY_EMAIL, NOW + 3, uid,
+                                              &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_onetime_consume(fx->conn, "p1", SB_TOKEN_RESET_PASSWORD, NOW + 3,
+                                              uid, &err),
+                     SB_STORE_OK);
+    /* expired */
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "v3", u->id, SB_TOKEN_VERIFY_EMAIL,
+                                             NOW + 100, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_onetime_consume(fx->conn, "v3", SB_TOKEN_VERIFY_EMAIL, NOW + 100,
+                                              uid, &err),
+                     SB_STORE_EXPIRED);
+    assert_int_equal(err.status, SB_STORE_EXPIRED);
+    assert_int_equal(sb_store_onetime_consume(fx->conn, "zzz", SB_TOKEN_VERIFY_EMAIL, NOW, uid,
+                                              &err),
+                     SB_STORE_NOT_FOUND);
+    /* an unknown purpose is refused by the store */
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "b1", u->id, "bogus", NOW + HOUR, NOW,
+                                             &err),
+                     SB_STORE_ERROR);
+    assert_true(strlen(err.message) > 0);
+}
+
+static void test_password_reset(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "mona", "mona@example.com"), *v = NULL;
+    char uid[SB_ID_LEN + 1] = "";
+
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "mr1", u->id, "famm", NOW + HOUR, NOW,
+                                             &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "mv", u->id, SB_TOKEN_VERIFY_EMAIL,
+                                             NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "mp", u->id, SB_TOKEN_RESET_PASSWORD,
+                                             NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    /* a verification token cannot reset a password */
+    assert_int_equal(sb_store_password_reset(fx->conn, "mv", "bad", NOW + 1, uid, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_password_reset(fx->conn, "mp", "resethash", NOW + 1, uid, &err),
+                     SB_STORE_OK);
+    assert_string_equal(uid, u->id);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
+    assert_string_equal(v->password_hash, "resethash");
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "mr1", "mr2", NOW + HOUR, NOW + 2, uid,
+                                             &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_password_reset(fx->conn, "mp", "again", NOW + 2, uid, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "mp2", u->id, SB_TOKEN_RESET_PASSWORD,
+                                             NOW + 10, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_password_reset(fx->conn, "mp2", "late", NOW + 10, uid, &err),
+                     SB_STORE_EXPIRED);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
+    assert_string_equal(v->password_hash, "resethash");
+    /* the verification token is still usable: the failed reset changed nothing */
+    assert_int_equal(sb_store_onetime_consume(fx->conn, "mv", SB_TOKEN_VERIFY_EMAIL, NOW + 3, uid,
+                                              &err),
+                     SB_STORE_OK);
+}
+
+/* ---- concurrency: separate processes, each with its own store ---- */
+
+#define NPROC 4
+
+/* Fork NPROC children that wait on a pipe, then each runs op(); returns how many got OK,
+ * and stores the other statuses' counts in others[] (indexed by status). */
+static int race(sb_fx_t *fx, int (*op)(sb_store_conn_t *c, apr_pool_t *p, int i),
+                int others[SB_STORE_ERROR + 1])
+{
+    int gate[2], i, ok = 0, status;
+    pid_t pids[NPROC];
+
+    memset(others, 0, sizeof(int) * (SB_STORE_ERROR + 1));
+    /* no open connection may cross the fork */
+    sb_fx_close(fx);
+    assert_int_equal(pipe(gate), 0);
+    for (i = 0; i < NPROC; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            apr_pool_t *cp;
+            sb_store_t *s;
+            sb_store_conn_t *c;
+            sb_store_error_t err;
+            char b;
+            int rc;
+            close(gate[1]);
+            apr_pool_create(&cp, NULL);
+            if (sb_store_open(cp, fx->uri, NULL, &s, &err) != SB_STORE_OK
+                || sb_store_acquire(s, cp, &c, &err) != SB_STORE_OK) {
+                apr_pool_destroy(cp);
+                _exit(100);
+            }
+            (void)!read(gate[0], &b, 1);
+            rc = op(c, cp, i);
+            /* close this child's own connections; never run the parent's cleanups */
+            apr_pool_destroy(cp);
+            _exit(rc);
+        }
+    }
+    close(gate[0]);
+    close(gate[1]);
+    for (i = 0; i < NPROC; i++) {
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        assert_true(WEXITSTATUS(status) <= SB_STORE_ERROR);
+        if (WEXITSTATUS(status) == SB_STORE_OK) {
+            ok++;
+        }
+        else {
+            others[WEXITSTATUS(status)]++;
+        }
+    }
+    assert_int_equal(sb_fx_open(fx, 0), 0);
+    return ok;
+}
+
+static int op_consume(sb_store_conn_t *c, apr_pool_t *p, int i)
+{
+    char uid[SB_ID_LEN + 1];
+    sb_store_error_t err;
+
+    return sb_store_onetime_consume(c, "race", SB_TOKEN_VERIFY_EMAIL, NOW + 1, uid, &err);
+}
+
+static void test_race_onetime(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "nina", "nina@example.com");
+    int others[SB_STORE_ERROR + 1];
+
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "race", u->id, SB_TOKEN_VERIFY_EMAIL,
+                                             NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(race(fx, op_consume, others), 1);
+    assert_int_equal(others[SB_STORE_NOT_FOUND], NPROC - 1);
+}
+
+static int op_register(sb_store_conn_t *c, apr_pool_t *p, int i)
+{
+    char email[64];
+    sb_user_new_t nu = {i % 2 ? "Racer" : "racer", email, "h", "R", "C"};
+    sb_store_error_t err;
+    sb_user_t *u;
+    sb_store_status_t st;
+
+    snprintf(email, sizeof(email), "racer%d@example.com", i);
+    st = sb_store_user_create(c, p, &nu, 300, NOW, &u, &err);
+    if (st == SB_STORE_CONFLICT && (!err.field || strcmp(err.field, "username"))) {
+        return SB_STORE_ERROR;
+    }
+    return st;
+}
+
+static void test_race_register(void **state)
+{
+    FX_BEGIN(state);
+    int others[SB_STORE_ERROR + 1];
+
+    assert_int_equal(race(fx, op_register, others), 1);
+    assert_int_equal(others[SB_STORE_CONFLICT], NPROC - 1);
+    assert_balanced(fx);
+}
+
+/* ---- ledger, outbox ---- */
+
+static void test_ledger_pages(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u;
+    apr_array_header_t *rows;
+    int64_t total = 0, bal = SB_STARTING_CREDIT_MINUTES;
+    int i;
+
+    if (!fx->driver->seed_ledger) {
+        skip();
+    }
+    u = mk_user(fx, "olga", "olga@example.com");
+    mk_user(fx, "other", "other@example.com");
+    /* 24 more rows on equal and rising timestamps; newest is the last inserted */
+    for (i = 0; i < 24; i++) {
+        bal += 60;
+        fx->driver->seed_ledger(fx, u->id, "earned", "teaching", 60, bal, NOW + 1 + i / 3);
+    }
+    assert_int_equal(sb_store_ledger_list(fx->conn, fx->pool, u->id, 0, 10, &rows, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 25);
+    assert_int_equal(rows->nelts, 10);
+    assert_int_equal(APR_ARRAY_IDX(rows, 0, sb_credit_tx_t).balance_after, bal);
+    assert_int_equal(APR_ARRAY_IDX(rows, 9, sb_credit_tx_t).balance_after, bal - 9 * 60);
+    assert_int_equal(sb_store_ledger_list(fx->conn, fx->pool, u->id, 20, 10, &rows, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 25);
+    assert_int_equal(rows->nelts, 5);
+    assert_string_equal(APR_ARRAY_IDX(rows, 4, sb_credit_tx_t).type, "bonus");
+    assert_int_equal(sb_store_ledger_list(fx->conn, fx->pool, u->id, 30, 10, &rows, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(rows->nelts, 0);
+    assert_int_equal(total, 25);
+    assert_int_equal(sb_store_ledger_list(fx->conn, fx->pool, "000000000000000000000000", 0, 10,
+                                          &rows, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 0);
+}
+
+/* A ledger row whose balance_after disagrees with the user's credits is a bad row. */
+static void test_ledger_audit_bad_rows(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_ledger_audit_t a;
+    sb_user_t *u;
+
+    if (!fx->driver->seed_ledger) {
+        skip();
+    }
+    u = mk_user(fx, "pete", "pete@example.com");
+    fx->driver->seed_ledger(fx, u->id, "penalty", "admin", -60, 240, NOW + 1);
+    assert_int_equal(sb_store_ledger_audit(fx->conn, &a, &err), SB_STORE_OK);
+    assert_int_equal(a.bad_rows, 1);
+    assert_int_equal(a.adjustments, -60);
+    assert_int_equal(a.penalties, 0);
+}
+
+static void test_outbox_seq(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "quinn", "quinn@example.com");
+    int64_t s1 = 0, s2 = 0, s3 = 0;
+
+    assert_int_equal(sb_store_outbox_append(fx->conn, u->id, "notification", "{\"a\":1}", NOW,
+                                            &s1, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_outbox_append(fx->conn, u->id, "new_message", NULL, NOW, &s2, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_outbox_append(fx->conn, u->id, "notification", "{}", NOW - 5, &s3,
+                                            &err),
+                     SB_STORE_OK);
+    assert_true(s1 > 0);
+    assert_true(s2 > s1);
+    assert_true(s3 > s2);
+    assert_int_equal(sb_store_outbox_append(fx->conn, "000000000000000000000000", "x", "{}", NOW,
+                                            &s1, &err),
+                     SB_STORE_NOT_FOUND);
+}
+
+/* ---- driver-independent: URIs ---- */
+
+static void test_open_errors(void **state)
+{
+    apr_pool_t *p = *state;
+    sb_store_error_t err;
+    sb_store_t *s = (sb_store_t *)1;
+    const char *const *names = sb_store_drivers();
+
+    assert_string_equal(names[0], "sqlite");
+    assert_int_equal(sb_store_open(p, "sqlite:/nonexistent-dir/x/y.db", NULL, &s, &err),
+                     SB_STORE_UNAVAILABLE);
+    assert_null(s);
+    assert_true(strlen(err.message) > 0);
+    assert_int_equal(sb_store_open(p, "mongodb://localhost/sb", NULL, &s, &err), SB_STORE_ERROR);
+    assert_non_null(strstr(err.message, "not compiled in"));
+    assert_int_equal(sb_store_open(p, "postgres://x", NULL, &s, &err), SB_STORE_ERROR);
+    assert_int_equal(sb_store_open(p, "", NULL, &s, &err), SB_STORE_ERROR);
+}
+
+/* sqlite only: a writer holding the lock past the busy timeout → UNAVAILABLE; a full pool
+ * → UNAVAILABLE after the same timeout. */
+static void test_sqlite_busy(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_options_t o = {1, 1, 100};
+    sb_store_t *s;
+    sb_store_conn_t *c, *c2;
+    sb_store_error_t err;
+    sb_user_new_t nu = {"busy", "busy@example.com", "h", "B", "U"};
+    sb_user_t *u;
+    sqlite3 *db;
+
+    if (fx->driver != &sqlite) {
+        skip();
+    }
+    assert_int_equal(sb_store_open(fx->pool, fx->uri, &o, &s, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_acquire(s, fx->pool, &c, &err), SB_STORE_OK);
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sb_store_user_create(c, fx->pool, &nu, 300, NOW, &u, &err),
+                     SB_STORE_UNAVAILABLE);
+    assert_int_equal(err.status, SB_STORE_UNAVAILABLE);
+    assert_int_equal(sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(sb_store_user_create(c, fx->pool, &nu, 300, NOW, &u, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_acquire(s, fx->pool, &c2, &err), SB_STORE_UNAVAILABLE);
+}
+
+/* Named "driver/test" so the two drivers' results are told apart. */
+#define FX_TEST(f, d) {#d "/" #f, f, sb_fx_setup, sb_fx_teardown, (void *)&(d)}
+#define FX_SUITE(d)                                                                               \
+    FX_TEST(test_migrate_twice, d), FX_TEST(test_ping, d), FX_TEST(test_acquire_release, d),      \
+    FX_TEST(test_user_create_bonus, d), FX_TEST(test_user_conflicts, d),                          \
+    FX_TEST(test_user_lookups, d), FX_TEST(test_user_update_profile, d),                          \
+    FX_TEST(test_user_update_lists, d), FX_TEST(test_user_flags, d),                              \
+    FX_TEST(test_user_set_status, d), FX_TEST(test_set_password_revokes, d),                      \
+    FX_TEST(test_refresh_rotation, d), FX_TEST(test_refresh_revoke, d),                           \
+    FX_TEST(test_onetime, d), FX_TEST(test_password_reset, d),                                    \
+    FX_TEST(test_race_onetime, d), FX_TEST(test_race_register, d),                                \
+    FX_TEST(test_ledger_pages, d), FX_TEST(test_ledger_audit_bad_rows, d),                        \
+    FX_TEST(test_outbox_seq, d)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_open_errors, sb_test_pool_setup,
+                                        sb_test_pool_teardown),
+        FX_TEST(test_sqlite_busy, sqlite),
+        FX_SUITE(sqlite),
+        FX_SUITE(mongodb),
+    };
+    int rc;
+
+    apr_initialize();
+    rc = cmocka_run_group_tests_name("store", tests, NULL, NULL);
+    apr_terminate();
+    return rc;
+}
