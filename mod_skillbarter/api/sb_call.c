@@ -15,7 +15,7 @@ sb_store_conn_t *sb_call_store(sb_call_t *c)
         return c->conn;
     }
     if (!c->settings->store) {
-        sb_fail(&c->err, c->pool, 503, "Store is not configured.");
+        sb_fail(&c->err, c->pool, 503, "Service temporarily unavailable.");
         return NULL;
     }
     if (sb_store_acquire(c->settings->store, c->pool, &c->conn, &e) != SB_STORE_OK) {

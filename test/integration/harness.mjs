@@ -61,11 +61,19 @@ async function waitUntil(fn, ms = 10000) {
  * errorLog(), stop(), assertCleanLog(allow).
  */
 export async function startServer(opts = {}) {
+  return startServerRaw({ ...opts, healthy: true });
+}
+
+/** Like startServer; with healthy: false it only waits until the server answers at all. */
+export async function startServerRaw(opts = {}) {
   const { root, port } = await makeRoot(opts);
   const started = httpdCtl(root, '-k', 'start');
   assert.equal(started.status, 0, `httpd did not start: ${started.out}`);
   const base = `http://127.0.0.1:${port}`;
-  const up = await waitUntil(async () => (await fetch(`${base}/api/health`)).status === 200);
+  const up = await waitUntil(async () => {
+    const status = (await fetch(`${base}/api/health`)).status;
+    return opts.healthy ? status === 200 : status > 0;
+  });
   if (!up) {
     const log = readLog(root);
     httpdCtl(root, '-k', 'stop');
