@@ -31,7 +31,7 @@ run)
         touch "$root/data/.demo-seeded"
     fi
     chown -R www-data:www-data "$root/data"
-    ctl -t -q
+    ctl -t >/dev/null 2>&1 || { ctl -t; exit 1; }
     ctl -k start
     i=0
     until curl -fsS -o /dev/null "http://127.0.0.1:$port/api/health" 2>/dev/null; do
