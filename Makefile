@@ -106,6 +106,8 @@ check-conf:
 
 install: $(MODULE)
 	$(APXS) -i -n skillbarter $(MODULE)
+	echo "LoadModule skillbarter_module $(HTTPD_MODULEDIR)/mod_skillbarter.so" \
+	    > $(DESTDIR)$(HTTPD_SYSCONFDIR)/mods-available/skillbarter.load
 	install -m 0644 conf/skillbarter.conf $(DESTDIR)$(HTTPD_SYSCONFDIR)/conf-available/skillbarter.conf
 
 format:
