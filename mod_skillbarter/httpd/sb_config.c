@@ -15,6 +15,7 @@
 #include "sb_jwt.h"
 #include "sb_log.h"
 #include "sb_password.h"
+#include "sb_ratelimit_httpd.h"
 #include "sb_units.h"
 
 #define SB_DEFAULT_ACCESS_TTL (15 * 60)
@@ -294,6 +295,7 @@ const command_rec sb_cmds[] = {
                   "Directory for uploaded avatars (served under /uploads/)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_SIZE, sb_cmd_size_set, OFF(avatar_max), RSRC_CONF,
                   "Largest avatar upload (default 5M)"),
+    SB_RATELIMIT_CMDS,
     {NULL}};
 
 static const unsigned char *secret_for(apr_pool_t *pconf, const char *path, apr_size_t *len)
@@ -334,6 +336,8 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             sb_slog(vs, APLOG_CRIT, 0, "cannot build the JWT key from %s", c->jwt_secret_file);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        st->cursor_key = secret;   /* sb_cursor domain-separates its MAC from the JWT's */
+        st->cursor_key_len = len;
         st->access_ttl = c->access_ttl > 0 ? c->access_ttl : SB_DEFAULT_ACCESS_TTL;
         st->refresh_ttl = c->refresh_ttl > 0 ? c->refresh_ttl : SB_DEFAULT_REFRESH_TTL;
         st->verify_ttl = c->verify_ttl > 0 ? c->verify_ttl : SB_DEFAULT_VERIFY_TTL;

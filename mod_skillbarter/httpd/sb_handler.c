@@ -14,11 +14,13 @@
 #include "sb_http.h"
 #include "sb_json.h"
 #include "sb_log.h"
+#include "sb_ratelimit_httpd.h"
 #include "sb_router.h"
 #include "sb_time.h"
 
 #define SB_HANDLER_NAME "skillbarter"
 #define SB_API_PREFIX "/api"
+#define SB_RAW_BODY_SLACK (64 * 1024)
 
 /* Skip the filesystem walk for API paths: nothing under /api is a file. */
 int sb_map_to_storage(request_rec *r)
@@ -51,7 +53,10 @@ static int take_body(request_rec *r, const sb_server_conf_t *conf, const sb_rout
         return 0;
     }
     if (rt->flags & SB_ROUTE_RAW) {
-        if ((rc = sb_http_read_body(r, c->settings->avatar_max, &buf, &len, &c->err))) {
+        /* room for a multipart envelope around a file of the maximum size; the handler
+         * checks the file itself against avatar_max */
+        if ((rc = sb_http_read_body(r, c->settings->avatar_max + SB_RAW_BODY_SLACK, &buf, &len,
+                                    &c->err))) {
             return rc;
         }
         c->raw_body = buf;
@@ -76,7 +81,7 @@ static int take_body(request_rec *r, const sb_server_conf_t *conf, const sb_rout
     return 0;
 }
 
-int sb_handler(request_rec *r)
+static int sb_handle_api(request_rec *r)
 {
     sb_server_conf_t *conf;
     sb_match_t m;
@@ -100,6 +105,11 @@ int sb_handler(request_rec *r)
         return OK;
     }
     sb_http_cors(r, conf, NULL);
+    /* the global limiter covers every /api request, unknown paths included */
+    if ((rc = sb_ratelimit_check(r, conf->settings, m.route ? m.route->limiter : NULL))
+        != DECLINED) {
+        return rc;
+    }
     if (!m.route) {
         if (m.allow) {
             apr_table_setn(r->err_headers_out, "Allow", m.allow);
@@ -145,4 +155,11 @@ int sb_handler(request_rec *r)
         c->status = 200;
     }
     return sb_http_send_call(r, c);
+}
+
+int sb_handler(request_rec *r)
+{
+    int rc = sb_handle_api(r);
+    sb_ratelimit_finish(r);   /* skip-successful limiters: an answer < 400 gives back its hit */
+    return rc;
 }

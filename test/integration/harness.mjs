@@ -12,8 +12,17 @@ import { before, after } from 'node:test';
 export const TOP = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HTTPD = '/usr/sbin/apache2';
 
-// Settings every test server gets unless a test overrides them: cheap bcrypt.
-const BASE_EXTRA = 'SkillBarterBcryptCost 4\n';
+// Settings every test server gets unless a test overrides them: cheap bcrypt, and rate
+// limits far above what any test file sends (the spec's auth limit is 5 failures per 15
+// minutes per IP, and every test comes from 127.0.0.1). A later SkillBarterRateLimit line
+// in `extra` redeclares a limiter, so rate-limit tests set their own.
+const BASE_EXTRA = `SkillBarterBcryptCost 4
+SkillBarterRateLimit global 100000000 15m ip
+SkillBarterRateLimit auth 100000000 15m ip skip-successful
+SkillBarterRateLimit messages 100000000 1m user
+SkillBarterRateLimit discover 100000000 5m user
+SkillBarterRateLimit sessions 100000000 1h user
+`;
 
 export function freePort() {
   return new Promise((resolve, reject) => {
@@ -56,8 +65,9 @@ async function waitUntil(fn, ms = 10000) {
 }
 
 /**
- * Start a server. Options: mpm ('event' | 'prefork' | 'worker'), extra (httpd.conf text).
- * Returns helpers: url(path), api(method, path, {body, token, headers, raw}), sbctl(...),
+ * Start a server. Options: mpm ('event' | 'prefork' | 'worker'), extra (httpd.conf text),
+ * premigrate (create the SQLite file in WAL mode before httpd starts, so several children
+ * starting at once do not race to create it). Returns helpers: url(path), api(method, path, {body, token, headers, raw}), sbctl(...),
  * errorLog(), stop(), assertCleanLog(allow).
  */
 export async function startServer(opts = {}) {
@@ -67,6 +77,12 @@ export async function startServer(opts = {}) {
 /** Like startServer; with healthy: false it only waits until the server answers at all. */
 export async function startServerRaw(opts = {}) {
   const { root, port } = await makeRoot(opts);
+  if (opts.premigrate) {
+    const db = join(root, 'data', 'skillbarter.db');
+    const m = run(join(TOP, 'build', 'sbctl'), [`sqlite:${db}`, 'migrate']);
+    assert.equal(m.status, 0, `sbctl migrate failed: ${m.out}`);
+    run('chown', ['-R', 'www-data:www-data', join(root, 'data')]);
+  }
   const started = httpdCtl(root, '-k', 'start');
   assert.equal(started.status, 0, `httpd did not start: ${started.out}`);
   const base = `http://127.0.0.1:${port}`;
