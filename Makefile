@@ -24,7 +24,7 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -fPIC $(OPT) $(WARN) $(SANFLAGS) $(INCS) $(D
 
 CORE_SRC  = $(sort $(wildcard mod_skillbarter/core/*.c) $(wildcard mod_skillbarter/store/*.c))
 MOD_SRC   = $(sort $(wildcard mod_skillbarter/httpd/*.c) $(wildcard mod_skillbarter/api/*.c))
-TOOL_SRC  = mod_skillbarter/tools/sbctl.c
+TOOL_SRC  = mod_skillbarter/tools/sbctl.c mod_skillbarter/tools/sb_seed.c
 UNIT_SRC  = $(sort $(wildcard test/unit/test_*.c))
 
 MIGRATIONS = $(sort $(wildcard sql/[0-9]*.sql))
@@ -35,7 +35,7 @@ MODULE    = $(BUILD)/mod_skillbarter.so
 SBCTL     = $(BUILD)/sbctl
 UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop test test-unit test-asan test-valgrind test-integration bench \
+.PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench \
         install clean format check-conf
 all: $(MODULE) $(SBCTL)
 
@@ -63,8 +63,8 @@ $(LIB): $(CORE_OBJ)
 $(MODULE): $(MOD_OBJ) $(LIB)
 	$(CC) -shared $(SANFLAGS) -o $@ $(MOD_OBJ) $(LIB) $(DEP_LIBS)
 
-$(SBCTL): $(TOOL_SRC) $(LIB)
-	$(CC) $(CFLAGS_ALL) -o $@ $< $(LIB) $(DEP_LIBS) -lm
+$(SBCTL): $(TOOL_SRC) mod_skillbarter/tools/sb_seed.h $(LIB)
+	$(CC) $(CFLAGS_ALL) -Imod_skillbarter/tools -o $@ $(TOOL_SRC) $(LIB) $(DEP_LIBS) -lm
 
 $(BUILD)/test/%: test/unit/%.c test/unit/sb_test.h $(LIB)
 	@mkdir -p $(dir $@)
@@ -79,6 +79,13 @@ run: deps
 
 stop:
 	@tools/devserver.sh stop
+
+# make seed N=10000: realistic users in the dev server's store (run/dev), root made if needed.
+N ?= 1000
+seed: all
+	@[ -f run/dev/conf/httpd.conf ] || tools/mkroot.sh run/dev $${PORT:-8080} $${MPM:-event}
+	$(SBCTL) sqlite:run/dev/data/skillbarter.db seed $(N)
+	@chown -R www-data:www-data run/dev/data 2>/dev/null || true
 
 # Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh.
 test-unit: $(UNIT_BIN)

@@ -33,6 +33,8 @@ typedef struct {
     const char *upload_dir;
     int64_t avatar_max;                 /* bytes */
     const char *version;
+    const unsigned char *cursor_key;    /* MAC key of pagination cursors (the server secret) */
+    apr_size_t cursor_key_len;
 } sb_settings_t;
 
 typedef struct sb_call sb_call_t;

@@ -19,5 +19,9 @@ typedef struct {
 extern const sb_route_t sb_health_routes[];
 extern const sb_route_t sb_auth_routes[];
 extern const sb_route_t sb_user_routes[];
+extern const sb_route_t sb_skill_routes[];
+extern const sb_route_t sb_avatar_routes[];
+extern const sb_route_t sb_user_public_routes[];   /* /api/users/:id: after the fixed paths */
+extern const sb_route_t sb_discover_routes[];
 
 #endif

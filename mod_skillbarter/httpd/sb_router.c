@@ -3,8 +3,10 @@
 #include <string.h>
 #include <apr_strings.h>
 
+/* Read top to bottom: fixed /api/users/... paths before /api/users/:id. */
 static const sb_route_t *const groups[] = {sb_health_routes, sb_auth_routes, sb_user_routes,
-                                           NULL};
+                                           sb_skill_routes, sb_avatar_routes,
+                                           sb_user_public_routes, sb_discover_routes, NULL};
 
 const sb_route_t *const *sb_route_groups(void)
 {

@@ -99,6 +99,33 @@ struct sb_store_driver {
     sb_store_status_t (*outbox_append)(sb_store_conn_t *c, const char *user_id, const char *type,
                                        const char *json_data, int64_t now, int64_t *seq,
                                        sb_store_error_t *err);
+
+    /* discovery, avatars, seeding */
+    sb_store_status_t (*discover_list)(sb_store_conn_t *c, apr_pool_t *p,
+                                       const sb_discover_query_t *q, apr_array_header_t **out,
+                                       int *has_more, sb_store_error_t *err);
+    sb_store_status_t (*discover_search)(sb_store_conn_t *c, apr_pool_t *p,
+                                         const char *viewer_id, int64_t now,
+                                         const apr_array_header_t *terms, const char *category,
+                                         int offset, int limit, apr_array_header_t **out,
+                                         int64_t *total, sb_store_error_t *err);
+    sb_store_status_t (*category_counts)(sb_store_conn_t *c, int64_t now,
+                                         const char *const *categories, int n, int64_t *counts,
+                                         sb_store_error_t *err);
+    sb_store_status_t (*trending_skills)(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
+                                         int64_t now, int limit, apr_array_header_t **out,
+                                         const char **source, sb_store_error_t *err);
+    sb_store_status_t (*discover_matches)(sb_store_conn_t *c, apr_pool_t *p,
+                                          const char *viewer_id, int64_t now, int limit,
+                                          apr_array_header_t **out, sb_store_error_t *err);
+    sb_store_status_t (*reviews_recent)(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
+                                        int limit, apr_array_header_t **out,
+                                        sb_store_error_t *err);
+    sb_store_status_t (*user_set_avatar)(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                         const char *picture, int64_t now,
+                                         const char **previous, sb_store_error_t *err);
+    sb_store_status_t (*users_bulk_insert)(sb_store_conn_t *c, const sb_user_t *users, int n,
+                                           sb_store_error_t *err);
 };
 
 /* Fill err (may be NULL) and return status, for `return sb_store_fail(...)`. */

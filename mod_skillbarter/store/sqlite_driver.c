@@ -155,4 +155,12 @@ const sb_store_driver_t sb_store_sqlite_driver = {
     .ledger_list = sb_sqlite_ledger_list,
     .ledger_audit = sb_sqlite_ledger_audit,
     .outbox_append = sb_sqlite_outbox_append,
+    .discover_list = sb_sqlite_discover_list,
+    .discover_search = sb_sqlite_discover_search,
+    .category_counts = sb_sqlite_category_counts,
+    .trending_skills = sb_sqlite_trending_skills,
+    .discover_matches = sb_sqlite_discover_matches,
+    .reviews_recent = sb_sqlite_reviews_recent,
+    .user_set_avatar = sb_sqlite_user_set_avatar,
+    .users_bulk_insert = sb_sqlite_users_bulk_insert,
 };

@@ -10,7 +10,7 @@
 
 #include "driver.h"
 
-#define SB_SQLITE_STMT_CACHE 64
+#define SB_SQLITE_STMT_CACHE 96
 
 typedef struct {
     const char *sql;       /* key: the static SQL text (pointer identity) */
@@ -176,5 +176,36 @@ sb_store_status_t sb_sqlite_ledger_audit(sb_store_conn_t *c, sb_ledger_audit_t *
 sb_store_status_t sb_sqlite_outbox_append(sb_store_conn_t *c, const char *user_id,
                                           const char *type, const char *json_data, int64_t now,
                                           int64_t *seq, sb_store_error_t *err);
+
+
+/* sqlite_discover.c */
+sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
+                                          const sb_discover_query_t *q,
+                                          apr_array_header_t **out, int *has_more,
+                                          sb_store_error_t *err);
+sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
+                                            const char *viewer_id, int64_t now,
+                                            const apr_array_header_t *terms,
+                                            const char *category, int offset, int limit,
+                                            apr_array_header_t **out, int64_t *total,
+                                            sb_store_error_t *err);
+sb_store_status_t sb_sqlite_category_counts(sb_store_conn_t *c, int64_t now,
+                                            const char *const *categories, int n,
+                                            int64_t *counts, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
+                                            int64_t now, int limit, apr_array_header_t **out,
+                                            const char **source, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
+                                             const char *viewer_id, int64_t now, int limit,
+                                             apr_array_header_t **out, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_reviews_recent(sb_store_conn_t *c, apr_pool_t *p,
+                                           const char *user_id, int limit,
+                                           apr_array_header_t **out, sb_store_error_t *err);
+/* sqlite_avatar.c, sqlite_seed.c */
+sb_store_status_t sb_sqlite_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                            const char *picture, int64_t now,
+                                            const char **previous, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users,
+                                              int n, sb_store_error_t *err);
 
 #endif

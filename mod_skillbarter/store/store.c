@@ -314,3 +314,62 @@ sb_store_status_t sb_store_outbox_append(sb_store_conn_t *c, const char *user_id
 {
     SB_DISPATCH(outbox_append, user_id, type, json_data, now, seq, err);
 }
+
+sb_store_status_t sb_store_discover_list(sb_store_conn_t *c, apr_pool_t *p,
+                                         const sb_discover_query_t *q, apr_array_header_t **out,
+                                         int *has_more, sb_store_error_t *err)
+{
+    SB_DISPATCH(discover_list, p, q, out, has_more, err);
+}
+
+sb_store_status_t sb_store_discover_search(sb_store_conn_t *c, apr_pool_t *p,
+                                           const char *viewer_id, int64_t now,
+                                           const apr_array_header_t *terms,
+                                           const char *category, int offset, int limit,
+                                           apr_array_header_t **out, int64_t *total,
+                                           sb_store_error_t *err)
+{
+    SB_DISPATCH(discover_search, p, viewer_id, now, terms, category, offset, limit, out, total,
+                err);
+}
+
+sb_store_status_t sb_store_category_counts(sb_store_conn_t *c, int64_t now,
+                                           const char *const *categories, int n,
+                                           int64_t *counts, sb_store_error_t *err)
+{
+    SB_DISPATCH(category_counts, now, categories, n, counts, err);
+}
+
+sb_store_status_t sb_store_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
+                                           int64_t now, int limit, apr_array_header_t **out,
+                                           const char **source, sb_store_error_t *err)
+{
+    SB_DISPATCH(trending_skills, p, since, now, limit, out, source, err);
+}
+
+sb_store_status_t sb_store_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
+                                            const char *viewer_id, int64_t now, int limit,
+                                            apr_array_header_t **out, sb_store_error_t *err)
+{
+    SB_DISPATCH(discover_matches, p, viewer_id, now, limit, out, err);
+}
+
+sb_store_status_t sb_store_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
+                                          int limit, apr_array_header_t **out,
+                                          sb_store_error_t *err)
+{
+    SB_DISPATCH(reviews_recent, p, user_id, limit, out, err);
+}
+
+sb_store_status_t sb_store_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                           const char *picture, int64_t now,
+                                           const char **previous, sb_store_error_t *err)
+{
+    SB_DISPATCH(user_set_avatar, p, id, picture, now, previous, err);
+}
+
+sb_store_status_t sb_store_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users, int n,
+                                             sb_store_error_t *err)
+{
+    SB_DISPATCH(users_bulk_insert, users, n, err);
+}

@@ -180,4 +180,121 @@ sb_store_status_t sb_store_outbox_append(sb_store_conn_t *c, const char *user_id
                                          const char *type, const char *json_data, int64_t now,
                                          int64_t *seq, sb_store_error_t *err);
 
+/* ---- discovery, avatars, seeding (sqlite_discover.c, sqlite_seed.c) ---- */
+
+/*
+ * A user as a discovery card: the public fields a list shows. The embedded lists are the
+ * canonical JSON text of the spec's wire form (arrays of {skill, category, ...}), so a list
+ * page can be answered without rebuilding them field by field.
+ */
+typedef struct {
+    char id[SB_ID_LEN + 1];
+    const char *username;
+    const char *first_name;
+    const char *last_name;
+    const char *profile_picture;
+    const char *bio;              /* may be NULL */
+    const char *timezone;
+    const char *country;          /* may be NULL */
+    const char *languages_json;
+    const char *offered_json;
+    const char *wanted_json;
+    double rating;
+    int total_reviews;
+    int is_verified;
+    int64_t last_seen;
+    int they_offer;               /* matches: skills they offer that the viewer wants */
+    int they_want;                /* matches: skills they want that the viewer offers */
+} sb_user_card_t;
+
+/*
+ * GET /api/discover. Visible users only: active, not banned (an expired ban no longer
+ * counts at `now`), not the viewer, with at least one offered skill. Sorted by last_seen
+ * descending then id descending; after_id (when set) starts strictly after
+ * (after_last_seen, after_id) in that order.
+ */
+typedef struct {
+    const char *viewer_id;
+    int64_t now;
+    const char *skill;            /* offered skill name contains this (ASCII case-insensitive,
+                                     literal), or NULL */
+    const char *category;         /* some offered skill is in this category, or NULL */
+    const char *language;         /* speaks this language (case-insensitive), or NULL */
+    double min_rating;            /* < 0 = no filter */
+    const char *after_id;         /* cursor, or NULL */
+    int64_t after_last_seen;
+    int limit;                    /* 1..50 */
+} sb_discover_query_t;
+
+/* *out: array of sb_user_card_t (at most q->limit); *has_more: another page exists. */
+sb_store_status_t sb_store_discover_list(sb_store_conn_t *c, apr_pool_t *p,
+                                         const sb_discover_query_t *q, apr_array_header_t **out,
+                                         int *has_more, sb_store_error_t *err);
+/*
+ * Ranked full-text search over names, offered skill names and bio. terms: array of const
+ * char * words as the user typed them (the driver quotes them; each matches as a prefix, all
+ * must match). Same visibility as discover_list; category filters as there (may be NULL).
+ * Best match first; *total is the number of matches.
+ */
+sb_store_status_t sb_store_discover_search(sb_store_conn_t *c, apr_pool_t *p,
+                                           const char *viewer_id, int64_t now,
+                                           const apr_array_header_t *terms,
+                                           const char *category, int offset, int limit,
+                                           apr_array_header_t **out, int64_t *total,
+                                           sb_store_error_t *err);
+/* For each of the n category names, the number of visible users offering a skill in it. */
+sb_store_status_t sb_store_category_counts(sb_store_conn_t *c, int64_t now,
+                                           const char *const *categories, int n,
+                                           int64_t *counts, sb_store_error_t *err);
+
+typedef struct {
+    const char *skill;
+    const char *category;         /* may be NULL */
+    int64_t count;
+} sb_skill_count_t;
+
+/*
+ * Skills most requested in sessions created since `since` (*source = "sessions"); when there
+ * were none, the most offered skills of visible users (*source = "offered").
+ * *out: array of sb_skill_count_t, at most limit.
+ */
+sb_store_status_t sb_store_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
+                                           int64_t now, int limit, apr_array_header_t **out,
+                                           const char **source, sb_store_error_t *err);
+/*
+ * Visible users who offer a skill the viewer wants AND want a skill the viewer offers
+ * (names compared case-insensitively), ranked by they_offer + they_want, then last_seen.
+ */
+sb_store_status_t sb_store_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
+                                            const char *viewer_id, int64_t now, int limit,
+                                            apr_array_header_t **out, sb_store_error_t *err);
+
+typedef struct {
+    char id[SB_ID_LEN + 1];
+    char reviewer_id[SB_ID_LEN + 1];
+    const char *reviewer_name;    /* "First Last" */
+    const char *reviewer_picture;
+    int rating;                   /* 1..5 */
+    const char *feedback;         /* may be NULL */
+    int would_recommend;          /* -1 = not said */
+    int64_t created_at;
+} sb_review_t;
+
+/* The newest reviews of a user (reviewee), at most limit; *out of sb_review_t. */
+sb_store_status_t sb_store_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
+                                          int limit, apr_array_header_t **out,
+                                          sb_store_error_t *err);
+/* Set profilePicture to `picture`; *previous (may be NULL) gets the value it replaced, in p,
+ * read in the same atomic step. */
+sb_store_status_t sb_store_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                           const char *picture, int64_t now,
+                                           const char **previous, sb_store_error_t *err);
+/*
+ * Bulk insert for seeding: n complete users (ids, hashes and every field taken as given;
+ * credits > 0 get a "bonus" ledger row so the ledger stays balanced), in one atomic step.
+ * CONFLICT when a username or email exists.
+ */
+sb_store_status_t sb_store_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users, int n,
+                                             sb_store_error_t *err);
+
 #endif

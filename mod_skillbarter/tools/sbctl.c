@@ -5,8 +5,14 @@
  *   sbctl URI seed-demo                    demo accounts, once (skips existing ones)
  *   sbctl URI ledger-check                 conservation of credits; exit 1 when unbalanced
  *   sbctl URI set-status ID active|inactive|banned [REASON]
+ *   sbctl URI seed N [PASSWORD]            N realistic users in one transaction (password
+ *                                          default "seed-password", bcrypt cost 4)
+ *   sbctl ratelimit-hit SHM LIMITER KEY [N]  count N hits (default 1) in httpd's live table
+ *   sbctl ratelimit-show SHM               limiters published in the table, entries in use
  *
- * URI is a store URI as in SkillBarterStore (sqlite:/path/file.db).
+ * URI is a store URI as in SkillBarterStore (sqlite:/path/file.db); SHM is the rate-limit
+ * table's file (SkillBarterRateLimitShm, default DefaultRuntimeDir/skillbarter-ratelimit.shm).
+ * KEY is "ip:ADDRESS" or "u:USER_ID", as the module forms them.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,8 +23,11 @@
 #include <apr_strings.h>
 #include <apr_tables.h>
 
+#include "sb_id.h"
 #include "sb_model.h"
 #include "sb_password.h"
+#include "sb_seed.h"
+#include "sb_ratelimit.h"
 #include "sb_time.h"
 #include "store.h"
 
@@ -27,7 +36,9 @@
 static int usage(void)
 {
     fprintf(stderr, "usage: sbctl STORE_URI migrate | seed-demo | ledger-check |\n"
-                    "       set-status USER_ID active|inactive|banned [REASON]\n");
+                    "       set-status USER_ID active|inactive|banned [REASON] |\n"
+                    "       seed N [PASSWORD]\n"
+                    "usage: sbctl ratelimit-hit SHM LIMITER KEY [N] | ratelimit-show SHM\n");
     return 2;
 }
 
@@ -154,6 +165,58 @@ static int set_status(sb_store_conn_t *c, int argc, char **argv)
     return 0;
 }
 
+/* Consume from (or list) the table httpd uses, as skillbarter-realtime will. Exit status:
+ * 0 every hit allowed, 1 a hit denied, 2 usage or attach failure. */
+static int ratelimit(apr_pool_t *p, int argc, char **argv)
+{
+    sb_rl_table_t *t;
+    sb_rl_hit_t h;
+    sb_rl_def_t d;
+    const char *why = NULL;
+    long i, n = argc > 5 ? strtol(argv[5], NULL, 10) : 1;
+    uint32_t cap, used;
+
+    if (argc < 3 || sb_rl_attach(p, argv[2], &t, &why) != APR_SUCCESS) {
+        fprintf(stderr, "sbctl: %s\n", why ? why : "usage: ratelimit-* SHM ...");
+        return 2;
+    }
+    if (!strcmp(argv[1], "ratelimit-show")) {
+        sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
+        int nd = sb_rl_definitions(t, defs, SB_RL_MAX_LIMITERS);
+        for (i = 0; i < nd; i++) {
+            d = defs[i];
+            if (!d.max) {
+                printf("%s off\n", d.name);
+                continue;
+            }
+            printf("%s %u per %us by %s%s\n", d.name, d.max, d.window_s,
+                   d.flags & SB_RL_F_KEY_USER ? "user" : "ip",
+                   d.flags & SB_RL_F_SKIP_SUCCESS ? " skip-successful" : "");
+        }
+        used = sb_rl_used(t, sb_now_ms(), &cap);
+        printf("entries %u/%u%s\n", used, cap, sb_rl_retired(t) ? " (retired)" : "");
+        return 0;
+    }
+    if (argc < 5 || n < 1) {
+        return usage();
+    }
+    for (i = 0; i < n; i++) {
+        sb_rl_status_t st = sb_rl_hit_named(t, argv[3], argv[4], sb_now_ms(), &h);
+        if (st == SB_RL_NOT_FOUND || st == SB_RL_RETIRED || st == SB_RL_ERROR) {
+            fprintf(stderr, "sbctl: %s\n", st == SB_RL_NOT_FOUND ? "no such limiter"
+                                           : st == SB_RL_RETIRED ? "table retired: attach again"
+                                                                 : "lock failed");
+            return 2;
+        }
+        if (st == SB_RL_DENY) {
+            printf("deny limit=%u remaining=0 retry=%u\n", h.max, h.retry_s);
+            return 1;
+        }
+    }
+    printf("allow limit=%u remaining=%u reset=%u\n", h.max, h.remaining, h.reset_s);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     apr_pool_t *p;
@@ -169,6 +232,9 @@ int main(int argc, char **argv)
     apr_initialize();
     atexit(apr_terminate);
     apr_pool_create(&p, NULL);
+    if (!strncmp(argv[1], "ratelimit-", 10)) {
+        return ratelimit(p, argc, argv);
+    }
     if (sb_store_open(p, argv[1], &opts, &store, &e) != SB_STORE_OK) {
         return fail("open", &e);
     }
@@ -189,6 +255,9 @@ int main(int argc, char **argv)
     }
     else if (!strcmp(argv[2], "set-status")) {
         rc = set_status(c, argc, argv);
+    }
+    else if (!strcmp(argv[2], "seed")) {
+        rc = argc < 4 ? usage() : sb_seed_run(c, p, atoi(argv[3]), argc > 4 ? argv[4] : NULL);
     }
     else {
         rc = usage();

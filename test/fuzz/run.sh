@@ -13,11 +13,12 @@ deps=$(pkg-config --cflags --libs apr-1 apr-util-1 json-c cjose libbson-1.0 open
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=undefined -I$core"
 pass=0; fail=0
-for target in fuzz_json_parse fuzz_validate fuzz_jwt_verify; do
+for target in fuzz_json_parse fuzz_validate fuzz_jwt_verify fuzz_multipart; do
     case $target in
         fuzz_json_parse) srcs="$core/sb_json.c $core/sb_error.c" ;;
         fuzz_validate)   srcs="$core/sb_validate.c $core/sb_error.c" ;;
         fuzz_jwt_verify) srcs="$core/sb_jwt.c $core/sb_json.c $core/sb_id.c $core/sb_error.c" ;;
+        fuzz_multipart)  srcs="$core/sb_multipart.c $core/sb_image.c" ;;
     esac
     dir=$out/$target
     mkdir -p "$dir/corpus"

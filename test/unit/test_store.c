@@ -1005,6 +1005,242 @@ static void test_sqlite_busy(void **state)
     assert_int_equal(sb_store_acquire(s, fx->pool, &c2, &err), SB_STORE_UNAVAILABLE);
 }
 
+/* ---- discovery (sqlite_discover.c) ---- */
+
+static void set_offered(sb_fx_t *fx, const char *id, const char *skill, const char *category)
+{
+    apr_array_header_t *a = apr_array_make(fx->pool, 1, sizeof(sb_skill_offered_t));
+    sb_skill_offered_t *s = apr_array_push(a);
+    sb_store_error_t err;
+
+    memset(s, 0, sizeof *s);
+    s->skill = skill;
+    s->category = category;
+    s->experience = "Expert";
+    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, id, skill ? a : NULL, NULL,
+                                                NULL, NOW, NULL, &err),
+                     SB_STORE_OK);
+}
+
+static void set_wanted(sb_fx_t *fx, const char *id, const char *skill)
+{
+    apr_array_header_t *a = apr_array_make(fx->pool, 1, sizeof(sb_skill_wanted_t));
+    sb_skill_wanted_t *s = apr_array_push(a);
+    sb_store_error_t err;
+
+    memset(s, 0, sizeof *s);
+    s->skill = skill;
+    s->level = "Beginner";
+    s->priority = "High";
+    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, id, NULL, a, NULL, NOW, NULL,
+                                                &err),
+                     SB_STORE_OK);
+}
+
+/* 30 users sharing 3 lastSeen values: pages of 4 walk every visible one once, in order. */
+static void test_discover_pages(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *viewer = mk_user(fx, "viewer", "viewer@example.com"), *u;
+    sb_discover_query_t q = {0};
+    apr_array_header_t *cards;
+    char after[SB_ID_LEN + 1] = "";
+    int i, more = 1, seen = 0;
+    int64_t prev_ls = INT64_MAX;
+    const char *prev_id = "g";
+
+    set_offered(fx, viewer->id, "Chess", "Sports");
+    for (i = 0; i < 30; i++) {
+        u = mk_user(fx, apr_psprintf(fx->pool, "d%02d", i), apr_psprintf(fx->pool, "d%d@x.org", i));
+        if (i % 10 != 9) {
+            set_offered(fx, u->id, i % 2 ? "Guitar" : "Baking 100%", i % 2 ? "Music" : "Cooking");
+        }
+        assert_int_equal(sb_store_user_touch(fx->conn, u->id, NOW + (i % 3) * HOUR, &err),
+                         SB_STORE_OK);
+        if (i == 4) {
+            assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 1, 1, "x", 0, NOW, &err),
+                             SB_STORE_OK);
+        }
+        if (i == 6) {   /* an expired ban no longer hides */
+            assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 1, 1, "x", NOW - 1, NOW,
+                                                      &err),
+                             SB_STORE_OK);
+        }
+    }
+    q.viewer_id = viewer->id;
+    q.now = NOW;
+    q.min_rating = -1;
+    q.limit = 4;
+    while (more) {
+        assert_int_equal(sb_store_discover_list(fx->conn, fx->pool, &q, &cards, &more, &err),
+                         SB_STORE_OK);
+        assert_true(cards->nelts <= 4);
+        for (i = 0; i < cards->nelts; i++) {
+            const sb_user_card_t *c = &APR_ARRAY_IDX(cards, i, sb_user_card_t);
+            assert_string_not_equal(c->id, viewer->id);
+            assert_true(c->last_seen < prev_ls
+                        || (c->last_seen == prev_ls && strcmp(c->id, prev_id) < 0));
+            assert_non_null(strstr(c->offered_json, "\"skill\""));
+            prev_ls = c->last_seen;
+            prev_id = apr_pstrdup(fx->pool, c->id);
+            seen++;
+        }
+        if (more) {
+            apr_cpystrn(after, prev_id, sizeof after);
+            q.after_id = after;
+            q.after_last_seen = prev_ls;
+        }
+    }
+    assert_int_equal(seen, 30 - 3 - 1);   /* 3 offer nothing, 1 banned */
+
+    /* filters: category, literal substring (% is not a wildcard), language, rating */
+    memset(&q, 0, sizeof q);
+    q.viewer_id = viewer->id;
+    q.now = NOW;
+    q.min_rating = -1;
+    q.limit = 50;
+    q.category = "Music";
+    assert_int_equal(sb_store_discover_list(fx->conn, fx->pool, &q, &cards, &more, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 12);
+    q.category = NULL;
+    q.skill = "G 100%";
+    assert_int_equal(sb_store_discover_list(fx->conn, fx->pool, &q, &cards, &more, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 14);
+    q.skill = "%";
+    assert_int_equal(sb_store_discover_list(fx->conn, fx->pool, &q, &cards, &more, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 14);
+    q.skill = "_";
+    assert_int_equal(sb_store_discover_list(fx->conn, fx->pool, &q, &cards, &more, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 0);
+    q.skill = NULL;
+    q.min_rating = 0.5;
+    assert_int_equal(sb_store_discover_list(fx->conn, fx->pool, &q, &cards, &more, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 0);
+    q.min_rating = -1;
+    q.language = "English";
+    assert_int_equal(sb_store_discover_list(fx->conn, fx->pool, &q, &cards, &more, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 0);
+}
+
+static void test_discover_search_counts(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *a = mk_user(fx, "ann", "ann@x.org"), *b = mk_user(fx, "bob", "bob@x.org");
+    apr_array_header_t *terms = apr_array_make(fx->pool, 2, sizeof(char *)), *cards, *top;
+    int64_t total, counts[3];
+    static const char *const cats[] = {"Music", "Cooking", "Design"};
+    const char *source;
+
+    set_offered(fx, a->id, "Xylophone", "Music");
+    set_offered(fx, b->id, "Sourdough", "Cooking");
+    APR_ARRAY_PUSH(terms, const char *) = "xylo\"*) OR";
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, b->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 0);   /* the quote and operators are literal text */
+    apr_array_clear(terms);
+    APR_ARRAY_PUSH(terms, const char *) = "XYLO";
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, b->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 1);
+    assert_string_equal(APR_ARRAY_IDX(cards, 0, sb_user_card_t).id, a->id);
+    /* the index follows updates */
+    set_offered(fx, a->id, "Marimba", "Music");
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, b->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 0);
+    assert_int_equal(sb_store_category_counts(fx->conn, NOW, cats, 3, counts, &err), SB_STORE_OK);
+    assert_true(counts[0] == 1 && counts[1] == 1 && counts[2] == 0);
+    assert_int_equal(sb_store_trending_skills(fx->conn, fx->pool, NOW - HOUR, NOW, 5, &top,
+                                              &source, &err),
+                     SB_STORE_OK);
+    assert_string_equal(source, "offered");
+    assert_int_equal(top->nelts, 2);
+}
+
+static void test_discover_matches(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *me = mk_user(fx, "me", "me@x.org"), *yes = mk_user(fx, "yes", "yes@x.org");
+    sb_user_t *half = mk_user(fx, "half", "half@x.org");
+    apr_array_header_t *cards;
+
+    set_offered(fx, me->id, "Welsh", NULL);
+    set_wanted(fx, me->id, "Falconry");
+    set_offered(fx, yes->id, "falconry", NULL);
+    set_wanted(fx, yes->id, "WELSH");
+    set_offered(fx, half->id, "Falconry", NULL);
+    set_wanted(fx, half->id, "Origami");
+    assert_int_equal(sb_store_discover_matches(fx->conn, fx->pool, me->id, NOW, 10, &cards, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 1);
+    assert_string_equal(APR_ARRAY_IDX(cards, 0, sb_user_card_t).id, yes->id);
+    assert_int_equal(APR_ARRAY_IDX(cards, 0, sb_user_card_t).they_offer, 1);
+    assert_int_equal(APR_ARRAY_IDX(cards, 0, sb_user_card_t).they_want, 1);
+}
+
+static void test_avatar_and_bulk(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_user_t *u = mk_user(fx, "pic", "pic@x.org"), bulk[2];
+    const char *prev = "x";
+    apr_array_header_t *reviews;
+    int i;
+
+    assert_int_equal(sb_store_user_set_avatar(fx->conn, fx->pool, u->id, "/uploads/a.png", NOW,
+                                              &prev, &err),
+                     SB_STORE_OK);
+    assert_string_equal(prev, "");
+    assert_int_equal(sb_store_user_set_avatar(fx->conn, fx->pool, u->id, "/uploads/b.png", NOW,
+                                              &prev, &err),
+                     SB_STORE_OK);
+    assert_string_equal(prev, "/uploads/a.png");
+    assert_int_equal(sb_store_user_set_avatar(fx->conn, fx->pool, "000000000000000000000000",
+                                              "/uploads/c.png", NOW, &prev, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_reviews_recent(fx->conn, fx->pool, u->id, 5, &reviews, &err),
+                     SB_STORE_OK);
+    assert_int_equal(reviews->nelts, 0);
+
+    memset(bulk, 0, sizeof bulk);
+    for (i = 0; i < 2; i++) {
+        sb_id_new(bulk[i].id);
+        bulk[i].username = apr_psprintf(fx->pool, "bulk%d", i);
+        bulk[i].email = apr_psprintf(fx->pool, "Bulk%d@X.org", i);
+        bulk[i].password_hash = "$2y$04$hash";
+        bulk[i].first_name = "B";
+        bulk[i].last_name = "U";
+        bulk[i].credits = 120 * (i + 1);
+        bulk[i].is_active = 1;
+        bulk[i].last_seen = bulk[i].created_at = NOW;
+    }
+    assert_int_equal(sb_store_users_bulk_insert(fx->conn, bulk, 2, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_email(fx->conn, fx->pool, "bulk1@x.org", &u, &err),
+                     SB_STORE_OK);
+    assert_int_equal(u->credits, 240);
+    assert_balanced(fx);
+    /* all or nothing: a taken username rolls the batch back */
+    sb_id_new(bulk[0].id);
+    bulk[0].username = "fresh";
+    bulk[0].email = "fresh@x.org";
+    sb_id_new(bulk[1].id);
+    assert_int_equal(sb_store_users_bulk_insert(fx->conn, bulk, 2, &err), SB_STORE_CONFLICT);
+    assert_int_equal(sb_store_user_by_login(fx->conn, fx->pool, "fresh", &u, &err),
+                     SB_STORE_NOT_FOUND);
+}
+
 /* Named "driver/test" so the two drivers' results are told apart. */
 #define FX_TEST(f, d) {#d "/" #f, f, sb_fx_setup, sb_fx_teardown, (void *)&(d)}
 #define FX_SUITE(d)                                                                               \
@@ -1017,7 +1253,9 @@ static void test_sqlite_busy(void **state)
     FX_TEST(test_onetime, d), FX_TEST(test_password_reset, d),                                    \
     FX_TEST(test_race_onetime, d), FX_TEST(test_race_register, d),                                \
     FX_TEST(test_ledger_pages, d), FX_TEST(test_ledger_audit_bad_rows, d),                        \
-    FX_TEST(test_outbox_seq, d)
+    FX_TEST(test_outbox_seq, d), FX_TEST(test_discover_pages, d),                               \
+    FX_TEST(test_discover_search_counts, d), FX_TEST(test_discover_matches, d),                   \
+    FX_TEST(test_avatar_and_bulk, d)
 
 int main(void)
 {

@@ -1,0 +1,333 @@
+/*
+ * /api/discover: the filtered people list (cursor pagination over (lastSeen, id)), ranked
+ * search (offset pagination), category counts, trending skills, a detailed profile and
+ * mutual matches. Every route needs an access token.
+ */
+#include "sb_routes.h"
+#include "sb_public.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+
+#include "sb_cursor.h"
+#include "sb_skill_rules.h"
+#include "sb_validate.h"
+
+#define SB_PAGE_DEFAULT 12
+#define SB_PAGE_MAX 50
+#define SB_LANGUAGE_MAX 40
+#define SB_QUERY_MAX 100
+#define SB_QUERY_TERMS_MAX 8
+#define SB_TRENDING_DAYS 7
+#define SB_PAGE_NUMBER_MAX 10000
+
+/* A query parameter, or NULL when absent or empty. */
+static const char *param(sb_call_t *c, const char *name)
+{
+    const char *v = apr_table_get(c->query, name);
+    return v && *v ? v : NULL;
+}
+
+/* An integer parameter of digits only within [lo, hi]; dflt when absent. 0 + field error. */
+static int int_param(sb_call_t *c, const char *name, int lo, int hi, int dflt, int *out)
+{
+    const char *v = param(c, name), *s;
+    long n = 0;
+
+    *out = dflt;
+    if (!v) {
+        return 1;
+    }
+    for (s = v; *s && isdigit((unsigned char)*s) && s - v < 9; s++) {
+        n = n * 10 + (*s - '0');
+    }
+    if (*s || n < lo || n > hi) {
+        sb_field_fail(&c->err, c->pool, name, "%s must be an integer from %d to %d", name, lo,
+                      hi);
+        return 0;
+    }
+    *out = (int)n;
+    return 1;
+}
+
+static const char *category_param(sb_call_t *c)
+{
+    const char *v = param(c, "category");
+
+    if (v && sb_enum_index(sb_categories, v) < 0) {
+        sb_field_fail(&c->err, c->pool, "category", "category must be one of Technology, "
+                      "Design, Business, Language, Music, Sports, Cooking, Other");
+        return NULL;
+    }
+    return v;
+}
+
+/* A text parameter of at most max characters of clean UTF-8. */
+static const char *text_param(sb_call_t *c, const char *name, int max)
+{
+    const char *v = param(c, name);
+
+    if (v && (!sb_utf8_clean(v) || (int)sb_utf8_len(v) > max)) {
+        sb_field_fail(&c->err, c->pool, name, "%s must be text of at most %d characters", name,
+                      max);
+        return NULL;
+    }
+    return v;
+}
+
+static json_object *cards_json(apr_pool_t *p, const apr_array_header_t *a, int with_scores)
+{
+    json_object *arr = json_object_new_array_ext(a->nelts);
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        const sb_user_card_t *u = &APR_ARRAY_IDX(a, i, sb_user_card_t);
+        json_object *o = sb_card_to_json(p, u);
+        if (with_scores) {
+            json_object *m = json_object_new_object();
+            json_object_object_add(m, "theyOffer", json_object_new_int(u->they_offer));
+            json_object_object_add(m, "theyWant", json_object_new_int(u->they_want));
+            json_object_object_add(m, "score", json_object_new_int(u->they_offer + u->they_want));
+            json_object_object_add(o, "match", m);
+        }
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
+/* GET /api/discover?skill&category&language&minRating&cursor&limit */
+static int h_discover(sb_call_t *c)
+{
+    sb_discover_query_t q = {0};
+    sb_store_error_t e = {0};
+    apr_array_header_t *cards;
+    const char *v, *next = NULL;
+    char after[SB_ID_LEN + 1];
+    json_object *pg;
+    int more = 0;
+
+    q.viewer_id = c->user->id;
+    q.now = c->now;
+    q.min_rating = -1;
+    q.skill = text_param(c, "skill", SB_SKILL_NAME_MAX);
+    q.category = category_param(c);
+    q.language = text_param(c, "language", SB_LANGUAGE_MAX);
+    if ((v = param(c, "minRating"))) {
+        char *end = NULL;
+        double r = strtod(v, &end);
+        if (!end || *end || end == v || !isfinite(r) || r < 0 || r > 5 || !isdigit((unsigned char)*v)) {
+            sb_field_fail(&c->err, c->pool, "minRating", "minRating must be a number from 0 "
+                          "to 5");
+        }
+        else {
+            q.min_rating = r;
+        }
+    }
+    int_param(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &q.limit);
+    if ((v = param(c, "cursor"))) {
+        if (!sb_cursor_decode(c->settings->cursor_key, c->settings->cursor_key_len, v,
+                              &q.after_last_seen, after)) {
+            sb_field_fail(&c->err, c->pool, "cursor", "cursor is not one this server gave out");
+        }
+        else {
+            q.after_id = after;
+        }
+    }
+    if (sb_has_field_errors(&c->err)) {
+        c->err.message = "Invalid query parameters";
+        return c->err.status;
+    }
+    if (!sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_discover_list(c->conn, c->pool, &q, &cards, &more, &e) != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Users");
+    }
+    if (more && cards->nelts) {
+        const sb_user_card_t *last = &APR_ARRAY_IDX(cards, cards->nelts - 1, sb_user_card_t);
+        next = sb_cursor_encode(c->pool, c->settings->cursor_key, c->settings->cursor_key_len,
+                                last->last_seen, last->id);
+    }
+    pg = json_object_new_object();
+    json_object_object_add(pg, "hasMore", json_object_new_boolean(more));
+    json_object_object_add(pg, "nextCursor", next ? json_object_new_string(next) : NULL);
+    json_object_object_add(pg, "limit", json_object_new_int(q.limit));
+    json_object_object_add(pg, "count", json_object_new_int(cards->nelts));
+    c->pagination = pg;
+    return sb_call_ok(c, 200, cards_json(c->pool, cards, 0));
+}
+
+/* Words of q that hold a letter or digit (anything else the tokenizer would drop). */
+static apr_array_header_t *search_terms(sb_call_t *c, const char *q)
+{
+    apr_array_header_t *terms = apr_array_make(c->pool, SB_QUERY_TERMS_MAX, sizeof(char *));
+    char *copy = apr_pstrdup(c->pool, q), *w, *state = NULL;
+
+    for (w = apr_strtok(copy, " \t\r\n", &state); w; w = apr_strtok(NULL, " \t\r\n", &state)) {
+        const unsigned char *s;
+        for (s = (const unsigned char *)w; *s && !isalnum(*s) && *s < 0x80; s++) {
+        }
+        if (!*s) {
+            continue;
+        }
+        if (terms->nelts == SB_QUERY_TERMS_MAX) {
+            sb_field_fail(&c->err, c->pool, "q", "q may hold at most %d words",
+                          SB_QUERY_TERMS_MAX);
+            return NULL;
+        }
+        APR_ARRAY_PUSH(terms, char *) = w;
+    }
+    if (!terms->nelts) {
+        sb_field_fail(&c->err, c->pool, "q", "q must contain a letter or a digit");
+        return NULL;
+    }
+    return terms;
+}
+
+/* GET /api/discover/search?q&category&page&limit — best match first, offset pagination. */
+static int h_search(sb_call_t *c)
+{
+    const char *q = text_param(c, "q", SB_QUERY_MAX), *category = category_param(c);
+    apr_array_header_t *terms = NULL, *cards;
+    sb_store_error_t e = {0};
+    int64_t total = 0, pages;
+    json_object *pg;
+    int page, limit;
+
+    if (!q && !sb_has_field_errors(&c->err)) {
+        sb_field_fail(&c->err, c->pool, "q", "q is required");
+    }
+    else if (q) {
+        terms = search_terms(c, q);
+    }
+    int_param(c, "page", 1, SB_PAGE_NUMBER_MAX, 1, &page);
+    int_param(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &limit);
+    if (sb_has_field_errors(&c->err)) {
+        c->err.message = "Invalid query parameters";
+        return c->err.status;
+    }
+    if (!sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_discover_search(c->conn, c->pool, c->user->id, c->now, terms, category,
+                                 (page - 1) * limit, limit, &cards, &total, &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Users");
+    }
+    pages = (total + limit - 1) / limit;
+    pg = json_object_new_object();
+    json_object_object_add(pg, "currentPage", json_object_new_int(page));
+    json_object_object_add(pg, "totalPages", json_object_new_int64(pages));
+    json_object_object_add(pg, "totalCount", json_object_new_int64(total));
+    json_object_object_add(pg, "hasMore", json_object_new_boolean(page < pages));
+    json_object_object_add(pg, "hasPrevious", json_object_new_boolean(page > 1));
+    json_object_object_add(pg, "limit", json_object_new_int(limit));
+    c->pagination = pg;
+    return sb_call_ok(c, 200, cards_json(c->pool, cards, 0));
+}
+
+/* GET /api/discover/categories — all eight, in the spec's order, with zero counts too. */
+static int h_categories(sb_call_t *c)
+{
+    int64_t counts[SB_CATEGORY_COUNT];
+    sb_store_error_t e = {0};
+    json_object *arr;
+    int i;
+
+    if (!sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_category_counts(c->conn, c->now, sb_categories, SB_CATEGORY_COUNT, counts, &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Categories");
+    }
+    arr = json_object_new_array();
+    for (i = 0; i < SB_CATEGORY_COUNT; i++) {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "name", json_object_new_string(sb_categories[i]));
+        json_object_object_add(o, "count", json_object_new_int64(counts[i]));
+        json_object_array_add(arr, o);
+    }
+    return sb_call_ok(c, 200, arr);
+}
+
+/* GET /api/discover/trending?limit — data.source says "sessions" or "offered" (fallback). */
+static int h_trending(sb_call_t *c)
+{
+    apr_array_header_t *skills;
+    sb_store_error_t e = {0};
+    const char *source = NULL;
+    json_object *o, *arr;
+    int limit, i;
+
+    if (!int_param(c, "limit", 1, SB_PAGE_MAX, 10, &limit)) {
+        return c->err.status;
+    }
+    if (!sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_trending_skills(c->conn, c->pool,
+                                 c->now - (int64_t)SB_TRENDING_DAYS * 86400 * 1000, c->now, limit,
+                                 &skills, &source, &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Trending skills");
+    }
+    arr = json_object_new_array();
+    for (i = 0; i < skills->nelts; i++) {
+        const sb_skill_count_t *k = &APR_ARRAY_IDX(skills, i, sb_skill_count_t);
+        json_object *s = json_object_new_object();
+        json_object_object_add(s, "skill", json_object_new_string(k->skill ? k->skill : ""));
+        json_object_object_add(s, "category", k->category ? json_object_new_string(k->category)
+                                                          : NULL);
+        json_object_object_add(s, "count", json_object_new_int64(k->count));
+        json_object_array_add(arr, s);
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "source", json_object_new_string(source));
+    json_object_object_add(o, "windowDays", json_object_new_int(SB_TRENDING_DAYS));
+    json_object_object_add(o, "skills", arr);
+    return sb_call_ok(c, 200, o);
+}
+
+/* GET /api/discover/matches?limit — offer what I want AND want what I offer. */
+static int h_matches(sb_call_t *c)
+{
+    apr_array_header_t *cards;
+    sb_store_error_t e = {0};
+    json_object *pg;
+    int limit;
+
+    if (!int_param(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &limit)) {
+        return c->err.status;
+    }
+    if (!sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_discover_matches(c->conn, c->pool, c->user->id, c->now, limit, &cards, &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Matches");
+    }
+    pg = json_object_new_object();
+    json_object_object_add(pg, "limit", json_object_new_int(limit));
+    json_object_object_add(pg, "count", json_object_new_int(cards->nelts));
+    c->pagination = pg;
+    return sb_call_ok(c, 200, cards_json(c->pool, cards, 1));
+}
+
+static int h_profile(sb_call_t *c)
+{
+    return sb_public_profile(c, c->params[0], 1);
+}
+
+/* The fixed paths come before /api/discover/:id. */
+const sb_route_t sb_discover_routes[] = {
+    {"GET", "/api/discover", h_discover, SB_ROUTE_AUTH, "discover"},
+    {"GET", "/api/discover/search", h_search, SB_ROUTE_AUTH, NULL},
+    {"GET", "/api/discover/categories", h_categories, SB_ROUTE_AUTH, NULL},
+    {"GET", "/api/discover/trending", h_trending, SB_ROUTE_AUTH, NULL},
+    {"GET", "/api/discover/matches", h_matches, SB_ROUTE_AUTH, NULL},
+    {"GET", "/api/discover/:id", h_profile, SB_ROUTE_AUTH, NULL},
+    {NULL, NULL, NULL, 0, NULL}};

@@ -1,0 +1,15 @@
+/* Public views of other users, shared by /api/users/:id and /api/discover. */
+#ifndef SB_PUBLIC_H
+#define SB_PUBLIC_H
+
+#include "sb_api.h"
+
+/* 1 when others may see u: active and not under a ban in force at now. */
+int sb_user_visible(const sb_user_t *u, int64_t now);
+/* Answer c with the public profile of user `id` (404 for malformed, unknown, inactive or
+ * banned users). detailed adds recentReviews (the /api/discover/:id form). */
+int sb_public_profile(sb_call_t *c, const char *id, int detailed);
+/* A discovery card as JSON (the list form of a public profile). */
+json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u);
+
+#endif

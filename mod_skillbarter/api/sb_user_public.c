@@ -1,0 +1,149 @@
+/* GET /api/users/:id — the public view of a user — and the card/profile helpers it shares
+ * with /api/discover. */
+#include "sb_routes.h"
+#include "sb_public.h"
+
+#include <string.h>
+#include <apr_strings.h>
+#include <json-c/printbuf.h>
+
+#include "sb_id.h"
+#include "sb_time.h"
+#include "sb_user_json.h"
+#include "sb_validate.h"
+
+#define SB_RECENT_REVIEWS 5
+
+int sb_user_visible(const sb_user_t *u, int64_t now)
+{
+    return u->is_active && !(u->is_banned && (u->ban_expires_at == 0 || u->ban_expires_at > now));
+}
+
+/* Write the stored JSON text as is (json-c's per-object serializer hook). */
+static int raw_serializer(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    const char *text = json_object_get_userdata(o);
+    (void)level;
+    (void)flags;
+    return printbuf_memappend(pb, text, (int)strlen(text));
+}
+
+/*
+ * A list column as JSON. The store wrote it from validated data with json-c and the schema
+ * CHECKs json_valid(), so the text is spliced into the answer verbatim instead of being parsed
+ * and rebuilt for every card (most of a discover page's cost otherwise). Anything that does
+ * not look like an array falls back to [].
+ */
+static json_object *stored_list(apr_pool_t *p, const char *text)
+{
+    json_object *o;
+
+    if (!text || text[0] != '[' || text[strlen(text) - 1] != ']') {
+        return json_object_new_array();
+    }
+    o = json_object_new_array();
+    json_object_set_serializer(o, raw_serializer, (void *)text, NULL);
+    return o;
+}
+
+static json_object *str_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
+{
+    json_object *o = json_object_new_object();
+    double r = (double)(long)(u->rating * 100 + 0.5) / 100.0;
+
+    json_object_object_add(o, "_id", json_object_new_string(u->id));
+    json_object_object_add(o, "id", json_object_new_string(u->id));
+    json_object_object_add(o, "username", json_object_new_string(u->username));
+    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
+    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
+    json_object_object_add(o, "fullName", json_object_new_string(
+                                              apr_pstrcat(p, u->first_name, " ", u->last_name,
+                                                          NULL)));
+    json_object_object_add(o, "profilePicture",
+                           json_object_new_string(u->profile_picture ? u->profile_picture : ""));
+    json_object_object_add(o, "bio", str_or_null(u->bio));
+    json_object_object_add(o, "timezone", json_object_new_string(u->timezone ? u->timezone
+                                                                             : "UTC"));
+    json_object_object_add(o, "country", str_or_null(u->country));
+    json_object_object_add(o, "languages", stored_list(p, u->languages_json));
+    json_object_object_add(o, "skillsOffered", stored_list(p, u->offered_json));
+    json_object_object_add(o, "skillsWanted", stored_list(p, u->wanted_json));
+    json_object_object_add(o, "rating", json_object_new_double(r));
+    json_object_object_add(o, "totalReviews", json_object_new_int(u->total_reviews));
+    json_object_object_add(o, "isVerified", json_object_new_boolean(u->is_verified));
+    json_object_object_add(o, "lastSeen", json_object_new_string(sb_time_iso(p, u->last_seen)));
+    return o;
+}
+
+static json_object *reviews_json(apr_pool_t *p, const apr_array_header_t *a)
+{
+    json_object *arr = json_object_new_array();
+    int i;
+
+    for (i = 0; a && i < a->nelts; i++) {
+        const sb_review_t *r = &APR_ARRAY_IDX(a, i, sb_review_t);
+        json_object *o = json_object_new_object(), *who = json_object_new_object();
+        json_object_object_add(who, "_id", json_object_new_string(r->reviewer_id));
+        json_object_object_add(who, "fullName", str_or_null(r->reviewer_name));
+        json_object_object_add(who, "profilePicture", json_object_new_string(
+                                                          r->reviewer_picture ? r->reviewer_picture
+                                                                              : ""));
+        json_object_object_add(o, "_id", json_object_new_string(r->id));
+        json_object_object_add(o, "reviewer", who);
+        json_object_object_add(o, "rating", json_object_new_int(r->rating));
+        json_object_object_add(o, "feedback", str_or_null(r->feedback));
+        json_object_object_add(o, "wouldRecommend", r->would_recommend < 0
+                                   ? NULL : json_object_new_boolean(r->would_recommend));
+        json_object_object_add(o, "createdAt", json_object_new_string(
+                                                   sb_time_iso(p, r->created_at)));
+        json_object_array_add(arr, o);
+    }
+    return arr;
+}
+
+int sb_public_profile(sb_call_t *c, const char *id, int detailed)
+{
+    sb_store_error_t e = {0};
+    apr_array_header_t *reviews = NULL;
+    json_object *o;
+    sb_user_t *u;
+
+    /* a malformed id names no user: 404, as for an unknown one */
+    if (!id || !sb_id_valid(id)) {
+        return sb_fail(&c->err, c->pool, 404, "User not found.");
+    }
+    if (!sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_user_by_id(c->conn, c->pool, sb_lower(c->pool, id), &u, &e) != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "User");
+    }
+    if (!sb_user_visible(u, c->now)) {
+        return sb_fail(&c->err, c->pool, 404, "User not found.");
+    }
+    if (detailed && sb_store_reviews_recent(c->conn, c->pool, u->id, SB_RECENT_REVIEWS, &reviews,
+                                            &e)
+                        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Reviews");
+    }
+    o = sb_user_to_json(c->pool, u, SB_VIEW_PUBLIC);
+    if (detailed) {
+        json_object_object_add(o, "reviewCount", json_object_new_int(u->total_reviews));
+        json_object_object_add(o, "recentReviews", reviews_json(c->pool, reviews));
+    }
+    return sb_call_ok(c, 200, o);
+}
+
+static int h_user_get(sb_call_t *c)
+{
+    return sb_public_profile(c, c->params[0], 0);
+}
+
+const sb_route_t sb_user_public_routes[] = {
+    {"GET", "/api/users/:id", h_user_get, SB_ROUTE_AUTH, NULL},
+    {NULL, NULL, NULL, 0, NULL}};

@@ -1,0 +1,359 @@
+/*
+ * SQLite driver: discovery — the filtered discover list (keyset pagination over
+ * (last_seen, id)), FTS5 search, category counts, trending skills, mutual matches and
+ * recent reviews. Every statement is static text, so the statement cache keeps them
+ * prepared; optional filters are "?n IS NULL OR ..." terms.
+ */
+#include "sqlite_int.h"
+
+#include <string.h>
+#include <apr_strings.h>
+
+/* The columns sb_sqlite_row_card reads, in order. */
+#define CARD_COLS                                                                                 \
+    "u.id, u.username, u.first_name, u.last_name, u.profile_picture, u.bio, u.timezone,"         \
+    " u.country, u.languages, u.skills_offered, u.skills_wanted, u.rating, u.total_reviews,"     \
+    " u.is_verified, u.last_seen"
+#define CARD_NCOLS 15
+
+/* ?1 viewer, ?2 now. "+u.is_active" keeps the planner on users_last_seen for the sort. */
+#define VISIBLE                                                                                   \
+    " +u.is_active = 1 AND (u.is_banned = 0 OR (u.ban_expires_at > 0"                            \
+    " AND u.ban_expires_at <= ?2)) AND u.id <> ?1 AND u.skills_offered <> '[]'"
+
+/* ?3 skill, ?4 category, ?5 language, ?6 min rating */
+#define DISCOVER_FILTERS                                                                          \
+    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"             \
+    " AND s.kind = 'offered' AND instr(s.skill_lower, lower(?3)) > 0))"                          \
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"             \
+    " AND s.kind = 'offered' AND s.category = ?4))"                                              \
+    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(u.languages) j"                         \
+    " WHERE lower(j.value) = lower(?5)))"                                                        \
+    " AND (?6 IS NULL OR u.rating >= ?6)"
+
+static const char SQL_DISCOVER_FIRST[] =
+    "SELECT " CARD_COLS " FROM users u WHERE" VISIBLE DISCOVER_FILTERS
+    " ORDER BY u.last_seen DESC, u.id DESC LIMIT ?9";
+static const char SQL_DISCOVER_AFTER[] =
+    "SELECT " CARD_COLS " FROM users u WHERE" VISIBLE DISCOVER_FILTERS
+    " AND (u.last_seen, u.id) < (?7, ?8)"
+    " ORDER BY u.last_seen DESC, u.id DESC LIMIT ?9";
+
+/* ?3 FTS5 query, ?4 category */
+#define SEARCH_FROM                                                                               \
+    " FROM users_fts f JOIN users_fts_key m ON m.k = f.rowid JOIN users u ON u.id = m.user_id"   \
+    " WHERE users_fts MATCH ?3 AND" VISIBLE                                                      \
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"             \
+    " AND s.kind = 'offered' AND s.category = ?4))"
+/* bm25 weights: name 4, skills 6, bio 1 (lower is better) */
+static const char SQL_SEARCH[] =
+    "SELECT " CARD_COLS SEARCH_FROM
+    " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC LIMIT ?5 OFFSET ?6";
+static const char SQL_SEARCH_COUNT[] = "SELECT count(*)" SEARCH_FROM;
+
+static const char SQL_CATEGORY_COUNTS[] =
+    "SELECT s.category, count(DISTINCT s.user_id) FROM user_skills s"
+    " JOIN users u ON u.id = s.user_id"
+    " WHERE s.kind = 'offered' AND s.category IS NOT NULL AND u.is_active = 1"
+    " AND (u.is_banned = 0 OR (u.ban_expires_at > 0 AND u.ban_expires_at <= ?1))"
+    " GROUP BY s.category";
+
+static const char SQL_TRENDING_SESSIONS[] =
+    "SELECT min(skill), max(category), count(*) AS n FROM sessions WHERE created_at >= ?1"
+    " GROUP BY lower(skill) ORDER BY n DESC, lower(skill) LIMIT ?2";
+static const char SQL_TRENDING_OFFERED[] =
+    "SELECT min(s.skill), max(s.category), count(DISTINCT s.user_id) AS n FROM user_skills s"
+    " JOIN users u ON u.id = s.user_id"
+    " WHERE s.kind = 'offered' AND u.is_active = 1"
+    " AND (u.is_banned = 0 OR (u.ban_expires_at > 0 AND u.ban_expires_at <= ?1))"
+    " GROUP BY s.skill_lower ORDER BY n DESC, s.skill_lower LIMIT ?2";
+
+static const char SQL_MATCHES[] =
+    "WITH mine AS (SELECT kind, skill_lower FROM user_skills WHERE user_id = ?1),"
+    " a AS (SELECT s.user_id AS uid, count(DISTINCT s.skill_lower) AS n FROM mine m"
+    "  JOIN user_skills s ON s.kind = 'offered' AND s.skill_lower = m.skill_lower"
+    "  WHERE m.kind = 'wanted' AND s.user_id <> ?1 GROUP BY s.user_id),"
+    " b AS (SELECT s.user_id AS uid, count(DISTINCT s.skill_lower) AS n FROM mine m"
+    "  JOIN user_skills s ON s.kind = 'wanted' AND s.skill_lower = m.skill_lower"
+    "  WHERE m.kind = 'offered' AND s.user_id <> ?1 GROUP BY s.user_id)"
+    " SELECT " CARD_COLS ", a.n, b.n FROM a JOIN b ON b.uid = a.uid JOIN users u ON u.id = a.uid"
+    " WHERE" VISIBLE
+    " ORDER BY a.n + b.n DESC, min(a.n, b.n) DESC, u.last_seen DESC, u.id DESC LIMIT ?3";
+
+static const char SQL_REVIEWS_RECENT[] =
+    "SELECT r.id, r.reviewer_id, u.first_name || ' ' || u.last_name, u.profile_picture,"
+    " r.rating, r.feedback, r.would_recommend, r.created_at FROM reviews r"
+    " JOIN users u ON u.id = r.reviewer_id WHERE r.reviewee_id = ?1"
+    " ORDER BY r.created_at DESC, r.id DESC LIMIT ?2";
+
+/* Map the current row's CARD_COLS into a new card pushed onto a. */
+static sb_user_card_t *row_card(apr_pool_t *p, sqlite3_stmt *st, apr_array_header_t *a)
+{
+    sb_user_card_t *u = apr_array_push(a);
+
+    memset(u, 0, sizeof *u);
+    sb_sqlite_col_id(st, 0, u->id);
+    u->username = sb_sqlite_col_text(p, st, 1);
+    u->first_name = sb_sqlite_col_text(p, st, 2);
+    u->last_name = sb_sqlite_col_text(p, st, 3);
+    u->profile_picture = sb_sqlite_col_text(p, st, 4);
+    u->bio = sb_sqlite_col_text(p, st, 5);
+    u->timezone = sb_sqlite_col_text(p, st, 6);
+    u->country = sb_sqlite_col_text(p, st, 7);
+    u->languages_json = sb_sqlite_col_text(p, st, 8);
+    u->offered_json = sb_sqlite_col_text(p, st, 9);
+    u->wanted_json = sb_sqlite_col_text(p, st, 10);
+    u->rating = sqlite3_column_double(st, 11);
+    u->total_reviews = sqlite3_column_int(st, 12);
+    u->is_verified = sqlite3_column_int(st, 13);
+    u->last_seen = sqlite3_column_int64(st, 14);
+    return u;
+}
+
+/* Step st to the end, collecting up to max cards (extra rows set *more). */
+static sb_store_status_t collect_cards(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
+                                       int max, int with_scores, apr_array_header_t **out,
+                                       int *more, sb_store_error_t *err)
+{
+    int rc;
+
+    *out = apr_array_make(p, max > 0 ? max : 1, sizeof(sb_user_card_t));
+    if (more) {
+        *more = 0;
+    }
+    while ((rc = sb_sqlite_step(sc, st, err, "cards")) == SQLITE_ROW) {
+        sb_user_card_t *u;
+        if ((*out)->nelts == max) {
+            if (more) {
+                *more = 1;
+            }
+            break;
+        }
+        u = row_card(p, st, *out);
+        if (with_scores) {
+            u->they_offer = sqlite3_column_int(st, CARD_NCOLS);
+            u->they_want = sqlite3_column_int(st, CARD_NCOLS + 1);
+        }
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
+                                          const sb_discover_query_t *q,
+                                          apr_array_header_t **out, int *has_more,
+                                          sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *st;
+
+    if (!(st = sb_sqlite_prepare(sc, q->after_id ? SQL_DISCOVER_AFTER : SQL_DISCOVER_FIRST,
+                                 err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, q->viewer_id ? q->viewer_id : "");
+    sqlite3_bind_int64(st, 2, q->now);
+    sb_sqlite_bind_text(st, 3, q->skill);
+    sb_sqlite_bind_text(st, 4, q->category);
+    sb_sqlite_bind_text(st, 5, q->language);
+    if (q->min_rating >= 0) {
+        sqlite3_bind_double(st, 6, q->min_rating);
+    }
+    if (q->after_id) {
+        sqlite3_bind_int64(st, 7, q->after_last_seen);
+        sb_sqlite_bind_text(st, 8, q->after_id);
+    }
+    sqlite3_bind_int(st, 9, q->limit + 1);
+    return collect_cards(sc, p, st, q->limit, 0, out, has_more, err);
+}
+
+/* Each term as an FTS5 prefix phrase ("te""rm"*), all required: operators never pass. */
+static const char *fts_query(apr_pool_t *p, const apr_array_header_t *terms)
+{
+    const char *q = "";
+    int i;
+
+    for (i = 0; terms && i < terms->nelts; i++) {
+        const char *t = APR_ARRAY_IDX(terms, i, const char *), *s;
+        apr_size_t n = 0;
+        char *o = apr_palloc(p, strlen(t) * 2 + 1);
+        for (s = t; *s; s++) {
+            if (*s == '"') {
+                o[n++] = '"';
+            }
+            o[n++] = *s;
+        }
+        o[n] = '\0';
+        q = apr_pstrcat(p, q, *q ? " " : "", "\"", o, "\"*", NULL);
+    }
+    return q;
+}
+
+sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
+                                            const char *viewer_id, int64_t now,
+                                            const apr_array_header_t *terms,
+                                            const char *category, int offset, int limit,
+                                            apr_array_header_t **out, int64_t *total,
+                                            sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    const char *match = fts_query(p, terms);
+    sb_store_status_t s;
+    sqlite3_stmt *st;
+    int rc;
+
+    *total = 0;
+    if (!*match) {
+        *out = apr_array_make(p, 1, sizeof(sb_user_card_t));
+        return SB_STORE_OK;
+    }
+    if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH_COUNT, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(st, 1, viewer_id ? viewer_id : "");
+    sqlite3_bind_int64(st, 2, now);
+    sb_sqlite_bind_text(st, 3, match);
+    sb_sqlite_bind_text(st, 4, category);
+    if ((rc = sb_sqlite_step(sc, st, err, "search count")) < 0) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sb_sqlite_done(st);
+    if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(st, 1, viewer_id ? viewer_id : "");
+    sqlite3_bind_int64(st, 2, now);
+    sb_sqlite_bind_text(st, 3, match);
+    sb_sqlite_bind_text(st, 4, category);
+    sqlite3_bind_int(st, 5, limit);
+    sqlite3_bind_int(st, 6, offset);
+    s = collect_cards(sc, p, st, limit, 0, out, NULL, err);
+    return sb_sqlite_end(sc, s, err);
+}
+
+sb_store_status_t sb_sqlite_category_counts(sb_store_conn_t *c, int64_t now,
+                                            const char *const *categories, int n,
+                                            int64_t *counts, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_CATEGORY_COUNTS, err);
+    int rc, i;
+
+    for (i = 0; i < n; i++) {
+        counts[i] = 0;
+    }
+    if (!st) {
+        return err->status;
+    }
+    sqlite3_bind_int64(st, 1, now);
+    while ((rc = sb_sqlite_step(sc, st, err, "category counts")) == SQLITE_ROW) {
+        const char *cat = (const char *)sqlite3_column_text(st, 0);
+        for (i = 0; cat && i < n; i++) {
+            if (!strcmp(categories[i], cat)) {
+                counts[i] = sqlite3_column_int64(st, 1);
+            }
+        }
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+static sb_store_status_t skill_counts(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *sql,
+                                      int64_t arg, int limit, apr_array_header_t **out,
+                                      sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, sql, err);
+    int rc;
+
+    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_skill_count_t));
+    if (!st) {
+        return err->status;
+    }
+    sqlite3_bind_int64(st, 1, arg);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sb_sqlite_step(sc, st, err, "skill counts")) == SQLITE_ROW) {
+        sb_skill_count_t *k = apr_array_push(*out);
+        k->skill = sb_sqlite_col_text(p, st, 0);
+        k->category = sb_sqlite_col_text(p, st, 1);
+        k->count = sqlite3_column_int64(st, 2);
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
+                                            int64_t now, int limit, apr_array_header_t **out,
+                                            const char **source, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_store_status_t s = skill_counts(sc, p, SQL_TRENDING_SESSIONS, since, limit, out, err);
+
+    *source = "sessions";
+    if (s != SB_STORE_OK || (*out)->nelts > 0) {
+        return s;
+    }
+    *source = "offered";
+    return skill_counts(sc, p, SQL_TRENDING_OFFERED, now, limit, out, err);
+}
+
+sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
+                                             const char *viewer_id, int64_t now, int limit,
+                                             apr_array_header_t **out, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_MATCHES, err);
+
+    if (!st) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, viewer_id ? viewer_id : "");
+    sqlite3_bind_int64(st, 2, now);
+    sqlite3_bind_int(st, 3, limit);
+    return collect_cards(sc, p, st, limit, 1, out, NULL, err);
+}
+
+sb_store_status_t sb_sqlite_reviews_recent(sb_store_conn_t *c, apr_pool_t *p,
+                                           const char *user_id, int limit,
+                                           apr_array_header_t **out, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_REVIEWS_RECENT, err);
+    int rc;
+
+    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_review_t));
+    if (!st) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, user_id);
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sb_sqlite_step(sc, st, err, "reviews")) == SQLITE_ROW) {
+        sb_review_t *r = apr_array_push(*out);
+        sb_sqlite_col_id(st, 0, r->id);
+        sb_sqlite_col_id(st, 1, r->reviewer_id);
+        r->reviewer_name = sb_sqlite_col_text(p, st, 2);
+        r->reviewer_picture = sb_sqlite_col_text(p, st, 3);
+        r->rating = sqlite3_column_int(st, 4);
+        r->feedback = sb_sqlite_col_text(p, st, 5);
+        r->would_recommend = sqlite3_column_type(st, 6) == SQLITE_NULL
+                                 ? -1 : sqlite3_column_int(st, 6);
+        r->created_at = sqlite3_column_int64(st, 7);
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
