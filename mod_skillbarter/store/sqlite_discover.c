@@ -5,6 +5,7 @@
  * prepared; optional filters are "?n IS NULL OR ..." terms.
  */
 #include "sqlite_int.h"
+#include "sqlite_search_cache.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -50,6 +51,14 @@ static const char SQL_SEARCH[] =
     "SELECT " CARD_COLS SEARCH_FROM
     " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC LIMIT ?5 OFFSET ?6";
 static const char SQL_SEARCH_COUNT[] = "SELECT count(*)" SEARCH_FROM;
+/* Every match's id in rank order (?1 "" so the viewer is kept; pages drop them). */
+static const char SQL_SEARCH_IDS[] =
+    "SELECT u.id" SEARCH_FROM
+    " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC LIMIT ?5";
+/* The cards of up to SB_SEARCH_PAGE_IDS ids (?3..?52), visibility checked again. */
+#define SB_SEARCH_PAGE_IDS 50
+static const char SQL_CARDS_BY_ID[] =
+    "SELECT " CARD_COLS " FROM users u WHERE u.id IN (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50, ?51, ?52) AND" VISIBLE;
 
 static const char SQL_CATEGORY_COUNTS[] =
     "SELECT s.category, count(DISTINCT s.user_id) FROM user_skills s"
@@ -192,6 +201,143 @@ static const char *fts_query(apr_pool_t *p, const apr_array_header_t *terms)
     return q;
 }
 
+/* Number of visible matches (viewer_id "" keeps everyone). */
+static sb_store_status_t search_count(sb_sqlite_conn_t *sc, const char *viewer_id, int64_t now,
+                                      const char *match, const char *category, int64_t *total,
+                                      sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_SEARCH_COUNT, err);
+    int rc;
+
+    if (!st) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, viewer_id);
+    sqlite3_bind_int64(st, 2, now);
+    sb_sqlite_bind_text(st, 3, match);
+    sb_sqlite_bind_text(st, 4, category);
+    if ((rc = sb_sqlite_step(sc, st, err, "search count")) < 0) {
+        return err->status;
+    }
+    *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+/* The direct form: count, then the ranked page (deep pages, or when there is no cache). */
+static sb_store_status_t search_direct(sb_sqlite_conn_t *sc, apr_pool_t *p,
+                                       const char *viewer_id, int64_t now, const char *match,
+                                       const char *category, int offset, int limit,
+                                       apr_array_header_t **out, int64_t *total,
+                                       sb_store_error_t *err)
+{
+    sqlite3_stmt *st;
+
+    if (search_count(sc, viewer_id, now, match, category, total, err) != SB_STORE_OK
+        || !(st = sb_sqlite_prepare(sc, SQL_SEARCH, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, viewer_id);
+    sqlite3_bind_int64(st, 2, now);
+    sb_sqlite_bind_text(st, 3, match);
+    sb_sqlite_bind_text(st, 4, category);
+    sqlite3_bind_int(st, 5, limit);
+    sqlite3_bind_int(st, 6, offset);
+    return collect_cards(sc, p, st, limit, 0, out, NULL, err);
+}
+
+/* Rank every match (viewer included) for the cache: ids in order and the full count. */
+static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
+                                     const char *match, const char *category,
+                                     sb_id_buf_t **ids, int *n, int64_t *total,
+                                     sb_store_error_t *err)
+{
+    sqlite3_stmt *st;
+    int rc;
+
+    *ids = apr_palloc(p, sizeof(sb_id_buf_t) * SB_SEARCH_CACHE_MAX_IDS);
+    *n = 0;
+    if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH_IDS, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, "");
+    sqlite3_bind_int64(st, 2, now);
+    sb_sqlite_bind_text(st, 3, match);
+    sb_sqlite_bind_text(st, 4, category);
+    sqlite3_bind_int(st, 5, SB_SEARCH_CACHE_MAX_IDS);
+    while ((rc = sb_sqlite_step(sc, st, err, "search rank")) == SQLITE_ROW) {
+        sb_sqlite_col_id(st, 0, (*ids)[(*n)++]);
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    *total = *n;
+    if (*n == SB_SEARCH_CACHE_MAX_IDS) {
+        return search_count(sc, "", now, match, category, total, err);
+    }
+    return SB_STORE_OK;
+}
+
+/* The store-wide version of what search sees (bumped by triggers in sql/003). */
+static sb_store_status_t search_version(sb_sqlite_conn_t *sc, int64_t *v, sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, "SELECT v FROM search_version WHERE id = 1", err);
+    int rc;
+
+    if (!st) {
+        return err->status;
+    }
+    if ((rc = sb_sqlite_step(sc, st, err, "search version")) < 0) {
+        return err->status;
+    }
+    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+/* Cards for ids[0..n) in that order; rows no longer visible drop out. */
+static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p,
+                                        const char *viewer_id, int64_t now,
+                                        const sb_id_buf_t *ids, int n,
+                                        apr_array_header_t **out, sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_CARDS_BY_ID, err);
+    apr_array_header_t *rows;
+    sb_store_status_t s;
+    int i, j;
+
+    if (!st) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, viewer_id);
+    sqlite3_bind_int64(st, 2, now);
+    for (i = 0; i < n && i < SB_SEARCH_PAGE_IDS; i++) {
+        sb_sqlite_bind_text(st, 3 + i, ids[i]);
+    }
+    if ((s = collect_cards(sc, p, st, SB_SEARCH_PAGE_IDS, 0, &rows, NULL, err))
+        != SB_STORE_OK) {
+        return s;
+    }
+    *out = apr_array_make(p, n > 0 ? n : 1, sizeof(sb_user_card_t));
+    for (i = 0; i < n; i++) {
+        for (j = 0; j < rows->nelts; j++) {
+            sb_user_card_t *u = &APR_ARRAY_IDX(rows, j, sb_user_card_t);
+            if (!strcmp(u->id, ids[i])) {
+                *(sb_user_card_t *)apr_array_push(*out) = *u;
+                break;
+            }
+        }
+    }
+    return SB_STORE_OK;
+}
+
+/*
+ * Search in one read transaction: a page of the cached ranking when the cache holds this
+ * query at the current search_version (exact: every write that changes what search sees
+ * bumps it), else rank every match once and cache it; pages deeper than the cached ranking
+ * use the direct query.
+ */
 sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
                                             const char *viewer_id, int64_t now,
                                             const apr_array_header_t *terms,
@@ -200,11 +346,14 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
                                             sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    const char *match = fts_query(p, terms);
+    sb_sqlite_store_t *ss = c->store->priv;
+    const char *match = fts_query(p, terms), *key;
+    sb_id_buf_t *ids, *page;
+    int n, i, np = 0, skipped = 0, viewer_seen = 0;
+    int64_t version = 0;
     sb_store_status_t s;
-    sqlite3_stmt *st;
-    int rc;
 
+    viewer_id = viewer_id ? viewer_id : "";
     *total = 0;
     if (!*match) {
         *out = apr_array_make(p, 1, sizeof(sb_user_card_t));
@@ -213,28 +362,46 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
         return s;
     }
-    if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH_COUNT, err))) {
-        return sb_sqlite_end(sc, err->status, err);
+    if (!ss->search_cache || limit > SB_SEARCH_PAGE_IDS) {
+        s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,
+                          err);
+        return sb_sqlite_end(sc, s, err);
     }
-    sb_sqlite_bind_text(st, 1, viewer_id ? viewer_id : "");
-    sqlite3_bind_int64(st, 2, now);
-    sb_sqlite_bind_text(st, 3, match);
-    sb_sqlite_bind_text(st, 4, category);
-    if ((rc = sb_sqlite_step(sc, st, err, "search count")) < 0) {
-        return sb_sqlite_end(sc, err->status, err);
+    if ((s = search_version(sc, &version, err)) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, s, err);
     }
-    *total = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
-    sb_sqlite_done(st);
-    if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH, err))) {
-        return sb_sqlite_end(sc, err->status, err);
+    key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
+    if (!sb_search_cache_get(ss->search_cache, p, key, version, now, &ids, &n, total)) {
+        if ((s = search_rank(sc, p, now, match, category, &ids, &n, total, err))
+            != SB_STORE_OK) {
+            return sb_sqlite_end(sc, s, err);
+        }
+        sb_search_cache_put(ss->search_cache, key, version, now, ids, n, *total);
     }
-    sb_sqlite_bind_text(st, 1, viewer_id ? viewer_id : "");
-    sqlite3_bind_int64(st, 2, now);
-    sb_sqlite_bind_text(st, 3, match);
-    sb_sqlite_bind_text(st, 4, category);
-    sqlite3_bind_int(st, 5, limit);
-    sqlite3_bind_int(st, 6, offset);
-    s = collect_cards(sc, p, st, limit, 0, out, NULL, err);
+    /* The page of the ranking without the viewer. */
+    page = apr_palloc(p, sizeof(sb_id_buf_t) * limit);
+    for (i = 0; i < n && np < limit; i++) {
+        if (!strcmp(ids[i], viewer_id)) {
+            viewer_seen = 1;
+            continue;
+        }
+        if (skipped < offset) {
+            skipped++;
+            continue;
+        }
+        memcpy(page[np++], ids[i], sizeof(sb_id_buf_t));
+    }
+    for (; i < n && !viewer_seen; i++) {
+        viewer_seen = !strcmp(ids[i], viewer_id);
+    }
+    if (np < limit && n < *total) {
+        s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,
+                          err);
+    }
+    else {
+        *total -= viewer_seen;
+        s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
+    }
     return sb_sqlite_end(sc, s, err);
 }
 

@@ -3,6 +3,7 @@
  * acquire/release, ping, and the vtable wiring the sqlite_*.c operations.
  */
 #include "sqlite_int.h"
+#include "sqlite_search_cache.h"
 
 #include <string.h>
 
@@ -53,6 +54,7 @@ static sb_store_status_t sb_sqlite_open(sb_store_t *store, sb_store_error_t *err
     ss = apr_pcalloc(store->pool, sizeof(*ss));
     ss->path = path;
     ss->busy_timeout_ms = store->opts.busy_timeout_ms;
+    ss->search_cache = sb_search_cache_create(store->pool);
     sb_sqlite_ctor_msg[0] = '\0';
     rv = apr_reslist_create(&ss->conns, store->opts.pool_min, store->opts.pool_max,
                             store->opts.pool_max, 0, sb_sqlite_ctor, sb_sqlite_dtor, ss,

@@ -30,6 +30,7 @@ typedef struct {
     const char *path;
     int busy_timeout_ms;
     apr_reslist_t *conns;
+    struct sb_search_cache *search_cache;   /* ranked search results, per process */
 } sb_sqlite_store_t;
 
 #define SB_SQLITE(c) ((sb_sqlite_conn_t *)(c)->priv)

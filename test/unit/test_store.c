@@ -1168,6 +1168,46 @@ static void test_discover_search_counts(void **state)
     assert_int_equal(top->nelts, 2);
 }
 
+/* A second handle on the same store stands for another process (its own search cache). */
+static void test_search_follows_other_writers(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_store_t *other;
+    sb_store_conn_t *oc;
+    sb_user_t *a = mk_user(fx, "ann", "ann@x.org"), *b = mk_user(fx, "bob", "bob@x.org");
+    apr_array_header_t *terms = apr_array_make(fx->pool, 1, sizeof(char *)), *cards;
+    sb_store_options_t opts = {1, 2, 2000};
+    int64_t total;
+
+    set_offered(fx, a->id, "Xylophone", "Music");
+    APR_ARRAY_PUSH(terms, const char *) = "xylo";
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, b->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 1);
+    assert_int_equal(sb_store_open(fx->pool, fx->uri, &opts, &other, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_acquire(other, fx->pool, &oc, &err), SB_STORE_OK);
+    /* a ban written elsewhere hides the user at once */
+    assert_int_equal(sb_store_user_set_status(oc, a->id, 1, 1, "spam", 0, NOW, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, b->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 0);
+    assert_int_equal(cards->nelts, 0);
+    assert_int_equal(sb_store_user_set_status(oc, a->id, 1, 0, NULL, 0, NOW, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, b->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 1);
+    /* the viewer never sees themself, cached or not */
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, a->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 0);
+    assert_int_equal(cards->nelts, 0);
+}
+
 static void test_discover_matches(void **state)
 {
     FX_BEGIN(state);
@@ -1254,7 +1294,8 @@ static void test_avatar_and_bulk(void **state)
     FX_TEST(test_race_onetime, d), FX_TEST(test_race_register, d),                                \
     FX_TEST(test_ledger_pages, d), FX_TEST(test_ledger_audit_bad_rows, d),                        \
     FX_TEST(test_outbox_seq, d), FX_TEST(test_discover_pages, d),                               \
-    FX_TEST(test_discover_search_counts, d), FX_TEST(test_discover_matches, d),                   \
+    FX_TEST(test_discover_search_counts, d), FX_TEST(test_search_follows_other_writers, d),        \
+        FX_TEST(test_discover_matches, d),                   \
     FX_TEST(test_avatar_and_bulk, d)
 
 int main(void)
