@@ -44,13 +44,13 @@ static int expect(const char **s, char c)
     return 0;
 }
 
-static int is_leap(int y)
+int sb_is_leap_year(int y)
 {
     return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
 /* Days since 1970-01-01 for a proleptic Gregorian date (Howard Hinnant's algorithm). */
-static int64_t days_from_civil(int y, int m, int d)
+int64_t sb_days_from_civil(int y, int m, int d)
 {
     int64_t era, yoe, doy, doe;
     y -= m <= 2;
@@ -59,6 +59,12 @@ static int64_t days_from_civil(int y, int m, int d)
     doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
     doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
     return era * 146097 + doe - 719468;
+}
+
+int sb_weekday(int y, int m, int d)
+{
+    int64_t z = sb_days_from_civil(y, m, d);   /* 1970-01-01 was a Thursday (3) */
+    return (int)(((z % 7) + 7 + 3) % 7);
 }
 
 int sb_time_parse_iso(const char *s, int64_t *ms)
@@ -70,7 +76,7 @@ int sb_time_parse_iso(const char *s, int64_t *ms)
         || digits(&s, 2, &d)) {
         return -1;
     }
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && is_leap(y))) {
+    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && sb_is_leap_year(y))) {
         return -1;
     }
     if (*s != 'T' && *s != 't') {
@@ -121,7 +127,7 @@ int sb_time_parse_iso(const char *s, int64_t *ms)
     if (*s) {
         return -1;
     }
-    *ms = ((days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60)
+    *ms = ((sb_days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec) - (int64_t)off * 60)
               * 1000
           + frac;
     return 0;

@@ -1,5 +1,6 @@
 /* TZif reader and local-time conversion (see sb_tz.h). */
 #include "sb_tz.h"
+#include "sb_time.h"
 
 #include <fcntl.h>
 #include <stdlib.h>
@@ -35,33 +36,10 @@ struct sb_tz {
     sb_tz_posix_t rule;     /* after the last one (when valid) */
 };
 
-int64_t sb_days_from_civil(int y, int m, int d)
-{
-    int64_t era, yoe, doy, doe;
-
-    y -= m <= 2;
-    era = (y >= 0 ? y : y - 399) / 400;
-    yoe = y - era * 400;
-    doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-int sb_weekday(int y, int m, int d)
-{
-    int64_t z = sb_days_from_civil(y, m, d);   /* 1970-01-01 was a Thursday (3) */
-    return (int)(((z % 7) + 7 + 3) % 7);
-}
-
-static int is_leap(int y)
-{
-    return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
 static int month_days(int y, int m)
 {
     static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    return m == 2 && is_leap(y) ? 29 : days[m - 1];
+    return m == 2 && sb_is_leap_year(y) ? 29 : days[m - 1];
 }
 
 /* Civil year of a day number. */
@@ -217,7 +195,7 @@ static void posix_parse(const char *s, sb_tz_posix_t *z)
 static int64_t rule_day(const sb_tz_rule_t *r, int y)
 {
     if (r->kind == 'J') {
-        return sb_days_from_civil(y, 1, 1) + r->n - 1 + (is_leap(y) && r->n >= 60);
+        return sb_days_from_civil(y, 1, 1) + r->n - 1 + (sb_is_leap_year(y) && r->n >= 60);
     }
     if (r->kind == 'D') {
         return sb_days_from_civil(y, 1, 1) + r->n;

@@ -12,6 +12,8 @@
 #include <stdint.h>
 #include <apr_pools.h>
 
+#include "sb_time.h"
+
 typedef struct sb_tz sb_tz_t;
 
 /* Load a zone by IANA name (validated with sb_valid_timezone); NULL when unknown or not a
@@ -31,9 +33,5 @@ int64_t sb_tz_local_to_utc(const sb_tz_t *z, int year, int month, int day, int m
  * Returns 1, or 0 when the times are not HH:MM or the date is invalid. */
 int sb_tz_slot_utc(const sb_tz_t *z, int year, int month, int day, const char *start,
                    const char *end, int64_t *start_ms, int64_t *end_ms);
-/* Days since 1970-01-01 of a civil date (proleptic Gregorian). */
-int64_t sb_days_from_civil(int year, int month, int day);
-/* ISO weekday of a civil date: 0 = Monday .. 6 = Sunday. */
-int sb_weekday(int year, int month, int day);
 
 #endif
