@@ -363,7 +363,11 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     return OK;
 }
 
-/* Open each distinct store once per child (DBD-style pool) and bring its schema up to date. */
+/*
+ * Open each distinct store once per child (DBD-style pool, connections made on first use)
+ * and bring its schema up to date. A store that cannot be reached now stays attached: its
+ * requests answer 503 and the first request after it comes back finishes the migration.
+ */
 void sb_config_child_init(apr_pool_t *pchild, server_rec *s)
 {
     apr_hash_t *opened = apr_hash_make(pchild);
@@ -373,7 +377,7 @@ void sb_config_child_init(apr_pool_t *pchild, server_rec *s)
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     for (vs = s; vs; vs = vs->next) {
         sb_server_conf_t *c = sb_conf(vs);
-        sb_store_options_t opts = {1, 0, 5000};
+        sb_store_options_t opts = {.pool_min = 0, .busy_timeout_ms = 5000, .lazy = 1};
         sb_store_error_t e = {0};
         sb_store_t *store;
 
@@ -384,11 +388,14 @@ void sb_config_child_init(apr_pool_t *pchild, server_rec *s)
         if (!store) {
             opts.pool_max = c->store_pool_max > 0 ? c->store_pool_max
                                                   : (threads > 0 ? threads : 1);
-            if (sb_store_open(pchild, c->store_uri, &opts, &store, &e) != SB_STORE_OK
-                || sb_store_migrate(store, &e) != SB_STORE_OK) {
+            if (sb_store_open(pchild, c->store_uri, &opts, &store, &e) != SB_STORE_OK) {
                 sb_slog(vs, APLOG_CRIT, 0, "store %s unusable in this child: %s", c->store_uri,
                         e.message);
                 store = NULL;
+            }
+            else if (sb_store_migrate(store, &e) != SB_STORE_OK) {
+                sb_slog(vs, APLOG_CRIT, 0, "store %s not ready: %s (retried on use)",
+                        c->store_uri, e.message);
             }
             if (store) {
                 apr_hash_set(opened, c->store_uri, APR_HASH_KEY_STRING, store);

@@ -7,6 +7,9 @@
 #ifndef SB_STORE_DRIVER_H
 #define SB_STORE_DRIVER_H
 
+#include <apr_thread_mutex.h>
+#include <apr_time.h>
+
 #include "store.h"
 
 typedef struct sb_store_driver sb_store_driver_t;
@@ -17,6 +20,9 @@ struct sb_store {
     const char *uri;
     sb_store_options_t opts;   /* defaults filled in */
     void *priv;                /* driver state (pool of connections, ...) */
+    int migrated;              /* sb_store_migrate succeeded in this process */
+    apr_thread_mutex_t *migrate_lock;  /* lazy stores: one migration attempt at a time */
+    apr_time_t migrate_next;   /* lazy stores: no new attempt before this */
 };
 
 struct sb_store_conn {

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <apr_time.h>
 
 static const sb_store_driver_t *const sb_store_driver_table[] = {
     &sb_store_sqlite_driver,
@@ -54,8 +56,10 @@ static void sb_store_apply_defaults(sb_store_options_t *o, const sb_store_option
     o->pool_min = 1;
     o->pool_max = 16;
     o->busy_timeout_ms = 5000;
+    o->lazy = 0;
     if (given) {
-        if (given->pool_min > 0) {
+        o->lazy = given->lazy;
+        if (given->pool_min > 0 || (given->lazy && given->pool_min == 0)) {
             o->pool_min = given->pool_min;
         }
         if (given->pool_max > 0) {
@@ -103,6 +107,11 @@ sb_store_status_t sb_store_open(apr_pool_t *p, const char *uri, const sb_store_o
     store->pool = p;
     store->uri = apr_pstrdup(p, uri);
     sb_store_apply_defaults(&store->opts, opts);
+    if (store->opts.lazy
+        && apr_thread_mutex_create(&store->migrate_lock, APR_THREAD_MUTEX_DEFAULT, p)
+               != APR_SUCCESS) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "cannot create the migration lock");
+    }
     st = store->driver->open(store, err);
     if (st == SB_STORE_OK) {
         *out = store;
@@ -121,7 +130,35 @@ sb_store_status_t sb_store_migrate(sb_store_t *store, sb_store_error_t *err)
     if (!store) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "store not open");
     }
-    return store->driver->migrate(store, err);
+    if (store->driver->migrate(store, err) != SB_STORE_OK) {
+        return err->status;
+    }
+    store->migrated = 1;
+    return SB_STORE_OK;
+}
+
+/* Lazy stores: finish the migration that failed at start, one thread at a time and at most
+ * once a second, so a store that was down when the process started comes back by itself. */
+static sb_store_status_t sb_store_ensure_migrated(sb_store_t *store, sb_store_error_t *err)
+{
+    sb_store_status_t st = SB_STORE_OK;
+
+    apr_thread_mutex_lock(store->migrate_lock);
+    if (!store->migrated) {
+        apr_time_t now = apr_time_now();
+        if (now < store->migrate_next) {
+            st = sb_store_fail(err, SB_STORE_UNAVAILABLE, NULL,
+                               "store not ready (schema migration failed; retrying)");
+        }
+        else if ((st = sb_store_migrate(store, err)) != SB_STORE_OK) {
+            store->migrate_next = now + apr_time_from_sec(1);
+            if (st != SB_STORE_UNAVAILABLE) {
+                err->status = st = SB_STORE_UNAVAILABLE;
+            }
+        }
+    }
+    apr_thread_mutex_unlock(store->migrate_lock);
+    return st;
 }
 
 sb_store_status_t sb_store_acquire(sb_store_t *store, apr_pool_t *p, sb_store_conn_t **out,
@@ -138,6 +175,10 @@ sb_store_status_t sb_store_acquire(sb_store_t *store, apr_pool_t *p, sb_store_co
     *out = NULL;
     if (!store) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "store not open");
+    }
+    if (!store->migrated && store->opts.lazy
+        && sb_store_ensure_migrated(store, err) != SB_STORE_OK) {
+        return err->status;
     }
     conn = apr_pcalloc(p, sizeof(*conn));
     conn->store = store;

@@ -48,6 +48,10 @@ typedef struct {
     int pool_min;          /* connections kept open (default 1) */
     int pool_max;          /* hard max per process (default 16) */
     int busy_timeout_ms;   /* sqlite busy timeout / mongo serverSelectionTimeoutMS (default 5000) */
+    int lazy;              /* open no connection up front (pool_min 0 allowed) and let
+                              sb_store_acquire finish a failed migration, retrying at most
+                              once a second: a store that is down when a server process
+                              starts is picked up when it comes back */
 } sb_store_options_t;
 
 /* ---- life cycle ---- */
@@ -56,7 +60,8 @@ typedef struct {
 sb_store_status_t sb_store_open(apr_pool_t *p, const char *uri, const sb_store_options_t *opts,
                                 sb_store_t **out, sb_store_error_t *err);
 sb_store_status_t sb_store_migrate(sb_store_t *store, sb_store_error_t *err);
-/* Acquire a connection released by a cleanup on p. */
+/* Acquire a connection released by a cleanup on p. A lazy store whose migration has not
+ * succeeded yet tries it first (UNAVAILABLE while that keeps failing). */
 sb_store_status_t sb_store_acquire(sb_store_t *store, apr_pool_t *p, sb_store_conn_t **out,
                                    sb_store_error_t *err);
 /* "sqlite" | "mongodb" */

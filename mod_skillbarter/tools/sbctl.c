@@ -223,7 +223,7 @@ int main(int argc, char **argv)
     sb_store_t *store;
     sb_store_conn_t *c;
     sb_store_error_t e = {0};
-    sb_store_options_t opts = {1, 2, 10000};
+    sb_store_options_t opts = {.pool_min = 1, .pool_max = 2, .busy_timeout_ms = 10000};
     int rc;
 
     if (argc < 3) {

@@ -83,6 +83,7 @@ export async function startServerRaw(opts = {}) {
     assert.equal(m.status, 0, `sbctl migrate failed: ${m.out}`);
     run('chown', ['-R', 'www-data:www-data', join(root, 'data')]);
   }
+  if (opts.beforeStart) opts.beforeStart(root);
   const started = httpdCtl(root, '-k', 'start');
   assert.equal(started.status, 0, `httpd did not start: ${started.out}`);
   const base = `http://127.0.0.1:${port}`;

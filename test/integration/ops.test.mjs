@@ -81,3 +81,40 @@ test('with the store unreachable, health is 503 and API calls are 503, not 500',
     s.cleanup();
   }
 });
+
+test('a store that is down at start is picked up when it comes back, without a restart', async () => {
+  const { startServerRaw } = await import('./harness.mjs');
+  const { chownSync, statSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  // The data folder is handed to root before start: www-data cannot create the database.
+  const s = await startServerRaw({ extra: '', beforeStart: (root) => chownSync(join(root, 'data'), 0, 0) });
+  try {
+    const down = await s.api('GET', '/api/health');
+    assert.equal(down.status, 503);
+    const www = statSync(join(s.root, 'uploads'));
+    chownSync(join(s.root, 'data'), www.uid, www.gid);
+    let up = null;
+    for (let i = 0; i < 40 && (!up || up.status !== 200); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      up = await s.api('GET', '/api/health');
+    }
+    assert.equal(up.status, 200);
+    // Each child process retries at most once a second: within that, every answer is 503 or
+    // the real one.
+    const { newUser } = await import('./harness.mjs');
+    const body = newUser();
+    let r = null;
+    for (let i = 0; i < 40 && (!r || r.status !== 201); i++) {
+      if (r) {
+        assert.equal(r.status, 503, r.text);
+        await new Promise((res) => setTimeout(res, 100));
+      }
+      r = await s.api('POST', '/api/auth/register', { body });
+    }
+    assert.equal(r.status, 201, r.text);
+  } finally {
+    await s.stop();
+    s.assertCleanLog([/store .* not ready/, /store unavailable|store acquire failed|store ping failed/]);
+    s.cleanup();
+  }
+});
