@@ -981,7 +981,7 @@ static void test_open_errors(void **state)
 static void test_sqlite_busy(void **state)
 {
     FX_BEGIN(state);
-    sb_store_options_t o = {1, 1, 100};
+    sb_store_options_t o = {.pool_min = 1, .pool_max = 1, .busy_timeout_ms = 100};
     sb_store_t *s;
     sb_store_conn_t *c, *c2;
     sb_store_error_t err;
@@ -1177,7 +1177,7 @@ static void test_search_follows_other_writers(void **state)
     sb_store_conn_t *oc;
     sb_user_t *a = mk_user(fx, "ann", "ann@x.org"), *b = mk_user(fx, "bob", "bob@x.org");
     apr_array_header_t *terms = apr_array_make(fx->pool, 1, sizeof(char *)), *cards;
-    sb_store_options_t opts = {1, 2, 2000};
+    sb_store_options_t opts = {.pool_min = 1, .pool_max = 2, .busy_timeout_ms = 2000};
     int64_t total;
 
     set_offered(fx, a->id, "Xylophone", "Music");
