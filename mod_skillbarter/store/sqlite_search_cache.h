@@ -15,7 +15,7 @@
 #include "sb_model.h"
 
 #define SB_SEARCH_CACHE_ENTRIES 256
-#define SB_SEARCH_CACHE_TTL_MS 10000
+#define SB_SEARCH_CACHE_TTL_MS 60000   /* only bans that expire by themselves wait for it */
 #define SB_SEARCH_CACHE_MAX_IDS 2000   /* deeper pages are answered by the direct query */
 
 typedef char sb_id_buf_t[SB_ID_LEN + 1];
