@@ -1,9 +1,9 @@
 /*
  * Per-process cache of ranked search results: for an (FTS query, category) key, the ids of
  * every visible match in rank order and the match count, valid while the store's
- * search_version is unchanged (and at most SB_SEARCH_CACHE_TTL_MS, for bans that expire). Ranking all
- * matches with bm25 costs about a millisecond on 10,000 users; a page from the cache costs
- * one indexed lookup of at most `limit` rows, re-checked for visibility.
+ * search_version is unchanged (and at most SB_SEARCH_CACHE_TTL_MS, for bans that expire).
+ * Ranking all matches with bm25 costs about a millisecond on 10,000 users; a page from the
+ * cache costs one indexed lookup of at most `limit` rows, re-checked for visibility.
  * Thread-safe; entries live in malloc'd memory and are freed on eviction or pool cleanup.
  */
 #ifndef SB_SQLITE_SEARCH_CACHE_H
