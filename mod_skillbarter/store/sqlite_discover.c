@@ -402,6 +402,13 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,
                           err);
     }
+    else if (!viewer_seen && n < *total) {
+        /* the viewer may rank past the cached prefix: count the others exactly */
+        s = search_count(sc, viewer_id, now, match, category, total, err);
+        if (s == SB_STORE_OK) {
+            s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
+        }
+    }
     else {
         *total -= viewer_seen;
         s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);

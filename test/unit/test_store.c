@@ -1208,6 +1208,56 @@ static void test_search_follows_other_writers(void **state)
     assert_int_equal(cards->nelts, 0);
 }
 
+/* More matches than the cached ranking holds, the viewer ranked past it: the viewer is
+ * still left out of totalCount, on the cached first page as on the direct deep pages. */
+static void test_search_total_beyond_cache(void **state)
+{
+    FX_BEGIN(state);
+    enum { N = 2001 };
+    sb_store_error_t err;
+    sb_user_t *viewer = mk_user(fx, "viewer", "viewer@x.org");
+    sb_user_t *bulk = apr_pcalloc(fx->pool, sizeof(sb_user_t) * N);
+    apr_array_header_t *offered = apr_array_make(fx->pool, 1, sizeof(sb_skill_offered_t));
+    apr_array_header_t *terms = apr_array_make(fx->pool, 1, sizeof(char *)), *cards;
+    sb_skill_offered_t *sk = apr_array_push(offered);
+    sb_profile_patch_t patch = {0};
+    int64_t total = 0;
+    int i;
+
+    memset(sk, 0, sizeof *sk);
+    sk->skill = "Chess";
+    sk->category = "Sports";
+    for (i = 0; i < N; i++) {
+        sb_id_new(bulk[i].id);
+        bulk[i].username = apr_psprintf(fx->pool, "q%d", i);
+        bulk[i].email = apr_psprintf(fx->pool, "q%d@x.org", i);
+        bulk[i].password_hash = "$2y$04$hash";
+        bulk[i].first_name = "Quokka";
+        bulk[i].last_name = "Q";
+        bulk[i].skills_offered = offered;
+        bulk[i].is_active = 1;
+        bulk[i].last_seen = bulk[i].created_at = NOW;
+    }
+    assert_int_equal(sb_store_users_bulk_insert(fx->conn, bulk, N, &err), SB_STORE_OK);
+    /* the viewer matches only through a long bio: ranked last */
+    set_offered(fx, viewer->id, "Go", "Sports");
+    patch.bio = "quokka and a great many other words that make this biography rather long";
+    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, viewer->id, &patch, NOW,
+                                                  NULL, &err),
+                     SB_STORE_OK);
+    APR_ARRAY_PUSH(terms, const char *) = "quokka";
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, viewer->id, NOW, terms, NULL, 0,
+                                              10, &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 10);
+    assert_int_equal(total, N);
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, viewer->id, NOW, terms, NULL,
+                                              N - 1, 10, &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 1);
+    assert_int_equal(total, N);
+}
+
 static void test_discover_matches(void **state)
 {
     FX_BEGIN(state);
@@ -1295,6 +1345,7 @@ static void test_avatar_and_bulk(void **state)
     FX_TEST(test_ledger_pages, d), FX_TEST(test_ledger_audit_bad_rows, d),                        \
     FX_TEST(test_outbox_seq, d), FX_TEST(test_discover_pages, d),                               \
     FX_TEST(test_discover_search_counts, d), FX_TEST(test_search_follows_other_writers, d),        \
+    FX_TEST(test_search_total_beyond_cache, d),                                                   \
         FX_TEST(test_discover_matches, d),                   \
     FX_TEST(test_avatar_and_bulk, d)
 
