@@ -21,6 +21,7 @@ static int sb_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
 
 static void sb_child_init(apr_pool_t *pchild, server_rec *s)
 {
+    sb_http_child_init();
     sb_config_child_init(pchild, s);
 }
 

@@ -8,7 +8,10 @@
  */
 #include "sb_routes.h"
 
+#include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <apr_portable.h>
 #include <apr_file_io.h>
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -88,8 +91,12 @@ static apr_status_t write_file(apr_pool_t *p, const char *dir, const char *name,
     }
     rv = apr_file_write_full(f, data, len, &written);
     if (rv == APR_SUCCESS) {
-        rv = apr_file_perms_set(tmp, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
-                                         | APR_FPROT_WREAD);
+        /* On the open file, not by path: the name could be swapped for a link meanwhile. */
+        apr_os_file_t fd;
+        rv = apr_os_file_get(&fd, f);
+        if (rv == APR_SUCCESS && fchmod(fd, 0644) != 0) {
+            rv = APR_FROM_OS_ERROR(errno);
+        }
     }
     apr_file_close(f);
     if (rv == APR_SUCCESS) {

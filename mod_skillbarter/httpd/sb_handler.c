@@ -146,9 +146,10 @@ static int sb_handle_api(request_rec *r)
             c->err.status = 500;
             c->err.message = "Internal error.";
         }
-        if (c->data) {
-            json_object_put(c->data);
-        }
+        /* json-c objects live outside the pools */
+        json_object_put(c->data);
+        json_object_put(c->pagination);
+        json_object_put(c->extra);
         return sb_http_send_error(r, &c->err);
     }
     if (!c->status) {

@@ -26,9 +26,6 @@ static const char *make_request_id(apr_pool_t *p)
     char *out = apr_palloc(p, 21);
     int i, o = 0;
 
-    if (!id_epoch) {
-        id_epoch = apr_time_now();
-    }
     t = (apr_uint64_t)id_epoch;
     for (i = 0; i < 7; i++) {
         raw[i] = (unsigned char)(t >> (8 * (6 - i)));
@@ -59,6 +56,11 @@ const char *sb_request_id(request_rec *r)
         apr_table_setn(r->notes, SB_NOTE_REQUEST_ID, id);
     }
     return id;
+}
+
+void sb_http_child_init(void)
+{
+    id_epoch = apr_time_now();
 }
 
 int sb_http_assign_request_id(request_rec *r)

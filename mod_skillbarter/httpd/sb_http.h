@@ -8,6 +8,8 @@
 #include "sb_api.h"
 #include "sb_config.h"
 
+/* child_init: the process's start time, part of the request ids it makes. */
+void sb_http_child_init(void);
 /* post_read_request: make sure the request has an id and announce it in X-Request-Id. */
 int sb_http_assign_request_id(request_rec *r);
 

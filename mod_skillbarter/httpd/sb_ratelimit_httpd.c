@@ -14,6 +14,7 @@
 #include <http_log.h>
 #include <http_protocol.h>
 #include <apr_lib.h>
+#include <apr_atomic.h>
 #include <apr_strings.h>
 #include <unixd.h>
 
@@ -371,10 +372,10 @@ static const char *message_for(const char *limiter)
 /* A warning at most once a minute per process (the table's own "full" warning is global). */
 static void warn_sometimes(request_rec *r, const char *what)
 {
-    static apr_time_t last;
-    apr_time_t now = apr_time_now();
-    if (now - last >= SB_RL_WARN_INTERVAL) {
-        last = now;
+    static apr_uint64_t last;   /* shared by the worker threads: compare-and-swap */
+    apr_uint64_t seen = apr_atomic_read64(&last), now = (apr_uint64_t)apr_time_now();
+    if (now - seen >= (apr_uint64_t)SB_RL_WARN_INTERVAL
+        && apr_atomic_cas64(&last, now, seen) == seen) {
         sb_warn(r, "rate limiting fails open: %s", what);
     }
 }
@@ -490,7 +491,9 @@ int sb_ratelimit_check(request_rec *r, const sb_settings_t *st, const char *rout
                 pd = apr_pcalloc(r->pool, sizeof *pd);
                 apr_pool_userdata_setn(pd, SB_RL_PENDING_KEY, NULL, r->pool);
             }
-            pd->hits[pd->n++] = hits[i];
+            if (pd->n < (int)(sizeof pd->hits / sizeof pd->hits[0])) {
+                pd->hits[pd->n++] = hits[i];
+            }
         }
     }
     return DECLINED;
