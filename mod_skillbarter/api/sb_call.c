@@ -98,6 +98,11 @@ int sb_call_authenticate(sb_call_t *c)
         }
         return sb_call_store_fail(c, &e, "User");
     }
+    /* iat has whole seconds: refuse tokens whose whole second precedes the change. */
+    if (u->password_changed_at && (claims.iat + 1) * 1000 <= u->password_changed_at) {
+        return sb_fail(&c->err, c->pool, 401,
+                       "Token was issued before the password changed. Please log in again.");
+    }
     if (sb_call_check_account(c, u)) {
         return c->err.status;
     }

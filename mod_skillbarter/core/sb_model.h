@@ -75,6 +75,7 @@ typedef struct {
     int64_t last_seen;
     int64_t created_at;
     int64_t updated_at;
+    int64_t password_changed_at; /* access tokens issued before it are refused */
 } sb_user_t;
 
 /* Fields a new account starts with; everything else takes the model's default. */

@@ -35,7 +35,8 @@ static const char SQL_ONETIME_EXPIRED[] =
     "SELECT 1 FROM onetime_tokens"
     " WHERE token_hash = ?1 AND purpose = ?2 AND used_at IS NULL AND expires_at <= ?3";
 static const char SQL_PASSWORD_SET[] =
-    "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1";
+    "UPDATE users SET password_hash = ?2, updated_at = ?3, password_changed_at = ?3"
+    " WHERE id = ?1";
 
 /* ---- refresh tokens ---- */
 

@@ -40,7 +40,8 @@ static const char SQL_USER_LISTS[] =
 static const char SQL_USER_VERIFIED[] =
     "UPDATE users SET is_verified = 1, updated_at = ?2 WHERE id = ?1";
 static const char SQL_USER_PASSWORD[] =
-    "UPDATE users SET password_hash = ?2, updated_at = ?3 WHERE id = ?1";
+    "UPDATE users SET password_hash = ?2, updated_at = ?3, password_changed_at = ?3"
+    " WHERE id = ?1";
 static const char SQL_USER_TOUCH[] = "UPDATE users SET last_seen = ?2 WHERE id = ?1";
 static const char SQL_USER_STATUS[] =
     "UPDATE users SET is_active = ?2, is_banned = ?3, ban_reason = ?4, ban_expires_at = ?5,"

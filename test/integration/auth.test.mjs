@@ -237,6 +237,22 @@ test('reset-password sets the password once and revokes refresh tokens', async (
   assert.equal(again.status, 400, 'a reset token works once');
 });
 
+test('a password reset also ends access tokens issued before it', async () => {
+  const { body, token } = await register(server());
+  assert.equal((await api('GET', '/api/users/profile', { token })).status, 200);
+  await new Promise((r) => setTimeout(r, 1100));   // tokens carry whole seconds
+  await api('POST', '/api/auth/forgot-password', { body: { email: body.email } });
+  const mail = server().mails().reverse().find((m) => m.includes(`To: ${body.email}`) && /reset/i.test(m));
+  const r = await api('POST', '/api/auth/reset-password', { body: { token: tokenFromMail(mail), password: 'fresh secret 42' } });
+  assert.equal(r.status, 200);
+  const old = await api('GET', '/api/users/profile', { token });
+  assert.equal(old.status, 401);
+  assert.match(old.json.message, /password changed/);
+  const login = await api('POST', '/api/auth/login', { body: { email: body.email, password: 'fresh secret 42' } });
+  assert.equal(login.status, 200);
+  assert.equal((await api('GET', '/api/users/profile', { token: login.json.data.token })).status, 200);
+});
+
 test('banned and deactivated users cannot log in (403)', async () => {
   const a = await register(server());
   const b = await register(server());

@@ -570,6 +570,7 @@ static void test_set_password_revokes(void **state)
                      SB_STORE_OK);
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
     assert_string_equal(v->password_hash, "newhash");
+    assert_int_equal(v->password_changed_at, NOW + 1);
     assert_int_equal(sb_store_refresh_rotate(fx->conn, "rt-a", "rt-a2", NOW + HOUR, NOW + 2, uid,
                                              &err),
                      SB_STORE_NOT_FOUND);
@@ -749,6 +750,7 @@ static void test_password_reset(void **state)
     assert_string_equal(uid, u->id);
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
     assert_string_equal(v->password_hash, "resethash");
+    assert_int_equal(v->password_changed_at, NOW + 1);
     assert_int_equal(sb_store_refresh_rotate(fx->conn, "mr1", "mr2", NOW + HOUR, NOW + 2, uid,
                                              &err),
                      SB_STORE_NOT_FOUND);
