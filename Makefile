@@ -66,7 +66,7 @@ $(MODULE): $(MOD_OBJ) $(LIB)
 $(SBCTL): $(TOOL_SRC) mod_skillbarter/tools/sb_seed.h $(LIB)
 	$(CC) $(CFLAGS_ALL) -Imod_skillbarter/tools -o $@ $(TOOL_SRC) $(LIB) $(DEP_LIBS) -lm
 
-$(BUILD)/test/%: test/unit/%.c test/unit/sb_test.h $(LIB)
+$(BUILD)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itest/unit $(CMOCKA_CFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lm
 
