@@ -7,11 +7,9 @@ static int h_health(sb_call_t *c)
     json_object *data = json_object_new_object(), *store = json_object_new_object();
     int up;
 
+    /* when acquiring fails, sb_call_store has logged why */
     up = sb_call_store(c) && sb_store_ping(c->conn, &e) == SB_STORE_OK;
-    if (!up && !e.message[0] && c->err.message) {
-        /* acquire failed: sb_call_store logged it */
-    }
-    else if (!up) {
+    if (!up && c->conn) {
         sb_call_log(c, SB_LOG_ERR, "store ping failed: %s", e.message);
     }
     c->err.status = 0;   /* health answers with its own body either way */

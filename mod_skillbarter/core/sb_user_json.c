@@ -12,20 +12,18 @@ json_object *sb_credits_to_json(int64_t minutes)
     int64_t neg = minutes < 0, m = neg ? -minutes : minutes;
     int64_t cents = (m * 100 + 30) / 60;   /* hundredths of an hour */
     int64_t whole = cents / 100, frac = cents % 100;
-    int n;
 
     if (frac == 0) {
-        n = snprintf(buf, sizeof buf, "%s%lld", neg ? "-" : "", (long long)whole);
+        snprintf(buf, sizeof buf, "%s%lld", neg ? "-" : "", (long long)whole);
     }
     else if (frac % 10 == 0) {
-        n = snprintf(buf, sizeof buf, "%s%lld.%lld", neg ? "-" : "", (long long)whole,
-                     (long long)(frac / 10));
+        snprintf(buf, sizeof buf, "%s%lld.%lld", neg ? "-" : "", (long long)whole,
+                 (long long)(frac / 10));
     }
     else {
-        n = snprintf(buf, sizeof buf, "%s%lld.%02lld", neg ? "-" : "", (long long)whole,
-                     (long long)frac);
+        snprintf(buf, sizeof buf, "%s%lld.%02lld", neg ? "-" : "", (long long)whole,
+                 (long long)frac);
     }
-    (void)n;
     return json_object_new_double_s((neg ? -1.0 : 1.0) * (double)cents / 100.0, buf);
 }
 
