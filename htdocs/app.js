@@ -1,4 +1,4 @@
-// Placeholder shell of the single-page app: shows whether the API answers.
+// Start page until the single-page app lands: shows whether the API answers.
 (async () => {
   const el = document.getElementById('health');
   try {
