@@ -181,6 +181,29 @@ static json_object *entry(apr_pool_t *p, json_object *arr, const char *prefix, i
     return o;
 }
 
+/*
+ * What offered and wanted entries share: only the allowed members, a skill name (unique
+ * in the list, case-insensitively) and an optional category. 0 when o is not an entry.
+ */
+static int skill_entry(apr_pool_t *p, json_object *arr, const char *prefix, int i,
+                       const char *const *keys, apr_hash_t *seen, const char **skill,
+                       const char **category, sb_error_t *err)
+{
+    json_object *o = entry(p, arr, prefix, i, err);
+
+    if (!o) {
+        return 0;
+    }
+    only_keys(p, o, prefix, i, keys, err);
+    if (text_member(p, o, "skill", path(p, prefix, i, "skill"), SB_SKILL_NAME_MAX, 1, NULL,
+                    skill, err)) {
+        no_duplicate(p, seen, *skill, path(p, prefix, i, "skill"), err);
+    }
+    enum_member(p, o, "category", path(p, prefix, i, "category"), sb_categories, NULL, category,
+                err);
+    return 1;
+}
+
 int sb_skills_offered_parse(apr_pool_t *p, json_object *arr, const char *prefix,
                             apr_array_header_t **out, sb_error_t *err)
 {
@@ -194,19 +217,12 @@ int sb_skills_offered_parse(apr_pool_t *p, json_object *arr, const char *prefix,
     n = (int)json_object_array_length(arr);
     *out = apr_array_make(p, n + 1, sizeof(sb_skill_offered_t));
     for (i = 0; i < n; i++) {
-        json_object *o = entry(p, arr, prefix, i, err);
         sb_skill_offered_t *s = apr_array_push(*out);
+        json_object *o = json_object_array_get_idx(arr, (size_t)i);
         memset(s, 0, sizeof *s);
-        if (!o) {
+        if (!skill_entry(p, arr, prefix, i, keys, seen, &s->skill, &s->category, err)) {
             continue;
         }
-        only_keys(p, o, prefix, i, keys, err);
-        if (text_member(p, o, "skill", path(p, prefix, i, "skill"), SB_SKILL_NAME_MAX, 1, NULL,
-                        &s->skill, err)) {
-            no_duplicate(p, seen, s->skill, path(p, prefix, i, "skill"), err);
-        }
-        enum_member(p, o, "category", path(p, prefix, i, "category"), sb_categories, NULL,
-                    &s->category, err);
         enum_member(p, o, "experience", path(p, prefix, i, "experience"), sb_levels,
                     "Intermediate", &s->experience, err);
         text_member(p, o, "description", path(p, prefix, i, "description"), SB_SKILL_DESC_MAX,
@@ -228,19 +244,12 @@ int sb_skills_wanted_parse(apr_pool_t *p, json_object *arr, const char *prefix,
     n = (int)json_object_array_length(arr);
     *out = apr_array_make(p, n + 1, sizeof(sb_skill_wanted_t));
     for (i = 0; i < n; i++) {
-        json_object *o = entry(p, arr, prefix, i, err);
         sb_skill_wanted_t *s = apr_array_push(*out);
+        json_object *o = json_object_array_get_idx(arr, (size_t)i);
         memset(s, 0, sizeof *s);
-        if (!o) {
+        if (!skill_entry(p, arr, prefix, i, keys, seen, &s->skill, &s->category, err)) {
             continue;
         }
-        only_keys(p, o, prefix, i, keys, err);
-        if (text_member(p, o, "skill", path(p, prefix, i, "skill"), SB_SKILL_NAME_MAX, 1, NULL,
-                        &s->skill, err)) {
-            no_duplicate(p, seen, s->skill, path(p, prefix, i, "skill"), err);
-        }
-        enum_member(p, o, "category", path(p, prefix, i, "category"), sb_categories, NULL,
-                    &s->category, err);
         enum_member(p, o, "level", path(p, prefix, i, "level"), sb_levels, "Beginner",
                     &s->level, err);
         enum_member(p, o, "priority", path(p, prefix, i, "priority"), sb_priorities, "Medium",
