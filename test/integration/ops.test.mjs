@@ -76,6 +76,11 @@ test('with the store unreachable, health is 503 and API calls are 503, not 500',
     const r = await s.api('POST', '/api/auth/login', { body: { email: 'a@b.co', password: 'whatever1' } });
     assert.equal(r.status, 503);
     assert.equal(r.json.success, false);
+    // The module's error line for that request carries the id the client was given.
+    const rid = r.headers.get('x-request-id');
+    assert.ok(rid);
+    assert.ok(s.errorLog().split('\n').some((l) => l.includes(`[rid ${rid}]`) && /:error\]/.test(l)),
+      `no error line with [rid ${rid}] in:\n${s.errorLog()}`);
   } finally {
     await s.stop();
     s.cleanup();
