@@ -22,7 +22,8 @@ endif
 INCS = -Imod_skillbarter/core -Imod_skillbarter/store -Imod_skillbarter/httpd -Imod_skillbarter/api
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -fPIC $(OPT) $(WARN) $(SANFLAGS) $(INCS) $(DEP_CFLAGS) $(EXTRA_CFLAGS)
 
-CORE_SRC  = $(sort $(wildcard mod_skillbarter/core/*.c) $(wildcard mod_skillbarter/store/*.c))
+CORE_SRC  = $(sort $(wildcard mod_skillbarter/core/*.c) $(wildcard mod_skillbarter/store/*.c) \
+                   $(wildcard mod_skillbarter/store/*/*.c))
 MOD_SRC   = $(sort $(wildcard mod_skillbarter/httpd/*.c) $(wildcard mod_skillbarter/api/*.c))
 TOOL_SRC  = mod_skillbarter/tools/sbctl.c mod_skillbarter/tools/sb_seed.c
 UNIT_SRC  = $(sort $(wildcard test/unit/test_*.c))
@@ -42,7 +43,7 @@ all: $(MODULE) $(SBCTL)
 build/config.mk: configure
 	./configure
 
-$(BUILD)/obj/%.o: %.c build/config.mk $(wildcard mod_skillbarter/*/*.h)
+$(BUILD)/obj/%.o: %.c build/config.mk $(wildcard mod_skillbarter/*/*.h) $(wildcard mod_skillbarter/*/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) $(HTTPD_CFLAGS) -c $< -o $@

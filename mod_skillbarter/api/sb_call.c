@@ -1,5 +1,6 @@
 /* Helpers every handler uses: lazy store access, store-error mapping, the auth check. */
 #include "sb_api.h"
+#include "sb_user_rules.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -68,12 +69,6 @@ void sb_call_log(sb_call_t *c, int level, const char *fmt, ...)
     }
 }
 
-/* A ban with an expiry in the past no longer counts. */
-static int user_is_banned(const sb_user_t *u, int64_t now)
-{
-    return u->is_banned && (u->ban_expires_at == 0 || u->ban_expires_at > now);
-}
-
 int sb_call_authenticate(sb_call_t *c)
 {
     sb_jwt_claims_t claims;
@@ -115,7 +110,7 @@ int sb_call_check_account(sb_call_t *c, const sb_user_t *u)
     if (!u->is_active) {
         return sb_fail(&c->err, c->pool, 403, "Account is deactivated.");
     }
-    if (user_is_banned(u, c->now)) {
+    if (sb_ban_in_force(u->is_banned, u->ban_expires_at, c->now)) {
         return sb_fail(&c->err, c->pool, 403, "Account is banned%s%s",
                        u->ban_reason ? ": " : ".", u->ban_reason ? u->ban_reason : "");
     }

@@ -3,9 +3,8 @@
 #define SB_PUBLIC_H
 
 #include "sb_api.h"
+#include "sb_user_rules.h"
 
-/* 1 when others may see u: active and not under a ban in force at now. */
-int sb_user_visible(const sb_user_t *u, int64_t now);
 /* Answer c with the public profile of user `id` (404 for malformed, unknown, inactive or
  * banned users). detailed adds recentReviews (the /api/discover/:id form). */
 int sb_public_profile(sb_call_t *c, const char *id, int detailed);

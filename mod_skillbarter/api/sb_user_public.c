@@ -10,14 +10,10 @@
 #include "sb_id.h"
 #include "sb_time.h"
 #include "sb_user_json.h"
+#include "sb_user_rules.h"
 #include "sb_validate.h"
 
 #define SB_RECENT_REVIEWS 5
-
-int sb_user_visible(const sb_user_t *u, int64_t now)
-{
-    return u->is_active && !(u->is_banned && (u->ban_expires_at == 0 || u->ban_expires_at > now));
-}
 
 /* Write the stored JSON text as is (json-c's per-object serializer hook). */
 static int raw_serializer(json_object *o, struct printbuf *pb, int level, int flags)

@@ -12,14 +12,15 @@
 #include <apr_thread_mutex.h>
 #include <apr_time.h>
 
+/* Both arrays come from the one list of compiled drivers (driver.h). */
+#define SB_STORE_DRIVER_REF(name) &sb_store_##name##_driver,
 static const sb_store_driver_t *const sb_store_driver_table[] = {
-    &sb_store_sqlite_driver,
-    NULL
+    SB_STORE_COMPILED_DRIVERS(SB_STORE_DRIVER_REF) NULL
 };
 
+#define SB_STORE_DRIVER_NAME(name) #name,
 static const char *const sb_store_driver_names[] = {
-    "sqlite",
-    NULL
+    SB_STORE_COMPILED_DRIVERS(SB_STORE_DRIVER_NAME) NULL
 };
 
 sb_store_status_t sb_store_fail(sb_store_error_t *err, sb_store_status_t status,
@@ -195,222 +196,50 @@ const char *sb_store_driver_name(const sb_store_t *store)
     return store ? store->driver->name : NULL;
 }
 
-/* Reset err (a local one when the caller passed NULL), check the connection and that
- * the driver implements op, then call it. */
-#define SB_DISPATCH(op, ...)                                                                      \
-    do {                                                                                          \
+/* Reset err (a local one when the caller passed NULL) and check the connection. */
+static sb_store_status_t sb_store_call_prelude(sb_store_conn_t *c, sb_store_error_t *err)
+{
+    sb_store_err_reset(err);
+    if (!c) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "no store connection");
+    }
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_store_ping(sb_store_conn_t *c, sb_store_error_t *err)
+{
+    sb_store_error_t local_err;
+
+    if (!err) {
+        err = &local_err;
+    }
+    if (sb_store_call_prelude(c, err) != SB_STORE_OK) {
+        return err->status;
+    }
+    return c->store->driver->ping(c, err);
+}
+
+/*
+ * The dispatcher of one operation row: sb_store_<name>(...) checks the connection, then
+ * calls the driver's member of the row's domain table (a driver may leave a member NULL
+ * while it is being written: that answers ERROR naming the operation).
+ */
+#define SB_STORE_DISPATCHER(dom_, op_, params, args)                                              \
+    sb_store_status_t sb_store_##op_ params                                                      \
+    {                                                                                             \
         sb_store_error_t local_err_;                                                              \
         if (!err) {                                                                               \
             err = &local_err_;                                                                    \
         }                                                                                         \
-        sb_store_err_reset(err);                                                                  \
-        if (!c) {                                                                                 \
-            return sb_store_fail(err, SB_STORE_ERROR, NULL, "no store connection");               \
+        if (sb_store_call_prelude(c, err) != SB_STORE_OK) {                                       \
+            return err->status;                                                                   \
         }                                                                                         \
-        if (!c->store->driver->op) {                                                              \
+        if (!c->store->driver->dom_ || !c->store->driver->dom_->op_) {                             \
             return sb_store_fail(err, SB_STORE_ERROR, NULL, "%s: not supported by driver %s",     \
-                                 #op, c->store->driver->name);                                    \
+                                 #op_, c->store->driver->name);                                  \
         }                                                                                         \
-        return c->store->driver->op(c, __VA_ARGS__);                                              \
-    } while (0)
+        return c->store->driver->dom_->op_ args;                                                  \
+    }
+#define SB_STORE_DEFINE_DOMAIN(dom, DOM) SB_STORE_##DOM##_OPS(SB_STORE_DISPATCHER, dom)
 
-sb_store_status_t sb_store_ping(sb_store_conn_t *c, sb_store_error_t *err)
-{
-    SB_DISPATCH(ping, err);
-}
-
-sb_store_status_t sb_store_user_create(sb_store_conn_t *c, apr_pool_t *p, const sb_user_new_t *nu,
-                                       int64_t bonus_minutes, int64_t now, sb_user_t **out,
-                                       sb_store_error_t *err)
-{
-    SB_DISPATCH(user_create, p, nu, bonus_minutes, now, out, err);
-}
-
-sb_store_status_t sb_store_user_by_id(sb_store_conn_t *c, apr_pool_t *p, const char *id,
-                                      sb_user_t **out, sb_store_error_t *err)
-{
-    SB_DISPATCH(user_by_id, p, id, out, err);
-}
-
-sb_store_status_t sb_store_user_by_login(sb_store_conn_t *c, apr_pool_t *p, const char *login,
-                                         sb_user_t **out, sb_store_error_t *err)
-{
-    SB_DISPATCH(user_by_login, p, login, out, err);
-}
-
-sb_store_status_t sb_store_user_by_email(sb_store_conn_t *c, apr_pool_t *p, const char *email,
-                                         sb_user_t **out, sb_store_error_t *err)
-{
-    SB_DISPATCH(user_by_email, p, email, out, err);
-}
-
-sb_store_status_t sb_store_user_update_profile(sb_store_conn_t *c, apr_pool_t *p, const char *id,
-                                               const sb_profile_patch_t *patch, int64_t now,
-                                               sb_user_t **out, sb_store_error_t *err)
-{
-    SB_DISPATCH(user_update_profile, p, id, patch, now, out, err);
-}
-
-sb_store_status_t sb_store_user_update_lists(sb_store_conn_t *c, apr_pool_t *p, const char *id,
-                                             const apr_array_header_t *skills_offered,
-                                             const apr_array_header_t *skills_wanted,
-                                             const apr_array_header_t *availability,
-                                             int64_t now, sb_user_t **out,
-                                             sb_store_error_t *err)
-{
-    SB_DISPATCH(user_update_lists, p, id, skills_offered, skills_wanted, availability, now, out,
-                err);
-}
-
-sb_store_status_t sb_store_user_set_verified(sb_store_conn_t *c, const char *id, int64_t now,
-                                             sb_store_error_t *err)
-{
-    SB_DISPATCH(user_set_verified, id, now, err);
-}
-
-sb_store_status_t sb_store_user_set_password(sb_store_conn_t *c, const char *id,
-                                             const char *password_hash, int64_t now,
-                                             sb_store_error_t *err)
-{
-    SB_DISPATCH(user_set_password, id, password_hash, now, err);
-}
-
-sb_store_status_t sb_store_user_touch(sb_store_conn_t *c, const char *id, int64_t now,
-                                      sb_store_error_t *err)
-{
-    SB_DISPATCH(user_touch, id, now, err);
-}
-
-sb_store_status_t sb_store_user_set_status(sb_store_conn_t *c, const char *id, int is_active,
-                                           int is_banned, const char *ban_reason,
-                                           int64_t ban_expires_at, int64_t now,
-                                           sb_store_error_t *err)
-{
-    SB_DISPATCH(user_set_status, id, is_active, is_banned, ban_reason, ban_expires_at, now, err);
-}
-
-sb_store_status_t sb_store_refresh_insert(sb_store_conn_t *c, const char *token_hash,
-                                          const char *user_id, const char *family_id,
-                                          int64_t expires_at, int64_t now, sb_store_error_t *err)
-{
-    SB_DISPATCH(refresh_insert, token_hash, user_id, family_id, expires_at, now, err);
-}
-
-sb_store_status_t sb_store_refresh_rotate(sb_store_conn_t *c, const char *old_hash,
-                                          const char *new_hash, int64_t new_expires_at,
-                                          int64_t now, char *user_id, sb_store_error_t *err)
-{
-    SB_DISPATCH(refresh_rotate, old_hash, new_hash, new_expires_at, now, user_id, err);
-}
-
-sb_store_status_t sb_store_refresh_revoke(sb_store_conn_t *c, const char *token_hash, int64_t now,
-                                          char *user_id, sb_store_error_t *err)
-{
-    SB_DISPATCH(refresh_revoke, token_hash, now, user_id, err);
-}
-
-sb_store_status_t sb_store_refresh_revoke_user(sb_store_conn_t *c, const char *user_id,
-                                               int64_t now, sb_store_error_t *err)
-{
-    SB_DISPATCH(refresh_revoke_user, user_id, now, err);
-}
-
-sb_store_status_t sb_store_onetime_insert(sb_store_conn_t *c, const char *token_hash,
-                                          const char *user_id, const char *purpose,
-                                          int64_t expires_at, int64_t now, sb_store_error_t *err)
-{
-    SB_DISPATCH(onetime_insert, token_hash, user_id, purpose, expires_at, now, err);
-}
-
-sb_store_status_t sb_store_onetime_consume(sb_store_conn_t *c, const char *token_hash,
-                                           const char *purpose, int64_t now, char *user_id,
-                                           sb_store_error_t *err)
-{
-    SB_DISPATCH(onetime_consume, token_hash, purpose, now, user_id, err);
-}
-
-sb_store_status_t sb_store_password_reset(sb_store_conn_t *c, const char *token_hash,
-                                          const char *password_hash, int64_t now,
-                                          char *user_id, sb_store_error_t *err)
-{
-    SB_DISPATCH(password_reset, token_hash, password_hash, now, user_id, err);
-}
-
-sb_store_status_t sb_store_ledger_list(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
-                                       int offset, int limit, apr_array_header_t **out,
-                                       int64_t *total, sb_store_error_t *err)
-{
-    SB_DISPATCH(ledger_list, p, user_id, offset, limit, out, total, err);
-}
-
-sb_store_status_t sb_store_ledger_audit(sb_store_conn_t *c, sb_ledger_audit_t *out,
-                                        sb_store_error_t *err)
-{
-    SB_DISPATCH(ledger_audit, out, err);
-}
-
-sb_store_status_t sb_store_outbox_append(sb_store_conn_t *c, const char *user_id,
-                                         const char *type, const char *json_data, int64_t now,
-                                         int64_t *seq, sb_store_error_t *err)
-{
-    SB_DISPATCH(outbox_append, user_id, type, json_data, now, seq, err);
-}
-
-sb_store_status_t sb_store_discover_list(sb_store_conn_t *c, apr_pool_t *p,
-                                         const sb_discover_query_t *q, apr_array_header_t **out,
-                                         int *has_more, sb_store_error_t *err)
-{
-    SB_DISPATCH(discover_list, p, q, out, has_more, err);
-}
-
-sb_store_status_t sb_store_discover_search(sb_store_conn_t *c, apr_pool_t *p,
-                                           const char *viewer_id, int64_t now,
-                                           const apr_array_header_t *terms,
-                                           const char *category, int offset, int limit,
-                                           apr_array_header_t **out, int64_t *total,
-                                           sb_store_error_t *err)
-{
-    SB_DISPATCH(discover_search, p, viewer_id, now, terms, category, offset, limit, out, total,
-                err);
-}
-
-sb_store_status_t sb_store_category_counts(sb_store_conn_t *c, int64_t now,
-                                           const char *const *categories, int n,
-                                           int64_t *counts, sb_store_error_t *err)
-{
-    SB_DISPATCH(category_counts, now, categories, n, counts, err);
-}
-
-sb_store_status_t sb_store_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
-                                           int64_t now, int limit, apr_array_header_t **out,
-                                           const char **source, sb_store_error_t *err)
-{
-    SB_DISPATCH(trending_skills, p, since, now, limit, out, source, err);
-}
-
-sb_store_status_t sb_store_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
-                                            const char *viewer_id, int64_t now, int limit,
-                                            apr_array_header_t **out, sb_store_error_t *err)
-{
-    SB_DISPATCH(discover_matches, p, viewer_id, now, limit, out, err);
-}
-
-sb_store_status_t sb_store_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
-                                          int limit, apr_array_header_t **out,
-                                          sb_store_error_t *err)
-{
-    SB_DISPATCH(reviews_recent, p, user_id, limit, out, err);
-}
-
-sb_store_status_t sb_store_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, const char *id,
-                                           const char *picture, int64_t now,
-                                           const char **previous, sb_store_error_t *err)
-{
-    SB_DISPATCH(user_set_avatar, p, id, picture, now, previous, err);
-}
-
-sb_store_status_t sb_store_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users, int n,
-                                             sb_store_error_t *err)
-{
-    SB_DISPATCH(users_bulk_insert, users, n, err);
-}
+SB_STORE_DOMAINS(SB_STORE_DEFINE_DOMAIN)

@@ -18,9 +18,7 @@
 #define CARD_NCOLS 15
 
 /* ?1 viewer, ?2 now. "+u.is_active" keeps the planner on users_last_seen for the sort. */
-#define VISIBLE                                                                                   \
-    " +u.is_active = 1 AND (u.is_banned = 0 OR (u.ban_expires_at > 0"                            \
-    " AND u.ban_expires_at <= ?2)) AND u.id <> ?1 AND u.skills_offered <> '[]'"
+#define VISIBLE " " SB_SQLITE_VISIBLE("+u", "?2") " AND u.id <> ?1 AND u.skills_offered <> '[]'"
 
 /* ?3 skill, ?4 category, ?5 language, ?6 min rating */
 #define DISCOVER_FILTERS                                                                          \
@@ -67,8 +65,7 @@ static const char SQL_CARDS_BY_ID[] =
 static const char SQL_CATEGORY_COUNTS[] =
     "SELECT s.category, count(DISTINCT s.user_id) FROM user_skills s"
     " JOIN users u ON u.id = s.user_id"
-    " WHERE s.kind = 'offered' AND s.category IS NOT NULL AND u.is_active = 1"
-    " AND (u.is_banned = 0 OR (u.ban_expires_at > 0 AND u.ban_expires_at <= ?1))"
+    " WHERE s.kind = 'offered' AND s.category IS NOT NULL AND " SB_SQLITE_VISIBLE("u", "?1")
     " GROUP BY s.category";
 
 static const char SQL_TRENDING_SESSIONS[] =
@@ -77,8 +74,7 @@ static const char SQL_TRENDING_SESSIONS[] =
 static const char SQL_TRENDING_OFFERED[] =
     "SELECT min(s.skill), max(s.category), count(DISTINCT s.user_id) AS n FROM user_skills s"
     " JOIN users u ON u.id = s.user_id"
-    " WHERE s.kind = 'offered' AND u.is_active = 1"
-    " AND (u.is_banned = 0 OR (u.ban_expires_at > 0 AND u.ban_expires_at <= ?1))"
+    " WHERE s.kind = 'offered' AND " SB_SQLITE_VISIBLE("u", "?1")
     " GROUP BY s.skill_lower ORDER BY n DESC, s.skill_lower LIMIT ?2";
 
 static const char SQL_MATCHES[] =

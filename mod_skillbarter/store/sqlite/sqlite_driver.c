@@ -130,6 +130,16 @@ sb_store_status_t sb_sqlite_ping(sb_store_conn_t *c, sb_store_error_t *err)
     return SB_STORE_OK;
 }
 
+/* The driver's per-domain tables, one entry per list row. */
+#define SB_SQLITE_ENTRY(d, op, params, args) .op = sb_sqlite_##op,
+#define SB_SQLITE_DOMAIN_TABLE(dom, DOM)                                                          \
+    static const sb_store_##dom##_ops_t sb_sqlite_##dom##_ops = {                                 \
+        SB_STORE_##DOM##_OPS(SB_SQLITE_ENTRY, dom)                                                \
+    };
+SB_STORE_DOMAINS(SB_SQLITE_DOMAIN_TABLE)
+
+#define SB_SQLITE_DOMAIN_REF(dom, DOM) .dom = &sb_sqlite_##dom##_ops,
+
 const sb_store_driver_t sb_store_sqlite_driver = {
     .name = "sqlite",
     .accepts = sb_sqlite_accepts,
@@ -137,32 +147,5 @@ const sb_store_driver_t sb_store_sqlite_driver = {
     .migrate = sb_sqlite_migrate,
     .acquire = sb_sqlite_acquire,
     .ping = sb_sqlite_ping,
-    .user_create = sb_sqlite_user_create,
-    .user_by_id = sb_sqlite_user_by_id,
-    .user_by_login = sb_sqlite_user_by_login,
-    .user_by_email = sb_sqlite_user_by_email,
-    .user_update_profile = sb_sqlite_user_update_profile,
-    .user_update_lists = sb_sqlite_user_update_lists,
-    .user_set_verified = sb_sqlite_user_set_verified,
-    .user_set_password = sb_sqlite_user_set_password,
-    .user_touch = sb_sqlite_user_touch,
-    .user_set_status = sb_sqlite_user_set_status,
-    .refresh_insert = sb_sqlite_refresh_insert,
-    .refresh_rotate = sb_sqlite_refresh_rotate,
-    .refresh_revoke = sb_sqlite_refresh_revoke,
-    .refresh_revoke_user = sb_sqlite_refresh_revoke_user,
-    .onetime_insert = sb_sqlite_onetime_insert,
-    .onetime_consume = sb_sqlite_onetime_consume,
-    .password_reset = sb_sqlite_password_reset,
-    .ledger_list = sb_sqlite_ledger_list,
-    .ledger_audit = sb_sqlite_ledger_audit,
-    .outbox_append = sb_sqlite_outbox_append,
-    .discover_list = sb_sqlite_discover_list,
-    .discover_search = sb_sqlite_discover_search,
-    .category_counts = sb_sqlite_category_counts,
-    .trending_skills = sb_sqlite_trending_skills,
-    .discover_matches = sb_sqlite_discover_matches,
-    .reviews_recent = sb_sqlite_reviews_recent,
-    .user_set_avatar = sb_sqlite_user_set_avatar,
-    .users_bulk_insert = sb_sqlite_users_bulk_insert,
+    SB_STORE_DOMAINS(SB_SQLITE_DOMAIN_REF)
 };

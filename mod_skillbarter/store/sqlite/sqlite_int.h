@@ -1,0 +1,133 @@
+/*
+ * Internal to the SQLite driver: connection state, statement cache, transaction
+ * and binding helpers shared by the sqlite_*.c files.
+ */
+#ifndef SB_SQLITE_INT_H
+#define SB_SQLITE_INT_H
+
+#include <sqlite3.h>
+#include <apr_reslist.h>
+
+#include "driver.h"
+
+#define SB_SQLITE_STMT_CACHE 96
+
+typedef struct {
+    const char *sql;       /* key: the static SQL text (pointer identity) */
+    sqlite3_stmt *stmt;
+} sb_sqlite_slot_t;
+
+/* One connection; malloc'd by the pool constructor, freed by its destructor. */
+typedef struct {
+    sqlite3 *db;
+    int broken;            /* an I/O-level failure was seen: invalidate, do not reuse */
+    int nslots;
+    sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
+} sb_sqlite_conn_t;
+
+/* Per-process driver state. */
+typedef struct {
+    const char *path;
+    int busy_timeout_ms;
+    apr_reslist_t *conns;
+    struct sb_search_cache *search_cache;   /* ranked search results, per process */
+} sb_sqlite_store_t;
+
+#define SB_SQLITE(c) ((sb_sqlite_conn_t *)(c)->priv)
+
+/*
+ * core/sb_user_rules.h's "visible to others" in SQL, for table alias t (a string literal)
+ * and the SQL parameter holding now (e.g. "?2"): active, and either not banned or banned
+ * with an expiry (not SB_BAN_PERMANENT, 0) that is not ahead of now.
+ */
+#define SB_SQLITE_VISIBLE(t, now)                                                                 \
+    t ".is_active = 1 AND (" t ".is_banned = 0 OR (" t ".ban_expires_at > 0 AND " t               \
+      ".ban_expires_at <= " now "))"
+
+/* Open one configured connection (flags, pragmas, busy timeout); NULL + err on failure. */
+sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err);
+void sb_sqlite_disconnect(sb_sqlite_conn_t *sc);
+
+/* Map an sqlite result code to a status, fill err with the sqlite message. */
+sb_store_status_t sb_sqlite_fail(sb_sqlite_conn_t *sc, int rc, sb_store_error_t *err,
+                                 const char *what);
+
+/* Cached prepared statement for a static SQL string; NULL + err on failure. */
+sqlite3_stmt *sb_sqlite_prepare(sb_sqlite_conn_t *sc, const char *sql, sb_store_error_t *err);
+/* Reset + clear bindings; call when done with a statement from sb_sqlite_prepare. */
+void sb_sqlite_done(sqlite3_stmt *st);
+/* Step once: SQLITE_ROW or SQLITE_DONE, or -1 with err filled and the statement reset. */
+int sb_sqlite_step(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                   const char *what);
+/* Step a write statement to completion and reset it; status OK or the failure. */
+sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
+                                      sb_store_error_t *err, const char *what);
+/* As exec_stmt, but NOT_FOUND when the statement changed no row. */
+sb_store_status_t sb_sqlite_exec_one(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
+                                     sb_store_error_t *err, const char *what);
+
+/* BEGIN IMMEDIATE (writes) / BEGIN (consistent reads) / COMMIT / ROLLBACK. */
+sb_store_status_t sb_sqlite_begin(sb_sqlite_conn_t *sc, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_begin_read(sb_sqlite_conn_t *sc, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_commit(sb_sqlite_conn_t *sc, sb_store_error_t *err);
+void sb_sqlite_rollback(sb_sqlite_conn_t *sc);
+/* Roll back when st is not OK, then return st. */
+sb_store_status_t sb_sqlite_end(sb_sqlite_conn_t *sc, sb_store_status_t st,
+                                sb_store_error_t *err);
+
+/* Bind text, or NULL when s is NULL. */
+int sb_sqlite_bind_text(sqlite3_stmt *st, int idx, const char *s);
+/* Column as a pool copy, or NULL when SQL NULL. */
+const char *sb_sqlite_col_text(apr_pool_t *p, sqlite3_stmt *st, int col);
+/* Copy a 24-hex id column into out (SB_ID_LEN+1); "" when NULL. */
+void sb_sqlite_col_id(sqlite3_stmt *st, int col, char *out);
+
+/* sqlite_migrate.c */
+sb_store_status_t sb_sqlite_migrate(sb_store_t *store, sb_store_error_t *err);
+
+/* sqlite_row.c: the users columns in the order sb_sqlite_row_user reads them. */
+#define SB_SQLITE_USER_COLS                                                                       \
+    "id, username, email, password_hash, first_name, last_name, profile_picture, bio, "          \
+    "timezone, country, role, languages, skills_offered, skills_wanted, availability, "          \
+    "credits, total_earned, total_spent, minutes_taught, minutes_learned, rating, "              \
+    "total_reviews, report_count, is_active, is_verified, is_banned, ban_reason, "               \
+    "ban_expires_at, last_seen, created_at, updated_at, password_changed_at"
+
+sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st);
+/* JSON text for the embedded lists (malloc-free: pool strings). */
+const char *sb_sqlite_json_languages(apr_pool_t *p, const apr_array_header_t *a);
+const char *sb_sqlite_json_offered(apr_pool_t *p, const apr_array_header_t *a);
+const char *sb_sqlite_json_wanted(apr_pool_t *p, const apr_array_header_t *a);
+const char *sb_sqlite_json_availability(apr_pool_t *p, const apr_array_header_t *a);
+/* Rewrite user_skills rows of one kind from the list (inside the caller's transaction). */
+sb_store_status_t sb_sqlite_sync_offered(sb_sqlite_conn_t *sc, const char *user_id,
+                                         const apr_array_header_t *a, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_sync_wanted(sb_sqlite_conn_t *sc, const char *user_id,
+                                        const apr_array_header_t *a, sb_store_error_t *err);
+
+/* The operations: every row of every domain list (store_gen.h) has a body
+ * sb_sqlite_<name>, one file per concern (sqlite_users.c, sqlite_tokens.c, ...). */
+#define SB_SQLITE_PROTOTYPE(d, op, params, args) sb_store_status_t sb_sqlite_##op params;
+#define SB_SQLITE_DECLARE_DOMAIN(dom, DOM) SB_STORE_##DOM##_OPS(SB_SQLITE_PROTOTYPE, dom)
+SB_STORE_DOMAINS(SB_SQLITE_DECLARE_DOMAIN)
+
+sb_store_status_t sb_sqlite_ping(sb_store_conn_t *c, sb_store_error_t *err);
+
+/* Revoke every live refresh token of a user inside the caller's transaction. */
+sb_store_status_t sb_sqlite_revoke_user_tokens(sb_sqlite_conn_t *sc, const char *user_id,
+                                               int64_t now, sb_store_error_t *err);
+/* Append a ledger row inside the caller's transaction (balance already updated). */
+typedef struct {
+    const char *user_id;
+    const char *type;            /* earned | spent | bonus | refund | penalty */
+    int64_t amount;              /* signed */
+    int64_t balance_after;
+    const char *related_session; /* may be NULL */
+    const char *related_user;    /* may be NULL */
+    const char *description;
+    const char *category;        /* teaching | learning | bonus | refund | admin */
+    const char *status;          /* NULL = completed */
+} sb_sqlite_ledger_row_t;
+sb_store_status_t sb_sqlite_ledger_add(sb_sqlite_conn_t *sc, const sb_sqlite_ledger_row_t *row,
+                                       int64_t now, sb_store_error_t *err);
+#endif
