@@ -56,10 +56,13 @@ int sb_query_parse(apr_pool_t *p, const char *args, apr_table_t **out, sb_error_
     }
     copy = apr_pstrdup(p, args);
     for (pair = apr_strtok(copy, "&", &state); pair; pair = apr_strtok(NULL, "&", &state)) {
-        char *eq = strchr(pair, '='), *val = "", *raw_name;
+        char *eq = strchr(pair, '='), *val, *raw_name;
         if (eq) {
             *eq = '\0';
             val = eq + 1;
+        }
+        else {
+            val = pair + strlen(pair);   /* "" that may be written to */
         }
         raw_name = apr_pstrdup(p, pair);
         if (!form_unescape(pair)) {

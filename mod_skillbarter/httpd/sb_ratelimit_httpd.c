@@ -219,7 +219,7 @@ int sb_ratelimit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     const sb_route_t *rt;
     int bad = 0;
 
-    for (g = sb_route_groups(); *g; g++) {
+    for (g = sb_route_table(); *g; g++) {
         for (rt = *g; rt->method; rt++) {
             if (rt->limiter && !def_find(rt->limiter)) {
                 sb_slog(s, APLOG_STARTUP | APLOG_CRIT, 0,
