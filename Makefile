@@ -27,6 +27,8 @@ CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -MMD -MP $(OPT) $(
 # One include set per layer: a layer sees itself and the layers below it, so an upward
 # include fails to compile. Apache's headers are visible to httpd/ only.
 SB = mod_skillbarter
+# where sbctl looks for the settings file httpd writes (DefaultRuntimeDir)
+HTTPD_RUNTIMEDIR ?= $(or $(shell $(APXS) -q RUNTIMEDIR 2>/dev/null),/run/apache2)
 INCS_CORE  = -I$(SB)/core
 INCS_STORE = $(INCS_CORE) -I$(SB)/store -I$(SB)/store/sqlite
 INCS_API   = $(INCS_CORE) -I$(SB)/store -I$(SB)/api
@@ -66,7 +68,7 @@ $(CORE_OBJ): LAYER_INCS = $(INCS_CORE)
 $(STORE_OBJ): LAYER_INCS = $(INCS_STORE)
 $(API_OBJ): LAYER_INCS = $(INCS_API)
 $(HTTPD_OBJ): LAYER_INCS = $(INCS_HTTPD)
-$(SBCTL_OBJ): LAYER_INCS = $(INCS_SBCTL)
+$(SBCTL_OBJ): LAYER_INCS = $(INCS_SBCTL) -DSB_RUNTIME_DIR='"$(HTTPD_RUNTIMEDIR)"'
 
 $(BUILD)/obj/%.o: %.c build/config.mk
 	@mkdir -p $(dir $@)
@@ -115,11 +117,13 @@ run: deps
 stop:
 	@tools/devserver.sh stop
 
-# make seed N=10000: realistic users in the dev server's store (run/dev), root made if needed.
+# make seed N=10000 [SEED=42]: realistic users in the dev server's store (run/dev), root made
+# if needed; with SEED the same people on every run.
 N ?= 1000
+SEED ?=
 seed: all
 	@[ -f run/dev/conf/httpd.conf ] || tools/mkroot.sh run/dev $${PORT:-8080} $${MPM:-event}
-	$(SBCTL) sqlite:run/dev/data/skillbarter.db seed $(N)
+	$(SBCTL) sqlite:run/dev/data/skillbarter.db seed $(N) $(if $(SEED),--seed $(SEED))
 	@chown -R www-data:www-data run/dev/data 2>/dev/null || true
 
 # Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh.

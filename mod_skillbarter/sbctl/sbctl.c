@@ -1,18 +1,13 @@
 /*
- * sbctl — operator's tool over the same store code the module uses.
+ * sbctl — the operator's tool, over the same store and rate-limit code the module uses.
+ * `sbctl --help` lists every command (the table at the end of this file).
  *
- *   sbctl URI migrate                      bring the schema up to date
- *   sbctl URI seed-demo                    demo accounts, once (skips existing ones)
- *   sbctl URI ledger-check                 conservation of credits; exit 1 when unbalanced
- *   sbctl URI set-status ID active|inactive|banned [REASON]
- *   sbctl URI seed N [PASSWORD]            N realistic users in one transaction (password
- *                                          default "seed-password", bcrypt cost 4)
- *   sbctl ratelimit-hit SHM LIMITER KEY [N]  count N hits (default 1) in httpd's live table
- *   sbctl ratelimit-show SHM               limiters published in the table, entries in use
+ *   sbctl [--settings FILE] [STORE_URI] COMMAND [ARGS]
  *
- * URI is a store URI as in SkillBarterStore (sqlite:/path/file.db); SHM is the rate-limit
- * table's file (SkillBarterRateLimitShm, default DefaultRuntimeDir/skillbarter-ratelimit.shm).
- * KEY is "ip:ADDRESS" or "u:USER_ID", as the module forms them.
+ * STORE_URI is a store URI as in SkillBarterStore (sqlite:/path/file.db). Without one, the
+ * store — and for the ratelimit-* commands the table's file — comes from the settings file
+ * httpd writes at start-up (DefaultRuntimeDir/skillbarter.settings): --settings FILE, else
+ * $SKILLBARTER_SETTINGS, else the default runtime directory compiled in.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,21 +21,37 @@
 #include "sb_id.h"
 #include "sb_model.h"
 #include "sb_password.h"
-#include "sb_seed.h"
 #include "sb_ratelimit.h"
+#include "sb_seed.h"
+#include "sb_settings.h"
 #include "sb_time.h"
 #include "store.h"
 
+#ifndef SB_RUNTIME_DIR
+#define SB_RUNTIME_DIR "/run/apache2"
+#endif
+#define SB_SETTINGS_ENV "SKILLBARTER_SETTINGS"
 #define SB_DEMO_PASSWORD "barter-demo-2024"
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: sbctl STORE_URI migrate | seed-demo | ledger-check |\n"
-                    "       set-status USER_ID active|inactive|banned [REASON] |\n"
-                    "       seed N [PASSWORD]\n"
-                    "usage: sbctl ratelimit-hit SHM LIMITER KEY [N] | ratelimit-show SHM\n");
-    return 2;
-}
+/* What a command works on, resolved before it runs. */
+typedef struct {
+    apr_pool_t *pool;
+    sb_store_conn_t *conn;     /* store commands */
+    const char *shm;           /* ratelimit commands */
+} sbctl_t;
+
+typedef enum { ON_STORE, ON_SHM } target_t;
+
+typedef struct {
+    const char *name;
+    target_t target;
+    int min_args, max_args;    /* after the command's name */
+    const char *args;          /* how they are written, for --help */
+    const char *help;
+    int (*run)(sbctl_t *x, int argc, char **argv);   /* argv[0]: the first argument */
+} command_t;
+
+static int usage(void);
 
 static int fail(const char *what, const sb_store_error_t *e)
 {
@@ -144,20 +155,31 @@ static int ledger_check(sb_store_conn_t *c)
     return 0;
 }
 
-static int set_status(sb_store_conn_t *c, int argc, char **argv)
+static int cmd_migrate(sbctl_t *x, int argc, char **argv)
+{
+    return 0;   /* opening the store brought the schema up to date */
+}
+
+static int cmd_seed_demo(sbctl_t *x, int argc, char **argv)
+{
+    return seed_demo(x->conn, x->pool);
+}
+
+static int cmd_ledger_check(sbctl_t *x, int argc, char **argv)
+{
+    return ledger_check(x->conn);
+}
+
+static int cmd_set_status(sbctl_t *x, int argc, char **argv)
 {
     sb_store_error_t e = {0};
-    const char *what;
+    const char *what = argv[1];
 
-    if (argc < 5) {
-        return usage();
-    }
-    what = argv[4];
     if (strcmp(what, "active") && strcmp(what, "inactive") && strcmp(what, "banned")) {
         return usage();
     }
-    if (sb_store_user_set_status(c, argv[3], strcmp(what, "inactive") != 0,
-                                 !strcmp(what, "banned"), argc > 5 ? argv[5] : NULL, 0,
+    if (sb_store_user_set_status(x->conn, argv[0], strcmp(what, "inactive") != 0,
+                                 !strcmp(what, "banned"), argc > 2 ? argv[2] : NULL, 0,
                                  sb_now_ms(), &e)
         != SB_STORE_OK) {
         return fail("set-status", &e);
@@ -165,43 +187,61 @@ static int set_status(sb_store_conn_t *c, int argc, char **argv)
     return 0;
 }
 
-/* Consume from (or list) the table httpd uses, as skillbarter-realtime will. Exit status:
- * 0 every hit allowed, 1 a hit denied, 2 usage or attach failure. */
-static int ratelimit(apr_pool_t *p, int argc, char **argv)
+/* seed N [PASSWORD] [--seed S] */
+static int cmd_seed(sbctl_t *x, int argc, char **argv)
+{
+    const char *password = NULL;
+    uint64_t seed = 0;
+    int i, n = 0, have_n = 0, have_seed = 0;
+
+    for (i = 0; i < argc; i++) {
+        char *end = NULL;
+        if (!strcmp(argv[i], "--seed")) {
+            if (i + 1 == argc) {
+                return usage();
+            }
+            seed = strtoull(argv[++i], &end, 10);
+            if (!*argv[i] || *end) {
+                fprintf(stderr, "sbctl: seed: --seed takes a number, got '%s'\n", argv[i]);
+                return 2;
+            }
+            have_seed = 1;
+        }
+        else if (!have_n) {
+            n = atoi(argv[i]);
+            have_n = 1;
+        }
+        else if (!password) {
+            password = argv[i];
+        }
+        else {
+            return usage();
+        }
+    }
+    if (!have_n) {
+        return usage();
+    }
+    return sb_seed_run(x->conn, x->pool, n, password, have_seed ? &seed : NULL);
+}
+
+/* Consume from the table httpd uses, as skillbarter-realtime will. Exit status: 0 every hit
+ * allowed, 1 a hit denied, 2 usage or attach failure. */
+static int cmd_ratelimit_hit(sbctl_t *x, int argc, char **argv)
 {
     sb_rl_table_t *t;
     sb_rl_hit_t h;
-    sb_rl_def_t d;
     const char *why = NULL;
-    long i, n = argc > 5 ? strtol(argv[5], NULL, 10) : 1;
-    uint32_t cap, used;
+    long i, n = argc > 2 ? strtol(argv[2], NULL, 10) : 1;
 
-    if (argc < 3 || sb_rl_attach(p, argv[2], &t, &why) != APR_SUCCESS) {
-        fprintf(stderr, "sbctl: %s\n", why ? why : "usage: ratelimit-* SHM ...");
-        return 2;
-    }
-    if (!strcmp(argv[1], "ratelimit-show")) {
-        sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
-        int nd = sb_rl_definitions(t, defs, SB_RL_MAX_LIMITERS);
-        for (i = 0; i < nd; i++) {
-            d = defs[i];
-            if (!d.max) {
-                printf("%s off\n", d.name);
-                continue;
-            }
-            printf("%s %u per %us by %s%s\n", d.name, d.max, d.window_s,
-                   d.flags & SB_RL_F_KEY_USER ? "user" : "ip",
-                   d.flags & SB_RL_F_SKIP_SUCCESS ? " skip-successful" : "");
-        }
-        used = sb_rl_used(t, sb_now_ms(), &cap);
-        printf("entries %u/%u%s\n", used, cap, sb_rl_retired(t) ? " (retired)" : "");
-        return 0;
-    }
-    if (argc < 5 || n < 1) {
+    if (n < 1) {
         return usage();
     }
+    if (sb_rl_attach(x->pool, x->shm, &t, &why) != APR_SUCCESS) {
+        fprintf(stderr, "sbctl: %s\n", why);
+        return 2;
+    }
     for (i = 0; i < n; i++) {
-        sb_rl_status_t st = sb_rl_hit_named(t, argv[3], argv[4], sb_now_ms(), &h);
+        sb_rl_status_t st = sb_rl_hit_named(t, argv[0], argv[1], sb_now_ms(), &h);
         if (st == SB_RL_NOT_FOUND || st == SB_RL_RETIRED || st == SB_RL_ERROR) {
             fprintf(stderr, "sbctl: %s\n", st == SB_RL_NOT_FOUND ? "no such limiter"
                                            : st == SB_RL_RETIRED ? "table retired: attach again"
@@ -217,51 +257,181 @@ static int ratelimit(apr_pool_t *p, int argc, char **argv)
     return 0;
 }
 
-int main(int argc, char **argv)
+/* The limiters published in the table and the entries in use. */
+static int cmd_ratelimit_show(sbctl_t *x, int argc, char **argv)
 {
-    apr_pool_t *p;
+    sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
+    sb_rl_table_t *t;
+    const char *why = NULL;
+    uint32_t cap, used;
+    int i, nd;
+
+    if (sb_rl_attach(x->pool, x->shm, &t, &why) != APR_SUCCESS) {
+        fprintf(stderr, "sbctl: %s\n", why);
+        return 2;
+    }
+    nd = sb_rl_definitions(t, defs, SB_RL_MAX_LIMITERS);
+    for (i = 0; i < nd; i++) {
+        const sb_rl_def_t *d = &defs[i];
+        if (!d->max) {
+            printf("%s off\n", d->name);
+            continue;
+        }
+        printf("%s %u per %us by %s%s\n", d->name, d->max, d->window_s,
+               d->flags & SB_RL_F_KEY_USER ? "user" : "ip",
+               d->flags & SB_RL_F_SKIP_SUCCESS ? " skip-successful" : "");
+    }
+    used = sb_rl_used(t, sb_now_ms(), &cap);
+    printf("entries %u/%u%s\n", used, cap, sb_rl_retired(t) ? " (retired)" : "");
+    return 0;
+}
+
+static const command_t commands[] = {
+    {"migrate", ON_STORE, 0, 0, "", "bring the schema up to date", cmd_migrate},
+    {"seed-demo", ON_STORE, 0, 0, "", "demo accounts, once (skips existing ones)",
+     cmd_seed_demo},
+    {"ledger-check", ON_STORE, 0, 0, "",
+     "conservation of credits; exit 1 when unbalanced", cmd_ledger_check},
+    {"set-status", ON_STORE, 2, 3, "USER_ID active|inactive|banned [REASON]",
+     "activate, deactivate or ban an account", cmd_set_status},
+    {"seed", ON_STORE, 1, 4, "N [PASSWORD] [--seed S]",
+     "N realistic users in one transaction (password seed-password, bcrypt\n"
+     "      cost 4); the same people again for the same seed S", cmd_seed},
+    {"ratelimit-hit", ON_SHM, 2, 3, "[SHM] LIMITER KEY [N]",
+     "count N hits (default 1) in httpd's live table; KEY is ip:ADDRESS or\n"
+     "      u:USER_ID; exit 1 when a hit is denied", cmd_ratelimit_hit},
+    {"ratelimit-show", ON_SHM, 0, 0, "[SHM]", "limiters published in the table, entries in use",
+     cmd_ratelimit_show},
+    {NULL, 0, 0, 0, NULL, NULL, NULL}};
+
+static void print_help(FILE *out)
+{
+    const command_t *cmd;
+
+    fprintf(out, "usage: sbctl [--settings FILE] [STORE_URI] COMMAND [ARGS]\n\ncommands:\n");
+    for (cmd = commands; cmd->name; cmd++) {
+        fprintf(out, "  %s%s%s\n      %s\n", cmd->name, *cmd->args ? " " : "", cmd->args,
+                cmd->help);
+    }
+    fprintf(out, "\nSTORE_URI is a store URI as in SkillBarterStore (sqlite:/path/file.db); SHM\n"
+                 "is the rate-limit table's file (SkillBarterRateLimitShm). Either comes, when\n"
+                 "left out, from the settings file httpd writes at start-up: --settings FILE,\n"
+                 "else $" SB_SETTINGS_ENV ", else " SB_RUNTIME_DIR "/" SB_SETTINGS_FILE
+                 ".\n");
+}
+
+static int usage(void)
+{
+    print_help(stderr);
+    return 2;
+}
+
+static const command_t *find_command(const char *name)
+{
+    const command_t *cmd;
+
+    for (cmd = commands; cmd->name && strcmp(cmd->name, name); cmd++) {
+    }
+    return cmd->name ? cmd : NULL;
+}
+
+/* The settings file's values; NULL (message printed) when it cannot be read. */
+static const sb_settings_t *load_settings(apr_pool_t *p, const char *path)
+{
+    sb_settings_t *st = apr_palloc(p, sizeof *st);
+    const char *why = NULL;
+
+    if (!path) {
+        path = getenv(SB_SETTINGS_ENV);
+    }
+    if (!path || !*path) {
+        path = SB_RUNTIME_DIR "/" SB_SETTINGS_FILE;
+    }
+    if (sb_settings_read(p, path, st, &why) != APR_SUCCESS) {
+        fprintf(stderr, "sbctl: no STORE_URI given and %s\n", why);
+        return NULL;
+    }
+    return st;
+}
+
+/* Open the store (bringing its schema up to date), take a connection, run cmd. */
+static int run_on_store(sbctl_t *x, const command_t *cmd, const char *uri, int argc,
+                        char **argv)
+{
     sb_store_t *store;
-    sb_store_conn_t *c;
     sb_store_error_t e = {0};
     sb_store_options_t opts = {.pool_min = 1, .pool_max = 2, .busy_timeout_ms = 10000};
-    int rc;
 
-    if (argc < 3) {
-        return usage();
-    }
-    apr_initialize();
-    atexit(apr_terminate);
-    apr_pool_create(&p, NULL);
-    if (!strncmp(argv[1], "ratelimit-", 10)) {
-        return ratelimit(p, argc, argv);
-    }
-    if (sb_store_open(p, argv[1], &opts, &store, &e) != SB_STORE_OK) {
+    if (sb_store_open(x->pool, uri, &opts, &store, &e) != SB_STORE_OK) {
         return fail("open", &e);
     }
     if (sb_store_migrate(store, &e) != SB_STORE_OK) {
         return fail("migrate", &e);
     }
-    if (sb_store_acquire(store, p, &c, &e) != SB_STORE_OK) {
+    if (sb_store_acquire(store, x->pool, &x->conn, &e) != SB_STORE_OK) {
         return fail("acquire", &e);
     }
-    if (!strcmp(argv[2], "migrate")) {
-        rc = 0;
+    return cmd->run(x, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+    const char *settings_path = NULL, *uri = NULL;
+    const sb_settings_t *st = NULL;
+    const command_t *cmd;
+    sbctl_t x = {0};
+    int i = 1, rc, nargs;
+
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
+                     || !strcmp(argv[1], "help"))) {
+        print_help(stdout);
+        return 0;
     }
-    else if (!strcmp(argv[2], "seed-demo")) {
-        rc = seed_demo(c, p);
+    if (i + 1 < argc && !strcmp(argv[i], "--settings")) {
+        settings_path = argv[i + 1];
+        i += 2;
     }
-    else if (!strcmp(argv[2], "ledger-check")) {
-        rc = ledger_check(c);
+    if (i < argc && strchr(argv[i], ':')) {
+        uri = argv[i++];
     }
-    else if (!strcmp(argv[2], "set-status")) {
-        rc = set_status(c, argc, argv);
+    if (i >= argc || !(cmd = find_command(argv[i]))) {
+        if (i < argc) {
+            fprintf(stderr, "sbctl: no command '%s'\n\n", argv[i]);
+        }
+        return usage();
     }
-    else if (!strcmp(argv[2], "seed")) {
-        rc = argc < 4 ? usage() : sb_seed_run(c, p, atoi(argv[3]), argc > 4 ? argv[4] : NULL);
+    argv += i + 1;
+    nargs = argc - i - 1;
+    apr_initialize();
+    atexit(apr_terminate);
+    apr_pool_create(&x.pool, NULL);
+    if (cmd->target == ON_SHM) {
+        /* the table's file is the first argument when it looks like a path */
+        if (nargs > 0 && strchr(argv[0], '/')) {
+            x.shm = argv[0];
+            argv++;
+            nargs--;
+        }
+        else if (!(st = load_settings(x.pool, settings_path))) {
+            return 2;
+        }
+        else if (!(x.shm = st->ratelimit_shm)) {
+            fprintf(stderr, "sbctl: the settings file names no rate-limit table\n");
+            return 2;
+        }
+    }
+    if (nargs < cmd->min_args || nargs > cmd->max_args) {
+        return usage();
+    }
+    if (cmd->target == ON_STORE) {
+        if (!uri && !(st = load_settings(x.pool, settings_path))) {
+            return 2;
+        }
+        rc = run_on_store(&x, cmd, uri ? uri : st->store_uri, nargs, argv);
     }
     else {
-        rc = usage();
+        rc = cmd->run(&x, nargs, argv);
     }
-    apr_pool_destroy(p);
+    apr_pool_destroy(x.pool);
     return rc;
 }
