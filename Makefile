@@ -34,7 +34,7 @@ INCS_STORE = $(INCS_CORE) -I$(SB)/store -I$(SB)/store/sqlite
 INCS_API   = $(INCS_CORE) -I$(SB)/store -I$(SB)/api
 INCS_HTTPD = $(INCS_API) -I$(SB)/httpd $(HTTPD_CFLAGS)
 INCS_SBCTL = $(INCS_CORE) -I$(SB)/store -I$(SB)/sbctl
-INCS_TEST  = $(INCS_API) -Itest/unit
+INCS_TEST  = $(INCS_API) -I$(SB)/store/sqlite -Itest/unit
 
 CORE_SRC  = $(sort $(wildcard $(SB)/core/*.c))
 STORE_SRC = $(sort $(wildcard $(SB)/store/*.c) $(wildcard $(SB)/store/*/*.c))
