@@ -120,6 +120,7 @@ static int sb_handle_api(request_rec *r)
         return sb_http_fail(r, 404, "Route not found.");
     }
 
+    sb_debug(r, "%s %s: route %s %s", r->method, r->uri, m.route->method, m.route->pattern);
     c = apr_pcalloc(r->pool, sizeof *c);
     c->pool = r->pool;
     c->settings = conf->settings;
