@@ -1,6 +1,6 @@
 # mod_skillbarter — build, run and test. `./configure` writes build/config.mk (run on demand).
 #
-#   make            module, shared library, tools
+#   make            module, libraries (core+store, api), sbctl
 #   make run        install deps, build, start a dev server in the foreground (PORT=8080)
 #   make stop       stop a dev server left running
 #   make test       every test layer; last line "N passed, N failed[, N skipped]"
@@ -19,19 +19,40 @@ ifeq ($(SAN),1)
   OPT = -O1 -g -fno-omit-frame-pointer
   SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=undefined
 endif
-INCS = -Imod_skillbarter/core -Imod_skillbarter/store -Imod_skillbarter/httpd -Imod_skillbarter/api
-CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -fPIC $(OPT) $(WARN) $(SANFLAGS) $(INCS) $(DEP_CFLAGS) $(EXTRA_CFLAGS)
+# Only the module record leaves the .so (it is marked in httpd/sb_log.h); -MMD writes each
+# object's header dependencies next to it (build/obj/.../x.d, read back below).
+CFLAGS_ALL = -std=c11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -MMD -MP $(OPT) $(WARN) \
+             $(SANFLAGS) $(DEP_CFLAGS) $(EXTRA_CFLAGS)
 
-CORE_SRC  = $(sort $(wildcard mod_skillbarter/core/*.c) $(wildcard mod_skillbarter/store/*.c) \
-                   $(wildcard mod_skillbarter/store/*/*.c))
-MOD_SRC   = $(sort $(wildcard mod_skillbarter/httpd/*.c) $(wildcard mod_skillbarter/api/*.c))
-TOOL_SRC  = mod_skillbarter/tools/sbctl.c mod_skillbarter/tools/sb_seed.c
+# One include set per layer: a layer sees itself and the layers below it, so an upward
+# include fails to compile. Apache's headers are visible to httpd/ only.
+SB = mod_skillbarter
+# where sbctl looks for the settings file httpd writes (DefaultRuntimeDir)
+HTTPD_RUNTIMEDIR ?= $(or $(shell $(APXS) -q RUNTIMEDIR 2>/dev/null),/run/apache2)
+INCS_CORE  = -I$(SB)/core
+INCS_STORE = $(INCS_CORE) -I$(SB)/store -I$(SB)/store/sqlite
+INCS_API   = $(INCS_CORE) -I$(SB)/store -I$(SB)/api
+INCS_HTTPD = $(INCS_API) -I$(SB)/httpd $(HTTPD_CFLAGS)
+INCS_SBCTL = $(INCS_CORE) -I$(SB)/store -I$(SB)/sbctl
+INCS_TEST  = $(INCS_API) -I$(SB)/store/sqlite -Itest/unit
+
+CORE_SRC  = $(sort $(wildcard $(SB)/core/*.c))
+STORE_SRC = $(sort $(wildcard $(SB)/store/*.c) $(wildcard $(SB)/store/*/*.c))
+API_SRC   = $(sort $(wildcard $(SB)/api/*.c))
+HTTPD_SRC = $(sort $(wildcard $(SB)/httpd/*.c)) $(SB)/mod_skillbarter.c
+SBCTL_SRC = $(sort $(wildcard $(SB)/sbctl/*.c))
 UNIT_SRC  = $(sort $(wildcard test/unit/test_*.c))
 
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 MIGRATIONS = $(sort $(wildcard sql/[0-9]*.sql))
-CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/sb_migrations.o
-MOD_OBJ   = $(MOD_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/mod_skillbarter/mod_skillbarter.o
+CORE_OBJ  = $(call obj,$(CORE_SRC))
+STORE_OBJ = $(call obj,$(STORE_SRC)) $(BUILD)/obj/gen/sb_migrations.o
+API_OBJ   = $(call obj,$(API_SRC))
+HTTPD_OBJ = $(call obj,$(HTTPD_SRC))
+SBCTL_OBJ = $(call obj,$(SBCTL_SRC))
+# core + store, what every process links; the resource handlers without httpd (unit-tested)
 LIB       = $(BUILD)/libskillbarter.a
+API_LIB   = $(BUILD)/libskillbarter_api.a
 MODULE    = $(BUILD)/mod_skillbarter.so
 SBCTL     = $(BUILD)/sbctl
 UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
@@ -43,10 +64,16 @@ all: $(MODULE) $(SBCTL)
 build/config.mk: configure
 	./configure
 
-$(BUILD)/obj/%.o: %.c build/config.mk $(wildcard mod_skillbarter/*/*.h) $(wildcard mod_skillbarter/*/*/*.h)
+$(CORE_OBJ): LAYER_INCS = $(INCS_CORE)
+$(STORE_OBJ): LAYER_INCS = $(INCS_STORE)
+$(API_OBJ): LAYER_INCS = $(INCS_API)
+$(HTTPD_OBJ): LAYER_INCS = $(INCS_HTTPD)
+$(SBCTL_OBJ): LAYER_INCS = $(INCS_SBCTL) -DSB_RUNTIME_DIR='"$(HTTPD_RUNTIMEDIR)"'
+
+$(BUILD)/obj/%.o: %.c build/config.mk
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS_ALL) $(HTTPD_CFLAGS) -c $< -o $@
+	@$(CC) $(CFLAGS_ALL) $(LAYER_INCS) -c $< -o $@
 
 $(BUILD)/gen/sb_migrations.c: $(MIGRATIONS) tools/embed-sql.sh
 	@mkdir -p $(dir $@)
@@ -54,22 +81,31 @@ $(BUILD)/gen/sb_migrations.c: $(MIGRATIONS) tools/embed-sql.sh
 
 $(BUILD)/obj/gen/sb_migrations.o: $(BUILD)/gen/sb_migrations.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(LAYER_INCS) -c $< -o $@
 
-$(LIB): $(CORE_OBJ)
+$(LIB): $(CORE_OBJ) $(STORE_OBJ)
 	@mkdir -p $(dir $@)
 	rm -f $@ && ar rcs $@ $^
 
-# The module is compiled with apxs' own include set and linked as a plain shared object.
-$(MODULE): $(MOD_OBJ) $(LIB)
-	$(CC) -shared $(SANFLAGS) -o $@ $(MOD_OBJ) $(LIB) $(DEP_LIBS)
-
-$(SBCTL): $(TOOL_SRC) mod_skillbarter/tools/sb_seed.h $(LIB)
-	$(CC) $(CFLAGS_ALL) -Imod_skillbarter/tools -o $@ $(TOOL_SRC) $(LIB) $(DEP_LIBS) -lm
-
-$(BUILD)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB)
+$(API_LIB): $(API_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itest/unit $(CMOCKA_CFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lm
+	rm -f $@ && ar rcs $@ $^
+
+# The module is compiled with apxs' include set (httpd/ only) and linked as a plain shared
+# object.
+$(MODULE): $(HTTPD_OBJ) $(API_LIB) $(LIB)
+	$(CC) -shared $(SANFLAGS) -o $@ $(HTTPD_OBJ) $(API_LIB) $(LIB) $(DEP_LIBS)
+
+$(SBCTL): $(SBCTL_OBJ) $(LIB)
+	$(CC) $(SANFLAGS) -o $@ $(SBCTL_OBJ) $(LIB) $(DEP_LIBS) -lm
+
+$(BUILD)/test/%: test/unit/%.c $(API_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(INCS_TEST) $(CMOCKA_CFLAGS) -o $@ $< $(API_LIB) $(LIB) $(DEP_LIBS) \
+	    $(CMOCKA_LIBS) -lm
+
+-include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d $(BUILD)/obj/*/*/*/*.d \
+                    $(BUILD)/test/*.d)
 
 deps:
 	@tools/install-deps.sh
@@ -81,11 +117,13 @@ run: deps
 stop:
 	@tools/devserver.sh stop
 
-# make seed N=10000: realistic users in the dev server's store (run/dev), root made if needed.
+# make seed N=10000 [SEED=42]: realistic users in the dev server's store (run/dev), root made
+# if needed; with SEED the same people on every run.
 N ?= 1000
+SEED ?=
 seed: all
 	@[ -f run/dev/conf/httpd.conf ] || tools/mkroot.sh run/dev $${PORT:-8080} $${MPM:-event}
-	$(SBCTL) sqlite:run/dev/data/skillbarter.db seed $(N)
+	$(SBCTL) sqlite:run/dev/data/skillbarter.db seed $(N) $(if $(SEED),--seed $(SEED))
 	@chown -R www-data:www-data run/dev/data 2>/dev/null || true
 
 # Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh.

@@ -3,6 +3,7 @@
  * A handler sees an sb_call_t — the parsed request and the settings it needs — and
  * answers by filling it: status + data (+ pagination, message) on success, or
  * c->err on failure. It never touches request_rec; the glue renders the envelope.
+ * The settings (core/sb_settings.h) are the same ones every process reads.
  */
 #ifndef SB_API_H
 #define SB_API_H
@@ -16,26 +17,8 @@
 #include "sb_jwt.h"
 #include "sb_mail.h"
 #include "sb_model.h"
+#include "sb_settings.h"
 #include "store.h"
-
-/* Per-server settings the handlers need (filled from SkillBarter* directives). */
-typedef struct {
-    sb_store_t *store;                  /* this process's store */
-    const sb_jwt_key_t *jwt_key;
-    int64_t access_ttl;                 /* seconds */
-    int64_t refresh_ttl;                /* seconds */
-    int64_t verify_ttl;                 /* seconds, email verification links */
-    int64_t reset_ttl;                  /* seconds, password reset links */
-    int bcrypt_cost;
-    const sb_mail_transport_t *mail;    /* NULL: mail disabled (logged) */
-    const char *mail_from;
-    const char *public_url;             /* base URL for links in mail, no trailing slash */
-    const char *upload_dir;
-    int64_t avatar_max;                 /* bytes */
-    const char *version;
-    const unsigned char *cursor_key;    /* MAC key of pagination cursors (the server secret) */
-    apr_size_t cursor_key_len;
-} sb_settings_t;
 
 typedef struct sb_call sb_call_t;
 
@@ -46,8 +29,9 @@ typedef struct sb_call sb_call_t;
 #define SB_LOG_INFO 6
 #define SB_LOG_DEBUG 7
 
-/* Log callback supplied by the glue (prefixes the request id). level: SB_LOG_*. */
-typedef void (*sb_log_fn)(sb_call_t *c, int level, const char *msg);
+/* Log callback supplied by the glue, which writes its one line format (function name,
+ * request id). level: SB_LOG_*; func: the function the line is about. */
+typedef void (*sb_log_fn)(sb_call_t *c, int level, const char *func, const char *msg);
 
 #define SB_MAX_PARAMS 4
 
@@ -88,8 +72,10 @@ sb_store_conn_t *sb_call_store(sb_call_t *c);
 int sb_call_store_fail(sb_call_t *c, const sb_store_error_t *e, const char *what);
 /* Succeed with status and data (may be NULL); returns status. */
 int sb_call_ok(sb_call_t *c, int status, json_object *data);
-/* Log through the glue. */
-void sb_call_log(sb_call_t *c, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Log through the glue on behalf of func; sb_call_log passes the calling function's name. */
+void sb_call_logf(sb_call_t *c, const char *func, int level, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define sb_call_log(c, level, ...) sb_call_logf(c, __func__, level, __VA_ARGS__)
 /* The caller's access-token check: verifies the bearer JWT and loads the user;
  * 401 for bad/missing tokens, 403 for banned/deactivated. Fills c->user. */
 int sb_call_authenticate(sb_call_t *c);

@@ -4,6 +4,7 @@
  * stored hashed, rotated on every use (reuse revokes the family).
  */
 #include "sb_routes.h"
+#include "sb_kit.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -29,8 +30,7 @@ static const char *access_token(sb_call_t *c, const sb_user_t *u)
     claims.iat = c->now / 1000;
     claims.exp = claims.iat + c->settings->access_ttl;
     if (sb_jwt_sign(c->settings->jwt_key, c->pool, &claims, &jwt) != SB_JWT_OK) {
-        sb_call_log(c, SB_LOG_ERR, "signing an access token failed");
-        sb_fail(&c->err, c->pool, 500, "Internal error.");
+        sb_call_internal(c, "signing an access token failed");
         return NULL;
     }
     return jwt;
@@ -66,7 +66,7 @@ static const char *new_refresh_family(sb_call_t *c, const sb_user_t *u)
                                    c->now + c->settings->refresh_ttl * 1000, c->now, &e)
                != SB_STORE_OK) {
         if (!token) {
-            sb_fail(&c->err, c->pool, 500, "Internal error.");
+            sb_call_internal(c, "no random bytes for a refresh token");
             return NULL;
         }
         sb_call_store_fail(c, &e, "Refresh token");
@@ -138,10 +138,7 @@ static int h_register(sb_call_t *c)
     if (sb_json_get_string(b, "lastName", &last, &c->err, c->pool, 1)) {
         sb_valid_text(&c->err, c->pool, "lastName", last, SB_NAME_MAX, 1);
     }
-    if (sb_has_field_errors(&c->err)) {
-        return c->err.status;
-    }
-    if (!sb_call_store(c)) {
+    if (sb_call_fields_failed(c) || !sb_call_store(c)) {
         return c->err.status;
     }
     nu.username = username;
@@ -150,8 +147,7 @@ static int h_register(sb_call_t *c)
     nu.last_name = apr_pstrdup(c->pool, last);
     nu.password_hash = sb_password_hash(c->pool, password, c->settings->bcrypt_cost);
     if (!nu.password_hash) {
-        sb_call_log(c, SB_LOG_ERR, "bcrypt failed");
-        return sb_fail(&c->err, c->pool, 500, "Internal error.");
+        return sb_call_internal(c, "bcrypt failed");
     }
     if (sb_store_user_create(c->conn, c->pool, &nu, SB_STARTING_CREDIT_MINUTES, c->now, &u, &e)
         != SB_STORE_OK) {
@@ -190,7 +186,7 @@ static int h_login(sb_call_t *c)
     }
     else {
         sb_json_get_string(b, "login", &login, &c->err, c->pool, 0);
-        if (!login && !sb_has_field_errors(&c->err)) {
+        if (!login && !sb_call_fields_failed(c)) {
             sb_field_fail(&c->err, c->pool, "email", "email or username is required");
         }
     }
@@ -203,10 +199,7 @@ static int h_login(sb_call_t *c)
         /* cannot match any stored password; answer like a wrong one */
         password = "";
     }
-    if (sb_has_field_errors(&c->err)) {
-        return c->err.status;
-    }
-    if (!sb_call_store(c)) {
+    if (sb_call_fields_failed(c) || !sb_call_store(c)) {
         return c->err.status;
     }
     st = sb_store_user_by_login(c->conn, c->pool, login, &u, &e);
@@ -263,7 +256,7 @@ static int h_refresh(sb_call_t *c)
         return c->err.status;
     }
     if (!(fresh = sb_token_new(c->pool))) {
-        return sb_fail(&c->err, c->pool, 500, "Internal error.");
+        return sb_call_internal(c, "no random bytes for a refresh token");
     }
     switch (sb_store_refresh_rotate(c->conn, sb_token_hash(c->pool, old),
                                     sb_token_hash(c->pool, fresh),
@@ -336,7 +329,7 @@ static int h_verify_email(sb_call_t *c)
     char user_id[SB_ID_LEN + 1];
     sb_store_error_t e = {0};
 
-    if (sb_has_field_errors(&c->err) || c->err.status || !sb_call_store(c)) {
+    if (c->err.status || !sb_call_store(c)) {
         return c->err.status;
     }
     switch (sb_store_onetime_consume(c->conn, sb_token_hash(c->pool, t), SB_TOKEN_VERIFY_EMAIL,
@@ -370,7 +363,7 @@ static int h_forgot_password(sb_call_t *c)
     if (sb_json_get_string(b, "email", &email, &c->err, c->pool, 1)) {
         sb_valid_email(&c->err, c->pool, "email", email);
     }
-    if (sb_has_field_errors(&c->err) || !sb_call_store(c)) {
+    if (sb_call_fields_failed(c) || !sb_call_store(c)) {
         return c->err.status;
     }
     switch (sb_store_user_by_email(c->conn, c->pool, sb_lower(c->pool, email), &u, &e)) {
@@ -408,7 +401,7 @@ static int h_reset_password(sb_call_t *c)
         return c->err.status;
     }
     if (!(hash = sb_password_hash(c->pool, password, c->settings->bcrypt_cost))) {
-        return sb_fail(&c->err, c->pool, 500, "Internal error.");
+        return sb_call_internal(c, "bcrypt failed");
     }
     switch (sb_store_password_reset(c->conn, sb_token_hash(c->pool, t), hash, c->now, user_id,
                                     &e)) {

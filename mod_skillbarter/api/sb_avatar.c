@@ -7,6 +7,7 @@
  * "/uploads/<name>" and the previous avatar file is removed.
  */
 #include "sb_routes.h"
+#include "sb_kit.h"
 
 #include <errno.h>
 #include <string.h>
@@ -157,7 +158,7 @@ static int h_upload_avatar(sb_call_t *c)
                        sb_image_mime(type), up.declared);
     }
     if (apr_generate_random_bytes(rnd, sizeof rnd) != APR_SUCCESS) {
-        return sb_fail(&c->err, c->pool, 500, "Internal error.");
+        return sb_call_internal(c, "no random bytes for an avatar name");
     }
     for (i = 0; i < (int)sizeof rnd; i++) {
         name[2 * i] = hex[rnd[i] >> 4];

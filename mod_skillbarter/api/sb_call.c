@@ -1,6 +1,7 @@
 /* Helpers every handler uses: lazy store access, store-error mapping, the auth check. */
 #include "sb_api.h"
 #include "sb_user_rules.h"
+#include "sb_kit.h"
 
 #include <stdarg.h>
 #include <string.h>
@@ -44,8 +45,7 @@ int sb_call_store_fail(sb_call_t *c, const sb_store_error_t *e, const char *what
         sb_call_log(c, SB_LOG_ERR, "store unavailable (%s): %s", what, e->message);
         return sb_fail(&c->err, c->pool, 503, "Service temporarily unavailable.");
     default:
-        sb_call_log(c, SB_LOG_ERR, "store error (%s): %s", what, e->message);
-        return sb_fail(&c->err, c->pool, 500, "Internal error.");
+        return sb_call_internal(c, "store error (%s): %s", what, e->message);
     }
 }
 
@@ -56,7 +56,7 @@ int sb_call_ok(sb_call_t *c, int status, json_object *data)
     return status;
 }
 
-void sb_call_log(sb_call_t *c, int level, const char *fmt, ...)
+void sb_call_logf(sb_call_t *c, const char *func, int level, const char *fmt, ...)
 {
     va_list ap;
     const char *msg;
@@ -65,7 +65,7 @@ void sb_call_log(sb_call_t *c, int level, const char *fmt, ...)
     msg = apr_pvsprintf(c->pool, fmt, ap);
     va_end(ap);
     if (c->log) {
-        c->log(c, level, msg);
+        c->log(c, level, func, msg);
     }
 }
 

@@ -4,6 +4,7 @@
  * mutual matches. Every route needs an access token.
  */
 #include "sb_routes.h"
+#include "sb_kit.h"
 #include "sb_public.h"
 
 #include <ctype.h>
@@ -23,60 +24,6 @@
 #define SB_QUERY_TERMS_MAX 8
 #define SB_TRENDING_DAYS 7
 #define SB_PAGE_NUMBER_MAX 10000
-
-/* A query parameter, or NULL when absent or empty. */
-static const char *param(sb_call_t *c, const char *name)
-{
-    const char *v = apr_table_get(c->query, name);
-    return v && *v ? v : NULL;
-}
-
-/* An integer parameter of digits only within [lo, hi]; dflt when absent. 0 + field error. */
-static int int_param(sb_call_t *c, const char *name, int lo, int hi, int dflt, int *out)
-{
-    const char *v = param(c, name), *s;
-    long n = 0;
-
-    *out = dflt;
-    if (!v) {
-        return 1;
-    }
-    for (s = v; *s && isdigit((unsigned char)*s) && s - v < 9; s++) {
-        n = n * 10 + (*s - '0');
-    }
-    if (*s || n < lo || n > hi) {
-        sb_field_fail(&c->err, c->pool, name, "%s must be an integer from %d to %d", name, lo,
-                      hi);
-        return 0;
-    }
-    *out = (int)n;
-    return 1;
-}
-
-static const char *category_param(sb_call_t *c)
-{
-    const char *v = param(c, "category");
-
-    if (v && sb_enum_index(sb_categories, v) < 0) {
-        sb_field_fail(&c->err, c->pool, "category", "category must be one of Technology, "
-                      "Design, Business, Language, Music, Sports, Cooking, Other");
-        return NULL;
-    }
-    return v;
-}
-
-/* A text parameter of at most max characters of clean UTF-8. */
-static const char *text_param(sb_call_t *c, const char *name, int max)
-{
-    const char *v = param(c, name);
-
-    if (v && (!sb_utf8_clean(v) || (int)sb_utf8_len(v) > max)) {
-        sb_field_fail(&c->err, c->pool, name, "%s must be text of at most %d characters", name,
-                      max);
-        return NULL;
-    }
-    return v;
-}
 
 static json_object *cards_json(apr_pool_t *p, const apr_array_header_t *a, int with_scores)
 {
@@ -106,16 +53,15 @@ static int h_discover(sb_call_t *c)
     apr_array_header_t *cards;
     const char *v, *next = NULL;
     char after[SB_ID_LEN + 1];
-    json_object *pg;
     int more = 0;
 
     q.viewer_id = c->user->id;
     q.now = c->now;
     q.min_rating = -1;
-    q.skill = text_param(c, "skill", SB_SKILL_NAME_MAX);
-    q.category = category_param(c);
-    q.language = text_param(c, "language", SB_LANGUAGE_MAX);
-    if ((v = param(c, "minRating"))) {
+    q.skill = sb_query_text(c, "skill", SB_SKILL_NAME_MAX);
+    q.category = sb_query_category(c);
+    q.language = sb_query_text(c, "language", SB_LANGUAGE_MAX);
+    if ((v = sb_query_param(c, "minRating"))) {
         char *end = NULL;
         double r = strtod(v, &end);
         if (!end || *end || end == v || !isfinite(r) || r < 0 || r > 5 || !isdigit((unsigned char)*v)) {
@@ -126,8 +72,8 @@ static int h_discover(sb_call_t *c)
             q.min_rating = r;
         }
     }
-    int_param(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &q.limit);
-    if ((v = param(c, "cursor"))) {
+    sb_query_int(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &q.limit);
+    if ((v = sb_query_param(c, "cursor"))) {
         if (!sb_cursor_decode(c->settings->cursor_key, c->settings->cursor_key_len, v,
                               &q.after_last_seen, after)) {
             sb_field_fail(&c->err, c->pool, "cursor", "cursor is not one this server gave out");
@@ -136,8 +82,7 @@ static int h_discover(sb_call_t *c)
             q.after_id = after;
         }
     }
-    if (sb_has_field_errors(&c->err)) {
-        c->err.message = "Invalid query parameters";
+    if (sb_query_failed(c)) {
         return c->err.status;
     }
     if (!sb_call_store(c)) {
@@ -151,12 +96,7 @@ static int h_discover(sb_call_t *c)
         next = sb_cursor_encode(c->pool, c->settings->cursor_key, c->settings->cursor_key_len,
                                 last->last_seen, last->id);
     }
-    pg = json_object_new_object();
-    json_object_object_add(pg, "hasMore", json_object_new_boolean(more));
-    json_object_object_add(pg, "nextCursor", next ? json_object_new_string(next) : NULL);
-    json_object_object_add(pg, "limit", json_object_new_int(q.limit));
-    json_object_object_add(pg, "count", json_object_new_int(cards->nelts));
-    c->pagination = pg;
+    sb_page_cursor(c, q.limit, cards->nelts, more, next);
     return sb_call_ok(c, 200, cards_json(c->pool, cards, 0));
 }
 
@@ -190,23 +130,21 @@ static apr_array_header_t *search_terms(sb_call_t *c, const char *q)
 /* GET /api/discover/search?q&category&page&limit — best match first, offset pagination. */
 static int h_search(sb_call_t *c)
 {
-    const char *q = text_param(c, "q", SB_QUERY_MAX), *category = category_param(c);
+    const char *q = sb_query_text(c, "q", SB_QUERY_MAX), *category = sb_query_category(c);
     apr_array_header_t *terms = NULL, *cards;
     sb_store_error_t e = {0};
-    int64_t total = 0, pages;
-    json_object *pg;
+    int64_t total = 0;
     int page, limit;
 
-    if (!q && !sb_has_field_errors(&c->err)) {
+    if (!q && !sb_call_fields_failed(c)) {
         sb_field_fail(&c->err, c->pool, "q", "q is required");
     }
     else if (q) {
         terms = search_terms(c, q);
     }
-    int_param(c, "page", 1, SB_PAGE_NUMBER_MAX, 1, &page);
-    int_param(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &limit);
-    if (sb_has_field_errors(&c->err)) {
-        c->err.message = "Invalid query parameters";
+    sb_query_int(c, "page", 1, SB_PAGE_NUMBER_MAX, 1, &page);
+    sb_query_int(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &limit);
+    if (sb_query_failed(c)) {
         return c->err.status;
     }
     if (!sb_call_store(c)) {
@@ -217,15 +155,7 @@ static int h_search(sb_call_t *c)
         != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Users");
     }
-    pages = (total + limit - 1) / limit;
-    pg = json_object_new_object();
-    json_object_object_add(pg, "currentPage", json_object_new_int(page));
-    json_object_object_add(pg, "totalPages", json_object_new_int64(pages));
-    json_object_object_add(pg, "totalCount", json_object_new_int64(total));
-    json_object_object_add(pg, "hasMore", json_object_new_boolean(page < pages));
-    json_object_object_add(pg, "hasPrevious", json_object_new_boolean(page > 1));
-    json_object_object_add(pg, "limit", json_object_new_int(limit));
-    c->pagination = pg;
+    sb_page_offset(c, page, limit, total);
     return sb_call_ok(c, 200, cards_json(c->pool, cards, 0));
 }
 
@@ -263,7 +193,7 @@ static int h_trending(sb_call_t *c)
     json_object *o, *arr;
     int limit, i;
 
-    if (!int_param(c, "limit", 1, SB_PAGE_MAX, 10, &limit)) {
+    if (!sb_query_int(c, "limit", 1, SB_PAGE_MAX, 10, &limit)) {
         return c->err.status;
     }
     if (!sb_call_store(c)) {
@@ -297,10 +227,9 @@ static int h_matches(sb_call_t *c)
 {
     apr_array_header_t *cards;
     sb_store_error_t e = {0};
-    json_object *pg;
     int limit;
 
-    if (!int_param(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &limit)) {
+    if (!sb_query_int(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &limit)) {
         return c->err.status;
     }
     if (!sb_call_store(c)) {
@@ -310,10 +239,7 @@ static int h_matches(sb_call_t *c)
         != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Matches");
     }
-    pg = json_object_new_object();
-    json_object_object_add(pg, "limit", json_object_new_int(limit));
-    json_object_object_add(pg, "count", json_object_new_int(cards->nelts));
-    c->pagination = pg;
+    sb_page_list(c, limit, cards->nelts);
     return sb_call_ok(c, 200, cards_json(c->pool, cards, 1));
 }
 

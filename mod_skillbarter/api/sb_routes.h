@@ -1,4 +1,4 @@
-/* Route rows each resource file exports; httpd/sb_router.c stacks the groups in order. */
+/* Route rows each resource file exports, and the table that stacks them in order. */
 #ifndef SB_ROUTES_H
 #define SB_ROUTES_H
 
@@ -23,5 +23,11 @@ extern const sb_route_t sb_skill_routes[];
 extern const sb_route_t sb_avatar_routes[];
 extern const sb_route_t sb_user_public_routes[];   /* /api/users/:id: after the fixed paths */
 extern const sb_route_t sb_discover_routes[];
+
+/* Every group in matching order (NULL-terminated); rows are matched top to bottom. */
+const sb_route_t *const *sb_route_table(void);
+/* 1 when no row with a ":name" segment comes before a row of the same method whose every
+ * path it would take; else 0 with *why naming both rows. */
+int sb_routes_check(const sb_route_t *const *table, apr_pool_t *p, const char **why);
 
 #endif

@@ -1,10 +1,13 @@
 /*
  * PUT /api/users/skills/offered, /skills/wanted and /availability: replace one embedded list
  * of the caller. The documented body is an object, {"skills": [...]} or
- * {"availability": [...], "timezone": "Europe/Paris"}; a bare JSON array is accepted too.
+ * {"availability": [...], "timezone": "Europe/Paris"}; a bare JSON array is accepted too, and
+ * so are the user model's own names, {"skillsOffered": [...]} and {"skillsWanted": [...]}
+ * (what a client holding a user object sends).
  * Field errors name the path ("skills.3.category"). The answer is the caller's profile.
  */
 #include "sb_routes.h"
+#include "sb_kit.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -14,27 +17,83 @@
 #include "sb_user_json.h"
 #include "sb_validate.h"
 
-/* The list in the body: the array itself, or member `key` of an object with only `allowed`. */
-static json_object *body_list(sb_call_t *c, const char *key, const char *const *allowed)
+/* "a, b or c": the keys of lists, then of others (either may be NULL-terminated empty). */
+static const char *spell_keys(apr_pool_t *p, const char *const *lists, const char *const *others)
 {
-    json_object *v = NULL;
+    apr_array_header_t *all = apr_array_make(p, 4, sizeof(const char *));
+    const char *out = "";
+    const char *const *k;
+    int i;
 
+    for (k = lists; *k; k++) {
+        APR_ARRAY_PUSH(all, const char *) = *k;
+    }
+    for (k = others; *k; k++) {
+        APR_ARRAY_PUSH(all, const char *) = *k;
+    }
+    for (i = 0; i < all->nelts; i++) {
+        out = apr_pstrcat(p, out, i == 0 ? "" : i == all->nelts - 1 ? " or " : ", ",
+                          APR_ARRAY_IDX(all, i, const char *), NULL);
+    }
+    return out;
+}
+
+/* 1 when name is one of keys. */
+static int key_in(const char *name, const char *const *keys)
+{
+    for (; *keys; keys++) {
+        if (!strcmp(*keys, name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/*
+ * The list in the body: the array itself, or one member of an object. lists names the keys
+ * the list may come under (the documented one first, then the user model's own name), others
+ * the further keys the object may hold. An unknown key is a field error naming the accepted
+ * ones; two list keys at once are a field error too. *key receives the key used: the field
+ * paths of the list's errors start with it. NULL with c->err set.
+ */
+static json_object *body_list(sb_call_t *c, const char *const *lists, const char *const *others,
+                              const char **key)
+{
+    json_object *found = NULL;
+    int seen = 0, unknown = 0;
+
+    *key = lists[0];
     if (c->body && json_object_is_type(c->body, json_type_array)) {
         return c->body;
     }
     if (!c->body || !json_object_is_type(c->body, json_type_object)) {
         sb_fail(&c->err, c->pool, 400, "Request body must be {\"%s\": [...]} or a JSON array.",
-                key);
+                lists[0]);
         return NULL;
     }
-    if (!sb_json_reject_unknown(c->body, allowed, &c->err, c->pool)) {
+    json_object_object_foreach(c->body, name, val) {
+        if (key_in(name, lists)) {
+            if (seen++) {
+                sb_field_fail(&c->err, c->pool, name, "send the list as %s or as %s, not both",
+                              *key, name);
+            }
+            *key = name;
+            found = val;
+        }
+        else if (!key_in(name, others) && unknown++ < SB_JSON_MAX_UNKNOWN) {
+            sb_field_fail(&c->err, c->pool, name, "%s is not an allowed field (accepted: %s)",
+                          name, spell_keys(c->pool, lists, others));
+        }
+    }
+    if (sb_call_fields_failed(c)) {
         return NULL;
     }
-    if (!json_object_object_get_ex(c->body, key, &v) || !v) {
-        sb_field_fail(&c->err, c->pool, key, "%s is required", key);
+    if (!found) {
+        sb_field_fail(&c->err, c->pool, lists[0], "%s is required", lists[0]);
         return NULL;
     }
-    return v;
+    *key = apr_pstrdup(c->pool, *key);
+    return found;
 }
 
 static int answer(sb_call_t *c, const apr_array_header_t *offered,
@@ -56,16 +115,19 @@ static int answer(sb_call_t *c, const apr_array_header_t *offered,
     return sb_call_ok(c, 200, sb_user_to_json(c->pool, u, SB_VIEW_SELF));
 }
 
+static const char *const no_keys[] = {NULL};
+
 static int h_offered(sb_call_t *c)
 {
-    static const char *const allowed[] = {"skills", NULL};
-    json_object *arr = body_list(c, "skills", allowed);
+    static const char *const lists[] = {"skills", "skillsOffered", NULL};
+    const char *key;
+    json_object *arr = body_list(c, lists, no_keys, &key);
     apr_array_header_t *list;
 
     if (!arr) {
         return c->err.status;
     }
-    if (!sb_skills_offered_parse(c->pool, arr, "skills", &list, &c->err)) {
+    if (!sb_skills_offered_parse(c->pool, arr, key, &list, &c->err)) {
         return c->err.status;
     }
     return answer(c, list, NULL, NULL, "Skills offered updated.");
@@ -73,14 +135,15 @@ static int h_offered(sb_call_t *c)
 
 static int h_wanted(sb_call_t *c)
 {
-    static const char *const allowed[] = {"skills", NULL};
-    json_object *arr = body_list(c, "skills", allowed);
+    static const char *const lists[] = {"skills", "skillsWanted", NULL};
+    const char *key;
+    json_object *arr = body_list(c, lists, no_keys, &key);
     apr_array_header_t *list;
 
     if (!arr) {
         return c->err.status;
     }
-    if (!sb_skills_wanted_parse(c->pool, arr, "skills", &list, &c->err)) {
+    if (!sb_skills_wanted_parse(c->pool, arr, key, &list, &c->err)) {
         return c->err.status;
     }
     return answer(c, NULL, list, NULL, "Skills wanted updated.");
@@ -93,10 +156,11 @@ static int h_wanted(sb_call_t *c)
  */
 static int h_availability(sb_call_t *c)
 {
-    static const char *const allowed[] = {"availability", "timezone", NULL};
-    json_object *arr = body_list(c, "availability", allowed), *tzv = NULL;
+    static const char *const lists[] = {"availability", NULL}, *const others[] = {"timezone",
+                                                                                  NULL};
+    const char *key, *tz = NULL;
+    json_object *arr = body_list(c, lists, others, &key), *tzv = NULL;
     apr_array_header_t *list;
-    const char *tz = NULL;
 
     if (!arr) {
         return c->err.status;
@@ -112,7 +176,7 @@ static int h_availability(sb_call_t *c)
         }
     }
     if (!sb_availability_parse(c->pool, arr, "availability", &list, &c->err)
-        || sb_has_field_errors(&c->err)) {
+        || sb_call_fields_failed(c)) {
         return c->err.status;
     }
     if (!tz && !sb_valid_timezone(c->user->timezone ? c->user->timezone : "UTC")) {

@@ -1,5 +1,6 @@
 /* /api/users/profile: the caller's own account (read and edit the user-editable fields). */
 #include "sb_routes.h"
+#include "sb_kit.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -72,7 +73,7 @@ static int h_profile_put(sb_call_t *c)
         return c->err.status;
     }
     reject_protected(c, b);
-    if (!sb_has_field_errors(&c->err)) {
+    if (!sb_call_fields_failed(c)) {
         json_object_object_foreach(b, key, val) {
             (void)val;
             for (f = editable_fields; *f && strcmp(*f, key); f++) {
@@ -82,7 +83,7 @@ static int h_profile_put(sb_call_t *c)
             }
         }
     }
-    if (sb_has_field_errors(&c->err)) {
+    if (sb_call_fields_failed(c)) {
         return c->err.status;
     }
     optional_text(c, b, "firstName", SB_NAME_MAX, 1, &patch.first_name);
@@ -111,7 +112,7 @@ static int h_profile_put(sb_call_t *c)
         }
         patch.languages = langs;
     }
-    if (sb_has_field_errors(&c->err) || !sb_call_store(c)) {
+    if (sb_call_fields_failed(c) || !sb_call_store(c)) {
         return c->err.status;
     }
     if (sb_store_user_update_profile(c->conn, c->pool, c->user->id, &patch, c->now, &u, &e)

@@ -1,7 +1,7 @@
 /*
- * Errors carried from any layer up to the one place (httpd/sb_response.c) that
- * turns them into the JSON envelope. A status is an HTTP status; field errors
- * become the envelope's "errors" array.
+ * Errors carried from any layer up to the one place (sb_http_send_error in httpd/sb_http.c)
+ * that turns them into the JSON envelope. A status is an HTTP status; field errors become the
+ * envelope's "errors" array.
  */
 #ifndef SB_ERROR_H
 #define SB_ERROR_H

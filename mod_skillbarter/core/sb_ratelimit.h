@@ -11,6 +11,14 @@
  * maps the file can take it, and a process that dies holding it does not wedge the others
  * (the next locker gets EOWNERDEAD and marks it consistent).
  *
+ * Why not httpd's own pattern (ap_mutex_register in pre_config, ap_global_mutex_create in
+ * post_config, an attach in child_init, as mod_authn_socache does)? That mutex exists only
+ * inside httpd's process tree: it is made by the parent and inherited through fork, so
+ * skillbarter-realtime and sbctl, which attach to the same file from outside, could not take
+ * it. And its default mechanisms (fcntl, flock, SysV semaphores) do not tell the next locker
+ * that a holder died mid-update; the robust mutex does, and the table stays usable. Living in
+ * the mapping, the lock goes wherever the file goes and needs no Mutex directive.
+ *
  * Algorithm, per (limiter, key): two epoch-aligned fixed windows of length W, weighted:
  *   used = cur + ceil(prev * (W - elapsed) / W)
  * A request of cost 1 passes when used + 1 <= max. A full previous window therefore blocks

@@ -6,7 +6,10 @@
 
 #include <string.h>
 #include <http_log.h>
+#include <http_core.h>
 #include <ap_mpm.h>
+#include <unistd.h>
+#include <unixd.h>
 #include <apr_file_info.h>
 #include <apr_file_io.h>
 #include <apr_hash.h>
@@ -15,15 +18,12 @@
 #include "sb_jwt.h"
 #include "sb_log.h"
 #include "sb_password.h"
+#include "sb_settings.h"
 #include "sb_ratelimit_httpd.h"
 #include "sb_units.h"
 
-#define SB_DEFAULT_ACCESS_TTL (15 * 60)
-#define SB_DEFAULT_REFRESH_TTL (30 * 86400)
-#define SB_DEFAULT_VERIFY_TTL (24 * 3600)
-#define SB_DEFAULT_RESET_TTL (3600)
-#define SB_DEFAULT_MAX_JSON_BODY (1024 * 1024)
-#define SB_DEFAULT_AVATAR_MAX (5 * 1024 * 1024)
+/* Longest path a unix socket address holds (sun_path, with its NUL). */
+#define SB_SOCKET_PATH_MAX 107
 
 /* The JWT secret read at configuration time; keyed by file name so vhosts share it. */
 typedef struct {
@@ -65,6 +65,7 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(public_url);
     MERGE_PTR(upload_dir);
     MERGE_NUM(avatar_max);
+    MERGE_PTR(outbox_socket);
     return m;
 }
 
@@ -260,6 +261,19 @@ static const char *sb_cmd_public_url_set(cmd_parms *cmd, void *dc, const char *a
     return NULL;
 }
 
+/* A unix socket path (server-root relative): it must fit a socket address. */
+static const char *sb_cmd_outbox_socket_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    if (!path || !*arg || strlen(path) > SB_SOCKET_PATH_MAX || strpbrk(path, "\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: expected a socket path of at most %d bytes, got "
+                                       "'%s'", cmd->cmd->name, SB_SOCKET_PATH_MAX, arg);
+    }
+    cmd_conf(cmd)->outbox_socket = path;
+    return NULL;
+}
+
 #define OFF(f) (void *)APR_OFFSETOF(sb_server_conf_t, f)
 
 const command_rec sb_cmds[] = {
@@ -295,6 +309,9 @@ const command_rec sb_cmds[] = {
                   "Directory for uploaded avatars (served under /uploads/)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_SIZE, sb_cmd_size_set, OFF(avatar_max), RSRC_CONF,
                   "Largest avatar upload (default 5M)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_OUTBOX_SOCKET, sb_cmd_outbox_socket_set, NULL, RSRC_CONF,
+                  "Unix socket signalling new outbox rows to skillbarter-realtime "
+                  "(default DefaultRuntimeDir/" SB_OUTBOX_SOCKET_FILE ")"),
     SB_RATELIMIT_CMDS,
     {NULL}};
 
@@ -329,19 +346,36 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
                     SB_DIRECTIVE_STORE, SB_DIRECTIVE_JWT_SECRET_FILE);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
-        st = apr_pcalloc(pconf, sizeof *st);
-        st->jwt_key = sb_jwt_key_make(pconf, secret, len,
-                                      c->jwt_issuer ? c->jwt_issuer : "skillbarter");
+        st = apr_palloc(pconf, sizeof *st);
+        sb_settings_defaults(st);
+        st->store_uri = c->store_uri;
+        st->jwt_secret_file = c->jwt_secret_file;
+        if (c->jwt_issuer) {
+            st->jwt_issuer = c->jwt_issuer;
+        }
+        st->jwt_key = sb_jwt_key_make(pconf, secret, len, st->jwt_issuer);
         if (!st->jwt_key) {
             sb_slog(vs, APLOG_CRIT, 0, "cannot build the JWT key from %s", c->jwt_secret_file);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
         st->cursor_key = secret;   /* sb_cursor domain-separates its MAC from the JWT's */
         st->cursor_key_len = len;
-        st->access_ttl = c->access_ttl > 0 ? c->access_ttl : SB_DEFAULT_ACCESS_TTL;
-        st->refresh_ttl = c->refresh_ttl > 0 ? c->refresh_ttl : SB_DEFAULT_REFRESH_TTL;
-        st->verify_ttl = c->verify_ttl > 0 ? c->verify_ttl : SB_DEFAULT_VERIFY_TTL;
-        st->reset_ttl = c->reset_ttl > 0 ? c->reset_ttl : SB_DEFAULT_RESET_TTL;
+        st->ratelimit_shm = sb_ratelimit_shm_path(pconf);
+        st->outbox_socket = c->outbox_socket
+                                ? c->outbox_socket
+                                : ap_runtime_dir_relative(pconf, SB_OUTBOX_SOCKET_FILE);
+        if (c->access_ttl > 0) {
+            st->access_ttl = c->access_ttl;
+        }
+        if (c->refresh_ttl > 0) {
+            st->refresh_ttl = c->refresh_ttl;
+        }
+        if (c->verify_ttl > 0) {
+            st->verify_ttl = c->verify_ttl;
+        }
+        if (c->reset_ttl > 0) {
+            st->reset_ttl = c->reset_ttl;
+        }
         st->bcrypt_cost = c->bcrypt_cost > 0 ? c->bcrypt_cost : SB_BCRYPT_DEFAULT_COST;
         st->mail = c->mail_spool ? sb_mail_spool_transport(pconf, c->mail_spool) : NULL;
         st->mail_from = c->mail_from ? c->mail_from
@@ -356,9 +390,38 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
                                                                 : "localhost",
                                             vs->port ? vs->port : 80);
         st->upload_dir = c->upload_dir;
-        st->avatar_max = c->avatar_max > 0 ? c->avatar_max : SB_DEFAULT_AVATAR_MAX;
-        st->version = SB_VERSION;
+        if (c->avatar_max > 0) {
+            st->avatar_max = c->avatar_max;
+        }
         c->settings = st;
+    }
+    return OK;
+}
+
+/*
+ * The settings file: written by the parent as root before the children start, owned by the
+ * worker's group (mode 0640) since it names the secret's file. A failure to write it is
+ * logged and not fatal: httpd itself does not read it back.
+ */
+int sb_config_write_settings(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    const char *path, *why = NULL;
+    server_rec *vs;
+    apr_status_t rv;
+
+    if (ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
+        return OK;
+    }
+    for (vs = s; vs && !sb_conf(vs)->settings; vs = vs->next) {
+    }
+    if (!vs) {
+        return OK;
+    }
+    path = ap_runtime_dir_relative(ptemp, SB_SETTINGS_FILE);
+    rv = sb_settings_write(ptemp, path, sb_conf(vs)->settings,
+                           geteuid() == 0 ? (long)ap_unixd_config.group_id : -1, &why);
+    if (rv != APR_SUCCESS) {
+        sb_slog(s, APLOG_ERR, rv, "settings for other processes not written: %s", why);
     }
     return OK;
 }

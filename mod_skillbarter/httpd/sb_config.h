@@ -6,6 +6,7 @@
 #include <http_config.h>
 
 #include "sb_api.h"
+#include "sb_log.h"
 
 #define SB_DIRECTIVE_STORE              "SkillBarterStore"
 #define SB_DIRECTIVE_STORE_POOL_MAX     "SkillBarterStorePoolMax"
@@ -23,8 +24,7 @@
 #define SB_DIRECTIVE_PUBLIC_URL         "SkillBarterPublicURL"
 #define SB_DIRECTIVE_UPLOAD_DIR         "SkillBarterUploadDir"
 #define SB_DIRECTIVE_AVATAR_MAX_SIZE    "SkillBarterAvatarMaxSize"
-
-#define SB_VERSION "0.1.0"
+#define SB_DIRECTIVE_OUTBOX_SOCKET      "SkillBarterOutboxSocket"
 
 typedef struct {
     const char *store_uri;
@@ -43,11 +43,11 @@ typedef struct {
     const char *public_url;
     const char *upload_dir;
     apr_int64_t avatar_max;      /* bytes; -1 = unset */
+    const char *outbox_socket;
 
     sb_settings_t *settings;     /* built in post_config, store attached in child_init */
 } sb_server_conf_t;
 
-extern module AP_MODULE_DECLARE_DATA skillbarter_module;
 extern const command_rec sb_cmds[];
 
 void *sb_create_server_conf(apr_pool_t *p, server_rec *s);
@@ -63,6 +63,9 @@ apr_int64_t sb_conf_max_json_body(const sb_server_conf_t *c);
 
 /* post_config: load secrets, build every server's settings; child_init: open stores. */
 int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
+/* post_config, after the rate-limit table: write the first configured server's settings to
+ * DefaultRuntimeDir/SB_SETTINGS_FILE for the other processes (skipped on the first pass). */
+int sb_config_write_settings(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s);
 void sb_config_child_init(apr_pool_t *pchild, server_rec *s);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * The request path for /api: route → CORS/OPTIONS → body → (rate limit) → auth →
+ * The request path for /api: route → CORS/OPTIONS → (rate limit) → query → body → auth →
  * resource handler → envelope. Every answer, error or not, is JSON.
  */
 #include "sb_handler.h"
@@ -13,6 +13,7 @@
 #include "sb_config.h"
 #include "sb_http.h"
 #include "sb_json.h"
+#include "sb_kit.h"
 #include "sb_log.h"
 #include "sb_ratelimit_httpd.h"
 #include "sb_router.h"
@@ -33,11 +34,11 @@ int sb_map_to_storage(request_rec *r)
     return DECLINED;
 }
 
-static void call_log(sb_call_t *c, int level, const char *msg)
+/* The handlers' lines, in the glue's own format (sb_log.h), naming the handler's function. */
+static void call_log(sb_call_t *c, int level, const char *func, const char *msg)
 {
     request_rec *r = c->glue;
-    ap_log_rerror(APLOG_MARK, level, 0, r, "[rid %s] %s %s: %s", c->request_id, c->method,
-                  c->path, msg);
+    sb_rlog_func(r, level, func, "%s %s: %s", c->method, c->path, msg);
 }
 
 /* Read and parse the body the route expects; 0 or an HTTP status with c->err set. */
@@ -119,13 +120,13 @@ static int sb_handle_api(request_rec *r)
         return sb_http_fail(r, 404, "Route not found.");
     }
 
+    sb_debug(r, "%s %s: route %s %s", r->method, r->uri, m.route->method, m.route->pattern);
     c = apr_pcalloc(r->pool, sizeof *c);
     c->pool = r->pool;
     c->settings = conf->settings;
     c->method = r->method;
     c->path = r->uri;
     memcpy(c->params, m.params, sizeof c->params);
-    c->query = sb_http_query(r);
     c->client_ip = r->useragent_ip;
     c->request_id = sb_request_id(r);
     c->bearer = sb_http_bearer(r);
@@ -133,7 +134,9 @@ static int sb_handle_api(request_rec *r)
     c->log = call_log;
     c->glue = r;
 
-    if ((rc = take_body(r, conf, m.route, c))) {
+    /* a malformed %-escape is a 400 naming the parameter, on every route */
+    if (sb_query_parse(c->pool, r->args, &c->query, &c->err)
+        || (rc = take_body(r, conf, m.route, c))) {
         return sb_http_send_error(r, &c->err);
     }
     if ((m.route->flags & SB_ROUTE_AUTH) && sb_call_authenticate(c)) {
@@ -142,9 +145,7 @@ static int sb_handle_api(request_rec *r)
     rc = m.route->handler(c);
     if (c->err.status || (rc >= 400 && !c->data)) {
         if (!c->err.status) {
-            sb_error(r, "handler answered %d without an error", rc);
-            c->err.status = 500;
-            c->err.message = "Internal error.";
+            sb_call_internal(c, "handler answered %d without an error", rc);
         }
         /* json-c objects live outside the pools */
         json_object_put(c->data);

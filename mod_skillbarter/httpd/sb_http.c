@@ -161,33 +161,6 @@ int sb_http_read_body(request_rec *r, apr_int64_t limit, const char **buf, apr_s
     return 0;
 }
 
-apr_table_t *sb_http_query(request_rec *r)
-{
-    apr_table_t *t = apr_table_make(r->pool, 8);
-    char *args, *pair, *state = NULL;
-
-    if (!r->args || !*r->args) {
-        return t;
-    }
-    args = apr_pstrdup(r->pool, r->args);
-    for (pair = apr_strtok(args, "&", &state); pair; pair = apr_strtok(NULL, "&", &state)) {
-        char *eq = strchr(pair, '=');
-        char *val = "";
-        if (eq) {
-            *eq = '\0';
-            val = eq + 1;
-        }
-        /* '+' is a space in forms; a malformed %-escape drops the pair */
-        if (ap_unescape_urlencoded(pair) != OK || ap_unescape_urlencoded(val) != OK) {
-            continue;
-        }
-        if (*pair) {
-            apr_table_add(t, pair, val);
-        }
-    }
-    return t;
-}
-
 const char *sb_http_bearer(request_rec *r)
 {
     const char *h = apr_table_get(r->headers_in, "Authorization");

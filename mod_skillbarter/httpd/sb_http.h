@@ -21,8 +21,6 @@ int sb_http_read_body(request_rec *r, apr_int64_t limit, const char **buf, apr_s
 int sb_http_has_body(const request_rec *r);
 /* 1 when the Content-Type is application/json or application/<x>+json (params allowed). */
 int sb_http_is_json(const char *content_type);
-/* Decoded query string (first value wins on duplicates in apr_table_get). */
-apr_table_t *sb_http_query(request_rec *r);
 /* Bearer token from Authorization, or NULL. */
 const char *sb_http_bearer(request_rec *r);
 

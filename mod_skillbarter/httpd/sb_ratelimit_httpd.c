@@ -24,9 +24,9 @@
 #include "sb_log.h"
 #include "sb_ratelimit.h"
 #include "sb_router.h"
+#include "sb_settings.h"
 #include "sb_units.h"
 
-#define SB_RL_DEFAULT_FILE "skillbarter-ratelimit.shm"
 #define SB_RL_WARN_INTERVAL (60 * APR_USEC_PER_SEC)
 
 /* What the configuration declares; rebuilt by pre_config for each generation. */
@@ -34,7 +34,7 @@ typedef struct {
     sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
     int ndefs;
     uint32_t capacity;
-    const char *shm_path;          /* NULL: DefaultRuntimeDir/SB_RL_DEFAULT_FILE */
+    const char *shm_path;          /* NULL: DefaultRuntimeDir/SB_RATELIMIT_SHM_FILE */
 } sb_rl_conf_t;
 
 static sb_rl_conf_t *rl_conf;
@@ -219,13 +219,12 @@ int sb_ratelimit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
     const sb_route_t *rt;
     int bad = 0;
 
-    for (g = sb_route_groups(); *g; g++) {
+    for (g = sb_route_table(); *g; g++) {
         for (rt = *g; rt->method; rt++) {
             if (rt->limiter && !def_find(rt->limiter)) {
-                ap_log_error(APLOG_MARK, APLOG_STARTUP | APLOG_CRIT, 0, s,
-                             "%s: route %s %s names limiter '%s', which no %s declares",
-                             __func__, rt->method, rt->pattern, rt->limiter,
-                             SB_DIRECTIVE_RATE_LIMIT);
+                sb_slog(s, APLOG_STARTUP | APLOG_CRIT, 0,
+                        "route %s %s names limiter '%s', which no %s declares", rt->method,
+                        rt->pattern, rt->limiter, SB_DIRECTIVE_RATE_LIMIT);
                 bad = 1;
             }
         }
@@ -259,6 +258,12 @@ static apr_status_t unlink_at_exit(void *data)
     return APR_SUCCESS;
 }
 
+const char *sb_ratelimit_shm_path(apr_pool_t *p)
+{
+    return rl_conf && rl_conf->shm_path ? rl_conf->shm_path
+                                        : ap_runtime_dir_relative(p, SB_RATELIMIT_SHM_FILE);
+}
+
 /* Create the table once (skipping the first configuration pass); keep it across restarts
  * while its file and size stay the same. Children inherit the mapping through fork. */
 int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
@@ -276,8 +281,7 @@ int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     if (!used || ap_state_query(AP_SQ_MAIN_STATE) == AP_SQ_MS_CREATE_PRE_CONFIG) {
         return OK;
     }
-    path = rl_conf->shm_path ? rl_conf->shm_path
-                             : ap_runtime_dir_relative(pconf, SB_RL_DEFAULT_FILE);
+    path = sb_ratelimit_shm_path(pconf);
     live = live_get(s);
     if (live->table && (sb_rl_retired(live->table) || strcmp(sb_rl_path(live->table), path)
                         || sb_rl_capacity(live->table) != rl_conf->capacity)) {

@@ -36,6 +36,8 @@ int sb_ratelimit_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pte
 /* check_config: every limiter a route names is declared (configtest fails otherwise). */
 int sb_ratelimit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                               server_rec *s);
+/* The limits table's file: SkillBarterRateLimitShm or DefaultRuntimeDir/SB_RATELIMIT_SHM_FILE. */
+const char *sb_ratelimit_shm_path(apr_pool_t *p);
 /* post_config: create the table, or keep the live one across a graceful restart. */
 int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
                              server_rec *s);

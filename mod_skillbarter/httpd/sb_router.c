@@ -3,14 +3,20 @@
 #include <string.h>
 #include <apr_strings.h>
 
-/* Read top to bottom: fixed /api/users/... paths before /api/users/:id. */
-static const sb_route_t *const groups[] = {sb_health_routes, sb_auth_routes, sb_user_routes,
-                                           sb_skill_routes, sb_avatar_routes,
-                                           sb_user_public_routes, sb_discover_routes, NULL};
+#include <http_config.h>
 
-const sb_route_t *const *sb_route_groups(void)
+#include "sb_log.h"
+
+int sb_router_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                           server_rec *s)
 {
-    return groups;
+    const char *why = NULL;
+
+    if (!sb_routes_check(sb_route_table(), ptemp, &why)) {
+        sb_slog(s, APLOG_STARTUP | APLOG_CRIT, 0, "refusing to start: %s", why);
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    return OK;
 }
 
 /*
@@ -56,7 +62,7 @@ void sb_route_match(apr_pool_t *p, const char *method, const char *path, sb_matc
     const char *want = strcmp(method, "HEAD") ? method : "GET";
 
     memset(m, 0, sizeof *m);
-    for (g = groups; *g; g++) {
+    for (g = sb_route_table(); *g; g++) {
         for (rt = *g; rt->method; rt++) {
             memset(params, 0, sizeof params);
             if (!pattern_match(rt->pattern, path, params, p)) {

@@ -1,7 +1,8 @@
-/* The route table: resource groups stacked in order, matched top to bottom. */
+/* Matching a request against the route table (api/sb_routes.c), top to bottom. */
 #ifndef SB_ROUTER_H
 #define SB_ROUTER_H
 
+#include <httpd.h>
 #include <apr_pools.h>
 #include "sb_routes.h"
 
@@ -13,7 +14,8 @@ typedef struct {
 
 /* Match method+path. route NULL & allow NULL: unknown path (404); route NULL & allow set: 405. */
 void sb_route_match(apr_pool_t *p, const char *method, const char *path, sb_match_t *m);
-/* Every row (for the configuration check and docs); NULL-terminated list of groups. */
-const sb_route_t *const *sb_route_groups(void);
+/* check_config: refuse a table whose order would let a ":name" row swallow a later row. */
+int sb_router_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
+                           server_rec *s);
 
 #endif

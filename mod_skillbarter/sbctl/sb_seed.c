@@ -3,7 +3,9 @@
  * IANA time zones, weekly availability, ratings and presence. lastSeen values are drawn from a
  * small set of instants so that many users share one (the case keyset pagination must get
  * right). A few users are inactive, banned or offer nothing, as on a real site. Every user has
- * the same password, hashed once at bcrypt cost 4.
+ * the same password, hashed once at bcrypt cost 4. With a seed the people are the same on
+ * every run (names, usernames, skills, places, ratings; ids and instants relative to now are
+ * not); without one they are drawn from the clock.
  */
 #include "sb_seed.h"
 
@@ -88,7 +90,7 @@ static const char *const bios[] = {
     "Curious about everything; I explain things step by step.",
     "Looking for practice partners and friendly mentors."};
 
-/* xorshift64*: deterministic per run seed, fast, good enough for fake data. */
+/* xorshift64*: deterministic for a given seed, fast, good enough for fake data. */
 static uint64_t rng_state;
 
 static uint32_t rnd(uint32_t n)
@@ -197,7 +199,8 @@ static void fill_user(apr_pool_t *p, sb_user_t *u, int i, const char *tag, const
     u->updated_at = u->created_at;
 }
 
-int sb_seed_run(sb_store_conn_t *c, apr_pool_t *p, int n, const char *password)
+int sb_seed_run(sb_store_conn_t *c, apr_pool_t *p, int n, const char *password,
+                const uint64_t *seed)
 {
     static const char b36[] = "abcdefghijklmnopqrstuvwxyz0123456789";
     sb_store_error_t e = {0};
@@ -211,8 +214,8 @@ int sb_seed_run(sb_store_conn_t *c, apr_pool_t *p, int n, const char *password)
         fprintf(stderr, "sbctl: seed: N must be 1..1000000\n");
         return 2;
     }
-    rng_state = (uint64_t)now * 0x9e3779b97f4a7c15ULL | 1;
-    /* a per-run tag keeps usernames unique when seeding twice */
+    rng_state = (seed ? *seed + 1 : (uint64_t)now) * 0x9e3779b97f4a7c15ULL | 1;
+    /* a per-run tag keeps usernames unique when seeding twice (with another seed) */
     for (i = 0; i < 3; i++) {
         tag[i] = b36[rnd(36)];
     }

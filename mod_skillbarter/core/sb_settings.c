@@ -1,0 +1,189 @@
+/* Settings defaults and the settings file shared by httpd, skillbarter-realtime and sbctl. */
+#include "sb_settings.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <apr_strings.h>
+
+#define SB_SETTINGS_FORMAT "1"
+#define SB_SETTINGS_LINE_MAX 4096
+
+typedef enum { KEY_TEXT, KEY_SECONDS } key_kind_t;
+
+/* The keys of the file, in the order they are written; offsets into sb_settings_t. */
+static const struct {
+    const char *key;
+    key_kind_t kind;
+    apr_size_t off;
+} keys[] = {
+    {"store_uri", KEY_TEXT, APR_OFFSETOF(sb_settings_t, store_uri)},
+    {"jwt_secret_file", KEY_TEXT, APR_OFFSETOF(sb_settings_t, jwt_secret_file)},
+    {"jwt_issuer", KEY_TEXT, APR_OFFSETOF(sb_settings_t, jwt_issuer)},
+    {"ratelimit_shm", KEY_TEXT, APR_OFFSETOF(sb_settings_t, ratelimit_shm)},
+    {"outbox_socket", KEY_TEXT, APR_OFFSETOF(sb_settings_t, outbox_socket)},
+    {"access_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, access_ttl)},
+    {"refresh_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, refresh_ttl)},
+    {"verify_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, verify_ttl)},
+    {"reset_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, reset_ttl)},
+};
+#define N_KEYS (sizeof keys / sizeof keys[0])
+
+#define TEXT_AT(st, i) (*(const char **)((char *)(st) + keys[i].off))
+#define SECONDS_AT(st, i) (*(int64_t *)((char *)(st) + keys[i].off))
+
+void sb_settings_defaults(sb_settings_t *st)
+{
+    memset(st, 0, sizeof *st);
+    st->jwt_issuer = SB_DEFAULT_JWT_ISSUER;
+    st->access_ttl = SB_DEFAULT_ACCESS_TTL;
+    st->refresh_ttl = SB_DEFAULT_REFRESH_TTL;
+    st->verify_ttl = SB_DEFAULT_VERIFY_TTL;
+    st->reset_ttl = SB_DEFAULT_RESET_TTL;
+    st->avatar_max = SB_DEFAULT_AVATAR_MAX;
+    st->version = SB_VERSION;
+}
+
+/* The file's text; NULL with *why set when a value cannot be written on one line. */
+static const char *settings_text(apr_pool_t *p, const sb_settings_t *st, const char **why)
+{
+    const char *text = "# mod_skillbarter settings resolved from httpd.conf at start-up; "
+                       "do not edit.\nformat " SB_SETTINGS_FORMAT "\n";
+    apr_size_t i;
+
+    for (i = 0; i < N_KEYS; i++) {
+        if (keys[i].kind == KEY_SECONDS) {
+            text = apr_psprintf(p, "%s%s %" APR_INT64_T_FMT "\n", text, keys[i].key,
+                                (apr_int64_t)SECONDS_AT(st, i));
+            continue;
+        }
+        if (!TEXT_AT(st, i)) {
+            continue;
+        }
+        if (strpbrk(TEXT_AT(st, i), "\r\n")) {
+            *why = apr_psprintf(p, "%s holds a line break", keys[i].key);
+            return NULL;
+        }
+        text = apr_pstrcat(p, text, keys[i].key, " ", TEXT_AT(st, i), "\n", NULL);
+    }
+    return text;
+}
+
+apr_status_t sb_settings_write(apr_pool_t *p, const char *path, const sb_settings_t *st,
+                               long group, const char **why)
+{
+    const char *text = settings_text(p, st, why);
+    char *tmp;
+    apr_size_t len, done = 0;
+    int fd, err = 0;
+
+    if (!text) {
+        return APR_EINVAL;
+    }
+    tmp = apr_pstrcat(p, path, ".XXXXXX", NULL);
+    if ((fd = mkstemp(tmp)) < 0) {
+        err = errno;
+        *why = apr_psprintf(p, "cannot create a file next to %s: %s", path, strerror(err));
+        return APR_FROM_OS_ERROR(err);
+    }
+    len = strlen(text);
+    while (!err && done < len) {
+        ssize_t n = write(fd, text + done, len - done);
+        if (n < 0 && errno != EINTR) {
+            err = errno;
+        }
+        done += n > 0 ? (apr_size_t)n : 0;
+    }
+    if (!err && (fchmod(fd, 0640) || (group != -1 && fchown(fd, (uid_t)-1, (gid_t)group)))) {
+        err = errno;
+    }
+    if (!err && fsync(fd)) {
+        err = errno;
+    }
+    if (close(fd) && !err) {
+        err = errno;
+    }
+    if (!err && rename(tmp, path)) {
+        err = errno;
+    }
+    if (err) {
+        unlink(tmp);
+        *why = apr_psprintf(p, "cannot write %s: %s", path, strerror(err));
+        return APR_FROM_OS_ERROR(err);
+    }
+    return APR_SUCCESS;
+}
+
+/* One "key value" line into st; 0 when the value is malformed. */
+static int take_line(apr_pool_t *p, char *line, sb_settings_t *st)
+{
+    char *value = strchr(line, ' '), *end;
+    apr_size_t i;
+    long long n;
+
+    if (!value) {
+        return 0;
+    }
+    *value++ = '\0';
+    if (!strcmp(line, "format")) {
+        return !strcmp(value, SB_SETTINGS_FORMAT);
+    }
+    for (i = 0; i < N_KEYS && strcmp(keys[i].key, line); i++) {
+    }
+    if (i == N_KEYS) {
+        return 1;   /* a newer writer's key */
+    }
+    if (keys[i].kind == KEY_TEXT) {
+        TEXT_AT(st, i) = apr_pstrdup(p, value);
+        return *value != '\0';
+    }
+    errno = 0;
+    n = strtoll(value, &end, 10);
+    if (errno || end == value || *end || n <= 0) {
+        return 0;
+    }
+    SECONDS_AT(st, i) = n;
+    return 1;
+}
+
+apr_status_t sb_settings_read(apr_pool_t *p, const char *path, sb_settings_t *st,
+                              const char **why)
+{
+    char line[SB_SETTINGS_LINE_MAX];
+    FILE *f = fopen(path, "r");
+    int lineno = 0, bad = 0;
+
+    sb_settings_defaults(st);
+    if (!f) {
+        int err = errno;
+        *why = apr_psprintf(p, "cannot read %s: %s", path, strerror(err));
+        return APR_FROM_OS_ERROR(err);
+    }
+    while (!bad && fgets(line, sizeof line, f)) {
+        apr_size_t n = strlen(line);
+        lineno++;
+        if (n && line[n - 1] == '\n') {
+            line[--n] = '\0';
+        }
+        else if (!feof(f)) {
+            bad = 1;   /* longer than any line the writer makes */
+            break;
+        }
+        if (n && line[0] != '#' && !take_line(p, line, st)) {
+            bad = 1;
+        }
+    }
+    fclose(f);
+    if (bad) {
+        *why = apr_psprintf(p, "%s:%d: not a settings line", path, lineno);
+        return APR_EINVAL;
+    }
+    if (!st->store_uri) {
+        *why = apr_psprintf(p, "%s names no store_uri", path);
+        return APR_EINVAL;
+    }
+    return APR_SUCCESS;
+}

@@ -1,0 +1,82 @@
+/*
+ * The resolved settings of a configured server, and their defaults — one definition for every
+ * process. httpd builds them in post_config from the SkillBarter* directives and writes the
+ * part another process needs (store, secret and table paths, lifetimes, the outbox socket) to
+ * DefaultRuntimeDir/skillbarter.settings; skillbarter-realtime and sbctl read that file back
+ * with sb_settings_read, so one httpd.conf drives them all. The file holds paths, never the
+ * contents of a secret.
+ */
+#ifndef SB_SETTINGS_H
+#define SB_SETTINGS_H
+
+#include <stdint.h>
+#include <apr_errno.h>
+#include <apr_pools.h>
+
+#include "sb_jwt.h"
+#include "sb_mail.h"
+
+#define SB_VERSION "0.1.0"
+
+#define SB_DEFAULT_ACCESS_TTL (15 * 60)        /* seconds */
+#define SB_DEFAULT_REFRESH_TTL (30 * 86400)
+#define SB_DEFAULT_VERIFY_TTL (24 * 3600)
+#define SB_DEFAULT_RESET_TTL (3600)
+#define SB_DEFAULT_MAX_JSON_BODY (1024 * 1024) /* bytes */
+#define SB_DEFAULT_AVATAR_MAX (5 * 1024 * 1024)
+#define SB_DEFAULT_JWT_ISSUER "skillbarter"
+
+/* File names under DefaultRuntimeDir when no directive says otherwise. */
+#define SB_SETTINGS_FILE "skillbarter.settings"
+#define SB_RATELIMIT_SHM_FILE "skillbarter-ratelimit.shm"
+#define SB_OUTBOX_SOCKET_FILE "skillbarter-outbox.sock"
+
+struct sb_store;   /* store.h's sb_store_t: core does not see the store layer */
+
+typedef struct {
+    /* shared with other processes through the settings file */
+    const char *store_uri;
+    const char *jwt_secret_file;
+    const char *jwt_issuer;
+    const char *ratelimit_shm;          /* the limits table's file */
+    const char *outbox_socket;          /* unix socket that signals new outbox rows */
+    int64_t access_ttl;                 /* seconds */
+    int64_t refresh_ttl;                /* seconds */
+    int64_t verify_ttl;                 /* seconds, email verification links */
+    int64_t reset_ttl;                  /* seconds, password reset links */
+
+    /* this process's own */
+    struct sb_store *store;             /* this process's store */
+    const sb_jwt_key_t *jwt_key;
+    int bcrypt_cost;
+    const sb_mail_transport_t *mail;    /* NULL: mail disabled (logged) */
+    const char *mail_from;
+    const char *public_url;             /* base URL for links in mail, no trailing slash */
+    const char *upload_dir;
+    int64_t avatar_max;                 /* bytes */
+    const char *version;
+    const unsigned char *cursor_key;    /* MAC key of pagination cursors (the server secret) */
+    apr_size_t cursor_key_len;
+} sb_settings_t;
+
+/* Zero st, then set every default above (lifetimes, issuer, sizes, version). */
+void sb_settings_defaults(sb_settings_t *st);
+
+/*
+ * Write the shared part of st to path atomically (a temporary file in the same directory,
+ * then a rename), mode 0640, group `group` unless it is -1 (the worker's group, so the worker
+ * user reads it and others do not). APR_SUCCESS, or a failure with *why set; no temporary
+ * file is left behind either way. A value holding a line break is refused (APR_EINVAL).
+ */
+apr_status_t sb_settings_write(apr_pool_t *p, const char *path, const sb_settings_t *st,
+                               long group, const char **why);
+
+/*
+ * Read a file sb_settings_write wrote into st (defaults first, then the file's values; the
+ * strings live in p). Unknown keys are skipped so an older reader accepts a newer file.
+ * APR_SUCCESS, or a failure with *why naming the file and, for a bad line, its number.
+ */
+apr_status_t sb_settings_read(apr_pool_t *p, const char *path, sb_settings_t *st,
+                              const char **why);
+
+#endif

@@ -1,0 +1,437 @@
+/*
+ * sbctl — the operator's tool, over the same store and rate-limit code the module uses.
+ * `sbctl --help` lists every command (the table at the end of this file).
+ *
+ *   sbctl [--settings FILE] [STORE_URI] COMMAND [ARGS]
+ *
+ * STORE_URI is a store URI as in SkillBarterStore (sqlite:/path/file.db). Without one, the
+ * store — and for the ratelimit-* commands the table's file — comes from the settings file
+ * httpd writes at start-up (DefaultRuntimeDir/skillbarter.settings): --settings FILE, else
+ * $SKILLBARTER_SETTINGS, else the default runtime directory compiled in.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_general.h>
+#include <apr_pools.h>
+#include <apr_strings.h>
+#include <apr_tables.h>
+
+#include "sb_id.h"
+#include "sb_model.h"
+#include "sb_password.h"
+#include "sb_ratelimit.h"
+#include "sb_seed.h"
+#include "sb_settings.h"
+#include "sb_time.h"
+#include "store.h"
+
+#ifndef SB_RUNTIME_DIR
+#define SB_RUNTIME_DIR "/run/apache2"
+#endif
+#define SB_SETTINGS_ENV "SKILLBARTER_SETTINGS"
+#define SB_DEMO_PASSWORD "barter-demo-2024"
+
+/* What a command works on, resolved before it runs. */
+typedef struct {
+    apr_pool_t *pool;
+    sb_store_conn_t *conn;     /* store commands */
+    const char *shm;           /* ratelimit commands */
+} sbctl_t;
+
+typedef enum { ON_STORE, ON_SHM } target_t;
+
+typedef struct {
+    const char *name;
+    target_t target;
+    int min_args, max_args;    /* after the command's name */
+    const char *args;          /* how they are written, for --help */
+    const char *help;
+    int (*run)(sbctl_t *x, int argc, char **argv);   /* argv[0]: the first argument */
+} command_t;
+
+static int usage(void);
+
+static int fail(const char *what, const sb_store_error_t *e)
+{
+    fprintf(stderr, "sbctl: %s: %s\n", what, e->message);
+    return 1;
+}
+
+static apr_array_header_t *offered(apr_pool_t *p, const char *skill, const char *category,
+                                   const char *experience, const char *description)
+{
+    apr_array_header_t *a = apr_array_make(p, 1, sizeof(sb_skill_offered_t));
+    sb_skill_offered_t *s = apr_array_push(a);
+    s->skill = skill;
+    s->category = category;
+    s->experience = experience;
+    s->description = description;
+    s->verified = 0;
+    return a;
+}
+
+static apr_array_header_t *wanted(apr_pool_t *p, const char *skill, const char *category)
+{
+    apr_array_header_t *a = apr_array_make(p, 1, sizeof(sb_skill_wanted_t));
+    sb_skill_wanted_t *s = apr_array_push(a);
+    s->skill = skill;
+    s->category = category;
+    s->level = "Beginner";
+    s->priority = "High";
+    return a;
+}
+
+static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
+{
+    static const struct {
+        const char *username, *first, *last, *skill, *category, *want, *want_category;
+    } demo[] = {
+        {"alice", "Alice", "Martin", "Python", "Technology", "Spanish", "Language"},
+        {"bob", "Bob", "Garcia", "Spanish", "Language", "Guitar", "Music"},
+        {"carol", "Carol", "Nguyen", "Guitar", "Music", "Python", "Technology"},
+    };
+    const char *hash = NULL;
+    apr_size_t i;
+
+    for (i = 0; i < sizeof demo / sizeof demo[0]; i++) {
+        sb_store_error_t e = {0};
+        sb_user_new_t nu;
+        sb_user_t *u;
+        const char *email = apr_psprintf(p, "%s@demo.skillbarter.local", demo[i].username);
+
+        if (sb_store_user_by_login(c, p, demo[i].username, &u, &e) == SB_STORE_OK) {
+            printf("demo user %s exists\n", demo[i].username);
+            continue;
+        }
+        if (!hash && !(hash = sb_password_hash(p, SB_DEMO_PASSWORD, SB_BCRYPT_DEFAULT_COST))) {
+            fprintf(stderr, "sbctl: bcrypt failed\n");
+            return 1;
+        }
+        nu.username = demo[i].username;
+        nu.email = email;
+        nu.password_hash = hash;
+        nu.first_name = demo[i].first;
+        nu.last_name = demo[i].last;
+        if (sb_store_user_create(c, p, &nu, SB_STARTING_CREDIT_MINUTES, sb_now_ms(), &u, &e)
+            != SB_STORE_OK) {
+            return fail("create demo user", &e);
+        }
+        if (sb_store_user_update_lists(
+                c, p, u->id,
+                offered(p, demo[i].skill, demo[i].category, "Expert",
+                        apr_psprintf(p, "%s taught from the basics", demo[i].skill)),
+                wanted(p, demo[i].want, demo[i].want_category), NULL, sb_now_ms(), &u, &e)
+            != SB_STORE_OK) {
+            return fail("set demo skills", &e);
+        }
+        printf("demo user %s <%s> password %s\n", u->username, u->email, SB_DEMO_PASSWORD);
+    }
+    return 0;
+}
+
+static int ledger_check(sb_store_conn_t *c)
+{
+    sb_ledger_audit_t a;
+    sb_store_error_t e = {0};
+    int64_t left, right;
+
+    if (sb_store_ledger_audit(c, &a, &e) != SB_STORE_OK) {
+        return fail("ledger audit", &e);
+    }
+    left = a.balances + a.escrow;
+    right = a.bonuses - a.penalties + a.adjustments;
+    printf("balances %lld + escrow %lld = %lld; bonuses %lld - penalties %lld + adjustments "
+           "%lld = %lld (minutes); users off their ledger: %lld\n",
+           (long long)a.balances, (long long)a.escrow, (long long)left, (long long)a.bonuses,
+           (long long)a.penalties, (long long)a.adjustments, (long long)right,
+           (long long)a.bad_rows);
+    if (left != right || a.bad_rows) {
+        printf("ledger: UNBALANCED\n");
+        return 1;
+    }
+    printf("ledger: balanced\n");
+    return 0;
+}
+
+static int cmd_migrate(sbctl_t *x, int argc, char **argv)
+{
+    return 0;   /* opening the store brought the schema up to date */
+}
+
+static int cmd_seed_demo(sbctl_t *x, int argc, char **argv)
+{
+    return seed_demo(x->conn, x->pool);
+}
+
+static int cmd_ledger_check(sbctl_t *x, int argc, char **argv)
+{
+    return ledger_check(x->conn);
+}
+
+static int cmd_set_status(sbctl_t *x, int argc, char **argv)
+{
+    sb_store_error_t e = {0};
+    const char *what = argv[1];
+
+    if (strcmp(what, "active") && strcmp(what, "inactive") && strcmp(what, "banned")) {
+        return usage();
+    }
+    if (sb_store_user_set_status(x->conn, argv[0], strcmp(what, "inactive") != 0,
+                                 !strcmp(what, "banned"), argc > 2 ? argv[2] : NULL, 0,
+                                 sb_now_ms(), &e)
+        != SB_STORE_OK) {
+        return fail("set-status", &e);
+    }
+    return 0;
+}
+
+/* seed N [PASSWORD] [--seed S] */
+static int cmd_seed(sbctl_t *x, int argc, char **argv)
+{
+    const char *password = NULL;
+    uint64_t seed = 0;
+    int i, n = 0, have_n = 0, have_seed = 0;
+
+    for (i = 0; i < argc; i++) {
+        char *end = NULL;
+        if (!strcmp(argv[i], "--seed")) {
+            if (i + 1 == argc) {
+                return usage();
+            }
+            seed = strtoull(argv[++i], &end, 10);
+            if (!*argv[i] || *end) {
+                fprintf(stderr, "sbctl: seed: --seed takes a number, got '%s'\n", argv[i]);
+                return 2;
+            }
+            have_seed = 1;
+        }
+        else if (!have_n) {
+            n = atoi(argv[i]);
+            have_n = 1;
+        }
+        else if (!password) {
+            password = argv[i];
+        }
+        else {
+            return usage();
+        }
+    }
+    if (!have_n) {
+        return usage();
+    }
+    return sb_seed_run(x->conn, x->pool, n, password, have_seed ? &seed : NULL);
+}
+
+/* Consume from the table httpd uses, as skillbarter-realtime will. Exit status: 0 every hit
+ * allowed, 1 a hit denied, 2 usage or attach failure. */
+static int cmd_ratelimit_hit(sbctl_t *x, int argc, char **argv)
+{
+    sb_rl_table_t *t;
+    sb_rl_hit_t h;
+    const char *why = NULL;
+    long i, n = argc > 2 ? strtol(argv[2], NULL, 10) : 1;
+
+    if (n < 1) {
+        return usage();
+    }
+    if (sb_rl_attach(x->pool, x->shm, &t, &why) != APR_SUCCESS) {
+        fprintf(stderr, "sbctl: %s\n", why);
+        return 2;
+    }
+    for (i = 0; i < n; i++) {
+        sb_rl_status_t st = sb_rl_hit_named(t, argv[0], argv[1], sb_now_ms(), &h);
+        if (st == SB_RL_NOT_FOUND || st == SB_RL_RETIRED || st == SB_RL_ERROR) {
+            fprintf(stderr, "sbctl: %s\n", st == SB_RL_NOT_FOUND ? "no such limiter"
+                                           : st == SB_RL_RETIRED ? "table retired: attach again"
+                                                                 : "lock failed");
+            return 2;
+        }
+        if (st == SB_RL_DENY) {
+            printf("deny limit=%u remaining=0 retry=%u\n", h.max, h.retry_s);
+            return 1;
+        }
+    }
+    printf("allow limit=%u remaining=%u reset=%u\n", h.max, h.remaining, h.reset_s);
+    return 0;
+}
+
+/* The limiters published in the table and the entries in use. */
+static int cmd_ratelimit_show(sbctl_t *x, int argc, char **argv)
+{
+    sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
+    sb_rl_table_t *t;
+    const char *why = NULL;
+    uint32_t cap, used;
+    int i, nd;
+
+    if (sb_rl_attach(x->pool, x->shm, &t, &why) != APR_SUCCESS) {
+        fprintf(stderr, "sbctl: %s\n", why);
+        return 2;
+    }
+    nd = sb_rl_definitions(t, defs, SB_RL_MAX_LIMITERS);
+    for (i = 0; i < nd; i++) {
+        const sb_rl_def_t *d = &defs[i];
+        if (!d->max) {
+            printf("%s off\n", d->name);
+            continue;
+        }
+        printf("%s %u per %us by %s%s\n", d->name, d->max, d->window_s,
+               d->flags & SB_RL_F_KEY_USER ? "user" : "ip",
+               d->flags & SB_RL_F_SKIP_SUCCESS ? " skip-successful" : "");
+    }
+    used = sb_rl_used(t, sb_now_ms(), &cap);
+    printf("entries %u/%u%s\n", used, cap, sb_rl_retired(t) ? " (retired)" : "");
+    return 0;
+}
+
+static const command_t commands[] = {
+    {"migrate", ON_STORE, 0, 0, "", "bring the schema up to date", cmd_migrate},
+    {"seed-demo", ON_STORE, 0, 0, "", "demo accounts, once (skips existing ones)",
+     cmd_seed_demo},
+    {"ledger-check", ON_STORE, 0, 0, "",
+     "conservation of credits; exit 1 when unbalanced", cmd_ledger_check},
+    {"set-status", ON_STORE, 2, 3, "USER_ID active|inactive|banned [REASON]",
+     "activate, deactivate or ban an account", cmd_set_status},
+    {"seed", ON_STORE, 1, 4, "N [PASSWORD] [--seed S]",
+     "N realistic users in one transaction (password seed-password, bcrypt\n"
+     "      cost 4); the same people again for the same seed S", cmd_seed},
+    {"ratelimit-hit", ON_SHM, 2, 3, "[SHM] LIMITER KEY [N]",
+     "count N hits (default 1) in httpd's live table; KEY is ip:ADDRESS or\n"
+     "      u:USER_ID; exit 1 when a hit is denied", cmd_ratelimit_hit},
+    {"ratelimit-show", ON_SHM, 0, 0, "[SHM]", "limiters published in the table, entries in use",
+     cmd_ratelimit_show},
+    {NULL, 0, 0, 0, NULL, NULL, NULL}};
+
+static void print_help(FILE *out)
+{
+    const command_t *cmd;
+
+    fprintf(out, "usage: sbctl [--settings FILE] [STORE_URI] COMMAND [ARGS]\n\ncommands:\n");
+    for (cmd = commands; cmd->name; cmd++) {
+        fprintf(out, "  %s%s%s\n      %s\n", cmd->name, *cmd->args ? " " : "", cmd->args,
+                cmd->help);
+    }
+    fprintf(out, "\nSTORE_URI is a store URI as in SkillBarterStore (sqlite:/path/file.db); SHM\n"
+                 "is the rate-limit table's file (SkillBarterRateLimitShm). Either comes, when\n"
+                 "left out, from the settings file httpd writes at start-up: --settings FILE,\n"
+                 "else $" SB_SETTINGS_ENV ", else " SB_RUNTIME_DIR "/" SB_SETTINGS_FILE
+                 ".\n");
+}
+
+static int usage(void)
+{
+    print_help(stderr);
+    return 2;
+}
+
+static const command_t *find_command(const char *name)
+{
+    const command_t *cmd;
+
+    for (cmd = commands; cmd->name && strcmp(cmd->name, name); cmd++) {
+    }
+    return cmd->name ? cmd : NULL;
+}
+
+/* The settings file's values; NULL (message printed) when it cannot be read. */
+static const sb_settings_t *load_settings(apr_pool_t *p, const char *path)
+{
+    sb_settings_t *st = apr_palloc(p, sizeof *st);
+    const char *why = NULL;
+
+    if (!path) {
+        path = getenv(SB_SETTINGS_ENV);
+    }
+    if (!path || !*path) {
+        path = SB_RUNTIME_DIR "/" SB_SETTINGS_FILE;
+    }
+    if (sb_settings_read(p, path, st, &why) != APR_SUCCESS) {
+        fprintf(stderr, "sbctl: no STORE_URI given and %s\n", why);
+        return NULL;
+    }
+    return st;
+}
+
+/* Open the store (bringing its schema up to date), take a connection, run cmd. */
+static int run_on_store(sbctl_t *x, const command_t *cmd, const char *uri, int argc,
+                        char **argv)
+{
+    sb_store_t *store;
+    sb_store_error_t e = {0};
+    sb_store_options_t opts = {.pool_min = 1, .pool_max = 2, .busy_timeout_ms = 10000};
+
+    if (sb_store_open(x->pool, uri, &opts, &store, &e) != SB_STORE_OK) {
+        return fail("open", &e);
+    }
+    if (sb_store_migrate(store, &e) != SB_STORE_OK) {
+        return fail("migrate", &e);
+    }
+    if (sb_store_acquire(store, x->pool, &x->conn, &e) != SB_STORE_OK) {
+        return fail("acquire", &e);
+    }
+    return cmd->run(x, argc, argv);
+}
+
+int main(int argc, char **argv)
+{
+    const char *settings_path = NULL, *uri = NULL;
+    const sb_settings_t *st = NULL;
+    const command_t *cmd;
+    sbctl_t x = {0};
+    int i = 1, rc, nargs;
+
+    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
+                     || !strcmp(argv[1], "help"))) {
+        print_help(stdout);
+        return 0;
+    }
+    if (i + 1 < argc && !strcmp(argv[i], "--settings")) {
+        settings_path = argv[i + 1];
+        i += 2;
+    }
+    if (i < argc && strchr(argv[i], ':')) {
+        uri = argv[i++];
+    }
+    if (i >= argc || !(cmd = find_command(argv[i]))) {
+        if (i < argc) {
+            fprintf(stderr, "sbctl: no command '%s'\n\n", argv[i]);
+        }
+        return usage();
+    }
+    argv += i + 1;
+    nargs = argc - i - 1;
+    apr_initialize();
+    atexit(apr_terminate);
+    apr_pool_create(&x.pool, NULL);
+    if (cmd->target == ON_SHM) {
+        /* the table's file is the first argument when it looks like a path */
+        if (nargs > 0 && strchr(argv[0], '/')) {
+            x.shm = argv[0];
+            argv++;
+            nargs--;
+        }
+        else if (!(st = load_settings(x.pool, settings_path))) {
+            return 2;
+        }
+        else if (!(x.shm = st->ratelimit_shm)) {
+            fprintf(stderr, "sbctl: the settings file names no rate-limit table\n");
+            return 2;
+        }
+    }
+    if (nargs < cmd->min_args || nargs > cmd->max_args) {
+        return usage();
+    }
+    if (cmd->target == ON_STORE) {
+        if (!uri && !(st = load_settings(x.pool, settings_path))) {
+            return 2;
+        }
+        rc = run_on_store(&x, cmd, uri ? uri : st->store_uri, nargs, argv);
+    }
+    else {
+        rc = cmd->run(&x, nargs, argv);
+    }
+    apr_pool_destroy(x.pool);
+    return rc;
+}
