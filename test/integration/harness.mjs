@@ -18,6 +18,7 @@ import {
   statSync, chownSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
+import { get as nodeGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -337,6 +338,34 @@ after(async () => {
 function readLog(root) {
   const f = join(root, 'logs', 'error.log');
   return existsSync(f) ? readFileSync(f, 'utf8') : '';
+}
+
+/**
+ * A GET through node:http: resolves {status, headers, text}. `agent`: an http.Agent (say a
+ * keep-alive one), or false for a new connection. A failure carries `early`: true when the
+ * connection was reset or closed before any byte of the response came (a request a client
+ * may retry, RFC 9110 9.2.2), false for anything else (refused, reset mid-response, ...).
+ */
+export function httpGet(url, { token, agent, headers = {} } = {}) {
+  return new Promise((resolveGet, reject) => {
+    let sock = null;
+    let before = 0;
+    const h = { ...headers };
+    if (token) h.authorization = `Bearer ${token}`;
+    const req = nodeGet(url, { agent, headers: h }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('aborted', () => reject(Object.assign(new Error('response aborted'), { early: false })));
+      res.on('error', (err) => reject(Object.assign(err, { early: false })));
+      res.on('end', () => resolveGet({ status: res.statusCode, headers: res.headers,
+        text: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('socket', (s) => { sock = s; before = s.bytesRead; });
+    req.on('error', (err) => {
+      err.early = err.code === 'ECONNRESET' && sock !== null && sock.bytesRead === before;
+      reject(err);
+    });
+  });
 }
 
 let seq = 0;
