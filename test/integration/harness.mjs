@@ -60,7 +60,9 @@ export function freePort() {
 
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 60000, ...opts });
-  return { status: r.status, signal: r.signal, out: (r.stdout || '') + (r.stderr || '') };
+  // timedOut: killed at opts.timeout (httpd may exit 0 on that SIGTERM, so status cannot tell)
+  return { status: r.status, signal: r.signal, timedOut: r.error?.code === 'ETIMEDOUT',
+    out: (r.stdout || '') + (r.stderr || '') };
 }
 
 // The environment of every httpd invocation for a root (start, stop, graceful, -t alike:
