@@ -278,7 +278,9 @@ test('trending falls back to most offered skills, then counts sessions of the la
   const r2 = await get('/api/discover/trending?limit=5');
   assert.equal(r2.json.data.source, 'sessions');
   assert.deepEqual(r2.json.data.skills.map((x) => [x.skill.toLowerCase(), x.count]), [['kite surfing', 2]]);
-  assert.equal((await get('/api/discover/trending?limit=0')).status, 400);
+  const bad = await get('/api/discover/trending?limit=0');
+  assert.equal(bad.status, 400);
+  assert.deepEqual(fields(bad), ['limit']);
 });
 
 test('the detailed profile has skills, availability, stats and recent reviews', async () => {
@@ -328,5 +330,7 @@ test('matches are people who offer what I want and want what I offer, best first
   assert.deepEqual(r.json.data[1].match, { theyOffer: 1, theyWant: 1, score: 2 });
   assert.ok(!r.json.data.some((u) => u._id === oneWay.user._id));
   assert.equal((await get('/api/discover/matches?limit=1', me.token)).json.data.length, 1);
-  assert.equal((await get('/api/discover/matches?limit=x', me.token)).status, 400);
+  const bad = await get('/api/discover/matches?limit=x', me.token);
+  assert.equal(bad.status, 400);
+  assert.deepEqual(fields(bad), ['limit']);
 });
