@@ -1,7 +1,9 @@
-// The harness's own checks, each run against a fixture that misbehaves on purpose and
-// expected to fail it: a child killed by SIGSEGV, untagged glibc text on a child's stderr,
-// and (in the integration-asan layer) a heap overflow in a canary build of the module. The
-// fixture's own test passes every time; only the check after the file may fail it.
+// The harness's own checks, each run against a fixture (test/integration/fixtures/) that
+// misbehaves on purpose and expected to fail it: a child killed by SIGSEGV (in useServer's
+// server, and in one a test starts and stops itself without looking at its log), untagged
+// glibc text on a child's stderr, and (in the integration-asan layer) a heap overflow in a
+// canary build of the module. The fixture's own test passes every time; only the check
+// after the file may fail it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -36,6 +38,10 @@ function assertCaught(r, what) {
 
 test('a child killed by SIGSEGV during a test fails the file', () => {
   assertCaught(runFixture('segv-child.mjs'), /crashed child: .*AH00052: child pid \d+ exit signal Segmentation fault/);
+});
+
+test('a crashed child of a server started by the test itself fails the file', () => {
+  assertCaught(runFixture('segv-manual.mjs'), /crashed child: .*AH00052: child pid \d+ exit signal Segmentation fault/);
 });
 
 test('untagged glibc text on a child\'s stderr fails the file', () => {

@@ -301,8 +301,7 @@ export async function startServerRaw(opts = {}) {
     cleanup() {
       server.stopSync();
       rmSync(root, { recursive: true, force: true });
-      ctlOutput.delete(root);
-      servers.delete(server);
+      ctlOutput.delete(root);   // (the server stays listed: the check after the file uses what stop() found)
     },
   };
   function finish(gone, ctl) {
@@ -310,8 +309,7 @@ export async function startServerRaw(opts = {}) {
     found = scanRoot(root);
     if (!gone) found.unshift(`httpd parent ${pid} did not exit after -k stop: ${ctl.out}`);
   }
-  // Every file's last after hook: servers the file left running are stopped and checked,
-  // and so are the ones it stopped (their problems were recorded at stop()).
+  // For the check after the file (below): every server it started.
   servers.add(server);
   if (!up) {
     const log = readLog(root);
@@ -321,18 +319,21 @@ export async function startServerRaw(opts = {}) {
   return server;
 }
 
-// After every test file (this hook is registered before any of the file's own hooks, so it
-// runs first among the file's after hooks): stop what is still running, wait for it, and
-// fail on what scanRoot found in any server of the file, cleaning up first so that a failure
-// here leaves nothing in /tmp (the file's later after hooks do not run then).
+// After every test file: the servers of useServer() are checked by its own after hook (see
+// there). This hook is registered before any hook of the file, so it runs first among the
+// file's after hooks: it stops any other server the file left running, waits for it, and
+// fails on what scanRoot found in any server the file started outside useServer() and did not
+// already fail a test on. Before failing it removes those roots (the file's later after hooks
+// do not run then), so that a failure here leaves nothing in /tmp.
 after(async () => {
+  const mine = [...servers].filter((s) => !s.managed);
   const problems = [];
-  for (const s of [...servers]) {
+  for (const s of mine) {
     await s.stop();
     problems.push(...s.unreported().map((p) => `${s.root}: ${p}`));
   }
   if (problems.length) {
-    for (const s of [...servers]) s.cleanup();
+    for (const s of mine) s.cleanup();
     assert.fail(`harness check after the test file:\n${problems.join('\n')}`);
   }
 });
@@ -399,11 +400,19 @@ export async function register(server, over = {}) {
  */
 export function useServer(opts = {}, allow = []) {
   const holder = {};
-  before(async () => { holder.server = await startServer(opts); });
+  before(async () => {
+    holder.server = await startServer(opts);
+    holder.server.managed = true;
+  });
+  // The check after the file for this server: stopped (its parent exited), then its log
+  // and sanitizer reports (assertCleanLog fails on crashes and untagged lines too).
   after(async () => {
     if (!holder.server) return;
     await holder.server.stop();
     try {
+      if (holder.server.unreported().length) {
+        assert.fail(`harness check after the test file:\n${holder.server.problems().join('\n')}`);
+      }
       holder.server.assertCleanLog(allow);
     } finally {
       holder.server.cleanup();
