@@ -5,8 +5,11 @@
 //   SB_MODULE        the module .so every server loads (default build/mod_skillbarter.so)
 //   SB_SAN_PRELOAD   sanitizer runtimes to preload into httpd (space separated), set when
 //                    SB_MODULE is an ASan+UBSan build: httpd itself is not instrumented, so
-//                    the runtime must come first in its library list. Reports go to files in
-//                    ROOT/san/, which the harness fails on.
+//                    the runtime must come first in its library list. Every httpd command of
+//                    a root runs with it (start, graceful, stop, -t: each loads the module),
+//                    detect_leaks=0 (httpd exits without freeing), ASan's reports in files
+//                    ROOT/san/asan.PID (log_path). GCC's UBSan runtime writes its reports to
+//                    stderr whatever its log_path, that is to the error log, untagged.
 //
 // Every server is checked when it stops (after its parent process has exited, so the
 // module's pool cleanups have run) and again after every test file: a child that died of a
@@ -161,7 +164,9 @@ function readPid(root) {
 // The error log's lines are all "[date] [module:level] ..." ; anything else was written to
 // httpd's stderr by something other than ap_log_error: glibc, a sanitizer, a library.
 const TAGGED = /^\[[^\]]+\] \[[a-z_0-9]*:[a-z0-9]+\] /;
-const CRASH = /AH00052|exit signal|AH00059|AH00060|AH00061|possible coredump/;
+// AH00050 a child's fatal error, AH00051/AH00052 a child killed by a signal (with or without
+// a core), AH00060 a crash of the parent.
+const CRASH = /AH0005[012]:|AH00060:|exit signal|possible coredump/;
 // Text of sanitizers and glibc in command output (httpd -k ... before it detaches).
 const FOREIGN = /AddressSanitizer|UndefinedBehaviorSanitizer|LeakSanitizer|runtime error:|SUMMARY: |^==\d+==|malloc\(\)|free\(\)|double free|corrupted|stack smashing|Segmentation fault|Aborted/m;
 
