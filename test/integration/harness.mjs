@@ -270,15 +270,14 @@ export async function startServerRaw(opts = {}) {
     async stop() {
       if (stopped) return;
       const ctl = httpdCtl(root, '-k', 'stop');
-      const gone = await waitUntil(() => !pid || processGone(pid), 20000);
-      finish(gone, ctl);
+      finish(await waitUntil(exited, 20000), ctl);
     },
     stopSync() {
       if (stopped) return;
       const ctl = httpdCtl(root, '-k', 'stop');
       const end = Date.now() + 20000 * SLOW;
-      while (pid && !processGone(pid) && Date.now() < end) sleepSync(50);
-      finish(!pid || processGone(pid), ctl);
+      while (!exited() && Date.now() < end) sleepSync(50);
+      finish(exited(), ctl);
     },
     /** Crashes, sanitizer reports and untagged log lines so far (see scanRoot). */
     problems: () => found || scanRoot(root),
@@ -309,6 +308,10 @@ export async function startServerRaw(opts = {}) {
       ctlOutput.delete(root);   // (the server stays listed: the check after the file uses what stop() found)
     },
   };
+  // Without a pid (the parent never wrote one), the pid file's absence is all there is.
+  function exited() {
+    return pid ? processGone(pid) : !existsSync(join(root, 'run', 'httpd.pid'));
+  }
   function finish(gone, ctl) {
     stopped = true;
     found = scanRoot(root);
