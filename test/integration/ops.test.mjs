@@ -80,8 +80,8 @@ test('with the store unreachable, health is 503 and API calls are 503, not 500',
     await s.stop();
     try {
       // Only the store's own lines: each child's failed open at start, and the requests'.
-      s.assertCleanLog([/\[:crit\] .* sb_config_child_init: store sqlite:\/proc\/no-such-dir\/skillbarter\.db not ready: /,
-        /\[:error\] .* store acquire failed: /]);
+      s.assertCleanLog([/\[skillbarter:crit\] .* sb_config_child_init: store sqlite:\/proc\/no-such-dir\/skillbarter\.db not ready: /,
+        /\[skillbarter:error\] .* store acquire failed: /]);
     } finally {
       s.cleanup();
     }
