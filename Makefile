@@ -26,6 +26,9 @@ CORE_SRC  = $(sort $(wildcard mod_skillbarter/core/*.c) $(wildcard mod_skillbart
 MOD_SRC   = $(sort $(wildcard mod_skillbarter/httpd/*.c) $(wildcard mod_skillbarter/api/*.c))
 TOOL_SRC  = mod_skillbarter/tools/sbctl.c mod_skillbarter/tools/sb_seed.c
 UNIT_SRC  = $(sort $(wildcard test/unit/test_*.c))
+# Canaries: broken on purpose, run only in the checker layers, which pass only if caught.
+CANARY_SRC = $(sort $(wildcard test/unit/canary/*.c))
+UNIT_GUARD = test/unit/sb_pool_guard.c
 
 MIGRATIONS = $(sort $(wildcard sql/[0-9]*.sql))
 CORE_OBJ  = $(CORE_SRC:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/sb_migrations.o
@@ -34,6 +37,7 @@ LIB       = $(BUILD)/libskillbarter.a
 MODULE    = $(BUILD)/mod_skillbarter.so
 SBCTL     = $(BUILD)/sbctl
 UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
+CANARY_BIN = $(CANARY_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench \
         install clean format check-conf
@@ -66,9 +70,10 @@ $(MODULE): $(MOD_OBJ) $(LIB)
 $(SBCTL): $(TOOL_SRC) mod_skillbarter/tools/sb_seed.h $(LIB)
 	$(CC) $(CFLAGS_ALL) -Imod_skillbarter/tools -o $@ $(TOOL_SRC) $(LIB) $(DEP_LIBS) -lm
 
-$(BUILD)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(LIB)
+$(BUILD)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(UNIT_GUARD) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itest/unit $(CMOCKA_CFLAGS) -o $@ $< $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lm
+	$(CC) $(CFLAGS_ALL) -Itest/unit $(CMOCKA_CFLAGS) -o $@ $< $(UNIT_GUARD) $(LIB) $(DEP_LIBS) \
+	    $(CMOCKA_LIBS) -lm
 
 deps:
 	@tools/install-deps.sh
@@ -87,15 +92,18 @@ seed: all
 	$(SBCTL) sqlite:run/dev/data/skillbarter.db seed $(N)
 	@chown -R www-data:www-data run/dev/data 2>/dev/null || true
 
-# Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh.
-test-unit: $(UNIT_BIN)
-	@test/run-unit.sh $(UNIT_BIN)
+# Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh. The
+# checker layers (asan, valgrind) turn on the pool guard and run the canaries, expecting them
+# to be caught.
+UNIT_LAYER ?= $(if $(SAN),unit-asan,unit)
+test-unit: $(UNIT_BIN) $(CANARY_BIN)
+	@UNIT_LAYER=$(UNIT_LAYER) CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
 
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit
 
-test-valgrind: $(UNIT_BIN)
-	@VALGRIND=1 test/run-unit.sh $(UNIT_BIN)
+test-valgrind: $(UNIT_BIN) $(CANARY_BIN)
+	@UNIT_LAYER=unit-valgrind CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
 
 test-integration: all
 	@test/run-integration.sh
