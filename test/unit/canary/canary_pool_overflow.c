@@ -12,11 +12,12 @@ int main(void)
 {
     apr_pool_t *p;
     volatile char *b;
-    volatile size_t off = 16; /* past the block, hidden from -Warray-bounds */
+    volatile size_t off = 16, size = 8; /* hidden from -Warray-bounds and UBSan's
+                                          * object-size check: ASan must see it */
 
     apr_initialize();
     apr_pool_create(&p, NULL);
-    b = apr_palloc(p, 8);
+    b = apr_palloc(p, size);
     b[off] = 'x';
     printf("wrote past an 8-byte pool block: %c (not caught)\n", b[off]);
     apr_pool_destroy(p);
