@@ -5,6 +5,8 @@
 #   make stop       stop a dev server left running
 #   make test       every test layer; last line "N passed, N failed[, N skipped]"
 #   make test-asan  unit tests under ASan+UBSan      make test-valgrind  under valgrind
+#                   (both with the pool guard on, and canaries that must be caught)
+#   make test-fuzz  each libFuzzer target for FUZZ_SECONDS (default 5)
 #   make bench      wrk ratios against Apache's static file rate
 #   make install    module into Apache's module dir, conf as conf-available
 
@@ -72,7 +74,8 @@ $(SBCTL): $(TOOL_SRC) mod_skillbarter/tools/sb_seed.h $(LIB)
 
 $(BUILD)/test/%: test/unit/%.c $(wildcard test/unit/*.h) $(UNIT_GUARD) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itest/unit $(CMOCKA_CFLAGS) -o $@ $< $(UNIT_GUARD) $(LIB) $(DEP_LIBS) \
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -Itest/unit $(CMOCKA_CFLAGS) -o $@ $< $(UNIT_GUARD) $(LIB) $(DEP_LIBS) \
 	    $(CMOCKA_LIBS) -lm
 
 deps:
@@ -104,6 +107,11 @@ test-asan:
 
 test-valgrind: $(UNIT_BIN) $(CANARY_BIN)
 	@UNIT_LAYER=unit-valgrind CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
+
+.PHONY: test-fuzz
+FUZZ_SECONDS ?= 5
+test-fuzz:
+	@test/fuzz/run.sh $(FUZZ_SECONDS)
 
 test-integration: all
 	@test/run-integration.sh

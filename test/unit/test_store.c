@@ -795,9 +795,31 @@ static void test_sqlite_busy(void **state)
     FX_TEST(test_ledger_pages, d), FX_TEST(test_ledger_audit_bad_rows, d),                        \
     FX_TEST(test_outbox_seq, d)
 
+/* A driver's tests are registered only when it is compiled in; other tests always are. */
+static void test_fixture_registers_compiled_drivers(void **state)
+{
+    const struct CMUnitTest all[] = {
+        FX_TEST(test_ping, sqlite), FX_TEST(test_ping, mongodb), cmocka_unit_test(test_ping),
+    };
+    struct CMUnitTest sel[3];
+    size_t n = sb_fx_select(sel, all, 3), i, want = 1;
+
+    want += sb_fx_compiled_in("sqlite") + sb_fx_compiled_in("mongodb");
+    assert_int_equal(n, want);
+    assert_true(sb_fx_compiled_in("sqlite"));
+    assert_false(sb_fx_compiled_in("postgres"));
+    for (i = 0; i < n; i++) {
+        if (sel[i].setup_func == sb_fx_setup) {
+            assert_true(sb_fx_compiled_in(((const sb_fx_driver_t *)sel[i].initial_state)->name));
+        }
+    }
+    assert_ptr_equal(sel[n - 1].setup_func, NULL); /* the plain test kept, last */
+}
+
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_open_errors, sb_test_pool_setup, sb_test_pool_teardown),
     cmocka_unit_test(test_fixture_covers_drivers),
+    cmocka_unit_test(test_fixture_registers_compiled_drivers),
     FX_TEST(test_sqlite_busy, sqlite),
     FX_TEST(test_race_fails_on_a_broken_racer, sqlite),
     FX_SUITE(sqlite),
