@@ -404,6 +404,11 @@ static inline int race(sb_fx_t *fx, sb_fx_race_op op, int others[SB_STORE_ERROR 
     for (i = 0; i < NPROC; i++) {
         if (pipe(st[i]) != 0 || pipe(er[i]) != 0 || (pids[i] = fork()) < 0) {
             fprintf(stderr, "race: pipe/fork: %s\n", strerror(errno));
+            close(gate[0]);
+            close(gate[1]); /* the children made so far go through the gate and exit */
+            while (i-- > 0) {
+                waitpid(pids[i], NULL, 0);
+            }
             return -1;
         }
         if (pids[i] == 0) {
