@@ -42,7 +42,7 @@ cases() {
         function name(s) { return substr(s, 14) }
         /^\[ RUN      \] / { n = name($0); if (!(n in st)) order[++k] = n; st[n] = "fail"; next }
         /^\[       OK \] / { st[name($0)] = "pass"; next }
-        /^\[  SKIPPED \] / { n = name($0); if (n !~ /^[0-9]+ test/ && st[n] != "fail") st[n] = "skip"; next }
+        /^\[  SKIPPED \] / { n = name($0); if (n !~ /^[0-9]+ test/) st[n] = "skip"; next }
         /^\[  (FAILED  |ERROR   )\] / {
             n = name($0); if (n !~ /^[0-9]+ test/) { if (!(n in st)) order[++k] = n; st[n] = "fail" }
         }
