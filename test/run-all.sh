@@ -123,7 +123,8 @@ awk '
         for (j = 1; j <= m; j++) { g = go[j]
             printf "distinct %s (layers%s): %d passed, %d failed, %d skipped\n", g, layers[g],
                    c[g, "pass"], c[g, "fail"], c[g, "skip"] }
-        if (t["skip"] > 0) printf "%d passed, %d failed, %d skipped\n", t["pass"], t["fail"], t["skip"]
+        if (t["skip"] > 0)
+            printf "%d passed, %d failed, %d skipped\n", t["pass"], t["fail"], t["skip"]
         else printf "%d passed, %d failed\n", t["pass"], t["fail"]
         exit t["fail"] > 0
     }' "$work/all"

@@ -8,7 +8,8 @@
 # pass only when the checker reports what each is broken with.
 #
 # Each binary gets a TMPDIR of its own. A binary fails when it exits nonzero, when its output
-# has sanitizer text, or when it leaves anything in its TMPDIR, even if every case was OK. With SB_RESULTS set, one line per case is appended to that file:
+# has sanitizer text, or when it leaves anything in its TMPDIR, even if every case was OK.
+# With SB_RESULTS set, one line per case is appended to that file:
 # "pass|fail|skip unit/<binary>/<case>" (run-all.sh counts a case once over all layers).
 set -u
 layer=${UNIT_LAYER:-unit}
@@ -23,7 +24,8 @@ if [ -n "$checker" ]; then
 fi
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}; export UBSAN_OPTIONS
 results=${SB_RESULTS:-/dev/null}
-sanitizer_text='ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:|SUMMARY: UndefinedBehavior'
+sanitizer_text='ERROR: (Address|Leak|Thread|Memory)Sanitizer|runtime error:'
+sanitizer_text="$sanitizer_text|SUMMARY: UndefinedBehavior"
 pass=0; fail=0; skip=0; bad=0
 
 run() {
@@ -44,7 +46,8 @@ cases() {
         /^\[       OK \] / { st[name($0)] = "pass"; next }
         /^\[  SKIPPED \] / { n = name($0); if (n !~ /^[0-9]+ test/) st[n] = "skip"; next }
         /^\[  (FAILED  |ERROR   )\] / {
-            n = name($0); if (n !~ /^[0-9]+ test/) { if (!(n in st)) order[++k] = n; st[n] = "fail" }
+            n = name($0)
+            if (n !~ /^[0-9]+ test/) { if (!(n in st)) order[++k] = n; st[n] = "fail" }
         }
         END { for (i = 1; i <= k; i++) print st[order[i]], "unit/" bin "/" order[i] }' "$2"
 }
@@ -93,7 +96,8 @@ if [ -n "$checker" ]; then
         log=$(mktemp)
         run "$t" >"$log" 2>&1
         rc=$?
-        if [ -n "$want" ] && [ $rc -ne 0 ] && grep -q "$want" "$log" && grep -Eq "$also" "$log"; then
+        if [ -n "$want" ] && [ $rc -ne 0 ] && grep -q "$want" "$log" \
+                && grep -Eq "$also" "$log"; then
             echo "$layer: canary $name caught ($want)"
             echo "pass unit/canary/$name" >>"$results"; pass=$((pass + 1))
         else

@@ -72,7 +72,8 @@ done
 
 # The canary must crash on its seed, and the crash must be ASan's report.
 target=canary_fuzz_crash
-if build "$target" "test/fuzz/canary/$target.c" && ! fuzz "$target" "test/fuzz/canary/$target.dict" \
+if build "$target" "test/fuzz/canary/$target.c" \
+        && ! fuzz "$target" "test/fuzz/canary/$target.dict" \
         && grep -q 'ERROR: AddressSanitizer: heap-buffer-overflow' "$out/$target/run.log"; then
     echo "fuzz: canary $target caught (heap-buffer-overflow)"
     pass=$((pass + 1)); echo "pass fuzz/canary/$target" >>"$results"

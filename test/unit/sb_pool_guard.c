@@ -12,11 +12,13 @@
  *
  * Why definitions in the executable are enough: libapr calls these through its PLT (141 calls
  * to apr_palloc@plt, apr_pstrdup -> apr_pmemdup@plt, apr_psprintf -> apr_pvsprintf@plt,
- * apr_pool_clear -> apr_pool_destroy@plt), and the executable comes first in the lookup scope, so APR's own string, array, table and hash helpers and
- * apr-util land here too. apr_pvsprintf does not use apr_palloc (it writes into the node), so
- * it is replaced as a whole. apr_pool_destroy destroys its children by a direct call, which no
- * interposition sees: blocks are therefore kept per pool in a tree (parents from
- * apr_pool_parent_get), and releasing a pool releases its whole subtree.
+ * apr_pool_clear -> apr_pool_destroy@plt; objdump -d libapr-1.so), and the executable comes
+ * first in the lookup scope, so APR's own string, array, table and hash helpers and apr-util
+ * land here too (-Wl,--wrap would only rewrite the test's own references). apr_pvsprintf does
+ * not use apr_palloc (it writes into the node), so it is replaced whole. apr_pool_destroy
+ * destroys its children by a direct call, which no interposition sees: blocks are therefore
+ * kept per pool in a tree (parents from apr_pool_parent_get), and releasing a pool releases
+ * its whole subtree. test_pool_guard.c checks the exact sizes in the checker layers.
  */
 #include <dlfcn.h>
 #include <pthread.h>
