@@ -4,8 +4,9 @@
 # UNIT_LAYER names the layer: unit (plain), unit-asan (binaries built with SAN=1) or
 # unit-valgrind (each binary under valgrind with leak checking; VALGRIND=1 means the same).
 # The two checker layers set SB_POOL_GUARD=1 (test/unit/sb_pool_guard.c: every pool allocation
-# its own malloc block) and run the canaries named in CANARIES: programs broken on purpose that
-# pass only when the checker reports what each is broken with.
+# its own malloc block). CANARIES names programs broken on purpose, each of which passes only
+# when caught: the pool and race canaries by the checker's report (checker layers only), the
+# harness canaries (a case that crashes, a binary that litters TMPDIR) by this script.
 #
 # Each binary gets a TMPDIR of its own. A binary fails when it exits nonzero, when its output
 # has sanitizer text, or when it leaves anything in its TMPDIR, even if every case was OK.
@@ -52,12 +53,14 @@ cases() {
         END { for (i = 1; i <= k; i++) print st[order[i]], "unit/" bin "/" order[i] }' "$2"
 }
 
-for t in "$@"; do
-    name=$(basename "$t")
+# judge <binary>: run it in a TMPDIR of its own (which must be empty again when it ends); sets
+# log (its output), rec (its case records), p f s (counts) and why (what made it fail, beyond
+# failed cases). The caller removes log and rec.
+judge() {
+    name=$(basename "$1")
     log=$(mktemp); rec=$(mktemp)
-    # a TMPDIR of its own, which must be empty again when the binary ends
     tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-unit.XXXXXX")
-    TMPDIR=$tmp run "$t" >"$log" 2>&1
+    TMPDIR=$tmp run "$1" >"$log" 2>&1
     rc=$?
     left=$(cd "$tmp" && ls -A)
     rm -rf "$tmp"
@@ -70,6 +73,10 @@ for t in "$@"; do
     if [ -n "$why" ] && [ "$f" -eq 0 ]; then
         echo "fail unit/$name/(binary $why)" >>"$rec"; f=1
     fi
+}
+
+for t in "$@"; do
+    judge "$t"
     cat "$rec" >>"$results"
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
     if [ -n "$why" ] || [ "${VERBOSE:-}" = 1 ]; then cat "$log"; fi
@@ -78,35 +85,44 @@ for t in "$@"; do
     rm -f "$log" "$rec"
 done
 
-# Canaries: each must make the checker report, and the report must be the expected one.
-if [ -n "$checker" ]; then
-    for t in ${CANARIES:-}; do
-        name=$(basename "$t")
-        case $checker/$name in
-            asan/canary_pool_overflow) want='ERROR: AddressSanitizer: heap-buffer-overflow' ;;
-            asan/canary_pool_use_after_clear) want='ERROR: AddressSanitizer: heap-use-after-free' ;;
-            asan/canary_race_overflow) want='ERROR: AddressSanitizer: heap-buffer-overflow' ;;
-            valgrind/canary_pool_overflow) want='Invalid write of size' ;;
-            valgrind/canary_pool_use_after_clear) want='Invalid read of size' ;;
-            valgrind/canary_race_overflow) want='Invalid write of size' ;;
-            *) want= ;;
-        esac
-        also=.
-        [ "$name" = canary_race_overflow ] && also='race: racer [0-9]+ (exited nonzero|was killed)'
-        log=$(mktemp)
-        run "$t" >"$log" 2>&1
-        rc=$?
-        if [ -n "$want" ] && [ $rc -ne 0 ] && grep -q "$want" "$log" \
-                && grep -Eq "$also" "$log"; then
-            echo "$layer: canary $name caught ($want)"
-            echo "pass unit/canary/$name" >>"$results"; pass=$((pass + 1))
-        else
-            cat "$log"
-            echo "$layer: canary $name NOT caught (exit $rc; wanted \"$want\")"
-            echo "fail unit/canary/$name" >>"$results"; fail=$((fail + 1)); bad=1
-        fi
-        rm -f "$log"
-    done
-fi
+# Canaries. Each is judged like a test binary and passes only when it is caught the way it
+# is broken: by the checker's report (checker layers only), or by this script's own verdict
+# (harness canaries, every layer).
+for t in ${CANARIES:-}; do
+    name=$(basename "$t")
+    want=; also=.; verdict=
+    case $checker/$name in
+        */canary_harness_litter) verdict='left files in TMPDIR' ;;
+        */canary_harness_crash) verdict='exited' also='^fail unit/canary_harness_crash/crashes$' ;;
+        asan/canary_pool_overflow) want='ERROR: AddressSanitizer: heap-buffer-overflow' ;;
+        asan/canary_pool_use_after_clear) want='ERROR: AddressSanitizer: heap-use-after-free' ;;
+        asan/canary_race_overflow) want='ERROR: AddressSanitizer: heap-buffer-overflow' ;;
+        valgrind/canary_pool_overflow) want='Invalid write of size' ;;
+        valgrind/canary_pool_use_after_clear) want='Invalid read of size' ;;
+        valgrind/canary_race_overflow) want='Invalid write of size' ;;
+        */canary_pool_*|*/canary_race_*) continue ;; # no checker in this layer
+    esac
+    [ "$name" = canary_race_overflow ] && also='race: racer [0-9]+ (exited nonzero|was killed)'
+    judge "$t"
+    if [ -n "$verdict" ]; then
+        case $why in *"$verdict"*) caught=1 ;; *) caught= ;; esac
+        [ -n "$caught" ] && ! grep -Eq "$also" "$rec" && caught=
+        evidence=$verdict
+    else
+        caught=
+        [ -n "$want" ] && [ $rc -ne 0 ] && grep -q "$want" "$log" && grep -Eq "$also" "$log" \
+            && caught=1
+        evidence=$want
+    fi
+    if [ -n "$caught" ]; then
+        echo "$layer: canary $name caught ($evidence)"
+        echo "pass unit/canary/$name" >>"$results"; pass=$((pass + 1))
+    else
+        cat "$log"
+        echo "$layer: canary $name NOT caught (exit $rc${why:+; $why}; wanted \"$evidence\")"
+        echo "fail unit/canary/$name" >>"$results"; fail=$((fail + 1)); bad=1
+    fi
+    rm -f "$log" "$rec"
+done
 echo "$layer: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ] && [ $bad -eq 0 ]
