@@ -32,6 +32,11 @@ typedef struct {
     const char *public_url;             /* base URL for links in mail, no trailing slash */
     const char *upload_dir;
     int64_t avatar_max;                 /* bytes */
+    int64_t avatar_max_side;            /* pixels per side of an avatar */
+    int64_t avatar_max_pixels;          /* width x height of an avatar */
+    int mail_max_account;               /* account mails per mail_window (0 = no limit) */
+    int mail_max_ip;                    /* reset mails asked from one IP per mail_window */
+    int64_t mail_window;                /* seconds */
     const char *version;
     const unsigned char *cursor_key;    /* MAC key of pagination cursors (the server secret) */
     apr_size_t cursor_key_len;

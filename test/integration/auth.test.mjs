@@ -262,6 +262,7 @@ test('banned and deactivated users cannot log in (403)', async () => {
   const rb = await api('POST', '/api/auth/login', { body: { email: b.body.email, password: b.body.password } });
   assert.equal(ra.status, 403);
   assert.equal(rb.status, 403);
+  // The ban ended a's sessions: its refresh token is revoked.
   const rr = await api('POST', '/api/auth/refresh', { body: { refreshToken: a.refreshToken } });
-  assert.equal(rr.status, 403);
+  assert.equal(rr.status, 401);
 });
