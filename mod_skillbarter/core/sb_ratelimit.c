@@ -30,9 +30,11 @@ typedef struct {
     uint32_t ndefs;
     int64_t full_warned_ms;        /* last "table full" warning, any process */
     uint64_t full_count;           /* hits that found no slot */
-    uint64_t evict_count;          /* live entries evicted to make room */
     pthread_mutex_t lock;
     sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
+    /* Version 2 appends here only: a version-1 mapping kept across a graceful restart keeps
+     * its lock and entries where this code looks for them (this lands in its padding). */
+    uint64_t evict_count;          /* live entries evicted to make room */
 } sb_rl_header_t;
 
 /* 32 bytes: two per cache line. hash 0 = empty slot. */
