@@ -33,13 +33,16 @@ Listen 127.0.0.1:${tlsPort} https
 });
 
 after(async () => {
-  if (server) {
-    await server.stop();
-    // mod_ssl's own notes about this machine's OpenSSL build and the test's session cache
-    server.assertCleanLog([/\[ssl:warn\].*(AH01882|AH01873)/]);
-    server.cleanup();
+  try {
+    if (server) {
+      await server.stop();
+      // mod_ssl's own notes about this machine's OpenSSL build and the test's session cache
+      server.assertCleanLog([/\[ssl:warn\].*(AH01882|AH01873)/]);
+    }
+  } finally {
+    if (server) server.cleanup();
+    rmSync(certDir, { recursive: true, force: true });
   }
-  rmSync(certDir, { recursive: true, force: true });
 });
 
 function raw(method, path, { tls = false } = {}) {
