@@ -10,6 +10,7 @@
 
 #include "sb_id.h"
 #include "sb_json.h"
+#include "sb_net.h"
 #include "sb_password.h"
 #include "sb_token.h"
 #include "sb_user_json.h"
@@ -80,9 +81,10 @@ static const char *new_refresh_family(sb_call_t *c, const sb_user_t *u, char *fa
 
 /*
  * Mail a one-time link; failures are logged, never shown (the account change stands), and
- * a spent mail budget (SkillBarterMailLimit: per account, and per asking IP when ip_budget)
- * only skips the mail, so the answer is the same either way. A link still live is mailed
- * again rather than replaced: a stream of requests cannot keep its owner from using it.
+ * a spent mail budget (SkillBarterMailLimit: per account, and per asking IP — an IPv6 /64 —
+ * when ip_budget) only skips the mail, so the answer is the same either way. A link still
+ * live is mailed again rather than replaced: a stream of requests cannot keep its owner from
+ * using it.
  */
 static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose, int64_t ttl,
                            int ip_budget, const char *subject, const char *intro,
@@ -101,7 +103,7 @@ static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose
     }
     if (st->mail_window > 0
         && (st->mail_max_account > 0 || (ip_budget && st->mail_max_ip > 0))) {
-        const char *ip = ip_budget ? (c->client_ip ? c->client_ip : "-") : NULL;
+        const char *ip = ip_budget ? sb_net_budget_key(c->pool, c->client_ip) : NULL;
         if (sb_store_mail_quota_take(c->conn, u->id, ip, st->mail_window * 1000,
                                      st->mail_max_account, ip ? st->mail_max_ip : 0, c->now,
                                      &granted, &e)
