@@ -108,3 +108,15 @@ test('a token with nbf in the future, another audience or no typ is refused', as
   }
   assert.equal(user.email.includes('@'), true);
 });
+
+test('a ban ends the sessions it interrupts: lifting it does not revive them', async () => {
+  const { user, token, refreshToken, body } = await register(server());
+  assert.equal(server().sbctl('set-status', user._id, 'banned', 'spam').status, 0);
+  assert.equal((await profile(token)).status, 403);
+  assert.equal(server().sbctl('set-status', user._id, 'active').status, 0);
+  const r = await profile(token);
+  assert.equal(r.status, 401);
+  assert.match(r.json.message, /Session has ended/);
+  assert.equal((await api('POST', '/api/auth/refresh', { body: { refreshToken } })).status, 401);
+  assert.equal((await profile((await login(body)).token)).status, 200);
+});
