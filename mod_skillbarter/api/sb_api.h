@@ -35,6 +35,8 @@ typedef struct {
     const char *version;
     const unsigned char *cursor_key;    /* MAC key of pagination cursors (the server secret) */
     apr_size_t cursor_key_len;
+    const char *outbox_socket;          /* wake-up datagrams go here after outbox writes */
+    int64_t outbox_retention;           /* seconds outbox events are kept (pruning) */
 } sb_settings_t;
 
 typedef struct sb_call sb_call_t;

@@ -14,6 +14,7 @@
 
 #include "sb_jwt.h"
 #include "sb_log.h"
+#include "sb_outbox_signal.h"
 #include "sb_password.h"
 #include "sb_ratelimit_httpd.h"
 #include "sb_units.h"
@@ -24,6 +25,7 @@
 #define SB_DEFAULT_RESET_TTL (3600)
 #define SB_DEFAULT_MAX_JSON_BODY (1024 * 1024)
 #define SB_DEFAULT_AVATAR_MAX (5 * 1024 * 1024)
+#define SB_DEFAULT_OUTBOX_RETENTION (7 * 86400)
 
 /* The JWT secret read at configuration time; keyed by file name so vhosts share it. */
 typedef struct {
@@ -39,6 +41,7 @@ void *sb_create_server_conf(apr_pool_t *p, server_rec *s)
     c->bcrypt_cost = -1;
     c->max_json_body = -1;
     c->avatar_max = -1;
+    c->outbox_retention = -1;
     return c;
 }
 
@@ -65,6 +68,8 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(public_url);
     MERGE_PTR(upload_dir);
     MERGE_NUM(avatar_max);
+    MERGE_PTR(outbox_socket);
+    MERGE_NUM(outbox_retention);
     return m;
 }
 
@@ -260,6 +265,19 @@ static const char *sb_cmd_public_url_set(cmd_parms *cmd, void *dc, const char *a
     return NULL;
 }
 
+/* The wake-up socket's path: server-root relative or absolute, short enough for an address. */
+static const char *sb_cmd_outbox_socket_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+
+    if (!path || !*arg || strlen(path) >= 108) {
+        return apr_psprintf(cmd->pool, "%s: expected a socket path of at most 107 bytes, got "
+                                       "'%s'", cmd->cmd->name, arg);
+    }
+    cmd_conf(cmd)->outbox_socket = path;
+    return NULL;
+}
+
 #define OFF(f) (void *)APR_OFFSETOF(sb_server_conf_t, f)
 
 const command_rec sb_cmds[] = {
@@ -295,6 +313,11 @@ const command_rec sb_cmds[] = {
                   "Directory for uploaded avatars (served under /uploads/)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_SIZE, sb_cmd_size_set, OFF(avatar_max), RSRC_CONF,
                   "Largest avatar upload (default 5M)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_OUTBOX_SOCKET, sb_cmd_outbox_socket_set, NULL, RSRC_CONF,
+                  "Unix datagram socket the real-time daemon is woken on (default: in "
+                  "DefaultRuntimeDir)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_OUTBOX_RETENTION, sb_cmd_duration_set, OFF(outbox_retention),
+                  RSRC_CONF, "How long outbox events are kept before pruning (default 7d)"),
     SB_RATELIMIT_CMDS,
     {NULL}};
 
@@ -357,6 +380,11 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
                                             vs->port ? vs->port : 80);
         st->upload_dir = c->upload_dir;
         st->avatar_max = c->avatar_max > 0 ? c->avatar_max : SB_DEFAULT_AVATAR_MAX;
+        st->outbox_socket = c->outbox_socket
+                                ? c->outbox_socket
+                                : ap_runtime_dir_relative(pconf, SB_OUTBOX_SOCKET_FILE);
+        st->outbox_retention = c->outbox_retention > 0 ? c->outbox_retention
+                                                       : SB_DEFAULT_OUTBOX_RETENTION;
         st->version = SB_VERSION;
         c->settings = st;
     }

@@ -23,6 +23,8 @@
 #define SB_DIRECTIVE_PUBLIC_URL         "SkillBarterPublicURL"
 #define SB_DIRECTIVE_UPLOAD_DIR         "SkillBarterUploadDir"
 #define SB_DIRECTIVE_AVATAR_MAX_SIZE    "SkillBarterAvatarMaxSize"
+#define SB_DIRECTIVE_OUTBOX_SOCKET      "SkillBarterOutboxSocket"
+#define SB_DIRECTIVE_OUTBOX_RETENTION   "SkillBarterOutboxRetention"
 
 #define SB_VERSION "0.1.0"
 
@@ -43,6 +45,8 @@ typedef struct {
     const char *public_url;
     const char *upload_dir;
     apr_int64_t avatar_max;      /* bytes; -1 = unset */
+    const char *outbox_socket;   /* NULL: DefaultRuntimeDir/SB_OUTBOX_SOCKET_FILE */
+    apr_int64_t outbox_retention; /* seconds; -1 = unset */
 
     sb_settings_t *settings;     /* built in post_config, store attached in child_init */
 } sb_server_conf_t;

@@ -5,8 +5,9 @@
 
 /* Read top to bottom: fixed /api/users/... paths before /api/users/:id. */
 static const sb_route_t *const groups[] = {sb_health_routes, sb_auth_routes, sb_user_routes,
-                                           sb_skill_routes, sb_avatar_routes,
-                                           sb_user_public_routes, sb_discover_routes, NULL};
+                                           sb_skill_routes, sb_avatar_routes, sb_block_routes,
+                                           sb_user_public_routes, sb_discover_routes,
+                                           sb_message_routes, sb_notification_routes, NULL};
 
 const sb_route_t *const *sb_route_groups(void)
 {

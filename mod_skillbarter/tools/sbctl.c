@@ -7,6 +7,13 @@
  *   sbctl URI set-status ID active|inactive|banned [REASON]
  *   sbctl URI seed N [PASSWORD]            N realistic users in one transaction (password
  *                                          default "seed-password", bcrypt cost 4)
+ *   sbctl URI seed-messages N [HUB [CONVERSATIONS]]  N messages among seeded users; HUB
+ *                                          (login or id) gets CONVERSATIONS (200) partners
+ *   sbctl URI seed-chat A B N [PER_INSTANT]  N messages between A and B, PER_INSTANT (1) a time
+ *   sbctl URI outbox-read USER [AFTER [LIMIT]]  USER's outbox events after seq AFTER, JSON lines
+ *   sbctl URI outbox-tail [AFTER [LIMIT]]  everyone's events after position AFTER, JSON lines
+ *   sbctl URI outbox-prune [AGE]           delete events older than AGE (default 7d, as
+ *                                          SkillBarterOutboxRetention)
  *   sbctl ratelimit-hit SHM LIMITER KEY [N]  count N hits (default 1) in httpd's live table
  *   sbctl ratelimit-show SHM               limiters published in the table, entries in use
  *
@@ -29,6 +36,7 @@
 #include "sb_seed.h"
 #include "sb_ratelimit.h"
 #include "sb_time.h"
+#include "sb_units.h"
 #include "store.h"
 
 #define SB_DEMO_PASSWORD "barter-demo-2024"
@@ -37,7 +45,9 @@ static int usage(void)
 {
     fprintf(stderr, "usage: sbctl STORE_URI migrate | seed-demo | ledger-check |\n"
                     "       set-status USER_ID active|inactive|banned [REASON] |\n"
-                    "       seed N [PASSWORD]\n"
+                    "       seed N [PASSWORD] | seed-messages N [HUB [CONVERSATIONS]] |\n"
+                    "       seed-chat A B N [PER_INSTANT] | outbox-read USER [AFTER [LIMIT]] |\n"
+                    "       outbox-tail [AFTER [LIMIT]] | outbox-prune [AGE]\n"
                     "usage: sbctl ratelimit-hit SHM LIMITER KEY [N] | ratelimit-show SHM\n");
     return 2;
 }
@@ -165,6 +175,83 @@ static int set_status(sb_store_conn_t *c, int argc, char **argv)
     return 0;
 }
 
+/* A user named by id, email or username; NULL (message printed) when there is none. */
+static sb_user_t *find_user(sb_store_conn_t *c, apr_pool_t *p, const char *who)
+{
+    sb_store_error_t e = {0};
+    sb_user_t *u = NULL;
+
+    if (sb_id_valid(who) && sb_store_user_by_id(c, p, who, &u, &e) == SB_STORE_OK) {
+        return u;
+    }
+    if (sb_store_user_by_login(c, p, who, &u, &e) == SB_STORE_OK) {
+        return u;
+    }
+    fprintf(stderr, "sbctl: no user %s\n", who);
+    return NULL;
+}
+
+/* outbox-read / outbox-tail: one JSON object per line, in order. */
+static int outbox_show(sb_store_conn_t *c, apr_pool_t *p, int argc, char **argv)
+{
+    int tail = !strcmp(argv[2], "outbox-tail"), first = tail ? 3 : 4, i;
+    int64_t after = argc > first ? strtoll(argv[first], NULL, 10) : 0;
+    int limit = argc > first + 1 ? atoi(argv[first + 1]) : 1000;
+    sb_store_error_t e = {0};
+    apr_array_header_t *rows;
+    sb_user_t *u = NULL;
+
+    if ((!tail && (argc < 4 || !(u = find_user(c, p, argv[3])))) || limit < 1) {
+        return argc < 4 && !tail ? usage() : 1;
+    }
+    if ((tail ? sb_store_outbox_tail(c, p, after, limit, &rows, &e)
+              : sb_store_outbox_read(c, p, u->id, after, limit, &rows, &e))
+        != SB_STORE_OK) {
+        return fail("outbox", &e);
+    }
+    for (i = 0; i < rows->nelts; i++) {
+        const sb_outbox_row_t *r = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
+        /* type and data are the module's own JSON-safe text: event names and JSON */
+        printf("{\"pos\":%lld,\"seq\":%lld,\"user\":\"%s\",\"type\":\"%s\",\"createdAt\":%lld,"
+               "\"data\":%s}\n", (long long)r->pos, (long long)r->seq, r->user_id, r->type,
+               (long long)r->created_at, r->data);
+    }
+    return 0;
+}
+
+static int outbox_prune(sb_store_conn_t *c, int argc, char **argv)
+{
+    apr_int64_t age = 7 * 86400;
+    sb_store_error_t e = {0};
+    int64_t removed = 0;
+
+    if (argc > 3 && (sb_parse_duration(argv[3], &age) || age <= 0)) {
+        fprintf(stderr, "sbctl: outbox-prune: AGE is a duration such as 7d or 12h\n");
+        return 2;
+    }
+    if (sb_store_outbox_prune(c, sb_now_ms() - age * 1000, &removed, &e) != SB_STORE_OK) {
+        return fail("outbox-prune", &e);
+    }
+    printf("pruned %lld outbox events older than %llds\n", (long long)removed, (long long)age);
+    return 0;
+}
+
+static int seed_messages(sb_store_conn_t *c, apr_pool_t *p, int argc, char **argv)
+{
+    sb_user_t *hub = NULL, *a, *b;
+
+    if (!strcmp(argv[2], "seed-chat")) {
+        if (argc < 6 || !(a = find_user(c, p, argv[3])) || !(b = find_user(c, p, argv[4]))) {
+            return argc < 6 ? usage() : 1;
+        }
+        return sb_seed_chat(c, p, a, b, atoi(argv[5]), argc > 6 ? atoi(argv[6]) : 1);
+    }
+    if (argc < 4 || (argc > 4 && !(hub = find_user(c, p, argv[4])))) {
+        return argc < 4 ? usage() : 1;
+    }
+    return sb_seed_messages(c, p, atoi(argv[3]), hub, argc > 5 ? atoi(argv[5]) : 200);
+}
+
 /* Consume from (or list) the table httpd uses, as skillbarter-realtime will. Exit status:
  * 0 every hit allowed, 1 a hit denied, 2 usage or attach failure. */
 static int ratelimit(apr_pool_t *p, int argc, char **argv)
@@ -258,6 +345,15 @@ int main(int argc, char **argv)
     }
     else if (!strcmp(argv[2], "seed")) {
         rc = argc < 4 ? usage() : sb_seed_run(c, p, atoi(argv[3]), argc > 4 ? argv[4] : NULL);
+    }
+    else if (!strcmp(argv[2], "seed-messages") || !strcmp(argv[2], "seed-chat")) {
+        rc = seed_messages(c, p, argc, argv);
+    }
+    else if (!strcmp(argv[2], "outbox-read") || !strcmp(argv[2], "outbox-tail")) {
+        rc = outbox_show(c, p, argc, argv);
+    }
+    else if (!strcmp(argv[2], "outbox-prune")) {
+        rc = outbox_prune(c, argc, argv);
     }
     else {
         rc = usage();
