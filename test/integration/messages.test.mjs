@@ -5,7 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { useServer, startServer, register, TOP } from './harness.mjs';
+import { rmSync } from 'node:fs';
+import { useServer, startServer, register, makeRoot, httpdCtl, TOP } from './harness.mjs';
 
 const server = useServer();
 const api = (...a) => server().api(...a);
@@ -387,4 +388,77 @@ test('the messages limiter answers 429 on the 11th send in a minute', async () =
     s.assertCleanLog();
     s.cleanup();
   }
+});
+
+// Listen at sock while fn runs; returns the datagrams received.
+async function listening(sock, fn) {
+  const listener = spawn('python3', [join(TOP, 'test', 'integration', 'outbox_listen.py'), sock, '10']);
+  const lines = [];
+  let buf = '';
+  listener.stdout.on('data', (d) => { buf += d; const parts = buf.split('\n'); buf = parts.pop(); lines.push(...parts); });
+  try {
+    for (const end = Date.now() + 5000; !lines.includes('ready');) {
+      assert.ok(Date.now() < end, 'listener did not start');
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    await fn();
+    await new Promise((res) => setTimeout(res, 300));
+  } finally {
+    listener.kill('SIGINT');
+  }
+  return lines.filter((l) => l.startsWith('datagram'));
+}
+
+test('SkillBarterOutboxSocket names the socket (server-root relative)', async () => {
+  const s = await startServer({ extra: 'SkillBarterOutboxSocket data/wake.sock\n' });
+  try {
+    const a = await register(s); const b = await register(s);
+    const got = await listening(join(s.root, 'data', 'wake.sock'), async () => {
+      const r = await s.api('POST', '/api/messages/send', { token: a.token, body: { receiver: b.user._id, content: 'hi' } });
+      assert.equal(r.status, 201, r.text);
+    });
+    assert.deepEqual(got, ['datagram outbox']);
+    // and nothing goes to the default path any more
+    const none = await listening(join(s.root, 'run', 'skillbarter-outbox.sock'), async () => {
+      await s.api('POST', '/api/messages/send', { token: a.token, body: { receiver: b.user._id, content: 'hi' } });
+    });
+    assert.deepEqual(none, []);
+  } finally {
+    await s.stop();
+    s.assertCleanLog();
+    s.cleanup();
+  }
+});
+
+for (const [line, directive] of [
+  ['SkillBarterOutboxRetention forever', 'SkillBarterOutboxRetention'],
+  ['SkillBarterOutboxRetention 400d', 'SkillBarterOutboxRetention'],
+  [`SkillBarterOutboxSocket /tmp/${'x'.repeat(120)}.sock`, 'SkillBarterOutboxSocket'],
+]) {
+  test(`configtest rejects "${line.slice(0, 50)}" naming ${directive}`, async () => {
+    const { root } = await makeRoot({ extra: `${line}\n` });
+    const r = httpdCtl(root, '-t');
+    rmSync(root, { recursive: true, force: true });
+    assert.notEqual(r.status, 0, r.out);
+    assert.match(r.out, new RegExp(directive));
+  });
+}
+
+test('sbctl outbox-prune removes events older than the retention', async () => {
+  const a = await register(server()); const b = await register(server());
+  await send(a, b, 'old news');
+  const before = outbox(b.user._id).length;
+  assert.ok(before > 0);
+  sql(`UPDATE outbox SET created_at = created_at - 8 * 86400000 WHERE user_id = '${b.user._id}'`);
+  const kept = server().sbctl('outbox-prune', '9d');
+  assert.equal(kept.status, 0, kept.out);
+  assert.equal(outbox(b.user._id).length, before);
+  const r = server().sbctl('outbox-prune');
+  assert.equal(r.status, 0, r.out);
+  assert.match(r.out, /pruned \d+ outbox events older than 604800s/);
+  assert.equal(outbox(b.user._id).length, 0);
+  // numbers go on after the pruned ones
+  await send(a, b, 'new');
+  assert.deepEqual(outbox(b.user._id).map((e) => e.seq), [before + 1]);
+  assert.equal(server().sbctl('outbox-prune', 'soon').status, 2);
 });
