@@ -95,6 +95,25 @@ static json_object *user_json(sb_call_t *c, const sb_user_t *u)
     return sb_user_to_json(c->pool, u, SB_VIEW_PUBLIC);
 }
 
+/* The short form of a person inside outbox payloads: enough for a chat bubble
+ * (message.sender._id, a name, a picture) and small, since every event is stored. */
+static json_object *mini_user(sb_call_t *c, const sb_user_t *u)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "_id", json_object_new_string(u->id));
+    json_object_object_add(o, "username", json_object_new_string(u->username));
+    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
+    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
+    json_object_object_add(o, "fullName", json_object_new_string(
+                                              apr_pstrcat(c->pool, u->first_name, " ",
+                                                          u->last_name, NULL)));
+    json_object_object_add(o, "profilePicture", json_object_new_string(
+                                                    u->profile_picture ? u->profile_picture
+                                                                       : ""));
+    return o;
+}
+
 /* POST /api/messages/send {receiver, content, messageType?, replyTo?} */
 static int h_send(sb_call_t *c)
 {
@@ -173,7 +192,9 @@ static int h_send(sb_call_t *c)
     m.created_at = m.updated_at = c->now;
     msg = sb_json_track(c->pool, sb_message_json(c->pool, &m, user_json(c, c->user),
                                                  user_json(c, to)));
-    text = sb_json_text(c->pool, msg);
+    text = sb_json_text(c->pool, sb_json_track(c->pool, sb_message_json(c->pool, &m,
+                                                                        mini_user(c, c->user),
+                                                                        mini_user(c, to))));
     /* the receiver's devices, and the sender's other devices */
     ev[0] = (sb_outbox_event_t){to->id, "message:received", text};
     ev[1] = (sb_outbox_event_t){c->user->id, "message:received", text};

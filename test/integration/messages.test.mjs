@@ -310,7 +310,10 @@ test('outbox rows appear in order with the right recipients', async () => {
   assert.deepEqual(forB.map((e) => [e.seq, e.type]), [
     [1, 'message:received'], [2, 'notification:new'], [3, 'message:received'], [4, 'message:deleted']]);
   assert.ok(forB.every((e) => e.user === b.user._id));
-  assert.deepEqual(forB[0].data, m1, 'the payload is the message as the API shows it');
+  // the payload is the message as the API shows it, the people in their short form
+  const short = (u) => ({ _id: u._id, username: u.username, firstName: u.firstName, lastName: u.lastName,
+    fullName: u.fullName, profilePicture: u.profilePicture });
+  assert.deepEqual(forB[0].data, { ...m1, sender: short(m1.sender), receiver: short(m1.receiver) });
   assert.equal(forB[1].data.type, 'message');
   assert.equal(forB[1].data.data.messageId, m1._id);
   assert.equal(forB[2].data._id, m2._id);

@@ -235,6 +235,19 @@ static void test_summaries_and_unread(void **state)
     assert_int_equal(total, 1);
     assert_int_equal(unread, 0);
     assert_int_equal(list->nelts, 1);
+    /* an expired ban no longer hides; being deactivated does */
+    assert_int_equal(sb_store_user_set_status(fx->conn, c->id, 1, 1, "x", NOW - 1, NOW, &err),
+                     SB_STORE_OK);
+    conversations(fx, a->id, &list, &total, &unread);
+    assert_int_equal(total, 2);
+    assert_int_equal(unread, 1);
+    assert_int_equal(list->nelts, 2);
+    assert_int_equal(sb_store_user_set_status(fx->conn, b->id, 0, 0, NULL, 0, NOW, &err),
+                     SB_STORE_OK);
+    conversations(fx, a->id, &list, &total, &unread);
+    assert_int_equal(total, 1);
+    assert_int_equal(list->nelts, 1);
+    assert_string_equal(APR_ARRAY_IDX(list, 0, sb_conversation_t).partner.id, c->id);
 }
 
 static void test_delete(void **state)

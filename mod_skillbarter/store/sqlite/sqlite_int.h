@@ -21,6 +21,9 @@ typedef struct {
 typedef struct {
     sqlite3 *db;
     int broken;            /* an I/O-level failure was seen: invalidate, do not reuse */
+    int busy_timeout_ms;   /* how long sb_sqlite_busy keeps retrying a lock */
+    int64_t busy_since_us; /* when the current wait for a lock began (monotonic) */
+    int holds_write;       /* this connection holds the process's write turn (sqlite_conn.c) */
     int nslots;
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;

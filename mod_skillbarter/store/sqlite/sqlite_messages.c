@@ -56,11 +56,12 @@ static const char SQL_CONVERSATIONS[] =
     " JOIN messages m ON m.id = cv.last_message_id"
     " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE("u", "?2")
     " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4";
+/* Partners that are not visible, found through the partial index users_hidden (sql/005). */
 static const char SQL_CONVERSATIONS_COUNT[] =
     "SELECT count(*), coalesce(sum(cv.unread), 0) FROM conversations cv"
-    " JOIN users u ON u.id = cv.partner_id"
-    " WHERE cv.user_id = ?1 AND cv.last_message_id IS NOT NULL AND "
-    SB_SQLITE_VISIBLE("u", "?2");
+    " WHERE cv.user_id = ?1 AND cv.last_message_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM users h INDEXED BY users_hidden WHERE h.id = cv.partner_id"
+    " AND (h.is_active = 0 OR h.is_banned = 1) AND NOT (" SB_SQLITE_VISIBLE("h", "?2") "))";
 static const char SQL_MARK_READ[] =
     "UPDATE messages SET is_read = 1, read_at = ?3, updated_at = ?3"
     " WHERE id = ?1 AND receiver_id = ?2 AND is_deleted = 0 AND is_read = 0"
