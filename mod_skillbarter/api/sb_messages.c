@@ -414,10 +414,12 @@ static int h_read_all(sb_call_t *c)
     sb_user_t *partner;
     int64_t n = 0;
 
-    if (!partner_id) {
+    if (partner_id && !strcmp(partner_id, c->user->id)) {
+        sb_field_fail(&c->err, c->pool, "userId", "userId must be another user");
+        c->err.message = "Invalid userId.";
         return c->err.status;
     }
-    if (!sb_call_store(c)) {
+    if (!partner_id || !sb_call_store(c)) {
         return c->err.status;
     }
     if (sb_store_user_by_id(c->conn, c->pool, partner_id, &partner, &e) != SB_STORE_OK) {

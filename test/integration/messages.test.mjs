@@ -193,6 +193,7 @@ test('unread counts through send, read and read-all', async () => {
     ['/api/messages/nothex/read', 400, 'id'],
     ['/api/messages/cccccccccccccccccccccccc/read', 404, null],
     ['/api/messages/nothex/read-all', 400, 'userId'],
+    [`/api/messages/${me.user._id}/read-all`, 400, 'userId'],
     ['/api/messages/cccccccccccccccccccccccc/read-all', 404, null],
   ]) {
     const bad = await api('PUT', path, { token: me.token });
