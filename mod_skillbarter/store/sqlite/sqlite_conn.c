@@ -37,6 +37,29 @@ static int sb_sqlite_busy(void *arg, int count)
     return 1;
 }
 
+/*
+ * Checkpoints outside the write turn. SQLite's automatic checkpoint runs inside the commit
+ * of whichever write crosses 1000 WAL frames, so that writer (and every thread queued behind
+ * its write turn) waited for the copy back into the database file. The hook only records the
+ * WAL's size; sb_sqlite_checkpoint_due runs a passive checkpoint after the turn is given back.
+ */
+#define SB_SQLITE_CHECKPOINT_PAGES 1000
+
+static int sb_sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
+{
+    ((sb_sqlite_conn_t *)arg)->wal_pages = pages;
+    return SQLITE_OK;
+}
+
+static void sb_sqlite_checkpoint_due(sb_sqlite_conn_t *sc)
+{
+    if (sc->wal_pages >= SB_SQLITE_CHECKPOINT_PAGES && !sc->holds_write
+        && sqlite3_get_autocommit(sc->db)) {
+        sc->wal_pages = 0;
+        sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    }
+}
+
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err)
 {
     /* mmap + a larger page cache: discovery reads rows scattered over the file; with the
@@ -64,6 +87,7 @@ sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_st
     sqlite3_extended_result_codes(sc->db, 1);
     sc->busy_timeout_ms = busy_timeout_ms;
     sqlite3_busy_handler(sc->db, sb_sqlite_busy, sc);
+    sqlite3_wal_hook(sc->db, sb_sqlite_wal_hook, sc);
     /*
      * Switching a new database to WAL needs an exclusive lock and can answer BUSY without
      * consulting the busy handler when several processes start at once (httpd children on
@@ -230,6 +254,7 @@ sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
         return err ? err->status : SB_STORE_ERROR;
     }
     sb_sqlite_done(st);
+    sb_sqlite_checkpoint_due(sc);   /* a write outside a transaction has committed */
     return SB_STORE_OK;
 }
 
@@ -313,6 +338,7 @@ sb_store_status_t sb_sqlite_commit(sb_sqlite_conn_t *sc, sb_store_error_t *err)
     }
     if (sqlite3_get_autocommit(sc->db)) {
         sb_sqlite_give_turn(sc);
+        sb_sqlite_checkpoint_due(sc);
     }
     return st;
 }

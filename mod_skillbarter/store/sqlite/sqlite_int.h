@@ -24,6 +24,7 @@ typedef struct {
     int busy_timeout_ms;   /* how long sb_sqlite_busy keeps retrying a lock */
     int64_t busy_since_us; /* when the current wait for a lock began (monotonic) */
     int holds_write;       /* this connection holds the process's write turn (sqlite_conn.c) */
+    int wal_pages;         /* frames in the WAL after this connection's last commit */
     int nslots;
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;
