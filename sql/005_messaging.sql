@@ -12,6 +12,10 @@ CREATE INDEX messages_conversation ON messages (pair, created_at DESC, id DESC);
 DROP INDEX messages_pair;
 DROP INDEX messages_created;
 DROP INDEX messages_receiver_unread;
+-- Only session messages carry a status: index those alone, not a NULL per text message.
+DROP INDEX messages_session_status;
+CREATE INDEX messages_session_status ON messages (session_status)
+    WHERE session_status IS NOT NULL;
 
 -- One row per (user, partner): the conversation list reads a page of these instead of
 -- aggregating the whole history. last_message_id is the newest message not deleted (NULL
@@ -77,4 +81,3 @@ INSERT INTO outbox_heads (user_id, seq)
     SELECT user_id, max(user_seq) FROM outbox GROUP BY user_id;
 DROP INDEX outbox_user;
 CREATE UNIQUE INDEX outbox_user_seq ON outbox (user_id, user_seq);
-CREATE INDEX outbox_created ON outbox (created_at);

@@ -47,8 +47,9 @@ typedef struct {
       (sb_store_conn_t *c, apr_pool_t *p, int64_t after_pos, int limit,                            \
        apr_array_header_t **out, sb_store_error_t *err),                                           \
       (c, p, after_pos, limit, out, err))                                                          \
-    /* Delete events created before `before` (ms); *removed (may be NULL) gets how many.           \
-     * Sequence numbers are not reused afterwards. */                                              \
+    /* Delete events created before `before` (ms) — with SQLite, those ahead of the first          \
+     * event created at or after it (writers' clocks may differ by a few ms). *removed (may be     \
+     * NULL) gets how many. Sequence numbers are not reused afterwards. */                         \
     X(d, outbox_prune,                                                                             \
       (sb_store_conn_t *c, int64_t before, int64_t *removed, sb_store_error_t *err),               \
       (c, before, removed, err))

@@ -17,7 +17,13 @@ static const char SQL_OUTBOX_READ[] =
     " ORDER BY user_seq LIMIT ?3";
 static const char SQL_OUTBOX_TAIL[] =
     "SELECT " OUTBOX_COLS " FROM outbox WHERE seq > ?1 ORDER BY seq LIMIT ?2";
-static const char SQL_OUTBOX_PRUNE[] = "DELETE FROM outbox WHERE created_at < ?1";
+/* Positions follow commit order and times each writer's clock, so everything before the first
+ * event created at or after the cut-off is old: found by walking from the oldest (the rows
+ * being deleted anyway), no time index to update on every append. */
+static const char SQL_OUTBOX_PRUNE[] =
+    "DELETE FROM outbox WHERE seq < coalesce("
+    "(SELECT seq FROM outbox WHERE created_at >= ?1 ORDER BY seq LIMIT 1),"
+    " (SELECT max(seq) + 1 FROM outbox), 0)";
 
 sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id,
                                        const char *type, const char *data, int64_t now,
