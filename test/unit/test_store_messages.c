@@ -481,9 +481,9 @@ static void test_wal_stays_bounded(void **state)
 }
 
 #define FX_SUITE(d)                                                                               \
-    FX_TEST(test_wal_stays_bounded, d), FX_TEST(test_send_get_and_refusals, d), FX_TEST(test_events_written_with_the_message, d),     \
-        FX_TEST(test_summaries_and_unread, d), FX_TEST(test_delete, d),                           \
-        FX_TEST(test_page_equal_times, d), FX_TEST(test_blocks, d)
+    FX_TEST(test_wal_stays_bounded, d), FX_TEST(test_send_get_and_refusals, d),                   \
+        FX_TEST(test_events_written_with_the_message, d), FX_TEST(test_summaries_and_unread, d),  \
+        FX_TEST(test_delete, d), FX_TEST(test_page_equal_times, d), FX_TEST(test_blocks, d)
 
 int main(void)
 {
