@@ -1,8 +1,8 @@
 /*
  * SQLite driver: discovery — the filtered discover list (keyset pagination over
- * (last_seen, id)), FTS5 search, category counts, trending skills, mutual matches and
- * recent reviews. Every statement is static text, so the statement cache keeps them
- * prepared; optional filters are "?n IS NULL OR ..." terms.
+ * (last_seen, id)), FTS5 search, mutual matches and recent reviews (category counts and
+ * trending skills: sqlite_aggregates.c). Every statement is static text, so the statement
+ * cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
@@ -61,21 +61,6 @@ static const char SQL_CARDS_BY_ID[] =
     "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34,"
     "?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50,"
     "?51, ?52) AND" VISIBLE;
-
-static const char SQL_CATEGORY_COUNTS[] =
-    "SELECT s.category, count(DISTINCT s.user_id) FROM user_skills s"
-    " JOIN users u ON u.id = s.user_id"
-    " WHERE s.kind = 'offered' AND s.category IS NOT NULL AND " SB_SQLITE_VISIBLE("u", "?1")
-    " GROUP BY s.category";
-
-static const char SQL_TRENDING_SESSIONS[] =
-    "SELECT min(skill), max(category), count(*) AS n FROM sessions WHERE created_at >= ?1"
-    " GROUP BY lower(skill) ORDER BY n DESC, lower(skill) LIMIT ?2";
-static const char SQL_TRENDING_OFFERED[] =
-    "SELECT min(s.skill), max(s.category), count(DISTINCT s.user_id) AS n FROM user_skills s"
-    " JOIN users u ON u.id = s.user_id"
-    " WHERE s.kind = 'offered' AND " SB_SQLITE_VISIBLE("u", "?1")
-    " GROUP BY s.skill_lower ORDER BY n DESC, s.skill_lower LIMIT ?2";
 
 static const char SQL_MATCHES[] =
     "WITH mine AS (SELECT kind, skill_lower FROM user_skills WHERE user_id = ?1),"
@@ -410,77 +395,6 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
     }
     return sb_sqlite_end(sc, s, err);
-}
-
-sb_store_status_t sb_sqlite_category_counts(sb_store_conn_t *c, int64_t now,
-                                            const char *const *categories, int n,
-                                            int64_t *counts, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_CATEGORY_COUNTS, err);
-    int rc, i;
-
-    for (i = 0; i < n; i++) {
-        counts[i] = 0;
-    }
-    if (!st) {
-        return err->status;
-    }
-    sqlite3_bind_int64(st, 1, now);
-    while ((rc = sb_sqlite_step(sc, st, err, "category counts")) == SQLITE_ROW) {
-        const char *cat = (const char *)sqlite3_column_text(st, 0);
-        for (i = 0; cat && i < n; i++) {
-            if (!strcmp(categories[i], cat)) {
-                counts[i] = sqlite3_column_int64(st, 1);
-            }
-        }
-    }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(st);
-    return SB_STORE_OK;
-}
-
-static sb_store_status_t skill_counts(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *sql,
-                                      int64_t arg, int limit, apr_array_header_t **out,
-                                      sb_store_error_t *err)
-{
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, sql, err);
-    int rc;
-
-    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_skill_count_t));
-    if (!st) {
-        return err->status;
-    }
-    sqlite3_bind_int64(st, 1, arg);
-    sqlite3_bind_int(st, 2, limit);
-    while ((rc = sb_sqlite_step(sc, st, err, "skill counts")) == SQLITE_ROW) {
-        sb_skill_count_t *k = apr_array_push(*out);
-        k->skill = sb_sqlite_col_text(p, st, 0);
-        k->category = sb_sqlite_col_text(p, st, 1);
-        k->count = sqlite3_column_int64(st, 2);
-    }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(st);
-    return SB_STORE_OK;
-}
-
-sb_store_status_t sb_sqlite_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
-                                            int64_t now, int limit, apr_array_header_t **out,
-                                            const char **source, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sb_store_status_t s = skill_counts(sc, p, SQL_TRENDING_SESSIONS, since, limit, out, err);
-
-    *source = "sessions";
-    if (s != SB_STORE_OK || (*out)->nelts > 0) {
-        return s;
-    }
-    *source = "offered";
-    return skill_counts(sc, p, SQL_TRENDING_OFFERED, now, limit, out, err);
 }
 
 sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
