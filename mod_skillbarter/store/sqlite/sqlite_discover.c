@@ -7,6 +7,7 @@
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
@@ -49,10 +50,22 @@ static const char SQL_SEARCH[] =
     "SELECT " CARD_COLS SEARCH_FROM
     " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC LIMIT ?5 OFFSET ?6";
 static const char SQL_SEARCH_COUNT[] = "SELECT count(*)" SEARCH_FROM;
-/* Every match's id in rank order (?1 "" so the viewer is kept; pages drop them). */
+/* Every match in rank order (?1 "" so the viewer is kept; pages drop them). */
 static const char SQL_SEARCH_IDS[] =
-    "SELECT u.id" SEARCH_FROM
-    " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC LIMIT ?5";
+    "SELECT u.id, bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen" SEARCH_FROM
+    " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC";
+/* One user's score and last_seen when they match (?5 the id), to patch a cached ranking. */
+static const char SQL_SEARCH_ONE[] =
+    "SELECT bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen" SEARCH_FROM
+    " AND f.rowid = (SELECT k FROM users_fts_key WHERE user_id = ?5)";
+/* The search_changes log (sql/007): its head, and the users changed after a position. */
+static const char SQL_SEARCH_SEQ[] = "SELECT max(seq) FROM search_changes";
+static const char SQL_SEARCH_CHANGES[] =
+    "SELECT DISTINCT user_id FROM search_changes WHERE seq > ?1";
+/* The next instant a timed ban runs out (visibility changes then without a write). */
+static const char SQL_NEXT_BAN_END[] =
+    "SELECT min(ban_expires_at) FROM users WHERE is_banned = 1 AND ban_expires_at > 0"
+    " AND ban_expires_at > ?1";
 /* The cards of up to SB_SEARCH_PAGE_IDS ids (?3..?52), visibility checked again. */
 #define SB_SEARCH_PAGE_IDS 50
 static const char SQL_CARDS_BY_ID[] =
@@ -231,17 +244,60 @@ static sb_store_status_t search_direct(sb_sqlite_conn_t *sc, apr_pool_t *p,
     return collect_cards(sc, p, st, limit, 0, out, NULL, err);
 }
 
-/* Rank every match (viewer included) for the cache: ids in order and the full count. */
-static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
-                                     const char *match, const char *category,
-                                     sb_id_buf_t **ids, int *n, int64_t *total,
-                                     sb_store_error_t *err)
+/* One integer (or 0 for NULL) from a statement with ?1 bound to arg (when bind). */
+static sb_store_status_t one_int64(sb_sqlite_conn_t *sc, const char *sql, int bind, int64_t arg,
+                                   int64_t *v, sb_store_error_t *err)
 {
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, sql, err);
+    int rc;
+
+    if (!st) {
+        return err->status;
+    }
+    if (bind) {
+        sqlite3_bind_int64(st, 1, arg);
+    }
+    if ((rc = sb_sqlite_step(sc, st, err, "search state")) < 0) {
+        return err->status;
+    }
+    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+/* When an entry ranked at `at` must be ranked again: TTL, or the next end of a timed ban. */
+static sb_store_status_t valid_until(sb_sqlite_conn_t *sc, int64_t at, int64_t now,
+                                     int64_t *until, sb_store_error_t *err)
+{
+    int64_t next = 0;
+    sb_store_status_t s = one_int64(sc, SQL_NEXT_BAN_END, 1, now, &next, err);
+
+    *until = at + SB_SEARCH_CACHE_TTL_MS;
+    if (s == SB_STORE_OK && next > 0 && next < *until) {
+        *until = next;
+    }
+    return s;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, SB_ID_LEN);
+}
+
+/* Rank every match (viewer included) for the cache: the best MAX_IDS with their scores, the
+ * sorted ids of all (up to MAX_KEYS), the count, at change-log position seq. */
+static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
+                                     int64_t seq, const char *match, const char *category,
+                                     sb_search_entry_t *e, sb_store_error_t *err)
+{
+    apr_array_header_t *keys = apr_array_make(p, 256, sizeof(sb_id_key_t));
     sqlite3_stmt *st;
     int rc;
 
-    *ids = apr_palloc(p, sizeof(sb_id_buf_t) * SB_SEARCH_CACHE_MAX_IDS);
-    *n = 0;
+    memset(e, 0, sizeof *e);
+    e->hits = apr_palloc(p, sizeof(sb_search_hit_t) * SB_SEARCH_CACHE_MAX_IDS);
+    e->seq = seq;
+    e->at = now;
     if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH_IDS, err))) {
         return err->status;
     }
@@ -249,36 +305,78 @@ static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_
     sqlite3_bind_int64(st, 2, now);
     sb_sqlite_bind_text(st, 3, match);
     sb_sqlite_bind_text(st, 4, category);
-    sqlite3_bind_int(st, 5, SB_SEARCH_CACHE_MAX_IDS);
     while ((rc = sb_sqlite_step(sc, st, err, "search rank")) == SQLITE_ROW) {
-        sb_sqlite_col_id(st, 0, (*ids)[(*n)++]);
+        sb_id_buf_t id;
+        sb_sqlite_col_id(st, 0, id);
+        if (e->n < SB_SEARCH_CACHE_MAX_IDS) {
+            sb_search_hit_t *h = &e->hits[e->n++];
+            memcpy(h->id, id, sizeof id);
+            h->score = sqlite3_column_double(st, 1);
+            h->last_seen = sqlite3_column_int64(st, 2);
+        }
+        if (e->total < SB_SEARCH_CACHE_MAX_KEYS && strlen(id) == SB_ID_LEN) {
+            memcpy(apr_array_push(keys), id, SB_ID_LEN);
+        }
+        e->total++;
     }
     if (rc < 0) {
         return err->status;
     }
     sb_sqlite_done(st);
-    *total = *n;
-    if (*n == SB_SEARCH_CACHE_MAX_IDS) {
-        return search_count(sc, "", now, match, category, total, err);
+    if (keys->nelts == e->total) {
+        qsort(keys->elts, keys->nelts, sizeof(sb_id_key_t), key_cmp);
+        e->keys = (sb_id_key_t *)keys->elts;
+        e->nkeys = keys->nelts;
     }
-    return SB_STORE_OK;
+    return valid_until(sc, now, now, &e->valid_until, err);
 }
 
-/* The store-wide version of what search sees (bumped by triggers in sql/003). */
-static sb_store_status_t search_version(sb_sqlite_conn_t *sc, int64_t *v, sb_store_error_t *err)
+/* Bring a cached entry up to seq: every user changed since e->seq leaves the ranking and
+ * comes back at its current score if it matches. *ok = 0 when too many changed. */
+static sb_store_status_t search_patch(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
+                                      int64_t seq, const char *match, const char *category,
+                                      sb_search_entry_t *e, int *ok, sb_store_error_t *err)
 {
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, "SELECT v FROM search_version WHERE id = 1", err);
-    int rc;
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_SEARCH_CHANGES, err);
+    apr_array_header_t *ids = apr_array_make(p, 16, sizeof(sb_id_buf_t));
+    int rc, i;
 
+    *ok = 0;
     if (!st) {
         return err->status;
     }
-    if ((rc = sb_sqlite_step(sc, st, err, "search version")) < 0) {
+    sqlite3_bind_int64(st, 1, e->seq);
+    while ((rc = sb_sqlite_step(sc, st, err, "search changes")) == SQLITE_ROW) {
+        sb_sqlite_col_id(st, 0, apr_array_push(ids));
+    }
+    if (rc < 0) {
         return err->status;
     }
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sb_sqlite_done(st);
-    return SB_STORE_OK;
+    if (ids->nelts > SB_SEARCH_CACHE_MAX_CHANGES) {
+        return SB_STORE_OK;
+    }
+    if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH_ONE, err))) {
+        return err->status;
+    }
+    for (i = 0; i < ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(ids, i, sb_id_buf_t);
+        sb_sqlite_bind_text(st, 1, "");
+        sqlite3_bind_int64(st, 2, now);
+        sb_sqlite_bind_text(st, 3, match);
+        sb_sqlite_bind_text(st, 4, category);
+        sb_sqlite_bind_text(st, 5, id);
+        if ((rc = sb_sqlite_step(sc, st, err, "search one")) < 0) {
+            return err->status;
+        }
+        sb_search_entry_apply(p, e, id, rc == SQLITE_ROW,
+                              rc == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0,
+                              rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0);
+        sb_sqlite_done(st);
+    }
+    e->seq = seq;
+    *ok = 1;
+    return valid_until(sc, e->at, now, &e->valid_until, err);
 }
 
 /* Cards for ids[0..n) in that order; rows no longer visible drop out. */
@@ -319,9 +417,10 @@ static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p,
 
 /*
  * Search in one read transaction: a page of the cached ranking when the cache holds this
- * query at the current search_version (exact: every write that changes what search sees
- * bumps it), else rank every match once and cache it; pages deeper than the cached ranking
- * use the direct query.
+ * query at the current search_changes position; a cached ranking behind it is patched with
+ * the users changed since (membership and counts exact at once; see sqlite_search_cache.h);
+ * else every match is ranked once and cached. Pages deeper than the cached ranking use the
+ * direct query.
  */
 sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
                                             const char *viewer_id, int64_t now,
@@ -333,9 +432,11 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_sqlite_store_t *ss = c->store->priv;
     const char *match = fts_query(p, terms), *key;
-    sb_id_buf_t *ids, *page;
-    int n, i, np = 0, skipped = 0, viewer_seen = 0;
-    int64_t version = 0;
+    sb_search_entry_t *e = NULL, fresh;
+    sb_search_lookup_t found;
+    sb_search_page_t pg;
+    int64_t seq = 0;
+    int patched = 0;
     sb_store_status_t s;
 
     viewer_id = viewer_id ? viewer_id : "";
@@ -352,47 +453,41 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
                           err);
         return sb_sqlite_end(sc, s, err);
     }
-    if ((s = search_version(sc, &version, err)) != SB_STORE_OK) {
+    if ((s = one_int64(sc, SQL_SEARCH_SEQ, 0, 0, &seq, err)) != SB_STORE_OK) {
         return sb_sqlite_end(sc, s, err);
     }
     key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
-    if (!sb_search_cache_get(ss->search_cache, p, key, version, now, &ids, &n, total)) {
-        if ((s = search_rank(sc, p, now, match, category, &ids, &n, total, err))
-            != SB_STORE_OK) {
+    found = sb_search_cache_page(ss->search_cache, p, key, seq, now, viewer_id, offset, limit,
+                                 &pg, &e);
+    if (found == SB_SEARCH_BEHIND
+        && (s = search_patch(sc, p, now, seq, match, category, e, &patched, err))
+               != SB_STORE_OK) {
+        return sb_sqlite_end(sc, s, err);
+    }
+    if (found == SB_SEARCH_MISS || (found == SB_SEARCH_BEHIND && !patched)) {
+        e = &fresh;
+        if ((s = search_rank(sc, p, now, seq, match, category, e, err)) != SB_STORE_OK) {
             return sb_sqlite_end(sc, s, err);
         }
-        sb_search_cache_put(ss->search_cache, key, version, now, ids, n, *total);
     }
-    /* The page of the ranking without the viewer. */
-    page = apr_palloc(p, sizeof(sb_id_buf_t) * limit);
-    for (i = 0; i < n && np < limit; i++) {
-        if (!strcmp(ids[i], viewer_id)) {
-            viewer_seen = 1;
-            continue;
-        }
-        if (skipped < offset) {
-            skipped++;
-            continue;
-        }
-        memcpy(page[np++], ids[i], sizeof(sb_id_buf_t));
+    if (found != SB_SEARCH_HIT) {
+        sb_search_cache_put(ss->search_cache, key, e);
+        sb_search_entry_page(p, e, viewer_id, offset, limit, &pg);
     }
-    for (; i < n && !viewer_seen; i++) {
-        viewer_seen = !strcmp(ids[i], viewer_id);
-    }
-    if (np < limit && n < *total) {
+    if (!pg.complete) {
         s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,
                           err);
     }
-    else if (!viewer_seen && n < *total) {
+    else if (pg.viewer_unknown) {
         /* the viewer may rank past the cached prefix: count the others exactly */
         s = search_count(sc, viewer_id, now, match, category, total, err);
         if (s == SB_STORE_OK) {
-            s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
+            s = cards_in_order(sc, p, viewer_id, now, pg.ids, pg.np, out, err);
         }
     }
     else {
-        *total -= viewer_seen;
-        s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
+        *total = pg.total;
+        s = cards_in_order(sc, p, viewer_id, now, pg.ids, pg.np, out, err);
     }
     return sb_sqlite_end(sc, s, err);
 }
