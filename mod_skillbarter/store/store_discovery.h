@@ -66,6 +66,16 @@ typedef struct {
     int64_t created_at;
 } sb_review_t;
 
+/*
+ * How fresh discovery answers are, whatever the driver:
+ * - discover_list, discover_matches, category_counts, trending_skills: exact at the instant
+ *   asked (aggregates are kept in the same atomic step as the writes that change them).
+ * - discover_search: which users match, totalCount and every card's content are exact at
+ *   once after any write; the relative order of users nobody changed may rest on ranking
+ *   statistics up to SB_STORE_SEARCH_MAX_AGE_MS old.
+ */
+#define SB_STORE_SEARCH_MAX_AGE_MS 60000
+
 #define SB_STORE_DISCOVERY_OPS(X, d)                                                               \
     /* *out: array of sb_user_card_t (at most q->limit); *has_more: another page exists. */        \
     X(d, discover_list,                                                                            \

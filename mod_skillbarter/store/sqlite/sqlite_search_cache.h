@@ -20,10 +20,10 @@
 #include <stdint.h>
 #include <apr_pools.h>
 
-#include "sb_model.h"
+#include "store.h"
 
 #define SB_SEARCH_CACHE_ENTRIES 256
-#define SB_SEARCH_CACHE_TTL_MS 60000        /* bound on the age of unchanged users' scores */
+#define SB_SEARCH_CACHE_TTL_MS SB_STORE_SEARCH_MAX_AGE_MS  /* age of unchanged users' scores */
 #define SB_SEARCH_CACHE_MAX_IDS 2000        /* deeper pages are answered by the direct query */
 #define SB_SEARCH_CACHE_MAX_KEYS 100000     /* bigger match sets are ranked again on change */
 #define SB_SEARCH_CACHE_MAX_CHANGES 256     /* more changed users: rank again */
