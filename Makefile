@@ -6,6 +6,7 @@
 #   make test       every test layer; last line "N passed, N failed[, N skipped]"
 #   make test-asan  unit tests under ASan+UBSan      make test-valgrind  under valgrind
 #   make bench      wrk ratios against Apache's static file rate
+#   make bench-scale every discover route at 10,000 and 100,000 users (SCALE=1M: and 1M)
 #   make install    module into Apache's module dir, conf as conf-available
 
 BUILD ?= build
@@ -36,7 +37,7 @@ MODULE    = $(BUILD)/mod_skillbarter.so
 SBCTL     = $(BUILD)/sbctl
 UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench \
+.PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench bench-scale \
         install clean format check-conf
 all: $(MODULE) $(SBCTL)
 
@@ -108,6 +109,10 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@test/bench/run.sh
+
+bench-scale: deps
+	@$(MAKE) --no-print-directory all
+	@test/bench/scale.sh
 
 check-conf:
 	@test/check-conf-reference.sh
