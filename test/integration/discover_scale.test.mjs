@@ -56,6 +56,10 @@ test('categories and trending follow every write at once, API and other processe
     assert.equal(t.data.source, 'offered');
     assert.equal(t.data.skills.find((x) => x.skill === top.skill).count, top.count - 1);
   }
+  assert.equal(server().sbctl('set-status', holder.id, 'active').status, 0);
+  for (const t of await many('/api/discover/trending?limit=50')) {
+    assert.equal(t.data.skills.find((x) => x.skill === top.skill).count, top.count);
+  }
   // sessions written by another writer are counted at once, and so is their removal
   const [t1, t2] = sql("SELECT id FROM users WHERE email LIKE '%@seed.skillbarter.local' LIMIT 2").map((x) => x.id);
   const now = Date.now();
