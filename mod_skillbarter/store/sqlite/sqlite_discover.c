@@ -269,16 +269,14 @@ static sb_store_status_t one_int64(sb_sqlite_conn_t *sc, const char *sql, int bi
     return SB_STORE_OK;
 }
 
-/* When an entry ranked at `at` must be ranked again: TTL, or the next end of a timed ban. */
-static sb_store_status_t valid_until(sb_sqlite_conn_t *sc, int64_t at, int64_t now,
-                                     int64_t *until, sb_store_error_t *err)
+/* The next instant a timed ban runs out after now, or INT64_MAX. */
+static sb_store_status_t next_ban_end(sb_sqlite_conn_t *sc, int64_t now, int64_t *next,
+                                      sb_store_error_t *err)
 {
-    int64_t next = 0;
-    sb_store_status_t s = one_int64(sc, SQL_NEXT_BAN_END, 1, now, &next, err);
+    sb_store_status_t s = one_int64(sc, SQL_NEXT_BAN_END, 1, now, next, err);
 
-    *until = at + SB_SEARCH_CACHE_TTL_MS;
-    if (s == SB_STORE_OK && next > 0 && next < *until) {
-        *until = next;
+    if (s == SB_STORE_OK && *next <= 0) {
+        *next = INT64_MAX;
     }
     return s;
 }
@@ -332,55 +330,65 @@ static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_
         e->keys = (sb_id_key_t *)keys->elts;
         e->nkeys = keys->nelts;
     }
-    return valid_until(sc, now, now, &e->valid_until, err);
+    if (next_ban_end(sc, now, &e->valid_until, err) != SB_STORE_OK) {
+        return err->status;
+    }
+    if (e->valid_until > now + SB_SEARCH_CACHE_TTL_MS) {
+        e->valid_until = now + SB_SEARCH_CACHE_TTL_MS;
+    }
+    return SB_STORE_OK;
 }
 
-/* Bring a cached entry up to seq: every user changed since e->seq leaves the ranking and
- * comes back at its current score if it matches. *ok = 0 when too many changed. */
-static sb_store_status_t search_patch(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
-                                      int64_t seq, const char *match, const char *category,
-                                      sb_search_entry_t *e, int *ok, sb_store_error_t *err)
+/* The users changed after from_seq as the store sees them now (*n; -1 when more than a
+ * cached entry is patched with), and the next end of a timed ban. */
+static sb_store_status_t search_changes(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
+                                        int64_t from_seq, const char *match,
+                                        const char *category, sb_search_change_t **out, int *n,
+                                        int64_t *next, sb_store_error_t *err)
 {
     sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_SEARCH_CHANGES, err);
-    apr_array_header_t *ids = apr_array_make(p, 16, sizeof(sb_id_buf_t));
+    apr_array_header_t *ch = apr_array_make(p, 16, sizeof(sb_search_change_t));
     int rc, i;
 
-    *ok = 0;
+    *n = -1;
     if (!st) {
         return err->status;
     }
-    sqlite3_bind_int64(st, 1, e->seq);
+    sqlite3_bind_int64(st, 1, from_seq);
     while ((rc = sb_sqlite_step(sc, st, err, "search changes")) == SQLITE_ROW) {
-        sb_sqlite_col_id(st, 0, apr_array_push(ids));
+        sb_search_change_t *c = apr_array_push(ch);
+        memset(c, 0, sizeof *c);
+        sb_sqlite_col_id(st, 0, c->id);
     }
     if (rc < 0) {
         return err->status;
     }
     sb_sqlite_done(st);
-    if (ids->nelts > SB_SEARCH_CACHE_MAX_CHANGES) {
+    if (ch->nelts > SB_SEARCH_CACHE_MAX_CHANGES) {
         return SB_STORE_OK;
     }
     if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH_ONE, err))) {
         return err->status;
     }
-    for (i = 0; i < ids->nelts; i++) {
-        const char *id = APR_ARRAY_IDX(ids, i, sb_id_buf_t);
+    for (i = 0; i < ch->nelts; i++) {
+        sb_search_change_t *c = &APR_ARRAY_IDX(ch, i, sb_search_change_t);
         sb_sqlite_bind_text(st, 1, "");
         sqlite3_bind_int64(st, 2, now);
         sb_sqlite_bind_text(st, 3, match);
         sb_sqlite_bind_text(st, 4, category);
-        sb_sqlite_bind_text(st, 5, id);
+        sb_sqlite_bind_text(st, 5, c->id);
         if ((rc = sb_sqlite_step(sc, st, err, "search one")) < 0) {
             return err->status;
         }
-        sb_search_entry_apply(p, e, id, rc == SQLITE_ROW,
-                              rc == SQLITE_ROW ? sqlite3_column_double(st, 0) : 0,
-                              rc == SQLITE_ROW ? sqlite3_column_int64(st, 1) : 0);
+        if ((c->matches = rc == SQLITE_ROW)) {
+            c->score = sqlite3_column_double(st, 0);
+            c->last_seen = sqlite3_column_int64(st, 1);
+        }
         sb_sqlite_done(st);
     }
-    e->seq = seq;
-    *ok = 1;
-    return valid_until(sc, e->at, now, &e->valid_until, err);
+    *out = (sb_search_change_t *)ch->elts;
+    *n = ch->nelts;
+    return next_ban_end(sc, now, next, err);
 }
 
 /* Cards for ids[0..n) in that order; rows no longer visible drop out. */
@@ -436,11 +444,12 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_sqlite_store_t *ss = c->store->priv;
     const char *match = fts_query(p, terms), *key;
-    sb_search_entry_t *e = NULL, fresh;
+    sb_search_entry_t fresh;
+    sb_search_change_t *changes = NULL;
     sb_search_lookup_t found;
     sb_search_page_t pg;
-    int64_t seq = 0;
-    int patched = 0;
+    int64_t seq = 0, behind = 0, next = 0;
+    int n = 0;
     sb_store_status_t s;
 
     viewer_id = viewer_id ? viewer_id : "";
@@ -462,21 +471,25 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     }
     key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
     found = sb_search_cache_page(ss->search_cache, p, key, seq, now, viewer_id, offset, limit,
-                                 &pg, &e);
-    if (found == SB_SEARCH_BEHIND
-        && (s = search_patch(sc, p, now, seq, match, category, e, &patched, err))
-               != SB_STORE_OK) {
-        return sb_sqlite_end(sc, s, err);
-    }
-    if (found == SB_SEARCH_MISS || (found == SB_SEARCH_BEHIND && !patched)) {
-        e = &fresh;
-        if ((s = search_rank(sc, p, now, seq, match, category, e, err)) != SB_STORE_OK) {
+                                 &pg, &behind);
+    if (found == SB_SEARCH_BEHIND) {
+        if ((s = search_changes(sc, p, now, behind, match, category, &changes, &n, &next, err))
+            != SB_STORE_OK) {
             return sb_sqlite_end(sc, s, err);
+        }
+        found = SB_SEARCH_MISS;
+        if (n >= 0
+            && sb_search_cache_patch(ss->search_cache, key, behind, seq, changes, n, next)) {
+            found = sb_search_cache_page(ss->search_cache, p, key, seq, now, viewer_id, offset,
+                                         limit, &pg, &behind);
         }
     }
     if (found != SB_SEARCH_HIT) {
-        sb_search_cache_put(ss->search_cache, key, e);
-        sb_search_entry_page(p, e, viewer_id, offset, limit, &pg);
+        if ((s = search_rank(sc, p, now, seq, match, category, &fresh, err)) != SB_STORE_OK) {
+            return sb_sqlite_end(sc, s, err);
+        }
+        sb_search_cache_put(ss->search_cache, key, &fresh);
+        sb_search_entry_page(p, &fresh, viewer_id, offset, limit, &pg);
     }
     if (!pg.complete) {
         s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,

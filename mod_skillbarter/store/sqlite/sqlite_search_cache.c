@@ -7,7 +7,8 @@
 
 typedef struct {
     char *key;                /* NULL: free slot */
-    sb_search_entry_t e;
+    sb_search_entry_t e;      /* hits and keys malloc'd, room for hcap and kcap */
+    int hcap, kcap;
     apr_size_t bytes;
 } slot_t;
 
@@ -119,12 +120,12 @@ void sb_search_entry_page(apr_pool_t *p, const sb_search_entry_t *e, const char 
 sb_search_lookup_t sb_search_cache_page(sb_search_cache_t *sc, apr_pool_t *p, const char *key,
                                         int64_t seq, int64_t now, const char *viewer_id,
                                         int offset, int limit, sb_search_page_t *page,
-                                        sb_search_entry_t **behind)
+                                        int64_t *behind_seq)
 {
     sb_search_lookup_t r = SB_SEARCH_MISS;
     slot_t *s;
 
-    *behind = NULL;
+    *behind_seq = 0;
     apr_thread_mutex_lock(sc->lock);
     s = find(sc, key);
     if (s && now >= s->e.at && now < s->e.valid_until) {
@@ -133,11 +134,7 @@ sb_search_lookup_t sb_search_cache_page(sb_search_cache_t *sc, apr_pool_t *p, co
             r = SB_SEARCH_HIT;
         }
         else if (s->e.seq < seq && s->e.keys && seq - s->e.seq <= SB_SEARCH_CACHE_MAX_CHANGES) {
-            sb_search_entry_t *c = apr_pmemdup(p, &s->e, sizeof s->e);
-            c->hits = apr_pmemdup(p, s->e.hits, sizeof(sb_search_hit_t) * (s->e.n ? s->e.n : 1));
-            c->keys = apr_pmemdup(p, s->e.keys, sizeof(sb_id_key_t)
-                                                    * (s->e.nkeys ? s->e.nkeys : 1));
-            *behind = c;
+            *behind_seq = s->e.seq;
             r = SB_SEARCH_BEHIND;
         }
     }
@@ -201,6 +198,8 @@ void sb_search_cache_put(sb_search_cache_t *sc, const char *key, const sb_search
     s->e = *e;
     s->e.hits = hits;
     s->e.keys = keys;
+    s->hcap = e->n ? e->n : 1;
+    s->kcap = keys ? (e->nkeys ? e->nkeys : 1) : 0;
     s->bytes = bytes;
     sc->bytes += bytes;
     apr_thread_mutex_unlock(sc->lock);
@@ -218,54 +217,112 @@ static int hit_cmp(double score, int64_t last_seen, const char *id, const sb_sea
     return -strcmp(id, b->id);
 }
 
-void sb_search_entry_apply(apr_pool_t *p, sb_search_entry_t *e, const char *id, int matches,
-                           double score, int64_t last_seen)
+/* Room for one more hit and key in s; 0 when memory runs out. Caller holds the lock. */
+static int slot_grow(sb_search_cache_t *sc, slot_t *s)
 {
+    if (s->e.n == s->hcap && s->hcap < SB_SEARCH_CACHE_MAX_IDS) {
+        int cap = s->hcap * 2 < SB_SEARCH_CACHE_MAX_IDS ? s->hcap * 2 : SB_SEARCH_CACHE_MAX_IDS;
+        sb_search_hit_t *h = realloc(s->e.hits, sizeof(sb_search_hit_t) * cap);
+        if (!h) {
+            return 0;
+        }
+        s->e.hits = h;
+        sc->bytes += sizeof(sb_search_hit_t) * (cap - s->hcap);
+        s->bytes += sizeof(sb_search_hit_t) * (cap - s->hcap);
+        s->hcap = cap;
+    }
+    if (s->e.nkeys == s->kcap) {
+        int cap = s->kcap * 2 + 1;
+        sb_id_key_t *k = realloc(s->e.keys, sizeof(sb_id_key_t) * cap);
+        if (!k) {
+            return 0;
+        }
+        s->e.keys = k;
+        sc->bytes += sizeof(sb_id_key_t) * (cap - s->kcap);
+        s->bytes += sizeof(sb_id_key_t) * (cap - s->kcap);
+        s->kcap = cap;
+    }
+    return 1;
+}
+
+/* One changed user leaves s's ranking and, when it matches now, re-enters at its score. */
+static int slot_apply(sb_search_cache_t *sc, slot_t *s, const sb_search_change_t *c)
+{
+    sb_search_entry_t *e = &s->e;
     int i, pos, was;
 
-    if (strlen(id) != SB_ID_LEN) {
-        return;
+    if (strlen(c->id) != SB_ID_LEN) {
+        return 1;
+    }
+    if (!slot_grow(sc, s)) {
+        return 0;
     }
     for (i = 0; i < e->n; i++) {
-        if (!strcmp(e->hits[i].id, id)) {
+        if (!strcmp(e->hits[i].id, c->id)) {
             memmove(&e->hits[i], &e->hits[i + 1], sizeof(sb_search_hit_t) * (e->n - i - 1));
             e->n--;
             break;
         }
     }
-    pos = key_search(e->keys, e->nkeys, id, &was);
-    if (was && !matches) {
+    pos = key_search(e->keys, e->nkeys, c->id, &was);
+    if (was && !c->matches) {
         memmove(&e->keys[pos], &e->keys[pos + 1], sizeof(sb_id_key_t) * (e->nkeys - pos - 1));
         e->nkeys--;
         e->total--;
     }
-    else if (!was && matches) {
-        sb_id_key_t *k = apr_palloc(p, sizeof(sb_id_key_t) * (e->nkeys + 1));
-        memcpy(k, e->keys, sizeof(sb_id_key_t) * pos);
-        memcpy(k[pos], id, SB_ID_LEN);
-        memcpy(k + pos + 1, e->keys + pos, sizeof(sb_id_key_t) * (e->nkeys - pos));
-        e->keys = k;
+    else if (!was && c->matches) {
+        memmove(&e->keys[pos + 1], &e->keys[pos], sizeof(sb_id_key_t) * (e->nkeys - pos));
+        memcpy(e->keys[pos], c->id, SB_ID_LEN);
         e->nkeys++;
         e->total++;
     }
-    if (!matches) {
-        return;
+    if (!c->matches) {
+        return 1;
     }
-    for (pos = 0; pos < e->n && hit_cmp(score, last_seen, id, &e->hits[pos]) > 0; pos++) {
+    for (pos = 0; pos < e->n && hit_cmp(c->score, c->last_seen, c->id, &e->hits[pos]) > 0;
+         pos++) {
     }
     /* inside the prefix, or after it when the prefix holds every other match */
     if (pos < e->n || e->n == e->total - 1) {
-        sb_search_hit_t *h = apr_palloc(p, sizeof(sb_search_hit_t) * (e->n + 1));
         int keep = e->n < SB_SEARCH_CACHE_MAX_IDS ? e->n + 1 : e->n;
         if (pos >= keep) {
-            return;
+            return 1;
         }
-        memcpy(h, e->hits, sizeof(sb_search_hit_t) * pos);
-        h[pos].score = score;
-        h[pos].last_seen = last_seen;
-        memcpy(h[pos].id, id, sizeof(sb_id_buf_t));
-        memcpy(h + pos + 1, e->hits + pos, sizeof(sb_search_hit_t) * (keep - pos - 1));
-        e->hits = h;
+        memmove(&e->hits[pos + 1], &e->hits[pos], sizeof(sb_search_hit_t) * (keep - pos - 1));
+        e->hits[pos].score = c->score;
+        e->hits[pos].last_seen = c->last_seen;
+        memcpy(e->hits[pos].id, c->id, sizeof(sb_id_buf_t));
         e->n = keep;
     }
+    return 1;
+}
+
+int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_seq,
+                          int64_t to_seq, const sb_search_change_t *changes, int n,
+                          int64_t valid_until)
+{
+    slot_t *s;
+    int i, ok = 0;
+
+    apr_thread_mutex_lock(sc->lock);
+    if ((s = find(sc, key)) && s->e.keys) {
+        if (s->e.seq == from_seq) {
+            for (ok = 1, i = 0; ok && i < n; i++) {
+                ok = slot_apply(sc, s, &changes[i]);
+            }
+            if (ok) {
+                s->e.seq = to_seq;
+                s->e.valid_until = valid_until < s->e.valid_until ? valid_until
+                                                                  : s->e.valid_until;
+            }
+            else {
+                slot_clear(sc, s);
+            }
+        }
+        else {
+            ok = s->e.seq == to_seq;
+        }
+    }
+    apr_thread_mutex_unlock(sc->lock);
+    return ok;
 }

@@ -62,8 +62,16 @@ typedef struct {
 typedef enum {
     SB_SEARCH_MISS,           /* nothing usable: rank from scratch */
     SB_SEARCH_HIT,            /* *page filled */
-    SB_SEARCH_BEHIND          /* *behind: a pool copy to patch up to the current seq */
+    SB_SEARCH_BEHIND          /* an entry at *behind_seq: patch it up to the current seq */
 } sb_search_lookup_t;
+
+/* A user changed after an entry's seq, as the store sees them now. */
+typedef struct {
+    sb_id_buf_t id;
+    int matches;              /* matches the entry's query and is visible */
+    double score;
+    int64_t last_seen;
+} sb_search_change_t;
 
 typedef struct sb_search_cache sb_search_cache_t;
 
@@ -74,16 +82,20 @@ sb_search_cache_t *sb_search_cache_create(apr_pool_t *p);
 sb_search_lookup_t sb_search_cache_page(sb_search_cache_t *sc, apr_pool_t *p, const char *key,
                                         int64_t seq, int64_t now, const char *viewer_id,
                                         int offset, int limit, sb_search_page_t *page,
-                                        sb_search_entry_t **behind);
+                                        int64_t *behind_seq);
 /* Store a copy of e for key, unless the cache holds a newer one. */
 void sb_search_cache_put(sb_search_cache_t *sc, const char *key, const sb_search_entry_t *e);
+/*
+ * Apply the n users changed in (from_seq, to_seq] to key's entry in place, when it is still
+ * at from_seq (concurrent searches compute the same changes; the first applies them).
+ * Returns 1 when the entry is at to_seq afterwards, 0 when it is gone or was dropped.
+ */
+int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_seq,
+                          int64_t to_seq, const sb_search_change_t *changes, int n,
+                          int64_t valid_until);
 
 /* The page of e (as sb_search_cache_page on a hit). */
 void sb_search_entry_page(apr_pool_t *p, const sb_search_entry_t *e, const char *viewer_id,
                           int offset, int limit, sb_search_page_t *page);
-/* Apply one changed user to e (a pool copy with keys): it leaves the ranking and, when it
- * matches now, re-enters at (score, last_seen). */
-void sb_search_entry_apply(apr_pool_t *p, sb_search_entry_t *e, const char *id, int matches,
-                           double score, int64_t last_seen);
 
 #endif
