@@ -7,7 +7,7 @@ if command -v node >/dev/null && { [ -d "$ex_dir/node_modules/express" ] ||
     ex_port=$(free_port 18556)
     PORT=$ex_port node "$ex_dir/hello.js" & ex_pid=$!
     bench_stops="$bench_stops $ex_pid"
-    n=0; until curl -fsS -o /dev/null "http://127.0.0.1:$ex_port/hello"; do
+    n=0; until curl -fsS -o /dev/null "http://127.0.0.1:$ex_port/hello" 2>/dev/null; do
         n=$((n+1)); [ $n -lt 100 ] || break; sleep 0.1; done
     warm 2 "http://127.0.0.1:$ex_port/hello"
     r=$(measure "http://127.0.0.1:$ex_port/hello")
