@@ -28,7 +28,7 @@ bench_skills "$SB_BENCH_TOKEN"
 # edit_loop TOKEN FILE: a profile edit (bio text that search ranks) every 0.1 s on a fixed
 # schedule, the number done so far in FILE
 cat > "$root/edit.py" <<'PY'
-import json, sys, time, urllib.request
+import json, os, sys, time, urllib.request
 base, token, out = sys.argv[1:4]
 i, t = 0, time.monotonic()
 while True:
@@ -41,8 +41,9 @@ while True:
         urllib.request.urlopen(req, timeout=5).read()
     except Exception:
         pass
-    with open(out, "w") as f:
+    with open(out + ".tmp", "w") as f:
         f.write(str(i))
+    os.replace(out + ".tmp", out)
     t += 0.1
     time.sleep(max(0.0, t - time.monotonic()))
 PY
