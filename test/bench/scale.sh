@@ -61,6 +61,7 @@ for want in $sizes; do
     row() { record_row "$@"; }
     echo "$want users:"
     discover_rows
+    sleep 3   # let the last row's requests drain
     edit_loop "$editor" "$root/edits" & edit_pid=$!
     bench_stops="$bench_stops $edit_pid"
     sleep 1
