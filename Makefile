@@ -65,7 +65,7 @@ UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 CANARY_BIN = $(CANARY_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench bench-scale \
-        install clean format check-conf
+        install clean format format-check check-conf
 all: $(MODULE) $(SBCTL)
 
 build/config.mk: configure
@@ -188,8 +188,19 @@ install: $(MODULE)
 	    > $(DESTDIR)$(HTTPD_SYSCONFDIR)/mods-available/skillbarter.load
 	install -m 0644 conf/skillbarter.conf $(DESTDIR)$(HTTPD_SYSCONFDIR)/conf-available/skillbarter.conf
 
+# Every C file of the tree, formatted by .clang-format; format-check (run by make test) fails
+# on drift and names the files.
+FORMAT_SRC = $(sort $(wildcard mod_skillbarter/*.c mod_skillbarter/*/*.[ch] \
+                               mod_skillbarter/*/*/*.[ch] test/unit/*.[ch] test/unit/*/*.[ch] \
+                               test/fuzz/*.c test/fuzz/*/*.c))
 format:
-	clang-format -i mod_skillbarter/*/*.[ch] mod_skillbarter/*.c test/unit/*.[ch]
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@bad=$$(for f in $(FORMAT_SRC); do clang-format $$f | cmp -s - $$f || echo $$f; done); \
+	if [ -n "$$bad" ]; then echo "format: not formatted by clang-format (make format):"; \
+	    echo "$$bad"; echo "format: 0 passed, 1 failed"; exit 1; fi; \
+	echo "format: 1 passed, 0 failed"
 
 clean:
 	rm -rf build
