@@ -105,6 +105,8 @@ json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t v
 {
     json_object *o = json_object_new_object();
 
+    sb_user_lists(u);
+
     json_object_object_add(o, "_id", json_object_new_string(u->id));
     json_object_object_add(o, "id", json_object_new_string(u->id));
     json_object_object_add(o, "username", json_object_new_string(u->username));

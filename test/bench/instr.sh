@@ -6,7 +6,8 @@
 # Callgrind dumps its counters at the end of every request (--dump-after), so each dump is one
 # whole request cycle (read, handler, log, write); a route's figure is the median of its dumps.
 # Env: N (requests per route, default 30), USERS (seeded users, default
-# 10000), MESSAGES (seeded messages, default 100000).
+# 10000), MESSAGES (seeded messages, default 100000), INSTR_KEEP (a folder: one request's
+# callgrind profile per route is copied there).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 instr_n=${N:-30}; users=${USERS:-10000}; messages=${MESSAGES:-100000}
@@ -71,6 +72,10 @@ measure_route() {  # NAME COUNT PATH [METHOD BODY]
                   "$root/cg/cg.out.$k" | head -1
           done | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }')
     printf '%-36s %12s\n' "$name" "$med"
+    if [ -n "${INSTR_KEEP:-}" ]; then   # one request's profile per route, for callgrind_annotate
+        cp "$root/cg/cg.out.$((first + count / 2))" \
+            "$INSTR_KEEP/$(echo "$name" | tr -c 'A-Za-z0-9\n' '_').cg"
+    fi
     rm -f "$root"/cg/cg.out.*
     base_dumps=$((first + count - 1))
 }
