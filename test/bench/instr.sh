@@ -13,7 +13,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 instr_n=${N:-30}; users=${USERS:-10000}; messages=${MESSAGES:-100000}
 . "$top/test/bench/lib.sh"
 . "$top/test/bench/discover_routes.sh"
-seed "$users"
+# the same people every run (--seed), so the counts compare across runs
+"$top/build/sbctl" "sqlite:$root/data/skillbarter.db" seed "$users" --seed 42 >/dev/null
+sqlite3 "$root/data/skillbarter.db" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null 2>&1 || true
 bench_skills "$SB_BENCH_TOKEN"
 "$top/build/sbctl" "sqlite:$root/data/skillbarter.db" seed-messages "$messages" benchuser 200 \
     >/dev/null
