@@ -85,6 +85,8 @@ const char *const *sb_store_drivers(void);
 #include "store_ledger.h"
 #include "store_outbox.h"
 #include "store_discovery.h"
+#include "store_mail.h"
+#include "store_jobs.h"
 
 SB_STORE_DOMAINS(SB_STORE_DECLARE_DOMAIN)
 
