@@ -24,6 +24,13 @@
     X(d, job_lease_release,                                                                        \
       (sb_store_conn_t *c, const char *name, const char *holder, sb_store_error_t *err),          \
       (c, name, holder, err))                                                                      \
+    /* Take a lease from a holder known to be dead (a runner on the same host whose process is  \
+     * gone): only while the holder is still dead_holder, so two runners cannot both take it.   \
+     * *held as job_lease_acquire; a takeover is always a new tenure. */                          \
+    X(d, job_lease_takeover,                                                                       \
+      (sb_store_conn_t *c, const char *name, const char *holder, const char *dead_holder,         \
+       int64_t ttl_ms, int64_t now, int *held, sb_store_error_t *err),                             \
+      (c, name, holder, dead_holder, ttl_ms, now, held, err))                                      \
     /* The lease's holder and expiry into holder_out (in p; NULL when nobody ever held it). */     \
     X(d, job_lease_get,                                                                            \
       (sb_store_conn_t *c, apr_pool_t *p, const char *name, const char **holder_out,              \

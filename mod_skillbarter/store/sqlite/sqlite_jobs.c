@@ -20,6 +20,9 @@ static const char SQL_LEASE_TAKE[] =
     " WHERE job_leases.expires_at <= excluded.acquired_at OR job_leases.holder = excluded.holder";
 static const char SQL_LEASE_RENEW[] =
     "UPDATE job_leases SET expires_at = ?3 WHERE name = ?1 AND holder = ?2 AND expires_at > ?4";
+static const char SQL_LEASE_TAKEOVER[] =
+    "UPDATE job_leases SET holder = ?2, acquired_at = ?4, expires_at = ?5"
+    " WHERE name = ?1 AND holder = ?3";
 static const char SQL_LEASE_RELEASE[] =
     "DELETE FROM job_leases WHERE name = ?1 AND holder = ?2";
 
@@ -112,6 +115,32 @@ sb_store_status_t sb_sqlite_job_lease_renew(sb_store_conn_t *c, const char *name
     sqlite3_bind_int64(q, 3, now + ttl_ms);
     sqlite3_bind_int64(q, 4, now);
     st = sb_sqlite_exec_stmt(sc, q, err, "lease renew");
+    *held = st == SB_STORE_OK && sqlite3_changes(sc->db) > 0;
+    return st;
+}
+
+sb_store_status_t sb_sqlite_job_lease_takeover(sb_store_conn_t *c, const char *name,
+                                               const char *holder, const char *dead_holder,
+                                               int64_t ttl_ms, int64_t now, int *held,
+                                               sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q;
+    sb_store_status_t st;
+
+    *held = 0;
+    if (!name || !holder || !dead_holder || ttl_ms <= 0) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "job_lease_takeover: bad argument");
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_LEASE_TAKEOVER, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, name);
+    sb_sqlite_bind_text(q, 2, holder);
+    sb_sqlite_bind_text(q, 3, dead_holder);
+    sqlite3_bind_int64(q, 4, now);
+    sqlite3_bind_int64(q, 5, now + ttl_ms);
+    st = sb_sqlite_exec_stmt(sc, q, err, "lease takeover");
     *held = st == SB_STORE_OK && sqlite3_changes(sc->db) > 0;
     return st;
 }
