@@ -3,7 +3,8 @@
  * first line is "Subject: ...", the rest the plain text body; the .html file (optional) is
  * the HTML alternative. Placeholders are {{name}}, filled in one pass (a value is never read
  * as a template): in HTML a value is escaped (& < > " '), in the subject it loses its line
- * breaks and control characters, in text its control characters other than newline and tab.
+ * breaks and control characters, in text and HTML its control characters other than newline
+ * and tab.
  * Without a directory the built-in copies of the shipped templates are used.
  */
 #ifndef SB_MAIL_TEMPLATE_H
