@@ -138,6 +138,8 @@ json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t v
         json_object_object_add(o, "totalCreditsSpent", sb_credits_to_json(u->total_spent));
         json_object_object_add(o, "isActive", json_object_new_boolean(u->is_active));
         json_object_object_add(o, "isBanned", json_object_new_boolean(u->is_banned));
+        json_object_object_add(o, "emailNotifications",
+                               json_object_new_boolean(u->email_notifications));
         json_object_object_add(o, "updatedAt", time_or_null(p, u->updated_at));
     }
     return o;

@@ -218,6 +218,22 @@ test('two runners: one holds the mail lease, the other stays idle', async () => 
   assert.equal(taken.length, 0, 'the second runner never took the lease');
 });
 
+test('emailNotifications: on by default, turned off and on in the profile', async () => {
+  const { token } = await register(server());
+  const get = await api('GET', '/api/users/profile', { token });
+  assert.equal(get.json.data.emailNotifications, true);
+  const off = await api('PUT', '/api/users/profile', { token, body: { emailNotifications: false } });
+  assert.equal(off.status, 200, off.text);
+  assert.equal(off.json.data.emailNotifications, false);
+  const other = await api('PUT', '/api/users/profile', { token, body: { bio: 'still off' } });
+  assert.equal(other.json.data.emailNotifications, false);
+  const bad = await api('PUT', '/api/users/profile', { token, body: { emailNotifications: 'no' } });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(bad.json.errors.map((e) => e.field), ['emailNotifications']);
+  const on = await api('PUT', '/api/users/profile', { token, body: { emailNotifications: true } });
+  assert.equal(on.json.data.emailNotifications, true);
+});
+
 test('the runner log has no errors and httpd\'s log none of the runner', async () => {
   await stopRunner();
   const log = readFileSync(jobsLog(), 'utf8');

@@ -24,20 +24,19 @@ static void enqueue(sb_fx_t *fx, const char *kind, const char *user_id, const ch
     assert_int_equal(queued, 1);
 }
 
+/* Through the profile operation, as PUT /api/users/profile does. */
 static void set_notifications(sb_fx_t *fx, const char *user_id, int on)
 {
-    sqlite3 *db;
-    char sql[200];
+    sb_profile_patch_t patch = {0};
+    sb_store_error_t err;
+    sb_user_t *u = NULL;
 
-    if (strcmp(fx->driver->name, "sqlite")) {
-        skip();
-    }
-    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    snprintf(sql, sizeof sql, "UPDATE users SET email_notifications = %d WHERE id = '%s'", on,
-             user_id);
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(db);
+    patch.set_email_notifications = 1;
+    patch.email_notifications = on;
+    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, user_id, &patch, NOW, &u,
+                                                  &err),
+                     SB_STORE_OK);
+    assert_int_equal(u->email_notifications, on);
 }
 
 static void test_enqueue_claim_sent(void **state)
@@ -203,6 +202,7 @@ static void test_notification_opt_out(void **state)
     sb_store_error_t err;
     int queued = -1;
 
+    assert_int_equal(u->email_notifications, 1);   /* on by default */
     assert_int_equal(sb_store_mail_enqueue(fx->conn, &note, NOW, &queued, NULL, &err),
                      SB_STORE_OK);
     assert_int_equal(queued, 1);
@@ -218,6 +218,20 @@ static void test_notification_opt_out(void **state)
                      SB_STORE_ERROR);
     assert_int_equal(sb_store_mail_counts(fx->conn, &n, &err), SB_STORE_OK);
     assert_int_equal(n.queued, 2);
+    /* a patch without the flag leaves it; turning it on again lets notifications through */
+    {
+        sb_profile_patch_t patch = {0};
+        sb_user_t *back = NULL;
+        patch.bio = "hi";
+        assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW,
+                                                      &back, &err),
+                         SB_STORE_OK);
+        assert_int_equal(back->email_notifications, 0);
+    }
+    set_notifications(fx, u->id, 1);
+    assert_int_equal(sb_store_mail_enqueue(fx->conn, &note, NOW, &queued, NULL, &err),
+                     SB_STORE_OK);
+    assert_int_equal(queued, 1);
 }
 
 typedef struct {

@@ -376,7 +376,7 @@ sb_store_status_t sb_sqlite_user_by_session(sb_store_conn_t *c, apr_pool_t *p, c
     }
     if (rc == SQLITE_ROW) {
         *out = sb_sqlite_row_user(p, q);
-        *live = sqlite3_column_int(q, 32) != 0;   /* the column after SB_SQLITE_USER_COLS */
+        *live = sqlite3_column_int(q, SB_SQLITE_USER_NCOLS) != 0;   /* after the user's */
     }
     sb_sqlite_done(q);
     if (!*out) {
