@@ -11,6 +11,7 @@
 #include <apr_strings.h>
 
 #include "sb_mail.h"
+#include "sb_mail_notice.h"
 #include "sb_mail_template.h"
 
 static apr_pool_t *pool;
@@ -231,6 +232,28 @@ static void test_templates_shipped_and_builtin(void **state)
     }
 }
 
+static void test_notice_has_unsubscribe(void **state)
+{
+    sb_mail_notice_t n = {NULL, "https://app.example", "Skill Barter <no-reply@app.example>",
+                          "ada@x.org", "<b>Ada</b>", "Reminder:\r\nBcc: x@y.org",
+                          "Your session <i>Python</i> starts in 1 hour.",
+                          "https://app.example/sessions/1"};
+    const char *why = NULL, *msg;
+    sb_mail_t m;
+
+    assert_int_equal(sb_mail_notice_build(pool, &n, &m, &why), 0);
+    assert_string_equal(m.list_unsubscribe, "https://app.example/settings/notifications");
+    msg = sb_mail_render(pool, &m, "n1@app.example", 0);
+    assert_non_null(strstr(msg, "\r\nList-Unsubscribe: <https://app.example/settings/"
+                                "notifications>\r\n"));
+    assert_non_null(strstr(msg, "\r\nSubject: Reminder:  Bcc: x@y.org\r\n"));
+    assert_null(strstr(msg, "\r\nBcc:"));
+    assert_non_null(strstr(m.html, "Hello &lt;b&gt;Ada&lt;/b&gt;"));
+    assert_non_null(strstr(m.html, "&lt;i&gt;Python&lt;/i&gt;"));
+    assert_non_null(strstr(m.html, "href=\"https://app.example/settings/notifications\""));
+    assert_non_null(strstr(m.text, "https://app.example/sessions/1"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_render_boundary_in_text, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fill_hostile, setup, teardown),
         cmocka_unit_test_setup_teardown(test_templates_shipped_and_builtin, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_notice_has_unsubscribe, setup, teardown),
     };
     int rc;
 
