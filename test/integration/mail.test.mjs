@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import {
   mkdtempSync, readdirSync, readFileSync, existsSync, rmSync, writeFileSync, chownSync,
 } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOP, useServer, freePort, register } from './harness.mjs';
@@ -171,6 +172,23 @@ test('with the SMTP server down the mail waits in the queue and goes when it is 
   await startSink();
   await waitFor(() => mailsTo(body.email).length === 1, 20000, 'delivery after the outage');
   assert.match(rowOf(body.email), / sent /);
+});
+
+test('a server that never greets is a temporary failure after the timeout', async () => {
+  await stopSink();
+  const conns = new Set();
+  const silent = createServer((c) => { conns.add(c); });   // accepts, never says a word
+  await new Promise((r) => silent.listen(smtpPort, '127.0.0.1', r));
+  const started = Date.now();
+  const { body } = await register(server());
+  await waitFor(() => /timed out/.test(rowOf(body.email) || ''), 15000, 'the timeout');
+  const row = rowOf(body.email);
+  assert.match(row, / queued .*error=.*timed out/);
+  // (libcurl counts the wait for the greeting in the connect phase: 2s here)
+  assert.ok(Date.now() - started >= 1900, 'not before SkillBarterSMTPTimeout\'s 2s');
+  await new Promise((r) => { silent.close(r); for (const c of conns) c.destroy(); });
+  await startSink();
+  await waitFor(() => mailsTo(body.email).length === 1, 20000, 'delivery after the timeout');
 });
 
 test('sbctl mail-queue retries a failed message and drops a queued one', async () => {
