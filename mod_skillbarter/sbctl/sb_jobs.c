@@ -14,7 +14,8 @@
 #include "sb_smtp.h"
 #include "sb_time.h"
 
-/* The registered jobs, run in this order. */
+/* The registered jobs, run in this order (at most SB_JOBS_MAX). */
+#define SB_JOBS_MAX 16
 static const sb_job_t *const jobs[] = {&sb_job_mail, NULL};
 
 static volatile int stop_flag;
@@ -112,13 +113,13 @@ int sb_jobs_run(apr_pool_t *p, const char *store_uri, const sb_settings_t *st,
     sb_store_error_t e = {0};
     char id[SB_ID_LEN + 1], host[128] = "host";
     int njobs = 0, i;
-    int held[8] = {0}, off[8] = {0};
-    void *state[8] = {0};
-    int64_t next[8] = {0};
+    int held[SB_JOBS_MAX] = {0}, off[SB_JOBS_MAX] = {0};
+    void *state[SB_JOBS_MAX] = {0};
+    int64_t next[SB_JOBS_MAX] = {0};
     apr_pool_t *tick;
     struct sigaction sa;
 
-    for (njobs = 0; jobs[njobs]; njobs++) {
+    for (njobs = 0; jobs[njobs] && njobs < SB_JOBS_MAX; njobs++) {
     }
     x.log = stderr;
     if (log_path && !(x.log = fopen(log_path, "a"))) {
@@ -170,7 +171,12 @@ int sb_jobs_run(apr_pool_t *p, const char *store_uri, const sb_settings_t *st,
                 x.job_state = NULL;
                 sb_jobs_log(&x, "notice", "%s: lease taken", j->name);
                 if (j->start(&x, tick)) {
+                    /* off in this configuration: let the lease go for a runner that has it on */
                     off[i] = 1;
+                    held[i] = 0;
+                    if (sb_store_acquire(x.store, tick, &c, &e) == SB_STORE_OK) {
+                        sb_store_job_lease_release(c, j->name, x.holder, &e);
+                    }
                     apr_pool_clear(tick);
                     continue;
                 }

@@ -2,9 +2,10 @@
 // the settings file carries what the jobs runner needs, never the SMTP password itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, readFileSync, rmSync } from 'node:fs';
+import { writeFileSync, readFileSync, rmSync, chownSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeRoot, httpdCtl, startServer } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { TOP, makeRoot, httpdCtl, startServer } from './harness.mjs';
 
 async function configtest(extra) {
   const { root } = await makeRoot({ extra });
@@ -81,6 +82,28 @@ SkillBarterSMTPAuth mailer secret/smtp.password
       }
       assert.doesNotMatch(st, /hunter2/);
       assert.ok(pwfile);
+    } finally {
+      await server.stop();
+      server.assertCleanLog();
+      server.cleanup();
+    }
+  });
+
+test('with the spool transport the runner keeps the mail job off and exits cleanly',
+  async () => {
+    const server = await startServer({});
+    try {
+      const log = join(server.root, 'logs', 'jobs.log');
+      writeFileSync(log, '');
+      chownSync(log, 33, 33);
+      const r = spawnSync(join(TOP, 'build', 'sbctl'),
+        ['--settings', join(server.root, 'run', 'skillbarter.settings'), 'jobs', '--once',
+          '--log', log], { encoding: 'utf8', uid: 33, gid: 33 });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const text = readFileSync(log, 'utf8');
+      assert.match(text, /\[notice\] .*mail: SkillBarterMailTransport is not smtp: job off/);
+      assert.match(text, /jobs runner .* stopped/);
+      assert.doesNotMatch(text, /\[(error|warn)\]/);
     } finally {
       await server.stop();
       server.assertCleanLog();
