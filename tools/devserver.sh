@@ -13,7 +13,31 @@ pid_alive() {
     [ -s "$root/run/httpd.pid" ] && kill -0 "$(cat "$root/run/httpd.pid")" 2>/dev/null
 }
 
+# The jobs runner (sbctl jobs: mail delivery, later scheduled session jobs) runs beside Apache
+# as the worker user, reading the settings file httpd writes; its log is logs/jobs.log.
+jobs_alive() {
+    [ -s "$root/run/jobs.pid" ] && kill -0 "$(cat "$root/run/jobs.pid")" 2>/dev/null
+}
+
+start_jobs() {
+    touch "$root/logs/jobs.log"
+    chown www-data:www-data "$root/logs/jobs.log"
+    runuser -u www-data -- "$top/build/sbctl" --settings "$root/run/skillbarter.settings" \
+        jobs --log "$root/logs/jobs.log" &
+    echo $! > "$root/run/jobs.pid"
+}
+
+stop_jobs() {
+    if jobs_alive; then
+        kill -TERM "$(cat "$root/run/jobs.pid")"
+        i=0
+        while jobs_alive && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    fi
+    rm -f "$root/run/jobs.pid"
+}
+
 stop() {
+    stop_jobs
     if pid_alive; then
         ctl -k stop
         i=0
@@ -39,8 +63,9 @@ run)
             tail -n 20 "$root/logs/error.log"; exit 1; }
         sleep 0.1
     done
+    start_jobs
     echo "skillbarter: http://127.0.0.1:$port/  (API: /api/health; demo login alice / barter-demo-2024)"
-    echo "skillbarter: logs in $root/logs; Ctrl-C stops the server"
+    echo "skillbarter: logs in $root/logs (jobs runner: jobs.log); Ctrl-C stops the server"
     trap 'stop; exit 0' INT TERM
     tail -n 0 -F "$root/logs/error.log" &
     tailpid=$!

@@ -4,6 +4,7 @@
  * stored hashed, rotated on every use (reuse revokes the family).
  */
 #include "sb_routes.h"
+#include "sb_account_mail.h"
 #include "sb_kit.h"
 
 #include <string.h>
@@ -87,16 +88,13 @@ static const char *new_refresh_family(sb_call_t *c, const sb_user_t *u, char *fa
  * using it.
  */
 static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose, int64_t ttl,
-                           int ip_budget, const char *subject, const char *intro,
-                           const char *path)
+                           int ip_budget, const char *tmpl, const char *path)
 {
     const sb_settings_t *st = c->settings;
     sb_store_error_t e = {0};
-    const char *nonce = sb_token_new(c->pool), *live = NULL, *token, *why = NULL;
-    sb_mail_t m;
     int granted = 0;
 
-    if (!st->mail) {
+    if (!st->mail && !(st->mail_transport && !strcmp(st->mail_transport, "smtp"))) {
         sb_call_log(c, SB_LOG_NOTICE, "no mail transport: %s mail for user %s not sent", purpose,
                     u->id);
         return;
@@ -117,35 +115,7 @@ static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose
             return;
         }
     }
-    token = nonce ? sb_token_derive(c->pool, st->cursor_key, st->cursor_key_len, purpose, u->id,
-                                    nonce)
-                  : NULL;
-    if (!token
-        || sb_store_onetime_issue(c->conn, c->pool, sb_token_hash(c->pool, token), nonce, u->id,
-                                  purpose, c->now + ttl * 1000, c->now, &live, &e)
-               != SB_STORE_OK) {
-        sb_call_log(c, SB_LOG_ERR, "storing a %s token failed: %s", purpose,
-                    token ? e.message : "no token");
-        return;
-    }
-    if (strcmp(live, nonce)
-        && !(token = sb_token_derive(c->pool, st->cursor_key, st->cursor_key_len, purpose, u->id,
-                                     live))) {
-        sb_call_log(c, SB_LOG_ERR, "deriving a %s link failed", purpose);
-        return;
-    }
-    m.from = c->settings->mail_from;
-    m.to = u->email;
-    m.subject = subject;
-    m.text = apr_psprintf(c->pool,
-                          "Hello %s,\n\n%s\n\n%s%s?token=%s\n\n"
-                          "The link is valid for %" APR_INT64_T_FMT " minutes. If you did not "
-                          "ask for it, ignore this message.\n\n-- Skill Barter\n",
-                          u->first_name, intro, c->settings->public_url, path, token,
-                          ttl / 60);
-    if (c->settings->mail->send(c->settings->mail, c->pool, &m, &why)) {
-        sb_call_log(c, SB_LOG_ERR, "sending %s mail failed: %s", purpose, why);
-    }
+    sb_account_mail_send(c, u, purpose, ttl, tmpl, path);
 }
 
 static int h_register(sb_call_t *c)
@@ -194,9 +164,7 @@ static int h_register(sb_call_t *c)
         return sb_call_store_fail(c, &e, "User");
     }
     sb_call_log(c, SB_LOG_INFO, "registered user %s", u->id);
-    send_link_mail(c, u, SB_TOKEN_VERIFY_EMAIL, c->settings->verify_ttl, 0,
-                   "Confirm your Skill Barter email address",
-                   "Welcome to Skill Barter! Please confirm your email address:",
+    send_link_mail(c, u, SB_TOKEN_VERIFY_EMAIL, c->settings->verify_ttl, 0, "verify",
                    "/verify-email");
     if (!(refresh = new_refresh_family(c, u, family))) {
         return c->err.status;
@@ -437,10 +405,7 @@ static int h_forgot_password(sb_call_t *c)
     switch (sb_store_user_by_email(c->conn, c->pool, sb_lower(c->pool, email), &u, &e)) {
     case SB_STORE_OK:
         if (u->is_active) {
-            send_link_mail(c, u, SB_TOKEN_RESET_PASSWORD, c->settings->reset_ttl, 1,
-                           "Reset your Skill Barter password",
-                           "Someone asked to reset the password of your account. "
-                           "Choose a new one here:",
+            send_link_mail(c, u, SB_TOKEN_RESET_PASSWORD, c->settings->reset_ttl, 1, "reset",
                            "/reset-password");
         }
         break;

@@ -34,7 +34,8 @@ static const char *const protected_fields[] = {
     "_id", "id", "createdAt", "updatedAt", "lastSeen", NULL};
 
 static const char *const editable_fields[] = {"firstName", "lastName", "bio", "timezone",
-                                              "country", "languages", NULL};
+                                              "country", "languages", "emailNotifications",
+                                              NULL};
 
 static void reject_protected(sb_call_t *c, json_object *b)
 {
@@ -118,6 +119,12 @@ static int h_profile_put(sb_call_t *c)
                           SB_LANGUAGE_LEN, 1);
         }
         patch.languages = langs;
+    }
+    /* reminder and notification mail on or off (account mail always goes) */
+    if (json_object_object_get_ex(b, "emailNotifications", NULL)
+        && sb_json_get_bool(b, "emailNotifications", &patch.email_notifications, &c->err,
+                            c->pool, 1)) {
+        patch.set_email_notifications = 1;
     }
     if (sb_call_fields_failed(c) || !sb_call_store(c)) {
         return c->err.status;

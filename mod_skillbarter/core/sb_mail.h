@@ -16,6 +16,8 @@ typedef struct {
     const char *to;       /* one address */
     const char *subject;
     const char *text;     /* plain text body, UTF-8 */
+    const char *html;     /* NULL, or an HTML alternative (multipart/alternative) */
+    const char *list_unsubscribe;  /* NULL, or the URL of List-Unsubscribe (notifications) */
 } sb_mail_t;
 
 struct sb_mail_transport {
@@ -27,8 +29,18 @@ struct sb_mail_transport {
 
 /* A transport writing to dir (must exist and be writable). */
 sb_mail_transport_t *sb_mail_spool_transport(apr_pool_t *p, const char *dir);
-/* Render m as RFC 5322 text (CRLF line ends, headers encoded as needed). */
+/*
+ * Render m as RFC 5322 text: CRLF line ends; From, To, Subject, Date, Message-ID,
+ * MIME-Version, List-Unsubscribe when set; header values lose their line breaks and a
+ * non-ASCII subject or display name becomes RFC 2047 encoded words of at most 75 characters,
+ * cut between UTF-8 characters. A part is 7bit when it is ASCII with lines of at most 998
+ * bytes (and does not hold the boundary), else base64. With html, multipart/alternative.
+ */
 const char *sb_mail_render(apr_pool_t *p, const sb_mail_t *m, const char *message_id,
                            int64_t now_ms);
+/* A header value as RFC 2047 encoded words (UTF-8, B) when it is not plain ASCII. */
+const char *sb_mail_encode_header(apr_pool_t *p, const char *value);
+/* The bare address of "Name <a@b>" or "a@b" (NULL when there is no '@'). */
+const char *sb_mail_address(apr_pool_t *p, const char *mailbox);
 
 #endif

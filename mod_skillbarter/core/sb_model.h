@@ -76,6 +76,7 @@ typedef struct {
     int64_t created_at;
     int64_t updated_at;
     int64_t password_changed_at; /* access tokens issued before it are refused */
+    int email_notifications;     /* reminder and notification mail wanted (account mail always) */
 
     /* Set when a store handed the user out with the four lists above still as their stored
      * text (sb_store_user_by_session_lazy, the access-token guard's read): they are NULL
@@ -114,6 +115,8 @@ typedef struct {
     const char *country;
     const char *profile_picture;
     apr_array_header_t *languages;  /* NULL = leave as is */
+    int set_email_notifications;    /* 0 = leave as is; else email_notifications is stored */
+    int email_notifications;
 } sb_profile_patch_t;
 
 /* credit_transactions.type / category */

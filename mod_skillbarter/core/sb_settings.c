@@ -12,7 +12,8 @@
 #define SB_SETTINGS_FORMAT "1"
 #define SB_SETTINGS_LINE_MAX 4096
 
-typedef enum { KEY_TEXT, KEY_SECONDS } key_kind_t;
+/* KEY_NUMBER: an integer written only when above 0 (0 means unset) */
+typedef enum { KEY_TEXT, KEY_SECONDS, KEY_NUMBER } key_kind_t;
 
 /* The keys of the file, in the order they are written; offsets into sb_settings_t. */
 static const struct {
@@ -31,6 +32,20 @@ static const struct {
     {"verify_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, verify_ttl)},
     {"reset_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, reset_ttl)},
     {"outbox_retention", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, outbox_retention)},
+    {"mail_transport", KEY_TEXT, APR_OFFSETOF(sb_settings_t, mail_transport)},
+    {"smtp_host", KEY_TEXT, APR_OFFSETOF(sb_settings_t, smtp_host)},
+    {"smtp_port", KEY_NUMBER, APR_OFFSETOF(sb_settings_t, smtp_port)},
+    {"smtp_tls", KEY_TEXT, APR_OFFSETOF(sb_settings_t, smtp_tls)},
+    {"smtp_user", KEY_TEXT, APR_OFFSETOF(sb_settings_t, smtp_user)},
+    {"smtp_password_file", KEY_TEXT, APR_OFFSETOF(sb_settings_t, smtp_password_file)},
+    {"smtp_helo", KEY_TEXT, APR_OFFSETOF(sb_settings_t, smtp_helo)},
+    {"smtp_connect_timeout", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, smtp_connect_timeout)},
+    {"smtp_timeout", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, smtp_timeout)},
+    {"mail_retry_for", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, mail_retry_for)},
+    {"mail_backoff", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, mail_backoff)},
+    {"mail_from", KEY_TEXT, APR_OFFSETOF(sb_settings_t, mail_from)},
+    {"public_url", KEY_TEXT, APR_OFFSETOF(sb_settings_t, public_url)},
+    {"mail_templates", KEY_TEXT, APR_OFFSETOF(sb_settings_t, mail_templates)},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -53,6 +68,12 @@ void sb_settings_defaults(sb_settings_t *st)
     st->mail_max_ip = SB_DEFAULT_MAIL_MAX_IP;
     st->mail_window = SB_DEFAULT_MAIL_WINDOW;
     st->outbox_retention = SB_DEFAULT_OUTBOX_RETENTION;
+    st->mail_transport = "spool";
+    st->smtp_tls = "plain";
+    st->smtp_connect_timeout = SB_DEFAULT_SMTP_CONNECT_TIMEOUT;
+    st->smtp_timeout = SB_DEFAULT_SMTP_TIMEOUT;
+    st->mail_retry_for = SB_DEFAULT_MAIL_RETRY_FOR;
+    st->mail_backoff = SB_DEFAULT_MAIL_BACKOFF;
     st->version = SB_VERSION;
 }
 
@@ -64,7 +85,10 @@ static const char *settings_text(apr_pool_t *p, const sb_settings_t *st, const c
     apr_size_t i;
 
     for (i = 0; i < N_KEYS; i++) {
-        if (keys[i].kind == KEY_SECONDS) {
+        if (keys[i].kind == KEY_NUMBER && SECONDS_AT(st, i) <= 0) {
+            continue;
+        }
+        if (keys[i].kind != KEY_TEXT) {
             text = apr_psprintf(p, "%s%s %" APR_INT64_T_FMT "\n", text, keys[i].key,
                                 (apr_int64_t)SECONDS_AT(st, i));
             continue;

@@ -31,6 +31,10 @@
 #define SB_DEFAULT_MAIL_MAX_IP 10                        /* reset mails per IP per window */
 #define SB_DEFAULT_MAIL_WINDOW 3600                      /* seconds */
 #define SB_DEFAULT_OUTBOX_RETENTION (7 * 86400)          /* seconds */
+#define SB_DEFAULT_SMTP_CONNECT_TIMEOUT 10               /* seconds */
+#define SB_DEFAULT_SMTP_TIMEOUT 60                       /* seconds, one whole transaction */
+#define SB_DEFAULT_MAIL_RETRY_FOR (2 * 86400)            /* seconds of temporary failures */
+#define SB_DEFAULT_MAIL_BACKOFF 60                       /* seconds before the first retry */
 
 /* File names under DefaultRuntimeDir when no directive says otherwise. */
 #define SB_SETTINGS_FILE "skillbarter.settings"
@@ -52,14 +56,28 @@ typedef struct {
     int64_t refresh_ttl;                /* seconds */
     int64_t verify_ttl;                 /* seconds, email verification links */
     int64_t reset_ttl;                  /* seconds, password reset links */
+    /* mail delivery (SkillBarterMailTransport, SkillBarterSMTP*, SkillBarterMailRetry): what
+     * the delivery job of sbctl jobs needs */
+    const char *mail_transport;         /* "spool" (default) | "smtp": queue for the worker */
+    const char *smtp_host;
+    int64_t smtp_port;                  /* 0: the TLS mode's default */
+    const char *smtp_tls;               /* "plain" | "starttls" | "tls" */
+    const char *smtp_user;              /* NULL: no AUTH */
+    const char *smtp_password_file;     /* the password's file (never its contents) */
+    const char *smtp_helo;
+    int64_t smtp_connect_timeout;       /* seconds */
+    int64_t smtp_timeout;               /* seconds */
+    int64_t mail_retry_for;             /* seconds a message is retried after it was queued */
+    int64_t mail_backoff;               /* seconds before the first retry, doubled after */
+    const char *mail_from;
+    const char *public_url;             /* base URL for links in mail, no trailing slash */
+    const char *mail_templates;         /* directory of NAME.txt|html (NULL: built-in) */
 
     /* this process's own */
     struct sb_store *store;             /* this process's store */
     const sb_jwt_key_t *jwt_key;
     int bcrypt_cost;
     const sb_mail_transport_t *mail;    /* NULL: mail disabled (logged) */
-    const char *mail_from;
-    const char *public_url;             /* base URL for links in mail, no trailing slash */
     const char *upload_dir;
     int64_t avatar_max;                 /* bytes */
     int64_t avatar_max_side;            /* pixels per side of an avatar */

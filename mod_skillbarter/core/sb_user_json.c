@@ -141,6 +141,7 @@ json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t v
         sb_json_add_lit(o, "totalCreditsSpent", sb_credits_to_json(u->total_spent));
         sb_json_add_lit(o, "isActive", json_object_new_boolean(u->is_active));
         sb_json_add_lit(o, "isBanned", json_object_new_boolean(u->is_banned));
+        sb_json_add_lit(o, "emailNotifications", json_object_new_boolean(u->email_notifications));
         sb_json_add_lit(o, "updatedAt", time_or_null(p, u->updated_at));
     }
     return o;

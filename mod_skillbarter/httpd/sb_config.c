@@ -44,6 +44,8 @@ void *sb_create_server_conf(apr_pool_t *p, server_rec *s)
     c->mail_max_account = c->mail_max_ip = -1;
     c->mail_window = -1;
     c->outbox_retention = -1;
+    c->smtp_port = -1;
+    c->smtp_connect_timeout = c->smtp_timeout = c->mail_retry_for = c->mail_backoff = -1;
     return c;
 }
 
@@ -78,6 +80,18 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(mail_window);
     MERGE_PTR(jwt_audience);
     MERGE_NUM(outbox_retention);
+    MERGE_PTR(mail_transport);
+    MERGE_PTR(smtp_host);
+    MERGE_NUM(smtp_port);
+    MERGE_PTR(smtp_tls);
+    MERGE_PTR(smtp_user);
+    MERGE_PTR(smtp_password_file);
+    MERGE_PTR(smtp_helo);
+    MERGE_NUM(smtp_connect_timeout);
+    MERGE_NUM(smtp_timeout);
+    MERGE_NUM(mail_retry_for);
+    MERGE_NUM(mail_backoff);
+    MERGE_PTR(mail_templates);
     return m;
 }
 
@@ -338,6 +352,112 @@ static const char *sb_cmd_mail_limit_set(cmd_parms *cmd, void *dc, const char *a
     return NULL;
 }
 
+static const char *sb_cmd_mail_transport_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (strcmp(arg, "spool") && strcmp(arg, "smtp")) {
+        return apr_psprintf(cmd->pool, "%s: expected spool or smtp, got '%s'", cmd->cmd->name,
+                            arg);
+    }
+    cmd_conf(cmd)->mail_transport = arg;
+    return NULL;
+}
+
+/* SkillBarterSMTP HOST [PORT] [plain|starttls|tls] */
+static const char *sb_cmd_smtp_set(cmd_parms *cmd, void *dc, const char *host,
+                                   const char *port, const char *tls)
+{
+    sb_server_conf_t *c = cmd_conf(cmd);
+    apr_int64_t v = 0;
+
+    if (!*host || strpbrk(host, " /:@\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a host name or address", cmd->cmd->name,
+                            host);
+    }
+    if (port && !tls && !strcmp(port, "starttls")) {
+        tls = port;
+        port = NULL;
+    }
+    else if (port && !tls && (!strcmp(port, "tls") || !strcmp(port, "plain"))) {
+        tls = port;
+        port = NULL;
+    }
+    if (port && sb_parse_int(port, 1, 65535, &v)) {
+        return apr_psprintf(cmd->pool, "%s: PORT must be 1-65535, got '%s'", cmd->cmd->name,
+                            port);
+    }
+    if (tls && strcmp(tls, "plain") && strcmp(tls, "starttls") && strcmp(tls, "tls")) {
+        return apr_psprintf(cmd->pool, "%s: expected plain, starttls or tls, got '%s'",
+                            cmd->cmd->name, tls);
+    }
+    c->smtp_host = host;
+    c->smtp_port = (int)v;
+    c->smtp_tls = tls ? tls : "plain";
+    return NULL;
+}
+
+/* SkillBarterSMTPAuth USER PASSWORD_FILE: the file must be readable now (configtest). */
+static const char *sb_cmd_smtp_auth_set(cmd_parms *cmd, void *dc, const char *user,
+                                        const char *file)
+{
+    const char *path = ap_server_root_relative(cmd->pool, file);
+    apr_file_t *f;
+
+    if (!*user || strpbrk(user, "\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: USER must not be empty", cmd->cmd->name);
+    }
+    if (!path || strpbrk(path, "\r\n")
+        || apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read the password file '%s'", cmd->cmd->name,
+                            file);
+    }
+    apr_file_close(f);
+    cmd_conf(cmd)->smtp_user = user;
+    cmd_conf(cmd)->smtp_password_file = path;
+    return NULL;
+}
+
+static const char *sb_cmd_smtp_helo_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!*arg || strlen(arg) > 255 || strpbrk(arg, " /\r\n")) {
+        return apr_psprintf(cmd->pool, "%s: expected a host name, got '%s'", cmd->cmd->name,
+                            arg);
+    }
+    cmd_conf(cmd)->smtp_helo = arg;
+    return NULL;
+}
+
+/* SkillBarterSMTPTimeout CONNECT TOTAL (durations, at most 1h each). */
+static const char *sb_cmd_smtp_timeout_set(cmd_parms *cmd, void *dc, const char *connect,
+                                           const char *total)
+{
+    apr_int64_t a, b;
+
+    if (sb_parse_duration(connect, &a) || sb_parse_duration(total, &b) || a < 1 || b < 1
+        || a > 3600 || b > 3600) {
+        return apr_psprintf(cmd->pool, "%s: expected two durations of 1s-1h such as 10s 1m, "
+                                       "got '%s %s'", cmd->cmd->name, connect, total);
+    }
+    cmd_conf(cmd)->smtp_connect_timeout = a;
+    cmd_conf(cmd)->smtp_timeout = b;
+    return NULL;
+}
+
+/* SkillBarterMailRetry FOR [FIRST_BACKOFF] */
+static const char *sb_cmd_mail_retry_set(cmd_parms *cmd, void *dc, const char *span,
+                                         const char *first)
+{
+    apr_int64_t a, b = SB_DEFAULT_MAIL_BACKOFF;
+
+    if (sb_parse_duration(span, &a) || a < 1 || a > 30 * 86400
+        || (first && (sb_parse_duration(first, &b) || b < 1 || b > 86400))) {
+        return apr_psprintf(cmd->pool, "%s: expected a retry time of 1s-30d and a first backoff "
+                                       "of 1s-1d such as 2d 1m", cmd->cmd->name);
+    }
+    cmd_conf(cmd)->mail_retry_for = a;
+    cmd_conf(cmd)->mail_backoff = b;
+    return NULL;
+}
+
 #define OFF(f) (void *)APR_OFFSETOF(sb_server_conf_t, f)
 
 const command_rec sb_cmds[] = {
@@ -387,6 +507,24 @@ const command_rec sb_cmds[] = {
                    "(default 3 10 1h)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_JWT_AUDIENCE, sb_cmd_jwt_audience_set, NULL, RSRC_CONF,
                   "JWT audience (aud) written and required (default skillbarter-api)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_MAIL_TRANSPORT, sb_cmd_mail_transport_set, NULL, RSRC_CONF,
+                  "spool (write files to SkillBarterMailSpool, default) or smtp (queue in the "
+                  "store for the delivery job of sbctl jobs)"),
+    AP_INIT_TAKE123(SB_DIRECTIVE_SMTP, sb_cmd_smtp_set, NULL, RSRC_CONF,
+                    "SMTP server: HOST [PORT] [plain|starttls|tls] (default port 25, 465 "
+                    "with tls)"),
+    AP_INIT_TAKE2(SB_DIRECTIVE_SMTP_AUTH, sb_cmd_smtp_auth_set, NULL, RSRC_CONF,
+                  "SMTP AUTH user and the file holding its password"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_SMTP_HELO, sb_cmd_smtp_helo_set, NULL, RSRC_CONF,
+                  "Name given in EHLO (default libcurl's)"),
+    AP_INIT_TAKE2(SB_DIRECTIVE_SMTP_TIMEOUT, sb_cmd_smtp_timeout_set, NULL, RSRC_CONF,
+                  "SMTP connect and whole-transaction timeouts (default 10s 1m)"),
+    AP_INIT_TAKE12(SB_DIRECTIVE_MAIL_RETRY, sb_cmd_mail_retry_set, NULL, RSRC_CONF,
+                   "How long temporary failures are retried, and the first backoff, doubled "
+                   "each time up to 1h (default 2d 1m)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_MAIL_TEMPLATES, sb_cmd_dir_set, OFF(mail_templates), RSRC_CONF,
+                  "Directory of mail templates NAME.txt|html (default: built-in copies of "
+                  "conf/mail)"),
     SB_RATELIMIT_CMDS,
     {NULL}};
 
@@ -491,6 +629,31 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         }
         if (c->mail_window > 0) {
             st->mail_window = c->mail_window;
+        }
+        st->mail_templates = c->mail_templates;
+        if (c->mail_transport) {
+            st->mail_transport = c->mail_transport;
+        }
+        if (!strcmp(st->mail_transport, "smtp") && !c->smtp_host) {
+            sb_slog(vs, APLOG_CRIT, 0, "%s smtp needs %s: refusing to start",
+                    SB_DIRECTIVE_MAIL_TRANSPORT, SB_DIRECTIVE_SMTP);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
+        st->smtp_host = c->smtp_host;
+        st->smtp_port = c->smtp_port > 0 ? c->smtp_port : 0;
+        if (c->smtp_tls) {
+            st->smtp_tls = c->smtp_tls;
+        }
+        st->smtp_user = c->smtp_user;
+        st->smtp_password_file = c->smtp_password_file;
+        st->smtp_helo = c->smtp_helo;
+        if (c->smtp_connect_timeout > 0) {
+            st->smtp_connect_timeout = c->smtp_connect_timeout;
+            st->smtp_timeout = c->smtp_timeout;
+        }
+        if (c->mail_retry_for > 0) {
+            st->mail_retry_for = c->mail_retry_for;
+            st->mail_backoff = c->mail_backoff;
         }
         c->settings = st;
     }

@@ -30,6 +30,13 @@
 #define SB_DIRECTIVE_MAIL_LIMIT         "SkillBarterMailLimit"
 #define SB_DIRECTIVE_JWT_AUDIENCE       "SkillBarterJWTAudience"
 #define SB_DIRECTIVE_OUTBOX_RETENTION   "SkillBarterOutboxRetention"
+#define SB_DIRECTIVE_MAIL_TRANSPORT     "SkillBarterMailTransport"
+#define SB_DIRECTIVE_SMTP               "SkillBarterSMTP"
+#define SB_DIRECTIVE_SMTP_AUTH          "SkillBarterSMTPAuth"
+#define SB_DIRECTIVE_SMTP_HELO          "SkillBarterSMTPHelo"
+#define SB_DIRECTIVE_SMTP_TIMEOUT       "SkillBarterSMTPTimeout"
+#define SB_DIRECTIVE_MAIL_RETRY         "SkillBarterMailRetry"
+#define SB_DIRECTIVE_MAIL_TEMPLATES     "SkillBarterMailTemplates"
 
 typedef struct {
     const char *store_uri;
@@ -56,6 +63,18 @@ typedef struct {
     apr_int64_t mail_window;     /* seconds; -1 = unset */
     const char *jwt_audience;
     apr_int64_t outbox_retention; /* seconds; -1 = unset */
+    const char *mail_transport;  /* "spool" | "smtp"; NULL = unset */
+    const char *smtp_host;
+    int smtp_port;               /* -1 = unset */
+    const char *smtp_tls;
+    const char *smtp_user;
+    const char *smtp_password_file;
+    const char *smtp_helo;
+    apr_int64_t smtp_connect_timeout;  /* seconds; -1 = unset */
+    apr_int64_t smtp_timeout;
+    apr_int64_t mail_retry_for;
+    apr_int64_t mail_backoff;
+    const char *mail_templates;
 
     sb_settings_t *settings;     /* built in post_config, store attached in child_init */
 } sb_server_conf_t;

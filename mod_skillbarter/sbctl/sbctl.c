@@ -19,6 +19,7 @@
 #include <apr_tables.h>
 
 #include "sb_id.h"
+#include "sb_jobs.h"
 #include "sb_model.h"
 #include "sb_password.h"
 #include "sb_ratelimit.h"
@@ -39,9 +40,12 @@ typedef struct {
     apr_pool_t *pool;
     sb_store_conn_t *conn;     /* store commands */
     const char *shm;           /* ratelimit commands */
+    const sb_settings_t *settings;  /* jobs: the settings file's values */
+    const char *store_uri;          /* jobs */
 } sbctl_t;
 
-typedef enum { ON_STORE, ON_SHM } target_t;
+/* ON_JOBS: the command opens the store itself and needs the settings file. */
+typedef enum { ON_STORE, ON_SHM, ON_JOBS } target_t;
 
 typedef struct {
     const char *name;
@@ -397,6 +401,80 @@ static int cmd_seed_chat(sbctl_t *x, int argc, char **argv)
     return sb_seed_chat(x->conn, x->pool, a, b, atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1);
 }
 
+/* jobs [--once] [--log FILE] [--interval MS] */
+static int cmd_jobs(sbctl_t *x, int argc, char **argv)
+{
+    const char *log = NULL;
+    int64_t interval = 0;
+    int once = 0, i;
+
+    for (i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--once")) {
+            once = 1;
+        }
+        else if (!strcmp(argv[i], "--log") && i + 1 < argc) {
+            log = argv[++i];
+        }
+        else if (!strcmp(argv[i], "--interval") && i + 1 < argc) {
+            interval = strtoll(argv[++i], NULL, 10);
+            if (interval < 10 || interval > 3600000) {
+                return usage();
+            }
+        }
+        else {
+            return usage();
+        }
+    }
+    return sb_jobs_run(x->pool, x->store_uri, x->settings, log, once, interval);
+}
+
+/* mail-queue [list [STATE] | retry ID | drop ID] */
+static int cmd_mail_queue(sbctl_t *x, int argc, char **argv)
+{
+    sb_store_error_t e = {0};
+    sb_store_mail_counts_t n;
+    apr_array_header_t *list;
+    int i;
+
+    if (argc == 2 && !strcmp(argv[0], "retry")) {
+        if (sb_store_mail_retry(x->conn, argv[1], sb_now_ms(), &e) != SB_STORE_OK) {
+            return fail(apr_psprintf(x->pool, "retry %s (only a failed message)", argv[1]), &e);
+        }
+        printf("queued %s again\n", argv[1]);
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[0], "drop")) {
+        if (sb_store_mail_drop(x->conn, argv[1], &e) != SB_STORE_OK) {
+            return fail(apr_psprintf(x->pool, "drop %s (only a queued or failed message)",
+                                     argv[1]), &e);
+        }
+        printf("dropped %s\n", argv[1]);
+        return 0;
+    }
+    if (argc > 2 || (argc >= 1 && strcmp(argv[0], "list"))) {
+        return usage();
+    }
+    if (sb_store_mail_counts(x->conn, &n, &e) != SB_STORE_OK) {
+        return fail("mail counts", &e);
+    }
+    printf("queued %" APR_INT64_T_FMT " sending %" APR_INT64_T_FMT " sent %" APR_INT64_T_FMT
+           " failed %" APR_INT64_T_FMT "\n", n.queued, n.claimed + n.sending, n.sent, n.failed);
+    if (argc == 0) {
+        return 0;
+    }
+    if (sb_store_mail_list(x->conn, x->pool, argc == 2 ? argv[1] : NULL, 100, &list, &e)
+        != SB_STORE_OK) {
+        return fail("mail list", &e);
+    }
+    for (i = 0; i < list->nelts; i++) {
+        const sb_store_mail_t *m = APR_ARRAY_IDX(list, i, const sb_store_mail_t *);
+        printf("%s %s %s attempts=%d %s%s\n", m->id, m->state, m->rcpt, m->attempts,
+               m->kind, m->last_error ? apr_pstrcat(x->pool, " error=", m->last_error, NULL)
+                                      : "");
+    }
+    return 0;
+}
+
 static const command_t commands[] = {
     {"migrate", ON_STORE, 0, 0, "", "bring the schema up to date", cmd_migrate},
     {"seed-demo", ON_STORE, 0, 0, "", "demo accounts, once (skips existing ones)",
@@ -425,6 +503,13 @@ static const command_t commands[] = {
      "      u:USER_ID; exit 1 when a hit is denied", cmd_ratelimit_hit},
     {"ratelimit-show", ON_SHM, 0, 0, "[SHM]", "limiters published in the table, entries in use",
      cmd_ratelimit_show},
+    {"jobs", ON_JOBS, 0, 5, "[--once] [--log FILE] [--interval MS]",
+     "run the background jobs (mail delivery first), each under its store lease so\n"
+     "      one runner acts at a time; until SIGTERM (or one pass with --once); needs\n"
+     "      the settings file for the SMTP settings; logs to FILE (default stderr)", cmd_jobs},
+    {"mail-queue", ON_STORE, 0, 2, "[list [STATE] | retry ID | drop ID]",
+     "queued, sending, sent and failed counts; list the newest messages; send a\n"
+     "      failed message again; drop a queued or failed one", cmd_mail_queue},
     {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 static void print_help(FILE *out)
@@ -551,6 +636,14 @@ int main(int argc, char **argv)
             return 2;
         }
         rc = run_on_store(&x, cmd, uri ? uri : st->store_uri, nargs, argv);
+    }
+    else if (cmd->target == ON_JOBS) {
+        if (!(st = load_settings(x.pool, settings_path))) {
+            return 2;
+        }
+        x.settings = st;
+        x.store_uri = uri ? uri : st->store_uri;
+        rc = cmd->run(&x, nargs, argv);
     }
     else {
         rc = cmd->run(&x, nargs, argv);

@@ -90,6 +90,8 @@ const char *const *sb_store_drivers(void);
 #include "store_messages.h"
 #include "store_notifications.h"
 #include "store_blocks.h"
+#include "store_mail.h"
+#include "store_jobs.h"
 
 SB_STORE_DOMAINS(SB_STORE_DECLARE_DOMAIN)
 

@@ -106,7 +106,9 @@ sb_store_status_t sb_sqlite_migrate(sb_store_t *store, sb_store_error_t *err);
     "timezone, country, role, languages, skills_offered, skills_wanted, availability, "          \
     "credits, total_earned, total_spent, minutes_taught, minutes_learned, rating, "              \
     "total_reviews, report_count, is_active, is_verified, is_banned, ban_reason, "               \
-    "ban_expires_at, last_seen, created_at, updated_at, password_changed_at"
+    "ban_expires_at, last_seen, created_at, updated_at, password_changed_at, email_notifications"
+/* How many columns SB_SQLITE_USER_COLS names (a query's next column has this index). */
+#define SB_SQLITE_USER_NCOLS 33
 
 sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st);
 /* The same, with the four JSON list columns copied as text and parsed by sb_user_lists(). */

@@ -278,6 +278,7 @@ static sb_user_t *sb_row_user(apr_pool_t *p, sqlite3_stmt *st, int lazy)
     u->created_at = sqlite3_column_int64(st, 29);
     u->updated_at = sqlite3_column_int64(st, 30);
     u->password_changed_at = sqlite3_column_int64(st, 31);
+    u->email_notifications = sqlite3_column_int(st, 32) != 0;
     return u;
 }
 

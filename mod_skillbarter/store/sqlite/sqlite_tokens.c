@@ -376,7 +376,7 @@ static sb_store_status_t user_by_session(sb_store_conn_t *c, apr_pool_t *p, cons
     }
     if (rc == SQLITE_ROW) {
         *out = lazy ? sb_sqlite_row_user_lazy(p, q) : sb_sqlite_row_user(p, q);
-        *live = sqlite3_column_int(q, 32) != 0;   /* the column after SB_SQLITE_USER_COLS */
+        *live = sqlite3_column_int(q, SB_SQLITE_USER_NCOLS) != 0;   /* after the user's */
     }
     sb_sqlite_done(q);
     if (!*out) {

@@ -28,7 +28,8 @@ static const char SQL_USER_PATCH[] =
     " country = CASE WHEN ?6 IS NULL THEN country ELSE nullif(?6, '') END,"
     " profile_picture = coalesce(?7, profile_picture),"
     " languages = coalesce(?8, languages),"
-    " updated_at = ?9"
+    " updated_at = ?9,"
+    " email_notifications = coalesce(?10, email_notifications)"
     " WHERE id = ?1";
 static const char SQL_USER_LISTS[] =
     "UPDATE users SET"
@@ -227,6 +228,9 @@ sb_store_status_t sb_sqlite_user_update_profile(sb_store_conn_t *c, apr_pool_t *
     sb_sqlite_bind_text(q, 7, patch->profile_picture);
     sb_sqlite_bind_text(q, 8, langs);
     sqlite3_bind_int64(q, 9, now);
+    if (patch->set_email_notifications) {
+        sqlite3_bind_int(q, 10, patch->email_notifications != 0);
+    }
     st = sb_sqlite_exec_one(sc, q, err, "user profile");
     if (st == SB_STORE_OK && out) {
         st = sb_sqlite_user_get(sc, p, SQL_USER_BY_ID, id, out, err);
