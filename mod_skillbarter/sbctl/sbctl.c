@@ -148,7 +148,24 @@ static int ledger_check(sb_store_conn_t *c)
            (long long)a.balances, (long long)a.escrow, (long long)left, (long long)a.bonuses,
            (long long)a.penalties, (long long)a.adjustments, (long long)right,
            (long long)a.bad_rows);
-    if (left != right || a.bad_rows) {
+    printf("users whose balance is not the sum of their rows: %lld; holds without exactly one "
+           "open session: %lld\n", (long long)a.bad_sums, (long long)a.bad_holds);
+    if (left != right) {
+        printf("violation: balances + holds != bonuses - penalties + adjustments\n");
+    }
+    if (a.bad_rows) {
+        printf("violation: %lld users' balances differ from their last balanceAfter\n",
+               (long long)a.bad_rows);
+    }
+    if (a.bad_sums) {
+        printf("violation: %lld users' balances differ from the sum of their ledger rows\n",
+               (long long)a.bad_sums);
+    }
+    if (a.bad_holds) {
+        printf("violation: %lld holds do not match exactly one open session\n",
+               (long long)a.bad_holds);
+    }
+    if (left != right || a.bad_rows || a.bad_sums || a.bad_holds) {
         printf("ledger: UNBALANCED\n");
         return 1;
     }

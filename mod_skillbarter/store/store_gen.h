@@ -24,7 +24,9 @@
     D(discovery, DISCOVERY)                                                                       \
     D(messages, MESSAGES)                                                                         \
     D(notifications, NOTIFICATIONS)                                                               \
-    D(blocks, BLOCKS)
+    D(blocks, BLOCKS)                                                                             \
+    D(sessions, SESSIONS)                                                                         \
+    D(credits, CREDITS)
 
 /* sb_store_status_t sb_store_<name>(...); */
 #define SB_STORE_PROTOTYPE(d, name, params, args) sb_store_status_t sb_store_##name params;
