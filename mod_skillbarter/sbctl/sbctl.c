@@ -23,6 +23,7 @@
 #include "sb_password.h"
 #include "sb_ratelimit.h"
 #include "sb_seed.h"
+#include "sb_session_jobs.h"
 #include "sb_settings.h"
 #include "sb_time.h"
 #include "sb_units.h"
@@ -414,6 +415,41 @@ static int cmd_seed_chat(sbctl_t *x, int argc, char **argv)
     return sb_seed_chat(x->conn, x->pool, a, b, atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1);
 }
 
+/* session-jobs [--now MS] [--no-show-penalty MINUTES]: one tick of the session jobs. */
+static int cmd_session_jobs(sbctl_t *x, int argc, char **argv)
+{
+    sb_session_jobs_opts_t o = {-1, 0};
+    sb_session_jobs_report_t r;
+    sb_store_error_t e = {0};
+    int64_t now = sb_now_ms();
+    int i;
+
+    for (i = 0; i < argc; i++) {
+        int64_t v;
+        if (i + 1 < argc && !strcmp(argv[i], "--now")
+            && sb_parse_int(argv[i + 1], 0, INT64_MAX, &v) == 0) {
+            now = v;
+            i++;
+        }
+        else if (i + 1 < argc && !strcmp(argv[i], "--no-show-penalty")
+                 && sb_parse_int(argv[i + 1], -1, 24 * 60, &v) == 0) {
+            o.no_show_penalty = v;
+            i++;
+        }
+        else {
+            fprintf(stderr, "sbctl: session-jobs: bad argument '%s' (--now MS, "
+                            "--no-show-penalty MINUTES)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (sb_session_jobs_tick(x->conn, x->pool, &o, now, &r, &e) != SB_STORE_OK) {
+        return fail("session jobs", &e);
+    }
+    printf("session-jobs: expired %d, no_show %d, abandoned %d, reminders %d, skipped %d\n",
+           r.expired, r.no_show, r.abandoned, r.reminders, r.skipped);
+    return 0;
+}
+
 static const command_t commands[] = {
     {"migrate", ON_STORE, 0, 0, "", "bring the schema up to date", cmd_migrate},
     {"seed-demo", ON_STORE, 0, 0, "", "demo accounts, once (skips existing ones)",
@@ -430,6 +466,10 @@ static const command_t commands[] = {
      "      (default 200) partners", cmd_seed_messages},
     {"seed-chat", ON_STORE, 3, 4, "A B N [PER_INSTANT]",
      "N messages between A and B, PER_INSTANT (default 1) sharing a time", cmd_seed_chat},
+    {"session-jobs", ON_STORE, 0, 4, "[--now MS] [--no-show-penalty MINUTES]",
+     "one tick of the session jobs (expiry, no-show, abandonment, reminders)\n"
+     "      at MS (default: now); the no-show penalty defaults to the whole hold",
+     cmd_session_jobs},
     {"outbox-read", ON_STORE, 1, 3, "USER [AFTER [LIMIT]]",
      "USER's outbox events after seq AFTER, one JSON object a line", cmd_outbox_read},
     {"outbox-tail", ON_STORE, 0, 2, "[AFTER [LIMIT]]",

@@ -167,20 +167,21 @@ typedef struct {
        int64_t now, int64_t *refunded, sb_store_error_t *err),                                     \
       (c, id, admin_id, percent, note, now, refunded, err))                                        \
     /* Sessions a job may act on at now, soonest first, at most limit: pending ones whose start   \
-     * passed, scheduled ones with a reminder due (start within 24 h), in_progress ones past      \
+     * passed, scheduled ones nobody started 15 min after the start, scheduled ones whose        \
+     * reminder due now (24 h, 1 h, 15 min before) is not recorded, in_progress ones past        \
      * started_at + duration + 15 min. *out of sb_session_t. */                                  \
     X(d, sessions_due,                                                                             \
       (sb_store_conn_t *c, apr_pool_t *p, int64_t now, int limit, apr_array_header_t **out,        \
        sb_store_error_t *err),                                                                     \
       (c, p, now, limit, out, err))                                                                \
     /* Record reminder `which` ("24h" | "1h" | "15m") of a scheduled session, once: *marked = 1  \
-     * and the events and notification written when this call recorded it, 0 when it was        \
-     * recorded already or the session is not scheduled. */                                      \
+     * and the events and the nnotify notifications written when this call recorded it, 0 when   \
+     * it was recorded already or the session is not scheduled. */                               \
     X(d, session_reminder_mark,                                                                    \
       (sb_store_conn_t *c, const char *id, const char *which, const sb_outbox_event_t *events,     \
-       int nevents, const sb_notification_new_t *notify, int64_t now, int *marked,                 \
+       int nevents, const sb_notification_new_t *notify, int nnotify, int64_t now, int *marked,    \
        sb_store_error_t *err),                                                                     \
-      (c, id, which, events, nevents, notify, now, marked, err))                                   \
+      (c, id, which, events, nevents, notify, nnotify, now, marked, err))                          \
     /* A participant reviews the other after completion, once; the reviewee's rating becomes     \
      * the exact mean (sum / count). NOT_FOUND, STALE field status (not completed), CONFLICT      \
      * "review" (reviewed already). */                                                            \

@@ -442,15 +442,15 @@ static void test_due_and_reminders_once(void **state)
     assert_int_equal(due->nelts, 1);
     assert_string_equal(APR_ARRAY_IDX(due, 0, sb_session_t).id, a);
     ev.user_id = pr.student->id;
-    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, NOW,
+    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, NOW,
                                                     &marked, &err),
                      SB_STORE_OK);
     assert_int_equal(marked, 1);
-    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, NOW,
+    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, NOW,
                                                     &marked, &err),
                      SB_STORE_OK);
     assert_int_equal(marked, 0);
-    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "1h", &ev, 1, NULL, NOW,
+    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "1h", &ev, 1, NULL, 0, NOW,
                                                     &marked, &err),
                      SB_STORE_OK);
     assert_int_equal(marked, 1);
@@ -463,7 +463,7 @@ static void test_due_and_reminders_once(void **state)
     assert_string_equal(((sb_session_t *)due)->reminders_sent, "[\"24h\",\"1h\"]");
     /* a cancelled session gets none */
     must(fx, b, pr.teacher->id, SB_SESSION_CANCEL, NOW, "cancelled");
-    assert_int_equal(sb_store_session_reminder_mark(fx->conn, b, "24h", &ev, 1, NULL, NOW,
+    assert_int_equal(sb_store_session_reminder_mark(fx->conn, b, "24h", &ev, 1, NULL, 0, NOW,
                                                     &marked, &err),
                      SB_STORE_OK);
     assert_int_equal(marked, 0);

@@ -77,7 +77,12 @@ static const char SQL_RESOLVE[] =
 static const char SQL_DUE[] =
     "SELECT " SB_SESSION_COLS " FROM sessions WHERE"
     " (status = 'pending' AND scheduled_time <= ?1)"
-    " OR (status = 'scheduled' AND scheduled_time <= ?1 + 86400000)"
+    " OR (status = 'scheduled' AND scheduled_time + 900000 <= ?1)"
+    /* the reminder due now (sb_session_reminder_due's bounds) is not recorded yet */
+    " OR (status = 'scheduled' AND scheduled_time > ?1 AND scheduled_time <= ?1 + 86400000"
+    "  AND NOT EXISTS (SELECT 1 FROM json_each(reminders_sent) WHERE value ="
+    "   CASE WHEN scheduled_time - ?1 <= 900000 THEN '15m'"
+    "   WHEN scheduled_time - ?1 <= 3600000 THEN '1h' ELSE '24h' END))"
     " OR (status = 'in_progress' AND started_at + duration * 60000 + 900000 <= ?1)"
     " ORDER BY scheduled_time, id LIMIT ?2";
 static const char SQL_REMINDER[] =
@@ -880,12 +885,13 @@ sb_store_status_t sb_sqlite_session_reminder_mark(sb_store_conn_t *c, const char
                                                   const char *which,
                                                   const sb_outbox_event_t *events, int nevents,
                                                   const sb_notification_new_t *notify,
-                                                  int64_t now, int *marked,
+                                                  int nnotify, int64_t now, int *marked,
                                                   sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_store_status_t st;
     sqlite3_stmt *q;
+    int i;
 
     *marked = 0;
     if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
@@ -900,7 +906,13 @@ sb_store_status_t sb_sqlite_session_reminder_mark(sb_store_conn_t *c, const char
     if (st == SB_STORE_NOT_FOUND) {
         return sb_sqlite_end(sc, SB_STORE_OK, err);
     }
-    if (st == SB_STORE_OK && (st = announce(sc, events, nevents, notify, now, err)) == SB_STORE_OK) {
+    if (st == SB_STORE_OK) {
+        st = sb_sqlite_outbox_add_all(sc, events, nevents, now, err);
+    }
+    for (i = 0; st == SB_STORE_OK && i < nnotify; i++) {
+        st = sb_sqlite_notification_add(sc, &notify[i], now, err);
+    }
+    if (st == SB_STORE_OK) {
         st = sb_sqlite_end(sc, SB_STORE_OK, err);
         *marked = st == SB_STORE_OK;
         return st;
