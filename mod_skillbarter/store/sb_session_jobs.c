@@ -18,7 +18,7 @@ const char *sb_session_reminder_due(int64_t start, int64_t now)
     if (left <= 0 || left > 24 * 60 * SB_MIN_MS) {
         return NULL;
     }
-    return left <= 15 * SB_MIN_MS ? "15m" : left <= 60 * SB_MIN_MS ? "1h" : "24h";
+    return left <= 15 * SB_MIN_MS ? "15min" : left <= 60 * SB_MIN_MS ? "1h" : "24h";
 }
 
 static const char *text(apr_pool_t *p, json_object *o)

@@ -29,7 +29,7 @@ typedef struct {
     int skipped;                  /* done meanwhile by another runner, or not due */
 } sb_session_jobs_report_t;
 
-/* The reminder due at now for a session starting at start ("15m", "1h", "24h"), or NULL when
+/* The reminder due at now for a session starting at start ("15min", "1h", "24h"), or NULL when
  * none is (start passed or more than 24 h away). */
 const char *sb_session_reminder_due(int64_t start, int64_t now);
 

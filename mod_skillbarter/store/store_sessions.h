@@ -37,7 +37,7 @@ typedef struct {
     int64_t disputed_at;
     int64_t dispute_resolved_at;
     int64_t dispute_refund;
-    const char *reminders_sent;   /* JSON array text: "24h", "1h", "15m" */
+    const char *reminders_sent;   /* JSON array text: "24h", "1h", "15min" */
     char proposed_by[SB_ID_LEN + 1]; /* "" = no open proposal */
     int64_t teacher_joined_at;
     int64_t student_joined_at;
@@ -174,7 +174,7 @@ typedef struct {
       (sb_store_conn_t *c, apr_pool_t *p, int64_t now, int limit, apr_array_header_t **out,        \
        sb_store_error_t *err),                                                                     \
       (c, p, now, limit, out, err))                                                                \
-    /* Record reminder `which` ("24h" | "1h" | "15m") of a scheduled session, once: *marked = 1  \
+    /* Record reminder `which` ("24h" | "1h" | "15min") of a scheduled session, once: *marked = 1  \
      * and the events and the nnotify notifications written when this call recorded it, 0 when   \
      * it was recorded already or the session is not scheduled. */                               \
     X(d, session_reminder_mark,                                                                    \

@@ -94,8 +94,8 @@ static void test_reminder_bounds(void **state)
     assert_string_equal(sb_session_reminder_due(T0, T0 - 24 * HOUR), "24h");
     assert_string_equal(sb_session_reminder_due(T0, T0 - HOUR - 1), "24h");
     assert_string_equal(sb_session_reminder_due(T0, T0 - HOUR), "1h");
-    assert_string_equal(sb_session_reminder_due(T0, T0 - 15 * MIN), "15m");
-    assert_string_equal(sb_session_reminder_due(T0, T0 - 1), "15m");
+    assert_string_equal(sb_session_reminder_due(T0, T0 - 15 * MIN), "15min");
+    assert_string_equal(sb_session_reminder_due(T0, T0 - 1), "15min");
     assert_null(sb_session_reminder_due(T0, T0));
 }
 
@@ -122,7 +122,7 @@ static void test_reminders_once_then_no_show(void **state)
     assert_int_equal(events(fx, student, "session:reminder"), 3);
     assert_int_equal(events(fx, student, "notification:new"), 3);
     assert_int_equal(sb_store_session_get(fx->conn, fx->pool, s, &row, &err), SB_STORE_OK);
-    assert_string_equal(row->reminders_sent, "[\"24h\",\"1h\",\"15m\"]");
+    assert_string_equal(row->reminders_sent, "[\"24h\",\"1h\",\"15min\"]");
     /* nobody came: no_show 15 minutes after the start, the hold back in full */
     assert_int_equal(tick(fx, T0 + 14 * MIN).no_show, 0);
     assert_string_equal(status(fx, s), "scheduled");

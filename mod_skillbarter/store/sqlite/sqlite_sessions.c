@@ -81,7 +81,7 @@ static const char SQL_DUE[] =
     /* the reminder due now (sb_session_reminder_due's bounds) is not recorded yet */
     " OR (status = 'scheduled' AND scheduled_time > ?1 AND scheduled_time <= ?1 + 86400000"
     "  AND NOT EXISTS (SELECT 1 FROM json_each(reminders_sent) WHERE value ="
-    "   CASE WHEN scheduled_time - ?1 <= 900000 THEN '15m'"
+    "   CASE WHEN scheduled_time - ?1 <= 900000 THEN '15min'"
     "   WHEN scheduled_time - ?1 <= 3600000 THEN '1h' ELSE '24h' END))"
     " OR (status = 'in_progress' AND started_at + duration * 60000 + 900000 <= ?1)"
     " ORDER BY scheduled_time, id LIMIT ?2";
