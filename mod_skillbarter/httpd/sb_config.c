@@ -3,6 +3,7 @@
  * `apachectl configtest` rejects a bad one with a message that names it.
  */
 #include "sb_config.h"
+#include "sb_config_sessions.h"
 
 #include <string.h>
 #include <http_log.h>
@@ -78,6 +79,7 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(mail_window);
     MERGE_PTR(jwt_audience);
     MERGE_NUM(outbox_retention);
+    MERGE_PTR(sessions);
     return m;
 }
 
@@ -388,6 +390,7 @@ const command_rec sb_cmds[] = {
     AP_INIT_TAKE1(SB_DIRECTIVE_JWT_AUDIENCE, sb_cmd_jwt_audience_set, NULL, RSRC_CONF,
                   "JWT audience (aud) written and required (default skillbarter-api)"),
     SB_RATELIMIT_CMDS,
+    SB_SESSION_CMDS,
     {NULL}};
 
 static const unsigned char *secret_for(apr_pool_t *pconf, const char *path, apr_size_t *len)
@@ -492,6 +495,7 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         if (c->mail_window > 0) {
             st->mail_window = c->mail_window;
         }
+        sb_config_sessions_apply(c->sessions, st);
         c->settings = st;
     }
     return OK;

@@ -57,6 +57,8 @@ typedef struct {
     const char *jwt_audience;
     apr_int64_t outbox_retention; /* seconds; -1 = unset */
 
+    struct sb_session_conf *sessions; /* sb_config_sessions.h; NULL = no such directive */
+
     sb_settings_t *settings;     /* built in post_config, store attached in child_init */
 } sb_server_conf_t;
 

@@ -206,6 +206,26 @@ static int cmd_set_status(sbctl_t *x, int argc, char **argv)
     return 0;
 }
 
+static sb_user_t *find_user(sb_store_conn_t *c, apr_pool_t *p, const char *who);
+
+/* set-role USER (id or login) user|admin */
+static int cmd_set_role(sbctl_t *x, int argc, char **argv)
+{
+    sb_store_error_t e = {0};
+    sb_user_t *u;
+
+    if (strcmp(argv[1], "user") && strcmp(argv[1], "admin")) {
+        return usage();
+    }
+    if (!(u = find_user(x->conn, x->pool, argv[0]))) {
+        return 1;
+    }
+    if (sb_store_user_set_role(x->conn, u->id, argv[1], sb_now_ms(), &e) != SB_STORE_OK) {
+        return fail("set-role", &e);
+    }
+    return 0;
+}
+
 /* seed N [PASSWORD] [--seed S] */
 static int cmd_seed(sbctl_t *x, int argc, char **argv)
 {
@@ -458,6 +478,8 @@ static const command_t commands[] = {
      "conservation of credits; exit 1 when unbalanced", cmd_ledger_check},
     {"set-status", ON_STORE, 2, 3, "USER_ID active|inactive|banned [REASON]",
      "activate, deactivate or ban an account", cmd_set_status},
+    {"set-role", ON_STORE, 2, 2, "USER user|admin",
+     "make a user (id or login) an admin, or a user again", cmd_set_role},
     {"seed", ON_STORE, 1, 4, "N [PASSWORD] [--seed S]",
      "N realistic users in one transaction (password seed-password, bcrypt\n"
      "      cost 4); the same people again for the same seed S", cmd_seed},

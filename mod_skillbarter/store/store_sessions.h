@@ -189,6 +189,18 @@ typedef struct {
       (sb_store_conn_t *c, const sb_review_new_t *r, const sb_outbox_event_t *events,              \
        int nevents, const sb_notification_new_t *notify, int64_t now, sb_store_error_t *err),      \
       (c, r, events, nevents, notify, now, err))                                                   \
+    /* The user's calendar feed token becomes token_hash (SHA-256 hex of the token); the old     \
+     * one stops working. NOT_FOUND for an unknown user. */                                      \
+    X(d, calendar_token_set,                                                                       \
+      (sb_store_conn_t *c, const char *user_id, const char *token_hash, int64_t now,               \
+       sb_store_error_t *err),                                                                     \
+      (c, user_id, token_hash, now, err))                                                          \
+    /* The visible user whose calendar token hash is token_hash: id into user_id (SB_ID_LEN + 1)  \
+     * and their time zone. NOT_FOUND otherwise. */                                               \
+    X(d, calendar_token_user,                                                                      \
+      (sb_store_conn_t *c, apr_pool_t *p, const char *token_hash, int64_t now, char *user_id,      \
+       const char **timezone, sb_store_error_t *err),                                              \
+      (c, p, token_hash, now, user_id, timezone, err))                                             \
     /* Reviews of user_id, newest first, strictly after (after_created_at, after_id) when         \
      * after_id is set; *out of sb_session_review_t. */                                                   \
     X(d, reviews_page,                                                                             \

@@ -159,9 +159,41 @@ static void test_audit_names_violations(void **state)
     assert_int_equal(au.bad_rows, 1);
 }
 
+static void test_role_and_calendar_token(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *u = mk_user(fx, "u", "u@example.com"), *r;
+    char ghost[SB_ID_LEN + 1], who[SB_ID_LEN + 1];
+    const char *tz = NULL;
+    sb_store_error_t err;
+
+    sb_id_new(ghost);
+    assert_int_equal(sb_store_user_set_role(fx->conn, u->id, "admin", NOW, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &r, &err), SB_STORE_OK);
+    assert_string_equal(r->role, "admin");
+    assert_int_equal(sb_store_user_set_role(fx->conn, ghost, "admin", NOW, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_calendar_token_user(fx->conn, fx->pool, "aa", NOW, who, &tz, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_calendar_token_set(fx->conn, u->id, "aa", NOW, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_calendar_token_user(fx->conn, fx->pool, "aa", NOW, who, &tz, &err),
+                     SB_STORE_OK);
+    assert_string_equal(who, u->id);
+    assert_string_equal(tz, "UTC");
+    /* rotation: the old token stops working */
+    assert_int_equal(sb_store_calendar_token_set(fx->conn, u->id, "bb", NOW, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_calendar_token_user(fx->conn, fx->pool, "aa", NOW, who, &tz, &err),
+                     SB_STORE_NOT_FOUND);
+    /* a banned user's feed is gone */
+    assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 1, 1, "spam", 0, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_calendar_token_user(fx->conn, fx->pool, "bb", NOW, who, &tz, &err),
+                     SB_STORE_NOT_FOUND);
+}
+
 #define CREDIT_TESTS(d)                                                                           \
     FX_TEST(test_balance_and_filters, d), FX_TEST(test_transfer, d),                             \
-        FX_TEST(test_audit_names_violations, d)
+        FX_TEST(test_audit_names_violations, d), FX_TEST(test_role_and_calendar_token, d)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fixture_covers_drivers),

@@ -1035,3 +1035,50 @@ sb_store_status_t sb_sqlite_reviews_page(sb_store_conn_t *c, apr_pool_t *p, cons
     *out = rows;
     return SB_STORE_OK;
 }
+
+sb_store_status_t sb_sqlite_calendar_token_set(sb_store_conn_t *c, const char *user_id,
+                                               const char *token_hash, int64_t now,
+                                               sb_store_error_t *err)
+{
+    static const char sql[] = "UPDATE users SET calendar_token = ?2 WHERE id = ?1";
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, sql, err);
+
+    (void)now;
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, token_hash);
+    return sb_sqlite_exec_one(sc, q, err, "calendar token");
+}
+
+sb_store_status_t sb_sqlite_calendar_token_user(sb_store_conn_t *c, apr_pool_t *p,
+                                                const char *token_hash, int64_t now,
+                                                char *user_id, const char **timezone,
+                                                sb_store_error_t *err)
+{
+    static const char sql[] = "SELECT u.id, u.timezone FROM users u WHERE u.calendar_token = ?1"
+                              " AND " SB_SQLITE_VISIBLE("u", "?2");
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, sql, err);
+    int rc;
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, token_hash);
+    sqlite3_bind_int64(q, 2, now);
+    rc = sb_sqlite_step(sc, q, err, "calendar user");
+    if (rc < 0) {
+        return err->status;
+    }
+    if (rc != SQLITE_ROW) {
+        sb_sqlite_done(q);
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such feed");
+    }
+    sb_sqlite_col_id(q, 0, user_id);
+    *timezone = sb_sqlite_col_text(p, q, 1);
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}
