@@ -20,6 +20,9 @@ CREATE INDEX sessions_teacher_open ON sessions (teacher_id, scheduled_time)
 CREATE INDEX sessions_student_open ON sessions (student_id, scheduled_time)
     WHERE status IN ('pending', 'scheduled', 'in_progress');
 
+-- A request's message follows its session's answers (accept, decline, expiry, a new time).
+CREATE INDEX messages_session ON messages (session_id) WHERE session_id IS NOT NULL;
+
 -- A ledger row written by a session transition carries a key naming it ("<session>:hold",
 -- "<session>:settle:teacher" ...): a retried or concurrent transition cannot write it twice.
 ALTER TABLE credit_transactions ADD COLUMN idem_key TEXT;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 #include "sb_id.h"
@@ -90,15 +91,60 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
     return o;
 }
 
+/* The short public form of a participant inside a session: who, their picture, their zone
+ * and rating — the whole profile is one GET /api/users/:id away. */
+static json_object *participant(apr_pool_t *p, const sb_user_t *u)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "_id", json_object_new_string(u->id));
+    json_object_object_add(o, "username", json_object_new_string(u->username));
+    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
+    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
+    json_object_object_add(o, "fullName", json_object_new_string(
+                                              apr_pstrcat(p, u->first_name, " ", u->last_name,
+                                                          NULL)));
+    json_object_object_add(o, "profilePicture", json_object_new_string(
+                                                    u->profile_picture ? u->profile_picture
+                                                                       : ""));
+    json_object_object_add(o, "timezone", json_object_new_string(u->timezone ? u->timezone
+                                                                             : "UTC"));
+    json_object_object_add(o, "rating", json_object_new_double(
+                                            (double)(long)(u->rating * 100 + 0.5) / 100.0));
+    json_object_object_add(o, "totalReviews", json_object_new_int(u->total_reviews));
+    return o;
+}
+
+/* A person's public object, read once per request: a page of sessions names the same few
+ * people again and again (the caller, a regular partner). A new reference each call. */
 static json_object *person(sb_call_t *c, const char *id)
 {
+    static const char key[] = "sb_session_people";
     sb_store_error_t e = {0};
+    apr_hash_t *people = NULL;
+    json_object *o;
     sb_user_t *u = NULL;
 
-    if (c->conn && sb_store_user_by_id(c->conn, c->pool, id, &u, &e) == SB_STORE_OK && u) {
-        return sb_user_to_json(c->pool, u, SB_VIEW_PUBLIC);
+    apr_pool_userdata_get((void **)&people, key, c->pool);
+    if (!people) {
+        people = apr_hash_make(c->pool);
+        apr_pool_userdata_setn(people, key, NULL, c->pool);
     }
-    return NULL;
+    if ((o = apr_hash_get(people, id, APR_HASH_KEY_STRING))) {
+        return json_object_get(o);
+    }
+    if (c->user && !strcmp(c->user->id, id)) {
+        o = participant(c->pool, c->user);
+    }
+    else if (c->conn && sb_store_user_by_id(c->conn, c->pool, id, &u, &e) == SB_STORE_OK && u) {
+        o = participant(c->pool, u);
+    }
+    if (!o) {
+        return NULL;
+    }
+    apr_hash_set(people, apr_pstrdup(c->pool, id), APR_HASH_KEY_STRING,
+                 sb_json_track(c->pool, o));
+    return json_object_get(o);
 }
 
 json_object *sb_session_json_full(sb_call_t *c, const sb_session_t *s)

@@ -19,7 +19,8 @@ json_object *sb_hours_json(apr_pool_t *p, int64_t minutes);
  */
 json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *teacher,
                              json_object *student);
-/* The same with both people's public objects loaded from the store (or ids when gone). */
+/* The same with both people in a short public form (id, names, picture, zone, rating),
+ * each read once per request (ids when gone). */
 json_object *sb_session_json_full(sb_call_t *c, const sb_session_t *s);
 /* "https://<domain>/<roomId>" */
 const char *sb_session_meeting_url(sb_call_t *c, const sb_session_t *s);
