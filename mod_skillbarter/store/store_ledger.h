@@ -25,7 +25,7 @@ typedef struct {
        apr_array_header_t **out, int64_t *total, sb_store_error_t *err),                           \
       (c, p, user_id, offset, limit, out, total, err))                                             \
     /* Conservation check inputs; balanced when balances + escrow == bonuses - penalties +         \
-     * adjustments and bad_rows, bad_sums and bad_holds are 0. */                                                           \
+     * adjustments and bad_rows, bad_sums and bad_holds are 0. */                                  \
     X(d, ledger_audit, (sb_store_conn_t *c, sb_ledger_audit_t *out, sb_store_error_t *err),        \
       (c, out, err))
 

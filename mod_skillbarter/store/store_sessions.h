@@ -202,7 +202,7 @@ typedef struct {
        const char **timezone, sb_store_error_t *err),                                              \
       (c, p, token_hash, now, user_id, timezone, err))                                             \
     /* Reviews of user_id, newest first, strictly after (after_created_at, after_id) when         \
-     * after_id is set; *out of sb_session_review_t. */                                                   \
+     * after_id is set; *out of sb_session_review_t. */                                            \
     X(d, reviews_page,                                                                             \
       (sb_store_conn_t *c, apr_pool_t *p, const char *user_id, int64_t after_created_at,           \
        const char *after_id, int limit, apr_array_header_t **out, int *has_more,                   \

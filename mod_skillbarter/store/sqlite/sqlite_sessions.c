@@ -108,7 +108,8 @@ static const char SQL_REVIEWS_AFTER[] =
     " WHERE r.reviewee_id = ?1 AND (r.created_at, r.id) < (?3, ?4)"
     " ORDER BY r.created_at DESC, r.id DESC LIMIT ?2";
 static const char SQL_LIST_WHERE[] =
-    " FROM sessions WHERE ((teacher_id = ?1 AND ?3 IN (0, 1)) OR (student_id = ?1 AND ?3 IN (0, 2)))"
+    " FROM sessions WHERE ((teacher_id = ?1 AND ?3 IN (0, 1))"
+    " OR (student_id = ?1 AND ?3 IN (0, 2)))"
     " AND (?2 IS NULL OR status = ?2)"
     " AND (?4 = 0 OR (?4 = 1 AND scheduled_time >= ?5) OR (?4 = 2 AND scheduled_time < ?5))";
 
@@ -994,7 +995,8 @@ sb_store_status_t sb_sqlite_reviews_page(sb_store_conn_t *c, apr_pool_t *p, cons
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, after_id ? SQL_REVIEWS_AFTER : SQL_REVIEWS_FIRST,
                                         err);
-    apr_array_header_t *rows = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_session_review_t));
+    apr_array_header_t *rows = apr_array_make(p, limit > 0 ? limit : 1,
+                                              sizeof(sb_session_review_t));
     apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
     int rc;
 
