@@ -62,6 +62,10 @@ struct sb_call {
     json_object *pagination;
     const char *message;
     sb_error_t err;
+    /* a non-JSON answer (a calendar feed): sent as is with this content type, no envelope */
+    const char *raw_type;
+    const char *raw_out;
+    apr_size_t raw_out_len;
 };
 
 typedef int (*sb_api_fn)(sb_call_t *c);

@@ -12,7 +12,9 @@ static const sb_route_t *const groups[] = {sb_health_routes,       sb_auth_route
                                            sb_user_routes,         sb_skill_routes,
                                            sb_avatar_routes,       sb_block_routes,
                                            sb_user_public_routes,  sb_discover_routes,
+                                           sb_session_request_routes,
                                            sb_message_routes,      sb_notification_routes,
+                                           sb_session_routes,      sb_credit_routes,
                                            NULL};
 
 const sb_route_t *const *sb_route_table(void)

@@ -26,6 +26,9 @@ extern const sb_route_t sb_discover_routes[];
 extern const sb_route_t sb_block_routes[];          /* /api/users/blocked: before :id */
 extern const sb_route_t sb_message_routes[];
 extern const sb_route_t sb_notification_routes[];
+extern const sb_route_t sb_session_request_routes[]; /* before the messaging rows */
+extern const sb_route_t sb_session_routes[];
+extern const sb_route_t sb_credit_routes[];
 
 /* Every group in matching order (NULL-terminated); rows are matched top to bottom. */
 const sb_route_t *const *sb_route_table(void);

@@ -75,6 +75,9 @@ void sb_settings_defaults(sb_settings_t *st)
     st->mail_retry_for = SB_DEFAULT_MAIL_RETRY_FOR;
     st->mail_backoff = SB_DEFAULT_MAIL_BACKOFF;
     st->version = SB_VERSION;
+    st->jitsi_domain = SB_DEFAULT_JITSI_DOMAIN;
+    st->no_show_penalty = -1;
+    st->dispute_window = SB_DEFAULT_DISPUTE_WINDOW;
 }
 
 /* The file's text; NULL with *why set when a value cannot be written on one line. */

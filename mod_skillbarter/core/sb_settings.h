@@ -35,6 +35,8 @@
 #define SB_DEFAULT_SMTP_TIMEOUT 60                       /* seconds, one whole transaction */
 #define SB_DEFAULT_MAIL_RETRY_FOR (2 * 86400)            /* seconds of temporary failures */
 #define SB_DEFAULT_MAIL_BACKOFF 60                       /* seconds before the first retry */
+#define SB_DEFAULT_JITSI_DOMAIN "meet.jit.si"
+#define SB_DEFAULT_DISPUTE_WINDOW (48 * 3600)            /* seconds */
 
 /* File names under DefaultRuntimeDir when no directive says otherwise. */
 #define SB_SETTINGS_FILE "skillbarter.settings"
@@ -88,6 +90,17 @@ typedef struct {
     const char *version;
     const unsigned char *cursor_key;    /* MAC key of pagination cursors (the server secret) */
     apr_size_t cursor_key_len;
+
+    /* sessions and the credit economy */
+    const char *jitsi_domain;           /* meeting host (default meet.jit.si) */
+    const char *jitsi_app_id;           /* with jitsi_secret: room JWTs; NULL = none */
+    const unsigned char *jitsi_secret;
+    apr_size_t jitsi_secret_len;
+    int64_t late_cancel_penalty;        /* minutes charged a learner cancelling < 24 h ahead */
+    int64_t no_show_penalty;            /* minutes charged a learner who alone stayed away,
+                                           -1 = the whole hold */
+    int64_t dispute_window;             /* seconds after completion a learner may dispute */
+    const char *test_clock_file;        /* only under -D SB_TESTING: a clock offset in ms */
 } sb_settings_t;
 
 /* Zero st, then set every default above (lifetimes, issuer, sizes, version). */

@@ -1,4 +1,4 @@
-/* Parsing of operator-facing quantities: durations ("90", "15m", "7d") and sizes ("1M"). */
+/* Parsing of operator-facing quantities: durations ("90", "15min", "7d") and sizes ("1M"). */
 #ifndef SB_UNITS_H
 #define SB_UNITS_H
 

@@ -3,6 +3,7 @@
  * `apachectl configtest` rejects a bad one with a message that names it.
  */
 #include "sb_config.h"
+#include "sb_config_sessions.h"
 
 #include <string.h>
 #include <http_log.h>
@@ -92,6 +93,7 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(mail_retry_for);
     MERGE_NUM(mail_backoff);
     MERGE_PTR(mail_templates);
+    MERGE_PTR(sessions);
     return m;
 }
 
@@ -526,6 +528,7 @@ const command_rec sb_cmds[] = {
                   "Directory of mail templates NAME.txt|html (default: built-in copies of "
                   "conf/mail)"),
     SB_RATELIMIT_CMDS,
+    SB_SESSION_CMDS,
     {NULL}};
 
 static const unsigned char *secret_for(apr_pool_t *pconf, const char *path, apr_size_t *len)
@@ -655,6 +658,7 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             st->mail_retry_for = c->mail_retry_for;
             st->mail_backoff = c->mail_backoff;
         }
+        sb_config_sessions_apply(c->sessions, st);
         c->settings = st;
     }
     return OK;

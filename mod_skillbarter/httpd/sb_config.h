@@ -76,6 +76,8 @@ typedef struct {
     apr_int64_t mail_backoff;
     const char *mail_templates;
 
+    struct sb_session_conf *sessions; /* sb_config_sessions.h; NULL = no such directive */
+
     sb_settings_t *settings;     /* built in post_config, store attached in child_init */
 } sb_server_conf_t;
 

@@ -11,6 +11,7 @@
 #include <apr_strings.h>
 
 #include "sb_config.h"
+#include "sb_config_sessions.h"
 #include "sb_http.h"
 #include "sb_json.h"
 #include "sb_kit.h"
@@ -130,7 +131,7 @@ static int sb_handle_api(request_rec *r)
     c->client_ip = r->useragent_ip;
     c->request_id = sb_request_id(r);
     c->bearer = sb_http_bearer(r);
-    c->now = sb_now_ms();
+    c->now = sb_config_clock(conf->settings, sb_now_ms());
     c->log = call_log;
     c->glue = r;
 

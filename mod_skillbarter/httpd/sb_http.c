@@ -225,7 +225,23 @@ int sb_http_send_json(request_rec *r, int status, json_object *body)
 
 int sb_http_send_call(request_rec *r, sb_call_t *c)
 {
-    json_object *env = json_object_new_object();
+    json_object *env;
+
+    if (c->raw_type) {
+        json_object_put(c->data);
+        json_object_put(c->pagination);
+        json_object_put(c->extra);
+        r->status = c->status;
+        ap_set_content_type(r, c->raw_type);
+        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
+        apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
+        ap_set_content_length(r, (apr_off_t)c->raw_out_len);
+        if (!r->header_only) {
+            ap_rwrite(c->raw_out, (int)c->raw_out_len, r);
+        }
+        return OK;
+    }
+    env = json_object_new_object();
 
     sb_json_add_lit(env, "success", json_object_new_boolean(c->status < 400));
     if (c->message) {

@@ -24,6 +24,7 @@
 #include "sb_password.h"
 #include "sb_ratelimit.h"
 #include "sb_seed.h"
+#include "sb_session_jobs.h"
 #include "sb_settings.h"
 #include "sb_time.h"
 #include "sb_units.h"
@@ -152,7 +153,24 @@ static int ledger_check(sb_store_conn_t *c)
            (long long)a.balances, (long long)a.escrow, (long long)left, (long long)a.bonuses,
            (long long)a.penalties, (long long)a.adjustments, (long long)right,
            (long long)a.bad_rows);
-    if (left != right || a.bad_rows) {
+    printf("users whose balance is not the sum of their rows: %lld; holds without exactly one "
+           "open session: %lld\n", (long long)a.bad_sums, (long long)a.bad_holds);
+    if (left != right) {
+        printf("violation: balances + holds != bonuses - penalties + adjustments\n");
+    }
+    if (a.bad_rows) {
+        printf("violation: %lld users' balances differ from their last balanceAfter\n",
+               (long long)a.bad_rows);
+    }
+    if (a.bad_sums) {
+        printf("violation: %lld users' balances differ from the sum of their ledger rows\n",
+               (long long)a.bad_sums);
+    }
+    if (a.bad_holds) {
+        printf("violation: %lld holds do not match exactly one open session\n",
+               (long long)a.bad_holds);
+    }
+    if (left != right || a.bad_rows || a.bad_sums || a.bad_holds) {
         printf("ledger: UNBALANCED\n");
         return 1;
     }
@@ -188,6 +206,26 @@ static int cmd_set_status(sbctl_t *x, int argc, char **argv)
                                  sb_now_ms(), &e)
         != SB_STORE_OK) {
         return fail("set-status", &e);
+    }
+    return 0;
+}
+
+static sb_user_t *find_user(sb_store_conn_t *c, apr_pool_t *p, const char *who);
+
+/* set-role USER (id or login) user|admin */
+static int cmd_set_role(sbctl_t *x, int argc, char **argv)
+{
+    sb_store_error_t e = {0};
+    sb_user_t *u;
+
+    if (strcmp(argv[1], "user") && strcmp(argv[1], "admin")) {
+        return usage();
+    }
+    if (!(u = find_user(x->conn, x->pool, argv[0]))) {
+        return 1;
+    }
+    if (sb_store_user_set_role(x->conn, u->id, argv[1], sb_now_ms(), &e) != SB_STORE_OK) {
+        return fail("set-role", &e);
     }
     return 0;
 }
@@ -475,6 +513,41 @@ static int cmd_mail_queue(sbctl_t *x, int argc, char **argv)
     return 0;
 }
 
+/* session-jobs [--now MS] [--no-show-penalty MINUTES]: one tick of the session jobs. */
+static int cmd_session_jobs(sbctl_t *x, int argc, char **argv)
+{
+    sb_session_jobs_opts_t o = {-1, 0};
+    sb_session_jobs_report_t r;
+    sb_store_error_t e = {0};
+    int64_t now = sb_now_ms();
+    int i;
+
+    for (i = 0; i < argc; i++) {
+        int64_t v;
+        if (i + 1 < argc && !strcmp(argv[i], "--now")
+            && sb_parse_int(argv[i + 1], 0, INT64_MAX, &v) == 0) {
+            now = v;
+            i++;
+        }
+        else if (i + 1 < argc && !strcmp(argv[i], "--no-show-penalty")
+                 && sb_parse_int(argv[i + 1], -1, 24 * 60, &v) == 0) {
+            o.no_show_penalty = v;
+            i++;
+        }
+        else {
+            fprintf(stderr, "sbctl: session-jobs: bad argument '%s' (--now MS, "
+                            "--no-show-penalty MINUTES)\n", argv[i]);
+            return 2;
+        }
+    }
+    if (sb_session_jobs_tick(x->conn, x->pool, &o, now, &r, &e) != SB_STORE_OK) {
+        return fail("session jobs", &e);
+    }
+    printf("session-jobs: expired %d, no_show %d, abandoned %d, reminders %d, skipped %d\n",
+           r.expired, r.no_show, r.abandoned, r.reminders, r.skipped);
+    return 0;
+}
+
 static const command_t commands[] = {
     {"migrate", ON_STORE, 0, 0, "", "bring the schema up to date", cmd_migrate},
     {"seed-demo", ON_STORE, 0, 0, "", "demo accounts, once (skips existing ones)",
@@ -483,6 +556,8 @@ static const command_t commands[] = {
      "conservation of credits; exit 1 when unbalanced", cmd_ledger_check},
     {"set-status", ON_STORE, 2, 3, "USER_ID active|inactive|banned [REASON]",
      "activate, deactivate or ban an account", cmd_set_status},
+    {"set-role", ON_STORE, 2, 2, "USER user|admin",
+     "make a user (id or login) an admin, or a user again", cmd_set_role},
     {"seed", ON_STORE, 1, 4, "N [PASSWORD] [--seed S]",
      "N realistic users in one transaction (password seed-password, bcrypt\n"
      "      cost 4); the same people again for the same seed S", cmd_seed},
@@ -491,6 +566,10 @@ static const command_t commands[] = {
      "      (default 200) partners", cmd_seed_messages},
     {"seed-chat", ON_STORE, 3, 4, "A B N [PER_INSTANT]",
      "N messages between A and B, PER_INSTANT (default 1) sharing a time", cmd_seed_chat},
+    {"session-jobs", ON_STORE, 0, 4, "[--now MS] [--no-show-penalty MINUTES]",
+     "one tick of the session jobs (expiry, no-show, abandonment, reminders)\n"
+     "      at MS (default: now); the no-show penalty defaults to the whole hold",
+     cmd_session_jobs},
     {"outbox-read", ON_STORE, 1, 3, "USER [AFTER [LIMIT]]",
      "USER's outbox events after seq AFTER, one JSON object a line", cmd_outbox_read},
     {"outbox-tail", ON_STORE, 0, 2, "[AFTER [LIMIT]]",

@@ -4,7 +4,8 @@
  * host) and implement every operation of every domain. Nothing above store/ sees SQL or BSON.
  *
  * The operations are listed once per domain (store_users.h, store_tokens.h, store_ledger.h,
- * store_outbox.h, store_discovery.h, store_messages.h, store_notifications.h, store_blocks.h);
+ * store_outbox.h, store_discovery.h, store_messages.h, store_notifications.h, store_blocks.h,
+ * store_sessions.h, store_credits.h);
  * store_gen.h expands each row into the prototype below,
  * the driver table member (driver.h) and the dispatcher (store.c).
  *
@@ -92,6 +93,8 @@ const char *const *sb_store_drivers(void);
 #include "store_blocks.h"
 #include "store_mail.h"
 #include "store_jobs.h"
+#include "store_sessions.h"
+#include "store_credits.h"
 
 SB_STORE_DOMAINS(SB_STORE_DECLARE_DOMAIN)
 

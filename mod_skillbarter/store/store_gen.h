@@ -26,7 +26,9 @@
     D(notifications, NOTIFICATIONS)                                                               \
     D(blocks, BLOCKS)                                                                             \
     D(mail, MAIL)                                                                                 \
-    D(jobs, JOBS)
+    D(jobs, JOBS)                                                                                 \
+    D(sessions, SESSIONS)                                                                         \
+    D(credits, CREDITS)
 
 /* sb_store_status_t sb_store_<name>(...); */
 #define SB_STORE_PROTOTYPE(d, name, params, args) sb_store_status_t sb_store_##name params;

@@ -13,6 +13,9 @@ typedef struct {
     int64_t penalties;     /* Σ |penalty rows| */
     int64_t adjustments;   /* Σ admin rows (signed) */
     int64_t bad_rows;      /* users whose balance ≠ their last ledger balanceAfter */
+    int64_t bad_sums;      /* users whose balance ≠ the sum of their ledger rows */
+    int64_t bad_holds;     /* open sessions whose hold is not exactly one matching ledger
+                              row, and closed sessions still holding credits */
 } sb_ledger_audit_t;
 
 #define SB_STORE_LEDGER_OPS(X, d)                                                                  \
@@ -22,7 +25,7 @@ typedef struct {
        apr_array_header_t **out, int64_t *total, sb_store_error_t *err),                           \
       (c, p, user_id, offset, limit, out, total, err))                                             \
     /* Conservation check inputs; balanced when balances + escrow == bonuses - penalties +         \
-     * adjustments and bad_rows == 0. */                                                           \
+     * adjustments and bad_rows, bad_sums and bad_holds are 0. */                                  \
     X(d, ledger_audit, (sb_store_conn_t *c, sb_ledger_audit_t *out, sb_store_error_t *err),        \
       (c, out, err))
 

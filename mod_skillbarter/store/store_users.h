@@ -56,6 +56,10 @@
       (sb_store_conn_t *c, const char *id, int is_active, int is_banned,                           \
        const char *ban_reason, int64_t ban_expires_at, int64_t now, sb_store_error_t *err),        \
       (c, id, is_active, is_banned, ban_reason, ban_expires_at, now, err))                         \
+    /* Role "user" or "admin" (sbctl set-role). NOT_FOUND for an unknown user. */               \
+    X(d, user_set_role,                                                                            \
+      (sb_store_conn_t *c, const char *id, const char *role, int64_t now, sb_store_error_t *err),  \
+      (c, id, role, now, err))                                                                     \
     /* Set profilePicture to picture; *previous (may be NULL) gets the value it replaced,          \
      * in p, read in the same atomic step. */                                                      \
     X(d, user_set_avatar,                                                                          \

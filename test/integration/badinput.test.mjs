@@ -13,6 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useServer, register, TOP } from './harness.mjs';
+import { teacher, booked, completedNow, midDayZone, dayStart, iso } from './sessions_kit.mjs';
 
 const MAX_BODY = 2048;
 const server = useServer({ extra: `SkillBarterMaxJSONBody ${MAX_BODY}\n` });
@@ -38,6 +39,8 @@ const WRONG = {
   string: [42, true, null, ['x'], { s: 'x' }],
   array: ['x', 7, { a: 1 }, true],
   object: ['x', 7, [1], true],
+  number: ['1', true, null, [1], { n: 1 }],
+  boolean: ['true', 1, [true], { b: true }],
 };
 
 function sql(query) {
@@ -146,6 +149,88 @@ const ROUTES = {
     valid: () => ({ timezone: 'Europe/Paris', availability: [{ day: 'Monday', timeSlots: [{ startTime: '09:00', endTime: '10:00' }] }] }),
     ok: 200,
   },
+  // Sessions and credits. A route with a path parameter names its path(ctx).
+  'POST /api/sessions/create': {
+    fields: { teacher: 'string!', skill: 'string!', scheduledTime: 'string!', duration: 'number!', description: 'string' },
+    prepare: async () => ({ t: await teacher(server()) }),
+    valid: ({ t }) => ({ teacher: t.user._id, skill: 'Guitar', scheduledTime: iso(dayStart(2) + 10 * 3600e3), duration: 45, description: 'Scales' }),
+    ok: 201,
+  },
+  'POST /api/messages/session-request': {
+    fields: { teacher: 'string!', skill: 'string!', scheduledTime: 'string!', duration: 'number!', description: 'string' },
+    prepare: async () => ({ t: await teacher(server()) }),
+    valid: ({ t }) => ({ teacher: t.user._id, skill: 'Guitar', scheduledTime: iso(dayStart(2) + 12 * 3600e3), duration: 30 }),
+    ok: 201,
+  },
+  'PUT /api/sessions/:id': {
+    fields: { action: 'string', scheduledTime: 'string', description: 'string', teacherNotes: 'string', studentNotes: 'string' },
+    // the route's user is the teacher, answering a request
+    async prepare({ user }) {
+      const r = await api('PUT', '/api/users/skills/offered', { token: user.token, body: { skills: [{ skill: 'Guitar' }] } });
+      assert.equal(r.status, 200, r.text);
+      const days = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
+      await api('PUT', '/api/users/availability', { token: user.token, body: { availability: days.map((day) => ({ day, timeSlots: [{ startTime: '00:00', endTime: '23:59' }] })) } });
+      const learner = await register(server());
+      return { session: await booked(server(), learner, user, dayStart(2) + 9 * 3600e3, 60) };
+    },
+    path: ({ session }) => `/api/sessions/${session._id}`,
+    valid: () => ({ action: 'accept', teacherNotes: 'Bring the capo' }),
+    ok: 200,
+  },
+  'DELETE /api/sessions/:id': {
+    fields: { reason: 'string' },
+    async prepare({ user }) {
+      const t = await teacher(server());
+      return { session: await booked(server(), user, t, dayStart(2) + 15 * 3600e3, 60) };
+    },
+    path: ({ session }) => `/api/sessions/${session._id}`,
+    valid: () => ({ reason: 'Something came up' }),
+    ok: 200,
+  },
+  'POST /api/sessions/:id/review': {
+    fields: { rating: 'number!', feedback: 'string', wouldRecommend: 'boolean' },
+    async prepare({ user }) {
+      const t = await teacher(server(), { timezone: midDayZone() });
+      return { id: await completedNow(server(), t, user) };
+    },
+    path: ({ id }) => `/api/sessions/${id}/review`,
+    valid: () => ({ rating: 4, feedback: 'Clear and patient', wouldRecommend: true }),
+    ok: 201,
+  },
+  'POST /api/sessions/:id/dispute': {
+    fields: { reason: 'string!' },
+    async prepare({ user }) {
+      const t = await teacher(server(), { timezone: midDayZone() });
+      return { id: await completedNow(server(), t, user) };
+    },
+    path: ({ id }) => `/api/sessions/${id}/dispute`,
+    valid: () => ({ reason: 'The teacher never came' }),
+    ok: 200,
+  },
+  'POST /api/admin/sessions/:id/resolve': {
+    fields: { refundPercent: 'number!', note: 'string' },
+    async prepare({ user }) {
+      assert.equal(server().sbctl('set-role', user.user._id, 'admin').status, 0);
+      const t = await teacher(server(), { timezone: midDayZone() });
+      const l = await register(server());
+      const id = await completedNow(server(), t, l);
+      const r = await api('POST', `/api/sessions/${id}/dispute`, { token: l.token, body: { reason: 'no show' } });
+      assert.equal(r.status, 200, r.text);
+      return { id };
+    },
+    path: ({ id }) => `/api/admin/sessions/${id}/resolve`,
+    valid: () => ({ refundPercent: 100, note: 'Refunded' }),
+    ok: 200,
+  },
+  'POST /api/credits/transfer': {
+    fields: { from: 'string!', to: 'string!', amount: 'number!', reason: 'string!' },
+    async prepare({ user }) {
+      assert.equal(server().sbctl('set-role', user.user._id, 'admin').status, 0);
+      return { a: await register(server()), b: await register(server()) };
+    },
+    valid: ({ a, b }) => ({ from: a.user._id, to: b.user._id, amount: 0.5, reason: 'Support fix' }),
+    ok: 200,
+  },
   'PUT /api/users/profile': {
     fields: { firstName: 'string', lastName: 'string', bio: 'string', timezone: 'string', country: 'string', languages: 'array' },
     valid: () => ({ firstName: 'Grace', lastName: 'Hopper', bio: 'Compilers.', timezone: 'Asia/Tokyo', country: 'Japan', languages: ['Japanese'] }),
@@ -199,11 +284,12 @@ for (const row of jsonRoutes) {
     const ctx = { user, ...(entry.prepare ? await entry.prepare({ user }) : {}) };
     const token = row.flags.includes('SB_ROUTE_AUTH') ? user.token : undefined;
     const valid = entry.valid(ctx);
+    const path = entry.path ? entry.path(ctx) : row.pattern;
     let before = snapshot();
     for (const c of badBodies(entry, valid)) {
       const r = c.raw !== undefined
-        ? await api(row.method, row.pattern, { token, raw: c.raw, headers: { 'content-type': 'application/json' } })
-        : await api(row.method, row.pattern, { token, body: c.body });
+        ? await api(row.method, path, { token, raw: c.raw, headers: { 'content-type': 'application/json' } })
+        : await api(row.method, path, { token, body: c.body });
       const why = `${c.what}: ${r.status} ${r.text}`;
       assert.equal(r.status, c.status, why);
       assert.equal(r.json?.success, false, why);
@@ -219,7 +305,7 @@ for (const row of jsonRoutes) {
       before = after;
     }
     // The valid body works: the faults above were the only difference.
-    const ok = await api(row.method, row.pattern, { token, body: valid });
+    const ok = await api(row.method, path, { token, body: valid });
     assert.equal(ok.status, entry.ok, `valid body: ${ok.text}`);
   });
 }

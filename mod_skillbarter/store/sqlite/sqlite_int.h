@@ -158,6 +158,11 @@ sb_store_status_t sb_sqlite_outbox_add_all(sb_sqlite_conn_t *sc, const sb_outbox
  * caller's transaction). */
 sb_store_status_t sb_sqlite_notification_add(sb_sqlite_conn_t *sc, const sb_notification_new_t *n,
                                              int64_t now, sb_store_error_t *err);
+/* sqlite_messages.c: both conversation summaries of a new message from sender to receiver
+ * (inside the caller's transaction). */
+sb_store_status_t sb_sqlite_message_summaries(sb_sqlite_conn_t *sc, const char *sender_id,
+                                              const char *receiver_id, const char *message_id,
+                                              int64_t now, sb_store_error_t *err);
 sb_store_status_t sb_sqlite_ledger_add(sb_sqlite_conn_t *sc, const sb_sqlite_ledger_row_t *row,
                                        int64_t now, sb_store_error_t *err);
 #endif

@@ -19,7 +19,20 @@ static const char SQL_LEDGER_PAGE[] =
 static const char SQL_AUDIT_BALANCES[] = "SELECT coalesce(sum(credits), 0) FROM users";
 static const char SQL_AUDIT_ESCROW[] =
     "SELECT coalesce(sum(escrow_minutes), 0) FROM sessions"
-    " WHERE status IN ('pending', 'scheduled')";
+    " WHERE status IN ('pending', 'scheduled', 'in_progress')";
+/* Users whose balance is not the sum of their ledger rows. */
+static const char SQL_AUDIT_BAD_SUMS[] =
+    "SELECT count(*) FROM users u WHERE u.credits <> coalesce("
+    " (SELECT sum(t.amount) FROM credit_transactions t"
+    "  WHERE t.user_id = u.id AND t.status <> 'failed'), 0)";
+/* Every hold belongs to exactly one open session: an open session holds what its one hold
+ * row took, a closed one holds nothing. */
+static const char SQL_AUDIT_BAD_HOLDS[] =
+    "SELECT count(*) FROM sessions s WHERE CASE"
+    " WHEN s.status IN ('pending', 'scheduled', 'in_progress') THEN s.escrow_minutes <> coalesce("
+    "  (SELECT CASE WHEN count(*) = 1 THEN -sum(t.amount) END FROM credit_transactions t"
+    "   WHERE t.idem_key = s.id || ':hold' AND t.user_id = s.student_id), -1)"
+    " ELSE s.escrow_minutes <> 0 END";
 /* Admin rows count as adjustments only; failed rows never changed a balance. */
 static const char SQL_AUDIT_LEDGER[] =
     "SELECT"
@@ -171,6 +184,12 @@ sb_store_status_t sb_sqlite_ledger_audit(sb_store_conn_t *c, sb_ledger_audit_t *
     }
     if (st == SB_STORE_OK) {
         st = sb_sqlite_ints(sc, SQL_AUDIT_BAD_ROWS, NULL, &a.bad_rows, 1, err);
+    }
+    if (st == SB_STORE_OK) {
+        st = sb_sqlite_ints(sc, SQL_AUDIT_BAD_SUMS, NULL, &a.bad_sums, 1, err);
+    }
+    if (st == SB_STORE_OK) {
+        st = sb_sqlite_ints(sc, SQL_AUDIT_BAD_HOLDS, NULL, &a.bad_holds, 1, err);
     }
     st = sb_sqlite_end(sc, st, err);
     if (st == SB_STORE_OK) {

@@ -606,3 +606,14 @@ sb_store_status_t sb_sqlite_messages_bulk_insert(sb_store_conn_t *c, const sb_me
     }
     return sb_sqlite_end(sc, s, err);
 }
+
+sb_store_status_t sb_sqlite_message_summaries(sb_sqlite_conn_t *sc, const char *sender_id,
+                                              const char *receiver_id, const char *message_id,
+                                              int64_t now, sb_store_error_t *err)
+{
+    sb_store_status_t s = summary_upsert(sc, sender_id, receiver_id, message_id, now, 0, err);
+
+    return s == SB_STORE_OK
+               ? summary_upsert(sc, receiver_id, sender_id, message_id, now, 1, err)
+               : s;
+}

@@ -364,3 +364,19 @@ sb_store_status_t sb_sqlite_user_set_status(sb_store_conn_t *c, const char *id, 
     }
     return sb_sqlite_end(sc, st, err);
 }
+
+sb_store_status_t sb_sqlite_user_set_role(sb_store_conn_t *c, const char *id, const char *role,
+                                          int64_t now, sb_store_error_t *err)
+{
+    static const char sql[] = "UPDATE users SET role = ?2, updated_at = ?3 WHERE id = ?1";
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, sql, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, id);
+    sb_sqlite_bind_text(q, 2, role);
+    sqlite3_bind_int64(q, 3, now);
+    return sb_sqlite_exec_one(sc, q, err, "user role");
+}

@@ -1,0 +1,248 @@
+/* Wire forms and shared steps of the session resources (sb_session_view.h). */
+#include "sb_session_view.h"
+
+#include <string.h>
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+
+#include "sb_id.h"
+#include "sb_json.h"
+#include "sb_messaging.h"
+#include "sb_session_rules.h"
+#include "sb_time.h"
+#include "sb_user_json.h"
+
+json_object *sb_hours_json(apr_pool_t *p, int64_t minutes)
+{
+    return json_object_new_double_s((double)sb_credits_hundredths(minutes) / 100.0,
+                                    sb_credits_hours(p, minutes));
+}
+
+static json_object *time_or_null(apr_pool_t *p, int64_t ms)
+{
+    return ms ? json_object_new_string(sb_time_iso(p, ms)) : NULL;
+}
+
+static json_object *str_or_null(const char *s)
+{
+    return s && *s ? json_object_new_string(s) : NULL;
+}
+
+const char *sb_session_meeting_url(sb_call_t *c, const sb_session_t *s)
+{
+    return apr_pstrcat(c->pool, "https://", c->settings->jitsi_domain, "/",
+                       s->room_id ? s->room_id : "", NULL);
+}
+
+json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *teacher,
+                             json_object *student)
+{
+    apr_pool_t *p = c->pool;
+    json_object *o = json_object_new_object(), *rem;
+    const char *viewer = c->user ? c->user->id : "";
+    int is_teacher = !strcmp(viewer, s->teacher_id), is_student = !strcmp(viewer, s->student_id);
+
+    json_object_object_add(o, "_id", json_object_new_string(s->id));
+    json_object_object_add(o, "teacher", teacher ? teacher : json_object_new_string(s->teacher_id));
+    json_object_object_add(o, "student", student ? student : json_object_new_string(s->student_id));
+    json_object_object_add(o, "skill", json_object_new_string(s->skill ? s->skill : ""));
+    json_object_object_add(o, "category", str_or_null(s->category));
+    json_object_object_add(o, "description", str_or_null(s->description));
+    json_object_object_add(o, "scheduledTime", json_object_new_string(sb_time_iso(p,
+                                                                      s->scheduled_time)));
+    json_object_object_add(o, "duration", json_object_new_int64(s->duration));
+    json_object_object_add(o, "actualDuration", json_object_new_int64(s->actual_duration));
+    json_object_object_add(o, "status", json_object_new_string(s->status));
+    json_object_object_add(o, "roomId", str_or_null(s->room_id));
+    json_object_object_add(o, "meetingUrl", json_object_new_string(sb_session_meeting_url(c, s)));
+    json_object_object_add(o, "startedAt", time_or_null(p, s->started_at));
+    json_object_object_add(o, "endedAt", time_or_null(p, s->ended_at));
+    json_object_object_add(o, "creditsHeld", sb_hours_json(p, s->escrow));
+    json_object_object_add(o, "creditsExchanged", sb_hours_json(p, s->credits_exchanged));
+    if (is_teacher) {
+        json_object_object_add(o, "teacherNotes", str_or_null(s->teacher_notes));
+    }
+    if (is_student) {
+        json_object_object_add(o, "studentNotes", str_or_null(s->student_notes));
+    }
+    json_object_object_add(o, "cancelledBy", str_or_null(s->cancelled_by));
+    json_object_object_add(o, "cancelReason", str_or_null(s->cancel_reason));
+    json_object_object_add(o, "isDisputed", json_object_new_boolean(s->is_disputed));
+    json_object_object_add(o, "proposedBy", str_or_null(s->proposed_by));
+    json_object_object_add(o, "teacherJoined", json_object_new_boolean(s->teacher_joined_at != 0));
+    json_object_object_add(o, "studentJoined", json_object_new_boolean(s->student_joined_at != 0));
+    rem = json_object_new_array();
+    if (s->reminders_sent) {
+        json_object *a = json_tokener_parse(s->reminders_sent);
+        size_t i;
+        for (i = 0; a && json_object_is_type(a, json_type_array)
+                    && i < json_object_array_length(a); i++) {
+            json_object *r = json_object_new_object();
+            json_object_object_add(r, "type",
+                                   json_object_get(json_object_array_get_idx(a, i)));
+            json_object_array_add(rem, r);
+        }
+        json_object_put(a);
+    }
+    json_object_object_add(o, "remindersSent", rem);
+    json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p, s->created_at)));
+    json_object_object_add(o, "updatedAt", json_object_new_string(sb_time_iso(p, s->updated_at)));
+    return o;
+}
+
+/* The short public form of a participant inside a session: who, their picture, their zone
+ * and rating — the whole profile is one GET /api/users/:id away. */
+static json_object *participant(apr_pool_t *p, const sb_user_t *u)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "_id", json_object_new_string(u->id));
+    json_object_object_add(o, "username", json_object_new_string(u->username));
+    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
+    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
+    json_object_object_add(o, "fullName", json_object_new_string(
+                                              apr_pstrcat(p, u->first_name, " ", u->last_name,
+                                                          NULL)));
+    json_object_object_add(o, "profilePicture", json_object_new_string(
+                                                    u->profile_picture ? u->profile_picture
+                                                                       : ""));
+    json_object_object_add(o, "timezone", json_object_new_string(u->timezone ? u->timezone
+                                                                             : "UTC"));
+    json_object_object_add(o, "rating", json_object_new_double(
+                                            (double)(long)(u->rating * 100 + 0.5) / 100.0));
+    json_object_object_add(o, "totalReviews", json_object_new_int(u->total_reviews));
+    return o;
+}
+
+/* A person's public object, read once per request: a page of sessions names the same few
+ * people again and again (the caller, a regular partner). A new reference each call. */
+static json_object *person(sb_call_t *c, const char *id)
+{
+    static const char key[] = "sb_session_people";
+    sb_store_error_t e = {0};
+    apr_hash_t *people = NULL;
+    json_object *o;
+    sb_user_t *u = NULL;
+
+    apr_pool_userdata_get((void **)&people, key, c->pool);
+    if (!people) {
+        people = apr_hash_make(c->pool);
+        apr_pool_userdata_setn(people, key, NULL, c->pool);
+    }
+    if ((o = apr_hash_get(people, id, APR_HASH_KEY_STRING))) {
+        return json_object_get(o);
+    }
+    if (c->user && !strcmp(c->user->id, id)) {
+        o = participant(c->pool, c->user);
+    }
+    else if (c->conn && sb_store_user_by_id(c->conn, c->pool, id, &u, &e) == SB_STORE_OK && u) {
+        o = participant(c->pool, u);
+    }
+    if (!o) {
+        return NULL;
+    }
+    apr_hash_set(people, apr_pstrdup(c->pool, id), APR_HASH_KEY_STRING,
+                 sb_json_track(c->pool, o));
+    return json_object_get(o);
+}
+
+json_object *sb_session_json_full(sb_call_t *c, const sb_session_t *s)
+{
+    return sb_session_json(c, s, person(c, s->teacher_id), person(c, s->student_id));
+}
+
+json_object *sb_credit_tx_json(apr_pool_t *p, const sb_credit_tx_t *t)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "_id", json_object_new_string(t->id));
+    json_object_object_add(o, "user", json_object_new_string(t->user_id));
+    json_object_object_add(o, "type", json_object_new_string(t->type ? t->type : ""));
+    json_object_object_add(o, "amount", sb_hours_json(p, t->amount));
+    json_object_object_add(o, "balanceAfter", sb_hours_json(p, t->balance_after));
+    json_object_object_add(o, "relatedSession", str_or_null(t->related_session));
+    json_object_object_add(o, "relatedUser", str_or_null(t->related_user));
+    json_object_object_add(o, "description", json_object_new_string(t->description
+                                                                     ? t->description : ""));
+    json_object_object_add(o, "category", json_object_new_string(t->category ? t->category
+                                                                             : ""));
+    json_object_object_add(o, "status", json_object_new_string(t->status ? t->status
+                                                                         : "completed"));
+    json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p, t->created_at)));
+    return o;
+}
+
+sb_session_t *sb_session_for_participant(sb_call_t *c, int idx)
+{
+    sb_store_error_t e = {0};
+    sb_session_t *s = NULL;
+    const char *id = sb_param_id(c, idx, "id");
+
+    if (!id || !sb_call_store(c)) {
+        return NULL;
+    }
+    if (sb_store_session_get(c->conn, c->pool, id, &s, &e) != SB_STORE_OK) {
+        if (e.status != SB_STORE_NOT_FOUND) {
+            sb_call_store_fail(c, &e, "Session");
+            return NULL;
+        }
+        s = NULL;
+    }
+    if (!s || (strcmp(s->teacher_id, c->user->id) && strcmp(s->student_id, c->user->id))) {
+        sb_fail(&c->err, c->pool, 404, "Session not found.");
+        return NULL;
+    }
+    return s;
+}
+
+void sb_session_notice(sb_call_t *c, sb_notification_new_t *n, const sb_session_t *s,
+                       const char *user_id, const char *type, const char *title,
+                       const char *body)
+{
+    char *id = apr_palloc(c->pool, SB_ID_LEN + 1);
+    sb_notification_t shown;
+
+    sb_id_new(id);
+    memset(&shown, 0, sizeof shown);
+    memcpy(shown.id, id, sizeof shown.id);
+    apr_cpystrn(shown.user_id, user_id, sizeof shown.user_id);
+    shown.type = type;
+    shown.title = title;
+    shown.body = body;
+    shown.link = apr_pstrcat(c->pool, "/sessions/", s->id, NULL);
+    shown.data = apr_psprintf(c->pool, "{\"sessionId\":\"%s\"}", s->id);
+    shown.subject_id = s->id;
+    shown.created_at = c->now;
+    *n = (sb_notification_new_t){id, user_id, type, title, body, shown.link, shown.data, s->id,
+                                 sb_json_text(c->pool, sb_json_track(c->pool,
+                                              sb_notification_json(c->pool, &shown)))};
+}
+
+int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e, const sb_session_t *s)
+{
+    const char *field = e->field ? e->field : "status";
+
+    switch (e->status) {
+    case SB_STORE_NOT_FOUND:
+        return sb_fail(&c->err, c->pool, 404, "Session not found.");
+    case SB_STORE_STALE:
+        sb_field_fail(&c->err, c->pool, "status", "the session is %s", field);
+        return sb_fail(&c->err, c->pool, 409, "Not possible while the session is %s.", field);
+    case SB_STORE_REFUSED:
+        if (!strcmp(field, "action")) {
+            sb_field_fail(&c->err, c->pool, "action", "%s", e->message);
+            return sb_fail(&c->err, c->pool, 403, "%s.", e->message);
+        }
+        sb_field_fail(&c->err, c->pool, field, "%s", e->message);
+        return sb_fail(&c->err, c->pool, 409, "%s.", e->message);
+    case SB_STORE_CONFLICT:
+        sb_field_fail(&c->err, c->pool, field, "%s", e->message);
+        return sb_fail(&c->err, c->pool, 409, "%s.", e->message);
+    case SB_STORE_INSUFFICIENT:
+        sb_field_fail(&c->err, c->pool, field, "%s", e->message);
+        return sb_fail(&c->err, c->pool, 409, "Not enough credits.");
+    default:
+        return sb_call_store_fail(c, e, "Session");
+    }
+}

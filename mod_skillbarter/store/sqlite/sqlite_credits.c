@@ -1,0 +1,272 @@
+/*
+ * SQLite driver: balances, the filtered ledger, rows since an instant, the admin transfer
+ * (store_credits.h), and sb_sqlite_move, the one way a session or a transfer changes a
+ * balance (sqlite_economy.h).
+ */
+#include "sqlite_economy.h"
+
+#include <string.h>
+
+#include "sb_id.h"
+
+static const char SQL_MOVE_BALANCE[] =
+    "UPDATE users SET credits = credits + ?2 WHERE id = ?1 AND credits + ?2 >= 0"
+    " RETURNING credits";
+static const char SQL_MOVE_ROW[] =
+    "INSERT INTO credit_transactions (id, user_id, type, amount, balance_after,"
+    " related_session, related_user, description, category, status, idem_key, admin_note,"
+    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'completed', ?10, ?11, ?12)";
+static const char SQL_BALANCE[] =
+    "SELECT credits, total_earned, total_spent, minutes_taught, minutes_learned,"
+    " (SELECT coalesce(sum(escrow_minutes), 0) FROM sessions WHERE student_id = ?1"
+    "  AND status IN ('pending', 'scheduled', 'in_progress'))"
+    " FROM users WHERE id = ?1";
+static const char SQL_TX_COUNT[] =
+    "SELECT count(*) FROM credit_transactions WHERE user_id = ?1"
+    " AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR category = ?3)";
+#define SB_TX_COLS                                                                                \
+    "SELECT id, user_id, type, amount, balance_after, related_session, related_user,"            \
+    " description, category, status, created_at"
+static const char SQL_TX_PAGE[] =
+    SB_TX_COLS " FROM credit_transactions WHERE user_id = ?1 AND (?2 IS NULL OR type = ?2)"
+               " AND (?3 IS NULL OR category = ?3) ORDER BY created_at DESC, seq DESC"
+               " LIMIT ?4 OFFSET ?5";
+static const char SQL_TX_SINCE[] =
+    SB_TX_COLS " FROM credit_transactions WHERE user_id = ?1 AND created_at >= ?2"
+               " ORDER BY seq";
+static const char SQL_USER_EXISTS[] = "SELECT 1 FROM users WHERE id = ?1";
+
+sb_store_status_t sb_sqlite_move(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m, int64_t now,
+                                 int64_t *balance_after, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_MOVE_BALANCE, err);
+    char id[SB_ID_LEN + 1];
+    int64_t bal;
+    int rc;
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, m->user_id);
+    sqlite3_bind_int64(q, 2, m->amount);
+    rc = sb_sqlite_step(sc, q, err, "balance");
+    if (rc < 0) {
+        return err->status;
+    }
+    if (rc != SQLITE_ROW) {
+        sb_sqlite_done(q);
+        return sb_store_fail(err, SB_STORE_INSUFFICIENT, "credits", "balance too low");
+    }
+    bal = sqlite3_column_int64(q, 0);
+    /* step to the end so the UPDATE completes before the next statement */
+    while ((rc = sb_sqlite_step(sc, q, err, "balance")) == SQLITE_ROW) {
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(q);
+    if (!(q = sb_sqlite_prepare(sc, SQL_MOVE_ROW, err))) {
+        return err->status;
+    }
+    sb_id_new(id);
+    sb_sqlite_bind_text(q, 1, id);
+    sb_sqlite_bind_text(q, 2, m->user_id);
+    sb_sqlite_bind_text(q, 3, m->type);
+    sqlite3_bind_int64(q, 4, m->amount);
+    sqlite3_bind_int64(q, 5, bal);
+    sb_sqlite_bind_text(q, 6, m->related_session);
+    sb_sqlite_bind_text(q, 7, m->related_user);
+    sb_sqlite_bind_text(q, 8, m->description);
+    sb_sqlite_bind_text(q, 9, m->category);
+    sb_sqlite_bind_text(q, 10, m->idem_key);
+    sb_sqlite_bind_text(q, 11, m->admin_note);
+    sqlite3_bind_int64(q, 12, now);
+    if (sb_sqlite_exec_stmt(sc, q, err, "ledger row") != SB_STORE_OK) {
+        if (err->status == SB_STORE_CONFLICT) {
+            err->field = "idempotency";
+        }
+        return err->status;
+    }
+    if (balance_after) {
+        *balance_after = bal;
+    }
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_credit_balance(sb_store_conn_t *c, const char *user_id,
+                                           sb_credit_balance_t *out, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_BALANCE, err);
+    int rc;
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    rc = sb_sqlite_step(sc, q, err, "balance");
+    if (rc < 0) {
+        return err->status;
+    }
+    if (rc != SQLITE_ROW) {
+        sb_sqlite_done(q);
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such user");
+    }
+    out->available = sqlite3_column_int64(q, 0);
+    out->total_earned = sqlite3_column_int64(q, 1);
+    out->total_spent = sqlite3_column_int64(q, 2);
+    out->minutes_taught = sqlite3_column_int64(q, 3);
+    out->minutes_learned = sqlite3_column_int64(q, 4);
+    out->held = sqlite3_column_int64(q, 5);
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}
+
+static void row_tx(apr_pool_t *p, sqlite3_stmt *q, sb_credit_tx_t *t)
+{
+    sb_sqlite_col_id(q, 0, t->id);
+    sb_sqlite_col_id(q, 1, t->user_id);
+    t->type = sb_sqlite_col_text(p, q, 2);
+    t->amount = sqlite3_column_int64(q, 3);
+    t->balance_after = sqlite3_column_int64(q, 4);
+    t->related_session = sb_sqlite_col_text(p, q, 5);
+    t->related_user = sb_sqlite_col_text(p, q, 6);
+    t->description = sb_sqlite_col_text(p, q, 7);
+    t->category = sb_sqlite_col_text(p, q, 8);
+    t->status = sb_sqlite_col_text(p, q, 9);
+    t->created_at = sqlite3_column_int64(q, 10);
+}
+
+/* Count and page in one read transaction, so the total matches the page. */
+sb_store_status_t sb_sqlite_credit_tx_page(sb_store_conn_t *c, apr_pool_t *p,
+                                           const char *user_id, const char *type,
+                                           const char *category, int offset, int limit,
+                                           apr_array_header_t **out, int64_t *total,
+                                           sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    apr_array_header_t *rows = apr_array_make(p, 16, sizeof(sb_credit_tx_t));
+    sb_store_status_t st;
+    sqlite3_stmt *q;
+    int rc;
+
+    *out = NULL;
+    if ((st = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_TX_COUNT, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, type);
+    sb_sqlite_bind_text(q, 3, category);
+    if ((rc = sb_sqlite_step(sc, q, err, "ledger count")) < 0) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    *total = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sb_sqlite_done(q);
+    if (!(q = sb_sqlite_prepare(sc, SQL_TX_PAGE, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, type);
+    sb_sqlite_bind_text(q, 3, category);
+    sqlite3_bind_int(q, 4, limit < 0 ? 0 : limit);
+    sqlite3_bind_int(q, 5, offset < 0 ? 0 : offset);
+    while ((rc = sb_sqlite_step(sc, q, err, "ledger page")) == SQLITE_ROW) {
+        row_tx(p, q, apr_array_push(rows));
+    }
+    if (rc < 0) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_done(q);
+    st = sb_sqlite_end(sc, SB_STORE_OK, err);
+    if (st == SB_STORE_OK) {
+        *out = rows;
+    }
+    return st;
+}
+
+sb_store_status_t sb_sqlite_credit_tx_since(sb_store_conn_t *c, apr_pool_t *p,
+                                            const char *user_id, int64_t since,
+                                            apr_array_header_t **out, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_TX_SINCE, err);
+    apr_array_header_t *rows = apr_array_make(p, 16, sizeof(sb_credit_tx_t));
+    int rc;
+
+    *out = NULL;
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, since);
+    while ((rc = sb_sqlite_step(sc, q, err, "ledger since")) == SQLITE_ROW) {
+        row_tx(p, q, apr_array_push(rows));
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(q);
+    *out = rows;
+    return SB_STORE_OK;
+}
+
+static int user_exists(sb_sqlite_conn_t *sc, const char *id, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_USER_EXISTS, err);
+    int rc;
+
+    if (!q) {
+        return -1;
+    }
+    sb_sqlite_bind_text(q, 1, id);
+    rc = sb_sqlite_step(sc, q, err, "user exists");
+    if (rc < 0) {
+        return -1;
+    }
+    sb_sqlite_done(q);
+    return rc == SQLITE_ROW;
+}
+
+sb_store_status_t sb_sqlite_credit_transfer(sb_store_conn_t *c, const char *from_id,
+                                            const char *to_id, int64_t amount,
+                                            const char *reason, const char *admin_id,
+                                            int64_t now, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_sqlite_move_t out = {from_id, "spent", -amount, NULL, to_id, reason, "admin", NULL,
+                            admin_id};
+    sb_sqlite_move_t in = {to_id, "earned", amount, NULL, from_id, reason, "admin", NULL,
+                           admin_id};
+    sb_store_status_t st;
+    int r;
+
+    if (amount <= 0) {
+        return sb_store_fail(err, SB_STORE_ERROR, "amount", "amount must be positive");
+    }
+    if (strcmp(from_id, to_id) == 0) {
+        return sb_store_fail(err, SB_STORE_CONFLICT, "to", "from and to are the same user");
+    }
+    if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    if ((r = user_exists(sc, from_id, err)) <= 0) {
+        return sb_sqlite_end(sc, r < 0 ? err->status
+                                       : sb_store_fail(err, SB_STORE_NOT_FOUND, "from",
+                                                       "no such user"), err);
+    }
+    if ((r = user_exists(sc, to_id, err)) <= 0) {
+        return sb_sqlite_end(sc, r < 0 ? err->status
+                                       : sb_store_fail(err, SB_STORE_NOT_FOUND, "to",
+                                                       "no such user"), err);
+    }
+    if ((st = sb_sqlite_move(sc, &out, now, NULL, err)) != SB_STORE_OK) {
+        if (st == SB_STORE_INSUFFICIENT) {
+            err->field = "amount";
+        }
+        return sb_sqlite_end(sc, st, err);
+    }
+    return sb_sqlite_end(sc, sb_sqlite_move(sc, &in, now, NULL, err), err);
+}
