@@ -193,3 +193,29 @@ format:
 
 clean:
 	rm -rf build
+
+# The real-time daemon (mod_skillbarter/realtime/, prefix sbrt_): its codec and service code
+# in build/libskillbarter_rt.a (unit-tested without libwebsockets' loop), the daemon
+# build/skillbarter-realtime linking the same core + store library as the module.
+INCS_RT   = $(INCS_CORE) -I$(SB)/store -I$(SB)/realtime $(LWS_CFLAGS)
+RT_SRC    = $(filter-out $(SB)/realtime/sbrt_main.c,$(sort $(wildcard $(SB)/realtime/*.c)))
+RT_OBJ    = $(call obj,$(RT_SRC))
+RT_MAIN_OBJ = $(call obj,$(SB)/realtime/sbrt_main.c)
+RT_LIB    = $(BUILD)/libskillbarter_rt.a
+REALTIME  = $(BUILD)/skillbarter-realtime
+$(RT_OBJ) $(RT_MAIN_OBJ): LAYER_INCS = $(INCS_RT)
+#ALLRT
+
+$(RT_LIB): $(RT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(REALTIME): $(RT_MAIN_OBJ) $(RT_LIB) $(LIB)
+	$(CC) $(SANFLAGS) -o $@ $(RT_MAIN_OBJ) $(RT_LIB) $(LIB) $(DEP_LIBS) $(LWS_LIBS) -lm
+
+# The daemon's unit tests (test/unit/test_sbrt_*.c) see realtime/ and link its library.
+$(BUILD)/test/test_sbrt_%: test/unit/test_sbrt_%.c $(UNIT_GUARD) $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -fvisibility=default $(INCS_TEST) -I$(SB)/realtime $(CMOCKA_CFLAGS) \
+	    -o $@ $< $(UNIT_GUARD) $(RT_LIB) $(LIB) $(DEP_LIBS) $(LWS_LIBS) $(CMOCKA_LIBS) -lm
