@@ -203,8 +203,9 @@ RT_OBJ    = $(call obj,$(RT_SRC))
 RT_MAIN_OBJ = $(call obj,$(SB)/realtime/sbrt_main.c)
 RT_LIB    = $(BUILD)/libskillbarter_rt.a
 REALTIME  = $(BUILD)/skillbarter-realtime
-$(RT_OBJ) $(RT_MAIN_OBJ): LAYER_INCS = $(INCS_RT)
-#ALLRT
+$(RT_OBJ): LAYER_INCS = $(INCS_RT)
+$(RT_MAIN_OBJ): LAYER_INCS = $(INCS_RT) -DSB_RUNTIME_DIR='"$(HTTPD_RUNTIMEDIR)"'
+all: $(REALTIME)
 
 $(RT_LIB): $(RT_OBJ)
 	@mkdir -p $(dir $@)

@@ -27,6 +27,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
+import { startRealtime } from './realtime_daemon.mjs';
 
 export const TOP = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HTTPD = '/usr/sbin/apache2';
@@ -202,7 +203,9 @@ const servers = new Set();
 /**
  * Start a server. Options: mpm ('event' | 'prefork' | 'worker'), extra (httpd.conf text),
  * premigrate (create the SQLite file in WAL mode before httpd starts, so several children
- * starting at once do not race to create it). Returns helpers: url(path), api(method, path, {body, token, headers, raw}), sbctl(...),
+ * starting at once do not race to create it), realtime (also start skillbarter-realtime on the
+ * settings file this httpd wrote: server.realtime, see realtime_daemon.mjs; realtimeArgs: its
+ * extra flags; its log is checked by assertCleanLog too). Returns helpers: url(path), api(method, path, {body, token, headers, raw}), sbctl(...),
  * errorLog(), stop(), assertCleanLog(allow), problems(), cleanup().
  */
 export async function startServer(opts = {}) {
@@ -269,11 +272,18 @@ export async function startServerRaw(opts = {}) {
     // before the module's pool cleanups run, so only then is the log complete.
     async stop() {
       if (stopped) return;
+      if (server.realtime) await server.realtime.stop();
       const ctl = httpdCtl(root, '-k', 'stop');
       finish(await waitUntil(exited, 20000), ctl);
     },
     stopSync() {
       if (stopped) return;
+      const rt = server.realtime && server.realtime.child;
+      if (rt && rt.exitCode === null && !rt.signalCode) {
+        rt.kill('SIGTERM');
+        const until = Date.now() + 20000 * SLOW;
+        while (!processGone(rt.pid) && Date.now() < until) sleepSync(50);
+      }
       const ctl = httpdCtl(root, '-k', 'stop');
       const end = Date.now() + 20000 * SLOW;
       while (!exited() && Date.now() < end) sleepSync(50);
@@ -292,6 +302,10 @@ export async function startServerRaw(opts = {}) {
       const bad = readLog(root).split('\n').filter((l) =>
         /\[[a-z_]*:(warn|error|crit|alert|emerg)\]/.test(l) && !allow.some((re) => re.test(l)));
       assert.deepEqual(bad, [], `unexpected lines in the error log:\n${bad.join('\n')}`);
+      if (server.realtime) {
+        const rbad = server.realtime.problems(allow);
+        assert.deepEqual(rbad, [], `unexpected lines in the realtime log:\n${rbad.join('\n')}`);
+      }
     },
     // The file-level check: problems not yet reported by assertCleanLog.
     unreported: () => (reported ? [] : server.problems()),
@@ -323,6 +337,14 @@ export async function startServerRaw(opts = {}) {
     const log = readLog(root);
     server.cleanup();
     assert.fail(`server did not become healthy:\n${log}`);
+  }
+  if (opts.realtime) {
+    try {
+      server.realtime = await startRealtime(TOP, root, await freePort(), opts.realtimeArgs || []);
+    } catch (e) {
+      server.cleanup();
+      throw e;
+    }
   }
   return server;
 }

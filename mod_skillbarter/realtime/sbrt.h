@@ -1,0 +1,105 @@
+/*
+ * skillbarter-realtime: the shared state of the daemon. One libwebsockets service thread runs
+ * every callback, so nothing here is locked.
+ *
+ * An Engine.IO session (sbrt_session_t) outlives the HTTP requests of the polling transport and
+ * may change transport (upgrade to WebSocket), so connections never hold a pointer to it: each
+ * connection keeps the session id and looks it up (sbrt_session_find) on every callback; a
+ * closed session is simply not found any more.
+ */
+#ifndef SBRT_H
+#define SBRT_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_tables.h>
+#include <libwebsockets.h>
+#include <json-c/json.h>
+
+#include "sb_settings.h"
+#include "sb_model.h"
+#include "store.h"
+
+#define SBRT_SID_LEN 20
+#define SBRT_DEFAULT_PING_INTERVAL 25000 /* ms */
+#define SBRT_DEFAULT_PING_TIMEOUT 20000  /* ms */
+#define SBRT_DEFAULT_MAX_PAYLOAD 1000000 /* bytes */
+#define SBRT_DEFAULT_CONNECT_TIMEOUT 45000 /* ms without a Socket.IO CONNECT */
+#define SBRT_DEFAULT_QUEUE_MAX 1024      /* packets queued per session before it is dropped */
+
+typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
+
+typedef struct sbrt_server {
+    apr_pool_t *pool;
+    struct lws_context *ctx;
+    sb_settings_t st;
+    sb_store_t *store;
+    sb_jwt_key_t *jwt_key;
+    apr_hash_t *sessions;          /* sid -> sbrt_session_t */
+    apr_array_header_t *origins;   /* allowed Origin values (const char *); empty: same site */
+    int ping_interval;             /* ms */
+    int ping_timeout;              /* ms */
+    int connect_timeout;           /* ms */
+    apr_size_t max_payload;        /* bytes */
+    int queue_max;                 /* packets */
+    FILE *log;
+    sbrt_level_t log_level;
+    int stopping;
+} sbrt_server_t;
+
+typedef struct sbrt_session {
+    sbrt_server_t *srv;
+    apr_pool_t *pool;              /* the session's life; destroyed when it closes */
+    char sid[SBRT_SID_LEN + 1];
+    struct lws *poll_wsi;          /* the pending polling GET, if any */
+    struct lws *ws_wsi;            /* the WebSocket, probing or upgraded */
+    int upgraded;                  /* the WebSocket is the transport */
+    int probe_reply;               /* "3probe" to send on the WebSocket */
+    int poll_noop;                 /* release the pending GET with "6" (upgrade) */
+    int closing;
+    /* outgoing Engine.IO packets (each malloc'd, freed when written): a bounded ring */
+    char **q;
+    int q_head, q_len;
+    lws_sorted_usec_list_t ping_sul;   /* next ping, then the pong deadline */
+    lws_sorted_usec_list_t connect_sul;/* the Socket.IO CONNECT deadline */
+    int awaiting_pong;
+    /* Socket.IO */
+    int connected;
+    char sio_sid[SBRT_SID_LEN + 1];
+    const char *user_id;           /* in pool, once connected */
+    const char *username;
+} sbrt_session_t;
+
+/* log.c: one line "[time] [level] message" to the daemon's log. */
+void sbrt_log(sbrt_server_t *srv, sbrt_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* engine.c */
+extern const struct lws_protocols sbrt_protocols[];
+sbrt_session_t *sbrt_session_find(sbrt_server_t *srv, const char *sid);
+/* Queue one Engine.IO packet (type digit + data, copied) and wake the transport. Returns 0, or
+ * -1 when the queue is full: the session is then closed (the client recovers on reconnect). */
+int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len);
+/* Close a session: both transports are ended, its timers cancelled, its pool destroyed. */
+void sbrt_session_close(sbrt_session_t *s, const char *reason);
+/* Close every session (at shutdown). */
+void sbrt_sessions_close_all(sbrt_server_t *srv);
+/* A random id of SBRT_SID_LEN url-safe characters. */
+void sbrt_random_id(char out[SBRT_SID_LEN + 1]);
+
+/* socket.c: the Socket.IO layer on top of a session. */
+void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len);
+void sbrt_socket_on_open(sbrt_session_t *s);
+void sbrt_socket_on_close(sbrt_session_t *s, const char *reason);
+/* Emit an event: name and one JSON argument (NULL: none), no ack. */
+int sbrt_socket_emit(sbrt_session_t *s, const char *event, json_object *arg);
+
+/* auth.c: the access-token check of the module's guard (api/sb_call.c sb_call_authenticate),
+ * with the same store call and the same refusals. 0 with *out set, else -1 with *msg (the
+ * module's own text, e.g. "Token expired.", "Session has ended. Please log in again."). */
+int sbrt_auth_verify(sbrt_server_t *srv, apr_pool_t *p, const char *token, sb_user_t **out,
+                     const char **msg);
+
+#endif
