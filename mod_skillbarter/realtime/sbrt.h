@@ -28,6 +28,9 @@
 #define SBRT_DEFAULT_MAX_PAYLOAD 1000000 /* bytes */
 #define SBRT_DEFAULT_CONNECT_TIMEOUT 45000 /* ms without a Socket.IO CONNECT */
 #define SBRT_DEFAULT_QUEUE_MAX 1024      /* packets queued per session before it is dropped */
+#define SBRT_DEFAULT_OUTBOX_POLL 1000    /* ms between outbox reads without a wake-up */
+#define SBRT_DEFAULT_RECOVERY_WINDOW 120 /* s */
+#define SBRT_DEFAULT_RECOVERY_MAX 500    /* events */
 
 typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
 
@@ -35,6 +38,7 @@ typedef struct sbrt_server {
     apr_pool_t *pool;
     struct lws_context *ctx;
     sb_settings_t st;
+    const char *settings_path;     /* the file st was read from */
     sb_store_t *store;
     sb_jwt_key_t *jwt_key;
     apr_hash_t *sessions;          /* sid -> sbrt_session_t */
@@ -44,6 +48,13 @@ typedef struct sbrt_server {
     int connect_timeout;           /* ms */
     apr_size_t max_payload;        /* bytes */
     int queue_max;                 /* packets */
+    const unsigned char *secret;   /* the JWT secret: also MACs recovery pids */
+    apr_size_t secret_len;
+    apr_hash_t *users;             /* user id -> its connected sessions (sbrt_outbox.c) */
+    int64_t tail_pos;              /* this daemon's position in the outbox */
+    int outbox_poll;               /* ms between reads without a wake-up */
+    int recovery_window;           /* s: oldest missed event a reconnect recovers */
+    int recovery_max;              /* most missed events a reconnect recovers */
     FILE *log;
     sbrt_level_t log_level;
     int stopping;
@@ -70,6 +81,9 @@ typedef struct sbrt_session {
     char sio_sid[SBRT_SID_LEN + 1];
     const char *user_id;           /* in pool, once connected */
     const char *username;
+    const char *pid;               /* recovery id of the connection (sbrt_outbox.c) */
+    int64_t last_seq;              /* the last outbox seq sent to this socket */
+    struct sbrt_session *user_next;/* the next connected session of the same user */
 } sbrt_session_t;
 
 /* log.c: one line "[time] [level] message" to the daemon's log. */
@@ -95,6 +109,16 @@ void sbrt_socket_on_open(sbrt_session_t *s);
 void sbrt_socket_on_close(sbrt_session_t *s, const char *reason);
 /* Emit an event: name and one JSON argument (NULL: none), no ack. */
 int sbrt_socket_emit(sbrt_session_t *s, const char *event, json_object *arg);
+
+/* outbox.c: the tail and recovery (see there). */
+int sbrt_outbox_start(sbrt_server_t *srv);
+void sbrt_outbox_stop(sbrt_server_t *srv);
+void sbrt_outbox_woken(sbrt_server_t *srv);
+void sbrt_outbox_pump(sbrt_server_t *srv);
+void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth);
+void sbrt_outbox_register(sbrt_session_t *s);
+void sbrt_outbox_unregister(sbrt_session_t *s);
+sbrt_session_t *sbrt_outbox_sessions_of(sbrt_server_t *srv, const char *user_id);
 
 /* auth.c: the access-token check of the module's guard (api/sb_call.c sb_call_authenticate),
  * with the same store call and the same refusals. 0 with *out set, else -1 with *msg (the

@@ -631,6 +631,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
             return 1;
         }
         return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        sbrt_outbox_woken(srv);
+        return 0;
     case LWS_CALLBACK_ESTABLISHED:
         return on_ws_established(srv, wsi, pss);
     case LWS_CALLBACK_RECEIVE:

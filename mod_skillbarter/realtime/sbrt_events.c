@@ -11,13 +11,14 @@ static const sbrt_event_t events[] = {
 void sbrt_events_on_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
 {
     sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s connected", s->sid, s->user_id);
-    sbrt_socket_connected(s, NULL);
+    sbrt_outbox_connect(s, p, auth);
 }
 
 void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason)
 {
     sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s disconnected (%s)", s->sid,
              s->user_id, reason);
+    sbrt_outbox_unregister(s);
 }
 
 void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)

@@ -52,9 +52,13 @@ static void usage(FILE *f)
 "  --log FILE           the daemon's log (default: standard error)\n"
 "  --log-level LEVEL    error | warn | info | debug (default info)\n"
 "  --pid-file FILE      write the process id there\n"
+"  --outbox-poll MS     read the outbox this often without a wake-up (default %d)\n"
+"  --recovery-window S  a reconnect recovers missed events up to S old (default %d)\n"
+"  --recovery-max N     ... and at most N of them (default %d)\n"
 "  --help               this text\n",
             SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
-            SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX);
+            SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
+            SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX);
 }
 
 /* The JWT secret from its file: 32 to 4096 bytes, a trailing newline not included (as httpd
@@ -126,7 +130,8 @@ static void lws_to_log(int level, const char *line)
 int main(int argc, char **argv)
 {
     enum { O_SETTINGS = 256, O_LISTEN, O_PORT, O_UNIX, O_CERT, O_KEY, O_ORIGIN, O_PING_I,
-           O_PING_T, O_CONN_T, O_MAX_P, O_QUEUE, O_LOG, O_LEVEL, O_PID, O_HELP };
+           O_PING_T, O_CONN_T, O_MAX_P, O_QUEUE, O_LOG, O_LEVEL, O_PID, O_HELP, O_OB_POLL,
+           O_REC_WIN, O_REC_MAX };
     static const struct option opts[] = {
         {"settings", required_argument, NULL, O_SETTINGS},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -144,6 +149,9 @@ int main(int argc, char **argv)
         {"log-level", required_argument, NULL, O_LEVEL},
         {"pid-file", required_argument, NULL, O_PID},
         {"help", no_argument, NULL, O_HELP},
+        {"outbox-poll", required_argument, NULL, O_OB_POLL},
+        {"recovery-window", required_argument, NULL, O_REC_WIN},
+        {"recovery-max", required_argument, NULL, O_REC_MAX},
         {NULL, 0, NULL, 0}
     };
     struct lws_context_creation_info info;
@@ -170,6 +178,10 @@ int main(int argc, char **argv)
     srv->connect_timeout = SBRT_DEFAULT_CONNECT_TIMEOUT;
     srv->queue_max = SBRT_DEFAULT_QUEUE_MAX;
     srv->log_level = SBRT_LOG_INFO;
+    srv->users = apr_hash_make(pool);
+    srv->outbox_poll = SBRT_DEFAULT_OUTBOX_POLL;
+    srv->recovery_window = SBRT_DEFAULT_RECOVERY_WINDOW;
+    srv->recovery_max = SBRT_DEFAULT_RECOVERY_MAX;
     srv->log = stderr;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int bad = 0;
@@ -190,6 +202,9 @@ int main(int argc, char **argv)
         case O_LEVEL: bad = parse_level(optarg, &srv->log_level); break;
         case O_PID: pid_path = optarg; break;
         case O_HELP: case 'h': usage(stdout); return 0;
+        case O_OB_POLL: bad = parse_int(optarg, 10, 3600000, &srv->outbox_poll); break;
+        case O_REC_WIN: bad = parse_int(optarg, 0, 86400 * 30, &srv->recovery_window); break;
+        case O_REC_MAX: bad = parse_int(optarg, 0, 1000000, &srv->recovery_max); break;
         default: usage(stderr); return 2;
         }
         if (bad) {
@@ -210,6 +225,7 @@ int main(int argc, char **argv)
     if (!settings) {
         settings = SB_RUNTIME_DIR "/" SB_SETTINGS_FILE;
     }
+    srv->settings_path = settings;
     if (sb_settings_read(pool, settings, &srv->st, &why) != APR_SUCCESS
         || !(secret = read_secret(pool, srv->st.jwt_secret_file, &secret_len, &why))) {
         sbrt_log(srv, SBRT_LOG_ERROR, "%s", why);
@@ -220,6 +236,8 @@ int main(int argc, char **argv)
         return 1;
     }
     sb_jwt_key_set_audience(srv->jwt_key, srv->st.jwt_audience);
+    srv->secret = secret;
+    srv->secret_len = secret_len;
     sopts.pool_min = 0;
     sopts.pool_max = 4;
     sopts.busy_timeout_ms = 5000;
@@ -268,6 +286,10 @@ int main(int argc, char **argv)
     sbrt_log(srv, SBRT_LOG_INFO, "skillbarter-realtime %s listening on %s%s%s%s", SB_VERSION,
              unix_path ? "unix:" : "", unix_path ? unix_path : listen_on,
              unix_path ? "" : apr_psprintf(pool, ":%d", port), cert ? " (TLS)" : "");
+    if (sbrt_outbox_start(srv) != 0) {
+        lws_context_destroy(srv->ctx);
+        return 1;
+    }
     while (!stop_signal) {
         if (lws_service(srv->ctx, 0) < 0) {
             rc = 1;
@@ -276,6 +298,7 @@ int main(int argc, char **argv)
     }
     srv->stopping = 1;
     sbrt_sessions_close_all(srv);
+    sbrt_outbox_stop(srv);
     sbrt_log(srv, SBRT_LOG_INFO, "stopping (signal %d)", (int)stop_signal);
     lws_context_destroy(srv->ctx);
     if (pid_path) {
