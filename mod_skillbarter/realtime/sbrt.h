@@ -39,6 +39,7 @@ typedef struct sbrt_server {
     struct lws_context *ctx;
     sb_settings_t st;
     const char *settings_path;     /* the file st was read from */
+    struct sb_rl_table *rl;        /* the shared limits table, attached on first use */
     sb_store_t *store;
     sb_jwt_key_t *jwt_key;
     apr_hash_t *sessions;          /* sid -> sbrt_session_t */

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 
 static const sbrt_event_t events[] = {
+    {"message:send", sbrt_on_message_send},
     {NULL, NULL}
 };
 

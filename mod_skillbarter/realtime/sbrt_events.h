@@ -23,6 +23,9 @@ void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason);
 /* Route a client EVENT to its handler; an unknown one is refused. */
 void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
 
+/* The handlers (one file per concern). */
+void sbrt_on_message_send(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
+
 /* sbrt_socket.c */
 void sbrt_socket_connected(sbrt_session_t *s, const char *pid);
 int sbrt_socket_ack(sbrt_session_t *s, int64_t ack_id, json_object *arg);
