@@ -18,6 +18,7 @@
 #include <libwebsockets.h>
 #include <json-c/json.h>
 
+#include "sb_id.h"
 #include "sb_settings.h"
 #include "sb_model.h"
 #include "store.h"
@@ -31,6 +32,8 @@
 #define SBRT_DEFAULT_OUTBOX_POLL 1000    /* ms between outbox reads without a wake-up */
 #define SBRT_DEFAULT_RECOVERY_WINDOW 120 /* s */
 #define SBRT_DEFAULT_RECOVERY_MAX 500    /* events */
+#define SBRT_DEFAULT_PRESENCE_GRACE 5000 /* ms */
+#define SBRT_MAX_PARTNERS 1000           /* partners told of a presence change */
 
 typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
 
@@ -56,6 +59,7 @@ typedef struct sbrt_server {
     int outbox_poll;               /* ms between reads without a wake-up */
     int recovery_window;           /* s: oldest missed event a reconnect recovers */
     int recovery_max;              /* most missed events a reconnect recovers */
+    int presence_grace;            /* ms a user stays online after the last socket closes */
     FILE *log;
     sbrt_level_t log_level;
     int stopping;
@@ -85,6 +89,7 @@ typedef struct sbrt_session {
     const char *pid;               /* recovery id of the connection (sbrt_outbox.c) */
     int64_t last_seq;              /* the last outbox seq sent to this socket */
     struct sbrt_session *user_next;/* the next connected session of the same user */
+    apr_hash_t *joined;            /* partner ids of join:conversation (typing goes there) */
 } sbrt_session_t;
 
 /* log.c: one line "[time] [level] message" to the daemon's log. */
@@ -110,6 +115,24 @@ void sbrt_socket_on_open(sbrt_session_t *s);
 void sbrt_socket_on_close(sbrt_session_t *s, const char *reason);
 /* Emit an event: name and one JSON argument (NULL: none), no ack. */
 int sbrt_socket_emit(sbrt_session_t *s, const char *event, json_object *arg);
+
+/* A user with connected sessions (or an offline announcement pending): sbrt_outbox.c keeps
+ * one per user id in srv->users. */
+typedef struct sbrt_user {
+    sbrt_server_t *srv;
+    char id[SB_ID_LEN + 1];
+    char username[64];
+    sbrt_session_t *first;              /* the user's connected sessions (session->user_next) */
+    int online;                         /* partners were told user:online */
+    int offline_pending;                /* the grace period before user:offline runs */
+    lws_sorted_usec_list_t offline_sul;
+} sbrt_user_t;
+
+/* presence.c: user:online when a user's first socket connects, user:offline when the last
+ * one has been gone for the grace period, to conversation partners only. */
+void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s);
+void sbrt_presence_last(sbrt_user_t *u);
+sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id);
 
 /* outbox.c: the tail and recovery (see there). */
 int sbrt_outbox_start(sbrt_server_t *srv);

@@ -6,6 +6,10 @@
 
 static const sbrt_event_t events[] = {
     {"message:send", sbrt_on_message_send},
+    {"typing:start", sbrt_on_typing_start},
+    {"typing:stop", sbrt_on_typing_stop},
+    {"join:conversation", sbrt_on_join},
+    {"leave:conversation", sbrt_on_leave},
     {NULL, NULL}
 };
 

@@ -25,6 +25,10 @@ void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json
 
 /* The handlers (one file per concern). */
 void sbrt_on_message_send(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
+void sbrt_on_typing_start(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
+void sbrt_on_typing_stop(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
+void sbrt_on_join(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
+void sbrt_on_leave(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
 
 /* sbrt_socket.c */
 void sbrt_socket_connected(sbrt_session_t *s, const char *pid);

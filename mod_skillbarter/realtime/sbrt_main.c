@@ -55,10 +55,13 @@ static void usage(FILE *f)
 "  --outbox-poll MS     read the outbox this often without a wake-up (default %d)\n"
 "  --recovery-window S  a reconnect recovers missed events up to S old (default %d)\n"
 "  --recovery-max N     ... and at most N of them (default %d)\n"
+"  --presence-grace MS  user:offline only after the last socket is gone this long\n"
+"                       (default %d)\n"
 "  --help               this text\n",
             SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
             SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
-            SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX);
+            SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX,
+            SBRT_DEFAULT_PRESENCE_GRACE);
 }
 
 /* The JWT secret from its file: 32 to 4096 bytes, a trailing newline not included (as httpd
@@ -131,7 +134,7 @@ int main(int argc, char **argv)
 {
     enum { O_SETTINGS = 256, O_LISTEN, O_PORT, O_UNIX, O_CERT, O_KEY, O_ORIGIN, O_PING_I,
            O_PING_T, O_CONN_T, O_MAX_P, O_QUEUE, O_LOG, O_LEVEL, O_PID, O_HELP, O_OB_POLL,
-           O_REC_WIN, O_REC_MAX };
+           O_REC_WIN, O_REC_MAX, O_GRACE };
     static const struct option opts[] = {
         {"settings", required_argument, NULL, O_SETTINGS},
         {"listen", required_argument, NULL, O_LISTEN},
@@ -152,6 +155,7 @@ int main(int argc, char **argv)
         {"outbox-poll", required_argument, NULL, O_OB_POLL},
         {"recovery-window", required_argument, NULL, O_REC_WIN},
         {"recovery-max", required_argument, NULL, O_REC_MAX},
+        {"presence-grace", required_argument, NULL, O_GRACE},
         {NULL, 0, NULL, 0}
     };
     struct lws_context_creation_info info;
@@ -182,6 +186,7 @@ int main(int argc, char **argv)
     srv->outbox_poll = SBRT_DEFAULT_OUTBOX_POLL;
     srv->recovery_window = SBRT_DEFAULT_RECOVERY_WINDOW;
     srv->recovery_max = SBRT_DEFAULT_RECOVERY_MAX;
+    srv->presence_grace = SBRT_DEFAULT_PRESENCE_GRACE;
     srv->log = stderr;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int bad = 0;
@@ -205,6 +210,7 @@ int main(int argc, char **argv)
         case O_OB_POLL: bad = parse_int(optarg, 10, 3600000, &srv->outbox_poll); break;
         case O_REC_WIN: bad = parse_int(optarg, 0, 86400 * 30, &srv->recovery_window); break;
         case O_REC_MAX: bad = parse_int(optarg, 0, 1000000, &srv->recovery_max); break;
+        case O_GRACE: bad = parse_int(optarg, 0, 3600000, &srv->presence_grace); break;
         default: usage(stderr); return 2;
         }
         if (bad) {

@@ -35,10 +35,6 @@
 
 #define TAIL_BATCH 256
 
-typedef struct sbrt_user {
-    sbrt_session_t *first;     /* the user's connected sessions (session->user_next) */
-} sbrt_user_t;
-
 static struct {
     sbrt_server_t *srv;
     int fd;
@@ -101,10 +97,16 @@ void sbrt_outbox_register(sbrt_session_t *s)
 
     if (!u) {
         u = calloc(1, sizeof *u);
-        apr_hash_set(srv->users, apr_pstrdup(srv->pool, s->user_id), APR_HASH_KEY_STRING, u);
+        u->srv = srv;
+        apr_cpystrn(u->id, s->user_id, sizeof u->id);
+        apr_cpystrn(u->username, s->username ? s->username : "", sizeof u->username);
+        apr_hash_set(srv->users, u->id, APR_HASH_KEY_STRING, u);
     }
     s->user_next = u->first;
     u->first = s;
+    if (!s->user_next) {
+        sbrt_presence_first(u, s);
+    }
 }
 
 void sbrt_outbox_unregister(sbrt_session_t *s)
@@ -121,7 +123,15 @@ void sbrt_outbox_unregister(sbrt_session_t *s)
             break;
         }
     }
-    /* the entry (and its key, from the server pool) stays for the user's next socket */
+    if (!u->first) {
+        sbrt_presence_last(u);
+    }
+    /* the entry stays for the user's next socket */
+}
+
+sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id)
+{
+    return apr_hash_get(srv->users, user_id, APR_HASH_KEY_STRING);
 }
 
 sbrt_session_t *sbrt_outbox_sessions_of(sbrt_server_t *srv, const char *user_id)
@@ -337,7 +347,9 @@ void sbrt_outbox_stop(sbrt_server_t *srv)
         ob.fd = -1;
     }
     for (hi = apr_hash_first(NULL, srv->users); hi; hi = apr_hash_next(hi)) {
-        free(apr_hash_this_val(hi));
+        sbrt_user_t *u = apr_hash_this_val(hi);
+        lws_sul_cancel(&u->offline_sul);
+        free(u);
     }
     apr_hash_clear(srv->users);
 }
