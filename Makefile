@@ -2,7 +2,8 @@
 #
 #   make            module, libraries (core+store, api), sbctl
 #   make run        install deps, build, start a dev server in the foreground (PORT=8080)
-#   make stop       stop a dev server left running
+#   make stop       stop a dev server left running (Apache and the real-time daemon)
+#   make restart-realtime  restart the real-time daemon of a running dev server
 #   make test       every test layer; last line "N passed, N failed[, N skipped]"
 #   make test-asan  unit tests under ASan+UBSan      make test-valgrind  under valgrind
 #                   (both with the pool guard on, and canaries that must be caught)
@@ -126,6 +127,12 @@ run: deps
 
 stop:
 	@tools/devserver.sh stop
+
+# Restart the real-time daemon of a running development server (clients reconnect and recover).
+.PHONY: restart-realtime
+restart-realtime:
+	@$(MAKE) --no-print-directory all
+	@tools/devserver.sh restart-realtime
 
 # make seed N=10000 [SEED=42]: realistic users in the dev server's store (run/dev), root made
 # if needed; with SEED the same people on every run.

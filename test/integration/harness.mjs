@@ -82,13 +82,15 @@ function httpdEnv(root) {
   return env;
 }
 
-export async function makeRoot({ mpm = 'event', extra = '' } = {}) {
+export async function makeRoot({ mpm = 'event', extra = '', realtimePort } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'sb-it-'));
   const port = await freePort();
   const extraFile = join(root, 'extra.conf');
   writeFileSync(extraFile, BASE_EXTRA + extra);
+  // /socket.io/ is proxied to the real-time daemon's port (a free one unless given)
+  const rtPort = realtimePort || await freePort();
   const r = run(join(TOP, 'tools', 'mkroot.sh'), [root, String(port), mpm, extraFile],
-    { env: { ...process.env, SB_MODULE: MODULE } });
+    { env: { ...process.env, SB_MODULE: MODULE, SB_REALTIME_PORT: String(rtPort) } });
   assert.equal(r.status, 0, `mkroot failed: ${r.out}`);
   // Sanitizer reports of the parent (root) and of the children (www-data).
   const san = join(root, 'san');
@@ -214,7 +216,8 @@ export async function startServer(opts = {}) {
 
 /** Like startServer; with healthy: false it only waits until the server answers at all. */
 export async function startServerRaw(opts = {}) {
-  const { root, port } = await makeRoot(opts);
+  const realtimePort = opts.realtime ? await freePort() : undefined;
+  const { root, port } = await makeRoot({ ...opts, realtimePort });
   if (opts.premigrate) {
     const db = join(root, 'data', 'skillbarter.db');
     const m = run(join(TOP, 'build', 'sbctl'), [`sqlite:${db}`, 'migrate']);
@@ -340,7 +343,7 @@ export async function startServerRaw(opts = {}) {
   }
   if (opts.realtime) {
     try {
-      server.realtime = await startRealtime(TOP, root, await freePort(), opts.realtimeArgs || []);
+      server.realtime = await startRealtime(TOP, root, realtimePort, opts.realtimeArgs || []);
     } catch (e) {
       server.cleanup();
       throw e;
