@@ -227,3 +227,9 @@ $(BUILD)/test/test_sbrt_%: test/unit/test_sbrt_%.c $(UNIT_GUARD) $(RT_LIB) $(LIB
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) -fvisibility=default $(INCS_TEST) -I$(SB)/realtime $(CMOCKA_CFLAGS) \
 	    -o $@ $< $(UNIT_GUARD) $(RT_LIB) $(LIB) $(DEP_LIBS) $(LWS_LIBS) $(CMOCKA_LIBS) -lm
+
+# The real-time integration files against an ASan+UBSan build of the daemon.
+.PHONY: test-realtime-asan
+test-realtime-asan: all
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build/asan/skillbarter-realtime
+	@test/run-realtime-asan.sh

@@ -346,10 +346,18 @@ void sbrt_outbox_stop(sbrt_server_t *srv)
         unlink(srv->st.outbox_socket);
         ob.fd = -1;
     }
-    for (hi = apr_hash_first(NULL, srv->users); hi; hi = apr_hash_next(hi)) {
-        sbrt_user_t *u = apr_hash_this_val(hi);
-        lws_sul_cancel(&u->offline_sul);
-        free(u);
+    /* the hash's keys live in the entries: empty it before freeing them */
+    {
+        apr_array_header_t *all = apr_array_make(srv->pool, 16, sizeof(sbrt_user_t *));
+        int i;
+        for (hi = apr_hash_first(NULL, srv->users); hi; hi = apr_hash_next(hi)) {
+            sbrt_user_t *u = apr_hash_this_val(hi);
+            lws_sul_cancel(&u->offline_sul);
+            APR_ARRAY_PUSH(all, sbrt_user_t *) = u;
+        }
+        apr_hash_clear(srv->users);
+        for (i = 0; i < all->nelts; i++) {
+            free(APR_ARRAY_IDX(all, i, sbrt_user_t *));
+        }
     }
-    apr_hash_clear(srv->users);
 }

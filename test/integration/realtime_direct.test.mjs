@@ -1,8 +1,10 @@
 // Direct mode: the daemon serves its own TLS port (for deployments past Apache's one thread
 // per WebSocket), with the same token auth and an explicit Origin list; the SPA learns the
 // URL from SkillBarterRealtimeURL through GET /api/health.
-import { test, before, after } from 'node:test';
+import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+
+const test = (name, fn) => nodeTest(name, { timeout: 30000 }, fn);
 import { spawnSync } from 'node:child_process';
 import https from 'node:https';
 import { mkdtempSync, rmSync } from 'node:fs';

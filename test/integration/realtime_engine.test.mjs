@@ -1,8 +1,11 @@
 // skillbarter-realtime's Engine.IO / Socket.IO server, addressed directly (the daemon's own
 // port): handshake, transports and upgrade, auth on CONNECT, acks, bad frames, heartbeats,
 // maxPayload, the Origin check and the bounded queue.
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
+
+// every test bounded: a lost event fails its test instead of hanging the run
+const test = (name, fn) => nodeTest(name, { timeout: 30000 }, fn);
 import { useServer, register } from './harness.mjs';
 import { connectClient, next, rawWs, resign, sleep } from './rt_support.mjs';
 
@@ -53,6 +56,30 @@ test('the stock client connects with default transports and upgrades to websocke
   } finally {
     sock.close();
   }
+});
+
+test('through Apache: default transports upgrade, websocket-only works, bad tokens are refused', async () => {
+  const s = server();
+  const a = await register(s);
+  const sock = await connectClient(s.base, a.token);
+  try {
+    for (let i = 0; i < 40 && sock.io.engine.transport.name !== 'websocket'; i++) await sleep(50);
+    assert.equal(sock.io.engine.transport.name, 'websocket');
+    assert.equal((await sock.timeout(2000).emitWithAck('x', 1)).success, false);
+  } finally {
+    sock.close();
+  }
+  const ws = await connectClient(s.base, a.token, { transports: ['websocket'] });
+  assert.equal(ws.io.engine.transport.name, 'websocket');
+  ws.close();
+  await assert.rejects(connectClient(s.base, 'garbage'), { message: 'Invalid token.' });
+  const expired = resign(s, a.token, { exp: Math.floor(Date.now() / 1000) - 10 });
+  await assert.rejects(connectClient(s.base, expired, { transports: ['websocket'] }),
+    { message: 'Token expired.' });
+  // a browser on another site is refused through Apache too
+  const r = await fetch(`${s.base}/socket.io/?EIO=4&transport=polling`,
+    { headers: { origin: 'http://evil.example' } });
+  assert.equal(r.status, 403);
 });
 
 test('the stock client connects websocket-only and over polling-only', async () => {

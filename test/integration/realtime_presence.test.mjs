@@ -1,13 +1,17 @@
 // Ephemeral events only between conversation partners: user:online / user:offline (with a
 // grace period, lastSeen stored), join/leave:conversation and typing:start / typing:stop.
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
+
+// every test bounded: a lost event fails its test instead of hanging the run
+const test = (name, fn) => nodeTest(name, { timeout: 30000 }, fn);
 import { spawnSync } from 'node:child_process';
 import { useServer, register } from './harness.mjs';
 import { connectClient, next, none, sleep, io } from './rt_support.mjs';
 
 const server = useServer({ realtime: true, realtimeArgs: ['--presence-grace', '600'] });
-const rt = () => server().realtime.url;
+// through Apache (ProxyPass /socket.io/ to the daemon)
+const rt = () => server().base;
 const converse = async (a, b) => {
   const r = await server().api('POST', '/api/messages/send',
     { token: a.token, body: { receiver: b.user._id, content: 'hi' } });

@@ -1,13 +1,17 @@
 // message:send over the socket goes through what POST /api/messages/send does: the same
 // validation and answers, the same store operation and block rules, and the same `messages`
 // limiter entry (the spec's 10 a minute, shared across REST and sockets).
-import { test } from 'node:test';
+import { test as nodeTest } from 'node:test';
 import assert from 'node:assert/strict';
+
+// every test bounded: a lost event fails its test instead of hanging the run
+const test = (name, fn) => nodeTest(name, { timeout: 30000 }, fn);
 import { useServer, register } from './harness.mjs';
 import { connectClient, next } from './rt_support.mjs';
 
 const server = useServer({ realtime: true, extra: 'SkillBarterRateLimit messages 10 1m user\n' });
-const rt = () => server().realtime.url;
+// through Apache (ProxyPass /socket.io/ to the daemon)
+const rt = () => server().base;
 const rest = (from, body) => server().api('POST', '/api/messages/send', { token: from.token, body });
 
 test('A sends by socket, B receives message:received, the ack is the REST envelope', async () => {
