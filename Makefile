@@ -233,3 +233,9 @@ $(BUILD)/test/test_sbrt_%: test/unit/test_sbrt_%.c $(UNIT_GUARD) $(RT_LIB) $(LIB
 test-realtime-asan: all
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build/asan/skillbarter-realtime
 	@test/run-realtime-asan.sh
+
+# skillbarter-realtime against Node's socket.io 4.8 (npm, into build/rt-bench), same run.
+.PHONY: bench-realtime
+bench-realtime: deps
+	@$(MAKE) --no-print-directory all
+	@test/bench/realtime/run.sh

@@ -77,7 +77,7 @@ typedef struct sbrt_session {
     int closing;
     /* outgoing Engine.IO packets (each malloc'd, freed when written): a bounded ring */
     char **q;
-    int q_head, q_len;
+    int q_head, q_len, q_cap;
     lws_sorted_usec_list_t ping_sul;   /* next ping, then the pong deadline */
     lws_sorted_usec_list_t connect_sul;/* the Socket.IO CONNECT deadline */
     int awaiting_pong;

@@ -64,6 +64,29 @@ static void wake(sbrt_session_t *s)
     }
 }
 
+/* The ring starts small (an idle socket holds a few packets at most) and doubles up to
+ * queue_max; it is malloc'd so that growing it does not pile up in the session's pool. */
+static int queue_grow(sbrt_session_t *s)
+{
+    int cap = s->q_cap ? s->q_cap * 2 : 8, i;
+    char **nq;
+
+    if (cap > s->srv->queue_max) {
+        cap = s->srv->queue_max;
+    }
+    if (!(nq = malloc(sizeof(char *) * (apr_size_t)cap))) {
+        return -1;
+    }
+    for (i = 0; i < s->q_len; i++) {
+        nq[i] = s->q[(s->q_head + i) % s->q_cap];
+    }
+    free(s->q);
+    s->q = nq;
+    s->q_head = 0;
+    s->q_cap = cap;
+    return 0;
+}
+
 int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len)
 {
     char *copy;
@@ -77,13 +100,16 @@ int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len)
         sbrt_session_close(s, "queue full");
         return -1;
     }
+    if (s->q_len == s->q_cap && queue_grow(s) != 0) {
+        return -1;
+    }
     copy = malloc(len + 1);
     if (!copy) {
         return -1;
     }
     memcpy(copy, packet, len);
     copy[len] = '\0';
-    s->q[(s->q_head + s->q_len) % s->srv->queue_max] = copy;
+    s->q[(s->q_head + s->q_len) % s->q_cap] = copy;
     s->q_len++;
     wake(s);
     return 0;
@@ -98,7 +124,7 @@ static char *queue_pop(sbrt_session_t *s)
         return NULL;
     }
     pkt = s->q[s->q_head];
-    s->q_head = (s->q_head + 1) % s->srv->queue_max;
+    s->q_head = (s->q_head + 1) % s->q_cap;
     s->q_len--;
     return pkt;
 }
@@ -135,7 +161,6 @@ static sbrt_session_t *session_new(sbrt_server_t *srv)
     s = apr_pcalloc(p, sizeof *s);
     s->srv = srv;
     s->pool = p;
-    s->q = apr_pcalloc(p, sizeof(char *) * (apr_size_t)srv->queue_max);
     do {
         sbrt_random_id(s->sid);
     } while (apr_hash_get(srv->sessions, s->sid, APR_HASH_KEY_STRING));
@@ -179,6 +204,7 @@ void sbrt_session_close(sbrt_session_t *s, const char *reason)
     while ((pkt = queue_pop(s))) {
         free(pkt);
     }
+    free(s->q);
     apr_hash_set(s->srv->sessions, s->sid, APR_HASH_KEY_STRING, NULL);
     apr_pool_destroy(s->pool);
 }
