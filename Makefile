@@ -2,7 +2,8 @@
 #
 #   make            module, libraries (core+store, api), sbctl
 #   make run        install deps, build, start a dev server in the foreground (PORT=8080)
-#   make stop       stop a dev server left running
+#   make stop       stop a dev server left running (Apache and the real-time daemon)
+#   make restart-realtime  restart the real-time daemon of a running dev server
 #   make test       every test layer; last line "N passed, N failed[, N skipped]"
 #   make test-asan  unit tests under ASan+UBSan      make test-valgrind  under valgrind
 #                   (both with the pool guard on, and canaries that must be caught)
@@ -127,6 +128,12 @@ run: deps
 stop:
 	@tools/devserver.sh stop
 
+# Restart the real-time daemon of a running development server (clients reconnect and recover).
+.PHONY: restart-realtime
+restart-realtime:
+	@$(MAKE) --no-print-directory all
+	@tools/devserver.sh restart-realtime
+
 # make seed N=10000 [SEED=42]: realistic users in the dev server's store (run/dev), root made
 # if needed; with SEED the same people on every run.
 N ?= 1000
@@ -209,3 +216,42 @@ format-check:
 
 clean:
 	rm -rf build
+
+# The real-time daemon (mod_skillbarter/realtime/, prefix sbrt_): its codec and service code
+# in build/libskillbarter_rt.a (unit-tested without libwebsockets' loop), the daemon
+# build/skillbarter-realtime linking the same core + store library as the module.
+INCS_RT   = $(INCS_CORE) -I$(SB)/store -I$(SB)/realtime $(LWS_CFLAGS)
+RT_SRC    = $(filter-out $(SB)/realtime/sbrt_main.c,$(sort $(wildcard $(SB)/realtime/*.c)))
+RT_OBJ    = $(call obj,$(RT_SRC))
+RT_MAIN_OBJ = $(call obj,$(SB)/realtime/sbrt_main.c)
+RT_LIB    = $(BUILD)/libskillbarter_rt.a
+REALTIME  = $(BUILD)/skillbarter-realtime
+$(RT_OBJ): LAYER_INCS = $(INCS_RT)
+$(RT_MAIN_OBJ): LAYER_INCS = $(INCS_RT) -DSB_RUNTIME_DIR='"$(HTTPD_RUNTIMEDIR)"'
+all: $(REALTIME)
+
+$(RT_LIB): $(RT_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(REALTIME): $(RT_MAIN_OBJ) $(RT_LIB) $(LIB)
+	$(CC) $(SANFLAGS) -o $@ $(RT_MAIN_OBJ) $(RT_LIB) $(LIB) $(DEP_LIBS) $(LWS_LIBS) -lm
+
+# The daemon's unit tests (test/unit/test_sbrt_*.c) see realtime/ and link its library.
+$(BUILD)/test/test_sbrt_%: test/unit/test_sbrt_%.c $(UNIT_GUARD) $(RT_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -fvisibility=default $(INCS_TEST) -I$(SB)/realtime $(CMOCKA_CFLAGS) \
+	    -o $@ $< $(UNIT_GUARD) $(RT_LIB) $(LIB) $(DEP_LIBS) $(LWS_LIBS) $(CMOCKA_LIBS) -lm
+
+# The real-time integration files against an ASan+UBSan build of the daemon.
+.PHONY: test-realtime-asan
+test-realtime-asan: all
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build/asan/skillbarter-realtime
+	@test/run-realtime-asan.sh
+
+# skillbarter-realtime against Node's socket.io 4.8 (npm, into build/rt-bench), same run.
+.PHONY: bench-realtime
+bench-realtime: deps
+	@$(MAKE) --no-print-directory all
+	@test/bench/realtime/run.sh

@@ -4,7 +4,8 @@
 # Layers: unit (cmocka), unit-asan (the same under ASan+UBSan), unit-valgrind (the same under
 # valgrind), conf (configuration reference check), integration (real httpd + module + SQLite),
 # integration-asan (the same against an ASan build of the module, when the Makefile has
-# test-integration-asan), fuzz (a short libFuzzer run of each parser).
+# test-integration-asan), realtime-asan (the real-time files against an ASan build of the
+# daemon), fuzz (a short libFuzzer run of each parser).
 #
 # A test is counted once, however many layers ran it: the unit layers share their cases, the
 # integration layers theirs. A test failed if it failed in any layer, passed if it passed in
@@ -94,6 +95,9 @@ run_layer conf conf - test/check-conf-reference.sh
 run_layer integration integration tap test/run-integration.sh
 if make -n test-integration-asan >/dev/null 2>&1; then
     run_layer integration-asan integration tap make --no-print-directory test-integration-asan
+fi
+if make -n test-realtime-asan >/dev/null 2>&1; then
+    run_layer realtime-asan integration tap make --no-print-directory test-realtime-asan
 fi
 if [ -x test/fuzz/run.sh ]; then
     run_layer fuzz fuzz - make --no-print-directory test-fuzz

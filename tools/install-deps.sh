@@ -42,3 +42,14 @@ if [ -f "$top/package-lock.json" ]; then
         touch "$stamp"
     fi
 fi
+
+# The integration tests' own packages (socket.io-client, ws), installed the same way.
+it="$top/test/integration"
+if [ -f "$it/package-lock.json" ]; then
+    stamp="$it/node_modules/.install-stamp"
+    if [ ! -f "$stamp" ] || [ "$it/package-lock.json" -nt "$stamp" ]; then
+        echo "install-deps: npm ci (test/integration)"
+        (cd "$it" && npm ci --no-audit --no-fund --loglevel=error)
+        touch "$stamp"
+    fi
+fi

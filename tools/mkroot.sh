@@ -3,10 +3,12 @@
 # usage: mkroot.sh ROOT PORT [MPM] [EXTRA_CONF_FILE]
 # Creates ROOT/{conf,logs,run,data,mail,uploads,secret}, a JWT secret (kept if present),
 # and hands the writable folders to www-data. Used by `make run` and the test harness.
+# SB_REALTIME_PORT: the real-time daemon's port /socket.io/ is proxied to (default PORT+1).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=$1; port=$2; mpm=${3:-event}; extra=${4:-}
 module=${SB_MODULE:-$top/build/mod_skillbarter.so}
+rtport=${SB_REALTIME_PORT:-$((port + 1))}
 
 mkdir -p "$root/conf" "$root/logs" "$root/run" "$root/data" "$root/mail" "$root/uploads" \
          "$root/secret"
@@ -23,7 +25,8 @@ extra_text=""
 subst() {
     # '|' cannot appear in the values we substitute (paths, digits, names)
     sed -e "s|@ROOT@|$root|g" -e "s|@PORT@|$port|g" -e "s|@MPM@|$mpm|g" \
-        -e "s|@MODULE@|$module|g" -e "s|@HTDOCS@|$top/htdocs|g" "$1"
+        -e "s|@MODULE@|$module|g" -e "s|@HTDOCS@|$top/htdocs|g" \
+        -e "s|@RTPORT@|$rtport|g" "$1"
 }
 subst "$top/conf/skillbarter-local.conf.in" > "$root/conf/skillbarter.conf"
 subst "$top/conf/httpd.conf.in" | awk -v extra="$extra_text" '{ if ($0 == "@EXTRA@") print extra; else print }' \

@@ -4,7 +4,7 @@
 static int h_health(sb_call_t *c)
 {
     sb_store_error_t e = {0};
-    json_object *data = json_object_new_object(), *store = json_object_new_object();
+    json_object *data = json_object_new_object(), *store = json_object_new_object(), *rt;
     int up;
 
     /* when acquiring fails, sb_call_store has logged why */
@@ -21,6 +21,13 @@ static int h_health(sb_call_t *c)
     json_object_object_add(data, "status", json_object_new_string(up ? "ok" : "degraded"));
     json_object_object_add(data, "version", json_object_new_string(c->settings->version));
     json_object_object_add(data, "store", store);
+    /* where the SPA opens its Socket.IO connection: this origin, or the daemon's own URL */
+    rt = json_object_new_object();
+    json_object_object_add(rt, "url", c->settings->realtime_url
+                                          ? json_object_new_string(c->settings->realtime_url)
+                                          : NULL);
+    json_object_object_add(rt, "path", json_object_new_string("/socket.io/"));
+    json_object_object_add(data, "realtime", rt);
     if (!up) {
         c->message = "Store is unreachable.";
     }

@@ -7,6 +7,7 @@
 #include "sb_routes.h"
 #include "sb_messaging.h"
 #include "sb_public.h"
+#include "sb_message_send.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -19,53 +20,11 @@
 #include "sb_user_rules.h"
 #include "sb_validate.h"
 
-#define SB_CONTENT_MAX 1000
-#define SB_NOTIFY_BODY_MAX 100
 #define SB_CHAT_PAGE_DEFAULT 50
 #define SB_CHAT_PAGE_MAX 100
 #define SB_CONV_PAGE_DEFAULT 20
 #define SB_CONV_PAGE_MAX 50
 #define SB_PAGE_NUMBER_MAX 10000
-
-static int is_space(char ch)
-{
-    return ch == ' ' || ch == '\n' || ch == '\t';
-}
-
-/* s without leading and trailing spaces, newlines and tabs (a pool copy). */
-static const char *trimmed(apr_pool_t *p, const char *s)
-{
-    const char *e;
-
-    while (is_space(*s)) {
-        s++;
-    }
-    e = s + strlen(s);
-    while (e > s && is_space(e[-1])) {
-        e--;
-    }
-    return apr_pstrmemdup(p, s, (apr_size_t)(e - s));
-}
-
-/* The first max characters of a UTF-8 string, with "…" when cut. */
-static const char *excerpt(apr_pool_t *p, const char *s, int max)
-{
-    const unsigned char *u = (const unsigned char *)s;
-    int n = 0;
-
-    while (*u && n < max) {
-        u++;
-        while ((*u & 0xC0) == 0x80) {
-            u++;
-        }
-        n++;
-    }
-    if (!*u) {
-        return s;
-    }
-    return apr_pstrcat(p, apr_pstrmemdup(p, s, (apr_size_t)((const char *)u - s)), "\xE2\x80\xA6",
-                       NULL);
-}
 
 /* A visible user by id; 404 naming field when unknown, inactive or banned. */
 static const sb_user_t *visible_user(sb_call_t *c, const char *id, const char *field,
@@ -95,150 +54,24 @@ static json_object *user_json(sb_call_t *c, const sb_user_t *u)
     return sb_user_to_json(c->pool, u, SB_VIEW_PUBLIC);
 }
 
-/* The short form of a person inside outbox payloads: enough for a chat bubble
- * (message.sender._id, a name, a picture) and small, since every event is stored. */
-static json_object *mini_user(sb_call_t *c, const sb_user_t *u)
-{
-    json_object *o = json_object_new_object();
-
-    sb_json_add_lit(o, "_id", json_object_new_string(u->id));
-    sb_json_add_lit(o, "username", json_object_new_string(u->username));
-    sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
-    sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
-    sb_json_add_lit(o, "fullName", json_object_new_string(
-                                              apr_pstrcat(c->pool, u->first_name, " ",
-                                                          u->last_name, NULL)));
-    sb_json_add_lit(o, "profilePicture", json_object_new_string(
-                                                    u->profile_picture ? u->profile_picture
-                                                                       : ""));
-    return o;
-}
-
-/* POST /api/messages/send {receiver, content, messageType?, replyTo?} */
+/* POST /api/messages/send {receiver, content, messageType?, replyTo?}: the shared send
+ * operation (store/sb_message_send.h), also the real-time daemon's message:send. */
 static int h_send(sb_call_t *c)
 {
-    static const char *const allowed[] = {"receiver", "content", "messageType", "replyTo", NULL};
-    const char *receiver = NULL, *content = NULL, *type = "text", *reply_to = NULL;
-    char id[SB_ID_LEN + 1], nid[SB_ID_LEN + 1];
-    sb_outbox_event_t ev[2];
-    sb_notification_new_t nn;
-    sb_notification_t shown;
-    sb_message_new_t nm;
-    sb_message_t m;
     sb_store_error_t e = {0};
-    const sb_user_t *to;
-    json_object *body, *msg, *v;
-    const char *text;
-    int notified = 0;
+    json_object *body, *msg;
+    const char *what = "Message";
+    int st;
 
-    if (!(body = sb_call_body_object(c, allowed))) {
+    if (!(body = sb_call_body_object(c, sb_message_send_keys)) || !sb_call_store(c)) {
         return c->err.status;
     }
-    if (sb_json_get_string(body, "receiver", &receiver, &c->err, c->pool, 1)) {
-        if (!sb_id_valid(receiver)) {
-            sb_field_fail(&c->err, c->pool, "receiver", "receiver must be a 24-character hex "
-                          "id");
-        }
-        else if (!strcasecmp(receiver, c->user->id)) {
-            sb_field_fail(&c->err, c->pool, "receiver", "You cannot send a message to "
-                          "yourself");
-        }
-        receiver = sb_lower(c->pool, receiver);
+    st = sb_message_send(c->conn, c->pool, c->user, body, c->now, &c->err, &msg, &e, &what);
+    if (st == SB_MESSAGE_SEND_STORE_FAILED) {
+        return sb_call_store_fail(c, &e, what);
     }
-    if (sb_json_get_string(body, "content", &content, &c->err, c->pool, 1)) {
-        if (!sb_utf8_clean(content)) {
-            sb_field_fail(&c->err, c->pool, "content", "content contains invalid or control "
-                          "characters");
-        }
-        else {
-            content = trimmed(c->pool, content);
-            if (!*content) {
-                sb_field_fail(&c->err, c->pool, "content", "content is required");
-            }
-            else if (sb_utf8_len(content) > SB_CONTENT_MAX) {
-                sb_field_fail(&c->err, c->pool, "content", "content must be at most %d "
-                              "characters", SB_CONTENT_MAX);
-            }
-        }
-    }
-    if (json_object_object_get_ex(body, "messageType", &v) && v
-        && sb_json_get_string(body, "messageType", &type, &c->err, c->pool, 0)
-        && strcmp(type, "text")) {
-        sb_field_fail(&c->err, c->pool, "messageType", "messageType must be \"text\"");
-    }
-    if (json_object_object_get_ex(body, "replyTo", &v) && v
-        && sb_json_get_string(body, "replyTo", &reply_to, &c->err, c->pool, 0)) {
-        if (!sb_id_valid(reply_to)) {
-            sb_field_fail(&c->err, c->pool, "replyTo", "replyTo must be a 24-character hex id");
-        }
-        reply_to = sb_lower(c->pool, reply_to);
-    }
-    if (sb_has_field_errors(&c->err)) {
-        c->err.message = "Validation error";
-        return c->err.status;
-    }
-    if (!sb_call_store(c) || !(to = visible_user(c, receiver, "receiver", "Receiver"))) {
-        return c->err.status;
-    }
-
-    sb_id_new(id);
-    memset(&m, 0, sizeof m);
-    memcpy(m.id, id, sizeof m.id);
-    apr_cpystrn(m.sender_id, c->user->id, sizeof m.sender_id);
-    apr_cpystrn(m.receiver_id, to->id, sizeof m.receiver_id);
-    apr_cpystrn(m.reply_to, reply_to ? reply_to : "", sizeof m.reply_to);
-    m.content = content;
-    m.message_type = type;
-    m.created_at = m.updated_at = c->now;
-    msg = sb_json_track(c->pool, sb_message_json(c->pool, &m, user_json(c, c->user),
-                                                 user_json(c, to)));
-    text = sb_json_text(c->pool, sb_json_track(c->pool, sb_message_json(c->pool, &m,
-                                                                        mini_user(c, c->user),
-                                                                        mini_user(c, to))));
-    /* the receiver's devices, and the sender's other devices */
-    ev[0] = (sb_outbox_event_t){to->id, "message:received", text};
-    ev[1] = (sb_outbox_event_t){c->user->id, "message:received", text};
-
-    sb_id_new(nid);
-    memset(&shown, 0, sizeof shown);
-    memcpy(shown.id, nid, sizeof shown.id);
-    memcpy(shown.user_id, to->id, sizeof shown.user_id);
-    shown.type = "message";
-    shown.title = apr_psprintf(c->pool, "New message from %s %s", c->user->first_name,
-                               c->user->last_name);
-    shown.body = excerpt(c->pool, content, SB_NOTIFY_BODY_MAX);
-    shown.link = apr_pstrcat(c->pool, "/messages/", c->user->id, NULL);
-    shown.data = apr_psprintf(c->pool, "{\"messageId\":\"%s\",\"senderId\":\"%s\"}", id,
-                              c->user->id);
-    shown.subject_id = c->user->id;
-    shown.created_at = c->now;
-    nn = (sb_notification_new_t){nid, to->id, shown.type, shown.title, shown.body, shown.link,
-                                 shown.data, c->user->id,
-                                 sb_json_text(c->pool, sb_json_track(c->pool,
-                                              sb_notification_json(c->pool, &shown)))};
-    nm = (sb_message_new_t){id, c->user->id, to->id, content, type, reply_to};
-
-    if (sb_store_message_send(c->conn, &nm, ev, 2, &nn, c->now, &notified, &e) != SB_STORE_OK) {
-        if (e.status == SB_STORE_REFUSED) {
-            sb_field_fail(&c->err, c->pool, "receiver", "This user does not accept messages "
-                          "from you");
-            c->err.status = 403;
-            c->err.message = "You cannot message this user.";
-            return 403;
-        }
-        if (e.status == SB_STORE_NOT_FOUND && e.field && !strcmp(e.field, "replyTo")) {
-            sb_field_fail(&c->err, c->pool, "replyTo", "replyTo must be a message of this "
-                          "conversation");
-            c->err.message = "Validation error";
-            return 400;
-        }
-        if (e.status == SB_STORE_NOT_FOUND) {
-            sb_field_fail(&c->err, c->pool, "receiver", "Receiver not found");
-            c->err.status = 404;
-            c->err.message = "Receiver not found.";
-            return 404;
-        }
-        return sb_call_store_fail(c, &e, "Message");
+    if (st) {
+        return st;
     }
     sb_call_outbox_signal(c);
     c->message = "Message sent";

@@ -80,6 +80,8 @@ typedef struct {
     const sb_jwt_key_t *jwt_key;
     int bcrypt_cost;
     const sb_mail_transport_t *mail;    /* NULL: mail disabled (logged) */
+    const char *realtime_url;           /* the real-time daemon's URL in direct mode, or NULL
+                                           (same origin, /socket.io/ proxied by Apache) */
     const char *upload_dir;
     int64_t avatar_max;                 /* bytes */
     int64_t avatar_max_side;            /* pixels per side of an avatar */

@@ -71,6 +71,7 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(mail_spool);
     MERGE_PTR(mail_from);
     MERGE_PTR(public_url);
+    MERGE_PTR(realtime_url);
     MERGE_PTR(upload_dir);
     MERGE_NUM(avatar_max);
     MERGE_PTR(outbox_socket);
@@ -272,6 +273,21 @@ static const char *sb_cmd_mail_from_set(cmd_parms *cmd, void *dc, const char *ar
                                        "\"Skill Barter <no-reply@example.org>\"", cmd->cmd->name);
     }
     cmd_conf(cmd)->mail_from = arg;
+    return NULL;
+}
+
+/* SkillBarterRealtimeURL: where the SPA opens its Socket.IO connection in direct mode. */
+static const char *sb_cmd_realtime_url_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_size_t n = strlen(arg);
+    if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) || strpbrk(arg, " \r\n?#")) {
+        return apr_psprintf(cmd->pool, "%s: expected a base URL such as "
+                                       "https://rt.example:3443, got '%s'", cmd->cmd->name, arg);
+    }
+    while (n > 0 && arg[n - 1] == '/') {
+        n--;
+    }
+    cmd_conf(cmd)->realtime_url = apr_pstrndup(cmd->pool, arg, n);
     return NULL;
 }
 
@@ -491,6 +507,8 @@ const command_rec sb_cmds[] = {
                   "From address of outgoing mail"),
     AP_INIT_TAKE1(SB_DIRECTIVE_PUBLIC_URL, sb_cmd_public_url_set, NULL, RSRC_CONF,
                   "Public base URL used in links sent by mail"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_REALTIME_URL, sb_cmd_realtime_url_set, NULL, RSRC_CONF,
+                  "Base URL of the real-time daemon in direct mode (unset: /socket.io/ here)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_UPLOAD_DIR, sb_cmd_dir_set, OFF(upload_dir), RSRC_CONF,
                   "Directory for uploaded avatars (served under /uploads/)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_SIZE, sb_cmd_size_set, OFF(avatar_max), RSRC_CONF,
@@ -605,6 +623,7 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
                                                    vs->server_hostname ? vs->server_hostname
                                                                        : "localhost",
                                                    ">", NULL);
+        st->realtime_url = c->realtime_url;
         st->public_url = c->public_url
                              ? c->public_url
                              : apr_psprintf(pconf, "http://%s:%u",

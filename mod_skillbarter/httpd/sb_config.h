@@ -22,6 +22,7 @@
 #define SB_DIRECTIVE_MAIL_SPOOL         "SkillBarterMailSpool"
 #define SB_DIRECTIVE_MAIL_FROM          "SkillBarterMailFrom"
 #define SB_DIRECTIVE_PUBLIC_URL         "SkillBarterPublicURL"
+#define SB_DIRECTIVE_REALTIME_URL       "SkillBarterRealtimeURL"
 #define SB_DIRECTIVE_UPLOAD_DIR         "SkillBarterUploadDir"
 #define SB_DIRECTIVE_AVATAR_MAX_SIZE    "SkillBarterAvatarMaxSize"
 #define SB_DIRECTIVE_OUTBOX_SOCKET      "SkillBarterOutboxSocket"
@@ -53,6 +54,7 @@ typedef struct {
     const char *mail_spool;
     const char *mail_from;
     const char *public_url;
+    const char *realtime_url;    /* direct mode: the daemon's own URL (unset: /socket.io/ here) */
     const char *upload_dir;
     apr_int64_t avatar_max;      /* bytes; -1 = unset */
     const char *outbox_socket;

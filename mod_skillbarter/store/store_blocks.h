@@ -22,6 +22,11 @@
     X(d, blocks_list,                                                                              \
       (sb_store_conn_t *c, apr_pool_t *p, const char *blocker_id, apr_array_header_t **out,        \
        sb_store_error_t *err),                                                                     \
-      (c, p, blocker_id, out, err))
+      (c, p, blocker_id, out, err))                                                                \
+    /* *blocked = 1 when either of a and b blocks the other (the real-time daemon's ephemeral      \
+     * events pass only between people with no block between them), else 0. */                    \
+    X(d, blocked_between,                                                                          \
+      (sb_store_conn_t *c, const char *a, const char *b, int *blocked, sb_store_error_t *err),     \
+      (c, a, b, blocked, err))
 
 #endif

@@ -109,6 +109,12 @@ typedef struct {
       (sb_store_conn_t *c, const char *id, const char *sender_id, int64_t now,                     \
        const sb_outbox_event_t *events, int nevents, sb_store_error_t *err),                       \
       (c, id, sender_id, now, events, nevents, err))                                               \
+    /* The people user_id has a conversation with and no block either way, at most limit, most    \
+     * recent first; *out of const char * (ids). Presence is told to them alone. */               \
+    X(d, conversation_partners,                                                                    \
+      (sb_store_conn_t *c, apr_pool_t *p, const char *user_id, int limit,                          \
+       apr_array_header_t **out, sb_store_error_t *err),                                           \
+      (c, p, user_id, limit, out, err))                                                            \
     /* Bulk insert for seeding: n complete messages (ids and times as given), summaries kept       \
      * exact, no events or notifications, in one atomic step. */                                   \
     X(d, messages_bulk_insert,                                                                     \

@@ -52,6 +52,16 @@ typedef struct {
      * NULL) gets how many. Sequence numbers are not reused afterwards. */                         \
     X(d, outbox_prune,                                                                             \
       (sb_store_conn_t *c, int64_t before, int64_t *removed, sb_store_error_t *err),               \
-      (c, before, removed, err))
+      (c, before, removed, err))                                                                   \
+    /* The recipient's latest sequence number (0 when it never had an event): a fresh reader      \
+     * of user_id's events starts after it. Pruning does not lower it. */                          \
+    X(d, outbox_head,                                                                              \
+      (sb_store_conn_t *c, const char *user_id, int64_t *seq, sb_store_error_t *err),              \
+      (c, user_id, seq, err))                                                                      \
+    /* The store-wide position of the latest event (0 when there is none): a tailing reader       \
+     * that starts now starts after it. */                                                         \
+    X(d, outbox_last_pos,                                                                          \
+      (sb_store_conn_t *c, int64_t *pos, sb_store_error_t *err),                                   \
+      (c, pos, err))
 
 #endif

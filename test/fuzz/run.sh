@@ -17,7 +17,7 @@ CC=${FUZZ_CC:-clang}
 core=mod_skillbarter/core
 deps=$(pkg-config --cflags --libs apr-1 apr-util-1 json-c cjose libbson-1.0 openssl) || exit 2
 flags="-std=c11 -D_GNU_SOURCE -g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
-       -fno-sanitize-recover=undefined -I$core"
+       -fno-sanitize-recover=undefined -I$core -Imod_skillbarter/realtime"
 SB_POOL_GUARD=1; export SB_POOL_GUARD
 pass=0; fail=0
 
@@ -43,7 +43,7 @@ fuzz() {
 }
 
 for target in fuzz_json_parse fuzz_validate fuzz_jwt_verify fuzz_multipart fuzz_cursor \
-              fuzz_time fuzz_skill_rules fuzz_image; do
+              fuzz_time fuzz_skill_rules fuzz_image fuzz_sbrt_codec; do
     case $target in
         fuzz_json_parse) srcs="$core/sb_json.c $core/sb_error.c" ;;
         fuzz_validate)   srcs="$core/sb_validate.c $core/sb_error.c" ;;
@@ -52,6 +52,8 @@ for target in fuzz_json_parse fuzz_validate fuzz_jwt_verify fuzz_multipart fuzz_
         fuzz_cursor)     srcs="$core/sb_cursor.c $core/sb_id.c" ;;
         fuzz_time)       srcs="$core/sb_time.c" ;;
         fuzz_image)      srcs="$core/sb_image.c" ;;
+        fuzz_sbrt_codec)
+            srcs="mod_skillbarter/realtime/sbrt_codec.c $core/sb_json.c $core/sb_error.c" ;;
         fuzz_skill_rules)
             srcs="$core/sb_skill_rules.c $core/sb_json.c $core/sb_validate.c $core/sb_error.c" ;;
     esac

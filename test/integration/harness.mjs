@@ -27,6 +27,7 @@ import { join, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
+import { startRealtime } from './realtime_daemon.mjs';
 
 export const TOP = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HTTPD = '/usr/sbin/apache2';
@@ -81,13 +82,15 @@ function httpdEnv(root) {
   return env;
 }
 
-export async function makeRoot({ mpm = 'event', extra = '' } = {}) {
+export async function makeRoot({ mpm = 'event', extra = '', realtimePort } = {}) {
   const root = mkdtempSync(join(tmpdir(), 'sb-it-'));
   const port = await freePort();
   const extraFile = join(root, 'extra.conf');
   writeFileSync(extraFile, BASE_EXTRA + extra);
+  // /socket.io/ is proxied to the real-time daemon's port (a free one unless given)
+  const rtPort = realtimePort || await freePort();
   const r = run(join(TOP, 'tools', 'mkroot.sh'), [root, String(port), mpm, extraFile],
-    { env: { ...process.env, SB_MODULE: MODULE } });
+    { env: { ...process.env, SB_MODULE: MODULE, SB_REALTIME_PORT: String(rtPort) } });
   assert.equal(r.status, 0, `mkroot failed: ${r.out}`);
   // Sanitizer reports of the parent (root) and of the children (www-data).
   const san = join(root, 'san');
@@ -202,7 +205,9 @@ const servers = new Set();
 /**
  * Start a server. Options: mpm ('event' | 'prefork' | 'worker'), extra (httpd.conf text),
  * premigrate (create the SQLite file in WAL mode before httpd starts, so several children
- * starting at once do not race to create it). Returns helpers: url(path), api(method, path, {body, token, headers, raw}), sbctl(...),
+ * starting at once do not race to create it), realtime (also start skillbarter-realtime on the
+ * settings file this httpd wrote: server.realtime, see realtime_daemon.mjs; realtimeArgs: its
+ * extra flags; its log is checked by assertCleanLog too). Returns helpers: url(path), api(method, path, {body, token, headers, raw}), sbctl(...),
  * errorLog(), stop(), assertCleanLog(allow), problems(), cleanup().
  */
 export async function startServer(opts = {}) {
@@ -211,7 +216,8 @@ export async function startServer(opts = {}) {
 
 /** Like startServer; with healthy: false it only waits until the server answers at all. */
 export async function startServerRaw(opts = {}) {
-  const { root, port } = await makeRoot(opts);
+  const realtimePort = opts.realtime ? await freePort() : undefined;
+  const { root, port } = await makeRoot({ ...opts, realtimePort });
   if (opts.premigrate) {
     const db = join(root, 'data', 'skillbarter.db');
     const m = run(join(TOP, 'build', 'sbctl'), [`sqlite:${db}`, 'migrate']);
@@ -269,11 +275,18 @@ export async function startServerRaw(opts = {}) {
     // before the module's pool cleanups run, so only then is the log complete.
     async stop() {
       if (stopped) return;
+      if (server.realtime) await server.realtime.stop();
       const ctl = httpdCtl(root, '-k', 'stop');
       finish(await waitUntil(exited, 20000), ctl);
     },
     stopSync() {
       if (stopped) return;
+      const rt = server.realtime && server.realtime.child;
+      if (rt && rt.exitCode === null && !rt.signalCode) {
+        rt.kill('SIGTERM');
+        const until = Date.now() + 20000 * SLOW;
+        while (!processGone(rt.pid) && Date.now() < until) sleepSync(50);
+      }
       const ctl = httpdCtl(root, '-k', 'stop');
       const end = Date.now() + 20000 * SLOW;
       while (!exited() && Date.now() < end) sleepSync(50);
@@ -292,6 +305,10 @@ export async function startServerRaw(opts = {}) {
       const bad = readLog(root).split('\n').filter((l) =>
         /\[[a-z_]*:(warn|error|crit|alert|emerg)\]/.test(l) && !allow.some((re) => re.test(l)));
       assert.deepEqual(bad, [], `unexpected lines in the error log:\n${bad.join('\n')}`);
+      if (server.realtime) {
+        const rbad = server.realtime.problems(allow);
+        assert.deepEqual(rbad, [], `unexpected lines in the realtime log:\n${rbad.join('\n')}`);
+      }
     },
     // The file-level check: problems not yet reported by assertCleanLog.
     unreported: () => (reported ? [] : server.problems()),
@@ -323,6 +340,14 @@ export async function startServerRaw(opts = {}) {
     const log = readLog(root);
     server.cleanup();
     assert.fail(`server did not become healthy:\n${log}`);
+  }
+  if (opts.realtime) {
+    try {
+      server.realtime = await startRealtime(TOP, root, realtimePort, opts.realtimeArgs || []);
+    } catch (e) {
+      server.cleanup();
+      throw e;
+    }
   }
   return server;
 }

@@ -66,3 +66,27 @@ sb_store_status_t sb_sqlite_blocks_list(sb_store_conn_t *c, apr_pool_t *p,
     sb_sqlite_done(q);
     return SB_STORE_OK;
 }
+
+static const char SQL_BLOCKED_BETWEEN[] =
+    "SELECT 1 FROM user_blocks WHERE (blocker_id = ?1 AND blocked_id = ?2)"
+    " OR (blocker_id = ?2 AND blocked_id = ?1) LIMIT 1";
+
+sb_store_status_t sb_sqlite_blocked_between(sb_store_conn_t *c, const char *a, const char *b,
+                                            int *blocked, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_BLOCKED_BETWEEN, err);
+    int rc;
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, a);
+    sb_sqlite_bind_text(q, 2, b);
+    if ((rc = sb_sqlite_step(sc, q, err, "blocked between")) < 0) {
+        return err->status;
+    }
+    *blocked = rc == SQLITE_ROW;
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}

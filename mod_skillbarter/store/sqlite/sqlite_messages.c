@@ -617,3 +617,34 @@ sb_store_status_t sb_sqlite_message_summaries(sb_sqlite_conn_t *sc, const char *
                ? summary_upsert(sc, receiver_id, sender_id, message_id, now, 1, err)
                : s;
 }
+
+static const char SQL_CONVERSATION_PARTNERS[] =
+    "SELECT v.partner_id FROM conversations v WHERE v.user_id = ?1"
+    " AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE (b.blocker_id = ?1"
+    " AND b.blocked_id = v.partner_id) OR (b.blocker_id = v.partner_id AND b.blocked_id = ?1))"
+    " ORDER BY v.last_at DESC, v.partner_id DESC LIMIT ?2";
+
+sb_store_status_t sb_sqlite_conversation_partners(sb_store_conn_t *c, apr_pool_t *p,
+                                                  const char *user_id, int limit,
+                                                  apr_array_header_t **out,
+                                                  sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_CONVERSATION_PARTNERS, err);
+    int rc;
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sqlite3_bind_int(q, 2, limit);
+    *out = apr_array_make(p, 16, sizeof(const char *));
+    while ((rc = sb_sqlite_step(sc, q, err, "conversation partners")) == SQLITE_ROW) {
+        APR_ARRAY_PUSH(*out, const char *) = sb_sqlite_col_text(p, q, 0);
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}

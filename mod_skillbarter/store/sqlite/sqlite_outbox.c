@@ -163,3 +163,45 @@ sb_store_status_t sb_sqlite_outbox_prune(sb_store_conn_t *c, int64_t before, int
     }
     return SB_STORE_OK;
 }
+
+static const char SQL_OUTBOX_HEAD[] = "SELECT seq FROM outbox_heads WHERE user_id = ?1";
+static const char SQL_OUTBOX_LAST_POS[] = "SELECT coalesce(max(seq), 0) FROM outbox";
+
+/* One integer column of a one-row query, 0 when there is no row. */
+static sb_store_status_t one_int(sb_sqlite_conn_t *sc, sqlite3_stmt *q, int64_t *out,
+                                 sb_store_error_t *err, const char *what)
+{
+    int rc = sb_sqlite_step(sc, q, err, what);
+
+    if (rc < 0) {
+        return err->status;
+    }
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_outbox_head(sb_store_conn_t *c, const char *user_id, int64_t *seq,
+                                        sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OUTBOX_HEAD, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    return one_int(sc, q, seq, err, "outbox head");
+}
+
+sb_store_status_t sb_sqlite_outbox_last_pos(sb_store_conn_t *c, int64_t *pos,
+                                            sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OUTBOX_LAST_POS, err);
+
+    if (!q) {
+        return err->status;
+    }
+    return one_int(sc, q, pos, err, "outbox last position");
+}

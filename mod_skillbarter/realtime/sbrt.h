@@ -1,0 +1,153 @@
+/*
+ * skillbarter-realtime: the shared state of the daemon. One libwebsockets service thread runs
+ * every callback, so nothing here is locked.
+ *
+ * An Engine.IO session (sbrt_session_t) outlives the HTTP requests of the polling transport and
+ * may change transport (upgrade to WebSocket), so connections never hold a pointer to it: each
+ * connection keeps the session id and looks it up (sbrt_session_find) on every callback; a
+ * closed session is simply not found any more.
+ */
+#ifndef SBRT_H
+#define SBRT_H
+
+#include <stdio.h>
+#include <stdint.h>
+#include <apr_pools.h>
+#include <apr_hash.h>
+#include <apr_tables.h>
+#include <libwebsockets.h>
+#include <json-c/json.h>
+
+#include "sb_id.h"
+#include "sb_settings.h"
+#include "sb_model.h"
+#include "store.h"
+
+#define SBRT_SID_LEN 20
+#define SBRT_DEFAULT_PING_INTERVAL 25000 /* ms */
+#define SBRT_DEFAULT_PING_TIMEOUT 20000  /* ms */
+#define SBRT_DEFAULT_MAX_PAYLOAD 1000000 /* bytes */
+#define SBRT_DEFAULT_CONNECT_TIMEOUT 45000 /* ms without a Socket.IO CONNECT */
+#define SBRT_DEFAULT_QUEUE_MAX 1024      /* packets queued per session before it is dropped */
+#define SBRT_DEFAULT_OUTBOX_POLL 1000    /* ms between outbox reads without a wake-up */
+#define SBRT_DEFAULT_RECOVERY_WINDOW 120 /* s */
+#define SBRT_DEFAULT_RECOVERY_MAX 500    /* events */
+#define SBRT_DEFAULT_PRESENCE_GRACE 5000 /* ms */
+#define SBRT_MAX_PARTNERS 1000           /* partners told of a presence change */
+
+typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
+
+typedef struct sbrt_server {
+    apr_pool_t *pool;
+    struct lws_context *ctx;
+    sb_settings_t st;
+    const char *settings_path;     /* the file st was read from */
+    struct sb_rl_table *rl;        /* the shared limits table, attached on first use */
+    sb_store_t *store;
+    sb_jwt_key_t *jwt_key;
+    apr_hash_t *sessions;          /* sid -> sbrt_session_t */
+    apr_array_header_t *origins;   /* allowed Origin values (const char *); empty: same site */
+    int ping_interval;             /* ms */
+    int ping_timeout;              /* ms */
+    int connect_timeout;           /* ms */
+    apr_size_t max_payload;        /* bytes */
+    int queue_max;                 /* packets */
+    const unsigned char *secret;   /* the JWT secret: also MACs recovery pids */
+    apr_size_t secret_len;
+    apr_hash_t *users;             /* user id -> its connected sessions (sbrt_outbox.c) */
+    int64_t tail_pos;              /* this daemon's position in the outbox */
+    int outbox_poll;               /* ms between reads without a wake-up */
+    int recovery_window;           /* s: oldest missed event a reconnect recovers */
+    int recovery_max;              /* most missed events a reconnect recovers */
+    int presence_grace;            /* ms a user stays online after the last socket closes */
+    FILE *log;
+    sbrt_level_t log_level;
+    int stopping;
+} sbrt_server_t;
+
+typedef struct sbrt_session {
+    sbrt_server_t *srv;
+    apr_pool_t *pool;              /* the session's life; destroyed when it closes */
+    char sid[SBRT_SID_LEN + 1];
+    struct lws *poll_wsi;          /* the pending polling GET, if any */
+    struct lws *ws_wsi;            /* the WebSocket, probing or upgraded */
+    int upgraded;                  /* the WebSocket is the transport */
+    int probe_reply;               /* "3probe" to send on the WebSocket */
+    int poll_noop;                 /* release the pending GET with "6" (upgrade) */
+    int closing;
+    /* outgoing Engine.IO packets (each malloc'd, freed when written): a bounded ring */
+    char **q;
+    int q_head, q_len, q_cap;
+    lws_sorted_usec_list_t ping_sul;   /* next ping, then the pong deadline */
+    lws_sorted_usec_list_t connect_sul;/* the Socket.IO CONNECT deadline */
+    int awaiting_pong;
+    /* Socket.IO */
+    int connected;
+    char sio_sid[SBRT_SID_LEN + 1];
+    const char *user_id;           /* in pool, once connected */
+    const char *username;
+    const char *pid;               /* recovery id of the connection (sbrt_outbox.c) */
+    int64_t last_seq;              /* the last outbox seq sent to this socket */
+    struct sbrt_session *user_next;/* the next connected session of the same user */
+    apr_hash_t *joined;            /* partner ids of join:conversation (typing goes there) */
+} sbrt_session_t;
+
+/* log.c: one line "[time] [level] message" to the daemon's log. */
+void sbrt_log(sbrt_server_t *srv, sbrt_level_t level, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* engine.c */
+extern const struct lws_protocols sbrt_protocols[];
+sbrt_session_t *sbrt_session_find(sbrt_server_t *srv, const char *sid);
+/* Queue one Engine.IO packet (type digit + data, copied) and wake the transport. Returns 0, or
+ * -1 when the queue is full: the session is then closed (the client recovers on reconnect). */
+int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len);
+/* Close a session: both transports are ended, its timers cancelled, its pool destroyed. */
+void sbrt_session_close(sbrt_session_t *s, const char *reason);
+/* Close every session (at shutdown). */
+void sbrt_sessions_close_all(sbrt_server_t *srv);
+/* A random id of SBRT_SID_LEN url-safe characters. */
+void sbrt_random_id(char out[SBRT_SID_LEN + 1]);
+
+/* socket.c: the Socket.IO layer on top of a session. */
+void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len);
+void sbrt_socket_on_open(sbrt_session_t *s);
+void sbrt_socket_on_close(sbrt_session_t *s, const char *reason);
+/* Emit an event: name and one JSON argument (NULL: none), no ack. */
+int sbrt_socket_emit(sbrt_session_t *s, const char *event, json_object *arg);
+
+/* A user with connected sessions (or an offline announcement pending): sbrt_outbox.c keeps
+ * one per user id in srv->users. */
+typedef struct sbrt_user {
+    sbrt_server_t *srv;
+    char id[SB_ID_LEN + 1];
+    char username[64];
+    sbrt_session_t *first;              /* the user's connected sessions (session->user_next) */
+    int online;                         /* partners were told user:online */
+    int offline_pending;                /* the grace period before user:offline runs */
+    lws_sorted_usec_list_t offline_sul;
+} sbrt_user_t;
+
+/* presence.c: user:online when a user's first socket connects, user:offline when the last
+ * one has been gone for the grace period, to conversation partners only. */
+void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s);
+void sbrt_presence_last(sbrt_user_t *u);
+sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id);
+
+/* outbox.c: the tail and recovery (see there). */
+int sbrt_outbox_start(sbrt_server_t *srv);
+void sbrt_outbox_stop(sbrt_server_t *srv);
+void sbrt_outbox_woken(sbrt_server_t *srv);
+void sbrt_outbox_pump(sbrt_server_t *srv);
+void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth);
+void sbrt_outbox_register(sbrt_session_t *s);
+void sbrt_outbox_unregister(sbrt_session_t *s);
+sbrt_session_t *sbrt_outbox_sessions_of(sbrt_server_t *srv, const char *user_id);
+
+/* auth.c: the access-token check of the module's guard (api/sb_call.c sb_call_authenticate),
+ * with the same store call and the same refusals. 0 with *out set, else -1 with *msg (the
+ * module's own text, e.g. "Token expired.", "Session has ended. Please log in again."). */
+int sbrt_auth_verify(sbrt_server_t *srv, apr_pool_t *p, const char *token, sb_user_t **out,
+                     const char **msg);
+
+#endif

@@ -1,0 +1,688 @@
+/*
+ * The Engine.IO v4 server on libwebsockets: the polling transport (GET holds until there is
+ * something to send, POST carries the client's packets joined by 0x1e), the WebSocket
+ * transport (directly, or as the upgrade of a polling session: 2probe / 3probe / 5, the
+ * pending GET released with 6), heartbeats (ping every pingInterval, pong due within
+ * pingTimeout), maxPayload (polling 413, WebSocket close 1009), the Origin check, and a bounded
+ * outgoing queue per session.
+ */
+#include "sbrt.h"
+
+#include <string.h>
+#include <stdlib.h>
+#include <apr_strings.h>
+#include <apr_general.h>
+
+#include "sbrt_codec.h"
+
+typedef struct {
+    char sid[SBRT_SID_LEN + 1];
+    int waiting;          /* a polling GET held for the session's packets */
+    int post;             /* a POST whose body is arriving */
+    int too_big;
+    char *body;           /* POST body / WebSocket message being received (malloc'd) */
+    apr_size_t body_len;
+    int status;           /* an answer to write (0: none) */
+    const char *ctype;
+    char *resp;           /* malloc'd */
+    apr_size_t resp_len;
+} pss_t;
+
+static sbrt_server_t *server_of(struct lws *wsi)
+{
+    return lws_context_user(lws_get_context(wsi));
+}
+
+void sbrt_random_id(char out[SBRT_SID_LEN + 1])
+{
+    static const char abc[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    unsigned char raw[SBRT_SID_LEN];
+    int i;
+
+    apr_generate_random_bytes(raw, sizeof raw);
+    for (i = 0; i < SBRT_SID_LEN; i++) {
+        out[i] = abc[raw[i] & 63];
+    }
+    out[SBRT_SID_LEN] = '\0';
+}
+
+sbrt_session_t *sbrt_session_find(sbrt_server_t *srv, const char *sid)
+{
+    return *sid ? apr_hash_get(srv->sessions, sid, APR_HASH_KEY_STRING) : NULL;
+}
+
+static void wake(sbrt_session_t *s)
+{
+    if (s->upgraded) {
+        if (s->ws_wsi) {
+            lws_callback_on_writable(s->ws_wsi);
+        }
+    }
+    else if (s->poll_wsi) {
+        lws_callback_on_writable(s->poll_wsi);
+    }
+}
+
+/* The ring starts small (an idle socket holds a few packets at most) and doubles up to
+ * queue_max; it is malloc'd so that growing it does not pile up in the session's pool. */
+static int queue_grow(sbrt_session_t *s)
+{
+    int cap = s->q_cap ? s->q_cap * 2 : 8, i;
+    char **nq;
+
+    if (cap > s->srv->queue_max) {
+        cap = s->srv->queue_max;
+    }
+    if (!(nq = malloc(sizeof(char *) * (apr_size_t)cap))) {
+        return -1;
+    }
+    for (i = 0; i < s->q_len; i++) {
+        nq[i] = s->q[(s->q_head + i) % s->q_cap];
+    }
+    free(s->q);
+    s->q = nq;
+    s->q_head = 0;
+    s->q_cap = cap;
+    return 0;
+}
+
+int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len)
+{
+    char *copy;
+
+    if (s->closing) {
+        return -1;
+    }
+    if (s->q_len >= s->srv->queue_max) {
+        sbrt_log(s->srv, SBRT_LOG_INFO, "session %s: queue full (%d packets), closing", s->sid,
+                 s->q_len);
+        sbrt_session_close(s, "queue full");
+        return -1;
+    }
+    if (s->q_len == s->q_cap && queue_grow(s) != 0) {
+        return -1;
+    }
+    copy = malloc(len + 1);
+    if (!copy) {
+        return -1;
+    }
+    memcpy(copy, packet, len);
+    copy[len] = '\0';
+    s->q[(s->q_head + s->q_len) % s->q_cap] = copy;
+    s->q_len++;
+    wake(s);
+    return 0;
+}
+
+/* The oldest queued packet, removed from the queue (the caller frees it), or NULL. */
+static char *queue_pop(sbrt_session_t *s)
+{
+    char *pkt;
+
+    if (!s->q_len) {
+        return NULL;
+    }
+    pkt = s->q[s->q_head];
+    s->q_head = (s->q_head + 1) % s->q_cap;
+    s->q_len--;
+    return pkt;
+}
+
+static void ping_due(lws_sorted_usec_list_t *sul)
+{
+    sbrt_session_t *s = lws_container_of(sul, sbrt_session_t, ping_sul);
+
+    if (s->awaiting_pong) {
+        sbrt_session_close(s, "ping timeout");
+        return;
+    }
+    s->awaiting_pong = 1;
+    lws_sul_schedule(s->srv->ctx, 0, &s->ping_sul, ping_due,
+                     (lws_usec_t)s->srv->ping_timeout * LWS_US_PER_MS);
+    sbrt_session_send(s, "2", 1);
+}
+
+static void connect_due(lws_sorted_usec_list_t *sul)
+{
+    sbrt_session_t *s = lws_container_of(sul, sbrt_session_t, connect_sul);
+
+    if (!s->connected) {
+        sbrt_session_close(s, "connect timeout");
+    }
+}
+
+static sbrt_session_t *session_new(sbrt_server_t *srv)
+{
+    apr_pool_t *p;
+    sbrt_session_t *s;
+
+    apr_pool_create(&p, srv->pool);
+    s = apr_pcalloc(p, sizeof *s);
+    s->srv = srv;
+    s->pool = p;
+    do {
+        sbrt_random_id(s->sid);
+    } while (apr_hash_get(srv->sessions, s->sid, APR_HASH_KEY_STRING));
+    apr_hash_set(srv->sessions, s->sid, APR_HASH_KEY_STRING, s);
+    lws_sul_schedule(srv->ctx, 0, &s->ping_sul, ping_due,
+                     (lws_usec_t)srv->ping_interval * LWS_US_PER_MS);
+    lws_sul_schedule(srv->ctx, 0, &s->connect_sul, connect_due,
+                     (lws_usec_t)srv->connect_timeout * LWS_US_PER_MS);
+    return s;
+}
+
+/* The open packet: 0{"sid","upgrades","pingInterval","pingTimeout","maxPayload"}. */
+static char *open_packet(sbrt_session_t *s, int can_upgrade)
+{
+    return apr_psprintf(s->pool,
+                        "0{\"sid\":\"%s\",\"upgrades\":[%s],\"pingInterval\":%d,"
+                        "\"pingTimeout\":%d,\"maxPayload\":%" APR_SIZE_T_FMT "}",
+                        s->sid, can_upgrade ? "\"websocket\"" : "", s->srv->ping_interval,
+                        s->srv->ping_timeout, s->srv->max_payload);
+}
+
+void sbrt_session_close(sbrt_session_t *s, const char *reason)
+{
+    char *pkt;
+
+    if (s->closing) {
+        return;
+    }
+    s->closing = 1;
+    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s closed: %s", s->sid, reason);
+    sbrt_socket_on_close(s, reason);
+    lws_sul_cancel(&s->ping_sul);
+    lws_sul_cancel(&s->connect_sul);
+    if (s->poll_wsi) {
+        /* its writable callback finds no session and answers with a close packet */
+        lws_callback_on_writable(s->poll_wsi);
+    }
+    if (s->ws_wsi) {
+        lws_set_timeout(s->ws_wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+    }
+    while ((pkt = queue_pop(s))) {
+        free(pkt);
+    }
+    free(s->q);
+    apr_hash_set(s->srv->sessions, s->sid, APR_HASH_KEY_STRING, NULL);
+    apr_pool_destroy(s->pool);
+}
+
+void sbrt_sessions_close_all(sbrt_server_t *srv)
+{
+    apr_hash_index_t *hi;
+
+    while ((hi = apr_hash_first(NULL, srv->sessions))) {
+        sbrt_session_close(apr_hash_this_val(hi), "server shutdown");
+    }
+}
+
+/* One Engine.IO packet from the client, over either transport. */
+static void on_packet(sbrt_session_t *s, struct lws *wsi, const char *data, apr_size_t len)
+{
+    sbrt_eio_packet_t pk;
+    int from_ws = wsi && wsi == s->ws_wsi;
+
+    if (sbrt_eio_decode(data, len, &pk) != SBRT_OK) {
+        sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: bad Engine.IO packet", s->sid);
+        sbrt_session_close(s, "parse error");
+        return;
+    }
+    switch (pk.type) {
+    case SBRT_EIO_PING:
+        if (from_ws && !s->upgraded && pk.len == 5 && !memcmp(pk.data, "probe", 5)) {
+            s->probe_reply = 1;
+            lws_callback_on_writable(s->ws_wsi);
+            s->poll_noop = 1;
+            if (s->poll_wsi) {
+                lws_callback_on_writable(s->poll_wsi);
+            }
+        }
+        else {
+            char *pong = sbrt_eio_encode(s->pool, SBRT_EIO_PONG, pk.data, pk.len);
+            sbrt_session_send(s, pong, pk.len + 1);
+        }
+        break;
+    case SBRT_EIO_PONG:
+        if (s->awaiting_pong) {
+            s->awaiting_pong = 0;
+            lws_sul_schedule(s->srv->ctx, 0, &s->ping_sul, ping_due,
+                             (lws_usec_t)s->srv->ping_interval * LWS_US_PER_MS);
+        }
+        break;
+    case SBRT_EIO_UPGRADE:
+        if (from_ws && !s->upgraded) {
+            s->upgraded = 1;
+            if (s->poll_wsi) {
+                s->poll_noop = 1;
+                lws_callback_on_writable(s->poll_wsi);
+            }
+            wake(s);
+        }
+        break;
+    case SBRT_EIO_MESSAGE:
+        sbrt_socket_on_message(s, pk.data, pk.len);
+        break;
+    case SBRT_EIO_CLOSE:
+        sbrt_session_close(s, "client close");
+        break;
+    default:
+        break;
+    }
+}
+
+/* An argument of the request's query string into buf ("" when absent). */
+static const char *url_arg(struct lws *wsi, const char *name, char *buf, int len)
+{
+    const char *v = lws_get_urlarg_by_name(wsi, name, buf, len);
+    return v ? v : "";
+}
+
+/* Origin: absent is allowed (not a browser); else one of --origin, or with none configured the
+ * site itself (the host the client addressed: X-Forwarded-Host behind Apache, else Host). */
+static int origin_ok(sbrt_server_t *srv, struct lws *wsi)
+{
+    char origin[256], host[256];
+    const char *o;
+    int i;
+
+    if (lws_hdr_copy(wsi, origin, sizeof origin, WSI_TOKEN_ORIGIN) <= 0) {
+        return 1;
+    }
+    for (i = 0; i < srv->origins->nelts; i++) {
+        if (!strcasecmp(origin, APR_ARRAY_IDX(srv->origins, i, const char *))) {
+            return 1;
+        }
+    }
+    if (srv->origins->nelts) {
+        return 0;
+    }
+    if (lws_hdr_custom_copy(wsi, host, sizeof host, "x-forwarded-host:", 17) <= 0
+        && lws_hdr_copy(wsi, host, sizeof host, WSI_TOKEN_HOST) <= 0) {
+        return 0;
+    }
+    host[strcspn(host, ", ")] = '\0';
+    o = strstr(origin, "://");
+    return o && !strcasecmp(o + 3, host);
+}
+
+/* Check path, EIO version and transport; 0 or the refusal's text (an Engine.IO error body). */
+static const char *check_request(struct lws *wsi, const char *path, const char *transport)
+{
+    char buf[64];
+
+    if (strncmp(path, "/socket.io/", 11) != 0 && strcmp(path, "/socket.io") != 0) {
+        return "{\"code\":0,\"message\":\"Not found\"}";
+    }
+    if (strcmp(url_arg(wsi, "EIO=", buf, sizeof buf), "4") != 0) {
+        return "{\"code\":5,\"message\":\"Unsupported protocol version\"}";
+    }
+    if (strcmp(url_arg(wsi, "transport=", buf, sizeof buf), transport) != 0) {
+        return "{\"code\":0,\"message\":\"Transport unknown\"}";
+    }
+    return NULL;
+}
+
+static void answer(struct lws *wsi, pss_t *pss, int status, const char *ctype, const char *body,
+                   apr_size_t len)
+{
+    free(pss->resp);
+    pss->resp = malloc(LWS_PRE + len + 1);
+    memcpy(pss->resp + LWS_PRE, body, len);
+    pss->resp_len = len;
+    pss->status = status;
+    pss->ctype = ctype;
+    lws_callback_on_writable(wsi);
+}
+
+static void answer_json(struct lws *wsi, pss_t *pss, int status, const char *json)
+{
+    answer(wsi, pss, status, "application/json", json, strlen(json));
+}
+
+/* Write the pending answer; for a held GET, the session's queued packets joined by 0x1e. */
+static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
+{
+    unsigned char hdr[LWS_PRE + 512], *start = hdr + LWS_PRE, *p = start;
+    unsigned char *end = hdr + sizeof hdr - 1;
+
+    if (!pss->status && pss->waiting) {
+        sbrt_session_t *s = sbrt_session_find(srv, pss->sid);
+        char *buf, *pkt;
+        apr_size_t len = 0, cap = 4096;
+
+        if (s && !s->q_len && !s->poll_noop && !s->closing) {
+            return 0; /* a spurious wake: keep holding */
+        }
+        pss->waiting = 0;
+        buf = malloc(LWS_PRE + cap);
+        if (!s) {
+            memcpy(buf + LWS_PRE, "1", 1);
+            len = 1;
+        }
+        else {
+            s->poll_wsi = NULL;
+            s->poll_noop = 0;
+            while (s->q_len && !s->upgraded) {
+                apr_size_t n = strlen(s->q[s->q_head]);
+                if (len && len + 1 + n > srv->max_payload) {
+                    break;
+                }
+                pkt = queue_pop(s);
+                while (LWS_PRE + len + n + 2 > cap) {
+                    cap *= 2;
+                    buf = realloc(buf, LWS_PRE + cap);
+                }
+                if (len) {
+                    buf[LWS_PRE + len++] = SBRT_RS;
+                }
+                memcpy(buf + LWS_PRE + len, pkt, n);
+                len += n;
+                free(pkt);
+            }
+            if (!len) {
+                memcpy(buf + LWS_PRE, "6", 1);
+                len = 1;
+            }
+        }
+        free(pss->resp);
+        pss->resp = buf;
+        pss->resp_len = len;
+        pss->status = 200;
+        pss->ctype = "text/plain; charset=UTF-8";
+    }
+    if (!pss->status) {
+        return 0;
+    }
+    if (lws_add_http_common_headers(wsi, (unsigned int)pss->status, pss->ctype,
+                                    (lws_filepos_t)pss->resp_len, &p, end)
+        || lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_CACHE_CONTROL,
+                                        (const unsigned char *)"no-store", 8, &p, end)
+        || lws_finalize_write_http_header(wsi, start, &p, end)) {
+        return -1;
+    }
+    if (lws_write(wsi, (unsigned char *)pss->resp + LWS_PRE, pss->resp_len,
+                  LWS_WRITE_HTTP_FINAL) < 0) {
+        return -1;
+    }
+    free(pss->resp);
+    pss->resp = NULL;
+    pss->status = 0;
+    return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int on_http(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const char *path)
+{
+    char sidbuf[64];
+    const char *why, *sid;
+    sbrt_session_t *s;
+    int is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
+
+    free(pss->body);
+    free(pss->resp);
+    memset(pss, 0, sizeof *pss);
+    if ((why = check_request(wsi, path, "polling"))) {
+        answer_json(wsi, pss, strstr(why, "Not found") ? 404 : 400, why);
+        return 0;
+    }
+    if (!origin_ok(srv, wsi)) {
+        sbrt_log(srv, SBRT_LOG_INFO, "refused a request from a foreign origin");
+        answer_json(wsi, pss, 403, "{\"code\":4,\"message\":\"Forbidden\"}");
+        return 0;
+    }
+    sid = url_arg(wsi, "sid=", sidbuf, sizeof sidbuf);
+    if (!*sid) {
+        if (is_post) {
+            answer_json(wsi, pss, 400, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+            return 0;
+        }
+        s = session_new(srv);
+        why = open_packet(s, 1);
+        answer(wsi, pss, 200, "text/plain; charset=UTF-8", why, strlen(why));
+        sbrt_socket_on_open(s);
+        return 0;
+    }
+    if (strlen(sid) > SBRT_SID_LEN || !(s = sbrt_session_find(srv, sid))) {
+        answer_json(wsi, pss, 400, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+        return 0;
+    }
+    apr_cpystrn(pss->sid, sid, sizeof pss->sid);
+    if (is_post) {
+        pss->post = 1;
+        return 0; /* the body follows */
+    }
+    if (s->upgraded || s->poll_wsi) {
+        /* a second GET in flight, or polling after the upgrade: the protocol forbids both */
+        answer_json(wsi, pss, 400, "{\"code\":3,\"message\":\"Bad request\"}");
+        sbrt_session_close(s, "overlapping poll");
+        return 0;
+    }
+    s->poll_wsi = wsi;
+    pss->waiting = 1;
+    lws_set_timeout(wsi, NO_PENDING_TIMEOUT, 0);
+    if (s->q_len || s->poll_noop) {
+        lws_callback_on_writable(wsi);
+    }
+    return 0;
+}
+
+static int append_body(sbrt_server_t *srv, pss_t *pss, const void *in, apr_size_t len)
+{
+    char *nb;
+
+    if (pss->too_big || pss->body_len + len > srv->max_payload) {
+        pss->too_big = 1;
+        return 0;
+    }
+    nb = realloc(pss->body, pss->body_len + len + 1);
+    if (!nb) {
+        return -1;
+    }
+    pss->body = nb;
+    memcpy(pss->body + pss->body_len, in, len);
+    pss->body_len += len;
+    return 0;
+}
+
+static void on_post_body(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
+{
+    sbrt_session_t *s = sbrt_session_find(srv, pss->sid);
+    apr_size_t pos = 0, n;
+    const char *pkt;
+
+    if (pss->too_big) {
+        answer_json(wsi, pss, 413, "{\"code\":3,\"message\":\"Payload too large\"}");
+        if (s) {
+            sbrt_session_close(s, "payload too large");
+        }
+        return;
+    }
+    if (!s) {
+        answer_json(wsi, pss, 400, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+        return;
+    }
+    while (!s->closing && pss->body
+           && sbrt_eio_payload_next(pss->body, pss->body_len, &pos, &pkt, &n)) {
+        /* a closed session's pool is gone: stop at once */
+        int closed;
+        apr_hash_t *h = srv->sessions;
+        on_packet(s, NULL, pkt, n);
+        closed = !apr_hash_get(h, pss->sid, APR_HASH_KEY_STRING);
+        if (closed) {
+            break;
+        }
+    }
+    answer(wsi, pss, 200, "text/html", "ok", 2);
+}
+
+static int on_ws_established(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
+{
+    char sidbuf[64];
+    const char *sid = url_arg(wsi, "sid=", sidbuf, sizeof sidbuf);
+    sbrt_session_t *s;
+    char *open;
+
+    memset(pss, 0, sizeof *pss);
+    if (*sid) {
+        s = sbrt_session_find(srv, sid);
+        if (!s || s->upgraded || s->ws_wsi) {
+            return -1;
+        }
+        s->ws_wsi = wsi;
+        apr_cpystrn(pss->sid, sid, sizeof pss->sid);
+        return 0;
+    }
+    s = session_new(srv);
+    s->ws_wsi = wsi;
+    s->upgraded = 1;
+    apr_cpystrn(pss->sid, s->sid, sizeof pss->sid);
+    open = open_packet(s, 0);
+    sbrt_session_send(s, open, strlen(open));
+    sbrt_socket_on_open(s);
+    return 0;
+}
+
+static int ws_write(struct lws *wsi, const char *text, apr_size_t len)
+{
+    unsigned char *buf = malloc(LWS_PRE + len);
+    int rc;
+
+    memcpy(buf + LWS_PRE, text, len);
+    rc = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
+    free(buf);
+    return rc < (int)len ? -1 : 0;
+}
+
+static int on_ws_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
+{
+    sbrt_session_t *s = sbrt_session_find(srv, pss->sid);
+    char *pkt;
+    int rc;
+
+    if (!s || s->ws_wsi != wsi) {
+        return -1;
+    }
+    if (s->probe_reply) {
+        s->probe_reply = 0;
+        if (ws_write(wsi, "3probe", 6)) {
+            return -1;
+        }
+    }
+    else if (s->upgraded && (pkt = queue_pop(s))) {
+        rc = ws_write(wsi, pkt, strlen(pkt));
+        free(pkt);
+        if (rc) {
+            return -1;
+        }
+    }
+    if (s->probe_reply || (s->upgraded && s->q_len)) {
+        lws_callback_on_writable(wsi);
+    }
+    return 0;
+}
+
+static int on_ws_receive(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const void *in,
+                         apr_size_t len)
+{
+    sbrt_session_t *s = sbrt_session_find(srv, pss->sid);
+
+    if (!s) {
+        return -1;
+    }
+    if (append_body(srv, pss, in, len)) {
+        return -1;
+    }
+    if (pss->too_big) {
+        lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, NULL, 0);
+        sbrt_session_close(s, "payload too large");
+        return -1;
+    }
+    if (!lws_is_final_fragment(wsi)) {
+        return 0;
+    }
+    if (lws_frame_is_binary(wsi)) {
+        sbrt_socket_emit(s, "error", json_object_new_string("Binary packets are not supported."));
+    }
+    else if (pss->body) {
+        on_packet(s, wsi, pss->body, pss->body_len);
+    }
+    free(pss->body);
+    pss->body = NULL;
+    pss->body_len = 0;
+    return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in,
+                    size_t len)
+{
+    sbrt_server_t *srv = server_of(wsi);
+    pss_t *pss = user;
+    sbrt_session_t *s;
+    char path[128];
+    const char *why;
+
+    switch (reason) {
+    case LWS_CALLBACK_HTTP:
+        return on_http(srv, wsi, pss, in ? (const char *)in : "");
+    case LWS_CALLBACK_HTTP_BODY:
+        return pss->post ? append_body(srv, pss, in, len) : 0;
+    case LWS_CALLBACK_HTTP_BODY_COMPLETION:
+        on_post_body(srv, wsi, pss);
+        free(pss->body);
+        pss->body = NULL;
+        pss->body_len = 0;
+        return 0;
+    case LWS_CALLBACK_HTTP_WRITEABLE:
+        return http_writeable(srv, wsi, pss);
+    case LWS_CALLBACK_CLOSED_HTTP:
+        if (pss) {
+            if ((s = sbrt_session_find(srv, pss->sid)) && s->poll_wsi == wsi) {
+                s->poll_wsi = NULL;
+            }
+            free(pss->body);
+            free(pss->resp);
+            memset(pss, 0, sizeof *pss);
+        }
+        return 0;
+    case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
+        if (lws_hdr_copy(wsi, path, sizeof path, WSI_TOKEN_GET_URI) <= 0) {
+            return 1;
+        }
+        if ((why = check_request(wsi, path, "websocket"))) {
+            return 1;
+        }
+        if (!origin_ok(srv, wsi)) {
+            sbrt_log(srv, SBRT_LOG_INFO, "refused a WebSocket from a foreign origin");
+            return 1;
+        }
+        return 0;
+    case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
+        sbrt_outbox_woken(srv);
+        return 0;
+    case LWS_CALLBACK_ESTABLISHED:
+        return on_ws_established(srv, wsi, pss);
+    case LWS_CALLBACK_RECEIVE:
+        return on_ws_receive(srv, wsi, pss, in, len);
+    case LWS_CALLBACK_SERVER_WRITEABLE:
+        return on_ws_writeable(srv, wsi, pss);
+    case LWS_CALLBACK_CLOSED:
+        if ((s = sbrt_session_find(srv, pss->sid)) && s->ws_wsi == wsi) {
+            s->ws_wsi = NULL;
+            if (s->upgraded) {
+                sbrt_session_close(s, "transport close");
+            }
+        }
+        free(pss->body);
+        pss->body = NULL;
+        return 0;
+    default:
+        break;
+    }
+    return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+const struct lws_protocols sbrt_protocols[] = {
+    {"socket.io", callback, sizeof(pss_t), 4096, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}
+};

@@ -1,0 +1,41 @@
+/* The application's events (see sbrt_events.h). */
+#include "sbrt_events.h"
+
+#include <string.h>
+#include <apr_strings.h>
+
+static const sbrt_event_t events[] = {
+    {"message:send", sbrt_on_message_send},
+    {"typing:start", sbrt_on_typing_start},
+    {"typing:stop", sbrt_on_typing_stop},
+    {"join:conversation", sbrt_on_join},
+    {"leave:conversation", sbrt_on_leave},
+    {NULL, NULL}
+};
+
+void sbrt_events_on_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
+{
+    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s connected", s->sid, s->user_id);
+    sbrt_outbox_connect(s, p, auth);
+}
+
+void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason)
+{
+    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s disconnected (%s)", s->sid,
+             s->user_id, reason);
+    sbrt_outbox_unregister(s);
+}
+
+void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)
+{
+    const char *name = json_object_get_string(json_object_array_get_idx(args, 0));
+    int i;
+
+    for (i = 0; events[i].name; i++) {
+        if (!strcmp(events[i].name, name)) {
+            events[i].fn(s, p, ack_id, args);
+            return;
+        }
+    }
+    sbrt_socket_refuse(s, ack_id, apr_psprintf(p, "Unknown event: %.64s", name));
+}

@@ -1,0 +1,167 @@
+/*
+ * The Socket.IO v5 layer over an Engine.IO session: CONNECT with auth {token} verified as the
+ * module's guard does (CONNECT_ERROR {message} when refused), events with acknowledgements,
+ * DISCONNECT, and `error` events answering bad frames. Only the main namespace exists.
+ */
+#include "sbrt.h"
+
+#include <string.h>
+#include <apr_strings.h>
+
+#include "sbrt_codec.h"
+#include "sbrt_events.h"
+
+/* Send one Socket.IO packet as an Engine.IO MESSAGE. */
+static int send_sio(sbrt_session_t *s, sbrt_sio_type_t type, int64_t ack_id, json_object *data)
+{
+    apr_pool_t *p;
+    char *text;
+    int rc;
+
+    apr_pool_create(&p, s->pool);
+    text = apr_pstrcat(p, "4", sbrt_sio_encode(p, type, "/", ack_id, data), NULL);
+    rc = sbrt_session_send(s, text, strlen(text));
+    /* on a full queue the session (and p with it) is gone */
+    if (rc == 0) {
+        apr_pool_destroy(p);
+    }
+    return rc;
+}
+
+int sbrt_socket_emit(sbrt_session_t *s, const char *event, json_object *arg)
+{
+    json_object *a = json_object_new_array();
+    int rc;
+
+    json_object_array_add(a, json_object_new_string(event));
+    if (arg) {
+        json_object_array_add(a, arg);
+    }
+    rc = send_sio(s, SBRT_SIO_EVENT, -1, a);
+    json_object_put(a);
+    return rc;
+}
+
+int sbrt_socket_ack(sbrt_session_t *s, int64_t ack_id, json_object *arg)
+{
+    json_object *a = json_object_new_array();
+    int rc;
+
+    json_object_array_add(a, arg);
+    rc = send_sio(s, SBRT_SIO_ACK, ack_id, a);
+    json_object_put(a);
+    return rc;
+}
+
+json_object *sbrt_envelope_fail(const char *message)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "success", json_object_new_boolean(0));
+    json_object_object_add(o, "message", json_object_new_string(message));
+    return o;
+}
+
+/* An error for the client: an ack when it asked for one, else an `error` event. */
+void sbrt_socket_refuse(sbrt_session_t *s, int64_t ack_id, const char *message)
+{
+    if (ack_id >= 0) {
+        sbrt_socket_ack(s, ack_id, sbrt_envelope_fail(message));
+    }
+    else {
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "message", json_object_new_string(message));
+        sbrt_socket_emit(s, "error", o);
+    }
+}
+
+void sbrt_socket_on_open(sbrt_session_t *s)
+{
+    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s opened", s->sid);
+}
+
+void sbrt_socket_on_close(sbrt_session_t *s, const char *reason)
+{
+    if (s->connected) {
+        s->connected = 0;
+        sbrt_events_on_disconnect(s, reason);
+    }
+}
+
+static void on_connect(sbrt_session_t *s, apr_pool_t *p, sbrt_sio_packet_t *pk)
+{
+    json_object *v, *reply;
+    const char *token = NULL, *msg;
+    sb_user_t *u;
+
+    if (strcmp(pk->nsp, "/") != 0) {
+        reply = json_object_new_object();
+        json_object_object_add(reply, "message", json_object_new_string("Invalid namespace"));
+        send_sio(s, SBRT_SIO_CONNECT_ERROR, -1, reply);
+        json_object_put(reply);
+        return;
+    }
+    if (s->connected) {
+        return; /* a repeated CONNECT changes nothing */
+    }
+    if (pk->data && json_object_object_get_ex(pk->data, "token", &v)
+        && json_object_is_type(v, json_type_string)) {
+        token = json_object_get_string(v);
+    }
+    if (sbrt_auth_verify(s->srv, p, token, &u, &msg) != 0) {
+        sbrt_log(s->srv, SBRT_LOG_INFO, "session %s: connect refused: %s", s->sid, msg);
+        reply = json_object_new_object();
+        json_object_object_add(reply, "message", json_object_new_string(msg));
+        send_sio(s, SBRT_SIO_CONNECT_ERROR, -1, reply);
+        json_object_put(reply);
+        return;
+    }
+    s->user_id = apr_pstrdup(s->pool, u->id);
+    s->username = apr_pstrdup(s->pool, u->username);
+    s->connected = 1;
+    sbrt_random_id(s->sio_sid);
+    lws_sul_cancel(&s->connect_sul);
+    sbrt_events_on_connect(s, p, pk->data);
+}
+
+void sbrt_socket_connected(sbrt_session_t *s, const char *pid)
+{
+    json_object *reply = json_object_new_object();
+
+    json_object_object_add(reply, "sid", json_object_new_string(s->sio_sid));
+    if (pid) {
+        json_object_object_add(reply, "pid", json_object_new_string(pid));
+    }
+    send_sio(s, SBRT_SIO_CONNECT, -1, reply);
+    json_object_put(reply);
+}
+
+void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
+{
+    apr_pool_t *p;
+    sbrt_sio_packet_t pk;
+    sbrt_status_t st;
+
+    /* one unit of work, one subpool: store connections go back through its cleanup */
+    apr_pool_create(&p, s->srv->pool);
+    st = sbrt_sio_decode(p, data, len, &pk);
+    if (st != SBRT_OK) {
+        sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: bad Socket.IO packet: %s", s->sid,
+                 sbrt_status_text(st));
+        sbrt_socket_refuse(s, -1, sbrt_status_text(st));
+    }
+    else if (pk.type == SBRT_SIO_CONNECT) {
+        on_connect(s, p, &pk);
+    }
+    else if (!s->connected || strcmp(pk.nsp, "/") != 0) {
+        sbrt_socket_refuse(s, -1, "Not connected.");
+    }
+    else if (pk.type == SBRT_SIO_DISCONNECT) {
+        sbrt_socket_on_close(s, "client namespace disconnect");
+    }
+    else if (pk.type == SBRT_SIO_EVENT) {
+        sbrt_events_dispatch(s, p, pk.ack_id, pk.data);
+    }
+    /* ACKs from the client answer nothing this server asked */
+    apr_pool_destroy(p);
+}

@@ -1,0 +1,91 @@
+// The bench's load generator: a lean Socket.IO client over `ws` (socket.io-client itself
+// saturates a core first). Modes:
+//   echo URL TOKENS_FILE CLIENTS SECONDS EVENT  closed-loop event+ack per client
+//   deliver URL PAIRS_FILE PAIRS SECONDS         message:send A->B, latency until B's push
+//   idle URL TOKEN N HOLD_S                      N connected idle sockets, then exit
+// Prints one JSON line: {msgs, seconds, rate, p50, p99} (ms) or {connected}.
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+const require = createRequire(process.env.RT_BENCH_NODE_MODULES + '/');
+const WebSocket = require('ws');
+
+const [mode, url, file, nArg, secArg, event = 'echo'] = process.argv.slice(2);
+const n = Number(nArg); const secs = Number(secArg);
+const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
+
+function client(token, onEvent) {
+  return new Promise((res, rej) => {
+    const ws = new WebSocket(wsUrl, { perMessageDeflate: false });
+    const c = { ws, acks: new Map(), nextId: 0 };
+    ws.on('error', rej);
+    ws.on('message', (buf) => {
+      const m = buf.toString();
+      if (m === '2') { ws.send('3'); return; }
+      if (m[0] === '0') { ws.send(`40${JSON.stringify({ token })}`); return; }
+      if (m.startsWith('40')) { res(c); return; }
+      if (m.startsWith('44')) { rej(new Error(m)); return; }
+      if (m.startsWith('43')) {
+        const id = Number(/^43(\d+)/.exec(m)[1]);
+        const f = c.acks.get(id); c.acks.delete(id); if (f) f(m);
+        return;
+      }
+      if (m.startsWith('42') && onEvent) onEvent(m);
+    });
+    c.emit = (ev, data) => new Promise((r) => {
+      const id = c.nextId++; c.acks.set(id, r);
+      ws.send(`42${id}${JSON.stringify([ev, data])}`);
+    });
+  });
+}
+
+const pct = (a, q) => (a.length ? a[Math.min(a.length - 1, Math.floor(a.length * q))] : 0);
+
+if (mode === 'echo') {
+  const tokens = readFileSync(file, 'utf8').trim().split('\n');
+  const cs = await Promise.all(Array.from({ length: n }, (_, i) => client(tokens[i % tokens.length])));
+  const lat = []; let msgs = 0; const end = Date.now() + secs * 1000; const t0 = Date.now();
+  await Promise.all(cs.map(async (c) => {
+    while (Date.now() < end) {
+      const s = process.hrtime.bigint();
+      await c.emit(event, { i: msgs, text: 'hello there' });
+      lat.push(Number(process.hrtime.bigint() - s) / 1e6); msgs++;
+    }
+  }));
+  const dt = (Date.now() - t0) / 1000; lat.sort((a, b) => a - b);
+  console.log(JSON.stringify({ msgs, seconds: dt, rate: msgs / dt, p50: pct(lat, 0.5), p99: pct(lat, 0.99) }));
+  cs.forEach((c) => c.ws.close());
+} else if (mode === 'deliver') {
+  const pairs = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' '));
+  const lat = []; let msgs = 0;
+  const pending = new Map();
+  const senders = []; const t0 = Date.now(); const end = t0 + secs * 1000;
+  for (const [ta, tb, bId] of pairs.slice(0, n)) {
+    await client(tb, (m) => {
+      if (!m.startsWith('42["message:received"')) return;
+      const k = /"content":"([^"]+)"/.exec(m)[1]; const s = pending.get(k);
+      if (s !== undefined) { pending.delete(k); lat.push(Number(process.hrtime.bigint() - s) / 1e6); msgs++; }
+    });
+    senders.push([await client(ta), bId]);
+  }
+  let seq = 0;
+  await Promise.all(senders.map(async ([a, bId]) => {
+    while (Date.now() < end) {
+      const k = `m${seq++}`; pending.set(k, process.hrtime.bigint());
+      await a.emit('message:send', { receiver: bId, content: k });
+    }
+  }));
+  await new Promise((r) => setTimeout(r, 500));
+  const dt = (Date.now() - t0) / 1000; lat.sort((x, y) => x - y);
+  console.log(JSON.stringify({ msgs, seconds: dt, rate: msgs / dt, p50: pct(lat, 0.5), p99: pct(lat, 0.99) }));
+  process.exit(0);
+} else if (mode === 'idle') {
+  const token = readFileSync(file, 'utf8').trim().split('\n')[0];
+  let connected = 0;
+  for (let i = 0; i < n; i += 200) {
+    const batch = await Promise.allSettled(Array.from({ length: Math.min(200, n - i) }, () => client(token)));
+    connected += batch.filter((b) => b.status === 'fulfilled').length;
+  }
+  console.log(JSON.stringify({ connected }));
+  await new Promise((r) => setTimeout(r, secs * 1000));
+  process.exit(0);
+}

@@ -1,0 +1,14 @@
+#!/bin/sh
+# make bench-realtime: installs socket.io 4.8 and ws into build/rt-bench (git-ignored) with
+# npm, then runs bench.mjs (see there).
+set -eu
+top=$(cd "$(dirname "$0")/../../.." && pwd)
+mods=$top/build/rt-bench
+if [ ! -d "$mods/node_modules/socket.io" ]; then
+    mkdir -p "$mods"
+    (cd "$mods" && npm install --no-audit --no-fund --loglevel=error socket.io@4.8.1 ws@8.18.0 >/dev/null)
+fi
+ulimit -n 65536 2>/dev/null || true
+RT_BENCH_NODE_MODULES=$mods/node_modules
+export RT_BENCH_NODE_MODULES
+exec node "$top/test/bench/realtime/bench.mjs"

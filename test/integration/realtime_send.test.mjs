@@ -1,0 +1,112 @@
+// message:send over the socket goes through what POST /api/messages/send does: the same
+// validation and answers, the same store operation and block rules, and the same `messages`
+// limiter entry (the spec's 10 a minute, shared across REST and sockets).
+import { test as nodeTest } from 'node:test';
+import assert from 'node:assert/strict';
+
+// every test bounded: a lost event fails its test instead of hanging the run
+const test = (name, fn) => nodeTest(name, { timeout: 30000 }, fn);
+import { useServer, register } from './harness.mjs';
+import { connectClient, next } from './rt_support.mjs';
+
+const server = useServer({ realtime: true, extra: 'SkillBarterRateLimit messages 10 1m user\n' });
+// through Apache (ProxyPass /socket.io/ to the daemon)
+const rt = () => server().base;
+const rest = (from, body) => server().api('POST', '/api/messages/send', { token: from.token, body });
+
+test('A sends by socket, B receives message:received, the ack is the REST envelope', async () => {
+  const a = await register(server()); const b = await register(server());
+  const sa = await connectClient(rt(), a.token);
+  const sb = await connectClient(rt(), b.token, { transports: ['websocket'] });
+  try {
+    const got = next(sb, 'message:received');
+    const ack = await sa.timeout(3000).emitWithAck('message:send',
+      { receiver: b.user._id, content: '  hi over the socket ' });
+    assert.equal(ack.success, true);
+    assert.equal(ack.message, 'Message sent');
+    assert.equal(ack.data.content, 'hi over the socket');
+    assert.equal(ack.data.sender._id, a.user._id);
+    assert.equal(ack.data.receiver._id, b.user._id);
+    assert.equal(ack.data.email, undefined);
+    const [m] = await got;
+    assert.equal(m._id, ack.data._id);
+    assert.equal(m.content, 'hi over the socket');
+    // stored like a REST message
+    const conv = await server().api('GET', `/api/messages/${a.user._id}`, { token: b.token });
+    assert.equal(conv.status, 200, conv.text);
+    assert.ok(JSON.stringify(conv.json.data).includes(ack.data._id));
+  } finally {
+    sa.close(); sb.close();
+  }
+});
+
+test('refusals match REST: validation, unknown keys, a blocked sender', async () => {
+  const a = await register(server()); const b = await register(server());
+  const sa = await connectClient(rt(), a.token);
+  try {
+    const bodies = [
+      { receiver: 'nope', content: '' },
+      { receiver: a.user._id, content: 'me' },
+      { receiver: b.user._id, content: 'x', color: 'red' },
+      { receiver: '0123456789abcdef01234567', content: 'ghost' },
+      { receiver: b.user._id, content: 'x'.repeat(1001) },
+    ];
+    for (const body of bodies) {
+      const r = await rest(a, body);
+      const ack = await sa.timeout(3000).emitWithAck('message:send', body);
+      assert.equal(ack.success, false);
+      assert.equal(ack.message, r.json.message, JSON.stringify(body));
+      assert.deepEqual(ack.errors, r.json.errors, JSON.stringify(body));
+    }
+    // (each attempt counts against the limiter, REST's as well: another sender from here)
+    const c = await register(server());
+    const sc = await connectClient(rt(), c.token);
+    try {
+      const bl = await server().api('POST', `/api/users/${c.user._id}/block`, { token: b.token });
+      assert.ok(bl.status < 300, bl.text);
+      const r = await rest(c, { receiver: b.user._id, content: 'blocked?' });
+      assert.equal(r.status, 403);
+      const ack = await sc.timeout(3000).emitWithAck('message:send', { receiver: b.user._id, content: 'blocked?' });
+      assert.deepEqual(ack, { success: false, message: r.json.message, errors: r.json.errors });
+      // not an object
+      assert.deepEqual(await sc.timeout(3000).emitWithAck('message:send', 'hello'),
+        { success: false, message: 'Request body must be a JSON object.' });
+      // without an ack, a refusal is an error event
+      const err = next(sc, 'error');
+      sc.emit('message:send', { receiver: 'nope', content: 'x' });
+      assert.equal((await err)[0].message, 'Validation error');
+    } finally {
+      sc.close();
+    }
+  } finally {
+    sa.close();
+  }
+});
+
+test('the 11th message in a minute is refused by the limiter REST shares', async () => {
+  const a = await register(server()); const b = await register(server());
+  const sa = await connectClient(rt(), a.token);
+  const sb = await connectClient(rt(), b.token);
+  try {
+    for (let i = 0; i < 5; i++) {
+      assert.equal((await rest(a, { receiver: b.user._id, content: `rest ${i}` })).status, 201);
+    }
+    for (let i = 0; i < 5; i++) {
+      const ack = await sa.timeout(3000).emitWithAck('message:send', { receiver: b.user._id, content: `sock ${i}` });
+      assert.equal(ack.success, true, JSON.stringify(ack));
+    }
+    const ack = await sa.timeout(3000).emitWithAck('message:send', { receiver: b.user._id, content: 'eleventh' });
+    assert.equal(ack.success, false);
+    assert.equal(ack.message, 'Message rate limit exceeded. Please try again later.');
+    assert.ok(ack.retryAfter > 0 && ack.retryAfter <= 60);
+    const conv = await server().api('GET', `/api/messages/${a.user._id}`, { token: b.token });
+    assert.ok(!JSON.stringify(conv.json.data).includes('eleventh'));
+    const r = await rest(a, { receiver: b.user._id, content: 'twelfth' });
+    assert.equal(r.status, 429);
+    // B's own limit is untouched
+    const own = await sb.timeout(3000).emitWithAck('message:send', { receiver: a.user._id, content: 'reply' });
+    assert.equal(own.success, true);
+  } finally {
+    sa.close(); sb.close();
+  }
+});
