@@ -12,8 +12,9 @@
 #define SB_SETTINGS_FORMAT "1"
 #define SB_SETTINGS_LINE_MAX 4096
 
-/* KEY_NUMBER: an integer written only when above 0 (0 means unset) */
-typedef enum { KEY_TEXT, KEY_SECONDS, KEY_NUMBER } key_kind_t;
+/* KEY_NUMBER: an integer written only when above 0 (0 means unset); KEY_SIGNED: any integer,
+ * always written (a negative value or 0 is a meaning, not "unset") */
+typedef enum { KEY_TEXT, KEY_SECONDS, KEY_NUMBER, KEY_SIGNED } key_kind_t;
 
 /* The keys of the file, in the order they are written; offsets into sb_settings_t. */
 static const struct {
@@ -32,6 +33,7 @@ static const struct {
     {"verify_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, verify_ttl)},
     {"reset_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, reset_ttl)},
     {"outbox_retention", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, outbox_retention)},
+    {"no_show_penalty", KEY_SIGNED, APR_OFFSETOF(sb_settings_t, no_show_penalty)},
     {"mail_transport", KEY_TEXT, APR_OFFSETOF(sb_settings_t, mail_transport)},
     {"smtp_host", KEY_TEXT, APR_OFFSETOF(sb_settings_t, smtp_host)},
     {"smtp_port", KEY_NUMBER, APR_OFFSETOF(sb_settings_t, smtp_port)},
@@ -178,7 +180,7 @@ static int take_line(apr_pool_t *p, char *line, sb_settings_t *st)
     }
     errno = 0;
     n = strtoll(value, &end, 10);
-    if (errno || end == value || *end || n <= 0) {
+    if (errno || end == value || *end || (n <= 0 && keys[i].kind != KEY_SIGNED)) {
         return 0;
     }
     SECONDS_AT(st, i) = n;

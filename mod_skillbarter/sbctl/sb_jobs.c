@@ -16,7 +16,7 @@
 
 /* The registered jobs, run in this order (at most SB_JOBS_MAX). */
 #define SB_JOBS_MAX 16
-static const sb_job_t *const jobs[] = {&sb_job_mail, NULL};
+static const sb_job_t *const jobs[] = {&sb_job_mail, &sb_job_sessions, NULL};
 
 static volatile int stop_flag;
 

@@ -42,8 +42,9 @@ void sb_jobs_log(sb_jobs_ctx_t *x, const char *level, const char *fmt, ...)
 /* Renew the job's lease mid-tick; 0 when it was lost (stop acting). */
 int sb_jobs_renew(sb_jobs_ctx_t *x, const char *name, apr_pool_t *p);
 
-/* The mail delivery job (sb_job_mail.c). */
+/* The mail delivery job (sb_job_mail.c) and the scheduled session work (sb_job_sessions.c). */
 extern const sb_job_t sb_job_mail;
+extern const sb_job_t sb_job_sessions;
 
 /* Run the loop until a signal (or after one pass of each job when once). Exit status. */
 int sb_jobs_run(apr_pool_t *p, const char *store_uri, const sb_settings_t *st,

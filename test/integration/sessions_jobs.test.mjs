@@ -4,8 +4,8 @@
 // clock itself cannot be switched on without -D SB_TESTING.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chownSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useServer, register, makeRoot, httpdRun, TOP } from './harness.mjs';
 import {
@@ -154,4 +154,25 @@ test('four runners ticking at once apply every step once', async () => {
   assert.equal(events(l.user._id, 'session:ended').filter((e) => ids.includes(e.data.sessionId)).length, 8);
   assert.equal((await balance(s, l)).available, 5);
   ledgerCheck(s);
+});
+
+test('the jobs runner (sbctl jobs) runs the session job: a request whose start passed expires', async () => {
+  const s = server();
+  clockAt(s, Date.now());
+  const t = await teacher(s);
+  const l = await register(s);
+  const at = dayStart(6) + 9 * HOUR;
+  const id = (await booked(s, l, t, at, 15))._id;
+  // the request's start moves into the past (the runner uses the real clock)
+  sql(s, `UPDATE sessions SET scheduled_time = ${Date.now() - HOUR} WHERE id = '${id}'`);
+  // as the worker user, as make run starts it (the store's files stay the worker's)
+  const log = join(s.root, 'logs', 'jobs-once.log');
+  writeFileSync(log, '');
+  chownSync(log, 33, 33);
+  const r = spawnSync(join(TOP, 'build', 'sbctl'),
+    ['--settings', join(s.root, 'run', 'skillbarter.settings'), 'jobs', '--once', '--log', log],
+    { encoding: 'utf8', timeout: 30000, uid: 33, gid: 33 });
+  assert.equal(r.status, 0, r.stdout + r.stderr);
+  assert.equal((await api('GET', `/api/sessions/${id}`, { token: l.token })).json.data.status, 'expired');
+  assert.match(readFileSync(log, 'utf8'), /sessions: expired 1/);
 });

@@ -108,6 +108,7 @@ static void test_round_trip_mode_and_no_leftovers(void **state)
     st.refresh_ttl = 7 * 86400;
     st.verify_ttl = 7200;
     st.reset_ttl = 1800;
+    st.no_show_penalty = 0;   /* a meaning of its own ("none"), not "unset" */
     assert_int_equal(sb_settings_write(fx->pool, fx->path, &st, -1, &why), APR_SUCCESS);
     assert_int_equal(stat(fx->path, &sbuf), 0);
     assert_int_equal(sbuf.st_mode & 0777, 0640);   /* names the secret's file: not for all */
@@ -123,13 +124,16 @@ static void test_round_trip_mode_and_no_leftovers(void **state)
     assert_int_equal(back.refresh_ttl, 7 * 86400);
     assert_int_equal(back.verify_ttl, 7200);
     assert_int_equal(back.reset_ttl, 1800);
+    assert_int_equal(back.no_show_penalty, 0);
     assert_int_equal(back.avatar_max, SB_DEFAULT_AVATAR_MAX);   /* not in the file: default */
 
     /* a second write replaces the first in place */
     st.access_ttl = 60;
+    st.no_show_penalty = -1;   /* the whole hold */
     assert_int_equal(sb_settings_write(fx->pool, fx->path, &st, -1, &why), APR_SUCCESS);
     assert_int_equal(sb_settings_read(fx->pool, fx->path, &back, &why), APR_SUCCESS);
     assert_int_equal(back.access_ttl, 60);
+    assert_int_equal(back.no_show_penalty, -1);
     assert_int_equal(dir_entries(fx->dir, 0), 1);
 }
 
