@@ -7,6 +7,8 @@
 #   make test-asan  unit tests under ASan+UBSan      make test-valgrind  under valgrind
 #   make bench      wrk ratios against Apache's static file rate
 #   make install    module into Apache's module dir, conf as conf-available
+#   make web        the single-page app (htdocs/ -> build/web, Apache's document root)
+#   make test-web-unit / test-e2e   Vitest unit tests / browser tests (chromium)
 
 BUILD ?= build
 -include build/config.mk
@@ -58,8 +60,8 @@ SBCTL     = $(BUILD)/sbctl
 UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench \
-        install clean format check-conf
-all: $(MODULE) $(SBCTL)
+        install clean format check-conf web test-web-unit test-e2e
+all: $(MODULE) $(SBCTL) web
 
 build/config.mk: configure
 	./configure
@@ -109,6 +111,25 @@ $(BUILD)/test/%: test/unit/%.c $(API_LIB) $(LIB)
 
 deps:
 	@tools/install-deps.sh
+
+# The web app: npm ci (when the lockfile changed) and vite build into build/web, redone only
+# when something under htdocs/ changed (the stamp). The build prints the initial JS budget.
+WEB_SRC = $(shell find htdocs -name node_modules -prune -o -path htdocs/test -prune -o -type f -print)
+WEB_STAMP = build/.web-stamp
+web: $(WEB_STAMP)
+$(WEB_STAMP): $(WEB_SRC)
+	@tools/npm-ci.sh htdocs
+	@echo "  VITE    htdocs -> build/web"
+	@cd htdocs && nice npx --no-install vite build --logLevel warn
+	@mkdir -p $(dir $@) && touch $@
+
+test-web-unit:
+	@tools/npm-ci.sh htdocs
+	@test/run-web-unit.sh
+
+test-e2e: all
+	@tools/npm-ci.sh test/e2e
+	@test/e2e/run.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all

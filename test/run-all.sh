@@ -31,6 +31,8 @@ run_layer unit-asan make --no-print-directory test-asan
 run_layer unit-valgrind make --no-print-directory test-valgrind
 run_layer conf test/check-conf-reference.sh
 run_layer integration test/run-integration.sh
+run_layer web-unit make --no-print-directory test-web-unit
+run_layer e2e make --no-print-directory test-e2e
 if [ -x test/fuzz/run.sh ]; then
     run_layer fuzz test/fuzz/run.sh "${FUZZ_SECONDS:-10}"
 fi

@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev
 libjson-c-dev libcjose-dev libjansson-dev libmongoc-dev libbson-dev libsqlite3-dev
 libwebsockets-dev libcmocka-dev libssl-dev curl wrk valgrind clang libclang-rt-14-dev
-tzdata nodejs npm"
+tzdata nodejs npm chromium fonts-liberation"
 
 missing=""
 for p in $PKGS; do
@@ -42,3 +42,6 @@ if [ -f "$top/package-lock.json" ]; then
         touch "$stamp"
     fi
 fi
+# The web app (htdocs/: React, Vite, Vitest) and the browser tests (test/e2e/: playwright-core
+# driving the Debian chromium above; no browser is ever downloaded).
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$top/tools/npm-ci.sh" htdocs test/e2e

@@ -7,6 +7,9 @@ set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 root=$1; port=$2; mpm=${3:-event}; extra=${4:-}
 module=${SB_MODULE:-$top/build/mod_skillbarter.so}
+# The document root: the web app built by `make` (vite build of htdocs/ into build/web).
+htdocs=${SB_HTDOCS:-$top/build/web}
+mkdir -p "$htdocs"
 
 mkdir -p "$root/conf" "$root/logs" "$root/run" "$root/data" "$root/mail" "$root/uploads" \
          "$root/secret"
@@ -23,7 +26,7 @@ extra_text=""
 subst() {
     # '|' cannot appear in the values we substitute (paths, digits, names)
     sed -e "s|@ROOT@|$root|g" -e "s|@PORT@|$port|g" -e "s|@MPM@|$mpm|g" \
-        -e "s|@MODULE@|$module|g" -e "s|@HTDOCS@|$top/htdocs|g" "$1"
+        -e "s|@MODULE@|$module|g" -e "s|@HTDOCS@|$htdocs|g" "$1"
 }
 subst "$top/conf/skillbarter-local.conf.in" > "$root/conf/skillbarter.conf"
 subst "$top/conf/httpd.conf.in" | awk -v extra="$extra_text" '{ if ($0 == "@EXTRA@") print extra; else print }' \

@@ -12,9 +12,9 @@ base="http://127.0.0.1:$port"
 extra=$root/extra.conf
 cat "$top/test/bench/bench.conf" > "$extra"
 "$top/tools/mkroot.sh" "$root" "$port" event "$extra"
-head -c 271 /dev/zero | tr '\0' 'x' > "$top/htdocs/.bench-static.txt"
+head -c 271 /dev/zero | tr '\0' 'x' > "$top/build/web/.bench-static.txt"
 ctl() { /usr/sbin/apache2 -d "$root" -f "$root/conf/httpd.conf" "$@"; }
-cleanup() { ctl -k stop 2>/dev/null || true; sleep 0.5; rm -rf "$root" "$top/htdocs/.bench-static.txt"; }
+cleanup() { ctl -k stop 2>/dev/null || true; sleep 0.5; rm -rf "$root" "$top/build/web/.bench-static.txt"; }
 trap cleanup EXIT INT TERM
 ctl -k start
 i=0; until curl -fsS -o /dev/null "$base/api/health"; do i=$((i+1)); [ $i -lt 100 ]; sleep 0.1; done
