@@ -14,6 +14,8 @@ export default defineConfig({
     // No inline module-preload polyfill or data: URLs: the app runs under a strict CSP.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
+    // Tailwind's transform is most of a build here; that is expected, not worth a warning.
+    rolldownOptions: { checks: { pluginTimings: false } },
   },
   test: {
     environment: 'happy-dom',
