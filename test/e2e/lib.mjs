@@ -44,7 +44,7 @@ export async function openBrowser({ viewport = { width: 1280, height: 900 }, tim
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  context.setDefaultTimeout(10000);
+  context.setDefaultTimeout(15000);
   const problems = [];
   const watch = (p) => {
     p.on('console', (m) => {
