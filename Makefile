@@ -160,6 +160,16 @@ test-valgrind: $(UNIT_BIN)
 test-integration: all
 	@test/run-integration.sh
 
+# The integration suite against an ASan+UBSan build of the module in the real httpd, and a
+# canary build (SB_CANARY_HEAP_OVERFLOW) that the suite expects the sanitizer to catch.
+.PHONY: test-integration-asan
+test-integration-asan: all
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build/asan/mod_skillbarter.so
+	@$(MAKE) --no-print-directory BUILD=build/asan-canary SAN=1 \
+	    EXTRA_CFLAGS=-DSB_CANARY_HEAP_OVERFLOW build/asan-canary/mod_skillbarter.so
+	@CC="$(CC)" SB_MODULE=$(CURDIR)/build/asan/mod_skillbarter.so \
+	    SB_CANARY_MODULE=$(CURDIR)/build/asan-canary/mod_skillbarter.so test/run-integration.sh --asan
+
 test: deps
 	@$(MAKE) --no-print-directory all
 	@test/run-all.sh

@@ -1,8 +1,33 @@
 #!/bin/sh
 # Runs the node:test integration files (TAP) and prints "integration: N passed, N failed, N skipped".
+#
+# test/run-integration.sh --asan: the same files against the ASan+UBSan build of the module
+# (build/asan/mod_skillbarter.so, made by `make test-integration-asan`) loaded into the real,
+# uninstrumented httpd with the compiler's sanitizer runtimes preloaded; prints
+# "integration-asan: ...". The harness fails a file on any sanitizer report (see harness.mjs).
+# SB_CANARY_MODULE, when set, is a deliberately broken sanitizer build that canary.test.mjs
+# expects the harness to catch.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
+layer=integration
+if [ "${1:-}" = --asan ]; then
+    layer=integration-asan
+    cc=${CC:-cc}
+    asan=$($cc -print-file-name=libasan.so); ubsan=$($cc -print-file-name=libubsan.so)
+    for f in "$asan" "$ubsan"; do
+        [ -f "$f" ] || { echo "$layer: no sanitizer runtime $f for $cc"; \
+                         echo "$layer: 0 passed, 1 failed, 0 skipped"; exit 1; }
+    done
+    SB_SAN_PRELOAD="$asan $ubsan"
+    SB_MODULE=${SB_MODULE:-$top/build/asan/mod_skillbarter.so}
+    export SB_SAN_PRELOAD SB_MODULE
+fi
+module=${SB_MODULE:-$top/build/mod_skillbarter.so}
+if [ ! -f "$module" ]; then
+    echo "$layer: no module $module"; echo "$layer: 0 passed, 1 failed, 0 skipped"; exit 1
+fi
 log=$(mktemp)
+start=$(date +%s)
 node --test --test-reporter=tap "$top"/test/integration/*.test.mjs >"$log" 2>&1
 rc=$?
 # Show failures (and everything when VERBOSE=1).
@@ -11,7 +36,8 @@ p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 p=${p:-0}; f=${f:-0}; s=${s:-0}
-if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "integration: runner exited $rc"; fi
-echo "integration: $p passed, $f failed, $s skipped"
+if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "$layer: runner exited $rc"; fi
+echo "$layer: $(( $(date +%s) - start )) s with $module"
+echo "$layer: $p passed, $f failed, $s skipped"
 rm -f "$log"
 [ "$f" -eq 0 ]

@@ -16,6 +16,13 @@
 
 static int h_profile_get(sb_call_t *c)
 {
+#ifdef SB_CANARY_HEAP_OVERFLOW
+    /* Only in the sanitizer canary build (make test-integration-asan): a heap overflow the
+       integration-asan layer must catch (through a volatile pointer: not optimised away). */
+    char *volatile canary = malloc(8);
+    ((volatile char *)canary)[8] = 1;
+    free(canary);
+#endif
     return sb_call_ok(c, 200, sb_user_to_json(c->pool, c->user, SB_VIEW_SELF));
 }
 

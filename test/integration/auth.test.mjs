@@ -124,11 +124,13 @@ test('unknown user and wrong password get one and the same 401', async () => {
 });
 
 test('login rejects missing or mistyped fields with 400', async () => {
-  for (const body of [{}, { email: 'a@b.co' }, { password: 'x' }, { email: 5, password: 'abcdefgh' },
-    { email: 'a@b.co', password: ['x'] }]) {
+  for (const [body, want] of [[{}, ['email', 'password']], [{ email: 'a@b.co' }, ['password']],
+    [{ password: 'x' }, ['email']], [{ email: 5, password: 'abcdefgh' }, ['email']],
+    [{ email: 'a@b.co', password: ['x'] }, ['password']]]) {
     const r = await api('POST', '/api/auth/login', { body });
     assert.equal(r.status, 400, JSON.stringify(body));
     assert.equal(r.json.success, false);
+    assert.deepEqual(r.json.errors.map((e) => e.field).sort(), want, JSON.stringify(body));
   }
 });
 
@@ -138,6 +140,7 @@ test('refresh rotates the token: new pair works, the old one is refused', async 
   assert.equal(r1.status, 200);
   assert.notEqual(r1.json.data.refreshToken, refreshToken);
   assert.ok(r1.json.data.token && r1.json.data.user);
+  assert.equal(r1.json.data.expiresIn, 900);
   const p = await api('GET', '/api/users/profile', { token: r1.json.data.token });
   assert.equal(p.status, 200);
   const r2 = await api('POST', '/api/auth/refresh', { body: { refreshToken: r1.json.data.refreshToken } });
@@ -162,10 +165,14 @@ test('concurrent refreshes with one token: exactly one wins', async () => {
 });
 
 test('refresh rejects unknown, malformed and missing tokens', async () => {
-  for (const body of [{ refreshToken: 'nope' }, { refreshToken: '' }, {}, { refreshToken: 7 }]) {
+  const unknown = await api('POST', '/api/auth/refresh', { body: { refreshToken: 'nope' } });
+  assert.equal(unknown.status, 401, unknown.text);
+  assert.equal(unknown.json.message, 'Invalid refresh token.');
+  for (const body of [{ refreshToken: '' }, {}, { refreshToken: 7 }]) {
     const r = await api('POST', '/api/auth/refresh', { body });
-    assert.ok([400, 401].includes(r.status), `${JSON.stringify(body)} → ${r.status}`);
+    assert.equal(r.status, 400, `${JSON.stringify(body)} → ${r.status}`);
     assert.equal(r.json.success, false);
+    assert.deepEqual(r.json.errors.map((e) => e.field), ['refreshToken'], JSON.stringify(body));
   }
 });
 
@@ -178,6 +185,7 @@ test('logout revokes the refresh token', async () => {
   assert.equal(r.status, 401);
   const missing = await api('POST', '/api/auth/logout', { body: {} });
   assert.equal(missing.status, 400);
+  assert.deepEqual(missing.json.errors.map((e) => e.field), ['refreshToken']);
 });
 
 test('registration mails a verification link that verifies once', async () => {
@@ -193,12 +201,17 @@ test('registration mails a verification link that verifies once', async () => {
   assert.equal(p.json.data.isVerified, true);
   const again = await api('POST', '/api/auth/verify-email', { body: { token: t } });
   assert.equal(again.status, 400);
+  assert.equal(again.json.message, 'Invalid or expired verification token.');
 });
 
 test('verify-email rejects bad tokens', async () => {
-  for (const body of [{ token: 'x'.repeat(43) }, {}, { token: 12 }]) {
+  const unknown = await api('POST', '/api/auth/verify-email', { body: { token: 'x'.repeat(43) } });
+  assert.equal(unknown.status, 400);
+  assert.equal(unknown.json.message, 'Invalid or expired verification token.');
+  for (const body of [{}, { token: 12 }, { token: '' }]) {
     const r = await api('POST', '/api/auth/verify-email', { body });
     assert.equal(r.status, 400, JSON.stringify(body));
+    assert.deepEqual(r.json.errors.map((e) => e.field), ['token'], JSON.stringify(body));
   }
 });
 
@@ -215,6 +228,7 @@ test('forgot-password answers the same for unknown addresses and sends nothing',
   assert.equal(server().mails().length, mid + 1);
   const bad = await api('POST', '/api/auth/forgot-password', { body: { email: 'nope' } });
   assert.equal(bad.status, 400);
+  assert.deepEqual(bad.json.errors.map((e) => e.field), ['email']);
 });
 
 test('reset-password sets the password once and revokes refresh tokens', async () => {
@@ -235,6 +249,7 @@ test('reset-password sets the password once and revokes refresh tokens', async (
   assert.equal(rt.status, 401, 'refresh tokens from before the reset are revoked');
   const again = await api('POST', '/api/auth/reset-password', { body: { token: t, password: 'yet another secret' } });
   assert.equal(again.status, 400, 'a reset token works once');
+  assert.equal(again.json.message, 'Invalid or expired reset token.');
 });
 
 test('a password reset also ends access tokens issued before it', async () => {
@@ -261,7 +276,13 @@ test('banned and deactivated users cannot log in (403)', async () => {
   const ra = await api('POST', '/api/auth/login', { body: { email: a.body.email, password: a.body.password } });
   const rb = await api('POST', '/api/auth/login', { body: { email: b.body.email, password: b.body.password } });
   assert.equal(ra.status, 403);
+  assert.equal(ra.json.message, 'Account is banned: spam');
   assert.equal(rb.status, 403);
+  assert.equal(rb.json.message, 'Account is deactivated.');
   const rr = await api('POST', '/api/auth/refresh', { body: { refreshToken: a.refreshToken } });
   assert.equal(rr.status, 403);
+  assert.equal(rr.json.message, 'Account is banned: spam');
+  const rd = await api('POST', '/api/auth/refresh', { body: { refreshToken: b.refreshToken } });
+  assert.equal(rd.status, 403);
+  assert.equal(rd.json.message, 'Account is deactivated.');
 });

@@ -28,6 +28,20 @@ function form(name, buf, type, filename = 'me.bin') {
 }
 const uploads = () => readdirSync(join(server().root, 'uploads')).filter((f) => !f.startsWith('.'));
 
+// A user with an avatar already, and a check that refused uploads left the profile (less
+// lastSeen) and the whole uploads folder (temp files included) as they were.
+async function withAvatar() {
+  const u = await register(server());
+  assert.equal((await upload(u.token, PNG, 'image/png')).status, 200);
+  const state = async () => {
+    const { lastSeen, ...profile } = (await api('GET', '/api/users/profile', { token: u.token })).json.data;
+    return { profile, files: readdirSync(join(server().root, 'uploads')).sort() };
+  };
+  const before = await state();
+  assert.match(before.profile.profilePicture, /^\/uploads\/[0-9a-f]{32}\.png$/);
+  return { token: u.token, unchanged: async (what) => assert.deepEqual(await state(), before, `${what} changed something`) };
+}
+
 test('a raw PNG becomes the avatar, served as a static file with a random name', async () => {
   const { token } = await register(server());
   const r = await upload(token, PNG, 'image/png');
@@ -69,28 +83,33 @@ test('multipart/form-data with a field named avatar works for PNG, JPEG and WebP
 });
 
 test('the type comes from the bytes: a spoofed Content-Type is 415', async () => {
-  const { token } = await register(server());
+  const { token, unchanged } = await withAvatar();
   const html = Buffer.from('<html><script>alert(1)</script></html>');
   for (const [raw, type] of [[html, 'image/png'], [PNG, 'image/jpeg'], [JPEG, 'image/webp'], [Buffer.from('GIF89a....'), 'image/png']]) {
     const r = await upload(token, raw, type);
     assert.equal(r.status, 415, `${type}: ${r.text}`);
     assert.equal(r.json.success, false);
     assert.match(r.json.message, /PNG|JPEG|WebP|image/);
+    await unchanged(type);
   }
   const spoofPart = await api('POST', '/api/users/upload-avatar', { token, raw: form('avatar', html, 'image/png', 'x.png') });
   assert.equal(spoofPart.status, 415);
   const lied = await api('POST', '/api/users/upload-avatar', { token, raw: form('avatar', JPEG, 'image/png', 'x.png') });
   assert.equal(lied.status, 415);
   assert.match(lied.json.message, /image\/jpeg/);
+  await unchanged('multipart parts of the wrong type');
 });
 
 test('other body types are 415; an empty body or a form without avatar is 400', async () => {
-  const { token } = await register(server());
-  assert.equal((await upload(token, PNG, 'text/plain')).status, 415);
-  assert.equal((await upload(token, PNG, 'application/octet-stream')).status, 415);
-  assert.equal((await upload(token, PNG)).status, 415);
+  const { token, unchanged } = await withAvatar();
+  for (const type of ['text/plain', 'application/octet-stream', undefined]) {
+    const r = await upload(token, PNG, type);
+    assert.equal(r.status, 415, String(type));
+    assert.equal(typeof r.json.message, 'string');
+  }
   const empty = await upload(token, Buffer.alloc(0), 'image/png');
   assert.equal(empty.status, 400);
+  assert.deepEqual(empty.json.errors.map((e) => e.field), ['avatar']);
   const other = await api('POST', '/api/users/upload-avatar', { token, raw: form('picture', PNG, 'image/png') });
   assert.equal(other.status, 400);
   assert.deepEqual(other.json.errors.map((e) => e.field), ['avatar']);
@@ -99,13 +118,24 @@ test('other body types are 415; an empty body or a form without avatar is 400', 
   assert.match(broken.json.message, /multipart/i);
   const noBoundary = await upload(token, PNG, 'multipart/form-data');
   assert.equal(noBoundary.status, 400);
+  assert.match(noBoundary.json.message, /boundary/);
+  await unchanged('the refused bodies');
 });
 
 test('files over SkillBarterAvatarMaxSize are 413 (raw and multipart); the maximum itself is fine', async () => {
-  const { token } = await register(server());
+  const { token, unchanged } = await withAvatar();
+  // just over: the avatar limit; far over: the request body limit, before anything is read
+  for (const [n, message] of [[MAX + 1, `The avatar is larger than ${MAX} bytes.`],
+    [MAX + 200000, /^Request body too large \(limit \d+ bytes\)\.$/]]) {
+    const r = await upload(token, pad(PNG, n), 'image/png');
+    assert.equal(r.status, 413, String(n));
+    if (typeof message === 'string') assert.equal(r.json.message, message);
+    else assert.match(r.json.message, message);
+  }
+  const bigPart = await api('POST', '/api/users/upload-avatar', { token, raw: form('avatar', pad(PNG, MAX + 1), 'image/png') });
+  assert.equal(bigPart.status, 413);
+  await unchanged('the oversized uploads');
   assert.equal((await upload(token, pad(PNG, MAX), 'image/png')).status, 200);
-  assert.equal((await upload(token, pad(PNG, MAX + 1), 'image/png')).status, 413);
-  assert.equal((await upload(token, pad(PNG, MAX + 200000), 'image/png')).status, 413);
   const ok = await api('POST', '/api/users/upload-avatar', { token, raw: form('avatar', pad(PNG, MAX), 'image/png') });
   assert.equal(ok.status, 200, ok.text);
   const big = await api('POST', '/api/users/upload-avatar', { token, raw: form('avatar', pad(PNG, MAX + 1), 'image/png') });

@@ -1,9 +1,10 @@
 // Operations: configtest names a bad directive; the server refuses to start without a secret.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync, rmSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync, rmSync } from 'node:fs';
+import { connect } from 'node:net';
 import { join } from 'node:path';
-import { makeRoot, httpdCtl } from './harness.mjs';
+import { makeRoot, httpdCtl, httpdRun } from './harness.mjs';
 
 async function configtest(extra) {
   const { root } = await makeRoot({ extra });
@@ -48,14 +49,27 @@ test('a secret shorter than 32 bytes is refused at configtest', async () => {
 });
 
 test('without SkillBarterJWTSecretFile the server refuses to start', async () => {
-  const { root, conf } = await makeRoot();
+  const { root, port } = await makeRoot();
   const sbconf = join(root, 'conf', 'skillbarter.conf');
-  const { readFileSync } = await import('node:fs');
   writeFileSync(sbconf, readFileSync(sbconf, 'utf8').replace(/^SkillBarterJWTSecretFile.*$/m, ''));
-  const r = httpdCtl(root, '-k', 'start', '-DFOREGROUND');
+  // In the foreground httpd returns only when it gives up: a start that hangs is a failure,
+  // not a pass (killed at the timeout, httpd exits 0 or by the signal).
+  const t0 = Date.now();
+  const r = httpdRun(root, ['-k', 'start', '-DFOREGROUND'], { timeout: 15000 });
+  const took = Date.now() - t0;
   const log = readFileSync(join(root, 'logs', 'error.log'), 'utf8');
+  const pidFile = existsSync(join(root, 'run', 'httpd.pid'));
+  const listening = await new Promise((resolve) => {
+    const sock = connect(port, '127.0.0.1');
+    sock.on('connect', () => { sock.destroy(); resolve(true); });
+    sock.on('error', () => resolve(false));
+  });
   rmSync(root, { recursive: true, force: true });
+  assert.equal(r.timedOut, false, `httpd did not exit by itself within 15 s: ${r.out}`);
+  assert.equal(r.signal, null, `httpd died of ${r.signal}: ${r.out}`);
+  assert.ok(took < 10000, `httpd took ${took} ms to refuse`);
   assert.notEqual(r.status, 0);
   assert.match(log + r.out, /SkillBarterJWTSecretFile/);
-  assert.ok(conf);
+  assert.equal(pidFile, false, 'a pid file was written');
+  assert.equal(listening, false, `something answers on port ${port}`);
 });

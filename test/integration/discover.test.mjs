@@ -194,14 +194,57 @@ test('search ranks matches over skill names, names and bio, with offset paginati
 
 test('search input never reaches FTS5 as syntax', async () => {
   await ready();
-  for (const q of ['python OR', '"', '"python', 'NEAR(a b)', '*', 'a*', 'name:python', '^python', 'python AND NOT x', '(((', 'x"y', 'bio : x', '-python', '+python', 'é', '日本語']) {
-    const r = await get(`/api/discover/search?${qs({ q })}`);
-    assert.ok(r.status === 200 || r.status === 400, `${q}: ${r.status} ${r.text}`);
-    if (r.status === 400) assert.deepEqual(fields(r), ['q']);
+  // Planted users, all with a marker word no one else has: every query below starts with
+  // it, so the result is a subset of them and can be stated exactly. Each word of q is a
+  // required prefix phrase of its letters and digits; a word without any is dropped. Read
+  // as FTS5 syntax instead, these queries would be errors or match other planted users
+  // (name:python → p1, NOT x drops p3, ^python → p1 only, bio : x → p3 and p4).
+  const m = `mk${Math.random().toString(36).slice(2, 8)}`;
+  const plant = async (i, bio, over = {}) => {
+    const u = await register(server(), { username: `pl${i}_${m}`, ...over });
+    const t = { token: u.token };
+    assert.equal((await api('PUT', '/api/users/profile', { ...t, body: { bio: `${m} ${bio}`.trim() } })).status, 200);
+    assert.equal((await api('PUT', '/api/users/skills/offered', { ...t, body: { skills: [{ skill: 'Pottery' }] } })).status, 200);
+    return u.user._id;
+  };
+  const p = {};
+  p[1] = await plant(1, '', { firstName: 'Python' });
+  p[2] = await plant(2, 'name python');
+  p[3] = await plant(3, 'python and not x');
+  p[4] = await plant(4, 'biology x');
+  p[5] = await plant(5, 'x yak');
+  p[6] = await plant(6, 'near apple banana');
+  p[7] = await plant(7, 'python orange');
+  const all = [1, 2, 3, 4, 5, 6, 7];
+  const py = [1, 2, 3, 7];
+  for (const [q, want] of [
+    ['python OR', [7]], ['"', all], ['"python', py], ['NEAR(a b)', [6]], ['*', all],
+    ['a*', [2, 3, 4, 5, 6, 7]], ['name:python', [2]], ['^python', py],
+    ['python AND NOT x', [3]], ['(((', all], ['x"y', [5]], ['bio : x', [4]], ['-python', py],
+    ['+python', py], ['é', []], ['日本語', []],
+  ]) {
+    const r = await get(`/api/discover/search?${qs({ q: `${m} ${q}`, limit: '50' })}`);
+    assert.equal(r.status, 200, `${q}: ${r.text}`);
+    assert.deepEqual(r.json.data.map((u) => u._id).sort(), want.map((i) => p[i]).sort(), q);
+    assert.equal(r.json.pagination.totalCount, want.length, q);
   }
-  for (const f of [{}, { q: '' }, { q: '   ' }, { q: '+++' }, { q: 'x'.repeat(101) }, { q: 'a b c d e f g h i' }, { q: 'a', page: '0' }, { q: 'a', limit: '99' }, { q: 'a', category: 'Nope' }]) {
+  // Nothing but operators: no word is left, and that is the caller's error.
+  for (const q of ['"', '*', '(((', 'OR', '-', '" * ^ :']) {
+    const r = await get(`/api/discover/search?${qs({ q })}`);
+    if (q === 'OR') {
+      // a word like any other: the prefix "or", not the operator (which alone is an error)
+      assert.equal(r.status, 200, r.text);
+      continue;
+    }
+    assert.equal(r.status, 400, `${q}: ${r.text}`);
+    assert.deepEqual(fields(r), ['q'], q);
+  }
+  for (const [f, field] of [[{}, 'q'], [{ q: '' }, 'q'], [{ q: '   ' }, 'q'], [{ q: '+++' }, 'q'],
+    [{ q: 'x'.repeat(101) }, 'q'], [{ q: 'a b c d e f g h i' }, 'q'], [{ q: 'a', page: '0' }, 'page'],
+    [{ q: 'a', limit: '99' }, 'limit'], [{ q: 'a', category: 'Nope' }, 'category']]) {
     const r = await get(`/api/discover/search?${qs(f)}`);
     assert.equal(r.status, 400, JSON.stringify(f));
+    assert.deepEqual(fields(r), [field], JSON.stringify(f));
   }
 });
 
@@ -235,7 +278,9 @@ test('trending falls back to most offered skills, then counts sessions of the la
   const r2 = await get('/api/discover/trending?limit=5');
   assert.equal(r2.json.data.source, 'sessions');
   assert.deepEqual(r2.json.data.skills.map((x) => [x.skill.toLowerCase(), x.count]), [['kite surfing', 2]]);
-  assert.equal((await get('/api/discover/trending?limit=0')).status, 400);
+  const bad = await get('/api/discover/trending?limit=0');
+  assert.equal(bad.status, 400);
+  assert.deepEqual(fields(bad), ['limit']);
 });
 
 test('the detailed profile has skills, availability, stats and recent reviews', async () => {
@@ -285,5 +330,7 @@ test('matches are people who offer what I want and want what I offer, best first
   assert.deepEqual(r.json.data[1].match, { theyOffer: 1, theyWant: 1, score: 2 });
   assert.ok(!r.json.data.some((u) => u._id === oneWay.user._id));
   assert.equal((await get('/api/discover/matches?limit=1', me.token)).json.data.length, 1);
-  assert.equal((await get('/api/discover/matches?limit=x', me.token)).status, 400);
+  const bad = await get('/api/discover/matches?limit=x', me.token);
+  assert.equal(bad.status, 400);
+  assert.deepEqual(fields(bad), ['limit']);
 });

@@ -66,6 +66,7 @@ test('a JSON body that is not an object is a 400', async () => {
   const r = await server().api('POST', '/api/auth/login', { body: ['a', 'b'] });
   assert.equal(r.status, 400);
   assert.equal(r.json.success, false);
+  assert.equal(r.json.message, 'Request body must be a JSON object.');
 });
 
 test('a body over SkillBarterMaxJSONBody is a 413 and changes nothing', async () => {

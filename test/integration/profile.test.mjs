@@ -73,8 +73,15 @@ test('banned or deactivated users get 403 on authenticated routes', async () => 
   const b = await register(server());
   server().sbctl('set-status', a.user._id, 'banned', 'abuse');
   server().sbctl('set-status', b.user._id, 'inactive');
-  assert.equal((await api('GET', '/api/users/profile', { token: a.token })).status, 403);
-  assert.equal((await api('PUT', '/api/users/profile', { token: b.token, body: { bio: 'x' } })).status, 403);
+  const ra = await api('GET', '/api/users/profile', { token: a.token });
+  assert.equal(ra.status, 403);
+  assert.equal(ra.json.message, 'Account is banned: abuse');
+  const rb = await api('PUT', '/api/users/profile', { token: b.token, body: { bio: 'x' } });
+  assert.equal(rb.status, 403);
+  assert.equal(rb.json.message, 'Account is deactivated.');
+  assert.equal(server().sbctl('set-status', b.user._id, 'active').status, 0);
+  assert.notEqual((await api('GET', '/api/users/profile', { token: b.token })).json.data.bio, 'x',
+    'the refused update changed nothing');
   server().sbctl('set-status', a.user._id, 'active');
   assert.equal((await api('GET', '/api/users/profile', { token: a.token })).status, 200);
 });

@@ -97,12 +97,21 @@ test('duplicate skill names are refused case-insensitively', async () => {
 });
 
 test('the body must be a list or {skills: list}', async () => {
-  for (const body of [{ skills: 'Python' }, { skills: { skill: 'x' } }, {}, { skills: [], extra: 1 }, 'text', 7]) {
+  for (const [body, field] of [[{ skills: 'Python' }, 'skills'], [{ skills: { skill: 'x' } }, 'skills'],
+    [{}, 'skills'], [{ skills: [], extra: 1 }, 'extra']]) {
     const r = await put('/api/users/skills/offered', body);
     assert.equal(r.status, 400, JSON.stringify(body));
+    assert.deepEqual(fields(r), [field], JSON.stringify(body));
+  }
+  // no field is at fault: the body as a whole, and the message says what it must be
+  for (const body of ['text', 7]) {
+    const r = await put('/api/users/skills/offered', body);
+    assert.equal(r.status, 400, JSON.stringify(body));
+    assert.equal(r.json.message, 'Request body must be {"skills": [...]} or a JSON array.');
   }
   const none = await api('PUT', '/api/users/skills/offered', { token: await token() });
   assert.equal(none.status, 400);
+  assert.equal(none.json.message, 'Request body must be {"skills": [...]} or a JSON array.');
   const form = await api('PUT', '/api/users/skills/offered', { token: await token(), raw: 'a=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
   assert.equal(form.status, 415);
 });
@@ -157,7 +166,9 @@ test('availability rules: day enum, each day once, HH:MM, start before end, no o
     assert.ok(fields(r).includes(field), `${JSON.stringify(availability)} → ${fields(r)}`);
   }
   const eight = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'Monday'].map((day) => ({ day, timeSlots: [] }));
-  assert.equal((await put('/api/users/availability', { availability: eight })).status, 400);
+  const r8 = await put('/api/users/availability', { availability: eight });
+  assert.equal(r8.status, 400);
+  assert.deepEqual(fields(r8), ['availability']);
 });
 
 test('the timezone must be a real IANA zone', async () => {

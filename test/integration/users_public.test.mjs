@@ -29,6 +29,8 @@ test('an upper-case id names the same user', async () => {
   const other = await register(server());
   const r = await api('GET', `/api/users/${other.user._id.toUpperCase()}`, { token: viewer.token });
   assert.equal(r.status, 200);
+  assert.equal(r.json.data._id, other.user._id, 'the canonical (lower-case) id is returned');
+  assert.equal(r.json.data.username, other.body.username);
 });
 
 test('unknown and malformed ids are 404, not 400', async () => {

@@ -1,0 +1,61 @@
+// The harness's own checks, each run against a fixture (test/integration/fixtures/) that
+// misbehaves on purpose and expected to fail it: a child killed by SIGSEGV (in useServer's
+// server, and in one a test starts and stops itself without looking at its log), untagged
+// glibc text on a child's stderr, and (in the integration-asan layer) a heap overflow in a
+// canary build of the module. The fixture's own test passes every time; only the check
+// after the file may fail it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { TOP, SANITIZED, MODULE } from './harness.mjs';
+
+function runFixture(name, env = {}) {
+  // Run as a plain node:test file of its own (NODE_TEST_CONTEXT would make it a subtest).
+  const childEnv = { ...process.env, ...env };
+  delete childEnv.NODE_TEST_CONTEXT;
+  const r = spawnSync(process.execPath, ['--test-reporter=tap',
+    join(TOP, 'test', 'integration', 'fixtures', name)],
+  { encoding: 'utf8', timeout: 120000, env: childEnv });
+  const out = `${r.stdout}${r.stderr}`;
+  const root = (out.match(/# fixture root (\S+)/) || [])[1];
+  assert.ok(root, `the fixture did not get to its test:\n${out}`);
+  assert.equal(existsSync(root), false, `the fixture left ${root} behind`);
+  return { status: r.status, out };
+}
+
+// The fixture's test passed, and the file failed on the harness check alone.
+function assertCaught(r, what) {
+  assert.notEqual(r.status, 0, `not caught:\n${r.out}`);
+  const oks = r.out.split('\n').filter((l) => /^(not )?ok \d+ - /.test(l));
+  assert.equal(oks.length, 2, r.out);
+  assert.match(oks[0], /^ok 1 - /, r.out);
+  assert.match(oks[1], /^not ok 2 - .*harness\.mjs$/, r.out);
+  assert.match(r.out, /harness check after the test file/, r.out);
+  assert.match(r.out, what, r.out);
+}
+
+test('a child killed by SIGSEGV during a test fails the file', () => {
+  assertCaught(runFixture('segv-child.mjs'), /crashed child: .*AH00052: child pid \d+ exit signal Segmentation fault/);
+});
+
+test('a crashed child of a server started by the test itself fails the file', () => {
+  assertCaught(runFixture('segv-manual.mjs'), /crashed child: .*AH00052: child pid \d+ exit signal Segmentation fault/);
+});
+
+test('untagged glibc text on a child\'s stderr fails the file', () => {
+  assertCaught(runFixture('untagged-stderr.mjs'), /untagged line in the error log: free\(\): invalid pointer/);
+});
+
+const canary = process.env.SB_CANARY_MODULE;
+test('a heap overflow in a handler fails the file under the sanitizer layer', {
+  skip: !SANITIZED && 'only in the integration-asan layer (needs the sanitizer runtime)',
+}, () => {
+  assert.ok(canary && existsSync(canary), `no canary module (SB_CANARY_MODULE=${canary})`);
+  assertCaught(runFixture('asan-canary.mjs', { SB_MODULE: canary }),
+    /sanitizer report asan\.\d+:[\s\S]*AddressSanitizer: heap-buffer-overflow[\s\S]*h_profile_get/);
+  // The same fixture against the regular sanitizer build passes: the canary is the cause.
+  const clean = runFixture('asan-canary.mjs', { SB_MODULE: MODULE });
+  assert.equal(clean.status, 0, clean.out);
+});
