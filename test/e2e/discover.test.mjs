@@ -174,7 +174,7 @@ test('a 360 px phone: no sideways scrolling, the menu opens, every screen fits',
     await signIn(page, server, s.me);
     for (const path of ['/dashboard', '/discover', '/profile', '/profile?tab=availability', '/messages', '/sessions', '/credits', `/users/${s.me.user._id}`]) {
       await page.goto(server.url(path));
-      await page.locator('main h1, main h2').first().waitFor();
+      await page.locator('main h1').first().waitFor().catch((e) => { throw new Error(`${path}: ${e.message}`); });
       await page.waitForTimeout(200);
       const [sw, cw] = await page.evaluate(() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]);
       assert.ok(sw <= cw, `${path} scrolls sideways: ${sw} > ${cw}`);

@@ -31,7 +31,14 @@ export default function MessagesPage() {
     return () => { live = false; };
   }, [userId, convs]);
 
-  if (error && !convs) return <ErrorState error={error} onRetry={load} what="messaging" />;
+  if (error && !convs) {
+    return (
+      <div className="mx-auto max-w-3xl space-y-4">
+        <h1 className="text-2xl font-bold text-slate-900">Messages</h1>
+        <ErrorState error={error} onRetry={load} what="messaging" />
+      </div>
+    );
+  }
   return (
     <div className="mx-auto flex h-[calc(100vh-7rem)] max-w-6xl overflow-hidden rounded-lg border border-slate-200 bg-white" data-testid="messages-page">
       <div className={`w-full shrink-0 overflow-y-auto border-r border-slate-200 md:w-80 ${userId ? 'hidden md:block' : ''}`}>

@@ -24,14 +24,15 @@ function Bell() {
   return (
     <div className="relative" ref={ref}>
       <button type="button" className="relative rounded-full p-2 text-slate-800 hover:bg-slate-100 focus-visible:ring-2 focus-visible:ring-indigo-600"
-        aria-label={`Notifications${unread ? ` (${unread} unread)` : ''}`} aria-expanded={open} aria-haspopup="true"
+        aria-expanded={open} aria-haspopup="true"
         onClick={() => setOpen((o) => !o)} data-testid="notification-bell">
         <svg viewBox="0 0 24 24" className="h-6 w-6" fill="none" stroke="currentColor" strokeWidth="2" aria-hidden="true">
           <path d="M15 17h5l-1.4-1.4A2 2 0 0 1 18 14.2V11a6 6 0 1 0-12 0v3.2a2 2 0 0 1-.6 1.4L4 17h5m6 0a3 3 0 1 1-6 0" />
         </svg>
+        <span className="sr-only">Notifications</span>
         {unread > 0 && (
           <span className="absolute -right-0.5 -top-0.5 min-w-[1.25rem] rounded-full bg-red-700 px-1 text-center text-xs font-bold text-white" data-testid="notification-count">
-            {unread > 99 ? '99+' : unread}
+            {unread > 99 ? '99+' : unread}<span className="sr-only"> unread</span>
           </span>
         )}
       </button>

@@ -39,7 +39,7 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
     setLoading(true); setError(null);
     try {
       const r = await api.thread(other._id, { limit: 20 });
-      const page = [...(r.data || [])].reverse();
+      const page = r.data || [];   // each page comes oldest first
       stick.current = true;
       setList(page);
       setCursor(r.pagination?.nextCursor || null);
@@ -65,7 +65,7 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
       keep.current = el ? el.scrollHeight - el.scrollTop : null;
       setList((l) => {
         const seen = new Set(l.map((m) => m._id));
-        return [...[...(r.data || [])].reverse().filter((m) => !seen.has(m._id)), ...l];
+        return [...(r.data || []).filter((m) => !seen.has(m._id)), ...l];
       });
       setCursor(r.pagination?.nextCursor || null);
       setHasMore(!!r.pagination?.hasMore);
