@@ -83,6 +83,42 @@ static apr_array_header_t *wanted(apr_pool_t *p, const char *skill, const char *
     return a;
 }
 
+/* A demo week: mornings on Monday, Wednesday and Friday, afternoons on Tuesday and Thursday,
+ * a late morning on Saturday (local times of the user's zone). */
+static apr_array_header_t *demo_week(apr_pool_t *p)
+{
+    static const struct {
+        const char *day, *start, *end;
+    } week[] = {
+        {"Monday", "09:00", "12:00"},   {"Tuesday", "14:00", "18:00"},
+        {"Wednesday", "09:00", "12:00"}, {"Thursday", "14:00", "18:00"},
+        {"Friday", "09:00", "12:00"},   {"Saturday", "10:00", "13:00"},
+    };
+    apr_array_header_t *a = apr_array_make(p, 6, sizeof(sb_availability_t));
+    apr_size_t i;
+
+    for (i = 0; i < sizeof week / sizeof week[0]; i++) {
+        sb_availability_t *d = apr_array_push(a);
+        sb_time_slot_t *t;
+
+        d->day = week[i].day;
+        d->time_slots = apr_array_make(p, 1, sizeof(sb_time_slot_t));
+        t = apr_array_push(d->time_slots);
+        t->start_time = week[i].start;
+        t->end_time = week[i].end;
+    }
+    return a;
+}
+
+static apr_array_header_t *demo_languages(apr_pool_t *p, const char *a, const char *b)
+{
+    apr_array_header_t *l = apr_array_make(p, 2, sizeof(const char *));
+
+    *(const char **)apr_array_push(l) = a;
+    *(const char **)apr_array_push(l) = b;
+    return l;
+}
+
 static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
 {
     static const struct {
@@ -125,6 +161,28 @@ static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
                 wanted(p, demo[i].want, demo[i].want_category), NULL, sb_now_ms(), &u, &e)
             != SB_STORE_OK) {
             return fail("set demo skills", &e);
+        }
+        /* Something on every screen of the web app: a zone, a bio, languages, open hours. */
+        {
+            static const char *const zones[] = {"Europe/Paris", "America/Mexico_City",
+                                                "Asia/Ho_Chi_Minh"};
+            static const char *const countries[] = {"France", "Mexico", "Vietnam"};
+            sb_profile_patch_t patch = {0};
+
+            patch.timezone = zones[i];
+            patch.country = countries[i];
+            patch.bio = apr_psprintf(p, "Demo account: teaches %s, wants to learn %s.",
+                                     demo[i].skill, demo[i].want);
+            patch.languages = demo_languages(p, "English", i == 1 ? "Spanish" : "French");
+            if (sb_store_user_update_profile(c, p, u->id, &patch, sb_now_ms(), &u, &e)
+                != SB_STORE_OK) {
+                return fail("set demo profile", &e);
+            }
+            if (sb_store_user_update_lists(c, p, u->id, NULL, NULL, demo_week(p), sb_now_ms(),
+                                           &u, &e)
+                != SB_STORE_OK) {
+                return fail("set demo availability", &e);
+            }
         }
         printf("demo user %s <%s> password %s\n", u->username, u->email, SB_DEMO_PASSWORD);
     }
