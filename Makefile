@@ -5,6 +5,8 @@
 #   make stop       stop a dev server left running
 #   make test       every test layer; last line "N passed, N failed[, N skipped]"
 #   make test-asan  unit tests under ASan+UBSan      make test-valgrind  under valgrind
+#                   (both with the pool guard on, and canaries that must be caught)
+#   make test-fuzz  each libFuzzer target for FUZZ_SECONDS (default 5)
 #   make bench      wrk ratios against Apache's static file rate
 #   make install    module into Apache's module dir, conf as conf-available
 #   make web        the single-page app (htdocs/ -> build/web, Apache's document root)
@@ -44,6 +46,9 @@ API_SRC   = $(sort $(wildcard $(SB)/api/*.c))
 HTTPD_SRC = $(sort $(wildcard $(SB)/httpd/*.c)) $(SB)/mod_skillbarter.c
 SBCTL_SRC = $(sort $(wildcard $(SB)/sbctl/*.c))
 UNIT_SRC  = $(sort $(wildcard test/unit/test_*.c))
+# Canaries: broken on purpose, run only in the checker layers, which pass only if caught.
+CANARY_SRC = $(sort $(wildcard test/unit/canary/*.c))
+UNIT_GUARD = test/unit/sb_pool_guard.c
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 MIGRATIONS = $(sort $(wildcard sql/[0-9]*.sql))
@@ -58,6 +63,7 @@ API_LIB   = $(BUILD)/libskillbarter_api.a
 MODULE    = $(BUILD)/mod_skillbarter.so
 SBCTL     = $(BUILD)/sbctl
 UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
+CANARY_BIN = $(CANARY_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench \
         install clean format check-conf web test-web-unit test-e2e
@@ -101,10 +107,13 @@ $(MODULE): $(HTTPD_OBJ) $(API_LIB) $(LIB)
 $(SBCTL): $(SBCTL_OBJ) $(LIB)
 	$(CC) $(SANFLAGS) -o $@ $(SBCTL_OBJ) $(LIB) $(DEP_LIBS) -lm
 
-$(BUILD)/test/%: test/unit/%.c $(API_LIB) $(LIB)
+# Test binaries keep default visibility: the pool guard's apr_palloc & co. must be exported
+# so that libapr's own calls reach them.
+$(BUILD)/test/%: test/unit/%.c $(UNIT_GUARD) $(API_LIB) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(INCS_TEST) $(CMOCKA_CFLAGS) -o $@ $< $(API_LIB) $(LIB) $(DEP_LIBS) \
-	    $(CMOCKA_LIBS) -lm
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -fvisibility=default $(INCS_TEST) $(CMOCKA_CFLAGS) -o $@ $< \
+	    $(UNIT_GUARD) $(API_LIB) $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lm
 
 -include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d $(BUILD)/obj/*/*/*/*.d \
                     $(BUILD)/test/*.d)
@@ -147,15 +156,23 @@ seed: all
 	$(SBCTL) sqlite:run/dev/data/skillbarter.db seed $(N) $(if $(SEED),--seed $(SEED))
 	@chown -R www-data:www-data run/dev/data 2>/dev/null || true
 
-# Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh.
-test-unit: $(UNIT_BIN)
-	@test/run-unit.sh $(UNIT_BIN)
+# Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh. The
+# checker layers (asan, valgrind) turn on the pool guard and run the canaries, expecting them
+# to be caught.
+UNIT_LAYER ?= $(if $(SAN),unit-asan,unit)
+test-unit: $(UNIT_BIN) $(CANARY_BIN)
+	@UNIT_LAYER=$(UNIT_LAYER) CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
 
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit
 
-test-valgrind: $(UNIT_BIN)
-	@VALGRIND=1 test/run-unit.sh $(UNIT_BIN)
+test-valgrind: $(UNIT_BIN) $(CANARY_BIN)
+	@UNIT_LAYER=unit-valgrind CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
+
+.PHONY: test-fuzz
+FUZZ_SECONDS ?= 5
+test-fuzz:
+	@test/fuzz/run.sh $(FUZZ_SECONDS)
 
 test-integration: all
 	@test/run-integration.sh

@@ -139,7 +139,8 @@ static char *sb_b64url_decode(apr_pool_t *p, const char *in, apr_size_t n, apr_s
 /*
  * cjose 0.6.2.1 compares the HMAC against the token's signature over the HMAC's length without
  * checking the signature's own length (a heap over-read valgrind shows for short signatures):
- * require exactly three segments and a signature of exactly 43 base64url characters.
+ * require exactly three segments, a signature of exactly 43 base64url characters and a
+ * payload of base64url characters only, of a length base64 can have.
  */
 static int sb_jwt_shape_ok(const char *token, apr_size_t len)
 {
@@ -152,6 +153,16 @@ static int sb_jwt_shape_ok(const char *token, apr_size_t len)
     }
     for (i = 0; i < SB_JWT_SIG_CHARS; i++) {
         if (sb_b64url_value((unsigned char)d2[1 + i]) < 0) {
+            return 0;
+        }
+    }
+    /* the payload too: cjose's decoder asserts (aborts the process) on a base64url text of
+     * 4n+1 characters, which '=' or any other stray byte can make of a fuzzed payload */
+    if ((apr_size_t)(d2 - d1 - 1) % 4 == 1) {
+        return 0;
+    }
+    for (i = 1; d1 + i < d2; i++) {
+        if (sb_b64url_value((unsigned char)d1[i]) < 0) {
             return 0;
         }
     }

@@ -153,29 +153,34 @@ static int sb_is_js_space(unsigned long cp)
            || cp == 0x205F || cp == 0x3000 || cp == 0xFEFF;
 }
 
-/* The spec's /^[^\s@]+@[^\s@]+\.[^\s@]+$/ over valid UTF-8. */
+/*
+ * The spec's /^[^\s@]+@[^\s@]+\.[^\s@]+$/ over valid UTF-8, with what the spec's Joi
+ * email() adds: no empty dot-separated part on either side of the '@' (so "a@b..c", "a@.b.c",
+ * ".a@b.c" and "a..b@c.d" are refused) and at least two parts in the domain.
+ */
 static int sb_email_shape(const char *v)
 {
     const unsigned char *s = (const unsigned char *)v;
-    const char *at = NULL, *dot = NULL;
     unsigned long cp;
-    int n;
+    int n, ats = 0, domain_parts = 0;
+    size_t part = 0; /* bytes in the dot-separated part being read */
 
     for (; *s; s += n) {
         if (!(n = sb_utf8_next(s, &cp)) || sb_is_js_space(cp) || cp < 0x20 || cp == 0x7F) {
             return 0;
         }
-        if (cp == '@') {
-            if (at) {
-                return 0;
+        if (cp == '@' || cp == '.') {
+            if (!part || (cp == '@' && ats++)) {
+                return 0; /* an empty part, or a second '@' */
             }
-            at = (const char *)s;
+            domain_parts += ats && cp == '.';
+            part = 0;
         }
-        else if (cp == '.' && at && (const char *)s > at + 1 && s[1]) {
-            dot = (const char *)s; /* a dot with at least one character either side */
+        else {
+            part += (size_t)n;
         }
     }
-    return at && at > v && dot;
+    return ats == 1 && part && domain_parts >= 1;
 }
 
 int sb_valid_email(sb_error_t *err, apr_pool_t *p, const char *field, const char *v)

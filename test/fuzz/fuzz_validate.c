@@ -22,7 +22,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     apr_pool_create(&p, NULL);
     s = apr_pstrmemdup(p, (const char *)data, size); /* stops at an embedded NUL for C code */
     sb_valid_username(&err, p, "username", s);
-    if (sb_valid_email(&err, p, "email", s) && (!strchr(s, '@') || strlen(s) > SB_EMAIL_MAX)) {
+    if (sb_valid_email(&err, p, "email", s)
+        && (!strchr(s, '@') || strlen(s) > SB_EMAIL_MAX || strstr(s, "..") || strstr(s, ".@"))) {
         __builtin_trap();
     }
     sb_valid_password(&err, p, "password", s);

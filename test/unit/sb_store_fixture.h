@@ -1,7 +1,9 @@
 /*
  * The store conformance fixture shared by test_store.c and test_store_discover.c: a table
- * of drivers, a fresh migrated store per test, and a few helpers. A driver without a URI
- * (mongodb when SKILLBARTER_TEST_MONGO_URI is unset) makes each of its tests skip().
+ * of drivers, a fresh migrated store per test, and a few helpers. A driver's suite is
+ * registered only when the driver is compiled in (sb_fx_select); a compiled driver without a
+ * URI (mongodb when SKILLBARTER_TEST_MONGO_URI is unset) makes each of its tests skip(), so a
+ * skip means "built, no server".
  */
 #ifndef SB_STORE_FIXTURE_H
 #define SB_STORE_FIXTURE_H
@@ -11,6 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
 #include <unistd.h>
 #include <sys/wait.h>
 
@@ -123,6 +128,19 @@ static const char *sb_fx_mongo_uri(sb_fx_t *fx)
 static const sb_fx_driver_t sqlite = {"sqlite", sb_fx_sqlite_uri, sb_fx_sqlite_seed,
                                             sb_fx_sqlite_cleanup};
 static const sb_fx_driver_t mongodb = {"mongodb", sb_fx_mongo_uri, NULL, NULL};
+static const sb_fx_driver_t *const sb_fx_drivers[] = {&sqlite, &mongodb, NULL};
+
+static inline int sb_fx_compiled_in(const char *name)
+{
+    const char *const *d;
+
+    for (d = sb_store_drivers(); *d; d++) {
+        if (strcmp(*d, name) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
 
 /* Open + acquire into fx->spool (a subpool, so it can be closed and opened again). */
 static inline int sb_fx_open(sb_fx_t *fx, int migrate)
@@ -253,5 +271,227 @@ static inline void set_wanted(sb_fx_t *fx, const char *id, const char *skill)
 
 /* Named "driver/test" so the two drivers' results are told apart. */
 #define FX_TEST(f, d) {#d "/" #f, f, sb_fx_setup, sb_fx_teardown, (void *)&(d)}
+
+/* Copy into out[] the tests to register: every test that is not a driver's, and a driver's
+ * only when that driver is compiled in. Returns the count. */
+static inline size_t sb_fx_select(struct CMUnitTest *out, const struct CMUnitTest *all, size_t n)
+{
+    size_t i, k = 0;
+
+    for (i = 0; i < n; i++) {
+        const sb_fx_driver_t *d = all[i].initial_state;
+        if (all[i].setup_func != sb_fx_setup || sb_fx_compiled_in(d->name)) {
+            out[k++] = all[i];
+        }
+    }
+    return k;
+}
+
+/* Each compiled-in driver has a fixture here, so its conformance suite cannot go missing. */
+static inline void test_fixture_covers_drivers(void **state)
+{
+    const char *const *d;
+    int i, found;
+
+    for (d = sb_store_drivers(); *d; d++) {
+        for (i = 0, found = 0; sb_fx_drivers[i]; i++) {
+            found |= strcmp(sb_fx_drivers[i]->name, *d) == 0;
+        }
+        if (!found) {
+            fail_msg("driver %s is compiled in but has no conformance fixture", *d);
+        }
+    }
+}
+
+/* main() of a conformance file: the selected tests, APR initialised around them. */
+#define FX_MAIN(group_name, all)                                                                  \
+    int main(void)                                                                                \
+    {                                                                                             \
+        struct CMUnitTest sel[sizeof(all) / sizeof((all)[0])];                                    \
+        size_t n = sb_fx_select(sel, all, sizeof(all) / sizeof((all)[0]));                        \
+        int rc;                                                                                   \
+        apr_initialize();                                                                         \
+        rc = _cmocka_run_group_tests(group_name, sel, n, NULL, NULL);                             \
+        apr_terminate();                                                                          \
+        return rc;                                                                                \
+    }
+
+/* ---- concurrency: separate processes, each with its own store ---- */
+
+#define NPROC 4
+
+/* A racer's op returns a store status; anything it returns is reported through a pipe. */
+typedef int (*sb_fx_race_op)(sb_store_conn_t *c, apr_pool_t *p, int i);
+
+/* Text that only a sanitizer or glibc writes: a child that printed it failed, whatever it
+ * returned. */
+static inline int sb_fx_checker_text(const char *s)
+{
+    return strstr(s, "Sanitizer") || strstr(s, "runtime error:") || strstr(s, "*** ")
+           || strstr(s, "==ERROR");
+}
+
+/* 0: keep racers' stderr to race() (a test that makes a racer print a report on purpose, so
+ * the runner's own scan of the log does not take the expected text for a real one). */
+static int sb_fx_race_echo = 1;
+
+static inline void sb_fx_racer(sb_fx_t *fx, sb_fx_race_op op, int i, int gate, int st)
+{
+    apr_pool_t *cp;
+    sb_store_t *s;
+    sb_store_conn_t *c;
+    sb_store_error_t err;
+    char b;
+    int rc;
+
+    apr_pool_create(&cp, NULL);
+    if (sb_store_open(cp, fx->uri, NULL, &s, &err) != SB_STORE_OK
+        || sb_store_acquire(s, cp, &c, &err) != SB_STORE_OK) {
+        fprintf(stderr, "racer %d: store setup: %s\n", i, err.message);
+        _exit(2);
+    }
+    (void)!read(gate, &b, 1);
+    rc = op(c, cp, i);
+    /* close this child's own connections; never run the parent's cleanups */
+    apr_pool_destroy(cp);
+    if (write(st, &rc, sizeof(rc)) != (ssize_t)sizeof(rc)) {
+        _exit(3);
+    }
+    _exit(0);
+}
+
+/* Read what fd has into buf (counting, not storing, what does not fit); 1 once it is closed. */
+static inline int sb_fx_drain(int *fd, char *buf, size_t cap, size_t *len)
+{
+    char junk[1024];
+    size_t room = *len < cap ? cap - *len : 0;
+    ssize_t r = room ? read(*fd, buf + *len, room) : read(*fd, junk, sizeof(junk));
+
+    if (r < 0 && errno == EINTR) {
+        return 0;
+    }
+    if (r <= 0) {
+        close(*fd);
+        *fd = -1;
+        return 1;
+    }
+    *len += (size_t)r;
+    return 0;
+}
+
+/*
+ * Fork NPROC children that wait on a gate, then each runs op(). Each child sends op's status
+ * through its own pipe and exits 0; its stderr comes back through another pipe. Returns how
+ * many got OK and stores the other statuses' counts in others[] (indexed by status), or -1
+ * when any child did not take the normal path: no status, an exit other than 0, a signal, or
+ * sanitizer/glibc text on its stderr (a sanitizer exits 1, which is SB_STORE_NOT_FOUND: an
+ * exit code is never read as a status).
+ */
+static inline int race(sb_fx_t *fx, sb_fx_race_op op, int others[SB_STORE_ERROR + 1])
+{
+    int gate[2], st[NPROC][2], er[NPROC][2], i, ok = 0, bad = 0, open;
+    char sbuf[NPROC][sizeof(int)], etext[NPROC][4096];
+    size_t slen[NPROC], elen[NPROC];
+    pid_t pids[NPROC];
+
+    memset(others, 0, sizeof(int) * (SB_STORE_ERROR + 1));
+    /* no open connection may cross the fork */
+    sb_fx_close(fx);
+    if (pipe(gate) != 0) {
+        return -1;
+    }
+    fflush(NULL);
+    for (i = 0; i < NPROC; i++) {
+        if (pipe(st[i]) != 0 || pipe(er[i]) != 0 || (pids[i] = fork()) < 0) {
+            fprintf(stderr, "race: pipe/fork: %s\n", strerror(errno));
+            close(gate[0]);
+            close(gate[1]); /* the children made so far go through the gate and exit */
+            while (i-- > 0) {
+                waitpid(pids[i], NULL, 0);
+            }
+            return -1;
+        }
+        if (pids[i] == 0) {
+            int j;
+            close(gate[1]);
+            for (j = 0; j <= i; j++) {
+                close(st[j][0]);
+                close(er[j][0]);
+            }
+            dup2(er[i][1], 2);
+            close(er[i][1]);
+            sb_fx_racer(fx, op, i, gate[0], st[i][1]);
+        }
+        close(st[i][1]);
+        close(er[i][1]);
+        slen[i] = elen[i] = 0;
+    }
+    close(gate[0]);
+    close(gate[1]); /* the gate opens: every child's read() returns */
+    for (open = 2 * NPROC; open > 0;) {
+        struct pollfd pf[2 * NPROC];
+        int n = 0;
+        for (i = 0; i < NPROC; i++) {
+            pf[2 * i].fd = st[i][0];
+            pf[2 * i + 1].fd = er[i][0];
+            pf[2 * i].events = pf[2 * i + 1].events = POLLIN;
+            pf[2 * i].revents = pf[2 * i + 1].revents = 0;
+        }
+        if ((n = poll(pf, 2 * NPROC, -1)) < 0 && errno != EINTR) {
+            return -1;
+        }
+        for (i = 0; i < NPROC && n > 0; i++) {
+            if (st[i][0] >= 0 && pf[2 * i].revents) {
+                open -= sb_fx_drain(&st[i][0], sbuf[i], sizeof(sbuf[i]), &slen[i]);
+            }
+            if (er[i][0] >= 0 && pf[2 * i + 1].revents) {
+                open -= sb_fx_drain(&er[i][0], etext[i], sizeof(etext[i]) - 1, &elen[i]);
+            }
+        }
+    }
+    for (i = 0; i < NPROC; i++) {
+        const char *why = NULL;
+        int status = 0, code = -1;
+        etext[i][elen[i] < sizeof(etext[i]) ? elen[i] : sizeof(etext[i]) - 1] = '\0';
+        if (slen[i] == sizeof(int)) {
+            memcpy(&code, sbuf[i], sizeof(int));
+        }
+        if (waitpid(pids[i], &status, 0) != pids[i]) {
+            why = "was not reaped";
+        }
+        else if (WIFSIGNALED(status)) {
+            why = "was killed by a signal";
+        }
+        else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+            why = "exited nonzero";
+        }
+        else if (slen[i] != sizeof(int)) {
+            why = "sent no status";
+        }
+        else if (sb_fx_checker_text(etext[i])) {
+            why = "wrote a sanitizer/glibc report";
+        }
+        else if (code < SB_STORE_OK || code > SB_STORE_ERROR) {
+            why = "sent a status out of range";
+        }
+        if (elen[i] && sb_fx_race_echo) {
+            fprintf(stderr, "--- racer %d stderr:\n%s\n---\n", i, etext[i]);
+        }
+        if (why) {
+            fprintf(stderr, "race: racer %d %s (wait status 0x%x)\n", i, why, status);
+            bad = 1;
+        }
+        else if (code == SB_STORE_OK) {
+            ok++;
+        }
+        else {
+            others[code]++;
+        }
+    }
+    if (sb_fx_open(fx, 0) != 0 || bad) {
+        return -1;
+    }
+    return ok;
+}
 
 #endif

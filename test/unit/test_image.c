@@ -22,19 +22,42 @@ static void test_sniff(void **state)
     assert_null(sb_image_mime(SB_IMAGE_UNKNOWN));
 }
 
+/* Each one long enough to reach the check it fails (the length passed is the literal's own). */
+#define BAD(s) {(const unsigned char *)(s), sizeof(s) - 1}
+
 static void test_not_images(void **state)
 {
-    static const char *const bad[] = {"", "<html>", "GIF89a\x01\x00\x01\x00", "%PDF-1.7",
-                                      "RIFF\x10\0\0\0WAVEfmt ", "RIFF\x10\0\0\0WEBPXXXX    ",
-                                      "BM\x36\0\0\0", NULL};
+    static const struct {
+        const unsigned char *b;
+        size_t n;
+    } bad[] = {
+        BAD(""), BAD("<html>"), BAD("GIF89a\x01\x00\x01\x00"), BAD("%PDF-1.7"),
+        BAD("BM\x36\0\0\0"),
+        /* RIFF but not WEBP, 20 bytes and more */
+        BAD("RIFF\x10\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0"),
+        /* WEBP form whose first chunk is not VP8/VP8L/VP8X (the chunk branch) */
+        BAD("RIFF\x10\0\0\0WEBPXXXX    "), BAD("RIFF\x10\0\0\0WEBPVP8Q\x0a\0\0\0"),
+        BAD("RIFF\x10\0\0\0WEBPVP8l\x0a\0\0\0"),
+        /* JPEG's SOI followed by a fill byte or a non-marker */
+        BAD("\xff\xd8\xff\xff"), BAD("\xff\xd8\xff\x10"),
+    };
     unsigned char buf[64];
-    int i;
+    size_t i;
 
     (void)state;
-    for (i = 0; bad[i]; i++) {
-        assert_int_equal(sb_image_sniff((const unsigned char *)bad[i], strlen(bad[i]) + 8),
-                         SB_IMAGE_UNKNOWN);
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        assert_int_equal(sb_image_sniff(bad[i].b, bad[i].n), SB_IMAGE_UNKNOWN);
     }
+    /* the chunk cases differ from a real WebP header only in the chunk name */
+    memcpy(buf, bad[7].b, bad[7].n);
+    buf[15] = 'X';
+    assert_int_equal(sb_image_sniff(buf, bad[7].n), SB_IMAGE_WEBP);
+    buf[15] = ' ';
+    assert_int_equal(sb_image_sniff(buf, bad[7].n), SB_IMAGE_WEBP);
+    buf[15] = 'L';
+    assert_int_equal(sb_image_sniff(buf, bad[7].n), SB_IMAGE_WEBP);
+    buf[15] = 'l';
+    assert_int_equal(sb_image_sniff(buf, bad[7].n), SB_IMAGE_UNKNOWN);
     /* truncated signatures */
     assert_int_equal(sb_image_sniff(PNG, 8), SB_IMAGE_UNKNOWN);
     assert_int_equal(sb_image_sniff(JPEG, 3), SB_IMAGE_UNKNOWN);

@@ -261,6 +261,16 @@ static void test_garbage(void **state)
         assert_int_equal(sb_jwt_verify(key, p, apr_pstrcat(p, tok, ".x", NULL), NOW, NULL),
                          SB_JWT_MALFORMED);
     }
+    /* Payloads cjose's base64 decoder would assert on (abort the process): 4n+1 characters,
+     * '=' or a stray byte inside. Found by fuzz_jwt_verify. */
+    {
+        static const char *const payload[] = {"e30Ae", "eyJzdWIiOiI2N=I3", "e30\xfd", "e3 0"};
+        const char *sig = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+        for (i = 0; i < sizeof payload / sizeof payload[0]; i++) {
+            const char *t = apr_pstrcat(p, "eyJhbGciOiJIUzI1NiJ9.", payload[i], ".", sig, NULL);
+            assert_int_equal(sb_jwt_verify(key, p, t, NOW, NULL), SB_JWT_MALFORMED);
+        }
+    }
     huge = apr_palloc(p, 20001);
     memset(huge, 'A', 20000);
     huge[20000] = '\0';

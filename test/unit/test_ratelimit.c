@@ -24,10 +24,11 @@ typedef struct {
 static int fx_setup(void **state)
 {
     fx_t *fx = calloc(1, sizeof *fx);
-    const char *why = NULL;
-    char dir[] = "/tmp/sb-rl-test-XXXXXX";
+    const char *why = NULL, *tmp = getenv("TMPDIR");
+    char dir[256];
 
     apr_pool_create(&fx->p, NULL);
+    snprintf(dir, sizeof(dir), "%s/sb-rl-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
         return -1;
     }
@@ -203,9 +204,20 @@ static void test_refund(void **state)
     sb_rl_refund(fx->t, &h2, now + 60 * 1000);
     assert_int_equal(hit1(fx->t, "auth", "ip:7", 2, 60, now + 60 * 1000, &h), SB_RL_ALLOW);
     assert_int_equal(h.remaining, 1);
-    /* a refund two windows late changes nothing and does not underflow */
-    sb_rl_refund(fx->t, &h2, now + 10 * 60 * 1000);
-    assert_int_equal(passes(fx->t, "ip:8", 1, 60, now, 1), 1);
+    /* a refund two windows late changes nothing: the slot it names is gone, and the count of
+     * the window now running (one hit) stays as it is (it neither goes back to 0 nor wraps) */
+    now += 10 * 60 * 1000;
+    assert_int_equal(hit1(fx->t, "auth", "ip:7", 2, 60, now, &h), SB_RL_ALLOW);
+    assert_int_equal(h.remaining, 1);
+    sb_rl_refund(fx->t, &h2, now);
+    assert_int_equal(hit1(fx->t, "auth", "ip:7", 2, 60, now, &h), SB_RL_ALLOW);
+    assert_int_equal(h.remaining, 0);
+    assert_int_equal(hit1(fx->t, "auth", "ip:7", 2, 60, now, &h), SB_RL_DENY);
+    /* a refund on a fresh window at 0 does not wrap it */
+    assert_int_equal(hit1(fx->t, "auth", "ip:9", 2, 60, now, &h), SB_RL_ALLOW);
+    sb_rl_refund(fx->t, &h, now);
+    sb_rl_refund(fx->t, &h, now);
+    assert_int_equal(passes(fx->t, "ip:9", 2, 60, now, 3), 2);
 }
 
 /* A bounded table: full → fail open with one warning, expired entries are reused. */

@@ -556,62 +556,7 @@ static void test_password_reset(void **state)
                      SB_STORE_OK);
 }
 
-/* ---- concurrency: separate processes, each with its own store ---- */
-
-#define NPROC 4
-
-/* Fork NPROC children that wait on a pipe, then each runs op(); returns how many got OK,
- * and stores the other statuses' counts in others[] (indexed by status). */
-static int race(sb_fx_t *fx, int (*op)(sb_store_conn_t *c, apr_pool_t *p, int i),
-                int others[SB_STORE_ERROR + 1])
-{
-    int gate[2], i, ok = 0, status;
-    pid_t pids[NPROC];
-
-    memset(others, 0, sizeof(int) * (SB_STORE_ERROR + 1));
-    /* no open connection may cross the fork */
-    sb_fx_close(fx);
-    assert_int_equal(pipe(gate), 0);
-    for (i = 0; i < NPROC; i++) {
-        pids[i] = fork();
-        assert_true(pids[i] >= 0);
-        if (pids[i] == 0) {
-            apr_pool_t *cp;
-            sb_store_t *s;
-            sb_store_conn_t *c;
-            sb_store_error_t err;
-            char b;
-            int rc;
-            close(gate[1]);
-            apr_pool_create(&cp, NULL);
-            if (sb_store_open(cp, fx->uri, NULL, &s, &err) != SB_STORE_OK
-                || sb_store_acquire(s, cp, &c, &err) != SB_STORE_OK) {
-                apr_pool_destroy(cp);
-                _exit(100);
-            }
-            (void)!read(gate[0], &b, 1);
-            rc = op(c, cp, i);
-            /* close this child's own connections; never run the parent's cleanups */
-            apr_pool_destroy(cp);
-            _exit(rc);
-        }
-    }
-    close(gate[0]);
-    close(gate[1]);
-    for (i = 0; i < NPROC; i++) {
-        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
-        assert_true(WIFEXITED(status));
-        assert_true(WEXITSTATUS(status) <= SB_STORE_ERROR);
-        if (WEXITSTATUS(status) == SB_STORE_OK) {
-            ok++;
-        }
-        else {
-            others[WEXITSTATUS(status)]++;
-        }
-    }
-    assert_int_equal(sb_fx_open(fx, 0), 0);
-    return ok;
-}
+/* ---- concurrency: race() is in sb_store_fixture.h ---- */
 
 static int op_consume(sb_store_conn_t *c, apr_pool_t *p, int i)
 {
@@ -659,6 +604,48 @@ static void test_race_register(void **state)
     assert_int_equal(race(fx, op_register, others), 1);
     assert_int_equal(others[SB_STORE_CONFLICT], NPROC - 1);
     assert_balanced(fx);
+}
+
+/* race() itself: a racer that leaves the normal path fails the race, whatever it exits with. */
+
+static int op_exit_like_asan(sb_store_conn_t *c, apr_pool_t *p, int i)
+{
+    if (i == 1) {
+        _exit(SB_STORE_NOT_FOUND); /* what a sanitizer does after its report: exit(1) */
+    }
+    return SB_STORE_NOT_FOUND;
+}
+
+static int op_abort(sb_store_conn_t *c, apr_pool_t *p, int i)
+{
+    if (i == 2) {
+        abort();
+    }
+    return SB_STORE_NOT_FOUND;
+}
+
+static int op_report_and_return(sb_store_conn_t *c, apr_pool_t *p, int i)
+{
+    if (i == 3) {
+        /* a sanitizer that recovers (halt_on_error=0, UBSan's default) reports and goes on */
+        fprintf(stderr, "x.c:1:1: runtime error: signed integer overflow (from the test)\n");
+    }
+    return SB_STORE_NOT_FOUND;
+}
+
+static void test_race_fails_on_a_broken_racer(void **state)
+{
+    FX_BEGIN(state);
+    int others[SB_STORE_ERROR + 1];
+
+    assert_int_equal(race(fx, op_exit_like_asan, others), -1);
+    assert_int_equal(race(fx, op_abort, others), -1);
+    sb_fx_race_echo = 0;
+    assert_int_equal(race(fx, op_report_and_return, others), -1);
+    sb_fx_race_echo = 1;
+    /* and the same race without the breakage is counted */
+    assert_int_equal(race(fx, op_consume, others), 0);
+    assert_int_equal(others[SB_STORE_NOT_FOUND], NPROC);
 }
 
 /* ---- ledger, outbox ---- */
@@ -808,19 +795,35 @@ static void test_sqlite_busy(void **state)
     FX_TEST(test_ledger_pages, d), FX_TEST(test_ledger_audit_bad_rows, d),                        \
     FX_TEST(test_outbox_seq, d)
 
-int main(void)
+/* A driver's tests are registered only when it is compiled in; other tests always are. */
+static void test_fixture_registers_compiled_drivers(void **state)
 {
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_open_errors, sb_test_pool_setup,
-                                        sb_test_pool_teardown),
-        FX_TEST(test_sqlite_busy, sqlite),
-        FX_SUITE(sqlite),
-        FX_SUITE(mongodb),
+    const struct CMUnitTest all[] = {
+        FX_TEST(test_ping, sqlite), FX_TEST(test_ping, mongodb), cmocka_unit_test(test_ping),
     };
-    int rc;
+    struct CMUnitTest sel[3];
+    size_t n = sb_fx_select(sel, all, 3), i, want = 1;
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("store", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
+    want += sb_fx_compiled_in("sqlite") + sb_fx_compiled_in("mongodb");
+    assert_int_equal(n, want);
+    assert_true(sb_fx_compiled_in("sqlite"));
+    assert_false(sb_fx_compiled_in("postgres"));
+    for (i = 0; i < n; i++) {
+        if (sel[i].setup_func == sb_fx_setup) {
+            assert_true(sb_fx_compiled_in(((const sb_fx_driver_t *)sel[i].initial_state)->name));
+        }
+    }
+    assert_ptr_equal(sel[n - 1].setup_func, NULL); /* the plain test kept, last */
 }
+
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_open_errors, sb_test_pool_setup, sb_test_pool_teardown),
+    cmocka_unit_test(test_fixture_covers_drivers),
+    cmocka_unit_test(test_fixture_registers_compiled_drivers),
+    FX_TEST(test_sqlite_busy, sqlite),
+    FX_TEST(test_race_fails_on_a_broken_racer, sqlite),
+    FX_SUITE(sqlite),
+    FX_SUITE(mongodb),
+};
+
+FX_MAIN("store", tests)

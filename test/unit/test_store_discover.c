@@ -303,16 +303,9 @@ static void test_avatar_and_bulk(void **state)
     FX_TEST(test_search_follows_other_writers, d), FX_TEST(test_search_total_beyond_cache, d),    \
     FX_TEST(test_discover_matches, d), FX_TEST(test_avatar_and_bulk, d)
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        FX_SUITE(sqlite),
-        FX_SUITE(mongodb),
-    };
-    int rc;
+static const struct CMUnitTest tests[] = {
+    FX_SUITE(sqlite),
+    FX_SUITE(mongodb),
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("store_discover", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+FX_MAIN("store_discover", tests)

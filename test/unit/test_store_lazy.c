@@ -10,34 +10,71 @@
 
 #include "store.h"
 
+/* The store's directory under $TMPDIR, made in setup and removed (whatever the test did) in
+ * teardown; paths in plain memory, not in the test's pool, which the test clears. */
+typedef struct {
+    apr_pool_t *pool;
+    char dir[256], sub[300], db[320];
+} lazy_t;
+
+static int lazy_setup(void **state)
+{
+    const char *tmp = getenv("TMPDIR");
+    lazy_t *l = calloc(1, sizeof(*l));
+
+    if (!l || apr_pool_create(&l->pool, NULL) != APR_SUCCESS) {
+        free(l);
+        return -1;
+    }
+    snprintf(l->dir, sizeof(l->dir), "%s/sb-lazy-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(l->dir)) {
+        return -1;
+    }
+    snprintf(l->sub, sizeof(l->sub), "%s/later", l->dir); /* does not exist yet */
+    snprintf(l->db, sizeof(l->db), "%s/sb.db", l->sub);
+    *state = l;
+    return 0;
+}
+
+static int lazy_teardown(void **state)
+{
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", NULL};
+    lazy_t *l = *state;
+    char f[340];
+    int i;
+
+    apr_pool_destroy(l->pool);
+    for (i = 0; suffix[i]; i++) {
+        snprintf(f, sizeof(f), "%s%s", l->db, suffix[i]);
+        unlink(f);
+    }
+    rmdir(l->sub);
+    i = rmdir(l->dir);
+    free(l);
+    return i;
+}
+
 static void test_lazy_store_recovers(void **state)
 {
-    apr_pool_t *p = *state;
-    char dir[] = "/tmp/sb-lazy-XXXXXX";
-    const char *sub, *uri;
+    lazy_t *l = *state;
+    apr_pool_t *p = l->pool;
+    const char *uri = apr_pstrcat(p, "sqlite:", l->db, NULL);
     sb_store_options_t opts = {.pool_min = 0, .pool_max = 2, .busy_timeout_ms = 200, .lazy = 1};
     sb_store_t *store;
     sb_store_conn_t *c;
     sb_store_error_t err;
 
-    assert_non_null(mkdtemp(dir));
-    sub = apr_pstrcat(p, dir, "/later", NULL);        /* does not exist yet */
-    uri = apr_pstrcat(p, "sqlite:", sub, "/sb.db", NULL);
     assert_int_equal(sb_store_open(p, uri, &opts, &store, &err), SB_STORE_OK);
     assert_int_not_equal(sb_store_migrate(store, &err), SB_STORE_OK);
     assert_int_equal(sb_store_acquire(store, p, &c, &err), SB_STORE_UNAVAILABLE);
     /* within the retry pause the store is not tried again */
-    assert_int_equal(mkdir(sub, 0700), 0);
+    assert_int_equal(mkdir(l->sub, 0700), 0);
     assert_int_equal(sb_store_acquire(store, p, &c, &err), SB_STORE_UNAVAILABLE);
     usleep(1100 * 1000);
     assert_int_equal(sb_store_acquire(store, p, &c, &err), SB_STORE_OK);
     assert_int_equal(sb_store_ping(c, &err), SB_STORE_OK);
+    /* the connection goes back and the store closes with the pool */
     apr_pool_clear(p);
-    unlink(apr_pstrcat(p, sub, "/sb.db", NULL));
-    unlink(apr_pstrcat(p, sub, "/sb.db-wal", NULL));
-    unlink(apr_pstrcat(p, sub, "/sb.db-shm", NULL));
-    rmdir(sub);
-    rmdir(dir);
 }
 
 static void test_eager_store_fails_at_open(void **state)
@@ -52,8 +89,7 @@ static void test_eager_store_fails_at_open(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_lazy_store_recovers, sb_test_pool_setup,
-                                    sb_test_pool_teardown),
+    cmocka_unit_test_setup_teardown(test_lazy_store_recovers, lazy_setup, lazy_teardown),
     cmocka_unit_test_setup_teardown(test_eager_store_fails_at_open, sb_test_pool_setup,
                                     sb_test_pool_teardown),
 };

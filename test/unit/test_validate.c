@@ -56,7 +56,14 @@ static void test_email(void **state)
     assert_true(check_email(p, "a@b.co"));
     assert_true(check_email(p, "first.last+tag@example.co.uk"));
     assert_true(check_email(p, "j\xc3\xb6rg@m\xc3\xbcller.de"));
-    assert_true(check_email(p, "a@b..c"));
+    /* no empty part between dots, on either side of the '@' (Joi's email()) */
+    assert_false(check_email(p, "a@b..c"));
+    assert_false(check_email(p, "a@b.c."));
+    assert_false(check_email(p, "a@.b.c"));
+    assert_false(check_email(p, ".a@b.c"));
+    assert_false(check_email(p, "a.@b.c"));
+    assert_false(check_email(p, "a..b@c.d"));
+    assert_true(check_email(p, "a.b@c.d.e"));
     assert_false(check_email(p, "plainaddress"));
     assert_false(check_email(p, "@example.com"));
     assert_false(check_email(p, "a@"));
