@@ -27,7 +27,7 @@ export default function Sidebar({ open, onClose }) {
   );
   return (
     <>
-      <aside className="hidden w-56 shrink-0 border-r border-slate-200 bg-white lg:block">{nav}</aside>
+      <aside className="hidden min-h-[calc(100vh-4rem)] w-56 shrink-0 border-r border-slate-200 bg-white lg:block">{nav}</aside>
       {open && (
         <div className="fixed inset-0 z-30 lg:hidden">
           <button type="button" className="absolute inset-0 h-full w-full bg-slate-900/50" aria-label="Close menu" onClick={onClose} />

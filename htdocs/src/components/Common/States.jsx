@@ -16,7 +16,7 @@ export function ErrorState({ error, onRetry, what = 'this' }) {
   return (
     <div role="alert" className="rounded-lg border border-red-200 bg-red-50 px-6 py-6 text-center" data-testid={missing ? 'unavailable-state' : 'error-state'}>
       <h3 className="text-base font-semibold text-red-900">
-        {missing ? `${what[0].toUpperCase()}${what.slice(1)} is not available on this server yet.` : `Could not load ${what}.`}
+        {missing ? `This server does not offer ${what} yet.` : `Could not load ${what}.`}
       </h3>
       {!missing && <p className="mt-1 text-sm text-red-800">{error?.message || String(error)}</p>}
       {onRetry && !missing && <button type="button" className="btn-secondary mt-4" onClick={onRetry}>Try again</button>}

@@ -40,7 +40,7 @@ export default function UserCard({ user, onOpen, online }) {
       )}
       {(user.languages || []).length > 0 && <p className="mt-2 text-xs text-slate-700">Speaks {user.languages.join(', ')}</p>}
       <div className="mt-auto pt-4">
-        <button type="button" className="btn-secondary w-full" onClick={() => onOpen(user)}>View<span className="sr-only"> {user.fullName}&apos;s</span> profile</button>
+        <button type="button" className="btn-secondary w-full" onClick={() => onOpen(user)}>View <span className="sr-only">{user.fullName}&apos;s </span>profile</button>
       </div>
     </article>
   );
