@@ -91,6 +91,26 @@ test('an expired access token is refreshed silently, once for all the screen\'s 
   const me = await server.api('GET', '/api/users/profile', { token: after[0] });
   assert.equal(me.status, 200);
   assert.equal(me.json.data.username, s.grace.username);
+
+  // now several requests at once: discover asks for people, categories, trending and matches
+  // together; all of them get a 401, one refresh serves them all, every one is retried
+  await page.evaluate(() => localStorage.setItem('sb.token', 'eyJhbGciOiJIUzI1NiJ9.eyJleHAiOjF9.expired'));
+  const seen = [];
+  const onResp = (r) => {
+    const u = new URL(r.url());
+    if (u.pathname.startsWith('/api/')) seen.push(`${r.status()} ${u.pathname}`);
+  };
+  page.on('response', onResp);
+  await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Discover' }).click();
+  await page.getByRole('heading', { name: 'Discover skills' }).waitFor();
+  const want = ['200 /api/discover', '200 /api/discover/categories', '200 /api/discover/trending', '200 /api/discover/matches'];
+  for (let i = 0; i < 100 && !want.every((w) => seen.includes(w)); i++) await page.waitForTimeout(100);
+  await page.waitForTimeout(300);
+  page.off('response', onResp);
+  const unauthorized = seen.filter((x) => x.startsWith('401 '));
+  assert.ok(unauthorized.length >= 3, `concurrent 401s: ${seen.join(', ')}`);
+  assert.equal(seen.filter((x) => x.endsWith('/api/auth/refresh')).length, 1, seen.join(', '));
+  for (const w of want) assert.ok(seen.includes(w), `${w} after the retry: ${seen.join(', ')}`);
   assertNoProblems(s.browser);
 });
 
