@@ -152,6 +152,35 @@ test('the detail modal traps the focus, closes on Escape, and offers message and
   assertNoProblems(s.browser);
 });
 
+test('skeleton cards while a page loads; an error state with a retry when it fails', async () => {
+  const { page, server } = s;
+  let mode = 'slow';
+  await page.route('**/api/discover?*', async (route) => {
+    if (mode === 'slow') { await new Promise((r) => setTimeout(r, 800)); return route.continue(); }
+    if (mode === 'fail') return route.abort('connectionreset');
+    return route.continue();
+  });
+  try {
+    await page.goto(server.url('/discover'));
+    await page.getByTestId('skeleton-card').first().waitFor();
+    assert.equal(await page.getByTestId('skeleton-card').count(), 12);
+    await cards(page).nth(11).waitFor();
+    assert.equal(await page.getByTestId('skeleton-card').count(), 0);
+    mode = 'fail';
+    await page.goto(server.url('/discover?category=Sports'));
+    await page.getByTestId('error-state').waitFor();
+    await shot(page, 'discover-error');
+    await assertAccessible(page, 'discover error');
+    mode = 'pass';
+    await page.getByRole('button', { name: 'Try again' }).click();
+    await cards(page).first().waitFor();
+  } finally {
+    await page.unroute('**/api/discover?*');
+  }
+  // the aborted request shows as a failed resource in the console; that is the point here
+  s.browser.problems.splice(0);
+});
+
 test('matches for you list people who teach what you want', async () => {
   const { page, server } = s;
   const r = await server.api('GET', '/api/discover/matches', { token: s.me.token });
