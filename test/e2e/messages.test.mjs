@@ -58,6 +58,14 @@ test('send from a chat; the other person sees the conversation with its unread b
   assert.equal(r.json.data[0].isRead, true);
   await page.reload();
   await page.getByTestId('message').filter({ hasText: 'Could you teach me Spanish?' }).getByText(/Read/).waitFor();
+  // delete one of your own messages
+  await page.getByLabel('Message', { exact: true }).fill('a typo to take back');
+  await page.getByRole('button', { name: 'Send' }).click();
+  const typo = page.getByTestId('message').filter({ hasText: 'a typo to take back' });
+  await typo.getByRole('button', { name: 'Delete this message' }).click();
+  await page.getByTestId('message').filter({ hasText: 'Message deleted' }).waitFor();
+  const after = await server.api('GET', `/api/messages/${s.ben.user._id}`, { token: s.ann.token });
+  assert.ok(!after.json.data.some((m) => m.content === 'a typo to take back' && !m.isDeleted), 'deleted on the server');
   assertNoProblems(s.browser);
   assertNoProblems(s.b2);
 });
@@ -88,6 +96,31 @@ test('"load older messages" prepends the previous page and keeps what you were r
   await pageB.waitForFunction(() => document.querySelectorAll('[data-testid=message]').length === 46);
   assert.equal(await pageB.getByRole('button', { name: 'Load older messages' }).count(), 0, 'no more pages');
   await shot(pageB, 'messages-older');
+  assertNoProblems(s.b2);
+});
+
+test('the bell: a notification for a new message, opened from the menu, then read', async (t) => {
+  await people();
+  if (!s.messaging) return t.skip(NO_MESSAGING);
+  if (!(await routeExists(s.server, 'GET', '/api/notifications', s.ann.token))) return t.skip('the notifications API is not on this server yet');
+  const { pageB, server } = s;
+  const carl = await register(server, { firstName: 'Carl', lastName: 'Nyberg' });
+  const sent = await server.api('POST', '/api/messages/send', { token: carl.token, body: { receiver: s.ben.user._id, content: 'Chess on Sunday?' } });
+  assert.equal(sent.status, 201, sent.text);
+  await pageB.goto(server.url('/dashboard'));
+  const count = pageB.getByTestId('notification-count');
+  await count.waitFor();
+  const before = Number((await count.textContent()).replace(/\D/g, ''));
+  assert.ok(before >= 1);
+  await pageB.getByTestId('recent-activity').getByText('New message from Carl Nyberg').waitFor();
+  await pageB.getByTestId('notification-bell').click();
+  await shot(pageB, 'notifications');
+  await assertAccessible(pageB, 'notifications menu');
+  await pageB.getByRole('button', { name: /New message from Carl Nyberg/ }).click();
+  await pageB.waitForURL(new RegExp(`/messages/${carl.user._id}$`));
+  await pageB.getByTestId('message').filter({ hasText: 'Chess on Sunday?' }).waitFor();
+  const r = await server.api('GET', '/api/notifications', { token: s.ben.token });
+  assert.equal(r.json.data.find((n) => n.link === `/messages/${carl.user._id}`).isRead, true);
   assertNoProblems(s.b2);
 });
 

@@ -93,11 +93,26 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
     onActivity?.();
   }, [other._id, me._id, append, markRead, onActivity]));
 
+  // {messageId, readBy, readAt} for one message, {readBy, conversationWith, upTo} for all
   useSocketEvent('message:read', useCallback((e) => {
-    const ids = new Set([].concat(e?.messageIds || e?.messageId || e?._id || []));
-    const all = e?.readerId === other._id && e?.userId === me._id && !ids.size;
-    setList((l) => l.map((m) => ((ids.has(m._id) || (all && idOf(m.sender) === me._id)) ? { ...m, isRead: true, readAt: e.readAt || new Date().toISOString() } : m)));
+    if (e?.readBy !== other._id) return;
+    const at = e.readAt || e.upTo || new Date().toISOString();
+    setList((l) => l.map((m) => (idOf(m.sender) === me._id && !m.isRead
+      && (e.messageId ? m._id === e.messageId : !e.upTo || m.createdAt <= e.upTo)
+      ? { ...m, isRead: true, readAt: at } : m)));
   }, [other._id, me._id]));
+
+  useSocketEvent('message:deleted', useCallback((e) => {
+    setList((l) => l.map((m) => (m._id === e?.messageId ? { ...m, isDeleted: true, deletedAt: e.deletedAt } : m)));
+  }, []));
+
+  const remove = async (m) => {
+    try {
+      await api.remove(m._id);
+      setList((l) => l.map((x) => (x._id === m._id ? { ...x, isDeleted: true } : x)));
+      onActivity?.();
+    } catch (e) { setError(e); }
+  };
 
   useSocketEvent('typing:start', useCallback((e) => {
     if (e?.userId !== other._id) return;
@@ -145,7 +160,7 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
         {loading && !list.length && <LoadingSpinner />}
         {error && <ErrorState error={error} onRetry={loadInitial} what="this conversation" />}
         {!loading && !error && !list.length && <p className="py-8 text-center text-sm text-slate-700">Say hello to {other.firstName}.</p>}
-        {list.map((m) => <MessageBubble key={m._id} message={m} isOwn={idOf(m.sender) === me._id} tz={tz} onRespond={respond} />)}
+        {list.map((m) => <MessageBubble key={m._id} message={m} isOwn={idOf(m.sender) === me._id} tz={tz} onRespond={respond} onDelete={remove} />)}
       </div>
       <MessageInput onSend={send} onTyping={(on) => (on ? socketService.startTyping(other._id) : socketService.stopTyping(other._id))} />
     </div>

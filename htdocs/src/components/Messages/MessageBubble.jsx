@@ -1,7 +1,7 @@
 import { formatInZone } from '../../utils/time.js';
 import SessionRequestCard from './SessionRequestCard.jsx';
 
-export default function MessageBubble({ message: m, isOwn, tz, onRespond }) {
+export default function MessageBubble({ message: m, isOwn, tz, onRespond, onDelete }) {
   if (m.messageType && m.messageType.startsWith('session_') && m.sessionData) {
     return <SessionRequestCard message={m} isOwn={isOwn} tz={tz} onRespond={onRespond} />;
   }
@@ -12,6 +12,9 @@ export default function MessageBubble({ message: m, isOwn, tz, onRespond }) {
         <p className={`mt-1 text-right text-[11px] ${isOwn ? 'text-indigo-100' : 'text-slate-700'}`}>
           {formatInZone(m.createdAt, tz, 'HH:mm')}
           {isOwn && <span data-testid="read-receipt" className="ml-1">{m.isRead ? '✓✓ Read' : '✓ Sent'}</span>}
+          {isOwn && !m.isDeleted && onDelete && (
+            <button type="button" className="ml-2 underline" onClick={() => onDelete(m)}>Delete<span className="sr-only"> this message</span></button>
+          )}
         </p>
       </div>
     </div>
