@@ -6,7 +6,7 @@ import { deflateSync } from 'node:zlib';
 import { writeFileSync, rmSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { setup, shot, assertAccessible, assertNoProblems, register, signIn } from './lib.mjs';
+import { setup, shot, assertAccessible, assertNoProblems, register, signIn, routeExists } from './lib.mjs';
 
 const s = setup(test);
 
@@ -182,5 +182,36 @@ test('the public profile shows skills, availability in the viewer\'s zone and re
   await prof.getByTestId('reviews').getByText('No reviews yet.').waitFor();
   await shot(page, 'public-profile');
   await assertAccessible(page, 'public profile');
+  assertNoProblems(s.browser);
+});
+
+test('booking offers the teacher\'s hours as times in the viewer\'s zone', async () => {
+  const { page, server } = s;
+  await page.getByRole('button', { name: 'Book a session' }).click();
+  const form = page.getByTestId('schedule-form');
+  await form.waitFor();
+  await form.getByText('(shown in your zone, Europe/London)').waitFor();
+  const options = await page.getByTestId('slot-select').locator('option').allTextContents();
+  // two weeks of Linus's hours: Mondays 09-12 and Wednesdays 18-19 in Los Angeles
+  assert.ok(options.length >= 3 && options.length <= 6, options.join(' | '));
+  for (const o of options) {
+    assert.match(o, /^(Mon \d+ \w+, 1[67]:00–(19|20):00|Thu \d+ \w+, 0[12]:00–0[23]:00)$/, o);
+  }
+  assert.deepEqual(await page.getByLabel('Skill').locator('option').allTextContents(), ['Chemistry']);
+  await shot(page, 'booking');
+  await assertAccessible(page, 'booking');
+  s.bookingOpen = true;
+  assertNoProblems(s.browser);
+});
+
+test('a booking request is sent to the teacher', async (t) => {
+  const { page, server } = s;
+  if (!(await routeExists(server, 'POST', '/api/messages/session-request', s.me.token))) {
+    return t.skip('session requests (POST /api/messages/session-request) are not on this server yet');
+  }
+  assert.ok(s.bookingOpen);
+  await page.getByLabel('What would you like to cover?').fill('Hydrogen bonds, please');
+  await page.getByRole('button', { name: 'Send request' }).click();
+  await page.getByTestId('booking-sent').waitFor();
   assertNoProblems(s.browser);
 });
