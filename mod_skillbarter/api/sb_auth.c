@@ -11,13 +11,15 @@
 
 #include "sb_id.h"
 #include "sb_json.h"
+#include "sb_net.h"
 #include "sb_password.h"
 #include "sb_token.h"
 #include "sb_user_json.h"
 #include "sb_validate.h"
 
-/* Sign an access token for u; NULL with c->err set on failure. */
-static const char *access_token(sb_call_t *c, const sb_user_t *u)
+/* Sign an access token for u in session sid (its refresh-token family); NULL with c->err
+ * set on failure. */
+static const char *access_token(sb_call_t *c, const sb_user_t *u, const char *sid)
 {
     sb_jwt_claims_t claims = {0};
     const char *jwt;
@@ -27,6 +29,7 @@ static const char *access_token(sb_call_t *c, const sb_user_t *u)
     claims.sub = u->id;
     claims.role = u->role ? u->role : "user";
     claims.jti = jti;
+    claims.sid = sid;
     claims.iat = c->now / 1000;
     claims.exp = claims.iat + c->settings->access_ttl;
     if (sb_jwt_sign(c->settings->jwt_key, c->pool, &claims, &jwt) != SB_JWT_OK) {
@@ -37,9 +40,10 @@ static const char *access_token(sb_call_t *c, const sb_user_t *u)
 }
 
 /* The answer of register/login/refresh: {user, token, refreshToken, expiresIn}. */
-static int token_answer(sb_call_t *c, int status, const sb_user_t *u, const char *refresh)
+static int token_answer(sb_call_t *c, int status, const sb_user_t *u, const char *refresh,
+                        const char *sid)
 {
-    const char *jwt = access_token(c, u);
+    const char *jwt = access_token(c, u, sid);
     json_object *data;
 
     if (!jwt) {
@@ -53,12 +57,12 @@ static int token_answer(sb_call_t *c, int status, const sb_user_t *u, const char
     return sb_call_ok(c, status, data);
 }
 
-/* Start a new refresh-token family for u; the plain token or NULL with c->err set. */
-static const char *new_refresh_family(sb_call_t *c, const sb_user_t *u)
+/* Start a new refresh-token family (a session) for u into family; the plain token or NULL
+ * with c->err set. */
+static const char *new_refresh_family(sb_call_t *c, const sb_user_t *u, char *family)
 {
     sb_store_error_t e = {0};
     const char *token = sb_token_new(c->pool);
-    char family[SB_ID_LEN + 1];
 
     sb_id_new(family);
     if (!token
@@ -75,24 +79,59 @@ static const char *new_refresh_family(sb_call_t *c, const sb_user_t *u)
     return token;
 }
 
-/* Mail a one-time link; failures are logged, never shown (the account change stands). */
+/*
+ * Mail a one-time link; failures are logged, never shown (the account change stands), and
+ * a spent mail budget (SkillBarterMailLimit: per account, and per asking IP — an IPv6 /64 —
+ * when ip_budget) only skips the mail, so the answer is the same either way. A link still
+ * live is mailed again rather than replaced: a stream of requests cannot keep its owner from
+ * using it.
+ */
 static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose, int64_t ttl,
-                           const char *subject, const char *intro, const char *path)
+                           int ip_budget, const char *subject, const char *intro,
+                           const char *path)
 {
+    const sb_settings_t *st = c->settings;
     sb_store_error_t e = {0};
-    const char *token = sb_token_new(c->pool), *why = NULL;
+    const char *nonce = sb_token_new(c->pool), *live = NULL, *token, *why = NULL;
     sb_mail_t m;
+    int granted = 0;
 
-    if (!c->settings->mail) {
+    if (!st->mail) {
         sb_call_log(c, SB_LOG_NOTICE, "no mail transport: %s mail for user %s not sent", purpose,
                     u->id);
         return;
     }
+    if (st->mail_window > 0
+        && (st->mail_max_account > 0 || (ip_budget && st->mail_max_ip > 0))) {
+        const char *ip = ip_budget ? sb_net_budget_key(c->pool, c->client_ip) : NULL;
+        if (sb_store_mail_quota_take(c->conn, u->id, ip, st->mail_window * 1000,
+                                     st->mail_max_account, ip ? st->mail_max_ip : 0, c->now,
+                                     &granted, &e)
+            != SB_STORE_OK) {
+            sb_call_log(c, SB_LOG_ERR, "mail budget check failed: %s", e.message);
+            return;
+        }
+        if (!granted) {
+            sb_call_log(c, SB_LOG_INFO, "mail budget spent: %s mail for user %s not sent",
+                        purpose, u->id);
+            return;
+        }
+    }
+    token = nonce ? sb_token_derive(c->pool, st->cursor_key, st->cursor_key_len, purpose, u->id,
+                                    nonce)
+                  : NULL;
     if (!token
-        || sb_store_onetime_insert(c->conn, sb_token_hash(c->pool, token), u->id, purpose,
-                                   c->now + ttl * 1000, c->now, &e)
+        || sb_store_onetime_issue(c->conn, c->pool, sb_token_hash(c->pool, token), nonce, u->id,
+                                  purpose, c->now + ttl * 1000, c->now, &live, &e)
                != SB_STORE_OK) {
-        sb_call_log(c, SB_LOG_ERR, "storing a %s token failed: %s", purpose, e.message);
+        sb_call_log(c, SB_LOG_ERR, "storing a %s token failed: %s", purpose,
+                    token ? e.message : "no token");
+        return;
+    }
+    if (strcmp(live, nonce)
+        && !(token = sb_token_derive(c->pool, st->cursor_key, st->cursor_key_len, purpose, u->id,
+                                     live))) {
+        sb_call_log(c, SB_LOG_ERR, "deriving a %s link failed", purpose);
         return;
     }
     m.from = c->settings->mail_from;
@@ -100,10 +139,10 @@ static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose
     m.subject = subject;
     m.text = apr_psprintf(c->pool,
                           "Hello %s,\n\n%s\n\n%s%s?token=%s\n\n"
-                          "The link is valid for %lld minutes. If you did not ask for it, "
-                          "ignore this message.\n\n-- Skill Barter\n",
+                          "The link is valid for %" APR_INT64_T_FMT " minutes. If you did not "
+                          "ask for it, ignore this message.\n\n-- Skill Barter\n",
                           u->first_name, intro, c->settings->public_url, path, token,
-                          (long long)(ttl / 60));
+                          ttl / 60);
     if (c->settings->mail->send(c->settings->mail, c->pool, &m, &why)) {
         sb_call_log(c, SB_LOG_ERR, "sending %s mail failed: %s", purpose, why);
     }
@@ -119,6 +158,7 @@ static int h_register(sb_call_t *c)
     sb_user_t *u;
     sb_store_error_t e = {0};
     const char *refresh;
+    char family[SB_ID_LEN + 1];
 
     if (!b) {
         return c->err.status;
@@ -154,14 +194,14 @@ static int h_register(sb_call_t *c)
         return sb_call_store_fail(c, &e, "User");
     }
     sb_call_log(c, SB_LOG_INFO, "registered user %s", u->id);
-    send_link_mail(c, u, SB_TOKEN_VERIFY_EMAIL, c->settings->verify_ttl,
+    send_link_mail(c, u, SB_TOKEN_VERIFY_EMAIL, c->settings->verify_ttl, 0,
                    "Confirm your Skill Barter email address",
                    "Welcome to Skill Barter! Please confirm your email address:",
                    "/verify-email");
-    if (!(refresh = new_refresh_family(c, u))) {
+    if (!(refresh = new_refresh_family(c, u, family))) {
         return c->err.status;
     }
-    return token_answer(c, 201, u, refresh);
+    return token_answer(c, 201, u, refresh, family);
 }
 
 static int h_login(sb_call_t *c)
@@ -172,6 +212,7 @@ static int h_login(sb_call_t *c)
     sb_store_error_t e = {0};
     sb_user_t *u = NULL;
     sb_store_status_t st;
+    char family[SB_ID_LEN + 1];
     int ok;
 
     if (!b) {
@@ -219,10 +260,10 @@ static int h_login(sb_call_t *c)
     if (sb_store_user_touch(c->conn, u->id, c->now, &e) == SB_STORE_OK) {
         u->last_seen = c->now;
     }
-    if (!(refresh = new_refresh_family(c, u))) {
+    if (!(refresh = new_refresh_family(c, u, family))) {
         return c->err.status;
     }
-    return token_answer(c, 200, u, refresh);
+    return token_answer(c, 200, u, refresh, family);
 }
 
 /* {refreshToken} from the body, validated; NULL with c->err set. */
@@ -248,7 +289,7 @@ static const char *refresh_from_body(sb_call_t *c)
 static int h_refresh(sb_call_t *c)
 {
     const char *old = refresh_from_body(c), *fresh;
-    char user_id[SB_ID_LEN + 1];
+    char user_id[SB_ID_LEN + 1], family[SB_ID_LEN + 1];
     sb_store_error_t e = {0};
     sb_user_t *u;
 
@@ -285,7 +326,12 @@ static int h_refresh(sb_call_t *c)
         sb_store_refresh_revoke_user(c->conn, u->id, c->now, &e);
         return c->err.status;
     }
-    return token_answer(c, 200, u, fresh);
+    /* The session goes on: the new access token names the same family. */
+    if (sb_store_refresh_family(c->conn, sb_token_hash(c->pool, fresh), family, &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Refresh token");
+    }
+    return token_answer(c, 200, u, fresh, family);
 }
 
 static int h_logout(sb_call_t *c)
@@ -303,6 +349,28 @@ static int h_logout(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Refresh token");
     }
     c->message = "Logged out.";
+    return sb_call_ok(c, 200, NULL);
+}
+
+/* End every session of the caller: all refresh-token families, and with them (sid) every
+ * access token issued for them, this one included. */
+static int h_logout_all(sb_call_t *c)
+{
+    static const char *const none[] = {NULL};
+    sb_store_error_t e = {0};
+
+    /* no body, or an empty object: any field is unknown */
+    if (c->body && !sb_call_body_object(c, none)) {
+        return c->err.status;
+    }
+    if (!sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_refresh_revoke_user(c->conn, c->user->id, c->now, &e) != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Refresh token");
+    }
+    sb_call_log(c, SB_LOG_INFO, "user %s ended every session", c->user->id);
+    c->message = "Logged out of every session.";
     return sb_call_ok(c, 200, NULL);
 }
 
@@ -369,7 +437,7 @@ static int h_forgot_password(sb_call_t *c)
     switch (sb_store_user_by_email(c->conn, c->pool, sb_lower(c->pool, email), &u, &e)) {
     case SB_STORE_OK:
         if (u->is_active) {
-            send_link_mail(c, u, SB_TOKEN_RESET_PASSWORD, c->settings->reset_ttl,
+            send_link_mail(c, u, SB_TOKEN_RESET_PASSWORD, c->settings->reset_ttl, 1,
                            "Reset your Skill Barter password",
                            "Someone asked to reset the password of your account. "
                            "Choose a new one here:",
@@ -422,6 +490,7 @@ const sb_route_t sb_auth_routes[] = {
     {"POST", "/api/auth/register", h_register, SB_ROUTE_JSON, "auth"},
     {"POST", "/api/auth/login", h_login, SB_ROUTE_JSON, "auth"},
     {"POST", "/api/auth/logout", h_logout, SB_ROUTE_JSON, NULL},
+    {"POST", "/api/auth/logout-all", h_logout_all, SB_ROUTE_AUTH | SB_ROUTE_JSON, NULL},
     {"POST", "/api/auth/refresh", h_refresh, SB_ROUTE_JSON, NULL},
     {"POST", "/api/auth/forgot-password", h_forgot_password, SB_ROUTE_JSON, NULL},
     {"POST", "/api/auth/reset-password", h_reset_password, SB_ROUTE_JSON, NULL},

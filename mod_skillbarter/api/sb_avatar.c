@@ -2,9 +2,10 @@
  * POST /api/users/upload-avatar: the image as the raw body (image/png, image/jpeg,
  * image/webp) or as multipart/form-data with one file field "avatar". The type comes from the
  * file's signature; a declared type that disagrees with it (or a file that is no supported
- * image) is a 415. Over SkillBarterAvatarMaxSize is a 413. The file is written under the
- * upload directory with a random name (temp file + rename, mode 0644), profilePicture becomes
- * "/uploads/<name>" and the previous avatar file is removed.
+ * image) is a 415. Over SkillBarterAvatarMaxSize is a 413. The image's own dimensions must be
+ * readable, non-zero and within SkillBarterAvatarMaxSide / MaxPixels (400). The file is
+ * written under the upload directory with a random name (temp file + rename, mode 0644),
+ * profilePicture becomes "/uploads/<name>" and the previous avatar file is removed.
  */
 #include "sb_routes.h"
 #include "sb_kit.h"
@@ -72,6 +73,33 @@ static int take_upload(sb_call_t *c, upload_t *up)
     if ((int64_t)up->len > c->settings->avatar_max) {
         return sb_fail(&c->err, c->pool, 413, "The avatar is larger than %" APR_INT64_T_FMT
                        " bytes.", c->settings->avatar_max);
+    }
+    return 0;
+}
+
+/*
+ * The image's own dimensions (not the client's word): 0 when they are within
+ * SkillBarterAvatarMaxSide and SkillBarterAvatarMaxPixels, else a 400 naming the reason (also
+ * for a truncated or malformed image), c->err set.
+ */
+static int check_dimensions(sb_call_t *c, const upload_t *up, sb_image_type_t type)
+{
+    const char *why = NULL;
+    uint32_t w, h;
+
+    if (sb_image_dimensions(up->data, up->len, type, &w, &h, &why) != SB_IMAGE_DIM_OK) {
+        return sb_fail(&c->err, c->pool, 400, "The %s image is not usable: %s.",
+                       sb_image_ext(type), why);
+    }
+    if ((int64_t)w > c->settings->avatar_max_side || (int64_t)h > c->settings->avatar_max_side) {
+        return sb_fail(&c->err, c->pool, 400, "The image is %ux%u pixels; at most %"
+                       APR_INT64_T_FMT " pixels per side are accepted.", w, h,
+                       c->settings->avatar_max_side);
+    }
+    if ((int64_t)w * h > c->settings->avatar_max_pixels) {
+        return sb_fail(&c->err, c->pool, 400, "The image is %ux%u = %" APR_INT64_T_FMT
+                       " pixels; at most %" APR_INT64_T_FMT " are accepted.", w, h,
+                       (int64_t)w * h, c->settings->avatar_max_pixels);
     }
     return 0;
 }
@@ -156,6 +184,9 @@ static int h_upload_avatar(sb_call_t *c)
     if (up.declared && declared != type) {
         return sb_fail(&c->err, c->pool, 415, "The file is a %s image but was sent as %s.",
                        sb_image_mime(type), up.declared);
+    }
+    if (check_dimensions(c, &up, type)) {
+        return c->err.status;
     }
     if (apr_generate_random_bytes(rnd, sizeof rnd) != APR_SUCCESS) {
         return sb_call_internal(c, "no random bytes for an avatar name");

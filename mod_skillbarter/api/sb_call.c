@@ -76,6 +76,7 @@ int sb_call_authenticate(sb_call_t *c)
     sb_store_error_t e = {0};
     sb_store_conn_t *conn;
     sb_user_t *u;
+    int live = 0;
 
     if (!c->bearer || !*c->bearer) {
         return sb_fail(&c->err, c->pool, 401, "Access denied. No token provided.");
@@ -87,7 +88,10 @@ int sb_call_authenticate(sb_call_t *c)
     if (!(conn = sb_call_store(c))) {
         return c->err.status;
     }
-    if (sb_store_user_by_id(conn, c->pool, claims.sub, &u, &e) != SB_STORE_OK) {
+    /* One lookup: the user, and whether the token's session (sid) is still live. Revocation
+     * takes effect at once; there is no cache in between. */
+    if (sb_store_user_by_session(conn, c->pool, claims.sub, claims.sid, &u, &live, &e)
+        != SB_STORE_OK) {
         if (e.status == SB_STORE_NOT_FOUND) {
             return sb_fail(&c->err, c->pool, 401, "Token is valid but user not found.");
         }
@@ -100,6 +104,9 @@ int sb_call_authenticate(sb_call_t *c)
     }
     if (sb_call_check_account(c, u)) {
         return c->err.status;
+    }
+    if (!live) {
+        return sb_fail(&c->err, c->pool, 401, "Session has ended. Please log in again.");
     }
     c->user = u;
     return 0;

@@ -1,6 +1,7 @@
 #include "sb_jwt.h"
 
 #include <string.h>
+#include <strings.h>
 #include <apr_strings.h>
 #include <cjose/cjose.h>
 #include <json-c/json.h>
@@ -16,6 +17,8 @@
 struct sb_jwt_key {
     cjose_jwk_t *jwk;
     const char *issuer;
+    const char *audience;
+    apr_pool_t *pool;
 };
 
 static apr_status_t sb_jwt_key_cleanup(void *data)
@@ -35,11 +38,20 @@ sb_jwt_key_t *sb_jwt_key_make(apr_pool_t *p, const unsigned char *secret, apr_si
     }
     key = apr_pcalloc(p, sizeof *key);
     key->issuer = apr_pstrdup(p, issuer);
+    key->audience = SB_JWT_DEFAULT_AUDIENCE;
+    key->pool = p;
     if (!(key->jwk = cjose_jwk_create_oct_spec(secret, len, &cerr))) {
         return NULL;
     }
     apr_pool_cleanup_register(p, key->jwk, sb_jwt_key_cleanup, apr_pool_cleanup_null);
     return key;
+}
+
+void sb_jwt_key_set_audience(sb_jwt_key_t *key, const char *aud)
+{
+    if (key && aud && *aud) {
+        key->audience = apr_pstrdup(key->pool, aud);
+    }
 }
 
 /* The claims as compact JSON in p, or NULL. */
@@ -55,9 +67,12 @@ static const char *sb_jwt_payload(const sb_jwt_key_t *key, apr_pool_t *p,
     if (!json_object_object_add(o, "sub", json_object_new_string(c->sub))
         && !json_object_object_add(o, "role", json_object_new_string(c->role))
         && (!c->jti || !json_object_object_add(o, "jti", json_object_new_string(c->jti)))
+        && !json_object_object_add(o, "sid", json_object_new_string(c->sid))
         && !json_object_object_add(o, "iat", json_object_new_int64(c->iat))
+        && !json_object_object_add(o, "nbf", json_object_new_int64(c->nbf ? c->nbf : c->iat))
         && !json_object_object_add(o, "exp", json_object_new_int64(c->exp))
-        && !json_object_object_add(o, "iss", json_object_new_string(key->issuer))) {
+        && !json_object_object_add(o, "iss", json_object_new_string(key->issuer))
+        && !json_object_object_add(o, "aud", json_object_new_string(key->audience))) {
         s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
                                                   | JSON_C_TO_STRING_NOSLASHESCAPE);
         s = s ? apr_pstrdup(p, s) : NULL;
@@ -75,7 +90,8 @@ sb_jwt_status_t sb_jwt_sign(const sb_jwt_key_t *key, apr_pool_t *p, const sb_jwt
     const char *payload, *ser = NULL;
     sb_jwt_status_t st = SB_JWT_ERROR;
 
-    if (!key || !claims || !out || !sb_id_valid(claims->sub) || !claims->role) {
+    if (!key || !claims || !out || !sb_id_valid(claims->sub) || !claims->role
+        || !claims->jti || !*claims->jti || !claims->sid || !*claims->sid) {
         return SB_JWT_ERROR;
     }
     if (!(payload = sb_jwt_payload(key, p, claims))) {
@@ -83,7 +99,7 @@ sb_jwt_status_t sb_jwt_sign(const sb_jwt_key_t *key, apr_pool_t *p, const sb_jwt
     }
     if ((hdr = cjose_header_new(&cerr)) != NULL
         && cjose_header_set(hdr, CJOSE_HDR_ALG, CJOSE_HDR_ALG_HS256, &cerr)
-        && cjose_header_set(hdr, "typ", "JWT", &cerr)
+        && cjose_header_set(hdr, "typ", SB_JWT_TYPE, &cerr)
         && (jws = cjose_jws_sign(key->jwk, hdr, (const uint8_t *)payload, strlen(payload), &cerr))
         && cjose_jws_export(jws, &ser, &cerr)) {
         *out = apr_pstrdup(p, ser);
@@ -169,9 +185,28 @@ static int sb_jwt_shape_ok(const char *token, apr_size_t len)
     return 1;
 }
 
+/* typ names an access token: "at+jwt" or "application/at+jwt", in any case (RFC 7515 4.1.9). */
+static int sb_jwt_type_ok(json_object *hdr)
+{
+    json_object *typ;
+    const char *t;
+
+    if (!json_object_object_get_ex(hdr, "typ", &typ)
+        || !json_object_is_type(typ, json_type_string)) {
+        return 0;
+    }
+    t = json_object_get_string(typ);
+    if (!strncasecmp(t, "application/", 12)) {
+        t += 12;
+    }
+    return !strcasecmp(t, SB_JWT_TYPE);
+}
+
 /*
  * Look at the protected header before cjose does anything with the token: the alg must be
- * exactly HS256 (BAD_ALG otherwise, also when missing); an unreadable header is MALFORMED.
+ * exactly HS256 (BAD_ALG otherwise, also when missing), the typ that of an access token
+ * (BAD_TYPE: another kind of JWT signed with the same key is not a session); an unreadable
+ * header is MALFORMED.
  */
 static sb_jwt_status_t sb_jwt_check_header(apr_pool_t *p, const char *token)
 {
@@ -193,6 +228,9 @@ static sb_jwt_status_t sb_jwt_check_header(apr_pool_t *p, const char *token)
              || !json_object_is_type(alg, json_type_string)
              || strcmp(json_object_get_string(alg), SB_JWT_ALG)) {
         st = SB_JWT_BAD_ALG;
+    }
+    else if (!sb_jwt_type_ok(hdr)) {
+        st = SB_JWT_BAD_TYPE;
     }
     else {
         st = SB_JWT_OK;
@@ -220,13 +258,40 @@ static int sb_jwt_int(json_object *o, const char *k, int64_t *out)
     return 1;
 }
 
+/* aud is our audience, or an array holding it (RFC 7519 4.1.3). */
+static int sb_jwt_audience_ok(const sb_jwt_key_t *key, json_object *o)
+{
+    json_object *aud;
+    size_t i, n;
+
+    if (!json_object_object_get_ex(o, "aud", &aud)) {
+        return 0;
+    }
+    if (json_object_is_type(aud, json_type_string)) {
+        return !strcmp(json_object_get_string(aud), key->audience);
+    }
+    if (!json_object_is_type(aud, json_type_array)) {
+        return 0;
+    }
+    n = json_object_array_length(aud);
+    for (i = 0; i < n; i++) {
+        json_object *v = json_object_array_get_idx(aud, i);
+        if (json_object_is_type(v, json_type_string)
+            && !strcmp(json_object_get_string(v), key->audience)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Check a verified payload's claims and copy them into p. */
 static sb_jwt_status_t sb_jwt_claims(const sb_jwt_key_t *key, apr_pool_t *p, const char *json,
                                      apr_size_t len, int64_t now_s, sb_jwt_claims_t *claims)
 {
     json_object *o = sb_json_parse_untracked(p, json, len, SB_JWT_MAX_DEPTH, NULL);
-    const char *iss, *sub, *role, *jti;
-    int64_t iat, exp;
+    const char *iss, *sub, *role, *jti, *sid;
+    int64_t iat, exp, nbf = 0;
+    int has_nbf = 0;
     sb_jwt_status_t st;
 
     if (!o || !json_object_is_type(o, json_type_object)) {
@@ -235,7 +300,9 @@ static sb_jwt_status_t sb_jwt_claims(const sb_jwt_key_t *key, apr_pool_t *p, con
     else if (!(iss = sb_jwt_str(o, "iss")) || strcmp(iss, key->issuer)) {
         st = SB_JWT_BAD_ISSUER;
     }
-    else if (!sb_jwt_int(o, "exp", &exp) || !sb_jwt_int(o, "iat", &iat)) {
+    else if (!sb_jwt_int(o, "exp", &exp) || !sb_jwt_int(o, "iat", &iat)
+             || ((has_nbf = json_object_object_get_ex(o, "nbf", NULL))
+                 && !sb_jwt_int(o, "nbf", &nbf))) {
         st = SB_JWT_MALFORMED;
     }
     else if (exp <= now_s) {
@@ -245,14 +312,24 @@ static sb_jwt_status_t sb_jwt_claims(const sb_jwt_key_t *key, apr_pool_t *p, con
              || (json_object_object_get_ex(o, "jti", NULL) && !sb_jwt_str(o, "jti"))) {
         st = SB_JWT_MALFORMED;
     }
+    else if (!sb_jwt_audience_ok(key, o)) {
+        st = SB_JWT_BAD_AUDIENCE;
+    }
+    else if (has_nbf && nbf > now_s + SB_JWT_LEEWAY_S) {
+        st = SB_JWT_NOT_YET_VALID;
+    }
+    else if (!(sid = sb_jwt_str(o, "sid")) || !*sid || !(jti = sb_jwt_str(o, "jti")) || !*jti) {
+        st = SB_JWT_MALFORMED;    /* every token of ours names its session and has an id */
+    }
     else {
-        jti = sb_jwt_str(o, "jti");
         if (claims) {
             claims->sub = apr_pstrdup(p, sub);
             claims->role = apr_pstrdup(p, role);
-            claims->jti = jti ? apr_pstrdup(p, jti) : NULL;
+            claims->jti = apr_pstrdup(p, jti);
+            claims->sid = apr_pstrdup(p, sid);
             claims->iat = iat;
             claims->exp = exp;
+            claims->nbf = has_nbf ? nbf : iat;
         }
         st = SB_JWT_OK;
     }
@@ -308,5 +385,12 @@ sb_jwt_status_t sb_jwt_verify(const sb_jwt_key_t *key, apr_pool_t *p, const char
 
 const char *sb_jwt_status_text(sb_jwt_status_t st)
 {
-    return st == SB_JWT_EXPIRED ? "Token expired." : "Invalid token.";
+    switch (st) {
+    case SB_JWT_EXPIRED:
+        return "Token expired.";
+    case SB_JWT_NOT_YET_VALID:
+        return "Token not yet valid.";
+    default:
+        return "Invalid token.";
+    }
 }

@@ -13,7 +13,7 @@
 #include <apr_time.h>
 
 #define SB_RL_MAGIC 0x52425342u    /* "SBBR" */
-#define SB_RL_VERSION 1u
+#define SB_RL_VERSION 2u           /* 2: entries keep their limit (evictions) */
 #define SB_RL_PROBE 32             /* slots examined per key, at most */
 #define SB_RL_FULL_WARN_MS 60000
 
@@ -32,6 +32,9 @@ typedef struct {
     uint64_t full_count;           /* hits that found no slot */
     pthread_mutex_t lock;
     sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
+    /* Version 2 appends here only: a version-1 mapping kept across a graceful restart keeps
+     * its lock and entries where this code looks for them (this lands in its padding). */
+    uint64_t evict_count;          /* live entries evicted to make room */
 } sb_rl_header_t;
 
 /* 32 bytes: two per cache line. hash 0 = empty slot. */
@@ -41,7 +44,7 @@ typedef struct {
     uint32_t window_s;
     uint32_t cur;
     uint32_t prev;
-    uint32_t pad;
+    uint32_t max;                  /* the limit it was last counted against (0: unknown) */
 } sb_rl_entry_t;
 
 struct sb_rl_table {
@@ -348,39 +351,6 @@ static int expired(const sb_rl_entry_t *e, int64_t now)
     return now - e->start_ms >= 2 * (int64_t)e->window_s * 1000;
 }
 
-/*
- * The entry for hash, claiming the first empty or expired slot of its probe window when
- * new; NULL when the window is full of live entries. insert 0: lookup only. A slot never
- * becomes empty again once used (an expired one is reused in place), so a key always sits
- * before the first empty slot of its window and the scan can stop there.
- */
-static sb_rl_entry_t *find_slot(sb_rl_table_t *t, uint64_t hash, int64_t now, int insert)
-{
-    uint32_t cap = t->h->capacity, i, idx = (uint32_t)(hash % cap);
-    sb_rl_entry_t *free_slot = NULL;
-
-    for (i = 0; i < SB_RL_PROBE; i++) {
-        sb_rl_entry_t *e = &t->e[(idx + i) % cap];
-        if (e->hash == hash) {
-            return e;
-        }
-        if (!e->hash) {
-            if (!free_slot) {
-                free_slot = e;
-            }
-            break;
-        }
-        if (!free_slot && expired(e, now)) {
-            free_slot = e;
-        }
-    }
-    if (free_slot && insert) {
-        memset(free_slot, 0, sizeof *free_slot);
-        free_slot->hash = hash;
-    }
-    return insert ? free_slot : NULL;
-}
-
 /* Bring the entry's windows up to now; a clock behind the window start changes nothing. */
 static void roll(sb_rl_entry_t *e, uint32_t window_s, int64_t now)
 {
@@ -439,6 +409,81 @@ static int64_t wait_ms(const sb_rl_entry_t *e, uint32_t max, int64_t now)
     return at > now ? at - now : 0;
 }
 
+/*
+ * The entry for hash, claiming the first empty or expired slot of its probe window when
+ * new; insert 0: lookup only. A slot never becomes empty again once used (an expired or
+ * evicted one is reused in place), so a key always sits before the first empty slot of its
+ * window and the scan can stop there.
+ *
+ * When the window holds only live entries, the one whose current window ends soonest is
+ * evicted (it forgives the least) — but never one that is refusing requests right now
+ * (used >= its limit): evicting those would let a caller with many addresses lift the
+ * limits of the callers it wants to reset, its own brute force included — nor one of the
+ * nkeep entries this request already holds. NULL when every entry is refusing: *retry_ms is
+ * then the wait until the first of them stops.
+ */
+static sb_rl_entry_t *find_slot(sb_rl_table_t *t, uint64_t hash, int64_t now, int insert,
+                                sb_rl_entry_t *const *keep, int nkeep, int *evicted,
+                                int64_t *retry_ms)
+{
+    uint32_t cap = t->h->capacity, i, idx = (uint32_t)(hash % cap);
+    sb_rl_entry_t *free_slot = NULL, *victim = NULL;
+    int64_t victim_end = INT64_MAX, wait = INT64_MAX;
+
+    for (i = 0; i < SB_RL_PROBE; i++) {
+        sb_rl_entry_t *e = &t->e[(idx + i) % cap];
+        if (e->hash == hash) {
+            return e;
+        }
+        if (!e->hash) {
+            if (!free_slot) {
+                free_slot = e;
+            }
+            break;
+        }
+        if (!free_slot && expired(e, now)) {
+            free_slot = e;
+        }
+        if (!free_slot && insert) {
+            sb_rl_entry_t v = *e;      /* judged as of now, without touching the entry */
+            int64_t end;
+            int k, held = 0;
+
+            for (k = 0; k < nkeep; k++) {
+                held |= keep[k] == e;
+            }
+            if (held || !v.window_s) {
+                continue;
+            }
+            roll(&v, v.window_s, now);
+            end = v.start_ms + (int64_t)v.window_s * 1000;
+            if (v.max && used_at(&v, now) >= v.max) {
+                int64_t ms = wait_ms(&v, v.max, now);
+                wait = ms < wait ? ms : wait;
+            }
+            else if (end < victim_end) {
+                victim = e;
+                victim_end = end;
+            }
+        }
+    }
+    if (!insert) {
+        return NULL;
+    }
+    if (!free_slot && victim) {
+        free_slot = victim;
+        *evicted = 1;
+    }
+    if (free_slot) {
+        memset(free_slot, 0, sizeof *free_slot);
+        free_slot->hash = hash;
+    }
+    else {
+        *retry_ms = wait == INT64_MAX ? 1000 : wait;
+    }
+    return free_slot;
+}
+
 /* remaining after this request; reset: seconds until the window ends, or — with nothing
  * left — until one more request passes (so a client waiting that long is not refused). */
 static void fill(sb_rl_hit_t *hit, const sb_rl_entry_t *e, int64_t now)
@@ -464,7 +509,7 @@ sb_rl_status_t sb_rl_consume(sb_rl_table_t *t, sb_rl_hit_t *hits, int n, int64_t
                              int *warn_full)
 {
     sb_rl_entry_t *slot[8];
-    int i, denied = 0, full = 0;
+    int i, denied = 0, full = 0, evicted = 0;
 
     *warn_full = 0;
     if (n <= 0) {
@@ -483,13 +528,27 @@ sb_rl_status_t sb_rl_consume(sb_rl_table_t *t, sb_rl_hit_t *hits, int n, int64_t
         sb_rl_hit_t *hit = &hits[i];
         uint64_t hash = key_hash(t->h->seed, hit->limiter, hit->key);
 
-        slot[i] = find_slot(t, hash, now_ms, 1);
+        int64_t retry_ms = 0;
+
+        slot[i] = find_slot(t, hash, now_ms, 1, slot, i, &evicted, &retry_ms);
         if (!slot[i]) {
-            hit->status = SB_RL_FULL;
             full = 1;
+            if (hit->fail_closed) {
+                /* nothing to count with and nothing to evict: refuse, as if over the limit */
+                hit->status = SB_RL_DENY;
+                hit->remaining = 0;
+                hit->window_start = 0;
+                hit->reset_s = hit->retry_s = (uint32_t)ceil_div(retry_ms > 0 ? retry_ms : 1,
+                                                                 1000);
+                denied = 1;
+            }
+            else {
+                hit->status = SB_RL_FULL;
+            }
             continue;
         }
         roll(slot[i], hit->window_s, now_ms);
+        slot[i]->max = hit->max;
         hit->status = used_at(slot[i], now_ms) + 1 <= hit->max ? SB_RL_ALLOW : SB_RL_DENY;
         denied |= hit->status == SB_RL_DENY;
     }
@@ -502,8 +561,9 @@ sb_rl_status_t sb_rl_consume(sb_rl_table_t *t, sb_rl_hit_t *hits, int n, int64_t
         }
         fill(&hits[i], slot[i], now_ms);
     }
-    if (full) {
-        t->h->full_count++;
+    t->h->evict_count += (uint64_t)evicted;
+    t->h->full_count += (uint64_t)full;
+    if (full || evicted) {
         if (now_ms - t->h->full_warned_ms >= SB_RL_FULL_WARN_MS || now_ms < t->h->full_warned_ms) {
             t->h->full_warned_ms = now_ms;
             *warn_full = 1;
@@ -521,7 +581,7 @@ void sb_rl_refund(sb_rl_table_t *t, const sb_rl_hit_t *hit, int64_t now_ms)
     if (hit->status != SB_RL_ALLOW || sb_rl_retired(t) || rl_lock(t->h)) {
         return;
     }
-    e = find_slot(t, key_hash(t->h->seed, hit->limiter, hit->key), now_ms, 0);
+    e = find_slot(t, key_hash(t->h->seed, hit->limiter, hit->key), now_ms, 0, NULL, 0, NULL, NULL);
     if (e && e->window_s == hit->window_s) {
         roll(e, hit->window_s, now_ms);
         if (e->start_ms == hit->window_start && e->cur > 0) {

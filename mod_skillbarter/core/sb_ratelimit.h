@@ -61,7 +61,9 @@ typedef struct {
 typedef enum {
     SB_RL_ALLOW = 0,   /* counted (or refunded) */
     SB_RL_DENY,        /* over the limit, nothing counted */
-    SB_RL_FULL,        /* no free slot within the probe window: fail open, nothing counted */
+    SB_RL_FULL,        /* no slot could be freed in the probe window (every entry there is
+                          refusing requests): fail open, nothing counted — unless the hit is
+                          fail_closed, which is then DENY */
     SB_RL_RETIRED,     /* the segment was replaced by a new one: attach again */
     SB_RL_NOT_FOUND,   /* no such limiter in the segment */
     SB_RL_ERROR        /* the lock is unusable */
@@ -73,6 +75,7 @@ typedef struct {
     const char *key;         /* in: "ip:…" or "u:…" */
     uint32_t max;            /* in */
     uint32_t window_s;       /* in */
+    int fail_closed;         /* in: refuse (DENY) rather than let through when no slot is free */
     /* out */
     sb_rl_status_t status;
     uint32_t remaining;      /* after this request */
@@ -103,9 +106,12 @@ int sb_rl_lookup(sb_rl_table_t *t, const char *name, sb_rl_def_t *def);
 
 /*
  * Check and count n hits atomically, at time now_ms: either every hit with status ALLOW is
- * counted, or — when any is DENY — none is. FULL hits are skipped (fail open). Returns
+ * counted, or — when any is DENY — none is. A new key in a crowded probe window evicts the
+ * live entry whose window ends soonest, never one that is refusing requests; when all of them
+ * are, the hit is FULL and skipped (fail open), or DENY when it is fail_closed. Returns
  * SB_RL_DENY when any hit is denied, SB_RL_ALLOW otherwise (RETIRED/ERROR: nothing done).
- * *warn_full is set to 1 at most once a minute across all processes when a hit was FULL.
+ * *warn_full is set to 1 at most once a minute across all processes when a hit was FULL or
+ * evicted an entry.
  */
 sb_rl_status_t sb_rl_consume(sb_rl_table_t *t, sb_rl_hit_t *hits, int n, int64_t now_ms,
                              int *warn_full);

@@ -23,6 +23,7 @@ static const struct {
     {"store_uri", KEY_TEXT, APR_OFFSETOF(sb_settings_t, store_uri)},
     {"jwt_secret_file", KEY_TEXT, APR_OFFSETOF(sb_settings_t, jwt_secret_file)},
     {"jwt_issuer", KEY_TEXT, APR_OFFSETOF(sb_settings_t, jwt_issuer)},
+    {"jwt_audience", KEY_TEXT, APR_OFFSETOF(sb_settings_t, jwt_audience)},
     {"ratelimit_shm", KEY_TEXT, APR_OFFSETOF(sb_settings_t, ratelimit_shm)},
     {"outbox_socket", KEY_TEXT, APR_OFFSETOF(sb_settings_t, outbox_socket)},
     {"access_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, access_ttl)},
@@ -43,7 +44,13 @@ void sb_settings_defaults(sb_settings_t *st)
     st->refresh_ttl = SB_DEFAULT_REFRESH_TTL;
     st->verify_ttl = SB_DEFAULT_VERIFY_TTL;
     st->reset_ttl = SB_DEFAULT_RESET_TTL;
+    st->jwt_audience = SB_JWT_DEFAULT_AUDIENCE;
     st->avatar_max = SB_DEFAULT_AVATAR_MAX;
+    st->avatar_max_side = SB_DEFAULT_AVATAR_MAX_SIDE;
+    st->avatar_max_pixels = SB_DEFAULT_AVATAR_MAX_PIXELS;
+    st->mail_max_account = SB_DEFAULT_MAIL_MAX_ACCOUNT;
+    st->mail_max_ip = SB_DEFAULT_MAIL_MAX_IP;
+    st->mail_window = SB_DEFAULT_MAIL_WINDOW;
     st->version = SB_VERSION;
 }
 

@@ -25,6 +25,11 @@
 #define SB_DEFAULT_MAX_JSON_BODY (1024 * 1024) /* bytes */
 #define SB_DEFAULT_AVATAR_MAX (5 * 1024 * 1024)
 #define SB_DEFAULT_JWT_ISSUER "skillbarter"
+#define SB_DEFAULT_AVATAR_MAX_SIDE 4096                  /* pixels per side */
+#define SB_DEFAULT_AVATAR_MAX_PIXELS (16 * 1024 * 1024)  /* width x height */
+#define SB_DEFAULT_MAIL_MAX_ACCOUNT 3                    /* account mails per window */
+#define SB_DEFAULT_MAIL_MAX_IP 10                        /* reset mails per IP per window */
+#define SB_DEFAULT_MAIL_WINDOW 3600                      /* seconds */
 
 /* File names under DefaultRuntimeDir when no directive says otherwise. */
 #define SB_SETTINGS_FILE "skillbarter.settings"
@@ -38,6 +43,7 @@ typedef struct {
     const char *store_uri;
     const char *jwt_secret_file;
     const char *jwt_issuer;
+    const char *jwt_audience;           /* aud written and required (sb_jwt's default) */
     const char *ratelimit_shm;          /* the limits table's file */
     const char *outbox_socket;          /* unix socket that signals new outbox rows */
     int64_t access_ttl;                 /* seconds */
@@ -54,6 +60,11 @@ typedef struct {
     const char *public_url;             /* base URL for links in mail, no trailing slash */
     const char *upload_dir;
     int64_t avatar_max;                 /* bytes */
+    int64_t avatar_max_side;            /* pixels per side of an avatar */
+    int64_t avatar_max_pixels;          /* width x height of an avatar */
+    int mail_max_account;               /* account mails per mail_window (0 = no limit) */
+    int mail_max_ip;                    /* reset mails asked from one IP per mail_window */
+    int64_t mail_window;                /* seconds */
     const char *version;
     const unsigned char *cursor_key;    /* MAC key of pagination cursors (the server secret) */
     apr_size_t cursor_key_len;

@@ -5,6 +5,7 @@
 #include <apr_strings.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #define SB_TOKEN_BYTES 32
 
@@ -80,4 +81,30 @@ int sb_token_equal(const char *a, const char *b)
     la = strlen(a);
     lb = strlen(b);
     return la == lb && CRYPTO_memcmp(a, b, la) == 0;
+}
+
+/* Domain separation: these MACs never equal a cursor's or a JWT's over the same secret. */
+#define SB_TOKEN_LINK_LABEL "skillbarter one-time link v1"
+
+const char *sb_token_derive(apr_pool_t *p, const unsigned char *key, apr_size_t key_len,
+                            const char *purpose, const char *user_id, const char *nonce)
+{
+    unsigned char mac[EVP_MAX_MD_SIZE];
+    unsigned int mac_len = 0;
+    const char *msg;
+    char *out;
+
+    if (!key || !key_len || !purpose || !user_id || !nonce) {
+        return NULL;
+    }
+    /* "|" separators: purposes and ids hold no "|", so no two triples share a message. */
+    msg = apr_pstrcat(p, SB_TOKEN_LINK_LABEL, "|", purpose, "|", user_id, "|", nonce, NULL);
+    if (!HMAC(EVP_sha256(), key, (int)key_len, (const unsigned char *)msg, strlen(msg), mac,
+              &mac_len)) {
+        return NULL;
+    }
+    out = apr_palloc(p, (mac_len + 2) / 3 * 4 + 1);
+    sb_b64url_encode(mac, mac_len, out);
+    OPENSSL_cleanse(mac, sizeof mac);
+    return out;
 }

@@ -39,6 +39,9 @@ void *sb_create_server_conf(apr_pool_t *p, server_rec *s)
     c->bcrypt_cost = -1;
     c->max_json_body = -1;
     c->avatar_max = -1;
+    c->avatar_max_side = c->avatar_max_pixels = -1;
+    c->mail_max_account = c->mail_max_ip = -1;
+    c->mail_window = -1;
     return c;
 }
 
@@ -66,6 +69,12 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_PTR(upload_dir);
     MERGE_NUM(avatar_max);
     MERGE_PTR(outbox_socket);
+    MERGE_NUM(avatar_max_side);
+    MERGE_NUM(avatar_max_pixels);
+    MERGE_NUM(mail_max_account);
+    MERGE_NUM(mail_max_ip);
+    MERGE_NUM(mail_window);
+    MERGE_PTR(jwt_audience);
     return m;
 }
 
@@ -274,6 +283,58 @@ static const char *sb_cmd_outbox_socket_set(cmd_parms *cmd, void *dc, const char
     return NULL;
 }
 
+static const char *sb_cmd_jwt_audience_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    if (!*arg || strlen(arg) > 200) {
+        return apr_psprintf(cmd->pool, "%s: audience must be 1-200 characters", cmd->cmd->name);
+    }
+    cmd_conf(cmd)->jwt_audience = arg;
+    return NULL;
+}
+
+static const char *sb_cmd_avatar_max_side_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_int64_t v;
+    if (sb_parse_int(arg, 1, 65535, &v)) {
+        return apr_psprintf(cmd->pool, "%s: expected 1-65535 pixels, got '%s'", cmd->cmd->name,
+                            arg);
+    }
+    cmd_conf(cmd)->avatar_max_side = v;
+    return NULL;
+}
+
+static const char *sb_cmd_avatar_max_pixels_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_int64_t v;
+    if (sb_parse_size(arg, &v) || v < 1 || v > (apr_int64_t)1 << 32) {
+        return apr_psprintf(cmd->pool, "%s: expected a pixel count such as 4000000 or 16M "
+                                       "(at most 4096M), got '%s'", cmd->cmd->name, arg);
+    }
+    cmd_conf(cmd)->avatar_max_pixels = v;
+    return NULL;
+}
+
+/* SkillBarterMailLimit ACCOUNT IP [WINDOW]: 0 turns a budget off. */
+static const char *sb_cmd_mail_limit_set(cmd_parms *cmd, void *dc, const char *account,
+                                         const char *ip, const char *window)
+{
+    sb_server_conf_t *c = cmd_conf(cmd);
+    apr_int64_t a, i, w = SB_DEFAULT_MAIL_WINDOW;
+
+    if (sb_parse_int(account, 0, 1000000, &a) || sb_parse_int(ip, 0, 1000000, &i)) {
+        return apr_psprintf(cmd->pool, "%s: expected mails per account and per IP (0-1000000, "
+                                       "0 = no limit), got '%s %s'", cmd->cmd->name, account, ip);
+    }
+    if (window && (sb_parse_duration(window, &w) || w < 1 || w > 366 * 86400)) {
+        return apr_psprintf(cmd->pool, "%s: WINDOW must be a duration such as 1h or 1d (at most "
+                                       "366d), got '%s'", cmd->cmd->name, window);
+    }
+    c->mail_max_account = (int)a;
+    c->mail_max_ip = (int)i;
+    c->mail_window = w;
+    return NULL;
+}
+
 #define OFF(f) (void *)APR_OFFSETOF(sb_server_conf_t, f)
 
 const command_rec sb_cmds[] = {
@@ -312,6 +373,15 @@ const command_rec sb_cmds[] = {
     AP_INIT_TAKE1(SB_DIRECTIVE_OUTBOX_SOCKET, sb_cmd_outbox_socket_set, NULL, RSRC_CONF,
                   "Unix socket signalling new outbox rows to skillbarter-realtime "
                   "(default DefaultRuntimeDir/" SB_OUTBOX_SOCKET_FILE ")"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_SIDE, sb_cmd_avatar_max_side_set, NULL, RSRC_CONF,
+                  "Widest and tallest avatar in pixels (default 4096)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_PIXELS, sb_cmd_avatar_max_pixels_set, NULL, RSRC_CONF,
+                  "Most pixels (width x height) of an avatar (default 16M)"),
+    AP_INIT_TAKE23(SB_DIRECTIVE_MAIL_LIMIT, sb_cmd_mail_limit_set, NULL, RSRC_CONF,
+                   "Account mails per account and reset mails per IP, per WINDOW "
+                   "(default 3 10 1h)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_JWT_AUDIENCE, sb_cmd_jwt_audience_set, NULL, RSRC_CONF,
+                  "JWT audience (aud) written and required (default skillbarter-api)"),
     SB_RATELIMIT_CMDS,
     {NULL}};
 
@@ -334,6 +404,7 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     for (vs = s; vs; vs = vs->next) {
         sb_server_conf_t *c = sb_conf(vs);
         sb_settings_t *st;
+        sb_jwt_key_t *key;
         const unsigned char *secret;
         apr_size_t len = 0;
 
@@ -353,11 +424,16 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         if (c->jwt_issuer) {
             st->jwt_issuer = c->jwt_issuer;
         }
-        st->jwt_key = sb_jwt_key_make(pconf, secret, len, st->jwt_issuer);
-        if (!st->jwt_key) {
+        if (c->jwt_audience) {
+            st->jwt_audience = c->jwt_audience;
+        }
+        key = sb_jwt_key_make(pconf, secret, len, st->jwt_issuer);
+        if (!key) {
             sb_slog(vs, APLOG_CRIT, 0, "cannot build the JWT key from %s", c->jwt_secret_file);
             return HTTP_INTERNAL_SERVER_ERROR;
         }
+        sb_jwt_key_set_audience(key, st->jwt_audience);
+        st->jwt_key = key;
         st->cursor_key = secret;   /* sb_cursor domain-separates its MAC from the JWT's */
         st->cursor_key_len = len;
         st->ratelimit_shm = sb_ratelimit_shm_path(pconf);
@@ -392,6 +468,21 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         st->upload_dir = c->upload_dir;
         if (c->avatar_max > 0) {
             st->avatar_max = c->avatar_max;
+        }
+        if (c->avatar_max_side > 0) {
+            st->avatar_max_side = c->avatar_max_side;
+        }
+        if (c->avatar_max_pixels > 0) {
+            st->avatar_max_pixels = c->avatar_max_pixels;
+        }
+        if (c->mail_max_account >= 0) {
+            st->mail_max_account = c->mail_max_account;
+        }
+        if (c->mail_max_ip >= 0) {
+            st->mail_max_ip = c->mail_max_ip;
+        }
+        if (c->mail_window > 0) {
+            st->mail_window = c->mail_window;
         }
         c->settings = st;
     }

@@ -25,6 +25,10 @@
 #define SB_DIRECTIVE_UPLOAD_DIR         "SkillBarterUploadDir"
 #define SB_DIRECTIVE_AVATAR_MAX_SIZE    "SkillBarterAvatarMaxSize"
 #define SB_DIRECTIVE_OUTBOX_SOCKET      "SkillBarterOutboxSocket"
+#define SB_DIRECTIVE_AVATAR_MAX_SIDE    "SkillBarterAvatarMaxSide"
+#define SB_DIRECTIVE_AVATAR_MAX_PIXELS  "SkillBarterAvatarMaxPixels"
+#define SB_DIRECTIVE_MAIL_LIMIT         "SkillBarterMailLimit"
+#define SB_DIRECTIVE_JWT_AUDIENCE       "SkillBarterJWTAudience"
 
 typedef struct {
     const char *store_uri;
@@ -44,6 +48,12 @@ typedef struct {
     const char *upload_dir;
     apr_int64_t avatar_max;      /* bytes; -1 = unset */
     const char *outbox_socket;
+    apr_int64_t avatar_max_side; /* pixels; -1 = unset */
+    apr_int64_t avatar_max_pixels;
+    int mail_max_account;        /* -1 = unset (0 = no limit) */
+    int mail_max_ip;
+    apr_int64_t mail_window;     /* seconds; -1 = unset */
+    const char *jwt_audience;
 
     sb_settings_t *settings;     /* built in post_config, store attached in child_init */
 } sb_server_conf_t;

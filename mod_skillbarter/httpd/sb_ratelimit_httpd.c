@@ -438,6 +438,8 @@ int sb_ratelimit_check(request_rec *r, const sb_settings_t *st, const char *rout
         hits[i].limiter = defs[i]->name;
         hits[i].max = defs[i]->max;
         hits[i].window_s = defs[i]->window_s;
+        /* brute-force protection must not switch off when the table is crowded */
+        hits[i].fail_closed = !strcmp(defs[i]->name, SB_RL_AUTH);
         if (defs[i]->flags & SB_RL_F_KEY_USER) {
             hits[i].key = uk ? uk : (uk = user_key(r, st));
         }
@@ -447,8 +449,10 @@ int sb_ratelimit_check(request_rec *r, const sb_settings_t *st, const char *rout
     }
     rs = sb_rl_consume(rl_table, hits, n, apr_time_as_msec(apr_time_now()), &warn_full);
     if (warn_full) {
-        sb_warn(r, "rate-limit table full (%s entries): failing open; raise %s",
-                apr_itoa(r->pool, (int)rl_conf->capacity), SB_DIRECTIVE_RATE_LIMIT_TABLE_SIZE);
+        sb_warn(r, "rate-limit table crowded (%s entries): evicting entries that end soonest; "
+                "with none to evict, %s fails closed and the others open; raise %s",
+                apr_itoa(r->pool, (int)rl_conf->capacity), SB_RL_AUTH,
+                SB_DIRECTIVE_RATE_LIMIT_TABLE_SIZE);
     }
     if (rs == SB_RL_RETIRED || rs == SB_RL_ERROR) {
         warn_sometimes(r, rs == SB_RL_RETIRED ? "the table was replaced" : "the lock failed");

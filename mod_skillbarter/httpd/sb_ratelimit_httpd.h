@@ -17,6 +17,8 @@
 
 /* The limiter applied to every /api request. */
 #define SB_RL_GLOBAL "global"
+/* The brute-force limiter: fails closed (429) when the table has no room for its key. */
+#define SB_RL_AUTH "auth"
 
 const char *sb_cmd_rate_limit_set(cmd_parms *cmd, void *dc, int argc, char *const argv[]);
 const char *sb_cmd_rate_limit_table_size_set(cmd_parms *cmd, void *dc, const char *arg);

@@ -42,6 +42,36 @@
     X(d, password_reset,                                                                           \
       (sb_store_conn_t *c, const char *token_hash, const char *password_hash, int64_t now,         \
        char *user_id, sb_store_error_t *err),                                                      \
-      (c, token_hash, password_hash, now, user_id, err))
+      (c, token_hash, password_hash, now, user_id, err))                                          \
+    /* The access-token guard's one lookup: the user and whether the session (refresh-token        \
+     * family) session_id of that user is still live, i.e. not revoked by logout, reuse            \
+     * detection, a password change or reset, a ban or logout-all. NOT_FOUND: no such user.        \
+     * *live is 0 for an unknown family too. */                                                    \
+    X(d, user_by_session,                                                                          \
+      (sb_store_conn_t *c, apr_pool_t *p, const char *id, const char *session_id,                  \
+       sb_user_t **out, int *live, sb_store_error_t *err),                                         \
+      (c, p, id, session_id, out, live, err))                                                      \
+    /* The family (session id) of a refresh token into family_id (SB_ID_LEN+1 buffer).             \
+     * NOT_FOUND when unknown. */                                                                  \
+    X(d, refresh_family,                                                                           \
+      (sb_store_conn_t *c, const char *token_hash, char *family_id, sb_store_error_t *err),        \
+      (c, token_hash, family_id, err))                                                             \
+    /* Issue a one-time link without superseding a live one: when user_id has an unused,           \
+     * unexpired token of purpose that was issued with a nonce, nothing is stored and *nonce_out   \
+     * is that token's nonce (the caller derives the same link again); otherwise the token         \
+     * (token_hash, made from nonce) is stored and *nonce_out is nonce. Strings in p. */           \
+    X(d, onetime_issue,                                                                            \
+      (sb_store_conn_t *c, apr_pool_t *p, const char *token_hash, const char *nonce,               \
+       const char *user_id, const char *purpose, int64_t expires_at, int64_t now,                  \
+       const char **nonce_out, sb_store_error_t *err),                                             \
+      (c, p, token_hash, nonce, user_id, purpose, expires_at, now, nonce_out, err))                \
+    /* Take one account mail from the budgets: at most max_user mails to user_id and max_ip        \
+     * mails asked for from ip within the last window_ms (0 = no limit; ip NULL: a mail outside    \
+     * the per-IP budget). *granted is 1 and the mail is recorded when both allow it, else 0       \
+     * and nothing changes. Atomic. */                                                             \
+    X(d, mail_quota_take,                                                                          \
+      (sb_store_conn_t *c, const char *user_id, const char *ip, int64_t window_ms,                 \
+       int max_user, int max_ip, int64_t now, int *granted, sb_store_error_t *err),                \
+      (c, user_id, ip, window_ms, max_user, max_ip, now, granted, err))
 
 #endif

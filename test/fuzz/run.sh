@@ -43,7 +43,7 @@ fuzz() {
 }
 
 for target in fuzz_json_parse fuzz_validate fuzz_jwt_verify fuzz_multipart fuzz_cursor \
-              fuzz_time fuzz_skill_rules; do
+              fuzz_time fuzz_skill_rules fuzz_image; do
     case $target in
         fuzz_json_parse) srcs="$core/sb_json.c $core/sb_error.c" ;;
         fuzz_validate)   srcs="$core/sb_validate.c $core/sb_error.c" ;;
@@ -51,6 +51,7 @@ for target in fuzz_json_parse fuzz_validate fuzz_jwt_verify fuzz_multipart fuzz_
         fuzz_multipart)  srcs="$core/sb_multipart.c $core/sb_image.c" ;;
         fuzz_cursor)     srcs="$core/sb_cursor.c $core/sb_id.c" ;;
         fuzz_time)       srcs="$core/sb_time.c" ;;
+        fuzz_image)      srcs="$core/sb_image.c" ;;
         fuzz_skill_rules)
             srcs="$core/sb_skill_rules.c $core/sb_json.c $core/sb_validate.c $core/sb_error.c" ;;
     esac

@@ -11,9 +11,13 @@ const server = useServer({ extra: `SkillBarterAvatarMaxSize ${MAX}\n` });
 const api = (...a) => server().api(...a);
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==', 'base64');
-const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(64, 7), Buffer.from([0xff, 0xd9])]);
+// Structurally whole images (the module reads their dimensions): SOI, APP0, SOF0 1x1, SOS, EOI;
+// a RIFF WebP whose VP8L header says 1x1.
+const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0x00, 0x10]), Buffer.from('JFIF\0'), Buffer.alloc(9, 1),
+  Buffer.from([0xff, 0xc0, 0, 11, 8, 0, 1, 0, 1, 1, 1, 0x11, 0, 0xff, 0xda, 0, 8, 1, 1, 0, 0, 0x3f, 0]),
+  Buffer.alloc(64, 7), Buffer.from([0xff, 0xd9])]);
 const WEBP = (() => {
-  const body = Buffer.concat([Buffer.from('WEBPVP8L'), Buffer.from([10, 0, 0, 0]), Buffer.alloc(10, 1)]);
+  const body = Buffer.concat([Buffer.from('WEBPVP8L'), Buffer.from([10, 0, 0, 0]), Buffer.from([0x2f, 0, 0, 0, 0]), Buffer.alloc(5, 1)]);
   const size = Buffer.alloc(4); size.writeUInt32LE(body.length);
   return Buffer.concat([Buffer.from('RIFF'), size, body]);
 })();

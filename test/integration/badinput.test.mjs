@@ -92,6 +92,11 @@ const ROUTES = {
     valid: ({ user }) => ({ refreshToken: user.refreshToken }),
     ok: 200,
   },
+  'POST /api/auth/logout-all': {
+    fields: {},
+    valid: () => ({}),
+    ok: 200,
+  },
   'POST /api/auth/refresh': {
     fields: { refreshToken: 'string!' },
     valid: ({ user }) => ({ refreshToken: user.refreshToken }),

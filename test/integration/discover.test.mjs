@@ -115,7 +115,9 @@ test('the caller, banned, inactive users and users offering nothing are never li
   server().sbctl('set-status', b.user._id, 'inactive');
   assert.deepEqual(await listed(viewer.token), [a.user._id]);
   server().sbctl('set-status', b.user._id, 'active');
-  await api('PUT', '/api/users/skills/offered', { token: b.token, body: { skills: [] } });
+  // the ban ended b's sessions: sign in again
+  const b2 = (await api('POST', '/api/auth/login', { body: { email: b.body.email, password: b.body.password } })).json.data;
+  await api('PUT', '/api/users/skills/offered', { token: b2.token, body: { skills: [] } });
   assert.deepEqual(await listed(viewer.token), [a.user._id]);
   const nothing = (await get('/api/discover?limit=50')).json.data.map((u) => u._id);
   assert.ok(!nothing.includes(viewer.user._id));

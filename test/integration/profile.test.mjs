@@ -39,21 +39,23 @@ test('no token, a garbage token or a wrong scheme is 401', async () => {
 });
 
 test('a token signed by the server secret verifies (harness sanity)', async () => {
-  const { user } = await register(server());
-  const t = sign({ alg: 'HS256', typ: 'JWT' }, { sub: user._id, iss: 'skillbarter', iat: now(), exp: now() + 60, role: 'user' });
+  const { user, token } = await register(server());
+  const { sid } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  const t = sign({ alg: 'HS256', typ: 'at+jwt' }, { sub: user._id, iss: 'skillbarter', aud: 'skillbarter-api', sid, jti: 'j1', iat: now(), exp: now() + 60, role: 'user' });
   const r = await api('GET', '/api/users/profile', { token: t });
   assert.equal(r.status, 200, r.text);
 });
 
 test('alg none, another alg, a bad signature, a wrong issuer or an old exp are 401', async () => {
-  const { user } = await register(server());
-  const claims = { sub: user._id, iss: 'skillbarter', iat: now(), exp: now() + 60, role: 'user' };
+  const { user, token } = await register(server());
+  const { sid } = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+  const claims = { sub: user._id, iss: 'skillbarter', aud: 'skillbarter-api', sid, jti: 'j1', iat: now(), exp: now() + 60, role: 'user' };
   const cases = {
-    none: `${b64url({ alg: 'none', typ: 'JWT' })}.${b64url(claims)}.`,
-    hs512: sign({ alg: 'HS512', typ: 'JWT' }, claims, secret(), 'sha512'),
-    badsig: sign({ alg: 'HS256', typ: 'JWT' }, claims, 'x'.repeat(48)),
-    issuer: sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, iss: 'someone-else' }),
-    expired: sign({ alg: 'HS256', typ: 'JWT' }, { ...claims, iat: now() - 120, exp: now() - 60 }),
+    none: `${b64url({ alg: 'none', typ: 'at+jwt' })}.${b64url(claims)}.`,
+    hs512: sign({ alg: 'HS512', typ: 'at+jwt' }, claims, secret(), 'sha512'),
+    badsig: sign({ alg: 'HS256', typ: 'at+jwt' }, claims, 'x'.repeat(48)),
+    issuer: sign({ alg: 'HS256', typ: 'at+jwt' }, { ...claims, iss: 'someone-else' }),
+    expired: sign({ alg: 'HS256', typ: 'at+jwt' }, { ...claims, iat: now() - 120, exp: now() - 60 }),
   };
   for (const [name, t] of Object.entries(cases)) {
     const r = await api('GET', '/api/users/profile', { token: t });
@@ -80,10 +82,16 @@ test('banned or deactivated users get 403 on authenticated routes', async () => 
   assert.equal(rb.status, 403);
   assert.equal(rb.json.message, 'Account is deactivated.');
   assert.equal(server().sbctl('set-status', b.user._id, 'active').status, 0);
-  assert.notEqual((await api('GET', '/api/users/profile', { token: b.token })).json.data.bio, 'x',
+  // The deactivation ended b's sessions too: a fresh login shows the refused update changed nothing.
+  assert.equal((await api('GET', '/api/users/profile', { token: b.token })).status, 401);
+  const bl = await api('POST', '/api/auth/login', { body: { email: b.body.email, password: b.body.password } });
+  assert.notEqual((await api('GET', '/api/users/profile', { token: bl.json.data.token })).json.data.bio, 'x',
     'the refused update changed nothing');
   server().sbctl('set-status', a.user._id, 'active');
-  assert.equal((await api('GET', '/api/users/profile', { token: a.token })).status, 200);
+  // The ban ended the sessions it interrupted: the old token stays refused, a new login works.
+  assert.equal((await api('GET', '/api/users/profile', { token: a.token })).status, 401);
+  const again = await api('POST', '/api/auth/login', { body: { email: a.body.email, password: a.body.password } });
+  assert.equal((await api('GET', '/api/users/profile', { token: again.json.data.token })).status, 200);
 });
 
 test('PUT profile updates the editable fields and returns the user', async () => {

@@ -341,3 +341,220 @@ sb_store_status_t sb_sqlite_password_reset(sb_store_conn_t *c, const char *token
     }
     return st;
 }
+
+/* ---- sessions (the access-token guard) ---- */
+
+/* The user row plus one seek in the partial index refresh_tokens_family_live (sql/006). */
+static const char SQL_USER_BY_SESSION[] =
+    "SELECT " SB_SQLITE_USER_COLS ", EXISTS (SELECT 1 FROM refresh_tokens"
+    " WHERE family_id = ?2 AND user_id = ?1 AND revoked_at IS NULL)"
+    " FROM users WHERE id = ?1";
+static const char SQL_REFRESH_FAMILY[] =
+    "SELECT family_id FROM refresh_tokens WHERE token_hash = ?1";
+
+sb_store_status_t sb_sqlite_user_by_session(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                            const char *session_id, sb_user_t **out, int *live,
+                                            sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q;
+    int rc;
+
+    *out = NULL;
+    *live = 0;
+    if (!id || !session_id) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user: no key");
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_USER_BY_SESSION, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, id);
+    sb_sqlite_bind_text(q, 2, session_id);
+    rc = sb_sqlite_step(sc, q, err, "user by session");
+    if (rc < 0) {
+        return err->status;
+    }
+    if (rc == SQLITE_ROW) {
+        *out = sb_sqlite_row_user(p, q);
+        *live = sqlite3_column_int(q, 32) != 0;   /* the column after SB_SQLITE_USER_COLS */
+    }
+    sb_sqlite_done(q);
+    if (!*out) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_refresh_family(sb_store_conn_t *c, const char *token_hash,
+                                           char *family_id, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_REFRESH_FAMILY, err);
+    const unsigned char *fam;
+    int rc;
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, token_hash);
+    rc = sb_sqlite_step(sc, q, err, "refresh family");
+    if (rc < 0) {
+        return err->status;
+    }
+    if (rc != SQLITE_ROW) {
+        sb_sqlite_done(q);
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "refresh token not found");
+    }
+    fam = sqlite3_column_text(q, 0);
+    apr_cpystrn(family_id, fam ? (const char *)fam : "", SB_ID_LEN + 1);
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}
+
+/* ---- one-time links that are mailed again, not superseded; the mail budgets ---- */
+
+static const char SQL_ONETIME_LIVE[] =
+    "SELECT nonce FROM onetime_tokens WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL"
+    " AND expires_at > ?3 AND nonce IS NOT NULL ORDER BY expires_at DESC LIMIT 1";
+static const char SQL_ONETIME_INSERT_NONCE[] =
+    "INSERT INTO onetime_tokens (token_hash, user_id, purpose, expires_at, created_at, nonce)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+static const char SQL_MAIL_COUNT_USER[] =
+    "SELECT count(*) FROM mail_log WHERE user_id = ?1 AND sent_at > ?2";
+static const char SQL_MAIL_COUNT_IP[] =
+    "SELECT count(*) FROM mail_log WHERE ip = ?1 AND sent_at > ?2";
+static const char SQL_MAIL_INSERT[] =
+    "INSERT INTO mail_log (user_id, ip, sent_at) VALUES (?1, ?2, ?3)";
+static const char SQL_MAIL_PRUNE[] = "DELETE FROM mail_log WHERE sent_at <= ?1";
+#define SB_MAIL_LOG_KEEP_MS (86400LL * 1000)   /* rows kept at least this long */
+
+sb_store_status_t sb_sqlite_onetime_issue(sb_store_conn_t *c, apr_pool_t *p,
+                                          const char *token_hash, const char *nonce,
+                                          const char *user_id, const char *purpose,
+                                          int64_t expires_at, int64_t now,
+                                          const char **nonce_out, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    const char *live = NULL;
+    sb_store_status_t st;
+    sqlite3_stmt *q;
+    int rc;
+
+    *nonce_out = NULL;
+    if (!token_hash || !nonce || !user_id || !purpose) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "onetime_issue: missing argument");
+    }
+    if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_LIVE, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, purpose);
+    sqlite3_bind_int64(q, 3, now);
+    rc = sb_sqlite_step(sc, q, err, "onetime live");
+    if (rc < 0) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    if (rc == SQLITE_ROW) {
+        live = sb_sqlite_col_text(p, q, 0);
+    }
+    sb_sqlite_done(q);
+    if (live) {
+        *nonce_out = live;
+        return sb_sqlite_end(sc, SB_STORE_OK, err);
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_INSERT_NONCE, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, token_hash);
+    sb_sqlite_bind_text(q, 2, user_id);
+    sb_sqlite_bind_text(q, 3, purpose);
+    sqlite3_bind_int64(q, 4, expires_at);
+    sqlite3_bind_int64(q, 5, now);
+    sb_sqlite_bind_text(q, 6, nonce);
+    st = sb_sqlite_exec_stmt(sc, q, err, "onetime issue");
+    if (st == SB_STORE_OK) {
+        *nonce_out = apr_pstrdup(p, nonce);
+    }
+    return sb_sqlite_end(sc, st, err);
+}
+
+/* count(*) of a mail_log query with ?1 = key, ?2 = since; -1 on error (err set). */
+static int64_t sb_sqlite_mail_count(sb_sqlite_conn_t *sc, const char *sql, const char *key,
+                                    int64_t since, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, sql, err);
+    int64_t n = 0;
+    int rc;
+
+    if (!q) {
+        return -1;
+    }
+    sb_sqlite_bind_text(q, 1, key);
+    sqlite3_bind_int64(q, 2, since);
+    rc = sb_sqlite_step(sc, q, err, "mail count");
+    if (rc < 0) {
+        return -1;
+    }
+    if (rc == SQLITE_ROW) {
+        n = sqlite3_column_int64(q, 0);
+    }
+    sb_sqlite_done(q);
+    return n;
+}
+
+sb_store_status_t sb_sqlite_mail_quota_take(sb_store_conn_t *c, const char *user_id,
+                                            const char *ip, int64_t window_ms, int max_user,
+                                            int max_ip, int64_t now, int *granted,
+                                            sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    int64_t since = now - window_ms, n;
+    sb_store_status_t st;
+    sqlite3_stmt *q;
+
+    *granted = 0;
+    if (!user_id || window_ms <= 0) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "mail_quota_take: bad argument");
+    }
+    if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    /* Rows older than the window count for nobody: keep the table small. */
+    if (!(q = sb_sqlite_prepare(sc, SQL_MAIL_PRUNE, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sqlite3_bind_int64(q, 1, now - (window_ms > SB_MAIL_LOG_KEEP_MS ? window_ms
+                                                                    : SB_MAIL_LOG_KEEP_MS));
+    if ((st = sb_sqlite_exec_stmt(sc, q, err, "mail prune")) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, st, err);
+    }
+    if (max_user > 0) {
+        if ((n = sb_sqlite_mail_count(sc, SQL_MAIL_COUNT_USER, user_id, since, err)) < 0) {
+            return sb_sqlite_end(sc, err->status, err);
+        }
+        if (n >= max_user) {
+            return sb_sqlite_end(sc, SB_STORE_OK, err);
+        }
+    }
+    if (max_ip > 0 && ip) {
+        if ((n = sb_sqlite_mail_count(sc, SQL_MAIL_COUNT_IP, ip, since, err)) < 0) {
+            return sb_sqlite_end(sc, err->status, err);
+        }
+        if (n >= max_ip) {
+            return sb_sqlite_end(sc, SB_STORE_OK, err);
+        }
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_MAIL_INSERT, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, ip);
+    sqlite3_bind_int64(q, 3, now);
+    st = sb_sqlite_exec_stmt(sc, q, err, "mail log");
+    st = sb_sqlite_end(sc, st, err);
+    *granted = st == SB_STORE_OK;
+    return st;
+}

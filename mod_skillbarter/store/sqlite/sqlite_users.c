@@ -330,17 +330,23 @@ sb_store_status_t sb_sqlite_user_touch(sb_store_conn_t *c, const char *id, int64
     return sb_sqlite_exec_one(sc, q, err, "user touch");
 }
 
-/* A lifted ban clears its reason and expiry. */
+/* A lifted ban clears its reason and expiry. A ban or a deactivation also ends every session
+ * (refresh-token family) of the user in the same step, so lifting it later does not bring
+ * the old access tokens back. */
 sb_store_status_t sb_sqlite_user_set_status(sb_store_conn_t *c, const char *id, int is_active,
                                             int is_banned, const char *ban_reason,
                                             int64_t ban_expires_at, int64_t now,
                                             sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_USER_STATUS, err);
+    sb_store_status_t st;
+    sqlite3_stmt *q;
 
-    if (!q) {
-        return err->status;
+    if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_USER_STATUS, err))) {
+        return sb_sqlite_end(sc, err->status, err);
     }
     sb_sqlite_bind_text(q, 1, id);
     sqlite3_bind_int(q, 2, is_active ? 1 : 0);
@@ -348,5 +354,9 @@ sb_store_status_t sb_sqlite_user_set_status(sb_store_conn_t *c, const char *id, 
     sb_sqlite_bind_text(q, 4, is_banned ? ban_reason : NULL);
     sqlite3_bind_int64(q, 5, is_banned ? ban_expires_at : 0);
     sqlite3_bind_int64(q, 6, now);
-    return sb_sqlite_exec_one(sc, q, err, "user status");
+    st = sb_sqlite_exec_one(sc, q, err, "user status");
+    if (st == SB_STORE_OK && (is_banned || !is_active)) {
+        st = sb_sqlite_revoke_user_tokens(sc, id, now, err);
+    }
+    return sb_sqlite_end(sc, st, err);
 }
