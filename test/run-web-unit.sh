@@ -3,6 +3,7 @@
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 log=$(mktemp)
+start=$(date +%s)
 json=$(mktemp)
 (cd "$top/htdocs" && nice npx --no-install vitest run --reporter=default --reporter=json \
     --outputFile.json="$json") >"$log" 2>&1
@@ -15,6 +16,7 @@ console.log(`${r.numPassedTests || 0} ${r.numFailedTests || 0} ${s}`);' "$json" 
 set -- $counts
 p=$1; f=$2; s=$3
 if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "web-unit: vitest exited $rc"; fi
+echo "web-unit: took $(( $(date +%s) - start )) s"
 echo "web-unit: $p passed, $f failed, $s skipped"
 rm -f "$log" "$json"
 [ "$f" -eq 0 ]
