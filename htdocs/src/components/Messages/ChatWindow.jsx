@@ -128,13 +128,20 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
     onActivity?.();
   };
 
+  // A request the server already turned into a pending session (sessionData.sessionId) is
+  // confirmed or cancelled on that session; otherwise accepting creates the session from the
+  // request's terms and declining answers in the chat.
   const respond = async (m, accept) => {
+    const d = m.sessionData || {};
     try {
-      if (accept) {
-        await sessions.create({ requestId: m._id, student: idOf(m.sender), skill: m.sessionData.skill, category: m.sessionData.category,
-          scheduledTime: m.sessionData.proposedTime, duration: m.sessionData.duration, description: m.sessionData.description });
+      if (d.sessionId) {
+        if (accept) await sessions.update(d.sessionId, { status: 'scheduled' });
+        else await sessions.cancel(d.sessionId);
+      } else if (accept) {
+        await sessions.create({ student: idOf(m.sender), skill: d.skill, scheduledTime: d.proposedTime,
+          duration: d.duration, ...(d.description ? { description: d.description } : {}) });
       } else {
-        await api.send({ receiver: other._id, content: `Declined: ${m.sessionData.skill}`, messageType: 'session_decline', replyTo: m._id });
+        await api.send({ receiver: other._id, content: `Sorry, I cannot take the ${d.skill} session.`, replyTo: m._id });
       }
       await loadInitial();
     } catch (e) { setError(e); }

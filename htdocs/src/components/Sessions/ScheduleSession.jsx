@@ -21,12 +21,11 @@ export default function ScheduleSession({ teacher, onClose, onBooked }) {
   const onSubmit = async (v) => {
     setFailure(null);
     const when = new Date(Number(v.slot));
-    const skill = teacher.skillsOffered.find((s) => s.skill === v.skill);
     try {
       await messages.sessionRequest({
         receiver: teacher._id,
         content: `Session request: ${v.skill}, ${v.duration} min, ${formatInZone(when, teacher.timezone, 'EEE d MMM HH:mm')} (${teacher.timezone})`,
-        sessionData: { skill: v.skill, category: skill?.category, duration: Number(v.duration), proposedTime: when.toISOString(), description: v.description },
+        sessionData: { skill: v.skill, duration: Number(v.duration), proposedTime: when.toISOString(), ...(v.description ? { description: v.description } : {}) },
       });
       setDone(true);
     } catch (e) {
