@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev
 libjson-c-dev libcjose-dev libjansson-dev libmongoc-dev libbson-dev libsqlite3-dev
 libwebsockets-dev libcmocka-dev libssl-dev curl wrk valgrind clang libclang-rt-14-dev
-tzdata nodejs npm chromium fonts-liberation"
+tzdata sqlite3 python3 nodejs npm chromium fonts-liberation"
 
 missing=""
 for p in $PKGS; do

@@ -53,7 +53,7 @@ static int h_discover(sb_call_t *c)
     apr_array_header_t *cards;
     const char *v, *next = NULL;
     char after[SB_ID_LEN + 1];
-    int more = 0;
+    int more = 0, has_cursor = 0;
 
     q.viewer_id = c->user->id;
     q.now = c->now;
@@ -73,14 +73,8 @@ static int h_discover(sb_call_t *c)
         }
     }
     sb_query_int(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &q.limit);
-    if ((v = sb_query_param(c, "cursor"))) {
-        if (!sb_cursor_decode(c->settings->cursor_key, c->settings->cursor_key_len, v,
-                              &q.after_last_seen, after)) {
-            sb_field_fail(&c->err, c->pool, "cursor", "cursor is not one this server gave out");
-        }
-        else {
-            q.after_id = after;
-        }
+    if (sb_query_cursor(c, &q.after_last_seen, after, &has_cursor) && has_cursor) {
+        q.after_id = after;
     }
     if (sb_query_failed(c)) {
         return c->err.status;

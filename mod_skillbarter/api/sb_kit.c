@@ -8,6 +8,8 @@
 
 #include "sb_skill_rules.h"
 #include "sb_validate.h"
+#include "sb_cursor.h"
+#include "sb_id.h"
 
 #define SB_QUERY_BAD_MAX 8   /* field errors for one query string, at most */
 
@@ -196,4 +198,32 @@ int sb_call_internalf(sb_call_t *c, const char *func, const char *fmt, ...)
 int sb_call_fields_failed(const sb_call_t *c)
 {
     return sb_has_field_errors(&c->err) ? c->err.status : 0;
+}
+
+int sb_query_cursor(sb_call_t *c, int64_t *at, char *id, int *has)
+{
+    const char *v = apr_table_get(c->query, "cursor");
+
+    *has = 0;
+    if (!v || !*v) {
+        return 1;
+    }
+    if (!sb_cursor_decode(c->settings->cursor_key, c->settings->cursor_key_len, v, at, id)) {
+        sb_field_fail(&c->err, c->pool, "cursor", "cursor is not one this server gave out");
+        return 0;
+    }
+    *has = 1;
+    return 1;
+}
+
+const char *sb_param_id(sb_call_t *c, int idx, const char *field)
+{
+    const char *v = c->params[idx];
+
+    if (!v || !sb_id_valid(v)) {
+        sb_field_fail(&c->err, c->pool, field, "%s must be a 24-character hex id", field);
+        c->err.message = apr_psprintf(c->pool, "Invalid %s.", field);
+        return NULL;
+    }
+    return sb_lower(c->pool, v);
 }

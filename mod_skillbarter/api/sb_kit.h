@@ -29,6 +29,12 @@ int sb_query_int(sb_call_t *c, const char *name, int lo, int hi, int dflt, int *
 const char *sb_query_text(sb_call_t *c, const char *name, int max);
 /* ?category: one of the eight categories; NULL when absent or bad. */
 const char *sb_query_category(sb_call_t *c);
+/* The `cursor` query parameter, when present, decoded into *at and id (SB_ID_LEN + 1); 0 with
+ * a field error when it is not one this server gave out. *has is 0 when absent. */
+int sb_query_cursor(sb_call_t *c, int64_t *at, char *id, int *has);
+/* A path parameter that must be a record id: lower-cased copy, or NULL with a 400 naming
+ * `field`. */
+const char *sb_param_id(sb_call_t *c, int idx, const char *field);
 /* When any field error was recorded: message "Invalid query parameters", return the status
  * (400); else 0. */
 int sb_query_failed(sb_call_t *c);

@@ -8,9 +8,12 @@
 #include <apr_strings.h>
 
 /* Fixed /api/users/... paths before /api/users/:id; sb_routes_check() enforces it. */
-static const sb_route_t *const groups[] = {sb_health_routes, sb_auth_routes, sb_user_routes,
-                                           sb_skill_routes, sb_avatar_routes,
-                                           sb_user_public_routes, sb_discover_routes, NULL};
+static const sb_route_t *const groups[] = {sb_health_routes,       sb_auth_routes,
+                                           sb_user_routes,         sb_skill_routes,
+                                           sb_avatar_routes,       sb_block_routes,
+                                           sb_user_public_routes,  sb_discover_routes,
+                                           sb_message_routes,      sb_notification_routes,
+                                           NULL};
 
 const sb_route_t *const *sb_route_table(void)
 {

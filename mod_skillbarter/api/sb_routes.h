@@ -23,6 +23,9 @@ extern const sb_route_t sb_skill_routes[];
 extern const sb_route_t sb_avatar_routes[];
 extern const sb_route_t sb_user_public_routes[];   /* /api/users/:id: after the fixed paths */
 extern const sb_route_t sb_discover_routes[];
+extern const sb_route_t sb_block_routes[];          /* /api/users/blocked: before :id */
+extern const sb_route_t sb_message_routes[];
+extern const sb_route_t sb_notification_routes[];
 
 /* Every group in matching order (NULL-terminated); rows are matched top to bottom. */
 const sb_route_t *const *sb_route_table(void);

@@ -30,6 +30,7 @@ static const struct {
     {"refresh_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, refresh_ttl)},
     {"verify_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, verify_ttl)},
     {"reset_ttl", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, reset_ttl)},
+    {"outbox_retention", KEY_SECONDS, APR_OFFSETOF(sb_settings_t, outbox_retention)},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
@@ -51,6 +52,7 @@ void sb_settings_defaults(sb_settings_t *st)
     st->mail_max_account = SB_DEFAULT_MAIL_MAX_ACCOUNT;
     st->mail_max_ip = SB_DEFAULT_MAIL_MAX_IP;
     st->mail_window = SB_DEFAULT_MAIL_WINDOW;
+    st->outbox_retention = SB_DEFAULT_OUTBOX_RETENTION;
     st->version = SB_VERSION;
 }
 

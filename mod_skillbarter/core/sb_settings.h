@@ -30,6 +30,7 @@
 #define SB_DEFAULT_MAIL_MAX_ACCOUNT 3                    /* account mails per window */
 #define SB_DEFAULT_MAIL_MAX_IP 10                        /* reset mails per IP per window */
 #define SB_DEFAULT_MAIL_WINDOW 3600                      /* seconds */
+#define SB_DEFAULT_OUTBOX_RETENTION (7 * 86400)          /* seconds */
 
 /* File names under DefaultRuntimeDir when no directive says otherwise. */
 #define SB_SETTINGS_FILE "skillbarter.settings"
@@ -46,6 +47,7 @@ typedef struct {
     const char *jwt_audience;           /* aud written and required (sb_jwt's default) */
     const char *ratelimit_shm;          /* the limits table's file */
     const char *outbox_socket;          /* unix socket that signals new outbox rows */
+    int64_t outbox_retention;           /* seconds outbox events are kept (pruning) */
     int64_t access_ttl;                 /* seconds */
     int64_t refresh_ttl;                /* seconds */
     int64_t verify_ttl;                 /* seconds, email verification links */

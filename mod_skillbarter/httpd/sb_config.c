@@ -17,6 +17,7 @@
 
 #include "sb_jwt.h"
 #include "sb_log.h"
+#include "sb_outbox_signal.h"
 #include "sb_password.h"
 #include "sb_settings.h"
 #include "sb_ratelimit_httpd.h"
@@ -42,6 +43,7 @@ void *sb_create_server_conf(apr_pool_t *p, server_rec *s)
     c->avatar_max_side = c->avatar_max_pixels = -1;
     c->mail_max_account = c->mail_max_ip = -1;
     c->mail_window = -1;
+    c->outbox_retention = -1;
     return c;
 }
 
@@ -75,6 +77,7 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_NUM(mail_max_ip);
     MERGE_NUM(mail_window);
     MERGE_PTR(jwt_audience);
+    MERGE_NUM(outbox_retention);
     return m;
 }
 
@@ -373,6 +376,8 @@ const command_rec sb_cmds[] = {
     AP_INIT_TAKE1(SB_DIRECTIVE_OUTBOX_SOCKET, sb_cmd_outbox_socket_set, NULL, RSRC_CONF,
                   "Unix socket signalling new outbox rows to skillbarter-realtime "
                   "(default DefaultRuntimeDir/" SB_OUTBOX_SOCKET_FILE ")"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_OUTBOX_RETENTION, sb_cmd_duration_set, OFF(outbox_retention),
+                  RSRC_CONF, "How long outbox events are kept before pruning (default 7d)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_SIDE, sb_cmd_avatar_max_side_set, NULL, RSRC_CONF,
                   "Widest and tallest avatar in pixels (default 4096)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_AVATAR_MAX_PIXELS, sb_cmd_avatar_max_pixels_set, NULL, RSRC_CONF,
@@ -466,6 +471,9 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
                                                                 : "localhost",
                                             vs->port ? vs->port : 80);
         st->upload_dir = c->upload_dir;
+        if (c->outbox_retention > 0) {
+            st->outbox_retention = c->outbox_retention;
+        }
         if (c->avatar_max > 0) {
             st->avatar_max = c->avatar_max;
         }

@@ -29,6 +29,7 @@
 #define SB_DIRECTIVE_AVATAR_MAX_PIXELS  "SkillBarterAvatarMaxPixels"
 #define SB_DIRECTIVE_MAIL_LIMIT         "SkillBarterMailLimit"
 #define SB_DIRECTIVE_JWT_AUDIENCE       "SkillBarterJWTAudience"
+#define SB_DIRECTIVE_OUTBOX_RETENTION   "SkillBarterOutboxRetention"
 
 typedef struct {
     const char *store_uri;
@@ -54,6 +55,7 @@ typedef struct {
     int mail_max_ip;
     apr_int64_t mail_window;     /* seconds; -1 = unset */
     const char *jwt_audience;
+    apr_int64_t outbox_retention; /* seconds; -1 = unset */
 
     sb_settings_t *settings;     /* built in post_config, store attached in child_init */
 } sb_server_conf_t;

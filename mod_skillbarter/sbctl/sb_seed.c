@@ -237,3 +237,172 @@ int sb_seed_run(sb_store_conn_t *c, apr_pool_t *p, int n, const char *password,
            password ? "as given" : "seed-password");
     return 0;
 }
+
+/* ---- messages ---- */
+
+static const char *const lines[] = {
+    "Hi! I saw you teach %s, would you have an hour this week?",
+    "Thanks for the session yesterday, that really helped.",
+    "Sure, Tuesday evening works for me.",
+    "Could we move our call to 18:00?",
+    "I can show you the basics of %s in exchange.",
+    "Great, see you then!",
+    "Do you have any material I could read before we start?",
+    "Sorry for the late answer, busy week."};
+
+/* Up to max visible users with offered skills, newest lastSeen first (the discover list). */
+static int seed_people(sb_store_conn_t *c, apr_pool_t *p, int max, sb_user_card_t **out)
+{
+    sb_discover_query_t q = {0};
+    sb_store_error_t e = {0};
+    apr_array_header_t *page, *all = apr_array_make(p, max, sizeof(sb_user_card_t));
+    int more = 1, i;
+
+    q.viewer_id = "";
+    q.now = sb_now_ms();
+    q.min_rating = -1;
+    q.limit = 50;
+    while (more && all->nelts < max) {
+        if (sb_store_discover_list(c, p, &q, &page, &more, &e) != SB_STORE_OK) {
+            fprintf(stderr, "sbctl: seed-messages: %s\n", e.message);
+            return -1;
+        }
+        for (i = 0; i < page->nelts && all->nelts < max; i++) {
+            *(sb_user_card_t *)apr_array_push(all) = APR_ARRAY_IDX(page, i, sb_user_card_t);
+        }
+        if (page->nelts) {
+            const sb_user_card_t *last = &APR_ARRAY_IDX(page, page->nelts - 1, sb_user_card_t);
+            q.after_id = last->id;
+            q.after_last_seen = last->last_seen;
+        }
+    }
+    *out = (sb_user_card_t *)all->elts;
+    return all->nelts;
+}
+
+static void fill_message(apr_pool_t *p, sb_message_t *m, const char *from, const char *to,
+                         int64_t at, int read)
+{
+    const char *line = lines[rnd(N_OF(lines))];
+
+    memset(m, 0, sizeof *m);
+    sb_id_new(m->id);
+    apr_cpystrn(m->sender_id, from, sizeof m->sender_id);
+    apr_cpystrn(m->receiver_id, to, sizeof m->receiver_id);
+    m->content = strstr(line, "%s")
+                     ? apr_psprintf(p, line, catalog[rnd(N_OF(catalog))].skills[rnd(12)])
+                     : line;
+    m->message_type = "text";
+    m->created_at = m->updated_at = at;
+    m->is_read = read;
+    m->read_at = read ? at + 60000 : 0;
+}
+
+/* Insert in chunks of 10,000 (one transaction each). */
+static int insert_messages(sb_store_conn_t *c, sb_message_t *msgs, int n)
+{
+    sb_store_error_t e = {0};
+    int i, k;
+
+    for (i = 0; i < n; i += k) {
+        k = n - i < 10000 ? n - i : 10000;
+        if (sb_store_messages_bulk_insert(c, msgs + i, k, &e) != SB_STORE_OK) {
+            fprintf(stderr, "sbctl: seed-messages: %s\n", e.message);
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int sb_seed_messages(sb_store_conn_t *c, apr_pool_t *p, int n, const sb_user_t *hub,
+                     int conversations)
+{
+    int64_t now = sb_now_ms();
+    sb_user_card_t *people;
+    sb_message_t *msgs;
+    int np, i, k = 0, hub_msgs = 0;
+
+    if (n <= 0 || n > 5000000 || conversations < 0) {
+        fprintf(stderr, "sbctl: seed-messages: N must be 1..5000000\n");
+        return 2;
+    }
+    rng_state = (uint64_t)now * 0x9e3779b97f4a7c15ULL | 1;
+    np = seed_people(c, p, 5000, &people);
+    if (np < 0) {
+        return 1;
+    }
+    if (np < 2 || (hub && np <= conversations)) {
+        fprintf(stderr, "sbctl: seed-messages: only %d people to write to (seed users first)\n",
+                np);
+        return 1;
+    }
+    msgs = apr_palloc(p, sizeof(sb_message_t) * (apr_size_t)n);
+    if (hub && conversations > 0) {
+        /* the hub's conversations: each partner at least one message, a tenth of n overall */
+        hub_msgs = n / 10 > conversations ? n / 10 : conversations;
+        hub_msgs = hub_msgs > n ? n : hub_msgs;
+        for (k = 0; k < hub_msgs; k++) {
+            const sb_user_card_t *o = &people[k % conversations];
+            /* minute resolution over 30 days: many messages share a createdAt */
+            int64_t at = now - (int64_t)rnd(30 * 24 * 60) * 60000;
+            if (!strcmp(o->id, hub->id)) {
+                o = &people[conversations];
+            }
+            if (rnd(2)) {
+                fill_message(p, &msgs[k], hub->id, o->id, at, 1);
+            }
+            else {
+                fill_message(p, &msgs[k], o->id, hub->id, at, rnd(3) != 0);
+            }
+        }
+    }
+    for (i = k; i < n; i++) {
+        int a = (int)rnd((uint32_t)np), b = (int)rnd((uint32_t)np - 1);
+        if (b >= a) {
+            b++;
+        }
+        if ((hub && (!strcmp(people[a].id, hub->id) || !strcmp(people[b].id, hub->id)))) {
+            i--;
+            continue;
+        }
+        fill_message(p, &msgs[i], people[a].id, people[b].id,
+                     now - (int64_t)rnd(30 * 24 * 60) * 60000, rnd(4) != 0);
+    }
+    if (insert_messages(c, msgs, n)) {
+        return 1;
+    }
+    printf("seeded %d messages among %d people", n, np);
+    if (hub) {
+        printf(" (%s: %d messages in %d conversations)", hub->username, hub_msgs, conversations);
+    }
+    printf("\n");
+    return 0;
+}
+
+int sb_seed_chat(sb_store_conn_t *c, apr_pool_t *p, const sb_user_t *a, const sb_user_t *b,
+                 int n, int per_instant)
+{
+    int64_t base;
+    sb_message_t *msgs;
+    int i;
+
+    if (n <= 0 || n > 1000000 || per_instant < 1) {
+        fprintf(stderr, "sbctl: seed-chat: N must be 1..1000000, PER_INSTANT at least 1\n");
+        return 2;
+    }
+    rng_state = (uint64_t)sb_now_ms() * 0x9e3779b97f4a7c15ULL | 1;
+    base = sb_now_ms() - (int64_t)(n / per_instant + 1) * 1000;
+    msgs = apr_palloc(p, sizeof(sb_message_t) * (apr_size_t)n);
+    for (i = 0; i < n; i++) {
+        int from_a = i % 3 != 0;
+        fill_message(p, &msgs[i], from_a ? a->id : b->id, from_a ? b->id : a->id,
+                     base + (int64_t)(i / per_instant) * 1000, 0);
+        msgs[i].content = apr_psprintf(p, "chat %d", i);
+    }
+    if (insert_messages(c, msgs, n)) {
+        return 1;
+    }
+    printf("seeded %d messages between %s and %s, %d per instant\n", n, a->username, b->username,
+           per_instant);
+    return 0;
+}

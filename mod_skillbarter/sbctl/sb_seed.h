@@ -11,4 +11,14 @@
 int sb_seed_run(sb_store_conn_t *c, apr_pool_t *p, int n, const char *password,
                 const uint64_t *seed);
 
+/* n messages among the seeded (visible) people; when hub is set, a tenth of them (at least
+ * one each) in hub's conversations with `conversations` partners. createdAt at minute
+ * resolution over 30 days, so many share one. */
+int sb_seed_messages(sb_store_conn_t *c, apr_pool_t *p, int n, const sb_user_t *hub,
+                     int conversations);
+/* n unread messages between a and b (two of three from a), per_instant of them sharing each
+ * createdAt (one second apart), content "chat <i>". */
+int sb_seed_chat(sb_store_conn_t *c, apr_pool_t *p, const sb_user_t *a, const sb_user_t *b,
+                 int n, int per_instant);
+
 #endif

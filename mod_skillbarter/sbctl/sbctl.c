@@ -25,6 +25,7 @@
 #include "sb_seed.h"
 #include "sb_settings.h"
 #include "sb_time.h"
+#include "sb_units.h"
 #include "store.h"
 
 #ifndef SB_RUNTIME_DIR
@@ -344,6 +345,116 @@ static int cmd_ratelimit_show(sbctl_t *x, int argc, char **argv)
     return 0;
 }
 
+/* A user named by id, email or username; NULL (message printed) when there is none. */
+static sb_user_t *find_user(sb_store_conn_t *c, apr_pool_t *p, const char *who)
+{
+    sb_store_error_t e = {0};
+    sb_user_t *u = NULL;
+
+    if (sb_id_valid(who) && sb_store_user_by_id(c, p, who, &u, &e) == SB_STORE_OK) {
+        return u;
+    }
+    if (sb_store_user_by_login(c, p, who, &u, &e) == SB_STORE_OK) {
+        return u;
+    }
+    fprintf(stderr, "sbctl: no user %s\n", who);
+    return NULL;
+}
+
+/* One outbox row as a JSON line; type and data are the module's own JSON-safe text (event
+ * names and JSON). */
+static void print_outbox_rows(const apr_array_header_t *rows)
+{
+    int i;
+
+    for (i = 0; i < rows->nelts; i++) {
+        const sb_outbox_row_t *r = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
+        printf("{\"pos\":%lld,\"seq\":%lld,\"user\":\"%s\",\"type\":\"%s\",\"createdAt\":%lld,"
+               "\"data\":%s}\n", (long long)r->pos, (long long)r->seq, r->user_id, r->type,
+               (long long)r->created_at, r->data);
+    }
+}
+
+/* outbox-read USER [AFTER [LIMIT]] */
+static int cmd_outbox_read(sbctl_t *x, int argc, char **argv)
+{
+    int64_t after = argc > 1 ? strtoll(argv[1], NULL, 10) : 0;
+    int limit = argc > 2 ? atoi(argv[2]) : 1000;
+    sb_store_error_t e = {0};
+    apr_array_header_t *rows;
+    sb_user_t *u;
+
+    if (limit < 1) {
+        return usage();
+    }
+    if (!(u = find_user(x->conn, x->pool, argv[0]))) {
+        return 1;
+    }
+    if (sb_store_outbox_read(x->conn, x->pool, u->id, after, limit, &rows, &e) != SB_STORE_OK) {
+        return fail("outbox-read", &e);
+    }
+    print_outbox_rows(rows);
+    return 0;
+}
+
+/* outbox-tail [AFTER [LIMIT]] */
+static int cmd_outbox_tail(sbctl_t *x, int argc, char **argv)
+{
+    int64_t after = argc > 0 ? strtoll(argv[0], NULL, 10) : 0;
+    int limit = argc > 1 ? atoi(argv[1]) : 1000;
+    sb_store_error_t e = {0};
+    apr_array_header_t *rows;
+
+    if (limit < 1) {
+        return usage();
+    }
+    if (sb_store_outbox_tail(x->conn, x->pool, after, limit, &rows, &e) != SB_STORE_OK) {
+        return fail("outbox-tail", &e);
+    }
+    print_outbox_rows(rows);
+    return 0;
+}
+
+/* outbox-prune [AGE] */
+static int cmd_outbox_prune(sbctl_t *x, int argc, char **argv)
+{
+    apr_int64_t age = 7 * 86400;
+    sb_store_error_t e = {0};
+    int64_t removed = 0;
+
+    if (argc > 0 && (sb_parse_duration(argv[0], &age) || age <= 0)) {
+        fprintf(stderr, "sbctl: outbox-prune: AGE is a duration such as 7d or 12h\n");
+        return 2;
+    }
+    if (sb_store_outbox_prune(x->conn, sb_now_ms() - age * 1000, &removed, &e) != SB_STORE_OK) {
+        return fail("outbox-prune", &e);
+    }
+    printf("pruned %lld outbox events older than %llds\n", (long long)removed, (long long)age);
+    return 0;
+}
+
+/* seed-messages N [HUB [CONVERSATIONS]] */
+static int cmd_seed_messages(sbctl_t *x, int argc, char **argv)
+{
+    sb_user_t *hub = NULL;
+
+    if (argc > 1 && !(hub = find_user(x->conn, x->pool, argv[1]))) {
+        return 1;
+    }
+    return sb_seed_messages(x->conn, x->pool, atoi(argv[0]), hub, argc > 2 ? atoi(argv[2]) : 200);
+}
+
+/* seed-chat A B N [PER_INSTANT] */
+static int cmd_seed_chat(sbctl_t *x, int argc, char **argv)
+{
+    sb_user_t *a, *b;
+
+    if (!(a = find_user(x->conn, x->pool, argv[0])) || !(b = find_user(x->conn, x->pool, argv[1]))) {
+        return 1;
+    }
+    return sb_seed_chat(x->conn, x->pool, a, b, atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1);
+}
+
 static const command_t commands[] = {
     {"migrate", ON_STORE, 0, 0, "", "bring the schema up to date", cmd_migrate},
     {"seed-demo", ON_STORE, 0, 0, "", "demo accounts, once (skips existing ones)",
@@ -355,6 +466,18 @@ static const command_t commands[] = {
     {"seed", ON_STORE, 1, 4, "N [PASSWORD] [--seed S]",
      "N realistic users in one transaction (password seed-password, bcrypt\n"
      "      cost 4); the same people again for the same seed S", cmd_seed},
+    {"seed-messages", ON_STORE, 1, 3, "N [HUB [CONVERSATIONS]]",
+     "N messages among seeded users; HUB (login or id) gets CONVERSATIONS\n"
+     "      (default 200) partners", cmd_seed_messages},
+    {"seed-chat", ON_STORE, 3, 4, "A B N [PER_INSTANT]",
+     "N messages between A and B, PER_INSTANT (default 1) sharing a time", cmd_seed_chat},
+    {"outbox-read", ON_STORE, 1, 3, "USER [AFTER [LIMIT]]",
+     "USER's outbox events after seq AFTER, one JSON object a line", cmd_outbox_read},
+    {"outbox-tail", ON_STORE, 0, 2, "[AFTER [LIMIT]]",
+     "everyone's outbox events after position AFTER, one JSON object a line", cmd_outbox_tail},
+    {"outbox-prune", ON_STORE, 0, 1, "[AGE]",
+     "delete outbox events older than AGE (default 7d, as SkillBarterOutboxRetention)",
+     cmd_outbox_prune},
     {"ratelimit-hit", ON_SHM, 2, 3, "[SHM] LIMITER KEY [N]",
      "count N hits (default 1) in httpd's live table; KEY is ip:ADDRESS or\n"
      "      u:USER_ID; exit 1 when a hit is denied", cmd_ratelimit_hit},

@@ -4,7 +4,8 @@
  * host) and implement every operation of every domain. Nothing above store/ sees SQL or BSON.
  *
  * The operations are listed once per domain (store_users.h, store_tokens.h, store_ledger.h,
- * store_outbox.h, store_discovery.h); store_gen.h expands each row into the prototype below,
+ * store_outbox.h, store_discovery.h, store_messages.h, store_notifications.h, store_blocks.h);
+ * store_gen.h expands each row into the prototype below,
  * the driver table member (driver.h) and the dispatcher (store.c).
  *
  * Life cycle (per process, DBD-style):
@@ -38,6 +39,7 @@ typedef enum {
     SB_STORE_EXPIRED,       /* token past its expiry */
     SB_STORE_INSUFFICIENT,  /* not enough credits */
     SB_STORE_STALE,         /* compare-and-set lost: the record changed state */
+    SB_STORE_REFUSED,       /* the other party does not accept this (a block) */
     SB_STORE_UNAVAILABLE,   /* server/file unreachable or busy past the timeout */
     SB_STORE_ERROR          /* anything else; err->message says what */
 } sb_store_status_t;
@@ -85,6 +87,9 @@ const char *const *sb_store_drivers(void);
 #include "store_ledger.h"
 #include "store_outbox.h"
 #include "store_discovery.h"
+#include "store_messages.h"
+#include "store_notifications.h"
+#include "store_blocks.h"
 
 SB_STORE_DOMAINS(SB_STORE_DECLARE_DOMAIN)
 

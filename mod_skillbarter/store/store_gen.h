@@ -21,7 +21,10 @@
     D(tokens, TOKENS)                                                                             \
     D(ledger, LEDGER)                                                                             \
     D(outbox, OUTBOX)                                                                             \
-    D(discovery, DISCOVERY)
+    D(discovery, DISCOVERY)                                                                       \
+    D(messages, MESSAGES)                                                                         \
+    D(notifications, NOTIFICATIONS)                                                               \
+    D(blocks, BLOCKS)
 
 /* sb_store_status_t sb_store_<name>(...); */
 #define SB_STORE_PROTOTYPE(d, name, params, args) sb_store_status_t sb_store_##name params;

@@ -122,6 +122,12 @@ const ROUTES = {
     valid: ({ verify }) => ({ token: verify }),
     ok: 200,
   },
+  'POST /api/messages/send': {
+    fields: { receiver: 'string!', content: 'string!', messageType: 'string', replyTo: 'string' },
+    prepare: async () => ({ peer: await register(server()) }),
+    valid: ({ peer }) => ({ receiver: peer.user._id, content: 'Hello there', messageType: 'text' }),
+    ok: 201,
+  },
   'PUT /api/users/skills/offered': {
     fields: { skills: 'array!' },
     shape: 'list',

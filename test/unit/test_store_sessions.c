@@ -259,4 +259,4 @@ static const struct CMUnitTest tests[] = {
     FX_TEST(test_mail_budgets, mongodb),
 };
 
-SB_TEST_MAIN("store_sessions", tests)
+FX_MAIN("store_sessions", tests)

@@ -109,17 +109,10 @@ static void test_driver_agrees(void **state)
 
 #define FX_SUITE(d) FX_TEST(test_driver_agrees, d)
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_definition),
-        FX_SUITE(sqlite),
-        FX_SUITE(mongodb),
-    };
-    int rc;
+static const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_definition),
+    FX_SUITE(sqlite),
+    FX_SUITE(mongodb),
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("store_visibility", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+FX_MAIN("store_visibility", tests)

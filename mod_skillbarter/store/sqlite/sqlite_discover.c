@@ -10,15 +10,15 @@
 #include <string.h>
 #include <apr_strings.h>
 
-/* The columns sb_sqlite_row_card reads, in order. */
-#define CARD_COLS                                                                                 \
-    "u.id, u.username, u.first_name, u.last_name, u.profile_picture, u.bio, u.timezone,"         \
-    " u.country, u.languages, u.skills_offered, u.skills_wanted, u.rating, u.total_reviews,"     \
-    " u.is_verified, u.last_seen"
-#define CARD_NCOLS 15
+#define CARD_COLS SB_SQLITE_CARD_COLS
+#define CARD_NCOLS SB_SQLITE_CARD_NCOLS
 
-/* ?1 viewer, ?2 now. "+u.is_active" keeps the planner on users_last_seen for the sort. */
-#define VISIBLE " " SB_SQLITE_VISIBLE("+u", "?2") " AND u.id <> ?1 AND u.skills_offered <> '[]'"
+/* ?1 viewer, ?2 now. "+u.is_active" keeps the planner on users_last_seen for the sort.
+ * People the viewer blocked are left out. */
+#define VISIBLE                                                                                   \
+    " " SB_SQLITE_VISIBLE("+u", "?2") " AND u.id <> ?1 AND u.skills_offered <> '[]'"             \
+    " AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = ?1"                       \
+    " AND b.blocked_id = u.id)"
 
 /* ?3 skill, ?4 category, ?5 language, ?6 min rating */
 #define DISCOVER_FILTERS                                                                          \
@@ -95,27 +95,27 @@ static const char SQL_REVIEWS_RECENT[] =
     " JOIN users u ON u.id = r.reviewer_id WHERE r.reviewee_id = ?1"
     " ORDER BY r.created_at DESC, r.id DESC LIMIT ?2";
 
-/* Map the current row's CARD_COLS into a new card pushed onto a. */
-static sb_user_card_t *row_card(apr_pool_t *p, sqlite3_stmt *st, apr_array_header_t *a)
+sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0,
+                                   apr_array_header_t *a)
 {
     sb_user_card_t *u = apr_array_push(a);
 
     memset(u, 0, sizeof *u);
-    sb_sqlite_col_id(st, 0, u->id);
-    u->username = sb_sqlite_col_text(p, st, 1);
-    u->first_name = sb_sqlite_col_text(p, st, 2);
-    u->last_name = sb_sqlite_col_text(p, st, 3);
-    u->profile_picture = sb_sqlite_col_text(p, st, 4);
-    u->bio = sb_sqlite_col_text(p, st, 5);
-    u->timezone = sb_sqlite_col_text(p, st, 6);
-    u->country = sb_sqlite_col_text(p, st, 7);
-    u->languages_json = sb_sqlite_col_text(p, st, 8);
-    u->offered_json = sb_sqlite_col_text(p, st, 9);
-    u->wanted_json = sb_sqlite_col_text(p, st, 10);
-    u->rating = sqlite3_column_double(st, 11);
-    u->total_reviews = sqlite3_column_int(st, 12);
-    u->is_verified = sqlite3_column_int(st, 13);
-    u->last_seen = sqlite3_column_int64(st, 14);
+    sb_sqlite_col_id(st, col0, u->id);
+    u->username = sb_sqlite_col_text(p, st, col0 + 1);
+    u->first_name = sb_sqlite_col_text(p, st, col0 + 2);
+    u->last_name = sb_sqlite_col_text(p, st, col0 + 3);
+    u->profile_picture = sb_sqlite_col_text(p, st, col0 + 4);
+    u->bio = sb_sqlite_col_text(p, st, col0 + 5);
+    u->timezone = sb_sqlite_col_text(p, st, col0 + 6);
+    u->country = sb_sqlite_col_text(p, st, col0 + 7);
+    u->languages_json = sb_sqlite_col_text(p, st, col0 + 8);
+    u->offered_json = sb_sqlite_col_text(p, st, col0 + 9);
+    u->wanted_json = sb_sqlite_col_text(p, st, col0 + 10);
+    u->rating = sqlite3_column_double(st, col0 + 11);
+    u->total_reviews = sqlite3_column_int(st, col0 + 12);
+    u->is_verified = sqlite3_column_int(st, col0 + 13);
+    u->last_seen = sqlite3_column_int64(st, col0 + 14);
     return u;
 }
 
@@ -138,7 +138,7 @@ static sb_store_status_t collect_cards(sb_sqlite_conn_t *sc, apr_pool_t *p, sqli
             }
             break;
         }
-        u = row_card(p, st, *out);
+        u = sb_sqlite_row_card(p, st, 0, *out);
         if (with_scores) {
             u->they_offer = sqlite3_column_int(st, CARD_NCOLS);
             u->they_want = sqlite3_column_int(st, CARD_NCOLS + 1);
@@ -332,6 +332,43 @@ static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p,
     return SB_STORE_OK;
 }
 
+static const char SQL_VIEWER_BLOCKS[] = "SELECT blocked_id FROM user_blocks WHERE blocker_id = ?1";
+
+/* The ids viewer_id blocked (usually none), as sb_id_buf_t. */
+static sb_store_status_t viewer_blocks(sb_sqlite_conn_t *sc, apr_pool_t *p,
+                                       const char *viewer_id, apr_array_header_t **out,
+                                       sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_VIEWER_BLOCKS, err);
+    int rc;
+
+    *out = apr_array_make(p, 4, sizeof(sb_id_buf_t));
+    if (!st) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, viewer_id);
+    while ((rc = sb_sqlite_step(sc, st, err, "viewer blocks")) == SQLITE_ROW) {
+        sb_sqlite_col_id(st, 0, *(sb_id_buf_t *)apr_array_push(*out));
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+static int id_listed(const apr_array_header_t *a, const char *id)
+{
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        if (!strcmp(APR_ARRAY_IDX(a, i, sb_id_buf_t), id)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /*
  * Search in one read transaction: a page of the cached ranking when the cache holds this
  * query at the current search_version (exact: every write that changes what search sees
@@ -349,7 +386,8 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     sb_sqlite_store_t *ss = c->store->priv;
     const char *match = fts_query(p, terms), *key;
     sb_id_buf_t *ids, *page;
-    int n, i, np = 0, skipped = 0, viewer_seen = 0;
+    apr_array_header_t *blocked;
+    int n, i, np = 0, skipped = 0, hidden = 0;
     int64_t version = 0;
     sb_store_status_t s;
 
@@ -378,35 +416,37 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         }
         sb_search_cache_put(ss->search_cache, key, version, now, ids, n, *total);
     }
-    /* The page of the ranking without the viewer. */
+    if ((s = viewer_blocks(sc, p, viewer_id, &blocked, err)) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, s, err);
+    }
+    /* The page of the ranking without the viewer and the people the viewer blocked. */
     page = apr_palloc(p, sizeof(sb_id_buf_t) * limit);
-    for (i = 0; i < n && np < limit; i++) {
-        if (!strcmp(ids[i], viewer_id)) {
-            viewer_seen = 1;
+    for (i = 0; i < n; i++) {
+        if (!strcmp(ids[i], viewer_id) || id_listed(blocked, ids[i])) {
+            hidden++;
             continue;
         }
         if (skipped < offset) {
             skipped++;
             continue;
         }
-        memcpy(page[np++], ids[i], sizeof(sb_id_buf_t));
-    }
-    for (; i < n && !viewer_seen; i++) {
-        viewer_seen = !strcmp(ids[i], viewer_id);
+        if (np < limit) {
+            memcpy(page[np++], ids[i], sizeof(sb_id_buf_t));
+        }
     }
     if (np < limit && n < *total) {
         s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,
                           err);
     }
-    else if (!viewer_seen && n < *total) {
-        /* the viewer may rank past the cached prefix: count the others exactly */
+    else if (hidden < 1 + blocked->nelts && n < *total) {
+        /* the viewer or someone blocked may rank past the cached prefix: count exactly */
         s = search_count(sc, viewer_id, now, match, category, total, err);
         if (s == SB_STORE_OK) {
             s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
         }
     }
     else {
-        *total -= viewer_seen;
+        *total -= hidden;
         s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
     }
     return sb_sqlite_end(sc, s, err);

@@ -21,6 +21,10 @@ typedef struct {
 typedef struct {
     sqlite3 *db;
     int broken;            /* an I/O-level failure was seen: invalidate, do not reuse */
+    int busy_timeout_ms;   /* how long sb_sqlite_busy keeps retrying a lock */
+    int64_t busy_since_us; /* when the current wait for a lock began (monotonic) */
+    int holds_write;       /* this connection holds the process's write turn (sqlite_conn.c) */
+    int wal_pages;         /* frames in the WAL after this connection's last commit */
     int nslots;
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;
@@ -43,6 +47,17 @@ typedef struct {
 #define SB_SQLITE_VISIBLE(t, now)                                                                 \
     t ".is_active = 1 AND (" t ".is_banned = 0 OR (" t ".ban_expires_at > 0 AND " t               \
       ".ban_expires_at <= " now "))"
+
+/* A discovery card's columns of users alias u, in the order sb_sqlite_row_card reads them. */
+#define SB_SQLITE_CARD_COLS                                                                       \
+    "u.id, u.username, u.first_name, u.last_name, u.profile_picture, u.bio, u.timezone,"         \
+    " u.country, u.languages, u.skills_offered, u.skills_wanted, u.rating, u.total_reviews,"     \
+    " u.is_verified, u.last_seen"
+#define SB_SQLITE_CARD_NCOLS 15
+/* Map SB_SQLITE_CARD_COLS starting at column col0 of the current row into a new card pushed
+ * onto a (sqlite_discover.c). */
+sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0,
+                                   apr_array_header_t *a);
 
 /* Open one configured connection (flags, pragmas, busy timeout); NULL + err on failure. */
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err);
@@ -128,6 +143,17 @@ typedef struct {
     const char *category;        /* teaching | learning | bonus | refund | admin */
     const char *status;          /* NULL = completed */
 } sb_sqlite_ledger_row_t;
+/* sqlite_outbox.c: append one event inside the caller's transaction (*seq may be NULL), or
+ * each of n events. */
+sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id,
+                                       const char *type, const char *data, int64_t now,
+                                       int64_t *seq, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_outbox_add_all(sb_sqlite_conn_t *sc, const sb_outbox_event_t *ev,
+                                           int n, int64_t now, sb_store_error_t *err);
+/* sqlite_messages.c: insert a notification and its notification:new event (inside the
+ * caller's transaction). */
+sb_store_status_t sb_sqlite_notification_add(sb_sqlite_conn_t *sc, const sb_notification_new_t *n,
+                                             int64_t now, sb_store_error_t *err);
 sb_store_status_t sb_sqlite_ledger_add(sb_sqlite_conn_t *sc, const sb_sqlite_ledger_row_t *row,
                                        int64_t now, sb_store_error_t *err);
 #endif

@@ -1,6 +1,6 @@
 /*
- * SQLite driver: the credit ledger (rows, history, conservation audit) and the
- * outbox of durable realtime events.
+ * SQLite driver: the credit ledger (rows, history, conservation audit). The outbox is in
+ * sqlite_outbox.c.
  */
 #include "sqlite_int.h"
 
@@ -31,9 +31,6 @@ static const char SQL_AUDIT_BAD_ROWS[] =
     "SELECT count(*) FROM users u WHERE u.credits <> coalesce("
     " (SELECT t.balance_after FROM credit_transactions t"
     "  WHERE t.user_id = u.id AND t.status <> 'failed' ORDER BY t.seq DESC LIMIT 1), 0)";
-static const char SQL_OUTBOX_APPEND[] =
-    "INSERT INTO outbox (user_id, type, data, created_at) VALUES (?1, ?2, ?3, ?4)"
-    " RETURNING seq";
 
 sb_store_status_t sb_sqlite_ledger_add(sb_sqlite_conn_t *sc, const sb_sqlite_ledger_row_t *row,
                                        int64_t now, sb_store_error_t *err)
@@ -183,38 +180,4 @@ sb_store_status_t sb_sqlite_ledger_audit(sb_store_conn_t *c, sb_ledger_audit_t *
         *out = a;
     }
     return st;
-}
-
-sb_store_status_t sb_sqlite_outbox_append(sb_store_conn_t *c, const char *user_id,
-                                          const char *type, const char *json_data, int64_t now,
-                                          int64_t *seq, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OUTBOX_APPEND, err);
-    int64_t s = 0;
-    int rc;
-
-    if (!q) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    sb_sqlite_bind_text(q, 2, type);
-    sb_sqlite_bind_text(q, 3, json_data ? json_data : "{}");
-    sqlite3_bind_int64(q, 4, now);
-    rc = sb_sqlite_step(sc, q, err, "outbox append");
-    if (rc < 0) {
-        return err->status;
-    }
-    if (rc == SQLITE_ROW) {
-        s = sqlite3_column_int64(q, 0);
-        rc = sb_sqlite_step(sc, q, err, "outbox append");
-        if (rc < 0) {
-            return err->status;
-        }
-    }
-    sb_sqlite_done(q);
-    if (seq) {
-        *seq = s;
-    }
-    return SB_STORE_OK;
 }

@@ -1,0 +1,483 @@
+/*
+ * /api/messages: send, the conversation list, one conversation (cursor pages), read marks and
+ * soft delete. Every change hands the store the outbox events it must write in the same
+ * atomic step (payloads are the wire forms built here), then wakes the real-time daemon.
+ * Every route needs an access token; send is under the `messages` limiter.
+ */
+#include "sb_routes.h"
+#include "sb_messaging.h"
+#include "sb_public.h"
+
+#include <string.h>
+#include <apr_strings.h>
+
+#include "sb_cursor.h"
+#include "sb_id.h"
+#include "sb_json.h"
+#include "sb_time.h"
+#include "sb_user_json.h"
+#include "sb_user_rules.h"
+#include "sb_validate.h"
+
+#define SB_CONTENT_MAX 1000
+#define SB_NOTIFY_BODY_MAX 100
+#define SB_CHAT_PAGE_DEFAULT 50
+#define SB_CHAT_PAGE_MAX 100
+#define SB_CONV_PAGE_DEFAULT 20
+#define SB_CONV_PAGE_MAX 50
+#define SB_PAGE_NUMBER_MAX 10000
+
+static int is_space(char ch)
+{
+    return ch == ' ' || ch == '\n' || ch == '\t';
+}
+
+/* s without leading and trailing spaces, newlines and tabs (a pool copy). */
+static const char *trimmed(apr_pool_t *p, const char *s)
+{
+    const char *e;
+
+    while (is_space(*s)) {
+        s++;
+    }
+    e = s + strlen(s);
+    while (e > s && is_space(e[-1])) {
+        e--;
+    }
+    return apr_pstrmemdup(p, s, (apr_size_t)(e - s));
+}
+
+/* The first max characters of a UTF-8 string, with "…" when cut. */
+static const char *excerpt(apr_pool_t *p, const char *s, int max)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int n = 0;
+
+    while (*u && n < max) {
+        u++;
+        while ((*u & 0xC0) == 0x80) {
+            u++;
+        }
+        n++;
+    }
+    if (!*u) {
+        return s;
+    }
+    return apr_pstrcat(p, apr_pstrmemdup(p, s, (apr_size_t)((const char *)u - s)), "\xE2\x80\xA6",
+                       NULL);
+}
+
+/* A visible user by id; 404 naming field when unknown, inactive or banned. */
+static const sb_user_t *visible_user(sb_call_t *c, const char *id, const char *field,
+                                     const char *what)
+{
+    sb_store_error_t e = {0};
+    sb_user_t *u;
+
+    if (sb_store_user_by_id(c->conn, c->pool, id, &u, &e) != SB_STORE_OK) {
+        if (e.status != SB_STORE_NOT_FOUND) {
+            sb_call_store_fail(c, &e, what);
+            return NULL;
+        }
+        u = NULL;
+    }
+    if (!u || !sb_user_visible(u, c->now)) {
+        sb_field_fail(&c->err, c->pool, field, "%s not found", what);
+        c->err.status = 404;
+        c->err.message = apr_psprintf(c->pool, "%s not found.", what);
+        return NULL;
+    }
+    return u;
+}
+
+static json_object *user_json(sb_call_t *c, const sb_user_t *u)
+{
+    return sb_user_to_json(c->pool, u, SB_VIEW_PUBLIC);
+}
+
+/* The short form of a person inside outbox payloads: enough for a chat bubble
+ * (message.sender._id, a name, a picture) and small, since every event is stored. */
+static json_object *mini_user(sb_call_t *c, const sb_user_t *u)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "_id", json_object_new_string(u->id));
+    json_object_object_add(o, "username", json_object_new_string(u->username));
+    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
+    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
+    json_object_object_add(o, "fullName", json_object_new_string(
+                                              apr_pstrcat(c->pool, u->first_name, " ",
+                                                          u->last_name, NULL)));
+    json_object_object_add(o, "profilePicture", json_object_new_string(
+                                                    u->profile_picture ? u->profile_picture
+                                                                       : ""));
+    return o;
+}
+
+/* POST /api/messages/send {receiver, content, messageType?, replyTo?} */
+static int h_send(sb_call_t *c)
+{
+    static const char *const allowed[] = {"receiver", "content", "messageType", "replyTo", NULL};
+    const char *receiver = NULL, *content = NULL, *type = "text", *reply_to = NULL;
+    char id[SB_ID_LEN + 1], nid[SB_ID_LEN + 1];
+    sb_outbox_event_t ev[2];
+    sb_notification_new_t nn;
+    sb_notification_t shown;
+    sb_message_new_t nm;
+    sb_message_t m;
+    sb_store_error_t e = {0};
+    const sb_user_t *to;
+    json_object *body, *msg, *v;
+    const char *text;
+    int notified = 0;
+
+    if (!(body = sb_call_body_object(c, allowed))) {
+        return c->err.status;
+    }
+    if (sb_json_get_string(body, "receiver", &receiver, &c->err, c->pool, 1)) {
+        if (!sb_id_valid(receiver)) {
+            sb_field_fail(&c->err, c->pool, "receiver", "receiver must be a 24-character hex "
+                          "id");
+        }
+        else if (!strcasecmp(receiver, c->user->id)) {
+            sb_field_fail(&c->err, c->pool, "receiver", "You cannot send a message to "
+                          "yourself");
+        }
+        receiver = sb_lower(c->pool, receiver);
+    }
+    if (sb_json_get_string(body, "content", &content, &c->err, c->pool, 1)) {
+        if (!sb_utf8_clean(content)) {
+            sb_field_fail(&c->err, c->pool, "content", "content contains invalid or control "
+                          "characters");
+        }
+        else {
+            content = trimmed(c->pool, content);
+            if (!*content) {
+                sb_field_fail(&c->err, c->pool, "content", "content is required");
+            }
+            else if (sb_utf8_len(content) > SB_CONTENT_MAX) {
+                sb_field_fail(&c->err, c->pool, "content", "content must be at most %d "
+                              "characters", SB_CONTENT_MAX);
+            }
+        }
+    }
+    if (json_object_object_get_ex(body, "messageType", &v) && v
+        && sb_json_get_string(body, "messageType", &type, &c->err, c->pool, 0)
+        && strcmp(type, "text")) {
+        sb_field_fail(&c->err, c->pool, "messageType", "messageType must be \"text\"");
+    }
+    if (json_object_object_get_ex(body, "replyTo", &v) && v
+        && sb_json_get_string(body, "replyTo", &reply_to, &c->err, c->pool, 0)) {
+        if (!sb_id_valid(reply_to)) {
+            sb_field_fail(&c->err, c->pool, "replyTo", "replyTo must be a 24-character hex id");
+        }
+        reply_to = sb_lower(c->pool, reply_to);
+    }
+    if (sb_has_field_errors(&c->err)) {
+        c->err.message = "Validation error";
+        return c->err.status;
+    }
+    if (!sb_call_store(c) || !(to = visible_user(c, receiver, "receiver", "Receiver"))) {
+        return c->err.status;
+    }
+
+    sb_id_new(id);
+    memset(&m, 0, sizeof m);
+    memcpy(m.id, id, sizeof m.id);
+    apr_cpystrn(m.sender_id, c->user->id, sizeof m.sender_id);
+    apr_cpystrn(m.receiver_id, to->id, sizeof m.receiver_id);
+    apr_cpystrn(m.reply_to, reply_to ? reply_to : "", sizeof m.reply_to);
+    m.content = content;
+    m.message_type = type;
+    m.created_at = m.updated_at = c->now;
+    msg = sb_json_track(c->pool, sb_message_json(c->pool, &m, user_json(c, c->user),
+                                                 user_json(c, to)));
+    text = sb_json_text(c->pool, sb_json_track(c->pool, sb_message_json(c->pool, &m,
+                                                                        mini_user(c, c->user),
+                                                                        mini_user(c, to))));
+    /* the receiver's devices, and the sender's other devices */
+    ev[0] = (sb_outbox_event_t){to->id, "message:received", text};
+    ev[1] = (sb_outbox_event_t){c->user->id, "message:received", text};
+
+    sb_id_new(nid);
+    memset(&shown, 0, sizeof shown);
+    memcpy(shown.id, nid, sizeof shown.id);
+    memcpy(shown.user_id, to->id, sizeof shown.user_id);
+    shown.type = "message";
+    shown.title = apr_psprintf(c->pool, "New message from %s %s", c->user->first_name,
+                               c->user->last_name);
+    shown.body = excerpt(c->pool, content, SB_NOTIFY_BODY_MAX);
+    shown.link = apr_pstrcat(c->pool, "/messages/", c->user->id, NULL);
+    shown.data = apr_psprintf(c->pool, "{\"messageId\":\"%s\",\"senderId\":\"%s\"}", id,
+                              c->user->id);
+    shown.subject_id = c->user->id;
+    shown.created_at = c->now;
+    nn = (sb_notification_new_t){nid, to->id, shown.type, shown.title, shown.body, shown.link,
+                                 shown.data, c->user->id,
+                                 sb_json_text(c->pool, sb_json_track(c->pool,
+                                              sb_notification_json(c->pool, &shown)))};
+    nm = (sb_message_new_t){id, c->user->id, to->id, content, type, reply_to};
+
+    if (sb_store_message_send(c->conn, &nm, ev, 2, &nn, c->now, &notified, &e) != SB_STORE_OK) {
+        if (e.status == SB_STORE_REFUSED) {
+            sb_field_fail(&c->err, c->pool, "receiver", "This user does not accept messages "
+                          "from you");
+            c->err.status = 403;
+            c->err.message = "You cannot message this user.";
+            return 403;
+        }
+        if (e.status == SB_STORE_NOT_FOUND && e.field && !strcmp(e.field, "replyTo")) {
+            sb_field_fail(&c->err, c->pool, "replyTo", "replyTo must be a message of this "
+                          "conversation");
+            c->err.message = "Validation error";
+            return 400;
+        }
+        if (e.status == SB_STORE_NOT_FOUND) {
+            sb_field_fail(&c->err, c->pool, "receiver", "Receiver not found");
+            c->err.status = 404;
+            c->err.message = "Receiver not found.";
+            return 404;
+        }
+        return sb_call_store_fail(c, &e, "Message");
+    }
+    sb_call_outbox_signal(c);
+    c->message = "Message sent";
+    return sb_call_ok(c, 201, json_object_get(msg));
+}
+
+/* GET /api/messages/conversations?page&limit */
+static int h_conversations(sb_call_t *c)
+{
+    apr_array_header_t *rows;
+    sb_store_error_t e = {0};
+    int64_t total = 0, unread = 0;
+    json_object *arr;
+    int page, limit, i;
+
+    sb_query_int(c, "page", 1, SB_PAGE_NUMBER_MAX, 1, &page);
+    sb_query_int(c, "limit", 1, SB_CONV_PAGE_MAX, SB_CONV_PAGE_DEFAULT, &limit);
+    if (sb_query_failed(c)) {
+        return c->err.status;
+    }
+    if (!sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_conversations_list(c->conn, c->pool, c->user->id, c->now, (page - 1) * limit,
+                                    limit, &rows, &total, &unread, &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Conversations");
+    }
+    arr = json_object_new_array_ext(rows->nelts);
+    for (i = 0; i < rows->nelts; i++) {
+        const sb_conversation_t *cv = &APR_ARRAY_IDX(rows, i, sb_conversation_t);
+        json_object *o = json_object_new_object();
+        json_object_object_add(o, "_id", json_object_new_string(cv->partner.id));
+        json_object_object_add(o, "otherUser", sb_card_to_json(c->pool, &cv->partner));
+        json_object_object_add(o, "lastMessage", sb_message_json(c->pool, &cv->last, NULL,
+                                                                 NULL));
+        json_object_object_add(o, "unreadCount", json_object_new_int64(cv->unread));
+        json_object_array_add(arr, o);
+    }
+    sb_page_offset(c, page, limit, total);
+    c->extra = json_object_new_object();
+    json_object_object_add(c->extra, "unreadCount", json_object_new_int64(unread));
+    return sb_call_ok(c, 200, arr);
+}
+
+/* GET /api/messages/:userId?cursor&limit — newest page first, each page oldest-first. */
+static int h_conversation(sb_call_t *c)
+{
+    const char *partner_id = sb_param_id(c, 0, "userId"), *next = NULL;
+    char after[SB_ID_LEN + 1];
+    apr_array_header_t *msgs;
+    sb_store_error_t e = {0};
+    const sb_user_t *partner;
+    json_object *me, *them, *arr;
+    int64_t after_at = 0;
+    int limit, has_cursor = 0, more = 0, i;
+
+    if (partner_id && !strcmp(partner_id, c->user->id)) {
+        sb_field_fail(&c->err, c->pool, "userId", "userId must be another user");
+    }
+    sb_query_int(c, "limit", 1, SB_CHAT_PAGE_MAX, SB_CHAT_PAGE_DEFAULT, &limit);
+    sb_query_cursor(c, &after_at, after, &has_cursor);
+    if (sb_has_field_errors(&c->err)) {
+        if (!c->err.message) {
+            c->err.message = "Invalid query parameters";
+        }
+        return c->err.status;
+    }
+    if (!sb_call_store(c) || !(partner = visible_user(c, partner_id, "userId", "User"))) {
+        return c->err.status;
+    }
+    if (sb_store_conversation_page(c->conn, c->pool, c->user->id, partner->id, after_at,
+                                   has_cursor ? after : NULL, limit, &msgs, &more, &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Messages");
+    }
+    if (more && msgs->nelts) {
+        const sb_message_t *last = &APR_ARRAY_IDX(msgs, msgs->nelts - 1, sb_message_t);
+        next = sb_cursor_encode(c->pool, c->settings->cursor_key, c->settings->cursor_key_len,
+                                last->created_at, last->id);
+    }
+    me = sb_json_track(c->pool, user_json(c, c->user));
+    them = sb_json_track(c->pool, user_json(c, partner));
+    arr = json_object_new_array_ext(msgs->nelts);
+    for (i = msgs->nelts - 1; i >= 0; i--) {
+        const sb_message_t *m = &APR_ARRAY_IDX(msgs, i, sb_message_t);
+        int mine = !strcmp(m->sender_id, c->user->id);
+        json_object_array_add(arr, sb_message_json(c->pool, m, json_object_get(mine ? me : them),
+                                                   json_object_get(mine ? them : me)));
+    }
+    sb_page_cursor(c, limit, msgs->nelts, more, next);
+    return sb_call_ok(c, 200, arr);
+}
+
+/* The message id names, when the caller may act on it as `role` ("receiver" | "sender");
+ * 404 otherwise (also for deleted ones), so ids cannot be probed. */
+static sb_message_t *own_message(sb_call_t *c, const char *id, int as_sender)
+{
+    sb_store_error_t e = {0};
+    sb_message_t *m;
+
+    if (!sb_call_store(c)) {
+        return NULL;
+    }
+    if (sb_store_message_get(c->conn, c->pool, id, &m, &e) != SB_STORE_OK) {
+        sb_call_store_fail(c, &e, "Message");
+        return NULL;
+    }
+    if (m->is_deleted || strcmp(as_sender ? m->sender_id : m->receiver_id, c->user->id)) {
+        sb_fail(&c->err, c->pool, 404, "Message not found.");
+        return NULL;
+    }
+    return m;
+}
+
+/* PUT /api/messages/:id/read — the receiver only; idempotent. */
+static int h_read(sb_call_t *c)
+{
+    const char *id = sb_param_id(c, 0, "id");
+    sb_store_error_t e = {0};
+    sb_outbox_event_t ev;
+    sb_user_t *sender = NULL;
+    sb_message_t *m;
+    json_object *payload;
+    int changed = 0;
+
+    if (!id) {
+        return c->err.status;
+    }
+    if (!(m = own_message(c, id, 0))) {
+        return c->err.status;
+    }
+    payload = sb_json_track(c->pool, json_object_new_object());
+    json_object_object_add(payload, "messageId", json_object_new_string(m->id));
+    json_object_object_add(payload, "readBy", json_object_new_string(c->user->id));
+    json_object_object_add(payload, "readAt", json_object_new_string(sb_time_iso(c->pool,
+                                                                                 c->now)));
+    ev = (sb_outbox_event_t){m->sender_id, "message:read", sb_json_text(c->pool, payload)};
+    if (sb_store_message_mark_read(c->conn, m->id, c->user->id, c->now, &ev, 1, &changed, &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Message");
+    }
+    if (changed) {
+        m->is_read = 1;
+        m->read_at = m->updated_at = c->now;
+        sb_call_outbox_signal(c);
+    }
+    if (sb_store_user_by_id(c->conn, c->pool, m->sender_id, &sender, &e) != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "User");
+    }
+    return sb_call_ok(c, 200, sb_message_json(c->pool, m, user_json(c, sender),
+                                              user_json(c, c->user)));
+}
+
+/* PUT /api/messages/:userId/read-all — everything userId sent the caller up to now. */
+static int h_read_all(sb_call_t *c)
+{
+    const char *partner_id = sb_param_id(c, 0, "userId");
+    sb_store_error_t e = {0};
+    sb_outbox_event_t ev;
+    json_object *payload, *o;
+    sb_user_t *partner;
+    int64_t n = 0;
+
+    if (partner_id && !strcmp(partner_id, c->user->id)) {
+        sb_field_fail(&c->err, c->pool, "userId", "userId must be another user");
+        c->err.message = "Invalid userId.";
+        return c->err.status;
+    }
+    if (!partner_id || !sb_call_store(c)) {
+        return c->err.status;
+    }
+    if (sb_store_user_by_id(c->conn, c->pool, partner_id, &partner, &e) != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "User");
+    }
+    payload = sb_json_track(c->pool, json_object_new_object());
+    json_object_object_add(payload, "readBy", json_object_new_string(c->user->id));
+    json_object_object_add(payload, "conversationWith", json_object_new_string(c->user->id));
+    json_object_object_add(payload, "upTo", json_object_new_string(sb_time_iso(c->pool,
+                                                                               c->now)));
+    ev = (sb_outbox_event_t){partner->id, "message:read", sb_json_text(c->pool, payload)};
+    if (sb_store_conversation_mark_read(c->conn, c->user->id, partner->id, c->now, &ev, 1, &n,
+                                        &e)
+        != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Conversation");
+    }
+    if (n > 0) {
+        sb_call_outbox_signal(c);
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "userId", json_object_new_string(partner->id));
+    json_object_object_add(o, "modifiedCount", json_object_new_int64(n));
+    json_object_object_add(o, "readAt", json_object_new_string(sb_time_iso(c->pool, c->now)));
+    return sb_call_ok(c, 200, o);
+}
+
+/* DELETE /api/messages/:id — the sender only; soft delete, both sides told. */
+static int h_delete(sb_call_t *c)
+{
+    const char *id = sb_param_id(c, 0, "id"), *text;
+    sb_store_error_t e = {0};
+    sb_outbox_event_t ev[2];
+    json_object *payload, *o;
+    sb_message_t *m;
+
+    if (!id) {
+        return c->err.status;
+    }
+    if (!(m = own_message(c, id, 1))) {
+        return c->err.status;
+    }
+    payload = sb_json_track(c->pool, json_object_new_object());
+    json_object_object_add(payload, "messageId", json_object_new_string(m->id));
+    json_object_object_add(payload, "sender", json_object_new_string(m->sender_id));
+    json_object_object_add(payload, "receiver", json_object_new_string(m->receiver_id));
+    json_object_object_add(payload, "deletedAt", json_object_new_string(sb_time_iso(c->pool,
+                                                                                    c->now)));
+    text = sb_json_text(c->pool, payload);
+    ev[0] = (sb_outbox_event_t){m->receiver_id, "message:deleted", text};
+    ev[1] = (sb_outbox_event_t){m->sender_id, "message:deleted", text};
+    if (sb_store_message_delete(c->conn, m->id, c->user->id, c->now, ev, 2, &e) != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Message");
+    }
+    sb_call_outbox_signal(c);
+    o = json_object_new_object();
+    json_object_object_add(o, "_id", json_object_new_string(m->id));
+    json_object_object_add(o, "isDeleted", json_object_new_boolean(1));
+    json_object_object_add(o, "deletedAt", json_object_new_string(sb_time_iso(c->pool, c->now)));
+    json_object_object_add(o, "deletedBy", json_object_new_string(c->user->id));
+    c->message = "Message deleted";
+    return sb_call_ok(c, 200, o);
+}
+
+/* Fixed paths before the ":id" ones. */
+const sb_route_t sb_message_routes[] = {
+    {"POST", "/api/messages/send", h_send, SB_ROUTE_AUTH | SB_ROUTE_JSON, "messages"},
+    {"GET", "/api/messages/conversations", h_conversations, SB_ROUTE_AUTH, NULL},
+    {"PUT", "/api/messages/:userId/read-all", h_read_all, SB_ROUTE_AUTH, NULL},
+    {"PUT", "/api/messages/:id/read", h_read, SB_ROUTE_AUTH, NULL},
+    {"DELETE", "/api/messages/:id", h_delete, SB_ROUTE_AUTH, NULL},
+    {"GET", "/api/messages/:userId", h_conversation, SB_ROUTE_AUTH, NULL},
+    {NULL, NULL, NULL, 0, NULL}};

@@ -1,0 +1,88 @@
+/* Shared by the messaging resources (see sb_messaging.h). */
+#include "sb_messaging.h"
+
+#include <errno.h>
+#include <string.h>
+#include <apr_strings.h>
+
+#include "sb_cursor.h"
+#include "sb_id.h"
+#include "sb_json.h"
+#include "sb_outbox_signal.h"
+#include "sb_time.h"
+#include "sb_validate.h"
+
+static json_object *time_or_null(apr_pool_t *p, int64_t ms)
+{
+    return ms ? json_object_new_string(sb_time_iso(p, ms)) : NULL;
+}
+
+static json_object *str_or_null(const char *s)
+{
+    return s && *s ? json_object_new_string(s) : NULL;
+}
+
+json_object *sb_message_json(apr_pool_t *p, const sb_message_t *m, json_object *sender,
+                             json_object *receiver)
+{
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "_id", json_object_new_string(m->id));
+    json_object_object_add(o, "sender", sender ? sender : json_object_new_string(m->sender_id));
+    json_object_object_add(o, "receiver", receiver ? receiver
+                                                   : json_object_new_string(m->receiver_id));
+    json_object_object_add(o, "content", json_object_new_string(m->content ? m->content : ""));
+    json_object_object_add(o, "messageType", json_object_new_string(m->message_type
+                                                                        ? m->message_type
+                                                                        : "text"));
+    json_object_object_add(o, "isRead", json_object_new_boolean(m->is_read));
+    json_object_object_add(o, "readAt", time_or_null(p, m->read_at));
+    json_object_object_add(o, "replyTo", str_or_null(m->reply_to));
+    json_object_object_add(o, "isDeleted", json_object_new_boolean(m->is_deleted));
+    json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p,
+                                                                              m->created_at)));
+    json_object_object_add(o, "updatedAt", json_object_new_string(
+                                               sb_time_iso(p, m->updated_at ? m->updated_at
+                                                                            : m->created_at)));
+    return o;
+}
+
+json_object *sb_notification_json(apr_pool_t *p, const sb_notification_t *n)
+{
+    json_object *o = json_object_new_object(), *data = NULL;
+
+    if (n->data) {
+        data = json_tokener_parse(n->data);
+    }
+    json_object_object_add(o, "_id", json_object_new_string(n->id));
+    json_object_object_add(o, "type", json_object_new_string(n->type ? n->type : ""));
+    json_object_object_add(o, "title", json_object_new_string(n->title ? n->title : ""));
+    json_object_object_add(o, "body", json_object_new_string(n->body ? n->body : ""));
+    json_object_object_add(o, "link", str_or_null(n->link));
+    json_object_object_add(o, "data", data ? data : json_object_new_object());
+    json_object_object_add(o, "isRead", json_object_new_boolean(n->is_read));
+    json_object_object_add(o, "readAt", time_or_null(p, n->read_at));
+    json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p,
+                                                                              n->created_at)));
+    return o;
+}
+
+const char *sb_json_text(apr_pool_t *p, json_object *o)
+{
+    return apr_pstrdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+void sb_call_outbox_signal(sb_call_t *c)
+{
+    apr_status_t rv;
+
+    if (!c->settings->outbox_socket) {
+        return;
+    }
+    rv = sb_outbox_signal(c->settings->outbox_socket);
+    /* nobody listening, or the daemon has wake-ups queued already: both normal */
+    if (rv && rv != ENOENT && rv != ECONNREFUSED && rv != EAGAIN) {
+        sb_call_log(c, SB_LOG_DEBUG, "outbox signal to %s: %s", c->settings->outbox_socket,
+                    strerror(rv));
+    }
+}

@@ -1,0 +1,608 @@
+/*
+ * SQLite driver: messages and the conversation summaries. A conversation is identified by
+ * messages.pair (both ids, ascending, concatenated; a generated column), so one index
+ * serves both directions in (created_at, id) order. The summaries (table conversations, a
+ * row per side) change in the same transaction as the message they describe.
+ */
+#include "sqlite_int.h"
+
+#include <string.h>
+#include <apr_strings.h>
+
+#define MSG_COLS_OF(t)                                                                            \
+    t "id, " t "sender_id, " t "receiver_id, " t "content, " t "message_type, " t "is_read, "    \
+    t "read_at, " t "reply_to, " t "is_deleted, " t "deleted_at, " t "deleted_by, "              \
+    t "created_at, " t "updated_at"
+#define MSG_NCOLS 13
+
+static const char SQL_RECEIVER_VISIBLE[] =
+    "SELECT 1 FROM users u WHERE u.id = ?1 AND " SB_SQLITE_VISIBLE("u", "?2");
+static const char SQL_BLOCKED[] =
+    "SELECT 1 FROM user_blocks WHERE blocker_id = ?1 AND blocked_id = ?2";
+static const char SQL_REPLY_IN_PAIR[] =
+    "SELECT 1 FROM messages WHERE id = ?1 AND pair = ?2 AND is_deleted = 0";
+static const char SQL_MESSAGE_INSERT[] =
+    "INSERT INTO messages (id, sender_id, receiver_id, content, message_type, reply_to,"
+    " is_read, read_at, is_deleted, deleted_at, deleted_by, created_at, updated_at)"
+    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+/* The newer of the stored and the new last message wins; unread adds up. */
+static const char SQL_SUMMARY_UPSERT[] =
+    "INSERT INTO conversations (user_id, partner_id, last_message_id, last_at, unread)"
+    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id, partner_id) DO UPDATE SET"
+    " last_message_id = CASE WHEN last_message_id IS NULL"
+    "  OR (excluded.last_at, excluded.last_message_id) > (last_at, last_message_id)"
+    "  THEN excluded.last_message_id ELSE last_message_id END,"
+    " last_at = CASE WHEN last_message_id IS NULL"
+    "  OR (excluded.last_at, excluded.last_message_id) > (last_at, last_message_id)"
+    "  THEN excluded.last_at ELSE last_at END,"
+    " unread = unread + excluded.unread";
+static const char SQL_NOTIFIED_ALREADY[] =
+    "SELECT 1 FROM notifications WHERE user_id = ?1 AND is_read = 0 AND type = ?2"
+    " AND subject_id IS ?3 LIMIT 1";
+static const char SQL_NOTIFICATION_INSERT[] =
+    "INSERT INTO notifications (id, user_id, type, title, body, link, data, subject_id,"
+    " created_at) VALUES (?1, ?2, ?3, ?4, coalesce(?5, ''), ?6, coalesce(?7, '{}'), ?8, ?9)";
+static const char SQL_MESSAGE_GET[] =
+    "SELECT " MSG_COLS_OF("") " FROM messages WHERE id = ?1";
+static const char SQL_PAGE_FIRST[] =
+    "SELECT " MSG_COLS_OF("") " FROM messages WHERE pair = ?1 AND is_deleted = 0"
+    " ORDER BY created_at DESC, id DESC LIMIT ?2";
+static const char SQL_PAGE_AFTER[] =
+    "SELECT " MSG_COLS_OF("") " FROM messages WHERE pair = ?1 AND is_deleted = 0"
+    " AND (created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?2";
+static const char SQL_CONVERSATIONS[] =
+    "SELECT " SB_SQLITE_CARD_COLS ", " MSG_COLS_OF("m.") ", cv.unread"
+    " FROM conversations cv JOIN users u ON u.id = cv.partner_id"
+    " JOIN messages m ON m.id = cv.last_message_id"
+    " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE("u", "?2")
+    " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4";
+/* Partners that are not visible, found through the partial index users_hidden (sql/005). */
+static const char SQL_CONVERSATIONS_COUNT[] =
+    "SELECT count(*), coalesce(sum(cv.unread), 0) FROM conversations cv"
+    " WHERE cv.user_id = ?1 AND cv.last_message_id IS NOT NULL"
+    " AND NOT EXISTS (SELECT 1 FROM users h INDEXED BY users_hidden WHERE h.id = cv.partner_id"
+    " AND (h.is_active = 0 OR h.is_banned = 1) AND NOT (" SB_SQLITE_VISIBLE("h", "?2") "))";
+static const char SQL_MARK_READ[] =
+    "UPDATE messages SET is_read = 1, read_at = ?3, updated_at = ?3"
+    " WHERE id = ?1 AND receiver_id = ?2 AND is_deleted = 0 AND is_read = 0"
+    " RETURNING sender_id";
+static const char SQL_RECEIVED_LIVE[] =
+    "SELECT 1 FROM messages WHERE id = ?1 AND receiver_id = ?2 AND is_deleted = 0";
+static const char SQL_UNREAD_MINUS_ONE[] =
+    "UPDATE conversations SET unread = max(unread - 1, 0) WHERE user_id = ?1 AND partner_id = ?2";
+static const char SQL_MARK_CONVERSATION[] =
+    "UPDATE messages SET is_read = 1, read_at = ?3, updated_at = ?3"
+    " WHERE pair = ?4 AND receiver_id = ?1 AND sender_id = ?2 AND is_read = 0"
+    " AND is_deleted = 0 AND created_at <= ?3";
+static const char SQL_UNREAD_RECOUNT[] =
+    "UPDATE conversations SET unread = (SELECT count(*) FROM messages WHERE pair = ?3"
+    " AND receiver_id = ?1 AND is_read = 0 AND is_deleted = 0)"
+    " WHERE user_id = ?1 AND partner_id = ?2";
+static const char SQL_NOTIFICATIONS_ABOUT_READ[] =
+    "UPDATE notifications SET is_read = 1, read_at = ?3"
+    " WHERE user_id = ?1 AND subject_id = ?2 AND is_read = 0";
+static const char SQL_DELETE[] =
+    "UPDATE messages SET is_deleted = 1, deleted_at = ?3, deleted_by = ?2, updated_at = ?3"
+    " WHERE id = ?1 AND sender_id = ?2 AND is_deleted = 0 RETURNING receiver_id, is_read";
+/* Both sides whose last message was ?1 move to the newest one left in pair ?2. */
+static const char SQL_SUMMARY_RELAST[] =
+    "UPDATE conversations SET"
+    " last_at = coalesce((SELECT m.created_at FROM messages m WHERE m.pair = ?2"
+    "  AND m.is_deleted = 0 ORDER BY m.created_at DESC, m.id DESC LIMIT 1), last_at),"
+    " last_message_id = (SELECT m.id FROM messages m WHERE m.pair = ?2"
+    "  AND m.is_deleted = 0 ORDER BY m.created_at DESC, m.id DESC LIMIT 1)"
+    " WHERE last_message_id = ?1 AND user_id IN (?3, ?4) AND partner_id IN (?3, ?4)";
+
+#define PAIR_LEN (2 * SB_ID_LEN + 1)
+
+/* The conversation key of a and b into buf (PAIR_LEN), as the pair column computes it. */
+static const char *pair_into(char *buf, const char *a, const char *b)
+{
+    apr_snprintf(buf, PAIR_LEN, "%s%s", strcmp(a, b) < 0 ? a : b, strcmp(a, b) < 0 ? b : a);
+    return buf;
+}
+
+/* 1 when the statement (bound by the caller) yields a row, 0 when not, -1 on error. */
+static int exists(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err,
+                  const char *what)
+{
+    int rc = sb_sqlite_step(sc, q, err, what);
+
+    if (rc < 0) {
+        return -1;
+    }
+    sb_sqlite_done(q);
+    return rc == SQLITE_ROW;
+}
+
+static void row_message(apr_pool_t *p, sqlite3_stmt *q, int c0, sb_message_t *m)
+{
+    memset(m, 0, sizeof *m);
+    sb_sqlite_col_id(q, c0, m->id);
+    sb_sqlite_col_id(q, c0 + 1, m->sender_id);
+    sb_sqlite_col_id(q, c0 + 2, m->receiver_id);
+    m->content = sb_sqlite_col_text(p, q, c0 + 3);
+    m->message_type = sb_sqlite_col_text(p, q, c0 + 4);
+    m->is_read = sqlite3_column_int(q, c0 + 5);
+    m->read_at = sqlite3_column_int64(q, c0 + 6);
+    sb_sqlite_col_id(q, c0 + 7, m->reply_to);
+    m->is_deleted = sqlite3_column_int(q, c0 + 8);
+    m->deleted_at = sqlite3_column_int64(q, c0 + 9);
+    sb_sqlite_col_id(q, c0 + 10, m->deleted_by);
+    m->created_at = sqlite3_column_int64(q, c0 + 11);
+    m->updated_at = sqlite3_column_int64(q, c0 + 12);
+}
+
+static sb_store_status_t summary_upsert(sb_sqlite_conn_t *sc, const char *user_id,
+                                        const char *partner_id, const char *message_id,
+                                        int64_t at, int unread, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_SUMMARY_UPSERT, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, partner_id);
+    sb_sqlite_bind_text(q, 3, message_id);
+    sqlite3_bind_int64(q, 4, at);
+    sqlite3_bind_int(q, 5, unread);
+    return sb_sqlite_exec_stmt(sc, q, err, "conversation summary");
+}
+
+static sb_store_status_t insert_message(sb_sqlite_conn_t *sc, const sb_message_t *m,
+                                        sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_MESSAGE_INSERT, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, m->id);
+    sb_sqlite_bind_text(q, 2, m->sender_id);
+    sb_sqlite_bind_text(q, 3, m->receiver_id);
+    sb_sqlite_bind_text(q, 4, m->content);
+    sb_sqlite_bind_text(q, 5, m->message_type ? m->message_type : "text");
+    sb_sqlite_bind_text(q, 6, m->reply_to[0] ? m->reply_to : NULL);
+    sqlite3_bind_int(q, 7, m->is_read);
+    if (m->read_at) {
+        sqlite3_bind_int64(q, 8, m->read_at);
+    }
+    sqlite3_bind_int(q, 9, m->is_deleted);
+    if (m->deleted_at) {
+        sqlite3_bind_int64(q, 10, m->deleted_at);
+    }
+    sb_sqlite_bind_text(q, 11, m->deleted_by[0] ? m->deleted_by : NULL);
+    sqlite3_bind_int64(q, 12, m->created_at);
+    sqlite3_bind_int64(q, 13, m->updated_at ? m->updated_at : m->created_at);
+    return sb_sqlite_exec_stmt(sc, q, err, "message insert");
+}
+
+sb_store_status_t sb_sqlite_notification_add(sb_sqlite_conn_t *sc, const sb_notification_new_t *n,
+                                             int64_t now, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_NOTIFICATION_INSERT, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, n->id);
+    sb_sqlite_bind_text(q, 2, n->user_id);
+    sb_sqlite_bind_text(q, 3, n->type);
+    sb_sqlite_bind_text(q, 4, n->title);
+    sb_sqlite_bind_text(q, 5, n->body);
+    sb_sqlite_bind_text(q, 6, n->link);
+    sb_sqlite_bind_text(q, 7, n->data);
+    sb_sqlite_bind_text(q, 8, n->subject_id);
+    sqlite3_bind_int64(q, 9, now);
+    if (sb_sqlite_exec_stmt(sc, q, err, "notification insert") != SB_STORE_OK) {
+        return err->status;
+    }
+    return sb_sqlite_outbox_add(sc, n->user_id, "notification:new", n->event_data, now, NULL,
+                                err);
+}
+
+/* The checks of message_send, inside its transaction. */
+static sb_store_status_t send_checks(sb_sqlite_conn_t *sc, const sb_message_new_t *m,
+                                     int64_t now, sb_store_error_t *err)
+{
+    char pair[PAIR_LEN];
+    sqlite3_stmt *q;
+    int r;
+
+    if (!(q = sb_sqlite_prepare(sc, SQL_RECEIVER_VISIBLE, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, m->receiver_id);
+    sqlite3_bind_int64(q, 2, now);
+    if ((r = exists(sc, q, err, "receiver")) <= 0) {
+        return r < 0 ? err->status
+                     : sb_store_fail(err, SB_STORE_NOT_FOUND, "receiver", "no such receiver");
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_BLOCKED, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, m->receiver_id);
+    sb_sqlite_bind_text(q, 2, m->sender_id);
+    if ((r = exists(sc, q, err, "block")) != 0) {
+        return r < 0 ? err->status
+                     : sb_store_fail(err, SB_STORE_REFUSED, "receiver", "the receiver blocked "
+                                     "the sender");
+    }
+    if (m->reply_to) {
+        if (!(q = sb_sqlite_prepare(sc, SQL_REPLY_IN_PAIR, err))) {
+            return err->status;
+        }
+        sb_sqlite_bind_text(q, 1, m->reply_to);
+        sb_sqlite_bind_text(q, 2, pair_into(pair, m->sender_id, m->receiver_id));
+        if ((r = exists(sc, q, err, "reply")) <= 0) {
+            return r < 0 ? err->status
+                         : sb_store_fail(err, SB_STORE_NOT_FOUND, "replyTo",
+                                         "replyTo is not a message of this conversation");
+        }
+    }
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_new_t *m,
+                                         const sb_outbox_event_t *events, int nevents,
+                                         const sb_notification_new_t *notify, int64_t now,
+                                         int *notified, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_message_t row;
+    sb_store_status_t s;
+    sqlite3_stmt *q;
+    int r;
+
+    if (notified) {
+        *notified = 0;
+    }
+    if (!m->id || strlen(m->id) != SB_ID_LEN || !m->sender_id || !m->receiver_id
+        || (m->reply_to && strlen(m->reply_to) != SB_ID_LEN)) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "message_send: bad ids");
+    }
+    memset(&row, 0, sizeof row);
+    apr_cpystrn(row.id, m->id, sizeof row.id);
+    apr_cpystrn(row.sender_id, m->sender_id, sizeof row.sender_id);
+    apr_cpystrn(row.receiver_id, m->receiver_id, sizeof row.receiver_id);
+    apr_cpystrn(row.reply_to, m->reply_to ? m->reply_to : "", sizeof row.reply_to);
+    row.content = m->content;
+    row.message_type = m->message_type;
+    row.created_at = row.updated_at = now;
+    if ((s = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    if ((s = send_checks(sc, m, now, err)) != SB_STORE_OK
+        || (s = insert_message(sc, &row, err)) != SB_STORE_OK
+        || (s = summary_upsert(sc, m->sender_id, m->receiver_id, m->id, now, 0, err))
+               != SB_STORE_OK
+        || (s = summary_upsert(sc, m->receiver_id, m->sender_id, m->id, now, 1, err))
+               != SB_STORE_OK
+        || (s = sb_sqlite_outbox_add_all(sc, events, nevents, now, err)) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, s, err);
+    }
+    if (notify) {
+        if (!(q = sb_sqlite_prepare(sc, SQL_NOTIFIED_ALREADY, err))) {
+            s = err->status;
+        }
+        else {
+            sb_sqlite_bind_text(q, 1, notify->user_id);
+            sb_sqlite_bind_text(q, 2, notify->type);
+            sb_sqlite_bind_text(q, 3, notify->subject_id);
+            r = exists(sc, q, err, "notified");
+            if (r < 0) {
+                s = err->status;
+            }
+            else if (r == 0 && (s = sb_sqlite_notification_add(sc, notify, now, err))
+                                   == SB_STORE_OK
+                     && notified) {
+                *notified = 1;
+            }
+        }
+    }
+    s = sb_sqlite_end(sc, s, err);
+    if (s != SB_STORE_OK && notified) {
+        *notified = 0;
+    }
+    return s;
+}
+
+sb_store_status_t sb_sqlite_message_get(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                        sb_message_t **out, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_MESSAGE_GET, err);
+    int rc;
+
+    *out = NULL;
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, id);
+    if ((rc = sb_sqlite_step(sc, q, err, "message get")) < 0) {
+        return err->status;
+    }
+    if (rc == SQLITE_ROW) {
+        *out = apr_palloc(p, sizeof **out);
+        row_message(p, q, 0, *out);
+    }
+    sb_sqlite_done(q);
+    return *out ? SB_STORE_OK
+                : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
+}
+
+sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
+                                              const char *user_id, const char *partner_id,
+                                              int64_t after_created_at, const char *after_id,
+                                              int limit, apr_array_header_t **out,
+                                              int *has_more, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, after_id ? SQL_PAGE_AFTER : SQL_PAGE_FIRST, err);
+    char pair[PAIR_LEN];
+    int rc;
+
+    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_message_t));
+    *has_more = 0;
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, pair_into(pair, user_id, partner_id));
+    sqlite3_bind_int(q, 2, limit + 1);
+    if (after_id) {
+        sqlite3_bind_int64(q, 3, after_created_at);
+        sb_sqlite_bind_text(q, 4, after_id);
+    }
+    while ((rc = sb_sqlite_step(sc, q, err, "conversation page")) == SQLITE_ROW) {
+        if ((*out)->nelts == limit) {
+            *has_more = 1;
+            break;
+        }
+        row_message(p, q, 0, apr_array_push(*out));
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
+                                               const char *user_id, int64_t now, int offset,
+                                               int limit, apr_array_header_t **out,
+                                               int64_t *total, int64_t *unread,
+                                               sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
+    sb_store_status_t s;
+    sqlite3_stmt *q;
+    int rc;
+
+    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_conversation_t));
+    *total = *unread = 0;
+    if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_CONVERSATIONS_COUNT, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, now);
+    if ((rc = sb_sqlite_step(sc, q, err, "conversations count")) < 0) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    if (rc == SQLITE_ROW) {
+        *total = sqlite3_column_int64(q, 0);
+        *unread = sqlite3_column_int64(q, 1);
+    }
+    sb_sqlite_done(q);
+    if (!(q = sb_sqlite_prepare(sc, SQL_CONVERSATIONS, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sqlite3_bind_int64(q, 2, now);
+    sqlite3_bind_int(q, 3, limit);
+    sqlite3_bind_int(q, 4, offset);
+    while ((rc = sb_sqlite_step(sc, q, err, "conversations")) == SQLITE_ROW) {
+        sb_conversation_t *cv = apr_array_push(*out);
+        cards->nelts = 0;
+        cv->partner = *sb_sqlite_row_card(p, q, 0, cards);
+        row_message(p, q, SB_SQLITE_CARD_NCOLS, &cv->last);
+        cv->unread = sqlite3_column_int64(q, SB_SQLITE_CARD_NCOLS + MSG_NCOLS);
+    }
+    if (rc < 0) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_done(q);
+    return sb_sqlite_end(sc, SB_STORE_OK, err);
+}
+
+sb_store_status_t sb_sqlite_message_mark_read(sb_store_conn_t *c, const char *id,
+                                              const char *reader_id, int64_t now,
+                                              const sb_outbox_event_t *events, int nevents,
+                                              int *changed, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    char sender[SB_ID_LEN + 1] = "";
+    sb_store_status_t s;
+    sqlite3_stmt *q;
+    int rc, r;
+
+    *changed = 0;
+    if ((s = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_MARK_READ, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, id);
+    sb_sqlite_bind_text(q, 2, reader_id);
+    sqlite3_bind_int64(q, 3, now);
+    if ((rc = sb_sqlite_step(sc, q, err, "mark read")) < 0) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    if (rc == SQLITE_ROW) {
+        sb_sqlite_col_id(q, 0, sender);
+    }
+    if (sb_sqlite_exec_stmt(sc, q, err, "mark read") != SB_STORE_OK) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    if (!sender[0]) {
+        /* nothing changed: already read (fine) or not the reader's message (not found) */
+        if (!(q = sb_sqlite_prepare(sc, SQL_RECEIVED_LIVE, err))) {
+            return sb_sqlite_end(sc, err->status, err);
+        }
+        sb_sqlite_bind_text(q, 1, id);
+        sb_sqlite_bind_text(q, 2, reader_id);
+        r = exists(sc, q, err, "received");
+        s = r < 0 ? err->status
+                  : r ? SB_STORE_OK
+                      : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
+        return sb_sqlite_end(sc, s, err);
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_UNREAD_MINUS_ONE, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, reader_id);
+    sb_sqlite_bind_text(q, 2, sender);
+    if ((s = sb_sqlite_exec_stmt(sc, q, err, "unread")) == SB_STORE_OK) {
+        s = sb_sqlite_outbox_add_all(sc, events, nevents, now, err);
+    }
+    if ((s = sb_sqlite_end(sc, s, err)) == SB_STORE_OK) {
+        *changed = 1;
+    }
+    return s;
+}
+
+sb_store_status_t sb_sqlite_conversation_mark_read(sb_store_conn_t *c, const char *reader_id,
+                                                   const char *partner_id, int64_t now,
+                                                   const sb_outbox_event_t *events, int nevents,
+                                                   int64_t *count, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    char pair[PAIR_LEN];
+    sb_store_status_t s;
+    sqlite3_stmt *q;
+    int64_t n = 0;
+
+    *count = 0;
+    pair_into(pair, reader_id, partner_id);
+    if ((s = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_MARK_CONVERSATION, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, reader_id);
+    sb_sqlite_bind_text(q, 2, partner_id);
+    sqlite3_bind_int64(q, 3, now);
+    sb_sqlite_bind_text(q, 4, pair);
+    if ((s = sb_sqlite_exec_stmt(sc, q, err, "mark conversation")) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, s, err);
+    }
+    n = sqlite3_changes64(sc->db);
+    if (!(q = sb_sqlite_prepare(sc, SQL_UNREAD_RECOUNT, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, reader_id);
+    sb_sqlite_bind_text(q, 2, partner_id);
+    sb_sqlite_bind_text(q, 3, pair);
+    if ((s = sb_sqlite_exec_stmt(sc, q, err, "unread recount")) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, s, err);
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_NOTIFICATIONS_ABOUT_READ, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, reader_id);
+    sb_sqlite_bind_text(q, 2, partner_id);
+    sqlite3_bind_int64(q, 3, now);
+    s = sb_sqlite_exec_stmt(sc, q, err, "notifications read");
+    if (s == SB_STORE_OK && n > 0) {
+        s = sb_sqlite_outbox_add_all(sc, events, nevents, now, err);
+    }
+    if ((s = sb_sqlite_end(sc, s, err)) == SB_STORE_OK) {
+        *count = n;
+    }
+    return s;
+}
+
+sb_store_status_t sb_sqlite_message_delete(sb_store_conn_t *c, const char *id,
+                                           const char *sender_id, int64_t now,
+                                           const sb_outbox_event_t *events, int nevents,
+                                           sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    char receiver[SB_ID_LEN + 1] = "", pair[PAIR_LEN];
+    sb_store_status_t s;
+    sqlite3_stmt *q;
+    int rc, was_read = 1;
+
+    if ((s = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_DELETE, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, id);
+    sb_sqlite_bind_text(q, 2, sender_id);
+    sqlite3_bind_int64(q, 3, now);
+    if ((rc = sb_sqlite_step(sc, q, err, "message delete")) < 0) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    if (rc == SQLITE_ROW) {
+        sb_sqlite_col_id(q, 0, receiver);
+        was_read = sqlite3_column_int(q, 1);
+    }
+    if (sb_sqlite_exec_stmt(sc, q, err, "message delete") != SB_STORE_OK) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    if (!receiver[0]) {
+        return sb_sqlite_end(sc, sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message"),
+                             err);
+    }
+    if (!was_read) {
+        if (!(q = sb_sqlite_prepare(sc, SQL_UNREAD_MINUS_ONE, err))) {
+            return sb_sqlite_end(sc, err->status, err);
+        }
+        sb_sqlite_bind_text(q, 1, receiver);
+        sb_sqlite_bind_text(q, 2, sender_id);
+        if ((s = sb_sqlite_exec_stmt(sc, q, err, "unread")) != SB_STORE_OK) {
+            return sb_sqlite_end(sc, s, err);
+        }
+    }
+    pair_into(pair, receiver, sender_id);
+    if (!(q = sb_sqlite_prepare(sc, SQL_SUMMARY_RELAST, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
+    sb_sqlite_bind_text(q, 1, id);
+    sb_sqlite_bind_text(q, 2, pair);
+    sb_sqlite_bind_text(q, 3, receiver);
+    sb_sqlite_bind_text(q, 4, sender_id);
+    if ((s = sb_sqlite_exec_stmt(sc, q, err, "summary")) == SB_STORE_OK) {
+        s = sb_sqlite_outbox_add_all(sc, events, nevents, now, err);
+    }
+    return sb_sqlite_end(sc, s, err);
+}
+
+sb_store_status_t sb_sqlite_messages_bulk_insert(sb_store_conn_t *c, const sb_message_t *msgs,
+                                                 int n, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_store_status_t s = sb_sqlite_begin(sc, err);
+    int i;
+
+    for (i = 0; s == SB_STORE_OK && i < n; i++) {
+        const sb_message_t *m = &msgs[i];
+        s = insert_message(sc, m, err);
+        if (s == SB_STORE_OK && !m->is_deleted) {
+            s = summary_upsert(sc, m->sender_id, m->receiver_id, m->id, m->created_at, 0, err);
+            if (s == SB_STORE_OK) {
+                s = summary_upsert(sc, m->receiver_id, m->sender_id, m->id, m->created_at,
+                                   !m->is_read, err);
+            }
+        }
+    }
+    return sb_sqlite_end(sc, s, err);
+}
