@@ -120,6 +120,42 @@ static apr_array_header_t *demo_languages(apr_pool_t *p, const char *a, const ch
     return l;
 }
 
+/* A short conversation between two new demo users (bob writes to alice), so the messages
+ * screen has something to show; historical, so no outbox events or notifications. */
+static int demo_conversation(sb_store_conn_t *c, const char *alice, const char *bob)
+{
+    static const struct {
+        int from_bob;
+        const char *text;
+    } lines[] = {
+        {1, "Hola Alice! I saw you want to learn Spanish. I would love some Python in return."},
+        {0, "Hi Bob! Yes please. Could we start with greetings and ordering food?"},
+        {1, "Perfect. Book any slot on my profile; my hours are shown in your time zone."},
+    };
+    int64_t now = sb_now_ms();
+    apr_size_t i;
+
+    for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        sb_store_error_t e = {0};
+        char id[SB_ID_LEN + 1];
+        sb_message_new_t m = {0};
+        int notified = 0;
+
+        sb_id_new(id);
+        m.id = id;
+        m.sender_id = lines[i].from_bob ? bob : alice;
+        m.receiver_id = lines[i].from_bob ? alice : bob;
+        m.content = lines[i].text;
+        m.message_type = "text";
+        if (sb_store_message_send(c, &m, NULL, 0, NULL, now - (int64_t)(3 - i) * 60000,
+                                  &notified, &e)
+            != SB_STORE_OK) {
+            return fail("send demo message", &e);
+        }
+    }
+    return 0;
+}
+
 static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
 {
     static const struct {
@@ -130,6 +166,7 @@ static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
         {"carol", "Carol", "Nguyen", "Guitar", "Music", "Python", "Technology"},
     };
     const char *hash = NULL;
+    const char *made[3] = {NULL, NULL, NULL}; /* ids of the users created by this run */
     apr_size_t i;
 
     for (i = 0; i < sizeof demo / sizeof demo[0]; i++) {
@@ -185,7 +222,11 @@ static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
                 return fail("set demo availability", &e);
             }
         }
+        made[i] = apr_pstrdup(p, u->id);
         printf("demo user %s <%s> password %s\n", u->username, u->email, SB_DEMO_PASSWORD);
+    }
+    if (made[0] && made[1]) {
+        return demo_conversation(c, made[0], made[1]);
     }
     return 0;
 }

@@ -1,5 +1,6 @@
 // The quick start's demo accounts (sbctl seed-demo): signing in as alice shows something on
-// every screen: the other demo people in discover, with their hours in alice's own zone.
+// every screen: the other demo people in discover, with their hours in alice's own zone, and
+// a conversation with bob waiting to be read.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { setup, shot, assertNoProblems } from './lib.mjs';
@@ -32,5 +33,29 @@ test('alice signs in with the demo password and finds bob and carol, with their 
   await page.goto(server.url('/profile?tab=availability'));
   assert.equal(await page.getByTestId('slot-Saturday-10').getAttribute('aria-pressed'), 'true');
   assert.equal(await page.getByTestId('slot-Sunday-10').getAttribute('aria-pressed'), 'false');
+  assertNoProblems(s.browser);
+});
+
+test('alice has a conversation with bob: two unread, three messages in order', async () => {
+  const { page, server } = s;
+  await page.goto(server.url('/messages'));
+  const conv = page.getByTestId('conversation').filter({ hasText: 'Bob Garcia' });
+  await conv.waitFor();
+  assert.equal(await conv.getByTestId('conversation-unread').textContent(), '2');
+  await conv.click();
+  await page.getByTestId('message').nth(2).waitFor();
+  const texts = await page.getByTestId('message').locator('p.whitespace-pre-wrap').allTextContents();
+  assert.equal(texts.length, 3);
+  assert.match(texts[0], /^Hola Alice!/);
+  assert.match(texts[1], /^Hi Bob!/);
+  assert.match(texts[2], /^Perfect\./);
+  await shot(page, 'demo-alice-messages');
+  // a second seed-demo finds the accounts and adds no second conversation
+  const again = server.sbctl('seed-demo');
+  assert.equal(again.status, 0, again.out);
+  assert.match(again.out, /demo user alice exists/);
+  await page.reload();
+  await page.getByTestId('message').nth(2).waitFor();
+  assert.equal(await page.getByTestId('message').count(), 3);
   assertNoProblems(s.browser);
 });
