@@ -127,6 +127,7 @@ export const users = {
       onUploadProgress: (e) => onProgress?.(e.total ? e.loaded / e.total : 0),
     });
   },
+  blocked: () => api.get('/users/blocked'),
   block: (id) => api.post(`/users/${id}/block`),
   unblock: (id) => api.del(`/users/${id}/block`),
 };

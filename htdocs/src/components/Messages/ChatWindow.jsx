@@ -2,7 +2,7 @@
 // messages arrive live, typing and online status, read receipts, session requests.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { messages as api, sessions } from '../../utils/api.js';
+import { messages as api, sessions, users } from '../../utils/api.js';
 import { socketService, useSocket, useSocketEvent } from '../../context/SocketContext.jsx';
 import { useNotifications } from '../../context/NotificationContext.jsx';
 import Avatar from '../Common/Avatar.jsx';
@@ -147,6 +147,20 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
     } catch (e) { setError(e); }
   };
 
+  // A one-way block: their messages to you are refused and they leave your discover list.
+  const [blocked, setBlocked] = useState(null);
+  useEffect(() => {
+    let live = true;
+    users.blocked().then((r) => { if (live) setBlocked((r.data || []).some((u) => u._id === other._id)); }, () => {});
+    return () => { live = false; };
+  }, [other._id]);
+  const toggleBlock = async () => {
+    try {
+      if (blocked) await users.unblock(other._id); else await users.block(other._id);
+      setBlocked(!blocked);
+    } catch (e) { setError(e); }
+  };
+
   const isOnline = online.has(other._id);
   return (
     <div className="flex h-full min-h-0 flex-col" data-testid="chat-window">
@@ -157,6 +171,11 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
           <h2 className="truncate font-semibold text-slate-900"><Link to={`/users/${other._id}`} className="hover:underline">{other.fullName}</Link></h2>
           <p className="text-sm text-slate-700" data-testid="presence">{typing ? <span data-testid="typing-indicator">typing…</span> : isOnline ? 'Online' : 'Offline'}</p>
         </div>
+        {blocked !== null && (
+          <button type="button" className="btn-secondary ml-auto px-3 py-1 text-xs" onClick={toggleBlock} aria-pressed={blocked}>
+            {blocked ? 'Unblock' : 'Block'}<span className="sr-only"> {other.fullName}</span>
+          </button>
+        )}
       </div>
       <div ref={box} className="flex-1 space-y-3 overflow-y-auto bg-slate-50 p-4" data-testid="message-list" aria-live="polite">
         {hasMore && (
