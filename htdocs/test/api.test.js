@@ -115,3 +115,20 @@ describe('token refresh', () => {
     await expect(api.post('/auth/register', {})).rejects.toMatchObject({ status: 400, message: 'Validation error', errors: [{ field: 'username', message: 'taken' }] });
   });
 });
+
+describe('cached', () => {
+  it('answers from memory within its time, asks again after, and forgets failures', async () => {
+    const { cached } = await import('../src/utils/api.js');
+    let calls = 0;
+    const fn = () => { calls += 1; return Promise.resolve(calls); };
+    expect(await cached('k1', 50, fn)).toBe(1);
+    expect(await cached('k1', 50, fn)).toBe(1);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await cached('k1', 50, fn)).toBe(2);
+    let fail = true;
+    const flaky = () => (fail ? Promise.reject(new Error('down')) : Promise.resolve('up'));
+    await expect(cached('k2', 1000, flaky)).rejects.toThrow('down');
+    fail = false;
+    expect(await cached('k2', 1000, flaky)).toBe('up');
+  });
+});

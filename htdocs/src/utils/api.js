@@ -131,11 +131,22 @@ export const users = {
   block: (id) => api.post(`/users/${id}/block`),
   unblock: (id) => api.del(`/users/${id}/block`),
 };
+// Answers that change slowly (categories, trending), kept for a minute so going back to
+// discover does not ask again.
+const memo = new Map();
+export function cached(key, ms, fn) {
+  const hit = memo.get(key);
+  if (hit && hit.until > Date.now()) return hit.promise;
+  const promise = fn().catch((e) => { memo.delete(key); throw e; });
+  memo.set(key, { promise, until: Date.now() + ms });
+  return promise;
+}
+
 export const discover = {
   list: (q) => api.get('/discover', clean(q)),
   search: (q) => api.get('/discover/search', clean(q)),
-  categories: () => api.get('/discover/categories'),
-  trending: () => api.get('/discover/trending'),
+  categories: () => cached('categories', 60000, () => api.get('/discover/categories')),
+  trending: () => cached('trending', 60000, () => api.get('/discover/trending')),
   matches: (q) => api.get('/discover/matches', clean(q)),
   detail: (id) => api.get(`/discover/${id}`),
 };

@@ -18,7 +18,13 @@ export function ErrorState({ error, onRetry, what = 'this' }) {
       <h3 className="text-base font-semibold text-red-900">
         {missing ? `This server does not offer ${what} yet.` : `Could not load ${what}.`}
       </h3>
-      {!missing && <p className="mt-1 text-sm text-red-800">{error?.message || String(error)}</p>}
+      {!missing && (
+        <p className="mt-1 text-sm text-red-800">
+          {error?.status === 429
+            ? `Too many requests for now; try again in ${error.data?.retryAfter ?? 'a few'} seconds.`
+            : error?.message || String(error)}
+        </p>
+      )}
       {onRetry && !missing && <button type="button" className="btn-secondary mt-4" onClick={onRetry}>Try again</button>}
     </div>
   );
