@@ -98,9 +98,14 @@ export async function signIn(page, server, who) {
     [who.token, who.refreshToken]);
 }
 
-/** Whether an API route exists on this server (the route table answers 404 "Route not found."). */
+/**
+ * Whether an API route exists on this server for this method: the route table answers 404
+ * "Route not found." for an unknown path and 405 when only other methods match it (POST
+ * /api/messages/session-request against DELETE /api/messages/:id).
+ */
 export async function routeExists(server, method, path, token) {
   const r = await server.api(method, path, { token, body: method === 'GET' ? undefined : {} });
+  if (r.status === 405) return false;
   return !(r.status === 404 && /route not found/i.test(r.json?.message || ''));
 }
 
