@@ -8,6 +8,7 @@
 #                   (both with the pool guard on, and canaries that must be caught)
 #   make test-fuzz  each libFuzzer target for FUZZ_SECONDS (default 5)
 #   make bench      wrk ratios against Apache's static file rate
+#   make bench-scale every discover route at 10,000 and 100,000 users (SCALE=1M: and 1M)
 #   make install    module into Apache's module dir, conf as conf-available
 #   make web        the single-page app (htdocs/ -> build/web, Apache's document root)
 #   make test-web-unit / test-e2e   Vitest unit tests / browser tests (chromium)
@@ -65,7 +66,7 @@ SBCTL     = $(BUILD)/sbctl
 UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 CANARY_BIN = $(CANARY_SRC:test/unit/%.c=$(BUILD)/test/%)
 
-.PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench \
+.PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench bench-scale \
         install clean format check-conf web test-web-unit test-e2e
 all: $(MODULE) $(SBCTL) web
 
@@ -194,6 +195,10 @@ test: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@test/bench/run.sh
+
+bench-scale: deps
+	@$(MAKE) --no-print-directory all
+	@test/bench/scale.sh
 
 check-conf:
 	@test/check-conf-reference.sh

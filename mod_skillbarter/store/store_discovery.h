@@ -66,6 +66,21 @@ typedef struct {
     int64_t created_at;
 } sb_review_t;
 
+/*
+ * How fresh discovery answers are, whatever the driver (test_store_aggregates.c checks it):
+ * - discover_list, discover_matches, category_counts, trending_skills: exact at the instant
+ *   asked, timed bans included. category_counts and trending_skills must not cost in
+ *   proportion to the number of users: a driver keeps per-category and per-skill counts of
+ *   the users who are visible or only timed-banned, and sessions per creation hour, in the
+ *   same atomic step as every write that changes them (SQLite: sql/007's triggers), and
+ *   subtracts at read time the few users whose timed ban is still in force.
+ * - discover_search: which users match, totalCount and every card's content are exact at
+ *   once after any write; the relative order of users nobody changed may rest on ranking
+ *   statistics up to SB_STORE_SEARCH_MAX_AGE_MS old (a cached ranking is patched with the
+ *   users changed since it was made, not recomputed on every write).
+ */
+#define SB_STORE_SEARCH_MAX_AGE_MS 60000
+
 #define SB_STORE_DISCOVERY_OPS(X, d)                                                               \
     /* *out: array of sb_user_card_t (at most q->limit); *has_more: another page exists. */        \
     X(d, discover_list,                                                                            \

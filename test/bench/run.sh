@@ -10,56 +10,11 @@
 # (AH00052) or an untagged line (sanitizer or glibc text on stderr).
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
-duration=${BENCH_SECONDS:-${DURATION:-10}}; conns=${CONNS:-64}; threads=${THREADS:-2}
-routes=${BENCH_ROUTES:-$top/test/bench/routes.d}
-warm=$(( duration < 3 ? duration : 3 ))
-root=$(mktemp -d /tmp/sb-bench-XXXXXX)
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null || echo 18555)
-base="http://127.0.0.1:$port"
-extra=$root/extra.conf
-# The static baseline lives in the server root (not in htdocs: benches may run side by side).
-mkdir -p "$root/static"
-head -c 271 /dev/zero | tr '\0' 'x' > "$root/static/bench-static.txt"
-{ cat "$top/test/bench/bench.conf"
-  echo "Alias /.bench-static.txt \"$root/static/bench-static.txt\""
-  echo "<Directory \"$root/static\">"; echo "    Require all granted"; echo "</Directory>"
-} > "$extra"
-"$top/tools/mkroot.sh" "$root" "$port" event "$extra"
-ctl() { /usr/sbin/apache2 -d "$root" -f "$root/conf/httpd.conf" "$@"; }
-cleanup() { ctl -k stop >/dev/null 2>&1 || true; sleep 0.5; rm -rf "$root"; }
-trap cleanup EXIT INT TERM
-ctl -k start
-i=0; until curl -fsS -o /dev/null "$base/api/health"; do i=$((i+1)); [ $i -lt 100 ]; sleep 0.1; done
-
-# A user to read the profile of.
-token=$(curl -fsS -H 'content-type: application/json' \
-  -d '{"username":"benchuser","email":"bench@example.org","password":"bench password","firstName":"Bench","lastName":"User"}' \
-  "$base/api/auth/register" | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
-[ -n "$token" ] || { echo "bench: could not register"; exit 1; }
-export SB_BENCH_TOKEN=$token
-
-# wrk's summary → "req/s p99_ms errors" (errors: socket errors). The route must answer 2xx
-# before (curl, any status) and during the run (wrk: no answer >= 400); else the bench fails.
-measure() {
-    for url; do :; done
-    code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer ${SB_BENCH_TOKEN:-}" "$url")
-    case $code in
-        2??) ;;
-        *) echo "bench: $url answers $code, not 2xx" >&2; exit 1 ;;
-    esac
-    out=$(wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$top/test/bench/report.lua" "$@")
-    res=$(echo "$out" | sed -n 's/^SBRESULT //p')
-    [ -n "$res" ] || { echo "bench: no result from wrk for $url: $out" >&2; exit 1; }
-    set -- $res
-    if [ "$3" -ne 0 ]; then
-        echo "bench: $url answered $3 non-2xx responses during the run" >&2; exit 1
-    fi
-    echo "$1 $2 $4"
-}
+. "$top/test/bench/lib.sh"
 
 # Warm up: let the MPM spawn its children and every child open its store connections.
-wrk -t"$threads" -c"$conns" -d"${warm}s" "$base/.bench-static.txt" >/dev/null
-wrk -t"$threads" -c"$conns" -d"${warm}s" -s "$top/test/bench/report.lua" "$base/api/users/profile" >/dev/null
+wrk -t"$threads" -c"$conns" -d"${warm_s}s" "$base/.bench-static.txt" >/dev/null
+warm "$warm_s" "$base/api/users/profile"
 
 printf '%-34s %10s %9s %8s %7s\n' route 'req/s' 'p99 ms' 'errors' 'ratio'
 static=$(measure "$base/.bench-static.txt")
@@ -68,8 +23,7 @@ row() {
     name=$1; shift
     r=$(measure "$@")
     set -- $r
-    printf '%-34s %10s %9s %8s %7s\n' "$name" "$1" "$2" "$3" \
-        "$(awk -v a="$1" -v b="$static_rps" 'BEGIN{printf "%.2f", a/b}')"
+    printf '%-34s %10s %9s %8s %7s\n' "$name" "$1" "$2" "$3" "$(ratio "$1" "$static_rps")"
 }
 set -- $static
 printf '%-34s %10s %9s %8s %7s\n' "static file (271 B)" "$1" "$2" "$3" "1.00"

@@ -13,9 +13,11 @@ request = function()
   }, body)
 end
 
+-- "SBRESULT req/s p99_ms non2xx socket_errors", as report.lua writes it
 done = function(summary, latency, requests)
-  local errors = summary.errors.status + summary.errors.connect + summary.errors.read
-    + summary.errors.write + summary.errors.timeout
-  io.write(string.format("SBRESULT %.0f %.2f %d\n",
-    summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000, errors))
+  local socket = summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout
+  io.write(string.format("SBRESULT %.0f %.2f %d %d\n",
+    summary.requests / (summary.duration / 1e6), latency:percentile(99) / 1000,
+    summary.errors.status, socket))
 end

@@ -1,12 +1,13 @@
 /*
  * SQLite driver: discovery — the filtered discover list (keyset pagination over
- * (last_seen, id)), FTS5 search, category counts, trending skills, mutual matches and
- * recent reviews. Every statement is static text, so the statement cache keeps them
- * prepared; optional filters are "?n IS NULL OR ..." terms.
+ * (last_seen, id)), FTS5 search, mutual matches and recent reviews (category counts and
+ * trending skills: sqlite_aggregates.c). Every statement is static text, so the statement
+ * cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
@@ -49,10 +50,22 @@ static const char SQL_SEARCH[] =
     "SELECT " CARD_COLS SEARCH_FROM
     " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC LIMIT ?5 OFFSET ?6";
 static const char SQL_SEARCH_COUNT[] = "SELECT count(*)" SEARCH_FROM;
-/* Every match's id in rank order (?1 "" so the viewer is kept; pages drop them). */
+/* Every match in rank order (?1 "" so the viewer is kept; pages drop them). */
 static const char SQL_SEARCH_IDS[] =
-    "SELECT u.id" SEARCH_FROM
-    " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC LIMIT ?5";
+    "SELECT u.id, bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen" SEARCH_FROM
+    " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC";
+/* One user's score and last_seen when they match (?5 the id), to patch a cached ranking. */
+static const char SQL_SEARCH_ONE[] =
+    "SELECT bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen" SEARCH_FROM
+    " AND f.rowid = (SELECT k FROM users_fts_key WHERE user_id = ?5)";
+/* The search_changes log (sql/007): its head, and the users changed after a position. */
+static const char SQL_SEARCH_SEQ[] = "SELECT max(seq) FROM search_changes";
+static const char SQL_SEARCH_CHANGES[] =
+    "SELECT DISTINCT user_id FROM search_changes WHERE seq > ?1";
+/* The next instant a timed ban runs out (visibility changes then without a write). */
+static const char SQL_NEXT_BAN_END[] =
+    "SELECT min(ban_expires_at) FROM users WHERE is_banned = 1 AND ban_expires_at > 0"
+    " AND ban_expires_at > ?1";
 /* The cards of up to SB_SEARCH_PAGE_IDS ids (?3..?52), visibility checked again. */
 #define SB_SEARCH_PAGE_IDS 50
 static const char SQL_CARDS_BY_ID[] =
@@ -62,30 +75,19 @@ static const char SQL_CARDS_BY_ID[] =
     "?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50,"
     "?51, ?52) AND" VISIBLE;
 
-static const char SQL_CATEGORY_COUNTS[] =
-    "SELECT s.category, count(DISTINCT s.user_id) FROM user_skills s"
-    " JOIN users u ON u.id = s.user_id"
-    " WHERE s.kind = 'offered' AND s.category IS NOT NULL AND " SB_SQLITE_VISIBLE("u", "?1")
-    " GROUP BY s.category";
-
-static const char SQL_TRENDING_SESSIONS[] =
-    "SELECT min(skill), max(category), count(*) AS n FROM sessions WHERE created_at >= ?1"
-    " GROUP BY lower(skill) ORDER BY n DESC, lower(skill) LIMIT ?2";
-static const char SQL_TRENDING_OFFERED[] =
-    "SELECT min(s.skill), max(s.category), count(DISTINCT s.user_id) AS n FROM user_skills s"
-    " JOIN users u ON u.id = s.user_id"
-    " WHERE s.kind = 'offered' AND " SB_SQLITE_VISIBLE("u", "?1")
-    " GROUP BY s.skill_lower ORDER BY n DESC, s.skill_lower LIMIT ?2";
-
+/* CROSS JOIN fixes the join order: the viewer's few skills outermost (else the planner may
+ * scan every user_skills row to group b by user: 113 ms at 100,000 users), and a meets b
+ * before any users row is read (else every user offering what the viewer wants is read). */
 static const char SQL_MATCHES[] =
     "WITH mine AS (SELECT kind, skill_lower FROM user_skills WHERE user_id = ?1),"
     " a AS (SELECT s.user_id AS uid, count(DISTINCT s.skill_lower) AS n FROM mine m"
-    "  JOIN user_skills s ON s.kind = 'offered' AND s.skill_lower = m.skill_lower"
+    "  CROSS JOIN user_skills s ON s.kind = 'offered' AND s.skill_lower = m.skill_lower"
     "  WHERE m.kind = 'wanted' AND s.user_id <> ?1 GROUP BY s.user_id),"
     " b AS (SELECT s.user_id AS uid, count(DISTINCT s.skill_lower) AS n FROM mine m"
-    "  JOIN user_skills s ON s.kind = 'wanted' AND s.skill_lower = m.skill_lower"
+    "  CROSS JOIN user_skills s ON s.kind = 'wanted' AND s.skill_lower = m.skill_lower"
     "  WHERE m.kind = 'offered' AND s.user_id <> ?1 GROUP BY s.user_id)"
-    " SELECT " CARD_COLS ", a.n, b.n FROM a JOIN b ON b.uid = a.uid JOIN users u ON u.id = a.uid"
+    " SELECT " CARD_COLS ", a.n, b.n FROM a CROSS JOIN b ON b.uid = a.uid"
+    " CROSS JOIN users u ON u.id = a.uid"
     " WHERE" VISIBLE
     " ORDER BY a.n + b.n DESC, min(a.n, b.n) DESC, u.last_seen DESC, u.id DESC LIMIT ?3";
 
@@ -246,17 +248,58 @@ static sb_store_status_t search_direct(sb_sqlite_conn_t *sc, apr_pool_t *p,
     return collect_cards(sc, p, st, limit, 0, out, NULL, err);
 }
 
-/* Rank every match (viewer included) for the cache: ids in order and the full count. */
-static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
-                                     const char *match, const char *category,
-                                     sb_id_buf_t **ids, int *n, int64_t *total,
-                                     sb_store_error_t *err)
+/* One integer (or 0 for NULL) from a statement with ?1 bound to arg (when bind). */
+static sb_store_status_t one_int64(sb_sqlite_conn_t *sc, const char *sql, int bind, int64_t arg,
+                                   int64_t *v, sb_store_error_t *err)
 {
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, sql, err);
+    int rc;
+
+    if (!st) {
+        return err->status;
+    }
+    if (bind) {
+        sqlite3_bind_int64(st, 1, arg);
+    }
+    if ((rc = sb_sqlite_step(sc, st, err, "search state")) < 0) {
+        return err->status;
+    }
+    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+/* The next instant a timed ban runs out after now, or INT64_MAX. */
+static sb_store_status_t next_ban_end(sb_sqlite_conn_t *sc, int64_t now, int64_t *next,
+                                      sb_store_error_t *err)
+{
+    sb_store_status_t s = one_int64(sc, SQL_NEXT_BAN_END, 1, now, next, err);
+
+    if (s == SB_STORE_OK && *next <= 0) {
+        *next = INT64_MAX;
+    }
+    return s;
+}
+
+static int key_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, SB_ID_LEN);
+}
+
+/* Rank every match (viewer included) for the cache: the best MAX_IDS with their scores, the
+ * sorted ids of all (up to MAX_KEYS), the count, at change-log position seq. */
+static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
+                                     int64_t seq, const char *match, const char *category,
+                                     sb_search_entry_t *e, sb_store_error_t *err)
+{
+    apr_array_header_t *keys = apr_array_make(p, 256, sizeof(sb_id_key_t));
     sqlite3_stmt *st;
     int rc;
 
-    *ids = apr_palloc(p, sizeof(sb_id_buf_t) * SB_SEARCH_CACHE_MAX_IDS);
-    *n = 0;
+    memset(e, 0, sizeof *e);
+    e->hits = apr_palloc(p, sizeof(sb_search_hit_t) * SB_SEARCH_CACHE_MAX_IDS);
+    e->seq = seq;
+    e->at = now;
     if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH_IDS, err))) {
         return err->status;
     }
@@ -264,36 +307,88 @@ static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_
     sqlite3_bind_int64(st, 2, now);
     sb_sqlite_bind_text(st, 3, match);
     sb_sqlite_bind_text(st, 4, category);
-    sqlite3_bind_int(st, 5, SB_SEARCH_CACHE_MAX_IDS);
     while ((rc = sb_sqlite_step(sc, st, err, "search rank")) == SQLITE_ROW) {
-        sb_sqlite_col_id(st, 0, (*ids)[(*n)++]);
+        sb_id_buf_t id;
+        sb_sqlite_col_id(st, 0, id);
+        if (e->n < SB_SEARCH_CACHE_MAX_IDS) {
+            sb_search_hit_t *h = &e->hits[e->n++];
+            memcpy(h->id, id, sizeof id);
+            h->score = sqlite3_column_double(st, 1);
+            h->last_seen = sqlite3_column_int64(st, 2);
+        }
+        if (e->total < SB_SEARCH_CACHE_MAX_KEYS && strlen(id) == SB_ID_LEN) {
+            memcpy(apr_array_push(keys), id, SB_ID_LEN);
+        }
+        e->total++;
     }
     if (rc < 0) {
         return err->status;
     }
     sb_sqlite_done(st);
-    *total = *n;
-    if (*n == SB_SEARCH_CACHE_MAX_IDS) {
-        return search_count(sc, "", now, match, category, total, err);
+    if (keys->nelts == e->total) {
+        qsort(keys->elts, keys->nelts, sizeof(sb_id_key_t), key_cmp);
+        e->keys = (sb_id_key_t *)keys->elts;
+        e->nkeys = keys->nelts;
+    }
+    if (next_ban_end(sc, now, &e->valid_until, err) != SB_STORE_OK) {
+        return err->status;
+    }
+    if (e->valid_until > now + SB_SEARCH_CACHE_TTL_MS) {
+        e->valid_until = now + SB_SEARCH_CACHE_TTL_MS;
     }
     return SB_STORE_OK;
 }
 
-/* The store-wide version of what search sees (bumped by triggers in sql/003). */
-static sb_store_status_t search_version(sb_sqlite_conn_t *sc, int64_t *v, sb_store_error_t *err)
+/* The users changed after from_seq as the store sees them now (*n; -1 when more than a
+ * cached entry is patched with), and the next end of a timed ban. */
+static sb_store_status_t search_changes(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
+                                        int64_t from_seq, const char *match,
+                                        const char *category, sb_search_change_t **out, int *n,
+                                        int64_t *next, sb_store_error_t *err)
 {
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, "SELECT v FROM search_version WHERE id = 1", err);
-    int rc;
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_SEARCH_CHANGES, err);
+    apr_array_header_t *ch = apr_array_make(p, 16, sizeof(sb_search_change_t));
+    int rc, i;
 
+    *n = -1;
     if (!st) {
         return err->status;
     }
-    if ((rc = sb_sqlite_step(sc, st, err, "search version")) < 0) {
+    sqlite3_bind_int64(st, 1, from_seq);
+    while ((rc = sb_sqlite_step(sc, st, err, "search changes")) == SQLITE_ROW) {
+        sb_search_change_t *c = apr_array_push(ch);
+        memset(c, 0, sizeof *c);
+        sb_sqlite_col_id(st, 0, c->id);
+    }
+    if (rc < 0) {
         return err->status;
     }
-    *v = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
     sb_sqlite_done(st);
-    return SB_STORE_OK;
+    if (ch->nelts > SB_SEARCH_CACHE_MAX_CHANGES) {
+        return SB_STORE_OK;
+    }
+    if (!(st = sb_sqlite_prepare(sc, SQL_SEARCH_ONE, err))) {
+        return err->status;
+    }
+    for (i = 0; i < ch->nelts; i++) {
+        sb_search_change_t *c = &APR_ARRAY_IDX(ch, i, sb_search_change_t);
+        sb_sqlite_bind_text(st, 1, "");
+        sqlite3_bind_int64(st, 2, now);
+        sb_sqlite_bind_text(st, 3, match);
+        sb_sqlite_bind_text(st, 4, category);
+        sb_sqlite_bind_text(st, 5, c->id);
+        if ((rc = sb_sqlite_step(sc, st, err, "search one")) < 0) {
+            return err->status;
+        }
+        if ((c->matches = rc == SQLITE_ROW)) {
+            c->score = sqlite3_column_double(st, 0);
+            c->last_seen = sqlite3_column_int64(st, 1);
+        }
+        sb_sqlite_done(st);
+    }
+    *out = (sb_search_change_t *)ch->elts;
+    *n = ch->nelts;
+    return next_ban_end(sc, now, next, err);
 }
 
 /* Cards for ids[0..n) in that order; rows no longer visible drop out. */
@@ -334,8 +429,9 @@ static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p,
 
 static const char SQL_VIEWER_BLOCKS[] = "SELECT blocked_id FROM user_blocks WHERE blocker_id = ?1";
 
-/* The ids viewer_id blocked (usually none), as sb_id_buf_t. */
-static sb_store_status_t viewer_blocks(sb_sqlite_conn_t *sc, apr_pool_t *p,
+/* The ids a search page leaves out for viewer_id: the viewer, then whom they blocked
+ * (usually nobody), as sb_id_buf_t. */
+static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, apr_pool_t *p,
                                        const char *viewer_id, apr_array_header_t **out,
                                        sb_store_error_t *err)
 {
@@ -343,6 +439,7 @@ static sb_store_status_t viewer_blocks(sb_sqlite_conn_t *sc, apr_pool_t *p,
     int rc;
 
     *out = apr_array_make(p, 4, sizeof(sb_id_buf_t));
+    apr_cpystrn(*(sb_id_buf_t *)apr_array_push(*out), viewer_id, sizeof(sb_id_buf_t));
     if (!st) {
         return err->status;
     }
@@ -356,24 +453,14 @@ static sb_store_status_t viewer_blocks(sb_sqlite_conn_t *sc, apr_pool_t *p,
     sb_sqlite_done(st);
     return SB_STORE_OK;
 }
-
-static int id_listed(const apr_array_header_t *a, const char *id)
-{
-    int i;
-
-    for (i = 0; i < a->nelts; i++) {
-        if (!strcmp(APR_ARRAY_IDX(a, i, sb_id_buf_t), id)) {
-            return 1;
-        }
-    }
-    return 0;
-}
+#define HIDDEN(a) (const sb_id_buf_t *)(a)->elts, (a)->nelts
 
 /*
  * Search in one read transaction: a page of the cached ranking when the cache holds this
- * query at the current search_version (exact: every write that changes what search sees
- * bumps it), else rank every match once and cache it; pages deeper than the cached ranking
- * use the direct query.
+ * query at the current search_changes position; a cached ranking behind it is patched with
+ * the users changed since (membership and counts exact at once; see sqlite_search_cache.h);
+ * else every match is ranked once and cached. Pages deeper than the cached ranking use the
+ * direct query.
  */
 sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
                                             const char *viewer_id, int64_t now,
@@ -385,10 +472,13 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_sqlite_store_t *ss = c->store->priv;
     const char *match = fts_query(p, terms), *key;
-    sb_id_buf_t *ids, *page;
-    apr_array_header_t *blocked;
-    int n, i, np = 0, skipped = 0, hidden = 0;
-    int64_t version = 0;
+    sb_search_entry_t fresh;
+    sb_search_change_t *changes = NULL;
+    sb_search_lookup_t found;
+    sb_search_page_t pg;
+    apr_array_header_t *hidden;
+    int64_t seq = 0, behind = 0, next = 0;
+    int n = 0;
     sb_store_status_t s;
 
     viewer_id = viewer_id ? viewer_id : "";
@@ -405,122 +495,53 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
                           err);
         return sb_sqlite_end(sc, s, err);
     }
-    if ((s = search_version(sc, &version, err)) != SB_STORE_OK) {
+    if ((s = one_int64(sc, SQL_SEARCH_SEQ, 0, 0, &seq, err)) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, s, err);
+    }
+    /* rankings are cached for everyone: the viewer and whom they blocked are left out of
+     * each page */
+    if ((s = viewer_hidden(sc, p, viewer_id, &hidden, err)) != SB_STORE_OK) {
         return sb_sqlite_end(sc, s, err);
     }
     key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
-    if (!sb_search_cache_get(ss->search_cache, p, key, version, now, &ids, &n, total)) {
-        if ((s = search_rank(sc, p, now, match, category, &ids, &n, total, err))
+    found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset,
+                                 limit, &pg, &behind);
+    if (found == SB_SEARCH_BEHIND) {
+        if ((s = search_changes(sc, p, now, behind, match, category, &changes, &n, &next, err))
             != SB_STORE_OK) {
             return sb_sqlite_end(sc, s, err);
         }
-        sb_search_cache_put(ss->search_cache, key, version, now, ids, n, *total);
-    }
-    if ((s = viewer_blocks(sc, p, viewer_id, &blocked, err)) != SB_STORE_OK) {
-        return sb_sqlite_end(sc, s, err);
-    }
-    /* The page of the ranking without the viewer and the people the viewer blocked. */
-    page = apr_palloc(p, sizeof(sb_id_buf_t) * limit);
-    for (i = 0; i < n; i++) {
-        if (!strcmp(ids[i], viewer_id) || id_listed(blocked, ids[i])) {
-            hidden++;
-            continue;
-        }
-        if (skipped < offset) {
-            skipped++;
-            continue;
-        }
-        if (np < limit) {
-            memcpy(page[np++], ids[i], sizeof(sb_id_buf_t));
+        found = SB_SEARCH_MISS;
+        if (n >= 0
+            && sb_search_cache_patch(ss->search_cache, key, behind, seq, changes, n, next)) {
+            found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden),
+                                         offset, limit, &pg, &behind);
         }
     }
-    if (np < limit && n < *total) {
+    if (found != SB_SEARCH_HIT) {
+        if ((s = search_rank(sc, p, now, seq, match, category, &fresh, err)) != SB_STORE_OK) {
+            return sb_sqlite_end(sc, s, err);
+        }
+        sb_search_cache_put(ss->search_cache, key, &fresh);
+        sb_search_entry_page(p, &fresh, HIDDEN(hidden), offset, limit, &pg);
+    }
+    if (!pg.complete) {
         s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,
                           err);
     }
-    else if (hidden < 1 + blocked->nelts && n < *total) {
-        /* the viewer or someone blocked may rank past the cached prefix: count exactly */
+    else if (pg.hidden_unknown) {
+        /* the viewer or someone they blocked may rank past the cached prefix: count the
+         * others exactly */
         s = search_count(sc, viewer_id, now, match, category, total, err);
         if (s == SB_STORE_OK) {
-            s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
+            s = cards_in_order(sc, p, viewer_id, now, pg.ids, pg.np, out, err);
         }
     }
     else {
-        *total -= hidden;
-        s = cards_in_order(sc, p, viewer_id, now, page, np, out, err);
+        *total = pg.total;
+        s = cards_in_order(sc, p, viewer_id, now, pg.ids, pg.np, out, err);
     }
     return sb_sqlite_end(sc, s, err);
-}
-
-sb_store_status_t sb_sqlite_category_counts(sb_store_conn_t *c, int64_t now,
-                                            const char *const *categories, int n,
-                                            int64_t *counts, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_CATEGORY_COUNTS, err);
-    int rc, i;
-
-    for (i = 0; i < n; i++) {
-        counts[i] = 0;
-    }
-    if (!st) {
-        return err->status;
-    }
-    sqlite3_bind_int64(st, 1, now);
-    while ((rc = sb_sqlite_step(sc, st, err, "category counts")) == SQLITE_ROW) {
-        const char *cat = (const char *)sqlite3_column_text(st, 0);
-        for (i = 0; cat && i < n; i++) {
-            if (!strcmp(categories[i], cat)) {
-                counts[i] = sqlite3_column_int64(st, 1);
-            }
-        }
-    }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(st);
-    return SB_STORE_OK;
-}
-
-static sb_store_status_t skill_counts(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *sql,
-                                      int64_t arg, int limit, apr_array_header_t **out,
-                                      sb_store_error_t *err)
-{
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, sql, err);
-    int rc;
-
-    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_skill_count_t));
-    if (!st) {
-        return err->status;
-    }
-    sqlite3_bind_int64(st, 1, arg);
-    sqlite3_bind_int(st, 2, limit);
-    while ((rc = sb_sqlite_step(sc, st, err, "skill counts")) == SQLITE_ROW) {
-        sb_skill_count_t *k = apr_array_push(*out);
-        k->skill = sb_sqlite_col_text(p, st, 0);
-        k->category = sb_sqlite_col_text(p, st, 1);
-        k->count = sqlite3_column_int64(st, 2);
-    }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(st);
-    return SB_STORE_OK;
-}
-
-sb_store_status_t sb_sqlite_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
-                                            int64_t now, int limit, apr_array_header_t **out,
-                                            const char **source, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sb_store_status_t s = skill_counts(sc, p, SQL_TRENDING_SESSIONS, since, limit, out, err);
-
-    *source = "sessions";
-    if (s != SB_STORE_OK || (*out)->nelts > 0) {
-        return s;
-    }
-    *source = "offered";
-    return skill_counts(sc, p, SQL_TRENDING_OFFERED, now, limit, out, err);
 }
 
 sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,

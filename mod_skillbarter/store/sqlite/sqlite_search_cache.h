@@ -1,10 +1,18 @@
 /*
- * Per-process cache of ranked search results: for an (FTS query, category) key, the ids of
- * every visible match in rank order and the match count, valid while the store's
- * search_version is unchanged (and at most SB_SEARCH_CACHE_TTL_MS, for bans that expire).
- * Ranking all matches with bm25 costs about a millisecond on 10,000 users; a page from the
- * cache costs one indexed lookup of at most `limit` rows, re-checked for visibility.
- * Thread-safe; entries live in malloc'd memory and are freed on eviction or pool cleanup.
+ * Per-process cache of ranked search results. For an (FTS query, category) key an entry holds
+ * the best SB_SEARCH_CACHE_MAX_IDS matches in rank order (with their bm25 score and
+ * last_seen, so a changed user can be put back in place), the sorted ids of every match and
+ * the match count, all as of one position `seq` of the store's search_changes log.
+ *
+ * A write never clears an entry: the next search with that key reads the users changed since
+ * `seq` (a handful at a time) and patches the entry — each changed user leaves the ranking
+ * and re-enters at its current score if it still matches — so membership and counts are
+ * exact at once, whoever wrote. Only the scores of users nobody changed (bm25 corpus
+ * statistics drift a little with every write) may be up to SB_SEARCH_CACHE_TTL_MS old: an
+ * entry is ranked from scratch after that, earlier when a timed ban expires (which changes
+ * visibility without a write), when more than SB_SEARCH_CACHE_MAX_CHANGES users changed
+ * since `seq`, and never patched when it has more than SB_SEARCH_CACHE_MAX_KEYS matches.
+ * Thread-safe; entries live in malloc'd memory, at most SB_SEARCH_CACHE_BYTES in all.
  */
 #ifndef SB_SQLITE_SEARCH_CACHE_H
 #define SB_SQLITE_SEARCH_CACHE_H
@@ -12,24 +20,83 @@
 #include <stdint.h>
 #include <apr_pools.h>
 
-#include "sb_model.h"
+#include "store.h"
 
 #define SB_SEARCH_CACHE_ENTRIES 256
-#define SB_SEARCH_CACHE_TTL_MS 60000   /* only bans that expire by themselves wait for it */
-#define SB_SEARCH_CACHE_MAX_IDS 2000   /* deeper pages are answered by the direct query */
+#define SB_SEARCH_CACHE_TTL_MS SB_STORE_SEARCH_MAX_AGE_MS  /* age of unchanged users' scores */
+#define SB_SEARCH_CACHE_MAX_IDS 2000        /* deeper pages are answered by the direct query */
+#define SB_SEARCH_CACHE_MAX_KEYS 100000     /* bigger match sets are ranked again on change */
+#define SB_SEARCH_CACHE_MAX_CHANGES 256     /* more changed users: rank again */
+#define SB_SEARCH_CACHE_BYTES (64 << 20)
 
 typedef char sb_id_buf_t[SB_ID_LEN + 1];
+typedef char sb_id_key_t[SB_ID_LEN];   /* an id without its NUL, compared by memcmp */
+
+typedef struct {
+    double score;             /* bm25: lower is better */
+    int64_t last_seen;
+    sb_id_buf_t id;
+} sb_search_hit_t;
+
+/* One ranking; in the cache its arrays are malloc'd, copies handed out live in a pool. */
+typedef struct {
+    int64_t seq;              /* search_changes position the entry reflects */
+    int64_t at;               /* when it was ranked from scratch */
+    int64_t valid_until;      /* rank again from then on */
+    int64_t total;            /* matches, the viewer included */
+    int n;                    /* ranked prefix length */
+    sb_search_hit_t *hits;
+    int nkeys;                /* == total when keys is set */
+    sb_id_key_t *keys;        /* sorted ids of every match; NULL when over MAX_KEYS */
+} sb_search_entry_t;
+
+/* A page of an entry's ranking with some users left out (the viewer, whom they blocked). */
+typedef struct {
+    sb_id_buf_t *ids;
+    int np;
+    int64_t total;            /* matches without the hidden users (see hidden_unknown) */
+    int complete;             /* the ranked prefix answered the whole page */
+    int hidden_unknown;       /* a hidden user may match beyond the prefix: total counts them */
+} sb_search_page_t;
+
+typedef enum {
+    SB_SEARCH_MISS,           /* nothing usable: rank from scratch */
+    SB_SEARCH_HIT,            /* *page filled */
+    SB_SEARCH_BEHIND          /* an entry at *behind_seq: patch it up to the current seq */
+} sb_search_lookup_t;
+
+/* A user changed after an entry's seq, as the store sees them now. */
+typedef struct {
+    sb_id_buf_t id;
+    int matches;              /* matches the entry's query and is visible */
+    double score;
+    int64_t last_seen;
+} sb_search_change_t;
 
 typedef struct sb_search_cache sb_search_cache_t;
 
 /* NULL when the mutex cannot be made (the driver then searches without a cache). */
 sb_search_cache_t *sb_search_cache_create(apr_pool_t *p);
-/* The entry for key computed at version, not older than the TTL: copies its ids into p.
- * Returns 1 on a hit, 0 on a miss. */
-int sb_search_cache_get(sb_search_cache_t *sc, apr_pool_t *p, const char *key,
-                        int64_t version, int64_t now, sb_id_buf_t **ids, int *n, int64_t *total);
-/* Store (or replace) the entry for key. */
-void sb_search_cache_put(sb_search_cache_t *sc, const char *key, int64_t version, int64_t now,
-                         const sb_id_buf_t *ids, int n, int64_t total);
+
+/* The page [offset, offset + limit) of key's ranking at seq, valid at now, without the
+ * nhidden users of hidden (an id may be "" for nobody). */
+sb_search_lookup_t sb_search_cache_page(sb_search_cache_t *sc, apr_pool_t *p, const char *key,
+                                        int64_t seq, int64_t now, const sb_id_buf_t *hidden,
+                                        int nhidden, int offset, int limit,
+                                        sb_search_page_t *page, int64_t *behind_seq);
+/* Store a copy of e for key, unless the cache holds a newer one. */
+void sb_search_cache_put(sb_search_cache_t *sc, const char *key, const sb_search_entry_t *e);
+/*
+ * Apply the n users changed in (from_seq, to_seq] to key's entry in place, when it is still
+ * at from_seq (concurrent searches compute the same changes; the first applies them).
+ * Returns 1 when the entry is at to_seq afterwards, 0 when it is gone or was dropped.
+ */
+int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_seq,
+                          int64_t to_seq, const sb_search_change_t *changes, int n,
+                          int64_t valid_until);
+
+/* The page of e (as sb_search_cache_page on a hit). */
+void sb_search_entry_page(apr_pool_t *p, const sb_search_entry_t *e, const sb_id_buf_t *hidden,
+                          int nhidden, int offset, int limit, sb_search_page_t *page);
 
 #endif

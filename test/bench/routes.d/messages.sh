@@ -14,6 +14,10 @@ SB_BENCH_RECEIVER=$(curl -fsS -H "Authorization: Bearer $SB_BENCH_TOKEN" \
 export SB_BENCH_RECEIVER
 send_r=$(wrk -t"$threads" -c"$conns" -d"${duration}s" --latency -s "$top/test/bench/send.lua" \
     "$base/api/messages/send" | sed -n 's/^SBRESULT //p')
+[ -n "$send_r" ] || { echo "bench: no result from wrk for POST /api/messages/send" >&2; exit 1; }
 set -- $send_r
-printf '%-34s %10s %9s %8s %7s\n' "POST /api/messages/send" "$1" "$2" "$3" \
-    "$(awk -v a="$1" -v b="$static_rps" 'BEGIN{printf "%.2f", a/b}')"
+# like measure: a send that did not answer 2xx fails the bench
+if [ "$3" -ne 0 ]; then
+    echo "bench: POST /api/messages/send answered $3 non-2xx responses during the run" >&2; exit 1
+fi
+printf '%-34s %10s %9s %8s %7s\n' "POST /api/messages/send" "$1" "$2" "$4" "$(ratio "$1" "$static_rps")"
