@@ -6,8 +6,11 @@ import assert from 'node:assert/strict';
 import { setup, shot, assertAccessible, assertNoProblems, register, newUser } from './lib.mjs';
 
 const s = setup(test);
+// The link in a mail, whether the body is plain or quoted-printable (=3D for '=').
 const linkIn = (mail, path) => {
-  const m = mail.replace(/=\r?\n/g, '').match(new RegExp(`https?://[^\\s]+${path}\\?token=[A-Za-z0-9_%-]+`));
+  const qp = /Content-Transfer-Encoding:\s*quoted-printable/i.test(mail);
+  const text = qp ? mail.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))) : mail;
+  const m = text.match(new RegExp(`https?://[^\\s"<>]+${path}\\?token=[A-Za-z0-9_%-]+`));
   assert.ok(m, `a ${path} link in:\n${mail}`);
   return new URL(m[0]);
 };
