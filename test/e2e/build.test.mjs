@@ -42,6 +42,14 @@ test('what a browser downloads before the first screen is within the budget', as
   }
 });
 
+test('the app page comes with a Content-Security-Policy that allows no inline code or eval', async () => {
+  for (const path of ['/', '/discover']) {
+    const csp = (await fetch(server.url(path))).headers.get('content-security-policy') || '';
+    assert.match(csp, /script-src 'self'/, path);
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, path);
+  }
+});
+
 test('index.html has no inline script or style, so a strict CSP needs no unsafe-inline', () => {
   const html = readFileSync(join(WEB, 'index.html'), 'utf8');
   const scripts = [...html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)];

@@ -1,6 +1,6 @@
 // Browser-test helpers: Debian's chromium through playwright-core (never a downloaded
-// browser), a fresh profile per browser, a strict Content-Security-Policy on the app's pages
-// when the server does not send one yet, screenshots as artifacts, axe-core checks.
+// browser), a fresh profile per browser, CSP violations and page errors collected (the server
+// sends the Content-Security-Policy), screenshots as artifacts, axe-core checks.
 import { chromium } from 'playwright-core';
 import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,12 +21,6 @@ const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-
-// What the app must run under (self only; the Jitsi domain for the video call). Applied by
-// the test only when the server's own response carries no policy.
-export const TEST_CSP = "default-src 'self'; script-src 'self' https://meet.jit.si; "
-  + "style-src 'self'; img-src 'self' data:; connect-src 'self'; frame-src https://meet.jit.si; "
-  + "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
 
 /**
  * A browser with its own fresh --user-data-dir (removed on close). Returns
@@ -54,14 +48,6 @@ export async function openBrowser({ viewport = { width: 1280, height: 900 }, tim
   };
   context.pages().forEach(watch);
   context.on('page', watch);
-  await context.route('**/*', async (route) => {
-    const req = route.request();
-    if (req.resourceType() !== 'document') return route.fallback();
-    const res = await route.fetch();
-    const headers = res.headers();
-    if (!headers['content-security-policy']) headers['content-security-policy'] = TEST_CSP;
-    return route.fulfill({ response: res, headers });
-  });
   return {
     context,
     problems,
