@@ -14,8 +14,9 @@ export function EmptyState({ title, children, action }) {
 export function ErrorState({ error, onRetry, what = 'this' }) {
   const missing = isMissingRoute(error);
   return (
-    <div role="alert" className="rounded-lg border border-red-200 bg-red-50 px-6 py-6 text-center" data-testid={missing ? 'unavailable-state' : 'error-state'}>
-      <h3 className="text-base font-semibold text-red-900">
+    <div role={missing ? 'status' : 'alert'} data-testid={missing ? 'unavailable-state' : 'error-state'}
+      className={`rounded-lg border px-6 py-6 text-center ${missing ? 'border-slate-200 bg-slate-50' : 'border-red-200 bg-red-50'}`}>
+      <h3 className={`text-base font-semibold ${missing ? 'text-slate-800' : 'text-red-900'}`}>
         {missing ? `This server does not offer ${what} yet.` : `Could not load ${what}.`}
       </h3>
       {!missing && (
