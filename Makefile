@@ -67,8 +67,8 @@ UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 CANARY_BIN = $(CANARY_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench bench-scale \
-        install clean format check-conf web test-web-unit test-e2e
-all: $(MODULE) $(SBCTL) web
+        install clean format format-check check-conf
+all: $(MODULE) $(SBCTL)
 
 build/config.mk: configure
 	./configure
@@ -126,6 +126,8 @@ deps:
 # when something under htdocs/ changed (the stamp). The build prints the initial JS budget.
 WEB_SRC = $(shell find htdocs -name node_modules -prune -o -path htdocs/test -prune -o -type f -print)
 WEB_STAMP = build/.web-stamp
+.PHONY: web test-web-unit test-e2e
+all: web
 web: $(WEB_STAMP)
 $(WEB_STAMP): $(WEB_SRC)
 	@tools/npm-ci.sh htdocs
@@ -209,8 +211,19 @@ install: $(MODULE)
 	    > $(DESTDIR)$(HTTPD_SYSCONFDIR)/mods-available/skillbarter.load
 	install -m 0644 conf/skillbarter.conf $(DESTDIR)$(HTTPD_SYSCONFDIR)/conf-available/skillbarter.conf
 
+# Every C file of the tree, formatted by .clang-format; format-check (run by make test) fails
+# on drift and names the files.
+FORMAT_SRC = $(sort $(wildcard mod_skillbarter/*.c mod_skillbarter/*/*.[ch] \
+                               mod_skillbarter/*/*/*.[ch] test/unit/*.[ch] test/unit/*/*.[ch] \
+                               test/fuzz/*.c test/fuzz/*/*.c))
 format:
-	clang-format -i mod_skillbarter/*/*.[ch] mod_skillbarter/*.c test/unit/*.[ch]
+	clang-format -i $(FORMAT_SRC)
+
+format-check:
+	@bad=$$(for f in $(FORMAT_SRC); do clang-format $$f | cmp -s - $$f || echo $$f; done); \
+	if [ -n "$$bad" ]; then echo "format: not formatted by clang-format (make format):"; \
+	    echo "$$bad"; echo "format: 0 passed, 1 failed"; exit 1; fi; \
+	echo "format: 1 passed, 0 failed"
 
 clean:
 	rm -rf build

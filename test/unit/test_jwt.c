@@ -1,5 +1,5 @@
 /* sb_jwt: HS256 sign/verify, and every way a token must be refused. */
-#include "sb_test.h"
+#include "sb_jwt_fixture.h"
 
 #include <string.h>
 #include <apr_strings.h>
@@ -39,22 +39,7 @@ static char *b64url(apr_pool_t *p, const char *s)
 /* A token over an arbitrary header alg and payload, signed with the test secret by cjose. */
 static const char *sign_raw(apr_pool_t *p, const char *alg, const char *payload)
 {
-    cjose_jwk_t *jwk = cjose_jwk_create_oct_spec(secret, sizeof secret - 1, NULL);
-    cjose_header_t *hdr = cjose_header_new(NULL);
-    cjose_jws_t *jws;
-    const char *ser = NULL, *out;
-
-    assert_non_null(jwk);
-    assert_true(cjose_header_set(hdr, CJOSE_HDR_ALG, alg, NULL));
-    assert_true(cjose_header_set(hdr, "typ", SB_JWT_TYPE, NULL));
-    jws = cjose_jws_sign(jwk, hdr, (const uint8_t *)payload, strlen(payload), NULL);
-    assert_non_null(jws);
-    assert_true(cjose_jws_export(jws, &ser, NULL));
-    out = apr_pstrdup(p, ser);
-    cjose_jws_release(jws);
-    cjose_header_release(hdr);
-    cjose_jwk_release(jwk);
-    return out;
+    return sb_test_jws(p, secret, sizeof secret - 1, alg, SB_JWT_TYPE, payload);
 }
 
 static const char *good_payload(apr_pool_t *p, const char *iss, int64_t exp)

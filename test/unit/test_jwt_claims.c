@@ -1,5 +1,5 @@
 /* sb_jwt: the registered claims (aud, nbf, jti), the session id and the explicit type. */
-#include "sb_test.h"
+#include "sb_jwt_fixture.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -23,24 +23,7 @@ static sb_jwt_key_t *make_key(apr_pool_t *p)
 /* A token with header typ (NULL: none) over payload, signed HS256 with the test secret. */
 static const char *sign_typ(apr_pool_t *p, const char *typ, const char *payload)
 {
-    cjose_jwk_t *jwk = cjose_jwk_create_oct_spec(secret, sizeof secret - 1, NULL);
-    cjose_header_t *hdr = cjose_header_new(NULL);
-    cjose_jws_t *jws;
-    const char *ser = NULL, *out;
-
-    assert_non_null(jwk);
-    assert_true(cjose_header_set(hdr, CJOSE_HDR_ALG, CJOSE_HDR_ALG_HS256, NULL));
-    if (typ) {
-        assert_true(cjose_header_set(hdr, "typ", typ, NULL));
-    }
-    jws = cjose_jws_sign(jwk, hdr, (const uint8_t *)payload, strlen(payload), NULL);
-    assert_non_null(jws);
-    assert_true(cjose_jws_export(jws, &ser, NULL));
-    out = apr_pstrdup(p, ser);
-    cjose_jws_release(jws);
-    cjose_header_release(hdr);
-    cjose_jwk_release(jwk);
-    return out;
+    return sb_test_jws(p, secret, sizeof secret - 1, CJOSE_HDR_ALG_HS256, typ, payload);
 }
 
 /* Our claim set with aud as given (a JSON value, NULL: left out) and extra members. */

@@ -4,7 +4,7 @@
  * refusing requests, and when nothing can be evicted a fail_closed limiter (auth) refuses
  * while the others let the request through; the warning stays at one a minute.
  */
-#include "sb_test.h"
+#include "sb_rl_fixture.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,45 +17,6 @@
 
 #define DAY_MS (86400LL * 1000)
 #define T0 (1750000000000LL - 1750000000000LL % DAY_MS)   /* a boundary of every window */
-
-typedef struct {
-    apr_pool_t *p;
-    const char *path;
-    sb_rl_table_t *t;
-} fx_t;
-
-static int fx_setup(void **state)
-{
-    fx_t *fx = calloc(1, sizeof *fx);
-    const char *why = NULL;
-    char dir[] = "/tmp/sb-rlfull-test-XXXXXX";
-
-    apr_pool_create(&fx->p, NULL);
-    if (!mkdtemp(dir)) {
-        return -1;
-    }
-    fx->path = apr_pstrcat(fx->p, dir, "/rl.shm", NULL);
-    if (sb_rl_create(fx->p, fx->path, SB_RL_MIN_CAPACITY, APR_FPROT_UREAD | APR_FPROT_UWRITE,
-                     &fx->t, &why)) {
-        fprintf(stderr, "create: %s\n", why);
-        return -1;
-    }
-    *state = fx;
-    return 0;
-}
-
-static int fx_teardown(void **state)
-{
-    fx_t *fx = *state;
-    char *dir = apr_pstrdup(fx->p, fx->path);
-
-    apr_file_remove(fx->path, fx->p);
-    *strrchr(dir, '/') = '\0';
-    apr_dir_remove(dir, fx->p);
-    apr_pool_destroy(fx->p);
-    free(fx);
-    return 0;
-}
 
 static sb_rl_status_t hit(fx_t *fx, const char *lim, const char *key, uint32_t max,
                           uint32_t window_s, int fail_closed, int64_t now, sb_rl_hit_t *h,
