@@ -67,7 +67,7 @@ UNIT_BIN  = $(UNIT_SRC:test/unit/%.c=$(BUILD)/test/%)
 CANARY_BIN = $(CANARY_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench bench-scale \
-        install clean format format-check check-conf
+        bench-instr install clean format format-check check-conf
 all: $(MODULE) $(SBCTL)
 
 build/config.mk: configure
@@ -201,6 +201,11 @@ bench: deps
 bench-scale: deps
 	@$(MAKE) --no-print-directory all
 	@test/bench/scale.sh
+
+# Instructions per request per route (callgrind, one httpd -X): repeatable on a loaded machine.
+bench-instr: deps
+	@$(MAKE) --no-print-directory all
+	@test/bench/instr.sh
 
 check-conf:
 	@test/check-conf-reference.sh

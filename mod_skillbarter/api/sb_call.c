@@ -90,7 +90,7 @@ int sb_call_authenticate(sb_call_t *c)
     }
     /* One lookup: the user, and whether the token's session (sid) is still live. Revocation
      * takes effect at once; there is no cache in between. */
-    if (sb_store_user_by_session(conn, c->pool, claims.sub, claims.sid, &u, &live, &e)
+    if (sb_store_user_by_session_lazy(conn, c->pool, claims.sub, claims.sid, &u, &live, &e)
         != SB_STORE_OK) {
         if (e.status == SB_STORE_NOT_FOUND) {
             return sb_fail(&c->err, c->pool, 401, "Token is valid but user not found.");

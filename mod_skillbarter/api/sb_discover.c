@@ -16,6 +16,7 @@
 #include "sb_cursor.h"
 #include "sb_skill_rules.h"
 #include "sb_validate.h"
+#include "sb_json.h"
 
 #define SB_PAGE_DEFAULT 12
 #define SB_PAGE_MAX 50
@@ -35,10 +36,10 @@ static json_object *cards_json(apr_pool_t *p, const apr_array_header_t *a, int w
         json_object *o = sb_card_to_json(p, u);
         if (with_scores) {
             json_object *m = json_object_new_object();
-            json_object_object_add(m, "theyOffer", json_object_new_int(u->they_offer));
-            json_object_object_add(m, "theyWant", json_object_new_int(u->they_want));
-            json_object_object_add(m, "score", json_object_new_int(u->they_offer + u->they_want));
-            json_object_object_add(o, "match", m);
+            sb_json_add_lit(m, "theyOffer", json_object_new_int(u->they_offer));
+            sb_json_add_lit(m, "theyWant", json_object_new_int(u->they_want));
+            sb_json_add_lit(m, "score", json_object_new_int(u->they_offer + u->they_want));
+            sb_json_add_lit(o, "match", m);
         }
         json_object_array_add(arr, o);
     }
@@ -171,8 +172,8 @@ static int h_categories(sb_call_t *c)
     arr = json_object_new_array();
     for (i = 0; i < SB_CATEGORY_COUNT; i++) {
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "name", json_object_new_string(sb_categories[i]));
-        json_object_object_add(o, "count", json_object_new_int64(counts[i]));
+        sb_json_add_lit(o, "name", json_object_new_string(sb_categories[i]));
+        sb_json_add_lit(o, "count", json_object_new_int64(counts[i]));
         json_object_array_add(arr, o);
     }
     return sb_call_ok(c, 200, arr);
@@ -203,16 +204,16 @@ static int h_trending(sb_call_t *c)
     for (i = 0; i < skills->nelts; i++) {
         const sb_skill_count_t *k = &APR_ARRAY_IDX(skills, i, sb_skill_count_t);
         json_object *s = json_object_new_object();
-        json_object_object_add(s, "skill", json_object_new_string(k->skill ? k->skill : ""));
-        json_object_object_add(s, "category", k->category ? json_object_new_string(k->category)
+        sb_json_add_lit(s, "skill", json_object_new_string(k->skill ? k->skill : ""));
+        sb_json_add_lit(s, "category", k->category ? json_object_new_string(k->category)
                                                           : NULL);
-        json_object_object_add(s, "count", json_object_new_int64(k->count));
+        sb_json_add_lit(s, "count", json_object_new_int64(k->count));
         json_object_array_add(arr, s);
     }
     o = json_object_new_object();
-    json_object_object_add(o, "source", json_object_new_string(source));
-    json_object_object_add(o, "windowDays", json_object_new_int(SB_TRENDING_DAYS));
-    json_object_object_add(o, "skills", arr);
+    sb_json_add_lit(o, "source", json_object_new_string(source));
+    sb_json_add_lit(o, "windowDays", json_object_new_int(SB_TRENDING_DAYS));
+    sb_json_add_lit(o, "skills", arr);
     return sb_call_ok(c, 200, o);
 }
 

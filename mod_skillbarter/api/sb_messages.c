@@ -101,14 +101,14 @@ static json_object *mini_user(sb_call_t *c, const sb_user_t *u)
 {
     json_object *o = json_object_new_object();
 
-    json_object_object_add(o, "_id", json_object_new_string(u->id));
-    json_object_object_add(o, "username", json_object_new_string(u->username));
-    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
-    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
-    json_object_object_add(o, "fullName", json_object_new_string(
+    sb_json_add_lit(o, "_id", json_object_new_string(u->id));
+    sb_json_add_lit(o, "username", json_object_new_string(u->username));
+    sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
+    sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
+    sb_json_add_lit(o, "fullName", json_object_new_string(
                                               apr_pstrcat(c->pool, u->first_name, " ",
                                                           u->last_name, NULL)));
-    json_object_object_add(o, "profilePicture", json_object_new_string(
+    sb_json_add_lit(o, "profilePicture", json_object_new_string(
                                                     u->profile_picture ? u->profile_picture
                                                                        : ""));
     return o;
@@ -271,16 +271,16 @@ static int h_conversations(sb_call_t *c)
     for (i = 0; i < rows->nelts; i++) {
         const sb_conversation_t *cv = &APR_ARRAY_IDX(rows, i, sb_conversation_t);
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "_id", json_object_new_string(cv->partner.id));
-        json_object_object_add(o, "otherUser", sb_card_to_json(c->pool, &cv->partner));
-        json_object_object_add(o, "lastMessage", sb_message_json(c->pool, &cv->last, NULL,
+        sb_json_add_lit(o, "_id", json_object_new_string(cv->partner.id));
+        sb_json_add_lit(o, "otherUser", sb_card_to_json(c->pool, &cv->partner));
+        sb_json_add_lit(o, "lastMessage", sb_message_json(c->pool, &cv->last, NULL,
                                                                  NULL));
-        json_object_object_add(o, "unreadCount", json_object_new_int64(cv->unread));
+        sb_json_add_lit(o, "unreadCount", json_object_new_int64(cv->unread));
         json_object_array_add(arr, o);
     }
     sb_page_offset(c, page, limit, total);
     c->extra = json_object_new_object();
-    json_object_object_add(c->extra, "unreadCount", json_object_new_int64(unread));
+    sb_json_add_lit(c->extra, "unreadCount", json_object_new_int64(unread));
     return sb_call_ok(c, 200, arr);
 }
 
@@ -372,9 +372,9 @@ static int h_read(sb_call_t *c)
         return c->err.status;
     }
     payload = sb_json_track(c->pool, json_object_new_object());
-    json_object_object_add(payload, "messageId", json_object_new_string(m->id));
-    json_object_object_add(payload, "readBy", json_object_new_string(c->user->id));
-    json_object_object_add(payload, "readAt", json_object_new_string(sb_time_iso(c->pool,
+    sb_json_add_lit(payload, "messageId", json_object_new_string(m->id));
+    sb_json_add_lit(payload, "readBy", json_object_new_string(c->user->id));
+    sb_json_add_lit(payload, "readAt", json_object_new_string(sb_time_iso(c->pool,
                                                                                  c->now)));
     ev = (sb_outbox_event_t){m->sender_id, "message:read", sb_json_text(c->pool, payload)};
     if (sb_store_message_mark_read(c->conn, m->id, c->user->id, c->now, &ev, 1, &changed, &e)
@@ -415,9 +415,9 @@ static int h_read_all(sb_call_t *c)
         return sb_call_store_fail(c, &e, "User");
     }
     payload = sb_json_track(c->pool, json_object_new_object());
-    json_object_object_add(payload, "readBy", json_object_new_string(c->user->id));
-    json_object_object_add(payload, "conversationWith", json_object_new_string(c->user->id));
-    json_object_object_add(payload, "upTo", json_object_new_string(sb_time_iso(c->pool,
+    sb_json_add_lit(payload, "readBy", json_object_new_string(c->user->id));
+    sb_json_add_lit(payload, "conversationWith", json_object_new_string(c->user->id));
+    sb_json_add_lit(payload, "upTo", json_object_new_string(sb_time_iso(c->pool,
                                                                                c->now)));
     ev = (sb_outbox_event_t){partner->id, "message:read", sb_json_text(c->pool, payload)};
     if (sb_store_conversation_mark_read(c->conn, c->user->id, partner->id, c->now, &ev, 1, &n,
@@ -429,9 +429,9 @@ static int h_read_all(sb_call_t *c)
         sb_call_outbox_signal(c);
     }
     o = json_object_new_object();
-    json_object_object_add(o, "userId", json_object_new_string(partner->id));
-    json_object_object_add(o, "modifiedCount", json_object_new_int64(n));
-    json_object_object_add(o, "readAt", json_object_new_string(sb_time_iso(c->pool, c->now)));
+    sb_json_add_lit(o, "userId", json_object_new_string(partner->id));
+    sb_json_add_lit(o, "modifiedCount", json_object_new_int64(n));
+    sb_json_add_lit(o, "readAt", json_object_new_string(sb_time_iso(c->pool, c->now)));
     return sb_call_ok(c, 200, o);
 }
 
@@ -451,10 +451,10 @@ static int h_delete(sb_call_t *c)
         return c->err.status;
     }
     payload = sb_json_track(c->pool, json_object_new_object());
-    json_object_object_add(payload, "messageId", json_object_new_string(m->id));
-    json_object_object_add(payload, "sender", json_object_new_string(m->sender_id));
-    json_object_object_add(payload, "receiver", json_object_new_string(m->receiver_id));
-    json_object_object_add(payload, "deletedAt", json_object_new_string(sb_time_iso(c->pool,
+    sb_json_add_lit(payload, "messageId", json_object_new_string(m->id));
+    sb_json_add_lit(payload, "sender", json_object_new_string(m->sender_id));
+    sb_json_add_lit(payload, "receiver", json_object_new_string(m->receiver_id));
+    sb_json_add_lit(payload, "deletedAt", json_object_new_string(sb_time_iso(c->pool,
                                                                                     c->now)));
     text = sb_json_text(c->pool, payload);
     ev[0] = (sb_outbox_event_t){m->receiver_id, "message:deleted", text};
@@ -464,10 +464,10 @@ static int h_delete(sb_call_t *c)
     }
     sb_call_outbox_signal(c);
     o = json_object_new_object();
-    json_object_object_add(o, "_id", json_object_new_string(m->id));
-    json_object_object_add(o, "isDeleted", json_object_new_boolean(1));
-    json_object_object_add(o, "deletedAt", json_object_new_string(sb_time_iso(c->pool, c->now)));
-    json_object_object_add(o, "deletedBy", json_object_new_string(c->user->id));
+    sb_json_add_lit(o, "_id", json_object_new_string(m->id));
+    sb_json_add_lit(o, "isDeleted", json_object_new_boolean(1));
+    sb_json_add_lit(o, "deletedAt", json_object_new_string(sb_time_iso(c->pool, c->now)));
+    sb_json_add_lit(o, "deletedBy", json_object_new_string(c->user->id));
     c->message = "Message deleted";
     return sb_call_ok(c, 200, o);
 }

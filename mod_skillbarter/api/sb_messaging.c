@@ -27,21 +27,21 @@ json_object *sb_message_json(apr_pool_t *p, const sb_message_t *m, json_object *
 {
     json_object *o = json_object_new_object();
 
-    json_object_object_add(o, "_id", json_object_new_string(m->id));
-    json_object_object_add(o, "sender", sender ? sender : json_object_new_string(m->sender_id));
-    json_object_object_add(o, "receiver", receiver ? receiver
+    sb_json_add_lit(o, "_id", json_object_new_string(m->id));
+    sb_json_add_lit(o, "sender", sender ? sender : json_object_new_string(m->sender_id));
+    sb_json_add_lit(o, "receiver", receiver ? receiver
                                                    : json_object_new_string(m->receiver_id));
-    json_object_object_add(o, "content", json_object_new_string(m->content ? m->content : ""));
-    json_object_object_add(o, "messageType", json_object_new_string(m->message_type
+    sb_json_add_lit(o, "content", json_object_new_string(m->content ? m->content : ""));
+    sb_json_add_lit(o, "messageType", json_object_new_string(m->message_type
                                                                         ? m->message_type
                                                                         : "text"));
-    json_object_object_add(o, "isRead", json_object_new_boolean(m->is_read));
-    json_object_object_add(o, "readAt", time_or_null(p, m->read_at));
-    json_object_object_add(o, "replyTo", str_or_null(m->reply_to));
-    json_object_object_add(o, "isDeleted", json_object_new_boolean(m->is_deleted));
-    json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p,
+    sb_json_add_lit(o, "isRead", json_object_new_boolean(m->is_read));
+    sb_json_add_lit(o, "readAt", time_or_null(p, m->read_at));
+    sb_json_add_lit(o, "replyTo", str_or_null(m->reply_to));
+    sb_json_add_lit(o, "isDeleted", json_object_new_boolean(m->is_deleted));
+    sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p,
                                                                               m->created_at)));
-    json_object_object_add(o, "updatedAt", json_object_new_string(
+    sb_json_add_lit(o, "updatedAt", json_object_new_string(
                                                sb_time_iso(p, m->updated_at ? m->updated_at
                                                                             : m->created_at)));
     return o;
@@ -54,15 +54,15 @@ json_object *sb_notification_json(apr_pool_t *p, const sb_notification_t *n)
     if (n->data) {
         data = json_tokener_parse(n->data);
     }
-    json_object_object_add(o, "_id", json_object_new_string(n->id));
-    json_object_object_add(o, "type", json_object_new_string(n->type ? n->type : ""));
-    json_object_object_add(o, "title", json_object_new_string(n->title ? n->title : ""));
-    json_object_object_add(o, "body", json_object_new_string(n->body ? n->body : ""));
-    json_object_object_add(o, "link", str_or_null(n->link));
-    json_object_object_add(o, "data", data ? data : json_object_new_object());
-    json_object_object_add(o, "isRead", json_object_new_boolean(n->is_read));
-    json_object_object_add(o, "readAt", time_or_null(p, n->read_at));
-    json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p,
+    sb_json_add_lit(o, "_id", json_object_new_string(n->id));
+    sb_json_add_lit(o, "type", json_object_new_string(n->type ? n->type : ""));
+    sb_json_add_lit(o, "title", json_object_new_string(n->title ? n->title : ""));
+    sb_json_add_lit(o, "body", json_object_new_string(n->body ? n->body : ""));
+    sb_json_add_lit(o, "link", str_or_null(n->link));
+    sb_json_add_lit(o, "data", data ? data : json_object_new_object());
+    sb_json_add_lit(o, "isRead", json_object_new_boolean(n->is_read));
+    sb_json_add_lit(o, "readAt", time_or_null(p, n->read_at));
+    sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p,
                                                                               n->created_at)));
     return o;
 }

@@ -12,6 +12,7 @@
 #include "sb_user_json.h"
 #include "sb_user_rules.h"
 #include "sb_validate.h"
+#include "sb_json.h"
 
 #define SB_RECENT_REVIEWS 5
 
@@ -52,27 +53,27 @@ json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
     json_object *o = json_object_new_object();
     double r = (double)(long)(u->rating * 100 + 0.5) / 100.0;
 
-    json_object_object_add(o, "_id", json_object_new_string(u->id));
-    json_object_object_add(o, "id", json_object_new_string(u->id));
-    json_object_object_add(o, "username", json_object_new_string(u->username));
-    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
-    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
-    json_object_object_add(o, "fullName", json_object_new_string(
+    sb_json_add_lit(o, "_id", json_object_new_string(u->id));
+    sb_json_add_lit(o, "id", json_object_new_string(u->id));
+    sb_json_add_lit(o, "username", json_object_new_string(u->username));
+    sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
+    sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
+    sb_json_add_lit(o, "fullName", json_object_new_string(
                                               apr_pstrcat(p, u->first_name, " ", u->last_name,
                                                           NULL)));
-    json_object_object_add(o, "profilePicture",
+    sb_json_add_lit(o, "profilePicture",
                            json_object_new_string(u->profile_picture ? u->profile_picture : ""));
-    json_object_object_add(o, "bio", str_or_null(u->bio));
-    json_object_object_add(o, "timezone", json_object_new_string(u->timezone ? u->timezone
+    sb_json_add_lit(o, "bio", str_or_null(u->bio));
+    sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone
                                                                              : "UTC"));
-    json_object_object_add(o, "country", str_or_null(u->country));
-    json_object_object_add(o, "languages", stored_list(p, u->languages_json));
-    json_object_object_add(o, "skillsOffered", stored_list(p, u->offered_json));
-    json_object_object_add(o, "skillsWanted", stored_list(p, u->wanted_json));
-    json_object_object_add(o, "rating", json_object_new_double(r));
-    json_object_object_add(o, "totalReviews", json_object_new_int(u->total_reviews));
-    json_object_object_add(o, "isVerified", json_object_new_boolean(u->is_verified));
-    json_object_object_add(o, "lastSeen", json_object_new_string(sb_time_iso(p, u->last_seen)));
+    sb_json_add_lit(o, "country", str_or_null(u->country));
+    sb_json_add_lit(o, "languages", stored_list(p, u->languages_json));
+    sb_json_add_lit(o, "skillsOffered", stored_list(p, u->offered_json));
+    sb_json_add_lit(o, "skillsWanted", stored_list(p, u->wanted_json));
+    sb_json_add_lit(o, "rating", json_object_new_double(r));
+    sb_json_add_lit(o, "totalReviews", json_object_new_int(u->total_reviews));
+    sb_json_add_lit(o, "isVerified", json_object_new_boolean(u->is_verified));
+    sb_json_add_lit(o, "lastSeen", json_object_new_string(sb_time_iso(p, u->last_seen)));
     return o;
 }
 
@@ -84,18 +85,18 @@ static json_object *reviews_json(apr_pool_t *p, const apr_array_header_t *a)
     for (i = 0; a && i < a->nelts; i++) {
         const sb_review_t *r = &APR_ARRAY_IDX(a, i, sb_review_t);
         json_object *o = json_object_new_object(), *who = json_object_new_object();
-        json_object_object_add(who, "_id", json_object_new_string(r->reviewer_id));
-        json_object_object_add(who, "fullName", str_or_null(r->reviewer_name));
-        json_object_object_add(who, "profilePicture", json_object_new_string(
+        sb_json_add_lit(who, "_id", json_object_new_string(r->reviewer_id));
+        sb_json_add_lit(who, "fullName", str_or_null(r->reviewer_name));
+        sb_json_add_lit(who, "profilePicture", json_object_new_string(
                                                           r->reviewer_picture ? r->reviewer_picture
                                                                               : ""));
-        json_object_object_add(o, "_id", json_object_new_string(r->id));
-        json_object_object_add(o, "reviewer", who);
-        json_object_object_add(o, "rating", json_object_new_int(r->rating));
-        json_object_object_add(o, "feedback", str_or_null(r->feedback));
-        json_object_object_add(o, "wouldRecommend", r->would_recommend < 0
+        sb_json_add_lit(o, "_id", json_object_new_string(r->id));
+        sb_json_add_lit(o, "reviewer", who);
+        sb_json_add_lit(o, "rating", json_object_new_int(r->rating));
+        sb_json_add_lit(o, "feedback", str_or_null(r->feedback));
+        sb_json_add_lit(o, "wouldRecommend", r->would_recommend < 0
                                    ? NULL : json_object_new_boolean(r->would_recommend));
-        json_object_object_add(o, "createdAt", json_object_new_string(
+        sb_json_add_lit(o, "createdAt", json_object_new_string(
                                                    sb_time_iso(p, r->created_at)));
         json_object_array_add(arr, o);
     }
@@ -129,8 +130,8 @@ int sb_public_profile(sb_call_t *c, const char *id, int detailed)
     }
     o = sb_user_to_json(c->pool, u, SB_VIEW_PUBLIC);
     if (detailed) {
-        json_object_object_add(o, "reviewCount", json_object_new_int(u->total_reviews));
-        json_object_object_add(o, "recentReviews", reviews_json(c->pool, reviews));
+        sb_json_add_lit(o, "reviewCount", json_object_new_int(u->total_reviews));
+        sb_json_add_lit(o, "recentReviews", reviews_json(c->pool, reviews));
     }
     return sb_call_ok(c, 200, o);
 }

@@ -18,6 +18,12 @@
 
 #define SB_JSON_MAX_DEPTH 32
 
+/* json_object_object_add under a string literal: json-c keeps the literal instead of a
+ * malloc'd copy of the key for every member of every answer built ("" key "" refuses
+ * anything but a literal at compile time). Same result, same return value. */
+#define sb_json_add_lit(o, key, v)                                                                \
+    json_object_object_add_ex((o), "" key "", (v), JSON_C_OBJECT_ADD_CONSTANT_KEY)
+
 /* Parse buf[0..len) as one strict RFC 8259 JSON value (no single quotes, NaN, comments,
  * trailing data, NUL bytes or invalid UTF-8; nesting at most max_depth). The result is
  * released by a cleanup on p. On error returns NULL and sets *why (in p) to e.g.

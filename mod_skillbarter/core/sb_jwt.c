@@ -1,5 +1,6 @@
 #include "sb_jwt.h"
 
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 #include <apr_strings.h>
@@ -14,16 +15,42 @@
 #define SB_JWT_ALG "HS256"
 #define SB_JWT_SIG_CHARS 43   /* a 32-byte HMAC-SHA256 in unpadded base64url */
 
+/*
+ * Verified tokens, per key and per process: a token whose bytes equal one that verified
+ * (header, signature and every claim) skips cjose and the JSON parses; what depends on the
+ * time (exp, nbf) is checked again on every hit. Revocation, the password-change rule and
+ * the account's state are not the token's business: the caller checks them in the store on
+ * every request, cache or not. Direct-mapped on the signature, bounded, no expiry sweep
+ * needed (an expired entry is refused and dropped when next hit, or overwritten).
+ */
+#define SB_JWT_CACHE_SLOTS 256        /* power of two */
+#define SB_JWT_CACHE_TOKEN_MAX 600    /* longer tokens are verified, not cached */
+#define SB_JWT_CACHE_FIELD 64         /* sub, role, jti, sid: longer ones are not cached */
+
+typedef struct {
+    apr_size_t len;                   /* 0: empty slot */
+    char token[SB_JWT_CACHE_TOKEN_MAX];
+    char sub[SB_JWT_CACHE_FIELD], role[SB_JWT_CACHE_FIELD];
+    char jti[SB_JWT_CACHE_FIELD], sid[SB_JWT_CACHE_FIELD];
+    int64_t iat, exp, nbf;
+} sb_jwt_cached_t;
+
 struct sb_jwt_key {
     cjose_jwk_t *jwk;
     const char *issuer;
     const char *audience;
     apr_pool_t *pool;
+    pthread_mutex_t lock;             /* the worker threads share the cache */
+    sb_jwt_cached_t *cache;           /* SB_JWT_CACHE_SLOTS entries */
+    uint64_t hits, misses;
 };
 
 static apr_status_t sb_jwt_key_cleanup(void *data)
 {
-    cjose_jwk_release(data);
+    sb_jwt_key_t *key = data;
+
+    cjose_jwk_release(key->jwk);
+    pthread_mutex_destroy(&key->lock);
     return APR_SUCCESS;
 }
 
@@ -43,7 +70,12 @@ sb_jwt_key_t *sb_jwt_key_make(apr_pool_t *p, const unsigned char *secret, apr_si
     if (!(key->jwk = cjose_jwk_create_oct_spec(secret, len, &cerr))) {
         return NULL;
     }
-    apr_pool_cleanup_register(p, key->jwk, sb_jwt_key_cleanup, apr_pool_cleanup_null);
+    if (pthread_mutex_init(&key->lock, NULL)) {
+        cjose_jwk_release(key->jwk);
+        return NULL;
+    }
+    key->cache = apr_pcalloc(p, SB_JWT_CACHE_SLOTS * sizeof *key->cache);
+    apr_pool_cleanup_register(p, key, sb_jwt_key_cleanup, apr_pool_cleanup_null);
     return key;
 }
 
@@ -51,7 +83,116 @@ void sb_jwt_key_set_audience(sb_jwt_key_t *key, const char *aud)
 {
     if (key && aud && *aud) {
         key->audience = apr_pstrdup(key->pool, aud);
+        /* tokens verified for the old audience are not verified for this one */
+        pthread_mutex_lock(&key->lock);
+        memset(key->cache, 0, SB_JWT_CACHE_SLOTS * sizeof *key->cache);
+        pthread_mutex_unlock(&key->lock);
     }
+}
+
+void sb_jwt_cache_stats(sb_jwt_key_t *key, uint64_t *hits, uint64_t *misses)
+{
+    pthread_mutex_lock(&key->lock);
+    *hits = key->hits;
+    *misses = key->misses;
+    pthread_mutex_unlock(&key->lock);
+}
+
+/* The slot of a token: FNV-1a over its signature (the last SB_JWT_SIG_CHARS bytes). */
+static sb_jwt_cached_t *sb_jwt_cache_slot(const sb_jwt_key_t *key, const char *token,
+                                          apr_size_t len)
+{
+    uint32_t h = 2166136261u;
+    apr_size_t i = len > SB_JWT_SIG_CHARS ? len - SB_JWT_SIG_CHARS : 0;
+
+    for (; i < len; i++) {
+        h = (h ^ (unsigned char)token[i]) * 16777619u;
+    }
+    return &key->cache[h & (SB_JWT_CACHE_SLOTS - 1)];
+}
+
+/* Equal bytes, in time that depends on the length only (a cached token is a credential). */
+static int sb_jwt_same(const char *a, const char *b, apr_size_t n)
+{
+    unsigned char d = 0;
+    apr_size_t i;
+
+    for (i = 0; i < n; i++) {
+        d |= (unsigned char)(a[i] ^ b[i]);
+    }
+    return d == 0;
+}
+
+/* A cached verdict for token at now_s: 1 with *st (and *claims from p when OK), else 0. */
+static int sb_jwt_cache_get(sb_jwt_key_t *key, apr_pool_t *p, const char *token,
+                            apr_size_t len, int64_t now_s, sb_jwt_claims_t *claims,
+                            sb_jwt_status_t *st)
+{
+    sb_jwt_cached_t *e = sb_jwt_cache_slot(key, token, len);
+    int found = 0;
+
+    pthread_mutex_lock(&key->lock);
+    if (e->len == len && sb_jwt_same(e->token, token, len)) {
+        found = 1;
+        if (e->exp <= now_s) {
+            *st = SB_JWT_EXPIRED;
+            e->len = 0;
+        }
+        else if (e->nbf > now_s + SB_JWT_LEEWAY_S) {
+            *st = SB_JWT_NOT_YET_VALID;
+        }
+        else {
+            *st = SB_JWT_OK;
+            if (claims) {
+                claims->sub = apr_pstrdup(p, e->sub);
+                claims->role = apr_pstrdup(p, e->role);
+                claims->jti = apr_pstrdup(p, e->jti);
+                claims->sid = apr_pstrdup(p, e->sid);
+                claims->iat = e->iat;
+                claims->exp = e->exp;
+                claims->nbf = e->nbf;
+            }
+        }
+        key->hits++;
+    }
+    else {
+        key->misses++;
+    }
+    pthread_mutex_unlock(&key->lock);
+    return found;
+}
+
+static int sb_jwt_cache_field(char *dst, const char *src)
+{
+    apr_size_t n = src ? strlen(src) : SB_JWT_CACHE_FIELD;
+
+    if (n >= SB_JWT_CACHE_FIELD) {
+        return 0;
+    }
+    memcpy(dst, src, n + 1);
+    return 1;
+}
+
+/* Remember a token that verified with claims c. */
+static void sb_jwt_cache_put(sb_jwt_key_t *key, const char *token, apr_size_t len,
+                             const sb_jwt_claims_t *c)
+{
+    sb_jwt_cached_t *e = sb_jwt_cache_slot(key, token, len);
+
+    if (len >= SB_JWT_CACHE_TOKEN_MAX) {
+        return;
+    }
+    pthread_mutex_lock(&key->lock);
+    e->len = 0;
+    if (sb_jwt_cache_field(e->sub, c->sub) && sb_jwt_cache_field(e->role, c->role)
+        && sb_jwt_cache_field(e->jti, c->jti) && sb_jwt_cache_field(e->sid, c->sid)) {
+        memcpy(e->token, token, len);
+        e->iat = c->iat;
+        e->exp = c->exp;
+        e->nbf = c->nbf;
+        e->len = len;
+    }
+    pthread_mutex_unlock(&key->lock);
 }
 
 /* The claims as compact JSON in p, or NULL. */
@@ -337,9 +478,10 @@ static sb_jwt_status_t sb_jwt_claims(const sb_jwt_key_t *key, apr_pool_t *p, con
     return st;
 }
 
-sb_jwt_status_t sb_jwt_verify(const sb_jwt_key_t *key, apr_pool_t *p, const char *token,
+sb_jwt_status_t sb_jwt_verify(const sb_jwt_key_t *ckey, apr_pool_t *p, const char *token,
                               int64_t now_s, sb_jwt_claims_t *claims)
 {
+    sb_jwt_key_t *key = (sb_jwt_key_t *)ckey;   /* the cache is not the key's meaning */
     cjose_jws_t *jws;
     cjose_header_t *hdr;
     cjose_err cerr;
@@ -347,6 +489,7 @@ sb_jwt_status_t sb_jwt_verify(const sb_jwt_key_t *key, apr_pool_t *p, const char
     uint8_t *plain = NULL;
     size_t plain_len = 0, len;
     sb_jwt_status_t st;
+    sb_jwt_claims_t mine;
 
     if (!key || !token) {
         return SB_JWT_MALFORMED;
@@ -354,6 +497,12 @@ sb_jwt_status_t sb_jwt_verify(const sb_jwt_key_t *key, apr_pool_t *p, const char
     len = strlen(token);
     if (len == 0 || len > SB_JWT_MAX_LEN) {
         return SB_JWT_MALFORMED;
+    }
+    if (sb_jwt_cache_get(key, p, token, len, now_s, claims, &st)) {
+        return st;
+    }
+    if (!claims) {
+        claims = &mine;
     }
     if ((st = sb_jwt_check_header(p, token)) != SB_JWT_OK) {
         return st;
@@ -380,6 +529,9 @@ sb_jwt_status_t sb_jwt_verify(const sb_jwt_key_t *key, apr_pool_t *p, const char
         st = sb_jwt_claims(key, p, (const char *)plain, plain_len, now_s, claims);
     }
     cjose_jws_release(jws);
+    if (st == SB_JWT_OK) {
+        sb_jwt_cache_put(key, token, len, claims);
+    }
     return st;
 }
 

@@ -55,6 +55,10 @@ sb_jwt_status_t sb_jwt_sign(const sb_jwt_key_t *key, apr_pool_t *p, const sb_jwt
 /* Verify a compact token at time now_s (seconds); fills *claims from p. */
 sb_jwt_status_t sb_jwt_verify(const sb_jwt_key_t *key, apr_pool_t *p, const char *token,
                               int64_t now_s, sb_jwt_claims_t *claims);
+/* Tokens that verified are remembered per key and process (bounded), so verifying the same
+ * token again costs a lookup; exp and nbf are checked against now_s on every call. Lookups
+ * that found a remembered token (hits) and that did not (misses), for tests and diagnostics. */
+void sb_jwt_cache_stats(sb_jwt_key_t *key, uint64_t *hits, uint64_t *misses);
 /* Human text for a status ("Token expired.", "Invalid token."). */
 const char *sb_jwt_status_text(sb_jwt_status_t st);
 

@@ -76,7 +76,22 @@ typedef struct {
     int64_t created_at;
     int64_t updated_at;
     int64_t password_changed_at; /* access tokens issued before it are refused */
+
+    /* Set when a store handed the user out with the four lists above still as their stored
+     * text (sb_store_user_by_session_lazy, the access-token guard's read): they are NULL
+     * until sb_user_lists() fills them. NULL for a user whose lists are there. */
+    void (*lists_fill)(void *user);
+    void *lists_src;
 } sb_user_t;
+
+/* u with its four lists filled (parsed on the first call for a lazily read user). */
+static inline const sb_user_t *sb_user_lists(const sb_user_t *u)
+{
+    if (u && u->lists_fill) {
+        u->lists_fill((void *)u);   /* the lists are the user's own state, filled once */
+    }
+    return u;
+}
 
 /* Fields a new account starts with; everything else takes the model's default. */
 typedef struct {

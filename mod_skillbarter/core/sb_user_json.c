@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "sb_time.h"
+#include "sb_json.h"
 
 /* Minutes as hours, rounded half away from zero to 2 decimals, printed without trailing zeros. */
 json_object *sb_credits_to_json(int64_t minutes)
@@ -54,11 +55,11 @@ static json_object *skills_offered(const apr_array_header_t *a)
     for (i = 0; a && i < a->nelts; i++) {
         const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "skill", json_object_new_string(s->skill));
-        json_object_object_add(o, "category", str_or_null(s->category));
-        json_object_object_add(o, "experience", str_or_null(s->experience));
-        json_object_object_add(o, "description", str_or_null(s->description));
-        json_object_object_add(o, "verified", json_object_new_boolean(s->verified));
+        sb_json_add_lit(o, "skill", json_object_new_string(s->skill));
+        sb_json_add_lit(o, "category", str_or_null(s->category));
+        sb_json_add_lit(o, "experience", str_or_null(s->experience));
+        sb_json_add_lit(o, "description", str_or_null(s->description));
+        sb_json_add_lit(o, "verified", json_object_new_boolean(s->verified));
         json_object_array_add(arr, o);
     }
     return arr;
@@ -71,10 +72,10 @@ static json_object *skills_wanted(const apr_array_header_t *a)
     for (i = 0; a && i < a->nelts; i++) {
         const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
         json_object *o = json_object_new_object();
-        json_object_object_add(o, "skill", json_object_new_string(s->skill));
-        json_object_object_add(o, "category", str_or_null(s->category));
-        json_object_object_add(o, "level", str_or_null(s->level));
-        json_object_object_add(o, "priority", str_or_null(s->priority));
+        sb_json_add_lit(o, "skill", json_object_new_string(s->skill));
+        sb_json_add_lit(o, "category", str_or_null(s->category));
+        sb_json_add_lit(o, "level", str_or_null(s->level));
+        sb_json_add_lit(o, "priority", str_or_null(s->priority));
         json_object_array_add(arr, o);
     }
     return arr;
@@ -90,12 +91,12 @@ static json_object *availability(const apr_array_header_t *a)
         for (j = 0; d->time_slots && j < d->time_slots->nelts; j++) {
             const sb_time_slot_t *t = &APR_ARRAY_IDX(d->time_slots, j, sb_time_slot_t);
             json_object *so = json_object_new_object();
-            json_object_object_add(so, "startTime", json_object_new_string(t->start_time));
-            json_object_object_add(so, "endTime", json_object_new_string(t->end_time));
+            sb_json_add_lit(so, "startTime", json_object_new_string(t->start_time));
+            sb_json_add_lit(so, "endTime", json_object_new_string(t->end_time));
             json_object_array_add(slots, so);
         }
-        json_object_object_add(o, "day", json_object_new_string(d->day));
-        json_object_object_add(o, "timeSlots", slots);
+        sb_json_add_lit(o, "day", json_object_new_string(d->day));
+        sb_json_add_lit(o, "timeSlots", slots);
         json_object_array_add(arr, o);
     }
     return arr;
@@ -105,40 +106,42 @@ json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t v
 {
     json_object *o = json_object_new_object();
 
-    json_object_object_add(o, "_id", json_object_new_string(u->id));
-    json_object_object_add(o, "id", json_object_new_string(u->id));
-    json_object_object_add(o, "username", json_object_new_string(u->username));
-    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
-    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
-    json_object_object_add(o, "fullName",
+    sb_user_lists(u);
+
+    sb_json_add_lit(o, "_id", json_object_new_string(u->id));
+    sb_json_add_lit(o, "id", json_object_new_string(u->id));
+    sb_json_add_lit(o, "username", json_object_new_string(u->username));
+    sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
+    sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
+    sb_json_add_lit(o, "fullName",
                            json_object_new_string(
                                apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
-    json_object_object_add(o, "profilePicture",
+    sb_json_add_lit(o, "profilePicture",
                            json_object_new_string(u->profile_picture ? u->profile_picture : ""));
-    json_object_object_add(o, "bio", str_or_null(u->bio));
-    json_object_object_add(o, "timezone", json_object_new_string(u->timezone ? u->timezone : "UTC"));
-    json_object_object_add(o, "languages", string_array(u->languages));
-    json_object_object_add(o, "country", str_or_null(u->country));
-    json_object_object_add(o, "skillsOffered", skills_offered(u->skills_offered));
-    json_object_object_add(o, "skillsWanted", skills_wanted(u->skills_wanted));
-    json_object_object_add(o, "availability", availability(u->availability));
-    json_object_object_add(o, "totalHoursTaught", sb_credits_to_json(u->minutes_taught));
-    json_object_object_add(o, "totalHoursLearned", sb_credits_to_json(u->minutes_learned));
-    json_object_object_add(o, "rating", json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
-    json_object_object_add(o, "totalReviews", json_object_new_int(u->total_reviews));
-    json_object_object_add(o, "isVerified", json_object_new_boolean(u->is_verified));
-    json_object_object_add(o, "lastSeen", time_or_null(p, u->last_seen));
-    json_object_object_add(o, "createdAt", time_or_null(p, u->created_at));
+    sb_json_add_lit(o, "bio", str_or_null(u->bio));
+    sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone : "UTC"));
+    sb_json_add_lit(o, "languages", string_array(u->languages));
+    sb_json_add_lit(o, "country", str_or_null(u->country));
+    sb_json_add_lit(o, "skillsOffered", skills_offered(u->skills_offered));
+    sb_json_add_lit(o, "skillsWanted", skills_wanted(u->skills_wanted));
+    sb_json_add_lit(o, "availability", availability(u->availability));
+    sb_json_add_lit(o, "totalHoursTaught", sb_credits_to_json(u->minutes_taught));
+    sb_json_add_lit(o, "totalHoursLearned", sb_credits_to_json(u->minutes_learned));
+    sb_json_add_lit(o, "rating", json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
+    sb_json_add_lit(o, "totalReviews", json_object_new_int(u->total_reviews));
+    sb_json_add_lit(o, "isVerified", json_object_new_boolean(u->is_verified));
+    sb_json_add_lit(o, "lastSeen", time_or_null(p, u->last_seen));
+    sb_json_add_lit(o, "createdAt", time_or_null(p, u->created_at));
 
     if (view == SB_VIEW_SELF) {
-        json_object_object_add(o, "email", json_object_new_string(u->email));
-        json_object_object_add(o, "role", json_object_new_string(u->role ? u->role : "user"));
-        json_object_object_add(o, "credits", sb_credits_to_json(u->credits));
-        json_object_object_add(o, "totalCreditsEarned", sb_credits_to_json(u->total_earned));
-        json_object_object_add(o, "totalCreditsSpent", sb_credits_to_json(u->total_spent));
-        json_object_object_add(o, "isActive", json_object_new_boolean(u->is_active));
-        json_object_object_add(o, "isBanned", json_object_new_boolean(u->is_banned));
-        json_object_object_add(o, "updatedAt", time_or_null(p, u->updated_at));
+        sb_json_add_lit(o, "email", json_object_new_string(u->email));
+        sb_json_add_lit(o, "role", json_object_new_string(u->role ? u->role : "user"));
+        sb_json_add_lit(o, "credits", sb_credits_to_json(u->credits));
+        sb_json_add_lit(o, "totalCreditsEarned", sb_credits_to_json(u->total_earned));
+        sb_json_add_lit(o, "totalCreditsSpent", sb_credits_to_json(u->total_spent));
+        sb_json_add_lit(o, "isActive", json_object_new_boolean(u->is_active));
+        sb_json_add_lit(o, "isBanned", json_object_new_boolean(u->is_banned));
+        sb_json_add_lit(o, "updatedAt", time_or_null(p, u->updated_at));
     }
     return o;
 }

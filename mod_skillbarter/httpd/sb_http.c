@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sb_log.h"
+#include "sb_json.h"
 
 #define SB_NOTE_REQUEST_ID "sb-request-id"
 
@@ -226,16 +227,16 @@ int sb_http_send_call(request_rec *r, sb_call_t *c)
 {
     json_object *env = json_object_new_object();
 
-    json_object_object_add(env, "success", json_object_new_boolean(c->status < 400));
+    sb_json_add_lit(env, "success", json_object_new_boolean(c->status < 400));
     if (c->message) {
-        json_object_object_add(env, "message", json_object_new_string(c->message));
+        sb_json_add_lit(env, "message", json_object_new_string(c->message));
     }
     if (c->data) {
-        json_object_object_add(env, "data", c->data);
+        sb_json_add_lit(env, "data", c->data);
         c->data = NULL;
     }
     if (c->pagination) {
-        json_object_object_add(env, "pagination", c->pagination);
+        sb_json_add_lit(env, "pagination", c->pagination);
         c->pagination = NULL;
     }
     if (c->extra) {
@@ -253,19 +254,19 @@ int sb_http_send_error(request_rec *r, const sb_error_t *err)
     json_object *env = json_object_new_object();
     int status = err->status ? err->status : 500, i;
 
-    json_object_object_add(env, "success", json_object_new_boolean(0));
-    json_object_object_add(env, "message",
+    sb_json_add_lit(env, "success", json_object_new_boolean(0));
+    sb_json_add_lit(env, "message",
                            json_object_new_string(err->message ? err->message : "Error."));
     if (err->fields && err->fields->nelts) {
         json_object *arr = json_object_new_array();
         for (i = 0; i < err->fields->nelts; i++) {
             const sb_field_error_t *fe = &APR_ARRAY_IDX(err->fields, i, sb_field_error_t);
             json_object *o = json_object_new_object();
-            json_object_object_add(o, "field", json_object_new_string(fe->field));
-            json_object_object_add(o, "message", json_object_new_string(fe->message));
+            sb_json_add_lit(o, "field", json_object_new_string(fe->field));
+            sb_json_add_lit(o, "message", json_object_new_string(fe->message));
             json_object_array_add(arr, o);
         }
-        json_object_object_add(env, "errors", arr);
+        sb_json_add_lit(env, "errors", arr);
     }
     return sb_http_send_json(r, status, env);
 }

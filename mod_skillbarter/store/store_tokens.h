@@ -51,6 +51,14 @@
       (sb_store_conn_t *c, apr_pool_t *p, const char *id, const char *session_id,                  \
        sb_user_t **out, int *live, sb_store_error_t *err),                                         \
       (c, p, id, session_id, out, live, err))                                                      \
+    /* user_by_session, but the user's four lists (languages, skills offered and wanted,           \
+     * availability) may be left unparsed until sb_user_lists(*out): for callers that mostly       \
+     * need the account's scalars (the guard of every authenticated route).                        \
+     * sb_user_to_json fills them itself. */                                                       \
+    X(d, user_by_session_lazy,                                                                     \
+      (sb_store_conn_t *c, apr_pool_t *p, const char *id, const char *session_id,                  \
+       sb_user_t **out, int *live, sb_store_error_t *err),                                         \
+      (c, p, id, session_id, out, live, err))                                                      \
     /* The family (session id) of a refresh token into family_id (SB_ID_LEN+1 buffer).             \
      * NOT_FOUND when unknown. */                                                                  \
     X(d, refresh_family,                                                                           \

@@ -5,7 +5,11 @@
  */
 #include "sb_store_fixture.h"
 
+#include <string.h>
+
+#include "sb_json.h"
 #include "sb_token.h"
+#include "sb_user_json.h"
 #include "sb_user_rules.h"
 
 #define MIN (60LL * 1000)
@@ -247,16 +251,102 @@ static void test_mail_budgets(void **state)
     }
 }
 
+/* The guard's lazy read: the same user and liveness, the lists parsed only when asked for, and
+ * then exactly those of the full read (the JSON of both views compared byte for byte). */
+static void test_lazy_session_user(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *u = mk_user(fx, "lazy_a", "lazy_a@example.org");
+    apr_array_header_t *off = apr_array_make(fx->pool, 2, sizeof(sb_skill_offered_t));
+    apr_array_header_t *want = apr_array_make(fx->pool, 1, sizeof(sb_skill_wanted_t));
+    apr_array_header_t *av = apr_array_make(fx->pool, 1, sizeof(sb_availability_t));
+    sb_skill_offered_t *o = apr_array_push(off);
+    sb_skill_wanted_t *w = apr_array_push(want);
+    sb_availability_t *d = apr_array_push(av);
+    sb_time_slot_t *t;
+    char fam[SB_ID_LEN + 1];
+    sb_store_error_t err;
+    sb_user_t *full = NULL, *lazy = NULL, *after = NULL;
+    int live = -1, live2 = -1;
+    const char *a, *b;
+
+    o->skill = "Guitar \"classical\" \u00e9";
+    o->category = "Music";
+    o->experience = "Expert";
+    o->description = "ten years";
+    o->verified = 1;
+    o = apr_array_push(off);
+    o->skill = "Spanish";
+    o->category = "Language";
+    w->skill = "Piano";
+    w->category = "Music";
+    w->level = "Beginner";
+    w->priority = "High";
+    d->day = "Monday";
+    d->time_slots = apr_array_make(fx->pool, 1, sizeof(sb_time_slot_t));
+    t = apr_array_push(d->time_slots);
+    t->start_time = "09:00";
+    t->end_time = "10:30";
+    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, u->id, off, want, av, NOW,
+                                                &after, &err),
+                     SB_STORE_OK);
+    start_session(fx, u, "lazy-h1", fam);
+    assert_int_equal(sb_store_user_by_session(fx->conn, fx->pool, u->id, fam, &full, &live, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_session_lazy(fx->conn, fx->pool, u->id, fam, &lazy, &live2,
+                                                   &err),
+                     SB_STORE_OK);
+    assert_int_equal(live, 1);
+    assert_int_equal(live2, 1);
+    assert_string_equal(lazy->id, u->id);
+    assert_string_equal(lazy->email, full->email);
+    assert_int_equal(lazy->password_changed_at, full->password_changed_at);
+    assert_int_equal(lazy->is_active, full->is_active);
+    assert_null(full->lists_fill);
+    if (lazy->lists_fill) {             /* a driver may read them at once; sqlite does not */
+        assert_null(lazy->skills_offered);
+    }
+    assert_ptr_equal(sb_user_lists(lazy), lazy);
+    assert_null(lazy->lists_fill);
+    assert_int_equal(lazy->skills_offered->nelts, 2);
+    assert_int_equal(lazy->skills_wanted->nelts, 1);
+    assert_int_equal(lazy->availability->nelts, 1);
+    assert_non_null(lazy->languages);
+    a = json_object_to_json_string(sb_json_track(fx->pool, sb_user_to_json(fx->pool, full,
+                                                                           SB_VIEW_SELF)));
+    b = json_object_to_json_string(sb_json_track(fx->pool, sb_user_to_json(fx->pool, lazy,
+                                                                           SB_VIEW_SELF)));
+    assert_string_equal(a, b);
+    /* straight to JSON without sb_user_lists: sb_user_to_json fills them itself */
+    assert_int_equal(sb_store_user_by_session_lazy(fx->conn, fx->pool, u->id, fam, &lazy, &live2,
+                                                   &err),
+                     SB_STORE_OK);
+    b = json_object_to_json_string(sb_json_track(fx->pool, sb_user_to_json(fx->pool, lazy,
+                                                                           SB_VIEW_SELF)));
+    assert_string_equal(a, b);
+    assert_true(strstr(a, "classical") != NULL);
+    /* an unknown user is NOT_FOUND, a dead session is not live */
+    assert_int_equal(sb_store_user_by_session_lazy(fx->conn, fx->pool, "aaaaaaaaaaaaaaaaaaaaaaaa",
+                                                   fam, &lazy, &live2, &err),
+                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_user_by_session_lazy(fx->conn, fx->pool, u->id,
+                                                   "bbbbbbbbbbbbbbbbbbbbbbbb", &lazy, &live2, &err),
+                     SB_STORE_OK);
+    assert_int_equal(live2, 0);
+}
+
 static const struct CMUnitTest tests[] = {
     FX_TEST(test_session_ends, sqlite),
     FX_TEST(test_password_reset_ends_sessions, sqlite),
     FX_TEST(test_session_lookup_uses_the_index, sqlite),
     FX_TEST(test_live_link_is_reused, sqlite),
     FX_TEST(test_mail_budgets, sqlite),
+    FX_TEST(test_lazy_session_user, sqlite),
     FX_TEST(test_session_ends, mongodb),
     FX_TEST(test_password_reset_ends_sessions, mongodb),
     FX_TEST(test_live_link_is_reused, mongodb),
     FX_TEST(test_mail_budgets, mongodb),
+    FX_TEST(test_lazy_session_user, mongodb),
 };
 
 FX_MAIN("store_sessions", tests)

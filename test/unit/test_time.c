@@ -1,6 +1,9 @@
 /* sb_time: ISO-8601 formatting and parsing. */
 #include "sb_test.h"
 
+#include <stdio.h>
+#include <time.h>
+
 #include "sb_time.h"
 
 static int64_t parse(const char *s)
@@ -80,9 +83,48 @@ static void test_bad(void **state)
     assert_int_equal(parse("2000-02-29T00:00:00Z"), 951782400000LL);
 }
 
+/* The formatter against gmtime_r and printf (what it replaced), over every day boundary of
+ * leap and century years and a spread of instants from year 0000 to past 9999. */
+static void reference(int64_t ms, char *buf, size_t n)
+{
+    struct tm tm;
+    time_t secs = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    int frac = (int)(ms - (int64_t)secs * 1000);
+
+    gmtime_r(&secs, &tm);
+    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+}
+
+static void test_format_matches_gmtime(void **state)
+{
+    apr_pool_t *p = *state;
+    char want[64];
+    int64_t ms, day = 86400000LL;
+    uint64_t x = 88172645463325252ULL;
+    int i;
+
+    /* every day from 1899 to 2101 (1900 and 2100 are not leap years, 2000 is), at both ends */
+    for (ms = -2240611200000LL; ms < 4133980800000LL; ms += day) {
+        reference(ms, want, sizeof want);
+        assert_string_equal(sb_time_iso(p, ms), want);
+        reference(ms - 1, want, sizeof want);
+        assert_string_equal(sb_time_iso(p, ms - 1), want);
+    }
+    /* random instants from year -100 to 10100 (outside 0000-9999 the slow path answers) */
+    for (i = 0; i < 50000; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        ms = (int64_t)(x % 318000000000000ULL) - 65000000000000LL;
+        reference(ms, want, sizeof want);
+        assert_string_equal(sb_time_iso(p, ms), want);
+    }
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_format), T(test_round_trip), T(test_offsets), T(test_fraction), T(test_bad),
+    T(test_format), T(test_format_matches_gmtime), T(test_round_trip), T(test_offsets), T(test_fraction), T(test_bad),
 };
 
 SB_TEST_MAIN("time", tests)

@@ -80,12 +80,14 @@ static const char SQL_CARDS_BY_ID[] =
  * before any users row is read (else every user offering what the viewer wants is read). */
 static const char SQL_MATCHES[] =
     "WITH mine AS (SELECT kind, skill_lower FROM user_skills WHERE user_id = ?1),"
-    " a AS (SELECT s.user_id AS uid, count(DISTINCT s.skill_lower) AS n FROM mine m"
-    "  CROSS JOIN user_skills s ON s.kind = 'offered' AND s.skill_lower = m.skill_lower"
-    "  WHERE m.kind = 'wanted' AND s.user_id <> ?1 GROUP BY s.user_id),"
-    " b AS (SELECT s.user_id AS uid, count(DISTINCT s.skill_lower) AS n FROM mine m"
-    "  CROSS JOIN user_skills s ON s.kind = 'wanted' AND s.skill_lower = m.skill_lower"
-    "  WHERE m.kind = 'offered' AND s.user_id <> ?1 GROUP BY s.user_id)"
+    " a AS (SELECT uid, count(*) AS n FROM (SELECT DISTINCT s.user_id AS uid, s.skill_lower"
+    "  FROM mine m CROSS JOIN user_skills s ON s.kind = 'offered'"
+    "  AND s.skill_lower = m.skill_lower WHERE m.kind = 'wanted' AND s.user_id <> ?1)"
+    "  GROUP BY uid),"
+    " b AS (SELECT uid, count(*) AS n FROM (SELECT DISTINCT s.user_id AS uid, s.skill_lower"
+    "  FROM mine m CROSS JOIN user_skills s ON s.kind = 'wanted'"
+    "  AND s.skill_lower = m.skill_lower WHERE m.kind = 'offered' AND s.user_id <> ?1)"
+    "  GROUP BY uid)"
     " SELECT " CARD_COLS ", a.n, b.n FROM a CROSS JOIN b ON b.uid = a.uid"
     " CROSS JOIN users u ON u.id = a.uid"
     " WHERE" VISIBLE

@@ -109,6 +109,8 @@ sb_store_status_t sb_sqlite_migrate(sb_store_t *store, sb_store_error_t *err);
     "ban_expires_at, last_seen, created_at, updated_at, password_changed_at"
 
 sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st);
+/* The same, with the four JSON list columns copied as text and parsed by sb_user_lists(). */
+sb_user_t *sb_sqlite_row_user_lazy(apr_pool_t *p, sqlite3_stmt *st);
 /* JSON text for the embedded lists (malloc-free: pool strings). */
 const char *sb_sqlite_json_languages(apr_pool_t *p, const apr_array_header_t *a);
 const char *sb_sqlite_json_offered(apr_pool_t *p, const apr_array_header_t *a);

@@ -110,10 +110,9 @@ static const char *sb_row_get_str(apr_pool_t *p, json_object *o, const char *key
     return apr_pstrdup(p, json_object_get_string(v));
 }
 
-/* Parse a JSON array column; NULL when the column is not an array. Caller puts it. */
-static json_object *sb_row_array_col(sqlite3_stmt *st, int col)
+/* Parse a JSON array column's text; NULL when it is not an array. Caller puts it. */
+static json_object *sb_row_array_col(const char *text)
 {
-    const char *text = (const char *)sqlite3_column_text(st, col);
     json_object *arr;
 
     if (!text) {
@@ -127,9 +126,9 @@ static json_object *sb_row_array_col(sqlite3_stmt *st, int col)
     return arr;
 }
 
-static apr_array_header_t *sb_row_languages(apr_pool_t *p, sqlite3_stmt *st, int col)
+static apr_array_header_t *sb_row_languages(apr_pool_t *p, const char *text)
 {
-    json_object *arr = sb_row_array_col(st, col);
+    json_object *arr = sb_row_array_col(text);
     size_t n = arr ? json_object_array_length(arr) : 0, i;
     apr_array_header_t *a = apr_array_make(p, (int)n + 1, sizeof(const char *));
 
@@ -143,9 +142,9 @@ static apr_array_header_t *sb_row_languages(apr_pool_t *p, sqlite3_stmt *st, int
     return a;
 }
 
-static apr_array_header_t *sb_row_offered(apr_pool_t *p, sqlite3_stmt *st, int col)
+static apr_array_header_t *sb_row_offered(apr_pool_t *p, const char *text)
 {
-    json_object *arr = sb_row_array_col(st, col);
+    json_object *arr = sb_row_array_col(text);
     size_t n = arr ? json_object_array_length(arr) : 0, i;
     apr_array_header_t *a = apr_array_make(p, (int)n + 1, sizeof(sb_skill_offered_t));
 
@@ -162,9 +161,9 @@ static apr_array_header_t *sb_row_offered(apr_pool_t *p, sqlite3_stmt *st, int c
     return a;
 }
 
-static apr_array_header_t *sb_row_wanted(apr_pool_t *p, sqlite3_stmt *st, int col)
+static apr_array_header_t *sb_row_wanted(apr_pool_t *p, const char *text)
 {
-    json_object *arr = sb_row_array_col(st, col);
+    json_object *arr = sb_row_array_col(text);
     size_t n = arr ? json_object_array_length(arr) : 0, i;
     apr_array_header_t *a = apr_array_make(p, (int)n + 1, sizeof(sb_skill_wanted_t));
 
@@ -180,9 +179,9 @@ static apr_array_header_t *sb_row_wanted(apr_pool_t *p, sqlite3_stmt *st, int co
     return a;
 }
 
-static apr_array_header_t *sb_row_availability(apr_pool_t *p, sqlite3_stmt *st, int col)
+static apr_array_header_t *sb_row_availability(apr_pool_t *p, const char *text)
 {
-    json_object *arr = sb_row_array_col(st, col);
+    json_object *arr = sb_row_array_col(text);
     size_t n = arr ? json_object_array_length(arr) : 0, i, j, m;
     apr_array_header_t *a = apr_array_make(p, (int)n + 1, sizeof(sb_availability_t));
 
@@ -207,8 +206,30 @@ static apr_array_header_t *sb_row_availability(apr_pool_t *p, sqlite3_stmt *st, 
     return a;
 }
 
-/* Map the current row (columns SB_SQLITE_USER_COLS) into a user allocated in p. */
-sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st)
+/* The stored text of a lazily read user's lists, and the pool to parse them into. */
+typedef struct {
+    apr_pool_t *pool;
+    const char *text[4];    /* languages, offered, wanted, availability */
+} sb_row_lists_t;
+
+static void sb_row_fill_lists(void *user)
+{
+    sb_user_t *u = user;
+    sb_row_lists_t *l = u->lists_src;
+
+    u->lists_fill = NULL;
+    u->languages = sb_row_languages(l->pool, l->text[0]);
+    u->skills_offered = sb_row_offered(l->pool, l->text[1]);
+    u->skills_wanted = sb_row_wanted(l->pool, l->text[2]);
+    u->availability = sb_row_availability(l->pool, l->text[3]);
+}
+
+static const char *sb_row_col_text(sqlite3_stmt *st, int col)
+{
+    return (const char *)sqlite3_column_text(st, col);
+}
+
+static sb_user_t *sb_row_user(apr_pool_t *p, sqlite3_stmt *st, int lazy)
 {
     sb_user_t *u = apr_pcalloc(p, sizeof(*u));
 
@@ -223,10 +244,23 @@ sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st)
     u->timezone = sb_sqlite_col_text(p, st, 8);
     u->country = sb_sqlite_col_text(p, st, 9);
     u->role = sb_sqlite_col_text(p, st, 10);
-    u->languages = sb_row_languages(p, st, 11);
-    u->skills_offered = sb_row_offered(p, st, 12);
-    u->skills_wanted = sb_row_wanted(p, st, 13);
-    u->availability = sb_row_availability(p, st, 14);
+    if (lazy) {
+        sb_row_lists_t *l = apr_palloc(p, sizeof *l);
+        int i;
+
+        l->pool = p;
+        for (i = 0; i < 4; i++) {
+            l->text[i] = sb_sqlite_col_text(p, st, 11 + i);
+        }
+        u->lists_src = l;
+        u->lists_fill = sb_row_fill_lists;
+    }
+    else {
+        u->languages = sb_row_languages(p, sb_row_col_text(st, 11));
+        u->skills_offered = sb_row_offered(p, sb_row_col_text(st, 12));
+        u->skills_wanted = sb_row_wanted(p, sb_row_col_text(st, 13));
+        u->availability = sb_row_availability(p, sb_row_col_text(st, 14));
+    }
     u->credits = sqlite3_column_int64(st, 15);
     u->total_earned = sqlite3_column_int64(st, 16);
     u->total_spent = sqlite3_column_int64(st, 17);
@@ -245,6 +279,17 @@ sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st)
     u->updated_at = sqlite3_column_int64(st, 30);
     u->password_changed_at = sqlite3_column_int64(st, 31);
     return u;
+}
+
+/* Map the current row (columns SB_SQLITE_USER_COLS) into a user allocated in p. */
+sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st)
+{
+    return sb_row_user(p, st, 0);
+}
+
+sb_user_t *sb_sqlite_row_user_lazy(apr_pool_t *p, sqlite3_stmt *st)
+{
+    return sb_row_user(p, st, 1);
 }
 
 /* ---- user_skills side table ---- */

@@ -352,9 +352,9 @@ static const char SQL_USER_BY_SESSION[] =
 static const char SQL_REFRESH_FAMILY[] =
     "SELECT family_id FROM refresh_tokens WHERE token_hash = ?1";
 
-sb_store_status_t sb_sqlite_user_by_session(sb_store_conn_t *c, apr_pool_t *p, const char *id,
-                                            const char *session_id, sb_user_t **out, int *live,
-                                            sb_store_error_t *err)
+static sb_store_status_t user_by_session(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                         const char *session_id, sb_user_t **out, int *live,
+                                         int lazy, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q;
@@ -375,7 +375,7 @@ sb_store_status_t sb_sqlite_user_by_session(sb_store_conn_t *c, apr_pool_t *p, c
         return err->status;
     }
     if (rc == SQLITE_ROW) {
-        *out = sb_sqlite_row_user(p, q);
+        *out = lazy ? sb_sqlite_row_user_lazy(p, q) : sb_sqlite_row_user(p, q);
         *live = sqlite3_column_int(q, 32) != 0;   /* the column after SB_SQLITE_USER_COLS */
     }
     sb_sqlite_done(q);
@@ -383,6 +383,21 @@ sb_store_status_t sb_sqlite_user_by_session(sb_store_conn_t *c, apr_pool_t *p, c
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
     }
     return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_user_by_session(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                            const char *session_id, sb_user_t **out, int *live,
+                                            sb_store_error_t *err)
+{
+    return user_by_session(c, p, id, session_id, out, live, 0, err);
+}
+
+sb_store_status_t sb_sqlite_user_by_session_lazy(sb_store_conn_t *c, apr_pool_t *p,
+                                                 const char *id, const char *session_id,
+                                                 sb_user_t **out, int *live,
+                                                 sb_store_error_t *err)
+{
+    return user_by_session(c, p, id, session_id, out, live, 1, err);
 }
 
 sb_store_status_t sb_sqlite_refresh_family(sb_store_conn_t *c, const char *token_hash,
