@@ -11,6 +11,8 @@
 #   make bench      wrk ratios against Apache's static file rate
 #   make bench-scale every discover route at 10,000 and 100,000 users (SCALE=1M: and 1M)
 #   make install    module into Apache's module dir, conf as conf-available
+#   make web        the single-page app (htdocs/ -> build/web, Apache's document root)
+#   make test-web-unit / test-e2e   Vitest unit tests / browser tests (chromium)
 
 BUILD ?= build
 -include build/config.mk
@@ -120,6 +122,27 @@ $(BUILD)/test/%: test/unit/%.c $(UNIT_GUARD) $(API_LIB) $(LIB)
 
 deps:
 	@tools/install-deps.sh
+
+# The web app: npm ci (when the lockfile changed) and vite build into build/web, redone only
+# when something under htdocs/ changed (the stamp). The build prints the initial JS budget.
+WEB_SRC = $(shell find htdocs -name node_modules -prune -o -path htdocs/test -prune -o -type f -print)
+WEB_STAMP = build/.web-stamp
+.PHONY: web test-web-unit test-e2e
+all: web
+web: $(WEB_STAMP)
+$(WEB_STAMP): $(WEB_SRC)
+	@tools/npm-ci.sh htdocs
+	@echo "  VITE    htdocs -> build/web"
+	@cd htdocs && nice npx --no-install vite build --logLevel warn
+	@mkdir -p $(dir $@) && touch $@
+
+test-web-unit:
+	@tools/npm-ci.sh htdocs
+	@test/run-web-unit.sh
+
+test-e2e: all
+	@tools/npm-ci.sh test/e2e
+	@test/e2e/run.sh
 
 run: deps
 	@$(MAKE) --no-print-directory all

@@ -99,6 +99,8 @@ fi
 if make -n test-realtime-asan >/dev/null 2>&1; then
     run_layer realtime-asan integration tap make --no-print-directory test-realtime-asan
 fi
+run_layer web-unit web-unit - make --no-print-directory test-web-unit
+run_layer e2e e2e tap make --no-print-directory test-e2e
 if [ -x test/fuzz/run.sh ]; then
     run_layer fuzz fuzz - make --no-print-directory test-fuzz
 fi

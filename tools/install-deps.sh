@@ -8,7 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev
 libjson-c-dev libcjose-dev libjansson-dev libmongoc-dev libbson-dev libsqlite3-dev
 libwebsockets-dev libcmocka-dev libssl-dev libcurl4-openssl-dev curl wrk valgrind clang
-libclang-rt-14-dev python3-aiosmtpd tzdata sqlite3 python3 nodejs npm"
+libclang-rt-14-dev python3-aiosmtpd tzdata sqlite3 python3 nodejs npm chromium fonts-liberation"
 
 missing=""
 for p in $PKGS; do
@@ -42,14 +42,7 @@ if [ -f "$top/package-lock.json" ]; then
         touch "$stamp"
     fi
 fi
-
-# The integration tests' own packages (socket.io-client, ws), installed the same way.
-it="$top/test/integration"
-if [ -f "$it/package-lock.json" ]; then
-    stamp="$it/node_modules/.install-stamp"
-    if [ ! -f "$stamp" ] || [ "$it/package-lock.json" -nt "$stamp" ]; then
-        echo "install-deps: npm ci (test/integration)"
-        (cd "$it" && npm ci --no-audit --no-fund --loglevel=error)
-        touch "$stamp"
-    fi
-fi
+# The web app (htdocs/: React, Vite, Vitest), the browser tests (test/e2e/: playwright-core
+# driving the Debian chromium above; no browser is ever downloaded) and the integration tests'
+# own packages (test/integration/: socket.io-client, ws).
+PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 "$top/tools/npm-ci.sh" htdocs test/e2e test/integration

@@ -9,6 +9,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 root=$1; port=$2; mpm=${3:-event}; extra=${4:-}
 module=${SB_MODULE:-$top/build/mod_skillbarter.so}
 rtport=${SB_REALTIME_PORT:-$((port + 1))}
+# The document root: the web app built by `make` (vite build of htdocs/ into build/web).
+htdocs=${SB_HTDOCS:-$top/build/web}
+mkdir -p "$htdocs"
 
 mkdir -p "$root/conf" "$root/logs" "$root/run" "$root/data" "$root/mail" "$root/uploads" \
          "$root/secret"
@@ -25,7 +28,7 @@ extra_text=""
 subst() {
     # '|' cannot appear in the values we substitute (paths, digits, names)
     sed -e "s|@ROOT@|$root|g" -e "s|@PORT@|$port|g" -e "s|@MPM@|$mpm|g" \
-        -e "s|@MODULE@|$module|g" -e "s|@HTDOCS@|$top/htdocs|g" \
+        -e "s|@MODULE@|$module|g" -e "s|@HTDOCS@|$htdocs|g" \
         -e "s|@RTPORT@|$rtport|g" "$1"
 }
 subst "$top/conf/skillbarter-local.conf.in" > "$root/conf/skillbarter.conf"

@@ -89,6 +89,78 @@ static apr_array_header_t *wanted(apr_pool_t *p, const char *skill, const char *
     return a;
 }
 
+/* A demo week: mornings on Monday, Wednesday and Friday, afternoons on Tuesday and Thursday,
+ * a late morning on Saturday (local times of the user's zone). */
+static apr_array_header_t *demo_week(apr_pool_t *p)
+{
+    static const struct {
+        const char *day, *start, *end;
+    } week[] = {
+        {"Monday", "09:00", "12:00"},   {"Tuesday", "14:00", "18:00"},
+        {"Wednesday", "09:00", "12:00"}, {"Thursday", "14:00", "18:00"},
+        {"Friday", "09:00", "12:00"},   {"Saturday", "10:00", "13:00"},
+    };
+    apr_array_header_t *a = apr_array_make(p, 6, sizeof(sb_availability_t));
+    apr_size_t i;
+
+    for (i = 0; i < sizeof week / sizeof week[0]; i++) {
+        sb_availability_t *d = apr_array_push(a);
+        sb_time_slot_t *t;
+
+        d->day = week[i].day;
+        d->time_slots = apr_array_make(p, 1, sizeof(sb_time_slot_t));
+        t = apr_array_push(d->time_slots);
+        t->start_time = week[i].start;
+        t->end_time = week[i].end;
+    }
+    return a;
+}
+
+static apr_array_header_t *demo_languages(apr_pool_t *p, const char *a, const char *b)
+{
+    apr_array_header_t *l = apr_array_make(p, 2, sizeof(const char *));
+
+    *(const char **)apr_array_push(l) = a;
+    *(const char **)apr_array_push(l) = b;
+    return l;
+}
+
+/* A short conversation between two new demo users (bob writes to alice), so the messages
+ * screen has something to show; historical, so no outbox events or notifications. */
+static int demo_conversation(sb_store_conn_t *c, const char *alice, const char *bob)
+{
+    static const struct {
+        int from_bob;
+        const char *text;
+    } lines[] = {
+        {1, "Hola Alice! I saw you want to learn Spanish. I would love some Python in return."},
+        {0, "Hi Bob! Yes please. Could we start with greetings and ordering food?"},
+        {1, "Perfect. Book any slot on my profile; my hours are shown in your time zone."},
+    };
+    int64_t now = sb_now_ms();
+    apr_size_t i;
+
+    for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
+        sb_store_error_t e = {0};
+        char id[SB_ID_LEN + 1];
+        sb_message_new_t m = {0};
+        int notified = 0;
+
+        sb_id_new(id);
+        m.id = id;
+        m.sender_id = lines[i].from_bob ? bob : alice;
+        m.receiver_id = lines[i].from_bob ? alice : bob;
+        m.content = lines[i].text;
+        m.message_type = "text";
+        if (sb_store_message_send(c, &m, NULL, 0, NULL, now - (int64_t)(3 - i) * 60000,
+                                  &notified, &e)
+            != SB_STORE_OK) {
+            return fail("send demo message", &e);
+        }
+    }
+    return 0;
+}
+
 static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
 {
     static const struct {
@@ -99,6 +171,7 @@ static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
         {"carol", "Carol", "Nguyen", "Guitar", "Music", "Python", "Technology"},
     };
     const char *hash = NULL;
+    const char *made[3] = {NULL, NULL, NULL}; /* ids of the users created by this run */
     apr_size_t i;
 
     for (i = 0; i < sizeof demo / sizeof demo[0]; i++) {
@@ -132,7 +205,33 @@ static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
             != SB_STORE_OK) {
             return fail("set demo skills", &e);
         }
+        /* Something on every screen of the web app: a zone, a bio, languages, open hours. */
+        {
+            static const char *const zones[] = {"Europe/Paris", "America/Mexico_City",
+                                                "Asia/Ho_Chi_Minh"};
+            static const char *const countries[] = {"France", "Mexico", "Vietnam"};
+            sb_profile_patch_t patch = {0};
+
+            patch.timezone = zones[i];
+            patch.country = countries[i];
+            patch.bio = apr_psprintf(p, "Demo account: teaches %s, wants to learn %s.",
+                                     demo[i].skill, demo[i].want);
+            patch.languages = demo_languages(p, "English", i == 1 ? "Spanish" : "French");
+            if (sb_store_user_update_profile(c, p, u->id, &patch, sb_now_ms(), &u, &e)
+                != SB_STORE_OK) {
+                return fail("set demo profile", &e);
+            }
+            if (sb_store_user_update_lists(c, p, u->id, NULL, NULL, demo_week(p), sb_now_ms(),
+                                           &u, &e)
+                != SB_STORE_OK) {
+                return fail("set demo availability", &e);
+            }
+        }
+        made[i] = apr_pstrdup(p, u->id);
         printf("demo user %s <%s> password %s\n", u->username, u->email, SB_DEMO_PASSWORD);
+    }
+    if (made[0] && made[1]) {
+        return demo_conversation(c, made[0], made[1]);
     }
     return 0;
 }

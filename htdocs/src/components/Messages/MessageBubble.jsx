@@ -1,0 +1,22 @@
+import { formatInZone } from '../../utils/time.js';
+import SessionRequestCard from './SessionRequestCard.jsx';
+
+export default function MessageBubble({ message: m, isOwn, tz, onRespond, onDelete }) {
+  if (m.messageType && m.messageType.startsWith('session_') && m.sessionData) {
+    return <SessionRequestCard message={m} isOwn={isOwn} tz={tz} onRespond={onRespond} />;
+  }
+  return (
+    <div className={`flex ${isOwn ? 'justify-end' : 'justify-start'}`} data-testid="message">
+      <div className={`max-w-[80%] rounded-2xl px-4 py-2 text-sm ${isOwn ? 'bg-indigo-700 text-white' : 'bg-white text-slate-900 border border-slate-200'}`}>
+        <p className="whitespace-pre-wrap break-words">{m.isDeleted ? <em>Message deleted</em> : m.content}</p>
+        <p className={`mt-1 text-right text-[11px] ${isOwn ? 'text-indigo-100' : 'text-slate-700'}`}>
+          {formatInZone(m.createdAt, tz, 'HH:mm')}
+          {isOwn && <span data-testid="read-receipt" className="ml-1">{m.isRead ? '✓✓ Read' : '✓ Sent'}</span>}
+          {isOwn && !m.isDeleted && onDelete && (
+            <button type="button" className="ml-2 underline" onClick={() => onDelete(m)}>Delete<span className="sr-only"> this message</span></button>
+          )}
+        </p>
+      </div>
+    </div>
+  );
+}

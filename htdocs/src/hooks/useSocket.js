@@ -1,0 +1,1 @@
+export { useSocket, useSocketEvent } from '../context/SocketContext.jsx';
