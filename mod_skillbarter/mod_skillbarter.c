@@ -25,8 +25,7 @@ static int sb_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
     return rc != OK ? rc : sb_config_write_settings(pconf, ptemp, s);
 }
 
-static int sb_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                           server_rec *s)
+static int sb_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     int rc = sb_router_check_config(pconf, plog, ptemp, s);
     return rc != OK ? rc : sb_ratelimit_check_config(pconf, plog, ptemp, s);
@@ -54,11 +53,10 @@ static void sb_register_hooks(apr_pool_t *p)
 /* AP_DECLARE_MODULE spelled out: sb_log.h has already said APLOG_USE_MODULE(skillbarter). */
 module AP_MODULE_DECLARE_DATA skillbarter_module = {
     STANDARD20_MODULE_STUFF,
-    NULL,                  /* per-directory config: the module is configured per server */
+    NULL, /* per-directory config: the module is configured per server */
     NULL,
     sb_create_server_conf,
     sb_merge_server_conf,
     sb_cmds,
     sb_register_hooks,
-    AP_MODULE_FLAG_NONE
-};
+    AP_MODULE_FLAG_NONE};

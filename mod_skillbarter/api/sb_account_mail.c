@@ -15,15 +15,15 @@ typedef struct {
     const sb_user_t *u;
     const char *purpose, *tmpl, *path;
     int64_t ttl;
-    const char *why;         /* what went wrong composing */
+    const char *why; /* what went wrong composing */
 } link_mail_t;
 
 /* The mail for the link made from nonce; 0, or -1 with lm->why. */
 static int link_mail_build(link_mail_t *lm, apr_pool_t *p, const char *nonce, sb_mail_t *m)
 {
     const sb_settings_t *st = lm->c->settings;
-    const char *token = sb_token_derive(p, st->cursor_key, st->cursor_key_len, lm->purpose,
-                                        lm->u->id, nonce);
+    const char *token =
+        sb_token_derive(p, st->cursor_key, st->cursor_key_len, lm->purpose, lm->u->id, nonce);
     sb_mail_template_t t;
     const char *vars[7 * 2 + 1];
     const char *link;
@@ -56,8 +56,7 @@ static int link_mail_build(link_mail_t *lm, apr_pool_t *p, const char *nonce, sb
 }
 
 /* sb_store_mail_compose_fn: the queued form of the link mail. */
-static int link_mail_compose(void *ctx, apr_pool_t *p, const char *nonce,
-                             sb_store_mail_new_t *out)
+static int link_mail_compose(void *ctx, apr_pool_t *p, const char *nonce, sb_store_mail_new_t *out)
 {
     link_mail_t *lm = ctx;
     char id[SB_ID_LEN + 1];
@@ -90,17 +89,17 @@ void sb_account_mail_send(sb_call_t *c, const sb_user_t *u, const char *purpose,
     const char *nonce = sb_token_new(c->pool), *live = NULL, *token, *why = NULL;
     sb_mail_t m;
 
-    token = nonce ? sb_token_derive(c->pool, st->cursor_key, st->cursor_key_len, purpose, u->id,
-                                    nonce)
-                  : NULL;
+    token =
+        nonce ? sb_token_derive(c->pool, st->cursor_key, st->cursor_key_len, purpose, u->id, nonce)
+              : NULL;
     if (!token) {
         sb_call_log(c, SB_LOG_ERR, "making a %s token failed", purpose);
         return;
     }
     if (st->mail_transport && !strcmp(st->mail_transport, "smtp")) {
-        if (sb_store_mail_issue_link(c->conn, c->pool, sb_token_hash(c->pool, token), nonce,
-                                     u->id, purpose, c->now + ttl * 1000, c->now,
-                                     link_mail_compose, &lm, NULL, &e)
+        if (sb_store_mail_issue_link(c->conn, c->pool, sb_token_hash(c->pool, token), nonce, u->id,
+                                     purpose, c->now + ttl * 1000, c->now, link_mail_compose, &lm,
+                                     NULL, &e)
             != SB_STORE_OK) {
             sb_call_log(c, SB_LOG_ERR, "queueing %s mail failed: %s", purpose,
                         lm.why ? lm.why : e.message);

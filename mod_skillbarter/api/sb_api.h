@@ -23,11 +23,11 @@
 typedef struct sb_call sb_call_t;
 
 /* Log levels (syslog numbering, as Apache's APLOG_*). */
-#define SB_LOG_ERR 3
+#define SB_LOG_ERR     3
 #define SB_LOG_WARNING 4
-#define SB_LOG_NOTICE 5
-#define SB_LOG_INFO 6
-#define SB_LOG_DEBUG 7
+#define SB_LOG_NOTICE  5
+#define SB_LOG_INFO    6
+#define SB_LOG_DEBUG   7
 
 /* Log callback supplied by the glue, which writes its one line format (function name,
  * request id). level: SB_LOG_*; func: the function the line is about. */
@@ -36,29 +36,29 @@ typedef void (*sb_log_fn)(sb_call_t *c, int level, const char *func, const char 
 #define SB_MAX_PARAMS 4
 
 struct sb_call {
-    apr_pool_t *pool;               /* request pool */
+    apr_pool_t *pool; /* request pool */
     const sb_settings_t *settings;
     const char *method;
     const char *path;
     const char *params[SB_MAX_PARAMS]; /* ":name" segments in route order */
-    apr_table_t *query;             /* decoded query string */
-    json_object *body;              /* JSON body (object) or NULL */
-    const char *raw_body;           /* non-JSON body (uploads) */
+    apr_table_t *query;                /* decoded query string */
+    json_object *body;                 /* JSON body (object) or NULL */
+    const char *raw_body;              /* non-JSON body (uploads) */
     apr_size_t raw_len;
     const char *content_type;
     const char *client_ip;
     const char *request_id;
-    const char *bearer;             /* access token from Authorization, or NULL */
-    const sb_user_t *user;          /* authenticated caller (auth routes) */
-    sb_store_conn_t *conn;          /* acquired lazily by sb_call_store() */
-    int64_t now;                    /* ms, fixed for the whole request */
+    const char *bearer;    /* access token from Authorization, or NULL */
+    const sb_user_t *user; /* authenticated caller (auth routes) */
+    sb_store_conn_t *conn; /* acquired lazily by sb_call_store() */
+    int64_t now;           /* ms, fixed for the whole request */
     sb_log_fn log;
-    void *glue;                     /* the glue's own request handle */
+    void *glue; /* the glue's own request handle */
 
     /* answer */
     int status;
-    json_object *data;              /* envelope "data" (ownership moves to the call) */
-    json_object *extra;             /* more top-level envelope members, or NULL */
+    json_object *data;  /* envelope "data" (ownership moves to the call) */
+    json_object *extra; /* more top-level envelope members, or NULL */
     json_object *pagination;
     const char *message;
     sb_error_t err;

@@ -99,8 +99,7 @@ static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose
                     u->id);
         return;
     }
-    if (st->mail_window > 0
-        && (st->mail_max_account > 0 || (ip_budget && st->mail_max_ip > 0))) {
+    if (st->mail_window > 0 && (st->mail_max_account > 0 || (ip_budget && st->mail_max_ip > 0))) {
         const char *ip = ip_budget ? sb_net_budget_key(c->pool, c->client_ip) : NULL;
         if (sb_store_mail_quota_take(c->conn, u->id, ip, st->mail_window * 1000,
                                      st->mail_max_account, ip ? st->mail_max_ip : 0, c->now,
@@ -110,8 +109,8 @@ static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose
             return;
         }
         if (!granted) {
-            sb_call_log(c, SB_LOG_INFO, "mail budget spent: %s mail for user %s not sent",
-                        purpose, u->id);
+            sb_call_log(c, SB_LOG_INFO, "mail budget spent: %s mail for user %s not sent", purpose,
+                        u->id);
             return;
         }
     }
@@ -120,8 +119,8 @@ static void send_link_mail(sb_call_t *c, const sb_user_t *u, const char *purpose
 
 static int h_register(sb_call_t *c)
 {
-    static const char *const allowed[] = {"username", "email", "password", "firstName",
-                                          "lastName", NULL};
+    static const char *const allowed[] = {"username",  "email",    "password",
+                                          "firstName", "lastName", NULL};
     const char *username = NULL, *email = NULL, *password = NULL, *first = NULL, *last = NULL;
     json_object *b = sb_call_body_object(c, allowed);
     sb_user_new_t nu;
@@ -267,10 +266,9 @@ static int h_refresh(sb_call_t *c)
     if (!(fresh = sb_token_new(c->pool))) {
         return sb_call_internal(c, "no random bytes for a refresh token");
     }
-    switch (sb_store_refresh_rotate(c->conn, sb_token_hash(c->pool, old),
-                                    sb_token_hash(c->pool, fresh),
-                                    c->now + c->settings->refresh_ttl * 1000, c->now, user_id,
-                                    &e)) {
+    switch (
+        sb_store_refresh_rotate(c->conn, sb_token_hash(c->pool, old), sb_token_hash(c->pool, fresh),
+                                c->now + c->settings->refresh_ttl * 1000, c->now, user_id, &e)) {
     case SB_STORE_OK:
         break;
     case SB_STORE_REUSED:
@@ -311,8 +309,7 @@ static int h_logout(sb_call_t *c)
         return c->err.status;
     }
     /* Logging out with an unknown or already revoked token is not an error: the goal holds. */
-    if (sb_store_refresh_revoke(c->conn, sb_token_hash(c->pool, t), c->now, NULL, &e)
-            != SB_STORE_OK
+    if (sb_store_refresh_revoke(c->conn, sb_token_hash(c->pool, t), c->now, NULL, &e) != SB_STORE_OK
         && e.status != SB_STORE_NOT_FOUND) {
         return sb_call_store_fail(c, &e, "Refresh token");
     }
@@ -351,8 +348,7 @@ static const char *onetime_from_body(sb_call_t *c, const char *const *allowed)
     if (!b) {
         return NULL;
     }
-    if (sb_json_get_string(b, "token", &t, &c->err, c->pool, 1)
-        && (!*t || strlen(t) > 256)) {
+    if (sb_json_get_string(b, "token", &t, &c->err, c->pool, 1) && (!*t || strlen(t) > 256)) {
         sb_field_fail(&c->err, c->pool, "token", "token is malformed");
     }
     return t;
@@ -436,8 +432,8 @@ static int h_reset_password(sb_call_t *c)
     if (!(hash = sb_password_hash(c->pool, password, c->settings->bcrypt_cost))) {
         return sb_call_internal(c, "bcrypt failed");
     }
-    switch (sb_store_password_reset(c->conn, sb_token_hash(c->pool, t), hash, c->now, user_id,
-                                    &e)) {
+    switch (
+        sb_store_password_reset(c->conn, sb_token_hash(c->pool, t), hash, c->now, user_id, &e)) {
     case SB_STORE_OK:
         break;
     case SB_STORE_NOT_FOUND:

@@ -26,7 +26,7 @@
 typedef struct {
     const unsigned char *data;
     apr_size_t len;
-    const char *declared;   /* Content-Type the client gave the file, or NULL */
+    const char *declared; /* Content-Type the client gave the file, or NULL */
 } upload_t;
 
 /* The file in the request; 0 or an error status (c->err set). */
@@ -38,8 +38,8 @@ static int take_upload(sb_call_t *c, upload_t *up)
     if (boundary) {
         const char *why = NULL;
         const sb_multipart_part_t *part;
-        apr_array_header_t *parts = sb_multipart_parse(c->pool, c->raw_body ? c->raw_body : "",
-                                                       c->raw_len, boundary, &why);
+        apr_array_header_t *parts =
+            sb_multipart_parse(c->pool, c->raw_body ? c->raw_body : "", c->raw_len, boundary, &why);
         if (!parts) {
             return sb_fail(&c->err, c->pool, 400, "Malformed multipart body: %s.", why);
         }
@@ -63,7 +63,8 @@ static int take_upload(sb_call_t *c, upload_t *up)
         up->declared = c->content_type;
     }
     else {
-        return sb_fail(&c->err, c->pool, 415, "Send the avatar as image/png, image/jpeg, "
+        return sb_fail(&c->err, c->pool, 415,
+                       "Send the avatar as image/png, image/jpeg, "
                        "image/webp or multipart/form-data with a field named avatar.");
     }
     if (!up->len) {
@@ -71,8 +72,9 @@ static int take_upload(sb_call_t *c, upload_t *up)
         return c->err.status;
     }
     if ((int64_t)up->len > c->settings->avatar_max) {
-        return sb_fail(&c->err, c->pool, 413, "The avatar is larger than %" APR_INT64_T_FMT
-                       " bytes.", c->settings->avatar_max);
+        return sb_fail(&c->err, c->pool, 413,
+                       "The avatar is larger than %" APR_INT64_T_FMT " bytes.",
+                       c->settings->avatar_max);
     }
     return 0;
 }
@@ -88,18 +90,20 @@ static int check_dimensions(sb_call_t *c, const upload_t *up, sb_image_type_t ty
     uint32_t w, h;
 
     if (sb_image_dimensions(up->data, up->len, type, &w, &h, &why) != SB_IMAGE_DIM_OK) {
-        return sb_fail(&c->err, c->pool, 400, "The %s image is not usable: %s.",
-                       sb_image_ext(type), why);
+        return sb_fail(&c->err, c->pool, 400, "The %s image is not usable: %s.", sb_image_ext(type),
+                       why);
     }
     if ((int64_t)w > c->settings->avatar_max_side || (int64_t)h > c->settings->avatar_max_side) {
-        return sb_fail(&c->err, c->pool, 400, "The image is %ux%u pixels; at most %"
-                       APR_INT64_T_FMT " pixels per side are accepted.", w, h,
-                       c->settings->avatar_max_side);
+        return sb_fail(&c->err, c->pool, 400,
+                       "The image is %ux%u pixels; at most %" APR_INT64_T_FMT
+                       " pixels per side are accepted.",
+                       w, h, c->settings->avatar_max_side);
     }
     if ((int64_t)w * h > c->settings->avatar_max_pixels) {
-        return sb_fail(&c->err, c->pool, 400, "The image is %ux%u = %" APR_INT64_T_FMT
-                       " pixels; at most %" APR_INT64_T_FMT " are accepted.", w, h,
-                       (int64_t)w * h, c->settings->avatar_max_pixels);
+        return sb_fail(&c->err, c->pool, 400,
+                       "The image is %ux%u = %" APR_INT64_T_FMT " pixels; at most %" APR_INT64_T_FMT
+                       " are accepted.",
+                       w, h, (int64_t)w * h, c->settings->avatar_max_pixels);
     }
     return 0;
 }
@@ -113,8 +117,8 @@ static apr_status_t write_file(apr_pool_t *p, const char *dir, const char *name,
     apr_size_t written = 0;
     apr_status_t rv;
 
-    if ((rv = apr_file_mktemp(&f, tmp, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_EXCL
-                                           | APR_FOPEN_BINARY, p))
+    if ((rv = apr_file_mktemp(
+             &f, tmp, APR_FOPEN_CREATE | APR_FOPEN_WRITE | APR_FOPEN_EXCL | APR_FOPEN_BINARY, p))
         != APR_SUCCESS) {
         return rv;
     }
@@ -152,8 +156,7 @@ static void remove_previous(sb_call_t *c, const char *previous)
     }
     rv = apr_file_remove(apr_pstrcat(c->pool, c->settings->upload_dir, "/", name, NULL), c->pool);
     if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
-        sb_call_log(c, SB_LOG_WARNING, "could not remove the previous avatar %s (%d)", name,
-                    rv);
+        sb_call_log(c, SB_LOG_WARNING, "could not remove the previous avatar %s (%d)", name, rv);
     }
 }
 
@@ -196,16 +199,14 @@ static int h_upload_avatar(sb_call_t *c)
         name[2 * i + 1] = hex[rnd[i] & 15];
     }
     apr_snprintf(name + 2 * sizeof rnd, sizeof name - 2 * sizeof rnd, ".%s", sb_image_ext(type));
-    if ((rv = write_file(c->pool, c->settings->upload_dir, name, up.data, up.len))
-        != APR_SUCCESS) {
+    if ((rv = write_file(c->pool, c->settings->upload_dir, name, up.data, up.len)) != APR_SUCCESS) {
         sb_call_log(c, SB_LOG_ERR, "cannot write avatar under %s (%d)", c->settings->upload_dir,
                     rv);
         return sb_fail(&c->err, c->pool, 500, "Could not store the avatar.");
     }
     picture = apr_pstrcat(c->pool, SB_UPLOAD_PREFIX, name, NULL);
     if (!sb_call_store(c)
-        || sb_store_user_set_avatar(c->conn, c->pool, c->user->id, picture, c->now, &previous,
-                                    &e)
+        || sb_store_user_set_avatar(c->conn, c->pool, c->user->id, picture, c->now, &previous, &e)
                != SB_STORE_OK) {
         apr_file_remove(apr_pstrcat(c->pool, c->settings->upload_dir, "/", name, NULL), c->pool);
         return c->err.status ? c->err.status : sb_call_store_fail(c, &e, "User");

@@ -80,8 +80,8 @@ static int h_blocked(sb_call_t *c)
     }
     arr = json_object_new_array_ext(cards->nelts);
     for (i = 0; i < cards->nelts; i++) {
-        json_object_array_add(arr, sb_card_to_json(c->pool, &APR_ARRAY_IDX(cards, i,
-                                                                           sb_user_card_t)));
+        json_object_array_add(arr,
+                              sb_card_to_json(c->pool, &APR_ARRAY_IDX(cards, i, sb_user_card_t)));
     }
     return sb_call_ok(c, 200, arr);
 }

@@ -68,7 +68,7 @@ static void ics_line(apr_array_header_t *buf, const char *line)
         put(buf, line + at, cut - at);
         put(buf, "\r\n ", 3);
         at = cut;
-        width = 74;   /* the leading space of a continuation line counts */
+        width = 74; /* the leading space of a continuation line counts */
     }
     put(buf, line + at, n - at);
     put(buf, "\r\n", 2);
@@ -77,10 +77,10 @@ static void ics_line(apr_array_header_t *buf, const char *line)
 /* 20261201T173000Z */
 static const char *ics_time(apr_pool_t *p, int64_t ms)
 {
-    const char *iso = sb_time_iso(p, ms);   /* 2026-12-01T17:30:00.000Z */
+    const char *iso = sb_time_iso(p, ms); /* 2026-12-01T17:30:00.000Z */
 
-    return apr_psprintf(p, "%.4s%.2s%.2sT%.2s%.2s%.2sZ", iso, iso + 5, iso + 8, iso + 11,
-                        iso + 14, iso + 17);
+    return apr_psprintf(p, "%.4s%.2s%.2sT%.2s%.2s%.2sZ", iso, iso + 5, iso + 8, iso + 11, iso + 14,
+                        iso + 17);
 }
 
 static void add_events(sb_call_t *c, apr_array_header_t *buf, const char *user_id,
@@ -94,22 +94,22 @@ static void add_events(sb_call_t *c, apr_array_header_t *buf, const char *user_i
         ics_line(buf, "BEGIN:VEVENT");
         ics_line(buf, apr_pstrcat(c->pool, "UID:", s->id, "@skillbarter", NULL));
         ics_line(buf, apr_pstrcat(c->pool, "DTSTAMP:", ics_time(c->pool, s->updated_at), NULL));
-        ics_line(buf, apr_pstrcat(c->pool, "DTSTART:", ics_time(c->pool, s->scheduled_time),
-                                  NULL));
-        ics_line(buf, apr_pstrcat(c->pool, "DTEND:",
-                                  ics_time(c->pool, s->scheduled_time + s->duration * 60000),
-                                  NULL));
-        ics_line(buf, apr_pstrcat(c->pool, "SUMMARY:",
-                                  ics_text(c->pool, apr_pstrcat(c->pool, teaching ? "Teaching: "
-                                                                                  : "Learning: ",
-                                                                s->skill, NULL)),
-                                  NULL));
+        ics_line(buf, apr_pstrcat(c->pool, "DTSTART:", ics_time(c->pool, s->scheduled_time), NULL));
+        ics_line(buf,
+                 apr_pstrcat(c->pool, "DTEND:",
+                             ics_time(c->pool, s->scheduled_time + s->duration * 60000), NULL));
+        ics_line(buf,
+                 apr_pstrcat(
+                     c->pool, "SUMMARY:",
+                     ics_text(c->pool, apr_pstrcat(c->pool, teaching ? "Teaching: " : "Learning: ",
+                                                   s->skill, NULL)),
+                     NULL));
         if (s->description) {
-            ics_line(buf, apr_pstrcat(c->pool, "DESCRIPTION:",
-                                      ics_text(c->pool, s->description), NULL));
+            ics_line(buf,
+                     apr_pstrcat(c->pool, "DESCRIPTION:", ics_text(c->pool, s->description), NULL));
         }
-        ics_line(buf, apr_pstrcat(c->pool, "URL:", ics_text(c->pool,
-                                                            sb_session_meeting_url(c, s)), NULL));
+        ics_line(buf, apr_pstrcat(c->pool, "URL:", ics_text(c->pool, sb_session_meeting_url(c, s)),
+                                  NULL));
         ics_line(buf, !strcmp(s->status, "scheduled") ? "STATUS:CONFIRMED" : "STATUS:TENTATIVE");
         ics_line(buf, "END:VEVENT");
     }
@@ -132,7 +132,8 @@ int sb_calendar_feed(sb_call_t *c)
         return c->err.status;
     }
     if (sb_store_calendar_token_user(c->conn, c->pool, sb_token_hash(c->pool, feed), c->now,
-                                     user_id, &tz, &e) != SB_STORE_OK) {
+                                     user_id, &tz, &e)
+        != SB_STORE_OK) {
         if (e.status == SB_STORE_NOT_FOUND) {
             return sb_fail(&c->err, c->pool, 404, "Calendar not found.");
         }
@@ -144,8 +145,7 @@ int sb_calendar_feed(sb_call_t *c)
     ics_line(buf, "PRODID:-//Skill Barter//Sessions//EN");
     ics_line(buf, "CALSCALE:GREGORIAN");
     ics_line(buf, "X-WR-CALNAME:Skill Barter sessions");
-    ics_line(buf, apr_pstrcat(c->pool, "X-WR-TIMEZONE:", ics_text(c->pool, tz ? tz : "UTC"),
-                              NULL));
+    ics_line(buf, apr_pstrcat(c->pool, "X-WR-TIMEZONE:", ics_text(c->pool, tz ? tz : "UTC"), NULL));
     for (i = 0; statuses[i]; i++) {
         sb_session_query_t q = {user_id, statuses[i], 0, 0, c->now};
         int64_t total = 0;
@@ -175,16 +175,16 @@ int sb_calendar_token(sb_call_t *c)
     if (!sb_call_store(c)) {
         return c->err.status;
     }
-    if (sb_store_calendar_token_set(c->conn, c->user->id, sb_token_hash(c->pool, token), c->now,
-                                    &e) != SB_STORE_OK) {
+    if (sb_store_calendar_token_set(c->conn, c->user->id, sb_token_hash(c->pool, token), c->now, &e)
+        != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "User");
     }
     o = json_object_new_object();
     json_object_object_add(o, "token", json_object_new_string(token));
-    json_object_object_add(o, "url", json_object_new_string(apr_pstrcat(
-                                         c->pool, c->settings->public_url ? c->settings->public_url
-                                                                          : "",
-                                         "/api/sessions/calendar.ics?feed=", token, NULL)));
+    json_object_object_add(o, "url",
+                           json_object_new_string(apr_pstrcat(
+                               c->pool, c->settings->public_url ? c->settings->public_url : "",
+                               "/api/sessions/calendar.ics?feed=", token, NULL)));
     c->message = "Calendar feed token created; the previous one no longer works";
     return sb_call_ok(c, 201, o);
 }

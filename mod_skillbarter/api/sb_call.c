@@ -37,9 +37,9 @@ int sb_call_store_fail(sb_call_t *c, const sb_store_error_t *e, const char *what
         sb_field_fail(&c->err, c->pool, e->field ? e->field : "id", "%s is already taken",
                       e->field ? e->field : "value");
         c->err.status = 409;
-        c->err.message = apr_psprintf(c->pool, "%s%s already exists.",
-                                      e->field ? "An account with this " : what,
-                                      e->field ? e->field : "");
+        c->err.message =
+            apr_psprintf(c->pool, "%s%s already exists.", e->field ? "An account with this " : what,
+                         e->field ? e->field : "");
         return 409;
     case SB_STORE_UNAVAILABLE:
         sb_call_log(c, SB_LOG_ERR, "store unavailable (%s): %s", what, e->message);
@@ -118,8 +118,8 @@ int sb_call_check_account(sb_call_t *c, const sb_user_t *u)
         return sb_fail(&c->err, c->pool, 403, "Account is deactivated.");
     }
     if (sb_ban_in_force(u->is_banned, u->ban_expires_at, c->now)) {
-        return sb_fail(&c->err, c->pool, 403, "Account is banned%s%s",
-                       u->ban_reason ? ": " : ".", u->ban_reason ? u->ban_reason : "");
+        return sb_fail(&c->err, c->pool, 403, "Account is banned%s%s", u->ban_reason ? ": " : ".",
+                       u->ban_reason ? u->ban_reason : "");
     }
     return 0;
 }

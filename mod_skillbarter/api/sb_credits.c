@@ -18,13 +18,13 @@
 #include "sb_validate.h"
 
 #define SB_TX_PAGE_DEFAULT 20
-#define SB_TX_PAGE_MAX 100
+#define SB_TX_PAGE_MAX     100
 #define SB_PAGE_NUMBER_MAX 10000
-#define SB_STATS_MONTHS 12
+#define SB_STATS_MONTHS    12
 
 static const char *const tx_types[] = {"earned", "spent", "bonus", "refund", "penalty", NULL};
-static const char *const tx_categories[] = {"teaching", "learning", "bonus", "refund", "admin",
-                                            NULL};
+static const char *const tx_categories[] = {"teaching", "learning", "bonus",
+                                            "refund",   "admin",    NULL};
 
 static int one_of(const char *v, const char *const *set)
 {
@@ -70,11 +70,13 @@ static int h_transactions(sb_call_t *c)
     int page, limit, i;
 
     if (type && !one_of(type, tx_types)) {
-        sb_field_fail(&c->err, c->pool, "type", "type must be one of earned, spent, bonus, "
+        sb_field_fail(&c->err, c->pool, "type",
+                      "type must be one of earned, spent, bonus, "
                       "refund, penalty");
     }
     if (category && !one_of(category, tx_categories)) {
-        sb_field_fail(&c->err, c->pool, "category", "category must be one of teaching, "
+        sb_field_fail(&c->err, c->pool, "category",
+                      "category must be one of teaching, "
                       "learning, bonus, refund, admin");
     }
     sb_query_int(c, "page", 1, SB_PAGE_NUMBER_MAX, 1, &page);
@@ -86,13 +88,14 @@ static int h_transactions(sb_call_t *c)
         return c->err.status;
     }
     if (sb_store_credit_tx_page(c->conn, c->pool, c->user->id, type, category, (page - 1) * limit,
-                                limit, &rows, &total, &e) != SB_STORE_OK) {
+                                limit, &rows, &total, &e)
+        != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Transactions");
     }
     arr = json_object_new_array_ext(rows->nelts);
     for (i = 0; i < rows->nelts; i++) {
-        json_object_array_add(arr, sb_credit_tx_json(c->pool, &APR_ARRAY_IDX(rows, i,
-                                                                             sb_credit_tx_t)));
+        json_object_array_add(arr,
+                              sb_credit_tx_json(c->pool, &APR_ARRAY_IDX(rows, i, sb_credit_tx_t)));
     }
     sb_page_offset(c, page, limit, total);
     return sb_call_ok(c, 200, arr);
@@ -132,7 +135,8 @@ static int h_stats(sb_call_t *c)
     }
     /* 13 months back in UTC covers 12 local months in any zone */
     if (sb_store_credit_tx_since(c->conn, c->pool, c->user->id, c->now - 400LL * 86400 * 1000,
-                                 &rows, &e) != SB_STORE_OK) {
+                                 &rows, &e)
+        != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Transactions");
     }
     for (i = 0; i < rows->nelts; i++) {
@@ -153,9 +157,9 @@ static int h_stats(sb_call_t *c)
     for (i = SB_STATS_MONTHS - 1; i >= 0; i--) {
         json_object *m = json_object_new_object();
         int mi = now_m - i;
-        json_object_object_add(m, "month", json_object_new_string(
-                                               apr_psprintf(c->pool, "%04d-%02d", mi / 12,
-                                                            mi % 12 + 1)));
+        json_object_object_add(
+            m, "month",
+            json_object_new_string(apr_psprintf(c->pool, "%04d-%02d", mi / 12, mi % 12 + 1)));
         json_object_object_add(m, "earned", sb_hours_json(c->pool, earned[i]));
         json_object_object_add(m, "spent", sb_hours_json(c->pool, spent[i]));
         json_object_array_add(arr, m);
@@ -163,8 +167,8 @@ static int h_stats(sb_call_t *c)
         ts += spent[i];
     }
     o = json_object_new_object();
-    json_object_object_add(o, "timezone", json_object_new_string(c->user->timezone
-                                                                 ? c->user->timezone : "UTC"));
+    json_object_object_add(o, "timezone",
+                           json_object_new_string(c->user->timezone ? c->user->timezone : "UTC"));
     json_object_object_add(o, "months", arr);
     json_object_object_add(o, "totalEarned", sb_hours_json(c->pool, te));
     json_object_object_add(o, "totalSpent", sb_hours_json(c->pool, ts));
@@ -189,8 +193,10 @@ static int hours_member(sb_call_t *c, json_object *body, const char *key, int64_
                ? apr_psprintf(c->pool, "%" APR_INT64_T_FMT, json_object_get_int64(v))
                : json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN);
     if (sb_credits_parse_hours(text, minutes)) {
-        sb_field_fail(&c->err, c->pool, key, "%s must be positive hours with at most two "
-                      "decimals that make whole minutes (0.25 = 15 minutes)", key);
+        sb_field_fail(&c->err, c->pool, key,
+                      "%s must be positive hours with at most two "
+                      "decimals that make whole minutes (0.25 = 15 minutes)",
+                      key);
         return 0;
     }
     return 1;

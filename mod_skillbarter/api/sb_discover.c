@@ -18,12 +18,12 @@
 #include "sb_validate.h"
 #include "sb_json.h"
 
-#define SB_PAGE_DEFAULT 12
-#define SB_PAGE_MAX 50
-#define SB_LANGUAGE_MAX 40
-#define SB_QUERY_MAX 100
+#define SB_PAGE_DEFAULT    12
+#define SB_PAGE_MAX        50
+#define SB_LANGUAGE_MAX    40
+#define SB_QUERY_MAX       100
 #define SB_QUERY_TERMS_MAX 8
-#define SB_TRENDING_DAYS 7
+#define SB_TRENDING_DAYS   7
 #define SB_PAGE_NUMBER_MAX 10000
 
 static json_object *cards_json(apr_pool_t *p, const apr_array_header_t *a, int with_scores)
@@ -65,8 +65,10 @@ static int h_discover(sb_call_t *c)
     if ((v = sb_query_param(c, "minRating"))) {
         char *end = NULL;
         double r = strtod(v, &end);
-        if (!end || *end || end == v || !isfinite(r) || r < 0 || r > 5 || !isdigit((unsigned char)*v)) {
-            sb_field_fail(&c->err, c->pool, "minRating", "minRating must be a number from 0 "
+        if (!end || *end || end == v || !isfinite(r) || r < 0 || r > 5
+            || !isdigit((unsigned char)*v)) {
+            sb_field_fail(&c->err, c->pool, "minRating",
+                          "minRating must be a number from 0 "
                           "to 5");
         }
         else {
@@ -109,8 +111,7 @@ static apr_array_header_t *search_terms(sb_call_t *c, const char *q)
             continue;
         }
         if (terms->nelts == SB_QUERY_TERMS_MAX) {
-            sb_field_fail(&c->err, c->pool, "q", "q may hold at most %d words",
-                          SB_QUERY_TERMS_MAX);
+            sb_field_fail(&c->err, c->pool, "q", "q may hold at most %d words", SB_QUERY_TERMS_MAX);
             return NULL;
         }
         APR_ARRAY_PUSH(terms, char *) = w;
@@ -205,8 +206,7 @@ static int h_trending(sb_call_t *c)
         const sb_skill_count_t *k = &APR_ARRAY_IDX(skills, i, sb_skill_count_t);
         json_object *s = json_object_new_object();
         sb_json_add_lit(s, "skill", json_object_new_string(k->skill ? k->skill : ""));
-        sb_json_add_lit(s, "category", k->category ? json_object_new_string(k->category)
-                                                          : NULL);
+        sb_json_add_lit(s, "category", k->category ? json_object_new_string(k->category) : NULL);
         sb_json_add_lit(s, "count", json_object_new_int64(k->count));
         json_object_array_add(arr, s);
     }

@@ -12,7 +12,7 @@ static int h_health(sb_call_t *c)
     if (!up && c->conn) {
         sb_call_log(c, SB_LOG_ERR, "store ping failed: %s", e.message);
     }
-    c->err.status = 0;   /* health answers with its own body either way */
+    c->err.status = 0; /* health answers with its own body either way */
     json_object_object_add(store, "driver",
                            json_object_new_string(c->settings->store
                                                       ? sb_store_driver_name(c->settings->store)
@@ -23,9 +23,9 @@ static int h_health(sb_call_t *c)
     json_object_object_add(data, "store", store);
     /* where the SPA opens its Socket.IO connection: this origin, or the daemon's own URL */
     rt = json_object_new_object();
-    json_object_object_add(rt, "url", c->settings->realtime_url
-                                          ? json_object_new_string(c->settings->realtime_url)
-                                          : NULL);
+    json_object_object_add(
+        rt, "url",
+        c->settings->realtime_url ? json_object_new_string(c->settings->realtime_url) : NULL);
     json_object_object_add(rt, "path", json_object_new_string("/socket.io/"));
     json_object_object_add(data, "realtime", rt);
     if (!up) {
@@ -34,6 +34,5 @@ static int h_health(sb_call_t *c)
     return sb_call_ok(c, up ? 200 : 503, data);
 }
 
-const sb_route_t sb_health_routes[] = {
-    {"GET", "/api/health", h_health, 0, NULL},
-    {NULL, NULL, NULL, 0, NULL}};
+const sb_route_t sb_health_routes[] = {{"GET", "/api/health", h_health, 0, NULL},
+                                       {NULL, NULL, NULL, 0, NULL}};

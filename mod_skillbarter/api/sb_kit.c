@@ -11,7 +11,7 @@
 #include "sb_cursor.h"
 #include "sb_id.h"
 
-#define SB_QUERY_BAD_MAX 8   /* field errors for one query string, at most */
+#define SB_QUERY_BAD_MAX 8 /* field errors for one query string, at most */
 
 static int hex_value(char ch)
 {
@@ -64,7 +64,7 @@ int sb_query_parse(apr_pool_t *p, const char *args, apr_table_t **out, sb_error_
             val = eq + 1;
         }
         else {
-            val = pair + strlen(pair);   /* "" that may be written to */
+            val = pair + strlen(pair); /* "" that may be written to */
         }
         raw_name = apr_pstrdup(p, pair);
         if (!form_unescape(pair)) {
@@ -108,8 +108,7 @@ int sb_query_int(sb_call_t *c, const char *name, int lo, int hi, int dflt, int *
         n = n * 10 + (*s - '0');
     }
     if (*s || n < lo || n > hi) {
-        sb_field_fail(&c->err, c->pool, name, "%s must be an integer from %d to %d", name, lo,
-                      hi);
+        sb_field_fail(&c->err, c->pool, name, "%s must be an integer from %d to %d", name, lo, hi);
         return 0;
     }
     *out = (int)n;
@@ -133,7 +132,8 @@ const char *sb_query_category(sb_call_t *c)
     const char *v = sb_query_param(c, "category");
 
     if (v && sb_enum_index(sb_categories, v) < 0) {
-        sb_field_fail(&c->err, c->pool, "category", "category must be one of Technology, "
+        sb_field_fail(&c->err, c->pool, "category",
+                      "category must be one of Technology, "
                       "Design, Business, Language, Music, Sports, Cooking, Other");
         return NULL;
     }

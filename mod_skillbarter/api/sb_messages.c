@@ -21,10 +21,10 @@
 #include "sb_validate.h"
 
 #define SB_CHAT_PAGE_DEFAULT 50
-#define SB_CHAT_PAGE_MAX 100
+#define SB_CHAT_PAGE_MAX     100
 #define SB_CONV_PAGE_DEFAULT 20
-#define SB_CONV_PAGE_MAX 50
-#define SB_PAGE_NUMBER_MAX 10000
+#define SB_CONV_PAGE_MAX     50
+#define SB_PAGE_NUMBER_MAX   10000
 
 /* A visible user by id; 404 naming field when unknown, inactive or banned. */
 static const sb_user_t *visible_user(sb_call_t *c, const char *id, const char *field,
@@ -106,8 +106,7 @@ static int h_conversations(sb_call_t *c)
         json_object *o = json_object_new_object();
         sb_json_add_lit(o, "_id", json_object_new_string(cv->partner.id));
         sb_json_add_lit(o, "otherUser", sb_card_to_json(c->pool, &cv->partner));
-        sb_json_add_lit(o, "lastMessage", sb_message_json(c->pool, &cv->last, NULL,
-                                                                 NULL));
+        sb_json_add_lit(o, "lastMessage", sb_message_json(c->pool, &cv->last, NULL, NULL));
         sb_json_add_lit(o, "unreadCount", json_object_new_int64(cv->unread));
         json_object_array_add(arr, o);
     }
@@ -207,8 +206,7 @@ static int h_read(sb_call_t *c)
     payload = sb_json_track(c->pool, json_object_new_object());
     sb_json_add_lit(payload, "messageId", json_object_new_string(m->id));
     sb_json_add_lit(payload, "readBy", json_object_new_string(c->user->id));
-    sb_json_add_lit(payload, "readAt", json_object_new_string(sb_time_iso(c->pool,
-                                                                                 c->now)));
+    sb_json_add_lit(payload, "readAt", json_object_new_string(sb_time_iso(c->pool, c->now)));
     ev = (sb_outbox_event_t){m->sender_id, "message:read", sb_json_text(c->pool, payload)};
     if (sb_store_message_mark_read(c->conn, m->id, c->user->id, c->now, &ev, 1, &changed, &e)
         != SB_STORE_OK) {
@@ -222,8 +220,8 @@ static int h_read(sb_call_t *c)
     if (sb_store_user_by_id(c->conn, c->pool, m->sender_id, &sender, &e) != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "User");
     }
-    return sb_call_ok(c, 200, sb_message_json(c->pool, m, user_json(c, sender),
-                                              user_json(c, c->user)));
+    return sb_call_ok(c, 200,
+                      sb_message_json(c->pool, m, user_json(c, sender), user_json(c, c->user)));
 }
 
 /* PUT /api/messages/:userId/read-all — everything userId sent the caller up to now. */
@@ -250,11 +248,9 @@ static int h_read_all(sb_call_t *c)
     payload = sb_json_track(c->pool, json_object_new_object());
     sb_json_add_lit(payload, "readBy", json_object_new_string(c->user->id));
     sb_json_add_lit(payload, "conversationWith", json_object_new_string(c->user->id));
-    sb_json_add_lit(payload, "upTo", json_object_new_string(sb_time_iso(c->pool,
-                                                                               c->now)));
+    sb_json_add_lit(payload, "upTo", json_object_new_string(sb_time_iso(c->pool, c->now)));
     ev = (sb_outbox_event_t){partner->id, "message:read", sb_json_text(c->pool, payload)};
-    if (sb_store_conversation_mark_read(c->conn, c->user->id, partner->id, c->now, &ev, 1, &n,
-                                        &e)
+    if (sb_store_conversation_mark_read(c->conn, c->user->id, partner->id, c->now, &ev, 1, &n, &e)
         != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Conversation");
     }
@@ -287,8 +283,7 @@ static int h_delete(sb_call_t *c)
     sb_json_add_lit(payload, "messageId", json_object_new_string(m->id));
     sb_json_add_lit(payload, "sender", json_object_new_string(m->sender_id));
     sb_json_add_lit(payload, "receiver", json_object_new_string(m->receiver_id));
-    sb_json_add_lit(payload, "deletedAt", json_object_new_string(sb_time_iso(c->pool,
-                                                                                    c->now)));
+    sb_json_add_lit(payload, "deletedAt", json_object_new_string(sb_time_iso(c->pool, c->now)));
     text = sb_json_text(c->pool, payload);
     ev[0] = (sb_outbox_event_t){m->receiver_id, "message:deleted", text};
     ev[1] = (sb_outbox_event_t){m->sender_id, "message:deleted", text};

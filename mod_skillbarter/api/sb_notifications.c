@@ -12,7 +12,7 @@
 #include "sb_time.h"
 
 #define SB_NOTIF_PAGE_DEFAULT 20
-#define SB_NOTIF_PAGE_MAX 50
+#define SB_NOTIF_PAGE_MAX     50
 
 /* GET /api/notifications?cursor&limit */
 static int h_list(sb_call_t *c)
@@ -40,9 +40,8 @@ static int h_list(sb_call_t *c)
     }
     arr = json_object_new_array_ext(rows->nelts);
     for (i = 0; i < rows->nelts; i++) {
-        json_object_array_add(arr, sb_notification_json(c->pool, &APR_ARRAY_IDX(
-                                                                      rows, i,
-                                                                      sb_notification_t)));
+        json_object_array_add(
+            arr, sb_notification_json(c->pool, &APR_ARRAY_IDX(rows, i, sb_notification_t)));
     }
     if (more && rows->nelts) {
         const sb_notification_t *last = &APR_ARRAY_IDX(rows, rows->nelts - 1, sb_notification_t);
@@ -82,8 +81,7 @@ static int h_read_all(sb_call_t *c)
     if (!sb_call_store(c)) {
         return c->err.status;
     }
-    if (sb_store_notifications_mark_all_read(c->conn, c->user->id, c->now, &n, &e)
-        != SB_STORE_OK) {
+    if (sb_store_notifications_mark_all_read(c->conn, c->user->id, c->now, &n, &e) != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Notifications");
     }
     o = json_object_new_object();

@@ -8,13 +8,19 @@
 #include <apr_strings.h>
 
 /* Fixed /api/users/... paths before /api/users/:id; sb_routes_check() enforces it. */
-static const sb_route_t *const groups[] = {sb_health_routes,       sb_auth_routes,
-                                           sb_user_routes,         sb_skill_routes,
-                                           sb_avatar_routes,       sb_block_routes,
-                                           sb_user_public_routes,  sb_discover_routes,
+static const sb_route_t *const groups[] = {sb_health_routes,
+                                           sb_auth_routes,
+                                           sb_user_routes,
+                                           sb_skill_routes,
+                                           sb_avatar_routes,
+                                           sb_block_routes,
+                                           sb_user_public_routes,
+                                           sb_discover_routes,
                                            sb_session_request_routes,
-                                           sb_message_routes,      sb_notification_routes,
-                                           sb_session_routes,      sb_credit_routes,
+                                           sb_message_routes,
+                                           sb_notification_routes,
+                                           sb_session_routes,
+                                           sb_credit_routes,
                                            NULL};
 
 const sb_route_t *const *sb_route_table(void)
@@ -51,7 +57,7 @@ static int pattern_covers(const char *a, const char *b)
         if (!*a || !*b) {
             return !*a && !*b;
         }
-        a++;   /* both at '/' */
+        a++; /* both at '/' */
         b++;
     }
 }
@@ -70,9 +76,10 @@ int sb_routes_check(const sb_route_t *const *table, apr_pool_t *p, const char **
             for (h = g; *h; h++) {
                 for (b = h == g ? a + 1 : *h; b->method; b++) {
                     if (!strcmp(a->method, b->method) && pattern_covers(a->pattern, b->pattern)) {
-                        *why = apr_psprintf(p, "route %s %s comes before %s %s, which it would "
-                                            "swallow: list the literal row first", a->method,
-                                            a->pattern, b->method, b->pattern);
+                        *why = apr_psprintf(p,
+                                            "route %s %s comes before %s %s, which it would "
+                                            "swallow: list the literal row first",
+                                            a->method, a->pattern, b->method, b->pattern);
                         return 0;
                     }
                 }

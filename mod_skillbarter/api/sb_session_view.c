@@ -49,8 +49,8 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
     json_object_object_add(o, "skill", json_object_new_string(s->skill ? s->skill : ""));
     json_object_object_add(o, "category", str_or_null(s->category));
     json_object_object_add(o, "description", str_or_null(s->description));
-    json_object_object_add(o, "scheduledTime", json_object_new_string(sb_time_iso(p,
-                                                                      s->scheduled_time)));
+    json_object_object_add(o, "scheduledTime",
+                           json_object_new_string(sb_time_iso(p, s->scheduled_time)));
     json_object_object_add(o, "duration", json_object_new_int64(s->duration));
     json_object_object_add(o, "actualDuration", json_object_new_int64(s->actual_duration));
     json_object_object_add(o, "status", json_object_new_string(s->status));
@@ -76,11 +76,10 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
     if (s->reminders_sent) {
         json_object *a = json_tokener_parse(s->reminders_sent);
         size_t i;
-        for (i = 0; a && json_object_is_type(a, json_type_array)
-                    && i < json_object_array_length(a); i++) {
+        for (i = 0; a && json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
+             i++) {
             json_object *r = json_object_new_object();
-            json_object_object_add(r, "type",
-                                   json_object_get(json_object_array_get_idx(a, i)));
+            json_object_object_add(r, "type", json_object_get(json_object_array_get_idx(a, i)));
             json_object_array_add(rem, r);
         }
         json_object_put(a);
@@ -101,16 +100,15 @@ static json_object *participant(apr_pool_t *p, const sb_user_t *u)
     json_object_object_add(o, "username", json_object_new_string(u->username));
     json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
     json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
-    json_object_object_add(o, "fullName", json_object_new_string(
-                                              apr_pstrcat(p, u->first_name, " ", u->last_name,
-                                                          NULL)));
-    json_object_object_add(o, "profilePicture", json_object_new_string(
-                                                    u->profile_picture ? u->profile_picture
-                                                                       : ""));
-    json_object_object_add(o, "timezone", json_object_new_string(u->timezone ? u->timezone
-                                                                             : "UTC"));
-    json_object_object_add(o, "rating", json_object_new_double(
-                                            (double)(long)(u->rating * 100 + 0.5) / 100.0));
+    json_object_object_add(
+        o, "fullName",
+        json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
+    json_object_object_add(o, "profilePicture",
+                           json_object_new_string(u->profile_picture ? u->profile_picture : ""));
+    json_object_object_add(o, "timezone",
+                           json_object_new_string(u->timezone ? u->timezone : "UTC"));
+    json_object_object_add(o, "rating",
+                           json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
     json_object_object_add(o, "totalReviews", json_object_new_int(u->total_reviews));
     return o;
 }
@@ -142,8 +140,7 @@ static json_object *person(sb_call_t *c, const char *id)
     if (!o) {
         return NULL;
     }
-    apr_hash_set(people, apr_pstrdup(c->pool, id), APR_HASH_KEY_STRING,
-                 sb_json_track(c->pool, o));
+    apr_hash_set(people, apr_pstrdup(c->pool, id), APR_HASH_KEY_STRING, sb_json_track(c->pool, o));
     return json_object_get(o);
 }
 
@@ -163,12 +160,11 @@ json_object *sb_credit_tx_json(apr_pool_t *p, const sb_credit_tx_t *t)
     json_object_object_add(o, "balanceAfter", sb_hours_json(p, t->balance_after));
     json_object_object_add(o, "relatedSession", str_or_null(t->related_session));
     json_object_object_add(o, "relatedUser", str_or_null(t->related_user));
-    json_object_object_add(o, "description", json_object_new_string(t->description
-                                                                     ? t->description : ""));
-    json_object_object_add(o, "category", json_object_new_string(t->category ? t->category
-                                                                             : ""));
-    json_object_object_add(o, "status", json_object_new_string(t->status ? t->status
-                                                                         : "completed"));
+    json_object_object_add(o, "description",
+                           json_object_new_string(t->description ? t->description : ""));
+    json_object_object_add(o, "category", json_object_new_string(t->category ? t->category : ""));
+    json_object_object_add(o, "status",
+                           json_object_new_string(t->status ? t->status : "completed"));
     json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p, t->created_at)));
     return o;
 }
@@ -197,8 +193,7 @@ sb_session_t *sb_session_for_participant(sb_call_t *c, int idx)
 }
 
 void sb_session_notice(sb_call_t *c, sb_notification_new_t *n, const sb_session_t *s,
-                       const char *user_id, const char *type, const char *title,
-                       const char *body)
+                       const char *user_id, const char *type, const char *title, const char *body)
 {
     char *id = apr_palloc(c->pool, SB_ID_LEN + 1);
     sb_notification_t shown;
@@ -214,9 +209,16 @@ void sb_session_notice(sb_call_t *c, sb_notification_new_t *n, const sb_session_
     shown.data = apr_psprintf(c->pool, "{\"sessionId\":\"%s\"}", s->id);
     shown.subject_id = s->id;
     shown.created_at = c->now;
-    *n = (sb_notification_new_t){id, user_id, type, title, body, shown.link, shown.data, s->id,
-                                 sb_json_text(c->pool, sb_json_track(c->pool,
-                                              sb_notification_json(c->pool, &shown)))};
+    *n = (sb_notification_new_t){
+        id,
+        user_id,
+        type,
+        title,
+        body,
+        shown.link,
+        shown.data,
+        s->id,
+        sb_json_text(c->pool, sb_json_track(c->pool, sb_notification_json(c->pool, &shown)))};
 }
 
 int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e, const sb_session_t *s)

@@ -33,8 +33,7 @@ sb_session_t *sb_session_for_participant(sb_call_t *c, int idx);
 
 /* Fill n (and its notification:new payload) for user_id about session s. */
 void sb_session_notice(sb_call_t *c, sb_notification_new_t *n, const sb_session_t *s,
-                       const char *user_id, const char *type, const char *title,
-                       const char *body);
+                       const char *user_id, const char *type, const char *title, const char *body);
 
 /* A store refusal of a session step as the answer: 404, 409 naming the current status or
  * the field, 403 for the wrong party, 409 with the balance for INSUFFICIENT. */

@@ -26,16 +26,16 @@
 #include "sb_user_rules.h"
 #include "sb_validate.h"
 
-#define SB_SKILL_MAX 50
-#define SB_DESCRIPTION_MAX 500
-#define SB_NOTES_MAX 2000
-#define SB_REASON_MAX 500
+#define SB_SKILL_MAX             50
+#define SB_DESCRIPTION_MAX       500
+#define SB_NOTES_MAX             2000
+#define SB_REASON_MAX            500
 #define SB_SESSIONS_PAGE_DEFAULT 10
-#define SB_SESSIONS_PAGE_MAX 50
-#define SB_PAGE_NUMBER_MAX 10000
-#define SB_REVIEWS_PAGE_DEFAULT 10
-#define SB_REVIEWS_PAGE_MAX 50
-#define SB_ROOM_GRACE_S (15 * 60)
+#define SB_SESSIONS_PAGE_MAX     50
+#define SB_PAGE_NUMBER_MAX       10000
+#define SB_REVIEWS_PAGE_DEFAULT  10
+#define SB_REVIEWS_PAGE_MAX      50
+#define SB_ROOM_GRACE_S          (15 * 60)
 
 /* A text member of at most max characters (clean UTF-8); NULL when absent or bad. */
 static const char *text_member(sb_call_t *c, json_object *body, const char *key, int max,
@@ -61,7 +61,8 @@ static int time_member(sb_call_t *c, json_object *body, int64_t *out)
         return 0;
     }
     if (sb_time_parse_iso(v, out)) {
-        sb_field_fail(&c->err, c->pool, "scheduledTime", "scheduledTime must be an ISO 8601 "
+        sb_field_fail(&c->err, c->pool, "scheduledTime",
+                      "scheduledTime must be an ISO 8601 "
                       "date-time with an offset");
         return 0;
     }
@@ -123,9 +124,8 @@ static json_object *mini_user(sb_call_t *c, const sb_user_t *u)
     json_object_object_add(o, "username", json_object_new_string(u->username));
     json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
     json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
-    json_object_object_add(o, "profilePicture", json_object_new_string(
-                                                    u->profile_picture ? u->profile_picture
-                                                                       : ""));
+    json_object_object_add(o, "profilePicture",
+                           json_object_new_string(u->profile_picture ? u->profile_picture : ""));
     return o;
 }
 
@@ -147,8 +147,8 @@ static const char *event_text(sb_call_t *c, const sb_session_t *s)
  */
 static int book(sb_call_t *c, int with_message)
 {
-    static const char *const allowed[] = {"teacher", "skill", "scheduledTime", "duration",
-                                          "description", NULL};
+    static const char *const allowed[] = {"teacher",  "skill",       "scheduledTime",
+                                          "duration", "description", NULL};
     const char *teacher_id = NULL, *skill = NULL, *description = NULL, *content;
     char id[SB_ID_LEN + 1], nid[SB_ID_LEN + 1], mid[SB_ID_LEN + 1];
     const sb_skill_offered_t *so;
@@ -172,7 +172,8 @@ static int book(sb_call_t *c, int with_message)
             sb_field_fail(&c->err, c->pool, "teacher", "teacher must be a 24-character hex id");
         }
         else if (!strcasecmp(teacher_id, c->user->id)) {
-            sb_field_fail(&c->err, c->pool, "teacher", "You cannot book a session with "
+            sb_field_fail(&c->err, c->pool, "teacher",
+                          "You cannot book a session with "
                           "yourself");
         }
         teacher_id = sb_lower(c->pool, teacher_id);
@@ -182,7 +183,8 @@ static int book(sb_call_t *c, int with_message)
     if (sb_json_get_int(body, "duration", SB_SESSION_MIN_DURATION, SB_SESSION_MAX_DURATION,
                         &duration, &c->err, c->pool, 1)
         && !sb_session_duration_valid(duration)) {
-        sb_field_fail(&c->err, c->pool, "duration", "duration must be 15 to 240 minutes in "
+        sb_field_fail(&c->err, c->pool, "duration",
+                      "duration must be 15 to 240 minutes in "
                       "steps of 15");
     }
     description = text_member(c, body, "description", SB_DESCRIPTION_MAX, 0);
@@ -206,8 +208,10 @@ static int book(sb_call_t *c, int with_message)
     }
     tz = sb_tz_load(c->pool, teacher->timezone ? teacher->timezone : "UTC");
     if (!tz || !sb_session_in_availability(tz, teacher->availability, start, duration)) {
-        sb_field_fail(&c->err, c->pool, "scheduledTime", "The time is outside the teacher's "
-                      "availability (%s)", teacher->timezone ? teacher->timezone : "UTC");
+        sb_field_fail(&c->err, c->pool, "scheduledTime",
+                      "The time is outside the teacher's "
+                      "availability (%s)",
+                      teacher->timezone ? teacher->timezone : "UTC");
         return sb_fail(&c->err, c->pool, 409, "The teacher is not available at that time.");
     }
 
@@ -219,8 +223,8 @@ static int book(sb_call_t *c, int with_message)
     if (!room) {
         return sb_call_internal(c, "no random room name");
     }
-    ns = (sb_session_new_t){id, teacher->id, c->user->id, so->skill, so->category, description,
-                            start, duration, room, NULL, NULL};
+    ns = (sb_session_new_t){id,    teacher->id, c->user->id, so->skill, so->category, description,
+                            start, duration,    room,        NULL,      NULL};
     content = apr_psprintf(c->pool, "Session request: %s, %s, %d minutes%s%s", so->skill,
                            sb_time_iso(c->pool, start), (int)duration, description ? " — " : "",
                            description ? description : "");
@@ -258,24 +262,21 @@ static int book(sb_call_t *c, int with_message)
         m.content = ns.message_content;
         m.message_type = "session_request";
         m.created_at = m.updated_at = c->now;
-        msg = sb_json_track(c->pool, sb_message_json(c->pool, &m,
-                                                     sb_user_to_json(c->pool, c->user,
-                                                                     SB_VIEW_PUBLIC),
-                                                     sb_user_to_json(c->pool, teacher,
-                                                                     SB_VIEW_PUBLIC)));
+        msg = sb_json_track(
+            c->pool, sb_message_json(c->pool, &m, sb_user_to_json(c->pool, c->user, SB_VIEW_PUBLIC),
+                                     sb_user_to_json(c->pool, teacher, SB_VIEW_PUBLIC)));
         json_object_object_add(sd, "sessionId", json_object_new_string(id));
         json_object_object_add(sd, "skill", json_object_new_string(so->skill));
         json_object_object_add(sd, "duration", json_object_new_int64(duration));
-        json_object_object_add(sd, "proposedTime", json_object_new_string(sb_time_iso(c->pool,
-                                                                                      start)));
-        json_object_object_add(sd, "description", description
-                                                      ? json_object_new_string(description)
-                                                      : NULL);
+        json_object_object_add(sd, "proposedTime",
+                               json_object_new_string(sb_time_iso(c->pool, start)));
+        json_object_object_add(sd, "description",
+                               description ? json_object_new_string(description) : NULL);
         json_object_object_add(sd, "status", json_object_new_string("pending"));
         json_object_object_add(msg, "sessionData", sd);
-        mt = sb_json_text(c->pool, sb_json_track(c->pool, sb_message_json(
-                                                               c->pool, &m, mini_user(c, c->user),
-                                                               mini_user(c, teacher))));
+        mt = sb_json_text(c->pool,
+                          sb_json_track(c->pool, sb_message_json(c->pool, &m, mini_user(c, c->user),
+                                                                 mini_user(c, teacher))));
         ev[nev++] = (sb_outbox_event_t){teacher->id, "message:received", mt};
         ev[nev++] = (sb_outbox_event_t){c->user->id, "message:received", mt};
     }
@@ -290,7 +291,8 @@ static int book(sb_call_t *c, int with_message)
             return sb_fail(&c->err, c->pool, 404, "Teacher not found.");
         }
         if (e.status == SB_STORE_REFUSED) {
-            sb_field_fail(&c->err, c->pool, "teacher", "This teacher does not accept requests "
+            sb_field_fail(&c->err, c->pool, "teacher",
+                          "This teacher does not accept requests "
                           "from you");
             return sb_fail(&c->err, c->pool, 403, "You cannot book this teacher.");
         }
@@ -373,20 +375,19 @@ static int h_list(sb_call_t *c)
     sb_query_int(c, "limit", 1, SB_SESSIONS_PAGE_MAX, SB_SESSIONS_PAGE_DEFAULT, &limit);
     if (sb_query_failed(c) || sb_call_fields_failed(c)) {
         c->err.message = c->err.message ? c->err.message : "Invalid query parameters";
-        return c->err.status ? c->err.status : sb_fail(&c->err, c->pool, 400,
-                                                        "Invalid query parameters");
+        return c->err.status ? c->err.status
+                             : sb_fail(&c->err, c->pool, 400, "Invalid query parameters");
     }
     if (!sb_call_store(c)) {
         return c->err.status;
     }
-    if (sb_store_session_list(c->conn, c->pool, &q, (page - 1) * limit, limit, &rows, &total,
-                              &e) != SB_STORE_OK) {
+    if (sb_store_session_list(c->conn, c->pool, &q, (page - 1) * limit, limit, &rows, &total, &e)
+        != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Sessions");
     }
     arr = json_object_new_array_ext(rows->nelts);
     for (i = 0; i < rows->nelts; i++) {
-        json_object_array_add(arr, sb_session_json_full(c, &APR_ARRAY_IDX(rows, i,
-                                                                          sb_session_t)));
+        json_object_array_add(arr, sb_session_json_full(c, &APR_ARRAY_IDX(rows, i, sb_session_t)));
     }
     sb_page_offset(c, page, limit, total);
     return sb_call_ok(c, 200, arr);
@@ -425,10 +426,9 @@ static int step(sb_call_t *c, sb_session_t *s, const sb_session_act_t *a, const 
     text = event_text(c, &after);
     ev[0] = (sb_outbox_event_t){s->teacher_id, event, text};
     ev[1] = (sb_outbox_event_t){s->student_id, event, text};
-    sb_session_notice(c, &nn, s, other, ntype, apr_psprintf(c->pool, title,
-                                                            full_name(c, c->user)),
-                      apr_psprintf(c->pool, "%s, %s", s->skill,
-                                   sb_time_iso(c->pool, after.scheduled_time)));
+    sb_session_notice(
+        c, &nn, s, other, ntype, apr_psprintf(c->pool, title, full_name(c, c->user)),
+        apr_psprintf(c->pool, "%s, %s", s->skill, sb_time_iso(c->pool, after.scheduled_time)));
     if (sb_store_session_act(c->conn, c->pool, a, ev, 2, &nn, c->now, out, &e) != SB_STORE_OK) {
         return sb_session_store_fail(c, &e, s);
     }
@@ -439,8 +439,8 @@ static int step(sb_call_t *c, sb_session_t *s, const sb_session_act_t *a, const 
 /* PUT /api/sessions/:id {action?, scheduledTime?, description?, teacherNotes?, studentNotes?} */
 static int h_update(sb_call_t *c)
 {
-    static const char *const allowed[] = {"action", "scheduledTime", "description",
-                                          "teacherNotes", "studentNotes", NULL};
+    static const char *const allowed[] = {"action",       "scheduledTime", "description",
+                                          "teacherNotes", "studentNotes",  NULL};
     const char *action = NULL, *description = NULL, *notes = NULL, *tn = NULL, *sn = NULL;
     sb_session_act_t a = {0};
     sb_store_error_t e = {0};
@@ -459,7 +459,8 @@ static int h_update(sb_call_t *c)
                    : !strcmp(action, "reschedule") ? SB_SESSION_RESCHEDULE
                                                    : SB_SESSION_NACTION;
         if (a.action == SB_SESSION_NACTION) {
-            sb_field_fail(&c->err, c->pool, "action", "action must be accept, decline or "
+            sb_field_fail(&c->err, c->pool, "action",
+                          "action must be accept, decline or "
                           "reschedule");
         }
         else if (a.action == SB_SESSION_RESCHEDULE) {
@@ -468,7 +469,8 @@ static int h_update(sb_call_t *c)
     }
     if (json_object_object_get_ex(body, "scheduledTime", &v)
         && (!action || strcmp(action, "reschedule"))) {
-        sb_field_fail(&c->err, c->pool, "scheduledTime", "a new time goes with action "
+        sb_field_fail(&c->err, c->pool, "scheduledTime",
+                      "a new time goes with action "
                       "\"reschedule\"");
     }
     description = text_member(c, body, "description", SB_DESCRIPTION_MAX, 0);
@@ -531,7 +533,10 @@ static int h_cancel(sb_call_t *c)
     if (!(s = sb_session_for_participant(c, 0))) {
         return c->err.status;
     }
-    a = (sb_session_act_t){s->id, c->user->id, SB_SESSION_CANCEL, 0,
+    a = (sb_session_act_t){s->id,
+                           c->user->id,
+                           SB_SESSION_CANCEL,
+                           0,
                            body ? text_member(c, body, "reason", SB_REASON_MAX, 0) : NULL,
                            c->settings->late_cancel_penalty};
     if (validation_failed(c)) {
@@ -559,19 +564,23 @@ static json_object *room_json(sb_call_t *c, const sb_session_t *s)
     json_object_object_add(o, "isModerator",
                            json_object_new_boolean(!strcmp(s->teacher_id, c->user->id)));
     if (st->jitsi_app_id && st->jitsi_secret) {
-        sb_jitsi_claims_t jc = {st->jitsi_app_id, st->jitsi_domain, s->room_id, c->user->id,
-                                full_name(c, c->user), c->user->profile_picture,
+        sb_jitsi_claims_t jc = {st->jitsi_app_id,
+                                st->jitsi_domain,
+                                s->room_id,
+                                c->user->id,
+                                full_name(c, c->user),
+                                c->user->profile_picture,
                                 !strcmp(s->teacher_id, c->user->id),
                                 (s->scheduled_time - SB_SESSION_JOIN_EARLY_MS) / 1000,
-                                (s->scheduled_time + s->duration * 60000) / 1000
-                                    + SB_ROOM_GRACE_S};
+                                (s->scheduled_time + s->duration * 60000) / 1000 + SB_ROOM_GRACE_S};
         const char *jwt = sb_jitsi_token(c->pool, st->jitsi_secret, st->jitsi_secret_len, &jc);
         json_object_object_add(o, "jwt", jwt ? json_object_new_string(jwt) : NULL);
         json_object_object_add(o, "jwtExpiresAt",
                                json_object_new_string(sb_time_iso(c->pool, jc.exp * 1000)));
         if (jwt) {
-            json_object_object_add(o, "meetingUrl", json_object_new_string(
-                apr_pstrcat(c->pool, sb_session_meeting_url(c, s), "?jwt=", jwt, NULL)));
+            json_object_object_add(o, "meetingUrl",
+                                   json_object_new_string(apr_pstrcat(
+                                       c->pool, sb_session_meeting_url(c, s), "?jwt=", jwt, NULL)));
         }
     }
     return o;
@@ -589,8 +598,7 @@ static int h_start(sb_call_t *c)
         return c->err.status;
     }
     a = (sb_session_act_t){s->id, c->user->id, SB_SESSION_START, 0, NULL, 0};
-    if ((rc = step(c, s, &a, "session:started", "session_started", "%s is in the room",
-                   &out))) {
+    if ((rc = step(c, s, &a, "session:started", "session_started", "%s is in the room", &out))) {
         return rc;
     }
     o = sb_session_json_full(c, out);
@@ -722,7 +730,8 @@ static int h_user_reviews(sb_call_t *c)
         return sb_fail(&c->err, c->pool, 404, "User not found.");
     }
     if (sb_store_reviews_page(c->conn, c->pool, u->id, after_at, has ? after_id : NULL, limit,
-                              &rows, &more, &e) != SB_STORE_OK) {
+                              &rows, &more, &e)
+        != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Reviews");
     }
     arr = json_object_new_array_ext(rows->nelts);
@@ -730,33 +739,33 @@ static int h_user_reviews(sb_call_t *c)
         const sb_session_review_t *r = &APR_ARRAY_IDX(rows, i, sb_session_review_t);
         json_object *o = json_object_new_object(), *who = json_object_new_object();
         json_object_object_add(who, "_id", json_object_new_string(r->reviewer.id));
-        json_object_object_add(who, "username", json_object_new_string(
-                                                    r->reviewer.username ? r->reviewer.username
-                                                                         : ""));
-        json_object_object_add(who, "fullName", json_object_new_string(apr_pstrcat(
-            c->pool, r->reviewer.first_name ? r->reviewer.first_name : "", " ",
-            r->reviewer.last_name ? r->reviewer.last_name : "", NULL)));
-        json_object_object_add(who, "profilePicture", json_object_new_string(
-                                   r->reviewer.profile_picture ? r->reviewer.profile_picture
-                                                               : ""));
+        json_object_object_add(
+            who, "username",
+            json_object_new_string(r->reviewer.username ? r->reviewer.username : ""));
+        json_object_object_add(who, "fullName",
+                               json_object_new_string(apr_pstrcat(
+                                   c->pool, r->reviewer.first_name ? r->reviewer.first_name : "",
+                                   " ", r->reviewer.last_name ? r->reviewer.last_name : "", NULL)));
+        json_object_object_add(
+            who, "profilePicture",
+            json_object_new_string(r->reviewer.profile_picture ? r->reviewer.profile_picture : ""));
         json_object_object_add(o, "_id", json_object_new_string(r->id));
         json_object_object_add(o, "session", json_object_new_string(r->session_id));
         json_object_object_add(o, "skill", json_object_new_string(r->skill ? r->skill : ""));
         json_object_object_add(o, "reviewer", who);
         json_object_object_add(o, "rating", json_object_new_int(r->rating));
-        json_object_object_add(o, "feedback", r->feedback ? json_object_new_string(r->feedback)
-                                                          : NULL);
-        json_object_object_add(o, "wouldRecommend", r->would_recommend < 0
-                                                        ? NULL
-                                                        : json_object_new_boolean(
-                                                              r->would_recommend));
-        json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(
-                                                   c->pool, r->created_at)));
+        json_object_object_add(o, "feedback",
+                               r->feedback ? json_object_new_string(r->feedback) : NULL);
+        json_object_object_add(
+            o, "wouldRecommend",
+            r->would_recommend < 0 ? NULL : json_object_new_boolean(r->would_recommend));
+        json_object_object_add(o, "createdAt",
+                               json_object_new_string(sb_time_iso(c->pool, r->created_at)));
         json_object_array_add(arr, o);
     }
     if (more && rows->nelts) {
-        const sb_session_review_t *last = &APR_ARRAY_IDX(rows, rows->nelts - 1,
-                                                         sb_session_review_t);
+        const sb_session_review_t *last =
+            &APR_ARRAY_IDX(rows, rows->nelts - 1, sb_session_review_t);
         next = sb_cursor_encode(c->pool, c->settings->cursor_key, c->settings->cursor_key_len,
                                 last->created_at, last->id);
     }
@@ -820,7 +829,8 @@ static int h_resolve(sb_call_t *c)
         != SB_STORE_OK) {
         if (e.status == SB_STORE_INSUFFICIENT) {
             sb_field_fail(&c->err, c->pool, "refundPercent", "the teacher's balance is too low");
-            return sb_fail(&c->err, c->pool, 409, "The teacher's balance does not cover this "
+            return sb_fail(&c->err, c->pool, 409,
+                           "The teacher's balance does not cover this "
                            "refund.");
         }
         if (e.status == SB_STORE_STALE) {
@@ -859,7 +869,7 @@ const sb_route_t sb_session_routes[] = {
     {NULL, NULL, NULL, 0, NULL}};
 
 /* Before the messaging rows, so /api/messages/:userId does not take it (a POST anyway). */
-const sb_route_t sb_session_request_routes[] = {
-    {"POST", "/api/messages/session-request", h_session_request,
-     SB_ROUTE_AUTH | SB_ROUTE_JSON, "sessions"},
-    {NULL, NULL, NULL, 0, NULL}};
+const sb_route_t sb_session_request_routes[] = {{"POST", "/api/messages/session-request",
+                                                 h_session_request, SB_ROUTE_AUTH | SB_ROUTE_JSON,
+                                                 "sessions"},
+                                                {NULL, NULL, NULL, 0, NULL}};

@@ -32,7 +32,10 @@ static const char *spell_keys(apr_pool_t *p, const char *const *lists, const cha
         APR_ARRAY_PUSH(all, const char *) = *k;
     }
     for (i = 0; i < all->nelts; i++) {
-        out = apr_pstrcat(p, out, i == 0 ? "" : i == all->nelts - 1 ? " or " : ", ",
+        out = apr_pstrcat(p, out,
+                          i == 0                ? ""
+                          : i == all->nelts - 1 ? " or "
+                                                : ", ",
                           APR_ARRAY_IDX(all, i, const char *), NULL);
     }
     return out;
@@ -71,7 +74,8 @@ static json_object *body_list(sb_call_t *c, const char *const *lists, const char
                 lists[0]);
         return NULL;
     }
-    json_object_object_foreach(c->body, name, val) {
+    json_object_object_foreach(c->body, name, val)
+    {
         if (key_in(name, lists)) {
             if (seen++) {
                 sb_field_fail(&c->err, c->pool, name, "send the list as %s or as %s, not both",
@@ -81,8 +85,8 @@ static json_object *body_list(sb_call_t *c, const char *const *lists, const char
             found = val;
         }
         else if (!key_in(name, others) && unknown++ < SB_JSON_MAX_UNKNOWN) {
-            sb_field_fail(&c->err, c->pool, name, "%s is not an allowed field (accepted: %s)",
-                          name, spell_keys(c->pool, lists, others));
+            sb_field_fail(&c->err, c->pool, name, "%s is not an allowed field (accepted: %s)", name,
+                          spell_keys(c->pool, lists, others));
         }
     }
     if (sb_call_fields_failed(c)) {
@@ -96,9 +100,8 @@ static json_object *body_list(sb_call_t *c, const char *const *lists, const char
     return found;
 }
 
-static int answer(sb_call_t *c, const apr_array_header_t *offered,
-                  const apr_array_header_t *wanted, const apr_array_header_t *availability,
-                  const char *message)
+static int answer(sb_call_t *c, const apr_array_header_t *offered, const apr_array_header_t *wanted,
+                  const apr_array_header_t *availability, const char *message)
 {
     sb_store_error_t e = {0};
     sb_user_t *u;
@@ -156,8 +159,7 @@ static int h_wanted(sb_call_t *c)
  */
 static int h_availability(sb_call_t *c)
 {
-    static const char *const lists[] = {"availability", NULL}, *const others[] = {"timezone",
-                                                                                  NULL};
+    static const char *const lists[] = {"availability", NULL}, *const others[] = {"timezone", NULL};
     const char *key, *tz = NULL;
     json_object *arr = body_list(c, lists, others, &key), *tzv = NULL;
     apr_array_header_t *list;
@@ -180,7 +182,8 @@ static int h_availability(sb_call_t *c)
         return c->err.status;
     }
     if (!tz && !sb_valid_timezone(c->user->timezone ? c->user->timezone : "UTC")) {
-        sb_field_fail(&c->err, c->pool, "timezone", "your profile's timezone is not a known "
+        sb_field_fail(&c->err, c->pool, "timezone",
+                      "your profile's timezone is not a known "
                       "IANA zone: send a timezone with the availability");
         return c->err.status;
     }

@@ -58,14 +58,12 @@ json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
     sb_json_add_lit(o, "username", json_object_new_string(u->username));
     sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
     sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
-    sb_json_add_lit(o, "fullName", json_object_new_string(
-                                              apr_pstrcat(p, u->first_name, " ", u->last_name,
-                                                          NULL)));
+    sb_json_add_lit(o, "fullName",
+                    json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
     sb_json_add_lit(o, "profilePicture",
-                           json_object_new_string(u->profile_picture ? u->profile_picture : ""));
+                    json_object_new_string(u->profile_picture ? u->profile_picture : ""));
     sb_json_add_lit(o, "bio", str_or_null(u->bio));
-    sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone
-                                                                             : "UTC"));
+    sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone : "UTC"));
     sb_json_add_lit(o, "country", str_or_null(u->country));
     sb_json_add_lit(o, "languages", stored_list(p, u->languages_json));
     sb_json_add_lit(o, "skillsOffered", stored_list(p, u->offered_json));
@@ -87,17 +85,16 @@ static json_object *reviews_json(apr_pool_t *p, const apr_array_header_t *a)
         json_object *o = json_object_new_object(), *who = json_object_new_object();
         sb_json_add_lit(who, "_id", json_object_new_string(r->reviewer_id));
         sb_json_add_lit(who, "fullName", str_or_null(r->reviewer_name));
-        sb_json_add_lit(who, "profilePicture", json_object_new_string(
-                                                          r->reviewer_picture ? r->reviewer_picture
-                                                                              : ""));
+        sb_json_add_lit(who, "profilePicture",
+                        json_object_new_string(r->reviewer_picture ? r->reviewer_picture : ""));
         sb_json_add_lit(o, "_id", json_object_new_string(r->id));
         sb_json_add_lit(o, "reviewer", who);
         sb_json_add_lit(o, "rating", json_object_new_int(r->rating));
         sb_json_add_lit(o, "feedback", str_or_null(r->feedback));
-        sb_json_add_lit(o, "wouldRecommend", r->would_recommend < 0
-                                   ? NULL : json_object_new_boolean(r->would_recommend));
-        sb_json_add_lit(o, "createdAt", json_object_new_string(
-                                                   sb_time_iso(p, r->created_at)));
+        sb_json_add_lit(o, "wouldRecommend",
+                        r->would_recommend < 0 ? NULL
+                                               : json_object_new_boolean(r->would_recommend));
+        sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, r->created_at)));
         json_object_array_add(arr, o);
     }
     return arr;
@@ -123,9 +120,9 @@ int sb_public_profile(sb_call_t *c, const char *id, int detailed)
     if (!sb_user_visible(u, c->now)) {
         return sb_fail(&c->err, c->pool, 404, "User not found.");
     }
-    if (detailed && sb_store_reviews_recent(c->conn, c->pool, u->id, SB_RECENT_REVIEWS, &reviews,
-                                            &e)
-                        != SB_STORE_OK) {
+    if (detailed
+        && sb_store_reviews_recent(c->conn, c->pool, u->id, SB_RECENT_REVIEWS, &reviews, &e)
+               != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Reviews");
     }
     o = sb_user_to_json(c->pool, u, SB_VIEW_PUBLIC);
@@ -142,5 +139,4 @@ static int h_user_get(sb_call_t *c)
 }
 
 const sb_route_t sb_user_public_routes[] = {
-    {"GET", "/api/users/:id", h_user_get, SB_ROUTE_AUTH, NULL},
-    {NULL, NULL, NULL, 0, NULL}};
+    {"GET", "/api/users/:id", h_user_get, SB_ROUTE_AUTH, NULL}, {NULL, NULL, NULL, 0, NULL}};

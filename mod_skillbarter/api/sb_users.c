@@ -10,9 +10,9 @@
 #include "sb_validate.h"
 
 #define SB_LANGUAGES_MAX 20
-#define SB_LANGUAGE_LEN 40
-#define SB_COUNTRY_MAX 56
-#define SB_URL_MAX 512
+#define SB_LANGUAGE_LEN  40
+#define SB_COUNTRY_MAX   56
+#define SB_URL_MAX       512
 
 static int h_profile_get(sb_call_t *c)
 {
@@ -27,15 +27,32 @@ static int h_profile_get(sb_call_t *c)
 }
 
 /* Fields the server owns: naming one in an update is a 400 that names it. */
-static const char *const protected_fields[] = {
-    "credits", "totalCreditsEarned", "totalCreditsSpent", "totalHoursTaught",
-    "totalHoursLearned", "rating", "totalReviews", "role", "isBanned", "banReason",
-    "banExpiresAt", "isVerified", "isActive", "reportCount", "email", "username", "password",
-    "_id", "id", "createdAt", "updatedAt", "lastSeen", NULL};
+static const char *const protected_fields[] = {"credits",
+                                               "totalCreditsEarned",
+                                               "totalCreditsSpent",
+                                               "totalHoursTaught",
+                                               "totalHoursLearned",
+                                               "rating",
+                                               "totalReviews",
+                                               "role",
+                                               "isBanned",
+                                               "banReason",
+                                               "banExpiresAt",
+                                               "isVerified",
+                                               "isActive",
+                                               "reportCount",
+                                               "email",
+                                               "username",
+                                               "password",
+                                               "_id",
+                                               "id",
+                                               "createdAt",
+                                               "updatedAt",
+                                               "lastSeen",
+                                               NULL};
 
-static const char *const editable_fields[] = {"firstName", "lastName", "bio", "timezone",
-                                              "country", "languages", "emailNotifications",
-                                              NULL};
+static const char *const editable_fields[] = {
+    "firstName", "lastName", "bio", "timezone", "country", "languages", "emailNotifications", NULL};
 
 static void reject_protected(sb_call_t *c, json_object *b)
 {
@@ -82,7 +99,8 @@ static int h_profile_put(sb_call_t *c)
     }
     reject_protected(c, b);
     if (!sb_call_fields_failed(c)) {
-        json_object_object_foreach(b, key, val) {
+        json_object_object_foreach(b, key, val)
+        {
             (void)val;
             for (f = editable_fields; *f && strcmp(*f, key); f++) {
             }
@@ -122,8 +140,8 @@ static int h_profile_put(sb_call_t *c)
     }
     /* reminder and notification mail on or off (account mail always goes) */
     if (json_object_object_get_ex(b, "emailNotifications", NULL)
-        && sb_json_get_bool(b, "emailNotifications", &patch.email_notifications, &c->err,
-                            c->pool, 1)) {
+        && sb_json_get_bool(b, "emailNotifications", &patch.email_notifications, &c->err, c->pool,
+                            1)) {
         patch.set_email_notifications = 1;
     }
     if (sb_call_fields_failed(c) || !sb_call_store(c)) {

@@ -7,9 +7,9 @@
 #include <openssl/hmac.h>
 
 #define SB_CURSOR_VERSION 0x01
-#define SB_CURSOR_BODY 21       /* version + sort key + id */
-#define SB_CURSOR_TAG 8
-#define SB_CURSOR_RAW (SB_CURSOR_BODY + SB_CURSOR_TAG)
+#define SB_CURSOR_BODY    21 /* version + sort key + id */
+#define SB_CURSOR_TAG     8
+#define SB_CURSOR_RAW     (SB_CURSOR_BODY + SB_CURSOR_TAG)
 
 static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

@@ -14,7 +14,7 @@
 
 #include "sb_model.h"
 
-#define SB_CURSOR_TEXT_LEN 39   /* characters of an encoded cursor */
+#define SB_CURSOR_TEXT_LEN 39 /* characters of an encoded cursor */
 
 /* Encode; id is 24 lower- or upper-case hex digits. NULL when id is not. */
 const char *sb_cursor_encode(apr_pool_t *p, const unsigned char *key, apr_size_t key_len,

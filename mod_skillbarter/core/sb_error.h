@@ -15,9 +15,9 @@ typedef struct {
 } sb_field_error_t;
 
 typedef struct {
-    int status;                  /* HTTP status, 0 = no error */
-    const char *message;         /* envelope "message" */
-    apr_array_header_t *fields;  /* of sb_field_error_t, may be NULL */
+    int status;                 /* HTTP status, 0 = no error */
+    const char *message;        /* envelope "message" */
+    apr_array_header_t *fields; /* of sb_field_error_t, may be NULL */
 } sb_error_t;
 
 /* Set status and message (printf-style) on err; returns status for `return sb_fail(...)`. */

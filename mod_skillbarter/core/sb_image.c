@@ -16,8 +16,7 @@ sb_image_type_t sb_image_sniff(const unsigned char *b, size_t n)
         return SB_IMAGE_PNG;
     }
     /* JPEG: SOI then a marker */
-    if (n >= 4 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff && b[3] >= 0xc0
-        && b[3] != 0xff) {
+    if (n >= 4 && b[0] == 0xff && b[1] == 0xd8 && b[2] == 0xff && b[3] >= 0xc0 && b[3] != 0xff) {
         return SB_IMAGE_JPEG;
     }
     /* WebP: RIFF container of form WEBP whose first chunk is VP8, VP8L or VP8X */
@@ -128,11 +127,11 @@ typedef struct {
     const char *why;
 } dim_result_t;
 
-#define DIM_FAIL(res, s, text)                                                                    \
-    do {                                                                                          \
-        (res)->st = (s);                                                                          \
-        (res)->why = (text);                                                                      \
-        return;                                                                                   \
+#define DIM_FAIL(res, s, text)                                                                     \
+    do {                                                                                           \
+        (res)->st = (s);                                                                           \
+        (res)->why = (text);                                                                       \
+        return;                                                                                    \
     } while (0)
 
 /* 1 when (bit depth, colour type) is a combination PNG allows. */
@@ -236,8 +235,7 @@ static int jpeg_skip_scan(const unsigned char *b, size_t n, size_t *off)
     return 0;
 }
 
-static void jpeg_dims(const unsigned char *b, size_t n, uint32_t *w, uint32_t *h,
-                      dim_result_t *r)
+static void jpeg_dims(const unsigned char *b, size_t n, uint32_t *w, uint32_t *h, dim_result_t *r)
 {
     size_t off = 2;
     int frame = 0, scan = 0;
@@ -256,7 +254,7 @@ static void jpeg_dims(const unsigned char *b, size_t n, uint32_t *w, uint32_t *h
             DIM_FAIL(r, SB_IMAGE_DIM_INVALID, "the JPEG has bytes where a marker belongs");
         }
         while (off < n && b[off] == 0xff) {
-            off++;   /* fill bytes */
+            off++; /* fill bytes */
         }
         if (off >= n) {
             DIM_FAIL(r, SB_IMAGE_DIM_TRUNCATED, "the JPEG ends before EOI");
@@ -311,8 +309,7 @@ static void jpeg_dims(const unsigned char *b, size_t n, uint32_t *w, uint32_t *h
     r->st = SB_IMAGE_DIM_OK;
 }
 
-static void webp_dims(const unsigned char *b, size_t n, uint32_t *w, uint32_t *h,
-                      dim_result_t *r)
+static void webp_dims(const unsigned char *b, size_t n, uint32_t *w, uint32_t *h, dim_result_t *r)
 {
     size_t end, off = 12;
     int first = 1;
@@ -368,8 +365,9 @@ static void webp_dims(const unsigned char *b, size_t n, uint32_t *w, uint32_t *h
                 *h = le24(c + 7) + 1;
             }
             else {
-                DIM_FAIL(r, SB_IMAGE_DIM_INVALID, "the WebP first chunk is not VP8, VP8L or "
-                                                  "VP8X");
+                DIM_FAIL(r, SB_IMAGE_DIM_INVALID,
+                         "the WebP first chunk is not VP8, VP8L or "
+                         "VP8X");
             }
             first = 0;
         }

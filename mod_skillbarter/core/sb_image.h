@@ -5,12 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum {
-    SB_IMAGE_UNKNOWN = 0,
-    SB_IMAGE_PNG,
-    SB_IMAGE_JPEG,
-    SB_IMAGE_WEBP
-} sb_image_type_t;
+typedef enum { SB_IMAGE_UNKNOWN = 0, SB_IMAGE_PNG, SB_IMAGE_JPEG, SB_IMAGE_WEBP } sb_image_type_t;
 
 /* The type of the n bytes at b, from the format's signature. */
 sb_image_type_t sb_image_sniff(const unsigned char *b, size_t n);
@@ -23,9 +18,9 @@ sb_image_type_t sb_image_from_mime(const char *mime);
 
 typedef enum {
     SB_IMAGE_DIM_OK = 0,
-    SB_IMAGE_DIM_TRUNCATED,   /* the data ends inside a structure the format requires */
-    SB_IMAGE_DIM_INVALID,     /* a structure is malformed (bad length, CRC, marker, field) */
-    SB_IMAGE_DIM_ZERO         /* the image declares a width or height of 0 */
+    SB_IMAGE_DIM_TRUNCATED, /* the data ends inside a structure the format requires */
+    SB_IMAGE_DIM_INVALID,   /* a structure is malformed (bad length, CRC, marker, field) */
+    SB_IMAGE_DIM_ZERO       /* the image declares a width or height of 0 */
 } sb_image_dim_status_t;
 
 /*

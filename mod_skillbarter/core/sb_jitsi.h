@@ -11,15 +11,15 @@
 #include <apr_pools.h>
 
 typedef struct {
-    const char *app_id;           /* iss */
-    const char *domain;           /* sub */
+    const char *app_id; /* iss */
+    const char *domain; /* sub */
     const char *room;
     const char *user_id;
     const char *name;
-    const char *avatar;           /* may be "" */
+    const char *avatar; /* may be "" */
     int moderator;
-    int64_t nbf;                  /* seconds */
-    int64_t exp;                  /* seconds */
+    int64_t nbf; /* seconds */
+    int64_t exp; /* seconds */
 } sb_jitsi_claims_t;
 
 /* The signed token in p, or NULL when the secret or a claim is missing or signing fails. */

@@ -98,8 +98,8 @@ static apr_size_t sb_json_lex(const char *s, apr_size_t len, const char **what)
             }
             i++;
         }
-        else if (c == '{' || c == '}' || c == '[' || c == ']' || c == ':' || c == ','
-                 || c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+        else if (c == '{' || c == '}' || c == '[' || c == ']' || c == ':' || c == ',' || c == ' '
+                 || c == '\t' || c == '\n' || c == '\r') {
             i++;
         }
         else if (c == '-' || sb_json_is_digit(c)) {
@@ -126,8 +126,8 @@ static apr_size_t sb_json_lex(const char *s, apr_size_t len, const char **what)
     return len;
 }
 
-json_object *sb_json_parse_untracked(apr_pool_t *p, const char *buf, apr_size_t len,
-                                     int max_depth, const char **why)
+json_object *sb_json_parse_untracked(apr_pool_t *p, const char *buf, apr_size_t len, int max_depth,
+                                     const char **why)
 {
     struct json_tokener *tok;
     json_object *obj;
@@ -257,16 +257,17 @@ int sb_json_get_int(json_object *obj, const char *key, int64_t min, int64_t max,
     /* json-c saturates at INT64_MAX/MIN (and keeps larger values as uint64). */
     n = json_object_get_int64(v);
     if (n < min || n > max || n == INT64_MAX || n == INT64_MIN) {
-        sb_field_fail(err, p, key, "%s must be an integer between %" APR_INT64_T_FMT
-                      " and %" APR_INT64_T_FMT, key, min, max);
+        sb_field_fail(err, p, key,
+                      "%s must be an integer between %" APR_INT64_T_FMT " and %" APR_INT64_T_FMT,
+                      key, min, max);
         return 0;
     }
     *out = n;
     return 1;
 }
 
-int sb_json_get_bool(json_object *obj, const char *key, int *out, sb_error_t *err,
-                     apr_pool_t *p, int required)
+int sb_json_get_bool(json_object *obj, const char *key, int *out, sb_error_t *err, apr_pool_t *p,
+                     int required)
 {
     json_object *v = sb_json_member(obj, key, err, p, required);
 
@@ -282,8 +283,7 @@ int sb_json_get_bool(json_object *obj, const char *key, int *out, sb_error_t *er
 }
 
 int sb_json_get_string_array(json_object *obj, const char *key, int max_items,
-                             apr_array_header_t **out, sb_error_t *err, apr_pool_t *p,
-                             int required)
+                             apr_array_header_t **out, sb_error_t *err, apr_pool_t *p, int required)
 {
     json_object *v = sb_json_member(obj, key, err, p, required);
     apr_array_header_t *arr;

@@ -21,7 +21,7 @@
 /* json_object_object_add under a string literal: json-c keeps the literal instead of a
  * malloc'd copy of the key for every member of every answer built ("" key "" refuses
  * anything but a literal at compile time). Same result, same return value. */
-#define sb_json_add_lit(o, key, v)                                                                \
+#define sb_json_add_lit(o, key, v)                                                                 \
     json_object_object_add_ex((o), "" key "", (v), JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
 /* Parse buf[0..len) as one strict RFC 8259 JSON value (no single quotes, NaN, comments,
@@ -31,8 +31,8 @@
 json_object *sb_json_parse(apr_pool_t *p, const char *buf, apr_size_t len, int max_depth,
                            const char **why);
 /* The same, but the caller owns the result (json_object_put); p only holds *why. */
-json_object *sb_json_parse_untracked(apr_pool_t *p, const char *buf, apr_size_t len,
-                                     int max_depth, const char **why);
+json_object *sb_json_parse_untracked(apr_pool_t *p, const char *buf, apr_size_t len, int max_depth,
+                                     const char **why);
 /* Register json_object_put(o) as a cleanup on p; returns o (NULL passes through). */
 json_object *sb_json_track(apr_pool_t *p, json_object *o);
 
@@ -41,8 +41,8 @@ int sb_json_get_string(json_object *obj, const char *key, const char **out, sb_e
 /* A JSON integer (not 1.5, not "1") within [min, max]. */
 int sb_json_get_int(json_object *obj, const char *key, int64_t min, int64_t max, int64_t *out,
                     sb_error_t *err, apr_pool_t *p, int required);
-int sb_json_get_bool(json_object *obj, const char *key, int *out, sb_error_t *err,
-                     apr_pool_t *p, int required);
+int sb_json_get_bool(json_object *obj, const char *key, int *out, sb_error_t *err, apr_pool_t *p,
+                     int required);
 /* An array of at most max_items strings (0 = no limit); *out is an array of const char *. */
 int sb_json_get_string_array(json_object *obj, const char *key, int max_items,
                              apr_array_header_t **out, sb_error_t *err, apr_pool_t *p,

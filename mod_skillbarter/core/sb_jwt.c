@@ -10,10 +10,10 @@
 #include "sb_id.h"
 #include "sb_json.h"
 
-#define SB_JWT_MAX_LEN 8192   /* ours are ~300 bytes; anything much larger is not one of ours */
+#define SB_JWT_MAX_LEN   8192 /* ours are ~300 bytes; anything much larger is not one of ours */
 #define SB_JWT_MAX_DEPTH 4
-#define SB_JWT_ALG "HS256"
-#define SB_JWT_SIG_CHARS 43   /* a 32-byte HMAC-SHA256 in unpadded base64url */
+#define SB_JWT_ALG       "HS256"
+#define SB_JWT_SIG_CHARS 43 /* a 32-byte HMAC-SHA256 in unpadded base64url */
 
 /*
  * Verified tokens, per key and per process: a token whose bytes equal one that verified
@@ -23,12 +23,12 @@
  * every request, cache or not. Direct-mapped on the signature, bounded, no expiry sweep
  * needed (an expired entry is refused and dropped when next hit, or overwritten).
  */
-#define SB_JWT_CACHE_SLOTS 256        /* power of two */
-#define SB_JWT_CACHE_TOKEN_MAX 600    /* longer tokens are verified, not cached */
-#define SB_JWT_CACHE_FIELD 64         /* sub, role, jti, sid: longer ones are not cached */
+#define SB_JWT_CACHE_SLOTS     256 /* power of two */
+#define SB_JWT_CACHE_TOKEN_MAX 600 /* longer tokens are verified, not cached */
+#define SB_JWT_CACHE_FIELD     64  /* sub, role, jti, sid: longer ones are not cached */
 
 typedef struct {
-    apr_size_t len;                   /* 0: empty slot */
+    apr_size_t len; /* 0: empty slot */
     char token[SB_JWT_CACHE_TOKEN_MAX];
     char sub[SB_JWT_CACHE_FIELD], role[SB_JWT_CACHE_FIELD];
     char jti[SB_JWT_CACHE_FIELD], sid[SB_JWT_CACHE_FIELD];
@@ -40,8 +40,8 @@ struct sb_jwt_key {
     const char *issuer;
     const char *audience;
     apr_pool_t *pool;
-    pthread_mutex_t lock;             /* the worker threads share the cache */
-    sb_jwt_cached_t *cache;           /* SB_JWT_CACHE_SLOTS entries */
+    pthread_mutex_t lock;   /* the worker threads share the cache */
+    sb_jwt_cached_t *cache; /* SB_JWT_CACHE_SLOTS entries */
     uint64_t hits, misses;
 };
 
@@ -124,9 +124,8 @@ static int sb_jwt_same(const char *a, const char *b, apr_size_t n)
 }
 
 /* A cached verdict for token at now_s: 1 with *st (and *claims from p when OK), else 0. */
-static int sb_jwt_cache_get(sb_jwt_key_t *key, apr_pool_t *p, const char *token,
-                            apr_size_t len, int64_t now_s, sb_jwt_claims_t *claims,
-                            sb_jwt_status_t *st)
+static int sb_jwt_cache_get(sb_jwt_key_t *key, apr_pool_t *p, const char *token, apr_size_t len,
+                            int64_t now_s, sb_jwt_claims_t *claims, sb_jwt_status_t *st)
 {
     sb_jwt_cached_t *e = sb_jwt_cache_slot(key, token, len);
     int found = 0;
@@ -196,8 +195,7 @@ static void sb_jwt_cache_put(sb_jwt_key_t *key, const char *token, apr_size_t le
 }
 
 /* The claims as compact JSON in p, or NULL. */
-static const char *sb_jwt_payload(const sb_jwt_key_t *key, apr_pool_t *p,
-                                  const sb_jwt_claims_t *c)
+static const char *sb_jwt_payload(const sb_jwt_key_t *key, apr_pool_t *p, const sb_jwt_claims_t *c)
 {
     json_object *o = json_object_new_object();
     const char *s = NULL;
@@ -214,8 +212,8 @@ static const char *sb_jwt_payload(const sb_jwt_key_t *key, apr_pool_t *p,
         && !json_object_object_add(o, "exp", json_object_new_int64(c->exp))
         && !json_object_object_add(o, "iss", json_object_new_string(key->issuer))
         && !json_object_object_add(o, "aud", json_object_new_string(key->audience))) {
-        s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
-                                                  | JSON_C_TO_STRING_NOSLASHESCAPE);
+        s = json_object_to_json_string_ext(o,
+                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
         s = s ? apr_pstrdup(p, s) : NULL;
     }
     json_object_put(o);
@@ -231,8 +229,8 @@ sb_jwt_status_t sb_jwt_sign(const sb_jwt_key_t *key, apr_pool_t *p, const sb_jwt
     const char *payload, *ser = NULL;
     sb_jwt_status_t st = SB_JWT_ERROR;
 
-    if (!key || !claims || !out || !sb_id_valid(claims->sub) || !claims->role
-        || !claims->jti || !*claims->jti || !claims->sid || !*claims->sid) {
+    if (!key || !claims || !out || !sb_id_valid(claims->sub) || !claims->role || !claims->jti
+        || !*claims->jti || !claims->sid || !*claims->sid) {
         return SB_JWT_ERROR;
     }
     if (!(payload = sb_jwt_payload(key, p, claims))) {
@@ -460,7 +458,7 @@ static sb_jwt_status_t sb_jwt_claims(const sb_jwt_key_t *key, apr_pool_t *p, con
         st = SB_JWT_NOT_YET_VALID;
     }
     else if (!(sid = sb_jwt_str(o, "sid")) || !*sid || !(jti = sb_jwt_str(o, "jti")) || !*jti) {
-        st = SB_JWT_MALFORMED;    /* every token of ours names its session and has an id */
+        st = SB_JWT_MALFORMED; /* every token of ours names its session and has an id */
     }
     else {
         if (claims) {
@@ -481,7 +479,7 @@ static sb_jwt_status_t sb_jwt_claims(const sb_jwt_key_t *key, apr_pool_t *p, con
 sb_jwt_status_t sb_jwt_verify(const sb_jwt_key_t *ckey, apr_pool_t *p, const char *token,
                               int64_t now_s, sb_jwt_claims_t *claims)
 {
-    sb_jwt_key_t *key = (sb_jwt_key_t *)ckey;   /* the cache is not the key's meaning */
+    sb_jwt_key_t *key = (sb_jwt_key_t *)ckey; /* the cache is not the key's meaning */
     cjose_jws_t *jws;
     cjose_header_t *hdr;
     cjose_err cerr;

@@ -12,34 +12,34 @@
 #include <stdint.h>
 #include <apr_pools.h>
 
-#define SB_JWT_MIN_SECRET 32
-#define SB_JWT_TYPE "at+jwt"
+#define SB_JWT_MIN_SECRET       32
+#define SB_JWT_TYPE             "at+jwt"
 #define SB_JWT_DEFAULT_AUDIENCE "skillbarter-api"
-#define SB_JWT_LEEWAY_S 60    /* clock skew tolerated on nbf */
+#define SB_JWT_LEEWAY_S         60 /* clock skew tolerated on nbf */
 
 typedef struct sb_jwt_key sb_jwt_key_t;
 
 typedef struct {
-    const char *sub;     /* user id */
-    const char *role;    /* "user" | "admin" */
-    const char *jti;     /* random id */
-    int64_t iat;         /* seconds */
-    int64_t exp;         /* seconds */
-    const char *sid;     /* session: the refresh-token family id (required) */
-    int64_t nbf;         /* seconds; sign: 0 = iat */
+    const char *sub;  /* user id */
+    const char *role; /* "user" | "admin" */
+    const char *jti;  /* random id */
+    int64_t iat;      /* seconds */
+    int64_t exp;      /* seconds */
+    const char *sid;  /* session: the refresh-token family id (required) */
+    int64_t nbf;      /* seconds; sign: 0 = iat */
 } sb_jwt_claims_t;
 
 typedef enum {
     SB_JWT_OK = 0,
-    SB_JWT_MALFORMED,    /* not three base64url parts / not JSON */
-    SB_JWT_BAD_ALG,      /* alg is not HS256 */
+    SB_JWT_MALFORMED, /* not three base64url parts / not JSON */
+    SB_JWT_BAD_ALG,   /* alg is not HS256 */
     SB_JWT_BAD_SIGNATURE,
     SB_JWT_BAD_ISSUER,
     SB_JWT_EXPIRED,
-    SB_JWT_BAD_TYPE,     /* header typ is not at+jwt */
-    SB_JWT_BAD_AUDIENCE, /* aud missing or not naming this service */
-    SB_JWT_NOT_YET_VALID,/* nbf later than now + SB_JWT_LEEWAY_S */
-    SB_JWT_ERROR         /* internal (cjose) failure */
+    SB_JWT_BAD_TYPE,      /* header typ is not at+jwt */
+    SB_JWT_BAD_AUDIENCE,  /* aud missing or not naming this service */
+    SB_JWT_NOT_YET_VALID, /* nbf later than now + SB_JWT_LEEWAY_S */
+    SB_JWT_ERROR          /* internal (cjose) failure */
 } sb_jwt_status_t;
 
 /* Build a key from secret bytes (>= SB_JWT_MIN_SECRET); the key is freed by a cleanup on p.

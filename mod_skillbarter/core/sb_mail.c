@@ -196,11 +196,11 @@ const char *sb_mail_render(apr_pool_t *p, const sb_mail_t *m, const char *messag
 
     gmtime_r(&t, &tm);
     strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &tm);
-    head = apr_pstrcat(p, "From: ", encode_mailbox(p, header_safe(p, m->from)), "\r\n", "To: ",
-                       header_safe(p, m->to), "\r\n", "Subject: ",
-                       sb_mail_encode_header(p, header_safe(p, m->subject)), "\r\n",
-                       "Date: ", date, "\r\n", "Message-ID: <", header_safe(p, message_id),
-                       ">\r\n", "MIME-Version: 1.0\r\n", NULL);
+    head = apr_pstrcat(p, "From: ", encode_mailbox(p, header_safe(p, m->from)), "\r\n",
+                       "To: ", header_safe(p, m->to), "\r\n",
+                       "Subject: ", sb_mail_encode_header(p, header_safe(p, m->subject)), "\r\n",
+                       "Date: ", date, "\r\n", "Message-ID: <", header_safe(p, message_id), ">\r\n",
+                       "MIME-Version: 1.0\r\n", NULL);
     if (m->list_unsubscribe) {
         head = apr_pstrcat(p, head, "List-Unsubscribe: <", header_safe(p, m->list_unsubscribe),
                            ">\r\n", NULL);
@@ -210,11 +210,10 @@ const char *sb_mail_render(apr_pool_t *p, const sb_mail_t *m, const char *messag
     }
     /* "=_" cannot occur in base64, and a 7bit part holding the boundary goes as base64. */
     boundary = apr_pstrcat(p, "=_sb_", boundary_chars(p, message_id), NULL);
-    return apr_pstrcat(p, head, "Content-Type: multipart/alternative; boundary=\"", boundary,
-                       "\"\r\n\r\n--", boundary, "\r\n",
-                       part(p, "text/plain", m->text ? m->text : "", boundary), "--", boundary,
-                       "\r\n", part(p, "text/html", m->html, boundary), "--", boundary,
-                       "--\r\n", NULL);
+    return apr_pstrcat(
+        p, head, "Content-Type: multipart/alternative; boundary=\"", boundary, "\"\r\n\r\n--",
+        boundary, "\r\n", part(p, "text/plain", m->text ? m->text : "", boundary), "--", boundary,
+        "\r\n", part(p, "text/html", m->html, boundary), "--", boundary, "--\r\n", NULL);
 }
 
 /* Write to a temporary name, then rename into place so a reader never sees half a message. */

@@ -12,12 +12,12 @@
 typedef struct sb_mail_transport sb_mail_transport_t;
 
 typedef struct {
-    const char *from;     /* "Skill Barter <no-reply@host>" */
-    const char *to;       /* one address */
+    const char *from; /* "Skill Barter <no-reply@host>" */
+    const char *to;   /* one address */
     const char *subject;
-    const char *text;     /* plain text body, UTF-8 */
-    const char *html;     /* NULL, or an HTML alternative (multipart/alternative) */
-    const char *list_unsubscribe;  /* NULL, or the URL of List-Unsubscribe (notifications) */
+    const char *text;             /* plain text body, UTF-8 */
+    const char *html;             /* NULL, or an HTML alternative (multipart/alternative) */
+    const char *list_unsubscribe; /* NULL, or the URL of List-Unsubscribe (notifications) */
 } sb_mail_t;
 
 struct sb_mail_transport {

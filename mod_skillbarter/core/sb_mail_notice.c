@@ -6,15 +6,14 @@
 
 #include "sb_mail_template.h"
 
-int sb_mail_notice_build(apr_pool_t *p, const sb_mail_notice_t *n, sb_mail_t *out,
-                         const char **why)
+int sb_mail_notice_build(apr_pool_t *p, const sb_mail_notice_t *n, sb_mail_t *out, const char **why)
 {
     const char *unsubscribe = apr_pstrcat(p, n->public_url, SB_MAIL_UNSUBSCRIBE_PATH, NULL);
-    const char *vars[] = {"firstName", n->first_name ? n->first_name : "",
-                          "subject", n->subject ? n->subject : "",
-                          "body", n->body ? n->body : "",
-                          "link", n->link ? n->link : n->public_url,
-                          "publicURL", n->public_url,
+    const char *vars[] = {"firstName",   n->first_name ? n->first_name : "",
+                          "subject",     n->subject ? n->subject : "",
+                          "body",        n->body ? n->body : "",
+                          "link",        n->link ? n->link : n->public_url,
+                          "publicURL",   n->public_url,
                           "unsubscribe", unsubscribe,
                           NULL};
     sb_mail_template_t t;

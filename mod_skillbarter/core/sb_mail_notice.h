@@ -13,9 +13,9 @@
 #define SB_MAIL_UNSUBSCRIBE_PATH "/settings/notifications"
 
 typedef struct {
-    const char *templates;   /* SkillBarterMailTemplates, or NULL for the built-in copy */
-    const char *public_url;  /* SkillBarterPublicURL */
-    const char *from;        /* SkillBarterMailFrom */
+    const char *templates;  /* SkillBarterMailTemplates, or NULL for the built-in copy */
+    const char *public_url; /* SkillBarterPublicURL */
+    const char *from;       /* SkillBarterMailFrom */
     const char *to;
     const char *first_name;
     const char *subject, *body, *link;

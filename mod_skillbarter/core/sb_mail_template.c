@@ -33,7 +33,8 @@ static const struct {
      "Subject: Reset your Skill Barter password\n"
      "Hello {{firstName}},\n"
      "\n"
-     "Someone asked to reset the password of your Skill Barter account. To choose a new one, open:\n"
+     "Someone asked to reset the password of your Skill Barter account. To choose a new one, "
+     "open:\n"
      "\n"
      "{{link}}\n"
      "\n"
@@ -108,11 +109,21 @@ static void put_value(apr_pool_t *p, char **b, apr_size_t *len, apr_size_t *cap,
         unsigned char ch = (unsigned char)*v;
         if (mode == SB_FILL_HTML) {
             switch (ch) {
-            case '&': put(p, b, len, cap, "&amp;", 5); continue;
-            case '<': put(p, b, len, cap, "&lt;", 4); continue;
-            case '>': put(p, b, len, cap, "&gt;", 4); continue;
-            case '"': put(p, b, len, cap, "&quot;", 6); continue;
-            case '\'': put(p, b, len, cap, "&#39;", 5); continue;
+            case '&':
+                put(p, b, len, cap, "&amp;", 5);
+                continue;
+            case '<':
+                put(p, b, len, cap, "&lt;", 4);
+                continue;
+            case '>':
+                put(p, b, len, cap, "&gt;", 4);
+                continue;
+            case '"':
+                put(p, b, len, cap, "&quot;", 6);
+                continue;
+            case '\'':
+                put(p, b, len, cap, "&#39;", 5);
+                continue;
             }
         }
         if (ch < 0x20 || ch == 0x7f) {
@@ -168,8 +179,7 @@ static const char *read_file(apr_pool_t *p, const char *path, int optional, cons
         }
         return NULL;
     }
-    if ((rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) == APR_SUCCESS
-        && fi.size > 256 * 1024) {
+    if ((rv = apr_file_info_get(&fi, APR_FINFO_SIZE, f)) == APR_SUCCESS && fi.size > 256 * 1024) {
         rv = APR_EINVAL;
     }
     if (rv == APR_SUCCESS) {
@@ -180,9 +190,9 @@ static const char *read_file(apr_pool_t *p, const char *path, int optional, cons
     }
     apr_file_close(f);
     if (rv != APR_SUCCESS) {
-        *why = apr_psprintf(p, "%s: %s", path, rv == APR_EINVAL ? "larger than 256K"
-                                                                : apr_strerror(rv, err,
-                                                                               sizeof err));
+        *why =
+            apr_psprintf(p, "%s: %s", path,
+                         rv == APR_EINVAL ? "larger than 256K" : apr_strerror(rv, err, sizeof err));
         return NULL;
     }
     return buf;

@@ -15,7 +15,7 @@
 typedef enum { SB_FILL_TEXT, SB_FILL_HTML, SB_FILL_HEADER } sb_fill_mode_t;
 
 typedef struct {
-    const char *subject;   /* template text of each part; html may be NULL */
+    const char *subject; /* template text of each part; html may be NULL */
     const char *text;
     const char *html;
 } sb_mail_template_t;

@@ -11,8 +11,8 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
-#define SB_ID_LEN 24              /* 24 hex chars of an ObjectId */
-#define SB_MINUTES_PER_CREDIT 60
+#define SB_ID_LEN                  24 /* 24 hex chars of an ObjectId */
+#define SB_MINUTES_PER_CREDIT      60
 #define SB_STARTING_CREDIT_MINUTES (5 * SB_MINUTES_PER_CREDIT)
 
 typedef struct {
@@ -25,52 +25,52 @@ typedef struct {
 
 typedef struct {
     const char *skill;
-    const char *category;    /* may be NULL */
-    const char *level;       /* Beginner | Intermediate | Expert */
-    const char *priority;    /* Low | Medium | High */
+    const char *category; /* may be NULL */
+    const char *level;    /* Beginner | Intermediate | Expert */
+    const char *priority; /* Low | Medium | High */
 } sb_skill_wanted_t;
 
 typedef struct {
-    const char *start_time;  /* "HH:MM" */
+    const char *start_time; /* "HH:MM" */
     const char *end_time;
 } sb_time_slot_t;
 
 typedef struct {
-    const char *day;                 /* Monday .. Sunday */
-    apr_array_header_t *time_slots;  /* of sb_time_slot_t */
+    const char *day;                /* Monday .. Sunday */
+    apr_array_header_t *time_slots; /* of sb_time_slot_t */
 } sb_availability_t;
 
 typedef struct {
     char id[SB_ID_LEN + 1];
     const char *username;
-    const char *email;           /* lower-cased */
-    const char *password_hash;   /* bcrypt; never leaves the server */
+    const char *email;         /* lower-cased */
+    const char *password_hash; /* bcrypt; never leaves the server */
     const char *first_name;
     const char *last_name;
-    const char *profile_picture; /* "" when unset */
-    const char *bio;             /* may be NULL */
-    const char *timezone;        /* IANA name, default "UTC" */
-    const char *country;         /* may be NULL */
-    const char *role;            /* "user" | "admin" */
+    const char *profile_picture;        /* "" when unset */
+    const char *bio;                    /* may be NULL */
+    const char *timezone;               /* IANA name, default "UTC" */
+    const char *country;                /* may be NULL */
+    const char *role;                   /* "user" | "admin" */
     apr_array_header_t *languages;      /* of const char * */
     apr_array_header_t *skills_offered; /* of sb_skill_offered_t */
     apr_array_header_t *skills_wanted;  /* of sb_skill_wanted_t */
     apr_array_header_t *availability;   /* of sb_availability_t */
 
-    int64_t credits;             /* minutes */
-    int64_t total_earned;        /* minutes */
-    int64_t total_spent;         /* minutes */
+    int64_t credits;      /* minutes */
+    int64_t total_earned; /* minutes */
+    int64_t total_spent;  /* minutes */
     int64_t minutes_taught;
     int64_t minutes_learned;
-    double rating;               /* 0..5 */
+    double rating; /* 0..5 */
     int total_reviews;
     int report_count;
 
     int is_active;
     int is_verified;
     int is_banned;
-    const char *ban_reason;      /* may be NULL */
-    int64_t ban_expires_at;      /* 0 = permanent while is_banned */
+    const char *ban_reason; /* may be NULL */
+    int64_t ban_expires_at; /* 0 = permanent while is_banned */
 
     int64_t last_seen;
     int64_t created_at;
@@ -89,7 +89,7 @@ typedef struct {
 static inline const sb_user_t *sb_user_lists(const sb_user_t *u)
 {
     if (u && u->lists_fill) {
-        u->lists_fill((void *)u);   /* the lists are the user's own state, filled once */
+        u->lists_fill((void *)u); /* the lists are the user's own state, filled once */
     }
     return u;
 }
@@ -97,7 +97,7 @@ static inline const sb_user_t *sb_user_lists(const sb_user_t *u)
 /* Fields a new account starts with; everything else takes the model's default. */
 typedef struct {
     const char *username;
-    const char *email;          /* already lower-cased */
+    const char *email; /* already lower-cased */
     const char *password_hash;
     const char *first_name;
     const char *last_name;
@@ -114,8 +114,8 @@ typedef struct {
     const char *timezone;
     const char *country;
     const char *profile_picture;
-    apr_array_header_t *languages;  /* NULL = leave as is */
-    int set_email_notifications;    /* 0 = leave as is; else email_notifications is stored */
+    apr_array_header_t *languages; /* NULL = leave as is */
+    int set_email_notifications;   /* 0 = leave as is; else email_notifications is stored */
     int email_notifications;
 } sb_profile_patch_t;
 
@@ -123,14 +123,14 @@ typedef struct {
 typedef struct {
     char id[SB_ID_LEN + 1];
     char user_id[SB_ID_LEN + 1];
-    const char *type;        /* earned | spent | bonus | refund | penalty */
-    int64_t amount;          /* minutes, signed as it changed the balance */
-    int64_t balance_after;   /* minutes */
+    const char *type;            /* earned | spent | bonus | refund | penalty */
+    int64_t amount;              /* minutes, signed as it changed the balance */
+    int64_t balance_after;       /* minutes */
     const char *related_session; /* may be NULL */
     const char *related_user;    /* may be NULL */
     const char *description;
-    const char *category;    /* teaching | learning | bonus | refund | admin */
-    const char *status;      /* completed | pending | failed | reversed */
+    const char *category; /* teaching | learning | bonus | refund | admin */
+    const char *status;   /* completed | pending | failed | reversed */
     int64_t created_at;
 } sb_credit_tx_t;
 

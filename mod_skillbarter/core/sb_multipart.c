@@ -151,7 +151,7 @@ apr_array_header_t *sb_multipart_parse(apr_pool_t *p, const char *body, apr_size
 {
     apr_array_header_t *parts = apr_array_make(p, 2, sizeof(sb_multipart_part_t));
     apr_size_t bl = boundary ? strlen(boundary) : 0, pos;
-    char *delim;        /* "\r\n--" boundary */
+    char *delim; /* "\r\n--" boundary */
     const char *d;
 
     *why = NULL;
@@ -207,7 +207,7 @@ apr_array_header_t *sb_multipart_parse(apr_pool_t *p, const char *body, apr_size
                 *why = "multipart part headers too long or unterminated";
                 return NULL;
             }
-            hend += 2;   /* at the empty line */
+            hend += 2; /* at the empty line */
         }
         part = apr_array_push(parts);
         memset(part, 0, sizeof *part);

@@ -9,15 +9,15 @@
 #include <apr_pools.h>
 #include <apr_tables.h>
 
-#define SB_MULTIPART_MAX_PARTS 8
-#define SB_MULTIPART_MAX_HEADERS 4096
+#define SB_MULTIPART_MAX_PARTS    8
+#define SB_MULTIPART_MAX_HEADERS  4096
 #define SB_MULTIPART_BOUNDARY_MAX 70
 
 typedef struct {
-    const char *name;          /* Content-Disposition name, "" when absent */
-    const char *filename;      /* NULL when the part is not a file */
-    const char *content_type;  /* NULL when absent */
-    const char *data;          /* into the body */
+    const char *name;         /* Content-Disposition name, "" when absent */
+    const char *filename;     /* NULL when the part is not a file */
+    const char *content_type; /* NULL when absent */
+    const char *data;         /* into the body */
     apr_size_t len;
 } sb_multipart_part_t;
 

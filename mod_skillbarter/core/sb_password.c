@@ -14,7 +14,7 @@
 #include "sb_validate.h"
 
 #define SB_BCRYPT_SALT 16
-#define SB_BCRYPT_LEN 64 /* a $2y$ hash is 60 chars */
+#define SB_BCRYPT_LEN  64 /* a $2y$ hash is 60 chars */
 
 /* bcrypt of password with a fresh salt into buf[SB_BCRYPT_LEN]; 1 on success. */
 static int sb_bcrypt_encode(const char *password, int cost, char *buf)
@@ -22,8 +22,8 @@ static int sb_bcrypt_encode(const char *password, int cost, char *buf)
     unsigned char salt[SB_BCRYPT_SALT];
 
     return apr_generate_random_bytes(salt, sizeof salt) == APR_SUCCESS
-           && apr_bcrypt_encode(password, (unsigned int)cost, salt, sizeof salt, buf,
-                                SB_BCRYPT_LEN) == APR_SUCCESS;
+           && apr_bcrypt_encode(password, (unsigned int)cost, salt, sizeof salt, buf, SB_BCRYPT_LEN)
+                  == APR_SUCCESS;
 }
 
 const char *sb_password_hash(apr_pool_t *p, const char *password, int cost)

@@ -4,8 +4,8 @@
 
 #include <apr_pools.h>
 
-#define SB_BCRYPT_MIN_COST 4
-#define SB_BCRYPT_MAX_COST 31
+#define SB_BCRYPT_MIN_COST     4
+#define SB_BCRYPT_MAX_COST     31
 #define SB_BCRYPT_DEFAULT_COST 12
 
 /* Hash password with a random salt at cost; NULL on failure. */

@@ -12,9 +12,9 @@
 #include <apr_strings.h>
 #include <apr_time.h>
 
-#define SB_RL_MAGIC 0x52425342u    /* "SBBR" */
-#define SB_RL_VERSION 2u           /* 2: entries keep their limit (evictions) */
-#define SB_RL_PROBE 32             /* slots examined per key, at most */
+#define SB_RL_MAGIC        0x52425342u /* "SBBR" */
+#define SB_RL_VERSION      2u          /* 2: entries keep their limit (evictions) */
+#define SB_RL_PROBE        32          /* slots examined per key, at most */
 #define SB_RL_FULL_WARN_MS 60000
 
 typedef struct {
@@ -26,25 +26,25 @@ typedef struct {
     uint32_t mutex_size;
     uint64_t total_size;
     uint64_t seed;
-    uint32_t retired;              /* atomic: 1 once a newer segment replaced this one */
+    uint32_t retired; /* atomic: 1 once a newer segment replaced this one */
     uint32_t ndefs;
-    int64_t full_warned_ms;        /* last "table full" warning, any process */
-    uint64_t full_count;           /* hits that found no slot */
+    int64_t full_warned_ms; /* last "table full" warning, any process */
+    uint64_t full_count;    /* hits that found no slot */
     pthread_mutex_t lock;
     sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
     /* Version 2 appends here only: a version-1 mapping kept across a graceful restart keeps
      * its lock and entries where this code looks for them (this lands in its padding). */
-    uint64_t evict_count;          /* live entries evicted to make room */
+    uint64_t evict_count; /* live entries evicted to make room */
 } sb_rl_header_t;
 
 /* 32 bytes: two per cache line. hash 0 = empty slot. */
 typedef struct {
     uint64_t hash;
-    int64_t start_ms;              /* start of the current window, a multiple of window_ms */
+    int64_t start_ms; /* start of the current window, a multiple of window_ms */
     uint32_t window_s;
     uint32_t cur;
     uint32_t prev;
-    uint32_t max;                  /* the limit it was last counted against (0: unknown) */
+    uint32_t max; /* the limit it was last counted against (0: unknown) */
 } sb_rl_entry_t;
 
 struct sb_rl_table {
@@ -158,8 +158,8 @@ static void retire_file(apr_pool_t *p, const char *path)
     apr_pool_destroy(tp);
 }
 
-apr_status_t sb_rl_create(apr_pool_t *p, const char *path, uint32_t capacity,
-                          apr_fileperms_t perms, sb_rl_table_t **out, const char **why)
+apr_status_t sb_rl_create(apr_pool_t *p, const char *path, uint32_t capacity, apr_fileperms_t perms,
+                          sb_rl_table_t **out, const char **why)
 {
     apr_size_t size = sb_rl_segment_size(capacity);
     char *tmp = apr_pstrcat(p, path, ".XXXXXX", NULL);
@@ -172,8 +172,8 @@ apr_status_t sb_rl_create(apr_pool_t *p, const char *path, uint32_t capacity,
         *why = apr_psprintf(p, "capacity %u out of range", capacity);
         return APR_EINVAL;
     }
-    rv = apr_file_mktemp(&f, tmp, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE
-                                      | APR_FOPEN_EXCL, p);
+    rv = apr_file_mktemp(&f, tmp,
+                         APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL, p);
     if (rv != APR_SUCCESS) {
         *why = errtext(p, "cannot create", tmp, rv);
         return rv;
@@ -217,8 +217,7 @@ fail:
     return rv;
 }
 
-apr_status_t sb_rl_attach(apr_pool_t *p, const char *path, sb_rl_table_t **out,
-                          const char **why)
+apr_status_t sb_rl_attach(apr_pool_t *p, const char *path, sb_rl_table_t **out, const char **why)
 {
     apr_file_t *f;
     apr_finfo_t fi;
@@ -445,7 +444,7 @@ static sb_rl_entry_t *find_slot(sb_rl_table_t *t, uint64_t hash, int64_t now, in
             free_slot = e;
         }
         if (!free_slot && insert) {
-            sb_rl_entry_t v = *e;      /* judged as of now, without touching the entry */
+            sb_rl_entry_t v = *e; /* judged as of now, without touching the entry */
             int64_t end;
             int k, held = 0;
 
@@ -497,7 +496,7 @@ static void fill(sb_rl_hit_t *hit, const sb_rl_entry_t *e, int64_t now)
     if (hit->remaining == 0) {
         int64_t ms = wait_ms(e, hit->max, now);
         if (ms > 2 * w) {
-            ms = 2 * w;    /* the clock stepped back: never promise more than two windows */
+            ms = 2 * w; /* the clock stepped back: never promise more than two windows */
         }
         left = ms > 0 ? ms : 1;
     }
@@ -538,8 +537,7 @@ sb_rl_status_t sb_rl_consume(sb_rl_table_t *t, sb_rl_hit_t *hits, int n, int64_t
                 hit->status = SB_RL_DENY;
                 hit->remaining = 0;
                 hit->window_start = 0;
-                hit->reset_s = hit->retry_s = (uint32_t)ceil_div(retry_ms > 0 ? retry_ms : 1,
-                                                                 1000);
+                hit->reset_s = hit->retry_s = (uint32_t)ceil_div(retry_ms > 0 ? retry_ms : 1, 1000);
                 denied = 1;
             }
             else {
@@ -610,7 +608,7 @@ sb_rl_status_t sb_rl_hit_named(sb_rl_table_t *t, const char *limiter, const char
         return out->status = SB_RL_NOT_FOUND;
     }
     if (!def.max) {
-        return out->status = SB_RL_ALLOW;    /* declared off */
+        return out->status = SB_RL_ALLOW; /* declared off */
     }
     out->max = def.max;
     out->window_s = def.window_s;

@@ -32,16 +32,16 @@
 #include <apr_file_info.h>
 #include <apr_pools.h>
 
-#define SB_RL_NAME_MAX 32          /* limiter name, including the NUL */
-#define SB_RL_MAX_LIMITERS 32      /* definitions kept in the segment header */
-#define SB_RL_MIN_CAPACITY 1024
-#define SB_RL_MAX_CAPACITY (16 * 1024 * 1024)
+#define SB_RL_NAME_MAX         32 /* limiter name, including the NUL */
+#define SB_RL_MAX_LIMITERS     32 /* definitions kept in the segment header */
+#define SB_RL_MIN_CAPACITY     1024
+#define SB_RL_MAX_CAPACITY     (16 * 1024 * 1024)
 #define SB_RL_DEFAULT_CAPACITY 65536
-#define SB_RL_MAX_WINDOW_S (366 * 86400)
-#define SB_RL_MAX_LIMIT 100000000   /* keeps prev * window_ms inside 64 bits */
+#define SB_RL_MAX_WINDOW_S     (366 * 86400)
+#define SB_RL_MAX_LIMIT        100000000 /* keeps prev * window_ms inside 64 bits */
 
 /* Key prefixes: the same caller is the same key in every process. */
-#define SB_RL_KEY_IP "ip:"
+#define SB_RL_KEY_IP   "ip:"
 #define SB_RL_KEY_USER "u:"
 
 typedef struct sb_rl_table sb_rl_table_t;
@@ -49,39 +49,39 @@ typedef struct sb_rl_table sb_rl_table_t;
 /* A limiter definition, as declared by SkillBarterRateLimit and published in the segment. */
 typedef struct {
     char name[SB_RL_NAME_MAX];
-    uint32_t max;            /* requests per window; 0 = declared but off */
+    uint32_t max; /* requests per window; 0 = declared but off */
     uint32_t window_s;
-    uint32_t flags;          /* SB_RL_F_* */
+    uint32_t flags; /* SB_RL_F_* */
     uint32_t reserved;
 } sb_rl_def_t;
 
-#define SB_RL_F_KEY_USER 0x1       /* key by user id when authenticated, else by IP */
-#define SB_RL_F_SKIP_SUCCESS 0x2   /* answers < 400 are refunded */
+#define SB_RL_F_KEY_USER     0x1 /* key by user id when authenticated, else by IP */
+#define SB_RL_F_SKIP_SUCCESS 0x2 /* answers < 400 are refunded */
 
 typedef enum {
-    SB_RL_ALLOW = 0,   /* counted (or refunded) */
-    SB_RL_DENY,        /* over the limit, nothing counted */
-    SB_RL_FULL,        /* no slot could be freed in the probe window (every entry there is
-                          refusing requests): fail open, nothing counted — unless the hit is
-                          fail_closed, which is then DENY */
-    SB_RL_RETIRED,     /* the segment was replaced by a new one: attach again */
-    SB_RL_NOT_FOUND,   /* no such limiter in the segment */
-    SB_RL_ERROR        /* the lock is unusable */
+    SB_RL_ALLOW = 0, /* counted (or refunded) */
+    SB_RL_DENY,      /* over the limit, nothing counted */
+    SB_RL_FULL,      /* no slot could be freed in the probe window (every entry there is
+                        refusing requests): fail open, nothing counted — unless the hit is
+                        fail_closed, which is then DENY */
+    SB_RL_RETIRED,   /* the segment was replaced by a new one: attach again */
+    SB_RL_NOT_FOUND, /* no such limiter in the segment */
+    SB_RL_ERROR      /* the lock is unusable */
 } sb_rl_status_t;
 
 /* One check of a request against one limiter. */
 typedef struct {
-    const char *limiter;     /* in: name (for the hash and messages) */
-    const char *key;         /* in: "ip:…" or "u:…" */
-    uint32_t max;            /* in */
-    uint32_t window_s;       /* in */
-    int fail_closed;         /* in: refuse (DENY) rather than let through when no slot is free */
+    const char *limiter; /* in: name (for the hash and messages) */
+    const char *key;     /* in: "ip:…" or "u:…" */
+    uint32_t max;        /* in */
+    uint32_t window_s;   /* in */
+    int fail_closed;     /* in: refuse (DENY) rather than let through when no slot is free */
     /* out */
     sb_rl_status_t status;
-    uint32_t remaining;      /* after this request */
-    uint32_t reset_s;        /* seconds until the current window ends */
-    uint32_t retry_s;        /* DENY: seconds until one more request would pass */
-    int64_t window_start;    /* ms; for sb_rl_refund */
+    uint32_t remaining;   /* after this request */
+    uint32_t reset_s;     /* seconds until the current window ends */
+    uint32_t retry_s;     /* DENY: seconds until one more request would pass */
+    int64_t window_start; /* ms; for sb_rl_refund */
 } sb_rl_hit_t;
 
 /*
@@ -91,11 +91,10 @@ typedef struct {
  * is released when p is cleared; the file stays for other processes to attach.
  * Returns APR_SUCCESS or an error with *why set to a message in p.
  */
-apr_status_t sb_rl_create(apr_pool_t *p, const char *path, uint32_t capacity,
-                          apr_fileperms_t perms, sb_rl_table_t **out, const char **why);
+apr_status_t sb_rl_create(apr_pool_t *p, const char *path, uint32_t capacity, apr_fileperms_t perms,
+                          sb_rl_table_t **out, const char **why);
 /* Map an existing segment (another process created it). */
-apr_status_t sb_rl_attach(apr_pool_t *p, const char *path, sb_rl_table_t **out,
-                          const char **why);
+apr_status_t sb_rl_attach(apr_pool_t *p, const char *path, sb_rl_table_t **out, const char **why);
 
 /* Publish the limiter definitions in the segment (replaces the previous set). */
 void sb_rl_publish(sb_rl_table_t *t, const sb_rl_def_t *defs, int n);

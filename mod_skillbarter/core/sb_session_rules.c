@@ -11,7 +11,7 @@
 
 static const char *const sb_status_names[SB_SESSION_NSTATUS] = {
     "pending", "scheduled", "in_progress", "completed", "cancelled",
-    "no_show", "abandoned", "declined", "expired"};
+    "no_show", "abandoned", "declined",    "expired"};
 
 const char *sb_session_status_name(sb_session_status_t s)
 {
@@ -41,8 +41,7 @@ int sb_session_transition(sb_session_status_t from, sb_session_action_t action)
         return from == SB_SESSION_PENDING || from == SB_SESSION_SCHEDULED ? SB_SESSION_CANCELLED
                                                                           : -1;
     case SB_SESSION_RESCHEDULE:
-        return from == SB_SESSION_PENDING || from == SB_SESSION_SCHEDULED ? SB_SESSION_PENDING
-                                                                          : -1;
+        return from == SB_SESSION_PENDING || from == SB_SESSION_SCHEDULED ? SB_SESSION_PENDING : -1;
     case SB_SESSION_START:
         return from == SB_SESSION_SCHEDULED ? SB_SESSION_IN_PROGRESS : -1;
     case SB_SESSION_END:
@@ -191,8 +190,8 @@ int sb_session_in_availability(const sb_tz_t *z, const apr_array_header_t *avail
         for (j = 0; j < a->time_slots->nelts; j++) {
             const sb_time_slot_t *t = &APR_ARRAY_IDX(a->time_slots, j, sb_time_slot_t);
             int64_t s0, s1;
-            if (sb_tz_slot_utc(z, y, m, d, t->start_time, t->end_time, &s0, &s1)
-                && start_ms >= s0 && end_ms <= s1) {
+            if (sb_tz_slot_utc(z, y, m, d, t->start_time, t->end_time, &s0, &s1) && start_ms >= s0
+                && end_ms <= s1) {
                 return 1;
             }
         }

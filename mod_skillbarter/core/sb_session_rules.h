@@ -13,12 +13,12 @@
 
 #include "sb_tz.h"
 
-#define SB_SESSION_MIN_DURATION 15
-#define SB_SESSION_MAX_DURATION 240
+#define SB_SESSION_MIN_DURATION  15
+#define SB_SESSION_MAX_DURATION  240
 #define SB_SESSION_DURATION_STEP 15
-#define SB_SESSION_JOIN_EARLY_MS (10LL * 60 * 1000)   /* start may be called this early */
-#define SB_SESSION_NO_SHOW_MS (15LL * 60 * 1000)      /* nobody started: no_show after this */
-#define SB_SESSION_ABANDON_MS (15LL * 60 * 1000)      /* in_progress past duration + this */
+#define SB_SESSION_JOIN_EARLY_MS (10LL * 60 * 1000) /* start may be called this early */
+#define SB_SESSION_NO_SHOW_MS    (15LL * 60 * 1000) /* nobody started: no_show after this */
+#define SB_SESSION_ABANDON_MS    (15LL * 60 * 1000) /* in_progress past duration + this */
 
 typedef enum {
     SB_SESSION_PENDING = 0,
@@ -34,15 +34,15 @@ typedef enum {
 } sb_session_status_t;
 
 typedef enum {
-    SB_SESSION_ACCEPT = 0,  /* teacher: pending -> scheduled */
-    SB_SESSION_DECLINE,     /* teacher: pending -> declined */
-    SB_SESSION_CANCEL,      /* either: pending|scheduled -> cancelled */
-    SB_SESSION_RESCHEDULE,  /* either: pending|scheduled -> pending (the other must accept) */
-    SB_SESSION_START,       /* both joined: scheduled -> in_progress */
-    SB_SESSION_END,         /* either: in_progress -> completed */
-    SB_SESSION_EXPIRE,      /* job: pending past its start -> expired */
-    SB_SESSION_MARK_NO_SHOW,/* job: scheduled, not started 15 min after start -> no_show */
-    SB_SESSION_ABANDON,     /* job: in_progress past duration + 15 min -> abandoned */
+    SB_SESSION_ACCEPT = 0,   /* teacher: pending -> scheduled */
+    SB_SESSION_DECLINE,      /* teacher: pending -> declined */
+    SB_SESSION_CANCEL,       /* either: pending|scheduled -> cancelled */
+    SB_SESSION_RESCHEDULE,   /* either: pending|scheduled -> pending (the other must accept) */
+    SB_SESSION_START,        /* both joined: scheduled -> in_progress */
+    SB_SESSION_END,          /* either: in_progress -> completed */
+    SB_SESSION_EXPIRE,       /* job: pending past its start -> expired */
+    SB_SESSION_MARK_NO_SHOW, /* job: scheduled, not started 15 min after start -> no_show */
+    SB_SESSION_ABANDON,      /* job: in_progress past duration + 15 min -> abandoned */
     SB_SESSION_NACTION
 } sb_session_action_t;
 

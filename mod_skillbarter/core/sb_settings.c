@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <apr_strings.h>
 
-#define SB_SETTINGS_FORMAT "1"
+#define SB_SETTINGS_FORMAT   "1"
 #define SB_SETTINGS_LINE_MAX 4096
 
 /* KEY_NUMBER: an integer written only when above 0 (0 means unset); KEY_SIGNED: any integer,
@@ -51,7 +51,7 @@ static const struct {
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 
-#define TEXT_AT(st, i) (*(const char **)((char *)(st) + keys[i].off))
+#define TEXT_AT(st, i)    (*(const char **)((char *)(st) + keys[i].off))
 #define SECONDS_AT(st, i) (*(int64_t *)((char *)(st) + keys[i].off))
 
 void sb_settings_defaults(sb_settings_t *st)
@@ -110,8 +110,8 @@ static const char *settings_text(apr_pool_t *p, const sb_settings_t *st, const c
     return text;
 }
 
-apr_status_t sb_settings_write(apr_pool_t *p, const char *path, const sb_settings_t *st,
-                               long group, const char **why)
+apr_status_t sb_settings_write(apr_pool_t *p, const char *path, const sb_settings_t *st, long group,
+                               const char **why)
 {
     const char *text = settings_text(p, st, why);
     char *tmp;
@@ -172,7 +172,7 @@ static int take_line(apr_pool_t *p, char *line, sb_settings_t *st)
     for (i = 0; i < N_KEYS && strcmp(keys[i].key, line); i++) {
     }
     if (i == N_KEYS) {
-        return 1;   /* a newer writer's key */
+        return 1; /* a newer writer's key */
     }
     if (keys[i].kind == KEY_TEXT) {
         TEXT_AT(st, i) = apr_pstrdup(p, value);
@@ -187,8 +187,7 @@ static int take_line(apr_pool_t *p, char *line, sb_settings_t *st)
     return 1;
 }
 
-apr_status_t sb_settings_read(apr_pool_t *p, const char *path, sb_settings_t *st,
-                              const char **why)
+apr_status_t sb_settings_read(apr_pool_t *p, const char *path, sb_settings_t *st, const char **why)
 {
     char line[SB_SETTINGS_LINE_MAX];
     FILE *f = fopen(path, "r");
@@ -207,7 +206,7 @@ apr_status_t sb_settings_read(apr_pool_t *p, const char *path, sb_settings_t *st
             line[--n] = '\0';
         }
         else if (!feof(f)) {
-            bad = 1;   /* longer than any line the writer makes */
+            bad = 1; /* longer than any line the writer makes */
             break;
         }
         if (n && line[0] != '#' && !take_line(p, line, st)) {

@@ -9,12 +9,12 @@
 #include "sb_model.h"
 #include "sb_validate.h"
 
-const char *const sb_categories[] = {"Technology", "Design", "Business", "Language", "Music",
-                                     "Sports", "Cooking", "Other", NULL};
+const char *const sb_categories[] = {"Technology", "Design",  "Business", "Language", "Music",
+                                     "Sports",     "Cooking", "Other",    NULL};
 const char *const sb_levels[] = {"Beginner", "Intermediate", "Expert", NULL};
 const char *const sb_priorities[] = {"Low", "Medium", "High", NULL};
-const char *const sb_days[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                               "Saturday", "Sunday", NULL};
+const char *const sb_days[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                               "Friday", "Saturday", "Sunday",    NULL};
 
 int sb_enum_index(const char *const *set, const char *v)
 {
@@ -32,8 +32,8 @@ int sb_parse_hhmm(const char *s, int *minutes)
 {
     int h, m;
 
-    if (!s || strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '9' || s[1] < '0'
-        || s[1] > '9' || s[3] < '0' || s[3] > '9' || s[4] < '0' || s[4] > '9') {
+    if (!s || strlen(s) != 5 || s[2] != ':' || s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9'
+        || s[3] < '0' || s[3] > '9' || s[4] < '0' || s[4] > '9') {
         return 0;
     }
     h = (s[0] - '0') * 10 + (s[1] - '0');
@@ -68,13 +68,15 @@ static int list_ok(apr_pool_t *p, json_object *arr, const char *prefix, int max,
 static void only_keys(apr_pool_t *p, json_object *o, const char *prefix, int i,
                       const char *const *allowed, sb_error_t *err)
 {
-    json_object_object_foreach(o, key, val) {
+    json_object_object_foreach(o, key, val)
+    {
         (void)val;
         if (sb_enum_index(allowed, key) >= 0) {
             continue;
         }
         if (!strcmp(key, "verified")) {
-            sb_field_fail(err, p, path(p, prefix, i, key), "verified is set by the platform, "
+            sb_field_fail(err, p, path(p, prefix, i, key),
+                          "verified is set by the platform, "
                           "not by the user");
         }
         else {
@@ -87,9 +89,8 @@ static void only_keys(apr_pool_t *p, json_object *o, const char *prefix, int i,
  * A string member: absent/null → *out = dflt (an error when required); otherwise a string
  * of at most max characters (trimmed). Returns 0 after recording an error.
  */
-static int text_member(apr_pool_t *p, json_object *o, const char *key, const char *field,
-                       int max, int required, const char *dflt, const char **out,
-                       sb_error_t *err)
+static int text_member(apr_pool_t *p, json_object *o, const char *key, const char *field, int max,
+                       int required, const char *dflt, const char **out, sb_error_t *err)
 {
     json_object *v = NULL;
     const char *s, *e;
@@ -128,8 +129,7 @@ static int text_member(apr_pool_t *p, json_object *o, const char *key, const cha
 
 /* An enum member: absent/null → dflt; otherwise one of set. */
 static int enum_member(apr_pool_t *p, json_object *o, const char *key, const char *field,
-                       const char *const *set, const char *dflt, const char **out,
-                       sb_error_t *err)
+                       const char *const *set, const char *dflt, const char **out, sb_error_t *err)
 {
     json_object *v = NULL;
     int i;
@@ -162,8 +162,10 @@ static void no_duplicate(apr_pool_t *p, apr_hash_t *seen, const char *skill, con
     }
     low = sb_lower(p, skill);
     if (apr_hash_get(seen, low, APR_HASH_KEY_STRING)) {
-        sb_field_fail(err, p, field, "duplicate skill \"%s\" (names are compared "
-                      "case-insensitively)", skill);
+        sb_field_fail(err, p, field,
+                      "duplicate skill \"%s\" (names are compared "
+                      "case-insensitively)",
+                      skill);
         return;
     }
     apr_hash_set(seen, low, APR_HASH_KEY_STRING, "");
@@ -195,8 +197,8 @@ static int skill_entry(apr_pool_t *p, json_object *arr, const char *prefix, int 
         return 0;
     }
     only_keys(p, o, prefix, i, keys, err);
-    if (text_member(p, o, "skill", path(p, prefix, i, "skill"), SB_SKILL_NAME_MAX, 1, NULL,
-                    skill, err)) {
+    if (text_member(p, o, "skill", path(p, prefix, i, "skill"), SB_SKILL_NAME_MAX, 1, NULL, skill,
+                    err)) {
         no_duplicate(p, seen, *skill, path(p, prefix, i, "skill"), err);
     }
     enum_member(p, o, "category", path(p, prefix, i, "category"), sb_categories, NULL, category,
@@ -223,10 +225,10 @@ int sb_skills_offered_parse(apr_pool_t *p, json_object *arr, const char *prefix,
         if (!skill_entry(p, arr, prefix, i, keys, seen, &s->skill, &s->category, err)) {
             continue;
         }
-        enum_member(p, o, "experience", path(p, prefix, i, "experience"), sb_levels,
-                    "Intermediate", &s->experience, err);
-        text_member(p, o, "description", path(p, prefix, i, "description"), SB_SKILL_DESC_MAX,
-                    0, NULL, &s->description, err);
+        enum_member(p, o, "experience", path(p, prefix, i, "experience"), sb_levels, "Intermediate",
+                    &s->experience, err);
+        text_member(p, o, "description", path(p, prefix, i, "description"), SB_SKILL_DESC_MAX, 0,
+                    NULL, &s->description, err);
     }
     return (err->fields ? err->fields->nelts : 0) == before;
 }
@@ -250,8 +252,8 @@ int sb_skills_wanted_parse(apr_pool_t *p, json_object *arr, const char *prefix,
         if (!skill_entry(p, arr, prefix, i, keys, seen, &s->skill, &s->category, err)) {
             continue;
         }
-        enum_member(p, o, "level", path(p, prefix, i, "level"), sb_levels, "Beginner",
-                    &s->level, err);
+        enum_member(p, o, "level", path(p, prefix, i, "level"), sb_levels, "Beginner", &s->level,
+                    err);
         enum_member(p, o, "priority", path(p, prefix, i, "priority"), sb_priorities, "Medium",
                     &s->priority, err);
     }
@@ -289,7 +291,8 @@ static apr_array_header_t *day_slots(apr_pool_t *p, json_object *slots, const ch
         if (!o) {
             continue;
         }
-        json_object_object_foreach(o, key, val) {
+        json_object_object_foreach(o, key, val)
+        {
             (void)val;
             if (strcmp(key, "startTime") && strcmp(key, "endTime")) {
                 sb_field_fail(err, p, path(p, field, i, key), "%s is not a slot field", key);
@@ -322,9 +325,8 @@ static apr_array_header_t *day_slots(apr_pool_t *p, json_object *slots, const ch
     out = apr_array_make(p, n + 1, sizeof(sb_time_slot_t));
     for (i = 0; i < n; i++) {
         if (i > 0 && v[i].start < v[i - 1].end) {
-            sb_field_fail(err, p, field, "slots %s-%s and %s-%s overlap",
-                          v[i - 1].slot.start_time, v[i - 1].slot.end_time,
-                          v[i].slot.start_time, v[i].slot.end_time);
+            sb_field_fail(err, p, field, "slots %s-%s and %s-%s overlap", v[i - 1].slot.start_time,
+                          v[i - 1].slot.end_time, v[i].slot.start_time, v[i].slot.end_time);
             return NULL;
         }
         APR_ARRAY_PUSH(out, sb_time_slot_t) = v[i].slot;
@@ -347,11 +349,14 @@ int sb_availability_parse(apr_pool_t *p, json_object *arr, const char *prefix,
         if (!o) {
             continue;
         }
-        json_object_object_foreach(o, key, val) {
+        json_object_object_foreach(o, key, val)
+        {
             (void)val;
             if (strcmp(key, "day") && strcmp(key, "timeSlots")) {
-                sb_field_fail(err, p, path(p, prefix, i, key), "%s is not an availability "
-                              "field", key);
+                sb_field_fail(err, p, path(p, prefix, i, key),
+                              "%s is not an availability "
+                              "field",
+                              key);
             }
         }
         json_object_object_get_ex(o, "day", &day);

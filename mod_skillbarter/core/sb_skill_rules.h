@@ -14,17 +14,17 @@
 
 #include "sb_error.h"
 
-#define SB_SKILL_NAME_MAX 50
-#define SB_SKILL_DESC_MAX 200
-#define SB_SKILLS_MAX 20
+#define SB_SKILL_NAME_MAX    50
+#define SB_SKILL_DESC_MAX    200
+#define SB_SKILLS_MAX        20
 #define SB_SLOTS_PER_DAY_MAX 12
-#define SB_CATEGORY_COUNT 8
+#define SB_CATEGORY_COUNT    8
 
 /* NULL-terminated enums of the spec's User model. */
-extern const char *const sb_categories[];   /* Technology .. Other (SB_CATEGORY_COUNT) */
-extern const char *const sb_levels[];       /* Beginner, Intermediate, Expert */
-extern const char *const sb_priorities[];   /* Low, Medium, High */
-extern const char *const sb_days[];         /* Monday .. Sunday */
+extern const char *const sb_categories[]; /* Technology .. Other (SB_CATEGORY_COUNT) */
+extern const char *const sb_levels[];     /* Beginner, Intermediate, Expert */
+extern const char *const sb_priorities[]; /* Low, Medium, High */
+extern const char *const sb_days[];       /* Monday .. Sunday */
 
 /* Index of v in a NULL-terminated set (exact match), or -1. */
 int sb_enum_index(const char *const *set, const char *v);

@@ -11,20 +11,20 @@
 #include <apr_pools.h>
 
 typedef enum {
-    SB_SMTP_SENT = 0,   /* the server accepted the message */
-    SB_SMTP_TEMPFAIL,   /* 4xx, no connection, timeout, dropped: try again later */
-    SB_SMTP_PERMFAIL    /* 5xx: do not try again */
+    SB_SMTP_SENT = 0, /* the server accepted the message */
+    SB_SMTP_TEMPFAIL, /* 4xx, no connection, timeout, dropped: try again later */
+    SB_SMTP_PERMFAIL  /* 5xx: do not try again */
 } sb_smtp_result_t;
 
 typedef struct {
     const char *host;
-    int port;                 /* 0: 25, or 465 with implicit TLS */
-    const char *tls;          /* "plain" | "starttls" | "tls" (NULL: plain) */
-    const char *user;         /* NULL: no AUTH */
+    int port;         /* 0: 25, or 465 with implicit TLS */
+    const char *tls;  /* "plain" | "starttls" | "tls" (NULL: plain) */
+    const char *user; /* NULL: no AUTH */
     const char *password;
-    const char *helo;         /* EHLO name (NULL: libcurl's default) */
+    const char *helo; /* EHLO name (NULL: libcurl's default) */
     long connect_timeout_ms;
-    long timeout_ms;          /* the whole transaction */
+    long timeout_ms; /* the whole transaction */
 } sb_smtp_config_t;
 
 /* Called once, when the server has answered DATA with 354 and the body starts to go. */

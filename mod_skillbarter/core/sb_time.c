@@ -31,11 +31,11 @@ const char *sb_time_iso(apr_pool_t *p, int64_t ms)
     char *out;
 
     era = (z >= 0 ? z : z - 146096) / 146097;
-    doe = z - era * 146097;                                       /* [0, 146096] */
-    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;  /* [0, 399] */
-    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);                /* [0, 365], from March */
-    mp = (5 * doy + 2) / 153;                                     /* [0, 11], March = 0 */
-    y = yoe + era * 400 + (mp >= 10);                             /* January, February */
+    doe = z - era * 146097;                                      /* [0, 146096] */
+    yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* [0, 399] */
+    doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* [0, 365], from March */
+    mp = (5 * doy + 2) / 153;                                    /* [0, 11], March = 0 */
+    y = yoe + era * 400 + (mp >= 10);                            /* January, February */
     if (y < 0 || y > 9999) {
         gmtime_r(&secs, &tm);
         return apr_psprintf(p, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
@@ -95,7 +95,7 @@ int64_t sb_days_from_civil(int y, int m, int d)
 
 int sb_weekday(int y, int m, int d)
 {
-    int64_t z = sb_days_from_civil(y, m, d);   /* 1970-01-01 was a Thursday (3) */
+    int64_t z = sb_days_from_civil(y, m, d); /* 1970-01-01 was a Thursday (3) */
     return (int)(((z % 7) + 7 + 3) % 7);
 }
 

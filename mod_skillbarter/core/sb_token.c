@@ -9,8 +9,7 @@
 
 #define SB_TOKEN_BYTES 32
 
-static const char sb_b64url[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char sb_b64url[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 /* base64url of n bytes without padding into out (room for 4*ceil(n/3)+1 chars). */
 static void sb_b64url_encode(const unsigned char *in, apr_size_t n, char *out)
@@ -19,8 +18,8 @@ static void sb_b64url_encode(const unsigned char *in, apr_size_t n, char *out)
     char *o = out;
 
     for (i = 0; i + 2 < n; i += 3) {
-        unsigned long v = ((unsigned long)in[i] << 16) | ((unsigned long)in[i + 1] << 8)
-                          | in[i + 2];
+        unsigned long v =
+            ((unsigned long)in[i] << 16) | ((unsigned long)in[i + 1] << 8) | in[i + 2];
         *o++ = sb_b64url[(v >> 18) & 63];
         *o++ = sb_b64url[(v >> 12) & 63];
         *o++ = sb_b64url[(v >> 6) & 63];

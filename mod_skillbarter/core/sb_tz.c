@@ -16,24 +16,24 @@
 
 /* A POSIX TZ rule date: Mm.w.d, Jn (1..365, no Feb 29) or n (0..365). */
 typedef struct {
-    char kind;      /* 'M', 'J' or 'D' */
+    char kind; /* 'M', 'J' or 'D' */
     int m, w, d, n;
-    int32_t time;   /* seconds after local midnight (may be negative or > 24h) */
+    int32_t time; /* seconds after local midnight (may be negative or > 24h) */
 } sb_tz_rule_t;
 
 typedef struct {
     int valid;
-    int32_t std_off, dst_off;   /* east positive */
+    int32_t std_off, dst_off; /* east positive */
     int has_dst;
     sb_tz_rule_t start, end;
 } sb_tz_posix_t;
 
 struct sb_tz {
-    int n;                  /* transitions */
-    int64_t *at;            /* transition instants */
-    int32_t *off;           /* offset in force from at[i] */
-    int32_t first_off;      /* before the first transition */
-    sb_tz_posix_t rule;     /* after the last one (when valid) */
+    int n;              /* transitions */
+    int64_t *at;        /* transition instants */
+    int32_t *off;       /* offset in force from at[i] */
+    int32_t first_off;  /* before the first transition */
+    sb_tz_posix_t rule; /* after the last one (when valid) */
 };
 
 static int month_days(int y, int m)
@@ -136,9 +136,8 @@ static const char *posix_rule(const char *s, sb_tz_rule_t *r)
     r->time = 7200;
     if (*s == 'M') {
         r->kind = 'M';
-        if (!(s = posix_num(s + 1, 1, 12, &r->m)) || *s++ != '.'
-            || !(s = posix_num(s, 1, 5, &r->w)) || *s++ != '.'
-            || !(s = posix_num(s, 0, 6, &r->d))) {
+        if (!(s = posix_num(s + 1, 1, 12, &r->m)) || *s++ != '.' || !(s = posix_num(s, 1, 5, &r->w))
+            || *s++ != '.' || !(s = posix_num(s, 0, 6, &r->d))) {
             return NULL;
         }
     }
@@ -202,7 +201,7 @@ static int64_t rule_day(const sb_tz_rule_t *r, int y)
     }
     {
         /* day d (0 = Sunday) of week w (5 = last) of month m */
-        int first_wd = (sb_weekday(y, r->m, 1) + 1) % 7;   /* 0 = Sunday */
+        int first_wd = (sb_weekday(y, r->m, 1) + 1) % 7; /* 0 = Sunday */
         int day = 1 + (r->d - first_wd + 7) % 7 + (r->w - 1) * 7;
         while (day > month_days(y, r->m)) {
             day -= 7;
@@ -257,8 +256,8 @@ sb_tz_t *sb_tz_parse(apr_pool_t *p, const unsigned char *buf, apr_size_t len)
         /* skip the v1 block: the v2+ block after it has 64-bit times */
         isut = be32(h + 20), isstd = be32(h + 24), leap = be32(h + 28);
         timecnt = be32(h + 32), typecnt = be32(h + 36), charcnt = be32(h + 40);
-        if (timecnt > 100000 || typecnt > 256 || charcnt > 10000 || leap > 10000
-            || isut > 256 || isstd > 256) {
+        if (timecnt > 100000 || typecnt > 256 || charcnt > 10000 || leap > 10000 || isut > 256
+            || isstd > 256) {
             return NULL;
         }
         need = 44 + timecnt * 5 + typecnt * 6 + charcnt + leap * 8 + isstd + isut;
@@ -324,8 +323,7 @@ sb_tz_t *sb_tz_load(apr_pool_t *p, const char *name)
         return NULL;
     }
     buf = apr_palloc(p, SB_TZ_FILE_MAX);
-    while (used < SB_TZ_FILE_MAX
-           && (n = read(fd, buf + used, SB_TZ_FILE_MAX - used)) > 0) {
+    while (used < SB_TZ_FILE_MAX && (n = read(fd, buf + used, SB_TZ_FILE_MAX - used)) > 0) {
         used += (apr_size_t)n;
     }
     close(fd);
@@ -365,7 +363,7 @@ int64_t sb_tz_local_to_utc(const sb_tz_t *z, int year, int month, int day, int m
     int ok_a = sb_tz_offset(z, a) == before, ok_b = sb_tz_offset(z, b) == after;
 
     if (ok_a && ok_b) {
-        return a < b ? a : b;   /* ambiguous: the earlier */
+        return a < b ? a : b; /* ambiguous: the earlier */
     }
     if (ok_a) {
         return a;
@@ -373,7 +371,7 @@ int64_t sb_tz_local_to_utc(const sb_tz_t *z, int year, int month, int day, int m
     if (ok_b) {
         return b;
     }
-    return a;                   /* in a gap: as if the clock had not moved yet */
+    return a; /* in a gap: as if the clock had not moved yet */
 }
 
 int sb_tz_slot_utc(const sb_tz_t *z, int year, int month, int day, const char *start,

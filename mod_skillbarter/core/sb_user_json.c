@@ -11,7 +11,7 @@ json_object *sb_credits_to_json(int64_t minutes)
 {
     char buf[32];
     int64_t neg = minutes < 0, m = neg ? -minutes : minutes;
-    int64_t cents = (m * 100 + 30) / 60;   /* hundredths of an hour */
+    int64_t cents = (m * 100 + 30) / 60; /* hundredths of an hour */
     int64_t whole = cents / 100, frac = cents % 100;
 
     if (frac == 0) {
@@ -114,10 +114,9 @@ json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t v
     sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
     sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
     sb_json_add_lit(o, "fullName",
-                           json_object_new_string(
-                               apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
+                    json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
     sb_json_add_lit(o, "profilePicture",
-                           json_object_new_string(u->profile_picture ? u->profile_picture : ""));
+                    json_object_new_string(u->profile_picture ? u->profile_picture : ""));
     sb_json_add_lit(o, "bio", str_or_null(u->bio));
     sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone : "UTC"));
     sb_json_add_lit(o, "languages", string_array(u->languages));
@@ -127,7 +126,8 @@ json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t v
     sb_json_add_lit(o, "availability", availability(u->availability));
     sb_json_add_lit(o, "totalHoursTaught", sb_credits_to_json(u->minutes_taught));
     sb_json_add_lit(o, "totalHoursLearned", sb_credits_to_json(u->minutes_learned));
-    sb_json_add_lit(o, "rating", json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
+    sb_json_add_lit(o, "rating",
+                    json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
     sb_json_add_lit(o, "totalReviews", json_object_new_int(u->total_reviews));
     sb_json_add_lit(o, "isVerified", json_object_new_boolean(u->is_verified));
     sb_json_add_lit(o, "lastSeen", time_or_null(p, u->last_seen));

@@ -8,8 +8,8 @@
 #include "sb_model.h"
 
 typedef enum {
-    SB_VIEW_SELF,    /* the user themself: everything but the password hash */
-    SB_VIEW_PUBLIC   /* anyone: no email, balance, ban details or tokens */
+    SB_VIEW_SELF,  /* the user themself: everything but the password hash */
+    SB_VIEW_PUBLIC /* anyone: no email, balance, ban details or tokens */
 } sb_user_view_t;
 
 /* A new json object (caller owns it, or hands it to a parent). */

@@ -9,7 +9,7 @@
 #include <unistd.h>
 #include <apr_strings.h>
 
-#define SB_ZONEINFO "/usr/share/zoneinfo"
+#define SB_ZONEINFO    "/usr/share/zoneinfo"
 #define SB_TZ_NAME_MAX 64
 
 /*
@@ -46,8 +46,8 @@ static int sb_utf8_next(const unsigned char *s, unsigned long *cp)
         }
         c = (c << 6) | (s[i] & 0x3F);
     }
-    if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF))) || (n == 4 && (c < 0x10000
-                                                                                || c > 0x10FFFF))) {
+    if ((n == 3 && (c < 0x800 || (c >= 0xD800 && c <= 0xDFFF)))
+        || (n == 4 && (c < 0x10000 || c > 0x10FFFF))) {
         return 0;
     }
     *cp = c;
@@ -138,8 +138,8 @@ int sb_valid_username(sb_error_t *err, apr_pool_t *p, const char *field, const c
     }
     if (i < n || n < SB_USERNAME_MIN || n > SB_USERNAME_MAX) {
         sb_field_fail(err, p, field,
-                      "%s must be %d-%d characters of letters, digits and underscore",
-                      field, SB_USERNAME_MIN, SB_USERNAME_MAX);
+                      "%s must be %d-%d characters of letters, digits and underscore", field,
+                      SB_USERNAME_MIN, SB_USERNAME_MAX);
         return 0;
     }
     return 1;
@@ -275,8 +275,8 @@ static int sb_tz_name_safe(const char *name)
             comp = 0;
             continue;
         }
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-              || c == '_' || c == '+' || c == '-')) {
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+              || c == '+' || c == '-')) {
             return 0; /* no '.', so no "." or ".." component either */
         }
         comp++;

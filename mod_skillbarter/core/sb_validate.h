@@ -8,12 +8,12 @@
 #include <apr_pools.h>
 #include "sb_error.h"
 
-#define SB_USERNAME_MIN 3
-#define SB_USERNAME_MAX 20
-#define SB_NAME_MAX 50
-#define SB_BIO_MAX 500
-#define SB_EMAIL_MAX 254
-#define SB_PASSWORD_MIN 8
+#define SB_USERNAME_MIN       3
+#define SB_USERNAME_MAX       20
+#define SB_NAME_MAX           50
+#define SB_BIO_MAX            500
+#define SB_EMAIL_MAX          254
+#define SB_PASSWORD_MIN       8
 #define SB_PASSWORD_MAX_BYTES 72
 
 int sb_valid_username(sb_error_t *err, apr_pool_t *p, const char *field, const char *v);

@@ -114,8 +114,10 @@ static const char *sb_cmd_store_uri_set(cmd_parms *cmd, void *dc, const char *ar
     const char *scheme_end = strchr(arg, ':');
 
     if (!scheme_end || scheme_end == arg) {
-        return apr_psprintf(cmd->pool, "%s: '%s' is not a store URI (sqlite:/path/file.db or "
-                                       "mongodb://host/db)", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: '%s' is not a store URI (sqlite:/path/file.db or "
+                            "mongodb://host/db)",
+                            cmd->cmd->name, arg);
     }
     for (d = sb_store_drivers(); *d; d++) {
         if (strlen(*d) == (apr_size_t)(scheme_end - arg) && !strncmp(arg, *d, strlen(*d))) {
@@ -123,12 +125,12 @@ static const char *sb_cmd_store_uri_set(cmd_parms *cmd, void *dc, const char *ar
         }
     }
     if (!*d) {
-        return apr_psprintf(cmd->pool, "%s: no compiled-in store driver for '%.*s'",
-                            cmd->cmd->name, (int)(scheme_end - arg), arg);
+        return apr_psprintf(cmd->pool, "%s: no compiled-in store driver for '%.*s'", cmd->cmd->name,
+                            (int)(scheme_end - arg), arg);
     }
     if (!strcmp(*d, "sqlite") && scheme_end[1] != '/') {
-        return apr_psprintf(cmd->pool, "%s: the SQLite path must be absolute: %s",
-                            cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool, "%s: the SQLite path must be absolute: %s", cmd->cmd->name,
+                            arg);
     }
     cmd_conf(cmd)->store_uri = arg;
     return NULL;
@@ -164,9 +166,9 @@ static const char *sb_cmd_jwt_secret_file_set(cmd_parms *cmd, void *dc, const ch
                             rv ? apr_strerror(rv, err, sizeof err) : "not a regular file");
     }
     if (fi.size < SB_JWT_MIN_SECRET || fi.size > 4096) {
-        return apr_psprintf(cmd->pool, "%s: '%s' must hold %d to 4096 bytes of secret (has %"
-                                       APR_OFF_T_FMT ")",
-                            cmd->cmd->name, path, SB_JWT_MIN_SECRET, fi.size);
+        return apr_psprintf(
+            cmd->pool, "%s: '%s' must hold %d to 4096 bytes of secret (has %" APR_OFF_T_FMT ")",
+            cmd->cmd->name, path, SB_JWT_MIN_SECRET, fi.size);
     }
     sec = apr_palloc(cmd->pool, sizeof *sec);
     sec->bytes = apr_palloc(cmd->pool, (apr_size_t)fi.size);
@@ -188,8 +190,7 @@ static const char *sb_cmd_jwt_secret_file_set(cmd_parms *cmd, void *dc, const ch
                             cmd->cmd->name, path, SB_JWT_MIN_SECRET);
     }
     sec->len = n;
-    apr_pool_userdata_set(sec, apr_pstrcat(cmd->pool, "sb_secret:", path, NULL), NULL,
-                          cmd->pool);
+    apr_pool_userdata_set(sec, apr_pstrcat(cmd->pool, "sb_secret:", path, NULL), NULL, cmd->pool);
     cmd_conf(cmd)->jwt_secret_file = path;
     return NULL;
 }
@@ -208,8 +209,10 @@ static const char *sb_cmd_duration_set(cmd_parms *cmd, void *dc, const char *arg
 {
     apr_int64_t v;
     if (sb_parse_duration(arg, &v) || v > 366 * 86400) {
-        return apr_psprintf(cmd->pool, "%s: expected a duration such as 900, 15m, 12h or 30d "
-                                       "(at most 366d), got '%s'", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected a duration such as 900, 15m, 12h or 30d "
+                            "(at most 366d), got '%s'",
+                            cmd->cmd->name, arg);
     }
     *(apr_int64_t *)((char *)cmd_conf(cmd) + (apr_size_t)cmd->info) = v;
     return NULL;
@@ -219,8 +222,10 @@ static const char *sb_cmd_size_set(cmd_parms *cmd, void *dc, const char *arg)
 {
     apr_int64_t v;
     if (sb_parse_size(arg, &v) || v > (apr_int64_t)1 << 30) {
-        return apr_psprintf(cmd->pool, "%s: expected a size such as 65536, 512K or 5M "
-                                       "(at most 1G), got '%s'", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected a size such as 65536, 512K or 5M "
+                            "(at most 1G), got '%s'",
+                            cmd->cmd->name, arg);
     }
     *(apr_int64_t *)((char *)cmd_conf(cmd) + (apr_size_t)cmd->info) = v;
     return NULL;
@@ -240,8 +245,10 @@ static const char *sb_cmd_bcrypt_cost_set(cmd_parms *cmd, void *dc, const char *
 static const char *sb_cmd_allow_origin_set(cmd_parms *cmd, void *dc, const char *arg)
 {
     if (strcmp(arg, "*") && strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) {
-        return apr_psprintf(cmd->pool, "%s: expected an origin such as https://app.example "
-                                       "or *, got '%s'", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected an origin such as https://app.example "
+                            "or *, got '%s'",
+                            cmd->cmd->name, arg);
     }
     if (strpbrk(arg, " \t\r\n,") || (strlen(arg) > 1 && arg[strlen(arg) - 1] == '/')) {
         return apr_psprintf(cmd->pool, "%s: one origin without path or trailing slash, got '%s'",
@@ -269,8 +276,10 @@ static const char *sb_cmd_dir_set(cmd_parms *cmd, void *dc, const char *arg)
 static const char *sb_cmd_mail_from_set(cmd_parms *cmd, void *dc, const char *arg)
 {
     if (!strchr(arg, '@') || strpbrk(arg, "\r\n")) {
-        return apr_psprintf(cmd->pool, "%s: expected an address such as "
-                                       "\"Skill Barter <no-reply@example.org>\"", cmd->cmd->name);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected an address such as "
+                            "\"Skill Barter <no-reply@example.org>\"",
+                            cmd->cmd->name);
     }
     cmd_conf(cmd)->mail_from = arg;
     return NULL;
@@ -281,8 +290,10 @@ static const char *sb_cmd_realtime_url_set(cmd_parms *cmd, void *dc, const char 
 {
     apr_size_t n = strlen(arg);
     if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) || strpbrk(arg, " \r\n?#")) {
-        return apr_psprintf(cmd->pool, "%s: expected a base URL such as "
-                                       "https://rt.example:3443, got '%s'", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected a base URL such as "
+                            "https://rt.example:3443, got '%s'",
+                            cmd->cmd->name, arg);
     }
     while (n > 0 && arg[n - 1] == '/') {
         n--;
@@ -295,8 +306,10 @@ static const char *sb_cmd_public_url_set(cmd_parms *cmd, void *dc, const char *a
 {
     apr_size_t n = strlen(arg);
     if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) || strpbrk(arg, " \r\n?#")) {
-        return apr_psprintf(cmd->pool, "%s: expected a base URL such as https://app.example, "
-                                       "got '%s'", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected a base URL such as https://app.example, "
+                            "got '%s'",
+                            cmd->cmd->name, arg);
     }
     while (n > 0 && arg[n - 1] == '/') {
         n--;
@@ -311,8 +324,10 @@ static const char *sb_cmd_outbox_socket_set(cmd_parms *cmd, void *dc, const char
     const char *path = ap_server_root_relative(cmd->pool, arg);
 
     if (!path || !*arg || strlen(path) > SB_SOCKET_PATH_MAX || strpbrk(path, "\r\n")) {
-        return apr_psprintf(cmd->pool, "%s: expected a socket path of at most %d bytes, got "
-                                       "'%s'", cmd->cmd->name, SB_SOCKET_PATH_MAX, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected a socket path of at most %d bytes, got "
+                            "'%s'",
+                            cmd->cmd->name, SB_SOCKET_PATH_MAX, arg);
     }
     cmd_conf(cmd)->outbox_socket = path;
     return NULL;
@@ -342,8 +357,10 @@ static const char *sb_cmd_avatar_max_pixels_set(cmd_parms *cmd, void *dc, const 
 {
     apr_int64_t v;
     if (sb_parse_size(arg, &v) || v < 1 || v > (apr_int64_t)1 << 32) {
-        return apr_psprintf(cmd->pool, "%s: expected a pixel count such as 4000000 or 16M "
-                                       "(at most 4096M), got '%s'", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected a pixel count such as 4000000 or 16M "
+                            "(at most 4096M), got '%s'",
+                            cmd->cmd->name, arg);
     }
     cmd_conf(cmd)->avatar_max_pixels = v;
     return NULL;
@@ -357,12 +374,16 @@ static const char *sb_cmd_mail_limit_set(cmd_parms *cmd, void *dc, const char *a
     apr_int64_t a, i, w = SB_DEFAULT_MAIL_WINDOW;
 
     if (sb_parse_int(account, 0, 1000000, &a) || sb_parse_int(ip, 0, 1000000, &i)) {
-        return apr_psprintf(cmd->pool, "%s: expected mails per account and per IP (0-1000000, "
-                                       "0 = no limit), got '%s %s'", cmd->cmd->name, account, ip);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected mails per account and per IP (0-1000000, "
+                            "0 = no limit), got '%s %s'",
+                            cmd->cmd->name, account, ip);
     }
     if (window && (sb_parse_duration(window, &w) || w < 1 || w > 366 * 86400)) {
-        return apr_psprintf(cmd->pool, "%s: WINDOW must be a duration such as 1h or 1d (at most "
-                                       "366d), got '%s'", cmd->cmd->name, window);
+        return apr_psprintf(cmd->pool,
+                            "%s: WINDOW must be a duration such as 1h or 1d (at most "
+                            "366d), got '%s'",
+                            cmd->cmd->name, window);
     }
     c->mail_max_account = (int)a;
     c->mail_max_ip = (int)i;
@@ -373,16 +394,15 @@ static const char *sb_cmd_mail_limit_set(cmd_parms *cmd, void *dc, const char *a
 static const char *sb_cmd_mail_transport_set(cmd_parms *cmd, void *dc, const char *arg)
 {
     if (strcmp(arg, "spool") && strcmp(arg, "smtp")) {
-        return apr_psprintf(cmd->pool, "%s: expected spool or smtp, got '%s'", cmd->cmd->name,
-                            arg);
+        return apr_psprintf(cmd->pool, "%s: expected spool or smtp, got '%s'", cmd->cmd->name, arg);
     }
     cmd_conf(cmd)->mail_transport = arg;
     return NULL;
 }
 
 /* SkillBarterSMTP HOST [PORT] [plain|starttls|tls] */
-static const char *sb_cmd_smtp_set(cmd_parms *cmd, void *dc, const char *host,
-                                   const char *port, const char *tls)
+static const char *sb_cmd_smtp_set(cmd_parms *cmd, void *dc, const char *host, const char *port,
+                                   const char *tls)
 {
     sb_server_conf_t *c = cmd_conf(cmd);
     apr_int64_t v = 0;
@@ -400,8 +420,7 @@ static const char *sb_cmd_smtp_set(cmd_parms *cmd, void *dc, const char *host,
         port = NULL;
     }
     if (port && sb_parse_int(port, 1, 65535, &v)) {
-        return apr_psprintf(cmd->pool, "%s: PORT must be 1-65535, got '%s'", cmd->cmd->name,
-                            port);
+        return apr_psprintf(cmd->pool, "%s: PORT must be 1-65535, got '%s'", cmd->cmd->name, port);
     }
     if (tls && strcmp(tls, "plain") && strcmp(tls, "starttls") && strcmp(tls, "tls")) {
         return apr_psprintf(cmd->pool, "%s: expected plain, starttls or tls, got '%s'",
@@ -437,8 +456,7 @@ static const char *sb_cmd_smtp_auth_set(cmd_parms *cmd, void *dc, const char *us
 static const char *sb_cmd_smtp_helo_set(cmd_parms *cmd, void *dc, const char *arg)
 {
     if (!*arg || strlen(arg) > 255 || strpbrk(arg, " /\r\n")) {
-        return apr_psprintf(cmd->pool, "%s: expected a host name, got '%s'", cmd->cmd->name,
-                            arg);
+        return apr_psprintf(cmd->pool, "%s: expected a host name, got '%s'", cmd->cmd->name, arg);
     }
     cmd_conf(cmd)->smtp_helo = arg;
     return NULL;
@@ -450,10 +468,12 @@ static const char *sb_cmd_smtp_timeout_set(cmd_parms *cmd, void *dc, const char 
 {
     apr_int64_t a, b;
 
-    if (sb_parse_duration(connect, &a) || sb_parse_duration(total, &b) || a < 1 || b < 1
-        || a > 3600 || b > 3600) {
-        return apr_psprintf(cmd->pool, "%s: expected two durations of 1s-1h such as 10s 1m, "
-                                       "got '%s %s'", cmd->cmd->name, connect, total);
+    if (sb_parse_duration(connect, &a) || sb_parse_duration(total, &b) || a < 1 || b < 1 || a > 3600
+        || b > 3600) {
+        return apr_psprintf(cmd->pool,
+                            "%s: expected two durations of 1s-1h such as 10s 1m, "
+                            "got '%s %s'",
+                            cmd->cmd->name, connect, total);
     }
     cmd_conf(cmd)->smtp_connect_timeout = a;
     cmd_conf(cmd)->smtp_timeout = b;
@@ -468,8 +488,10 @@ static const char *sb_cmd_mail_retry_set(cmd_parms *cmd, void *dc, const char *s
 
     if (sb_parse_duration(span, &a) || a < 1 || a > 30 * 86400
         || (first && (sb_parse_duration(first, &b) || b < 1 || b > 86400))) {
-        return apr_psprintf(cmd->pool, "%s: expected a retry time of 1s-30d and a first backoff "
-                                       "of 1s-1d such as 2d 1m", cmd->cmd->name);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected a retry time of 1s-30d and a first backoff "
+                            "of 1s-1d such as 2d 1m",
+                            cmd->cmd->name);
     }
     cmd_conf(cmd)->mail_retry_for = a;
     cmd_conf(cmd)->mail_backoff = b;
@@ -575,8 +597,7 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         if (!c->store_uri) {
             continue;
         }
-        if (!c->jwt_secret_file
-            || !(secret = secret_for(pconf, c->jwt_secret_file, &len))) {
+        if (!c->jwt_secret_file || !(secret = secret_for(pconf, c->jwt_secret_file, &len))) {
             sb_slog(vs, APLOG_CRIT, 0, "%s is set but %s is not: refusing to start",
                     SB_DIRECTIVE_STORE, SB_DIRECTIVE_JWT_SECRET_FILE);
             return HTTP_INTERNAL_SERVER_ERROR;
@@ -598,7 +619,7 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         }
         sb_jwt_key_set_audience(key, st->jwt_audience);
         st->jwt_key = key;
-        st->cursor_key = secret;   /* sb_cursor domain-separates its MAC from the JWT's */
+        st->cursor_key = secret; /* sb_cursor domain-separates its MAC from the JWT's */
         st->cursor_key_len = len;
         st->ratelimit_shm = sb_ratelimit_shm_path(pconf);
         st->outbox_socket = c->outbox_socket
@@ -618,17 +639,16 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         }
         st->bcrypt_cost = c->bcrypt_cost > 0 ? c->bcrypt_cost : SB_BCRYPT_DEFAULT_COST;
         st->mail = c->mail_spool ? sb_mail_spool_transport(pconf, c->mail_spool) : NULL;
-        st->mail_from = c->mail_from ? c->mail_from
-                                     : apr_pstrcat(pconf, "Skill Barter <no-reply@",
-                                                   vs->server_hostname ? vs->server_hostname
-                                                                       : "localhost",
-                                                   ">", NULL);
+        st->mail_from =
+            c->mail_from
+                ? c->mail_from
+                : apr_pstrcat(pconf, "Skill Barter <no-reply@",
+                              vs->server_hostname ? vs->server_hostname : "localhost", ">", NULL);
         st->realtime_url = c->realtime_url;
         st->public_url = c->public_url
                              ? c->public_url
                              : apr_psprintf(pconf, "http://%s:%u",
-                                            vs->server_hostname ? vs->server_hostname
-                                                                : "localhost",
+                                            vs->server_hostname ? vs->server_hostname : "localhost",
                                             vs->port ? vs->port : 80);
         st->upload_dir = c->upload_dir;
         if (c->outbox_retention > 0) {
@@ -734,16 +754,15 @@ void sb_config_child_init(apr_pool_t *pchild, server_rec *s)
         }
         store = apr_hash_get(opened, c->store_uri, APR_HASH_KEY_STRING);
         if (!store) {
-            opts.pool_max = c->store_pool_max > 0 ? c->store_pool_max
-                                                  : (threads > 0 ? threads : 1);
+            opts.pool_max = c->store_pool_max > 0 ? c->store_pool_max : (threads > 0 ? threads : 1);
             if (sb_store_open(pchild, c->store_uri, &opts, &store, &e) != SB_STORE_OK) {
                 sb_slog(vs, APLOG_CRIT, 0, "store %s unusable in this child: %s", c->store_uri,
                         e.message);
                 store = NULL;
             }
             else if (sb_store_migrate(store, &e) != SB_STORE_OK) {
-                sb_slog(vs, APLOG_CRIT, 0, "store %s not ready: %s (retried on use)",
-                        c->store_uri, e.message);
+                sb_slog(vs, APLOG_CRIT, 0, "store %s not ready: %s (retried on use)", c->store_uri,
+                        e.message);
             }
             if (store) {
                 apr_hash_set(opened, c->store_uri, APR_HASH_KEY_STRING, store);

@@ -28,9 +28,10 @@ static sb_session_conf_t *conf_of(cmd_parms *cmd)
 /* A host name: letters, digits, dots, dashes (and a port). */
 const char *sb_cmd_jitsi_domain_set(cmd_parms *cmd, void *dc, const char *arg)
 {
-    if (!*arg || strlen(arg) > 253 || strspn(arg, "abcdefghijklmnopqrstuvwxyz"
-                                                  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
-                                          != strlen(arg)) {
+    if (!*arg || strlen(arg) > 253
+        || strspn(arg, "abcdefghijklmnopqrstuvwxyz"
+                       "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:")
+               != strlen(arg)) {
         return apr_psprintf(cmd->pool, "%s: expected a host name such as meet.jit.si, got '%s'",
                             cmd->cmd->name, arg);
     }
@@ -41,8 +42,10 @@ const char *sb_cmd_jitsi_domain_set(cmd_parms *cmd, void *dc, const char *arg)
 const char *sb_cmd_jitsi_app_id_set(cmd_parms *cmd, void *dc, const char *arg)
 {
     if (!*arg || strlen(arg) > 200 || strpbrk(arg, " \t\r\n\"")) {
-        return apr_psprintf(cmd->pool, "%s: expected an app id of 1-200 characters without "
-                                       "spaces or quotes", cmd->cmd->name);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected an app id of 1-200 characters without "
+                            "spaces or quotes",
+                            cmd->cmd->name);
     }
     conf_of(cmd)->jitsi_app_id = arg;
     return NULL;
@@ -114,8 +117,10 @@ const char *sb_cmd_dispute_window_set(cmd_parms *cmd, void *dc, const char *arg)
     apr_int64_t v;
 
     if (sb_parse_duration(arg, &v) || v > 366 * 86400) {
-        return apr_psprintf(cmd->pool, "%s: expected a duration such as 48h or 7d (at most "
-                                       "366d), got '%s'", cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected a duration such as 48h or 7d (at most "
+                            "366d), got '%s'",
+                            cmd->cmd->name, arg);
     }
     conf_of(cmd)->dispute_window = v;
     return NULL;

@@ -27,9 +27,9 @@ typedef struct sb_session_conf {
     const char *jitsi_app_id;
     const unsigned char *jitsi_secret;
     apr_size_t jitsi_secret_len;
-    apr_int64_t late_cancel_penalty;   /* minutes, -1 = the hold, -2 = unset */
+    apr_int64_t late_cancel_penalty; /* minutes, -1 = the hold, -2 = unset */
     apr_int64_t no_show_penalty;
-    apr_int64_t dispute_window;        /* seconds, -1 = unset */
+    apr_int64_t dispute_window; /* seconds, -1 = unset */
     const char *test_clock_file;
 } sb_session_conf_t;
 
@@ -40,21 +40,22 @@ const char *sb_cmd_penalty_set(cmd_parms *cmd, void *dc, const char *arg);
 const char *sb_cmd_dispute_window_set(cmd_parms *cmd, void *dc, const char *arg);
 const char *sb_cmd_test_clock_file_set(cmd_parms *cmd, void *dc, const char *arg);
 
-#define SB_SESSION_CMDS                                                                           \
-    AP_INIT_TAKE1(SB_DIRECTIVE_JITSI_DOMAIN, sb_cmd_jitsi_domain_set, NULL, RSRC_CONF,            \
-                  "Jitsi Meet host of session rooms (default meet.jit.si)"),                      \
-    AP_INIT_TAKE1(SB_DIRECTIVE_JITSI_APP_ID, sb_cmd_jitsi_app_id_set, NULL, RSRC_CONF,            \
-                  "Jitsi token app id (iss); with the secret file, rooms need a token"),          \
-    AP_INIT_TAKE1(SB_DIRECTIVE_JITSI_SECRET_FILE, sb_cmd_jitsi_secret_file_set, NULL, RSRC_CONF,  \
-                  "File holding the Jitsi HS256 token secret (at least 32 bytes)"),               \
-    AP_INIT_TAKE1(SB_DIRECTIVE_LATE_CANCEL_PENALTY, sb_cmd_penalty_set, (void *)0, RSRC_CONF,     \
-                  "Minutes (or `hold`) charged a learner cancelling within 24 h (default 0)"),    \
-    AP_INIT_TAKE1(SB_DIRECTIVE_NO_SHOW_PENALTY, sb_cmd_penalty_set, (void *)1, RSRC_CONF,         \
-                  "Minutes (or `hold`) charged a learner who did not come (default hold)"),       \
-    AP_INIT_TAKE1(SB_DIRECTIVE_DISPUTE_WINDOW, sb_cmd_dispute_window_set, NULL, RSRC_CONF,        \
-                  "How long after completion a learner may dispute (default 48h)"),               \
-    AP_INIT_TAKE1(SB_DIRECTIVE_TEST_CLOCK_FILE, sb_cmd_test_clock_file_set, NULL, RSRC_CONF,      \
-                  "Tests only (httpd -D " SB_TESTING_DEFINE "): file holding a clock offset in ms")
+#define SB_SESSION_CMDS                                                                            \
+    AP_INIT_TAKE1(SB_DIRECTIVE_JITSI_DOMAIN, sb_cmd_jitsi_domain_set, NULL, RSRC_CONF,             \
+                  "Jitsi Meet host of session rooms (default meet.jit.si)"),                       \
+        AP_INIT_TAKE1(SB_DIRECTIVE_JITSI_APP_ID, sb_cmd_jitsi_app_id_set, NULL, RSRC_CONF,         \
+                      "Jitsi token app id (iss); with the secret file, rooms need a token"),       \
+        AP_INIT_TAKE1(SB_DIRECTIVE_JITSI_SECRET_FILE, sb_cmd_jitsi_secret_file_set, NULL,          \
+                      RSRC_CONF, "File holding the Jitsi HS256 token secret (at least 32 bytes)"), \
+        AP_INIT_TAKE1(SB_DIRECTIVE_LATE_CANCEL_PENALTY, sb_cmd_penalty_set, (void *)0, RSRC_CONF,  \
+                      "Minutes (or `hold`) charged a learner cancelling within 24 h (default 0)"), \
+        AP_INIT_TAKE1(SB_DIRECTIVE_NO_SHOW_PENALTY, sb_cmd_penalty_set, (void *)1, RSRC_CONF,      \
+                      "Minutes (or `hold`) charged a learner who did not come (default hold)"),    \
+        AP_INIT_TAKE1(SB_DIRECTIVE_DISPUTE_WINDOW, sb_cmd_dispute_window_set, NULL, RSRC_CONF,     \
+                      "How long after completion a learner may dispute (default 48h)"),            \
+        AP_INIT_TAKE1(SB_DIRECTIVE_TEST_CLOCK_FILE, sb_cmd_test_clock_file_set, NULL, RSRC_CONF,   \
+                      "Tests only (httpd -D " SB_TESTING_DEFINE                                    \
+                      "): file holding a clock offset in ms")
 
 /* post_config: copy the directives' values (or the defaults) into st. */
 void sb_config_sessions_apply(const sb_session_conf_t *sc, sb_settings_t *st);

@@ -20,8 +20,8 @@
 #include "sb_router.h"
 #include "sb_time.h"
 
-#define SB_HANDLER_NAME "skillbarter"
-#define SB_API_PREFIX "/api"
+#define SB_HANDLER_NAME   "skillbarter"
+#define SB_API_PREFIX     "/api"
 #define SB_RAW_BODY_SLACK (64 * 1024)
 
 /* Skip the filesystem walk for API paths: nothing under /api is a file. */
@@ -66,7 +66,7 @@ static int take_body(request_rec *r, const sb_server_conf_t *conf, const sb_rout
         return 0;
     }
     if (!(rt->flags & SB_ROUTE_JSON)) {
-        return 0;   /* bodies on GET/DELETE are ignored (and discarded by the core) */
+        return 0; /* bodies on GET/DELETE are ignored (and discarded by the core) */
     }
     if (!sb_http_is_json(c->content_type)) {
         return sb_fail(&c->err, c->pool, 415, "Content-Type must be application/json.");
@@ -95,8 +95,7 @@ static int sb_handle_api(request_rec *r)
     }
     conf = sb_conf(r->server);
     if (!conf->settings) {
-        sb_error(r, "SetHandler %s without %s in this server", SB_HANDLER_NAME,
-                 SB_DIRECTIVE_STORE);
+        sb_error(r, "SetHandler %s without %s in this server", SB_HANDLER_NAME, SB_DIRECTIVE_STORE);
         return sb_http_fail(r, 503, "Service is not configured.");
     }
     sb_route_match(r->pool, r->method, r->uri, &m);
@@ -115,8 +114,8 @@ static int sb_handle_api(request_rec *r)
     if (!m.route) {
         if (m.allow) {
             apr_table_setn(r->err_headers_out, "Allow", m.allow);
-            return sb_http_fail(r, 405, apr_psprintf(r->pool, "Method %s is not allowed here.",
-                                                     r->method));
+            return sb_http_fail(r, 405,
+                                apr_psprintf(r->pool, "Method %s is not allowed here.", r->method));
         }
         return sb_http_fail(r, 404, "Route not found.");
     }
@@ -163,6 +162,6 @@ static int sb_handle_api(request_rec *r)
 int sb_handler(request_rec *r)
 {
     int rc = sb_handle_api(r);
-    sb_ratelimit_finish(r);   /* skip-successful limiters: an answer < 400 gives back its hit */
+    sb_ratelimit_finish(r); /* skip-successful limiters: an answer < 400 gives back its hit */
     return rc;
 }

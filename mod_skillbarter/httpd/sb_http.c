@@ -36,7 +36,8 @@ static const char *make_request_id(apr_pool_t *p)
         raw[11 + i] = (unsigned char)(n >> (8 * (3 - i)));
     }
     for (i = 0; i < 15; i += 3) {
-        apr_uint32_t v = ((apr_uint32_t)raw[i] << 16) | ((apr_uint32_t)raw[i + 1] << 8) | raw[i + 2];
+        apr_uint32_t v =
+            ((apr_uint32_t)raw[i] << 16) | ((apr_uint32_t)raw[i + 1] << 8) | raw[i + 2];
         out[o++] = b64[(v >> 18) & 63];
         out[o++] = b64[(v >> 12) & 63];
         out[o++] = b64[(v >> 6) & 63];
@@ -121,8 +122,8 @@ int sb_http_read_body(request_rec *r, apr_int64_t limit, const char **buf, apr_s
         }
         if (announced > limit) {
             r->connection->keepalive = AP_CONN_CLOSE;
-            return sb_fail(err, r->pool, 413, "Request body too large (limit %" APR_INT64_T_FMT
-                                              " bytes).", limit);
+            return sb_fail(err, r->pool, 413,
+                           "Request body too large (limit %" APR_INT64_T_FMT " bytes).", limit);
         }
     }
     if ((rc = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
@@ -151,8 +152,8 @@ int sb_http_read_body(request_rec *r, apr_int64_t limit, const char **buf, apr_s
             used += (apr_size_t)n;
             if ((apr_int64_t)used > limit) {
                 r->connection->keepalive = AP_CONN_CLOSE;
-                return sb_fail(err, r->pool, 413, "Request body too large (limit %"
-                                                  APR_INT64_T_FMT " bytes).", limit);
+                return sb_fail(err, r->pool, 413,
+                               "Request body too large (limit %" APR_INT64_T_FMT " bytes).", limit);
             }
         }
     }
@@ -256,7 +257,8 @@ int sb_http_send_call(request_rec *r, sb_call_t *c)
         c->pagination = NULL;
     }
     if (c->extra) {
-        json_object_object_foreach(c->extra, k, v) {
+        json_object_object_foreach(c->extra, k, v)
+        {
             json_object_object_add(env, k, json_object_get(v));
         }
         json_object_put(c->extra);
@@ -271,8 +273,7 @@ int sb_http_send_error(request_rec *r, const sb_error_t *err)
     int status = err->status ? err->status : 500, i;
 
     sb_json_add_lit(env, "success", json_object_new_boolean(0));
-    sb_json_add_lit(env, "message",
-                           json_object_new_string(err->message ? err->message : "Error."));
+    sb_json_add_lit(env, "message", json_object_new_string(err->message ? err->message : "Error."));
     if (err->fields && err->fields->nelts) {
         json_object *arr = json_object_new_array();
         for (i = 0; i < err->fields->nelts; i++) {

@@ -34,7 +34,7 @@ typedef struct {
     sb_rl_def_t defs[SB_RL_MAX_LIMITERS];
     int ndefs;
     uint32_t capacity;
-    const char *shm_path;          /* NULL: DefaultRuntimeDir/SB_RATELIMIT_SHM_FILE */
+    const char *shm_path; /* NULL: DefaultRuntimeDir/SB_RATELIMIT_SHM_FILE */
 } sb_rl_conf_t;
 
 static sb_rl_conf_t *rl_conf;
@@ -47,15 +47,15 @@ static sb_rl_conf_t *rl_conf;
  */
 typedef struct {
     sb_rl_table_t *table;
-    apr_pool_t *pool;              /* holds the mapping; a child of the process pool */
-    char path[1024];               /* its file (readable after the mapping is gone) */
-    pid_t owner;                   /* the parent that created it */
+    apr_pool_t *pool; /* holds the mapping; a child of the process pool */
+    char path[1024];  /* its file (readable after the mapping is gone) */
+    pid_t owner;      /* the parent that created it */
 } sb_rl_live_t;
 
 #define SB_RL_LIVE_KEY "sb_ratelimit_live"
 
-static sb_rl_table_t *rl_table;        /* this generation's view of the live table */
-static const sb_rl_def_t *rl_global;   /* NULL when off */
+static sb_rl_table_t *rl_table;      /* this generation's view of the live table */
+static const sb_rl_def_t *rl_global; /* NULL when off */
 
 /* The spec's messages for its limiters; others get the global one. */
 static const struct {
@@ -130,8 +130,10 @@ const char *sb_cmd_rate_limit_set(cmd_parms *cmd, void *dc, int argc, char *cons
     }
     for (s = argv[0]; *s; s++) {
         if (!apr_islower(*s) && !apr_isdigit(*s) && *s != '-' && *s != '_') {
-            return apr_psprintf(cmd->pool, "%s: limiter name '%s' may only hold a-z, 0-9, - "
-                                           "and _", n, argv[0]);
+            return apr_psprintf(cmd->pool,
+                                "%s: limiter name '%s' may only hold a-z, 0-9, - "
+                                "and _",
+                                n, argv[0]);
         }
     }
     if (!def_find(argv[0]) && rl_conf->ndefs >= SB_RL_MAX_LIMITERS) {
@@ -142,16 +144,20 @@ const char *sb_cmd_rate_limit_set(cmd_parms *cmd, void *dc, int argc, char *cons
         return NULL;
     }
     if (argc < 4 || argc > 5) {
-        return apr_psprintf(cmd->pool, "%s: expected NAME MAX WINDOW ip|user [skip-successful] "
-                                       "or NAME off", n);
+        return apr_psprintf(cmd->pool,
+                            "%s: expected NAME MAX WINDOW ip|user [skip-successful] "
+                            "or NAME off",
+                            n);
     }
     if (sb_parse_int(argv[1], 1, SB_RL_MAX_LIMIT, &max)) {
-        return apr_psprintf(cmd->pool, "%s %s: MAX must be 1-%d requests, got '%s'", n,
-                            argv[0], SB_RL_MAX_LIMIT, argv[1]);
+        return apr_psprintf(cmd->pool, "%s %s: MAX must be 1-%d requests, got '%s'", n, argv[0],
+                            SB_RL_MAX_LIMIT, argv[1]);
     }
     if (sb_parse_duration(argv[2], &window) || window > SB_RL_MAX_WINDOW_S) {
-        return apr_psprintf(cmd->pool, "%s %s: WINDOW must be a duration such as 60s, 15m, 1h "
-                                       "or 1d (at most 366d), got '%s'", n, argv[0], argv[2]);
+        return apr_psprintf(cmd->pool,
+                            "%s %s: WINDOW must be a duration such as 60s, 15m, 1h "
+                            "or 1d (at most 366d), got '%s'",
+                            n, argv[0], argv[2]);
     }
     if (!strcmp(argv[3], "user")) {
         flags |= SB_RL_F_KEY_USER;
@@ -198,22 +204,20 @@ const char *sb_cmd_rate_limit_shm_set(cmd_parms *cmd, void *dc, const char *arg)
         return err;
     }
     if (!path || !*arg || arg[strlen(arg) - 1] == '/' || strlen(path) >= 1000) {
-        return apr_psprintf(cmd->pool, "%s: expected a file path, got '%s'", cmd->cmd->name,
-                            arg);
+        return apr_psprintf(cmd->pool, "%s: expected a file path, got '%s'", cmd->cmd->name, arg);
     }
     dir = apr_pstrdup(cmd->temp_pool, path);
     *strrchr(dir, '/') = '\0';
     if (apr_stat(&fi, *dir ? dir : "/", APR_FINFO_TYPE, cmd->temp_pool) != APR_SUCCESS
         || fi.filetype != APR_DIR) {
-        return apr_psprintf(cmd->pool, "%s: the directory of '%s' does not exist",
-                            cmd->cmd->name, path);
+        return apr_psprintf(cmd->pool, "%s: the directory of '%s' does not exist", cmd->cmd->name,
+                            path);
     }
     rl_conf->shm_path = path;
     return NULL;
 }
 
-int sb_ratelimit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                              server_rec *s)
+int sb_ratelimit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     const sb_route_t *const *g;
     const sb_route_t *rt;
@@ -266,8 +270,7 @@ const char *sb_ratelimit_shm_path(apr_pool_t *p)
 
 /* Create the table once (skipping the first configuration pass); keep it across restarts
  * while its file and size stay the same. Children inherit the mapping through fork. */
-int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                             server_rec *s)
+int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     const char *path, *why = NULL;
     sb_rl_live_t *live;
@@ -283,21 +286,22 @@ int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
     }
     path = sb_ratelimit_shm_path(pconf);
     live = live_get(s);
-    if (live->table && (sb_rl_retired(live->table) || strcmp(sb_rl_path(live->table), path)
-                        || sb_rl_capacity(live->table) != rl_conf->capacity)) {
-        apr_pool_destroy(live->pool);      /* unmaps the old table */
+    if (live->table
+        && (sb_rl_retired(live->table) || strcmp(sb_rl_path(live->table), path)
+            || sb_rl_capacity(live->table) != rl_conf->capacity)) {
+        apr_pool_destroy(live->pool); /* unmaps the old table */
         live->table = NULL;
         live->pool = NULL;
         if (strcmp(live->path, path)) {
-            unlink(live->path);            /* moved: nobody will use the old file again */
+            unlink(live->path); /* moved: nobody will use the old file again */
         }
     }
     if (!live->table) {
         apr_pool_create(&live->pool, s->process->pool);
         apr_pool_tag(live->pool, "sb_ratelimit");
         rv = sb_rl_create(live->pool, path, rl_conf->capacity,
-                          APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
-                              | APR_FPROT_GWRITE, &live->table, &why);
+                          APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD | APR_FPROT_GWRITE,
+                          &live->table, &why);
         if (rv != APR_SUCCESS) {
             sb_slog(s, APLOG_STARTUP | APLOG_CRIT, rv, "rate-limit table: %s (see %s)", why,
                     SB_DIRECTIVE_RATE_LIMIT_SHM);
@@ -310,8 +314,8 @@ int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *pt
         apr_cpystrn(live->path, path, sizeof live->path);
         /* the real-time daemon (and sbctl) run as the httpd User */
         if (geteuid() == 0 && chown(path, ap_unixd_config.user_id, ap_unixd_config.group_id)) {
-            sb_slog(s, APLOG_WARNING, APR_FROM_OS_ERROR(errno), "cannot hand %s to User %s",
-                    path, ap_unixd_config.user_name);
+            sb_slog(s, APLOG_WARNING, APR_FROM_OS_ERROR(errno), "cannot hand %s to User %s", path,
+                    ap_unixd_config.user_name);
         }
         sb_slog(s, APLOG_INFO, 0, "rate-limit table %s: %u entries, %" APR_SIZE_T_FMT " bytes",
                 path, rl_conf->capacity, sb_rl_segment_size(rl_conf->capacity));
@@ -335,8 +339,7 @@ static const char *ip_key(request_rec *r)
 
     if (strchr(ip, ':') && inet_pton(AF_INET6, ip, a) == 1) {
         static const unsigned char v4mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        if (!memcmp(a, v4mapped, sizeof v4mapped)
-            && inet_ntop(AF_INET, a + 12, buf, sizeof buf)) {
+        if (!memcmp(a, v4mapped, sizeof v4mapped) && inet_ntop(AF_INET, a + 12, buf, sizeof buf)) {
             return apr_pstrcat(r->pool, SB_RL_KEY_IP, buf, NULL);
         }
         memset(a + 8, 0, 8);
@@ -376,7 +379,7 @@ static const char *message_for(const char *limiter)
 /* A warning at most once a minute per process (the table's own "full" warning is global). */
 static void warn_sometimes(request_rec *r, const char *what)
 {
-    static apr_uint64_t last;   /* shared by the worker threads: compare-and-swap */
+    static apr_uint64_t last; /* shared by the worker threads: compare-and-swap */
     apr_uint64_t seen = apr_atomic_read64(&last), now = (apr_uint64_t)apr_time_now();
     if (now - seen >= (apr_uint64_t)SB_RL_WARN_INTERVAL
         && apr_atomic_cas64(&last, now, seen) == seen) {
@@ -449,7 +452,8 @@ int sb_ratelimit_check(request_rec *r, const sb_settings_t *st, const char *rout
     }
     rs = sb_rl_consume(rl_table, hits, n, apr_time_as_msec(apr_time_now()), &warn_full);
     if (warn_full) {
-        sb_warn(r, "rate-limit table crowded (%s entries): evicting entries that end soonest; "
+        sb_warn(r,
+                "rate-limit table crowded (%s entries): evicting entries that end soonest; "
                 "with none to evict, %s fails closed and the others open; raise %s",
                 apr_itoa(r->pool, (int)rl_conf->capacity), SB_RL_AUTH,
                 SB_DIRECTIVE_RATE_LIMIT_TABLE_SIZE);
@@ -464,8 +468,9 @@ int sb_ratelimit_check(request_rec *r, const sb_settings_t *st, const char *rout
         if (h->status == SB_RL_FULL) {
             continue;
         }
-        if (!show || (h->status == SB_RL_DENY && (show->status != SB_RL_DENY
-                                                  || h->retry_s > show->retry_s))
+        if (!show
+            || (h->status == SB_RL_DENY
+                && (show->status != SB_RL_DENY || h->retry_s > show->retry_s))
             || (show->status != SB_RL_DENY && h->status != SB_RL_DENY
                 && h->remaining < show->remaining)) {
             show = h;
@@ -484,8 +489,7 @@ int sb_ratelimit_check(request_rec *r, const sb_settings_t *st, const char *rout
 
         apr_table_setn(r->err_headers_out, "Retry-After", retry);
         json_object_object_add(body, "success", json_object_new_boolean(0));
-        json_object_object_add(body, "message", json_object_new_string(message_for(
-                                                    show->limiter)));
+        json_object_object_add(body, "message", json_object_new_string(message_for(show->limiter)));
         json_object_object_add(body, "retryAfter", json_object_new_int64(show->retry_s));
         sb_debug(r, "limiter %s: %s over %u per %us", show->limiter, show->key, show->max,
                  show->window_s);

@@ -25,13 +25,13 @@ const char *sb_cmd_rate_limit_table_size_set(cmd_parms *cmd, void *dc, const cha
 const char *sb_cmd_rate_limit_shm_set(cmd_parms *cmd, void *dc, const char *arg);
 
 /* Rows for sb_cmds (httpd/sb_config.c). */
-#define SB_RATELIMIT_CMDS                                                                         \
-    AP_INIT_TAKE_ARGV(SB_DIRECTIVE_RATE_LIMIT, sb_cmd_rate_limit_set, NULL, RSRC_CONF,            \
-                      "NAME MAX WINDOW ip|user [skip-successful], or NAME off"),                  \
-    AP_INIT_TAKE1(SB_DIRECTIVE_RATE_LIMIT_TABLE_SIZE, sb_cmd_rate_limit_table_size_set, NULL,     \
-                  RSRC_CONF, "Entries in the shared rate-limit table (default 65536)"),           \
-    AP_INIT_TAKE1(SB_DIRECTIVE_RATE_LIMIT_SHM, sb_cmd_rate_limit_shm_set, NULL, RSRC_CONF,        \
-                  "File backing the shared rate-limit table (default: in DefaultRuntimeDir)")
+#define SB_RATELIMIT_CMDS                                                                          \
+    AP_INIT_TAKE_ARGV(SB_DIRECTIVE_RATE_LIMIT, sb_cmd_rate_limit_set, NULL, RSRC_CONF,             \
+                      "NAME MAX WINDOW ip|user [skip-successful], or NAME off"),                   \
+        AP_INIT_TAKE1(SB_DIRECTIVE_RATE_LIMIT_TABLE_SIZE, sb_cmd_rate_limit_table_size_set, NULL,  \
+                      RSRC_CONF, "Entries in the shared rate-limit table (default 65536)"),        \
+        AP_INIT_TAKE1(SB_DIRECTIVE_RATE_LIMIT_SHM, sb_cmd_rate_limit_shm_set, NULL, RSRC_CONF,     \
+                      "File backing the shared rate-limit table (default: in DefaultRuntimeDir)")
 
 /* pre_config: the spec's default limiters, before the configuration is read. */
 int sb_ratelimit_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
@@ -41,8 +41,7 @@ int sb_ratelimit_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *p
 /* The limits table's file: SkillBarterRateLimitShm or DefaultRuntimeDir/SB_RATELIMIT_SHM_FILE. */
 const char *sb_ratelimit_shm_path(apr_pool_t *p);
 /* post_config: create the table, or keep the live one across a graceful restart. */
-int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                             server_rec *s);
+int sb_ratelimit_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
 
 /*
  * Apply the global limiter and the route's limiter (route_limiter, may be NULL) to r.

@@ -7,8 +7,7 @@
 
 #include "sb_log.h"
 
-int sb_router_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp,
-                           server_rec *s)
+int sb_router_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     const char *why = NULL;
 
@@ -23,8 +22,7 @@ int sb_router_check_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptem
  * Segment-wise match: literal segments compare exactly, ":name" takes one
  * non-empty segment. A single trailing slash on the path is ignored.
  */
-static int pattern_match(const char *pat, const char *path, const char **params,
-                         apr_pool_t *p)
+static int pattern_match(const char *pat, const char *path, const char **params, apr_pool_t *p)
 {
     int np = 0;
 

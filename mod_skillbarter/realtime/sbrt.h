@@ -23,17 +23,17 @@
 #include "sb_model.h"
 #include "store.h"
 
-#define SBRT_SID_LEN 20
-#define SBRT_DEFAULT_PING_INTERVAL 25000 /* ms */
-#define SBRT_DEFAULT_PING_TIMEOUT 20000  /* ms */
-#define SBRT_DEFAULT_MAX_PAYLOAD 1000000 /* bytes */
-#define SBRT_DEFAULT_CONNECT_TIMEOUT 45000 /* ms without a Socket.IO CONNECT */
-#define SBRT_DEFAULT_QUEUE_MAX 1024      /* packets queued per session before it is dropped */
-#define SBRT_DEFAULT_OUTBOX_POLL 1000    /* ms between outbox reads without a wake-up */
-#define SBRT_DEFAULT_RECOVERY_WINDOW 120 /* s */
-#define SBRT_DEFAULT_RECOVERY_MAX 500    /* events */
-#define SBRT_DEFAULT_PRESENCE_GRACE 5000 /* ms */
-#define SBRT_MAX_PARTNERS 1000           /* partners told of a presence change */
+#define SBRT_SID_LEN                 20
+#define SBRT_DEFAULT_PING_INTERVAL   25000   /* ms */
+#define SBRT_DEFAULT_PING_TIMEOUT    20000   /* ms */
+#define SBRT_DEFAULT_MAX_PAYLOAD     1000000 /* bytes */
+#define SBRT_DEFAULT_CONNECT_TIMEOUT 45000   /* ms without a Socket.IO CONNECT */
+#define SBRT_DEFAULT_QUEUE_MAX       1024    /* packets queued per session before it is dropped */
+#define SBRT_DEFAULT_OUTBOX_POLL     1000    /* ms between outbox reads without a wake-up */
+#define SBRT_DEFAULT_RECOVERY_WINDOW 120     /* s */
+#define SBRT_DEFAULT_RECOVERY_MAX    500     /* events */
+#define SBRT_DEFAULT_PRESENCE_GRACE  5000    /* ms */
+#define SBRT_MAX_PARTNERS            1000    /* partners told of a presence change */
 
 typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
 
@@ -41,25 +41,25 @@ typedef struct sbrt_server {
     apr_pool_t *pool;
     struct lws_context *ctx;
     sb_settings_t st;
-    const char *settings_path;     /* the file st was read from */
-    struct sb_rl_table *rl;        /* the shared limits table, attached on first use */
+    const char *settings_path; /* the file st was read from */
+    struct sb_rl_table *rl;    /* the shared limits table, attached on first use */
     sb_store_t *store;
     sb_jwt_key_t *jwt_key;
-    apr_hash_t *sessions;          /* sid -> sbrt_session_t */
-    apr_array_header_t *origins;   /* allowed Origin values (const char *); empty: same site */
-    int ping_interval;             /* ms */
-    int ping_timeout;              /* ms */
-    int connect_timeout;           /* ms */
-    apr_size_t max_payload;        /* bytes */
-    int queue_max;                 /* packets */
-    const unsigned char *secret;   /* the JWT secret: also MACs recovery pids */
+    apr_hash_t *sessions;        /* sid -> sbrt_session_t */
+    apr_array_header_t *origins; /* allowed Origin values (const char *); empty: same site */
+    int ping_interval;           /* ms */
+    int ping_timeout;            /* ms */
+    int connect_timeout;         /* ms */
+    apr_size_t max_payload;      /* bytes */
+    int queue_max;               /* packets */
+    const unsigned char *secret; /* the JWT secret: also MACs recovery pids */
     apr_size_t secret_len;
-    apr_hash_t *users;             /* user id -> its connected sessions (sbrt_outbox.c) */
-    int64_t tail_pos;              /* this daemon's position in the outbox */
-    int outbox_poll;               /* ms between reads without a wake-up */
-    int recovery_window;           /* s: oldest missed event a reconnect recovers */
-    int recovery_max;              /* most missed events a reconnect recovers */
-    int presence_grace;            /* ms a user stays online after the last socket closes */
+    apr_hash_t *users;   /* user id -> its connected sessions (sbrt_outbox.c) */
+    int64_t tail_pos;    /* this daemon's position in the outbox */
+    int outbox_poll;     /* ms between reads without a wake-up */
+    int recovery_window; /* s: oldest missed event a reconnect recovers */
+    int recovery_max;    /* most missed events a reconnect recovers */
+    int presence_grace;  /* ms a user stays online after the last socket closes */
     FILE *log;
     sbrt_level_t log_level;
     int stopping;
@@ -67,29 +67,29 @@ typedef struct sbrt_server {
 
 typedef struct sbrt_session {
     sbrt_server_t *srv;
-    apr_pool_t *pool;              /* the session's life; destroyed when it closes */
+    apr_pool_t *pool; /* the session's life; destroyed when it closes */
     char sid[SBRT_SID_LEN + 1];
-    struct lws *poll_wsi;          /* the pending polling GET, if any */
-    struct lws *ws_wsi;            /* the WebSocket, probing or upgraded */
-    int upgraded;                  /* the WebSocket is the transport */
-    int probe_reply;               /* "3probe" to send on the WebSocket */
-    int poll_noop;                 /* release the pending GET with "6" (upgrade) */
+    struct lws *poll_wsi; /* the pending polling GET, if any */
+    struct lws *ws_wsi;   /* the WebSocket, probing or upgraded */
+    int upgraded;         /* the WebSocket is the transport */
+    int probe_reply;      /* "3probe" to send on the WebSocket */
+    int poll_noop;        /* release the pending GET with "6" (upgrade) */
     int closing;
     /* outgoing Engine.IO packets (each malloc'd, freed when written): a bounded ring */
     char **q;
     int q_head, q_len, q_cap;
-    lws_sorted_usec_list_t ping_sul;   /* next ping, then the pong deadline */
-    lws_sorted_usec_list_t connect_sul;/* the Socket.IO CONNECT deadline */
+    lws_sorted_usec_list_t ping_sul;    /* next ping, then the pong deadline */
+    lws_sorted_usec_list_t connect_sul; /* the Socket.IO CONNECT deadline */
     int awaiting_pong;
     /* Socket.IO */
     int connected;
     char sio_sid[SBRT_SID_LEN + 1];
-    const char *user_id;           /* in pool, once connected */
+    const char *user_id; /* in pool, once connected */
     const char *username;
-    const char *pid;               /* recovery id of the connection (sbrt_outbox.c) */
-    int64_t last_seq;              /* the last outbox seq sent to this socket */
-    struct sbrt_session *user_next;/* the next connected session of the same user */
-    apr_hash_t *joined;            /* partner ids of join:conversation (typing goes there) */
+    const char *pid;                /* recovery id of the connection (sbrt_outbox.c) */
+    int64_t last_seq;               /* the last outbox seq sent to this socket */
+    struct sbrt_session *user_next; /* the next connected session of the same user */
+    apr_hash_t *joined;             /* partner ids of join:conversation (typing goes there) */
 } sbrt_session_t;
 
 /* log.c: one line "[time] [level] message" to the daemon's log. */
@@ -122,9 +122,9 @@ typedef struct sbrt_user {
     sbrt_server_t *srv;
     char id[SB_ID_LEN + 1];
     char username[64];
-    sbrt_session_t *first;              /* the user's connected sessions (session->user_next) */
-    int online;                         /* partners were told user:online */
-    int offline_pending;                /* the grace period before user:offline runs */
+    sbrt_session_t *first; /* the user's connected sessions (session->user_next) */
+    int online;            /* partners were told user:online */
+    int offline_pending;   /* the grace period before user:offline runs */
     lws_sorted_usec_list_t offline_sul;
 } sbrt_user_t;
 

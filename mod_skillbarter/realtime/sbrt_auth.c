@@ -33,8 +33,7 @@ int sbrt_auth_verify(sbrt_server_t *srv, apr_pool_t *p, const char *token, sb_us
         return -1;
     }
     /* One lookup: the user, and whether the token's session (sid) is still live. */
-    if (sb_store_user_by_session(conn, p, claims.sub, claims.sid, &u, &live, &e)
-        != SB_STORE_OK) {
+    if (sb_store_user_by_session(conn, p, claims.sub, claims.sid, &u, &live, &e) != SB_STORE_OK) {
         if (e.status == SB_STORE_NOT_FOUND) {
             *msg = "Token is valid but user not found.";
             return -1;

@@ -131,8 +131,8 @@ sbrt_status_t sbrt_sio_decode(apr_pool_t *p, const char *buf, apr_size_t len,
 char *sbrt_sio_encode(apr_pool_t *p, sbrt_sio_type_t type, const char *nsp, int64_t ack_id,
                       json_object *data)
 {
-    const char *json = data ? json_object_to_json_string_ext(data, JSON_C_TO_STRING_PLAIN
-                                                                   | JSON_C_TO_STRING_NOSLASHESCAPE)
+    const char *json = data ? json_object_to_json_string_ext(
+                           data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
                             : "";
     int named = nsp && strcmp(nsp, "/") != 0;
     char ack[24] = "";
@@ -140,8 +140,8 @@ char *sbrt_sio_encode(apr_pool_t *p, sbrt_sio_type_t type, const char *nsp, int6
     if (ack_id >= 0) {
         apr_snprintf(ack, sizeof ack, "%" APR_INT64_T_FMT, ack_id);
     }
-    return apr_psprintf(p, "%c%s%s%s%s", '0' + (int)type, named ? nsp : "", named ? "," : "",
-                        ack, json);
+    return apr_psprintf(p, "%c%s%s%s%s", '0' + (int)type, named ? nsp : "", named ? "," : "", ack,
+                        json);
 }
 
 char *sbrt_eio_encode(apr_pool_t *p, sbrt_eio_type_t type, const char *data, apr_size_t len)
@@ -159,14 +159,22 @@ char *sbrt_eio_encode(apr_pool_t *p, sbrt_eio_type_t type, const char *data, apr
 const char *sbrt_status_text(sbrt_status_t st)
 {
     switch (st) {
-    case SBRT_OK:         return "ok";
-    case SBRT_ERR_EMPTY:  return "Empty packet.";
-    case SBRT_ERR_TYPE:   return "Unknown packet type.";
-    case SBRT_ERR_BINARY: return "Binary packets are not supported.";
-    case SBRT_ERR_NSP:    return "Malformed namespace.";
-    case SBRT_ERR_ACK_ID: return "Malformed acknowledgement id.";
-    case SBRT_ERR_JSON:   return "Packet data is not valid JSON.";
-    case SBRT_ERR_SHAPE:  return "Packet data has the wrong shape.";
+    case SBRT_OK:
+        return "ok";
+    case SBRT_ERR_EMPTY:
+        return "Empty packet.";
+    case SBRT_ERR_TYPE:
+        return "Unknown packet type.";
+    case SBRT_ERR_BINARY:
+        return "Binary packets are not supported.";
+    case SBRT_ERR_NSP:
+        return "Malformed namespace.";
+    case SBRT_ERR_ACK_ID:
+        return "Malformed acknowledgement id.";
+    case SBRT_ERR_JSON:
+        return "Packet data is not valid JSON.";
+    case SBRT_ERR_SHAPE:
+        return "Packet data has the wrong shape.";
     }
     return "Malformed packet.";
 }

@@ -19,9 +19,9 @@
 #include <apr_pools.h>
 #include <json-c/json.h>
 
-#define SBRT_RS '\x1e'            /* polling payload separator */
+#define SBRT_RS         '\x1e'    /* polling payload separator */
 #define SBRT_MAX_ACK_ID 999999999 /* acknowledgement ids: at most 9 digits */
-#define SBRT_MAX_NSP 128          /* namespace name length */
+#define SBRT_MAX_NSP    128       /* namespace name length */
 #define SBRT_JSON_DEPTH 16
 
 typedef enum {
@@ -46,26 +46,26 @@ typedef enum {
 
 typedef enum {
     SBRT_OK = 0,
-    SBRT_ERR_EMPTY,      /* no packet type */
-    SBRT_ERR_TYPE,       /* unknown packet type */
-    SBRT_ERR_BINARY,     /* binary packet or attachment: not supported */
-    SBRT_ERR_NSP,        /* namespace not terminated by ',' or too long */
-    SBRT_ERR_ACK_ID,     /* acknowledgement id too long or on a type that has none */
-    SBRT_ERR_JSON,       /* data is not strict JSON */
-    SBRT_ERR_SHAPE       /* data of the wrong shape for the type */
+    SBRT_ERR_EMPTY,  /* no packet type */
+    SBRT_ERR_TYPE,   /* unknown packet type */
+    SBRT_ERR_BINARY, /* binary packet or attachment: not supported */
+    SBRT_ERR_NSP,    /* namespace not terminated by ',' or too long */
+    SBRT_ERR_ACK_ID, /* acknowledgement id too long or on a type that has none */
+    SBRT_ERR_JSON,   /* data is not strict JSON */
+    SBRT_ERR_SHAPE   /* data of the wrong shape for the type */
 } sbrt_status_t;
 
 typedef struct {
     sbrt_eio_type_t type;
-    const char *data;   /* points into the input; not NUL-terminated */
+    const char *data; /* points into the input; not NUL-terminated */
     apr_size_t len;
 } sbrt_eio_packet_t;
 
 typedef struct {
     sbrt_sio_type_t type;
-    const char *nsp;    /* "/" when absent; in the pool */
-    int64_t ack_id;     /* -1 when absent */
-    json_object *data;  /* NULL when absent; released by a cleanup on the pool */
+    const char *nsp;   /* "/" when absent; in the pool */
+    int64_t ack_id;    /* -1 when absent */
+    json_object *data; /* NULL when absent; released by a cleanup on the pool */
 } sbrt_sio_packet_t;
 
 /* Decode one Engine.IO text packet buf[0..len). The data points into buf. */

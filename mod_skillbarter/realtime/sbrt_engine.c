@@ -17,14 +17,14 @@
 
 typedef struct {
     char sid[SBRT_SID_LEN + 1];
-    int waiting;          /* a polling GET held for the session's packets */
-    int post;             /* a POST whose body is arriving */
+    int waiting; /* a polling GET held for the session's packets */
+    int post;    /* a POST whose body is arriving */
     int too_big;
-    char *body;           /* POST body / WebSocket message being received (malloc'd) */
+    char *body; /* POST body / WebSocket message being received (malloc'd) */
     apr_size_t body_len;
-    int status;           /* an answer to write (0: none) */
+    int status; /* an answer to write (0: none) */
     const char *ctype;
-    char *resp;           /* malloc'd */
+    char *resp; /* malloc'd */
     apr_size_t resp_len;
 } pss_t;
 
@@ -35,8 +35,7 @@ static sbrt_server_t *server_of(struct lws *wsi)
 
 void sbrt_random_id(char out[SBRT_SID_LEN + 1])
 {
-    static const char abc[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     unsigned char raw[SBRT_SID_LEN];
     int i;
 
@@ -402,8 +401,8 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
         || lws_finalize_write_http_header(wsi, start, &p, end)) {
         return -1;
     }
-    if (lws_write(wsi, (unsigned char *)pss->resp + LWS_PRE, pss->resp_len,
-                  LWS_WRITE_HTTP_FINAL) < 0) {
+    if (lws_write(wsi, (unsigned char *)pss->resp + LWS_PRE, pss->resp_len, LWS_WRITE_HTTP_FINAL)
+        < 0) {
         return -1;
     }
     free(pss->resp);
@@ -683,6 +682,4 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 const struct lws_protocols sbrt_protocols[] = {
-    {"socket.io", callback, sizeof(pss_t), 4096, 0, NULL, 0},
-    {NULL, NULL, 0, 0, 0, NULL, 0}
-};
+    {"socket.io", callback, sizeof(pss_t), 4096, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};

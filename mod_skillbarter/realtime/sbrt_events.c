@@ -5,13 +5,9 @@
 #include <apr_strings.h>
 
 static const sbrt_event_t events[] = {
-    {"message:send", sbrt_on_message_send},
-    {"typing:start", sbrt_on_typing_start},
-    {"typing:stop", sbrt_on_typing_stop},
-    {"join:conversation", sbrt_on_join},
-    {"leave:conversation", sbrt_on_leave},
-    {NULL, NULL}
-};
+    {"message:send", sbrt_on_message_send}, {"typing:start", sbrt_on_typing_start},
+    {"typing:stop", sbrt_on_typing_stop},   {"join:conversation", sbrt_on_join},
+    {"leave:conversation", sbrt_on_leave},  {NULL, NULL}};
 
 void sbrt_events_on_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
 {
@@ -21,8 +17,8 @@ void sbrt_events_on_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
 
 void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason)
 {
-    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s disconnected (%s)", s->sid,
-             s->user_id, reason);
+    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s disconnected (%s)", s->sid, s->user_id,
+             reason);
     sbrt_outbox_unregister(s);
 }
 

@@ -9,8 +9,7 @@
 
 /* A handler of one client event: args is the event's array (name first), ack_id -1 when the
  * client asked for no acknowledgement. p is the unit of work's pool. */
-typedef void (*sbrt_event_fn)(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id,
-                              json_object *args);
+typedef void (*sbrt_event_fn)(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
 
 typedef struct {
     const char *name;

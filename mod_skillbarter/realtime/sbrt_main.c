@@ -31,37 +31,39 @@ static void on_signal(int sig)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-"usage: skillbarter-realtime [OPTIONS]\n"
-"The Socket.IO (Engine.IO v4 / Socket.IO v5) server of mod_skillbarter.\n"
-"\n"
-"  --settings FILE      settings written by httpd (default $SKILLBARTER_SETTINGS, else\n"
-"                       " SB_RUNTIME_DIR "/" SB_SETTINGS_FILE ")\n"
-"  --listen ADDR        address to listen on (default 127.0.0.1)\n"
-"  --port N             TCP port (default %d)\n"
-"  --unix PATH          listen on a Unix socket instead of TCP\n"
-"  --tls-cert FILE      direct mode: serve TLS with this certificate (PEM) ...\n"
-"  --tls-key FILE       ... and this key\n"
-"  --origin ORIGIN      an allowed Origin (repeatable); none: the site itself (the\n"
-"                       X-Forwarded-Host or Host the client addressed). No Origin: allowed\n"
-"  --ping-interval MS   Engine.IO pingInterval (default %d)\n"
-"  --ping-timeout MS    Engine.IO pingTimeout (default %d)\n"
-"  --connect-timeout MS close a session without a Socket.IO CONNECT (default %d)\n"
-"  --max-payload BYTES  Engine.IO maxPayload (default %d)\n"
-"  --queue-max N        packets queued per connection before it is dropped (default %d)\n"
-"  --log FILE           the daemon's log (default: standard error)\n"
-"  --log-level LEVEL    error | warn | info | debug (default info)\n"
-"  --pid-file FILE      write the process id there\n"
-"  --outbox-poll MS     read the outbox this often without a wake-up (default %d)\n"
-"  --recovery-window S  a reconnect recovers missed events up to S old (default %d)\n"
-"  --recovery-max N     ... and at most N of them (default %d)\n"
-"  --presence-grace MS  user:offline only after the last socket is gone this long\n"
-"                       (default %d)\n"
-"  --help               this text\n",
-            SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
-            SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
-            SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX,
-            SBRT_DEFAULT_PRESENCE_GRACE);
+    fprintf(
+        f,
+        "usage: skillbarter-realtime [OPTIONS]\n"
+        "The Socket.IO (Engine.IO v4 / Socket.IO v5) server of mod_skillbarter.\n"
+        "\n"
+        "  --settings FILE      settings written by httpd (default $SKILLBARTER_SETTINGS, else\n"
+        "                       " SB_RUNTIME_DIR "/" SB_SETTINGS_FILE ")\n"
+        "  --listen ADDR        address to listen on (default 127.0.0.1)\n"
+        "  --port N             TCP port (default %d)\n"
+        "  --unix PATH          listen on a Unix socket instead of TCP\n"
+        "  --tls-cert FILE      direct mode: serve TLS with this certificate (PEM) ...\n"
+        "  --tls-key FILE       ... and this key\n"
+        "  --origin ORIGIN      an allowed Origin (repeatable); none: the site itself (the\n"
+        "                       X-Forwarded-Host or Host the client addressed). No Origin: "
+        "allowed\n"
+        "  --ping-interval MS   Engine.IO pingInterval (default %d)\n"
+        "  --ping-timeout MS    Engine.IO pingTimeout (default %d)\n"
+        "  --connect-timeout MS close a session without a Socket.IO CONNECT (default %d)\n"
+        "  --max-payload BYTES  Engine.IO maxPayload (default %d)\n"
+        "  --queue-max N        packets queued per connection before it is dropped (default %d)\n"
+        "  --log FILE           the daemon's log (default: standard error)\n"
+        "  --log-level LEVEL    error | warn | info | debug (default info)\n"
+        "  --pid-file FILE      write the process id there\n"
+        "  --outbox-poll MS     read the outbox this often without a wake-up (default %d)\n"
+        "  --recovery-window S  a reconnect recovers missed events up to S old (default %d)\n"
+        "  --recovery-max N     ... and at most N of them (default %d)\n"
+        "  --presence-grace MS  user:offline only after the last socket is gone this long\n"
+        "                       (default %d)\n"
+        "  --help               this text\n",
+        SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
+        SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
+        SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX,
+        SBRT_DEFAULT_PRESENCE_GRACE);
 }
 
 /* The JWT secret from its file: 32 to 4096 bytes, a trailing newline not included (as httpd
@@ -90,8 +92,7 @@ static const unsigned char *read_secret(apr_pool_t *p, const char *path, apr_siz
         n--;
     }
     if (n < SB_JWT_MIN_SECRET || n > 4096) {
-        *why = apr_psprintf(p, "%s must hold %d to 4096 bytes of secret", path,
-                            SB_JWT_MIN_SECRET);
+        *why = apr_psprintf(p, "%s must hold %d to 4096 bytes of secret", path, SB_JWT_MIN_SECRET);
         return NULL;
     }
     *len = n;
@@ -132,32 +133,49 @@ static void lws_to_log(int level, const char *line)
 
 int main(int argc, char **argv)
 {
-    enum { O_SETTINGS = 256, O_LISTEN, O_PORT, O_UNIX, O_CERT, O_KEY, O_ORIGIN, O_PING_I,
-           O_PING_T, O_CONN_T, O_MAX_P, O_QUEUE, O_LOG, O_LEVEL, O_PID, O_HELP, O_OB_POLL,
-           O_REC_WIN, O_REC_MAX, O_GRACE };
-    static const struct option opts[] = {
-        {"settings", required_argument, NULL, O_SETTINGS},
-        {"listen", required_argument, NULL, O_LISTEN},
-        {"port", required_argument, NULL, O_PORT},
-        {"unix", required_argument, NULL, O_UNIX},
-        {"tls-cert", required_argument, NULL, O_CERT},
-        {"tls-key", required_argument, NULL, O_KEY},
-        {"origin", required_argument, NULL, O_ORIGIN},
-        {"ping-interval", required_argument, NULL, O_PING_I},
-        {"ping-timeout", required_argument, NULL, O_PING_T},
-        {"connect-timeout", required_argument, NULL, O_CONN_T},
-        {"max-payload", required_argument, NULL, O_MAX_P},
-        {"queue-max", required_argument, NULL, O_QUEUE},
-        {"log", required_argument, NULL, O_LOG},
-        {"log-level", required_argument, NULL, O_LEVEL},
-        {"pid-file", required_argument, NULL, O_PID},
-        {"help", no_argument, NULL, O_HELP},
-        {"outbox-poll", required_argument, NULL, O_OB_POLL},
-        {"recovery-window", required_argument, NULL, O_REC_WIN},
-        {"recovery-max", required_argument, NULL, O_REC_MAX},
-        {"presence-grace", required_argument, NULL, O_GRACE},
-        {NULL, 0, NULL, 0}
+    enum {
+        O_SETTINGS = 256,
+        O_LISTEN,
+        O_PORT,
+        O_UNIX,
+        O_CERT,
+        O_KEY,
+        O_ORIGIN,
+        O_PING_I,
+        O_PING_T,
+        O_CONN_T,
+        O_MAX_P,
+        O_QUEUE,
+        O_LOG,
+        O_LEVEL,
+        O_PID,
+        O_HELP,
+        O_OB_POLL,
+        O_REC_WIN,
+        O_REC_MAX,
+        O_GRACE
     };
+    static const struct option opts[] = {{"settings", required_argument, NULL, O_SETTINGS},
+                                         {"listen", required_argument, NULL, O_LISTEN},
+                                         {"port", required_argument, NULL, O_PORT},
+                                         {"unix", required_argument, NULL, O_UNIX},
+                                         {"tls-cert", required_argument, NULL, O_CERT},
+                                         {"tls-key", required_argument, NULL, O_KEY},
+                                         {"origin", required_argument, NULL, O_ORIGIN},
+                                         {"ping-interval", required_argument, NULL, O_PING_I},
+                                         {"ping-timeout", required_argument, NULL, O_PING_T},
+                                         {"connect-timeout", required_argument, NULL, O_CONN_T},
+                                         {"max-payload", required_argument, NULL, O_MAX_P},
+                                         {"queue-max", required_argument, NULL, O_QUEUE},
+                                         {"log", required_argument, NULL, O_LOG},
+                                         {"log-level", required_argument, NULL, O_LEVEL},
+                                         {"pid-file", required_argument, NULL, O_PID},
+                                         {"help", no_argument, NULL, O_HELP},
+                                         {"outbox-poll", required_argument, NULL, O_OB_POLL},
+                                         {"recovery-window", required_argument, NULL, O_REC_WIN},
+                                         {"recovery-max", required_argument, NULL, O_REC_MAX},
+                                         {"presence-grace", required_argument, NULL, O_GRACE},
+                                         {NULL, 0, NULL, 0}};
     struct lws_context_creation_info info;
     sbrt_server_t *srv;
     apr_pool_t *pool;
@@ -191,27 +209,70 @@ int main(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int bad = 0;
         switch (c) {
-        case O_SETTINGS: settings = optarg; break;
-        case O_LISTEN: listen_on = optarg; break;
-        case O_PORT: bad = parse_int(optarg, 1, 65535, &port); break;
-        case O_UNIX: unix_path = optarg; break;
-        case O_CERT: cert = optarg; break;
-        case O_KEY: key = optarg; break;
-        case O_ORIGIN: APR_ARRAY_PUSH(srv->origins, const char *) = optarg; break;
-        case O_PING_I: bad = parse_int(optarg, 100, 3600000, &srv->ping_interval); break;
-        case O_PING_T: bad = parse_int(optarg, 100, 3600000, &srv->ping_timeout); break;
-        case O_CONN_T: bad = parse_int(optarg, 100, 3600000, &srv->connect_timeout); break;
-        case O_MAX_P: bad = parse_int(optarg, 1024, 100000000, &max_payload); break;
-        case O_QUEUE: bad = parse_int(optarg, 16, 1000000, &srv->queue_max); break;
-        case O_LOG: log_path = optarg; break;
-        case O_LEVEL: bad = parse_level(optarg, &srv->log_level); break;
-        case O_PID: pid_path = optarg; break;
-        case O_HELP: case 'h': usage(stdout); return 0;
-        case O_OB_POLL: bad = parse_int(optarg, 10, 3600000, &srv->outbox_poll); break;
-        case O_REC_WIN: bad = parse_int(optarg, 0, 86400 * 30, &srv->recovery_window); break;
-        case O_REC_MAX: bad = parse_int(optarg, 0, 1000000, &srv->recovery_max); break;
-        case O_GRACE: bad = parse_int(optarg, 0, 3600000, &srv->presence_grace); break;
-        default: usage(stderr); return 2;
+        case O_SETTINGS:
+            settings = optarg;
+            break;
+        case O_LISTEN:
+            listen_on = optarg;
+            break;
+        case O_PORT:
+            bad = parse_int(optarg, 1, 65535, &port);
+            break;
+        case O_UNIX:
+            unix_path = optarg;
+            break;
+        case O_CERT:
+            cert = optarg;
+            break;
+        case O_KEY:
+            key = optarg;
+            break;
+        case O_ORIGIN:
+            APR_ARRAY_PUSH(srv->origins, const char *) = optarg;
+            break;
+        case O_PING_I:
+            bad = parse_int(optarg, 100, 3600000, &srv->ping_interval);
+            break;
+        case O_PING_T:
+            bad = parse_int(optarg, 100, 3600000, &srv->ping_timeout);
+            break;
+        case O_CONN_T:
+            bad = parse_int(optarg, 100, 3600000, &srv->connect_timeout);
+            break;
+        case O_MAX_P:
+            bad = parse_int(optarg, 1024, 100000000, &max_payload);
+            break;
+        case O_QUEUE:
+            bad = parse_int(optarg, 16, 1000000, &srv->queue_max);
+            break;
+        case O_LOG:
+            log_path = optarg;
+            break;
+        case O_LEVEL:
+            bad = parse_level(optarg, &srv->log_level);
+            break;
+        case O_PID:
+            pid_path = optarg;
+            break;
+        case O_HELP:
+        case 'h':
+            usage(stdout);
+            return 0;
+        case O_OB_POLL:
+            bad = parse_int(optarg, 10, 3600000, &srv->outbox_poll);
+            break;
+        case O_REC_WIN:
+            bad = parse_int(optarg, 0, 86400 * 30, &srv->recovery_window);
+            break;
+        case O_REC_MAX:
+            bad = parse_int(optarg, 0, 1000000, &srv->recovery_max);
+            break;
+        case O_GRACE:
+            bad = parse_int(optarg, 0, 3600000, &srv->presence_grace);
+            break;
+        default:
+            usage(stderr);
+            return 2;
         }
         if (bad) {
             fprintf(stderr, "skillbarter-realtime: bad value for --%s: %s\n",

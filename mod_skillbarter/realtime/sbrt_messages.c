@@ -17,7 +17,7 @@
 #include "sb_message_send.h"
 
 #define RL_MESSAGES "messages"
-#define RL_TEXT "Message rate limit exceeded. Please try again later."
+#define RL_TEXT     "Message rate limit exceeded. Please try again later."
 
 /* The error envelope of err (message and field errors). */
 static json_object *error_envelope(const sb_error_t *err)
@@ -123,16 +123,18 @@ void sbrt_on_message_send(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json
     }
     /* the account as the guard checks it on every REST request */
     if (!from->is_active || sb_ban_in_force(from->is_banned, from->ban_expires_at, now)) {
-        answer(s, ack_id, sbrt_envelope_fail(!from->is_active ? "Account is deactivated."
-                                                              : "Account is banned."));
+        answer(s, ack_id,
+               sbrt_envelope_fail(!from->is_active ? "Account is deactivated."
+                                                   : "Account is banned."));
         return;
     }
     st = sb_message_send(conn, p, from, body, now, &err, &msg, &e, &what);
     if (st == SB_MESSAGE_SEND_STORE_FAILED) {
         sbrt_log(srv, SBRT_LOG_ERROR, "message:send: store error (%s): %s", what, e.message);
-        answer(s, ack_id, sbrt_envelope_fail(e.status == SB_STORE_UNAVAILABLE
-                                                 ? "Service temporarily unavailable."
-                                                 : "Internal server error."));
+        answer(s, ack_id,
+               sbrt_envelope_fail(e.status == SB_STORE_UNAVAILABLE
+                                      ? "Service temporarily unavailable."
+                                      : "Internal server error."));
         return;
     }
     if (st) {

@@ -49,8 +49,8 @@ static struct {
 static const char *make_pid(sbrt_session_t *s, apr_pool_t *p, const char *user_id, int64_t base)
 {
     const char *b = apr_psprintf(p, "%" APR_INT64_T_FMT, base);
-    const char *mac = sb_token_derive(p, s->srv->secret, s->srv->secret_len, "sbrt-pid",
-                                      user_id, b);
+    const char *mac =
+        sb_token_derive(p, s->srv->secret, s->srv->secret_len, "sbrt-pid", user_id, b);
     return mac ? apr_pstrcat(p, user_id, ".", b, ".", mac, NULL) : NULL;
 }
 
@@ -214,11 +214,12 @@ void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
             rows = NULL;
         }
         if (rows && rows->nelts <= srv->recovery_max) {
-            const sb_outbox_row_t *first = rows->nelts ? &APR_ARRAY_IDX(rows, 0, sb_outbox_row_t)
-                                                       : NULL;
-            recovered = !first || (first->seq == base + 1
-                                   && sb_now_ms() - first->created_at
-                                      <= (int64_t)srv->recovery_window * 1000);
+            const sb_outbox_row_t *first =
+                rows->nelts ? &APR_ARRAY_IDX(rows, 0, sb_outbox_row_t) : NULL;
+            recovered =
+                !first
+                || (first->seq == base + 1
+                    && sb_now_ms() - first->created_at <= (int64_t)srv->recovery_window * 1000);
         }
     }
     if (recovered) {
@@ -325,8 +326,8 @@ int sbrt_outbox_start(sbrt_server_t *srv)
     }
     lws_sul_schedule(srv->ctx, 0, &ob.poll_sul, poll_due,
                      (lws_usec_t)srv->outbox_poll * LWS_US_PER_MS);
-    sbrt_log(srv, SBRT_LOG_INFO, "outbox: tailing after position %" APR_INT64_T_FMT
-             "%s%s", srv->tail_pos, ob.fd >= 0 ? ", woken on " : "",
+    sbrt_log(srv, SBRT_LOG_INFO, "outbox: tailing after position %" APR_INT64_T_FMT "%s%s",
+             srv->tail_pos, ob.fd >= 0 ? ", woken on " : "",
              ob.fd >= 0 ? srv->st.outbox_socket : "");
     return 0;
 }

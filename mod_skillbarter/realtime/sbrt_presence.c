@@ -132,8 +132,7 @@ void sbrt_presence_last(sbrt_user_t *u)
 
 /* The partner id argument of an ephemeral event, when s may interact with that person (a
  * visible user, not s's own, no block either way); else NULL with the refusal sent. */
-static const char *partner_arg(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id,
-                               json_object *args)
+static const char *partner_arg(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)
 {
     json_object *a = json_object_array_get_idx(args, 1);
     const char *id;
@@ -157,8 +156,7 @@ static const char *partner_arg(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id,
         return NULL;
     }
     if (sb_store_user_by_id(conn, p, id, &u, &e) != SB_STORE_OK || !sb_user_visible(u, sb_now_ms())
-        || sb_store_blocked_between(conn, s->user_id, id, &blocked, &e) != SB_STORE_OK
-        || blocked) {
+        || sb_store_blocked_between(conn, s->user_id, id, &blocked, &e) != SB_STORE_OK || blocked) {
         sbrt_socket_refuse(s, ack_id, "User not found.");
         return NULL;
     }
@@ -200,8 +198,7 @@ void sbrt_on_leave(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object
         return;
     }
     if (s->joined) {
-        apr_hash_set(s->joined, sb_lower(p, json_object_get_string(a)), APR_HASH_KEY_STRING,
-                     NULL);
+        apr_hash_set(s->joined, sb_lower(p, json_object_get_string(a)), APR_HASH_KEY_STRING, NULL);
     }
     ok(s, ack_id);
 }

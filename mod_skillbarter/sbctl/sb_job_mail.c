@@ -22,9 +22,9 @@
 #include "sb_smtp.h"
 #include "sb_time.h"
 
-#define SB_MAIL_LEASE "mail"
+#define SB_MAIL_LEASE          "mail"
 #define SB_MAIL_BACKOFF_MAX_MS (3600 * 1000)
-#define SB_MAIL_PER_TICK 100
+#define SB_MAIL_PER_TICK       100
 
 typedef struct {
     sb_smtp_config_t smtp;
@@ -63,7 +63,7 @@ static const char *read_password(apr_pool_t *p, const char *path, const char **w
 static int mail_start(sb_jobs_ctx_t *x, apr_pool_t *p)
 {
     const sb_settings_t *st = x->settings;
-    static mail_job_t job;   /* one runner per process */
+    static mail_job_t job; /* one runner per process */
     sb_store_conn_t *c;
     sb_store_error_t e = {0};
     const char *why = NULL;
@@ -96,8 +96,10 @@ static int mail_start(sb_jobs_ctx_t *x, apr_pool_t *p)
         return 1;
     }
     if (requeued || failed) {
-        sb_jobs_log(x, "warn", "mail: recovered %d claimed message(s) to the queue, %d "
-                    "interrupted while sending to failed (not sent twice)", requeued, failed);
+        sb_jobs_log(x, "warn",
+                    "mail: recovered %d claimed message(s) to the queue, %d "
+                    "interrupted while sending to failed (not sent twice)",
+                    requeued, failed);
     }
     x->job_state = &job;
     return 0;
@@ -168,35 +170,35 @@ static void mail_tick(sb_jobs_ctx_t *x, apr_pool_t *p)
         r = sb_smtp_send(mp, &job->smtp, m->envelope_from, m->rcpt, m->message, mark_data, &d,
                          &why);
         if (r == SB_SMTP_SENT && fault && !strcmp(fault, "exit-after-send")) {
-            sb_jobs_log(x, "notice", "mail %s: accepted; exiting before recording it (fault "
-                        "injection)", m->id);
+            sb_jobs_log(x, "notice",
+                        "mail %s: accepted; exiting before recording it (fault "
+                        "injection)",
+                        m->id);
             _exit(70);
         }
         now = sb_now_ms();
         if (r == SB_SMTP_SENT) {
             s = sb_store_mail_mark_sent(c, m->id, x->holder, now, &e);
-            sb_jobs_log(x, "info", "mail %s to %s: sent (attempt %d)", m->id, m->rcpt,
-                        m->attempts);
+            sb_jobs_log(x, "info", "mail %s to %s: sent (attempt %d)", m->id, m->rcpt, m->attempts);
         }
         else if (r == SB_SMTP_PERMFAIL) {
             s = sb_store_mail_mark_failed(c, m->id, x->holder, why, now, &e);
             sb_jobs_log(x, "warn", "mail %s to %s: failed for good: %s", m->id, m->rcpt, why);
         }
         else if (now + backoff_ms(st, m->attempts) > m->created_at + st->mail_retry_for * 1000) {
-            const char *last = apr_psprintf(mp, "gave up after %d attempts: %s", m->attempts,
-                                            why);
+            const char *last = apr_psprintf(mp, "gave up after %d attempts: %s", m->attempts, why);
             s = sb_store_mail_mark_failed(c, m->id, x->holder, last, now, &e);
             sb_jobs_log(x, "warn", "mail %s to %s: %s", m->id, m->rcpt, last);
         }
         else {
             int64_t at = now + backoff_ms(st, m->attempts);
             s = sb_store_mail_mark_retry(c, m->id, x->holder, at, why, now, &e);
-            sb_jobs_log(x, "info", "mail %s to %s: temporary failure, retry in %" APR_INT64_T_FMT
-                        " s: %s", m->id, m->rcpt, (at - now) / 1000, why);
+            sb_jobs_log(x, "info",
+                        "mail %s to %s: temporary failure, retry in %" APR_INT64_T_FMT " s: %s",
+                        m->id, m->rcpt, (at - now) / 1000, why);
         }
         if (s != SB_STORE_OK) {
-            sb_jobs_log(x, "error", "mail %s: recording the outcome failed: %s", m->id,
-                        e.message);
+            sb_jobs_log(x, "error", "mail %s: recording the outcome failed: %s", m->id, e.message);
         }
         apr_pool_destroy(mp);
     }

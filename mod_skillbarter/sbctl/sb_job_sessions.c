@@ -13,7 +13,7 @@
 
 static int sessions_start(sb_jobs_ctx_t *x, apr_pool_t *p)
 {
-    return 0;   /* nothing half done to recover: each step either applied or did not */
+    return 0; /* nothing half done to recover: each step either applied or did not */
 }
 
 static void sessions_tick(sb_jobs_ctx_t *x, apr_pool_t *p)

@@ -61,8 +61,8 @@ int sb_jobs_renew(sb_jobs_ctx_t *x, const char *name, apr_pool_t *p)
  * When holder names a runner on this host ("host:pid:id") whose process is gone, take the
  * lease over from it at once instead of waiting for its expiry. 1 when taken.
  */
-static int take_from_dead(sb_jobs_ctx_t *x, sb_store_conn_t *c, apr_pool_t *p,
-                          const char *name, const char *host, int64_t now)
+static int take_from_dead(sb_jobs_ctx_t *x, sb_store_conn_t *c, apr_pool_t *p, const char *name,
+                          const char *host, int64_t now)
 {
     const char *holder = NULL, *colon;
     sb_store_error_t e = {0};
@@ -83,8 +83,8 @@ static int take_from_dead(sb_jobs_ctx_t *x, sb_store_conn_t *c, apr_pool_t *p,
     if (pid <= 0 || pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH) {
         return 0;
     }
-    if (sb_store_job_lease_takeover(c, name, x->holder, holder, x->lease_ttl_ms, now, &held,
-                                    &e) != SB_STORE_OK) {
+    if (sb_store_job_lease_takeover(c, name, x->holder, holder, x->lease_ttl_ms, now, &held, &e)
+        != SB_STORE_OK) {
         sb_jobs_log(x, "error", "%s: taking the lease over: %s", name, e.message);
         return 0;
     }
@@ -104,11 +104,10 @@ static void nap(int64_t ms)
     }
 }
 
-int sb_jobs_run(apr_pool_t *p, const char *store_uri, const sb_settings_t *st,
-                const char *log_path, int once, int64_t interval_ms)
+int sb_jobs_run(apr_pool_t *p, const char *store_uri, const sb_settings_t *st, const char *log_path,
+                int once, int64_t interval_ms)
 {
-    sb_store_options_t opts = {.pool_min = 0, .pool_max = 4, .busy_timeout_ms = 10000,
-                               .lazy = 1};
+    sb_store_options_t opts = {.pool_min = 0, .pool_max = 4, .busy_timeout_ms = 10000, .lazy = 1};
     sb_jobs_ctx_t x = {0};
     sb_store_error_t e = {0};
     char id[SB_ID_LEN + 1], host[128] = "host";
@@ -156,8 +155,9 @@ int sb_jobs_run(apr_pool_t *p, const char *store_uri, const sb_settings_t *st,
             e.message[0] = '\0';
             held[i] = 0;
             if (sb_store_acquire(x.store, tick, &c, &e) != SB_STORE_OK
-                || sb_store_job_lease_acquire(c, j->name, x.holder, x.lease_ttl_ms, now,
-                                              &held[i], &fresh, &e) != SB_STORE_OK) {
+                || sb_store_job_lease_acquire(c, j->name, x.holder, x.lease_ttl_ms, now, &held[i],
+                                              &fresh, &e)
+                       != SB_STORE_OK) {
                 sb_jobs_log(&x, "error", "%s: store: %s", j->name, e.message);
             }
             else if (!held[i] && take_from_dead(&x, c, tick, j->name, host, now)) {

@@ -20,11 +20,11 @@ typedef struct sb_jobs_ctx sb_jobs_ctx_t;
 struct sb_jobs_ctx {
     sb_store_t *store;
     const sb_settings_t *settings;
-    const char *holder;          /* this runner's lease holder id */
+    const char *holder; /* this runner's lease holder id */
     FILE *log;
     int64_t lease_ttl_ms;
-    volatile int *stop;          /* set by SIGTERM/SIGINT */
-    void *job_state;             /* the running job's own state (from its start hook) */
+    volatile int *stop; /* set by SIGTERM/SIGINT */
+    void *job_state;    /* the running job's own state (from its start hook) */
 };
 
 typedef struct {
@@ -47,7 +47,7 @@ extern const sb_job_t sb_job_mail;
 extern const sb_job_t sb_job_sessions;
 
 /* Run the loop until a signal (or after one pass of each job when once). Exit status. */
-int sb_jobs_run(apr_pool_t *p, const char *store_uri, const sb_settings_t *st,
-                const char *log_path, int once, int64_t interval_ms);
+int sb_jobs_run(apr_pool_t *p, const char *store_uri, const sb_settings_t *st, const char *log_path,
+                int once, int64_t interval_ms);
 
 #endif

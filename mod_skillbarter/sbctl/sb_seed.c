@@ -21,15 +21,15 @@
 #define N_OF(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static const char *const first_names[] = {
-    "Alice", "Bruno", "Chloe", "Diego", "Emma", "Farid", "Grace", "Hiro", "Ines", "Jonas",
-    "Kavya", "Liam", "Mei", "Noah", "Olga", "Pablo", "Quinn", "Rosa", "Sami", "Tara", "Umar",
-    "Vera", "Wen", "Ximena", "Yusuf", "Zoe", "Amara", "Bjorn", "Camila", "Dmitri", "Elif",
-    "Felix", "Giulia", "Hana", "Ivan", "Jade", "Kofi", "Lena", "Mateo", "Nadia"};
+    "Alice", "Bruno", "Chloe",  "Diego",  "Emma",  "Farid", "Grace", "Hiro",  "Ines",   "Jonas",
+    "Kavya", "Liam",  "Mei",    "Noah",   "Olga",  "Pablo", "Quinn", "Rosa",  "Sami",   "Tara",
+    "Umar",  "Vera",  "Wen",    "Ximena", "Yusuf", "Zoe",   "Amara", "Bjorn", "Camila", "Dmitri",
+    "Elif",  "Felix", "Giulia", "Hana",   "Ivan",  "Jade",  "Kofi",  "Lena",  "Mateo",  "Nadia"};
 static const char *const last_names[] = {
-    "Martin", "Garcia", "Nguyen", "Smith", "Muller", "Rossi", "Silva", "Kim", "Tanaka",
-    "Okafor", "Novak", "Dubois", "Haddad", "Kowalski", "Larsen", "Mendes", "Ivanova", "Chen",
-    "Patel", "Schmidt", "Lopez", "Andersen", "Moreau", "Sato", "Yilmaz", "Costa", "Fischer",
-    "Mensah", "Eriksson", "Romano"};
+    "Martin",  "Garcia", "Nguyen",  "Smith",   "Muller",   "Rossi",    "Silva",  "Kim",
+    "Tanaka",  "Okafor", "Novak",   "Dubois",  "Haddad",   "Kowalski", "Larsen", "Mendes",
+    "Ivanova", "Chen",   "Patel",   "Schmidt", "Lopez",    "Andersen", "Moreau", "Sato",
+    "Yilmaz",  "Costa",  "Fischer", "Mensah",  "Eriksson", "Romano"};
 
 typedef struct {
     const char *category;
@@ -37,58 +37,70 @@ typedef struct {
 } catalog_t;
 
 static const catalog_t catalog[] = {
-    {"Technology", {"Python", "JavaScript", "Rust", "SQL", "Linux administration", "React",
-                    "Machine learning", "Go", "Docker", "Excel macros", "C programming",
-                    "Web accessibility"}},
-    {"Design", {"Figma", "Logo design", "Illustration", "Photography", "UX research",
-                "Typography", "Photoshop", "Interior design", "3D modeling", "Watercolor",
-                "Video editing", "Calligraphy"}},
-    {"Business", {"Public speaking", "Accounting", "Marketing", "Negotiation", "Excel",
-                  "Project management", "Copywriting", "SEO", "Sales", "Bookkeeping",
-                  "Investing basics", "Resume writing"}},
-    {"Language", {"Spanish", "French", "German", "Japanese", "Mandarin", "Italian",
-                  "Portuguese", "Korean", "Arabic", "English conversation", "Russian",
-                  "Sign language"}},
-    {"Music", {"Guitar", "Piano", "Singing", "Drums", "Music theory", "Violin", "Ukulele",
-               "Music production", "Bass guitar", "Saxophone", "DJing", "Songwriting"}},
-    {"Sports", {"Yoga", "Running", "Rock climbing", "Swimming", "Tennis", "Chess",
-                "Weight training", "Surfing", "Cycling", "Boxing", "Skateboarding",
-                "Pilates"}},
-    {"Cooking", {"Baking bread", "Italian cooking", "Sushi", "Vegan cooking", "Pastry",
-                 "Indian cuisine", "Fermentation", "Coffee brewing", "BBQ", "Thai cooking",
-                 "Cake decorating", "Meal prep"}},
-    {"Other", {"Gardening", "Knitting", "Woodworking", "Meditation", "Car repair",
-               "Creative writing", "Sewing", "Origami", "Astronomy", "Dog training",
-               "Home repair", "Genealogy"}},
+    {"Technology",
+     {"Python", "JavaScript", "Rust", "SQL", "Linux administration", "React", "Machine learning",
+      "Go", "Docker", "Excel macros", "C programming", "Web accessibility"}},
+    {"Design",
+     {"Figma", "Logo design", "Illustration", "Photography", "UX research", "Typography",
+      "Photoshop", "Interior design", "3D modeling", "Watercolor", "Video editing", "Calligraphy"}},
+    {"Business",
+     {"Public speaking", "Accounting", "Marketing", "Negotiation", "Excel", "Project management",
+      "Copywriting", "SEO", "Sales", "Bookkeeping", "Investing basics", "Resume writing"}},
+    {"Language",
+     {"Spanish", "French", "German", "Japanese", "Mandarin", "Italian", "Portuguese", "Korean",
+      "Arabic", "English conversation", "Russian", "Sign language"}},
+    {"Music",
+     {"Guitar", "Piano", "Singing", "Drums", "Music theory", "Violin", "Ukulele",
+      "Music production", "Bass guitar", "Saxophone", "DJing", "Songwriting"}},
+    {"Sports",
+     {"Yoga", "Running", "Rock climbing", "Swimming", "Tennis", "Chess", "Weight training",
+      "Surfing", "Cycling", "Boxing", "Skateboarding", "Pilates"}},
+    {"Cooking",
+     {"Baking bread", "Italian cooking", "Sushi", "Vegan cooking", "Pastry", "Indian cuisine",
+      "Fermentation", "Coffee brewing", "BBQ", "Thai cooking", "Cake decorating", "Meal prep"}},
+    {"Other",
+     {"Gardening", "Knitting", "Woodworking", "Meditation", "Car repair", "Creative writing",
+      "Sewing", "Origami", "Astronomy", "Dog training", "Home repair", "Genealogy"}},
 };
 
 static const struct {
     const char *zone, *country;
-} places[] = {
-    {"Europe/Paris", "France"}, {"Europe/Berlin", "Germany"}, {"Europe/London", "United Kingdom"},
-    {"Europe/Madrid", "Spain"}, {"Europe/Rome", "Italy"}, {"Europe/Lisbon", "Portugal"},
-    {"America/New_York", "United States"}, {"America/Chicago", "United States"},
-    {"America/Los_Angeles", "United States"}, {"America/Sao_Paulo", "Brazil"},
-    {"America/Mexico_City", "Mexico"}, {"America/Toronto", "Canada"},
-    {"Asia/Tokyo", "Japan"}, {"Asia/Seoul", "South Korea"}, {"Asia/Kolkata", "India"},
-    {"Asia/Shanghai", "China"}, {"Asia/Singapore", "Singapore"}, {"Africa/Lagos", "Nigeria"},
-    {"Africa/Nairobi", "Kenya"}, {"Australia/Sydney", "Australia"},
-    {"Pacific/Auckland", "New Zealand"}, {"UTC", NULL}};
+} places[] = {{"Europe/Paris", "France"},
+              {"Europe/Berlin", "Germany"},
+              {"Europe/London", "United Kingdom"},
+              {"Europe/Madrid", "Spain"},
+              {"Europe/Rome", "Italy"},
+              {"Europe/Lisbon", "Portugal"},
+              {"America/New_York", "United States"},
+              {"America/Chicago", "United States"},
+              {"America/Los_Angeles", "United States"},
+              {"America/Sao_Paulo", "Brazil"},
+              {"America/Mexico_City", "Mexico"},
+              {"America/Toronto", "Canada"},
+              {"Asia/Tokyo", "Japan"},
+              {"Asia/Seoul", "South Korea"},
+              {"Asia/Kolkata", "India"},
+              {"Asia/Shanghai", "China"},
+              {"Asia/Singapore", "Singapore"},
+              {"Africa/Lagos", "Nigeria"},
+              {"Africa/Nairobi", "Kenya"},
+              {"Australia/Sydney", "Australia"},
+              {"Pacific/Auckland", "New Zealand"},
+              {"UTC", NULL}};
 
-static const char *const languages[] = {"English", "Spanish", "French", "German", "Portuguese",
-                                        "Mandarin", "Japanese", "Hindi", "Arabic", "Italian",
-                                        "Korean", "Russian"};
+static const char *const languages[] = {"English",    "Spanish",  "French",   "German",
+                                        "Portuguese", "Mandarin", "Japanese", "Hindi",
+                                        "Arabic",     "Italian",  "Korean",   "Russian"};
 static const char *const levels[] = {"Beginner", "Intermediate", "Expert"};
 static const char *const priorities[] = {"Low", "Medium", "High"};
-static const char *const days[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                                   "Saturday", "Sunday"};
-static const char *const bios[] = {
-    "Happy to share what I know and learn something new in return.",
-    "Weekend learner, weekday teacher. Patient with beginners.",
-    "I love swapping skills with people from other countries.",
-    "Teaching helps me learn. Let's trade an hour!",
-    "Curious about everything; I explain things step by step.",
-    "Looking for practice partners and friendly mentors."};
+static const char *const days[] = {"Monday", "Tuesday",  "Wednesday", "Thursday",
+                                   "Friday", "Saturday", "Sunday"};
+static const char *const bios[] = {"Happy to share what I know and learn something new in return.",
+                                   "Weekend learner, weekday teacher. Patient with beginners.",
+                                   "I love swapping skills with people from other countries.",
+                                   "Teaching helps me learn. Let's trade an hour!",
+                                   "Curious about everything; I explain things step by step.",
+                                   "Looking for practice partners and friendly mentors."};
 
 /* xorshift64*: deterministic for a given seed, fast, good enough for fake data. */
 static uint64_t rng_state;
@@ -155,8 +167,11 @@ static void fill_user(apr_pool_t *p, sb_user_t *u, int i, const char *tag, const
         s->skill = catalog[cat[j]].skills[sk[j]];
         s->category = catalog[cat[j]].category;
         s->experience = levels[1 + rnd(2)];
-        s->description = rnd(2) ? apr_psprintf(p, "%s lessons, from the basics to your own "
-                                               "projects", s->skill) : NULL;
+        s->description = rnd(2) ? apr_psprintf(p,
+                                               "%s lessons, from the basics to your own "
+                                               "projects",
+                                               s->skill)
+                                : NULL;
         s->verified = 0;
     }
     u->skills_wanted = apr_array_make(p, 4, sizeof(sb_skill_wanted_t));
@@ -240,15 +255,14 @@ int sb_seed_run(sb_store_conn_t *c, apr_pool_t *p, int n, const char *password,
 
 /* ---- messages ---- */
 
-static const char *const lines[] = {
-    "Hi! I saw you teach %s, would you have an hour this week?",
-    "Thanks for the session yesterday, that really helped.",
-    "Sure, Tuesday evening works for me.",
-    "Could we move our call to 18:00?",
-    "I can show you the basics of %s in exchange.",
-    "Great, see you then!",
-    "Do you have any material I could read before we start?",
-    "Sorry for the late answer, busy week."};
+static const char *const lines[] = {"Hi! I saw you teach %s, would you have an hour this week?",
+                                    "Thanks for the session yesterday, that really helped.",
+                                    "Sure, Tuesday evening works for me.",
+                                    "Could we move our call to 18:00?",
+                                    "I can show you the basics of %s in exchange.",
+                                    "Great, see you then!",
+                                    "Do you have any material I could read before we start?",
+                                    "Sorry for the late answer, busy week."};
 
 /* Up to max visible users with offered skills, newest lastSeen first (the discover list). */
 static int seed_people(sb_store_conn_t *c, apr_pool_t *p, int max, sb_user_card_t **out)
@@ -379,8 +393,8 @@ int sb_seed_messages(sb_store_conn_t *c, apr_pool_t *p, int n, const sb_user_t *
     return 0;
 }
 
-int sb_seed_chat(sb_store_conn_t *c, apr_pool_t *p, const sb_user_t *a, const sb_user_t *b,
-                 int n, int per_instant)
+int sb_seed_chat(sb_store_conn_t *c, apr_pool_t *p, const sb_user_t *a, const sb_user_t *b, int n,
+                 int per_instant)
 {
     int64_t base;
     sb_message_t *msgs;

@@ -18,7 +18,7 @@ int sb_seed_messages(sb_store_conn_t *c, apr_pool_t *p, int n, const sb_user_t *
                      int conversations);
 /* n unread messages between a and b (two of three from a), per_instant of them sharing each
  * createdAt (one second apart), content "chat <i>". */
-int sb_seed_chat(sb_store_conn_t *c, apr_pool_t *p, const sb_user_t *a, const sb_user_t *b,
-                 int n, int per_instant);
+int sb_seed_chat(sb_store_conn_t *c, apr_pool_t *p, const sb_user_t *a, const sb_user_t *b, int n,
+                 int per_instant);
 
 #endif

@@ -33,16 +33,16 @@
 #ifndef SB_RUNTIME_DIR
 #define SB_RUNTIME_DIR "/run/apache2"
 #endif
-#define SB_SETTINGS_ENV "SKILLBARTER_SETTINGS"
+#define SB_SETTINGS_ENV  "SKILLBARTER_SETTINGS"
 #define SB_DEMO_PASSWORD "barter-demo-2024"
 
 /* What a command works on, resolved before it runs. */
 typedef struct {
     apr_pool_t *pool;
-    sb_store_conn_t *conn;     /* store commands */
-    const char *shm;           /* ratelimit commands */
-    const sb_settings_t *settings;  /* jobs: the settings file's values */
-    const char *store_uri;          /* jobs */
+    sb_store_conn_t *conn;         /* store commands */
+    const char *shm;               /* ratelimit commands */
+    const sb_settings_t *settings; /* jobs: the settings file's values */
+    const char *store_uri;         /* jobs */
 } sbctl_t;
 
 /* ON_JOBS: the command opens the store itself and needs the settings file. */
@@ -51,10 +51,10 @@ typedef enum { ON_STORE, ON_SHM, ON_JOBS } target_t;
 typedef struct {
     const char *name;
     target_t target;
-    int min_args, max_args;    /* after the command's name */
-    const char *args;          /* how they are written, for --help */
+    int min_args, max_args; /* after the command's name */
+    const char *args;       /* how they are written, for --help */
     const char *help;
-    int (*run)(sbctl_t *x, int argc, char **argv);   /* argv[0]: the first argument */
+    int (*run)(sbctl_t *x, int argc, char **argv); /* argv[0]: the first argument */
 } command_t;
 
 static int usage(void);
@@ -96,9 +96,9 @@ static apr_array_header_t *demo_week(apr_pool_t *p)
     static const struct {
         const char *day, *start, *end;
     } week[] = {
-        {"Monday", "09:00", "12:00"},   {"Tuesday", "14:00", "18:00"},
+        {"Monday", "09:00", "12:00"},    {"Tuesday", "14:00", "18:00"},
         {"Wednesday", "09:00", "12:00"}, {"Thursday", "14:00", "18:00"},
-        {"Friday", "09:00", "12:00"},   {"Saturday", "10:00", "13:00"},
+        {"Friday", "09:00", "12:00"},    {"Saturday", "10:00", "13:00"},
     };
     apr_array_header_t *a = apr_array_make(p, 6, sizeof(sb_availability_t));
     apr_size_t i;
@@ -152,8 +152,8 @@ static int demo_conversation(sb_store_conn_t *c, const char *alice, const char *
         m.receiver_id = lines[i].from_bob ? alice : bob;
         m.content = lines[i].text;
         m.message_type = "text";
-        if (sb_store_message_send(c, &m, NULL, 0, NULL, now - (int64_t)(3 - i) * 60000,
-                                  &notified, &e)
+        if (sb_store_message_send(c, &m, NULL, 0, NULL, now - (int64_t)(3 - i) * 60000, &notified,
+                                  &e)
             != SB_STORE_OK) {
             return fail("send demo message", &e);
         }
@@ -221,8 +221,8 @@ static int seed_demo(sb_store_conn_t *c, apr_pool_t *p)
                 != SB_STORE_OK) {
                 return fail("set demo profile", &e);
             }
-            if (sb_store_user_update_lists(c, p, u->id, NULL, NULL, demo_week(p), sb_now_ms(),
-                                           &u, &e)
+            if (sb_store_user_update_lists(c, p, u->id, NULL, NULL, demo_week(p), sb_now_ms(), &u,
+                                           &e)
                 != SB_STORE_OK) {
                 return fail("set demo availability", &e);
             }
@@ -253,7 +253,8 @@ static int ledger_check(sb_store_conn_t *c)
            (long long)a.penalties, (long long)a.adjustments, (long long)right,
            (long long)a.bad_rows);
     printf("users whose balance is not the sum of their rows: %lld; holds without exactly one "
-           "open session: %lld\n", (long long)a.bad_sums, (long long)a.bad_holds);
+           "open session: %lld\n",
+           (long long)a.bad_sums, (long long)a.bad_holds);
     if (left != right) {
         printf("violation: balances + holds != bonuses - penalties + adjustments\n");
     }
@@ -279,7 +280,7 @@ static int ledger_check(sb_store_conn_t *c)
 
 static int cmd_migrate(sbctl_t *x, int argc, char **argv)
 {
-    return 0;   /* opening the store brought the schema up to date */
+    return 0; /* opening the store brought the schema up to date */
 }
 
 static int cmd_seed_demo(sbctl_t *x, int argc, char **argv)
@@ -301,8 +302,8 @@ static int cmd_set_status(sbctl_t *x, int argc, char **argv)
         return usage();
     }
     if (sb_store_user_set_status(x->conn, argv[0], strcmp(what, "inactive") != 0,
-                                 !strcmp(what, "banned"), argc > 2 ? argv[2] : NULL, 0,
-                                 sb_now_ms(), &e)
+                                 !strcmp(what, "banned"), argc > 2 ? argv[2] : NULL, 0, sb_now_ms(),
+                                 &e)
         != SB_STORE_OK) {
         return fail("set-status", &e);
     }
@@ -385,9 +386,10 @@ static int cmd_ratelimit_hit(sbctl_t *x, int argc, char **argv)
     for (i = 0; i < n; i++) {
         sb_rl_status_t st = sb_rl_hit_named(t, argv[0], argv[1], sb_now_ms(), &h);
         if (st == SB_RL_NOT_FOUND || st == SB_RL_RETIRED || st == SB_RL_ERROR) {
-            fprintf(stderr, "sbctl: %s\n", st == SB_RL_NOT_FOUND ? "no such limiter"
-                                           : st == SB_RL_RETIRED ? "table retired: attach again"
-                                                                 : "lock failed");
+            fprintf(stderr, "sbctl: %s\n",
+                    st == SB_RL_NOT_FOUND ? "no such limiter"
+                    : st == SB_RL_RETIRED ? "table retired: attach again"
+                                          : "lock failed");
             return 2;
         }
         if (st == SB_RL_DENY) {
@@ -453,8 +455,9 @@ static void print_outbox_rows(const apr_array_header_t *rows)
     for (i = 0; i < rows->nelts; i++) {
         const sb_outbox_row_t *r = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
         printf("{\"pos\":%lld,\"seq\":%lld,\"user\":\"%s\",\"type\":\"%s\",\"createdAt\":%lld,"
-               "\"data\":%s}\n", (long long)r->pos, (long long)r->seq, r->user_id, r->type,
-               (long long)r->created_at, r->data);
+               "\"data\":%s}\n",
+               (long long)r->pos, (long long)r->seq, r->user_id, r->type, (long long)r->created_at,
+               r->data);
     }
 }
 
@@ -532,7 +535,8 @@ static int cmd_seed_chat(sbctl_t *x, int argc, char **argv)
 {
     sb_user_t *a, *b;
 
-    if (!(a = find_user(x->conn, x->pool, argv[0])) || !(b = find_user(x->conn, x->pool, argv[1]))) {
+    if (!(a = find_user(x->conn, x->pool, argv[0]))
+        || !(b = find_user(x->conn, x->pool, argv[1]))) {
         return 1;
     }
     return sb_seed_chat(x->conn, x->pool, a, b, atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1);
@@ -582,8 +586,8 @@ static int cmd_mail_queue(sbctl_t *x, int argc, char **argv)
     }
     if (argc == 2 && !strcmp(argv[0], "drop")) {
         if (sb_store_mail_drop(x->conn, argv[1], &e) != SB_STORE_OK) {
-            return fail(apr_psprintf(x->pool, "drop %s (only a queued or failed message)",
-                                     argv[1]), &e);
+            return fail(apr_psprintf(x->pool, "drop %s (only a queued or failed message)", argv[1]),
+                        &e);
         }
         printf("dropped %s\n", argv[1]);
         return 0;
@@ -595,7 +599,8 @@ static int cmd_mail_queue(sbctl_t *x, int argc, char **argv)
         return fail("mail counts", &e);
     }
     printf("queued %" APR_INT64_T_FMT " sending %" APR_INT64_T_FMT " sent %" APR_INT64_T_FMT
-           " failed %" APR_INT64_T_FMT "\n", n.queued, n.claimed + n.sending, n.sent, n.failed);
+           " failed %" APR_INT64_T_FMT "\n",
+           n.queued, n.claimed + n.sending, n.sent, n.failed);
     if (argc == 0) {
         return 0;
     }
@@ -605,9 +610,8 @@ static int cmd_mail_queue(sbctl_t *x, int argc, char **argv)
     }
     for (i = 0; i < list->nelts; i++) {
         const sb_store_mail_t *m = APR_ARRAY_IDX(list, i, const sb_store_mail_t *);
-        printf("%s %s %s attempts=%d %s%s\n", m->id, m->state, m->rcpt, m->attempts,
-               m->kind, m->last_error ? apr_pstrcat(x->pool, " error=", m->last_error, NULL)
-                                      : "");
+        printf("%s %s %s attempts=%d %s%s\n", m->id, m->state, m->rcpt, m->attempts, m->kind,
+               m->last_error ? apr_pstrcat(x->pool, " error=", m->last_error, NULL) : "");
     }
     return 0;
 }
@@ -634,8 +638,10 @@ static int cmd_session_jobs(sbctl_t *x, int argc, char **argv)
             i++;
         }
         else {
-            fprintf(stderr, "sbctl: session-jobs: bad argument '%s' (--now MS, "
-                            "--no-show-penalty MINUTES)\n", argv[i]);
+            fprintf(stderr,
+                    "sbctl: session-jobs: bad argument '%s' (--now MS, "
+                    "--no-show-penalty MINUTES)\n",
+                    argv[i]);
             return 2;
         }
     }
@@ -649,20 +655,21 @@ static int cmd_session_jobs(sbctl_t *x, int argc, char **argv)
 
 static const command_t commands[] = {
     {"migrate", ON_STORE, 0, 0, "", "bring the schema up to date", cmd_migrate},
-    {"seed-demo", ON_STORE, 0, 0, "", "demo accounts, once (skips existing ones)",
-     cmd_seed_demo},
-    {"ledger-check", ON_STORE, 0, 0, "",
-     "conservation of credits; exit 1 when unbalanced", cmd_ledger_check},
+    {"seed-demo", ON_STORE, 0, 0, "", "demo accounts, once (skips existing ones)", cmd_seed_demo},
+    {"ledger-check", ON_STORE, 0, 0, "", "conservation of credits; exit 1 when unbalanced",
+     cmd_ledger_check},
     {"set-status", ON_STORE, 2, 3, "USER_ID active|inactive|banned [REASON]",
      "activate, deactivate or ban an account", cmd_set_status},
     {"set-role", ON_STORE, 2, 2, "USER user|admin",
      "make a user (id or login) an admin, or a user again", cmd_set_role},
     {"seed", ON_STORE, 1, 4, "N [PASSWORD] [--seed S]",
      "N realistic users in one transaction (password seed-password, bcrypt\n"
-     "      cost 4); the same people again for the same seed S", cmd_seed},
+     "      cost 4); the same people again for the same seed S",
+     cmd_seed},
     {"seed-messages", ON_STORE, 1, 3, "N [HUB [CONVERSATIONS]]",
      "N messages among seeded users; HUB (login or id) gets CONVERSATIONS\n"
-     "      (default 200) partners", cmd_seed_messages},
+     "      (default 200) partners",
+     cmd_seed_messages},
     {"seed-chat", ON_STORE, 3, 4, "A B N [PER_INSTANT]",
      "N messages between A and B, PER_INSTANT (default 1) sharing a time", cmd_seed_chat},
     {"session-jobs", ON_STORE, 0, 4, "[--now MS] [--no-show-penalty MINUTES]",
@@ -678,16 +685,19 @@ static const command_t commands[] = {
      cmd_outbox_prune},
     {"ratelimit-hit", ON_SHM, 2, 3, "[SHM] LIMITER KEY [N]",
      "count N hits (default 1) in httpd's live table; KEY is ip:ADDRESS or\n"
-     "      u:USER_ID; exit 1 when a hit is denied", cmd_ratelimit_hit},
+     "      u:USER_ID; exit 1 when a hit is denied",
+     cmd_ratelimit_hit},
     {"ratelimit-show", ON_SHM, 0, 0, "[SHM]", "limiters published in the table, entries in use",
      cmd_ratelimit_show},
     {"jobs", ON_JOBS, 0, 5, "[--once] [--log FILE] [--interval MS]",
      "run the background jobs (mail delivery first), each under its store lease so\n"
      "      one runner acts at a time; until SIGTERM (or one pass with --once); needs\n"
-     "      the settings file for the SMTP settings; logs to FILE (default stderr)", cmd_jobs},
+     "      the settings file for the SMTP settings; logs to FILE (default stderr)",
+     cmd_jobs},
     {"mail-queue", ON_STORE, 0, 2, "[list [STATE] | retry ID | drop ID]",
      "queued, sending, sent and failed counts; list the newest messages; send a\n"
-     "      failed message again; drop a queued or failed one", cmd_mail_queue},
+     "      failed message again; drop a queued or failed one",
+     cmd_mail_queue},
     {NULL, 0, 0, 0, NULL, NULL, NULL}};
 
 static void print_help(FILE *out)
@@ -702,8 +712,7 @@ static void print_help(FILE *out)
     fprintf(out, "\nSTORE_URI is a store URI as in SkillBarterStore (sqlite:/path/file.db); SHM\n"
                  "is the rate-limit table's file (SkillBarterRateLimitShm). Either comes, when\n"
                  "left out, from the settings file httpd writes at start-up: --settings FILE,\n"
-                 "else $" SB_SETTINGS_ENV ", else " SB_RUNTIME_DIR "/" SB_SETTINGS_FILE
-                 ".\n");
+                 "else $" SB_SETTINGS_ENV ", else " SB_RUNTIME_DIR "/" SB_SETTINGS_FILE ".\n");
 }
 
 static int usage(void)
@@ -741,8 +750,7 @@ static const sb_settings_t *load_settings(apr_pool_t *p, const char *path)
 }
 
 /* Open the store (bringing its schema up to date), take a connection, run cmd. */
-static int run_on_store(sbctl_t *x, const command_t *cmd, const char *uri, int argc,
-                        char **argv)
+static int run_on_store(sbctl_t *x, const command_t *cmd, const char *uri, int argc, char **argv)
 {
     sb_store_t *store;
     sb_store_error_t e = {0};
@@ -768,8 +776,8 @@ int main(int argc, char **argv)
     sbctl_t x = {0};
     int i = 1, rc, nargs;
 
-    if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
-                     || !strcmp(argv[1], "help"))) {
+    if (argc > 1
+        && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
         print_help(stdout);
         return 0;
     }

@@ -19,19 +19,19 @@ SB_STORE_DOMAINS(SB_STORE_DOMAIN_TABLE_TYPE)
 
 struct sb_store {
     const sb_store_driver_t *driver;
-    apr_pool_t *pool;          /* the pool given to sb_store_open (child pool) */
+    apr_pool_t *pool; /* the pool given to sb_store_open (child pool) */
     const char *uri;
-    sb_store_options_t opts;   /* defaults filled in */
-    void *priv;                /* driver state (pool of connections, ...) */
-    int migrated;              /* sb_store_migrate succeeded in this process */
-    apr_thread_mutex_t *migrate_lock;  /* lazy stores: one migration attempt at a time */
-    apr_time_t migrate_next;   /* lazy stores: no new attempt before this */
+    sb_store_options_t opts;          /* defaults filled in */
+    void *priv;                       /* driver state (pool of connections, ...) */
+    int migrated;                     /* sb_store_migrate succeeded in this process */
+    apr_thread_mutex_t *migrate_lock; /* lazy stores: one migration attempt at a time */
+    apr_time_t migrate_next;          /* lazy stores: no new attempt before this */
 };
 
 struct sb_store_conn {
     sb_store_t *store;
-    apr_pool_t *pool;          /* the pool whose cleanup gives the connection back */
-    void *priv;                /* driver connection */
+    apr_pool_t *pool; /* the pool whose cleanup gives the connection back */
+    void *priv;       /* driver connection */
 };
 
 struct sb_store_driver {
@@ -51,9 +51,8 @@ struct sb_store_driver {
 };
 
 /* Fill err (may be NULL) and return status, for `return sb_store_fail(...)`. */
-sb_store_status_t sb_store_fail(sb_store_error_t *err, sb_store_status_t status,
-                                const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+sb_store_status_t sb_store_fail(sb_store_error_t *err, sb_store_status_t status, const char *field,
+                                const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* The drivers compiled in, as X(name): the driver table sb_store_<name>_driver. */
 #ifdef SB_WITH_MONGO

@@ -3,9 +3,9 @@
 #define SB_MIGRATIONS_H
 
 typedef struct {
-    int version;        /* NNN */
-    const char *name;   /* file name without .sql */
-    const char *sql;    /* whole file */
+    int version;      /* NNN */
+    const char *name; /* file name without .sql */
+    const char *sql;  /* whole file */
 } sb_migration_t;
 
 extern const sb_migration_t sb_migrations[];

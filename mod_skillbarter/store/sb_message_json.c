@@ -23,21 +23,18 @@ json_object *sb_message_json(apr_pool_t *p, const sb_message_t *m, json_object *
 
     sb_json_add_lit(o, "_id", json_object_new_string(m->id));
     sb_json_add_lit(o, "sender", sender ? sender : json_object_new_string(m->sender_id));
-    sb_json_add_lit(o, "receiver", receiver ? receiver
-                                                   : json_object_new_string(m->receiver_id));
+    sb_json_add_lit(o, "receiver", receiver ? receiver : json_object_new_string(m->receiver_id));
     sb_json_add_lit(o, "content", json_object_new_string(m->content ? m->content : ""));
-    sb_json_add_lit(o, "messageType", json_object_new_string(m->message_type
-                                                                        ? m->message_type
-                                                                        : "text"));
+    sb_json_add_lit(o, "messageType",
+                    json_object_new_string(m->message_type ? m->message_type : "text"));
     sb_json_add_lit(o, "isRead", json_object_new_boolean(m->is_read));
     sb_json_add_lit(o, "readAt", time_or_null(p, m->read_at));
     sb_json_add_lit(o, "replyTo", str_or_null(m->reply_to));
     sb_json_add_lit(o, "isDeleted", json_object_new_boolean(m->is_deleted));
-    sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p,
-                                                                              m->created_at)));
-    sb_json_add_lit(o, "updatedAt", json_object_new_string(
-                                               sb_time_iso(p, m->updated_at ? m->updated_at
-                                                                            : m->created_at)));
+    sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, m->created_at)));
+    sb_json_add_lit(
+        o, "updatedAt",
+        json_object_new_string(sb_time_iso(p, m->updated_at ? m->updated_at : m->created_at)));
     return o;
 }
 
@@ -56,8 +53,7 @@ json_object *sb_notification_json(apr_pool_t *p, const sb_notification_t *n)
     sb_json_add_lit(o, "data", data ? data : json_object_new_object());
     sb_json_add_lit(o, "isRead", json_object_new_boolean(n->is_read));
     sb_json_add_lit(o, "readAt", time_or_null(p, n->read_at));
-    sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p,
-                                                                              n->created_at)));
+    sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, n->created_at)));
     return o;
 }
 

@@ -12,8 +12,7 @@
 #include "sb_user_rules.h"
 #include "sb_validate.h"
 
-const char *const sb_message_send_keys[] = {"receiver", "content", "messageType", "replyTo",
-                                            NULL};
+const char *const sb_message_send_keys[] = {"receiver", "content", "messageType", "replyTo", NULL};
 
 static int is_space(char ch)
 {
@@ -65,12 +64,11 @@ static json_object *mini_user(apr_pool_t *p, const sb_user_t *u)
     json_object_object_add(o, "username", json_object_new_string(u->username));
     json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
     json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
-    json_object_object_add(o, "fullName", json_object_new_string(
-                                              apr_pstrcat(p, u->first_name, " ",
-                                                          u->last_name, NULL)));
-    json_object_object_add(o, "profilePicture", json_object_new_string(
-                                                    u->profile_picture ? u->profile_picture
-                                                                       : ""));
+    json_object_object_add(
+        o, "fullName",
+        json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
+    json_object_object_add(o, "profilePicture",
+                           json_object_new_string(u->profile_picture ? u->profile_picture : ""));
     return o;
 }
 
@@ -118,9 +116,9 @@ static void parse_body(apr_pool_t *p, const sb_user_t *from, json_object *body,
     }
 }
 
-int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
-                    json_object *body, int64_t now, sb_error_t *err, json_object **msg_out,
-                    sb_store_error_t *e, const char **what)
+int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from, json_object *body,
+                    int64_t now, sb_error_t *err, json_object **msg_out, sb_store_error_t *e,
+                    const char **what)
 {
     const char *receiver = NULL, *content = NULL, *type = "text", *reply_to = NULL;
     char id[SB_ID_LEN + 1], nid[SB_ID_LEN + 1];
@@ -165,8 +163,8 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
     m.created_at = m.updated_at = now;
     msg = sb_json_track(p, sb_message_json(p, &m, sb_user_to_json(p, from, SB_VIEW_PUBLIC),
                                            sb_user_to_json(p, to, SB_VIEW_PUBLIC)));
-    text = sb_json_text(p, sb_json_track(p, sb_message_json(p, &m, mini_user(p, from),
-                                                            mini_user(p, to))));
+    text = sb_json_text(
+        p, sb_json_track(p, sb_message_json(p, &m, mini_user(p, from), mini_user(p, to))));
     /* the receiver's devices, and the sender's other devices */
     ev[0] = (sb_outbox_event_t){to->id, "message:received", text};
     ev[1] = (sb_outbox_event_t){from->id, "message:received", text};
@@ -182,10 +180,16 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
     shown.data = apr_psprintf(p, "{\"messageId\":\"%s\",\"senderId\":\"%s\"}", id, from->id);
     shown.subject_id = from->id;
     shown.created_at = now;
-    nn = (sb_notification_new_t){nid, to->id, shown.type, shown.title, shown.body, shown.link,
-                                 shown.data, from->id,
-                                 sb_json_text(p, sb_json_track(p,
-                                              sb_notification_json(p, &shown)))};
+    nn =
+        (sb_notification_new_t){nid,
+                                to->id,
+                                shown.type,
+                                shown.title,
+                                shown.body,
+                                shown.link,
+                                shown.data,
+                                from->id,
+                                sb_json_text(p, sb_json_track(p, sb_notification_json(p, &shown)))};
     nm = (sb_message_new_t){id, from->id, to->id, content, type, reply_to};
 
     if (sb_store_message_send(conn, &nm, ev, 2, &nn, now, &notified, e) != SB_STORE_OK) {

@@ -15,7 +15,7 @@
 #include "sb_error.h"
 #include "store.h"
 
-#define SB_MESSAGE_CONTENT_MAX 1000
+#define SB_MESSAGE_CONTENT_MAX     1000
 #define SB_MESSAGE_NOTIFY_BODY_MAX 100
 
 /* The keys a send body may hold (NULL-terminated). */
@@ -31,8 +31,8 @@ extern const char *const sb_message_send_keys[];
  * SB_MESSAGE_SEND_STORE_FAILED when the store failed otherwise: *store_err has the details
  * and *what the object concerned ("Receiver", "Message"), for the caller's usual mapping.
  */
-int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
-                    json_object *body, int64_t now, sb_error_t *err, json_object **msg_out,
+int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from, json_object *body,
+                    int64_t now, sb_error_t *err, json_object **msg_out,
                     sb_store_error_t *store_err, const char **what);
 
 #endif

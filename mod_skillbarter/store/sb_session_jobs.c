@@ -48,9 +48,8 @@ static const char *payload(apr_pool_t *p, const sb_session_t *s, const char *sta
 }
 
 /* A notification for user about session s, with its notification:new payload. */
-static void notice(apr_pool_t *p, sb_notification_new_t *n, const sb_session_t *s,
-                   const char *user, const char *type, const char *title, const char *body,
-                   int64_t now)
+static void notice(apr_pool_t *p, sb_notification_new_t *n, const sb_session_t *s, const char *user,
+                   const char *type, const char *title, const char *body, int64_t now)
 {
     char *id = apr_palloc(p, SB_ID_LEN + 1);
     json_object *o = json_object_new_object(), *d = json_object_new_object();
@@ -85,8 +84,8 @@ static sb_store_status_t transition(sb_store_conn_t *c, apr_pool_t *p, const sb_
     static const char *const titles[] = {[SB_SESSION_EXPIRE] = "Session request expired",
                                          [SB_SESSION_MARK_NO_SHOW] = "Session missed",
                                          [SB_SESSION_ABANDON] = "Session closed"};
-    const char *to = sb_session_status_name(sb_session_transition(
-        sb_session_status_parse(s->status), action));
+    const char *to =
+        sb_session_status_name(sb_session_transition(sb_session_status_parse(s->status), action));
     sb_session_act_t a = {s->id, NULL, action, 0, NULL, penalty};
     sb_outbox_event_t ev[2];
     sb_notification_new_t n;

@@ -16,9 +16,9 @@
 #include "store.h"
 
 typedef struct {
-    int64_t no_show_penalty;      /* minutes charged to a learner who alone stayed away;
-                                     -1 = the whole hold (the default), 0 = none */
-    int batch;                    /* sessions looked at per tick (default 200) */
+    int64_t no_show_penalty; /* minutes charged to a learner who alone stayed away;
+                                -1 = the whole hold (the default), 0 = none */
+    int batch;               /* sessions looked at per tick (default 200) */
 } sb_session_jobs_opts_t;
 
 typedef struct {
@@ -26,7 +26,7 @@ typedef struct {
     int no_show;
     int abandoned;
     int reminders;
-    int skipped;                  /* done meanwhile by another runner, or not due */
+    int skipped; /* done meanwhile by another runner, or not due */
 } sb_session_jobs_report_t;
 
 /* The reminder due at now for a session starting at start ("15min", "1h", "24h"), or NULL when

@@ -15,16 +15,14 @@
 /* Both arrays come from the one list of compiled drivers (driver.h). */
 #define SB_STORE_DRIVER_REF(name) &sb_store_##name##_driver,
 static const sb_store_driver_t *const sb_store_driver_table[] = {
-    SB_STORE_COMPILED_DRIVERS(SB_STORE_DRIVER_REF) NULL
-};
+    SB_STORE_COMPILED_DRIVERS(SB_STORE_DRIVER_REF) NULL};
 
 #define SB_STORE_DRIVER_NAME(name) #name,
-static const char *const sb_store_driver_names[] = {
-    SB_STORE_COMPILED_DRIVERS(SB_STORE_DRIVER_NAME) NULL
-};
+static const char *const sb_store_driver_names[] = {SB_STORE_COMPILED_DRIVERS(SB_STORE_DRIVER_NAME)
+                                                        NULL};
 
-sb_store_status_t sb_store_fail(sb_store_error_t *err, sb_store_status_t status,
-                                const char *field, const char *fmt, ...)
+sb_store_status_t sb_store_fail(sb_store_error_t *err, sb_store_status_t status, const char *field,
+                                const char *fmt, ...)
 {
     va_list ap;
 
@@ -92,8 +90,7 @@ sb_store_status_t sb_store_open(apr_pool_t *p, const char *uri, const sb_store_o
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "no store URI");
     }
     if (!strncmp(uri, "mongodb://", 10) || !strncmp(uri, "mongodb+srv://", 14)) {
-        return sb_store_fail(err, SB_STORE_ERROR, NULL,
-                             "store driver \"mongodb\" not compiled in");
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "store driver \"mongodb\" not compiled in");
     }
     for (d = sb_store_driver_table; *d; d++) {
         if ((*d)->accepts(uri)) {
@@ -224,21 +221,21 @@ sb_store_status_t sb_store_ping(sb_store_conn_t *c, sb_store_error_t *err)
  * calls the driver's member of the row's domain table (a driver may leave a member NULL
  * while it is being written: that answers ERROR naming the operation).
  */
-#define SB_STORE_DISPATCHER(dom_, op_, params, args)                                              \
-    sb_store_status_t sb_store_##op_ params                                                      \
-    {                                                                                             \
-        sb_store_error_t local_err_;                                                              \
-        if (!err) {                                                                               \
-            err = &local_err_;                                                                    \
-        }                                                                                         \
-        if (sb_store_call_prelude(c, err) != SB_STORE_OK) {                                       \
-            return err->status;                                                                   \
-        }                                                                                         \
+#define SB_STORE_DISPATCHER(dom_, op_, params, args)                                               \
+    sb_store_status_t sb_store_##op_ params                                                        \
+    {                                                                                              \
+        sb_store_error_t local_err_;                                                               \
+        if (!err) {                                                                                \
+            err = &local_err_;                                                                     \
+        }                                                                                          \
+        if (sb_store_call_prelude(c, err) != SB_STORE_OK) {                                        \
+            return err->status;                                                                    \
+        }                                                                                          \
         if (!c->store->driver->dom_ || !c->store->driver->dom_->op_) {                             \
-            return sb_store_fail(err, SB_STORE_ERROR, NULL, "%s: not supported by driver %s",     \
-                                 #op_, c->store->driver->name);                                  \
-        }                                                                                         \
-        return c->store->driver->dom_->op_ args;                                                  \
+            return sb_store_fail(err, SB_STORE_ERROR, NULL, "%s: not supported by driver %s",      \
+                                 #op_, c->store->driver->name);                                    \
+        }                                                                                          \
+        return c->store->driver->dom_->op_ args;                                                   \
     }
 #define SB_STORE_DEFINE_DOMAIN(dom, DOM) SB_STORE_##DOM##_OPS(SB_STORE_DISPATCHER, dom)
 

@@ -34,20 +34,20 @@
 
 typedef enum {
     SB_STORE_OK = 0,
-    SB_STORE_NOT_FOUND,     /* no such record (or not visible to the caller) */
-    SB_STORE_CONFLICT,      /* unique key taken; err->field names it */
-    SB_STORE_REUSED,        /* a rotated refresh token came back: family revoked */
-    SB_STORE_EXPIRED,       /* token past its expiry */
-    SB_STORE_INSUFFICIENT,  /* not enough credits */
-    SB_STORE_STALE,         /* compare-and-set lost: the record changed state */
-    SB_STORE_REFUSED,       /* the other party does not accept this (a block) */
-    SB_STORE_UNAVAILABLE,   /* server/file unreachable or busy past the timeout */
-    SB_STORE_ERROR          /* anything else; err->message says what */
+    SB_STORE_NOT_FOUND,    /* no such record (or not visible to the caller) */
+    SB_STORE_CONFLICT,     /* unique key taken; err->field names it */
+    SB_STORE_REUSED,       /* a rotated refresh token came back: family revoked */
+    SB_STORE_EXPIRED,      /* token past its expiry */
+    SB_STORE_INSUFFICIENT, /* not enough credits */
+    SB_STORE_STALE,        /* compare-and-set lost: the record changed state */
+    SB_STORE_REFUSED,      /* the other party does not accept this (a block) */
+    SB_STORE_UNAVAILABLE,  /* server/file unreachable or busy past the timeout */
+    SB_STORE_ERROR         /* anything else; err->message says what */
 } sb_store_status_t;
 
 typedef struct {
     sb_store_status_t status;
-    const char *field;        /* for CONFLICT: "username" | "email" | ... */
+    const char *field; /* for CONFLICT: "username" | "email" | ... */
     char message[256];
 } sb_store_error_t;
 
@@ -55,13 +55,13 @@ typedef struct sb_store sb_store_t;           /* per-process handle */
 typedef struct sb_store_conn sb_store_conn_t; /* one acquired connection */
 
 typedef struct {
-    int pool_min;          /* connections kept open (default 1) */
-    int pool_max;          /* hard max per process (default 16) */
-    int busy_timeout_ms;   /* sqlite busy timeout / mongo serverSelectionTimeoutMS (default 5000) */
-    int lazy;              /* open no connection up front (pool_min 0 allowed) and let
-                              sb_store_acquire finish a failed migration, retrying at most
-                              once a second: a store that is down when a server process
-                              starts is picked up when it comes back */
+    int pool_min;        /* connections kept open (default 1) */
+    int pool_max;        /* hard max per process (default 16) */
+    int busy_timeout_ms; /* sqlite busy timeout / mongo serverSelectionTimeoutMS (default 5000) */
+    int lazy;            /* open no connection up front (pool_min 0 allowed) and let
+                            sb_store_acquire finish a failed migration, retrying at most
+                            once a second: a store that is down when a server process
+                            starts is picked up when it comes back */
 } sb_store_options_t;
 
 /* ---- life cycle ---- */

@@ -16,9 +16,9 @@ typedef struct {
     const char *first_name;
     const char *last_name;
     const char *profile_picture;
-    const char *bio;              /* may be NULL */
+    const char *bio; /* may be NULL */
     const char *timezone;
-    const char *country;          /* may be NULL */
+    const char *country; /* may be NULL */
     const char *languages_json;
     const char *offered_json;
     const char *wanted_json;
@@ -26,8 +26,8 @@ typedef struct {
     int total_reviews;
     int is_verified;
     int64_t last_seen;
-    int they_offer;               /* matches: skills they offer that the viewer wants */
-    int they_want;                /* matches: skills they want that the viewer offers */
+    int they_offer; /* matches: skills they offer that the viewer wants */
+    int they_want;  /* matches: skills they want that the viewer offers */
 } sb_user_card_t;
 
 /*
@@ -39,30 +39,30 @@ typedef struct {
 typedef struct {
     const char *viewer_id;
     int64_t now;
-    const char *skill;            /* offered skill name contains this (ASCII case-insensitive,
-                                     literal), or NULL */
-    const char *category;         /* some offered skill is in this category, or NULL */
-    const char *language;         /* speaks this language (case-insensitive), or NULL */
-    double min_rating;            /* < 0 = no filter */
-    const char *after_id;         /* cursor, or NULL */
+    const char *skill;    /* offered skill name contains this (ASCII case-insensitive,
+                             literal), or NULL */
+    const char *category; /* some offered skill is in this category, or NULL */
+    const char *language; /* speaks this language (case-insensitive), or NULL */
+    double min_rating;    /* < 0 = no filter */
+    const char *after_id; /* cursor, or NULL */
     int64_t after_last_seen;
-    int limit;                    /* 1..50 */
+    int limit; /* 1..50 */
 } sb_discover_query_t;
 
 typedef struct {
     const char *skill;
-    const char *category;         /* may be NULL */
+    const char *category; /* may be NULL */
     int64_t count;
 } sb_skill_count_t;
 
 typedef struct {
     char id[SB_ID_LEN + 1];
     char reviewer_id[SB_ID_LEN + 1];
-    const char *reviewer_name;    /* "First Last" */
+    const char *reviewer_name; /* "First Last" */
     const char *reviewer_picture;
-    int rating;                   /* 1..5 */
-    const char *feedback;         /* may be NULL */
-    int would_recommend;          /* -1 = not said */
+    int rating;           /* 1..5 */
+    const char *feedback; /* may be NULL */
+    int would_recommend;  /* -1 = not said */
     int64_t created_at;
 } sb_review_t;
 
@@ -84,7 +84,7 @@ typedef struct {
 #define SB_STORE_DISCOVERY_OPS(X, d)                                                               \
     /* *out: array of sb_user_card_t (at most q->limit); *has_more: another page exists. */        \
     X(d, discover_list,                                                                            \
-      (sb_store_conn_t *c, apr_pool_t *p, const sb_discover_query_t *q,                            \
+      (sb_store_conn_t * c, apr_pool_t * p, const sb_discover_query_t *q,                          \
        apr_array_header_t **out, int *has_more, sb_store_error_t *err),                            \
       (c, p, q, out, has_more, err))                                                               \
     /* Ranked full-text search over names, offered skill names and bio. terms: array of            \
@@ -92,33 +92,33 @@ typedef struct {
      * must match). Same visibility as discover_list; category as there (may be NULL).             \
      * Best match first; *total is the number of matches. */                                       \
     X(d, discover_search,                                                                          \
-      (sb_store_conn_t *c, apr_pool_t *p, const char *viewer_id, int64_t now,                      \
+      (sb_store_conn_t * c, apr_pool_t * p, const char *viewer_id, int64_t now,                    \
        const apr_array_header_t *terms, const char *category, int offset, int limit,               \
        apr_array_header_t **out, int64_t *total, sb_store_error_t *err),                           \
       (c, p, viewer_id, now, terms, category, offset, limit, out, total, err))                     \
     /* For each of the n category names, the number of visible users offering a skill in           \
      * it. */                                                                                      \
     X(d, category_counts,                                                                          \
-      (sb_store_conn_t *c, int64_t now, const char *const *categories, int n,                      \
-       int64_t *counts, sb_store_error_t *err),                                                    \
+      (sb_store_conn_t * c, int64_t now, const char *const *categories, int n, int64_t *counts,    \
+       sb_store_error_t *err),                                                                     \
       (c, now, categories, n, counts, err))                                                        \
     /* Skills most requested in sessions created since `since` (*source = "sessions");             \
      * when there were none, the most offered skills of visible users (*source =                   \
      * "offered"). *out: array of sb_skill_count_t, at most limit. */                              \
     X(d, trending_skills,                                                                          \
-      (sb_store_conn_t *c, apr_pool_t *p, int64_t since, int64_t now, int limit,                   \
+      (sb_store_conn_t * c, apr_pool_t * p, int64_t since, int64_t now, int limit,                 \
        apr_array_header_t **out, const char **source, sb_store_error_t *err),                      \
       (c, p, since, now, limit, out, source, err))                                                 \
     /* Visible users who offer a skill the viewer wants AND want a skill the viewer offers         \
      * (names compared case-insensitively), ranked by they_offer + they_want, then                 \
      * last_seen. */                                                                               \
     X(d, discover_matches,                                                                         \
-      (sb_store_conn_t *c, apr_pool_t *p, const char *viewer_id, int64_t now, int limit,           \
+      (sb_store_conn_t * c, apr_pool_t * p, const char *viewer_id, int64_t now, int limit,         \
        apr_array_header_t **out, sb_store_error_t *err),                                           \
       (c, p, viewer_id, now, limit, out, err))                                                     \
     /* The newest reviews of a user (reviewee), at most limit; *out of sb_review_t. */             \
     X(d, reviews_recent,                                                                           \
-      (sb_store_conn_t *c, apr_pool_t *p, const char *user_id, int limit,                          \
+      (sb_store_conn_t * c, apr_pool_t * p, const char *user_id, int limit,                        \
        apr_array_header_t **out, sb_store_error_t *err),                                           \
       (c, p, user_id, limit, out, err))
 

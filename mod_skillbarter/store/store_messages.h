@@ -13,12 +13,12 @@ typedef struct {
     char sender_id[SB_ID_LEN + 1];
     char receiver_id[SB_ID_LEN + 1];
     const char *content;
-    const char *message_type;     /* "text", ... */
+    const char *message_type; /* "text", ... */
     int is_read;
     int64_t read_at;              /* 0 = not read */
     char reply_to[SB_ID_LEN + 1]; /* "" = none */
     int is_deleted;
-    int64_t deleted_at;           /* 0 = not deleted */
+    int64_t deleted_at; /* 0 = not deleted */
     char deleted_by[SB_ID_LEN + 1];
     int64_t created_at;
     int64_t updated_at;
@@ -31,19 +31,19 @@ typedef struct {
     const char *receiver_id;
     const char *content;
     const char *message_type;
-    const char *reply_to;         /* NULL = none */
+    const char *reply_to; /* NULL = none */
 } sb_message_new_t;
 
 /* A notification to create; event_data is the payload of its "notification:new" event. */
 typedef struct {
-    const char *id;               /* drawn by the caller */
-    const char *user_id;          /* who sees it */
-    const char *type;             /* "message", "session_request", ... */
+    const char *id;      /* drawn by the caller */
+    const char *user_id; /* who sees it */
+    const char *type;    /* "message", "session_request", ... */
     const char *title;
     const char *body;
-    const char *link;             /* may be NULL */
-    const char *data;             /* JSON object text, may be NULL ("{}") */
-    const char *subject_id;       /* whom it is about (the sender, ...), may be NULL */
+    const char *link;       /* may be NULL */
+    const char *data;       /* JSON object text, may be NULL ("{}") */
+    const char *subject_id; /* whom it is about (the sender, ...), may be NULL */
     const char *event_data;
 } sb_notification_new_t;
 
@@ -57,34 +57,34 @@ typedef struct {
 
 #define SB_STORE_MESSAGES_OPS(X, d)                                                                \
     /* Store m (created_at = now) and, atomically, both sides' summaries (the receiver's           \
-     * unread + 1), the events, and notify when given — unless the receiver already has an         \
+     * unread + 1), the events, and notify when given — unless the receiver already has an       \
      * unread notification of the same type and subject (then *notified = 0). Refused:             \
      * NOT_FOUND field "receiver" when the receiver is unknown or not visible (core's rule),       \
      * REFUSED when the receiver blocked the sender, NOT_FOUND field "replyTo" when reply_to       \
-     * is not a message of this conversation. */                                                  \
+     * is not a message of this conversation. */                                                   \
     X(d, message_send,                                                                             \
-      (sb_store_conn_t *c, const sb_message_new_t *m, const sb_outbox_event_t *events,             \
+      (sb_store_conn_t * c, const sb_message_new_t *m, const sb_outbox_event_t *events,            \
        int nevents, const sb_notification_new_t *notify, int64_t now, int *notified,               \
        sb_store_error_t *err),                                                                     \
       (c, m, events, nevents, notify, now, notified, err))                                         \
     /* One message, deleted ones included. */                                                      \
     X(d, message_get,                                                                              \
-      (sb_store_conn_t *c, apr_pool_t *p, const char *id, sb_message_t **out,                      \
+      (sb_store_conn_t * c, apr_pool_t * p, const char *id, sb_message_t **out,                    \
        sb_store_error_t *err),                                                                     \
       (c, p, id, out, err))                                                                        \
-    /* The messages between user_id and partner_id that are not deleted, newest first             \
+    /* The messages between user_id and partner_id that are not deleted, newest first              \
      * (created_at, then id, descending), strictly after (after_created_at, after_id) in that      \
      * order when after_id is set; at most limit; *out of sb_message_t. */                         \
     X(d, conversation_page,                                                                        \
-      (sb_store_conn_t *c, apr_pool_t *p, const char *user_id, const char *partner_id,             \
+      (sb_store_conn_t * c, apr_pool_t * p, const char *user_id, const char *partner_id,           \
        int64_t after_created_at, const char *after_id, int limit, apr_array_header_t **out,        \
        int *has_more, sb_store_error_t *err),                                                      \
       (c, p, user_id, partner_id, after_created_at, after_id, limit, out, has_more, err))          \
-    /* user_id's conversations with visible partners that still hold a message, newest            \
+    /* user_id's conversations with visible partners that still hold a message, newest             \
      * first; *out of sb_conversation_t (offset/limit), *total how many there are, *unread         \
      * the unread messages over all of them. */                                                    \
     X(d, conversations_list,                                                                       \
-      (sb_store_conn_t *c, apr_pool_t *p, const char *user_id, int64_t now, int offset,            \
+      (sb_store_conn_t * c, apr_pool_t * p, const char *user_id, int64_t now, int offset,          \
        int limit, apr_array_header_t **out, int64_t *total, int64_t *unread,                       \
        sb_store_error_t *err),                                                                     \
       (c, p, user_id, now, offset, limit, out, total, unread, err))                                \
@@ -92,33 +92,33 @@ typedef struct {
      * message). When it was unread: read_at = now, the summary's unread - 1 and the events        \
      * appended (*changed = 1); already read: nothing changes (*changed = 0). */                   \
     X(d, message_mark_read,                                                                        \
-      (sb_store_conn_t *c, const char *id, const char *reader_id, int64_t now,                     \
+      (sb_store_conn_t * c, const char *id, const char *reader_id, int64_t now,                    \
        const sb_outbox_event_t *events, int nevents, int *changed, sb_store_error_t *err),         \
       (c, id, reader_id, now, events, nevents, changed, err))                                      \
-    /* Mark every message from partner_id to reader_id created up to now read, the                \
+    /* Mark every message from partner_id to reader_id created up to now read, the                 \
      * summary's unread 0, and reader_id's unread notifications about partner_id read;             \
      * *count = messages marked; the events are appended only when *count > 0. */                  \
     X(d, conversation_mark_read,                                                                   \
-      (sb_store_conn_t *c, const char *reader_id, const char *partner_id, int64_t now,             \
+      (sb_store_conn_t * c, const char *reader_id, const char *partner_id, int64_t now,            \
        const sb_outbox_event_t *events, int nevents, int64_t *count, sb_store_error_t *err),       \
       (c, reader_id, partner_id, now, events, nevents, count, err))                                \
     /* Soft-delete message id of sender_id (NOT_FOUND for anyone else's or a deleted one):         \
      * is_deleted, deleted_at, deleted_by; both summaries move to the newest message left and      \
      * an unread message no longer counts; the events are appended. */                             \
     X(d, message_delete,                                                                           \
-      (sb_store_conn_t *c, const char *id, const char *sender_id, int64_t now,                     \
+      (sb_store_conn_t * c, const char *id, const char *sender_id, int64_t now,                    \
        const sb_outbox_event_t *events, int nevents, sb_store_error_t *err),                       \
       (c, id, sender_id, now, events, nevents, err))                                               \
-    /* The people user_id has a conversation with and no block either way, at most limit, most    \
-     * recent first; *out of const char * (ids). Presence is told to them alone. */               \
+    /* The people user_id has a conversation with and no block either way, at most limit, most     \
+     * recent first; *out of const char * (ids). Presence is told to them alone. */                \
     X(d, conversation_partners,                                                                    \
-      (sb_store_conn_t *c, apr_pool_t *p, const char *user_id, int limit,                          \
+      (sb_store_conn_t * c, apr_pool_t * p, const char *user_id, int limit,                        \
        apr_array_header_t **out, sb_store_error_t *err),                                           \
       (c, p, user_id, limit, out, err))                                                            \
     /* Bulk insert for seeding: n complete messages (ids and times as given), summaries kept       \
      * exact, no events or notifications, in one atomic step. */                                   \
     X(d, messages_bulk_insert,                                                                     \
-      (sb_store_conn_t *c, const sb_message_t *msgs, int n, sb_store_error_t *err),                \
+      (sb_store_conn_t * c, const sb_message_t *msgs, int n, sb_store_error_t *err),               \
       (c, msgs, n, err))
 
 #endif

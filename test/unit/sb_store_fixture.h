@@ -32,9 +32,8 @@ typedef struct {
     /* A fresh, empty store URI for one test, or NULL to skip the driver. */
     const char *(*make_uri)(sb_fx_t *fx);
     /* Insert a raw ledger row (tests of paging and the audit); NULL = not supported. */
-    void (*seed_ledger)(sb_fx_t *fx, const char *user_id, const char *type,
-                        const char *category, int64_t amount, int64_t balance_after,
-                        int64_t created_at);
+    void (*seed_ledger)(sb_fx_t *fx, const char *user_id, const char *type, const char *category,
+                        int64_t amount, int64_t balance_after, int64_t created_at);
     /* Remove what make_uri created. */
     void (*cleanup)(sb_fx_t *fx);
 } sb_fx_driver_t;
@@ -42,7 +41,7 @@ typedef struct {
 struct sb_fx {
     const sb_fx_driver_t *driver;
     apr_pool_t *pool;
-    apr_pool_t *spool;         /* holds store + conn, so a test can close them */
+    apr_pool_t *spool; /* holds store + conn, so a test can close them */
     char dir[256];
     const char *path;
     const char *uri;
@@ -126,7 +125,7 @@ static const char *sb_fx_mongo_uri(sb_fx_t *fx)
 }
 
 static const sb_fx_driver_t sqlite = {"sqlite", sb_fx_sqlite_uri, sb_fx_sqlite_seed,
-                                            sb_fx_sqlite_cleanup};
+                                      sb_fx_sqlite_cleanup};
 static const sb_fx_driver_t mongodb = {"mongodb", sb_fx_mongo_uri, NULL, NULL};
 static const sb_fx_driver_t *const sb_fx_drivers[] = {&sqlite, &mongodb, NULL};
 
@@ -202,15 +201,15 @@ static inline int sb_fx_teardown(void **state)
 }
 
 /* Every test starts with this: the fixture, or SKIPPED for an absent driver. */
-#define FX_BEGIN(state)                                                                           \
-    sb_fx_t *fx = *(state);                                                                       \
-    if (fx->skip) {                                                                               \
-        skip();                                                                                   \
+#define FX_BEGIN(state)                                                                            \
+    sb_fx_t *fx = *(state);                                                                        \
+    if (fx->skip) {                                                                                \
+        skip();                                                                                    \
     }
 
 /* ---- helpers ---- */
 
-#define NOW 1750000000000LL
+#define NOW  1750000000000LL
 #define HOUR (3600LL * 1000)
 
 static inline sb_user_t *mk_user(sb_fx_t *fx, const char *username, const char *email)
@@ -219,9 +218,9 @@ static inline sb_user_t *mk_user(sb_fx_t *fx, const char *username, const char *
     sb_store_error_t err;
     sb_user_t *u = NULL;
 
-    assert_int_equal(sb_store_user_create(fx->conn, fx->pool, &nu, SB_STARTING_CREDIT_MINUTES,
-                                          NOW, &u, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_create(fx->conn, fx->pool, &nu, SB_STARTING_CREDIT_MINUTES, NOW, &u, &err),
+        SB_STORE_OK);
     assert_non_null(u);
     return u;
 }
@@ -263,14 +262,16 @@ static inline void set_wanted(sb_fx_t *fx, const char *id, const char *skill)
     s->skill = skill;
     s->level = "Beginner";
     s->priority = "High";
-    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, id, NULL, a, NULL, NOW, NULL,
-                                                &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_lists(fx->conn, fx->pool, id, NULL, a, NULL, NOW, NULL, &err),
+        SB_STORE_OK);
 }
 
-
 /* Named "driver/test" so the two drivers' results are told apart. */
-#define FX_TEST(f, d) {#d "/" #f, f, sb_fx_setup, sb_fx_teardown, (void *)&(d)}
+#define FX_TEST(f, d)                                                                              \
+    {                                                                                              \
+#d "/" #f, f, sb_fx_setup, sb_fx_teardown, (void *)&(d)                                    \
+    }
 
 /* Copy into out[] the tests to register: every test that is not a driver's, and a driver's
  * only when that driver is compiled in. Returns the count. */
@@ -304,16 +305,16 @@ static inline void test_fixture_covers_drivers(void **state)
 }
 
 /* main() of a conformance file: the selected tests, APR initialised around them. */
-#define FX_MAIN(group_name, all)                                                                  \
-    int main(void)                                                                                \
-    {                                                                                             \
-        struct CMUnitTest sel[sizeof(all) / sizeof((all)[0])];                                    \
-        size_t n = sb_fx_select(sel, all, sizeof(all) / sizeof((all)[0]));                        \
-        int rc;                                                                                   \
-        apr_initialize();                                                                         \
-        rc = _cmocka_run_group_tests(group_name, sel, n, NULL, NULL);                             \
-        apr_terminate();                                                                          \
-        return rc;                                                                                \
+#define FX_MAIN(group_name, all)                                                                   \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        struct CMUnitTest sel[sizeof(all) / sizeof((all)[0])];                                     \
+        size_t n = sb_fx_select(sel, all, sizeof(all) / sizeof((all)[0]));                         \
+        int rc;                                                                                    \
+        apr_initialize();                                                                          \
+        rc = _cmocka_run_group_tests(group_name, sel, n, NULL, NULL);                              \
+        apr_terminate();                                                                           \
+        return rc;                                                                                 \
     }
 
 /* ---- concurrency: separate processes, each with its own store ---- */

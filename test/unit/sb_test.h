@@ -29,14 +29,14 @@ static inline int sb_test_pool_teardown(void **state)
 }
 
 /* Run a cmocka group with APR initialised around it. */
-#define SB_TEST_MAIN(group_name, tests)                                                           \
-    int main(void)                                                                                \
-    {                                                                                             \
-        int rc;                                                                                   \
-        apr_initialize();                                                                         \
-        rc = cmocka_run_group_tests_name(group_name, tests, NULL, NULL);                          \
-        apr_terminate();                                                                          \
-        return rc;                                                                                \
+#define SB_TEST_MAIN(group_name, tests)                                                            \
+    int main(void)                                                                                 \
+    {                                                                                              \
+        int rc;                                                                                    \
+        apr_initialize();                                                                          \
+        rc = cmocka_run_group_tests_name(group_name, tests, NULL, NULL);                           \
+        apr_terminate();                                                                           \
+        return rc;                                                                                 \
     }
 
 #endif

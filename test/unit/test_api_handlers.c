@@ -28,10 +28,10 @@ typedef struct {
 /* What a call answered, copied out of its pool. */
 typedef struct {
     int status;
-    const char *data;         /* the envelope's data as JSON text, or NULL */
+    const char *data; /* the envelope's data as JSON text, or NULL */
     const char *pagination;
     const char *message;
-    const char *fields;       /* "field: message; ..." */
+    const char *fields; /* "field: message; ..." */
 } answer_t;
 
 static int fx_setup(void **state)
@@ -46,8 +46,9 @@ static int fx_setup(void **state)
     if (!mkdtemp(fx->dir)) {
         return -1;
     }
-    if (sb_store_open(fx->pool, apr_pstrcat(fx->pool, "sqlite:", fx->dir, "/test.db", NULL),
-                      NULL, &store, &e) != SB_STORE_OK
+    if (sb_store_open(fx->pool, apr_pstrcat(fx->pool, "sqlite:", fx->dir, "/test.db", NULL), NULL,
+                      &store, &e)
+            != SB_STORE_OK
         || sb_store_migrate(store, &e) != SB_STORE_OK) {
         fprintf(stderr, "store: %s\n", e.message);
         return -1;
@@ -69,7 +70,7 @@ static int fx_teardown(void **state)
     fx_t *fx = *state;
     int i;
 
-    apr_pool_destroy(fx->pool);   /* closes the store */
+    apr_pool_destroy(fx->pool); /* closes the store */
     for (i = 0; files[i]; i++) {
         char path[300];
         snprintf(path, sizeof path, "%s%s", fx->dir, files[i]);
@@ -135,7 +136,8 @@ static answer_t call(fx_t *fx, const char *method, const char *pattern, const ch
     }
     a.status = c->err.status ? c->err.status : c->status;
     a.message = c->err.status ? apr_pstrdup(fx->pool, c->err.message)
-                              : c->message ? apr_pstrdup(fx->pool, c->message) : NULL;
+                : c->message  ? apr_pstrdup(fx->pool, c->message)
+                              : NULL;
     a.data = json_text(fx->pool, c->data);
     a.pagination = json_text(fx->pool, c->pagination);
     a.fields = "";
@@ -146,7 +148,7 @@ static answer_t call(fx_t *fx, const char *method, const char *pattern, const ch
     json_object_put(c->data);
     json_object_put(c->pagination);
     json_object_put(c->extra);
-    apr_pool_destroy(p);   /* gives the store connection back */
+    apr_pool_destroy(p); /* gives the store connection back */
     return a;
 }
 
@@ -154,9 +156,11 @@ static answer_t call(fx_t *fx, const char *method, const char *pattern, const ch
 static const char *sign_up(fx_t *fx, const char *name)
 {
     answer_t a = call(fx, "POST", "/api/auth/register", NULL, NULL,
-                      apr_psprintf(fx->pool, "{\"username\":\"%s\",\"email\":\"%s@example.org\","
+                      apr_psprintf(fx->pool,
+                                   "{\"username\":\"%s\",\"email\":\"%s@example.org\","
                                    "\"password\":\"correct horse battery\",\"firstName\":\"Ada\","
-                                   "\"lastName\":\"Lovelace\"}", name, name),
+                                   "\"lastName\":\"Lovelace\"}",
+                                   name, name),
                       NULL);
     json_object *o, *tok;
     const char *token;
@@ -194,7 +198,8 @@ static void test_skill_lists_under_the_models_own_names(void **state)
 
     a = call(fx, "PUT", "/api/users/skills/offered", NULL, NULL,
              "{\"skillsOffered\":[{\"skill\":\"Guitar\",\"category\":\"Music\","
-             "\"experience\":\"Expert\"}]}", token);
+             "\"experience\":\"Expert\"}]}",
+             token);
     assert_int_equal(a.status, 200);
     assert_non_null(strstr(a.data, "\"skill\":\"Guitar\""));
     a = call(fx, "PUT", "/api/users/skills/wanted", NULL, NULL,
@@ -247,8 +252,8 @@ static void test_discover_pages_by_cursor_and_refuses_a_bad_one(void **state)
     assert_non_null(strstr(a.pagination, "\"hasMore\":true"));
     assert_non_null(strstr(a.pagination, "\"count\":2"));
 
-    a = call(fx, "GET", "/api/discover", NULL,
-             apr_pstrcat(fx->pool, "limit=2&cursor=", next, NULL), NULL, viewer);
+    a = call(fx, "GET", "/api/discover", NULL, apr_pstrcat(fx->pool, "limit=2&cursor=", next, NULL),
+             NULL, viewer);
     assert_int_equal(a.status, 200);
     assert_string_equal(a.pagination, "{\"hasMore\":false,\"nextCursor\":null,\"limit\":2,"
                                       "\"count\":1}");
@@ -277,7 +282,7 @@ static void test_public_profile_by_id(void **state)
     json_object_put(o);
     a = call(fx, "GET", "/api/users/:id", uid, NULL, NULL, token);
     assert_int_equal(a.status, 200);
-    assert_null(strstr(a.data, "\"email\""));   /* the public view */
+    assert_null(strstr(a.data, "\"email\"")); /* the public view */
     a = call(fx, "GET", "/api/users/:id", "0123456789abcdef01234567", NULL, NULL, token);
     assert_int_equal(a.status, 404);
 }
@@ -285,8 +290,7 @@ static void test_public_profile_by_id(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_register_then_read_the_profile, fx_setup,
-                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_register_then_read_the_profile, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_skill_lists_under_the_models_own_names, fx_setup,
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_discover_pages_by_cursor_and_refuses_a_bad_one,

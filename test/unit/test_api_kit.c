@@ -38,7 +38,7 @@ static void test_parse_decodes_pairs(void **state)
     assert_string_equal(apr_table_get(t, "skill"), "C++");
     assert_string_equal(apr_table_get(t, "empty"), "");
     assert_string_equal(apr_table_get(t, "flag"), "");
-    assert_int_equal(apr_table_elts(t)->nelts, 4);   /* the nameless pair is dropped */
+    assert_int_equal(apr_table_elts(t)->nelts, 4); /* the nameless pair is dropped */
     assert_int_equal(err.status, 0);
     assert_int_equal(sb_query_parse(p, NULL, &t, &err), 0);
     assert_int_equal(apr_table_elts(t)->nelts, 0);
@@ -50,8 +50,8 @@ static void test_parse_rejects_malformed_escapes(void **state)
     sb_error_t err = {0};
     apr_table_t *t;
 
-    assert_int_equal(sb_query_parse(p, "limit=5&cursor=%%garbage&q=%zz&skill=%4&nul=a%00b", &t,
-                                    &err), 4);
+    assert_int_equal(
+        sb_query_parse(p, "limit=5&cursor=%%garbage&q=%zz&skill=%4&nul=a%00b", &t, &err), 4);
     assert_int_equal(err.status, 400);
     assert_string_equal(err.message, "Invalid query parameters");
     assert_non_null(field_message(&err, "cursor"));
@@ -104,7 +104,7 @@ static void test_text_and_category_readers(void **state)
     assert_null(sb_query_text(c, "absent", 10));
     assert_int_equal(sb_call_fields_failed(c), 0);
     assert_null(sb_query_text(c, "long", 10));
-    assert_null(sb_query_text(c, "bad", 10));   /* not UTF-8 */
+    assert_null(sb_query_text(c, "bad", 10)); /* not UTF-8 */
     assert_non_null(field_message(&c->err, "long"));
     assert_non_null(field_message(&c->err, "bad"));
 
@@ -177,8 +177,7 @@ int main(void)
                                         sb_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_parse_names_a_malformed_name_as_sent,
                                         sb_test_pool_setup, sb_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_int_reader, sb_test_pool_setup,
-                                        sb_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_int_reader, sb_test_pool_setup, sb_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_text_and_category_readers, sb_test_pool_setup,
                                         sb_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_pagination_shapes, sb_test_pool_setup,

@@ -20,11 +20,10 @@ static void test_the_real_table_passes(void **state)
 
 static void test_param_row_before_literal_row_is_refused_naming_both(void **state)
 {
-    static const sb_route_t users[] = {
-        {"GET", "/api/users/:id", h_any, 0, NULL},
-        {NULL, NULL, NULL, 0, NULL}};
+    static const sb_route_t users[] = {{"GET", "/api/users/:id", h_any, 0, NULL},
+                                       {NULL, NULL, NULL, 0, NULL}};
     static const sb_route_t profile[] = {
-        {"PUT", "/api/users/profile", h_any, 0, NULL},   /* other method: not swallowed */
+        {"PUT", "/api/users/profile", h_any, 0, NULL}, /* other method: not swallowed */
         {"GET", "/api/users/profile", h_any, 0, NULL},
         {NULL, NULL, NULL, 0, NULL}};
     const sb_route_t *const table[] = {users, profile, NULL};
@@ -38,11 +37,10 @@ static void test_param_row_before_literal_row_is_refused_naming_both(void **stat
 
 static void test_within_one_group_too(void **state)
 {
-    static const sb_route_t rows[] = {
-        {"GET", "/api/discover", h_any, 0, NULL},
-        {"GET", "/api/discover/:id", h_any, 0, NULL},
-        {"GET", "/api/discover/search", h_any, 0, NULL},
-        {NULL, NULL, NULL, 0, NULL}};
+    static const sb_route_t rows[] = {{"GET", "/api/discover", h_any, 0, NULL},
+                                      {"GET", "/api/discover/:id", h_any, 0, NULL},
+                                      {"GET", "/api/discover/search", h_any, 0, NULL},
+                                      {NULL, NULL, NULL, 0, NULL}};
     const sb_route_t *const table[] = {rows, NULL};
     const char *why = NULL;
 
@@ -54,11 +52,11 @@ static void test_orders_that_swallow_nothing_pass(void **state)
 {
     static const sb_route_t rows[] = {
         {"GET", "/api/users/profile", h_any, 0, NULL},
-        {"GET", "/api/users/:id", h_any, 0, NULL},          /* literal first: fine */
-        {"GET", "/api/users/:id/reviews", h_any, 0, NULL},  /* more segments */
-        {"GET", "/api/users", h_any, 0, NULL},              /* fewer segments */
+        {"GET", "/api/users/:id", h_any, 0, NULL},         /* literal first: fine */
+        {"GET", "/api/users/:id/reviews", h_any, 0, NULL}, /* more segments */
+        {"GET", "/api/users", h_any, 0, NULL},             /* fewer segments */
         {"POST", "/api/users/:id/report", h_any, 0, NULL},
-        {"GET", "/api/users/:id/report", h_any, 0, NULL},   /* other method */
+        {"GET", "/api/users/:id/report", h_any, 0, NULL}, /* other method */
         {"GET", "/api/sessions/:id", h_any, 0, NULL},
         {"GET", "/api/sessions/:id/:part", h_any, 0, NULL},
         {NULL, NULL, NULL, 0, NULL}};
@@ -70,14 +68,12 @@ static void test_orders_that_swallow_nothing_pass(void **state)
 
 static void test_a_param_row_swallows_a_later_param_row(void **state)
 {
-    static const sb_route_t rows[] = {
-        {"GET", "/api/:kind/:id", h_any, 0, NULL},
-        {"GET", "/api/users/:id", h_any, 0, NULL},
-        {NULL, NULL, NULL, 0, NULL}};
-    static const sb_route_t reverse[] = {
-        {"GET", "/api/users/:id", h_any, 0, NULL},
-        {"GET", "/api/:kind/:id", h_any, 0, NULL},
-        {NULL, NULL, NULL, 0, NULL}};
+    static const sb_route_t rows[] = {{"GET", "/api/:kind/:id", h_any, 0, NULL},
+                                      {"GET", "/api/users/:id", h_any, 0, NULL},
+                                      {NULL, NULL, NULL, 0, NULL}};
+    static const sb_route_t reverse[] = {{"GET", "/api/users/:id", h_any, 0, NULL},
+                                         {"GET", "/api/:kind/:id", h_any, 0, NULL},
+                                         {NULL, NULL, NULL, 0, NULL}};
     const sb_route_t *const table[] = {rows, NULL}, *const ok[] = {reverse, NULL};
     const char *why = NULL;
 
@@ -94,8 +90,8 @@ int main(void)
                                         sb_test_pool_setup, sb_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_within_one_group_too, sb_test_pool_setup,
                                         sb_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_orders_that_swallow_nothing_pass,
-                                        sb_test_pool_setup, sb_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_orders_that_swallow_nothing_pass, sb_test_pool_setup,
+                                        sb_test_pool_teardown),
         cmocka_unit_test_setup_teardown(test_a_param_row_swallows_a_later_param_row,
                                         sb_test_pool_setup, sb_test_pool_teardown),
     };

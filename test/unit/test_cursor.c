@@ -21,15 +21,16 @@ static void test_round_trip(void **state)
         const char *t = sb_cursor_encode(p, K, keys[i], "65a1b2c3d4e5f60718293a4b");
         assert_non_null(t);
         assert_int_equal(strlen(t), SB_CURSOR_TEXT_LEN);
-        assert_int_equal(strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
-                         SB_CURSOR_TEXT_LEN);
+        assert_int_equal(
+            strspn(t, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+            SB_CURSOR_TEXT_LEN);
         assert_true(sb_cursor_decode(K, t, &got, id));
         assert_true(got == keys[i]);
         assert_string_equal(id, "65a1b2c3d4e5f60718293a4b");
     }
     /* upper-case ids come back lower-case */
-    assert_true(sb_cursor_decode(K, sb_cursor_encode(p, K, 5, "65A1B2C3D4E5F60718293A4B"), &got,
-                                 id));
+    assert_true(
+        sb_cursor_decode(K, sb_cursor_encode(p, K, 5, "65A1B2C3D4E5F60718293A4B"), &got, id));
     assert_string_equal(id, "65a1b2c3d4e5f60718293a4b");
 }
 
@@ -47,7 +48,8 @@ static void test_bad_ids_not_encoded(void **state)
 static void test_tamper_evident(void **state)
 {
     apr_pool_t *p = *state;
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    static const char alphabet[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     const char *t = sb_cursor_encode(p, K, 1700000000000LL, "65a1b2c3d4e5f60718293a4b");
     char id[SB_ID_LEN + 1], buf[64];
     int64_t got;
@@ -72,10 +74,14 @@ static void test_tamper_evident(void **state)
 
 static void test_garbage(void **state)
 {
-    static const char *const bad[] = {"", "garbage", "2024-01-01T00:00:00.000Z", "====",
+    static const char *const bad[] = {"",
+                                      "garbage",
+                                      "2024-01-01T00:00:00.000Z",
+                                      "====",
                                       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
                                       "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=",
-                                      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+", NULL};
+                                      "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+",
+                                      NULL};
     char id[SB_ID_LEN + 1];
     int64_t got;
     int i;

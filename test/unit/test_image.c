@@ -5,11 +5,11 @@
 
 #include "sb_image.h"
 
-static const unsigned char PNG[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-                                    'I', 'H', 'D', 'R', 0, 0, 0, 1, 0, 0, 0, 1, 8, 6};
+static const unsigned char PNG[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I',
+                                    'H',  'D', 'R', 0,   0,    0,    1,    0,    0, 0, 1, 8,  6};
 static const unsigned char JPEG[] = {0xff, 0xd8, 0xff, 0xe0, 0, 16, 'J', 'F', 'I', 'F', 0};
-static const unsigned char WEBP[] = {'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P',
-                                     'V', 'P', '8', 'L', 10, 0, 0, 0, 0x2f, 0};
+static const unsigned char WEBP[] = {'R', 'I', 'F', 'F', 30,  0,  0, 0, 'W', 'E',  'B',
+                                     'P', 'V', 'P', '8', 'L', 10, 0, 0, 0,   0x2f, 0};
 
 static void test_sniff(void **state)
 {
@@ -23,7 +23,10 @@ static void test_sniff(void **state)
 }
 
 /* Each one long enough to reach the check it fails (the length passed is the literal's own). */
-#define BAD(s) {(const unsigned char *)(s), sizeof(s) - 1}
+#define BAD(s)                                                                                     \
+    {                                                                                              \
+        (const unsigned char *)(s), sizeof(s) - 1                                                  \
+    }
 
 static void test_not_images(void **state)
 {
@@ -31,15 +34,20 @@ static void test_not_images(void **state)
         const unsigned char *b;
         size_t n;
     } bad[] = {
-        BAD(""), BAD("<html>"), BAD("GIF89a\x01\x00\x01\x00"), BAD("%PDF-1.7"),
+        BAD(""),
+        BAD("<html>"),
+        BAD("GIF89a\x01\x00\x01\x00"),
+        BAD("%PDF-1.7"),
         BAD("BM\x36\0\0\0"),
         /* RIFF but not WEBP, 20 bytes and more */
         BAD("RIFF\x10\0\0\0WAVEfmt \x10\0\0\0\x01\0\x01\0"),
         /* WEBP form whose first chunk is not VP8/VP8L/VP8X (the chunk branch) */
-        BAD("RIFF\x10\0\0\0WEBPXXXX    "), BAD("RIFF\x10\0\0\0WEBPVP8Q\x0a\0\0\0"),
+        BAD("RIFF\x10\0\0\0WEBPXXXX    "),
+        BAD("RIFF\x10\0\0\0WEBPVP8Q\x0a\0\0\0"),
         BAD("RIFF\x10\0\0\0WEBPVP8l\x0a\0\0\0"),
         /* JPEG's SOI followed by a fill byte or a non-marker */
-        BAD("\xff\xd8\xff\xff"), BAD("\xff\xd8\xff\x10"),
+        BAD("\xff\xd8\xff\xff"),
+        BAD("\xff\xd8\xff\x10"),
     };
     unsigned char buf[64];
     size_t i;

@@ -76,8 +76,8 @@ static img_t png(uint32_t w, uint32_t h, int with_idat)
     ihdr[5] = (unsigned char)(h >> 16);
     ihdr[6] = (unsigned char)(h >> 8);
     ihdr[7] = (unsigned char)h;
-    ihdr[8] = 8;   /* bit depth */
-    ihdr[9] = 6;   /* RGBA */
+    ihdr[8] = 8; /* bit depth */
+    ihdr[9] = 6; /* RGBA */
     png_chunk(&im, "IHDR", ihdr, 13);
     png_chunk(&im, "tEXt", (const unsigned char *)"a\0b", 3);
     if (with_idat) {
@@ -90,10 +90,10 @@ static img_t png(uint32_t w, uint32_t h, int with_idat)
 static img_t jpeg(uint32_t w, uint32_t h)
 {
     const unsigned char soi[] = {0xff, 0xd8};
-    const unsigned char app0[] = {0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0, 1, 1, 0, 0, 1,
-                                  0, 1, 0, 0};
-    unsigned char sof[] = {0xff, 0xc2, 0x00, 0x11, 8, 0, 0, 0, 0, 3, 1, 0x11, 0, 2, 0x11, 1,
-                           3, 0x11, 1};
+    const unsigned char app0[] = {0xff, 0xe0, 0x00, 0x10, 'J', 'F', 'I', 'F', 0,
+                                  1,    1,    0,    0,    1,   0,   1,   0,   0};
+    unsigned char sof[] = {0xff, 0xc2, 0x00, 0x11, 8,    0, 0, 0,    0, 3,
+                           1,    0x11, 0,    2,    0x11, 1, 3, 0x11, 1};
     const unsigned char sos[] = {0xff, 0xda, 0x00, 0x08, 1, 1, 0, 0, 0x3f, 0};
     /* entropy data with a stuffed 0xFF00 and a restart marker, then EOI */
     const unsigned char data[] = {0x12, 0xff, 0x00, 0x34, 0xff, 0xd0, 0x56, 0xff, 0xff, 0xd9};
@@ -132,24 +132,47 @@ static img_t webp(const char *type, const unsigned char *payload, uint32_t len)
 static img_t webp_vp8l(uint32_t w, uint32_t h)
 {
     uint32_t bits = (w - 1) | ((h - 1) << 14);
-    unsigned char p[9] = {0x2f, (unsigned char)bits, (unsigned char)(bits >> 8),
-                          (unsigned char)(bits >> 16), (unsigned char)(bits >> 24), 0, 0, 0, 0};
+    unsigned char p[9] = {0x2f,
+                          (unsigned char)bits,
+                          (unsigned char)(bits >> 8),
+                          (unsigned char)(bits >> 16),
+                          (unsigned char)(bits >> 24),
+                          0,
+                          0,
+                          0,
+                          0};
     return webp("VP8L", p, sizeof p);
 }
 
 static img_t webp_vp8(uint32_t w, uint32_t h)
 {
-    unsigned char p[12] = {0x10, 0x02, 0x00, 0x9d, 0x01, 0x2a, (unsigned char)w,
-                           (unsigned char)(w >> 8), (unsigned char)h, (unsigned char)(h >> 8),
-                           0, 0};
+    unsigned char p[12] = {0x10,
+                           0x02,
+                           0x00,
+                           0x9d,
+                           0x01,
+                           0x2a,
+                           (unsigned char)w,
+                           (unsigned char)(w >> 8),
+                           (unsigned char)h,
+                           (unsigned char)(h >> 8),
+                           0,
+                           0};
     return webp("VP8 ", p, sizeof p);
 }
 
 static img_t webp_vp8x(uint32_t w, uint32_t h)
 {
-    unsigned char p[10] = {0, 0, 0, 0, (unsigned char)(w - 1), (unsigned char)((w - 1) >> 8),
-                           (unsigned char)((w - 1) >> 16), (unsigned char)(h - 1),
-                           (unsigned char)((h - 1) >> 8), (unsigned char)((h - 1) >> 16)};
+    unsigned char p[10] = {0,
+                           0,
+                           0,
+                           0,
+                           (unsigned char)(w - 1),
+                           (unsigned char)((w - 1) >> 8),
+                           (unsigned char)((w - 1) >> 16),
+                           (unsigned char)(h - 1),
+                           (unsigned char)((h - 1) >> 8),
+                           (unsigned char)((h - 1) >> 16)};
     return webp("VP8X", p, sizeof p);
 }
 
@@ -223,14 +246,14 @@ static void test_png_invalid(void **state)
     img_t im;
 
     im = png(10, 10, 1);
-    im.b[16] ^= 1;   /* width changed, CRC not */
+    im.b[16] ^= 1; /* width changed, CRC not */
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);
     im = png(10, 10, 0);
-    assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);   /* no IDAT */
+    assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID); /* no IDAT */
     im = png(0x80000000u, 1, 1);
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);
     im = png(10, 10, 1);
-    im.b[33] = 0xff;   /* the tEXt chunk's length: far past the end */
+    im.b[33] = 0xff; /* the tEXt chunk's length: far past the end */
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);
     im.b[33] = 0x00;
     im.b[36] = 0x7f;
@@ -243,13 +266,13 @@ static void test_jpeg_invalid(void **state)
     img_t im;
 
     im = jpeg(10, 10);
-    im.b[2 + 18 + 3] = 0x0c;   /* SOF length disagrees with its component count */
+    im.b[2 + 18 + 3] = 0x0c; /* SOF length disagrees with its component count */
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);
     im = jpeg(10, 10);
-    im.b[2 + 18 + 19] = 0x12;   /* junk where the SOS marker belongs */
+    im.b[2 + 18 + 19] = 0x12; /* junk where the SOS marker belongs */
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);
     im = jpeg(10, 10);
-    im.b[2 + 2] = 0x00;   /* APP0 length 0 */
+    im.b[2 + 2] = 0x00; /* APP0 length 0 */
     im.b[2 + 3] = 0x01;
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);
     {
@@ -266,16 +289,16 @@ static void test_webp_invalid(void **state)
     img_t im;
 
     im = webp_vp8(10, 10);
-    im.b[20 + 3] = 0x9c;   /* start code */
+    im.b[20 + 3] = 0x9c; /* start code */
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);
     im = webp_vp8l(10, 10);
-    im.b[20 + 4] |= 0xe0;   /* version bits */
+    im.b[20 + 4] |= 0xe0; /* version bits */
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_INVALID);
     im = webp_vp8l(10, 10);
-    im.b[4] = 0xf0;   /* RIFF size beyond the file */
+    im.b[4] = 0xf0; /* RIFF size beyond the file */
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_TRUNCATED);
     im = webp_vp8l(10, 10);
-    im.b[16] = 0x40;   /* chunk size beyond the container */
+    im.b[16] = 0x40; /* chunk size beyond the container */
     assert_int_equal(dims(&im, &w, &h), SB_IMAGE_DIM_TRUNCATED);
     /* the type decides the parser: a PNG read as WebP is invalid, never a crash */
     im = png(4, 4, 1);

@@ -36,8 +36,9 @@ static json_object *verified(const char *token, const unsigned char *key, size_t
 static void test_claims(void **state)
 {
     apr_pool_t *p = *state;
-    sb_jitsi_claims_t c = {"skillbarter", "meet.example.org", "room0123", "abc", "Ada L",
-                           "/uploads/a.png", 1, 1000, 5000};
+    sb_jitsi_claims_t c = {"skillbarter", "meet.example.org", "room0123", "abc",
+                           "Ada L",       "/uploads/a.png",   1,          1000,
+                           5000};
     const char *t = sb_jitsi_token(p, secret, sizeof secret - 1, &c);
     json_object *o, *v, *user;
 
@@ -70,10 +71,9 @@ static void test_claims(void **state)
 static void test_refusals(void **state)
 {
     apr_pool_t *p = *state;
-    sb_jitsi_claims_t c = {"skillbarter", "meet.example.org", "room", "abc", "Ada", "", 0, 10,
-                           10};
+    sb_jitsi_claims_t c = {"skillbarter", "meet.example.org", "room", "abc", "Ada", "", 0, 10, 10};
 
-    assert_null(sb_jitsi_token(p, secret, sizeof secret - 1, &c));   /* exp <= nbf */
+    assert_null(sb_jitsi_token(p, secret, sizeof secret - 1, &c)); /* exp <= nbf */
     c.exp = 20;
     assert_null(sb_jitsi_token(p, NULL, 0, &c));
     c.room = NULL;
@@ -84,8 +84,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_claims, sb_test_pool_setup, sb_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_refusals, sb_test_pool_setup,
-                                        sb_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_refusals, sb_test_pool_setup, sb_test_pool_teardown),
     };
     int rc;
 

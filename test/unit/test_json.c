@@ -28,8 +28,8 @@ static void test_parse_ok(void **state)
 {
     apr_pool_t *p = *state;
     const char *why = "unset";
-    json_object *o = parse(p, " {\"a\": [1, 2.5, -0, 1e3, true, false, null, \"x\\u00e9\"]}\n",
-                           &why);
+    json_object *o =
+        parse(p, " {\"a\": [1, 2.5, -0, 1e3, true, false, null, \"x\\u00e9\"]}\n", &why);
 
     assert_non_null(o);
     assert_null(why);
@@ -106,8 +106,8 @@ static void test_depth_bomb(void **state)
 static void test_get_string(void **state)
 {
     apr_pool_t *p = *state;
-    json_object *o = parse(p, "{\"s\":\"v\",\"n\":1,\"z\":null,\"e\":\"\",\"nul\":\"a\\u0000b\"}",
-                           NULL);
+    json_object *o =
+        parse(p, "{\"s\":\"v\",\"n\":1,\"z\":null,\"e\":\"\",\"nul\":\"a\\u0000b\"}", NULL);
     sb_error_t err = {0};
     const char *v = "untouched";
 
@@ -141,8 +141,10 @@ static void test_get_string(void **state)
 static void test_get_int_bool(void **state)
 {
     apr_pool_t *p = *state;
-    json_object *o = parse(p, "{\"i\":60,\"neg\":-5,\"f\":1.5,\"s\":\"60\",\"b\":true,\"big\":"
-                              "99999999999999999999,\"n\":null}", NULL);
+    json_object *o = parse(p,
+                           "{\"i\":60,\"neg\":-5,\"f\":1.5,\"s\":\"60\",\"b\":true,\"big\":"
+                           "99999999999999999999,\"n\":null}",
+                           NULL);
     sb_error_t err = {0};
     int64_t i = 0;
     int b = -1;
@@ -167,8 +169,7 @@ static void test_get_int_bool(void **state)
                         "i must be an integer between 61 and 480");
     assert_string_equal(APR_ARRAY_IDX(err.fields, 1, sb_field_error_t).message,
                         "f must be an integer");
-    assert_string_equal(APR_ARRAY_IDX(err.fields, 4, sb_field_error_t).message,
-                        "n is required");
+    assert_string_equal(APR_ARRAY_IDX(err.fields, 4, sb_field_error_t).message, "n is required");
     assert_string_equal(APR_ARRAY_IDX(err.fields, 5, sb_field_error_t).message,
                         "i must be true or false");
     assert_int_equal(i, -5);
@@ -177,8 +178,8 @@ static void test_get_int_bool(void **state)
 static void test_get_string_array(void **state)
 {
     apr_pool_t *p = *state;
-    json_object *o = parse(p, "{\"l\":[\"en\",\"fr\"],\"e\":[],\"mixed\":[\"en\",1],\"s\":\"en\"}",
-                           NULL);
+    json_object *o =
+        parse(p, "{\"l\":[\"en\",\"fr\"],\"e\":[],\"mixed\":[\"en\",1],\"s\":\"en\"}", NULL);
     sb_error_t err = {0};
     apr_array_header_t *a = NULL;
 
@@ -253,9 +254,9 @@ static void test_untracked_and_track(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_parse_ok), T(test_parse_errors), T(test_trailing_and_nul), T(test_depth_bomb),
-    T(test_get_string), T(test_get_int_bool), T(test_get_string_array), T(test_reject_unknown),
-    T(test_untracked_and_track),
+    T(test_parse_ok),         T(test_parse_errors),   T(test_trailing_and_nul),
+    T(test_depth_bomb),       T(test_get_string),     T(test_get_int_bool),
+    T(test_get_string_array), T(test_reject_unknown), T(test_untracked_and_track),
 };
 
 SB_TEST_MAIN("json", tests)

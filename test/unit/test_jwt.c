@@ -20,8 +20,8 @@ static sb_jwt_key_t *make_key(apr_pool_t *p, const char *iss)
 
 static sb_jwt_claims_t claims_at(int64_t iat, int64_t exp)
 {
-    sb_jwt_claims_t c = {.sub = SUB, .role = "user", .jti = "jti-1", .iat = iat, .exp = exp,
-                         .sid = "sid-1"};
+    sb_jwt_claims_t c = {
+        .sub = SUB, .role = "user", .jti = "jti-1", .iat = iat, .exp = exp, .sid = "sid-1"};
     return c;
 }
 
@@ -44,9 +44,11 @@ static const char *sign_raw(apr_pool_t *p, const char *alg, const char *payload)
 
 static const char *good_payload(apr_pool_t *p, const char *iss, int64_t exp)
 {
-    return apr_psprintf(p, "{\"sub\":\"%s\",\"role\":\"user\",\"jti\":\"j\",\"iat\":%d,"
+    return apr_psprintf(p,
+                        "{\"sub\":\"%s\",\"role\":\"user\",\"jti\":\"j\",\"iat\":%d,"
                         "\"exp\":%" APR_INT64_T_FMT ",\"iss\":\"%s\",\"sid\":\"s\","
-                        "\"aud\":\"" SB_JWT_DEFAULT_AUDIENCE "\"}", SUB, NOW - 10, exp, iss);
+                        "\"aud\":\"" SB_JWT_DEFAULT_AUDIENCE "\"}",
+                        SUB, NOW - 10, exp, iss);
 }
 
 static void test_round_trip(void **state)
@@ -89,11 +91,12 @@ static void test_tampered_signature(void **state)
     /* Payload swapped for one claiming admin, signature kept. */
     {
         const char *d1 = strchr(tok, '.'), *d2 = strrchr(tok, '.');
-        const char *evil = b64url(p, apr_psprintf(p, "{\"sub\":\"%s\",\"role\":\"admin\",\"iat\":1,"
-                                                  "\"exp\":%d,\"iss\":\"" ISS "\"}", SUB,
-                                                  NOW + 900));
-        const char *forged = apr_pstrcat(p, apr_pstrmemdup(p, tok, (apr_size_t)(d1 - tok + 1)),
-                                         evil, d2, NULL);
+        const char *evil = b64url(p, apr_psprintf(p,
+                                                  "{\"sub\":\"%s\",\"role\":\"admin\",\"iat\":1,"
+                                                  "\"exp\":%d,\"iss\":\"" ISS "\"}",
+                                                  SUB, NOW + 900));
+        const char *forged =
+            apr_pstrcat(p, apr_pstrmemdup(p, tok, (apr_size_t)(d1 - tok + 1)), evil, d2, NULL);
         assert_int_equal(sb_jwt_verify(key, p, forged, NOW, NULL), SB_JWT_BAD_SIGNATURE);
     }
     /* Signed with another secret of the right length. */
@@ -110,10 +113,10 @@ static void test_alg_none(void **state)
     apr_pool_t *p = *state;
     sb_jwt_key_t *key = make_key(p, ISS);
     const char *body = b64url(p, good_payload(p, ISS, NOW + 900));
-    const char *hdrs[] = {"{\"alg\":\"none\"}", "{\"alg\":\"none\",\"typ\":\"JWT\"}",
-                          "{\"alg\":\"None\"}", "{\"typ\":\"JWT\"}", "{\"alg\":null}",
-                          "{\"alg\":\"HS256\",\"alg\":\"none\"}", "{\"alg\":\"hs256\"}",
-                          "{\"alg\":[\"HS256\"]}"};
+    const char *hdrs[] = {"{\"alg\":\"none\"}",  "{\"alg\":\"none\",\"typ\":\"JWT\"}",
+                          "{\"alg\":\"None\"}",  "{\"typ\":\"JWT\"}",
+                          "{\"alg\":null}",      "{\"alg\":\"HS256\",\"alg\":\"none\"}",
+                          "{\"alg\":\"hs256\"}", "{\"alg\":[\"HS256\"]}"};
     size_t i;
 
     for (i = 0; i < sizeof hdrs / sizeof hdrs[0]; i++) {
@@ -158,8 +161,9 @@ static void test_wrong_issuer(void **state)
 
     assert_int_equal(sb_jwt_sign(other, p, &c, &tok), SB_JWT_OK);
     assert_int_equal(sb_jwt_verify(key, p, tok, NOW, NULL), SB_JWT_BAD_ISSUER);
-    tok = sign_raw(p, CJOSE_HDR_ALG_HS256, "{\"sub\":\"" SUB "\",\"role\":\"user\",\"iat\":1,"
-                                           "\"exp\":9999999999}");
+    tok = sign_raw(p, CJOSE_HDR_ALG_HS256,
+                   "{\"sub\":\"" SUB "\",\"role\":\"user\",\"iat\":1,"
+                   "\"exp\":9999999999}");
     assert_int_equal(sb_jwt_verify(key, p, tok, NOW, NULL), SB_JWT_BAD_ISSUER);
 }
 
@@ -192,9 +196,11 @@ static void test_bad_claims(void **state)
         "{\"sub\":\"" SUB "\",\"role\":\"user\",\"iat\":1,\"exp\":\"9999999999\",\"iss\":\"" ISS
         "\"}",
         "{\"sub\":\"" SUB "\",\"iat\":1,\"exp\":9999999999,\"iss\":\"" ISS "\"}",
-        "{\"sub\":\"" SUB "\",\"role\":\"user\",\"jti\":5,\"iat\":1,\"exp\":9999999999,\"iss\":\""
-        ISS "\"}",
-        "[1,2,3]", "not json", "",
+        "{\"sub\":\"" SUB
+        "\",\"role\":\"user\",\"jti\":5,\"iat\":1,\"exp\":9999999999,\"iss\":\"" ISS "\"}",
+        "[1,2,3]",
+        "not json",
+        "",
     };
     size_t i;
 
@@ -219,11 +225,22 @@ static void test_garbage(void **state)
 {
     apr_pool_t *p = *state;
     sb_jwt_key_t *key = make_key(p, ISS);
-    const char *bad[] = {"", ".", "..", "...", "a.b.c", "eyJ", "eyJhbGciOiJIUzI1NiJ9",
-                         "eyJhbGciOiJIUzI1NiJ9.", "eyJhbGciOiJIUzI1NiJ9..",
-                         "eyJhbGciOiJIUzI1NiJ9.e30.", "eyJhbGciOiJIUzI1NiJ9.e30.!!!!",
-                         "eyJhbGciOiJIUzI1NiJ9=.e30.AAAA", "Bearer x", "{\"alg\":\"HS256\"}",
-                         "%%%.%%%.%%%", "e30.e30.e30"};
+    const char *bad[] = {"",
+                         ".",
+                         "..",
+                         "...",
+                         "a.b.c",
+                         "eyJ",
+                         "eyJhbGciOiJIUzI1NiJ9",
+                         "eyJhbGciOiJIUzI1NiJ9.",
+                         "eyJhbGciOiJIUzI1NiJ9..",
+                         "eyJhbGciOiJIUzI1NiJ9.e30.",
+                         "eyJhbGciOiJIUzI1NiJ9.e30.!!!!",
+                         "eyJhbGciOiJIUzI1NiJ9=.e30.AAAA",
+                         "Bearer x",
+                         "{\"alg\":\"HS256\"}",
+                         "%%%.%%%.%%%",
+                         "e30.e30.e30"};
     sb_jwt_claims_t c = claims_at(NOW, NOW + 900);
     char *huge;
     size_t i;
@@ -273,9 +290,11 @@ static void test_garbage(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_round_trip), T(test_tampered_signature), T(test_alg_none),
-    T(test_alg_hs512_same_secret), T(test_alg_rs256_header), T(test_wrong_issuer),
-    T(test_expired), T(test_bad_claims), T(test_short_secret), T(test_garbage),
+    T(test_round_trip),       T(test_tampered_signature),
+    T(test_alg_none),         T(test_alg_hs512_same_secret),
+    T(test_alg_rs256_header), T(test_wrong_issuer),
+    T(test_expired),          T(test_bad_claims),
+    T(test_short_secret),     T(test_garbage),
 };
 
 SB_TEST_MAIN("jwt", tests)

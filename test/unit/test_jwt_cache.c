@@ -20,12 +20,17 @@ static sb_jwt_key_t *make_key(apr_pool_t *p)
     return k;
 }
 
-static const char *sign(apr_pool_t *p, sb_jwt_key_t *key, const char *jti, int64_t iat,
-                        int64_t nbf, int64_t exp)
+static const char *sign(apr_pool_t *p, sb_jwt_key_t *key, const char *jti, int64_t iat, int64_t nbf,
+                        int64_t exp)
 {
-    sb_jwt_claims_t c = {.sub = SUB, .role = "admin", .jti = jti, .iat = iat, .exp = exp,
-                         .sid = "665f1c2e9b1e8a3d4c5b6a70", .nbf = nbf};
-    const char **tok = apr_pcalloc(p, sizeof *tok);   /* not a local: gcc's dangling check */
+    sb_jwt_claims_t c = {.sub = SUB,
+                         .role = "admin",
+                         .jti = jti,
+                         .iat = iat,
+                         .exp = exp,
+                         .sid = "665f1c2e9b1e8a3d4c5b6a70",
+                         .nbf = nbf};
+    const char **tok = apr_pcalloc(p, sizeof *tok); /* not a local: gcc's dangling check */
 
     assert_int_equal(sb_jwt_sign(key, p, &c, tok), SB_JWT_OK);
     return *tok;
@@ -52,7 +57,7 @@ static void test_hit_gives_the_same_claims(void **state)
     assert_int_equal(m, 1);
     assert_int_equal(sb_jwt_verify(key, p, tok, NOW + 1, &b), SB_JWT_OK);
     stats(key, &h, &m);
-    assert_int_equal(h, 1);    /* the second verification was the cache's */
+    assert_int_equal(h, 1); /* the second verification was the cache's */
     assert_string_equal(b.sub, a.sub);
     assert_string_equal(b.role, "admin");
     assert_string_equal(b.jti, "jti-cache");
@@ -60,7 +65,7 @@ static void test_hit_gives_the_same_claims(void **state)
     assert_int_equal(b.iat, a.iat);
     assert_int_equal(b.nbf, a.nbf);
     assert_int_equal(b.exp, NOW + 900);
-    assert_ptr_not_equal(b.sub, a.sub);   /* copies in the caller's pool */
+    assert_ptr_not_equal(b.sub, a.sub); /* copies in the caller's pool */
     /* claims are optional on a hit too */
     assert_int_equal(sb_jwt_verify(key, p, tok, NOW, NULL), SB_JWT_OK);
 }
@@ -162,9 +167,9 @@ static void test_many_tokens_stay_exact(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_hit_gives_the_same_claims), T(test_expiry_through_the_cache),
+    T(test_hit_gives_the_same_claims),    T(test_expiry_through_the_cache),
     T(test_not_before_through_the_cache), T(test_only_the_same_bytes_hit),
-    T(test_audience_change_forgets), T(test_many_tokens_stay_exact),
+    T(test_audience_change_forgets),      T(test_many_tokens_stay_exact),
 };
 
 SB_TEST_MAIN("jwt_cache", tests)

@@ -29,9 +29,11 @@ static const char *sign_typ(apr_pool_t *p, const char *typ, const char *payload)
 /* Our claim set with aud as given (a JSON value, NULL: left out) and extra members. */
 static const char *payload(apr_pool_t *p, const char *aud, const char *extra)
 {
-    return apr_psprintf(p, "{\"sub\":\"" SUB "\",\"role\":\"user\",\"jti\":\"j1\",\"sid\":\"s1\","
-                        "\"iat\":%d,\"exp\":%d,\"iss\":\"" ISS "\"%s%s%s}", NOW - 10, NOW + 900,
-                        aud ? ",\"aud\":" : "", aud ? aud : "", extra ? extra : "");
+    return apr_psprintf(p,
+                        "{\"sub\":\"" SUB "\",\"role\":\"user\",\"jti\":\"j1\",\"sid\":\"s1\","
+                        "\"iat\":%d,\"exp\":%d,\"iss\":\"" ISS "\"%s%s%s}",
+                        NOW - 10, NOW + 900, aud ? ",\"aud\":" : "", aud ? aud : "",
+                        extra ? extra : "");
 }
 
 static json_object *decode_part(apr_pool_t *p, const char *tok, int part)
@@ -57,8 +59,13 @@ static void test_issued_claims(void **state)
 {
     apr_pool_t *p = *state;
     sb_jwt_key_t *key = make_key(p);
-    sb_jwt_claims_t c = {.sub = SUB, .role = "user", .jti = "jti-9", .sid = "fam-1",
-                         .iat = NOW, .exp = NOW + 900}, out;
+    sb_jwt_claims_t c = {.sub = SUB,
+                         .role = "user",
+                         .jti = "jti-9",
+                         .sid = "fam-1",
+                         .iat = NOW,
+                         .exp = NOW + 900},
+                    out;
     json_object *hdr, *body, *v;
     const char *tok;
 
@@ -93,29 +100,27 @@ static void test_audience(void **state)
 {
     apr_pool_t *p = *state;
     sb_jwt_key_t *key = make_key(p), *other = make_key(p);
-    sb_jwt_claims_t c = {.sub = SUB, .role = "user", .jti = "j", .sid = "s", .iat = NOW,
-                         .exp = NOW + 900};
+    sb_jwt_claims_t c = {
+        .sub = SUB, .role = "user", .jti = "j", .sid = "s", .iat = NOW, .exp = NOW + 900};
     const char *tok;
 
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, NULL, NULL)), NOW,
-                                   NULL),
+    assert_int_equal(
+        sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, NULL, NULL)), NOW, NULL),
+        SB_JWT_BAD_AUDIENCE);
+    assert_int_equal(
+        sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, "\"other-api\"", NULL)), NOW, NULL),
+        SB_JWT_BAD_AUDIENCE);
+    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, "5", NULL)), NOW, NULL),
                      SB_JWT_BAD_AUDIENCE);
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, "\"other-api\"",
-                                                                          NULL)),
-                                   NOW, NULL),
-                     SB_JWT_BAD_AUDIENCE);
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, "5", NULL)), NOW,
-                                   NULL),
-                     SB_JWT_BAD_AUDIENCE);
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, "[\"a\",\"b\"]",
-                                                                          NULL)),
-                                   NOW, NULL),
-                     SB_JWT_BAD_AUDIENCE);
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt",
-                                                    payload(p, "[\"a\",\"" SB_JWT_DEFAULT_AUDIENCE
-                                                               "\"]", NULL)),
-                                   NOW, NULL),
-                     SB_JWT_OK);
+    assert_int_equal(
+        sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, "[\"a\",\"b\"]", NULL)), NOW, NULL),
+        SB_JWT_BAD_AUDIENCE);
+    assert_int_equal(
+        sb_jwt_verify(
+            key, p,
+            sign_typ(p, "at+jwt", payload(p, "[\"a\",\"" SB_JWT_DEFAULT_AUDIENCE "\"]", NULL)), NOW,
+            NULL),
+        SB_JWT_OK);
     /* A key for another audience refuses our tokens, and the other way round. */
     sb_jwt_key_set_audience(other, "realtime");
     assert_int_equal(sb_jwt_sign(other, p, &c, &tok), SB_JWT_OK);
@@ -131,20 +136,20 @@ static void test_not_before(void **state)
     const char *in_leeway = apr_psprintf(p, ",\"nbf\":%d", NOW + SB_JWT_LEEWAY_S);
     const char *ahead = apr_psprintf(p, ",\"nbf\":%d", NOW + SB_JWT_LEEWAY_S + 1);
 
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, aud, in_leeway)),
-                                   NOW, NULL),
-                     SB_JWT_OK);
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, aud, ahead)), NOW,
-                                   NULL),
-                     SB_JWT_NOT_YET_VALID);
+    assert_int_equal(
+        sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, aud, in_leeway)), NOW, NULL),
+        SB_JWT_OK);
+    assert_int_equal(
+        sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, aud, ahead)), NOW, NULL),
+        SB_JWT_NOT_YET_VALID);
     assert_string_equal(sb_jwt_status_text(SB_JWT_NOT_YET_VALID), "Token not yet valid.");
     /* ...and valid once the clock gets there. */
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, aud, ahead)),
-                                   NOW + 1, NULL),
-                     SB_JWT_OK);
-    assert_int_equal(sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, aud, ",\"nbf\":\"1\"")),
-                                   NOW, NULL),
-                     SB_JWT_MALFORMED);
+    assert_int_equal(
+        sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, aud, ahead)), NOW + 1, NULL),
+        SB_JWT_OK);
+    assert_int_equal(
+        sb_jwt_verify(key, p, sign_typ(p, "at+jwt", payload(p, aud, ",\"nbf\":\"1\"")), NOW, NULL),
+        SB_JWT_MALFORMED);
 }
 
 static void test_type_and_session(void **state)
@@ -152,7 +157,8 @@ static void test_type_and_session(void **state)
     apr_pool_t *p = *state;
     sb_jwt_key_t *key = make_key(p);
     const char *aud = "\"" SB_JWT_DEFAULT_AUDIENCE "\"", *body = payload(p, aud, NULL);
-    const char *no_sid = apr_psprintf(p, "{\"sub\":\"" SUB "\",\"role\":\"user\",\"jti\":\"j\","
+    const char *no_sid = apr_psprintf(p,
+                                      "{\"sub\":\"" SUB "\",\"role\":\"user\",\"jti\":\"j\","
                                       "\"iat\":%d,\"exp\":%d,\"iss\":\"" ISS "\",\"aud\":%s}",
                                       NOW, NOW + 900, aud);
 
@@ -169,7 +175,10 @@ static void test_type_and_session(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_issued_claims), T(test_audience), T(test_not_before), T(test_type_and_session),
+    T(test_issued_claims),
+    T(test_audience),
+    T(test_not_before),
+    T(test_type_and_session),
 };
 
 SB_TEST_MAIN("jwt_claims", tests)

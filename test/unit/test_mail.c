@@ -57,7 +57,7 @@ static void test_encode_header(void **state)
     const char *enc = sb_mail_encode_header(pool, subj);
 
     assert_string_equal(sb_mail_encode_header(pool, "Plain ASCII"), "Plain ASCII");
-    assert_null(strchr(enc, 0xC3));              /* no raw 8-bit byte left */
+    assert_null(strchr(enc, 0xC3));                  /* no raw 8-bit byte left */
     assert_non_null(strstr(enc, "\r\n =?UTF-8?B?")); /* long: folded into several words */
     assert_string_equal(decode_words(enc), subj);
 }
@@ -162,8 +162,8 @@ static void test_fill_hostile(void **state)
     const char *vars[] = {"firstName", hostile, "link", "https://app/x?token=T", NULL};
     const char *why = NULL, *out;
 
-    out = sb_mail_fill(pool, "<p>Hi {{firstName}}</p><a href=\"{{link}}\">", vars,
-                       SB_FILL_HTML, &why);
+    out = sb_mail_fill(pool, "<p>Hi {{firstName}}</p><a href=\"{{link}}\">", vars, SB_FILL_HTML,
+                       &why);
     assert_non_null(out);
     assert_string_equal(out, "<p>Hi &lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; "
                              "&quot;{{link}}&quot; \nBcc: evil@x.org</p>"
@@ -198,10 +198,16 @@ static char *slurp(const char *path)
 static void test_templates_shipped_and_builtin(void **state)
 {
     static const char *const names[] = {"verify", "reset", "notification", NULL};
-    const char *vars[] = {"firstName", "Ada", "lastName", "L", "username", "ada", "link",
-                          "https://app/l", "minutes", "60", "publicURL", "https://app",
-                          "subject", "A reminder", "body", "Your session starts soon.",
-                          "unsubscribe", "https://app/u", NULL};
+    const char *vars[] = {"firstName",   "Ada",
+                          "lastName",    "L",
+                          "username",    "ada",
+                          "link",        "https://app/l",
+                          "minutes",     "60",
+                          "publicURL",   "https://app",
+                          "subject",     "A reminder",
+                          "body",        "Your session starts soon.",
+                          "unsubscribe", "https://app/u",
+                          NULL};
     int i;
 
     for (i = 0; names[i]; i++) {
@@ -209,8 +215,7 @@ static void test_templates_shipped_and_builtin(void **state)
         const char *why = NULL, *s, *t, *h, *s2, *t2, *h2;
         assert_int_equal(sb_mail_template_load(pool, "conf/mail", names[i], &file, &why),
                          APR_SUCCESS);
-        assert_int_equal(sb_mail_template_load(pool, NULL, names[i], &builtin, &why),
-                         APR_SUCCESS);
+        assert_int_equal(sb_mail_template_load(pool, NULL, names[i], &builtin, &why), APR_SUCCESS);
         assert_string_equal(file.subject, builtin.subject);
         assert_string_equal(file.text, builtin.text);
         assert_string_equal(file.html, builtin.html);
@@ -234,8 +239,12 @@ static void test_templates_shipped_and_builtin(void **state)
 
 static void test_notice_has_unsubscribe(void **state)
 {
-    sb_mail_notice_t n = {NULL, "https://app.example", "Skill Barter <no-reply@app.example>",
-                          "ada@x.org", "<b>Ada</b>", "Reminder:\r\nBcc: x@y.org",
+    sb_mail_notice_t n = {NULL,
+                          "https://app.example",
+                          "Skill Barter <no-reply@app.example>",
+                          "ada@x.org",
+                          "<b>Ada</b>",
+                          "Reminder:\r\nBcc: x@y.org",
                           "Your session <i>Python</i> starts in 1 hour.",
                           "https://app.example/sessions/1"};
     const char *why = NULL, *msg;

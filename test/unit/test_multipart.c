@@ -13,8 +13,10 @@ static void test_boundary(void **state)
     apr_pool_t *p = *state;
 
     assert_string_equal(sb_multipart_boundary(p, "multipart/form-data; boundary=abc123"), "abc123");
-    assert_string_equal(sb_multipart_boundary(p, "Multipart/Form-Data;boundary=\"a b'c\""), "a b'c");
-    assert_string_equal(sb_multipart_boundary(p, "multipart/form-data; charset=x; boundary=----WebKitFormBoundaryX7"),
+    assert_string_equal(sb_multipart_boundary(p, "Multipart/Form-Data;boundary=\"a b'c\""),
+                        "a b'c");
+    assert_string_equal(sb_multipart_boundary(
+                            p, "multipart/form-data; charset=x; boundary=----WebKitFormBoundaryX7"),
                         "----WebKitFormBoundaryX7");
     assert_null(sb_multipart_boundary(p, "multipart/form-data"));
     assert_null(sb_multipart_boundary(p, "multipart/mixed; boundary=x"));
@@ -22,8 +24,8 @@ static void test_boundary(void **state)
     assert_null(sb_multipart_boundary(p, "multipart/form-data; boundary="));
     assert_null(sb_multipart_boundary(p, "multipart/form-data; boundary=\"unterminated"));
     assert_null(sb_multipart_boundary(p, "multipart/form-data; boundary=\"trailing \""));
-    assert_null(sb_multipart_boundary(p, apr_pstrcat(p, "multipart/form-data; boundary=",
-                                                     apr_psprintf(p, "%071d", 0), NULL)));
+    assert_null(sb_multipart_boundary(
+        p, apr_pstrcat(p, "multipart/form-data; boundary=", apr_psprintf(p, "%071d", 0), NULL)));
     assert_null(sb_multipart_boundary(p, NULL));
 }
 
@@ -69,8 +71,8 @@ static void test_empty_part_and_no_parts(void **state)
     const char *why;
     apr_array_header_t *parts;
 
-    parts = sb_multipart_parse(p, BODY("--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n\r\n--b--"),
-                               "b", &why);
+    parts = sb_multipart_parse(
+        p, BODY("--b\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n\r\n--b--"), "b", &why);
     assert_non_null(parts);
     assert_int_equal(parts->nelts, 1);
     assert_int_equal(APR_ARRAY_IDX(parts, 0, sb_multipart_part_t).len, 0);

@@ -95,8 +95,13 @@ static void test_dummy_hash(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_hash_verify), T(test_salted), T(test_cost_honoured), T(test_72_bytes),
-    T(test_foreign_hashes_refused), T(test_known_vector), T(test_dummy_hash),
+    T(test_hash_verify),
+    T(test_salted),
+    T(test_cost_honoured),
+    T(test_72_bytes),
+    T(test_foreign_hashes_refused),
+    T(test_known_vector),
+    T(test_dummy_hash),
 };
 
 SB_TEST_MAIN("password", tests)

@@ -24,9 +24,9 @@ static int exact_malloc(void)
     return exact;
 }
 
-#define GUARD_BEGIN()                                                                             \
-    if (!getenv("SB_POOL_GUARD") || strcmp(getenv("SB_POOL_GUARD"), "1") || !exact_malloc()) {    \
-        skip();                                                                                   \
+#define GUARD_BEGIN()                                                                              \
+    if (!getenv("SB_POOL_GUARD") || strcmp(getenv("SB_POOL_GUARD"), "1") || !exact_malloc()) {     \
+        skip();                                                                                    \
     }
 
 static void test_helpers_are_exact_blocks(void **state)

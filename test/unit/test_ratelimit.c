@@ -13,7 +13,7 @@
 #include "sb_ratelimit.h"
 
 #define MIN_MS 60000LL
-#define T0 (1750000000000LL - 1750000000000LL % (15 * MIN_MS))   /* a window boundary */
+#define T0     (1750000000000LL - 1750000000000LL % (15 * MIN_MS)) /* a window boundary */
 
 static sb_rl_status_t hit1(sb_rl_table_t *t, const char *lim, const char *key, uint32_t max,
                            uint32_t window_s, int64_t now, sb_rl_hit_t *h)
@@ -28,8 +28,8 @@ static sb_rl_status_t hit1(sb_rl_table_t *t, const char *lim, const char *key, u
 }
 
 /* How many of n hits at time now pass. */
-static int passes(sb_rl_table_t *t, const char *key, uint32_t max, uint32_t window_s,
-                  int64_t now, int n)
+static int passes(sb_rl_table_t *t, const char *key, uint32_t max, uint32_t window_s, int64_t now,
+                  int n)
 {
     sb_rl_hit_t h;
     int i, ok = 0;
@@ -111,7 +111,7 @@ static void test_clock_steps(void **state)
     assert_true(h.retry_s >= 1 && h.retry_s <= 2 * 900);
     assert_int_equal(h.reset_s, h.retry_s);
     assert_int_equal(hit1(fx->t, "x", "c", 5, 900, now - 3650LL * 86400000, &h), SB_RL_DENY);
-    assert_true(h.retry_s >= 1 && h.retry_s <= 2 * 900);   /* capped: two windows at most */
+    assert_true(h.retry_s >= 1 && h.retry_s <= 2 * 900); /* capped: two windows at most */
     /* with room left, Reset is the rest of the window, never more, however far back */
     assert_int_equal(hit1(fx->t, "x", "c2", 5, 900, now, &h), SB_RL_ALLOW);
     assert_int_equal(hit1(fx->t, "x", "c2", 5, 900, now - 3650LL * 86400000, &h), SB_RL_ALLOW);
@@ -131,13 +131,13 @@ static void test_all_or_nothing(void **state)
     int warn;
     int64_t now = T0 + 1;
 
-    assert_int_equal(passes(fx->t, "ip:9", 2, 900, now, 2), 2);   /* limiter "x" exhausted */
+    assert_int_equal(passes(fx->t, "ip:9", 2, 900, now, 2), 2); /* limiter "x" exhausted */
     memset(hs, 0, sizeof hs);
     hs[0] = (sb_rl_hit_t){.limiter = "global", .key = "ip:9", .max = 100, .window_s = 900};
     hs[1] = (sb_rl_hit_t){.limiter = "x", .key = "ip:9", .max = 2, .window_s = 900};
     assert_int_equal(sb_rl_consume(fx->t, hs, 2, now, &warn), SB_RL_DENY);
     assert_int_equal(hs[0].status, SB_RL_ALLOW);
-    assert_int_equal(hs[0].remaining, 100);      /* not counted */
+    assert_int_equal(hs[0].remaining, 100); /* not counted */
     assert_int_equal(hs[1].status, SB_RL_DENY);
     hs[1].max = 3;
     assert_int_equal(sb_rl_consume(fx->t, hs, 2, now, &warn), SB_RL_ALLOW);
@@ -209,7 +209,7 @@ static void test_full_table_fails_open(void **state)
     /* a minute later the warning may come again; two windows later every slot is free */
     assert_int_equal(hit1(fx->t, "global", "ip:1.1.1.1", 1, 60, now + 61000, &h), SB_RL_ALLOW);
     assert_int_equal(sb_rl_used(fx->t, now + 120000, &cap), 0);
-    for (i = 0; i < 256; i++) {   /* a quarter full: no probe window is crowded */
+    for (i = 0; i < 256; i++) { /* a quarter full: no probe window is crowded */
         char key[32];
         snprintf(key, sizeof key, "ip:10.1.%d.%d", i / 256, i % 256);
         assert_int_equal(hit1(fx->t, "global", key, 1, 60, now + 120000, &h), SB_RL_ALLOW);
@@ -223,8 +223,8 @@ static void test_attach_publish_retire(void **state)
 {
     fx_t *fx = *state;
     sb_rl_table_t *other, *fresh;
-    sb_rl_def_t defs[2] = {{"global", 1000, 900, 0, 0},
-                           {"messages", 3, 60, SB_RL_F_KEY_USER, 0}}, d;
+    sb_rl_def_t defs[2] = {{"global", 1000, 900, 0, 0}, {"messages", 3, 60, SB_RL_F_KEY_USER, 0}},
+                d;
     sb_rl_hit_t h;
     const char *why = NULL;
     int64_t now = T0 + 5;
@@ -264,8 +264,9 @@ static void test_attach_rejects_garbage(void **state)
     apr_size_t n = 4096;
     static char zeros[4096];
 
-    assert_int_equal(apr_file_open(&f, junk, APR_FOPEN_CREATE | APR_FOPEN_WRITE, APR_OS_DEFAULT,
-                                   fx->p), APR_SUCCESS);
+    assert_int_equal(
+        apr_file_open(&f, junk, APR_FOPEN_CREATE | APR_FOPEN_WRITE, APR_OS_DEFAULT, fx->p),
+        APR_SUCCESS);
     apr_file_write(f, zeros, &n);
     apr_file_close(f);
     assert_int_not_equal(sb_rl_attach(fx->p, junk, &t, &why), APR_SUCCESS);

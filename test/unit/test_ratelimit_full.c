@@ -16,7 +16,7 @@
 #include "sb_ratelimit.h"
 
 #define DAY_MS (86400LL * 1000)
-#define T0 (1750000000000LL - 1750000000000LL % DAY_MS)   /* a boundary of every window */
+#define T0     (1750000000000LL - 1750000000000LL % DAY_MS) /* a boundary of every window */
 
 static sb_rl_status_t hit(fx_t *fx, const char *lim, const char *key, uint32_t max,
                           uint32_t window_s, int fail_closed, int64_t now, sb_rl_hit_t *h,
@@ -50,14 +50,13 @@ static void test_flood_evicts_instead_of_failing_open(void **state)
     int i, warns = 0, warn;
 
     for (i = 0; i < 5; i++) {
-        assert_int_equal(hit(fx, "auth", "ip:203.0.113.9", 5, 900, 1, now, &h, NULL),
-                         SB_RL_ALLOW);
+        assert_int_equal(hit(fx, "auth", "ip:203.0.113.9", 5, 900, 1, now, &h, NULL), SB_RL_ALLOW);
     }
     assert_int_equal(hit(fx, "auth", "ip:203.0.113.9", 5, 900, 1, now, &h, NULL), SB_RL_DENY);
     for (i = 0; i < 16 * SB_RL_MIN_CAPACITY; i++) {
-        assert_int_equal(hit(fx, "auth", key_of(key, sizeof key, "10", i), 5, 900, 1, now + i,
-                             &h, &warn),
-                         SB_RL_ALLOW);
+        assert_int_equal(
+            hit(fx, "auth", key_of(key, sizeof key, "10", i), 5, 900, 1, now + i, &h, &warn),
+            SB_RL_ALLOW);
         assert_int_equal(h.status, SB_RL_ALLOW);
         assert_int_equal(h.remaining, 4);
         warns += warn;
@@ -66,7 +65,7 @@ static void test_flood_evicts_instead_of_failing_open(void **state)
                              SB_RL_DENY);
         }
     }
-    assert_int_equal(warns, 1);   /* one warning a minute: the flood took 16 s */
+    assert_int_equal(warns, 1); /* one warning a minute: the flood took 16 s */
     assert_int_equal(hit(fx, "auth", "ip:203.0.113.9", 5, 900, 1, now + 20000, &h, NULL),
                      SB_RL_DENY);
 }
@@ -111,7 +110,7 @@ static void test_nothing_to_evict(void **state)
     sb_rl_hit_t h;
     char key[48];
 
-    for (i = 0; i < 4 * SB_RL_MIN_CAPACITY; i++) {   /* max 1: one hit and it is refusing */
+    for (i = 0; i < 4 * SB_RL_MIN_CAPACITY; i++) { /* max 1: one hit and it is refusing */
         hit(fx, "global", key_of(key, sizeof key, "10", i), 1, 60, 0, now, &h, &warn);
         full += h.status == SB_RL_FULL;
         warns += warn;
@@ -126,7 +125,7 @@ static void test_nothing_to_evict(void **state)
         assert_int_equal(h.remaining, 0);
         /* the blocking entries are 60 s ones: room within the minute after their window */
         assert_true(h.retry_s >= 1 && h.retry_s <= 120);
-        assert_int_equal(warn, 0);   /* still the same minute */
+        assert_int_equal(warn, 0); /* still the same minute */
         assert_int_equal(hit(fx, "global", k2, 5, 900, 0, now + 1, &h, NULL), SB_RL_ALLOW);
         assert_int_equal(h.status, SB_RL_FULL);
     }

@@ -33,7 +33,9 @@ static void test_eio_decode(void **state)
 
 static void test_payload_split(void **state)
 {
-    static const char body[] = "2\x1e" "42[\"a\"]\x1e" "3";
+    static const char body[] = "2\x1e"
+                               "42[\"a\"]\x1e"
+                               "3";
     const char *pkt;
     apr_size_t pos = 0, n;
 
@@ -71,8 +73,8 @@ static void test_sio_connect(void **state)
     assert_true(json_object_object_get_ex(pk.data, "token", &v));
     assert_string_equal(json_object_get_string(v), "abc");
     /* recovery: pid and offset beside the auth fields */
-    assert_int_equal(sbrt_sio_decode(p, S("0{\"token\":\"t\",\"pid\":\"p1\",\"offset\":\"17\"}"),
-                                     &pk), SBRT_OK);
+    assert_int_equal(
+        sbrt_sio_decode(p, S("0{\"token\":\"t\",\"pid\":\"p1\",\"offset\":\"17\"}"), &pk), SBRT_OK);
     assert_true(json_object_object_get_ex(pk.data, "offset", &v));
     /* no auth at all; a namespace */
     assert_int_equal(sbrt_sio_decode(p, S("0"), &pk), SBRT_OK);
@@ -145,8 +147,7 @@ static void test_encode(void **state)
     char *s;
 
     json_object_object_add(o, "sid", json_object_new_string("abc/def"));
-    assert_string_equal(sbrt_sio_encode(p, SBRT_SIO_CONNECT, "/", -1, o),
-                        "0{\"sid\":\"abc/def\"}");
+    assert_string_equal(sbrt_sio_encode(p, SBRT_SIO_CONNECT, "/", -1, o), "0{\"sid\":\"abc/def\"}");
     json_object_array_add(a, json_object_new_string("message:received"));
     json_object_array_add(a, json_object_new_int(5));
     assert_string_equal(sbrt_sio_encode(p, SBRT_SIO_EVENT, NULL, -1, a),

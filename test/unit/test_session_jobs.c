@@ -7,7 +7,7 @@
 #include "sb_session_jobs.h"
 
 #define MIN (60LL * 1000)
-#define T0 (NOW + 72 * HOUR)
+#define T0  (NOW + 72 * HOUR)
 
 static sb_user_t *teacher, *student;
 
@@ -27,14 +27,14 @@ static void book(sb_fx_t *fx, int64_t start, int64_t minutes, int accept, char *
     s.scheduled_time = start;
     s.duration = minutes;
     s.room_id = apr_pstrdup(fx->pool, room);
-    assert_int_equal(sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL,
-                                             NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
+        SB_STORE_OK);
     if (accept) {
         a.actor_id = teacher->id;
-        assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, NOW, NULL,
-                                              &err),
-                         SB_STORE_OK);
+        assert_int_equal(
+            sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, NOW, NULL, &err),
+            SB_STORE_OK);
     }
 }
 
@@ -143,9 +143,9 @@ static void test_expiry_penalty_abandon(void **state)
 
     teacher = mk_user(fx, "t", "t@example.com");
     student = mk_user(fx, "s", "s@example.com");
-    book(fx, T0, 15, 0, p);                  /* a request nobody answered */
-    book(fx, T0 + 2 * HOUR, 30, 1, n);       /* only the teacher will come */
-    book(fx, T0 + 4 * HOUR, 60, 1, a);       /* both come, then vanish */
+    book(fx, T0, 15, 0, p);            /* a request nobody answered */
+    book(fx, T0 + 2 * HOUR, 30, 1, n); /* only the teacher will come */
+    book(fx, T0 + 4 * HOUR, 60, 1, a); /* both come, then vanish */
     assert_int_equal(balance(fx, student), 300 - 105);
     r = tick(fx, T0);
     assert_int_equal(r.expired, 1);
@@ -154,12 +154,12 @@ static void test_expiry_penalty_abandon(void **state)
     join(fx, n, teacher, T0 + 2 * HOUR);
     r = tick(fx, T0 + 2 * HOUR + 15 * MIN);
     assert_int_equal(r.no_show, 1);
-    assert_int_equal(balance(fx, student), 300 - 90);   /* the whole hold is the penalty */
+    assert_int_equal(balance(fx, student), 300 - 90); /* the whole hold is the penalty */
     join(fx, a, teacher, T0 + 4 * HOUR);
     join(fx, a, student, T0 + 4 * HOUR + MIN);
-    assert_int_equal(sb_store_session_presence(fx->conn, a, teacher->id,
-                                               T0 + 4 * HOUR + 41 * MIN, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_presence(fx->conn, a, teacher->id, T0 + 4 * HOUR + 41 * MIN, &err),
+        SB_STORE_OK);
     assert_int_equal(tick(fx, T0 + 4 * HOUR + 75 * MIN).abandoned, 0);
     assert_int_equal(tick(fx, T0 + 4 * HOUR + 76 * MIN).abandoned, 1);
     assert_string_equal(status(fx, a), "abandoned");
@@ -203,8 +203,8 @@ static void test_concurrent_ticks_apply_once(void **state)
     assert_balanced(fx);
 }
 
-#define JOB_TESTS(d)                                                                              \
-    FX_TEST(test_reminders_once_then_no_show, d), FX_TEST(test_expiry_penalty_abandon, d),       \
+#define JOB_TESTS(d)                                                                               \
+    FX_TEST(test_reminders_once_then_no_show, d), FX_TEST(test_expiry_penalty_abandon, d),         \
         FX_TEST(test_concurrent_ticks_apply_once, d)
 
 static const struct CMUnitTest tests[] = {

@@ -108,11 +108,11 @@ static void test_round_trip_mode_and_no_leftovers(void **state)
     st.refresh_ttl = 7 * 86400;
     st.verify_ttl = 7200;
     st.reset_ttl = 1800;
-    st.no_show_penalty = 0;   /* a meaning of its own ("none"), not "unset" */
+    st.no_show_penalty = 0; /* a meaning of its own ("none"), not "unset" */
     assert_int_equal(sb_settings_write(fx->pool, fx->path, &st, -1, &why), APR_SUCCESS);
     assert_int_equal(stat(fx->path, &sbuf), 0);
-    assert_int_equal(sbuf.st_mode & 0777, 0640);   /* names the secret's file: not for all */
-    assert_int_equal(dir_entries(fx->dir, 0), 1);   /* the temporary file was renamed */
+    assert_int_equal(sbuf.st_mode & 0777, 0640);  /* names the secret's file: not for all */
+    assert_int_equal(dir_entries(fx->dir, 0), 1); /* the temporary file was renamed */
 
     assert_int_equal(sb_settings_read(fx->pool, fx->path, &back, &why), APR_SUCCESS);
     assert_string_equal(back.store_uri, st.store_uri);
@@ -125,11 +125,11 @@ static void test_round_trip_mode_and_no_leftovers(void **state)
     assert_int_equal(back.verify_ttl, 7200);
     assert_int_equal(back.reset_ttl, 1800);
     assert_int_equal(back.no_show_penalty, 0);
-    assert_int_equal(back.avatar_max, SB_DEFAULT_AVATAR_MAX);   /* not in the file: default */
+    assert_int_equal(back.avatar_max, SB_DEFAULT_AVATAR_MAX); /* not in the file: default */
 
     /* a second write replaces the first in place */
     st.access_ttl = 60;
-    st.no_show_penalty = -1;   /* the whole hold */
+    st.no_show_penalty = -1; /* the whole hold */
     assert_int_equal(sb_settings_write(fx->pool, fx->path, &st, -1, &why), APR_SUCCESS);
     assert_int_equal(sb_settings_read(fx->pool, fx->path, &back, &why), APR_SUCCESS);
     assert_int_equal(back.access_ttl, 60);
@@ -158,10 +158,10 @@ static void test_write_failure_names_the_file(void **state)
 
     sb_settings_defaults(&st);
     st.store_uri = "sqlite:/x.db";
-    assert_int_not_equal(sb_settings_write(fx->pool, apr_pstrcat(fx->pool, fx->dir,
-                                                                 "/missing/dir/file", NULL),
-                                           &st, -1, &why),
-                         APR_SUCCESS);
+    assert_int_not_equal(
+        sb_settings_write(fx->pool, apr_pstrcat(fx->pool, fx->dir, "/missing/dir/file", NULL), &st,
+                          -1, &why),
+        APR_SUCCESS);
     assert_non_null(strstr(why, "/missing/dir/file"));
 }
 
@@ -202,8 +202,7 @@ int main(void)
                                         fx_teardown),
         cmocka_unit_test_setup_teardown(test_refuses_a_value_with_a_line_break, fx_setup,
                                         fx_teardown),
-        cmocka_unit_test_setup_teardown(test_write_failure_names_the_file, fx_setup,
-                                        fx_teardown),
+        cmocka_unit_test_setup_teardown(test_write_failure_names_the_file, fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_reader_skips_unknown_keys_and_refuses_bad_lines,
                                         fx_setup, fx_teardown),
     };

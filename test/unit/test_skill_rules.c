@@ -56,10 +56,12 @@ static void test_offered(void **state)
     apr_array_header_t *a;
     const sb_skill_offered_t *s;
 
-    assert_true(sb_skills_offered_parse(p, J(p, "[{\"skill\":\" Python \",\"category\":\"Technology\"},"
-                                              "{\"skill\":\"Bread\",\"experience\":\"Expert\","
-                                              "\"description\":\"sourdough\",\"category\":null}]"),
-                                        "skills", &a, &err));
+    assert_true(
+        sb_skills_offered_parse(p,
+                                J(p, "[{\"skill\":\" Python \",\"category\":\"Technology\"},"
+                                     "{\"skill\":\"Bread\",\"experience\":\"Expert\","
+                                     "\"description\":\"sourdough\",\"category\":null}]"),
+                                "skills", &a, &err));
     assert_int_equal(a->nelts, 2);
     s = &APR_ARRAY_IDX(a, 0, sb_skill_offered_t);
     assert_string_equal(s->skill, "Python");
@@ -79,7 +81,8 @@ static void test_offered_errors(void **state)
     } cases[] = {
         {"[{\"skill\":\"a\",\"verified\":true}]", "skills.0.verified"},
         {"[{\"skill\":\"a\"},{\"skill\":\"A\"}]", "skills.1.skill"},
-        {"[{\"skill\":\"a\"},{\"skill\":\"b\"},{\"skill\":\"c\"},{\"skill\":\"d\",\"category\":\"X\"}]",
+        {"[{\"skill\":\"a\"},{\"skill\":\"b\"},{\"skill\":\"c\"},{\"skill\":\"d\",\"category\":"
+         "\"X\"}]",
          "skills.3.category"},
         {"[{\"skill\":\"a\",\"experience\":\"Guru\"}]", "skills.0.experience"},
         {"[{\"skill\":1}]", "skills.0.skill"},
@@ -114,7 +117,9 @@ static void test_lengths_and_count(void **state)
     memset(desc201, 'd', 201);
     desc201[201] = '\0';
     assert_true(sb_skills_offered_parse(
-        p, J(p, apr_psprintf(p, "[{\"skill\":\"%.50s\",\"description\":\"%.200s\"}]", name51, desc201)),
+        p,
+        J(p,
+          apr_psprintf(p, "[{\"skill\":\"%.50s\",\"description\":\"%.200s\"}]", name51, desc201)),
         "skills", &a, &err));
     assert_false(sb_skills_offered_parse(
         p, J(p, apr_psprintf(p, "[{\"skill\":\"%s\",\"description\":\"%s\"}]", name51, desc201)),
@@ -124,8 +129,8 @@ static void test_lengths_and_count(void **state)
         list = apr_psprintf(p, "%s%s{\"skill\":\"s%d\"}", list, i ? "," : "", i);
     }
     memset(&err, 0, sizeof err);
-    assert_false(sb_skills_wanted_parse(p, J(p, apr_pstrcat(p, list, "]", NULL)), "skills", &a,
-                                        &err));
+    assert_false(
+        sb_skills_wanted_parse(p, J(p, apr_pstrcat(p, list, "]", NULL)), "skills", &a, &err));
     assert_string_equal(fields(p, &err), "skills");
 }
 
@@ -141,8 +146,8 @@ static void test_wanted(void **state)
     s = &APR_ARRAY_IDX(a, 0, sb_skill_wanted_t);
     assert_string_equal(s->level, "Beginner");
     assert_string_equal(s->priority, "Medium");
-    assert_false(sb_skills_wanted_parse(p, J(p, "[{\"skill\":\"x\",\"priority\":\"Now\",\"level\":1}]"),
-                                        "skills", &a, &err));
+    assert_false(sb_skills_wanted_parse(
+        p, J(p, "[{\"skill\":\"x\",\"priority\":\"Now\",\"level\":1}]"), "skills", &a, &err));
     assert_string_equal(fields(p, &err), "skills.0.level,skills.0.priority");
 }
 
@@ -154,8 +159,9 @@ static void test_availability(void **state)
     const sb_availability_t *d;
 
     assert_true(sb_availability_parse(
-        p, J(p, "[{\"day\":\"Sunday\",\"timeSlots\":[{\"startTime\":\"13:00\",\"endTime\":\"14:00\"},"
-                "{\"startTime\":\"08:00\",\"endTime\":\"13:00\"}]},{\"day\":\"Monday\"}]"),
+        p,
+        J(p, "[{\"day\":\"Sunday\",\"timeSlots\":[{\"startTime\":\"13:00\",\"endTime\":\"14:00\"},"
+             "{\"startTime\":\"08:00\",\"endTime\":\"13:00\"}]},{\"day\":\"Monday\"}]"),
         "availability", &a, &err));
     assert_int_equal(a->nelts, 2);
     d = &APR_ARRAY_IDX(a, 0, sb_availability_t);
@@ -179,9 +185,11 @@ static void test_availability_errors(void **state)
         {"[{\"day\":\"Monday\",\"timeSlots\":[{\"startTime\":\"7:00\",\"endTime\":\"25:00\"}]}]",
          "availability.0.timeSlots.0.startTime,availability.0.timeSlots.0.endTime"},
         {"[{\"day\":\"Monday\",\"timeSlots\":[{\"startTime\":\"09:00\",\"endTime\":\"10:00\"},"
-         "{\"startTime\":\"09:59\",\"endTime\":\"11:00\"}]}]", "availability.0.timeSlots"},
+         "{\"startTime\":\"09:59\",\"endTime\":\"11:00\"}]}]",
+         "availability.0.timeSlots"},
         {"[{\"day\":\"Monday\",\"timeSlots\":[{\"startTime\":\"09:00\",\"endTime\":\"10:00\","
-         "\"note\":1}]}]", "availability.0.timeSlots.0.note"},
+         "\"note\":1}]}]",
+         "availability.0.timeSlots.0.note"},
         {"[{\"day\":\"Monday\",\"timeSlots\":{}}]", "availability.0.timeSlots"},
     };
     size_t i;
@@ -206,8 +214,8 @@ static void test_civil(void **state)
     (void)state;
     assert_int_equal(sb_days_from_civil(1970, 1, 1), 0);
     assert_int_equal(sb_days_from_civil(2000, 3, 1), 11017);
-    assert_int_equal(sb_weekday(2025, 3, 30), 6);   /* a Sunday */
-    assert_int_equal(sb_weekday(1970, 1, 1), 3);    /* a Thursday */
+    assert_int_equal(sb_weekday(2025, 3, 30), 6); /* a Sunday */
+    assert_int_equal(sb_weekday(1970, 1, 1), 3);  /* a Thursday */
 }
 
 /* A 09:00-17:00 slot stays 09:00 local across both Paris changes (30 Mar and 26 Oct 2025),
@@ -271,10 +279,17 @@ static void test_other_zones(void **state)
 static void test_offsets_match_libc(void **state)
 {
     apr_pool_t *p = *state;
-    static const char *const zones[] = {"Europe/Paris", "America/New_York", "Australia/Sydney",
-                                        "Asia/Kolkata", "America/Sao_Paulo", "Pacific/Auckland",
-                                        "Europe/London", "America/Santiago", "Asia/Tehran",
-                                        "Pacific/Chatham", NULL};
+    static const char *const zones[] = {"Europe/Paris",
+                                        "America/New_York",
+                                        "Australia/Sydney",
+                                        "Asia/Kolkata",
+                                        "America/Sao_Paulo",
+                                        "Pacific/Auckland",
+                                        "Europe/London",
+                                        "America/Santiago",
+                                        "Asia/Tehran",
+                                        "Pacific/Chatham",
+                                        NULL};
     int i;
 
     for (i = 0; zones[i]; i++) {
@@ -288,8 +303,8 @@ static void test_offsets_match_libc(void **state)
             time_t tt = (time_t)t;
             localtime_r(&tt, &tm);
             if (sb_tz_offset(z, t) != tm.tm_gmtoff) {
-                fail_msg("%s at %lld: %d vs libc %ld", zones[i], (long long)t,
-                         sb_tz_offset(z, t), tm.tm_gmtoff);
+                fail_msg("%s at %lld: %d vs libc %ld", zones[i], (long long)t, sb_tz_offset(z, t),
+                         tm.tm_gmtoff);
             }
         }
     }
@@ -302,9 +317,17 @@ static void test_offsets_match_libc(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        T(test_enums), T(test_offered), T(test_offered_errors), T(test_lengths_and_count),
-        T(test_wanted), T(test_availability), T(test_availability_errors), T(test_civil),
-        T(test_slot_across_dst), T(test_other_zones), T(test_offsets_match_libc),
+        T(test_enums),
+        T(test_offered),
+        T(test_offered_errors),
+        T(test_lengths_and_count),
+        T(test_wanted),
+        T(test_availability),
+        T(test_availability_errors),
+        T(test_civil),
+        T(test_slot_across_dst),
+        T(test_other_zones),
+        T(test_offsets_match_libc),
     };
     int rc;
 

@@ -151,8 +151,7 @@ static void test_user_lookups(void **state)
                      SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
     assert_string_equal(v->username, "DaveX");
-    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, "000000000000000000000000", &v,
-                                         &err),
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, "000000000000000000000000", &v, &err),
                      SB_STORE_NOT_FOUND);
 }
 
@@ -165,30 +164,31 @@ static void test_user_update_profile(void **state)
     apr_array_header_t *langs = apr_array_make(fx->pool, 2, sizeof(const char *));
 
     APR_ARRAY_PUSH(langs, const char *) = "English";
-    APR_ARRAY_PUSH(langs, const char *) = "Fran\xc3\xa7" "ais \"quoted\"";
+    APR_ARRAY_PUSH(langs, const char *) = "Fran\xc3\xa7"
+                                          "ais \"quoted\"";
     patch.bio = "Teaches \"C\"";
     patch.country = "FR";
     patch.timezone = "Europe/Paris";
     patch.profile_picture = "/uploads/erin.png";
     patch.languages = langs;
-    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 5, &v,
-                                                  &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 5, &v, &err),
+        SB_STORE_OK);
     assert_string_equal(v->bio, "Teaches \"C\"");
     assert_string_equal(v->country, "FR");
     assert_string_equal(v->timezone, "Europe/Paris");
     assert_string_equal(v->first_name, "Ada");
     assert_int_equal(v->languages->nelts, 2);
-    assert_string_equal(APR_ARRAY_IDX(v->languages, 1, const char *),
-                        "Fran\xc3\xa7" "ais \"quoted\"");
+    assert_string_equal(APR_ARRAY_IDX(v->languages, 1, const char *), "Fran\xc3\xa7"
+                                                                      "ais \"quoted\"");
     assert_int_equal(v->updated_at, NOW + 5);
 
     /* NULL leaves everything else */
     memset(&patch, 0, sizeof(patch));
     patch.first_name = "Grace";
-    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 6, &v,
-                                                  &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 6, &v, &err),
+        SB_STORE_OK);
     assert_string_equal(v->first_name, "Grace");
     assert_string_equal(v->last_name, "Lovelace");
     assert_string_equal(v->bio, "Teaches \"C\"");
@@ -202,9 +202,9 @@ static void test_user_update_profile(void **state)
     patch.timezone = "";
     patch.profile_picture = "";
     patch.languages = apr_array_make(fx->pool, 1, sizeof(const char *));
-    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 7, &v,
-                                                  &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW + 7, &v, &err),
+        SB_STORE_OK);
     assert_null(v->bio);
     assert_null(v->country);
     assert_string_equal(v->timezone, "UTC");
@@ -251,9 +251,9 @@ static void test_user_update_lists(void **state)
     ts->start_time = "09:00";
     ts->end_time = "17:00";
 
-    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, u->id, off, want, av, NOW + 1,
-                                                &v, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_lists(fx->conn, fx->pool, u->id, off, want, av, NOW + 1, &v, &err),
+        SB_STORE_OK);
     assert_int_equal(v->skills_offered->nelts, 2);
     o = &APR_ARRAY_IDX(v->skills_offered, 0, sb_skill_offered_t);
     assert_string_equal(o->skill, "Python");
@@ -288,11 +288,11 @@ static void test_user_update_lists(void **state)
     }
 
     /* NULL leaves a list; an empty array clears it */
-    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, u->id, NULL,
-                                                apr_array_make(fx->pool, 1,
-                                                               sizeof(sb_skill_wanted_t)),
-                                                NULL, NOW + 2, &v, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_lists(fx->conn, fx->pool, u->id, NULL,
+                                   apr_array_make(fx->pool, 1, sizeof(sb_skill_wanted_t)), NULL,
+                                   NOW + 2, &v, &err),
+        SB_STORE_OK);
     assert_int_equal(v->skills_offered->nelts, 2);
     assert_int_equal(v->skills_wanted->nelts, 0);
     assert_int_equal(v->availability->nelts, 1);
@@ -310,8 +310,7 @@ static void test_user_flags(void **state)
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
     assert_int_equal(v->is_verified, 1);
     assert_int_equal(v->last_seen, NOW + 99);
-    assert_int_equal(sb_store_user_set_verified(fx->conn, missing, NOW, &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_user_set_verified(fx->conn, missing, NOW, &err), SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_user_touch(fx->conn, missing, NOW, &err), SB_STORE_NOT_FOUND);
 }
 
@@ -321,8 +320,7 @@ static void test_user_set_status(void **state)
     sb_store_error_t err;
     sb_user_t *u = mk_user(fx, "hank", "hank@example.com"), *v = NULL;
 
-    assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 1, 1, "spam", NOW + HOUR, NOW,
-                                              &err),
+    assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 1, 1, "spam", NOW + HOUR, NOW, &err),
                      SB_STORE_OK);
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
     assert_int_equal(v->is_banned, 1);
@@ -335,9 +333,9 @@ static void test_user_set_status(void **state)
     assert_int_equal(v->is_active, 0);
     assert_null(v->ban_reason);
     assert_int_equal(v->ban_expires_at, 0);
-    assert_int_equal(sb_store_user_set_status(fx->conn, "000000000000000000000000", 1, 0, NULL, 0,
-                                              NOW, &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_user_set_status(fx->conn, "000000000000000000000000", 1, 0, NULL, 0, NOW, &err),
+        SB_STORE_NOT_FOUND);
 }
 
 static void test_set_password_revokes(void **state)
@@ -347,26 +345,26 @@ static void test_set_password_revokes(void **state)
     sb_user_t *u = mk_user(fx, "ivan", "ivan@example.com"), *v = NULL;
     char uid[SB_ID_LEN + 1];
 
-    assert_int_equal(sb_store_refresh_insert(fx->conn, "rt-a", u->id, "fam-a", NOW + HOUR, NOW,
-                                             &err),
-                     SB_STORE_OK);
-    assert_int_equal(sb_store_refresh_insert(fx->conn, "rt-b", u->id, "fam-b", NOW + HOUR, NOW,
-                                             &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_refresh_insert(fx->conn, "rt-a", u->id, "fam-a", NOW + HOUR, NOW, &err),
+        SB_STORE_OK);
+    assert_int_equal(
+        sb_store_refresh_insert(fx->conn, "rt-b", u->id, "fam-b", NOW + HOUR, NOW, &err),
+        SB_STORE_OK);
     assert_int_equal(sb_store_user_set_password(fx->conn, u->id, "newhash", NOW + 1, &err),
                      SB_STORE_OK);
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
     assert_string_equal(v->password_hash, "newhash");
     assert_int_equal(v->password_changed_at, NOW + 1);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "rt-a", "rt-a2", NOW + HOUR, NOW + 2, uid,
-                                             &err),
-                     SB_STORE_NOT_FOUND);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "rt-b", "rt-b2", NOW + HOUR, NOW + 2, uid,
-                                             &err),
-                     SB_STORE_NOT_FOUND);
-    assert_int_equal(sb_store_user_set_password(fx->conn, "000000000000000000000000", "x", NOW,
-                                                &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "rt-a", "rt-a2", NOW + HOUR, NOW + 2, uid, &err),
+        SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "rt-b", "rt-b2", NOW + HOUR, NOW + 2, uid, &err),
+        SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_user_set_password(fx->conn, "000000000000000000000000", "x", NOW, &err),
+        SB_STORE_NOT_FOUND);
 }
 
 /* ---- refresh tokens ---- */
@@ -378,49 +376,44 @@ static void test_refresh_rotation(void **state)
     sb_user_t *u = mk_user(fx, "judy", "judy@example.com");
     char uid[SB_ID_LEN + 1] = "";
 
-    assert_int_equal(sb_store_refresh_insert(fx->conn, "t1", u->id, "fam1", NOW + HOUR, NOW,
-                                             &err),
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "t1", u->id, "fam1", NOW + HOUR, NOW, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_refresh_insert(fx->conn, "t1", u->id, "fam1", NOW + HOUR, NOW,
-                                             &err),
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "t1", u->id, "fam1", NOW + HOUR, NOW, &err),
                      SB_STORE_CONFLICT);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t1", "t2", NOW + 2 * HOUR, NOW + 1, uid,
-                                             &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "t1", "t2", NOW + 2 * HOUR, NOW + 1, uid, &err),
+        SB_STORE_OK);
     assert_string_equal(uid, u->id);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t2", "t3", NOW + 2 * HOUR, NOW + 2, uid,
-                                             &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "t2", "t3", NOW + 2 * HOUR, NOW + 2, uid, &err),
+        SB_STORE_OK);
     /* t1 comes back: reuse, the whole family (t3 too) is revoked */
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t1", "t9", NOW + 2 * HOUR, NOW + 3, uid,
-                                             &err),
-                     SB_STORE_REUSED);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "t1", "t9", NOW + 2 * HOUR, NOW + 3, uid, &err),
+        SB_STORE_REUSED);
     assert_int_equal(err.status, SB_STORE_REUSED);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t3", "t4", NOW + 2 * HOUR, NOW + 4, uid,
-                                             &err),
-                     SB_STORE_NOT_FOUND);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "t9", "t10", NOW + 2 * HOUR, NOW + 4, uid,
-                                             &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "t3", "t4", NOW + 2 * HOUR, NOW + 4, uid, &err),
+        SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "t9", "t10", NOW + 2 * HOUR, NOW + 4, uid, &err),
+        SB_STORE_NOT_FOUND);
 
     /* expired: nothing changes, so it stays expired (not reused) */
     assert_int_equal(sb_store_refresh_insert(fx->conn, "x1", u->id, "famx", NOW + 10, NOW, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x1", "x2", NOW + HOUR, NOW + 10, uid,
-                                             &err),
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x1", "x2", NOW + HOUR, NOW + 10, uid, &err),
                      SB_STORE_EXPIRED);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x1", "x2", NOW + HOUR, NOW + 11, uid,
-                                             &err),
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x1", "x2", NOW + HOUR, NOW + 11, uid, &err),
                      SB_STORE_EXPIRED);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x2", "x3", NOW + HOUR, NOW + 11, uid,
-                                             &err),
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "x2", "x3", NOW + HOUR, NOW + 11, uid, &err),
                      SB_STORE_NOT_FOUND);
     /* unknown */
     assert_int_equal(sb_store_refresh_rotate(fx->conn, "nope", "n2", NOW + HOUR, NOW, uid, &err),
                      SB_STORE_NOT_FOUND);
     /* a token for a user that does not exist */
-    assert_int_equal(sb_store_refresh_insert(fx->conn, "ghost", "000000000000000000000000",
-                                             "famg", NOW + HOUR, NOW, &err),
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "ghost", "000000000000000000000000", "famg",
+                                             NOW + HOUR, NOW, &err),
                      SB_STORE_NOT_FOUND);
     assert_true(strlen(err.message) > 0);
 }
@@ -432,30 +425,24 @@ static void test_refresh_revoke(void **state)
     sb_user_t *u = mk_user(fx, "kate", "kate@example.com");
     char uid[SB_ID_LEN + 1] = "";
 
-    assert_int_equal(sb_store_refresh_insert(fx->conn, "r1", u->id, "famr", NOW + HOUR, NOW,
-                                             &err),
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "r1", u->id, "famr", NOW + HOUR, NOW, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_refresh_insert(fx->conn, "o1", u->id, "famo", NOW + HOUR, NOW,
-                                             &err),
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "o1", u->id, "famo", NOW + HOUR, NOW, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "r1", "r2", NOW + HOUR, NOW + 1, uid,
-                                             &err),
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "r1", "r2", NOW + HOUR, NOW + 1, uid, &err),
                      SB_STORE_OK);
     uid[0] = '\0';
     assert_int_equal(sb_store_refresh_revoke(fx->conn, "r2", NOW + 2, uid, &err), SB_STORE_OK);
     assert_string_equal(uid, u->id);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "r2", "r3", NOW + HOUR, NOW + 3, uid,
-                                             &err),
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "r2", "r3", NOW + HOUR, NOW + 3, uid, &err),
                      SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_refresh_revoke(fx->conn, "unknown", NOW, NULL, &err),
                      SB_STORE_NOT_FOUND);
     /* another family is untouched by the logout, but not by revoke_user */
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "o1", "o2", NOW + HOUR, NOW + 3, uid,
-                                             &err),
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "o1", "o2", NOW + HOUR, NOW + 3, uid, &err),
                      SB_STORE_OK);
     assert_int_equal(sb_store_refresh_revoke_user(fx->conn, u->id, NOW + 4, &err), SB_STORE_OK);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "o2", "o3", NOW + HOUR, NOW + 5, uid,
-                                             &err),
+    assert_int_equal(sb_store_refresh_rotate(fx->conn, "o2", "o3", NOW + HOUR, NOW + 5, uid, &err),
                      SB_STORE_NOT_FOUND);
 }
 
@@ -478,37 +465,36 @@ static void test_onetime(void **state)
                                              NOW + HOUR, NOW + 1, &err),
                      SB_STORE_OK);
     /* the earlier token of the same purpose is invalidated, the other purpose is not */
-    assert_int_equal(sb_store_onetime_consume(fx->conn, "v1", SB_TOKEN_VERIFY_EMAIL, NOW + 2, uid,
-                                              &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_onetime_consume(fx->conn, "v1", SB_TOKEN_VERIFY_EMAIL, NOW + 2, uid, &err),
+        SB_STORE_NOT_FOUND);
     /* wrong purpose */
-    assert_int_equal(sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_RESET_PASSWORD, NOW + 2,
-                                              uid, &err),
-                     SB_STORE_NOT_FOUND);
-    assert_int_equal(sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_VERIFY_EMAIL, NOW + 2, uid,
-                                              &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_RESET_PASSWORD, NOW + 2, uid, &err),
+        SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_VERIFY_EMAIL, NOW + 2, uid, &err),
+        SB_STORE_OK);
     assert_string_equal(uid, u->id);
-    assert_int_equal(sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_VERIFY_EMAIL, NOW + 3, uid,
-                                              &err),
-                     SB_STORE_NOT_FOUND);
-    assert_int_equal(sb_store_onetime_consume(fx->conn, "p1", SB_TOKEN_RESET_PASSWORD, NOW + 3,
-                                              uid, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_onetime_consume(fx->conn, "v2", SB_TOKEN_VERIFY_EMAIL, NOW + 3, uid, &err),
+        SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_onetime_consume(fx->conn, "p1", SB_TOKEN_RESET_PASSWORD, NOW + 3, uid, &err),
+        SB_STORE_OK);
     /* expired */
-    assert_int_equal(sb_store_onetime_insert(fx->conn, "v3", u->id, SB_TOKEN_VERIFY_EMAIL,
-                                             NOW + 100, NOW, &err),
-                     SB_STORE_OK);
-    assert_int_equal(sb_store_onetime_consume(fx->conn, "v3", SB_TOKEN_VERIFY_EMAIL, NOW + 100,
-                                              uid, &err),
-                     SB_STORE_EXPIRED);
+    assert_int_equal(
+        sb_store_onetime_insert(fx->conn, "v3", u->id, SB_TOKEN_VERIFY_EMAIL, NOW + 100, NOW, &err),
+        SB_STORE_OK);
+    assert_int_equal(
+        sb_store_onetime_consume(fx->conn, "v3", SB_TOKEN_VERIFY_EMAIL, NOW + 100, uid, &err),
+        SB_STORE_EXPIRED);
     assert_int_equal(err.status, SB_STORE_EXPIRED);
-    assert_int_equal(sb_store_onetime_consume(fx->conn, "zzz", SB_TOKEN_VERIFY_EMAIL, NOW, uid,
-                                              &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_onetime_consume(fx->conn, "zzz", SB_TOKEN_VERIFY_EMAIL, NOW, uid, &err),
+        SB_STORE_NOT_FOUND);
     /* an unknown purpose is refused by the store */
-    assert_int_equal(sb_store_onetime_insert(fx->conn, "b1", u->id, "bogus", NOW + HOUR, NOW,
-                                             &err),
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "b1", u->id, "bogus", NOW + HOUR, NOW, &err),
                      SB_STORE_ERROR);
     assert_true(strlen(err.message) > 0);
 }
@@ -520,8 +506,7 @@ static void test_password_reset(void **state)
     sb_user_t *u = mk_user(fx, "mona", "mona@example.com"), *v = NULL;
     char uid[SB_ID_LEN + 1] = "";
 
-    assert_int_equal(sb_store_refresh_insert(fx->conn, "mr1", u->id, "famm", NOW + HOUR, NOW,
-                                             &err),
+    assert_int_equal(sb_store_refresh_insert(fx->conn, "mr1", u->id, "famm", NOW + HOUR, NOW, &err),
                      SB_STORE_OK);
     assert_int_equal(sb_store_onetime_insert(fx->conn, "mv", u->id, SB_TOKEN_VERIFY_EMAIL,
                                              NOW + HOUR, NOW, &err),
@@ -538,9 +523,9 @@ static void test_password_reset(void **state)
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
     assert_string_equal(v->password_hash, "resethash");
     assert_int_equal(v->password_changed_at, NOW + 1);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "mr1", "mr2", NOW + HOUR, NOW + 2, uid,
-                                             &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "mr1", "mr2", NOW + HOUR, NOW + 2, uid, &err),
+        SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_password_reset(fx->conn, "mp", "again", NOW + 2, uid, &err),
                      SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_onetime_insert(fx->conn, "mp2", u->id, SB_TOKEN_RESET_PASSWORD,
@@ -551,9 +536,9 @@ static void test_password_reset(void **state)
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &v, &err), SB_STORE_OK);
     assert_string_equal(v->password_hash, "resethash");
     /* the verification token is still usable: the failed reset changed nothing */
-    assert_int_equal(sb_store_onetime_consume(fx->conn, "mv", SB_TOKEN_VERIFY_EMAIL, NOW + 3, uid,
-                                              &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_onetime_consume(fx->conn, "mv", SB_TOKEN_VERIFY_EMAIL, NOW + 3, uid, &err),
+        SB_STORE_OK);
 }
 
 /* ---- concurrency: race() is in sb_store_fixture.h ---- */
@@ -716,20 +701,20 @@ static void test_outbox_seq(void **state)
     sb_user_t *u = mk_user(fx, "quinn", "quinn@example.com");
     int64_t s1 = 0, s2 = 0, s3 = 0;
 
-    assert_int_equal(sb_store_outbox_append(fx->conn, u->id, "notification", "{\"a\":1}", NOW,
-                                            &s1, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_outbox_append(fx->conn, u->id, "notification", "{\"a\":1}", NOW, &s1, &err),
+        SB_STORE_OK);
     assert_int_equal(sb_store_outbox_append(fx->conn, u->id, "new_message", NULL, NOW, &s2, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_outbox_append(fx->conn, u->id, "notification", "{}", NOW - 5, &s3,
-                                            &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_outbox_append(fx->conn, u->id, "notification", "{}", NOW - 5, &s3, &err),
+        SB_STORE_OK);
     assert_true(s1 > 0);
     assert_true(s2 > s1);
     assert_true(s3 > s2);
-    assert_int_equal(sb_store_outbox_append(fx->conn, "000000000000000000000000", "x", "{}", NOW,
-                                            &s1, &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_outbox_append(fx->conn, "000000000000000000000000", "x", "{}", NOW, &s1, &err),
+        SB_STORE_NOT_FOUND);
 }
 
 /* ---- driver-independent: URIs ---- */
@@ -783,23 +768,24 @@ static void test_sqlite_busy(void **state)
 
 /* ---- discovery (sqlite_discover.c) ---- */
 
-#define FX_SUITE(d)                                                                               \
-    FX_TEST(test_migrate_twice, d), FX_TEST(test_ping, d), FX_TEST(test_acquire_release, d),      \
-    FX_TEST(test_user_create_bonus, d), FX_TEST(test_user_conflicts, d),                          \
-    FX_TEST(test_user_lookups, d), FX_TEST(test_user_update_profile, d),                          \
-    FX_TEST(test_user_update_lists, d), FX_TEST(test_user_flags, d),                              \
-    FX_TEST(test_user_set_status, d), FX_TEST(test_set_password_revokes, d),                      \
-    FX_TEST(test_refresh_rotation, d), FX_TEST(test_refresh_revoke, d),                           \
-    FX_TEST(test_onetime, d), FX_TEST(test_password_reset, d),                                    \
-    FX_TEST(test_race_onetime, d), FX_TEST(test_race_register, d),                                \
-    FX_TEST(test_ledger_pages, d), FX_TEST(test_ledger_audit_bad_rows, d),                        \
-    FX_TEST(test_outbox_seq, d)
+#define FX_SUITE(d)                                                                                \
+    FX_TEST(test_migrate_twice, d), FX_TEST(test_ping, d), FX_TEST(test_acquire_release, d),       \
+        FX_TEST(test_user_create_bonus, d), FX_TEST(test_user_conflicts, d),                       \
+        FX_TEST(test_user_lookups, d), FX_TEST(test_user_update_profile, d),                       \
+        FX_TEST(test_user_update_lists, d), FX_TEST(test_user_flags, d),                           \
+        FX_TEST(test_user_set_status, d), FX_TEST(test_set_password_revokes, d),                   \
+        FX_TEST(test_refresh_rotation, d), FX_TEST(test_refresh_revoke, d),                        \
+        FX_TEST(test_onetime, d), FX_TEST(test_password_reset, d), FX_TEST(test_race_onetime, d),  \
+        FX_TEST(test_race_register, d), FX_TEST(test_ledger_pages, d),                             \
+        FX_TEST(test_ledger_audit_bad_rows, d), FX_TEST(test_outbox_seq, d)
 
 /* A driver's tests are registered only when it is compiled in; other tests always are. */
 static void test_fixture_registers_compiled_drivers(void **state)
 {
     const struct CMUnitTest all[] = {
-        FX_TEST(test_ping, sqlite), FX_TEST(test_ping, mongodb), cmocka_unit_test(test_ping),
+        FX_TEST(test_ping, sqlite),
+        FX_TEST(test_ping, mongodb),
+        cmocka_unit_test(test_ping),
     };
     struct CMUnitTest sel[3];
     size_t n = sb_fx_select(sel, all, 3), i, want = 1;

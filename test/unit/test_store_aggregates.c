@@ -16,9 +16,9 @@
 #include "sb_user_rules.h"
 
 #define NUSERS 24
-#define MAXSK 4
-#define NSESS 64
-#define DAY (24 * HOUR)
+#define MAXSK  4
+#define NSESS  64
+#define DAY    (24 * HOUR)
 
 typedef struct {
     const char *skill;
@@ -50,15 +50,15 @@ typedef struct {
 } model_t;
 
 /* Spellings that share a lower-case name, and categories including none. */
-static const msk_t vocab[] = {
-    {"Guitar", "Music"}, {"guitar", "Music"}, {"GUITAR", "Other"}, {"Piano", "Music"},
-    {"piano", NULL}, {"Chess", "Sports"}, {"Sushi", "Cooking"}, {"Yoga", "Sports"},
-    {"yoga", "Other"}, {"Rust", "Technology"}, {"Figma", "Design"}, {"Sales", "Business"},
-    {"Spanish", "Language"}, {"Knitting", NULL}};
+static const msk_t vocab[] = {{"Guitar", "Music"},     {"guitar", "Music"}, {"GUITAR", "Other"},
+                              {"Piano", "Music"},      {"piano", NULL},     {"Chess", "Sports"},
+                              {"Sushi", "Cooking"},    {"Yoga", "Sports"},  {"yoga", "Other"},
+                              {"Rust", "Technology"},  {"Figma", "Design"}, {"Sales", "Business"},
+                              {"Spanish", "Language"}, {"Knitting", NULL}};
 #define NVOCAB ((int)(sizeof(vocab) / sizeof(vocab[0])))
 static const char *const firsts[] = {"Ada", "Zebulon", "Grace", "Yoko", "Guido"};
-static const char *const bios[] = {NULL, "I love a zebra", "piano tuner by trade",
-                                   "yoghurt maker", "chess club"};
+static const char *const bios[] = {NULL, "I love a zebra", "piano tuner by trade", "yoghurt maker",
+                                   "chess club"};
 static const char *const terms[] = {"gui", "piano", "yo", "zeb", "lov", "chess"};
 
 static uint64_t rnd(model_t *m, uint64_t n)
@@ -100,8 +100,8 @@ static void w_offered(model_t *m, muser_t *x)
         s->category = x->sk[i].category;
         s->experience = "Expert";
     }
-    assert_int_equal(sb_store_user_update_lists(m->fx->conn, m->fx->pool, x->u->id, a, NULL,
-                                                NULL, NOW, NULL, &err),
+    assert_int_equal(sb_store_user_update_lists(m->fx->conn, m->fx->pool, x->u->id, a, NULL, NULL,
+                                                NOW, NULL, &err),
                      SB_STORE_OK);
 }
 
@@ -129,8 +129,8 @@ static void w_status(model_t *m, muser_t *x)
         break;
     }
     assert_int_equal(sb_store_user_set_status(m->fx->conn, x->u->id, x->is_active, x->is_banned,
-                                              x->is_banned ? "test" : NULL, x->ban_expires_at,
-                                              NOW, &err),
+                                              x->is_banned ? "test" : NULL, x->ban_expires_at, NOW,
+                                              &err),
                      SB_STORE_OK);
 }
 
@@ -143,9 +143,9 @@ static void w_profile(model_t *m, muser_t *x)
     x->bio = bios[rnd(m, 5)];
     patch.first_name = x->first_name;
     patch.bio = x->bio ? x->bio : "";
-    assert_int_equal(sb_store_user_update_profile(m->fx->conn, m->fx->pool, x->u->id, &patch,
-                                                  NOW, NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_profile(m->fx->conn, m->fx->pool, x->u->id, &patch, NOW, NULL, &err),
+        SB_STORE_OK);
 }
 
 /* Sessions have no store operation yet: raw rows, as the integration suite writes them. */
@@ -185,18 +185,18 @@ static void w_session(model_t *m)
     s->skill = k->skill;
     s->category = k->category;
     /* around the 7-day window's edge, inside its partial first hour too */
-    s->created_at = NOW - 7 * DAY + (int64_t)rnd(m, 4 * HOUR) - 2 * HOUR
-                    + (rnd(m, 2) ? 3 * DAY : 0);
+    s->created_at =
+        NOW - 7 * DAY + (int64_t)rnd(m, 4 * HOUR) - 2 * HOUR + (rnd(m, 2) ? 3 * DAY : 0);
     s->live = 1;
     sql_exec(m, apr_psprintf(m->fx->pool,
                              "INSERT INTO sessions (id, teacher_id, student_id, skill, category,"
                              " scheduled_time, duration, created_at, updated_at) VALUES ('%s',"
-                             " '%s', '%s', '%s', %s%s%s, %" APR_INT64_T_FMT ", 60, %"
-                             APR_INT64_T_FMT ", %" APR_INT64_T_FMT ")",
+                             " '%s', '%s', '%s', %s%s%s, %" APR_INT64_T_FMT
+                             ", 60, %" APR_INT64_T_FMT ", %" APR_INT64_T_FMT ")",
                              s->id, m->users[0].u->id, m->users[1].u->id, s->skill,
                              s->category ? "'" : "", s->category ? s->category : "NULL",
-                             s->category ? "'" : "", (apr_int64_t)NOW,
-                             (apr_int64_t)s->created_at, (apr_int64_t)NOW));
+                             s->category ? "'" : "", (apr_int64_t)NOW, (apr_int64_t)s->created_at,
+                             (apr_int64_t)NOW));
 }
 
 /* ---- the from-scratch answers ---- */
@@ -207,9 +207,9 @@ static void check_categories(model_t *m, int64_t now)
     sb_store_error_t err;
     int c, i, j;
 
-    assert_int_equal(sb_store_category_counts(m->fx->conn, now, sb_categories,
-                                              SB_CATEGORY_COUNT, got, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_category_counts(m->fx->conn, now, sb_categories, SB_CATEGORY_COUNT, got, &err),
+        SB_STORE_OK);
     for (c = 0; c < SB_CATEGORY_COUNT; c++) {
         int64_t want = 0;
         for (i = 0; i < NUSERS; i++) {
@@ -234,8 +234,7 @@ typedef struct {
 } group_t;
 
 /* Add one row (skill, category) of the group named lower(skill), counting it when counted. */
-static void group_add(group_t *g, int *ng, const char *skill, const char *category,
-                      int counted)
+static void group_add(group_t *g, int *ng, const char *skill, const char *category, int counted)
 {
     char lo[32];
     int i;
@@ -297,8 +296,8 @@ static void check_trending(model_t *m, int64_t now, int limit)
         }
     }
     qsort(g, ng, sizeof g[0], group_cmp);
-    assert_int_equal(sb_store_trending_skills(m->fx->conn, m->fx->pool, now - 7 * DAY, now,
-                                              limit, &got, &source, &err),
+    assert_int_equal(sb_store_trending_skills(m->fx->conn, m->fx->pool, now - 7 * DAY, now, limit,
+                                              &got, &source, &err),
                      SB_STORE_OK);
     assert_string_equal(source, want_source);
     assert_int_equal(got->nelts, ng < limit ? ng : limit);
@@ -364,8 +363,8 @@ static apr_array_header_t *search_all(sb_fx_t *fx, sb_store_conn_t *c, const cha
 
     APR_ARRAY_PUSH(t, const char *) = term;
     for (page = 0; page < 50; page++) {
-        assert_int_equal(sb_store_discover_search(c, fx->pool, viewer, now, t, category,
-                                                  page * 5, 5, &cards, &tot, &err),
+        assert_int_equal(sb_store_discover_search(c, fx->pool, viewer, now, t, category, page * 5,
+                                                  5, &cards, &tot, &err),
                          SB_STORE_OK);
         if (page == 0) {
             *total = tot;
@@ -401,10 +400,10 @@ static void check_search(model_t *m, sb_store_conn_t *fresh, int64_t now, int sa
     for (t = 0; t < (int)(sizeof(terms) / sizeof(terms[0])); t++) {
         const char *category = t % 3 == 0 ? "Music" : NULL;
         const muser_t *viewer = &m->users[rnd(m, NUSERS)];
-        apr_array_header_t *got = search_all(m->fx, m->fx->conn, viewer->u->id, terms[t],
-                                             category, now, &total);
-        apr_array_header_t *ref = search_all(m->fx, fresh, viewer->u->id, terms[t], category,
-                                             now, &ftotal);
+        apr_array_header_t *got =
+            search_all(m->fx, m->fx->conn, viewer->u->id, terms[t], category, now, &total);
+        apr_array_header_t *ref =
+            search_all(m->fx, fresh, viewer->u->id, terms[t], category, now, &ftotal);
         want = 0;
         for (i = 0; i < NUSERS; i++) {
             const muser_t *x = &m->users[i];
@@ -444,7 +443,7 @@ static void check_all(model_t *m, int same_order)
     apr_pool_t *p;
 
     check_categories(m, NOW);
-    check_categories(m, NOW + 2 * HOUR);   /* the one-hour bans have run out */
+    check_categories(m, NOW + 2 * HOUR); /* the one-hour bans have run out */
     check_trending(m, NOW, 5);
     check_trending(m, NOW, 50);
     check_trending(m, NOW + 2 * HOUR, 50);
@@ -524,30 +523,34 @@ static void test_aggregates_follow_raw_updates(void **state)
     b = mk_user(fx, "rawb", "rawb@x.org");
     set_offered(fx, a->id, "Chess", "Sports");
     set_offered(fx, b->id, "Chess", "Sports");
-    sql_exec(m, apr_psprintf(fx->pool, "UPDATE user_skills SET skill = 'Piano', skill_lower ="
-                             " 'piano', category = 'Music' WHERE user_id = '%s'", a->id));
-    assert_int_equal(sb_store_category_counts(fx->conn, NOW, sb_categories, SB_CATEGORY_COUNT,
-                                              counts, &err),
-                     SB_STORE_OK);
+    sql_exec(m, apr_psprintf(fx->pool,
+                             "UPDATE user_skills SET skill = 'Piano', skill_lower ="
+                             " 'piano', category = 'Music' WHERE user_id = '%s'",
+                             a->id));
+    assert_int_equal(
+        sb_store_category_counts(fx->conn, NOW, sb_categories, SB_CATEGORY_COUNT, counts, &err),
+        SB_STORE_OK);
     assert_int_equal(counts[sb_enum_index(sb_categories, "Sports")], 1);
     assert_int_equal(counts[sb_enum_index(sb_categories, "Music")], 1);
-    assert_int_equal(sb_store_trending_skills(fx->conn, fx->pool, NOW - 7 * DAY, NOW, 10, &got,
-                                              &source, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_trending_skills(fx->conn, fx->pool, NOW - 7 * DAY, NOW, 10, &got, &source, &err),
+        SB_STORE_OK);
     assert_int_equal(got->nelts, 2);
     assert_string_equal(APR_ARRAY_IDX(got, 0, sb_skill_count_t).skill, "Chess");
     assert_string_equal(APR_ARRAY_IDX(got, 1, sb_skill_count_t).skill, "Piano");
     /* a spelling change within one name keeps one user, shows the smaller spelling */
-    sql_exec(m, apr_psprintf(fx->pool, "UPDATE user_skills SET skill = 'CHESS' WHERE user_id ="
-                             " '%s'", b->id));
-    assert_int_equal(sb_store_trending_skills(fx->conn, fx->pool, NOW - 7 * DAY, NOW, 10, &got,
-                                              &source, &err),
-                     SB_STORE_OK);
+    sql_exec(m, apr_psprintf(fx->pool,
+                             "UPDATE user_skills SET skill = 'CHESS' WHERE user_id ="
+                             " '%s'",
+                             b->id));
+    assert_int_equal(
+        sb_store_trending_skills(fx->conn, fx->pool, NOW - 7 * DAY, NOW, 10, &got, &source, &err),
+        SB_STORE_OK);
     assert_int_equal(APR_ARRAY_IDX(got, 0, sb_skill_count_t).count, 1);
     assert_string_equal(APR_ARRAY_IDX(got, 0, sb_skill_count_t).skill, "CHESS");
 }
 
-#define FX_SUITE(d)                                                                               \
+#define FX_SUITE(d)                                                                                \
     FX_TEST(test_aggregates_follow_random_writes, d), FX_TEST(test_aggregates_follow_raw_updates, d)
 
 static const struct CMUnitTest tests[] = {

@@ -23,9 +23,9 @@ static void hold(sb_fx_t *fx, const sb_user_t *t, const sb_user_t *s, int64_t st
     n.scheduled_time = start;
     n.duration = minutes;
     n.room_id = room;
-    assert_int_equal(sb_store_session_create(fx->conn, fx->pool, &n, NULL, 0, NULL, NOW, NULL,
-                                             NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_create(fx->conn, fx->pool, &n, NULL, 0, NULL, NOW, NULL, NULL, &err),
+        SB_STORE_OK);
 }
 
 static void test_balance_and_filters(void **state)
@@ -47,13 +47,13 @@ static void test_balance_and_filters(void **state)
     assert_int_equal(bal.total_spent, 0);
     sb_id_new(ghost);
     assert_int_equal(sb_store_credit_balance(fx->conn, ghost, &bal, &err), SB_STORE_NOT_FOUND);
-    assert_int_equal(sb_store_credit_tx_page(fx->conn, fx->pool, s->id, NULL, NULL, 0, 10, &rows,
-                                             &total, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_credit_tx_page(fx->conn, fx->pool, s->id, NULL, NULL, 0, 10, &rows, &total, &err),
+        SB_STORE_OK);
     assert_int_equal(total, 3);
     assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_credit_tx_t).related_session, b);
-    assert_int_equal(sb_store_credit_tx_page(fx->conn, fx->pool, s->id, "bonus", NULL, 0, 10,
-                                             &rows, &total, &err),
+    assert_int_equal(sb_store_credit_tx_page(fx->conn, fx->pool, s->id, "bonus", NULL, 0, 10, &rows,
+                                             &total, &err),
                      SB_STORE_OK);
     assert_int_equal(total, 1);
     assert_int_equal(APR_ARRAY_IDX(rows, 0, sb_credit_tx_t).amount, 300);
@@ -83,24 +83,21 @@ static void test_transfer(void **state)
     char ghost[SB_ID_LEN + 1];
 
     sb_id_new(ghost);
-    assert_int_equal(sb_store_credit_transfer(fx->conn, a->id, b->id, 301, "too much", admin->id,
-                                              NOW, &err),
-                     SB_STORE_INSUFFICIENT);
+    assert_int_equal(
+        sb_store_credit_transfer(fx->conn, a->id, b->id, 301, "too much", admin->id, NOW, &err),
+        SB_STORE_INSUFFICIENT);
     assert_string_equal(err.field, "amount");
-    assert_int_equal(sb_store_credit_transfer(fx->conn, a->id, ghost, 1, "x", admin->id, NOW,
-                                              &err),
+    assert_int_equal(sb_store_credit_transfer(fx->conn, a->id, ghost, 1, "x", admin->id, NOW, &err),
                      SB_STORE_NOT_FOUND);
     assert_string_equal(err.field, "to");
-    assert_int_equal(sb_store_credit_transfer(fx->conn, ghost, a->id, 1, "x", admin->id, NOW,
-                                              &err),
+    assert_int_equal(sb_store_credit_transfer(fx->conn, ghost, a->id, 1, "x", admin->id, NOW, &err),
                      SB_STORE_NOT_FOUND);
     assert_string_equal(err.field, "from");
-    assert_int_equal(sb_store_credit_transfer(fx->conn, a->id, a->id, 1, "x", admin->id, NOW,
-                                              &err),
+    assert_int_equal(sb_store_credit_transfer(fx->conn, a->id, a->id, 1, "x", admin->id, NOW, &err),
                      SB_STORE_CONFLICT);
-    assert_int_equal(sb_store_credit_transfer(fx->conn, a->id, b->id, 300, "all", admin->id, NOW,
-                                              &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_credit_transfer(fx->conn, a->id, b->id, 300, "all", admin->id, NOW, &err),
+        SB_STORE_OK);
     assert_int_equal(sb_store_credit_balance(fx->conn, a->id, &ba, &err), SB_STORE_OK);
     assert_int_equal(sb_store_credit_balance(fx->conn, b->id, &bb, &err), SB_STORE_OK);
     assert_int_equal(ba.available, 0);
@@ -139,19 +136,22 @@ static void test_audit_names_violations(void **state)
     hold(fx, t, s, T0, 60, a);
     assert_balanced(fx);
     /* a hold that no longer matches its ledger row */
-    raw_sql(fx, apr_psprintf(fx->pool, "UPDATE sessions SET escrow_minutes = 30 WHERE id = '%s'",
-                             a));
+    raw_sql(fx,
+            apr_psprintf(fx->pool, "UPDATE sessions SET escrow_minutes = 30 WHERE id = '%s'", a));
     assert_int_equal(sb_store_ledger_audit(fx->conn, &au, &err), SB_STORE_OK);
     assert_int_equal(au.bad_holds, 1);
     assert_int_equal(au.bad_sums, 0);
     /* a closed session still holding */
-    raw_sql(fx, apr_psprintf(fx->pool, "UPDATE sessions SET escrow_minutes = 60,"
-                                       " status = 'cancelled' WHERE id = '%s'", a));
+    raw_sql(fx, apr_psprintf(fx->pool,
+                             "UPDATE sessions SET escrow_minutes = 60,"
+                             " status = 'cancelled' WHERE id = '%s'",
+                             a));
     assert_int_equal(sb_store_ledger_audit(fx->conn, &au, &err), SB_STORE_OK);
     assert_int_equal(au.bad_holds, 1);
     /* a balance changed without a row */
-    raw_sql(fx, apr_psprintf(fx->pool, "UPDATE sessions SET status = 'pending' WHERE id = '%s';"
-                                       " UPDATE users SET credits = credits + 1 WHERE id = '%s'",
+    raw_sql(fx, apr_psprintf(fx->pool,
+                             "UPDATE sessions SET status = 'pending' WHERE id = '%s';"
+                             " UPDATE users SET credits = credits + 1 WHERE id = '%s'",
                              a, t->id));
     assert_int_equal(sb_store_ledger_audit(fx->conn, &au, &err), SB_STORE_OK);
     assert_int_equal(au.bad_holds, 0);
@@ -191,8 +191,8 @@ static void test_role_and_calendar_token(void **state)
                      SB_STORE_NOT_FOUND);
 }
 
-#define CREDIT_TESTS(d)                                                                           \
-    FX_TEST(test_balance_and_filters, d), FX_TEST(test_transfer, d),                             \
+#define CREDIT_TESTS(d)                                                                            \
+    FX_TEST(test_balance_and_filters, d), FX_TEST(test_transfer, d),                               \
         FX_TEST(test_audit_names_violations, d), FX_TEST(test_role_and_calendar_token, d)
 
 static const struct CMUnitTest tests[] = {

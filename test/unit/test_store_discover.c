@@ -29,10 +29,10 @@ static void test_discover_pages(void **state)
             assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 1, 1, "x", 0, NOW, &err),
                              SB_STORE_OK);
         }
-        if (i == 6) {   /* an expired ban no longer hides */
-            assert_int_equal(sb_store_user_set_status(fx->conn, u->id, 1, 1, "x", NOW - 1, NOW,
-                                                      &err),
-                             SB_STORE_OK);
+        if (i == 6) { /* an expired ban no longer hides */
+            assert_int_equal(
+                sb_store_user_set_status(fx->conn, u->id, 1, 1, "x", NOW - 1, NOW, &err),
+                SB_STORE_OK);
         }
     }
     q.viewer_id = viewer->id;
@@ -59,7 +59,7 @@ static void test_discover_pages(void **state)
             q.after_last_seen = prev_ls;
         }
     }
-    assert_int_equal(seen, 30 - 3 - 1);   /* 3 offer nothing, 1 banned */
+    assert_int_equal(seen, 30 - 3 - 1); /* 3 offer nothing, 1 banned */
 
     /* filters: category, literal substring (% is not a wildcard), language, rating */
     memset(&q, 0, sizeof q);
@@ -112,7 +112,7 @@ static void test_discover_search_counts(void **state)
     assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, b->id, NOW, terms, NULL, 0, 10,
                                               &cards, &total, &err),
                      SB_STORE_OK);
-    assert_int_equal(total, 0);   /* the quote and operators are literal text */
+    assert_int_equal(total, 0); /* the quote and operators are literal text */
     apr_array_clear(terms);
     APR_ARRAY_PUSH(terms, const char *) = "XYLO";
     assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, b->id, NOW, terms, NULL, 0, 10,
@@ -128,9 +128,9 @@ static void test_discover_search_counts(void **state)
     assert_int_equal(total, 0);
     assert_int_equal(sb_store_category_counts(fx->conn, NOW, cats, 3, counts, &err), SB_STORE_OK);
     assert_true(counts[0] == 1 && counts[1] == 1 && counts[2] == 0);
-    assert_int_equal(sb_store_trending_skills(fx->conn, fx->pool, NOW - HOUR, NOW, 5, &top,
-                                              &source, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_trending_skills(fx->conn, fx->pool, NOW - HOUR, NOW, 5, &top, &source, &err),
+        SB_STORE_OK);
     assert_string_equal(source, "offered");
     assert_int_equal(top->nelts, 2);
 }
@@ -209,9 +209,9 @@ static void test_search_total_beyond_cache(void **state)
     /* the viewer matches only through a long bio: ranked last */
     set_offered(fx, viewer->id, "Go", "Sports");
     patch.bio = "quokka and a great many other words that make this biography rather long";
-    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, viewer->id, &patch, NOW,
-                                                  NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, viewer->id, &patch, NOW, NULL, &err),
+        SB_STORE_OK);
     APR_ARRAY_PUSH(terms, const char *) = "quokka";
     assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, viewer->id, NOW, terms, NULL, 0,
                                               10, &cards, &total, &err),
@@ -256,13 +256,13 @@ static void test_avatar_and_bulk(void **state)
     apr_array_header_t *reviews;
     int i;
 
-    assert_int_equal(sb_store_user_set_avatar(fx->conn, fx->pool, u->id, "/uploads/a.png", NOW,
-                                              &prev, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_set_avatar(fx->conn, fx->pool, u->id, "/uploads/a.png", NOW, &prev, &err),
+        SB_STORE_OK);
     assert_string_equal(prev, "");
-    assert_int_equal(sb_store_user_set_avatar(fx->conn, fx->pool, u->id, "/uploads/b.png", NOW,
-                                              &prev, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_set_avatar(fx->conn, fx->pool, u->id, "/uploads/b.png", NOW, &prev, &err),
+        SB_STORE_OK);
     assert_string_equal(prev, "/uploads/a.png");
     assert_int_equal(sb_store_user_set_avatar(fx->conn, fx->pool, "000000000000000000000000",
                                               "/uploads/c.png", NOW, &prev, &err),
@@ -298,10 +298,10 @@ static void test_avatar_and_bulk(void **state)
                      SB_STORE_NOT_FOUND);
 }
 
-#define FX_SUITE(d)                                                                               \
-    FX_TEST(test_discover_pages, d), FX_TEST(test_discover_search_counts, d),                     \
-    FX_TEST(test_search_follows_other_writers, d), FX_TEST(test_search_total_beyond_cache, d),    \
-    FX_TEST(test_discover_matches, d), FX_TEST(test_avatar_and_bulk, d)
+#define FX_SUITE(d)                                                                                \
+    FX_TEST(test_discover_pages, d), FX_TEST(test_discover_search_counts, d),                      \
+        FX_TEST(test_search_follows_other_writers, d), FX_TEST(test_search_total_beyond_cache, d), \
+        FX_TEST(test_discover_matches, d), FX_TEST(test_avatar_and_bulk, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),

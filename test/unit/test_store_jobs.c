@@ -15,20 +15,20 @@ static void test_one_holder(void **state)
     assert_int_equal(sb_store_job_lease_get(fx->conn, fx->pool, "mail", &holder, &exp, &err),
                      SB_STORE_OK);
     assert_null(holder);
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW, &held, &fresh,
-                                                &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW, &held, &fresh, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 1);
     assert_int_equal(fresh, 1);
     /* b is refused while a's lease lives, a keeps it (not a new tenure) */
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "b", 1000, NOW + 999, &held,
-                                                &fresh, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "b", 1000, NOW + 999, &held, &fresh, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 0);
     assert_int_equal(fresh, 0);
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW + 500, &held,
-                                                &fresh, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW + 500, &held, &fresh, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 1);
     assert_int_equal(fresh, 0);
     assert_int_equal(sb_store_job_lease_get(fx->conn, fx->pool, "mail", &holder, &exp, &err),
@@ -36,9 +36,9 @@ static void test_one_holder(void **state)
     assert_string_equal(holder, "a");
     assert_int_equal(exp, NOW + 1500);
     /* another job's lease is independent */
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "reminders", "b", 1000, NOW, &held,
-                                                NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "reminders", "b", 1000, NOW, &held, NULL, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 1);
 }
 
@@ -48,42 +48,39 @@ static void test_renew_expire_release(void **state)
     sb_store_error_t err;
     int held = -1, fresh = -1;
 
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW, &held, NULL,
-                                                &err),
-                     SB_STORE_OK);
-    assert_int_equal(sb_store_job_lease_renew(fx->conn, "mail", "a", 1000, NOW + 900, &held,
-                                              &err),
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW, &held, NULL, &err),
+        SB_STORE_OK);
+    assert_int_equal(sb_store_job_lease_renew(fx->conn, "mail", "a", 1000, NOW + 900, &held, &err),
                      SB_STORE_OK);
     assert_int_equal(held, 1);
     /* renewed to NOW + 1900: still a's at NOW + 1899 */
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "b", 1000, NOW + 1899, &held,
-                                                NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "b", 1000, NOW + 1899, &held, NULL, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 0);
-    assert_int_equal(sb_store_job_lease_renew(fx->conn, "mail", "b", 1000, NOW + 1000, &held,
-                                              &err),
+    assert_int_equal(sb_store_job_lease_renew(fx->conn, "mail", "b", 1000, NOW + 1000, &held, &err),
                      SB_STORE_OK);
     assert_int_equal(held, 0);
     /* expired: a cannot renew, b takes it as a new tenure */
-    assert_int_equal(sb_store_job_lease_renew(fx->conn, "mail", "a", 1000, NOW + 1900, &held,
-                                              &err),
+    assert_int_equal(sb_store_job_lease_renew(fx->conn, "mail", "a", 1000, NOW + 1900, &held, &err),
                      SB_STORE_OK);
     assert_int_equal(held, 0);
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "b", 1000, NOW + 1900, &held,
-                                                &fresh, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "b", 1000, NOW + 1900, &held, &fresh, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 1);
     assert_int_equal(fresh, 1);
     /* a's release does not free b's lease; b's does */
     assert_int_equal(sb_store_job_lease_release(fx->conn, "mail", "a", &err), SB_STORE_OK);
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW + 2000, &held,
-                                                NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW + 2000, &held, NULL, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 0);
     assert_int_equal(sb_store_job_lease_release(fx->conn, "mail", "b", &err), SB_STORE_OK);
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW + 2000, &held,
-                                                &fresh, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "a", 1000, NOW + 2000, &held, &fresh, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 1);
     assert_int_equal(fresh, 1);
 }
@@ -96,22 +93,22 @@ static void test_takeover(void **state)
     int64_t exp = 0;
     int held = -1;
 
-    assert_int_equal(sb_store_job_lease_acquire(fx->conn, "mail", "dead", 60000, NOW, &held,
-                                                NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_acquire(fx->conn, "mail", "dead", 60000, NOW, &held, NULL, &err),
+        SB_STORE_OK);
     /* only from the holder named */
-    assert_int_equal(sb_store_job_lease_takeover(fx->conn, "mail", "b", "someone", 1000, NOW + 1,
-                                                 &held, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_takeover(fx->conn, "mail", "b", "someone", 1000, NOW + 1, &held, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 0);
-    assert_int_equal(sb_store_job_lease_takeover(fx->conn, "mail", "b", "dead", 1000, NOW + 1,
-                                                 &held, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_takeover(fx->conn, "mail", "b", "dead", 1000, NOW + 1, &held, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 1);
     /* a second taker that saw the same dead holder loses */
-    assert_int_equal(sb_store_job_lease_takeover(fx->conn, "mail", "c", "dead", 1000, NOW + 2,
-                                                 &held, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_job_lease_takeover(fx->conn, "mail", "c", "dead", 1000, NOW + 2, &held, &err),
+        SB_STORE_OK);
     assert_int_equal(held, 0);
     assert_int_equal(sb_store_job_lease_get(fx->conn, fx->pool, "mail", &holder, &exp, &err),
                      SB_STORE_OK);
@@ -166,9 +163,9 @@ static void test_race(void **state)
     assert_int_equal(winners, 1);
 }
 
-#define FX_SUITE(d)                                                                               \
-    FX_TEST(test_one_holder, d), FX_TEST(test_renew_expire_release, d),                           \
-        FX_TEST(test_takeover, d), FX_TEST(test_race, d)
+#define FX_SUITE(d)                                                                                \
+    FX_TEST(test_one_holder, d), FX_TEST(test_renew_expire_release, d), FX_TEST(test_takeover, d), \
+        FX_TEST(test_race, d)
 
 int main(void)
 {

@@ -33,9 +33,9 @@ static void set_notifications(sb_fx_t *fx, const char *user_id, int on)
 
     patch.set_email_notifications = 1;
     patch.email_notifications = on;
-    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, user_id, &patch, NOW, &u,
-                                                  &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, user_id, &patch, NOW, &u, &err),
+        SB_STORE_OK);
     assert_int_equal(u->email_notifications, on);
 }
 
@@ -69,8 +69,7 @@ static void test_enqueue_claim_sent(void **state)
     assert_int_equal(sb_store_mail_mark_sending(fx->conn, id, "r1", NOW, &err), SB_STORE_STALE);
     assert_int_equal(sb_store_mail_mark_sent(fx->conn, id, "r1", NOW + 5, &err), SB_STORE_OK);
     /* sent is final */
-    assert_int_equal(sb_store_mail_mark_failed(fx->conn, id, "r1", "x", NOW, &err),
-                     SB_STORE_STALE);
+    assert_int_equal(sb_store_mail_mark_failed(fx->conn, id, "r1", "x", NOW, &err), SB_STORE_STALE);
     assert_int_equal(sb_store_mail_counts(fx->conn, &n, &err), SB_STORE_OK);
     assert_int_equal(n.sent, 1);
     assert_int_equal(n.queued + n.claimed + n.sending + n.failed, 0);
@@ -86,9 +85,9 @@ static void test_retry_backoff_and_fail(void **state)
 
     enqueue(fx, SB_MAIL_KIND_ACCOUNT, NULL, "b@x.org", NOW, id);
     assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "r1", NOW, &m, &err), SB_STORE_OK);
-    assert_int_equal(sb_store_mail_mark_retry(fx->conn, id, "r1", NOW + 60000, "451 later",
-                                              NOW, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_mail_mark_retry(fx->conn, id, "r1", NOW + 60000, "451 later", NOW, &err),
+        SB_STORE_OK);
     /* due again only at the backoff's end */
     assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "r1", NOW + 59999, &m, &err),
                      SB_STORE_NOT_FOUND);
@@ -137,8 +136,7 @@ static void test_recover_after_crash(void **state)
     assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "dead", NOW + 5, &m, &err),
                      SB_STORE_OK);
     assert_string_equal(m->id, b);
-    assert_int_equal(sb_store_mail_mark_sending(fx->conn, b, "dead", NOW + 5, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_mail_mark_sending(fx->conn, b, "dead", NOW + 5, &err), SB_STORE_OK);
     assert_int_equal(sb_store_mail_recover(fx->conn, NOW + 10, &requeued, &failed, &err),
                      SB_STORE_OK);
     assert_int_equal(requeued, 1);
@@ -148,10 +146,8 @@ static void test_recover_after_crash(void **state)
     assert_int_equal(n.failed, 1);
     assert_int_equal(n.claimed + n.sending, 0);
     /* the dead holder's late bookkeeping is refused */
-    assert_int_equal(sb_store_mail_mark_sent(fx->conn, b, "dead", NOW + 11, &err),
-                     SB_STORE_STALE);
-    assert_int_equal(sb_store_mail_mark_sent(fx->conn, a, "dead", NOW + 11, &err),
-                     SB_STORE_STALE);
+    assert_int_equal(sb_store_mail_mark_sent(fx->conn, b, "dead", NOW + 11, &err), SB_STORE_STALE);
+    assert_int_equal(sb_store_mail_mark_sent(fx->conn, a, "dead", NOW + 11, &err), SB_STORE_STALE);
     /* a goes again, b never does */
     assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "new", NOW + 20, &m, &err),
                      SB_STORE_OK);
@@ -178,8 +174,7 @@ static void test_drop(void **state)
 
     enqueue(fx, SB_MAIL_KIND_ACCOUNT, NULL, "a@x.org", NOW, a);
     enqueue(fx, SB_MAIL_KIND_ACCOUNT, NULL, "b@x.org", NOW + 1, b);
-    assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "r", NOW + 2, &m, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "r", NOW + 2, &m, &err), SB_STORE_OK);
     /* in flight: not dropped */
     assert_int_equal(sb_store_mail_drop(fx->conn, a, &err), SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_mail_drop(fx->conn, b, &err), SB_STORE_OK);
@@ -202,17 +197,14 @@ static void test_notification_opt_out(void **state)
     sb_store_error_t err;
     int queued = -1;
 
-    assert_int_equal(u->email_notifications, 1);   /* on by default */
-    assert_int_equal(sb_store_mail_enqueue(fx->conn, &note, NOW, &queued, NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(u->email_notifications, 1); /* on by default */
+    assert_int_equal(sb_store_mail_enqueue(fx->conn, &note, NOW, &queued, NULL, &err), SB_STORE_OK);
     assert_int_equal(queued, 1);
     set_notifications(fx, u->id, 0);
-    assert_int_equal(sb_store_mail_enqueue(fx->conn, &note, NOW, &queued, NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_mail_enqueue(fx->conn, &note, NOW, &queued, NULL, &err), SB_STORE_OK);
     assert_int_equal(queued, 0);
     /* account mail always goes */
-    assert_int_equal(sb_store_mail_enqueue(fx->conn, &acct, NOW, &queued, NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_mail_enqueue(fx->conn, &acct, NOW, &queued, NULL, &err), SB_STORE_OK);
     assert_int_equal(queued, 1);
     assert_int_equal(sb_store_mail_enqueue(fx->conn, &bad, NOW, &queued, NULL, &err),
                      SB_STORE_ERROR);
@@ -223,14 +215,13 @@ static void test_notification_opt_out(void **state)
         sb_profile_patch_t patch = {0};
         sb_user_t *back = NULL;
         patch.bio = "hi";
-        assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW,
-                                                      &back, &err),
-                         SB_STORE_OK);
+        assert_int_equal(
+            sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW, &back, &err),
+            SB_STORE_OK);
         assert_int_equal(back->email_notifications, 0);
     }
     set_notifications(fx, u->id, 1);
-    assert_int_equal(sb_store_mail_enqueue(fx->conn, &note, NOW, &queued, NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_mail_enqueue(fx->conn, &note, NOW, &queued, NULL, &err), SB_STORE_OK);
     assert_int_equal(queued, 1);
 }
 
@@ -265,29 +256,30 @@ static void test_issue_link_is_one_step(void **state)
 
     /* a refused composition stores neither the token nor a mail */
     k.refuse = 1;
-    assert_int_equal(sb_store_mail_issue_link(fx->conn, fx->pool, "h0", "n0", u->id, "reset-password",
-                                              NOW + HOUR, NOW, compose, &k, id, &err),
+    assert_int_equal(sb_store_mail_issue_link(fx->conn, fx->pool, "h0", "n0", u->id,
+                                              "reset-password", NOW + HOUR, NOW, compose, &k, id,
+                                              &err),
                      SB_STORE_ERROR);
     assert_int_equal(sb_store_onetime_consume(fx->conn, "h0", "reset-password", NOW, uid, &err),
                      SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_mail_counts(fx->conn, &n, &err), SB_STORE_OK);
     assert_int_equal(n.queued, 0);
     k.refuse = 0;
-    if (sb_store_mail_issue_link(fx->conn, fx->pool, "h1", "n1", u->id, "reset-password", NOW + HOUR,
-                                 NOW, compose, &k, id, &err)
+    if (sb_store_mail_issue_link(fx->conn, fx->pool, "h1", "n1", u->id, "reset-password",
+                                 NOW + HOUR, NOW, compose, &k, id, &err)
         != SB_STORE_OK) {
         fail_msg("issue_link: %s", err.message);
     }
     assert_string_equal(k.seen_nonce, "n1");
     /* a live link is mailed again, not replaced */
-    assert_int_equal(sb_store_mail_issue_link(fx->conn, fx->pool, "h2", "n2", u->id, "reset-password",
-                                              NOW + HOUR, NOW + 1, compose, &k, id, &err),
+    assert_int_equal(sb_store_mail_issue_link(fx->conn, fx->pool, "h2", "n2", u->id,
+                                              "reset-password", NOW + HOUR, NOW + 1, compose, &k,
+                                              id, &err),
                      SB_STORE_OK);
     assert_string_equal(k.seen_nonce, "n1");
     assert_int_equal(sb_store_mail_counts(fx->conn, &n, &err), SB_STORE_OK);
     assert_int_equal(n.queued, 2);
-    assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "r", NOW + 2, &m, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "r", NOW + 2, &m, &err), SB_STORE_OK);
     assert_string_equal(m->message, "link n1");
     assert_int_equal(sb_store_onetime_consume(fx->conn, "h2", "reset-password", NOW + 2, uid, &err),
                      SB_STORE_NOT_FOUND);
@@ -296,9 +288,9 @@ static void test_issue_link_is_one_step(void **state)
     assert_string_equal(uid, u->id);
 }
 
-#define FX_SUITE(d)                                                                               \
-    FX_TEST(test_enqueue_claim_sent, d), FX_TEST(test_retry_backoff_and_fail, d),                 \
-        FX_TEST(test_recover_after_crash, d), FX_TEST(test_drop, d),                              \
+#define FX_SUITE(d)                                                                                \
+    FX_TEST(test_enqueue_claim_sent, d), FX_TEST(test_retry_backoff_and_fail, d),                  \
+        FX_TEST(test_recover_after_crash, d), FX_TEST(test_drop, d),                               \
         FX_TEST(test_notification_opt_out, d), FX_TEST(test_issue_link_is_one_step, d)
 
 int main(void)

@@ -22,8 +22,7 @@ static const char *send_at(sb_fx_t *fx, const char *a, const char *b, const char
     sb_store_error_t err;
 
     sb_id_new(id);
-    assert_int_equal(sb_store_message_send(fx->conn, &m, no_events, 0, NULL, t, NULL, &err),
-                     want);
+    assert_int_equal(sb_store_message_send(fx->conn, &m, no_events, 0, NULL, t, NULL, &err), want);
     return id;
 }
 
@@ -42,13 +41,13 @@ static int64_t count_outbox(sb_fx_t *fx, const char *user_id)
     return rows->nelts;
 }
 
-static void conversations(sb_fx_t *fx, const char *uid, apr_array_header_t **out,
-                          int64_t *total, int64_t *unread)
+static void conversations(sb_fx_t *fx, const char *uid, apr_array_header_t **out, int64_t *total,
+                          int64_t *unread)
 {
     sb_store_error_t err;
 
-    assert_int_equal(sb_store_conversations_list(fx->conn, fx->pool, uid, NOW + 1000 * MIN, 0,
-                                                 50, out, total, unread, &err),
+    assert_int_equal(sb_store_conversations_list(fx->conn, fx->pool, uid, NOW + 1000 * MIN, 0, 50,
+                                                 out, total, unread, &err),
                      SB_STORE_OK);
 }
 
@@ -92,9 +91,9 @@ static void test_send_get_and_refusals(void **state)
                          SB_STORE_NOT_FOUND);
         assert_string_equal(err.field, "receiver");
         /* banned and inactive receivers are not visible */
-        assert_int_equal(sb_store_user_set_status(fx->conn, gone->id, 1, 1, "spam",
-                                                  SB_BAN_PERMANENT, NOW, &err),
-                         SB_STORE_OK);
+        assert_int_equal(
+            sb_store_user_set_status(fx->conn, gone->id, 1, 1, "spam", SB_BAN_PERMANENT, NOW, &err),
+            SB_STORE_OK);
         nm.receiver_id = gone->id;
         assert_int_equal(sb_store_message_send(fx->conn, &nm, NULL, 0, NULL, NOW, NULL, &err),
                          SB_STORE_NOT_FOUND);
@@ -104,8 +103,7 @@ static void test_send_get_and_refusals(void **state)
         assert_int_equal(sb_store_message_send(fx->conn, &nm, NULL, 0, NULL, NOW, NULL, &err),
                          SB_STORE_NOT_FOUND);
     }
-    assert_int_equal(sb_store_message_get(fx->conn, fx->pool, bad, &m, &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_message_get(fx->conn, fx->pool, bad, &m, &err), SB_STORE_NOT_FOUND);
 }
 
 static void test_events_written_with_the_message(void **state)
@@ -115,8 +113,8 @@ static void test_events_written_with_the_message(void **state)
     char id[SB_ID_LEN + 1], nid[SB_ID_LEN + 1];
     sb_outbox_event_t ev[2] = {{b->id, "message:received", "{\"n\":1}"},
                                {a->id, "message:received", "{\"n\":2}"}};
-    sb_notification_new_t nn = {nid, b->id, "message", "New message", "hello", "/messages/x",
-                                "{}", a->id, "{\"n\":3}"};
+    sb_notification_new_t nn = {nid,           b->id, "message", "New message", "hello",
+                                "/messages/x", "{}",  a->id,     "{\"n\":3}"};
     sb_message_new_t m = {id, a->id, b->id, "hello", "text", NULL};
     apr_array_header_t *rows;
     sb_store_error_t err;
@@ -152,8 +150,7 @@ static void test_events_written_with_the_message(void **state)
                      SB_STORE_REFUSED);
     assert_int_equal(count_outbox(fx, b->id), 3);
     assert_int_equal(count_outbox(fx, a->id), 2);
-    assert_int_equal(sb_store_message_get(fx->conn, fx->pool, id, &got, &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_message_get(fx->conn, fx->pool, id, &got, &err), SB_STORE_NOT_FOUND);
 }
 
 static void test_summaries_and_unread(void **state)
@@ -177,7 +174,7 @@ static void test_summaries_and_unread(void **state)
     assert_int_equal(total, 2);
     assert_int_equal(unread, 3);
     assert_int_equal(list->nelts, 2);
-    cv = &APR_ARRAY_IDX(list, 0, sb_conversation_t);   /* newest first: cyd */
+    cv = &APR_ARRAY_IDX(list, 0, sb_conversation_t); /* newest first: cyd */
     assert_string_equal(cv->partner.id, c->id);
     assert_string_equal(cv->partner.username, "cyd");
     assert_string_equal(cv->last.content, "reply");
@@ -194,14 +191,14 @@ static void test_summaries_and_unread(void **state)
     ev.user_id = b->id;
     assert_int_equal(sb_store_message_mark_read(fx->conn, m1, b->id, NOW, &ev, 1, &changed, &err),
                      SB_STORE_NOT_FOUND);
-    assert_int_equal(sb_store_message_mark_read(fx->conn, m1, a->id, NOW + 5, &ev, 1, &changed,
-                                                &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_message_mark_read(fx->conn, m1, a->id, NOW + 5, &ev, 1, &changed, &err),
+        SB_STORE_OK);
     assert_int_equal(changed, 1);
     assert_int_equal(count_outbox(fx, b->id), 1);
-    assert_int_equal(sb_store_message_mark_read(fx->conn, m1, a->id, NOW + 9, &ev, 1, &changed,
-                                                &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_message_mark_read(fx->conn, m1, a->id, NOW + 9, &ev, 1, &changed, &err),
+        SB_STORE_OK);
     assert_int_equal(changed, 0);
     assert_int_equal(count_outbox(fx, b->id), 1);
     {
@@ -214,25 +211,25 @@ static void test_summaries_and_unread(void **state)
     assert_int_equal(unread, 2);
 
     /* read-all of one conversation leaves the other */
-    assert_int_equal(sb_store_conversation_mark_read(fx->conn, a->id, b->id, NOW + 10 * MIN, &ev,
-                                                     1, &n, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_conversation_mark_read(fx->conn, a->id, b->id, NOW + 10 * MIN, &ev, 1, &n, &err),
+        SB_STORE_OK);
     assert_int_equal(n, 1);
     assert_int_equal(count_outbox(fx, b->id), 2);
-    assert_int_equal(sb_store_conversation_mark_read(fx->conn, a->id, b->id, NOW + 10 * MIN, &ev,
-                                                     1, &n, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_conversation_mark_read(fx->conn, a->id, b->id, NOW + 10 * MIN, &ev, 1, &n, &err),
+        SB_STORE_OK);
     assert_int_equal(n, 0);
-    assert_int_equal(count_outbox(fx, b->id), 2);   /* nothing read, no event */
+    assert_int_equal(count_outbox(fx, b->id), 2); /* nothing read, no event */
     conversations(fx, a->id, &list, &total, &unread);
     assert_int_equal(unread, 1);
     assert_int_equal(APR_ARRAY_IDX(list, 1, sb_conversation_t).unread, 0);
     (void)m3;
 
     /* a partner who is banned drops out of the list and its counts */
-    assert_int_equal(sb_store_user_set_status(fx->conn, c->id, 1, 1, "x", SB_BAN_PERMANENT, NOW,
-                                              &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_set_status(fx->conn, c->id, 1, 1, "x", SB_BAN_PERMANENT, NOW, &err),
+        SB_STORE_OK);
     conversations(fx, a->id, &list, &total, &unread);
     assert_int_equal(total, 1);
     assert_int_equal(unread, 0);
@@ -343,8 +340,8 @@ static void test_page_equal_times(void **state)
 
     while (more) {
         assert_int_equal(sb_store_conversation_page(fx->conn, fx->pool, a->id, b->id, after_t,
-                                                    after_id[0] ? after_id : NULL, 7, &page,
-                                                    &more, &err),
+                                                    after_id[0] ? after_id : NULL, 7, &page, &more,
+                                                    &err),
                          SB_STORE_OK);
         for (i = 0; i < page->nelts; i++) {
             const sb_message_t *m = &APR_ARRAY_IDX(page, i, sb_message_t);
@@ -364,7 +361,7 @@ static void test_page_equal_times(void **state)
     /* the summaries agree with the bulk insert */
     conversations(fx, b->id, &list, &total, &unread);
     assert_int_equal(total, 1);
-    assert_int_equal(unread, 166);   /* i % 3 != 0 for 166 of 0..249 */
+    assert_int_equal(unread, 166); /* i % 3 != 0 for 166 of 0..249 */
     conversations(fx, a->id, &list, &total, &unread);
     assert_int_equal(total, 2);
     assert_int_equal(unread, 84 + 1);
@@ -416,7 +413,7 @@ static void test_blocks(void **state)
 
     /* blocked ben: refused as a sender to ann, gone from ann's discover, search, matches */
     send_at(fx, b->id, a->id, "hey", NOW, NULL, SB_STORE_REFUSED);
-    send_at(fx, a->id, b->id, "hey", NOW, NULL, SB_STORE_OK);   /* the blocker may still write */
+    send_at(fx, a->id, b->id, "hey", NOW, NULL, SB_STORE_OK); /* the blocker may still write */
     q.viewer_id = a->id;
     q.now = NOW;
     q.min_rating = -1;
@@ -472,17 +469,16 @@ static void test_wal_stays_bounded(void **state)
     memset(big, 'x', sizeof big - 1);
     big[sizeof big - 1] = '\0';
     for (i = 0; i < 3000; i++) {
-        send_at(fx, i % 2 ? a->id : b->id, i % 2 ? b->id : a->id, big, NOW + i, NULL,
-                SB_STORE_OK);
+        send_at(fx, i % 2 ? a->id : b->id, i % 2 ? b->id : a->id, big, NOW + i, NULL, SB_STORE_OK);
     }
     assert_int_equal(stat(apr_pstrcat(fx->pool, fx->path, "-wal", NULL), &st), 0);
     /* without checkpoints: well over 3000 frames of 4 KiB */
     assert_true(st.st_size < 8 * 1024 * 1024);
 }
 
-#define FX_SUITE(d)                                                                               \
-    FX_TEST(test_wal_stays_bounded, d), FX_TEST(test_send_get_and_refusals, d),                   \
-        FX_TEST(test_events_written_with_the_message, d), FX_TEST(test_summaries_and_unread, d),  \
+#define FX_SUITE(d)                                                                                \
+    FX_TEST(test_wal_stays_bounded, d), FX_TEST(test_send_get_and_refusals, d),                    \
+        FX_TEST(test_events_written_with_the_message, d), FX_TEST(test_summaries_and_unread, d),   \
         FX_TEST(test_delete, d), FX_TEST(test_page_equal_times, d), FX_TEST(test_blocks, d)
 
 static const struct CMUnitTest tests[] = {

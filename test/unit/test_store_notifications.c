@@ -8,8 +8,9 @@
 static const char *notify(sb_fx_t *fx, const char *uid, const char *subject, int64_t t)
 {
     char *id = apr_palloc(fx->pool, SB_ID_LEN + 1);
-    sb_notification_new_t n = {id, uid, "message", "New message", "body", "/messages/x",
-                               "{\"k\":1}", subject, "{\"event\":1}"};
+    sb_notification_new_t n = {
+        id,          uid,     "message",      "New message", "body", "/messages/x",
+        "{\"k\":1}", subject, "{\"event\":1}"};
     sb_store_error_t err;
 
     sb_id_new(id);
@@ -64,11 +65,10 @@ static void test_create_list_pages(void **state)
     assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_outbox_row_t).type, "notification:new");
     assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_outbox_row_t).data, "{\"event\":1}");
     {
-        sb_notification_new_t n = {after, "000000000000000000000000", "message", "t", NULL, NULL,
-                                   NULL, NULL, "{}"};
+        sb_notification_new_t n = {
+            after, "000000000000000000000000", "message", "t", NULL, NULL, NULL, NULL, "{}"};
         sb_id_new(after);
-        assert_int_equal(sb_store_notification_create(fx->conn, &n, NOW, &err),
-                         SB_STORE_NOT_FOUND);
+        assert_int_equal(sb_store_notification_create(fx->conn, &n, NOW, &err), SB_STORE_NOT_FOUND);
     }
 }
 
@@ -90,38 +90,36 @@ static void test_read_marks(void **state)
     notify(fx, a->id, c->id, NOW + 3);
     theirs = notify(fx, b->id, a->id, NOW);
 
-    assert_int_equal(sb_store_notification_mark_read(fx->conn, fx->pool, a->id, theirs, NOW + 5,
-                                                     &n, &err),
-                     SB_STORE_NOT_FOUND);
-    assert_int_equal(sb_store_notification_mark_read(fx->conn, fx->pool, a->id, n1, NOW + 5, &n,
-                                                     &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_notification_mark_read(fx->conn, fx->pool, a->id, theirs, NOW + 5, &n, &err),
+        SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_notification_mark_read(fx->conn, fx->pool, a->id, n1, NOW + 5, &n, &err),
+        SB_STORE_OK);
     assert_int_equal(n->is_read, 1);
     assert_int_equal(n->read_at, NOW + 5);
-    assert_int_equal(sb_store_notification_mark_read(fx->conn, fx->pool, a->id, n1, NOW + 9, &n,
-                                                     &err),
-                     SB_STORE_OK);
-    assert_int_equal(n->read_at, NOW + 5);   /* the first read time stays */
+    assert_int_equal(
+        sb_store_notification_mark_read(fx->conn, fx->pool, a->id, n1, NOW + 9, &n, &err),
+        SB_STORE_OK);
+    assert_int_equal(n->read_at, NOW + 5); /* the first read time stays */
     assert_int_equal(sb_store_notifications_list(fx->conn, fx->pool, a->id, 0, NULL, 10, &page,
                                                  &more, &unread, &err),
                      SB_STORE_OK);
     assert_int_equal(unread, 3);
 
     /* opening the conversation with ben marks ben's notifications read */
-    assert_int_equal(sb_store_conversation_mark_read(fx->conn, a->id, b->id, NOW + 10, NULL, 0,
-                                                     &count, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_conversation_mark_read(fx->conn, a->id, b->id, NOW + 10, NULL, 0, &count, &err),
+        SB_STORE_OK);
     assert_int_equal(sb_store_notifications_list(fx->conn, fx->pool, a->id, 0, NULL, 10, &page,
                                                  &more, &unread, &err),
                      SB_STORE_OK);
     assert_int_equal(unread, 2);
 
-    assert_int_equal(sb_store_notifications_mark_all_read(fx->conn, a->id, NOW + 20, &count,
-                                                          &err),
+    assert_int_equal(sb_store_notifications_mark_all_read(fx->conn, a->id, NOW + 20, &count, &err),
                      SB_STORE_OK);
     assert_int_equal(count, 2);
-    assert_int_equal(sb_store_notifications_mark_all_read(fx->conn, a->id, NOW + 21, &count,
-                                                          &err),
+    assert_int_equal(sb_store_notifications_mark_all_read(fx->conn, a->id, NOW + 21, &count, &err),
                      SB_STORE_OK);
     assert_int_equal(count, 0);
     assert_int_equal(sb_store_notifications_list(fx->conn, fx->pool, a->id, 0, NULL, 10, &page,

@@ -4,14 +4,12 @@
  */
 #include "sb_store_fixture.h"
 
-static int64_t append(sb_fx_t *fx, const char *uid, const char *type, const char *data,
-                      int64_t t)
+static int64_t append(sb_fx_t *fx, const char *uid, const char *type, const char *data, int64_t t)
 {
     sb_store_error_t err;
     int64_t seq = -1;
 
-    assert_int_equal(sb_store_outbox_append(fx->conn, uid, type, data, t, &seq, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_outbox_append(fx->conn, uid, type, data, t, &seq, &err), SB_STORE_OK);
     return seq;
 }
 
@@ -53,9 +51,9 @@ static void test_per_recipient_seq_and_read(void **state)
     assert_int_equal(rows->nelts, 0);
 
     /* unknown recipient */
-    assert_int_equal(sb_store_outbox_append(fx->conn, "000000000000000000000000", "x", "{}", NOW,
-                                            NULL, &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_outbox_append(fx->conn, "000000000000000000000000", "x", "{}", NOW, NULL, &err),
+        SB_STORE_NOT_FOUND);
 }
 
 static void test_tail_in_store_order(void **state)
@@ -68,8 +66,8 @@ static void test_tail_in_store_order(void **state)
     int i;
 
     for (i = 0; i < 6; i++) {
-        append(fx, i % 2 ? a->id : b->id, "message:received", apr_psprintf(fx->pool,
-               "{\"i\":%d}", i), NOW + i);
+        append(fx, i % 2 ? a->id : b->id, "message:received",
+               apr_psprintf(fx->pool, "{\"i\":%d}", i), NOW + i);
     }
     assert_int_equal(sb_store_outbox_tail(fx->conn, fx->pool, 0, 4, &rows, &err), SB_STORE_OK);
     assert_int_equal(rows->nelts, 4);
@@ -81,8 +79,7 @@ static void test_tail_in_store_order(void **state)
     }
     /* a second reader with its own position sees the rest, the first is not disturbed */
     last = APR_ARRAY_IDX(rows, 3, sb_outbox_row_t).pos;
-    assert_int_equal(sb_store_outbox_tail(fx->conn, fx->pool, last, 100, &rows, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_outbox_tail(fx->conn, fx->pool, last, 100, &rows, &err), SB_STORE_OK);
     assert_int_equal(rows->nelts, 2);
     assert_string_equal(APR_ARRAY_IDX(rows, 1, sb_outbox_row_t).data, "{\"i\":5}");
     assert_int_equal(sb_store_outbox_tail(fx->conn, fx->pool, 0, 100, &rows, &err), SB_STORE_OK);
@@ -102,16 +99,14 @@ static void test_prune_by_age(void **state)
         append(fx, a->id, "message:received", "{}", NOW + i * HOUR);
     }
     /* strictly older than the cut-off */
-    assert_int_equal(sb_store_outbox_prune(fx->conn, NOW + 2 * HOUR, &removed, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_outbox_prune(fx->conn, NOW + 2 * HOUR, &removed, &err), SB_STORE_OK);
     assert_int_equal(removed, 2);
     assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, a->id, 0, 10, &rows, &err),
                      SB_STORE_OK);
     assert_int_equal(rows->nelts, 3);
     assert_int_equal(APR_ARRAY_IDX(rows, 0, sb_outbox_row_t).seq, 3);
     assert_int_equal(APR_ARRAY_IDX(rows, 0, sb_outbox_row_t).created_at, NOW + 2 * HOUR);
-    assert_int_equal(sb_store_outbox_prune(fx->conn, NOW + 2 * HOUR, &removed, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_outbox_prune(fx->conn, NOW + 2 * HOUR, &removed, &err), SB_STORE_OK);
     assert_int_equal(removed, 0);
     /* everything gone: the next number still follows the last one */
     assert_int_equal(sb_store_outbox_prune(fx->conn, NOW + 100 * HOUR, &removed, &err),
@@ -120,8 +115,8 @@ static void test_prune_by_age(void **state)
     assert_int_equal(append(fx, a->id, "message:received", "{}", NOW), 6);
 }
 
-#define FX_SUITE(d)                                                                               \
-    FX_TEST(test_per_recipient_seq_and_read, d), FX_TEST(test_tail_in_store_order, d),            \
+#define FX_SUITE(d)                                                                                \
+    FX_TEST(test_per_recipient_seq_and_read, d), FX_TEST(test_tail_in_store_order, d),             \
         FX_TEST(test_prune_by_age, d)
 
 static const struct CMUnitTest tests[] = {

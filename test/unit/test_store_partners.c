@@ -24,19 +24,15 @@ static void test_blocked_between(void **state)
     sb_store_error_t err;
     int blocked = -1;
 
-    assert_int_equal(sb_store_blocked_between(fx->conn, a->id, b->id, &blocked, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_blocked_between(fx->conn, a->id, b->id, &blocked, &err), SB_STORE_OK);
     assert_int_equal(blocked, 0);
     assert_int_equal(sb_store_user_block(fx->conn, b->id, a->id, NOW, &err), SB_STORE_OK);
-    assert_int_equal(sb_store_blocked_between(fx->conn, a->id, b->id, &blocked, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_blocked_between(fx->conn, a->id, b->id, &blocked, &err), SB_STORE_OK);
     assert_int_equal(blocked, 1);
-    assert_int_equal(sb_store_blocked_between(fx->conn, b->id, a->id, &blocked, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_blocked_between(fx->conn, b->id, a->id, &blocked, &err), SB_STORE_OK);
     assert_int_equal(blocked, 1);
     assert_int_equal(sb_store_user_unblock(fx->conn, b->id, a->id, &err), SB_STORE_OK);
-    assert_int_equal(sb_store_blocked_between(fx->conn, b->id, a->id, &blocked, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_blocked_between(fx->conn, b->id, a->id, &blocked, &err), SB_STORE_OK);
     assert_int_equal(blocked, 0);
 }
 
@@ -52,10 +48,10 @@ static void test_partners(void **state)
     assert_int_equal(sb_store_conversation_partners(fx->conn, fx->pool, a->id, 10, &ids, &err),
                      SB_STORE_OK);
     assert_int_equal(ids->nelts, 0);
-    send_at(fx, a->id, b->id, NOW);          /* a wrote to b */
-    send_at(fx, c->id, a->id, NOW + 10);     /* c wrote to a */
-    send_at(fx, a->id, d->id, NOW + 5);      /* a wrote to d, who blocks a later */
-    send_at(fx, b->id, e->id, NOW + 20);     /* not a's business */
+    send_at(fx, a->id, b->id, NOW);      /* a wrote to b */
+    send_at(fx, c->id, a->id, NOW + 10); /* c wrote to a */
+    send_at(fx, a->id, d->id, NOW + 5);  /* a wrote to d, who blocks a later */
+    send_at(fx, b->id, e->id, NOW + 20); /* not a's business */
     assert_int_equal(sb_store_user_block(fx->conn, d->id, a->id, NOW + 30, &err), SB_STORE_OK);
 
     assert_int_equal(sb_store_conversation_partners(fx->conn, fx->pool, a->id, 10, &ids, &err),

@@ -20,9 +20,9 @@ static void start_session(sb_fx_t *fx, const sb_user_t *u, const char *hash, cha
     sb_store_error_t err;
 
     sb_id_new(family);
-    assert_int_equal(sb_store_refresh_insert(fx->conn, hash, u->id, family, NOW + 30 * 24 * HOUR,
-                                             NOW, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_refresh_insert(fx->conn, hash, u->id, family, NOW + 30 * 24 * HOUR, NOW, &err),
+        SB_STORE_OK);
 }
 
 static int live_at(sb_fx_t *fx, const sb_user_t *u, const char *family)
@@ -31,8 +31,7 @@ static int live_at(sb_fx_t *fx, const sb_user_t *u, const char *family)
     sb_user_t *got = NULL;
     int live = -1;
 
-    assert_int_equal(sb_store_user_by_session(fx->conn, fx->pool, u->id, family, &got, &live,
-                                              &err),
+    assert_int_equal(sb_store_user_by_session(fx->conn, fx->pool, u->id, family, &got, &live, &err),
                      SB_STORE_OK);
     assert_non_null(got);
     assert_string_equal(got->id, u->id);
@@ -64,9 +63,9 @@ static void test_session_ends(void **state)
     assert_false(live);
 
     /* rotation keeps the session and tells its family */
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "h1", "h1b", NOW + HOUR, NOW + 1, owner,
-                                             &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "h1", "h1b", NOW + HOUR, NOW + 1, owner, &err),
+        SB_STORE_OK);
     assert_int_equal(sb_store_refresh_family(fx->conn, "h1b", fam, &err), SB_STORE_OK);
     assert_string_equal(fam, f1);
     assert_int_equal(sb_store_refresh_family(fx->conn, "nope", fam, &err), SB_STORE_NOT_FOUND);
@@ -78,12 +77,12 @@ static void test_session_ends(void **state)
     assert_true(live_at(fx, u, f2));
 
     /* reuse detection ends the family */
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "h2", "h2b", NOW + HOUR, NOW + 3, owner,
-                                             &err),
-                     SB_STORE_OK);
-    assert_int_equal(sb_store_refresh_rotate(fx->conn, "h2", "h2c", NOW + HOUR, NOW + 4, owner,
-                                             &err),
-                     SB_STORE_REUSED);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "h2", "h2b", NOW + HOUR, NOW + 3, owner, &err),
+        SB_STORE_OK);
+    assert_int_equal(
+        sb_store_refresh_rotate(fx->conn, "h2", "h2c", NOW + HOUR, NOW + 4, owner, &err),
+        SB_STORE_REUSED);
     assert_false(live_at(fx, u, f2));
 
     /* logout-all ends every session of the user, not those of others */
@@ -94,9 +93,9 @@ static void test_session_ends(void **state)
     assert_true(live_at(fx, v, fam));
 
     /* a ban ends them too, and lifting it does not bring them back */
-    assert_int_equal(sb_store_user_set_status(fx->conn, v->id, 1, 1, "spam", SB_BAN_PERMANENT,
-                                              NOW + 6, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_set_status(fx->conn, v->id, 1, 1, "spam", SB_BAN_PERMANENT, NOW + 6, &err),
+        SB_STORE_OK);
     assert_false(live_at(fx, v, fam));
     assert_int_equal(sb_store_user_set_status(fx->conn, v->id, 1, 0, NULL, 0, NOW + 7, &err),
                      SB_STORE_OK);
@@ -118,12 +117,11 @@ static void test_password_reset_ends_sessions(void **state)
 
     start_session(fx, u, "r1", f1);
     assert_int_equal(sb_store_onetime_issue(fx->conn, fx->pool, "reset-hash", "n1", u->id,
-                                            SB_TOKEN_RESET_PASSWORD, NOW + HOUR, NOW, &nonce,
-                                            &err),
+                                            SB_TOKEN_RESET_PASSWORD, NOW + HOUR, NOW, &nonce, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_password_reset(fx->conn, "reset-hash", "$2b$04$new", NOW + 1, owner,
-                                             &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_password_reset(fx->conn, "reset-hash", "$2b$04$new", NOW + 1, owner, &err),
+        SB_STORE_OK);
     assert_false(live_at(fx, u, f1));
 }
 
@@ -168,8 +166,7 @@ static void test_live_link_is_reused(void **state)
     sb_store_error_t err;
 
     assert_int_equal(sb_store_onetime_issue(fx->conn, fx->pool, "t1", "n1", u->id,
-                                            SB_TOKEN_RESET_PASSWORD, NOW + HOUR, NOW, &nonce,
-                                            &err),
+                                            SB_TOKEN_RESET_PASSWORD, NOW + HOUR, NOW, &nonce, &err),
                      SB_STORE_OK);
     assert_string_equal(nonce, "n1");
     /* while t1 is live a new request gets its nonce back and stores nothing */
@@ -214,9 +211,9 @@ static int take(sb_fx_t *fx, const char *user, const char *ip, int max_user, int
     sb_store_error_t err;
     int granted = -1;
 
-    assert_int_equal(sb_store_mail_quota_take(fx->conn, user, ip, HOUR, max_user, max_ip, now,
-                                              &granted, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_mail_quota_take(fx->conn, user, ip, HOUR, max_user, max_ip, now, &granted, &err),
+        SB_STORE_OK);
     return granted;
 }
 
@@ -243,7 +240,7 @@ static void test_mail_budgets(void **state)
     }
     assert_false(take(fx, "ip9", "192.0.2.7", 3, 4, NOW + 1));
     assert_true(take(fx, "ip9", "192.0.2.8", 3, 4, NOW + 1));
-    assert_true(take(fx, "ip9", NULL, 3, 4, NOW + 2));   /* outside the per-IP budget */
+    assert_true(take(fx, "ip9", NULL, 3, 4, NOW + 2)); /* outside the per-IP budget */
     assert_true(take(fx, "ip9", "192.0.2.7", 3, 4, NOW + HOUR + 1));
     /* 0 = no limit */
     for (i = 0; i < 10; i++) {
@@ -287,15 +284,15 @@ static void test_lazy_session_user(void **state)
     t = apr_array_push(d->time_slots);
     t->start_time = "09:00";
     t->end_time = "10:30";
-    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, u->id, off, want, av, NOW,
-                                                &after, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_lists(fx->conn, fx->pool, u->id, off, want, av, NOW, &after, &err),
+        SB_STORE_OK);
     start_session(fx, u, "lazy-h1", fam);
     assert_int_equal(sb_store_user_by_session(fx->conn, fx->pool, u->id, fam, &full, &live, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_user_by_session_lazy(fx->conn, fx->pool, u->id, fam, &lazy, &live2,
-                                                   &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_by_session_lazy(fx->conn, fx->pool, u->id, fam, &lazy, &live2, &err),
+        SB_STORE_OK);
     assert_int_equal(live, 1);
     assert_int_equal(live2, 1);
     assert_string_equal(lazy->id, u->id);
@@ -303,7 +300,7 @@ static void test_lazy_session_user(void **state)
     assert_int_equal(lazy->password_changed_at, full->password_changed_at);
     assert_int_equal(lazy->is_active, full->is_active);
     assert_null(full->lists_fill);
-    if (lazy->lists_fill) {             /* a driver may read them at once; sqlite does not */
+    if (lazy->lists_fill) { /* a driver may read them at once; sqlite does not */
         assert_null(lazy->skills_offered);
     }
     assert_ptr_equal(sb_user_lists(lazy), lazy);
@@ -312,17 +309,17 @@ static void test_lazy_session_user(void **state)
     assert_int_equal(lazy->skills_wanted->nelts, 1);
     assert_int_equal(lazy->availability->nelts, 1);
     assert_non_null(lazy->languages);
-    a = json_object_to_json_string(sb_json_track(fx->pool, sb_user_to_json(fx->pool, full,
-                                                                           SB_VIEW_SELF)));
-    b = json_object_to_json_string(sb_json_track(fx->pool, sb_user_to_json(fx->pool, lazy,
-                                                                           SB_VIEW_SELF)));
+    a = json_object_to_json_string(
+        sb_json_track(fx->pool, sb_user_to_json(fx->pool, full, SB_VIEW_SELF)));
+    b = json_object_to_json_string(
+        sb_json_track(fx->pool, sb_user_to_json(fx->pool, lazy, SB_VIEW_SELF)));
     assert_string_equal(a, b);
     /* straight to JSON without sb_user_lists: sb_user_to_json fills them itself */
-    assert_int_equal(sb_store_user_by_session_lazy(fx->conn, fx->pool, u->id, fam, &lazy, &live2,
-                                                   &err),
-                     SB_STORE_OK);
-    b = json_object_to_json_string(sb_json_track(fx->pool, sb_user_to_json(fx->pool, lazy,
-                                                                           SB_VIEW_SELF)));
+    assert_int_equal(
+        sb_store_user_by_session_lazy(fx->conn, fx->pool, u->id, fam, &lazy, &live2, &err),
+        SB_STORE_OK);
+    b = json_object_to_json_string(
+        sb_json_track(fx->pool, sb_user_to_json(fx->pool, lazy, SB_VIEW_SELF)));
     assert_string_equal(a, b);
     assert_true(strstr(a, "classical") != NULL);
     /* an unknown user is NOT_FOUND, a dead session is not live */

@@ -7,7 +7,7 @@
 #include "sb_store_fixture.h"
 
 #define MIN (60LL * 1000)
-#define T0 (NOW + 48 * HOUR)          /* a start two days after NOW */
+#define T0  (NOW + 48 * HOUR) /* a start two days after NOW */
 
 typedef struct {
     sb_user_t *teacher, *student;
@@ -59,8 +59,7 @@ static sb_store_status_t book(sb_fx_t *fx, const pair_t *pr, int64_t start, int6
     s.scheduled_time = start;
     s.duration = duration;
     s.room_id = apr_pstrdup(fx->pool, room);
-    st = sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, &out, available,
-                                 &err);
+    st = sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, &out, available, &err);
     if (st == SB_STORE_OK) {
         assert_non_null(out);
         assert_string_equal(out->status, "pending");
@@ -102,8 +101,8 @@ static void test_booking_holds_credits(void **state)
     assert_int_equal(credits(fx, pr.student->id), 300 - 15);
     assert_int_equal(held(fx, pr.student->id), 15);
     assert_int_equal(credits(fx, pr.teacher->id), 300);
-    assert_int_equal(sb_store_credit_tx_page(fx->conn, fx->pool, pr.student->id, "spent", NULL,
-                                             0, 10, &rows, &total, &err),
+    assert_int_equal(sb_store_credit_tx_page(fx->conn, fx->pool, pr.student->id, "spent", NULL, 0,
+                                             10, &rows, &total, &err),
                      SB_STORE_OK);
     assert_int_equal(total, 1);
     t = &APR_ARRAY_IDX(rows, 0, sb_credit_tx_t);
@@ -167,9 +166,9 @@ static void test_request_message_mirrors_session(void **state)
     s.room_id = room;
     s.message_id = mid;
     s.message_content = "Session request: Guitar";
-    assert_int_equal(sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, &out,
-                                             NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, &out, NULL, &err),
+        SB_STORE_OK);
     assert_int_equal(sb_store_message_get(fx->conn, fx->pool, mid, &m, &err), SB_STORE_OK);
     assert_string_equal(m->message_type, "session_request");
     assert_string_equal(m->sender_id, pr.student->id);
@@ -194,16 +193,14 @@ static void test_accept_decline_parties(void **state)
                      SB_STORE_REFUSED);
     assert_string_equal(err.field, "action");
     apr_pool_create(&p, fx->pool);
-    assert_int_equal(act(fx, a, mk_user(fx, "x", "x@example.com")->id, SB_SESSION_ACCEPT, NOW,
-                         &s, &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        act(fx, a, mk_user(fx, "x", "x@example.com")->id, SB_SESSION_ACCEPT, NOW, &s, &err),
+        SB_STORE_NOT_FOUND);
     must(fx, a, pr.teacher->id, SB_SESSION_ACCEPT, NOW, "scheduled");
     /* a second accept is a lost compare-and-set naming the status */
-    assert_int_equal(act(fx, a, pr.teacher->id, SB_SESSION_ACCEPT, NOW, &s, &err),
-                     SB_STORE_STALE);
+    assert_int_equal(act(fx, a, pr.teacher->id, SB_SESSION_ACCEPT, NOW, &s, &err), SB_STORE_STALE);
     assert_string_equal(err.field, "scheduled");
-    assert_int_equal(act(fx, a, pr.teacher->id, SB_SESSION_DECLINE, NOW, &s, &err),
-                     SB_STORE_STALE);
+    assert_int_equal(act(fx, a, pr.teacher->id, SB_SESSION_DECLINE, NOW, &s, &err), SB_STORE_STALE);
     must(fx, b, pr.teacher->id, SB_SESSION_DECLINE, NOW, "declined");
     assert_int_equal(credits(fx, pr.student->id), 240);
     assert_int_equal(held(fx, pr.student->id), 60);
@@ -274,13 +271,13 @@ static void test_reschedule_needs_the_other(void **state)
     x.id = a;
     x.actor_id = pr.student->id;
     x.action = SB_SESSION_RESCHEDULE;
-    x.scheduled_time = T0 + 5 * HOUR + 30 * MIN;   /* overlaps b */
+    x.scheduled_time = T0 + 5 * HOUR + 30 * MIN; /* overlaps b */
     assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL, NOW, &s, &err),
                      SB_STORE_CONFLICT);
     x.scheduled_time = NOW - 1;
     assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL, NOW, &s, &err),
                      SB_STORE_REFUSED);
-    x.scheduled_time = T0 + HOUR;                  /* overlaps only itself */
+    x.scheduled_time = T0 + HOUR; /* overlaps only itself */
     assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL, NOW, &s, &err),
                      SB_STORE_OK);
     assert_string_equal(s->status, "pending");
@@ -317,9 +314,9 @@ static void test_join_end_settles_once(void **state)
     must(fx, a, pr.teacher->id, SB_SESSION_START, T0 - 5 * MIN, "scheduled");
     must(fx, a, pr.teacher->id, SB_SESSION_START, T0 - 4 * MIN, "scheduled");
     must(fx, a, pr.student->id, SB_SESSION_START, T0 + MIN, "in_progress");
-    assert_int_equal(act(fx, a, pr.student->id, SB_SESSION_END, T0 + MIN + 45 * MIN + 59999, &s,
-                         &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        act(fx, a, pr.student->id, SB_SESSION_END, T0 + MIN + 45 * MIN + 59999, &s, &err),
+        SB_STORE_OK);
     assert_string_equal(s->status, "completed");
     assert_int_equal(s->started_at, T0 + MIN);
     assert_int_equal(s->credits_exchanged, 45);
@@ -379,8 +376,7 @@ static void test_jobs_transitions(void **state)
     must(fx, ab, pr.teacher->id, SB_SESSION_ACCEPT, NOW, "scheduled");
     assert_int_equal(credits(fx, pr.student->id), 300 - 135);
     /* a participant cannot run a job's transition, a job none before it is due */
-    assert_int_equal(act(fx, e, pr.student->id, SB_SESSION_EXPIRE, T0, &s, &err),
-                     SB_STORE_REFUSED);
+    assert_int_equal(act(fx, e, pr.student->id, SB_SESSION_EXPIRE, T0, &s, &err), SB_STORE_REFUSED);
     assert_int_equal(act(fx, e, NULL, SB_SESSION_EXPIRE, T0 - 1, &s, &err), SB_STORE_REFUSED);
     assert_int_equal(act(fx, e, NULL, SB_SESSION_ACCEPT, T0 - 1, &s, &err), SB_STORE_REFUSED);
     must(fx, e, NULL, SB_SESSION_EXPIRE, T0, "expired");
@@ -409,9 +405,9 @@ static void test_jobs_transitions(void **state)
     /* left in progress: paid up to the last presence */
     must(fx, ab, pr.teacher->id, SB_SESSION_START, T0 + 6 * HOUR, "scheduled");
     must(fx, ab, pr.student->id, SB_SESSION_START, T0 + 6 * HOUR, "in_progress");
-    assert_int_equal(sb_store_session_presence(fx->conn, ab, pr.student->id,
-                                               T0 + 6 * HOUR + 20 * MIN, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_presence(fx->conn, ab, pr.student->id, T0 + 6 * HOUR + 20 * MIN, &err),
+        SB_STORE_OK);
     assert_int_equal(act(fx, ab, NULL, SB_SESSION_ABANDON, T0 + 6 * HOUR + 74 * MIN, &s, &err),
                      SB_STORE_REFUSED);
     must(fx, ab, NULL, SB_SESSION_ABANDON, T0 + 6 * HOUR + 75 * MIN, "abandoned");
@@ -442,30 +438,30 @@ static void test_due_and_reminders_once(void **state)
     assert_int_equal(due->nelts, 1);
     assert_string_equal(APR_ARRAY_IDX(due, 0, sb_session_t).id, a);
     ev.user_id = pr.student->id;
-    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, NOW,
-                                                    &marked, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, NOW, &marked, &err),
+        SB_STORE_OK);
     assert_int_equal(marked, 1);
-    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, NOW,
-                                                    &marked, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, NOW, &marked, &err),
+        SB_STORE_OK);
     assert_int_equal(marked, 0);
-    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "1h", &ev, 1, NULL, 0, NOW,
-                                                    &marked, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_reminder_mark(fx->conn, a, "1h", &ev, 1, NULL, 0, NOW, &marked, &err),
+        SB_STORE_OK);
     assert_int_equal(marked, 1);
-    assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, pr.student->id, 0, 100, &events,
-                                          &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_outbox_read(fx->conn, fx->pool, pr.student->id, 0, 100, &events, &err),
+        SB_STORE_OK);
     assert_int_equal(events->nelts, 2);
     assert_int_equal(sb_store_session_get(fx->conn, fx->pool, a, (sb_session_t **)&due, &err),
                      SB_STORE_OK);
     assert_string_equal(((sb_session_t *)due)->reminders_sent, "[\"24h\",\"1h\"]");
     /* a cancelled session gets none */
     must(fx, b, pr.teacher->id, SB_SESSION_CANCEL, NOW, "cancelled");
-    assert_int_equal(sb_store_session_reminder_mark(fx->conn, b, "24h", &ev, 1, NULL, 0, NOW,
-                                                    &marked, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_reminder_mark(fx->conn, b, "24h", &ev, 1, NULL, 0, NOW, &marked, &err),
+        SB_STORE_OK);
     assert_int_equal(marked, 0);
 }
 
@@ -488,15 +484,13 @@ static void test_events_only_on_change(void **state)
     x.actor_id = pr.teacher->id;
     assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, &ev, 1, NULL, T0, &s, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, pr.teacher->id, 0, 10, &events,
-                                          &err),
+    assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, pr.teacher->id, 0, 10, &events, &err),
                      SB_STORE_OK);
     assert_int_equal(events->nelts, 0);
     x.actor_id = pr.student->id;
     assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, &ev, 1, NULL, T0, &s, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, pr.teacher->id, 0, 10, &events,
-                                          &err),
+    assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, pr.teacher->id, 0, 10, &events, &err),
                      SB_STORE_OK);
     assert_int_equal(events->nelts, 1);
 }
@@ -552,18 +546,17 @@ static void test_reviews_exact_mean(void **state)
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, pr.student->id, &u, &err),
                      SB_STORE_OK);
     assert_true(u->rating == 2.0);
-    assert_int_equal(sb_store_reviews_page(fx->conn, fx->pool, pr.teacher->id, 0, NULL, 2, &page,
-                                           &more, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_reviews_page(fx->conn, fx->pool, pr.teacher->id, 0, NULL, 2, &page, &more, &err),
+        SB_STORE_OK);
     assert_int_equal(page->nelts, 2);
     assert_true(more);
     {
         const sb_session_review_t *last = &APR_ARRAY_IDX(page, 1, sb_session_review_t);
         assert_string_equal(last->reviewer.id, pr.student->id);
         assert_string_equal(last->skill, "Guitar");
-        assert_int_equal(sb_store_reviews_page(fx->conn, fx->pool, pr.teacher->id,
-                                               last->created_at, last->id, 2, &page, &more,
-                                               &err),
+        assert_int_equal(sb_store_reviews_page(fx->conn, fx->pool, pr.teacher->id, last->created_at,
+                                               last->id, 2, &page, &more, &err),
                          SB_STORE_OK);
     }
     assert_int_equal(page->nelts, 1);
@@ -582,30 +575,30 @@ static void test_dispute_and_resolve(void **state)
     complete(fx, &pr, T0, a);
     complete(fx, &pr, T0 + 3 * HOUR, b);
     assert_int_equal(credits(fx, pr.teacher->id), 420);
-    assert_int_equal(sb_store_session_dispute(fx->conn, a, pr.teacher->id, "x", window,
-                                              T0 + 2 * HOUR, &err),
-                     SB_STORE_NOT_FOUND);
+    assert_int_equal(
+        sb_store_session_dispute(fx->conn, a, pr.teacher->id, "x", window, T0 + 2 * HOUR, &err),
+        SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_session_dispute(fx->conn, b, pr.student->id, "late", window,
                                               T0 + 4 * HOUR + window + 1, &err),
                      SB_STORE_REFUSED);
-    assert_int_equal(sb_store_session_resolve(fx->conn, a, pr.teacher->id, 50, NULL, NOW,
-                                              &refunded, &err),
-                     SB_STORE_STALE);
+    assert_int_equal(
+        sb_store_session_resolve(fx->conn, a, pr.teacher->id, 50, NULL, NOW, &refunded, &err),
+        SB_STORE_STALE);
     assert_int_equal(sb_store_session_dispute(fx->conn, a, pr.student->id, "no show", window,
                                               T0 + 2 * HOUR, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_session_dispute(fx->conn, a, pr.student->id, "again", window,
-                                              T0 + 2 * HOUR, &err),
-                     SB_STORE_CONFLICT);
-    assert_int_equal(sb_store_session_resolve(fx->conn, a, pr.teacher->id, 50, "half", NOW,
-                                              &refunded, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_dispute(fx->conn, a, pr.student->id, "again", window, T0 + 2 * HOUR, &err),
+        SB_STORE_CONFLICT);
+    assert_int_equal(
+        sb_store_session_resolve(fx->conn, a, pr.teacher->id, 50, "half", NOW, &refunded, &err),
+        SB_STORE_OK);
     assert_int_equal(refunded, 30);
     assert_int_equal(credits(fx, pr.teacher->id), 390);
     assert_int_equal(credits(fx, pr.student->id), 210);
-    assert_int_equal(sb_store_session_resolve(fx->conn, a, pr.teacher->id, 50, "half", NOW,
-                                              &refunded, &err),
-                     SB_STORE_STALE);
+    assert_int_equal(
+        sb_store_session_resolve(fx->conn, a, pr.teacher->id, 50, "half", NOW, &refunded, &err),
+        SB_STORE_STALE);
     assert_int_equal(credits(fx, pr.teacher->id), 390);
     assert_balanced(fx);
 }
@@ -652,14 +645,13 @@ static void test_list_filters_and_edit(void **state)
                      SB_STORE_OK);
     assert_int_equal(total, 2);
     /* notes are the author's own */
-    assert_int_equal(sb_store_session_edit(fx->conn, a, pr.teacher->id, "new", "teach note", NOW,
-                                           &err),
+    assert_int_equal(
+        sb_store_session_edit(fx->conn, a, pr.teacher->id, "new", "teach note", NOW, &err),
+        SB_STORE_OK);
+    assert_int_equal(sb_store_session_edit(fx->conn, a, pr.student->id, NULL, "my note", NOW, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_session_edit(fx->conn, a, pr.student->id, NULL, "my note", NOW,
-                                           &err),
-                     SB_STORE_OK);
-    assert_int_equal(sb_store_session_edit(fx->conn, a, mk_user(fx, "o", "o@example.com")->id,
-                                           "x", "x", NOW, &err),
+    assert_int_equal(sb_store_session_edit(fx->conn, a, mk_user(fx, "o", "o@example.com")->id, "x",
+                                           "x", NOW, &err),
                      SB_STORE_NOT_FOUND);
     assert_int_equal(sb_store_session_get(fx->conn, fx->pool, a, &s, &err), SB_STORE_OK);
     assert_string_equal(s->description, "new");
@@ -669,13 +661,12 @@ static void test_list_filters_and_edit(void **state)
 
 /* ---- races: separate processes, one store ---- */
 
-static char race_session[SB_ID_LEN + 1], race_teacher[SB_ID_LEN + 1],
-    race_student[SB_ID_LEN + 1];
+static char race_session[SB_ID_LEN + 1], race_teacher[SB_ID_LEN + 1], race_student[SB_ID_LEN + 1];
 
 static int race_end(sb_store_conn_t *c, apr_pool_t *p, int i)
 {
-    sb_session_act_t a = {race_session, i % 2 ? race_teacher : race_student, SB_SESSION_END, 0,
-                          NULL, 0};
+    sb_session_act_t a = {
+        race_session, i % 2 ? race_teacher : race_student, SB_SESSION_END, 0, NULL, 0};
     sb_store_error_t err;
 
     return sb_store_session_act(c, p, &a, NULL, 0, NULL, T0 + 4 * HOUR, NULL, &err);
@@ -687,7 +678,7 @@ static void test_race_end_settles_once(void **state)
     pair_t pr = mk_pair(fx);
     int others[SB_STORE_ERROR + 1];
 
-    complete(fx, &pr, T0, race_session);   /* one settled before the race ... */
+    complete(fx, &pr, T0, race_session); /* one settled before the race ... */
     assert_int_equal(book(fx, &pr, T0 + 3 * HOUR, 60, race_session, NULL), SB_STORE_OK);
     must(fx, race_session, pr.teacher->id, SB_SESSION_ACCEPT, NOW, "scheduled");
     must(fx, race_session, pr.teacher->id, SB_SESSION_START, T0 + 3 * HOUR, "scheduled");
@@ -726,23 +717,22 @@ static void test_race_bookings_one_balance(void **state)
 
     apr_cpystrn(race_teacher, pr.teacher->id, sizeof race_teacher);
     apr_cpystrn(race_student, pr.student->id, sizeof race_student);
-    assert_int_equal(race(fx, race_book, others), 2);   /* 300 minutes hold two of 120 */
+    assert_int_equal(race(fx, race_book, others), 2); /* 300 minutes hold two of 120 */
     assert_int_equal(others[SB_STORE_INSUFFICIENT], NPROC - 2);
     assert_int_equal(credits(fx, pr.student->id), 60);
     assert_int_equal(held(fx, pr.student->id), 240);
     assert_balanced(fx);
 }
 
-#define SESSION_TESTS(d)                                                                          \
-    FX_TEST(test_booking_holds_credits, d), FX_TEST(test_booking_refusals, d),                   \
-        FX_TEST(test_request_message_mirrors_session, d),                                        \
-        FX_TEST(test_accept_decline_parties, d), FX_TEST(test_cancel_and_penalty, d),           \
-        FX_TEST(test_reschedule_needs_the_other, d), FX_TEST(test_join_end_settles_once, d),    \
-        FX_TEST(test_end_capped_at_plan, d), FX_TEST(test_jobs_transitions, d),                 \
-        FX_TEST(test_due_and_reminders_once, d), FX_TEST(test_events_only_on_change, d),        \
-        FX_TEST(test_reviews_exact_mean, d), FX_TEST(test_dispute_and_resolve, d),              \
-        FX_TEST(test_list_filters_and_edit, d), FX_TEST(test_race_end_settles_once, d),         \
-        FX_TEST(test_race_bookings_one_balance, d)
+#define SESSION_TESTS(d)                                                                           \
+    FX_TEST(test_booking_holds_credits, d), FX_TEST(test_booking_refusals, d),                     \
+        FX_TEST(test_request_message_mirrors_session, d), FX_TEST(test_accept_decline_parties, d), \
+        FX_TEST(test_cancel_and_penalty, d), FX_TEST(test_reschedule_needs_the_other, d),          \
+        FX_TEST(test_join_end_settles_once, d), FX_TEST(test_end_capped_at_plan, d),               \
+        FX_TEST(test_jobs_transitions, d), FX_TEST(test_due_and_reminders_once, d),                \
+        FX_TEST(test_events_only_on_change, d), FX_TEST(test_reviews_exact_mean, d),               \
+        FX_TEST(test_dispute_and_resolve, d), FX_TEST(test_list_filters_and_edit, d),              \
+        FX_TEST(test_race_end_settles_once, d), FX_TEST(test_race_bookings_one_balance, d)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fixture_covers_drivers),

@@ -11,8 +11,8 @@ typedef struct {
     const char *name;
     int is_active;
     int is_banned;
-    int64_t ban_expires_at;   /* absolute, ms */
-    int visible;              /* what the definition must say at NOW */
+    int64_t ban_expires_at; /* absolute, ms */
+    int visible;            /* what the definition must say at NOW */
 } vis_case_t;
 
 static const vis_case_t cases[] = {
@@ -20,7 +20,7 @@ static const vis_case_t cases[] = {
     {"inactive", 0, 0, 0, 0},
     {"banforever", 1, 1, SB_BAN_PERMANENT, 0},
     {"banahead", 1, 1, NOW + HOUR, 0},
-    {"banendsnow", 1, 1, NOW, 1},          /* a ban ending at now no longer counts */
+    {"banendsnow", 1, 1, NOW, 1}, /* a ban ending at now no longer counts */
     {"banended", 1, 1, NOW - HOUR, 1},
     {"inactivebanended", 0, 1, NOW - HOUR, 0},
     {"unbannedstale", 1, 0, NOW + HOUR, 1}, /* an expiry without a ban is no ban */
@@ -74,8 +74,8 @@ static void test_driver_agrees(void **state)
         u = mk_user(fx, cases[i].name, apr_psprintf(fx->pool, "%s@x.org", cases[i].name));
         set_offered(fx, u->id, "Zither", "Music");
         assert_int_equal(sb_store_user_set_status(fx->conn, u->id, cases[i].is_active,
-                                                  cases[i].is_banned, "r",
-                                                  cases[i].ban_expires_at, NOW, &err),
+                                                  cases[i].is_banned, "r", cases[i].ban_expires_at,
+                                                  NOW, &err),
                          SB_STORE_OK);
         assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &u, &err), SB_STORE_OK);
         /* the stored record reads back as the case describes it */
@@ -89,11 +89,10 @@ static void test_driver_agrees(void **state)
     q.limit = 50;
     assert_int_equal(sb_store_discover_list(fx->conn, fx->pool, &q, &cards, &more, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, viewer->id, NOW, terms, NULL,
-                                              0, 50, &found, &total, &err),
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, viewer->id, NOW, terms, NULL, 0,
+                                              50, &found, &total, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_category_counts(fx->conn, NOW, music, 1, &count, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_category_counts(fx->conn, NOW, music, 1, &count, &err), SB_STORE_OK);
     for (i = 0; i < NCASES; i++) {
         if ((card_index(cards, ids[i]) >= 0) != cases[i].visible) {
             fail_msg("discover list disagrees on case %s", cases[i].name);

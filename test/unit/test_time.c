@@ -27,8 +27,8 @@ static void test_format(void **state)
 static void test_round_trip(void **state)
 {
     apr_pool_t *p = *state;
-    const int64_t samples[] = {0, 1, 999, 1000, 1750148294123LL, 4102444799999LL, -1, -86400001,
-                               951782400000LL};
+    const int64_t samples[] = {0,  1,         999,           1000, 1750148294123LL, 4102444799999LL,
+                               -1, -86400001, 951782400000LL};
     size_t i;
 
     for (i = 0; i < sizeof samples / sizeof samples[0]; i++) {
@@ -62,13 +62,30 @@ static void test_fraction(void **state)
 static void test_bad(void **state)
 {
     const char *bad[] = {
-        "", "2025", "2025-06-17", "2025-02-30T00:00:00Z", "2023-02-29T00:00:00Z",
-        "1900-02-29T00:00:00Z", "2025-04-31T00:00:00Z", "2025-13-01T00:00:00Z",
-        "2025-00-10T00:00:00Z", "2025-06-00T00:00:00Z", "2025-06-17T24:00:00Z",
-        "2025-06-17T23:60:00Z", "2025-06-17T23:59:60Z", "2025-06-17T08:18:14",
-        "2025-06-17T08:18:14.Z", "2025-06-17T08:18:14.1234567890Z", "2025-06-17T08:18:14+0200",
-        "2025-06-17T08:18:14+24:00", "2025-06-17T08:18:14Zjunk", "2025-06-17 08:18:14Z",
-        "25-06-17T08:18:14Z", "2025-6-17T08:18:14Z", "2025-06-17T8:18:14Z", "garbage",
+        "",
+        "2025",
+        "2025-06-17",
+        "2025-02-30T00:00:00Z",
+        "2023-02-29T00:00:00Z",
+        "1900-02-29T00:00:00Z",
+        "2025-04-31T00:00:00Z",
+        "2025-13-01T00:00:00Z",
+        "2025-00-10T00:00:00Z",
+        "2025-06-00T00:00:00Z",
+        "2025-06-17T24:00:00Z",
+        "2025-06-17T23:60:00Z",
+        "2025-06-17T23:59:60Z",
+        "2025-06-17T08:18:14",
+        "2025-06-17T08:18:14.Z",
+        "2025-06-17T08:18:14.1234567890Z",
+        "2025-06-17T08:18:14+0200",
+        "2025-06-17T08:18:14+24:00",
+        "2025-06-17T08:18:14Zjunk",
+        "2025-06-17 08:18:14Z",
+        "25-06-17T08:18:14Z",
+        "2025-6-17T08:18:14Z",
+        "2025-06-17T8:18:14Z",
+        "garbage",
     };
     size_t i;
     int64_t ms;
@@ -124,7 +141,9 @@ static void test_format_matches_gmtime(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_format), T(test_format_matches_gmtime), T(test_round_trip), T(test_offsets), T(test_fraction), T(test_bad),
+    T(test_format),     T(test_format_matches_gmtime),
+    T(test_round_trip), T(test_offsets),
+    T(test_fraction),   T(test_bad),
 };
 
 SB_TEST_MAIN("time", tests)

@@ -53,7 +53,10 @@ static void test_equal(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_new_shape), T(test_new_differ), T(test_hash_vectors), T(test_equal),
+    T(test_new_shape),
+    T(test_new_differ),
+    T(test_hash_vectors),
+    T(test_equal),
 };
 
 SB_TEST_MAIN("token", tests)

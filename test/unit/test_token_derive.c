@@ -7,7 +7,7 @@
 
 static const unsigned char key[] = "0123456789abcdef0123456789abcdef-test-secret";
 #define KEYLEN (sizeof key - 1)
-#define USER "665f1c2e9b1e8a3d4c5b6a79"
+#define USER   "665f1c2e9b1e8a3d4c5b6a79"
 
 static void test_derive(void **state)
 {
@@ -19,14 +19,14 @@ static void test_derive(void **state)
     assert_non_null(a);
     assert_int_equal(strlen(a), 43);
     for (i = 0; a[i]; i++) {
-        assert_non_null(strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-                               a[i]));
+        assert_non_null(
+            strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", a[i]));
     }
     /* the same inputs make the same link; any other input another one */
     assert_string_equal(a, sb_token_derive(p, key, KEYLEN, "reset-password", USER, "n1"));
     assert_string_not_equal(a, sb_token_derive(p, key, KEYLEN, "verify-email", USER, "n1"));
-    assert_string_not_equal(a, sb_token_derive(p, key, KEYLEN, "reset-password",
-                                               "665f1c2e9b1e8a3d4c5b6a7a", "n1"));
+    assert_string_not_equal(
+        a, sb_token_derive(p, key, KEYLEN, "reset-password", "665f1c2e9b1e8a3d4c5b6a7a", "n1"));
     assert_string_not_equal(a, sb_token_derive(p, key, KEYLEN, "reset-password", USER, "n2"));
     assert_string_not_equal(a, sb_token_derive(p, (const unsigned char *)other, strlen(other),
                                                "reset-password", USER, "n1"));

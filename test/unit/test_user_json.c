@@ -21,7 +21,7 @@ static void test_credits_as_hours(void **state)
     assert_string_equal(credits(300), "5");
     assert_string_equal(credits(0), "0");
     assert_string_equal(credits(90), "1.5");
-    assert_string_equal(credits(100), "1.67");   /* 1.666… rounds half up */
+    assert_string_equal(credits(100), "1.67"); /* 1.666… rounds half up */
     assert_string_equal(credits(1), "0.02");
     assert_string_equal(credits(-45), "-0.75");
     assert_string_equal(credits(59), "0.98");

@@ -6,8 +6,8 @@
 
 #include "sb_validate.h"
 
-#define E_ACUTE "\xc3\xa9"   /* 2 bytes */
-#define EURO "\xe2\x82\xac" /* 3 bytes */
+#define E_ACUTE "\xc3\xa9"     /* 2 bytes */
+#define EURO    "\xe2\x82\xac" /* 3 bytes */
 
 static int check_username(apr_pool_t *p, const char *v)
 {
@@ -78,7 +78,7 @@ static void test_email(void **state)
     assert_false(check_email(p, "a\xc2\xa0@c.com"));     /* no-break space */
     assert_false(check_email(p, "a\xe3\x80\x80@c.com")); /* ideographic space */
     assert_false(check_email(p, "a\xff@c.com"));
-    assert_false(check_email(p, "a\xc0\xaf@c.com"));     /* overlong '/' */
+    assert_false(check_email(p, "a\xc0\xaf@c.com")); /* overlong '/' */
     assert_false(check_email(p, ""));
     assert_false(check_email(p, NULL));
 
@@ -107,8 +107,8 @@ static void test_password(void **state)
     assert_false(check_password(p, "1234567", NULL));
     assert_true(check_password(p, "12345678", NULL));
     /* 8 characters, 16 bytes */
-    assert_true(check_password(p, E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE,
-                               NULL));
+    assert_true(
+        check_password(p, E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE, NULL));
     /* 7 characters, 14 bytes */
     assert_false(check_password(p, E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE E_ACUTE, NULL));
 
@@ -211,10 +211,10 @@ static void test_timezone(void **state)
     assert_false(sb_valid_timezone("Mars/Olympus"));
     assert_false(sb_valid_timezone(""));
     assert_false(sb_valid_timezone(NULL));
-    assert_false(sb_valid_timezone("Europe"));          /* a directory */
+    assert_false(sb_valid_timezone("Europe")); /* a directory */
     assert_false(sb_valid_timezone("Europe/"));
     assert_false(sb_valid_timezone("Europe//Paris"));
-    assert_false(sb_valid_timezone("zone.tab"));        /* not TZif */
+    assert_false(sb_valid_timezone("zone.tab")); /* not TZif */
     assert_false(sb_valid_timezone("tzdata.zi"));
     assert_false(sb_valid_timezone("Europe/Paris "));
     assert_false(sb_valid_timezone("Europe/Paris\n"));
@@ -225,8 +225,8 @@ static void test_timezone(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_username), T(test_email), T(test_password), T(test_text), T(test_utf8_helpers),
-    T(test_timezone),
+    T(test_username), T(test_email),        T(test_password),
+    T(test_text),     T(test_utf8_helpers), T(test_timezone),
 };
 
 SB_TEST_MAIN("validate", tests)

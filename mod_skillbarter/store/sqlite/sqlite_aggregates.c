@@ -18,7 +18,7 @@
 #define HOUR_MS 3600000LL
 
 /* Users with a timed ban in force at ?1 (the terms match users_timed_ban's WHERE). */
-#define TIMED_BAN_IN_FORCE                                                                        \
+#define TIMED_BAN_IN_FORCE                                                                         \
     "u.is_banned = 1 AND u.ban_expires_at > 0 AND u.ban_expires_at > ?1 AND +u.is_active = 1"
 
 static const char SQL_ANY_TIMED_BAN[] =
@@ -106,8 +106,8 @@ static sb_store_status_t add_category_rows(sb_sqlite_conn_t *sc, const char *sql
 }
 
 sb_store_status_t sb_sqlite_category_counts(sb_store_conn_t *c, int64_t now,
-                                            const char *const *categories, int n,
-                                            int64_t *counts, sb_store_error_t *err)
+                                            const char *const *categories, int n, int64_t *counts,
+                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_store_status_t s;

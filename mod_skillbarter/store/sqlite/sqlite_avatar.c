@@ -6,8 +6,8 @@ static const char SQL_AVATAR_SET[] =
     "UPDATE users SET profile_picture = ?2, updated_at = ?3 WHERE id = ?1";
 
 sb_store_status_t sb_sqlite_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, const char *id,
-                                            const char *picture, int64_t now,
-                                            const char **previous, sb_store_error_t *err)
+                                            const char *picture, int64_t now, const char **previous,
+                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     const char *old = NULL;

@@ -14,8 +14,7 @@ static const char SQL_BLOCKS_LIST[] =
     " WHERE b.blocker_id = ?1 ORDER BY b.created_at DESC, b.blocked_id DESC";
 
 sb_store_status_t sb_sqlite_user_block(sb_store_conn_t *c, const char *blocker_id,
-                                       const char *blocked_id, int64_t now,
-                                       sb_store_error_t *err)
+                                       const char *blocked_id, int64_t now, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_BLOCK, err);
@@ -44,9 +43,8 @@ sb_store_status_t sb_sqlite_user_unblock(sb_store_conn_t *c, const char *blocker
     return sb_sqlite_exec_one(sc, q, err, "unblock");
 }
 
-sb_store_status_t sb_sqlite_blocks_list(sb_store_conn_t *c, apr_pool_t *p,
-                                        const char *blocker_id, apr_array_header_t **out,
-                                        sb_store_error_t *err)
+sb_store_status_t sb_sqlite_blocks_list(sb_store_conn_t *c, apr_pool_t *p, const char *blocker_id,
+                                        apr_array_header_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_BLOCKS_LIST, err);

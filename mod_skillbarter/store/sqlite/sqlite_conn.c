@@ -124,7 +124,7 @@ void sb_sqlite_disconnect(sb_sqlite_conn_t *sc)
     if (!sc) {
         return;
     }
-    sb_sqlite_give_turn(sc);   /* closing ends any transaction */
+    sb_sqlite_give_turn(sc); /* closing ends any transaction */
     for (i = 0; i < sc->nslots; i++) {
         sqlite3_finalize(sc->slots[i].stmt);
     }
@@ -184,7 +184,7 @@ sb_store_status_t sb_sqlite_fail(sb_sqlite_conn_t *sc, int rc, sb_store_error_t 
             field = sb_sqlite_conflict_field(msg);
         }
         else if (rc == SQLITE_CONSTRAINT_FOREIGNKEY) {
-            st = SB_STORE_NOT_FOUND;    /* the referenced record does not exist */
+            st = SB_STORE_NOT_FOUND; /* the referenced record does not exist */
         }
         else {
             st = SB_STORE_ERROR;
@@ -208,7 +208,8 @@ sqlite3_stmt *sb_sqlite_prepare(sb_sqlite_conn_t *sc, const char *sql, sb_store_
         }
     }
     if (sc->nslots == SB_SQLITE_STMT_CACHE) {
-        sb_store_fail(err, SB_STORE_ERROR, NULL, "sqlite statement cache full (raise "
+        sb_store_fail(err, SB_STORE_ERROR, NULL,
+                      "sqlite statement cache full (raise "
                       "SB_SQLITE_STMT_CACHE)");
         return NULL;
     }
@@ -230,8 +231,7 @@ void sb_sqlite_done(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-int sb_sqlite_step(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
-                   const char *what)
+int sb_sqlite_step(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err, const char *what)
 {
     int rc = sqlite3_step(st);
 
@@ -243,8 +243,8 @@ int sb_sqlite_step(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err
     return -1;
 }
 
-sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
-                                      sb_store_error_t *err, const char *what)
+sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                                      const char *what)
 {
     int rc;
 
@@ -254,7 +254,7 @@ sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
         return err ? err->status : SB_STORE_ERROR;
     }
     sb_sqlite_done(st);
-    sb_sqlite_checkpoint_due(sc);   /* a write outside a transaction has committed */
+    sb_sqlite_checkpoint_due(sc); /* a write outside a transaction has committed */
     return SB_STORE_OK;
 }
 
@@ -312,8 +312,10 @@ sb_store_status_t sb_sqlite_begin(sb_sqlite_conn_t *sc, sb_store_error_t *err)
 
     if (!sc->holds_write) {
         if ((rc = sb_sqlite_take_turn(sc)) != 0) {
-            return sb_store_fail(err, SB_STORE_UNAVAILABLE, NULL, "sqlite: no write turn "
-                                 "within %d ms (%s)", sc->busy_timeout_ms, strerror(rc));
+            return sb_store_fail(err, SB_STORE_UNAVAILABLE, NULL,
+                                 "sqlite: no write turn "
+                                 "within %d ms (%s)",
+                                 sc->busy_timeout_ms, strerror(rc));
         }
         sc->holds_write = 1;
     }
@@ -354,8 +356,7 @@ void sb_sqlite_rollback(sb_sqlite_conn_t *sc)
     sb_sqlite_give_turn(sc);
 }
 
-sb_store_status_t sb_sqlite_end(sb_sqlite_conn_t *sc, sb_store_status_t st,
-                                sb_store_error_t *err)
+sb_store_status_t sb_sqlite_end(sb_sqlite_conn_t *sc, sb_store_status_t st, sb_store_error_t *err)
 {
     if (st != SB_STORE_OK) {
         sb_sqlite_rollback(sc);
@@ -396,8 +397,8 @@ void sb_sqlite_col_id(sqlite3_stmt *st, int col, char *out)
     }
 }
 
-sb_store_status_t sb_sqlite_exec_one(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
-                                     sb_store_error_t *err, const char *what)
+sb_store_status_t sb_sqlite_exec_one(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                                     const char *what)
 {
     sb_store_status_t s = sb_sqlite_exec_stmt(sc, st, err, what);
 

@@ -24,8 +24,8 @@ static const char SQL_BALANCE[] =
 static const char SQL_TX_COUNT[] =
     "SELECT count(*) FROM credit_transactions WHERE user_id = ?1"
     " AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR category = ?3)";
-#define SB_TX_COLS                                                                                \
-    "SELECT id, user_id, type, amount, balance_after, related_session, related_user,"            \
+#define SB_TX_COLS                                                                                 \
+    "SELECT id, user_id, type, amount, balance_after, related_session, related_user,"              \
     " description, category, status, created_at"
 static const char SQL_TX_PAGE[] =
     SB_TX_COLS " FROM credit_transactions WHERE user_id = ?1 AND (?2 IS NULL OR type = ?2)"
@@ -138,10 +138,9 @@ static void row_tx(apr_pool_t *p, sqlite3_stmt *q, sb_credit_tx_t *t)
 }
 
 /* Count and page in one read transaction, so the total matches the page. */
-sb_store_status_t sb_sqlite_credit_tx_page(sb_store_conn_t *c, apr_pool_t *p,
-                                           const char *user_id, const char *type,
-                                           const char *category, int offset, int limit,
-                                           apr_array_header_t **out, int64_t *total,
+sb_store_status_t sb_sqlite_credit_tx_page(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
+                                           const char *type, const char *category, int offset,
+                                           int limit, apr_array_header_t **out, int64_t *total,
                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
@@ -187,9 +186,9 @@ sb_store_status_t sb_sqlite_credit_tx_page(sb_store_conn_t *c, apr_pool_t *p,
     return st;
 }
 
-sb_store_status_t sb_sqlite_credit_tx_since(sb_store_conn_t *c, apr_pool_t *p,
-                                            const char *user_id, int64_t since,
-                                            apr_array_header_t **out, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_credit_tx_since(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
+                                            int64_t since, apr_array_header_t **out,
+                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_TX_SINCE, err);
@@ -231,15 +230,14 @@ static int user_exists(sb_sqlite_conn_t *sc, const char *id, sb_store_error_t *e
 }
 
 sb_store_status_t sb_sqlite_credit_transfer(sb_store_conn_t *c, const char *from_id,
-                                            const char *to_id, int64_t amount,
-                                            const char *reason, const char *admin_id,
-                                            int64_t now, sb_store_error_t *err)
+                                            const char *to_id, int64_t amount, const char *reason,
+                                            const char *admin_id, int64_t now,
+                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sb_sqlite_move_t out = {from_id, "spent", -amount, NULL, to_id, reason, "admin", NULL,
-                            admin_id};
-    sb_sqlite_move_t in = {to_id, "earned", amount, NULL, from_id, reason, "admin", NULL,
-                           admin_id};
+    sb_sqlite_move_t out = {from_id, "spent", -amount, NULL,    to_id,
+                            reason,  "admin", NULL,    admin_id};
+    sb_sqlite_move_t in = {to_id, "earned", amount, NULL, from_id, reason, "admin", NULL, admin_id};
     sb_store_status_t st;
     int r;
 
@@ -253,14 +251,15 @@ sb_store_status_t sb_sqlite_credit_transfer(sb_store_conn_t *c, const char *from
         return st;
     }
     if ((r = user_exists(sc, from_id, err)) <= 0) {
-        return sb_sqlite_end(sc, r < 0 ? err->status
-                                       : sb_store_fail(err, SB_STORE_NOT_FOUND, "from",
-                                                       "no such user"), err);
+        return sb_sqlite_end(sc,
+                             r < 0 ? err->status
+                                   : sb_store_fail(err, SB_STORE_NOT_FOUND, "from", "no such user"),
+                             err);
     }
     if ((r = user_exists(sc, to_id, err)) <= 0) {
-        return sb_sqlite_end(sc, r < 0 ? err->status
-                                       : sb_store_fail(err, SB_STORE_NOT_FOUND, "to",
-                                                       "no such user"), err);
+        return sb_sqlite_end(
+            sc, r < 0 ? err->status : sb_store_fail(err, SB_STORE_NOT_FOUND, "to", "no such user"),
+            err);
     }
     if ((st = sb_sqlite_move(sc, &out, now, NULL, err)) != SB_STORE_OK) {
         if (st == SB_STORE_INSUFFICIENT) {

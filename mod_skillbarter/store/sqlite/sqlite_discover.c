@@ -11,24 +11,25 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#define CARD_COLS SB_SQLITE_CARD_COLS
+#define CARD_COLS  SB_SQLITE_CARD_COLS
 #define CARD_NCOLS SB_SQLITE_CARD_NCOLS
 
 /* ?1 viewer, ?2 now. "+u.is_active" keeps the planner on users_last_seen for the sort.
  * People the viewer blocked are left out. */
-#define VISIBLE                                                                                   \
-    " " SB_SQLITE_VISIBLE("+u", "?2") " AND u.id <> ?1 AND u.skills_offered <> '[]'"             \
-    " AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = ?1"                       \
-    " AND b.blocked_id = u.id)"
+#define VISIBLE                                                                                    \
+    " " SB_SQLITE_VISIBLE(                                                                         \
+        "+u", "?2") " AND u.id <> ?1 AND u.skills_offered <> '[]'"                                 \
+                    " AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = ?1"         \
+                    " AND b.blocked_id = u.id)"
 
 /* ?3 skill, ?4 category, ?5 language, ?6 min rating */
-#define DISCOVER_FILTERS                                                                          \
-    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"             \
-    " AND s.kind = 'offered' AND instr(s.skill_lower, lower(?3)) > 0))"                          \
-    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"             \
-    " AND s.kind = 'offered' AND s.category = ?4))"                                              \
-    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(u.languages) j"                         \
-    " WHERE lower(j.value) = lower(?5)))"                                                        \
+#define DISCOVER_FILTERS                                                                           \
+    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"               \
+    " AND s.kind = 'offered' AND instr(s.skill_lower, lower(?3)) > 0))"                            \
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"               \
+    " AND s.kind = 'offered' AND s.category = ?4))"                                                \
+    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(u.languages) j"                           \
+    " WHERE lower(j.value) = lower(?5)))"                                                          \
     " AND (?6 IS NULL OR u.rating >= ?6)"
 
 static const char SQL_DISCOVER_FIRST[] =
@@ -40,10 +41,10 @@ static const char SQL_DISCOVER_AFTER[] =
     " ORDER BY u.last_seen DESC, u.id DESC LIMIT ?9";
 
 /* ?3 FTS5 query, ?4 category */
-#define SEARCH_FROM                                                                               \
-    " FROM users_fts f JOIN users_fts_key m ON m.k = f.rowid JOIN users u ON u.id = m.user_id"   \
-    " WHERE users_fts MATCH ?3 AND" VISIBLE                                                      \
-    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"             \
+#define SEARCH_FROM                                                                                \
+    " FROM users_fts f JOIN users_fts_key m ON m.k = f.rowid JOIN users u ON u.id = m.user_id"     \
+    " WHERE users_fts MATCH ?3 AND" VISIBLE                                                        \
+    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"               \
     " AND s.kind = 'offered' AND s.category = ?4))"
 /* bm25 weights: name 4, skills 6, bio 1 (lower is better) */
 static const char SQL_SEARCH[] =
@@ -99,8 +100,7 @@ static const char SQL_REVIEWS_RECENT[] =
     " JOIN users u ON u.id = r.reviewer_id WHERE r.reviewee_id = ?1"
     " ORDER BY r.created_at DESC, r.id DESC LIMIT ?2";
 
-sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0,
-                                   apr_array_header_t *a)
+sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0, apr_array_header_t *a)
 {
     sb_user_card_t *u = apr_array_push(a);
 
@@ -156,15 +156,13 @@ static sb_store_status_t collect_cards(sb_sqlite_conn_t *sc, apr_pool_t *p, sqli
 }
 
 sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
-                                          const sb_discover_query_t *q,
-                                          apr_array_header_t **out, int *has_more,
-                                          sb_store_error_t *err)
+                                          const sb_discover_query_t *q, apr_array_header_t **out,
+                                          int *has_more, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *st;
 
-    if (!(st = sb_sqlite_prepare(sc, q->after_id ? SQL_DISCOVER_AFTER : SQL_DISCOVER_FIRST,
-                                 err))) {
+    if (!(st = sb_sqlite_prepare(sc, q->after_id ? SQL_DISCOVER_AFTER : SQL_DISCOVER_FIRST, err))) {
         return err->status;
     }
     sb_sqlite_bind_text(st, 1, q->viewer_id ? q->viewer_id : "");
@@ -229,11 +227,10 @@ static sb_store_status_t search_count(sb_sqlite_conn_t *sc, const char *viewer_i
 }
 
 /* The direct form: count, then the ranked page (deep pages, or when there is no cache). */
-static sb_store_status_t search_direct(sb_sqlite_conn_t *sc, apr_pool_t *p,
-                                       const char *viewer_id, int64_t now, const char *match,
-                                       const char *category, int offset, int limit,
-                                       apr_array_header_t **out, int64_t *total,
-                                       sb_store_error_t *err)
+static sb_store_status_t search_direct(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *viewer_id,
+                                       int64_t now, const char *match, const char *category,
+                                       int offset, int limit, apr_array_header_t **out,
+                                       int64_t *total, sb_store_error_t *err)
 {
     sqlite3_stmt *st;
 
@@ -290,9 +287,9 @@ static int key_cmp(const void *a, const void *b)
 
 /* Rank every match (viewer included) for the cache: the best MAX_IDS with their scores, the
  * sorted ids of all (up to MAX_KEYS), the count, at change-log position seq. */
-static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
-                                     int64_t seq, const char *match, const char *category,
-                                     sb_search_entry_t *e, sb_store_error_t *err)
+static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now, int64_t seq,
+                                     const char *match, const char *category, sb_search_entry_t *e,
+                                     sb_store_error_t *err)
 {
     apr_array_header_t *keys = apr_array_make(p, 256, sizeof(sb_id_key_t));
     sqlite3_stmt *st;
@@ -344,9 +341,9 @@ static sb_store_status_t search_rank(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_
 /* The users changed after from_seq as the store sees them now (*n; -1 when more than a
  * cached entry is patched with), and the next end of a timed ban. */
 static sb_store_status_t search_changes(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
-                                        int64_t from_seq, const char *match,
-                                        const char *category, sb_search_change_t **out, int *n,
-                                        int64_t *next, sb_store_error_t *err)
+                                        int64_t from_seq, const char *match, const char *category,
+                                        sb_search_change_t **out, int *n, int64_t *next,
+                                        sb_store_error_t *err)
 {
     sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_SEARCH_CHANGES, err);
     apr_array_header_t *ch = apr_array_make(p, 16, sizeof(sb_search_change_t));
@@ -394,9 +391,8 @@ static sb_store_status_t search_changes(sb_sqlite_conn_t *sc, apr_pool_t *p, int
 }
 
 /* Cards for ids[0..n) in that order; rows no longer visible drop out. */
-static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p,
-                                        const char *viewer_id, int64_t now,
-                                        const sb_id_buf_t *ids, int n,
+static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *viewer_id,
+                                        int64_t now, const sb_id_buf_t *ids, int n,
                                         apr_array_header_t **out, sb_store_error_t *err)
 {
     sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_CARDS_BY_ID, err);
@@ -412,8 +408,7 @@ static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p,
     for (i = 0; i < n && i < SB_SEARCH_PAGE_IDS; i++) {
         sb_sqlite_bind_text(st, 3 + i, ids[i]);
     }
-    if ((s = collect_cards(sc, p, st, SB_SEARCH_PAGE_IDS, 0, &rows, NULL, err))
-        != SB_STORE_OK) {
+    if ((s = collect_cards(sc, p, st, SB_SEARCH_PAGE_IDS, 0, &rows, NULL, err)) != SB_STORE_OK) {
         return s;
     }
     *out = apr_array_make(p, n > 0 ? n : 1, sizeof(sb_user_card_t));
@@ -433,9 +428,8 @@ static const char SQL_VIEWER_BLOCKS[] = "SELECT blocked_id FROM user_blocks WHER
 
 /* The ids a search page leaves out for viewer_id: the viewer, then whom they blocked
  * (usually nobody), as sb_id_buf_t. */
-static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, apr_pool_t *p,
-                                       const char *viewer_id, apr_array_header_t **out,
-                                       sb_store_error_t *err)
+static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *viewer_id,
+                                       apr_array_header_t **out, sb_store_error_t *err)
 {
     sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_VIEWER_BLOCKS, err);
     int rc;
@@ -466,10 +460,9 @@ static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, apr_pool_t *p,
  */
 sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
                                             const char *viewer_id, int64_t now,
-                                            const apr_array_header_t *terms,
-                                            const char *category, int offset, int limit,
-                                            apr_array_header_t **out, int64_t *total,
-                                            sb_store_error_t *err)
+                                            const apr_array_header_t *terms, const char *category,
+                                            int offset, int limit, apr_array_header_t **out,
+                                            int64_t *total, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_sqlite_store_t *ss = c->store->priv;
@@ -493,8 +486,7 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         return s;
     }
     if (!ss->search_cache || limit > SB_SEARCH_PAGE_IDS) {
-        s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,
-                          err);
+        s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total, err);
         return sb_sqlite_end(sc, s, err);
     }
     if ((s = one_int64(sc, SQL_SEARCH_SEQ, 0, 0, &seq, err)) != SB_STORE_OK) {
@@ -506,18 +498,17 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         return sb_sqlite_end(sc, s, err);
     }
     key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
-    found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset,
-                                 limit, &pg, &behind);
+    found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset, limit,
+                                 &pg, &behind);
     if (found == SB_SEARCH_BEHIND) {
         if ((s = search_changes(sc, p, now, behind, match, category, &changes, &n, &next, err))
             != SB_STORE_OK) {
             return sb_sqlite_end(sc, s, err);
         }
         found = SB_SEARCH_MISS;
-        if (n >= 0
-            && sb_search_cache_patch(ss->search_cache, key, behind, seq, changes, n, next)) {
-            found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden),
-                                         offset, limit, &pg, &behind);
+        if (n >= 0 && sb_search_cache_patch(ss->search_cache, key, behind, seq, changes, n, next)) {
+            found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset,
+                                         limit, &pg, &behind);
         }
     }
     if (found != SB_SEARCH_HIT) {
@@ -528,8 +519,7 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         sb_search_entry_page(p, &fresh, HIDDEN(hidden), offset, limit, &pg);
     }
     if (!pg.complete) {
-        s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total,
-                          err);
+        s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total, err);
     }
     else if (pg.hidden_unknown) {
         /* the viewer or someone they blocked may rank past the cached prefix: count the
@@ -562,9 +552,9 @@ sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
     return collect_cards(sc, p, st, limit, 1, out, NULL, err);
 }
 
-sb_store_status_t sb_sqlite_reviews_recent(sb_store_conn_t *c, apr_pool_t *p,
-                                           const char *user_id, int limit,
-                                           apr_array_header_t **out, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
+                                           int limit, apr_array_header_t **out,
+                                           sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_REVIEWS_RECENT, err);
@@ -584,8 +574,8 @@ sb_store_status_t sb_sqlite_reviews_recent(sb_store_conn_t *c, apr_pool_t *p,
         r->reviewer_picture = sb_sqlite_col_text(p, st, 3);
         r->rating = sqlite3_column_int(st, 4);
         r->feedback = sb_sqlite_col_text(p, st, 5);
-        r->would_recommend = sqlite3_column_type(st, 6) == SQLITE_NULL
-                                 ? -1 : sqlite3_column_int(st, 6);
+        r->would_recommend =
+            sqlite3_column_type(st, 6) == SQLITE_NULL ? -1 : sqlite3_column_int(st, 6);
         r->created_at = sqlite3_column_int64(st, 7);
     }
     if (rc < 0) {

@@ -100,8 +100,7 @@ static sb_store_status_t sb_sqlite_acquire(sb_store_conn_t *conn, sb_store_error
     if (rv != APR_SUCCESS) {
         if (APR_STATUS_IS_EAGAIN(rv) || APR_STATUS_IS_TIMEUP(rv)) {
             return sb_store_fail(err, SB_STORE_UNAVAILABLE, NULL,
-                                 "sqlite: no free connection within %d ms",
-                                 ss->busy_timeout_ms);
+                                 "sqlite: no free connection within %d ms", ss->busy_timeout_ms);
         }
         return sb_store_fail(err, SB_STORE_UNAVAILABLE, NULL, "%s",
                              sb_sqlite_ctor_msg[0] ? sb_sqlite_ctor_msg
@@ -132,20 +131,17 @@ sb_store_status_t sb_sqlite_ping(sb_store_conn_t *c, sb_store_error_t *err)
 
 /* The driver's per-domain tables, one entry per list row. */
 #define SB_SQLITE_ENTRY(d, op, params, args) .op = sb_sqlite_##op,
-#define SB_SQLITE_DOMAIN_TABLE(dom, DOM)                                                          \
-    static const sb_store_##dom##_ops_t sb_sqlite_##dom##_ops = {                                 \
-        SB_STORE_##DOM##_OPS(SB_SQLITE_ENTRY, dom)                                                \
-    };
+#define SB_SQLITE_DOMAIN_TABLE(dom, DOM)                                                           \
+    static const sb_store_##dom##_ops_t sb_sqlite_##dom##_ops = {                                  \
+        SB_STORE_##DOM##_OPS(SB_SQLITE_ENTRY, dom)};
 SB_STORE_DOMAINS(SB_SQLITE_DOMAIN_TABLE)
 
 #define SB_SQLITE_DOMAIN_REF(dom, DOM) .dom = &sb_sqlite_##dom##_ops,
 
-const sb_store_driver_t sb_store_sqlite_driver = {
-    .name = "sqlite",
-    .accepts = sb_sqlite_accepts,
-    .open = sb_sqlite_open,
-    .migrate = sb_sqlite_migrate,
-    .acquire = sb_sqlite_acquire,
-    .ping = sb_sqlite_ping,
-    SB_STORE_DOMAINS(SB_SQLITE_DOMAIN_REF)
-};
+const sb_store_driver_t sb_store_sqlite_driver = {.name = "sqlite",
+                                                  .accepts = sb_sqlite_accepts,
+                                                  .open = sb_sqlite_open,
+                                                  .migrate = sb_sqlite_migrate,
+                                                  .acquire = sb_sqlite_acquire,
+                                                  .ping = sb_sqlite_ping,
+                                                  SB_STORE_DOMAINS(SB_SQLITE_DOMAIN_REF)};

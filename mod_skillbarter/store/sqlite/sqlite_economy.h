@@ -15,9 +15,9 @@ typedef struct {
     const char *related_session; /* may be NULL */
     const char *related_user;    /* may be NULL */
     const char *description;
-    const char *category;        /* teaching | learning | bonus | refund | admin */
-    const char *idem_key;        /* NULL = none; a second row with the same key fails */
-    const char *admin_note;      /* may be NULL */
+    const char *category;   /* teaching | learning | bonus | refund | admin */
+    const char *idem_key;   /* NULL = none; a second row with the same key fails */
+    const char *admin_note; /* may be NULL */
 } sb_sqlite_move_t;
 
 /*

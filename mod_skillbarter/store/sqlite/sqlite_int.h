@@ -13,7 +13,7 @@
 #define SB_SQLITE_STMT_CACHE 96
 
 typedef struct {
-    const char *sql;       /* key: the static SQL text (pointer identity) */
+    const char *sql; /* key: the static SQL text (pointer identity) */
     sqlite3_stmt *stmt;
 } sb_sqlite_slot_t;
 
@@ -34,7 +34,7 @@ typedef struct {
     const char *path;
     int busy_timeout_ms;
     apr_reslist_t *conns;
-    struct sb_search_cache *search_cache;   /* ranked search results, per process */
+    struct sb_search_cache *search_cache; /* ranked search results, per process */
 } sb_sqlite_store_t;
 
 #define SB_SQLITE(c) ((sb_sqlite_conn_t *)(c)->priv)
@@ -44,14 +44,14 @@ typedef struct {
  * and the SQL parameter holding now (e.g. "?2"): active, and either not banned or banned
  * with an expiry (not SB_BAN_PERMANENT, 0) that is not ahead of now.
  */
-#define SB_SQLITE_VISIBLE(t, now)                                                                 \
-    t ".is_active = 1 AND (" t ".is_banned = 0 OR (" t ".ban_expires_at > 0 AND " t               \
+#define SB_SQLITE_VISIBLE(t, now)                                                                  \
+    t ".is_active = 1 AND (" t ".is_banned = 0 OR (" t ".ban_expires_at > 0 AND " t                \
       ".ban_expires_at <= " now "))"
 
 /* A discovery card's columns of users alias u, in the order sb_sqlite_row_card reads them. */
-#define SB_SQLITE_CARD_COLS                                                                       \
-    "u.id, u.username, u.first_name, u.last_name, u.profile_picture, u.bio, u.timezone,"         \
-    " u.country, u.languages, u.skills_offered, u.skills_wanted, u.rating, u.total_reviews,"     \
+#define SB_SQLITE_CARD_COLS                                                                        \
+    "u.id, u.username, u.first_name, u.last_name, u.profile_picture, u.bio, u.timezone,"           \
+    " u.country, u.languages, u.skills_offered, u.skills_wanted, u.rating, u.total_reviews,"       \
     " u.is_verified, u.last_seen"
 #define SB_SQLITE_CARD_NCOLS 15
 /* Map SB_SQLITE_CARD_COLS starting at column col0 of the current row into a new card pushed
@@ -72,14 +72,13 @@ sqlite3_stmt *sb_sqlite_prepare(sb_sqlite_conn_t *sc, const char *sql, sb_store_
 /* Reset + clear bindings; call when done with a statement from sb_sqlite_prepare. */
 void sb_sqlite_done(sqlite3_stmt *st);
 /* Step once: SQLITE_ROW or SQLITE_DONE, or -1 with err filled and the statement reset. */
-int sb_sqlite_step(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
-                   const char *what);
+int sb_sqlite_step(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err, const char *what);
 /* Step a write statement to completion and reset it; status OK or the failure. */
-sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
-                                      sb_store_error_t *err, const char *what);
+sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                                      const char *what);
 /* As exec_stmt, but NOT_FOUND when the statement changed no row. */
-sb_store_status_t sb_sqlite_exec_one(sb_sqlite_conn_t *sc, sqlite3_stmt *st,
-                                     sb_store_error_t *err, const char *what);
+sb_store_status_t sb_sqlite_exec_one(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                                     const char *what);
 
 /* BEGIN IMMEDIATE (writes) / BEGIN (consistent reads) / COMMIT / ROLLBACK. */
 sb_store_status_t sb_sqlite_begin(sb_sqlite_conn_t *sc, sb_store_error_t *err);
@@ -87,8 +86,7 @@ sb_store_status_t sb_sqlite_begin_read(sb_sqlite_conn_t *sc, sb_store_error_t *e
 sb_store_status_t sb_sqlite_commit(sb_sqlite_conn_t *sc, sb_store_error_t *err);
 void sb_sqlite_rollback(sb_sqlite_conn_t *sc);
 /* Roll back when st is not OK, then return st. */
-sb_store_status_t sb_sqlite_end(sb_sqlite_conn_t *sc, sb_store_status_t st,
-                                sb_store_error_t *err);
+sb_store_status_t sb_sqlite_end(sb_sqlite_conn_t *sc, sb_store_status_t st, sb_store_error_t *err);
 
 /* Bind text, or NULL when s is NULL. */
 int sb_sqlite_bind_text(sqlite3_stmt *st, int idx, const char *s);
@@ -101,11 +99,11 @@ void sb_sqlite_col_id(sqlite3_stmt *st, int col, char *out);
 sb_store_status_t sb_sqlite_migrate(sb_store_t *store, sb_store_error_t *err);
 
 /* sqlite_row.c: the users columns in the order sb_sqlite_row_user reads them. */
-#define SB_SQLITE_USER_COLS                                                                       \
-    "id, username, email, password_hash, first_name, last_name, profile_picture, bio, "          \
-    "timezone, country, role, languages, skills_offered, skills_wanted, availability, "          \
-    "credits, total_earned, total_spent, minutes_taught, minutes_learned, rating, "              \
-    "total_reviews, report_count, is_active, is_verified, is_banned, ban_reason, "               \
+#define SB_SQLITE_USER_COLS                                                                        \
+    "id, username, email, password_hash, first_name, last_name, profile_picture, bio, "            \
+    "timezone, country, role, languages, skills_offered, skills_wanted, availability, "            \
+    "credits, total_earned, total_spent, minutes_taught, minutes_learned, rating, "                \
+    "total_reviews, report_count, is_active, is_verified, is_banned, ban_reason, "                 \
     "ban_expires_at, last_seen, created_at, updated_at, password_changed_at, email_notifications"
 /* How many columns SB_SQLITE_USER_COLS names (a query's next column has this index). */
 #define SB_SQLITE_USER_NCOLS 33
@@ -127,7 +125,7 @@ sb_store_status_t sb_sqlite_sync_wanted(sb_sqlite_conn_t *sc, const char *user_i
 /* The operations: every row of every domain list (store_gen.h) has a body
  * sb_sqlite_<name>, one file per concern (sqlite_users.c, sqlite_tokens.c, ...). */
 #define SB_SQLITE_PROTOTYPE(d, op, params, args) sb_store_status_t sb_sqlite_##op params;
-#define SB_SQLITE_DECLARE_DOMAIN(dom, DOM) SB_STORE_##DOM##_OPS(SB_SQLITE_PROTOTYPE, dom)
+#define SB_SQLITE_DECLARE_DOMAIN(dom, DOM)       SB_STORE_##DOM##_OPS(SB_SQLITE_PROTOTYPE, dom)
 SB_STORE_DOMAINS(SB_SQLITE_DECLARE_DOMAIN)
 
 sb_store_status_t sb_sqlite_ping(sb_store_conn_t *c, sb_store_error_t *err);
@@ -138,22 +136,22 @@ sb_store_status_t sb_sqlite_revoke_user_tokens(sb_sqlite_conn_t *sc, const char 
 /* Append a ledger row inside the caller's transaction (balance already updated). */
 typedef struct {
     const char *user_id;
-    const char *type;            /* earned | spent | bonus | refund | penalty */
-    int64_t amount;              /* signed */
+    const char *type; /* earned | spent | bonus | refund | penalty */
+    int64_t amount;   /* signed */
     int64_t balance_after;
     const char *related_session; /* may be NULL */
     const char *related_user;    /* may be NULL */
     const char *description;
-    const char *category;        /* teaching | learning | bonus | refund | admin */
-    const char *status;          /* NULL = completed */
+    const char *category; /* teaching | learning | bonus | refund | admin */
+    const char *status;   /* NULL = completed */
 } sb_sqlite_ledger_row_t;
 /* sqlite_outbox.c: append one event inside the caller's transaction (*seq may be NULL), or
  * each of n events. */
-sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id,
-                                       const char *type, const char *data, int64_t now,
-                                       int64_t *seq, sb_store_error_t *err);
-sb_store_status_t sb_sqlite_outbox_add_all(sb_sqlite_conn_t *sc, const sb_outbox_event_t *ev,
-                                           int n, int64_t now, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id, const char *type,
+                                       const char *data, int64_t now, int64_t *seq,
+                                       sb_store_error_t *err);
+sb_store_status_t sb_sqlite_outbox_add_all(sb_sqlite_conn_t *sc, const sb_outbox_event_t *ev, int n,
+                                           int64_t now, sb_store_error_t *err);
 /* sqlite_messages.c: insert a notification and its notification:new event (inside the
  * caller's transaction). */
 sb_store_status_t sb_sqlite_notification_add(sb_sqlite_conn_t *sc, const sb_notification_new_t *n,

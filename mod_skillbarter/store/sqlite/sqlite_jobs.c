@@ -9,8 +9,7 @@
 
 #include <apr_strings.h>
 
-static const char SQL_LEASE_READ[] =
-    "SELECT holder, expires_at FROM job_leases WHERE name = ?1";
+static const char SQL_LEASE_READ[] = "SELECT holder, expires_at FROM job_leases WHERE name = ?1";
 static const char SQL_LEASE_TAKE[] =
     "INSERT INTO job_leases (name, holder, acquired_at, expires_at) VALUES (?1, ?2, ?3, ?4)"
     " ON CONFLICT (name) DO UPDATE SET holder = excluded.holder,"
@@ -23,13 +22,12 @@ static const char SQL_LEASE_RENEW[] =
 static const char SQL_LEASE_TAKEOVER[] =
     "UPDATE job_leases SET holder = ?2, acquired_at = ?4, expires_at = ?5"
     " WHERE name = ?1 AND holder = ?3";
-static const char SQL_LEASE_RELEASE[] =
-    "DELETE FROM job_leases WHERE name = ?1 AND holder = ?2";
+static const char SQL_LEASE_RELEASE[] = "DELETE FROM job_leases WHERE name = ?1 AND holder = ?2";
 
 /* The current holder (pool copy in p, NULL when none) and expiry of name. */
-static sb_store_status_t sb_sqlite_lease_read(sb_sqlite_conn_t *sc, apr_pool_t *p,
-                                              const char *name, const char **holder,
-                                              int64_t *expires_at, sb_store_error_t *err)
+static sb_store_status_t sb_sqlite_lease_read(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *name,
+                                              const char **holder, int64_t *expires_at,
+                                              sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_LEASE_READ, err);
     int rc;

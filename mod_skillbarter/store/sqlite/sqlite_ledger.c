@@ -17,14 +17,12 @@ static const char SQL_LEDGER_PAGE[] =
     " description, category, status, created_at FROM credit_transactions"
     " WHERE user_id = ?1 ORDER BY created_at DESC, seq DESC LIMIT ?2 OFFSET ?3";
 static const char SQL_AUDIT_BALANCES[] = "SELECT coalesce(sum(credits), 0) FROM users";
-static const char SQL_AUDIT_ESCROW[] =
-    "SELECT coalesce(sum(escrow_minutes), 0) FROM sessions"
-    " WHERE status IN ('pending', 'scheduled', 'in_progress')";
+static const char SQL_AUDIT_ESCROW[] = "SELECT coalesce(sum(escrow_minutes), 0) FROM sessions"
+                                       " WHERE status IN ('pending', 'scheduled', 'in_progress')";
 /* Users whose balance is not the sum of their ledger rows. */
-static const char SQL_AUDIT_BAD_SUMS[] =
-    "SELECT count(*) FROM users u WHERE u.credits <> coalesce("
-    " (SELECT sum(t.amount) FROM credit_transactions t"
-    "  WHERE t.user_id = u.id AND t.status <> 'failed'), 0)";
+static const char SQL_AUDIT_BAD_SUMS[] = "SELECT count(*) FROM users u WHERE u.credits <> coalesce("
+                                         " (SELECT sum(t.amount) FROM credit_transactions t"
+                                         "  WHERE t.user_id = u.id AND t.status <> 'failed'), 0)";
 /* Every hold belongs to exactly one open session: an open session holds what its one hold
  * row took, a closed one holds nothing. */
 static const char SQL_AUDIT_BAD_HOLDS[] =
@@ -70,9 +68,8 @@ sb_store_status_t sb_sqlite_ledger_add(sb_sqlite_conn_t *sc, const sb_sqlite_led
 }
 
 /* Run a statement that yields one row of int64 columns into vals[0..n). */
-static sb_store_status_t sb_sqlite_ints(sb_sqlite_conn_t *sc, const char *sql,
-                                        const char *bind1, int64_t *vals, int n,
-                                        sb_store_error_t *err)
+static sb_store_status_t sb_sqlite_ints(sb_sqlite_conn_t *sc, const char *sql, const char *bind1,
+                                        int64_t *vals, int n, sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, sql, err);
     int rc, i;

@@ -29,13 +29,12 @@ static const char SQL_MAIL_DUE[] =
 static const char SQL_MAIL_TAKE[] =
     "UPDATE mail_queue SET state = 'claimed', claim = ?2, attempts = attempts + 1,"
     " updated_at = ?3 WHERE id = ?1 AND state = 'queued'";
-#define SB_SQLITE_MAIL_COLS                                                                       \
-    "id, kind, user_id, envelope_from, rcpt, message, state, last_error, attempts, created_at, " \
+#define SB_SQLITE_MAIL_COLS                                                                        \
+    "id, kind, user_id, envelope_from, rcpt, message, state, last_error, attempts, created_at, "   \
     "next_attempt_at, updated_at, sent_at"
 static const char SQL_MAIL_GET[] = "SELECT " SB_SQLITE_MAIL_COLS " FROM mail_queue WHERE id = ?1";
-static const char SQL_MAIL_SENDING[] =
-    "UPDATE mail_queue SET state = 'sending', updated_at = ?3"
-    " WHERE id = ?1 AND claim = ?2 AND state = 'claimed'";
+static const char SQL_MAIL_SENDING[] = "UPDATE mail_queue SET state = 'sending', updated_at = ?3"
+                                       " WHERE id = ?1 AND claim = ?2 AND state = 'claimed'";
 static const char SQL_MAIL_SENT[] =
     "UPDATE mail_queue SET state = 'sent', sent_at = ?3, updated_at = ?3, last_error = NULL"
     " WHERE id = ?1 AND claim = ?2 AND state IN ('claimed', 'sending')";
@@ -53,8 +52,7 @@ static const char SQL_MAIL_RECOVER_SENDING[] =
     "UPDATE mail_queue SET state = 'failed', updated_at = ?1, last_error ="
     " 'interrupted while sending: it may have been delivered, so it is not sent again"
     " (sbctl mail-queue retry ID sends it)' WHERE state = 'sending'";
-static const char SQL_MAIL_COUNTS[] =
-    "SELECT state, count(*) FROM mail_queue GROUP BY state";
+static const char SQL_MAIL_COUNTS[] = "SELECT state, count(*) FROM mail_queue GROUP BY state";
 static const char SQL_MAIL_LIST_ALL[] =
     "SELECT id, kind, user_id, envelope_from, rcpt, NULL, state, last_error, attempts,"
     " created_at, next_attempt_at, updated_at, sent_at FROM mail_queue"
@@ -77,9 +75,8 @@ static int sb_sqlite_mail_complete(const sb_store_mail_new_t *m)
 }
 
 /* Insert m inside the caller's transaction; *queued 0 for an opted-out notification. */
-static sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc,
-                                               const sb_store_mail_new_t *m, int64_t now,
-                                               int *queued, char *id_out,
+static sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc, const sb_store_mail_new_t *m,
+                                               int64_t now, int *queued, char *id_out,
                                                sb_store_error_t *err)
 {
     char id[SB_ID_LEN + 1];
@@ -127,8 +124,7 @@ static sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc,
 }
 
 sb_store_status_t sb_sqlite_mail_enqueue(sb_store_conn_t *c, const sb_store_mail_new_t *m,
-                                         int64_t now, int *queued, char *id,
-                                         sb_store_error_t *err)
+                                         int64_t now, int *queued, char *id, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_store_status_t st;
@@ -148,8 +144,8 @@ sb_store_status_t sb_sqlite_mail_issue_link(sb_store_conn_t *c, apr_pool_t *p,
                                             const char *token_hash, const char *nonce,
                                             const char *user_id, const char *purpose,
                                             int64_t expires_at, int64_t now,
-                                            sb_store_mail_compose_fn compose, void *ctx,
-                                            char *id, sb_store_error_t *err)
+                                            sb_store_mail_compose_fn compose, void *ctx, char *id,
+                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     const char *live = NULL;
@@ -194,8 +190,9 @@ sb_store_status_t sb_sqlite_mail_issue_link(sb_store_conn_t *c, apr_pool_t *p,
         live = nonce;
     }
     if (compose(ctx, p, live, &m)) {
-        return sb_sqlite_end(sc, sb_store_fail(err, SB_STORE_ERROR, NULL,
-                                               "mail_issue_link: the message was not composed"),
+        return sb_sqlite_end(sc,
+                             sb_store_fail(err, SB_STORE_ERROR, NULL,
+                                           "mail_issue_link: the message was not composed"),
                              err);
     }
     st = sb_sqlite_mail_insert(sc, &m, now, &queued, id, err);
@@ -224,8 +221,7 @@ static sb_store_mail_t *sb_sqlite_row_mail(apr_pool_t *p, sqlite3_stmt *q)
 }
 
 sb_store_status_t sb_sqlite_mail_claim(sb_store_conn_t *c, apr_pool_t *p, const char *holder,
-                                       int64_t now, sb_store_mail_t **out,
-                                       sb_store_error_t *err)
+                                       int64_t now, sb_store_mail_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     char id[SB_ID_LEN + 1];
@@ -311,9 +307,8 @@ sb_store_status_t sb_sqlite_mail_mark_sending(sb_store_conn_t *c, const char *id
     return sb_sqlite_mail_guarded(sc, q, err, "mail sending");
 }
 
-sb_store_status_t sb_sqlite_mail_mark_sent(sb_store_conn_t *c, const char *id,
-                                           const char *holder, int64_t now,
-                                           sb_store_error_t *err)
+sb_store_status_t sb_sqlite_mail_mark_sent(sb_store_conn_t *c, const char *id, const char *holder,
+                                           int64_t now, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_MAIL_SENT, err);
@@ -327,9 +322,9 @@ sb_store_status_t sb_sqlite_mail_mark_sent(sb_store_conn_t *c, const char *id,
     return sb_sqlite_mail_guarded(sc, q, err, "mail sent");
 }
 
-sb_store_status_t sb_sqlite_mail_mark_retry(sb_store_conn_t *c, const char *id,
-                                            const char *holder, int64_t next_at,
-                                            const char *why, int64_t now, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_mail_mark_retry(sb_store_conn_t *c, const char *id, const char *holder,
+                                            int64_t next_at, const char *why, int64_t now,
+                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_MAIL_RETRY_AT, err);
@@ -345,9 +340,8 @@ sb_store_status_t sb_sqlite_mail_mark_retry(sb_store_conn_t *c, const char *id,
     return sb_sqlite_mail_guarded(sc, q, err, "mail retry");
 }
 
-sb_store_status_t sb_sqlite_mail_mark_failed(sb_store_conn_t *c, const char *id,
-                                             const char *holder, const char *why, int64_t now,
-                                             sb_store_error_t *err)
+sb_store_status_t sb_sqlite_mail_mark_failed(sb_store_conn_t *c, const char *id, const char *holder,
+                                             const char *why, int64_t now, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_MAIL_FAILED, err);
@@ -433,8 +427,7 @@ sb_store_status_t sb_sqlite_mail_counts(sb_store_conn_t *c, sb_store_mail_counts
 }
 
 sb_store_status_t sb_sqlite_mail_list(sb_store_conn_t *c, apr_pool_t *p, const char *state,
-                                      int limit, apr_array_header_t **out,
-                                      sb_store_error_t *err)
+                                      int limit, apr_array_header_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, state ? SQL_MAIL_LIST_STATE : SQL_MAIL_LIST_ALL, err);

@@ -9,10 +9,10 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#define MSG_COLS_OF(t)                                                                            \
-    t "id, " t "sender_id, " t "receiver_id, " t "content, " t "message_type, " t "is_read, "    \
-    t "read_at, " t "reply_to, " t "is_deleted, " t "deleted_at, " t "deleted_by, "              \
-    t "created_at, " t "updated_at"
+#define MSG_COLS_OF(t)                                                                             \
+    t "id, " t "sender_id, " t "receiver_id, " t "content, " t "message_type, " t "is_read, " t    \
+      "read_at, " t "reply_to, " t "is_deleted, " t "deleted_at, " t "deleted_by, " t              \
+      "created_at, " t "updated_at"
 #define MSG_NCOLS 13
 
 static const char SQL_RECEIVER_VISIBLE[] =
@@ -42,20 +42,19 @@ static const char SQL_NOTIFIED_ALREADY[] =
 static const char SQL_NOTIFICATION_INSERT[] =
     "INSERT INTO notifications (id, user_id, type, title, body, link, data, subject_id,"
     " created_at) VALUES (?1, ?2, ?3, ?4, coalesce(?5, ''), ?6, coalesce(?7, '{}'), ?8, ?9)";
-static const char SQL_MESSAGE_GET[] =
-    "SELECT " MSG_COLS_OF("") " FROM messages WHERE id = ?1";
+static const char SQL_MESSAGE_GET[] = "SELECT " MSG_COLS_OF("") " FROM messages WHERE id = ?1";
 static const char SQL_PAGE_FIRST[] =
     "SELECT " MSG_COLS_OF("") " FROM messages WHERE pair = ?1 AND is_deleted = 0"
-    " ORDER BY created_at DESC, id DESC LIMIT ?2";
-static const char SQL_PAGE_AFTER[] =
-    "SELECT " MSG_COLS_OF("") " FROM messages WHERE pair = ?1 AND is_deleted = 0"
-    " AND (created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?2";
-static const char SQL_CONVERSATIONS[] =
-    "SELECT " SB_SQLITE_CARD_COLS ", " MSG_COLS_OF("m.") ", cv.unread"
-    " FROM conversations cv JOIN users u ON u.id = cv.partner_id"
-    " JOIN messages m ON m.id = cv.last_message_id"
-    " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE("u", "?2")
-    " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4";
+                              " ORDER BY created_at DESC, id DESC LIMIT ?2";
+static const char SQL_PAGE_AFTER[] = "SELECT " MSG_COLS_OF(
+    "") " FROM messages WHERE pair = ?1 AND is_deleted = 0"
+        " AND (created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?2";
+static const char SQL_CONVERSATIONS[] = "SELECT " SB_SQLITE_CARD_COLS ", " MSG_COLS_OF(
+    "m.") ", cv.unread"
+          " FROM conversations cv JOIN users u ON u.id = cv.partner_id"
+          " JOIN messages m ON m.id = cv.last_message_id"
+          " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE(
+              "u", "?2") " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4";
 /* Partners that are not visible, found through the partial index users_hidden (sql/005). */
 static const char SQL_CONVERSATIONS_COUNT[] =
     "SELECT count(*), coalesce(sum(cv.unread), 0) FROM conversations cv"
@@ -103,8 +102,7 @@ static const char *pair_into(char *buf, const char *a, const char *b)
 }
 
 /* 1 when the statement (bound by the caller) yields a row, 0 when not, -1 on error. */
-static int exists(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err,
-                  const char *what)
+static int exists(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err, const char *what)
 {
     int rc = sb_sqlite_step(sc, q, err, what);
 
@@ -134,8 +132,8 @@ static void row_message(apr_pool_t *p, sqlite3_stmt *q, int c0, sb_message_t *m)
 }
 
 static sb_store_status_t summary_upsert(sb_sqlite_conn_t *sc, const char *user_id,
-                                        const char *partner_id, const char *message_id,
-                                        int64_t at, int unread, sb_store_error_t *err)
+                                        const char *partner_id, const char *message_id, int64_t at,
+                                        int unread, sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_SUMMARY_UPSERT, err);
 
@@ -198,13 +196,12 @@ sb_store_status_t sb_sqlite_notification_add(sb_sqlite_conn_t *sc, const sb_noti
     if (sb_sqlite_exec_stmt(sc, q, err, "notification insert") != SB_STORE_OK) {
         return err->status;
     }
-    return sb_sqlite_outbox_add(sc, n->user_id, "notification:new", n->event_data, now, NULL,
-                                err);
+    return sb_sqlite_outbox_add(sc, n->user_id, "notification:new", n->event_data, now, NULL, err);
 }
 
 /* The checks of message_send, inside its transaction. */
-static sb_store_status_t send_checks(sb_sqlite_conn_t *sc, const sb_message_new_t *m,
-                                     int64_t now, sb_store_error_t *err)
+static sb_store_status_t send_checks(sb_sqlite_conn_t *sc, const sb_message_new_t *m, int64_t now,
+                                     sb_store_error_t *err)
 {
     char pair[PAIR_LEN];
     sqlite3_stmt *q;
@@ -226,7 +223,8 @@ static sb_store_status_t send_checks(sb_sqlite_conn_t *sc, const sb_message_new_
     sb_sqlite_bind_text(q, 2, m->sender_id);
     if ((r = exists(sc, q, err, "block")) != 0) {
         return r < 0 ? err->status
-                     : sb_store_fail(err, SB_STORE_REFUSED, "receiver", "the receiver blocked "
+                     : sb_store_fail(err, SB_STORE_REFUSED, "receiver",
+                                     "the receiver blocked "
                                      "the sender");
     }
     if (m->reply_to) {
@@ -275,10 +273,8 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
     }
     if ((s = send_checks(sc, m, now, err)) != SB_STORE_OK
         || (s = insert_message(sc, &row, err)) != SB_STORE_OK
-        || (s = summary_upsert(sc, m->sender_id, m->receiver_id, m->id, now, 0, err))
-               != SB_STORE_OK
-        || (s = summary_upsert(sc, m->receiver_id, m->sender_id, m->id, now, 1, err))
-               != SB_STORE_OK
+        || (s = summary_upsert(sc, m->sender_id, m->receiver_id, m->id, now, 0, err)) != SB_STORE_OK
+        || (s = summary_upsert(sc, m->receiver_id, m->sender_id, m->id, now, 1, err)) != SB_STORE_OK
         || (s = sb_sqlite_outbox_add_all(sc, events, nevents, now, err)) != SB_STORE_OK) {
         return sb_sqlite_end(sc, s, err);
     }
@@ -294,8 +290,7 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
             if (r < 0) {
                 s = err->status;
             }
-            else if (r == 0 && (s = sb_sqlite_notification_add(sc, notify, now, err))
-                                   == SB_STORE_OK
+            else if (r == 0 && (s = sb_sqlite_notification_add(sc, notify, now, err)) == SB_STORE_OK
                      && notified) {
                 *notified = 1;
             }
@@ -328,15 +323,14 @@ sb_store_status_t sb_sqlite_message_get(sb_store_conn_t *c, apr_pool_t *p, const
         row_message(p, q, 0, *out);
     }
     sb_sqlite_done(q);
-    return *out ? SB_STORE_OK
-                : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
+    return *out ? SB_STORE_OK : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
 }
 
 sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
                                               const char *user_id, const char *partner_id,
                                               int64_t after_created_at, const char *after_id,
-                                              int limit, apr_array_header_t **out,
-                                              int *has_more, sb_store_error_t *err)
+                                              int limit, apr_array_header_t **out, int *has_more,
+                                              sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, after_id ? SQL_PAGE_AFTER : SQL_PAGE_FIRST, err);
@@ -370,9 +364,8 @@ sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
 
 sb_store_status_t sb_sqlite_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
                                                const char *user_id, int64_t now, int offset,
-                                               int limit, apr_array_header_t **out,
-                                               int64_t *total, int64_t *unread,
-                                               sb_store_error_t *err)
+                                               int limit, apr_array_header_t **out, int64_t *total,
+                                               int64_t *unread, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
@@ -458,8 +451,8 @@ sb_store_status_t sb_sqlite_message_mark_read(sb_store_conn_t *c, const char *id
         sb_sqlite_bind_text(q, 2, reader_id);
         r = exists(sc, q, err, "received");
         s = r < 0 ? err->status
-                  : r ? SB_STORE_OK
-                      : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
+            : r   ? SB_STORE_OK
+                  : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
         return sb_sqlite_end(sc, s, err);
     }
     if (!(q = sb_sqlite_prepare(sc, SQL_UNREAD_MINUS_ONE, err))) {
@@ -613,9 +606,8 @@ sb_store_status_t sb_sqlite_message_summaries(sb_sqlite_conn_t *sc, const char *
 {
     sb_store_status_t s = summary_upsert(sc, sender_id, receiver_id, message_id, now, 0, err);
 
-    return s == SB_STORE_OK
-               ? summary_upsert(sc, receiver_id, sender_id, message_id, now, 1, err)
-               : s;
+    return s == SB_STORE_OK ? summary_upsert(sc, receiver_id, sender_id, message_id, now, 1, err)
+                            : s;
 }
 
 static const char SQL_CONVERSATION_PARTNERS[] =
@@ -626,8 +618,7 @@ static const char SQL_CONVERSATION_PARTNERS[] =
 
 sb_store_status_t sb_sqlite_conversation_partners(sb_store_conn_t *c, apr_pool_t *p,
                                                   const char *user_id, int limit,
-                                                  apr_array_header_t **out,
-                                                  sb_store_error_t *err)
+                                                  apr_array_header_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_CONVERSATION_PARTNERS, err);

@@ -11,8 +11,7 @@
 static const char SQL_MIGRATIONS_TABLE[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
     " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)";
-static const char SQL_MIGRATION_APPLIED[] =
-    "SELECT 1 FROM schema_migrations WHERE version = ?1";
+static const char SQL_MIGRATION_APPLIED[] = "SELECT 1 FROM schema_migrations WHERE version = ?1";
 static const char SQL_MIGRATION_RECORD[] =
     "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)";
 
@@ -43,8 +42,7 @@ static sb_store_status_t sb_sqlite_apply(sb_sqlite_conn_t *sc, const sb_migratio
     rc = sqlite3_exec(sc->db, m->sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
         st = sb_sqlite_fail(sc, rc, err, "migration");
-        sb_store_fail(err, st, NULL, "migration %s: %s", m->name,
-                      msg ? msg : sqlite3_errstr(rc));
+        sb_store_fail(err, st, NULL, "migration %s: %s", m->name, msg ? msg : sqlite3_errstr(rc));
         sqlite3_free(msg);
         return sb_sqlite_end(sc, st, err);
     }

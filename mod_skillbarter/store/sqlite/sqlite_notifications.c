@@ -6,12 +6,11 @@
 
 #include <string.h>
 
-#define NOTIF_COLS                                                                                \
+#define NOTIF_COLS                                                                                 \
     "id, user_id, type, title, body, link, data, subject_id, is_read, read_at, created_at"
 
-static const char SQL_NOTIF_FIRST[] =
-    "SELECT " NOTIF_COLS " FROM notifications WHERE user_id = ?1"
-    " ORDER BY created_at DESC, id DESC LIMIT ?2";
+static const char SQL_NOTIF_FIRST[] = "SELECT " NOTIF_COLS " FROM notifications WHERE user_id = ?1"
+                                      " ORDER BY created_at DESC, id DESC LIMIT ?2";
 static const char SQL_NOTIF_AFTER[] =
     "SELECT " NOTIF_COLS " FROM notifications WHERE user_id = ?1"
     " AND (created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?2";
@@ -39,9 +38,8 @@ static void row_notification(apr_pool_t *p, sqlite3_stmt *q, sb_notification_t *
     n->created_at = sqlite3_column_int64(q, 10);
 }
 
-sb_store_status_t sb_sqlite_notification_create(sb_store_conn_t *c,
-                                                const sb_notification_new_t *n, int64_t now,
-                                                sb_store_error_t *err)
+sb_store_status_t sb_sqlite_notification_create(sb_store_conn_t *c, const sb_notification_new_t *n,
+                                                int64_t now, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_store_status_t s = sb_sqlite_begin(sc, err);
@@ -103,9 +101,8 @@ sb_store_status_t sb_sqlite_notifications_list(sb_store_conn_t *c, apr_pool_t *p
 }
 
 sb_store_status_t sb_sqlite_notification_mark_read(sb_store_conn_t *c, apr_pool_t *p,
-                                                   const char *user_id, const char *id,
-                                                   int64_t now, sb_notification_t **out,
-                                                   sb_store_error_t *err)
+                                                   const char *user_id, const char *id, int64_t now,
+                                                   sb_notification_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_NOTIF_READ, err);

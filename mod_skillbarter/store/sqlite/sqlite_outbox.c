@@ -25,9 +25,9 @@ static const char SQL_OUTBOX_PRUNE[] =
     "(SELECT seq FROM outbox WHERE created_at >= ?1 ORDER BY seq LIMIT 1),"
     " (SELECT max(seq) + 1 FROM outbox), 0)";
 
-sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id,
-                                       const char *type, const char *data, int64_t now,
-                                       int64_t *seq, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id, const char *type,
+                                       const char *data, int64_t now, int64_t *seq,
+                                       sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_HEAD_NEXT, err);
     int64_t s = 0;
@@ -64,8 +64,8 @@ sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id
     return SB_STORE_OK;
 }
 
-sb_store_status_t sb_sqlite_outbox_add_all(sb_sqlite_conn_t *sc, const sb_outbox_event_t *ev,
-                                           int n, int64_t now, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_outbox_add_all(sb_sqlite_conn_t *sc, const sb_outbox_event_t *ev, int n,
+                                           int64_t now, sb_store_error_t *err)
 {
     int i;
 
@@ -78,9 +78,9 @@ sb_store_status_t sb_sqlite_outbox_add_all(sb_sqlite_conn_t *sc, const sb_outbox
     return SB_STORE_OK;
 }
 
-sb_store_status_t sb_sqlite_outbox_append(sb_store_conn_t *c, const char *user_id,
-                                          const char *type, const char *json_data, int64_t now,
-                                          int64_t *seq, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_outbox_append(sb_store_conn_t *c, const char *user_id, const char *type,
+                                          const char *json_data, int64_t now, int64_t *seq,
+                                          sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_store_status_t s = sb_sqlite_begin(sc, err);
@@ -131,8 +131,7 @@ sb_store_status_t sb_sqlite_outbox_read(sb_store_conn_t *c, apr_pool_t *p, const
 }
 
 sb_store_status_t sb_sqlite_outbox_tail(sb_store_conn_t *c, apr_pool_t *p, int64_t after_pos,
-                                        int limit, apr_array_header_t **out,
-                                        sb_store_error_t *err)
+                                        int limit, apr_array_header_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OUTBOX_TAIL, err);
@@ -194,8 +193,7 @@ sb_store_status_t sb_sqlite_outbox_head(sb_store_conn_t *c, const char *user_id,
     return one_int(sc, q, seq, err, "outbox head");
 }
 
-sb_store_status_t sb_sqlite_outbox_last_pos(sb_store_conn_t *c, int64_t *pos,
-                                            sb_store_error_t *err)
+sb_store_status_t sb_sqlite_outbox_last_pos(sb_store_conn_t *c, int64_t *pos, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OUTBOX_LAST_POS, err);

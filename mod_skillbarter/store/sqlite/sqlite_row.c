@@ -209,7 +209,7 @@ static apr_array_header_t *sb_row_availability(apr_pool_t *p, const char *text)
 /* The stored text of a lazily read user's lists, and the pool to parse them into. */
 typedef struct {
     apr_pool_t *pool;
-    const char *text[4];    /* languages, offered, wanted, availability */
+    const char *text[4]; /* languages, offered, wanted, availability */
 } sb_row_lists_t;
 
 static void sb_row_fill_lists(void *user)
@@ -340,8 +340,8 @@ sb_store_status_t sb_sqlite_sync_offered(sb_sqlite_conn_t *sc, const char *user_
 
     for (i = 0; st == SB_STORE_OK && a && i < a->nelts; i++) {
         const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
-        st = sb_sqlite_skills_add(sc, user_id, "offered", i, s->skill, s->category,
-                                  s->experience, err);
+        st = sb_sqlite_skills_add(sc, user_id, "offered", i, s->skill, s->category, s->experience,
+                                  err);
     }
     return st;
 }
@@ -354,8 +354,7 @@ sb_store_status_t sb_sqlite_sync_wanted(sb_sqlite_conn_t *sc, const char *user_i
 
     for (i = 0; st == SB_STORE_OK && a && i < a->nelts; i++) {
         const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
-        st = sb_sqlite_skills_add(sc, user_id, "wanted", i, s->skill, s->category, s->level,
-                                  err);
+        st = sb_sqlite_skills_add(sc, user_id, "wanted", i, s->skill, s->category, s->level, err);
     }
     return st;
 }

@@ -6,8 +6,8 @@
 #include <apr_thread_mutex.h>
 
 typedef struct {
-    char *key;                /* NULL: free slot */
-    sb_search_entry_t e;      /* hits and keys malloc'd, room for hcap and kcap */
+    char *key;           /* NULL: free slot */
+    sb_search_entry_t e; /* hits and keys malloc'd, room for hcap and kcap */
     int hcap, kcap;
     apr_size_t bytes;
 } slot_t;
@@ -145,8 +145,8 @@ void sb_search_entry_page(apr_pool_t *p, const sb_search_entry_t *e, const sb_id
 
 sb_search_lookup_t sb_search_cache_page(sb_search_cache_t *sc, apr_pool_t *p, const char *key,
                                         int64_t seq, int64_t now, const sb_id_buf_t *hidden,
-                                        int nhidden, int offset, int limit,
-                                        sb_search_page_t *page, int64_t *behind_seq)
+                                        int nhidden, int offset, int limit, sb_search_page_t *page,
+                                        int64_t *behind_seq)
 {
     sb_search_lookup_t r = SB_SEARCH_MISS;
     slot_t *s;
@@ -305,8 +305,7 @@ static int slot_apply(sb_search_cache_t *sc, slot_t *s, const sb_search_change_t
     if (!c->matches) {
         return 1;
     }
-    for (pos = 0; pos < e->n && hit_cmp(c->score, c->last_seen, c->id, &e->hits[pos]) > 0;
-         pos++) {
+    for (pos = 0; pos < e->n && hit_cmp(c->score, c->last_seen, c->id, &e->hits[pos]) > 0; pos++) {
     }
     /* inside the prefix, or after it when the prefix holds every other match */
     if (pos < e->n || e->n == e->total - 1) {
@@ -323,9 +322,8 @@ static int slot_apply(sb_search_cache_t *sc, slot_t *s, const sb_search_change_t
     return 1;
 }
 
-int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_seq,
-                          int64_t to_seq, const sb_search_change_t *changes, int n,
-                          int64_t valid_until)
+int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_seq, int64_t to_seq,
+                          const sb_search_change_t *changes, int n, int64_t valid_until)
 {
     slot_t *s;
     int i, ok = 0;
@@ -338,8 +336,7 @@ int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_s
             }
             if (ok) {
                 s->e.seq = to_seq;
-                s->e.valid_until = valid_until < s->e.valid_until ? valid_until
-                                                                  : s->e.valid_until;
+                s->e.valid_until = valid_until < s->e.valid_until ? valid_until : s->e.valid_until;
             }
             else {
                 slot_clear(sc, s);

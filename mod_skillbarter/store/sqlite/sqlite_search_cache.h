@@ -22,53 +22,53 @@
 
 #include "store.h"
 
-#define SB_SEARCH_CACHE_ENTRIES 256
-#define SB_SEARCH_CACHE_TTL_MS SB_STORE_SEARCH_MAX_AGE_MS  /* age of unchanged users' scores */
-#define SB_SEARCH_CACHE_MAX_IDS 2000        /* deeper pages are answered by the direct query */
-#define SB_SEARCH_CACHE_MAX_KEYS 100000     /* bigger match sets are ranked again on change */
-#define SB_SEARCH_CACHE_MAX_CHANGES 256     /* more changed users: rank again */
-#define SB_SEARCH_CACHE_BYTES (64 << 20)
+#define SB_SEARCH_CACHE_ENTRIES     256
+#define SB_SEARCH_CACHE_TTL_MS      SB_STORE_SEARCH_MAX_AGE_MS /* age of unchanged users' scores */
+#define SB_SEARCH_CACHE_MAX_IDS     2000   /* deeper pages are answered by the direct query */
+#define SB_SEARCH_CACHE_MAX_KEYS    100000 /* bigger match sets are ranked again on change */
+#define SB_SEARCH_CACHE_MAX_CHANGES 256    /* more changed users: rank again */
+#define SB_SEARCH_CACHE_BYTES       (64 << 20)
 
 typedef char sb_id_buf_t[SB_ID_LEN + 1];
-typedef char sb_id_key_t[SB_ID_LEN];   /* an id without its NUL, compared by memcmp */
+typedef char sb_id_key_t[SB_ID_LEN]; /* an id without its NUL, compared by memcmp */
 
 typedef struct {
-    double score;             /* bm25: lower is better */
+    double score; /* bm25: lower is better */
     int64_t last_seen;
     sb_id_buf_t id;
 } sb_search_hit_t;
 
 /* One ranking; in the cache its arrays are malloc'd, copies handed out live in a pool. */
 typedef struct {
-    int64_t seq;              /* search_changes position the entry reflects */
-    int64_t at;               /* when it was ranked from scratch */
-    int64_t valid_until;      /* rank again from then on */
-    int64_t total;            /* matches, the viewer included */
-    int n;                    /* ranked prefix length */
+    int64_t seq;         /* search_changes position the entry reflects */
+    int64_t at;          /* when it was ranked from scratch */
+    int64_t valid_until; /* rank again from then on */
+    int64_t total;       /* matches, the viewer included */
+    int n;               /* ranked prefix length */
     sb_search_hit_t *hits;
-    int nkeys;                /* == total when keys is set */
-    sb_id_key_t *keys;        /* sorted ids of every match; NULL when over MAX_KEYS */
+    int nkeys;         /* == total when keys is set */
+    sb_id_key_t *keys; /* sorted ids of every match; NULL when over MAX_KEYS */
 } sb_search_entry_t;
 
 /* A page of an entry's ranking with some users left out (the viewer, whom they blocked). */
 typedef struct {
     sb_id_buf_t *ids;
     int np;
-    int64_t total;            /* matches without the hidden users (see hidden_unknown) */
-    int complete;             /* the ranked prefix answered the whole page */
-    int hidden_unknown;       /* a hidden user may match beyond the prefix: total counts them */
+    int64_t total;      /* matches without the hidden users (see hidden_unknown) */
+    int complete;       /* the ranked prefix answered the whole page */
+    int hidden_unknown; /* a hidden user may match beyond the prefix: total counts them */
 } sb_search_page_t;
 
 typedef enum {
-    SB_SEARCH_MISS,           /* nothing usable: rank from scratch */
-    SB_SEARCH_HIT,            /* *page filled */
-    SB_SEARCH_BEHIND          /* an entry at *behind_seq: patch it up to the current seq */
+    SB_SEARCH_MISS,  /* nothing usable: rank from scratch */
+    SB_SEARCH_HIT,   /* *page filled */
+    SB_SEARCH_BEHIND /* an entry at *behind_seq: patch it up to the current seq */
 } sb_search_lookup_t;
 
 /* A user changed after an entry's seq, as the store sees them now. */
 typedef struct {
     sb_id_buf_t id;
-    int matches;              /* matches the entry's query and is visible */
+    int matches; /* matches the entry's query and is visible */
     double score;
     int64_t last_seen;
 } sb_search_change_t;
@@ -82,8 +82,8 @@ sb_search_cache_t *sb_search_cache_create(apr_pool_t *p);
  * nhidden users of hidden (an id may be "" for nobody). */
 sb_search_lookup_t sb_search_cache_page(sb_search_cache_t *sc, apr_pool_t *p, const char *key,
                                         int64_t seq, int64_t now, const sb_id_buf_t *hidden,
-                                        int nhidden, int offset, int limit,
-                                        sb_search_page_t *page, int64_t *behind_seq);
+                                        int nhidden, int offset, int limit, sb_search_page_t *page,
+                                        int64_t *behind_seq);
 /* Store a copy of e for key, unless the cache holds a newer one. */
 void sb_search_cache_put(sb_search_cache_t *sc, const char *key, const sb_search_entry_t *e);
 /*
@@ -91,9 +91,8 @@ void sb_search_cache_put(sb_search_cache_t *sc, const char *key, const sb_search
  * at from_seq (concurrent searches compute the same changes; the first applies them).
  * Returns 1 when the entry is at to_seq afterwards, 0 when it is gone or was dropped.
  */
-int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_seq,
-                          int64_t to_seq, const sb_search_change_t *changes, int n,
-                          int64_t valid_until);
+int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_seq, int64_t to_seq,
+                          const sb_search_change_t *changes, int n, int64_t valid_until);
 
 /* The page of e (as sb_search_cache_page on a hit). */
 void sb_search_entry_page(apr_pool_t *p, const sb_search_entry_t *e, const sb_id_buf_t *hidden,

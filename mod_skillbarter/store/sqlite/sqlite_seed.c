@@ -72,8 +72,8 @@ static sb_store_status_t insert_one(sb_sqlite_conn_t *sc, apr_pool_t *p, const s
     return st;
 }
 
-sb_store_status_t sb_sqlite_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users,
-                                              int n, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users, int n,
+                                              sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_store_status_t st;

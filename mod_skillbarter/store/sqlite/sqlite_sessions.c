@@ -15,12 +15,12 @@
 #define SB_MIN_MS 60000LL
 #define SB_DAY_MS (24LL * 3600 * 1000)
 
-#define SB_SESSION_COLS                                                                           \
-    "id, teacher_id, student_id, skill, category, description, scheduled_time, duration,"        \
-    " actual_duration, status, escrow_minutes, room_id, started_at, ended_at,"                   \
-    " credits_exchanged, teacher_notes, student_notes, cancelled_by, cancel_reason,"             \
-    " is_disputed, dispute_reason, disputed_at, dispute_resolved_at, dispute_refund,"            \
-    " reminders_sent, proposed_by, teacher_joined_at, student_joined_at, last_presence_at,"      \
+#define SB_SESSION_COLS                                                                            \
+    "id, teacher_id, student_id, skill, category, description, scheduled_time, duration,"          \
+    " actual_duration, status, escrow_minutes, room_id, started_at, ended_at,"                     \
+    " credits_exchanged, teacher_notes, student_notes, cancelled_by, cancel_reason,"               \
+    " is_disputed, dispute_reason, disputed_at, dispute_resolved_at, dispute_refund,"              \
+    " reminders_sent, proposed_by, teacher_joined_at, student_joined_at, last_presence_at,"        \
     " created_at, updated_at"
 
 #define SB_OPEN_STATUSES "('pending', 'scheduled', 'in_progress')"
@@ -165,8 +165,8 @@ static void row_session(apr_pool_t *p, sqlite3_stmt *q, sb_session_t *s)
 }
 
 /* Load one session (OK, NOT_FOUND or the failure). */
-static sb_store_status_t load(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *id,
-                              sb_session_t *s, sb_store_error_t *err)
+static sb_store_status_t load(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *id, sb_session_t *s,
+                              sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_GET, err);
     int rc;
@@ -189,8 +189,7 @@ static sb_store_status_t load(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *i
 }
 
 /* 1 when the statement (bound by the caller) yields a row, 0 when not, -1 on failure. */
-static int yields(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err,
-                  const char *what)
+static int yields(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err, const char *what)
 {
     int rc = sb_sqlite_step(sc, q, err, what);
 
@@ -252,9 +251,12 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sb_sqlite_move_t hold = {s->student_id, "spent", -s->duration, s->id, s->teacher_id,
-                             apr_pstrcat(p, "Credits held for session: ", s->skill, NULL),
-                             "learning", key(p, s->id, "hold"), NULL};
+    sb_sqlite_move_t hold = {
+        s->student_id, "spent",
+        -s->duration,  s->id,
+        s->teacher_id, apr_pstrcat(p, "Credits held for session: ", s->skill, NULL),
+        "learning",    key(p, s->id, "hold"),
+        NULL};
     sb_session_t *row = apr_palloc(p, sizeof *row);
     sb_store_status_t st;
     sqlite3_stmt *q;
@@ -276,9 +278,11 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
     sb_sqlite_bind_text(q, 1, s->teacher_id);
     sqlite3_bind_int64(q, 2, now);
     if ((r = yields(sc, q, err, "teacher")) <= 0) {
-        return sb_sqlite_end(sc, r < 0 ? err->status
-                                       : sb_store_fail(err, SB_STORE_NOT_FOUND, "teacher",
-                                                       "no such teacher"), err);
+        return sb_sqlite_end(
+            sc,
+            r < 0 ? err->status
+                  : sb_store_fail(err, SB_STORE_NOT_FOUND, "teacher", "no such teacher"),
+            err);
     }
     if (!(q = sb_sqlite_prepare(sc, SQL_BLOCKED, err))) {
         return sb_sqlite_end(sc, err->status, err);
@@ -286,13 +290,15 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
     sb_sqlite_bind_text(q, 1, s->teacher_id);
     sb_sqlite_bind_text(q, 2, s->student_id);
     if ((r = yields(sc, q, err, "blocked")) != 0) {
-        return sb_sqlite_end(sc, r < 0 ? err->status
-                                       : sb_store_fail(err, SB_STORE_REFUSED, "teacher",
-                                                       "the teacher does not accept requests"),
+        return sb_sqlite_end(sc,
+                             r < 0 ? err->status
+                                   : sb_store_fail(err, SB_STORE_REFUSED, "teacher",
+                                                   "the teacher does not accept requests"),
                              err);
     }
-    if ((st = check_overlap(sc, s->teacher_id, s->student_id, s->scheduled_time, s->duration,
-                            NULL, err)) != SB_STORE_OK) {
+    if ((st = check_overlap(sc, s->teacher_id, s->student_id, s->scheduled_time, s->duration, NULL,
+                            err))
+        != SB_STORE_OK) {
         return sb_sqlite_end(sc, st, err);
     }
     if (!(q = sb_sqlite_prepare(sc, SQL_INSERT, err))) {
@@ -336,8 +342,9 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
         sb_sqlite_bind_text(q, 9, s->description);
         sqlite3_bind_int64(q, 10, now);
         if ((st = sb_sqlite_exec_stmt(sc, q, err, "session request message")) != SB_STORE_OK
-            || (st = sb_sqlite_message_summaries(sc, s->student_id, s->teacher_id,
-                                                 s->message_id, now, err)) != SB_STORE_OK) {
+            || (st = sb_sqlite_message_summaries(sc, s->student_id, s->teacher_id, s->message_id,
+                                                 now, err))
+                   != SB_STORE_OK) {
             return sb_sqlite_end(sc, st, err);
         }
     }
@@ -380,7 +387,8 @@ sb_store_status_t sb_sqlite_session_list(sb_store_conn_t *c, apr_pool_t *p,
         apr_snprintf(cbuf, sizeof cbuf, "SELECT count(*)%s", SQL_LIST_WHERE);
         apr_snprintf(pbuf, sizeof pbuf,
                      "SELECT " SB_SESSION_COLS "%s ORDER BY scheduled_time DESC, id DESC"
-                     " LIMIT ?6 OFFSET ?7", SQL_LIST_WHERE);
+                     " LIMIT ?6 OFFSET ?7",
+                     SQL_LIST_WHERE);
         count_sql = cbuf;
         page_sql = pbuf;
     }
@@ -481,9 +489,12 @@ static sb_store_status_t release(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session
     sb_store_status_t st;
 
     if (n->escrow > 0) {
-        sb_sqlite_move_t m = {n->student_id, "refund", n->escrow, n->id, n->teacher_id,
-                              apr_pstrcat(p, "Hold released (", why, "): ", n->skill, NULL),
-                              "refund", key(p, n->id, "release"), NULL};
+        sb_sqlite_move_t m = {
+            n->student_id, "refund",
+            n->escrow,     n->id,
+            n->teacher_id, apr_pstrcat(p, "Hold released (", why, "): ", n->skill, NULL),
+            "refund",      key(p, n->id, "release"),
+            NULL};
         if ((st = sb_sqlite_move(sc, &m, now, NULL, err)) != SB_STORE_OK) {
             return st;
         }
@@ -492,9 +503,12 @@ static sb_store_status_t release(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session
         penalty = n->escrow;
     }
     if (penalty > 0) {
-        sb_sqlite_move_t m = {n->student_id, "penalty", -penalty, n->id, n->teacher_id,
-                              apr_pstrcat(p, "Penalty (", why, "): ", n->skill, NULL),
-                              "learning", key(p, n->id, "penalty"), NULL};
+        sb_sqlite_move_t m = {
+            n->student_id, "penalty",
+            -penalty,      n->id,
+            n->teacher_id, apr_pstrcat(p, "Penalty (", why, "): ", n->skill, NULL),
+            "learning",    key(p, n->id, "penalty"),
+            NULL};
         if ((st = sb_sqlite_move(sc, &m, now, NULL, err)) != SB_STORE_OK) {
             return st;
         }
@@ -504,17 +518,19 @@ static sb_store_status_t release(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session
 }
 
 /* Pay the teacher for started_at .. until, the rest of the hold back to the learner. */
-static sb_store_status_t settle(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *n,
-                                int64_t until, int64_t now, sb_store_error_t *err)
+static sb_store_status_t settle(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *n, int64_t until,
+                                int64_t now, sb_store_error_t *err)
 {
     int64_t paid, refund;
     sb_store_status_t st;
 
     sb_session_settle(n->escrow, n->duration, n->started_at, until, &paid, &refund);
     if (paid > 0) {
-        sb_sqlite_move_t m = {n->teacher_id, "earned", paid, n->id, n->student_id,
-                              apr_pstrcat(p, "Taught: ", n->skill, NULL), "teaching",
-                              key(p, n->id, "settle:teacher"), NULL};
+        sb_sqlite_move_t m = {n->teacher_id, "earned",
+                              paid,          n->id,
+                              n->student_id, apr_pstrcat(p, "Taught: ", n->skill, NULL),
+                              "teaching",    key(p, n->id, "settle:teacher"),
+                              NULL};
         if ((st = sb_sqlite_move(sc, &m, now, NULL, err)) != SB_STORE_OK
             || (st = totals(sc, n->teacher_id, paid, 0, paid, 0, err)) != SB_STORE_OK
             || (st = totals(sc, n->student_id, 0, paid, 0, paid, err)) != SB_STORE_OK) {
@@ -522,9 +538,12 @@ static sb_store_status_t settle(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_
         }
     }
     if (refund > 0) {
-        sb_sqlite_move_t m = {n->student_id, "refund", refund, n->id, n->teacher_id,
-                              apr_pstrcat(p, "Unused hold returned: ", n->skill, NULL),
-                              "refund", key(p, n->id, "settle:refund"), NULL};
+        sb_sqlite_move_t m = {
+            n->student_id, "refund",
+            refund,        n->id,
+            n->teacher_id, apr_pstrcat(p, "Unused hold returned: ", n->skill, NULL),
+            "refund",      key(p, n->id, "settle:refund"),
+            NULL};
         if ((st = sb_sqlite_move(sc, &m, now, NULL, err)) != SB_STORE_OK) {
             return st;
         }
@@ -544,8 +563,8 @@ static sb_store_status_t refuse(sb_store_error_t *err, const char *field, const 
 /* Decide and apply a.action on n (a copy of o); *changed = the status or row changed in a
  * way the other party should hear of. */
 static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_session_act_t *a,
-                               const sb_session_t *o, sb_session_t *n, int64_t now,
-                               int *changed, sb_store_error_t *err)
+                               const sb_session_t *o, sb_session_t *n, int64_t now, int *changed,
+                               sb_store_error_t *err)
 {
     int is_teacher = a->actor_id && strcmp(a->actor_id, o->teacher_id) == 0;
     int is_student = a->actor_id && strcmp(a->actor_id, o->student_id) == 0;
@@ -557,13 +576,14 @@ static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_ses
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such session");
     }
     if (from < 0 || (to = sb_session_transition(from, a->action)) < 0) {
-        return sb_store_fail(err, SB_STORE_STALE, from < 0 ? "status"
-                                                           : sb_session_status_name(from),
+        return sb_store_fail(err, SB_STORE_STALE,
+                             from < 0 ? "status" : sb_session_status_name(from),
                              "not allowed while the session is %s", o->status);
     }
     /* the scheduled jobs' transitions are theirs alone, and the participants' theirs */
     if ((a->action == SB_SESSION_EXPIRE || a->action == SB_SESSION_MARK_NO_SHOW
-         || a->action == SB_SESSION_ABANDON) != !a->actor_id) {
+         || a->action == SB_SESSION_ABANDON)
+        != !a->actor_id) {
         return refuse(err, "action", "not an action of this caller");
     }
     *changed = 1;
@@ -592,7 +612,8 @@ static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_ses
         n->cancel_reason = a->reason;
         if ((st = release(sc, p, n,
                           is_student && o->scheduled_time - now < SB_DAY_MS ? a->penalty : 0,
-                          "cancelled", now, err)) != SB_STORE_OK) {
+                          "cancelled", now, err))
+            != SB_STORE_OK) {
             return st;
         }
         break;
@@ -600,8 +621,9 @@ static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_ses
         if (a->scheduled_time <= now) {
             return refuse(err, "scheduledTime", "the new time must be in the future");
         }
-        if ((st = check_overlap(sc, o->teacher_id, o->student_id, a->scheduled_time,
-                                o->duration, o->id, err)) != SB_STORE_OK) {
+        if ((st = check_overlap(sc, o->teacher_id, o->student_id, a->scheduled_time, o->duration,
+                                o->id, err))
+            != SB_STORE_OK) {
             return st;
         }
         n->scheduled_time = a->scheduled_time;
@@ -644,9 +666,9 @@ static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_ses
         if (o->scheduled_time + SB_SESSION_NO_SHOW_MS > now) {
             return refuse(err, "scheduledTime", "not due yet");
         }
-        if ((st = release(sc, p, n,
-                          o->teacher_joined_at && !o->student_joined_at ? a->penalty : 0,
-                          "no-show", now, err)) != SB_STORE_OK) {
+        if ((st = release(sc, p, n, o->teacher_joined_at && !o->student_joined_at ? a->penalty : 0,
+                          "no-show", now, err))
+            != SB_STORE_OK) {
             return st;
         }
         break;
@@ -654,9 +676,10 @@ static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_ses
         if (o->started_at + o->duration * SB_MIN_MS + SB_SESSION_ABANDON_MS > now) {
             return refuse(err, "scheduledTime", "not due yet");
         }
-        if ((st = settle(sc, p, n, o->last_presence_at > o->started_at ? o->last_presence_at
-                                                                       : o->started_at,
-                         now, err)) != SB_STORE_OK) {
+        if ((st = settle(sc, p, n,
+                         o->last_presence_at > o->started_at ? o->last_presence_at : o->started_at,
+                         now, err))
+            != SB_STORE_OK) {
             return st;
         }
         break;
@@ -666,8 +689,8 @@ static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_ses
     /* the request message mirrors the request's state */
     if (a->action == SB_SESSION_ACCEPT || a->action == SB_SESSION_DECLINE
         || a->action == SB_SESSION_EXPIRE || a->action == SB_SESSION_RESCHEDULE) {
-        static const char *const mirror[] = {"accepted", "declined", NULL, "pending", NULL,
-                                             NULL, "expired"};
+        static const char *const mirror[] = {"accepted", "declined", NULL,     "pending",
+                                             NULL,       NULL,       "expired"};
         if (!(q = sb_sqlite_prepare(sc, SQL_MESSAGE_STATUS, err))) {
             return err->status;
         }
@@ -683,10 +706,9 @@ static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_ses
 }
 
 sb_store_status_t sb_sqlite_session_act(sb_store_conn_t *c, apr_pool_t *p,
-                                        const sb_session_act_t *a,
-                                        const sb_outbox_event_t *events, int nevents,
-                                        const sb_notification_new_t *notify, int64_t now,
-                                        sb_session_t **out, sb_store_error_t *err)
+                                        const sb_session_act_t *a, const sb_outbox_event_t *events,
+                                        int nevents, const sb_notification_new_t *notify,
+                                        int64_t now, sb_session_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_session_t o, *n = apr_palloc(p, sizeof *n);
@@ -715,9 +737,9 @@ sb_store_status_t sb_sqlite_session_act(sb_store_conn_t *c, apr_pool_t *p,
     return st;
 }
 
-sb_store_status_t sb_sqlite_session_edit(sb_store_conn_t *c, const char *id,
-                                         const char *actor_id, const char *description,
-                                         const char *notes, int64_t now, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_session_edit(sb_store_conn_t *c, const char *id, const char *actor_id,
+                                         const char *description, const char *notes, int64_t now,
+                                         sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_EDIT, err);
@@ -751,8 +773,7 @@ sb_store_status_t sb_sqlite_session_presence(sb_store_conn_t *c, const char *id,
 
 sb_store_status_t sb_sqlite_session_dispute(sb_store_conn_t *c, const char *id,
                                             const char *learner_id, const char *reason,
-                                            int64_t window_ms, int64_t now,
-                                            sb_store_error_t *err)
+                                            int64_t window_ms, int64_t now, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     apr_pool_t *p;
@@ -769,8 +790,8 @@ sb_store_status_t sb_sqlite_session_dispute(sb_store_conn_t *c, const char *id,
         st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such session");
     }
     else if (st == SB_STORE_OK && strcmp(s.status, "completed") != 0) {
-        st = sb_store_fail(err, SB_STORE_STALE, sb_session_status_name(
-                                                    sb_session_status_parse(s.status)),
+        st = sb_store_fail(err, SB_STORE_STALE,
+                           sb_session_status_name(sb_session_status_parse(s.status)),
                            "only a completed session can be disputed");
     }
     else if (st == SB_STORE_OK && s.is_disputed) {
@@ -795,9 +816,8 @@ sb_store_status_t sb_sqlite_session_dispute(sb_store_conn_t *c, const char *id,
 }
 
 sb_store_status_t sb_sqlite_session_resolve(sb_store_conn_t *c, const char *id,
-                                            const char *admin_id, int percent,
-                                            const char *note, int64_t now, int64_t *refunded,
-                                            sb_store_error_t *err)
+                                            const char *admin_id, int percent, const char *note,
+                                            int64_t now, int64_t *refunded, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     apr_pool_t *p;
@@ -822,10 +842,12 @@ sb_store_status_t sb_sqlite_session_resolve(sb_store_conn_t *c, const char *id,
     }
     if (st == SB_STORE_OK && refund > 0) {
         const char *why = apr_pstrcat(p, "Dispute refund: ", s.skill, NULL);
-        sb_sqlite_move_t out = {s.teacher_id, "spent", -refund, s.id, s.student_id, why,
-                                "refund", key(p, s.id, "dispute:teacher"), note};
-        sb_sqlite_move_t in = {s.student_id, "refund", refund, s.id, s.teacher_id, why,
-                               "refund", key(p, s.id, "dispute:learner"), note};
+        sb_sqlite_move_t out = {s.teacher_id, "spent", -refund,  s.id,
+                                s.student_id, why,     "refund", key(p, s.id, "dispute:teacher"),
+                                note};
+        sb_sqlite_move_t in = {s.student_id, "refund", refund,   s.id,
+                               s.teacher_id, why,      "refund", key(p, s.id, "dispute:learner"),
+                               note};
         if ((st = sb_sqlite_move(sc, &out, now, NULL, err)) == SB_STORE_INSUFFICIENT) {
             err->field = "refund";
         }
@@ -856,9 +878,8 @@ sb_store_status_t sb_sqlite_session_resolve(sb_store_conn_t *c, const char *id,
     return st;
 }
 
-sb_store_status_t sb_sqlite_sessions_due(sb_store_conn_t *c, apr_pool_t *p, int64_t now,
-                                         int limit, apr_array_header_t **out,
-                                         sb_store_error_t *err)
+sb_store_status_t sb_sqlite_sessions_due(sb_store_conn_t *c, apr_pool_t *p, int64_t now, int limit,
+                                         apr_array_header_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_DUE, err);
@@ -885,9 +906,8 @@ sb_store_status_t sb_sqlite_sessions_due(sb_store_conn_t *c, apr_pool_t *p, int6
 sb_store_status_t sb_sqlite_session_reminder_mark(sb_store_conn_t *c, const char *id,
                                                   const char *which,
                                                   const sb_outbox_event_t *events, int nevents,
-                                                  const sb_notification_new_t *notify,
-                                                  int nnotify, int64_t now, int *marked,
-                                                  sb_store_error_t *err)
+                                                  const sb_notification_new_t *notify, int nnotify,
+                                                  int64_t now, int *marked, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_store_status_t st;
@@ -949,8 +969,8 @@ sb_store_status_t sb_sqlite_review_add(sb_store_conn_t *c, const sb_review_new_t
             st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such session");
         }
         else if (strcmp(s.status, "completed") != 0) {
-            st = sb_store_fail(err, SB_STORE_STALE, sb_session_status_name(
-                                                        sb_session_status_parse(s.status)),
+            st = sb_store_fail(err, SB_STORE_STALE,
+                               sb_session_status_name(sb_session_status_parse(s.status)),
                                "only a completed session can be reviewed");
         }
     }
@@ -988,15 +1008,14 @@ sb_store_status_t sb_sqlite_review_add(sb_store_conn_t *c, const sb_review_new_t
 }
 
 sb_store_status_t sb_sqlite_reviews_page(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
-                                         int64_t after_created_at, const char *after_id,
-                                         int limit, apr_array_header_t **out, int *has_more,
+                                         int64_t after_created_at, const char *after_id, int limit,
+                                         apr_array_header_t **out, int *has_more,
                                          sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, after_id ? SQL_REVIEWS_AFTER : SQL_REVIEWS_FIRST,
-                                        err);
-    apr_array_header_t *rows = apr_array_make(p, limit > 0 ? limit : 1,
-                                              sizeof(sb_session_review_t));
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, after_id ? SQL_REVIEWS_AFTER : SQL_REVIEWS_FIRST, err);
+    apr_array_header_t *rows =
+        apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_session_review_t));
     apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
     int rc;
 
@@ -1023,8 +1042,8 @@ sb_store_status_t sb_sqlite_reviews_page(sb_store_conn_t *c, apr_pool_t *p, cons
         sb_sqlite_col_id(q, 2, v->reviewee_id);
         v->rating = sqlite3_column_int(q, 3);
         v->feedback = sb_sqlite_col_text(p, q, 4);
-        v->would_recommend = sqlite3_column_type(q, 5) == SQLITE_NULL ? -1
-                                                                       : sqlite3_column_int(q, 5);
+        v->would_recommend =
+            sqlite3_column_type(q, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 5);
         v->created_at = sqlite3_column_int64(q, 6);
         v->skill = sb_sqlite_col_text(p, q, 7);
         cards->nelts = 0;
@@ -1056,9 +1075,8 @@ sb_store_status_t sb_sqlite_calendar_token_set(sb_store_conn_t *c, const char *u
 }
 
 sb_store_status_t sb_sqlite_calendar_token_user(sb_store_conn_t *c, apr_pool_t *p,
-                                                const char *token_hash, int64_t now,
-                                                char *user_id, const char **timezone,
-                                                sb_store_error_t *err)
+                                                const char *token_hash, int64_t now, char *user_id,
+                                                const char **timezone, sb_store_error_t *err)
 {
     static const char sql[] = "SELECT u.id, u.timezone FROM users u WHERE u.calendar_token = ?1"
                               " AND " SB_SQLITE_VISIBLE("u", "?2");

@@ -42,8 +42,7 @@ static const char SQL_PASSWORD_SET[] =
 
 sb_store_status_t sb_sqlite_refresh_insert(sb_store_conn_t *c, const char *token_hash,
                                            const char *user_id, const char *family_id,
-                                           int64_t expires_at, int64_t now,
-                                           sb_store_error_t *err)
+                                           int64_t expires_at, int64_t now, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_REFRESH_INSERT, err);
@@ -173,8 +172,8 @@ sb_store_status_t sb_sqlite_refresh_rotate(sb_store_conn_t *c, const char *old_h
     sb_sqlite_bind_text(q, 3, new_hash);
     st = sb_sqlite_exec_one(sc, q, err, "refresh use");
     if (st == SB_STORE_OK) {
-        st = sb_sqlite_refresh_insert(c, new_hash, row.user_id, row.family_id, new_expires_at,
-                                      now, err);
+        st = sb_sqlite_refresh_insert(c, new_hash, row.user_id, row.family_id, new_expires_at, now,
+                                      err);
     }
     st = sb_sqlite_end(sc, st, err);
     if (st == SB_STORE_OK && user_id) {
@@ -183,8 +182,8 @@ sb_store_status_t sb_sqlite_refresh_rotate(sb_store_conn_t *c, const char *old_h
     return st;
 }
 
-sb_store_status_t sb_sqlite_refresh_revoke(sb_store_conn_t *c, const char *token_hash,
-                                           int64_t now, char *user_id, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_refresh_revoke(sb_store_conn_t *c, const char *token_hash, int64_t now,
+                                           char *user_id, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_refresh_row_t row;
@@ -214,8 +213,7 @@ sb_store_status_t sb_sqlite_refresh_revoke_user(sb_store_conn_t *c, const char *
 
 sb_store_status_t sb_sqlite_onetime_insert(sb_store_conn_t *c, const char *token_hash,
                                            const char *user_id, const char *purpose,
-                                           int64_t expires_at, int64_t now,
-                                           sb_store_error_t *err)
+                                           int64_t expires_at, int64_t now, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_store_status_t st;
@@ -250,8 +248,8 @@ sb_store_status_t sb_sqlite_onetime_insert(sb_store_conn_t *c, const char *token
  * never both win). When nothing changed, tell EXPIRED from NOT_FOUND.
  */
 static sb_store_status_t sb_sqlite_onetime_use(sb_sqlite_conn_t *sc, const char *token_hash,
-                                               const char *purpose, int64_t now,
-                                               char *user_id, sb_store_error_t *err)
+                                               const char *purpose, int64_t now, char *user_id,
+                                               sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_ONETIME_USE, err);
     char owner[SB_ID_LEN + 1] = "";
@@ -308,8 +306,8 @@ sb_store_status_t sb_sqlite_onetime_consume(sb_store_conn_t *c, const char *toke
 }
 
 sb_store_status_t sb_sqlite_password_reset(sb_store_conn_t *c, const char *token_hash,
-                                           const char *password_hash, int64_t now,
-                                           char *user_id, sb_store_error_t *err)
+                                           const char *password_hash, int64_t now, char *user_id,
+                                           sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     char owner[SB_ID_LEN + 1] = "";
@@ -376,7 +374,7 @@ static sb_store_status_t user_by_session(sb_store_conn_t *c, apr_pool_t *p, cons
     }
     if (rc == SQLITE_ROW) {
         *out = lazy ? sb_sqlite_row_user_lazy(p, q) : sb_sqlite_row_user(p, q);
-        *live = sqlite3_column_int(q, SB_SQLITE_USER_NCOLS) != 0;   /* after the user's */
+        *live = sqlite3_column_int(q, SB_SQLITE_USER_NCOLS) != 0; /* after the user's */
     }
     sb_sqlite_done(q);
     if (!*out) {
@@ -392,9 +390,8 @@ sb_store_status_t sb_sqlite_user_by_session(sb_store_conn_t *c, apr_pool_t *p, c
     return user_by_session(c, p, id, session_id, out, live, 0, err);
 }
 
-sb_store_status_t sb_sqlite_user_by_session_lazy(sb_store_conn_t *c, apr_pool_t *p,
-                                                 const char *id, const char *session_id,
-                                                 sb_user_t **out, int *live,
+sb_store_status_t sb_sqlite_user_by_session_lazy(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                                 const char *session_id, sb_user_t **out, int *live,
                                                  sb_store_error_t *err)
 {
     return user_by_session(c, p, id, session_id, out, live, 1, err);
@@ -441,12 +438,11 @@ static const char SQL_MAIL_COUNT_IP[] =
 static const char SQL_MAIL_INSERT[] =
     "INSERT INTO mail_log (user_id, ip, sent_at) VALUES (?1, ?2, ?3)";
 static const char SQL_MAIL_PRUNE[] = "DELETE FROM mail_log WHERE sent_at <= ?1";
-#define SB_MAIL_LOG_KEEP_MS (86400LL * 1000)   /* rows kept at least this long */
+#define SB_MAIL_LOG_KEEP_MS (86400LL * 1000) /* rows kept at least this long */
 
-sb_store_status_t sb_sqlite_onetime_issue(sb_store_conn_t *c, apr_pool_t *p,
-                                          const char *token_hash, const char *nonce,
-                                          const char *user_id, const char *purpose,
-                                          int64_t expires_at, int64_t now,
+sb_store_status_t sb_sqlite_onetime_issue(sb_store_conn_t *c, apr_pool_t *p, const char *token_hash,
+                                          const char *nonce, const char *user_id,
+                                          const char *purpose, int64_t expires_at, int64_t now,
                                           const char **nonce_out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
@@ -520,10 +516,9 @@ static int64_t sb_sqlite_mail_count(sb_sqlite_conn_t *sc, const char *sql, const
     return n;
 }
 
-sb_store_status_t sb_sqlite_mail_quota_take(sb_store_conn_t *c, const char *user_id,
-                                            const char *ip, int64_t window_ms, int max_user,
-                                            int max_ip, int64_t now, int *granted,
-                                            sb_store_error_t *err)
+sb_store_status_t sb_sqlite_mail_quota_take(sb_store_conn_t *c, const char *user_id, const char *ip,
+                                            int64_t window_ms, int max_user, int max_ip,
+                                            int64_t now, int *granted, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     int64_t since = now - window_ms, n;
@@ -541,8 +536,8 @@ sb_store_status_t sb_sqlite_mail_quota_take(sb_store_conn_t *c, const char *user
     if (!(q = sb_sqlite_prepare(sc, SQL_MAIL_PRUNE, err))) {
         return sb_sqlite_end(sc, err->status, err);
     }
-    sqlite3_bind_int64(q, 1, now - (window_ms > SB_MAIL_LOG_KEEP_MS ? window_ms
-                                                                    : SB_MAIL_LOG_KEEP_MS));
+    sqlite3_bind_int64(q, 1,
+                       now - (window_ms > SB_MAIL_LOG_KEEP_MS ? window_ms : SB_MAIL_LOG_KEEP_MS));
     if ((st = sb_sqlite_exec_stmt(sc, q, err, "mail prune")) != SB_STORE_OK) {
         return sb_sqlite_end(sc, st, err);
     }

@@ -6,8 +6,7 @@
 
 #include "sb_id.h"
 
-static const char SQL_USER_BY_ID[] =
-    "SELECT " SB_SQLITE_USER_COLS " FROM users WHERE id = ?1";
+static const char SQL_USER_BY_ID[] = "SELECT " SB_SQLITE_USER_COLS " FROM users WHERE id = ?1";
 static const char SQL_USER_BY_EMAIL[] =
     "SELECT " SB_SQLITE_USER_COLS " FROM users WHERE email = lower(?1)";
 /* username's collation is NOCASE; an email match wins over a username match. */
@@ -31,13 +30,12 @@ static const char SQL_USER_PATCH[] =
     " updated_at = ?9,"
     " email_notifications = coalesce(?10, email_notifications)"
     " WHERE id = ?1";
-static const char SQL_USER_LISTS[] =
-    "UPDATE users SET"
-    " skills_offered = coalesce(?2, skills_offered),"
-    " skills_wanted = coalesce(?3, skills_wanted),"
-    " availability = coalesce(?4, availability),"
-    " updated_at = ?5"
-    " WHERE id = ?1";
+static const char SQL_USER_LISTS[] = "UPDATE users SET"
+                                     " skills_offered = coalesce(?2, skills_offered),"
+                                     " skills_wanted = coalesce(?3, skills_wanted),"
+                                     " availability = coalesce(?4, availability),"
+                                     " updated_at = ?5"
+                                     " WHERE id = ?1";
 static const char SQL_USER_VERIFIED[] =
     "UPDATE users SET is_verified = 1, updated_at = ?2 WHERE id = ?1";
 static const char SQL_USER_PASSWORD[] =
@@ -49,9 +47,8 @@ static const char SQL_USER_STATUS[] =
     " updated_at = ?6 WHERE id = ?1";
 
 /* Run a one-row user SELECT with ?1 = key; NOT_FOUND when no row. */
-static sb_store_status_t sb_sqlite_user_get(sb_sqlite_conn_t *sc, apr_pool_t *p,
-                                            const char *sql, const char *key, sb_user_t **out,
-                                            sb_store_error_t *err)
+static sb_store_status_t sb_sqlite_user_get(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *sql,
+                                            const char *key, sb_user_t **out, sb_store_error_t *err)
 {
     sqlite3_stmt *st;
     int rc;
@@ -122,9 +119,9 @@ static sb_store_status_t sb_sqlite_user_insert(sb_sqlite_conn_t *sc, const char 
  * the right field even when both are taken), insert the user with the bonus as
  * balance, write the bonus ledger row, read the user back.
  */
-sb_store_status_t sb_sqlite_user_create(sb_store_conn_t *c, apr_pool_t *p,
-                                        const sb_user_new_t *nu, int64_t bonus_minutes,
-                                        int64_t now, sb_user_t **out, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_user_create(sb_store_conn_t *c, apr_pool_t *p, const sb_user_new_t *nu,
+                                        int64_t bonus_minutes, int64_t now, sb_user_t **out,
+                                        sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_sqlite_ledger_row_t row = {0};
@@ -147,16 +144,15 @@ sb_store_status_t sb_sqlite_user_create(sb_store_conn_t *c, apr_pool_t *p,
     }
     taken = sb_sqlite_exists(sc, SQL_USERNAME_TAKEN, nu->username, err);
     if (taken != 0) {
-        st = taken < 0 ? err->status
-                       : sb_store_fail(err, SB_STORE_CONFLICT, "username",
-                                       "username already taken");
+        st = taken < 0
+                 ? err->status
+                 : sb_store_fail(err, SB_STORE_CONFLICT, "username", "username already taken");
         return sb_sqlite_end(sc, st, err);
     }
     taken = sb_sqlite_exists(sc, SQL_EMAIL_TAKEN, nu->email, err);
     if (taken != 0) {
         st = taken < 0 ? err->status
-                       : sb_store_fail(err, SB_STORE_CONFLICT, "email",
-                                       "email already registered");
+                       : sb_store_fail(err, SB_STORE_CONFLICT, "email", "email already registered");
         return sb_sqlite_end(sc, st, err);
     }
     sb_id_new(id);
@@ -194,10 +190,9 @@ sb_store_status_t sb_sqlite_user_by_email(sb_store_conn_t *c, apr_pool_t *p, con
     return sb_sqlite_user_get(SB_SQLITE(c), p, SQL_USER_BY_EMAIL, email, out, err);
 }
 
-sb_store_status_t sb_sqlite_user_update_profile(sb_store_conn_t *c, apr_pool_t *p,
-                                                const char *id, const sb_profile_patch_t *patch,
-                                                int64_t now, sb_user_t **out,
-                                                sb_store_error_t *err)
+sb_store_status_t sb_sqlite_user_update_profile(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                                const sb_profile_patch_t *patch, int64_t now,
+                                                sb_user_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     const char *langs = NULL;
@@ -241,9 +236,8 @@ sb_store_status_t sb_sqlite_user_update_profile(sb_store_conn_t *c, apr_pool_t *
 sb_store_status_t sb_sqlite_user_update_lists(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                               const apr_array_header_t *skills_offered,
                                               const apr_array_header_t *skills_wanted,
-                                              const apr_array_header_t *availability,
-                                              int64_t now, sb_user_t **out,
-                                              sb_store_error_t *err)
+                                              const apr_array_header_t *availability, int64_t now,
+                                              sb_user_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     const char *jo = skills_offered ? sb_sqlite_json_offered(p, skills_offered) : NULL;

@@ -13,7 +13,7 @@ int main(void)
     apr_pool_t *p;
     volatile char *b;
     volatile size_t off = 16, size = 8; /* hidden from -Warray-bounds and UBSan's
-                                          * object-size check: ASan must see it */
+                                         * object-size check: ASan must see it */
 
     apr_initialize();
     apr_pool_create(&p, NULL);

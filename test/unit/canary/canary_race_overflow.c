@@ -15,7 +15,7 @@ static int op_consume_then_overflow(sb_store_conn_t *c, apr_pool_t *p, int i)
     int rc = sb_store_onetime_consume(c, "race", SB_TOKEN_VERIFY_EMAIL, NOW + 1, uid, &err);
     volatile char *b;
     volatile size_t off = 16, size = 8; /* hidden from -Warray-bounds and UBSan's
-                                          * object-size check: ASan must see it */
+                                         * object-size check: ASan must see it */
 
     if (i == 1) {
         b = apr_palloc(p, size);
