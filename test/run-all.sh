@@ -92,6 +92,7 @@ run_layer unit unit - make --no-print-directory test-unit
 run_layer unit-asan unit - make --no-print-directory test-asan
 run_layer unit-valgrind unit - make --no-print-directory test-valgrind
 run_layer conf conf - test/check-conf-reference.sh
+run_layer format format - make --no-print-directory format-check
 run_layer integration integration tap test/run-integration.sh
 if make -n test-integration-asan >/dev/null 2>&1; then
     run_layer integration-asan integration tap make --no-print-directory test-integration-asan
