@@ -302,8 +302,14 @@ export async function startServerRaw(opts = {}) {
         reported = true;
         assert.fail(`server ${root} is not clean:\n${problems.join('\n')}`);
       }
+      // Apache 2.4 holds a worker thread in its blocking tunnel for each proxied WebSocket
+      // (FACTS.md); at the stop of a server with the real-time daemon such a thread can outlive
+      // the parent's patience, which then says so (AH00045/AH00046). That is Apache's tunnel,
+      // not the module: allowed for those servers only, never for the others.
+      const tunnel = server.realtime ? [/AH0004[56]: child process \d+ still did not exit/] : [];
       const bad = readLog(root).split('\n').filter((l) =>
-        /\[[a-z_]*:(warn|error|crit|alert|emerg)\]/.test(l) && !allow.some((re) => re.test(l)));
+        /\[[a-z_]*:(warn|error|crit|alert|emerg)\]/.test(l)
+        && !allow.some((re) => re.test(l)) && !tunnel.some((re) => re.test(l)));
       assert.deepEqual(bad, [], `unexpected lines in the error log:\n${bad.join('\n')}`);
       if (server.realtime) {
         const rbad = server.realtime.problems(allow);
