@@ -10,7 +10,10 @@ if [ ! -x "${CHROMIUM:-/usr/bin/chromium}" ]; then
     exit 1
 fi
 start=$(date +%s)
-node --test --test-reporter=tap --test-concurrency=1 "$top"/test/e2e/*.test.mjs >"$log" 2>&1
+# every test and the whole layer bounded: a page that never shows what a test waits for fails
+# that test instead of hanging the run
+timeout -k 10 900 node --test --test-reporter=tap --test-concurrency=1 --test-timeout=180000 \
+    "$top"/test/e2e/*.test.mjs >"$log" 2>&1
 rc=$?
 if [ $rc -ne 0 ] || [ "${VERBOSE:-}" = 1 ]; then cat "$log"; fi
 grep -E '^# (Subtest|SKIP)|# SKIP' "$log" | grep SKIP | sed 's/^ */e2e skipped: /' || true
