@@ -14,7 +14,7 @@ export default function TransactionHistory({ tz = viewerZone() }) {
         {!p.error && p.loading && !p.data.length && <SkeletonLines n={4} />}
         {!p.error && !p.loading && !p.data.length && <EmptyState title="No transactions yet" />}
         {p.data.length > 0 && (
-          <div className="overflow-x-auto">
+          <div className="overflow-x-auto" tabIndex={0} role="region" aria-label="Scrollable table">
             <table className="min-w-full text-sm">
               <thead><tr className="text-left text-slate-700"><th className="py-2 pr-4">Date</th><th className="py-2 pr-4">Description</th><th className="py-2 pr-4">Type</th><th className="py-2 pr-4 text-right">Amount</th><th className="py-2 text-right">Balance</th></tr></thead>
               <tbody className="divide-y divide-slate-200">

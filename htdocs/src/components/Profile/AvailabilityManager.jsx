@@ -55,7 +55,7 @@ export default function AvailabilityManager() {
     <section className="card" aria-labelledby="availability-title" data-testid="availability">
       <h3 id="availability-title" className="font-semibold">Weekly availability</h3>
       <p className="text-sm text-slate-700">Hours in your time zone: <span className="font-medium">{user.timezone || 'UTC'}</span>. Select the hours people can book.</p>
-      <div className="mt-3 overflow-x-auto">
+      <div className="mt-3 overflow-x-auto" tabIndex={0} role="region" aria-label="Weekly hours, scrollable">
         <table className="min-w-full border-collapse text-xs">
           <thead>
             <tr>
