@@ -24,7 +24,8 @@ const get = (path, token = viewer.token) => api('GET', path, { token });
 let seeded;
 function ready() {
   seeded ||= (async () => {
-    const s = server().sbctl('seed', '400');
+    // a fixed seed: the same people every run, so each filter below has its matches
+    const s = server().sbctl('seed', '400', '--seed', '42');
     assert.equal(s.status, 0, s.out);
     // Two lastSeen values for all seeded users: pages must cut through long runs of ties.
     sql("UPDATE users SET last_seen = CASE WHEN abs(random()) % 2 = 0 THEN 1700000000000 ELSE 1700000360000 END WHERE email LIKE '%@seed.skillbarter.local'");
