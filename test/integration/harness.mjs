@@ -256,7 +256,18 @@ export async function startServerRaw(opts = {}) {
           h['content-type'] = 'application/json';
         }
       }
-      const res = await fetch(base + path, { method, headers: h, body: payload });
+      // A pooled keep-alive connection that Apache closed as idle (the event MPM closes idle
+      // ones early when its workers are busy) fails the next request written to it before
+      // the server read a byte of it; that request was never processed, so it is sent once
+      // more on a new connection (RFC 9110 9.2.2). Refusals and resets of a request the
+      // server answered are not retried.
+      let res;
+      try {
+        res = await fetch(base + path, { method, headers: h, body: payload });
+      } catch (e) {
+        if (!/other side closed|ECONNRESET/.test(`${e.cause?.code} ${e.cause?.message}`)) throw e;
+        res = await fetch(base + path, { method, headers: h, body: payload });
+      }
       const text = await res.text();
       let json = null;
       try { json = JSON.parse(text); } catch { /* not JSON */ }
