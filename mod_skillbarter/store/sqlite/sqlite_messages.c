@@ -27,8 +27,10 @@ static const char SQL_MESSAGE_INSERT[] =
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 /* The newer of the stored and the new last message wins; unread adds up. */
 static const char SQL_SUMMARY_UPSERT[] =
-    "INSERT INTO conversations (user_id, partner_id, last_message_id, last_at, unread)"
-    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id, partner_id) DO UPDATE SET"
+    "INSERT INTO conversations (user_id, partner_id, last_message_id, last_at, unread,"
+    " partner_hidden) VALUES (?1, ?2, ?3, ?4, ?5,"
+    " coalesce((SELECT is_active = 0 OR is_banned = 1 FROM users WHERE id = ?2), 0))"
+    " ON CONFLICT (user_id, partner_id) DO UPDATE SET"
     " last_message_id = CASE WHEN last_message_id IS NULL"
     "  OR (excluded.last_at, excluded.last_message_id) > (last_at, last_message_id)"
     "  THEN excluded.last_message_id ELSE last_message_id END,"
@@ -55,12 +57,15 @@ static const char SQL_CONVERSATIONS[] = "SELECT " SB_SQLITE_CARD_COLS ", " MSG_C
           " JOIN messages m ON m.id = cv.last_message_id"
           " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE(
               "u", "?2") " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4";
-/* Partners that are not visible, found through the partial index users_hidden (sql/005). */
+/* The user's counters (sql/010: listed conversations, their unread total) plus the few
+ * conversations whose partner is flagged hidden but visible again (a ban that expired). */
 static const char SQL_CONVERSATIONS_COUNT[] =
-    "SELECT count(*), coalesce(sum(cv.unread), 0) FROM conversations cv"
-    " WHERE cv.user_id = ?1 AND cv.last_message_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM users h INDEXED BY users_hidden WHERE h.id = cv.partner_id"
-    " AND (h.is_active = 0 OR h.is_banned = 1) AND NOT (" SB_SQLITE_VISIBLE("h", "?2") "))";
+    "SELECT coalesce((SELECT conversations FROM conversation_stats WHERE user_id = ?1), 0)"
+    " + count(*), coalesce((SELECT unread FROM conversation_stats WHERE user_id = ?1), 0)"
+    " + coalesce(sum(cv.unread), 0)"
+    " FROM conversations cv INDEXED BY conversations_hidden JOIN users h ON h.id = cv.partner_id"
+    " WHERE cv.user_id = ?1 AND cv.partner_hidden = 1 AND cv.last_message_id IS NOT NULL"
+    " AND " SB_SQLITE_VISIBLE("h", "?2");
 static const char SQL_MARK_READ[] =
     "UPDATE messages SET is_read = 1, read_at = ?3, updated_at = ?3"
     " WHERE id = ?1 AND receiver_id = ?2 AND is_deleted = 0 AND is_read = 0"
