@@ -269,6 +269,40 @@ static sb_store_status_t sb_sqlite_exec_sql(sb_sqlite_conn_t *sc, const char *sq
     return sb_sqlite_exec_stmt(sc, st, err, sql);
 }
 
+int sb_sqlite_has_row(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err,
+                      const char *what)
+{
+    int rc = sb_sqlite_step(sc, q, err, what);
+
+    if (rc < 0) {
+        return -1;
+    }
+    sb_sqlite_done(q);
+    return rc == SQLITE_ROW;
+}
+
+static const char SQL_SAVEPOINT[] = "SAVEPOINT sb_step";
+static const char SQL_RELEASE[] = "RELEASE sb_step";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO sb_step";
+
+sb_store_status_t sb_sqlite_savepoint(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    return sb_sqlite_exec_sql(sc, SQL_SAVEPOINT, err);
+}
+
+sb_store_status_t sb_sqlite_savepoint_release(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    return sb_sqlite_exec_sql(sc, SQL_RELEASE, err);
+}
+
+/* Undo the step and end it (a savepoint stays open after ROLLBACK TO until released). */
+sb_store_status_t sb_sqlite_rollback_to(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    sb_store_status_t st = sb_sqlite_exec_sql(sc, SQL_ROLLBACK_TO, err);
+
+    return st == SB_STORE_OK ? sb_sqlite_exec_sql(sc, SQL_RELEASE, err) : st;
+}
+
 static const char SQL_BEGIN_IMMEDIATE[] = "BEGIN IMMEDIATE";
 static const char SQL_BEGIN[] = "BEGIN";
 static const char SQL_COMMIT[] = "COMMIT";
