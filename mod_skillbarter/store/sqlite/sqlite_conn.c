@@ -5,7 +5,6 @@
 #include "sqlite_int.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -112,6 +111,7 @@ sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_st
         sb_sqlite_disconnect(sc);
         return NULL;
     }
+    sc->turn = sb_sqlite_turn_for(path);
     return sc;
 }
 
@@ -309,33 +309,22 @@ static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 /*
- * One write transaction at a time per process: the threads of a child queue here and are
- * woken one by one as each commits, instead of all polling SQLite's file lock (which only the
- * busy handler's sleeps can wait on). Across processes SQLite's lock still decides, now among
- * a few contenders. Waiting is bounded like the busy timeout (then UNAVAILABLE, as a lock
- * that stays busy would be).
+ * One write transaction at a time per database file, over every process and thread: writers
+ * queue on the shared turn (sqlite_turn.c) and are woken one by one as each commits, instead
+ * of all polling SQLite's file lock (which only the busy handler's sleeps can wait on).
+ * Waiting is bounded like the busy timeout (then UNAVAILABLE, as a lock that stays busy
+ * would be).
  */
-static pthread_mutex_t sb_sqlite_write_turn = PTHREAD_MUTEX_INITIALIZER;
-
 static int sb_sqlite_take_turn(sb_sqlite_conn_t *sc)
 {
-    struct timespec until;
-
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += sc->busy_timeout_ms / 1000;
-    until.tv_nsec += (long)(sc->busy_timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    return pthread_mutex_timedlock(&sb_sqlite_write_turn, &until);
+    return sb_sqlite_turn_take(sc->turn, sc->busy_timeout_ms);
 }
 
 static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc)
 {
     if (sc->holds_write) {
         sc->holds_write = 0;
-        pthread_mutex_unlock(&sb_sqlite_write_turn);
+        sb_sqlite_turn_give(sc->turn);
     }
 }
 

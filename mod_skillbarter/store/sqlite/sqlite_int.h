@@ -17,14 +17,25 @@ typedef struct {
     sqlite3_stmt *stmt;
 } sb_sqlite_slot_t;
 
+/* sqlite_turn.c: the write turn shared by the processes of one database file. */
+typedef struct sb_sqlite_turn sb_sqlite_turn_t;
+/* The turn of db_path (mapped once per process); NULL when it cannot be had (then the
+ * process's own turn stands in). */
+sb_sqlite_turn_t *sb_sqlite_turn_for(const char *db_path);
+/* Take the turn within timeout_ms: 0, or an errno (ETIMEDOUT). A dead holder's turn is taken
+ * over. */
+int sb_sqlite_turn_take(sb_sqlite_turn_t *t, int timeout_ms);
+void sb_sqlite_turn_give(sb_sqlite_turn_t *t);
+
 /* One connection; malloc'd by the pool constructor, freed by its destructor. */
 typedef struct {
     sqlite3 *db;
-    int broken;            /* an I/O-level failure was seen: invalidate, do not reuse */
-    int busy_timeout_ms;   /* how long sb_sqlite_busy keeps retrying a lock */
-    int64_t busy_since_us; /* when the current wait for a lock began (monotonic) */
-    int holds_write;       /* this connection holds the process's write turn (sqlite_conn.c) */
-    int wal_pages;         /* frames in the WAL after this connection's last commit */
+    int broken;             /* an I/O-level failure was seen: invalidate, do not reuse */
+    int busy_timeout_ms;    /* how long sb_sqlite_busy keeps retrying a lock */
+    int64_t busy_since_us;  /* when the current wait for a lock began (monotonic) */
+    int holds_write;        /* this connection holds the write turn (sqlite_conn.c) */
+    sb_sqlite_turn_t *turn; /* the database's shared write turn, NULL: the process's own */
+    int wal_pages;          /* frames in the WAL after this connection's last commit */
     int nslots;
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;
