@@ -42,20 +42,22 @@ typedef struct sb_send_job {
     const sb_notification_new_t *notify;
     int64_t now;
     int notified;
-    int done; /* set under the queue's mutex once status and err are final */
+    int done;          /* set under the queue's mutex once status and err are final */
+    pthread_cond_t cv; /* signalled when done, or when this send may lead the next batch */
     sb_store_status_t status;
     sb_store_error_t err;
     struct sb_send_job *next;
 } sb_send_job_t;
 
-/* The process's queue of sends (FIFO) and whether a batch is being led. */
+/* The process's queue of sends (FIFO) and whether a batch is being led. Each waiting send
+ * sleeps on its own condition: a finished batch wakes its own sends and the first one left
+ * in the queue (the next leader), not every waiter. */
 static struct {
     pthread_mutex_t mu;
-    pthread_cond_t cv;
     sb_send_job_t *head, *tail;
     int leading;
     sb_sqlite_send_stats_t stats;
-} sb_sends = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, NULL, NULL, 0, {0, 0, 0}};
+} sb_sends = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, {0, 0, 0}};
 
 void sb_sqlite_send_stats(sb_sqlite_send_stats_t *out)
 {
@@ -264,6 +266,9 @@ static void lead(sb_sqlite_conn_t *sc, sb_send_job_t *self)
     pthread_mutex_lock(&sb_sends.mu);
     for (i = 0; i < n; i++) {
         batch[i]->done = 1;
+        if (batch[i] != self) {
+            pthread_cond_signal(&batch[i]->cv);
+        }
     }
     pthread_mutex_unlock(&sb_sends.mu);
 }
@@ -288,6 +293,7 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
     job.nevents = nevents;
     job.notify = notify;
     job.now = now;
+    pthread_cond_init(&job.cv, NULL);
 
     pthread_mutex_lock(&sb_sends.mu);
     if (sb_sends.tail) {
@@ -305,13 +311,16 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
             lead(SB_SQLITE(c), &job);
             pthread_mutex_lock(&sb_sends.mu);
             sb_sends.leading = 0;
-            pthread_cond_broadcast(&sb_sends.cv);
+            if (sb_sends.head) {
+                pthread_cond_signal(&sb_sends.head->cv); /* the next batch's leader */
+            }
         }
         else {
-            pthread_cond_wait(&sb_sends.cv, &sb_sends.mu);
+            pthread_cond_wait(&job.cv, &sb_sends.mu);
         }
     }
     pthread_mutex_unlock(&sb_sends.mu);
+    pthread_cond_destroy(&job.cv);
     if (job.status != SB_STORE_OK) {
         if (err) {
             *err = job.err;
