@@ -50,13 +50,40 @@ static int sb_sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int page
     return SQLITE_OK;
 }
 
+/*
+ * A passive checkpoint copies the WAL back but cannot start it over: the next writer restarts
+ * it only when no reader holds an older snapshot at that moment, and under steady load there
+ * always is one (the WAL reached 180 MB in a few seconds of sends, and every page lookup of
+ * every reader searched its whole index). Past SB_SQLITE_RESTART_PAGES frames the checkpoint
+ * is a RESTART instead, taken with the write turn so that writers queue on the turn while it
+ * waits for the readers of old snapshots to finish (at most SB_SQLITE_RESTART_WAIT_MS; when
+ * they do not, it is tried again after a later commit).
+ */
+#define SB_SQLITE_RESTART_PAGES   (4 * SB_SQLITE_CHECKPOINT_PAGES)
+#define SB_SQLITE_RESTART_WAIT_MS 50
+
+static int sb_sqlite_take_turn(sb_sqlite_conn_t *sc);
+static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
+
 static void sb_sqlite_checkpoint_due(sb_sqlite_conn_t *sc)
 {
-    if (sc->wal_pages >= SB_SQLITE_CHECKPOINT_PAGES && !sc->holds_write
-        && sqlite3_get_autocommit(sc->db)) {
-        sc->wal_pages = 0;
-        sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    int pages = sc->wal_pages, timeout = sc->busy_timeout_ms;
+
+    if (pages < SB_SQLITE_CHECKPOINT_PAGES || sc->holds_write || !sqlite3_get_autocommit(sc->db)) {
+        return;
     }
+    sc->wal_pages = 0;
+    if (pages >= SB_SQLITE_RESTART_PAGES) {
+        sc->busy_timeout_ms = SB_SQLITE_RESTART_WAIT_MS;
+        if (sb_sqlite_take_turn(sc) == 0) {
+            sc->holds_write = 1;
+            sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+            sb_sqlite_give_turn(sc);
+        }
+        sc->busy_timeout_ms = timeout;
+        return;
+    }
+    sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err)
@@ -114,8 +141,6 @@ sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_st
     sc->turn = sb_sqlite_turn_for(path);
     return sc;
 }
-
-static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
 
 void sb_sqlite_disconnect(sb_sqlite_conn_t *sc)
 {
