@@ -82,7 +82,9 @@ typedef struct {
       (c, p, user_id, partner_id, after_created_at, after_id, limit, out, has_more, err))          \
     /* user_id's conversations with visible partners that still hold a message, newest             \
      * first; *out of sb_conversation_t (offset/limit), *total how many there are, *unread         \
-     * the unread messages over all of them. */                                                    \
+     * the unread messages over all of them. The totals come from per-user counters that every     \
+     * change of a summary (send, read marks, delete, bulk insert) and of a partner's status       \
+     * updates in its own atomic step, so a page reads only its rows, never the whole list. */     \
     X(d, conversations_list,                                                                       \
       (sb_store_conn_t * c, apr_pool_t * p, const char *user_id, int64_t now, int offset,          \
        int limit, apr_array_header_t **out, int64_t *total, int64_t *unread,                       \

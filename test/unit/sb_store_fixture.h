@@ -95,7 +95,8 @@ static inline void sb_fx_sqlite_seed(sb_fx_t *fx, const char *user_id, const cha
 
 static inline void sb_fx_sqlite_cleanup(sb_fx_t *fx)
 {
-    static const char *const suffix[] = {"/test.db", "/test.db-wal", "/test.db-shm", NULL};
+    static const char *const suffix[] = {"/test.db", "/test.db-wal", "/test.db-shm",
+                                         "/test.db-turn", NULL};
     int i;
 
     if (!fx->dir[0]) {
