@@ -253,8 +253,15 @@ static int book(sb_call_t *c, int with_message)
     msg = NULL;
     if (with_message) {
         sb_message_t m;
-        json_object *sd = json_object_new_object();
+        sb_message_session_t d;
         const char *mt;
+        memset(&d, 0, sizeof d);
+        memcpy(d.session_id, id, sizeof d.session_id);
+        d.skill = so->skill;
+        d.duration = duration;
+        d.proposed_time = start;
+        d.description = description;
+        d.status = d.session_status = "pending";
         memset(&m, 0, sizeof m);
         memcpy(m.id, mid, sizeof m.id);
         memcpy(m.sender_id, c->user->id, sizeof m.sender_id);
@@ -262,18 +269,10 @@ static int book(sb_call_t *c, int with_message)
         m.content = ns.message_content;
         m.message_type = "session_request";
         m.created_at = m.updated_at = c->now;
+        m.session = &d;
         msg = sb_json_track(
             c->pool, sb_message_json(c->pool, &m, sb_user_to_json(c->pool, c->user, SB_VIEW_PUBLIC),
                                      sb_user_to_json(c->pool, teacher, SB_VIEW_PUBLIC)));
-        json_object_object_add(sd, "sessionId", json_object_new_string(id));
-        json_object_object_add(sd, "skill", json_object_new_string(so->skill));
-        json_object_object_add(sd, "duration", json_object_new_int64(duration));
-        json_object_object_add(sd, "proposedTime",
-                               json_object_new_string(sb_time_iso(c->pool, start)));
-        json_object_object_add(sd, "description",
-                               description ? json_object_new_string(description) : NULL);
-        json_object_object_add(sd, "status", json_object_new_string("pending"));
-        json_object_object_add(msg, "sessionData", sd);
         mt = sb_json_text(c->pool,
                           sb_json_track(c->pool, sb_message_json(c->pool, &m, mini_user(c, c->user),
                                                                  mini_user(c, teacher))));

@@ -175,13 +175,15 @@ typedef struct {
        sb_store_error_t *err),                                                                     \
       (c, p, now, limit, out, err))                                                                \
     /* Record reminder `which` ("24h" | "1h" | "15min") of a scheduled session, once: *marked = 1  \
-     * and the events and the nnotify notifications written when this call recorded it, 0 when     \
-     * it was recorded already or the session is not scheduled. */                                 \
+     * and the events, the nnotify notifications and the nmail mails queued (as mail_enqueue:      \
+     * a notification to a user with emailNotifications off is not) when this call recorded it,    \
+     * 0 and nothing written when it was recorded already or the session is not scheduled. */      \
     X(d, session_reminder_mark,                                                                    \
       (sb_store_conn_t * c, const char *id, const char *which, const sb_outbox_event_t *events,    \
-       int nevents, const sb_notification_new_t *notify, int nnotify, int64_t now, int *marked,    \
+       int nevents, const sb_notification_new_t *notify, int nnotify,                              \
+       const sb_store_mail_new_t *mail, int nmail, int64_t now, int *marked,                       \
        sb_store_error_t *err),                                                                     \
-      (c, id, which, events, nevents, notify, nnotify, now, marked, err))                          \
+      (c, id, which, events, nevents, notify, nnotify, mail, nmail, now, marked, err))             \
     /* A participant reviews the other after completion, once; the reviewee's rating becomes       \
      * the exact mean (sum / count). NOT_FOUND, STALE field status (not completed), CONFLICT       \
      * "review" (reviewed already). */                                                             \
