@@ -660,10 +660,53 @@ static void test_list_filters_and_edit(void **state)
     assert_int_equal(total, 3);
     assert_int_equal(rows->nelts, 2);
     assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_session_t).id, c);
+    /* with both participants' short public form */
+    s = &APR_ARRAY_IDX(rows, 1, sb_session_t);
+    assert_string_equal(s->id, b);
+    assert_non_null(s->teacher);
+    assert_non_null(s->student);
+    assert_string_equal(s->teacher->id, pr.teacher->id);
+    assert_string_equal(s->teacher->username, pr.teacher->username);
+    assert_string_equal(s->student->first_name, pr.student->first_name);
+    /* past the last page: the total, no rows */
+    assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 3, 2, &rows, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 3);
+    assert_int_equal(rows->nelts, 0);
+    assert_int_equal(sb_store_session_get(fx->conn, fx->pool, a, &s, &err), SB_STORE_OK);
+    assert_string_equal(s->student->username, pr.student->username);
+    /* both sides of the caller merge in start order: the learner teaches someone too */
+    {
+        pair_t other = {pr.student, mk_user(fx, "third", "third@example.com")};
+        char d[SB_ID_LEN + 1];
+        const char *want[] = {c, d, b, a};
+        int i;
+        assert_int_equal(book(fx, &other, T0 + 90 * MIN, 15, d, NULL), SB_STORE_OK);
+        assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 0, 10, &rows, &total, &err),
+                         SB_STORE_OK);
+        assert_int_equal(total, 4);
+        assert_int_equal(rows->nelts, 4);
+        for (i = 0; i < 4; i++) {
+            assert_string_equal(APR_ARRAY_IDX(rows, i, sb_session_t).id, want[i]);
+        }
+        assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 1, 2, &rows, &total, &err),
+                         SB_STORE_OK);
+        assert_int_equal(rows->nelts, 2);
+        assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_session_t).id, d);
+        assert_string_equal(APR_ARRAY_IDX(rows, 1, sb_session_t).id, b);
+        q.role = 1;
+        assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 0, 10, &rows, &total, &err),
+                         SB_STORE_OK);
+        assert_int_equal(total, 1);
+        assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_session_t).id, d);
+        assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_session_t).student->username, "third");
+        must(fx, d, other.student->id, SB_SESSION_CANCEL, NOW, "cancelled");
+    }
     q.role = 1;
+    q.status = "pending";
     assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 0, 10, &rows, &total, &err),
                      SB_STORE_OK);
-    assert_int_equal(total, 0);
+    assert_int_equal(total, 0); /* d, the one taught, is cancelled */
     q.role = 2;
     q.status = "scheduled";
     assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 0, 10, &rows, &total, &err),

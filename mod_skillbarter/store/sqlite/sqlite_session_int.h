@@ -12,14 +12,17 @@
 #define SB_MIN_MS 60000LL
 #define SB_DAY_MS (24LL * 3600 * 1000)
 
-/* The columns sb_sqlite_session_row reads, in its order. */
-#define SB_SESSION_COLS                                                                            \
-    "id, teacher_id, student_id, skill, category, description, scheduled_time, duration,"          \
-    " actual_duration, status, escrow_minutes, room_id, started_at, ended_at,"                     \
-    " credits_exchanged, teacher_notes, student_notes, cancelled_by, cancel_reason,"               \
-    " is_disputed, dispute_reason, disputed_at, dispute_resolved_at, dispute_refund,"              \
-    " reminders_sent, proposed_by, teacher_joined_at, student_joined_at, last_presence_at,"        \
-    " created_at, updated_at"
+/* The columns sb_sqlite_session_row reads, in its order, of table alias t ("s." or ""). */
+#define SB_SESSION_COLS_OF(t)                                                                      \
+    t "id, " t "teacher_id, " t "student_id, " t "skill, " t "category, " t "description, " t      \
+      "scheduled_time, " t "duration, " t "actual_duration, " t "status, " t "escrow_minutes, " t  \
+      "room_id, " t "started_at, " t "ended_at, " t "credits_exchanged, " t "teacher_notes, " t    \
+      "student_notes, " t "cancelled_by, " t "cancel_reason, " t "is_disputed, " t                 \
+      "dispute_reason, " t "disputed_at, " t "dispute_resolved_at, " t "dispute_refund, " t        \
+      "reminders_sent, " t "proposed_by, " t "teacher_joined_at, " t "student_joined_at, " t       \
+      "last_presence_at, " t "created_at, " t "updated_at"
+#define SB_SESSION_COLS  SB_SESSION_COLS_OF("")
+#define SB_SESSION_NCOLS 31
 
 #define SB_OPEN_STATUSES "('pending', 'scheduled', 'in_progress')"
 

@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include <apr_hash.h>
 #include <apr_strings.h>
 
 static const char SQL_GET[] = "SELECT " SB_SESSION_COLS " FROM sessions WHERE id = ?1";
@@ -25,24 +26,29 @@ static const char SQL_REMINDER[] =
     "UPDATE sessions SET reminders_sent = json_insert(reminders_sent, '$[#]', ?2)"
     " WHERE id = ?1 AND status = 'scheduled'"
     " AND NOT EXISTS (SELECT 1 FROM json_each(reminders_sent) WHERE value = ?2)";
-/* The caller's sessions by role, each form served by an index on its participant column:
- * 0 either side, 1 taught, 2 learned; status (?2) and the time filter (?4 upcoming 1 / past 2
- * at ?5) are checked on the few rows the index finds. */
+/* The caller's sessions by role (0 either side, 1 taught, 2 learned), newest start first,
+ * each side walked in order on its (participant, scheduled_time, id) index (sql/011) and
+ * both sides merged, so a page reads only the rows up to it. Status (?2) and the time filter
+ * (?4 upcoming 1 / past 2 at ?5) are checked on the rows walked. */
 #define SB_LIST_FILTER                                                                             \
     " AND (?2 IS NULL OR status = ?2)"                                                             \
     " AND (?4 = 0 OR (?4 = 1 AND scheduled_time >= ?5) OR (?4 = 2 AND scheduled_time < ?5))"
-#define SB_LIST_WHERE(who) " FROM sessions WHERE " who SB_LIST_FILTER
-#define SB_LIST_PAGE(who)                                                                          \
-    "SELECT " SB_SESSION_COLS SB_LIST_WHERE(                                                       \
-        who) " ORDER BY scheduled_time DESC, id DESC LIMIT ?6 OFFSET ?7"
-#define SB_LIST_EITHER  "(teacher_id = ?1 OR student_id = ?1)"
-#define SB_LIST_TAUGHT  "teacher_id = ?1"
-#define SB_LIST_LEARNED "student_id = ?1"
-static const char *const SQL_LIST_COUNT[] = {"SELECT count(*)" SB_LIST_WHERE(SB_LIST_EITHER),
-                                             "SELECT count(*)" SB_LIST_WHERE(SB_LIST_TAUGHT),
-                                             "SELECT count(*)" SB_LIST_WHERE(SB_LIST_LEARNED)};
+#define SB_LIST_SIDE(sel, who) sel " FROM sessions WHERE " who " = ?1" SB_LIST_FILTER
+#define SB_LIST_ORDER          " ORDER BY scheduled_time DESC, id DESC"
+#define SB_LIST_PAGE_SIDE(who)                                                                     \
+    SB_LIST_SIDE("SELECT " SB_SESSION_COLS, who) SB_LIST_ORDER " LIMIT ?6 OFFSET ?7"
+#define SB_LIST_COUNT_SIDE(who) SB_LIST_SIDE("SELECT count(*)", who)
+static const char *const SQL_LIST_COUNT[] = {
+    "SELECT (" SB_LIST_COUNT_SIDE("teacher_id") ") + (" SB_LIST_COUNT_SIDE("student_id") ")",
+    SB_LIST_COUNT_SIDE("teacher_id"), SB_LIST_COUNT_SIDE("student_id")};
 static const char *const SQL_LIST_PAGE[] = {
-    SB_LIST_PAGE(SB_LIST_EITHER), SB_LIST_PAGE(SB_LIST_TAUGHT), SB_LIST_PAGE(SB_LIST_LEARNED)};
+    SB_LIST_SIDE("SELECT " SB_SESSION_COLS, "teacher_id") " UNION ALL " SB_LIST_SIDE(
+        "SELECT " SB_SESSION_COLS, "student_id") SB_LIST_ORDER " LIMIT ?6 OFFSET ?7",
+    SB_LIST_PAGE_SIDE("teacher_id"), SB_LIST_PAGE_SIDE("student_id")};
+/* A participant's short public form (read once per person and page: a user's row is large). */
+static const char SQL_PERSON[] =
+    "SELECT id, username, first_name, last_name, profile_picture, timezone, rating,"
+    " total_reviews FROM users WHERE id = ?1";
 /* A request message's terms and its session as it is now (NULL columns: no session row). */
 static const char SQL_MESSAGE_SESSION[] =
     "SELECT m.session_id, coalesce(s.skill, m.session_skill),"
@@ -107,13 +113,75 @@ sb_store_status_t sb_sqlite_session_load(sb_sqlite_conn_t *sc, apr_pool_t *p, co
                           "no such session");
 }
 
+static sb_store_status_t people(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *rows, int n,
+                                sb_store_error_t *err);
+
 sb_store_status_t sb_sqlite_session_get(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                         sb_session_t **out, sb_store_error_t *err)
 {
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_session_t *s = apr_palloc(p, sizeof *s);
-    sb_store_status_t st = sb_sqlite_session_load(SB_SQLITE(c), p, id, s, err);
+    sb_store_status_t st = sb_sqlite_session_load(sc, p, id, s, err);
 
+    if (st == SB_STORE_OK) {
+        st = people(sc, p, s, 1, err);
+    }
     *out = st == SB_STORE_OK ? s : NULL;
+    return st;
+}
+
+static void row_person(apr_pool_t *p, sqlite3_stmt *q, void *row)
+{
+    sb_session_person_t *u = row;
+
+    sb_sqlite_col_id(q, 0, u->id);
+    u->username = sb_sqlite_col_text(p, q, 1);
+    u->first_name = sb_sqlite_col_text(p, q, 2);
+    u->last_name = sb_sqlite_col_text(p, q, 3);
+    u->profile_picture = sb_sqlite_col_text(p, q, 4);
+    u->timezone = sb_sqlite_col_text(p, q, 5);
+    u->rating = sqlite3_column_double(q, 6);
+    u->total_reviews = sqlite3_column_int(q, 7);
+}
+
+/* The person of id, read once per call through seen (NULL when the user is gone). */
+static sb_store_status_t person(sb_sqlite_conn_t *sc, apr_pool_t *p, apr_hash_t *seen,
+                                const char *id, const sb_session_person_t **out,
+                                sb_store_error_t *err)
+{
+    sb_session_person_t *u = apr_hash_get(seen, id, SB_ID_LEN);
+    sqlite3_stmt *q;
+    sb_store_status_t st;
+
+    if (!u) {
+        if (!(q = sb_sqlite_prepare(sc, SQL_PERSON, err))) {
+            return err->status;
+        }
+        u = apr_pcalloc(p, sizeof *u);
+        sb_sqlite_bind_text(q, 1, id);
+        st = sb_sqlite_row1(sc, p, q, row_person, u, err, "session person", "");
+        if (st != SB_STORE_OK && st != SB_STORE_NOT_FOUND) {
+            return st;
+        }
+        apr_hash_set(seen, apr_pstrmemdup(p, id, SB_ID_LEN), SB_ID_LEN, u);
+    }
+    *out = u->id[0] ? u : NULL;
+    return SB_STORE_OK;
+}
+
+/* Both participants of every session of rows[0..n). */
+static sb_store_status_t people(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *rows, int n,
+                                sb_store_error_t *err)
+{
+    apr_hash_t *seen = apr_hash_make(p);
+    sb_store_status_t st = SB_STORE_OK;
+    int i;
+
+    for (i = 0; i < n && st == SB_STORE_OK; i++) {
+        if ((st = person(sc, p, seen, rows[i].teacher_id, &rows[i].teacher, err)) == SB_STORE_OK) {
+            st = person(sc, p, seen, rows[i].student_id, &rows[i].student, err);
+        }
+    }
     return st;
 }
 
@@ -159,7 +227,8 @@ sb_store_status_t sb_sqlite_session_list(sb_store_conn_t *c, apr_pool_t *p,
         sqlite3_bind_int(q, 7, offset < 0 ? 0 : offset);
         if ((st = sb_sqlite_rows(sc, p, q, sb_sqlite_session_row, -1, rows, NULL, err,
                                  "session list"))
-            != SB_STORE_OK) {
+                != SB_STORE_OK
+            || (st = people(sc, p, (sb_session_t *)rows->elts, rows->nelts, err)) != SB_STORE_OK) {
             return sb_sqlite_end(sc, st, err);
         }
     }

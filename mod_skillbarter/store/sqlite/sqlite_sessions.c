@@ -31,13 +31,16 @@ static const char SQL_REQUEST_MESSAGE[] =
 static const char SQL_MESSAGE_STATUS[] =
     "UPDATE messages SET session_status = ?2, session_proposed_time = ?3, updated_at = ?4"
     " WHERE session_id = ?1 AND message_type = 'session_request'";
-/* The compare-and-set: written only if nobody changed the row since it was read. */
+/* The compare-and-set: written only if nobody changed the row since it was read (?4, the
+ * start, is SQL_WRITE_TIME's). */
 static const char SQL_WRITE[] =
-    "UPDATE sessions SET status = ?3, scheduled_time = ?4, escrow_minutes = ?5,"
+    "UPDATE sessions SET status = ?3, escrow_minutes = ?5,"
     " started_at = ?6, ended_at = ?7, actual_duration = ?8, credits_exchanged = ?9,"
     " cancelled_by = ?10, cancel_reason = ?11, proposed_by = ?12, teacher_joined_at = ?13,"
     " student_joined_at = ?14, last_presence_at = ?15, reminders_sent = ?16, updated_at = ?17"
     " WHERE id = ?1 AND status = ?2 AND updated_at = ?18";
+/* A new start, written apart: the many indexes on scheduled_time change only when it does. */
+static const char SQL_WRITE_TIME[] = "UPDATE sessions SET scheduled_time = ?2 WHERE id = ?1";
 static const char SQL_TOTALS[] =
     "UPDATE users SET total_earned = total_earned + ?2, total_spent = total_spent + ?3,"
     " minutes_taught = minutes_taught + ?4, minutes_learned = minutes_learned + ?5"
@@ -251,9 +254,10 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
     return st;
 }
 
-/* Write n back over o (the row as read): STALE when it changed in between. */
-static sb_store_status_t write_back(sb_sqlite_conn_t *sc, const sb_session_t *o,
-                                    const sb_session_t *n, int64_t now, sb_store_error_t *err)
+/* Write n back over o (the row as read): STALE when it changed in between. n->updated_at
+ * becomes what was written, so n is the row as stored. */
+static sb_store_status_t write_back(sb_sqlite_conn_t *sc, const sb_session_t *o, sb_session_t *n,
+                                    int64_t now, sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_WRITE, err);
     sb_store_status_t st;
@@ -264,7 +268,6 @@ static sb_store_status_t write_back(sb_sqlite_conn_t *sc, const sb_session_t *o,
     sb_sqlite_bind_text(q, 1, o->id);
     sb_sqlite_bind_text(q, 2, o->status);
     sb_sqlite_bind_text(q, 3, n->status);
-    sqlite3_bind_int64(q, 4, n->scheduled_time);
     sqlite3_bind_int64(q, 5, n->escrow);
     bind_ms(q, 6, n->started_at);
     bind_ms(q, 7, n->ended_at);
@@ -277,11 +280,20 @@ static sb_store_status_t write_back(sb_sqlite_conn_t *sc, const sb_session_t *o,
     bind_ms(q, 14, n->student_joined_at);
     bind_ms(q, 15, n->last_presence_at);
     sb_sqlite_bind_text(q, 16, n->reminders_sent ? n->reminders_sent : "[]");
-    sqlite3_bind_int64(q, 17, now > o->updated_at ? now : o->updated_at + 1);
+    n->updated_at = now > o->updated_at ? now : o->updated_at + 1;
+    sqlite3_bind_int64(q, 17, n->updated_at);
     sqlite3_bind_int64(q, 18, o->updated_at);
     st = sb_sqlite_exec_one(sc, q, err, "session write");
     if (st == SB_STORE_NOT_FOUND) {
         return sb_store_fail(err, SB_STORE_STALE, "status", "the session changed meanwhile");
+    }
+    if (st == SB_STORE_OK && n->scheduled_time != o->scheduled_time) {
+        if (!(q = sb_sqlite_prepare(sc, SQL_WRITE_TIME, err))) {
+            return err->status;
+        }
+        sb_sqlite_bind_text(q, 1, o->id);
+        sqlite3_bind_int64(q, 2, n->scheduled_time);
+        st = sb_sqlite_exec_one(sc, q, err, "session time");
     }
     return st;
 }
@@ -531,12 +543,11 @@ sb_store_status_t sb_sqlite_session_act(sb_store_conn_t *c, apr_pool_t *p,
     if ((st = sb_sqlite_session_load(sc, p, a->id, &o, err)) != SB_STORE_OK) {
         return sb_sqlite_end(sc, st, err);
     }
-    *n = o;
+    *n = o; /* apply writes n back: it is the row as stored after the step */
     if ((st = apply(sc, p, a, &o, n, now, &changed, err)) != SB_STORE_OK
         || (changed
             && (st = sb_sqlite_session_announce(sc, events, nevents, notify, now, err))
-                   != SB_STORE_OK)
-        || (st = sb_sqlite_session_load(sc, p, a->id, n, err)) != SB_STORE_OK) {
+                   != SB_STORE_OK)) {
         return sb_sqlite_end(sc, st, err);
     }
     st = sb_sqlite_end(sc, SB_STORE_OK, err);
