@@ -76,6 +76,9 @@ sb_store_status_t sb_sqlite_row1(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_st
 sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc, const sb_store_mail_new_t *m,
                                         int64_t now, int *queued, char *id_out,
                                         sb_store_error_t *err);
+/* 1 when st (prepared and bound) yields a row, 0 when not, -1 on failure (err set). */
+int sb_sqlite_yields(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                     const char *what);
 /* The first column of st's first row (0 when it yields none): OK or the failure. */
 sb_store_status_t sb_sqlite_int64(sb_sqlite_conn_t *sc, sqlite3_stmt *st, int64_t *out,
                                   sb_store_error_t *err, const char *what);

@@ -415,3 +415,15 @@ sb_store_status_t sb_sqlite_int64(sb_sqlite_conn_t *sc, sqlite3_stmt *st, int64_
     sb_sqlite_done(st);
     return SB_STORE_OK;
 }
+
+int sb_sqlite_yields(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                     const char *what)
+{
+    int rc = sb_sqlite_step(sc, st, err, what);
+
+    if (rc < 0) {
+        return -1;
+    }
+    sb_sqlite_done(st);
+    return rc == SQLITE_ROW;
+}

@@ -323,6 +323,19 @@ sb_store_status_t sb_sqlite_calendar_token_set(sb_store_conn_t *c, const char *u
     return sb_sqlite_exec_one(sc, q, err, "calendar token");
 }
 
+typedef struct {
+    char *user_id;
+    const char **timezone;
+} feed_owner_t;
+
+static void row_feed_owner(apr_pool_t *p, sqlite3_stmt *q, void *row)
+{
+    feed_owner_t *f = row;
+
+    sb_sqlite_col_id(q, 0, f->user_id);
+    *f->timezone = sb_sqlite_col_text(p, q, 1);
+}
+
 sb_store_status_t sb_sqlite_calendar_token_user(sb_store_conn_t *c, apr_pool_t *p,
                                                 const char *token_hash, int64_t now, char *user_id,
                                                 const char **timezone, sb_store_error_t *err)
@@ -331,25 +344,14 @@ sb_store_status_t sb_sqlite_calendar_token_user(sb_store_conn_t *c, apr_pool_t *
                               " AND " SB_SQLITE_VISIBLE("u", "?2");
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, sql, err);
-    int rc;
+    feed_owner_t f = {user_id, timezone};
 
     if (!q) {
         return err->status;
     }
     sb_sqlite_bind_text(q, 1, token_hash);
     sqlite3_bind_int64(q, 2, now);
-    rc = sb_sqlite_step(sc, q, err, "calendar user");
-    if (rc < 0) {
-        return err->status;
-    }
-    if (rc != SQLITE_ROW) {
-        sb_sqlite_done(q);
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such feed");
-    }
-    sb_sqlite_col_id(q, 0, user_id);
-    *timezone = sb_sqlite_col_text(p, q, 1);
-    sb_sqlite_done(q);
-    return SB_STORE_OK;
+    return sb_sqlite_row1(sc, p, q, row_feed_owner, &f, err, "calendar user", "no such feed");
 }
 
 /* The request's status in the spec's sessionData terms, from its session's status now. */

@@ -210,6 +210,21 @@ sb_store_status_t sb_sqlite_review_add(sb_store_conn_t *c, const sb_review_new_t
     return sb_sqlite_end(sc, st, err);
 }
 
+static void row_review(apr_pool_t *p, sqlite3_stmt *q, void *row)
+{
+    sb_session_review_t *v = row;
+
+    sb_sqlite_col_id(q, 0, v->id);
+    sb_sqlite_col_id(q, 1, v->session_id);
+    sb_sqlite_col_id(q, 2, v->reviewee_id);
+    v->rating = sqlite3_column_int(q, 3);
+    v->feedback = sb_sqlite_col_text(p, q, 4);
+    v->would_recommend = sqlite3_column_type(q, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 5);
+    v->created_at = sqlite3_column_int64(q, 6);
+    v->skill = sb_sqlite_col_text(p, q, 7);
+    v->reviewer = *sb_sqlite_row_card(p, q, 8, apr_array_make(p, 1, sizeof(sb_user_card_t)));
+}
+
 sb_store_status_t sb_sqlite_reviews_page(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
                                          int64_t after_created_at, const char *after_id, int limit,
                                          apr_array_header_t **out, int *has_more,
@@ -219,8 +234,7 @@ sb_store_status_t sb_sqlite_reviews_page(sb_store_conn_t *c, apr_pool_t *p, cons
     sqlite3_stmt *q = sb_sqlite_prepare(sc, after_id ? SQL_REVIEWS_AFTER : SQL_REVIEWS_FIRST, err);
     apr_array_header_t *rows =
         apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_session_review_t));
-    apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
-    int rc;
+    sb_store_status_t st;
 
     *out = NULL;
     *has_more = 0;
@@ -233,29 +247,9 @@ sb_store_status_t sb_sqlite_reviews_page(sb_store_conn_t *c, apr_pool_t *p, cons
         sqlite3_bind_int64(q, 3, after_created_at);
         sb_sqlite_bind_text(q, 4, after_id);
     }
-    while ((rc = sb_sqlite_step(sc, q, err, "reviews")) == SQLITE_ROW) {
-        sb_session_review_t *v;
-        if (rows->nelts == limit) {
-            *has_more = 1;
-            continue;
-        }
-        v = apr_array_push(rows);
-        sb_sqlite_col_id(q, 0, v->id);
-        sb_sqlite_col_id(q, 1, v->session_id);
-        sb_sqlite_col_id(q, 2, v->reviewee_id);
-        v->rating = sqlite3_column_int(q, 3);
-        v->feedback = sb_sqlite_col_text(p, q, 4);
-        v->would_recommend =
-            sqlite3_column_type(q, 5) == SQLITE_NULL ? -1 : sqlite3_column_int(q, 5);
-        v->created_at = sqlite3_column_int64(q, 6);
-        v->skill = sb_sqlite_col_text(p, q, 7);
-        cards->nelts = 0;
-        v->reviewer = *sb_sqlite_row_card(p, q, 8, cards);
+    if ((st = sb_sqlite_rows(sc, p, q, row_review, limit, rows, has_more, err, "reviews"))
+        == SB_STORE_OK) {
+        *out = rows;
     }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(q);
-    *out = rows;
-    return SB_STORE_OK;
+    return st;
 }

@@ -66,18 +66,6 @@ static void bind_ms(sqlite3_stmt *q, int i, int64_t v)
     }
 }
 
-/* 1 when the statement (bound by the caller) yields a row, 0 when not, -1 on failure. */
-static int yields(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err, const char *what)
-{
-    int rc = sb_sqlite_step(sc, q, err, what);
-
-    if (rc < 0) {
-        return -1;
-    }
-    sb_sqlite_done(q);
-    return rc == SQLITE_ROW;
-}
-
 /* CONFLICT "scheduledTime" when [start, start + duration) overlaps an open session of either
  * party other than self. */
 static sb_store_status_t check_overlap(sb_sqlite_conn_t *sc, const char *a, const char *b,
@@ -95,7 +83,7 @@ static sb_store_status_t check_overlap(sb_sqlite_conn_t *sc, const char *a, cons
     sqlite3_bind_int64(q, 3, start);
     sqlite3_bind_int64(q, 4, start + duration * SB_MIN_MS);
     sb_sqlite_bind_text(q, 5, self);
-    if ((r = yields(sc, q, err, "overlap")) < 0) {
+    if ((r = sb_sqlite_yields(sc, q, err, "overlap")) < 0) {
         return err->status;
     }
     return r ? sb_store_fail(err, SB_STORE_CONFLICT, "scheduledTime",
@@ -172,7 +160,7 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
     }
     sb_sqlite_bind_text(q, 1, s->teacher_id);
     sqlite3_bind_int64(q, 2, now);
-    if ((r = yields(sc, q, err, "teacher")) <= 0) {
+    if ((r = sb_sqlite_yields(sc, q, err, "teacher")) <= 0) {
         return sb_sqlite_end(
             sc,
             r < 0 ? err->status
@@ -184,7 +172,7 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
     }
     sb_sqlite_bind_text(q, 1, s->teacher_id);
     sb_sqlite_bind_text(q, 2, s->student_id);
-    if ((r = yields(sc, q, err, "blocked")) != 0) {
+    if ((r = sb_sqlite_yields(sc, q, err, "blocked")) != 0) {
         return sb_sqlite_end(sc,
                              r < 0 ? err->status
                                    : sb_store_fail(err, SB_STORE_REFUSED, "teacher",
