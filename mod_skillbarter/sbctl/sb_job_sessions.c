@@ -33,6 +33,10 @@ static void sessions_tick(sb_jobs_ctx_t *x, apr_pool_t *p)
     if (sb_session_jobs_tick(c, p, &o, sb_now_ms(), &r, &e) != SB_STORE_OK) {
         sb_jobs_log(x, "error", "sessions: tick stopped: %s", e.message);
     }
+    if (r.mail_errors) {
+        sb_jobs_log(x, "warn", "sessions: %d reminder mail(s) not made (the notification template)",
+                    r.mail_errors);
+    }
     if (r.expired || r.no_show || r.abandoned || r.reminders) {
         sb_jobs_log(x, "info", "sessions: expired %d, no_show %d, abandoned %d, reminders %d",
                     r.expired, r.no_show, r.abandoned, r.reminders);

@@ -653,8 +653,9 @@ static int cmd_session_jobs(sbctl_t *x, int argc, char **argv)
     if (sb_session_jobs_tick(x->conn, x->pool, &o, now, &r, &e) != SB_STORE_OK) {
         return fail("session jobs", &e);
     }
-    printf("session-jobs: expired %d, no_show %d, abandoned %d, reminders %d, skipped %d\n",
-           r.expired, r.no_show, r.abandoned, r.reminders, r.skipped);
+    printf("session-jobs: expired %d, no_show %d, abandoned %d, reminders %d, skipped %d, "
+           "mail errors %d\n",
+           r.expired, r.no_show, r.abandoned, r.reminders, r.skipped, r.mail_errors);
     return 0;
 }
 

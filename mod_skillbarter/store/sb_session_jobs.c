@@ -121,8 +121,8 @@ static const char *in_words(const char *which)
 }
 
 /* The reminder mail to participant user_id (the other one is with_id), queued with the
- * reminder; 0 with *m filled, or -1 when there is nothing to send (no mail settings, no
- * address, a template that cannot be filled: logged by no one, the reminder goes anyway). */
+ * reminder: 0 with *m filled, -1 when there is none to send (no mail settings, no address),
+ * -2 when the template cannot be filled (counted in the report; the reminder goes anyway). */
 static int reminder_mail(sb_store_conn_t *c, apr_pool_t *p, const sb_session_jobs_opts_t *o,
                          const sb_session_t *s, const char *user_id, const char *with_id,
                          const char *which, int64_t now, sb_store_mail_new_t *m)
@@ -155,7 +155,7 @@ static int reminder_mail(sb_store_conn_t *c, apr_pool_t *p, const sb_session_job
                          " (", apr_psprintf(p, "%d", (int)s->duration), " minutes).", NULL);
     n.link = apr_pstrcat(p, o->public_url, "/sessions/", s->id, NULL);
     if (sb_mail_notice_build(p, &n, &mail, &why)) {
-        return -1;
+        return -2;
     }
     sb_id_new(id);
     memset(m, 0, sizeof *m);
@@ -169,7 +169,7 @@ static int reminder_mail(sb_store_conn_t *c, apr_pool_t *p, const sb_session_job
 
 static sb_store_status_t remind(sb_store_conn_t *c, apr_pool_t *p, const sb_session_jobs_opts_t *o,
                                 const sb_session_t *s, const char *which, int64_t now, int *done,
-                                sb_store_error_t *err)
+                                int *mail_errors, sb_store_error_t *err)
 {
     const char *data = payload(p, s, s->status, which);
     const char *body = apr_pstrcat(p, s->skill ? s->skill : "", " starts at ",
@@ -178,15 +178,18 @@ static sb_store_status_t remind(sb_store_conn_t *c, apr_pool_t *p, const sb_sess
                                {s->student_id, "session:reminder", data}};
     sb_notification_new_t n[2];
     sb_store_mail_new_t mail[2];
-    int nmail = 0;
+    const char *const to[2][2] = {{s->teacher_id, s->student_id}, {s->student_id, s->teacher_id}};
+    int nmail = 0, i, r;
 
     notice(p, &n[0], s, s->teacher_id, "session_reminder", "Upcoming session", body, now);
     notice(p, &n[1], s, s->student_id, "session_reminder", "Upcoming session", body, now);
-    if (!reminder_mail(c, p, o, s, s->teacher_id, s->student_id, which, now, &mail[nmail])) {
-        nmail++;
-    }
-    if (!reminder_mail(c, p, o, s, s->student_id, s->teacher_id, which, now, &mail[nmail])) {
-        nmail++;
+    for (i = 0; i < 2; i++) {
+        if (!(r = reminder_mail(c, p, o, s, to[i][0], to[i][1], which, now, &mail[nmail]))) {
+            nmail++;
+        }
+        else if (r == -2) {
+            (*mail_errors)++;
+        }
     }
     return sb_store_session_reminder_mark(c, s->id, which, ev, 2, n, 2, mail, nmail, now, done,
                                           err);
@@ -229,7 +232,7 @@ sb_store_status_t sb_session_jobs_tick(sb_store_conn_t *c, apr_pool_t *p,
         }
         else if (strcmp(s->status, "scheduled") == 0
                  && (which = sb_session_reminder_due(s->scheduled_time, now))) {
-            st = remind(c, sp, opts, s, which, now, &done, err);
+            st = remind(c, sp, opts, s, which, now, &done, &report->mail_errors, err);
             counter = &report->reminders;
         }
         if (done) {

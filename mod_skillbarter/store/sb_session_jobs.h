@@ -31,7 +31,8 @@ typedef struct {
     int no_show;
     int abandoned;
     int reminders;
-    int skipped; /* done meanwhile by another runner, or not due */
+    int skipped;     /* done meanwhile by another runner, or not due */
+    int mail_errors; /* reminder mails the template could not be filled for */
 } sb_session_jobs_report_t;
 
 /* The reminder due at now for a session starting at start ("15min", "1h", "24h"), or NULL when

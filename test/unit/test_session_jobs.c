@@ -268,6 +268,18 @@ static void test_reminder_mail_once_each(void **state)
     assert_int_equal(events(fx, student, "session:reminder"), 2);
     assert_int_equal(queued_to(fx, "s@example.com"), 1);
     assert_int_equal(queued_to(fx, "t@example.com"), 2);
+    /* a template that cannot be read: the reminder goes, the failure is counted */
+    {
+        sb_session_jobs_opts_t bad = o;
+        char s2[SB_ID_LEN + 1];
+        bad.mail_templates = "/nonexistent/templates";
+        book(fx, T0 + 5 * HOUR, 15, 1, s2);
+        assert_int_equal(sb_session_jobs_tick(fx->conn, fx->pool, &bad, T0 - 19 * HOUR, &r, &err),
+                         SB_STORE_OK);
+        assert_int_equal(r.reminders, 1);
+        assert_int_equal(r.mail_errors, 2);
+        assert_int_equal(queued_to(fx, "t@example.com"), 2);
+    }
     /* without mail settings: reminders only */
     assert_int_equal(tick(fx, T0 - 10 * MIN).reminders, 1);
     assert_int_equal(queued_to(fx, "t@example.com"), 2);
