@@ -37,10 +37,22 @@ static const char SQL_REMINDER[] =
 #define SB_LIST_ORDER          " ORDER BY scheduled_time DESC, id DESC"
 #define SB_LIST_PAGE_SIDE(who)                                                                     \
     SB_LIST_SIDE("SELECT " SB_SESSION_COLS, who) SB_LIST_ORDER " LIMIT ?6 OFFSET ?7"
-#define SB_LIST_COUNT_SIDE(who) SB_LIST_SIDE("SELECT count(*)", who)
-static const char *const SQL_LIST_COUNT[] = {
-    "SELECT (" SB_LIST_COUNT_SIDE("teacher_id") ") + (" SB_LIST_COUNT_SIDE("student_id") ")",
-    SB_LIST_COUNT_SIDE("teacher_id"), SB_LIST_COUNT_SIDE("student_id")};
+/* The count: one form per filter, so each side is counted on an index alone (no row read):
+ * [status given][when: any, upcoming, past][role]. */
+#define SB_COUNT_SIDE(who, st, wh) "SELECT count(*) FROM sessions WHERE " who " = ?1" st wh
+#define SB_COUNT(st, wh)                                                                           \
+    {                                                                                              \
+        "SELECT (" SB_COUNT_SIDE("teacher_id", st, wh) ") + (" SB_COUNT_SIDE("student_id", st,     \
+                                                                             wh) ")",              \
+            SB_COUNT_SIDE("teacher_id", st, wh), SB_COUNT_SIDE("student_id", st, wh)               \
+    }
+#define SB_COUNT_STATUS " AND status = ?2"
+#define SB_COUNT_AFTER  " AND scheduled_time >= ?5"
+#define SB_COUNT_BEFORE " AND scheduled_time < ?5"
+static const char *const SQL_LIST_COUNT[2][3][3] = {
+    {SB_COUNT("", ""), SB_COUNT("", SB_COUNT_AFTER), SB_COUNT("", SB_COUNT_BEFORE)},
+    {SB_COUNT(SB_COUNT_STATUS, ""), SB_COUNT(SB_COUNT_STATUS, SB_COUNT_AFTER),
+     SB_COUNT(SB_COUNT_STATUS, SB_COUNT_BEFORE)}};
 static const char *const SQL_LIST_PAGE[] = {
     SB_LIST_SIDE("SELECT " SB_SESSION_COLS, "teacher_id") " UNION ALL " SB_LIST_SIDE(
         "SELECT " SB_SESSION_COLS, "student_id") SB_LIST_ORDER " LIMIT ?6 OFFSET ?7",
@@ -211,7 +223,10 @@ sb_store_status_t sb_sqlite_session_list(sb_store_conn_t *c, apr_pool_t *p,
     if ((st = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
         return st;
     }
-    if (!(q = sb_sqlite_prepare(sc, SQL_LIST_COUNT[role], err))) {
+    if (!(q = sb_sqlite_prepare(
+              sc,
+              SQL_LIST_COUNT[f->status != NULL][f->when == 1 || f->when == 2 ? f->when : 0][role],
+              err))) {
         return sb_sqlite_end(sc, err->status, err);
     }
     bind_filter(q, f);
