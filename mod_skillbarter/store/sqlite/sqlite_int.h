@@ -70,6 +70,34 @@ typedef struct {
 sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0,
                                    apr_array_header_t *a);
 
+/* sqlite_row.c: a reader of the current row of a statement into one element (row). */
+typedef void (*sb_sqlite_row_fn)(apr_pool_t *p, sqlite3_stmt *st, void *row);
+/* Step st (prepared and bound) to its end, each row read by fn into a new element of rows,
+ * at most max of them (-1: all); *more (may be NULL) = 1 when a row beyond max followed.
+ * OK, or the failure of a step. */
+sb_store_status_t sb_sqlite_rows(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
+                                 sb_sqlite_row_fn fn, int max, apr_array_header_t *rows, int *more,
+                                 sb_store_error_t *err, const char *what);
+/* The first row of st read by fn into row: OK, NOT_FOUND (message `missing`) or the failure. */
+sb_store_status_t sb_sqlite_row1(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
+                                 sb_sqlite_row_fn fn, void *row, sb_store_error_t *err,
+                                 const char *what, const char *missing);
+/* sqlite_mail.c: queue m inside the caller's transaction (mail_enqueue's rules; *queued 0 for
+ * a notification the user opted out of; id_out may be NULL). */
+sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc, const sb_store_mail_new_t *m,
+                                        int64_t now, int *queued, char *id_out,
+                                        sb_store_error_t *err);
+/* 1 when st (prepared and bound) yields a row, 0 when not, -1 on failure (err set). */
+int sb_sqlite_yields(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                     const char *what);
+/* The first column of st's first row (0 when it yields none): OK or the failure. */
+sb_store_status_t sb_sqlite_int64(sb_sqlite_conn_t *sc, sqlite3_stmt *st, int64_t *out,
+                                  sb_store_error_t *err, const char *what);
+/* sqlite_session_reads.c: the sessionData of the session_request messages among msgs[0..n),
+ * as their sessions are now (sb_message_t.session). */
+sb_store_status_t sb_sqlite_message_sessions(sb_sqlite_conn_t *sc, apr_pool_t *p,
+                                             sb_message_t *msgs, int n, sb_store_error_t *err);
+
 /* Open one configured connection (flags, pragmas, busy timeout); NULL + err on failure. */
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err);
 void sb_sqlite_disconnect(sb_sqlite_conn_t *sc);

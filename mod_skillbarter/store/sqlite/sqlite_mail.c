@@ -70,9 +70,9 @@ static int sb_sqlite_mail_complete(const sb_store_mail_new_t *m)
 }
 
 /* Insert m inside the caller's transaction; *queued 0 for an opted-out notification. */
-static sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc, const sb_store_mail_new_t *m,
-                                               int64_t now, int *queued, char *id_out,
-                                               sb_store_error_t *err)
+sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc, const sb_store_mail_new_t *m,
+                                        int64_t now, int *queued, char *id_out,
+                                        sb_store_error_t *err)
 {
     char id[SB_ID_LEN + 1];
     sqlite3_stmt *q;

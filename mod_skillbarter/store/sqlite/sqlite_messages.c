@@ -202,7 +202,10 @@ sb_store_status_t sb_sqlite_message_get(sb_store_conn_t *c, apr_pool_t *p, const
         row_message(p, q, 0, *out);
     }
     sb_sqlite_done(q);
-    return *out ? SB_STORE_OK : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
+    if (*out) { /* a session request carries its session */
+        return sb_sqlite_message_sessions(sc, p, *out, 1, err);
+    }
+    return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
 }
 
 sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
@@ -238,7 +241,8 @@ sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
         return err->status;
     }
     sb_sqlite_done(q);
-    return SB_STORE_OK;
+    /* session requests carry their sessions */
+    return sb_sqlite_message_sessions(sc, p, (sb_message_t *)(*out)->elts, (*out)->nelts, err);
 }
 
 sb_store_status_t sb_sqlite_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
