@@ -1,8 +1,11 @@
 #include "sb_json.h"
 
 #include <limits.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <json-c/printbuf.h>
 
 static apr_status_t sb_json_put_cleanup(void *data)
 {
@@ -21,6 +24,40 @@ json_object *sb_json_track(apr_pool_t *p, json_object *o)
 static int sb_json_is_digit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+/* Write the value's text as is (json-c's per-object serializer hook). */
+static int sb_json_raw_serializer(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    const char *text = json_object_get_userdata(o);
+    (void)level;
+    (void)flags;
+    return printbuf_memappend(pb, text, (int)strlen(text));
+}
+
+json_object *sb_json_raw(const char *text)
+{
+    json_object *o = json_object_new_array();
+
+    json_object_set_serializer(o, sb_json_raw_serializer, (void *)text, NULL);
+    return o;
+}
+
+int sb_json_double_text(char *buf, double d)
+{
+    int n;
+
+    if (isnan(d) || isinf(d)) {
+        return snprintf(buf, SB_JSON_DOUBLE_MAX, "%s", isnan(d) ? "NaN" : d > 0 ? "Infinity"
+                                                                              : "-Infinity");
+    }
+    n = snprintf(buf, SB_JSON_DOUBLE_MAX, "%.17g", d);
+    if (n > 0 && n < SB_JSON_DOUBLE_MAX - 2 && !strpbrk(buf, ".e")
+        && (sb_json_is_digit(buf[0]) || (buf[0] == '-' && sb_json_is_digit(buf[1])))) {
+        memcpy(buf + n, ".0", 3);
+        n += 2;
+    }
+    return n;
 }
 
 static int sb_json_is_word(char c)

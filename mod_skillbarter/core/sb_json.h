@@ -24,6 +24,15 @@
 #define sb_json_add_lit(o, key, v)                                                                 \
     json_object_object_add_ex((o), "" key "", (v), JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
+/* A json-c value whose serialization is text, verbatim (already valid JSON: a list column
+ * written by json-c, a card kept ready in the store). text must outlive the value (a pool
+ * string of the request). An array value, so json_object_is_type(o, json_type_array). */
+json_object *sb_json_raw(const char *text);
+/* d as json-c writes json_object_new_double(d) in its default format ("%.17g", ".0" added
+ * to a whole number) into buf (at least SB_JSON_DOUBLE_MAX bytes); returns the length. */
+#define SB_JSON_DOUBLE_MAX 32
+int sb_json_double_text(char *buf, double d);
+
 /* Parse buf[0..len) as one strict RFC 8259 JSON value (no single quotes, NaN, comments,
  * trailing data, NUL bytes or invalid UTF-8; nesting at most max_depth). The result is
  * released by a cleanup on p. On error returns NULL and sets *why (in p) to e.g.

@@ -28,9 +28,30 @@ json_object *sb_credits_to_json(int64_t minutes)
     return json_object_new_double_s((neg ? -1.0 : 1.0) * (double)cents / 100.0, buf);
 }
 
-static json_object *str_or_null(const char *s)
+json_object *sb_json_str_or_null(const char *s)
 {
     return s ? json_object_new_string(s) : NULL;
+}
+#define str_or_null sb_json_str_or_null
+
+double sb_rating_round(double r)
+{
+    return (double)(long)(r * 100 + 0.5) / 100.0;
+}
+
+void sb_user_json_names(json_object *o, apr_pool_t *p, const sb_user_names_t *n)
+{
+    sb_json_add_lit(o, "_id", json_object_new_string(n->id));
+    sb_json_add_lit(o, "id", json_object_new_string(n->id));
+    sb_json_add_lit(o, "username", json_object_new_string(n->username));
+    sb_json_add_lit(o, "firstName", json_object_new_string(n->first_name));
+    sb_json_add_lit(o, "lastName", json_object_new_string(n->last_name));
+    sb_json_add_lit(o, "fullName",
+                    json_object_new_string(apr_pstrcat(p, n->first_name, " ", n->last_name, NULL)));
+    sb_json_add_lit(o, "profilePicture",
+                    json_object_new_string(n->profile_picture ? n->profile_picture : ""));
+    sb_json_add_lit(o, "bio", str_or_null(n->bio));
+    sb_json_add_lit(o, "timezone", json_object_new_string(n->timezone ? n->timezone : "UTC"));
 }
 
 static json_object *time_or_null(apr_pool_t *p, int64_t ms)
@@ -105,20 +126,11 @@ static json_object *availability(const apr_array_header_t *a)
 json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t view)
 {
     json_object *o = json_object_new_object();
+    sb_user_names_t n = {u->id, u->username, u->first_name, u->last_name, u->profile_picture,
+                         u->bio, u->timezone};
 
     sb_user_lists(u);
-
-    sb_json_add_lit(o, "_id", json_object_new_string(u->id));
-    sb_json_add_lit(o, "id", json_object_new_string(u->id));
-    sb_json_add_lit(o, "username", json_object_new_string(u->username));
-    sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
-    sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
-    sb_json_add_lit(o, "fullName",
-                    json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
-    sb_json_add_lit(o, "profilePicture",
-                    json_object_new_string(u->profile_picture ? u->profile_picture : ""));
-    sb_json_add_lit(o, "bio", str_or_null(u->bio));
-    sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone : "UTC"));
+    sb_user_json_names(o, p, &n);
     sb_json_add_lit(o, "languages", string_array(u->languages));
     sb_json_add_lit(o, "country", str_or_null(u->country));
     sb_json_add_lit(o, "skillsOffered", skills_offered(u->skills_offered));
@@ -126,8 +138,7 @@ json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t v
     sb_json_add_lit(o, "availability", availability(u->availability));
     sb_json_add_lit(o, "totalHoursTaught", sb_credits_to_json(u->minutes_taught));
     sb_json_add_lit(o, "totalHoursLearned", sb_credits_to_json(u->minutes_learned));
-    sb_json_add_lit(o, "rating",
-                    json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
+    sb_json_add_lit(o, "rating", json_object_new_double(sb_rating_round(u->rating)));
     sb_json_add_lit(o, "totalReviews", json_object_new_int(u->total_reviews));
     sb_json_add_lit(o, "isVerified", json_object_new_boolean(u->is_verified));
     sb_json_add_lit(o, "lastSeen", time_or_null(p, u->last_seen));
