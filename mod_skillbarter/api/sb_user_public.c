@@ -49,18 +49,44 @@ json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
 }
 
 /* The members a kept card text (card_head) lacks, closing the object: the bytes json-c
- * writes for sb_card_to_json's last four members. At most SB_CARD_TAIL_MAX bytes. */
+ * writes for sb_card_to_json's last four members, written by hand (a page has up to 50).
+ * At most SB_CARD_TAIL_MAX bytes. */
 #define SB_CARD_TAIL_MAX (SB_JSON_DOUBLE_MAX + 96)
+#define PUT_LIT(o, n, lit) (memcpy((o) + (n), lit, sizeof(lit) - 1), (n) += sizeof(lit) - 1)
 static apr_size_t card_tail(char *o, apr_pool_t *p, const sb_user_card_t *u)
 {
-    char rating[SB_JSON_DOUBLE_MAX];
+    char buf[SB_JSON_DOUBLE_MAX], digits[12];
+    apr_size_t n = 0, len;
+    const char *rating = sb_rating_text(u->rating, buf, &len), *seen;
+    unsigned v = (unsigned)u->total_reviews;
+    int d = 0;
 
-    sb_json_double_text(rating, sb_rating_round(u->rating));
-    return (apr_size_t)snprintf(o, SB_CARD_TAIL_MAX,
-                                ",\"rating\":%s,\"totalReviews\":%d,\"isVerified\":%s,"
-                                "\"lastSeen\":\"%s\"}",
-                                rating, u->total_reviews, u->is_verified ? "true" : "false",
-                                sb_time_iso(p, u->last_seen));
+    PUT_LIT(o, n, ",\"rating\":");
+    memcpy(o + n, rating, len);
+    n += len;
+    PUT_LIT(o, n, ",\"totalReviews\":");
+    if (u->total_reviews < 0) {
+        o[n++] = '-';
+        v = 0u - v;
+    }
+    do {
+        digits[d++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (d) {
+        o[n++] = digits[--d];
+    }
+    if (u->is_verified) {
+        PUT_LIT(o, n, ",\"isVerified\":true,\"lastSeen\":\"");
+    }
+    else {
+        PUT_LIT(o, n, ",\"isVerified\":false,\"lastSeen\":\"");
+    }
+    len = strlen(seen = sb_time_iso(p, u->last_seen));
+    memcpy(o + n, seen, len);
+    n += len;
+    PUT_LIT(o, n, "\"}");
+    return n;
 }
 
 const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards)

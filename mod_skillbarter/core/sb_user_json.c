@@ -1,5 +1,6 @@
 #include "sb_user_json.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <apr_strings.h>
 
@@ -37,6 +38,34 @@ json_object *sb_json_str_or_null(const char *s)
 double sb_rating_round(double r)
 {
     return (double)(long)(r * 100 + 0.5) / 100.0;
+}
+
+#define SB_RATING_STEPS 501 /* 0.00 .. 5.00 */
+static char rating_texts[SB_RATING_STEPS][SB_JSON_DOUBLE_MAX];
+static unsigned char rating_lens[SB_RATING_STEPS];
+static pthread_once_t rating_once = PTHREAD_ONCE_INIT;
+
+static void rating_table(void)
+{
+    int k;
+
+    for (k = 0; k < SB_RATING_STEPS; k++) {
+        rating_lens[k] = (unsigned char)sb_json_double_text(rating_texts[k], k / 100.0);
+    }
+}
+
+const char *sb_rating_text(double r, char *buf, apr_size_t *len)
+{
+    double k = r * 100 + 0.5;
+
+    if (k >= 0 && k < SB_RATING_STEPS) {
+        long i = (long)k;
+        pthread_once(&rating_once, rating_table);
+        *len = rating_lens[i];
+        return rating_texts[i];
+    }
+    *len = (apr_size_t)sb_json_double_text(buf, sb_rating_round(r));
+    return buf;
 }
 
 void sb_user_json_names(json_object *o, apr_pool_t *p, const sb_user_names_t *n)

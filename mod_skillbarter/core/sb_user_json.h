@@ -22,6 +22,10 @@ void sb_user_json_names(json_object *o, apr_pool_t *p, const sb_user_names_t *n)
 json_object *sb_json_str_or_null(const char *s);
 /* A rating as the wire shows it: rounded half up to two decimals. */
 double sb_rating_round(double r);
+/* The text json-c writes for json_object_new_double(sb_rating_round(r)): from a table made
+ * once for 0..5 (every rating the schema allows), else written into buf
+ * (SB_JSON_DOUBLE_MAX bytes). *len gets its length. */
+const char *sb_rating_text(double r, char *buf, apr_size_t *len);
 
 /* A new json object (caller owns it, or hands it to a parent). */
 json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t view);

@@ -309,6 +309,16 @@ static void test_rating_text_as_json_c(void **state)
         assert_int_equal(n, (int)strlen(buf));
         json_object_put(o);
     }
+    /* the table and the fallback: every rating in steps of 0.001, and some out of range */
+    for (k = -20; k < 5200; k++) {
+        double r = k / 1000.0;
+        json_object *o = json_object_new_double(sb_rating_round(r));
+        apr_size_t len;
+        const char *t = sb_rating_text(r, buf, &len);
+        assert_int_equal(len, strlen(json_object_to_json_string(o)));
+        assert_memory_equal(t, json_object_to_json_string(o), len);
+        json_object_put(o);
+    }
 }
 
 #define FX_SUITE(d) FX_TEST(test_cards_follow_random_writes, d)
