@@ -49,12 +49,13 @@ static json_object *cards_json(apr_pool_t *p, const apr_array_header_t *a, int w
 /* The cards the store kept ready, as the answer's data (their text spliced, not rebuilt). */
 static int cards_ok(sb_call_t *c, const apr_array_header_t *cards)
 {
-    const char *text = sb_cards_text(c->pool, cards);
+    apr_size_t len = 0;
+    const char *text = sb_cards_text(c->pool, cards, &len);
 
     if (!text) {
         return sb_call_internalf(c, __func__, "a discover card has no kept text");
     }
-    return sb_call_ok(c, 200, sb_json_raw(text));
+    return sb_call_ok(c, 200, sb_json_raw(c->pool, text, len));
 }
 
 /* GET /api/discover?skill&category&language&minRating&cursor&limit */

@@ -22,12 +22,14 @@
  * and rebuilt for every card (most of a discover page's cost otherwise). Anything that does
  * not look like an array falls back to [] (sql/012's card text does the same).
  */
-static json_object *stored_list(const char *text)
+static json_object *stored_list(apr_pool_t *p, const char *text)
 {
-    if (!text || text[0] != '[' || text[strlen(text) - 1] != ']') {
+    apr_size_t n = text ? strlen(text) : 0;
+
+    if (!n || text[0] != '[' || text[n - 1] != ']') {
         return json_object_new_array();
     }
-    return sb_json_raw(text);
+    return sb_json_raw(p, text, n);
 }
 
 json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
@@ -38,9 +40,9 @@ json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
 
     sb_user_json_names(o, p, &n);
     sb_json_add_lit(o, "country", sb_json_str_or_null(u->country));
-    sb_json_add_lit(o, "languages", stored_list(u->languages_json));
-    sb_json_add_lit(o, "skillsOffered", stored_list(u->offered_json));
-    sb_json_add_lit(o, "skillsWanted", stored_list(u->wanted_json));
+    sb_json_add_lit(o, "languages", stored_list(p, u->languages_json));
+    sb_json_add_lit(o, "skillsOffered", stored_list(p, u->offered_json));
+    sb_json_add_lit(o, "skillsWanted", stored_list(p, u->wanted_json));
     sb_json_add_lit(o, "rating", json_object_new_double(sb_rating_round(u->rating)));
     sb_json_add_lit(o, "totalReviews", json_object_new_int(u->total_reviews));
     sb_json_add_lit(o, "isVerified", json_object_new_boolean(u->is_verified));
@@ -89,7 +91,7 @@ static apr_size_t card_tail(char *o, apr_pool_t *p, const sb_user_card_t *u)
     return n;
 }
 
-const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards)
+const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
 {
     apr_size_t size = 3, n = 0;
     char *o;
@@ -115,6 +117,9 @@ const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards)
     }
     o[n++] = ']';
     o[n] = '\0';
+    if (len) {
+        *len = n;
+    }
     return o;
 }
 

@@ -26,20 +26,28 @@ static int sb_json_is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+typedef struct {
+    const char *text;
+    apr_size_t len;
+} sb_json_raw_t;
+
 /* Write the value's text as is (json-c's per-object serializer hook). */
 static int sb_json_raw_serializer(json_object *o, struct printbuf *pb, int level, int flags)
 {
-    const char *text = json_object_get_userdata(o);
+    const sb_json_raw_t *r = json_object_get_userdata(o);
     (void)level;
     (void)flags;
-    return printbuf_memappend(pb, text, (int)strlen(text));
+    return printbuf_memappend(pb, r->text, (int)r->len);
 }
 
-json_object *sb_json_raw(const char *text)
+json_object *sb_json_raw(apr_pool_t *p, const char *text, apr_size_t len)
 {
     json_object *o = json_object_new_array();
+    sb_json_raw_t *r = apr_palloc(p, sizeof *r);
 
-    json_object_set_serializer(o, sb_json_raw_serializer, (void *)text, NULL);
+    r->text = text;
+    r->len = len;
+    json_object_set_serializer(o, sb_json_raw_serializer, r, NULL);
     return o;
 }
 

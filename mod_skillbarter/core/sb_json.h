@@ -24,10 +24,11 @@
 #define sb_json_add_lit(o, key, v)                                                                 \
     json_object_object_add_ex((o), "" key "", (v), JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
-/* A json-c value whose serialization is text, verbatim (already valid JSON: a list column
- * written by json-c, a card kept ready in the store). text must outlive the value (a pool
- * string of the request). An array value, so json_object_is_type(o, json_type_array). */
-json_object *sb_json_raw(const char *text);
+/* A json-c value whose serialization is text[0..len), verbatim (already valid JSON: a list
+ * column written by json-c, cards kept ready in the store). text must outlive the value (a
+ * string in p, the request's pool, which also holds the small record the value points to).
+ * An array value, so json_object_is_type(o, json_type_array). */
+json_object *sb_json_raw(apr_pool_t *p, const char *text, apr_size_t len);
 /* d as json-c writes json_object_new_double(d) in its default format ("%.17g", ".0" added
  * to a whole number) into buf (at least SB_JSON_DOUBLE_MAX bytes); returns the length. */
 #define SB_JSON_DOUBLE_MAX 32

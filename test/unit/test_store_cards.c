@@ -172,6 +172,7 @@ static void check_cards(sb_fx_t *fx)
         sb_user_card_t *u = sb_sqlite_row_card(fx->pool, st, 0, fields), *k;
         json_object *arr = json_object_new_array();
         const char *fresh, *text;
+        apr_size_t len = 0;
 
         k = apr_array_push(kept);
         *k = *u;
@@ -182,9 +183,10 @@ static void check_cards(sb_fx_t *fx)
         json_object_array_add(arr, sb_card_to_json(fx->pool, u));
         fresh = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN
                                                         | JSON_C_TO_STRING_NOSLASHESCAPE);
-        text = sb_cards_text(fx->pool, kept);
+        text = sb_cards_text(fx->pool, kept, &len);
         assert_non_null(text);
         assert_string_equal(text, fresh);
+        assert_int_equal(len, strlen(fresh));
         json_object_put(arr);
         n++;
     }
