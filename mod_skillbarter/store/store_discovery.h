@@ -89,6 +89,10 @@ typedef struct {
  *   the users who are visible or only timed-banned, and sessions per creation hour, in the
  *   same atomic step as every write that changes them (SQLite: sql/007's triggers), and
  *   subtracts at read time the few users whose timed ban is still in force.
+ * - discover_list and discover_search hand out each card's kept text (card_head above), as
+ *   fresh as the row. discover_list filtered by category costs in proportion to the page,
+ *   not to the users offering that category or to all users (SQLite: sql/012's
+ *   discover_category_seen, ordered like the list).
  * - discover_search: which users match, totalCount and every card's content are exact at
  *   once after any write; the relative order of users nobody changed may rest on ranking
  *   statistics up to SB_STORE_SEARCH_MAX_AGE_MS old (a cached ranking is patched with the
