@@ -26,6 +26,11 @@ static int sb_json_is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
+json_object *sb_json_str_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
 typedef struct {
     const char *text;
     apr_size_t len;
@@ -55,9 +60,11 @@ int sb_json_double_text(char *buf, double d)
 {
     int n;
 
-    if (isnan(d) || isinf(d)) {
-        return snprintf(buf, SB_JSON_DOUBLE_MAX, "%s", isnan(d) ? "NaN" : d > 0 ? "Infinity"
-                                                                              : "-Infinity");
+    if (isnan(d)) {
+        return snprintf(buf, SB_JSON_DOUBLE_MAX, "NaN");
+    }
+    if (isinf(d)) {
+        return snprintf(buf, SB_JSON_DOUBLE_MAX, "%s", d > 0 ? "Infinity" : "-Infinity");
     }
     n = snprintf(buf, SB_JSON_DOUBLE_MAX, "%.17g", d);
     if (n > 0 && n < SB_JSON_DOUBLE_MAX - 2 && !strpbrk(buf, ".e")

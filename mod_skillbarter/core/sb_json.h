@@ -24,6 +24,8 @@
 #define sb_json_add_lit(o, key, v)                                                                 \
     json_object_object_add_ex((o), "" key "", (v), JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
+/* A JSON string of s, or NULL (JSON null as a member value) when s is NULL. */
+json_object *sb_json_str_or_null(const char *s);
 /* A json-c value whose serialization is text[0..len), verbatim (already valid JSON: a list
  * column written by json-c, cards kept ready in the store). text must outlive the value (a
  * string in p, the request's pool, which also holds the small record the value points to).

@@ -29,12 +29,6 @@ json_object *sb_credits_to_json(int64_t minutes)
     return json_object_new_double_s((neg ? -1.0 : 1.0) * (double)cents / 100.0, buf);
 }
 
-json_object *sb_json_str_or_null(const char *s)
-{
-    return s ? json_object_new_string(s) : NULL;
-}
-#define str_or_null sb_json_str_or_null
-
 double sb_rating_round(double r)
 {
     return (double)(long)(r * 100 + 0.5) / 100.0;
@@ -79,7 +73,7 @@ void sb_user_json_names(json_object *o, apr_pool_t *p, const sb_user_names_t *n)
                     json_object_new_string(apr_pstrcat(p, n->first_name, " ", n->last_name, NULL)));
     sb_json_add_lit(o, "profilePicture",
                     json_object_new_string(n->profile_picture ? n->profile_picture : ""));
-    sb_json_add_lit(o, "bio", str_or_null(n->bio));
+    sb_json_add_lit(o, "bio", sb_json_str_or_null(n->bio));
     sb_json_add_lit(o, "timezone", json_object_new_string(n->timezone ? n->timezone : "UTC"));
 }
 
@@ -106,9 +100,9 @@ static json_object *skills_offered(const apr_array_header_t *a)
         const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
         json_object *o = json_object_new_object();
         sb_json_add_lit(o, "skill", json_object_new_string(s->skill));
-        sb_json_add_lit(o, "category", str_or_null(s->category));
-        sb_json_add_lit(o, "experience", str_or_null(s->experience));
-        sb_json_add_lit(o, "description", str_or_null(s->description));
+        sb_json_add_lit(o, "category", sb_json_str_or_null(s->category));
+        sb_json_add_lit(o, "experience", sb_json_str_or_null(s->experience));
+        sb_json_add_lit(o, "description", sb_json_str_or_null(s->description));
         sb_json_add_lit(o, "verified", json_object_new_boolean(s->verified));
         json_object_array_add(arr, o);
     }
@@ -123,9 +117,9 @@ static json_object *skills_wanted(const apr_array_header_t *a)
         const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
         json_object *o = json_object_new_object();
         sb_json_add_lit(o, "skill", json_object_new_string(s->skill));
-        sb_json_add_lit(o, "category", str_or_null(s->category));
-        sb_json_add_lit(o, "level", str_or_null(s->level));
-        sb_json_add_lit(o, "priority", str_or_null(s->priority));
+        sb_json_add_lit(o, "category", sb_json_str_or_null(s->category));
+        sb_json_add_lit(o, "level", sb_json_str_or_null(s->level));
+        sb_json_add_lit(o, "priority", sb_json_str_or_null(s->priority));
         json_object_array_add(arr, o);
     }
     return arr;
@@ -155,13 +149,13 @@ static json_object *availability(const apr_array_header_t *a)
 json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t view)
 {
     json_object *o = json_object_new_object();
-    sb_user_names_t n = {u->id, u->username, u->first_name, u->last_name, u->profile_picture,
+    sb_user_names_t n = {u->id,  u->username, u->first_name, u->last_name, u->profile_picture,
                          u->bio, u->timezone};
 
     sb_user_lists(u);
     sb_user_json_names(o, p, &n);
     sb_json_add_lit(o, "languages", string_array(u->languages));
-    sb_json_add_lit(o, "country", str_or_null(u->country));
+    sb_json_add_lit(o, "country", sb_json_str_or_null(u->country));
     sb_json_add_lit(o, "skillsOffered", skills_offered(u->skills_offered));
     sb_json_add_lit(o, "skillsWanted", skills_wanted(u->skills_wanted));
     sb_json_add_lit(o, "availability", availability(u->availability));

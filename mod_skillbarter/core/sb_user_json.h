@@ -19,7 +19,6 @@ typedef struct {
     const char *id, *username, *first_name, *last_name, *profile_picture, *bio, *timezone;
 } sb_user_names_t;
 void sb_user_json_names(json_object *o, apr_pool_t *p, const sb_user_names_t *n);
-json_object *sb_json_str_or_null(const char *s);
 /* A rating as the wire shows it: rounded half up to two decimals. */
 double sb_rating_round(double r);
 /* The text json-c writes for json_object_new_double(sb_rating_round(r)): from a table made

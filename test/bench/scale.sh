@@ -62,6 +62,7 @@ for want in $sizes; do
     echo "$want users:"
     discover_rows
     sleep 3   # let the last row's requests drain
+    rm -f "$root/edits"   # the count of the last size's loop
     edit_loop "$editor" "$root/edits" & edit_pid=$!
     bench_stops="$bench_stops $edit_pid"
     # the loop writes its count after its first edit (slow to come on a loaded machine)

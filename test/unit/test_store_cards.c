@@ -17,8 +17,8 @@
 #define NSTEPS 240
 
 static const char *const texts[] = {
-    "Zoë",          "O'Brien \"Q\"", "back\\slash", "a/b/c",     "tab\there\nline",
-    "\x01\x1f ctl\x7f", "😀 emoji",      "</script>",   "plain text", "日本語"};
+    "Zoë",     "O'Brien \"Q\"", "back\\slash", "a/b/c", "tab\there\nline", "\x01\x1f ctl\x7f",
+    "😀 emoji", "</script>",     "plain text",  "日本語"};
 #define NTEXTS ((int)(sizeof(texts) / sizeof(texts[0])))
 static const char *const cats[] = {"Music", "Cooking", "Other", NULL};
 static const double ratings[] = {0, 4.37, 3.3333333, 5, 4.999, 1.005, 2.675, 0.1};
@@ -86,9 +86,8 @@ static void w_profile(sb_fx_t *fx, const char *id)
         patch.profile_picture = rnd(2) ? "/uploads/avatars/a.png" : "";
         break;
     }
-    assert_int_equal(
-        sb_store_user_update_profile(fx->conn, fx->pool, id, &patch, NOW, NULL, &err),
-        SB_STORE_OK);
+    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, id, &patch, NOW, NULL, &err),
+                     SB_STORE_OK);
 }
 
 static void w_skills(sb_fx_t *fx, const char *id)
@@ -142,8 +141,7 @@ static void w_other(sb_fx_t *fx, const char *id)
         assert_int_equal(sb_store_user_set_verified(fx->conn, id, NOW, &err), SB_STORE_OK);
         break;
     case 3:
-        assert_int_equal(sb_store_user_touch(fx->conn, id, NOW - rnd(4) * HOUR, &err),
-                         SB_STORE_OK);
+        assert_int_equal(sb_store_user_touch(fx->conn, id, NOW - rnd(4) * HOUR, &err), SB_STORE_OK);
         break;
     default:
         assert_int_equal(sb_store_user_set_status(fx->conn, id, 1, rnd(3) == 0, "x",
@@ -195,6 +193,13 @@ static void check_cards(sb_fx_t *fx)
     sqlite3_close(db);
 }
 
+/* The plain query of who offers category ?1, visible at ?2, in the list's order. */
+#define OFFERING_VISIBLE " " SB_SQLITE_VISIBLE("u", "?2")
+static const char SQL_OFFERING[] =
+    "SELECT u.id FROM users u WHERE" OFFERING_VISIBLE " AND u.skills_offered <> '[]'"
+    " AND EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id AND s.kind = 'offered'"
+    " AND s.category = ?1) ORDER BY u.last_seen DESC, u.id DESC";
+
 /* Pages of 3 of GET /api/discover?category=c against the plain query of who offers c. */
 static void check_category(sb_fx_t *fx, const char *category)
 {
@@ -206,14 +211,7 @@ static void check_category(sb_fx_t *fx, const char *category)
     char after[SB_ID_LEN + 1];
     int more = 1, i;
 
-    assert_int_equal(
-        sqlite3_prepare_v2(db,
-                           "SELECT u.id FROM users u WHERE " SB_SQLITE_VISIBLE("u", "?2")
-                           " AND u.skills_offered <> '[]' AND EXISTS (SELECT 1 FROM user_skills s"
-                           " WHERE s.user_id = u.id AND s.kind = 'offered' AND s.category = ?1)"
-                           " ORDER BY u.last_seen DESC, u.id DESC",
-                           -1, &st, NULL),
-        SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, SQL_OFFERING, -1, &st, NULL), SQLITE_OK);
     sqlite3_bind_text(st, 1, category, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, NOW);
     q.viewer_id = "";

@@ -86,12 +86,13 @@ static const char SQL_SEARCH_CHANGES[] =
 static const char SQL_NEXT_BAN_END[] =
     "SELECT min(ban_expires_at) FROM users WHERE is_banned = 1 AND ban_expires_at > 0"
     " AND ban_expires_at > ?1";
+#define SB_SEARCH_PAGE_IDS 50
+
 /* One card of a cached ranking's page (?3 its id), visibility checked again. Whom the viewer
  * blocked the page has left out already (viewer_hidden), so that is not asked per row. */
-#define SB_SEARCH_PAGE_IDS 50
+#define VISIBLE_ROW " " SB_SQLITE_VISIBLE("u", "?2") " AND u.id <> ?1 AND u.skills_offered <> '[]'"
 static const char SQL_CARD_BY_ID[] =
-    "SELECT " HEAD_COLS " FROM users u WHERE u.id = ?3 AND " SB_SQLITE_VISIBLE("u", "?2")
-    " AND u.id <> ?1 AND u.skills_offered <> '[]'";
+    "SELECT " HEAD_COLS " FROM users u WHERE u.id = ?3 AND" VISIBLE_ROW;
 
 /* CROSS JOIN fixes the join order: the viewer's few skills outermost (else the planner may
  * scan every user_skills row to group b by user: 113 ms at 100,000 users), and a meets b
