@@ -53,7 +53,7 @@ json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
 /* The members a kept card text (card_head) lacks, closing the object: the bytes json-c
  * writes for sb_card_to_json's last four members, written by hand (a page has up to 50).
  * At most SB_CARD_TAIL_MAX bytes. */
-#define SB_CARD_TAIL_MAX   (SB_JSON_DOUBLE_MAX + 96)
+#define SB_CARD_TAIL_MAX   (SB_JSON_DOUBLE_MAX + 128) /* 60 of names + 11 + a 31-byte date */
 #define PUT_LIT(o, n, lit) (memcpy((o) + (n), lit, sizeof(lit) - 1), (n) += sizeof(lit) - 1)
 static apr_size_t card_tail(char *o, apr_pool_t *p, const sb_user_card_t *u)
 {

@@ -253,6 +253,8 @@ static void test_cards_follow_random_writes(void **state)
                                       "languages = '[\"Klingon\"]'",
                                       "skills_offered = '[{\"skill\":\"Raw\"}]'",
                                       "skills_wanted = '[{\"skill\":\"W\"}]'",
+                                      "last_seen = 300000000000000, total_reviews = 2147483647",
+                                      "last_seen = -62200000000000, is_verified = 1",
                                       NULL};
     const char *ids[NUSERS];
     int i, step;
