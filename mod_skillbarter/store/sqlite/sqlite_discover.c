@@ -24,12 +24,11 @@
                     " AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = ?1"         \
                     " AND b.blocked_id = u.id)"
 
-/* ?3 skill, ?4 category, ?5 language, ?6 min rating */
+/* ?3 skill, ?5 language, ?6 min rating (a category, ?4, picks the statements that read
+ * discover_category_seen) */
 #define DISCOVER_FILTERS                                                                           \
     " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"               \
     " AND s.kind = 'offered' AND instr(s.skill_lower, lower(?3)) > 0))"                            \
-    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"               \
-    " AND s.kind = 'offered' AND s.category = ?4))"                                                \
     " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(u.languages) j"                           \
     " WHERE lower(j.value) = lower(?5)))"                                                          \
     " AND (?6 IS NULL OR u.rating >= ?6)"
@@ -41,18 +40,12 @@ static const char SQL_DISCOVER_AFTER[] =
     "SELECT " HEAD_COLS " FROM users u WHERE" VISIBLE DISCOVER_FILTERS
     " AND (u.last_seen, u.id) < (?7, ?8)"
     " ORDER BY u.last_seen DESC, u.id DESC LIMIT ?9";
-/* With a category (?4, never NULL here): the page read in order from sql/012's
- * discover_category_seen index (its last_seen is the user's), so only the users shown and
- * the few hidden ones are visited. The other filters as above. */
-#define CATEGORY_FILTERS                                                                           \
-    " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"               \
-    " AND s.kind = 'offered' AND instr(s.skill_lower, lower(?3)) > 0))"                            \
-    " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(u.languages) j"                           \
-    " WHERE lower(j.value) = lower(?5)))"                                                          \
-    " AND (?6 IS NULL OR u.rating >= ?6)"
+/* With a category (?4): the page read in order from sql/012's discover_category_seen index
+ * (its last_seen is the user's; it holds who offers a skill in that category), so only the
+ * users shown and the few hidden ones are visited. */
 #define CATEGORY_FROM                                                                              \
     " FROM discover_category_seen d CROSS JOIN users u ON u.id = d.user_id"                        \
-    " WHERE d.category = ?4 AND" VISIBLE CATEGORY_FILTERS
+    " WHERE d.category = ?4 AND" VISIBLE DISCOVER_FILTERS
 static const char SQL_DISCOVER_CATEGORY_FIRST[] =
     "SELECT " HEAD_COLS CATEGORY_FROM " ORDER BY d.last_seen DESC, d.user_id DESC LIMIT ?9";
 static const char SQL_DISCOVER_CATEGORY_AFTER[] =
