@@ -46,6 +46,18 @@ static json_object *cards_json(apr_pool_t *p, const apr_array_header_t *a, int w
     return arr;
 }
 
+/* The cards the store kept ready, as the answer's data (their text spliced, not rebuilt). */
+static int cards_ok(sb_call_t *c, const apr_array_header_t *cards)
+{
+    apr_size_t len = 0;
+    const char *text = sb_cards_text(c->pool, cards, &len);
+
+    if (!text) {
+        return sb_call_internalf(c, __func__, "a discover card has no kept text");
+    }
+    return sb_call_ok(c, 200, sb_json_raw(c->pool, text, len));
+}
+
 /* GET /api/discover?skill&category&language&minRating&cursor&limit */
 static int h_discover(sb_call_t *c)
 {
@@ -94,7 +106,7 @@ static int h_discover(sb_call_t *c)
                                 last->last_seen, last->id);
     }
     sb_page_cursor(c, q.limit, cards->nelts, more, next);
-    return sb_call_ok(c, 200, cards_json(c->pool, cards, 0));
+    return cards_ok(c, cards);
 }
 
 /* Words of q that hold a letter or digit (anything else the tokenizer would drop). */
@@ -152,7 +164,7 @@ static int h_search(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Users");
     }
     sb_page_offset(c, page, limit, total);
-    return sb_call_ok(c, 200, cards_json(c->pool, cards, 0));
+    return cards_ok(c, cards);
 }
 
 /* GET /api/discover/categories — all eight, in the spec's order, with zero counts too. */
