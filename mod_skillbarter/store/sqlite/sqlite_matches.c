@@ -1,0 +1,309 @@
+/*
+ * SQLite driver: mutual matches. sql/013 keeps, for every counted user, one match_pairs row
+ * per (skill they offer, skill they want) with their last_seen. A viewer who wants W and
+ * offers O matches exactly the users in the pair lists W x O; each list is read newest first
+ * off the primary key in small chunks and the lists are merged in C, so a user arrives once,
+ * with all of their pairs together: the distinct offered names among them are they_offer,
+ * the distinct wanted names they_want. The merge stops after SB_STORE_MATCHES_WINDOW visible
+ * candidates (store_discovery.h), which are then ranked; the page's cards are read by id with
+ * visibility checked again. The cost follows the window and the viewer's own skills, not the
+ * number of users.
+ */
+#include "sqlite_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <apr_strings.h>
+
+#define MATCH_CHUNK      32 /* rows read from one pair list at a time */
+#define MATCH_MAX_SKILLS 64 /* distinct names per kind the viewer can have (the API keeps 20) */
+
+static const char SQL_MINE[] = "SELECT DISTINCT kind, skill_lower FROM user_skills WHERE user_id = ?1";
+static const char SQL_PAIRS_FIRST[] =
+    "SELECT last_seen, user_id FROM match_pairs WHERE offer_lower = ?1 AND want_lower = ?2"
+    " ORDER BY last_seen DESC, user_id DESC LIMIT ?3";
+static const char SQL_PAIRS_AFTER[] =
+    "SELECT last_seen, user_id FROM match_pairs WHERE offer_lower = ?1 AND want_lower = ?2"
+    " AND (last_seen, user_id) < (?4, ?5) ORDER BY last_seen DESC, user_id DESC LIMIT ?3";
+/* Counted users are in match_pairs; those hidden from this viewer now: whom they blocked,
+ * and whoever's timed ban is still in force (users_timed_ban, sql/007). */
+static const char SQL_HIDDEN[] =
+    "SELECT blocked_id FROM user_blocks WHERE blocker_id = ?1 UNION ALL"
+    " SELECT id FROM users WHERE is_banned = 1 AND ban_expires_at > 0 AND ban_expires_at > ?2";
+static const char SQL_MATCH_CARD[] =
+    "SELECT " SB_SQLITE_CARD_COLS " FROM users u WHERE u.id = ?1 AND " SB_SQLITE_VISIBLE(
+        "u", "?2") " AND u.skills_offered <> '[]'";
+
+typedef char match_id_t[SB_ID_LEN + 1];
+typedef char match_key_t[SB_ID_LEN]; /* an id without its NUL, compared by memcmp */
+
+typedef struct {
+    int64_t last_seen;
+    match_id_t id;
+} pair_row_t;
+
+/* One pair list (want[x] offered by them, offer[y] wanted by them) being merged. */
+typedef struct {
+    int x, y;
+    int n, pos, done;
+    pair_row_t rows[MATCH_CHUNK];
+} pair_list_t;
+
+typedef struct {
+    int64_t last_seen;
+    match_id_t id;
+    int they_offer, they_want;
+} match_cand_t;
+
+typedef struct {
+    sb_sqlite_conn_t *sc;
+    const char *want[MATCH_MAX_SKILLS], *offer[MATCH_MAX_SKILLS];
+    int nwant, noffer;
+    match_key_t *hidden;
+    int nhidden;
+} match_ctx_t;
+
+static int key_cmp(const void *a, const void *b)
+{
+    return memcmp(a, b, SB_ID_LEN);
+}
+
+/* The viewer's distinct wanted and offered names. */
+static sb_store_status_t load_mine(match_ctx_t *m, apr_pool_t *p, const char *viewer_id,
+                                   sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(m->sc, SQL_MINE, err);
+    int rc;
+
+    if (!st) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, viewer_id);
+    while ((rc = sb_sqlite_step(m->sc, st, err, "match skills")) == SQLITE_ROW) {
+        const char *kind = (const char *)sqlite3_column_text(st, 0);
+        const char *name = sb_sqlite_col_text(p, st, 1);
+        if (!kind || !name) {
+            continue;
+        }
+        if (!strcmp(kind, "wanted") && m->nwant < MATCH_MAX_SKILLS) {
+            m->want[m->nwant++] = name;
+        }
+        else if (!strcmp(kind, "offered") && m->noffer < MATCH_MAX_SKILLS) {
+            m->offer[m->noffer++] = name;
+        }
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+/* The viewer, whom they blocked and the users under a timed ban now, sorted. */
+static sb_store_status_t load_hidden(match_ctx_t *m, apr_pool_t *p, const char *viewer_id,
+                                     int64_t now, sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(m->sc, SQL_HIDDEN, err);
+    apr_array_header_t *a = apr_array_make(p, 8, sizeof(match_key_t));
+    int rc;
+
+    if (!st) {
+        return err->status;
+    }
+    memcpy(apr_array_push(a), viewer_id, SB_ID_LEN);
+    sb_sqlite_bind_text(st, 1, viewer_id);
+    sqlite3_bind_int64(st, 2, now);
+    while ((rc = sb_sqlite_step(m->sc, st, err, "match hidden")) == SQLITE_ROW) {
+        match_id_t id;
+        sb_sqlite_col_id(st, 0, id);
+        if (strlen(id) == SB_ID_LEN) {
+            memcpy(apr_array_push(a), id, SB_ID_LEN);
+        }
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    qsort(a->elts, a->nelts, sizeof(match_key_t), key_cmp);
+    m->hidden = (match_key_t *)a->elts;
+    m->nhidden = a->nelts;
+    return SB_STORE_OK;
+}
+
+/* The next chunk of list l, after its last row (l->done once the list has no more). */
+static sb_store_status_t fill(match_ctx_t *m, pair_list_t *l, sb_store_error_t *err)
+{
+    int after = l->n > 0, rc;
+    sqlite3_stmt *st = sb_sqlite_prepare(m->sc, after ? SQL_PAIRS_AFTER : SQL_PAIRS_FIRST, err);
+    pair_row_t last;
+
+    if (!st) {
+        return err->status;
+    }
+    if (after) {
+        last = l->rows[l->n - 1];
+        sqlite3_bind_int64(st, 4, last.last_seen);
+        sb_sqlite_bind_text(st, 5, last.id);
+    }
+    sb_sqlite_bind_text(st, 1, m->want[l->x]);
+    sb_sqlite_bind_text(st, 2, m->offer[l->y]);
+    sqlite3_bind_int(st, 3, MATCH_CHUNK);
+    l->n = l->pos = 0;
+    while ((rc = sb_sqlite_step(m->sc, st, err, "match pairs")) == SQLITE_ROW) {
+        pair_row_t *r = &l->rows[l->n++];
+        r->last_seen = sqlite3_column_int64(st, 0);
+        sb_sqlite_col_id(st, 1, r->id);
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    l->done = l->n < MATCH_CHUNK;
+    return SB_STORE_OK;
+}
+
+/* -1, 0, 1 as row a comes before, with, after row b in the lists' order (newest first). */
+static int row_cmp(const pair_row_t *a, const pair_row_t *b)
+{
+    if (a->last_seen != b->last_seen) {
+        return a->last_seen > b->last_seen ? -1 : 1;
+    }
+    return -strcmp(a->id, b->id);
+}
+
+/* The ranking: both counts together, the smaller of them, then newest first. */
+static int cand_cmp(const void *pa, const void *pb)
+{
+    const match_cand_t *a = pa, *b = pb;
+    int sa = a->they_offer + a->they_want, sb = b->they_offer + b->they_want;
+    int ma = a->they_offer < a->they_want ? a->they_offer : a->they_want;
+    int mb = b->they_offer < b->they_want ? b->they_offer : b->they_want;
+
+    if (sa != sb) {
+        return sa > sb ? -1 : 1;
+    }
+    if (ma != mb) {
+        return ma > mb ? -1 : 1;
+    }
+    if (a->last_seen != b->last_seen) {
+        return a->last_seen > b->last_seen ? -1 : 1;
+    }
+    return -strcmp(a->id, b->id);
+}
+
+/* Merge the pair lists newest first into up to SB_STORE_MATCHES_WINDOW visible candidates. */
+static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t *cands,
+                               sb_store_error_t *err)
+{
+    int nl = m->nwant * m->noffer, i;
+    pair_list_t *lists = apr_palloc(p, sizeof(pair_list_t) * (nl > 0 ? nl : 1));
+    char xs[MATCH_MAX_SKILLS], ys[MATCH_MAX_SKILLS];
+    sb_store_status_t s;
+
+    for (i = 0; i < nl; i++) {
+        lists[i].x = i / m->noffer;
+        lists[i].y = i % m->noffer;
+        lists[i].n = 0;
+        if ((s = fill(m, &lists[i], err)) != SB_STORE_OK) {
+            return s;
+        }
+    }
+    while (cands->nelts < SB_STORE_MATCHES_WINDOW) {
+        const pair_row_t *best = NULL;
+        pair_row_t head;
+        match_cand_t *c;
+        int a = 0, b = 0;
+
+        for (i = 0; i < nl; i++) {
+            pair_list_t *l = &lists[i];
+            if (l->pos == l->n && !l->done && (s = fill(m, l, err)) != SB_STORE_OK) {
+                return s;
+            }
+            if (l->pos < l->n && (!best || row_cmp(&l->rows[l->pos], best) < 0)) {
+                best = &l->rows[l->pos];
+            }
+        }
+        if (!best) {
+            break;
+        }
+        head = *best;
+        memset(xs, 0, sizeof xs);
+        memset(ys, 0, sizeof ys);
+        for (i = 0; i < nl; i++) {
+            pair_list_t *l = &lists[i];
+            if (l->pos < l->n && !row_cmp(&l->rows[l->pos], &head)) {
+                l->pos++;
+                a += !xs[l->x];
+                b += !ys[l->y];
+                xs[l->x] = ys[l->y] = 1;
+            }
+        }
+        if (strlen(head.id) != SB_ID_LEN
+            || bsearch(head.id, m->hidden, m->nhidden, sizeof(match_key_t), key_cmp)) {
+            continue;
+        }
+        c = apr_array_push(cands);
+        c->last_seen = head.last_seen;
+        memcpy(c->id, head.id, sizeof c->id);
+        c->they_offer = a;
+        c->they_want = b;
+    }
+    return SB_STORE_OK;
+}
+
+/* Cards of the best candidates in rank order, up to limit, visibility checked again. */
+static sb_store_status_t page_cards(match_ctx_t *m, apr_pool_t *p, int64_t now,
+                                    const apr_array_header_t *cands, int limit,
+                                    apr_array_header_t **out, sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(m->sc, SQL_MATCH_CARD, err);
+    int i, rc;
+
+    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_user_card_t));
+    if (!st) {
+        return err->status;
+    }
+    for (i = 0; i < cands->nelts && (*out)->nelts < limit; i++) {
+        const match_cand_t *c = &APR_ARRAY_IDX(cands, i, match_cand_t);
+        sb_sqlite_bind_text(st, 1, c->id);
+        sqlite3_bind_int64(st, 2, now);
+        if ((rc = sb_sqlite_step(m->sc, st, err, "match card")) < 0) {
+            return err->status;
+        }
+        if (rc == SQLITE_ROW) {
+            sb_user_card_t *u = sb_sqlite_row_card(p, st, 0, *out);
+            u->they_offer = c->they_offer;
+            u->they_want = c->they_want;
+        }
+        sb_sqlite_done(st);
+    }
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
+                                             const char *viewer_id, int64_t now, int limit,
+                                             apr_array_header_t **out, sb_store_error_t *err)
+{
+    match_ctx_t m;
+    apr_array_header_t *cands;
+    sb_store_status_t s;
+
+    memset(&m, 0, sizeof m);
+    m.sc = SB_SQLITE(c);
+    viewer_id = viewer_id ? viewer_id : "";
+    *out = apr_array_make(p, 1, sizeof(sb_user_card_t));
+    if (strlen(viewer_id) != SB_ID_LEN) {
+        return SB_STORE_OK;
+    }
+    if ((s = sb_sqlite_begin_read(m.sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    cands = apr_array_make(p, 64, sizeof(match_cand_t));
+    if ((s = load_mine(&m, p, viewer_id, err)) == SB_STORE_OK && m.nwant && m.noffer
+        && (s = load_hidden(&m, p, viewer_id, now, err)) == SB_STORE_OK
+        && (s = merge(&m, p, cands, err)) == SB_STORE_OK) {
+        qsort(cands->elts, cands->nelts, sizeof(match_cand_t), cand_cmp);
+        s = page_cards(&m, p, now, cands, limit, out, err);
+    }
+    return sb_sqlite_end(m.sc, s, err);
+}
