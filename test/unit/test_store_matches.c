@@ -446,6 +446,8 @@ static void test_matches_follow_raw_updates(void **state)
 {
     FX_BEGIN(state);
     sb_user_t *a, *b, *c;
+    apr_array_header_t *got;
+    sb_store_error_t err;
 
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
@@ -467,6 +469,21 @@ static void test_matches_follow_raw_updates(void **state)
     assert_int_equal(n_matches(fx, a->id), 0);
     sql_exec(fx, apr_psprintf(fx->pool, "UPDATE users SET is_active = 1 WHERE id = '%s'", b->id));
     assert_int_equal(n_matches(fx, a->id), 1);
+    /* a better match whose card says it offers nothing (an inconsistent writer) is passed
+     * over, and the next one fills the page */
+    c = mk_user(fx, "rawd", "rawd@x.org");
+    set_offered(fx, c->id, "Piano", NULL);
+    set_wanted(fx, c->id, "Chess");
+    assert_int_equal(n_matches(fx, a->id), 2);
+    sql_exec(fx, apr_psprintf(fx->pool,
+                              "UPDATE users SET skills_offered = '[]', last_seen = last_seen + 1"
+                              " WHERE id = '%s'",
+                              c->id));
+    assert_int_equal(sb_store_discover_matches(fx->conn, fx->pool, a->id, NOW, 1, &got, &err),
+                     SB_STORE_OK);
+    assert_int_equal(got->nelts, 1);
+    assert_string_equal(APR_ARRAY_IDX(got, 0, sb_user_card_t).id, b->id);
+    sql_exec(fx, apr_psprintf(fx->pool, "DELETE FROM users WHERE id = '%s'", c->id));
     sql_exec(fx, apr_psprintf(fx->pool,
                               "UPDATE user_skills SET kind = 'wanted', position = 7 WHERE"
                               " user_id = '%s' AND kind = 'offered'",

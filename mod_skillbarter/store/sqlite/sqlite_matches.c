@@ -18,7 +18,7 @@
 #define MATCH_CHUNK      32 /* rows read from one pair list at a time */
 #define MATCH_MAX_SKILLS 64 /* distinct names per kind the viewer can have (the API keeps 20) */
 
-static const char SQL_MINE[] = "SELECT DISTINCT kind, skill_lower FROM user_skills WHERE user_id = ?1";
+static const char SQL_MINE[] = "SELECT kind, skill_lower FROM user_skills WHERE user_id = ?1";
 static const char SQL_PAIRS_FIRST[] =
     "SELECT last_seen, user_id FROM match_pairs WHERE offer_lower = ?1 AND want_lower = ?2"
     " ORDER BY last_seen DESC, user_id DESC LIMIT ?3";
@@ -30,9 +30,11 @@ static const char SQL_PAIRS_AFTER[] =
 static const char SQL_HIDDEN[] =
     "SELECT blocked_id FROM user_blocks WHERE blocker_id = ?1 UNION ALL"
     " SELECT id FROM users WHERE is_banned = 1 AND ban_expires_at > 0 AND ban_expires_at > ?2";
-static const char SQL_MATCH_CARD[] =
-    "SELECT " SB_SQLITE_CARD_COLS " FROM users u WHERE u.id = ?1 AND " SB_SQLITE_VISIBLE(
-        "u", "?2") " AND u.skills_offered <> '[]'";
+/* The cards of the ids in the JSON array ?1, visibility checked again (json_each walks the
+ * array: no temporary index of the ids). */
+static const char SQL_MATCH_CARDS[] =
+    "SELECT " SB_SQLITE_CARD_COLS " FROM json_each(?1) j CROSS JOIN users u ON u.id = j.value"
+    " WHERE " SB_SQLITE_VISIBLE("+u", "?2") " AND u.skills_offered <> '[]'";
 
 typedef char match_id_t[SB_ID_LEN + 1];
 typedef char match_key_t[SB_ID_LEN]; /* an id without its NUL, compared by memcmp */
@@ -68,6 +70,16 @@ static int key_cmp(const void *a, const void *b)
     return memcmp(a, b, SB_ID_LEN);
 }
 
+/* Whether name is among n[0..count). */
+static int has_name(const char *const *n, int count, const char *name)
+{
+    int i;
+
+    for (i = 0; i < count && strcmp(n[i], name); i++) {
+    }
+    return i < count;
+}
+
 /* The viewer's distinct wanted and offered names. */
 static sb_store_status_t load_mine(match_ctx_t *m, apr_pool_t *p, const char *viewer_id,
                                    sb_store_error_t *err)
@@ -85,10 +97,12 @@ static sb_store_status_t load_mine(match_ctx_t *m, apr_pool_t *p, const char *vi
         if (!kind || !name) {
             continue;
         }
-        if (!strcmp(kind, "wanted") && m->nwant < MATCH_MAX_SKILLS) {
+        if (!strcmp(kind, "wanted") && m->nwant < MATCH_MAX_SKILLS
+            && !has_name(m->want, m->nwant, name)) {
             m->want[m->nwant++] = name;
         }
-        else if (!strcmp(kind, "offered") && m->noffer < MATCH_MAX_SKILLS) {
+        else if (!strcmp(kind, "offered") && m->noffer < MATCH_MAX_SKILLS
+                 && !has_name(m->offer, m->noffer, name)) {
             m->offer[m->noffer++] = name;
         }
     }
@@ -191,6 +205,41 @@ static int cand_cmp(const void *pa, const void *pb)
     return -strcmp(a->id, b->id);
 }
 
+/* The rank of a candidate before recency: both counts together, then the smaller one
+ * (at most MATCH_MAX_SKILLS, so below 256). */
+static int rank_key(const match_cand_t *c)
+{
+    int lo = c->they_offer < c->they_want ? c->they_offer : c->they_want;
+
+    return (c->they_offer + c->they_want) * 256 + lo;
+}
+
+/* The first n of the ranking of cands (newest first): a stable insertion into the best n,
+ * so equal keys keep their recency order. Most candidates are passed over at one compare. */
+static apr_array_header_t *best_of(apr_pool_t *p, const apr_array_header_t *cands, int n)
+{
+    apr_array_header_t *top = apr_array_make(p, n > 0 ? n : 1, sizeof(match_cand_t));
+    int i, j, k;
+
+    for (i = 0; i < cands->nelts && n > 0; i++) {
+        const match_cand_t *c = &APR_ARRAY_IDX(cands, i, match_cand_t);
+        match_cand_t *t = (match_cand_t *)top->elts;
+        k = rank_key(c);
+        if (top->nelts == n && k <= rank_key(&t[n - 1])) {
+            continue;
+        }
+        if (top->nelts < n) {
+            apr_array_push(top);
+            t = (match_cand_t *)top->elts;
+        }
+        for (j = top->nelts - 1; j > 0 && rank_key(&t[j - 1]) < k; j--) {
+            t[j] = t[j - 1];
+        }
+        t[j] = *c;
+    }
+    return top;
+}
+
 /* Merge the pair lists newest first into up to SB_STORE_MATCHES_WINDOW visible candidates. */
 static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t *cands,
                                sb_store_error_t *err)
@@ -251,31 +300,62 @@ static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t
     return SB_STORE_OK;
 }
 
-/* Cards of the best candidates in rank order, up to limit, visibility checked again. */
+/* Cards of the best candidates in rank order, up to limit, visibility checked again (a
+ * candidate whose card is gone is passed over: the next ones are read). */
 static sb_store_status_t page_cards(match_ctx_t *m, apr_pool_t *p, int64_t now,
                                     const apr_array_header_t *cands, int limit,
                                     apr_array_header_t **out, sb_store_error_t *err)
 {
-    sqlite3_stmt *st = sb_sqlite_prepare(m->sc, SQL_MATCH_CARD, err);
-    int i, rc;
+    const match_cand_t *c = (const match_cand_t *)cands->elts;
+    apr_array_header_t *rows = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_user_card_t));
+    int from = 0, k, i, j, rc;
 
     *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_user_card_t));
-    if (!st) {
-        return err->status;
-    }
-    for (i = 0; i < cands->nelts && (*out)->nelts < limit; i++) {
-        const match_cand_t *c = &APR_ARRAY_IDX(cands, i, match_cand_t);
-        sb_sqlite_bind_text(st, 1, c->id);
-        sqlite3_bind_int64(st, 2, now);
-        if ((rc = sb_sqlite_step(m->sc, st, err, "match card")) < 0) {
+    while ((*out)->nelts < limit && from < cands->nelts) {
+        char *ids, *o;
+        sqlite3_stmt *st;
+
+        k = limit - (*out)->nelts;
+        k = k < cands->nelts - from ? k : cands->nelts - from;
+        o = ids = apr_palloc(p, (size_t)k * (SB_ID_LEN + 3) + 3);
+        *o++ = '[';
+        for (i = 0; i < k; i++) {
+            *o++ = i ? ',' : '"';
+            if (i) {
+                *o++ = '"';
+            }
+            memcpy(o, c[from + i].id, SB_ID_LEN);
+            o += SB_ID_LEN;
+            *o++ = '"';
+        }
+        *o++ = ']';
+        *o = '\0';
+        if (!(st = sb_sqlite_prepare(m->sc, SQL_MATCH_CARDS, err))) {
             return err->status;
         }
-        if (rc == SQLITE_ROW) {
-            sb_user_card_t *u = sb_sqlite_row_card(p, st, 0, *out);
-            u->they_offer = c->they_offer;
-            u->they_want = c->they_want;
+        sb_sqlite_bind_text(st, 1, ids);
+        sqlite3_bind_int64(st, 2, now);
+        rows->nelts = 0;
+        while ((rc = sb_sqlite_step(m->sc, st, err, "match cards")) == SQLITE_ROW) {
+            sb_sqlite_row_card(p, st, 0, rows);
+        }
+        if (rc < 0) {
+            return err->status;
         }
         sb_sqlite_done(st);
+        /* in rank order; a card no longer there is passed over */
+        for (i = from; i < from + k; i++) {
+            for (j = 0; j < rows->nelts; j++) {
+                sb_user_card_t *u = &APR_ARRAY_IDX(rows, j, sb_user_card_t);
+                if (!strcmp(u->id, c[i].id)) {
+                    u->they_offer = c[i].they_offer;
+                    u->they_want = c[i].they_want;
+                    *(sb_user_card_t *)apr_array_push(*out) = *u;
+                    break;
+                }
+            }
+        }
+        from += k;
     }
     return SB_STORE_OK;
 }
@@ -302,8 +382,13 @@ sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
     if ((s = load_mine(&m, p, viewer_id, err)) == SB_STORE_OK && m.nwant && m.noffer
         && (s = load_hidden(&m, p, viewer_id, now, err)) == SB_STORE_OK
         && (s = merge(&m, p, cands, err)) == SB_STORE_OK) {
-        qsort(cands->elts, cands->nelts, sizeof(match_cand_t), cand_cmp);
-        s = page_cards(&m, p, now, cands, limit, out, err);
+        apr_array_header_t *top = best_of(p, cands, limit);
+        s = page_cards(&m, p, now, top, limit, out, err);
+        if (s == SB_STORE_OK && (*out)->nelts < top->nelts && cands->nelts > top->nelts) {
+            /* a card was gone (no offered skill left in its list): rank them all */
+            qsort(cands->elts, cands->nelts, sizeof(match_cand_t), cand_cmp);
+            s = page_cards(&m, p, now, cands, limit, out, err);
+        }
     }
     return sb_sqlite_end(m.sc, s, err);
 }
