@@ -15,7 +15,7 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#define MATCH_CHUNK      32 /* rows read from one pair list at a time */
+#define MATCH_CHUNK      64 /* at most this many rows read from one pair list at a time */
 #define MATCH_MAX_SKILLS 64 /* distinct names per kind the viewer can have (the API keeps 20) */
 
 static const char SQL_MINE[] = "SELECT kind, skill_lower FROM user_skills WHERE user_id = ?1";
@@ -47,8 +47,8 @@ typedef struct {
 /* One pair list (want[x] offered by them, offer[y] wanted by them) being merged. */
 typedef struct {
     int x, y;
-    int n, pos, done;
-    pair_row_t rows[MATCH_CHUNK];
+    int n, pos, done, chunk;
+    pair_row_t *rows; /* chunk of them */
 } pair_list_t;
 
 typedef struct {
@@ -161,7 +161,7 @@ static sb_store_status_t fill(match_ctx_t *m, pair_list_t *l, sb_store_error_t *
     }
     sb_sqlite_bind_text(st, 1, m->want[l->x]);
     sb_sqlite_bind_text(st, 2, m->offer[l->y]);
-    sqlite3_bind_int(st, 3, MATCH_CHUNK);
+    sqlite3_bind_int(st, 3, l->chunk);
     l->n = l->pos = 0;
     while ((rc = sb_sqlite_step(m->sc, st, err, "match pairs")) == SQLITE_ROW) {
         pair_row_t *r = &l->rows[l->n++];
@@ -172,7 +172,7 @@ static sb_store_status_t fill(match_ctx_t *m, pair_list_t *l, sb_store_error_t *
         return err->status;
     }
     sb_sqlite_done(st);
-    l->done = l->n < MATCH_CHUNK;
+    l->done = l->n < l->chunk;
     return SB_STORE_OK;
 }
 
@@ -244,15 +244,20 @@ static apr_array_header_t *best_of(apr_pool_t *p, const apr_array_header_t *cand
 static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t *cands,
                                sb_store_error_t *err)
 {
-    int nl = m->nwant * m->noffer, i;
+    int nl = m->nwant * m->noffer, chunk, i;
     pair_list_t *lists = apr_palloc(p, sizeof(pair_list_t) * (nl > 0 ? nl : 1));
     char xs[MATCH_MAX_SKILLS], ys[MATCH_MAX_SKILLS];
     sb_store_status_t s;
 
+    /* twice a window's rows over all lists: few lists are mostly read in one go each */
+    chunk = nl > 0 ? 2 * SB_STORE_MATCHES_WINDOW / nl : MATCH_CHUNK;
+    chunk = chunk < 8 ? 8 : chunk > MATCH_CHUNK ? MATCH_CHUNK : chunk;
     for (i = 0; i < nl; i++) {
         lists[i].x = i / m->noffer;
         lists[i].y = i % m->noffer;
         lists[i].n = 0;
+        lists[i].chunk = chunk;
+        lists[i].rows = apr_palloc(p, sizeof(pair_row_t) * chunk);
         if ((s = fill(m, &lists[i], err)) != SB_STORE_OK) {
             return s;
         }
