@@ -240,18 +240,47 @@ static apr_array_header_t *best_of(apr_pool_t *p, const apr_array_header_t *cand
     return top;
 }
 
-/* Merge the pair lists newest first into up to SB_STORE_MATCHES_WINDOW visible candidates. */
+/* The head row of list i. */
+#define HEAD(lists, i) (&(lists)[i].rows[(lists)[i].pos])
+
+/* Restore the heap of list indices h[0..n) (newest head on top) below position i. */
+static void sift_down(const pair_list_t *lists, int *h, int n, int i)
+{
+    for (;;) {
+        int c = 2 * i + 1, t;
+        if (c >= n) {
+            return;
+        }
+        if (c + 1 < n && row_cmp(HEAD(lists, h[c + 1]), HEAD(lists, h[c])) < 0) {
+            c++;
+        }
+        if (row_cmp(HEAD(lists, h[c]), HEAD(lists, h[i])) >= 0) {
+            return;
+        }
+        t = h[i];
+        h[i] = h[c];
+        h[c] = t;
+        i = c;
+    }
+}
+
+/*
+ * Merge the pair lists newest first into up to SB_STORE_MATCHES_WINDOW visible candidates: a
+ * heap of the lists by their head row; a user's rows (one per pair of theirs the viewer has)
+ * come off it together.
+ */
 static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t *cands,
                                sb_store_error_t *err)
 {
-    int nl = m->nwant * m->noffer, chunk, i;
+    int nl = m->nwant * m->noffer, chunk, hn = 0, i;
     pair_list_t *lists = apr_palloc(p, sizeof(pair_list_t) * (nl > 0 ? nl : 1));
+    int *heap = apr_palloc(p, sizeof(int) * (nl > 0 ? nl : 1));
     char xs[MATCH_MAX_SKILLS], ys[MATCH_MAX_SKILLS];
     sb_store_status_t s;
 
     /* twice a window's rows over all lists: few lists are mostly read in one go each */
     chunk = nl > 0 ? 2 * SB_STORE_MATCHES_WINDOW / nl : MATCH_CHUNK;
-    chunk = chunk < 8 ? 8 : chunk > MATCH_CHUNK ? MATCH_CHUNK : chunk;
+    chunk = chunk < 4 ? 4 : chunk > MATCH_CHUNK ? MATCH_CHUNK : chunk;
     for (i = 0; i < nl; i++) {
         lists[i].x = i / m->noffer;
         lists[i].y = i % m->noffer;
@@ -261,36 +290,32 @@ static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t
         if ((s = fill(m, &lists[i], err)) != SB_STORE_OK) {
             return s;
         }
+        if (lists[i].n > 0) {
+            heap[hn++] = i;
+        }
     }
-    while (cands->nelts < SB_STORE_MATCHES_WINDOW) {
-        const pair_row_t *best = NULL;
-        pair_row_t head;
+    for (i = hn / 2 - 1; i >= 0; i--) {
+        sift_down(lists, heap, hn, i);
+    }
+    while (hn > 0 && cands->nelts < SB_STORE_MATCHES_WINDOW) {
+        pair_row_t head = *HEAD(lists, heap[0]);
         match_cand_t *c;
         int a = 0, b = 0;
 
-        for (i = 0; i < nl; i++) {
-            pair_list_t *l = &lists[i];
-            if (l->pos == l->n && !l->done && (s = fill(m, l, err)) != SB_STORE_OK) {
-                return s;
-            }
-            if (l->pos < l->n && (!best || row_cmp(&l->rows[l->pos], best) < 0)) {
-                best = &l->rows[l->pos];
-            }
-        }
-        if (!best) {
-            break;
-        }
-        head = *best;
         memset(xs, 0, sizeof xs);
         memset(ys, 0, sizeof ys);
-        for (i = 0; i < nl; i++) {
-            pair_list_t *l = &lists[i];
-            if (l->pos < l->n && !row_cmp(&l->rows[l->pos], &head)) {
-                l->pos++;
-                a += !xs[l->x];
-                b += !ys[l->y];
-                xs[l->x] = ys[l->y] = 1;
+        while (hn > 0 && !row_cmp(HEAD(lists, heap[0]), &head)) {
+            pair_list_t *l = &lists[heap[0]];
+            a += !xs[l->x];
+            b += !ys[l->y];
+            xs[l->x] = ys[l->y] = 1;
+            if (++l->pos == l->n && !l->done && (s = fill(m, l, err)) != SB_STORE_OK) {
+                return s;
             }
+            if (l->pos == l->n) {
+                heap[0] = heap[--hn];
+            }
+            sift_down(lists, heap, hn, 0);
         }
         if (strlen(head.id) != SB_ID_LEN
             || bsearch(head.id, m->hidden, m->nhidden, sizeof(match_key_t), key_cmp)) {
