@@ -255,7 +255,8 @@ static void test_matches_follow_random_writes(void **state)
     m->rng = 0x9e3779b97f4a7c15ULL;
     for (i = 0; i < NUSERS; i++) {
         muser_t *x = &m->users[i];
-        x->u = mk_user(fx, apr_psprintf(fx->pool, "m%02d", i), apr_psprintf(fx->pool, "m%d@x.org", i));
+        x->u =
+            mk_user(fx, apr_psprintf(fx->pool, "m%02d", i), apr_psprintf(fx->pool, "m%d@x.org", i));
         x->is_active = 1;
         x->last_seen = x->u->last_seen;
         w_lists(m, x);
@@ -388,9 +389,9 @@ static void test_matches_window(void **state)
                              SB_STORE_OK);
         }
         else {
-            assert_int_equal(sb_store_user_set_status(fx->conn, bulk[i].id, 1, 1, "x", NOW + HOUR,
-                                                      NOW, &err),
-                             SB_STORE_OK);
+            assert_int_equal(
+                sb_store_user_set_status(fx->conn, bulk[i].id, 1, 1, "x", NOW + HOUR, NOW, &err),
+                SB_STORE_OK);
         }
     }
     assert_int_equal(sb_store_discover_matches(fx->conn, fx->pool, me->id, NOW, 3, &got, &err),
@@ -407,8 +408,7 @@ static void test_matches_window(void **state)
         SB_STORE_OK);
     assert_string_equal(APR_ARRAY_IDX(got, 0, sb_user_card_t).id, bulk[0].id);
     /* a newer lastSeen (a login) brings the oldest one to the front of the window */
-    assert_int_equal(sb_store_user_touch(fx->conn, bulk[NEWER + 1].id, NOW + 1, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_user_touch(fx->conn, bulk[NEWER + 1].id, NOW + 1, &err), SB_STORE_OK);
     assert_int_equal(
         sb_store_discover_matches(fx->conn, fx->pool, me->id, NOW + 2 * HOUR, 2, &got, &err),
         SB_STORE_OK);

@@ -1,8 +1,8 @@
 /*
  * SQLite driver: discovery — the filtered discover list (keyset pagination over
  * (last_seen, id)), FTS5 search and recent reviews (category counts and trending skills:
- * sqlite_aggregates.c; mutual matches: sqlite_matches.c). Every statement is static text, so the statement
- * cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
+ * sqlite_aggregates.c; mutual matches: sqlite_matches.c). Every statement is static text,
+ * so the statement cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
