@@ -99,6 +99,9 @@ typedef struct {
  *   users changed since it was made, not recomputed on every write).
  */
 #define SB_STORE_SEARCH_MAX_AGE_MS 60000
+/* discover_matches ranks at most this many candidates, so its cost does not grow with the
+ * number of users who share the viewer's skills. */
+#define SB_STORE_MATCHES_WINDOW 200
 
 #define SB_STORE_DISCOVERY_OPS(X, d)                                                               \
     /* *out: array of sb_user_card_t (at most q->limit); *has_more: another page exists. */        \
@@ -129,8 +132,10 @@ typedef struct {
        apr_array_header_t **out, const char **source, sb_store_error_t *err),                      \
       (c, p, since, now, limit, out, source, err))                                                 \
     /* Visible users who offer a skill the viewer wants AND want a skill the viewer offers         \
-     * (names compared case-insensitively), ranked by they_offer + they_want, then                 \
-     * last_seen. */                                                                               \
+     * (names compared case-insensitively), not the viewer nor whom they blocked. Of these,        \
+     * the SB_STORE_MATCHES_WINDOW most recently seen (last_seen, then id, descending) are         \
+     * ranked by they_offer + they_want, then the smaller of the two, then last_seen and id        \
+     * descending; *out: the first limit of that ranking (exact when fewer match). */              \
     X(d, discover_matches,                                                                         \
       (sb_store_conn_t * c, apr_pool_t * p, const char *viewer_id, int64_t now, int limit,         \
        apr_array_header_t **out, sb_store_error_t *err),                                           \

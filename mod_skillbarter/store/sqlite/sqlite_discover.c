@@ -1,8 +1,8 @@
 /*
  * SQLite driver: discovery — the filtered discover list (keyset pagination over
- * (last_seen, id)), FTS5 search, mutual matches and recent reviews (category counts and
- * trending skills: sqlite_aggregates.c). Every statement is static text, so the statement
- * cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
+ * (last_seen, id)), FTS5 search and recent reviews (category counts and trending skills:
+ * sqlite_aggregates.c; mutual matches: sqlite_matches.c). Every statement is static text,
+ * so the statement cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
@@ -86,24 +86,6 @@ static const char SQL_NEXT_BAN_END[] =
 #define VISIBLE_ROW " " SB_SQLITE_VISIBLE("u", "?2") " AND u.id <> ?1 AND u.skills_offered <> '[]'"
 static const char SQL_CARD_BY_ID[] =
     "SELECT " HEAD_COLS " FROM users u WHERE u.id = ?3 AND" VISIBLE_ROW;
-
-/* CROSS JOIN fixes the join order: the viewer's few skills outermost (else the planner may
- * scan every user_skills row to group b by user: 113 ms at 100,000 users), and a meets b
- * before any users row is read (else every user offering what the viewer wants is read). */
-static const char SQL_MATCHES[] =
-    "WITH mine AS (SELECT kind, skill_lower FROM user_skills WHERE user_id = ?1),"
-    " a AS (SELECT uid, count(*) AS n FROM (SELECT DISTINCT s.user_id AS uid, s.skill_lower"
-    "  FROM mine m CROSS JOIN user_skills s ON s.kind = 'offered'"
-    "  AND s.skill_lower = m.skill_lower WHERE m.kind = 'wanted' AND s.user_id <> ?1)"
-    "  GROUP BY uid),"
-    " b AS (SELECT uid, count(*) AS n FROM (SELECT DISTINCT s.user_id AS uid, s.skill_lower"
-    "  FROM mine m CROSS JOIN user_skills s ON s.kind = 'wanted'"
-    "  AND s.skill_lower = m.skill_lower WHERE m.kind = 'offered' AND s.user_id <> ?1)"
-    "  GROUP BY uid)"
-    " SELECT " CARD_COLS ", a.n, b.n FROM a CROSS JOIN b ON b.uid = a.uid"
-    " CROSS JOIN users u ON u.id = a.uid"
-    " WHERE" VISIBLE
-    " ORDER BY a.n + b.n DESC, min(a.n, b.n) DESC, u.last_seen DESC, u.id DESC LIMIT ?3";
 
 static const char SQL_REVIEWS_RECENT[] =
     "SELECT r.id, r.reviewer_id, u.first_name || ' ' || u.last_name, u.profile_picture,"
@@ -587,22 +569,6 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         s = cards_in_order(sc, p, viewer_id, now, pg.ids, pg.np, out, err);
     }
     return sb_sqlite_end(sc, s, err);
-}
-
-sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
-                                             const char *viewer_id, int64_t now, int limit,
-                                             apr_array_header_t **out, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_MATCHES, err);
-
-    if (!st) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(st, 1, viewer_id ? viewer_id : "");
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int(st, 3, limit);
-    return collect_cards(sc, p, st, limit, 1, out, NULL, err);
 }
 
 sb_store_status_t sb_sqlite_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
