@@ -161,38 +161,6 @@ static sb_store_status_t collect_heads(sb_sqlite_conn_t *sc, apr_pool_t *p, sqli
     return SB_STORE_OK;
 }
 
-/* Step st to the end, collecting up to max cards (extra rows set *more). */
-static sb_store_status_t collect_cards(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
-                                       int max, int with_scores, apr_array_header_t **out,
-                                       int *more, sb_store_error_t *err)
-{
-    int rc;
-
-    *out = apr_array_make(p, max > 0 ? max : 1, sizeof(sb_user_card_t));
-    if (more) {
-        *more = 0;
-    }
-    while ((rc = sb_sqlite_step(sc, st, err, "cards")) == SQLITE_ROW) {
-        sb_user_card_t *u;
-        if ((*out)->nelts == max) {
-            if (more) {
-                *more = 1;
-            }
-            break;
-        }
-        u = sb_sqlite_row_card(p, st, 0, *out);
-        if (with_scores) {
-            u->they_offer = sqlite3_column_int(st, CARD_NCOLS);
-            u->they_want = sqlite3_column_int(st, CARD_NCOLS + 1);
-        }
-    }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(st);
-    return SB_STORE_OK;
-}
-
 sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
                                           const sb_discover_query_t *q, apr_array_header_t **out,
                                           int *has_more, sb_store_error_t *err)
