@@ -1,6 +1,8 @@
 /*
  * skillbarter-realtime: the shared state of the daemon. One libwebsockets service thread runs
- * every callback, so nothing here is locked.
+ * every callback and owns everything here, so nothing is locked; the store worker
+ * (sbrt_worker.c) does the store writes and outbox reads on a thread of its own and hands its
+ * results back through a locked list of its own.
  *
  * An Engine.IO session (sbrt_session_t) outlives the HTTP requests of the polling transport and
  * may change transport (upgrade to WebSocket), so connections never hold a pointer to it: each
@@ -34,6 +36,8 @@
 #define SBRT_DEFAULT_RECOVERY_MAX    500     /* events */
 #define SBRT_DEFAULT_PRESENCE_GRACE  5000    /* ms */
 #define SBRT_MAX_PARTNERS            1000    /* partners told of a presence change */
+#define SBRT_MAX_JOINED              256     /* conversations one socket follows */
+#define SBRT_DEFAULT_PRUNE_INTERVAL  600000  /* ms between outbox prunes */
 
 typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
 
@@ -55,19 +59,21 @@ typedef struct sbrt_server {
     const unsigned char *secret; /* the JWT secret: also MACs recovery pids */
     apr_size_t secret_len;
     apr_hash_t *users;   /* user id -> its connected sessions (sbrt_outbox.c) */
-    int64_t tail_pos;    /* this daemon's position in the outbox */
+    int64_t tail_pos;    /* this daemon's position in the outbox (the worker's, once started) */
     int outbox_poll;     /* ms between reads without a wake-up */
     int recovery_window; /* s: oldest missed event a reconnect recovers */
     int recovery_max;    /* most missed events a reconnect recovers */
     int presence_grace;  /* ms a user stays online after the last socket closes */
+    int prune_interval;  /* ms between outbox prunes (0: never) */
+    apr_pool_t *scratch; /* the service thread's unit of work, cleared after each */
     FILE *log;
     sbrt_level_t log_level;
     int stopping;
 } sbrt_server_t;
 
+/* A session is small and malloc'd (no pool of its own): thousands are held idle. */
 typedef struct sbrt_session {
     sbrt_server_t *srv;
-    apr_pool_t *pool; /* the session's life; destroyed when it closes */
     char sid[SBRT_SID_LEN + 1];
     struct lws *poll_wsi; /* the pending polling GET, if any */
     struct lws *ws_wsi;   /* the WebSocket, probing or upgraded */
@@ -75,8 +81,9 @@ typedef struct sbrt_session {
     int probe_reply;      /* "3probe" to send on the WebSocket */
     int poll_noop;        /* release the pending GET with "6" (upgrade) */
     int closing;
-    /* outgoing Engine.IO packets (each malloc'd, freed when written): a bounded ring */
-    char **q;
+    /* outgoing Engine.IO packets (sbrt_packet_t, freed when written): a bounded ring, malloc'd
+     * on first use and released when it is empty again */
+    struct sbrt_packet **q;
     int q_head, q_len, q_cap;
     lws_sorted_usec_list_t ping_sul;    /* next ping, then the pong deadline */
     lws_sorted_usec_list_t connect_sul; /* the Socket.IO CONNECT deadline */
@@ -84,13 +91,20 @@ typedef struct sbrt_session {
     /* Socket.IO */
     int connected;
     char sio_sid[SBRT_SID_LEN + 1];
-    const char *user_id; /* in pool, once connected */
-    const char *username;
-    const char *pid;                /* recovery id of the connection (sbrt_outbox.c) */
+    char user_id[SB_ID_LEN + 1]; /* once connected */
+    char username[64];
+    char *pid;                      /* recovery id of the connection (sbrt_outbox.c), malloc'd */
     int64_t last_seq;               /* the last outbox seq sent to this socket */
     struct sbrt_session *user_next; /* the next connected session of the same user */
-    apr_hash_t *joined;             /* partner ids of join:conversation (typing goes there) */
+    char (*joined)[SB_ID_LEN + 1];  /* partner ids of join:conversation (typing goes there) */
+    int njoined;
 } sbrt_session_t;
+
+/* A queued packet: LWS_PRE bytes of headroom, then the text, so it is written in place. */
+typedef struct sbrt_packet {
+    apr_size_t len;
+    unsigned char buf[]; /* LWS_PRE + len + 1 */
+} sbrt_packet_t;
 
 /* log.c: one line "[time] [level] message" to the daemon's log. */
 void sbrt_log(sbrt_server_t *srv, sbrt_level_t level, const char *fmt, ...)
@@ -102,7 +116,7 @@ sbrt_session_t *sbrt_session_find(sbrt_server_t *srv, const char *sid);
 /* Queue one Engine.IO packet (type digit + data, copied) and wake the transport. Returns 0, or
  * -1 when the queue is full: the session is then closed (the client recovers on reconnect). */
 int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len);
-/* Close a session: both transports are ended, its timers cancelled, its pool destroyed. */
+/* Close a session: both transports are ended, its timers cancelled, its memory freed. */
 void sbrt_session_close(sbrt_session_t *s, const char *reason);
 /* Close every session (at shutdown). */
 void sbrt_sessions_close_all(sbrt_server_t *srv);
@@ -137,12 +151,23 @@ sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id);
 /* outbox.c: the tail and recovery (see there). */
 int sbrt_outbox_start(sbrt_server_t *srv);
 void sbrt_outbox_stop(sbrt_server_t *srv);
-void sbrt_outbox_woken(sbrt_server_t *srv);
-void sbrt_outbox_pump(sbrt_server_t *srv);
 void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth);
 void sbrt_outbox_register(sbrt_session_t *s);
 void sbrt_outbox_unregister(sbrt_session_t *s);
 sbrt_session_t *sbrt_outbox_sessions_of(sbrt_server_t *srv, const char *user_id);
+
+/* worker.c: the store worker (see there). */
+int sbrt_worker_start(sbrt_server_t *srv);
+void sbrt_worker_stop(sbrt_server_t *srv);
+/* message:send's store part for s (body is copied); the answer comes back as s's ack. -1 when
+ * the worker is too far behind (the caller refuses). */
+int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body);
+/* Store lastSeen of user_id. */
+void sbrt_worker_touch(sbrt_server_t *srv, const char *user_id, int64_t at);
+/* Read the outbox tail soon (any thread). */
+void sbrt_worker_pump(sbrt_server_t *srv);
+/* Service thread: write the worker's results to their sessions. */
+void sbrt_worker_drain(sbrt_server_t *srv);
 
 /* auth.c: the access-token check of the module's guard (api/sb_call.c sb_call_authenticate),
  * with the same store call and the same refusals. 0 with *out set, else -1 with *msg (the

@@ -15,6 +15,10 @@
 
 #include "sbrt_codec.h"
 
+/* libwebsockets' receive buffer of each WebSocket, allocated per connection for its life: small,
+ * since a larger message simply arrives in several callbacks (appended to the pss body). */
+#define SBRT_RX_BUFFER 512
+
 typedef struct {
     char sid[SBRT_SID_LEN + 1];
     int waiting; /* a polling GET held for the session's packets */
@@ -63,17 +67,17 @@ static void wake(sbrt_session_t *s)
     }
 }
 
-/* The ring starts small (an idle socket holds a few packets at most) and doubles up to
- * queue_max; it is malloc'd so that growing it does not pile up in the session's pool. */
+/* The ring starts small (an idle socket holds a few packets at most), doubles up to queue_max,
+ * and is released when it runs empty: an idle session holds no queue at all. */
 static int queue_grow(sbrt_session_t *s)
 {
     int cap = s->q_cap ? s->q_cap * 2 : 8, i;
-    char **nq;
+    sbrt_packet_t **nq;
 
     if (cap > s->srv->queue_max) {
         cap = s->srv->queue_max;
     }
-    if (!(nq = malloc(sizeof(char *) * (apr_size_t)cap))) {
+    if (!(nq = malloc(sizeof(sbrt_packet_t *) * (apr_size_t)cap))) {
         return -1;
     }
     for (i = 0; i < s->q_len; i++) {
@@ -86,12 +90,39 @@ static int queue_grow(sbrt_session_t *s)
     return 0;
 }
 
+/* Write a packet at once on an upgraded WebSocket with nothing queued before it; lws keeps
+ * what the socket does not take and sends it before anything else. 1 when written (or the
+ * connection failed: it is being closed), 0 when the packet must be queued. */
+static int write_now(sbrt_session_t *s, const char *packet, apr_size_t len)
+{
+    unsigned char small[LWS_PRE + 1024], *buf = small;
+    struct lws *wsi = s->ws_wsi;
+
+    if (!s->upgraded || !wsi || s->q_len || s->probe_reply || lws_partial_buffered(wsi)) {
+        return 0;
+    }
+    if (len > sizeof small - LWS_PRE && !(buf = malloc(LWS_PRE + len))) {
+        return 0;
+    }
+    memcpy(buf + LWS_PRE, packet, len);
+    if (lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len) {
+        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+    }
+    if (buf != small) {
+        free(buf);
+    }
+    return 1;
+}
+
 int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len)
 {
-    char *copy;
+    sbrt_packet_t *pk;
 
     if (s->closing) {
         return -1;
+    }
+    if (write_now(s, packet, len)) {
+        return 0;
     }
     if (s->q_len >= s->srv->queue_max) {
         sbrt_log(s->srv, SBRT_LOG_INFO, "session %s: queue full (%d packets), closing", s->sid,
@@ -102,30 +133,40 @@ int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len)
     if (s->q_len == s->q_cap && queue_grow(s) != 0) {
         return -1;
     }
-    copy = malloc(len + 1);
-    if (!copy) {
+    pk = malloc(sizeof *pk + LWS_PRE + len + 1);
+    if (!pk) {
         return -1;
     }
-    memcpy(copy, packet, len);
-    copy[len] = '\0';
-    s->q[(s->q_head + s->q_len) % s->q_cap] = copy;
+    pk->len = len;
+    memcpy(pk->buf + LWS_PRE, packet, len);
+    pk->buf[LWS_PRE + len] = '\0';
+    s->q[(s->q_head + s->q_len) % s->q_cap] = pk;
     s->q_len++;
     wake(s);
     return 0;
 }
 
 /* The oldest queued packet, removed from the queue (the caller frees it), or NULL. */
-static char *queue_pop(sbrt_session_t *s)
+static sbrt_packet_t *queue_pop(sbrt_session_t *s)
 {
-    char *pkt;
+    sbrt_packet_t *pkt;
 
     if (!s->q_len) {
         return NULL;
     }
     pkt = s->q[s->q_head];
     s->q_head = (s->q_head + 1) % s->q_cap;
-    s->q_len--;
+    if (!--s->q_len) {
+        free(s->q);
+        s->q = NULL;
+        s->q_head = s->q_cap = 0;
+    }
     return pkt;
+}
+
+static const char *pkt_text(const sbrt_packet_t *pk)
+{
+    return (const char *)pk->buf + LWS_PRE;
 }
 
 static void ping_due(lws_sorted_usec_list_t *sul)
@@ -153,13 +194,12 @@ static void connect_due(lws_sorted_usec_list_t *sul)
 
 static sbrt_session_t *session_new(sbrt_server_t *srv)
 {
-    apr_pool_t *p;
-    sbrt_session_t *s;
+    sbrt_session_t *s = calloc(1, sizeof *s);
 
-    apr_pool_create(&p, srv->pool);
-    s = apr_pcalloc(p, sizeof *s);
+    if (!s) {
+        return NULL;
+    }
     s->srv = srv;
-    s->pool = p;
     do {
         sbrt_random_id(s->sid);
     } while (apr_hash_get(srv->sessions, s->sid, APR_HASH_KEY_STRING));
@@ -171,10 +211,10 @@ static sbrt_session_t *session_new(sbrt_server_t *srv)
     return s;
 }
 
-/* The open packet: 0{"sid","upgrades","pingInterval","pingTimeout","maxPayload"}. */
-static char *open_packet(sbrt_session_t *s, int can_upgrade)
+/* The open packet into buf: 0{"sid","upgrades","pingInterval","pingTimeout","maxPayload"}. */
+static apr_size_t open_packet(sbrt_session_t *s, int can_upgrade, char *buf, apr_size_t size)
 {
-    return apr_psprintf(s->pool,
+    return apr_snprintf(buf, size,
                         "0{\"sid\":\"%s\",\"upgrades\":[%s],\"pingInterval\":%d,"
                         "\"pingTimeout\":%d,\"maxPayload\":%" APR_SIZE_T_FMT "}",
                         s->sid, can_upgrade ? "\"websocket\"" : "", s->srv->ping_interval,
@@ -183,7 +223,7 @@ static char *open_packet(sbrt_session_t *s, int can_upgrade)
 
 void sbrt_session_close(sbrt_session_t *s, const char *reason)
 {
-    char *pkt;
+    sbrt_packet_t *pkt;
 
     if (s->closing) {
         return;
@@ -205,7 +245,9 @@ void sbrt_session_close(sbrt_session_t *s, const char *reason)
     }
     free(s->q);
     apr_hash_set(s->srv->sessions, s->sid, APR_HASH_KEY_STRING, NULL);
-    apr_pool_destroy(s->pool);
+    free(s->pid);
+    free(s->joined);
+    free(s);
 }
 
 void sbrt_sessions_close_all(sbrt_server_t *srv)
@@ -239,8 +281,13 @@ static void on_packet(sbrt_session_t *s, struct lws *wsi, const char *data, apr_
             }
         }
         else {
-            char *pong = sbrt_eio_encode(s->pool, SBRT_EIO_PONG, pk.data, pk.len);
-            sbrt_session_send(s, pong, pk.len + 1);
+            char *pong = malloc(pk.len + 1);
+            if (pong) {
+                pong[0] = '0' + SBRT_EIO_PONG;
+                memcpy(pong + 1, pk.data, pk.len);
+                sbrt_session_send(s, pong, pk.len + 1);
+                free(pong);
+            }
         }
         break;
     case SBRT_EIO_PONG:
@@ -348,7 +395,8 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
 
     if (!pss->status && pss->waiting) {
         sbrt_session_t *s = sbrt_session_find(srv, pss->sid);
-        char *buf, *pkt;
+        char *buf;
+        sbrt_packet_t *pkt;
         apr_size_t len = 0, cap = 4096;
 
         if (s && !s->q_len && !s->poll_noop && !s->closing) {
@@ -364,7 +412,7 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
             s->poll_wsi = NULL;
             s->poll_noop = 0;
             while (s->q_len && !s->upgraded) {
-                apr_size_t n = strlen(s->q[s->q_head]);
+                apr_size_t n = s->q[s->q_head]->len;
                 if (len && len + 1 + n > srv->max_payload) {
                     break;
                 }
@@ -376,7 +424,7 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
                 if (len) {
                     buf[LWS_PRE + len++] = SBRT_RS;
                 }
-                memcpy(buf + LWS_PRE + len, pkt, n);
+                memcpy(buf + LWS_PRE + len, pkt_text(pkt), n);
                 len += n;
                 free(pkt);
             }
@@ -432,13 +480,17 @@ static int on_http(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const char *
     }
     sid = url_arg(wsi, "sid=", sidbuf, sizeof sidbuf);
     if (!*sid) {
+        char open[256];
+        apr_size_t n;
         if (is_post) {
             answer_json(wsi, pss, 400, "{\"code\":1,\"message\":\"Session ID unknown\"}");
             return 0;
         }
-        s = session_new(srv);
-        why = open_packet(s, 1);
-        answer(wsi, pss, 200, "text/plain; charset=UTF-8", why, strlen(why));
+        if (!(s = session_new(srv))) {
+            return -1;
+        }
+        n = open_packet(s, 1, open, sizeof open);
+        answer(wsi, pss, 200, "text/plain; charset=UTF-8", open, n);
         sbrt_socket_on_open(s);
         return 0;
     }
@@ -520,7 +572,8 @@ static int on_ws_established(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
     char sidbuf[64];
     const char *sid = url_arg(wsi, "sid=", sidbuf, sizeof sidbuf);
     sbrt_session_t *s;
-    char *open;
+    char open[256];
+    apr_size_t n;
 
     memset(pss, 0, sizeof *pss);
     if (*sid) {
@@ -532,48 +585,46 @@ static int on_ws_established(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
         apr_cpystrn(pss->sid, sid, sizeof pss->sid);
         return 0;
     }
-    s = session_new(srv);
+    if (!(s = session_new(srv))) {
+        return -1;
+    }
     s->ws_wsi = wsi;
     s->upgraded = 1;
     apr_cpystrn(pss->sid, s->sid, sizeof pss->sid);
-    open = open_packet(s, 0);
-    sbrt_session_send(s, open, strlen(open));
+    n = open_packet(s, 0, open, sizeof open);
+    sbrt_session_send(s, open, n);
     sbrt_socket_on_open(s);
     return 0;
 }
 
-static int ws_write(struct lws *wsi, const char *text, apr_size_t len)
+/* Write a queued packet in place (its LWS_PRE headroom) and free it. */
+static int ws_write(struct lws *wsi, sbrt_packet_t *pk)
 {
-    unsigned char *buf = malloc(LWS_PRE + len);
-    int rc;
+    int rc = lws_write(wsi, pk->buf + LWS_PRE, pk->len, LWS_WRITE_TEXT);
+    int ok = rc >= (int)pk->len;
 
-    memcpy(buf + LWS_PRE, text, len);
-    rc = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
-    free(buf);
-    return rc < (int)len ? -1 : 0;
+    free(pk);
+    return ok ? 0 : -1;
 }
 
 static int on_ws_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
 {
     sbrt_session_t *s = sbrt_session_find(srv, pss->sid);
-    char *pkt;
-    int rc;
+    sbrt_packet_t *pkt;
 
     if (!s || s->ws_wsi != wsi) {
         return -1;
     }
     if (s->probe_reply) {
+        unsigned char probe[LWS_PRE + 6];
         s->probe_reply = 0;
-        if (ws_write(wsi, "3probe", 6)) {
+        memcpy(probe + LWS_PRE, "3probe", 6);
+        if (lws_write(wsi, probe + LWS_PRE, 6, LWS_WRITE_TEXT) < 6) {
             return -1;
         }
     }
-    else if (s->upgraded && (pkt = queue_pop(s))) {
-        rc = ws_write(wsi, pkt, strlen(pkt));
-        free(pkt);
-        if (rc) {
-            return -1;
-        }
+    else if (s->upgraded && (pkt = queue_pop(s)) && ws_write(wsi, pkt)) {
+        return -1;
     }
     if (s->probe_reply || (s->upgraded && s->q_len)) {
         lws_callback_on_writable(wsi);
@@ -657,7 +708,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        sbrt_outbox_woken(srv);
+        sbrt_worker_drain(srv);
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
         return on_ws_established(srv, wsi, pss);
@@ -682,4 +733,4 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 const struct lws_protocols sbrt_protocols[] = {
-    {"socket.io", callback, sizeof(pss_t), 4096, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
+    {"socket.io", callback, sizeof(pss_t), SBRT_RX_BUFFER, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};

@@ -6,6 +6,7 @@
 #define SBRT_EVENTS_H
 
 #include "sbrt.h"
+#include "sb_error.h"
 
 /* A handler of one client event: args is the event's array (name first), ack_id -1 when the
  * client asked for no acknowledgement. p is the unit of work's pool. */
@@ -35,5 +36,7 @@ int sbrt_socket_ack(sbrt_session_t *s, int64_t ack_id, json_object *arg);
 void sbrt_socket_refuse(sbrt_session_t *s, int64_t ack_id, const char *message);
 /* {"success":false,"message":message}, owned by the caller */
 json_object *sbrt_envelope_fail(const char *message);
+/* The REST error envelope of err (message and field errors), owned by the caller. */
+json_object *sbrt_error_envelope(const sb_error_t *err);
 
 #endif

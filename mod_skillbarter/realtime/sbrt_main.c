@@ -59,11 +59,14 @@ static void usage(FILE *f)
         "  --recovery-max N     ... and at most N of them (default %d)\n"
         "  --presence-grace MS  user:offline only after the last socket is gone this long\n"
         "                       (default %d)\n"
+        "  --prune-interval MS  delete outbox events older than the retention setting this\n"
+        "                       often, under the store lease \"outbox-prune\" (default %d; 0:\n"
+        "                       never)\n"
         "  --help               this text\n",
         SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
         SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
         SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX,
-        SBRT_DEFAULT_PRESENCE_GRACE);
+        SBRT_DEFAULT_PRESENCE_GRACE, SBRT_DEFAULT_PRUNE_INTERVAL);
 }
 
 /* The JWT secret from its file: 32 to 4096 bytes, a trailing newline not included (as httpd
@@ -153,7 +156,8 @@ int main(int argc, char **argv)
         O_OB_POLL,
         O_REC_WIN,
         O_REC_MAX,
-        O_GRACE
+        O_GRACE,
+        O_PRUNE
     };
     static const struct option opts[] = {{"settings", required_argument, NULL, O_SETTINGS},
                                          {"listen", required_argument, NULL, O_LISTEN},
@@ -175,6 +179,7 @@ int main(int argc, char **argv)
                                          {"recovery-window", required_argument, NULL, O_REC_WIN},
                                          {"recovery-max", required_argument, NULL, O_REC_MAX},
                                          {"presence-grace", required_argument, NULL, O_GRACE},
+                                         {"prune-interval", required_argument, NULL, O_PRUNE},
                                          {NULL, 0, NULL, 0}};
     struct lws_context_creation_info info;
     sbrt_server_t *srv;
@@ -205,6 +210,8 @@ int main(int argc, char **argv)
     srv->recovery_window = SBRT_DEFAULT_RECOVERY_WINDOW;
     srv->recovery_max = SBRT_DEFAULT_RECOVERY_MAX;
     srv->presence_grace = SBRT_DEFAULT_PRESENCE_GRACE;
+    srv->prune_interval = SBRT_DEFAULT_PRUNE_INTERVAL;
+    apr_pool_create(&srv->scratch, pool);
     srv->log = stderr;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int bad = 0;
@@ -269,6 +276,12 @@ int main(int argc, char **argv)
             break;
         case O_GRACE:
             bad = parse_int(optarg, 0, 3600000, &srv->presence_grace);
+            break;
+        case O_PRUNE:
+            bad = parse_int(optarg, 0, 86400000, &srv->prune_interval);
+            if (!bad && srv->prune_interval && srv->prune_interval < 100) {
+                bad = 1;
+            }
             break;
         default:
             usage(stderr);
@@ -353,7 +366,8 @@ int main(int argc, char **argv)
     sbrt_log(srv, SBRT_LOG_INFO, "skillbarter-realtime %s listening on %s%s%s%s", SB_VERSION,
              unix_path ? "unix:" : "", unix_path ? unix_path : listen_on,
              unix_path ? "" : apr_psprintf(pool, ":%d", port), cert ? " (TLS)" : "");
-    if (sbrt_outbox_start(srv) != 0) {
+    if (sbrt_outbox_start(srv) != 0 || sbrt_worker_start(srv) != 0) {
+        sbrt_outbox_stop(srv);
         lws_context_destroy(srv->ctx);
         return 1;
     }
@@ -366,6 +380,7 @@ int main(int argc, char **argv)
     srv->stopping = 1;
     sbrt_sessions_close_all(srv);
     sbrt_outbox_stop(srv);
+    sbrt_worker_stop(srv); /* after the signal thread, which may still ask for a read */
     sbrt_log(srv, SBRT_LOG_INFO, "stopping (signal %d)", (int)stop_signal);
     lws_context_destroy(srv->ctx);
     if (pid_path) {

@@ -4,7 +4,8 @@
  * Tail: the daemon keeps its own position in the store-wide order (it starts at the latest
  * event when it starts, so several daemons on one store each read everything) and reads on
  * each wake-up: the module's datagram on the outbox socket (a small thread waits on it and
- * wakes the service loop with lws_cancel_service), else a slow poll. Each event goes to every
+ * asks the store worker for a read), else a slow poll. The worker reads (sbrt_worker.c) and
+ * the service thread delivers what it read. Each event goes to every
  * socket of its recipient as `42["type",data,"seq"]`: the last argument is the offset a
  * Socket.IO client keeps for recovery (the recipient's own outbox sequence number).
  *
@@ -33,15 +34,12 @@
 #include "sb_time.h"
 #include "sb_token.h"
 
-#define TAIL_BATCH 256
-
 static struct {
     sbrt_server_t *srv;
     int fd;
     pthread_t thread;
     int thread_started;
     volatile int stop;
-    volatile int woken;
     lws_sorted_usec_list_t poll_sul;
 } ob;
 
@@ -99,7 +97,7 @@ void sbrt_outbox_register(sbrt_session_t *s)
         u = calloc(1, sizeof *u);
         u->srv = srv;
         apr_cpystrn(u->id, s->user_id, sizeof u->id);
-        apr_cpystrn(u->username, s->username ? s->username : "", sizeof u->username);
+        apr_cpystrn(u->username, s->username, sizeof u->username);
         apr_hash_set(srv->users, u->id, APR_HASH_KEY_STRING, u);
     }
     s->user_next = u->first;
@@ -138,38 +136,6 @@ sbrt_session_t *sbrt_outbox_sessions_of(sbrt_server_t *srv, const char *user_id)
 {
     sbrt_user_t *u = apr_hash_get(srv->users, user_id, APR_HASH_KEY_STRING);
     return u ? u->first : NULL;
-}
-
-void sbrt_outbox_pump(sbrt_server_t *srv)
-{
-    apr_pool_t *p;
-    sb_store_conn_t *conn;
-    sb_store_error_t e = {0};
-    apr_array_header_t *rows;
-    int i;
-
-    apr_pool_create(&p, srv->pool);
-    if (sb_store_acquire(srv->store, p, &conn, &e) != SB_STORE_OK) {
-        sbrt_log(srv, SBRT_LOG_ERROR, "outbox: store unavailable: %s", e.message);
-        apr_pool_destroy(p);
-        return;
-    }
-    do {
-        if (sb_store_outbox_tail(conn, p, srv->tail_pos, TAIL_BATCH, &rows, &e) != SB_STORE_OK) {
-            sbrt_log(srv, SBRT_LOG_ERROR, "outbox: tail failed: %s", e.message);
-            break;
-        }
-        for (i = 0; i < rows->nelts; i++) {
-            const sb_outbox_row_t *r = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
-            sbrt_session_t *s = sbrt_outbox_sessions_of(srv, r->user_id), *next;
-            for (; s; s = next) {
-                next = s->user_next; /* deliver may close s (a full queue) */
-                deliver(s, r, p);
-            }
-            srv->tail_pos = r->pos;
-        }
-    } while (rows->nelts == TAIL_BATCH);
-    apr_pool_destroy(p);
 }
 
 /*
@@ -226,7 +192,7 @@ void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
         char sid[SBRT_SID_LEN + 1];
         apr_cpystrn(sid, s->sid, sizeof sid);
         s->last_seq = base;
-        s->pid = apr_pstrdup(s->pool, pid);
+        s->pid = strdup(pid);
         sbrt_outbox_register(s);
         for (i = 0; i < rows->nelts; i++) {
             deliver(s, &APR_ARRAY_IDX(rows, i, sb_outbox_row_t), p);
@@ -245,7 +211,8 @@ void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
         return;
     }
     s->last_seq = head;
-    s->pid = make_pid(s, s->pool, s->user_id, head);
+    pid = make_pid(s, p, s->user_id, head);
+    s->pid = pid ? strdup(pid) : NULL;
     sbrt_outbox_register(s);
     sbrt_socket_connected(s, s->pid);
 }
@@ -262,8 +229,7 @@ static void *signal_thread(void *arg)
         if (poll(&pfd, 1, 200) > 0) {
             while (recv(ob.fd, buf, sizeof buf, 0) > 0) {
             }
-            ob.woken = 1;
-            lws_cancel_service(ob.srv->ctx);
+            sbrt_worker_pump(ob.srv);
         }
     }
     return NULL;
@@ -271,17 +237,9 @@ static void *signal_thread(void *arg)
 
 static void poll_due(lws_sorted_usec_list_t *sul)
 {
-    sbrt_outbox_pump(ob.srv);
+    sbrt_worker_pump(ob.srv);
     lws_sul_schedule(ob.srv->ctx, 0, &ob.poll_sul, poll_due,
                      (lws_usec_t)ob.srv->outbox_poll * LWS_US_PER_MS);
-}
-
-void sbrt_outbox_woken(sbrt_server_t *srv)
-{
-    if (ob.woken) {
-        ob.woken = 0;
-        sbrt_outbox_pump(srv);
-    }
 }
 
 int sbrt_outbox_start(sbrt_server_t *srv)

@@ -5,25 +5,37 @@
  */
 #include "sbrt.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
 #include "sbrt_codec.h"
 #include "sbrt_events.h"
 
-/* Send one Socket.IO packet as an Engine.IO MESSAGE. */
+/* Send one Socket.IO packet of the main namespace as an Engine.IO MESSAGE: "4", the type
+ * digit, the ack id and the JSON, built in place (no pool, one copy into the queue). */
 static int send_sio(sbrt_session_t *s, sbrt_sio_type_t type, int64_t ack_id, json_object *data)
 {
-    apr_pool_t *p;
-    char *text;
+    char small[1024], *buf = small;
+    const char *json = data ? json_object_to_json_string_ext(
+                           data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                            : "";
+    apr_size_t jlen = strlen(json), n;
     int rc;
 
-    apr_pool_create(&p, s->pool);
-    text = apr_pstrcat(p, "4", sbrt_sio_encode(p, type, "/", ack_id, data), NULL);
-    rc = sbrt_session_send(s, text, strlen(text));
-    /* on a full queue the session (and p with it) is gone */
-    if (rc == 0) {
-        apr_pool_destroy(p);
+    if (jlen + 24 > sizeof small && !(buf = malloc(jlen + 24))) {
+        return -1;
+    }
+    buf[0] = '4';
+    buf[1] = (char)('0' + (int)type);
+    n = 2;
+    if (ack_id >= 0) {
+        n += (apr_size_t)apr_snprintf(buf + n, 22, "%" APR_INT64_T_FMT, ack_id);
+    }
+    memcpy(buf + n, json, jlen);
+    rc = sbrt_session_send(s, buf, n + jlen);
+    if (buf != small) {
+        free(buf);
     }
     return rc;
 }
@@ -59,6 +71,26 @@ json_object *sbrt_envelope_fail(const char *message)
 
     json_object_object_add(o, "success", json_object_new_boolean(0));
     json_object_object_add(o, "message", json_object_new_string(message));
+    return o;
+}
+
+/* The error envelope of err (message and field errors). */
+json_object *sbrt_error_envelope(const sb_error_t *err)
+{
+    json_object *o = sbrt_envelope_fail(err->message ? err->message : "Request failed.");
+    int i;
+
+    if (err->fields && err->fields->nelts) {
+        json_object *arr = json_object_new_array();
+        for (i = 0; i < err->fields->nelts; i++) {
+            const sb_field_error_t *f = &APR_ARRAY_IDX(err->fields, i, sb_field_error_t);
+            json_object *fe = json_object_new_object();
+            json_object_object_add(fe, "field", json_object_new_string(f->field));
+            json_object_object_add(fe, "message", json_object_new_string(f->message));
+            json_object_array_add(arr, fe);
+        }
+        json_object_object_add(o, "errors", arr);
+    }
     return o;
 }
 
@@ -116,8 +148,8 @@ static void on_connect(sbrt_session_t *s, apr_pool_t *p, sbrt_sio_packet_t *pk)
         json_object_put(reply);
         return;
     }
-    s->user_id = apr_pstrdup(s->pool, u->id);
-    s->username = apr_pstrdup(s->pool, u->username);
+    apr_cpystrn(s->user_id, u->id, sizeof s->user_id);
+    apr_cpystrn(s->username, u->username ? u->username : "", sizeof s->username);
     s->connected = 1;
     sbrt_random_id(s->sio_sid);
     lws_sul_cancel(&s->connect_sul);
@@ -142,8 +174,9 @@ void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
     sbrt_sio_packet_t pk;
     sbrt_status_t st;
 
-    /* one unit of work, one subpool: store connections go back through its cleanup */
-    apr_pool_create(&p, s->srv->pool);
+    /* one unit of work in the scratch pool, cleared after it: store connections go back
+     * through its cleanup */
+    p = s->srv->scratch;
     st = sbrt_sio_decode(p, data, len, &pk);
     if (st != SBRT_OK) {
         sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: bad Socket.IO packet: %s", s->sid,
@@ -163,5 +196,5 @@ void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
         sbrt_events_dispatch(s, p, pk.ack_id, pk.data);
     }
     /* ACKs from the client answer nothing this server asked */
-    apr_pool_destroy(p);
+    apr_pool_clear(p);
 }
