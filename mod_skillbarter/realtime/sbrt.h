@@ -18,6 +18,7 @@
 #include <apr_hash.h>
 #include <apr_tables.h>
 #include <libwebsockets.h>
+#include <ev.h>
 #include <json-c/json.h>
 
 #include "sb_id.h"
@@ -44,6 +45,7 @@ typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sb
 typedef struct sbrt_server {
     apr_pool_t *pool;
     struct lws_context *ctx;
+    struct ev_loop *loop; /* the event loop libwebsockets runs on (libev) */
     sb_settings_t st;
     const char *settings_path; /* the file st was read from */
     struct sb_rl_table *rl;    /* the shared limits table, attached on first use */
@@ -85,8 +87,8 @@ typedef struct sbrt_session {
      * on first use and released when it is empty again */
     struct sbrt_packet **q;
     int q_head, q_len, q_cap;
-    lws_sorted_usec_list_t ping_sul;    /* next ping, then the pong deadline */
-    lws_sorted_usec_list_t connect_sul; /* the Socket.IO CONNECT deadline */
+    ev_timer ping_timer;    /* next ping, then the pong deadline */
+    ev_timer connect_timer; /* the Socket.IO CONNECT deadline */
     int awaiting_pong;
     /* Socket.IO */
     int connected;
@@ -105,6 +107,13 @@ typedef struct sbrt_packet {
     apr_size_t len;
     unsigned char buf[]; /* LWS_PRE + len + 1 */
 } sbrt_packet_t;
+
+/* The daemon's own timers are libev timers on srv->loop (libwebsockets 4.1 on libev does not
+ * move its timer earlier for a deadline scheduled while a later one is armed). Arm (re-arm)
+ * t to call cb after ms; stop it (a zeroed or stopped timer may be stopped again). */
+void sbrt_timer_arm(sbrt_server_t *srv, ev_timer *t, void (*cb)(struct ev_loop *, ev_timer *, int),
+                    int ms);
+void sbrt_timer_stop(sbrt_server_t *srv, ev_timer *t);
 
 /* log.c: one line "[time] [level] message" to the daemon's log. */
 void sbrt_log(sbrt_server_t *srv, sbrt_level_t level, const char *fmt, ...)
@@ -139,7 +148,7 @@ typedef struct sbrt_user {
     sbrt_session_t *first; /* the user's connected sessions (session->user_next) */
     int online;            /* partners were told user:online */
     int offline_pending;   /* the grace period before user:offline runs */
-    lws_sorted_usec_list_t offline_sul;
+    ev_timer offline_timer;
 } sbrt_user_t;
 
 /* presence.c: user:online when a user's first socket connects, user:offline when the last

@@ -90,6 +90,15 @@ static int queue_grow(sbrt_session_t *s)
     return 0;
 }
 
+/* Close wsi at the next turn of the loop. libwebsockets does it from a timer of its own, which
+ * on libev it only looks at after I/O: the wake-up makes sure there is some even when this
+ * runs from one of the daemon's timers. */
+static void kill_async(sbrt_server_t *srv, struct lws *wsi)
+{
+    lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+    lws_cancel_service(srv->ctx);
+}
+
 /* Write a packet at once on an upgraded WebSocket with nothing queued before it; lws keeps
  * what the socket does not take and sends it before anything else. 1 when written (or the
  * connection failed: it is being closed), 0 when the packet must be queued. */
@@ -106,7 +115,7 @@ static int write_now(sbrt_session_t *s, const char *packet, apr_size_t len)
     }
     memcpy(buf + LWS_PRE, packet, len);
     if (lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT) < (int)len) {
-        lws_set_timeout(wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        kill_async(s->srv, wsi);
     }
     if (buf != small) {
         free(buf);
@@ -169,24 +178,41 @@ static const char *pkt_text(const sbrt_packet_t *pk)
     return (const char *)pk->buf + LWS_PRE;
 }
 
-static void ping_due(lws_sorted_usec_list_t *sul)
+void sbrt_timer_arm(sbrt_server_t *srv, ev_timer *t, void (*cb)(struct ev_loop *, ev_timer *, int),
+                    int ms)
 {
-    sbrt_session_t *s = lws_container_of(sul, sbrt_session_t, ping_sul);
+    ev_timer_stop(srv->loop, t);
+    ev_timer_init(t, cb, ms / 1000.0, 0.);
+    ev_timer_start(srv->loop, t);
+}
+
+void sbrt_timer_stop(sbrt_server_t *srv, ev_timer *t)
+{
+    ev_timer_stop(srv->loop, t);
+}
+
+static void ping_due(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    sbrt_session_t *s = lws_container_of(t, sbrt_session_t, ping_timer);
+
+    (void)loop;
+    (void)revents;
 
     if (s->awaiting_pong) {
         sbrt_session_close(s, "ping timeout");
         return;
     }
     s->awaiting_pong = 1;
-    lws_sul_schedule(s->srv->ctx, 0, &s->ping_sul, ping_due,
-                     (lws_usec_t)s->srv->ping_timeout * LWS_US_PER_MS);
+    sbrt_timer_arm(s->srv, &s->ping_timer, ping_due, s->srv->ping_timeout);
     sbrt_session_send(s, "2", 1);
 }
 
-static void connect_due(lws_sorted_usec_list_t *sul)
+static void connect_due(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    sbrt_session_t *s = lws_container_of(sul, sbrt_session_t, connect_sul);
+    sbrt_session_t *s = lws_container_of(t, sbrt_session_t, connect_timer);
 
+    (void)loop;
+    (void)revents;
     if (!s->connected) {
         sbrt_session_close(s, "connect timeout");
     }
@@ -204,10 +230,8 @@ static sbrt_session_t *session_new(sbrt_server_t *srv)
         sbrt_random_id(s->sid);
     } while (apr_hash_get(srv->sessions, s->sid, APR_HASH_KEY_STRING));
     apr_hash_set(srv->sessions, s->sid, APR_HASH_KEY_STRING, s);
-    lws_sul_schedule(srv->ctx, 0, &s->ping_sul, ping_due,
-                     (lws_usec_t)srv->ping_interval * LWS_US_PER_MS);
-    lws_sul_schedule(srv->ctx, 0, &s->connect_sul, connect_due,
-                     (lws_usec_t)srv->connect_timeout * LWS_US_PER_MS);
+    sbrt_timer_arm(srv, &s->ping_timer, ping_due, srv->ping_interval);
+    sbrt_timer_arm(srv, &s->connect_timer, connect_due, srv->connect_timeout);
     return s;
 }
 
@@ -231,14 +255,14 @@ void sbrt_session_close(sbrt_session_t *s, const char *reason)
     s->closing = 1;
     sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s closed: %s", s->sid, reason);
     sbrt_socket_on_close(s, reason);
-    lws_sul_cancel(&s->ping_sul);
-    lws_sul_cancel(&s->connect_sul);
+    sbrt_timer_stop(s->srv, &s->ping_timer);
+    sbrt_timer_stop(s->srv, &s->connect_timer);
     if (s->poll_wsi) {
         /* its writable callback finds no session and answers with a close packet */
         lws_callback_on_writable(s->poll_wsi);
     }
     if (s->ws_wsi) {
-        lws_set_timeout(s->ws_wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
+        kill_async(s->srv, s->ws_wsi);
     }
     while ((pkt = queue_pop(s))) {
         free(pkt);
@@ -293,8 +317,7 @@ static void on_packet(sbrt_session_t *s, struct lws *wsi, const char *data, apr_
     case SBRT_EIO_PONG:
         if (s->awaiting_pong) {
             s->awaiting_pong = 0;
-            lws_sul_schedule(s->srv->ctx, 0, &s->ping_sul, ping_due,
-                             (lws_usec_t)s->srv->ping_interval * LWS_US_PER_MS);
+            sbrt_timer_arm(s->srv, &s->ping_timer, ping_due, s->srv->ping_interval);
         }
         break;
     case SBRT_EIO_UPGRADE:
@@ -733,4 +756,5 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 const struct lws_protocols sbrt_protocols[] = {
-    {"socket.io", callback, sizeof(pss_t), SBRT_RX_BUFFER, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
+    {"socket.io", callback, sizeof(pss_t), SBRT_RX_BUFFER, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};

@@ -25,6 +25,7 @@ void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason)
 void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)
 {
     const char *name = json_object_get_string(json_object_array_get_idx(args, 0));
+    apr_size_t n;
     int i;
 
     for (i = 0; events[i].name; i++) {
@@ -33,5 +34,11 @@ void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json
             return;
         }
     }
-    sbrt_socket_refuse(s, ack_id, apr_psprintf(p, "Unknown event: %.64s", name));
+    /* the name cut at 64 bytes, not inside a UTF-8 character */
+    n = strlen(name);
+    if (n > 64) {
+        for (n = 64; n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80; n--) {
+        }
+    }
+    sbrt_socket_refuse(s, ack_id, apr_psprintf(p, "Unknown event: %.*s", (int)n, name));
 }

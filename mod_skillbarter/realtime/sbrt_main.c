@@ -14,6 +14,7 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
+#include <ev.h>
 
 #include "sb_jwt.h"
 
@@ -24,9 +25,12 @@
 
 static volatile sig_atomic_t stop_signal;
 
-static void on_signal(int sig)
+/* SIGTERM / SIGINT end the event loop; the daemon then closes everything in order. */
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-    stop_signal = sig;
+    (void)revents;
+    stop_signal = w->signum;
+    ev_break(loop, EVBREAK_ALL);
 }
 
 static void usage(FILE *f)
@@ -182,6 +186,9 @@ int main(int argc, char **argv)
                                          {"prune-interval", required_argument, NULL, O_PRUNE},
                                          {NULL, 0, NULL, 0}};
     struct lws_context_creation_info info;
+    struct ev_loop *loop;
+    void *loops[1];
+    ev_signal sig_int, sig_term;
     sbrt_server_t *srv;
     apr_pool_t *pool;
     const char *settings = getenv("SKILLBARTER_SETTINGS"), *listen_on = "127.0.0.1";
@@ -329,7 +336,17 @@ int main(int argc, char **argv)
     }
 
     lws_set_log_level(LLL_ERR, lws_to_log);
+    /* libev's loop (epoll) rather than libwebsockets' own poll(), which walks every socket on
+     * each turn: lws runs on this loop (its libev plugin) and the daemon drives it */
+    if (!(loop = ev_default_loop(EVFLAG_AUTO))) {
+        sbrt_log(srv, SBRT_LOG_ERROR, "cannot create the event loop");
+        return 1;
+    }
+    loops[0] = loop;
+    srv->loop = loop;
     memset(&info, 0, sizeof info);
+    info.options |= LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
     info.protocols = sbrt_protocols;
     info.user = srv;
     if (unix_path) {
@@ -360,8 +377,10 @@ int main(int argc, char **argv)
             fclose(pf);
         }
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    ev_signal_init(&sig_int, on_signal, SIGINT);
+    ev_signal_init(&sig_term, on_signal, SIGTERM);
+    ev_signal_start(loop, &sig_int);
+    ev_signal_start(loop, &sig_term);
     signal(SIGPIPE, SIG_IGN);
     sbrt_log(srv, SBRT_LOG_INFO, "skillbarter-realtime %s listening on %s%s%s%s", SB_VERSION,
              unix_path ? "unix:" : "", unix_path ? unix_path : listen_on,
@@ -371,18 +390,16 @@ int main(int argc, char **argv)
         lws_context_destroy(srv->ctx);
         return 1;
     }
-    while (!stop_signal) {
-        if (lws_service(srv->ctx, 0) < 0) {
-            rc = 1;
-            break;
-        }
-    }
+    ev_run(loop, 0);
     srv->stopping = 1;
     sbrt_sessions_close_all(srv);
     sbrt_outbox_stop(srv);
     sbrt_worker_stop(srv); /* after the signal thread, which may still ask for a read */
     sbrt_log(srv, SBRT_LOG_INFO, "stopping (signal %d)", (int)stop_signal);
     lws_context_destroy(srv->ctx);
+    ev_signal_stop(loop, &sig_int);
+    ev_signal_stop(loop, &sig_term);
+    ev_loop_destroy(loop);
     if (pid_path) {
         unlink(pid_path);
     }

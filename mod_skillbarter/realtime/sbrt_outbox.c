@@ -40,7 +40,7 @@ static struct {
     pthread_t thread;
     int thread_started;
     volatile int stop;
-    lws_sorted_usec_list_t poll_sul;
+    ev_timer poll_timer;
 } ob;
 
 /* The pid of user_id's sockets whose recovery starts after base. */
@@ -235,11 +235,13 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
-static void poll_due(lws_sorted_usec_list_t *sul)
+static void poll_due(struct ev_loop *loop, ev_timer *t, int revents)
 {
+    (void)loop;
+    (void)t;
+    (void)revents;
     sbrt_worker_pump(ob.srv);
-    lws_sul_schedule(ob.srv->ctx, 0, &ob.poll_sul, poll_due,
-                     (lws_usec_t)ob.srv->outbox_poll * LWS_US_PER_MS);
+    sbrt_timer_arm(ob.srv, &ob.poll_timer, poll_due, ob.srv->outbox_poll);
 }
 
 int sbrt_outbox_start(sbrt_server_t *srv)
@@ -282,8 +284,7 @@ int sbrt_outbox_start(sbrt_server_t *srv)
             }
         }
     }
-    lws_sul_schedule(srv->ctx, 0, &ob.poll_sul, poll_due,
-                     (lws_usec_t)srv->outbox_poll * LWS_US_PER_MS);
+    sbrt_timer_arm(srv, &ob.poll_timer, poll_due, srv->outbox_poll);
     sbrt_log(srv, SBRT_LOG_INFO, "outbox: tailing after position %" APR_INT64_T_FMT "%s%s",
              srv->tail_pos, ob.fd >= 0 ? ", woken on " : "",
              ob.fd >= 0 ? srv->st.outbox_socket : "");
@@ -294,7 +295,7 @@ void sbrt_outbox_stop(sbrt_server_t *srv)
 {
     apr_hash_index_t *hi;
 
-    lws_sul_cancel(&ob.poll_sul);
+    sbrt_timer_stop(srv, &ob.poll_timer);
     ob.stop = 1;
     if (ob.thread_started) {
         pthread_join(ob.thread, NULL);
@@ -311,7 +312,7 @@ void sbrt_outbox_stop(sbrt_server_t *srv)
         int i;
         for (hi = apr_hash_first(NULL, srv->users); hi; hi = apr_hash_next(hi)) {
             sbrt_user_t *u = apr_hash_this_val(hi);
-            lws_sul_cancel(&u->offline_sul);
+            sbrt_timer_stop(srv, &u->offline_timer);
             APR_ARRAY_PUSH(all, sbrt_user_t *) = u;
         }
         apr_hash_clear(srv->users);

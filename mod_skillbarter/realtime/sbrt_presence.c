@@ -87,7 +87,7 @@ void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s)
     if (u->offline_pending) {
         /* back within the grace period: nobody was told it left */
         u->offline_pending = 0;
-        lws_sul_cancel(&u->offline_sul);
+        sbrt_timer_stop(u->srv, &u->offline_timer);
         announce(u, NULL, 0, s);
         return;
     }
@@ -95,10 +95,12 @@ void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s)
     announce(u, "user:online", 0, s);
 }
 
-static void offline_due(lws_sorted_usec_list_t *sul)
+static void offline_due(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    sbrt_user_t *u = lws_container_of(sul, sbrt_user_t, offline_sul);
+    sbrt_user_t *u = lws_container_of(t, sbrt_user_t, offline_timer);
 
+    (void)loop;
+    (void)revents;
     u->offline_pending = 0;
     if (u->first) {
         return;
@@ -119,8 +121,7 @@ void sbrt_presence_last(sbrt_user_t *u)
         return;
     }
     u->offline_pending = 1;
-    lws_sul_schedule(srv->ctx, 0, &u->offline_sul, offline_due,
-                     (lws_usec_t)srv->presence_grace * LWS_US_PER_MS);
+    sbrt_timer_arm(srv, &u->offline_timer, offline_due, srv->presence_grace);
 }
 
 /* The partner id argument of an ephemeral event, when s may interact with that person (a

@@ -94,9 +94,57 @@ json_object *sbrt_error_envelope(const sb_error_t *err)
     return o;
 }
 
-/* An error for the client: an ack when it asked for one, else an `error` event. */
+/* message as the body of a JSON string into out (at most cap bytes): the number of bytes, or
+ * 0 when it does not fit. Quotes, backslashes and control characters are escaped; the text
+ * is UTF-8 already (it comes from this server or from strictly parsed JSON). */
+static apr_size_t json_escape(char *out, apr_size_t cap, const char *message)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *m = (const unsigned char *)message;
+    apr_size_t n = 0;
+
+    for (; *m; m++) {
+        if (n + 6 > cap) {
+            return 0;
+        }
+        if (*m == '"' || *m == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*m;
+        }
+        else if (*m < 0x20) {
+            memcpy(out + n, "\\u00", 4);
+            out[n + 4] = hex[*m >> 4];
+            out[n + 5] = hex[*m & 15];
+            n += 6;
+        }
+        else {
+            out[n++] = (char)*m;
+        }
+    }
+    return n;
+}
+
+/* An error for the client: an ack when it asked for one, else an `error` event. The packet
+ * is written as text (this answers every bad frame: no JSON objects built for it). */
 void sbrt_socket_refuse(sbrt_session_t *s, int64_t ack_id, const char *message)
 {
+    char buf[1024], esc[900];
+    apr_size_t n = json_escape(esc, sizeof esc, message);
+    int len;
+
+    if (n) {
+        if (ack_id >= 0) {
+            len = apr_snprintf(buf, sizeof buf,
+                               "43%" APR_INT64_T_FMT "[{\"success\":false,\"message\":\"%.*s\"}]",
+                               ack_id, (int)n, esc);
+        }
+        else {
+            len =
+                apr_snprintf(buf, sizeof buf, "42[\"error\",{\"message\":\"%.*s\"}]", (int)n, esc);
+        }
+        sbrt_session_send(s, buf, (apr_size_t)len);
+        return;
+    }
     if (ack_id >= 0) {
         sbrt_socket_ack(s, ack_id, sbrt_envelope_fail(message));
     }
@@ -152,7 +200,7 @@ static void on_connect(sbrt_session_t *s, apr_pool_t *p, sbrt_sio_packet_t *pk)
     apr_cpystrn(s->username, u->username ? u->username : "", sizeof s->username);
     s->connected = 1;
     sbrt_random_id(s->sio_sid);
-    lws_sul_cancel(&s->connect_sul);
+    sbrt_timer_stop(s->srv, &s->connect_timer);
     sbrt_events_on_connect(s, p, pk->data);
 }
 

@@ -55,9 +55,9 @@ typedef enum { RES_PACKET, RES_EVENT } res_kind_t;
 typedef struct result {
     struct result *next;
     res_kind_t kind;
-    char sid[SBRT_SID_LEN + 1];    /* RES_PACKET: to this session */
+    char sid[SBRT_SID_LEN + 1];  /* RES_PACKET: to this session */
     char user_id[SB_ID_LEN + 1]; /* RES_EVENT: to every socket of this user ... */
-    int64_t seq;                   /* ... that has not had this seq */
+    int64_t seq;                 /* ... that has not had this seq */
     apr_size_t len;
     char text[]; /* the Engine.IO packet, NUL-terminated */
 } result_t;
@@ -70,8 +70,8 @@ static struct {
     pthread_cond_t cond;
     job_t *jobs, **jobs_tail;
     int njobs;
-    int pump;     /* read the tail at the next turn */
-    int stop;     /* finish the queue, then end */
+    int pump; /* read the tail at the next turn */
+    int stop; /* finish the queue, then end */
     result_t *res, **res_tail;
     int64_t next_prune; /* ms */
     int prune_held;     /* this daemon held the lease at its last turn */
@@ -284,9 +284,8 @@ static void run_tail(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, r
         }
         for (i = 0; i < rows->nelts; i++) {
             const sb_outbox_row_t *row = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
-            const char *pkt =
-                apr_psprintf(p, "42[\"%s\",%s,\"%" APR_INT64_T_FMT "\"]", row->type,
-                             row->data && *row->data ? row->data : "null", row->seq);
+            const char *pkt = apr_psprintf(p, "42[\"%s\",%s,\"%" APR_INT64_T_FMT "\"]", row->type,
+                                           row->data && *row->data ? row->data : "null", row->seq);
             result_t *r = result_new(RES_EVENT, pkt, strlen(pkt));
             if (r) {
                 memcpy(r->user_id, row->user_id, sizeof r->user_id);
@@ -325,8 +324,7 @@ static void run_prune(sbrt_server_t *srv, sb_store_conn_t *conn, int64_t now)
         return;
     }
     sbrt_log(srv, removed ? SBRT_LOG_INFO : SBRT_LOG_DEBUG,
-             "outbox prune: removed %" APR_INT64_T_FMT " events older than %" APR_INT64_T_FMT
-             " s",
+             "outbox prune: removed %" APR_INT64_T_FMT " events older than %" APR_INT64_T_FMT " s",
              removed, srv->st.outbox_retention);
 }
 
