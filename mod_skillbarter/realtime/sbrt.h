@@ -38,6 +38,7 @@
 #define SBRT_DEFAULT_PRESENCE_GRACE  5000    /* ms */
 #define SBRT_MAX_PARTNERS            1000    /* partners told of a presence change */
 #define SBRT_MAX_JOINED              256     /* conversations one socket follows */
+#define SBRT_MAX_HELD                64      /* packets held while a CONNECT is checked */
 #define SBRT_DEFAULT_PRUNE_INTERVAL  600000  /* ms between outbox prunes */
 
 typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
@@ -92,6 +93,9 @@ typedef struct sbrt_session {
     int awaiting_pong;
     /* Socket.IO */
     int connected;
+    int connecting; /* a CONNECT is with the store worker ... */
+    char **held;    /* ... and the packets that came after it (malloc'd), handled once it is */
+    int nheld;
     char sio_sid[SBRT_SID_LEN + 1];
     char user_id[SB_ID_LEN + 1]; /* once connected */
     char username[64];
@@ -136,6 +140,8 @@ void sbrt_random_id(char out[SBRT_SID_LEN + 1]);
 void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len);
 void sbrt_socket_on_open(sbrt_session_t *s);
 void sbrt_socket_on_close(sbrt_session_t *s, const char *reason);
+/* Handle the packets held while the CONNECT was checked (after its answer). */
+void sbrt_socket_run_held(sbrt_session_t *s);
 /* Emit an event: name and one JSON argument (NULL: none), no ack. */
 int sbrt_socket_emit(sbrt_session_t *s, const char *event, json_object *arg);
 
@@ -160,7 +166,25 @@ sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id);
 /* outbox.c: the tail and recovery (see there). */
 int sbrt_outbox_start(sbrt_server_t *srv);
 void sbrt_outbox_stop(sbrt_server_t *srv);
-void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth);
+/* What the store worker found for a CONNECT (sbrt_outbox_prepare), for the service thread
+ * (sbrt_outbox_connected). */
+typedef struct {
+    int ok;            /* the token was accepted (else message says why) */
+    int failed;        /* the store failed: the session is closed */
+    char message[160]; /* the refusal, as the module words it */
+    char user_id[SB_ID_LEN + 1];
+    char username[64];
+    char *pid;        /* the recovery id of the connection (malloc'd) */
+    int64_t last_seq; /* the last seq the socket has (after the replay) */
+    int recovered;    /* a recovery from base: the replay follows */
+    int64_t base;
+    int nreplay;
+    char *replay; /* nreplay packets, each NUL-terminated (malloc'd) */
+} sbrt_connect_t;
+void sbrt_outbox_prepare(sbrt_server_t *srv, apr_pool_t *p, const char *token, const char *pid,
+                         const char *offset, sbrt_connect_t *c);
+void sbrt_outbox_connected(sbrt_session_t *s, sbrt_connect_t *c);
+const char *sbrt_outbox_packet(apr_pool_t *p, const sb_outbox_row_t *r);
 void sbrt_outbox_register(sbrt_session_t *s);
 void sbrt_outbox_unregister(sbrt_session_t *s);
 sbrt_session_t *sbrt_outbox_sessions_of(sbrt_server_t *srv, const char *user_id);
@@ -171,6 +195,9 @@ void sbrt_worker_stop(sbrt_server_t *srv);
 /* message:send's store part for s (body is copied); the answer comes back as s's ack. -1 when
  * the worker is too far behind (the caller refuses). */
 int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body);
+/* The store part of a CONNECT (auth: the CONNECT's data); the outcome comes back through
+ * sbrt_outbox_connected. -1 when it could not be queued. */
+int sbrt_worker_connect(sbrt_session_t *s, json_object *auth);
 /* Store lastSeen of user_id. */
 void sbrt_worker_touch(sbrt_server_t *srv, const char *user_id, int64_t at);
 /* Read the outbox tail soon (any thread). */

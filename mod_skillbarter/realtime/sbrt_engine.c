@@ -269,6 +269,10 @@ void sbrt_session_close(sbrt_session_t *s, const char *reason)
     }
     free(s->q);
     apr_hash_set(s->srv->sessions, s->sid, APR_HASH_KEY_STRING, NULL);
+    while (s->nheld) {
+        free(s->held[--s->nheld]);
+    }
+    free(s->held);
     free(s->pid);
     free(s->joined);
     free(s);

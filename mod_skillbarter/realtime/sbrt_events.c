@@ -9,12 +9,6 @@ static const sbrt_event_t events[] = {
     {"typing:stop", sbrt_on_typing_stop},   {"join:conversation", sbrt_on_join},
     {"leave:conversation", sbrt_on_leave},  {NULL, NULL}};
 
-void sbrt_events_on_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
-{
-    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s connected", s->sid, s->user_id);
-    sbrt_outbox_connect(s, p, auth);
-}
-
 void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason)
 {
     sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s disconnected (%s)", s->sid, s->user_id,

@@ -168,40 +168,31 @@ void sbrt_socket_on_close(sbrt_session_t *s, const char *reason)
     }
 }
 
-static void on_connect(sbrt_session_t *s, apr_pool_t *p, sbrt_sio_packet_t *pk)
+void sbrt_socket_connect_error(sbrt_session_t *s, const char *message)
 {
-    json_object *v, *reply;
-    const char *token = NULL, *msg;
-    sb_user_t *u;
+    json_object *reply = json_object_new_object();
 
+    json_object_object_add(reply, "message", json_object_new_string(message));
+    send_sio(s, SBRT_SIO_CONNECT_ERROR, -1, reply);
+    json_object_put(reply);
+}
+
+/* CONNECT: the token is checked (as the module's guard does) and the recovery read on the
+ * store worker; sbrt_outbox_connected answers. */
+static void on_connect(sbrt_session_t *s, sbrt_sio_packet_t *pk)
+{
     if (strcmp(pk->nsp, "/") != 0) {
-        reply = json_object_new_object();
-        json_object_object_add(reply, "message", json_object_new_string("Invalid namespace"));
-        send_sio(s, SBRT_SIO_CONNECT_ERROR, -1, reply);
-        json_object_put(reply);
+        sbrt_socket_connect_error(s, "Invalid namespace");
         return;
     }
-    if (s->connected) {
+    if (s->connected || s->connecting) {
         return; /* a repeated CONNECT changes nothing */
     }
-    if (pk->data && json_object_object_get_ex(pk->data, "token", &v)
-        && json_object_is_type(v, json_type_string)) {
-        token = json_object_get_string(v);
-    }
-    if (sbrt_auth_verify(s->srv, p, token, &u, &msg) != 0) {
-        sbrt_log(s->srv, SBRT_LOG_INFO, "session %s: connect refused: %s", s->sid, msg);
-        reply = json_object_new_object();
-        json_object_object_add(reply, "message", json_object_new_string(msg));
-        send_sio(s, SBRT_SIO_CONNECT_ERROR, -1, reply);
-        json_object_put(reply);
+    if (sbrt_worker_connect(s, pk->data) != 0) {
+        sbrt_socket_connect_error(s, "Service temporarily unavailable.");
         return;
     }
-    apr_cpystrn(s->user_id, u->id, sizeof s->user_id);
-    apr_cpystrn(s->username, u->username ? u->username : "", sizeof s->username);
-    s->connected = 1;
-    sbrt_random_id(s->sio_sid);
-    sbrt_timer_stop(s->srv, &s->connect_timer);
-    sbrt_events_on_connect(s, p, pk->data);
+    s->connecting = 1;
 }
 
 void sbrt_socket_connected(sbrt_session_t *s, const char *pid)
@@ -216,12 +207,58 @@ void sbrt_socket_connected(sbrt_session_t *s, const char *pid)
     json_object_put(reply);
 }
 
+/* Keep a packet that came while the CONNECT is checked: the client may send events right
+ * after its CONNECT, and they are handled in order once it is answered. */
+static void hold(sbrt_session_t *s, const char *data, apr_size_t len)
+{
+    char **nh, *copy;
+
+    if (s->nheld >= SBRT_MAX_HELD) {
+        sbrt_socket_refuse(s, -1, "Not connected.");
+        return;
+    }
+    if (!(copy = malloc(len + 1)) || !(nh = realloc(s->held, sizeof(char *) * (s->nheld + 1)))) {
+        free(copy);
+        sbrt_socket_refuse(s, -1, "Service temporarily unavailable.");
+        return;
+    }
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    s->held = nh;
+    s->held[s->nheld++] = copy;
+}
+
+void sbrt_socket_run_held(sbrt_session_t *s)
+{
+    sbrt_server_t *srv = s->srv;
+    char sid[SBRT_SID_LEN + 1], *pkt;
+
+    apr_cpystrn(sid, s->sid, sizeof sid);
+    while (!s->connecting && s->nheld) {
+        pkt = s->held[0];
+        memmove(s->held, s->held + 1, sizeof(char *) * (apr_size_t)--s->nheld);
+        if (!s->nheld) {
+            free(s->held);
+            s->held = NULL;
+        }
+        sbrt_socket_on_message(s, pkt, strlen(pkt));
+        free(pkt);
+        if (!sbrt_session_find(srv, sid)) {
+            return; /* closed meanwhile */
+        }
+    }
+}
+
 void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
 {
     apr_pool_t *p;
     sbrt_sio_packet_t pk;
     sbrt_status_t st;
 
+    if (s->connecting) {
+        hold(s, data, len);
+        return;
+    }
     /* one unit of work in the scratch pool, cleared after it: store connections go back
      * through its cleanup */
     p = s->srv->scratch;
@@ -232,7 +269,7 @@ void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
         sbrt_socket_refuse(s, -1, sbrt_status_text(st));
     }
     else if (pk.type == SBRT_SIO_CONNECT) {
-        on_connect(s, p, &pk);
+        on_connect(s, &pk);
     }
     else if (!s->connected || strcmp(pk.nsp, "/") != 0) {
         sbrt_socket_refuse(s, -1, "Not connected.");

@@ -38,7 +38,7 @@
 #define PRUNE_LEASE    "outbox-prune"
 #define PRUNE_HOLD_MIN 60000 /* ms: the least a prune lease is held for */
 
-typedef enum { JOB_SEND, JOB_TOUCH } job_kind_t;
+typedef enum { JOB_SEND, JOB_TOUCH, JOB_CONNECT } job_kind_t;
 
 typedef struct job {
     struct job *next;
@@ -48,9 +48,12 @@ typedef struct job {
     int64_t ack_id;
     int64_t at;        /* ms: the send's or the disconnect's time */
     json_object *body; /* JOB_SEND: the worker's own copy */
+    char *token;       /* JOB_CONNECT: auth.token, auth.pid, auth.offset (malloc'd, or NULL) */
+    char *pid;
+    char *offset;
 } job_t;
 
-typedef enum { RES_PACKET, RES_EVENT } res_kind_t;
+typedef enum { RES_PACKET, RES_EVENT, RES_CONNECT } res_kind_t;
 
 typedef struct result {
     struct result *next;
@@ -58,6 +61,7 @@ typedef struct result {
     char sid[SBRT_SID_LEN + 1];  /* RES_PACKET: to this session */
     char user_id[SB_ID_LEN + 1]; /* RES_EVENT: to every socket of this user ... */
     int64_t seq;                 /* ... that has not had this seq */
+    sbrt_connect_t connect;      /* RES_CONNECT: for session sid */
     apr_size_t len;
     char text[]; /* the Engine.IO packet, NUL-terminated */
 } result_t;
@@ -117,6 +121,34 @@ int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body)
     return 0;
 }
 
+/* A copy of auth's string member key, or NULL. */
+static char *auth_string(json_object *auth, const char *key)
+{
+    json_object *v;
+
+    if (auth && json_object_object_get_ex(auth, key, &v)
+        && json_object_is_type(v, json_type_string)) {
+        return strdup(json_object_get_string(v));
+    }
+    return NULL;
+}
+
+int sbrt_worker_connect(sbrt_session_t *s, json_object *auth)
+{
+    job_t *j = calloc(1, sizeof *j);
+
+    if (!j) {
+        return -1;
+    }
+    j->kind = JOB_CONNECT;
+    memcpy(j->sid, s->sid, sizeof j->sid);
+    j->token = auth_string(auth, "token");
+    j->pid = auth_string(auth, "pid");
+    j->offset = auth_string(auth, "offset");
+    post(j);
+    return 0;
+}
+
 void sbrt_worker_touch(sbrt_server_t *srv, const char *user_id, int64_t at)
 {
     job_t *j = calloc(1, sizeof *j);
@@ -167,6 +199,13 @@ void sbrt_worker_drain(sbrt_server_t *srv)
         next = r->next;
         if (r->kind == RES_EVENT) {
             deliver_event(srv, r);
+        }
+        else if (r->kind == RES_CONNECT) {
+            if ((s = sbrt_session_find(srv, r->sid))) {
+                sbrt_outbox_connected(s, &r->connect);
+            }
+            free(r->connect.pid);
+            free(r->connect.replay);
         }
         else if ((s = sbrt_session_find(srv, r->sid))) {
             sbrt_session_send(s, r->text, r->len);
@@ -284,8 +323,7 @@ static void run_tail(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, r
         }
         for (i = 0; i < rows->nelts; i++) {
             const sb_outbox_row_t *row = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
-            const char *pkt = apr_psprintf(p, "42[\"%s\",%s,\"%" APR_INT64_T_FMT "\"]", row->type,
-                                           row->data && *row->data ? row->data : "null", row->seq);
+            const char *pkt = sbrt_outbox_packet(p, row);
             result_t *r = result_new(RES_EVENT, pkt, strlen(pkt));
             if (r) {
                 memcpy(r->user_id, row->user_id, sizeof r->user_id);
@@ -400,6 +438,17 @@ static void *worker_main(void *arg)
                 }
                 json_object_put(j->body);
             }
+            else if (j->kind == JOB_CONNECT) {
+                if ((r = result_new(RES_CONNECT, "", 0))) {
+                    memcpy(r->sid, j->sid, sizeof r->sid);
+                    sbrt_outbox_prepare(srv, scratch, j->token, j->pid, j->offset, &r->connect);
+                    *tail = r;
+                    tail = &r->next;
+                }
+                free(j->token);
+                free(j->pid);
+                free(j->offset);
+            }
             else if (!conn || sb_store_user_touch(conn, j->user_id, j->at, &e) != SB_STORE_OK) {
                 sbrt_log(srv, SBRT_LOG_ERROR, "presence: lastSeen of %s: %s", j->user_id,
                          conn ? e.message : "store unavailable");
@@ -455,6 +504,10 @@ void sbrt_worker_stop(sbrt_server_t *srv)
     /* answers nobody will read any more */
     for (r = wk.res; r; r = next) {
         next = r->next;
+        if (r->kind == RES_CONNECT) {
+            free(r->connect.pid);
+            free(r->connect.replay);
+        }
         free(r);
     }
     wk.res = NULL;
