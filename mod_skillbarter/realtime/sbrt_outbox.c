@@ -21,6 +21,7 @@
 #include "sbrt_events.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ static struct {
     int thread_started;
     volatile int stop;
     ev_timer poll_timer;
+    unsigned int peak; /* most sessions since the heap was last trimmed */
 } ob;
 
 /* The pid of user_id's sockets whose recovery starts after base. */
@@ -285,11 +287,27 @@ static void *signal_thread(void *arg)
     return NULL;
 }
 
+/* glibc keeps the heap a wave of sessions left when they close: give it back once the
+ * sessions are down to half their peak (checked at each poll tick). */
+static void trim_heap(sbrt_server_t *srv)
+{
+    unsigned int n = apr_hash_count(srv->sessions);
+
+    if (n > ob.peak) {
+        ob.peak = n;
+    }
+    else if (ob.peak >= 1000 && n <= ob.peak / 2) {
+        malloc_trim(0);
+        ob.peak = n;
+    }
+}
+
 static void poll_due(struct ev_loop *loop, ev_timer *t, int revents)
 {
     (void)loop;
     (void)t;
     (void)revents;
+    trim_heap(ob.srv);
     sbrt_worker_pump(ob.srv);
     sbrt_timer_arm(ob.srv, &ob.poll_timer, poll_due, ob.srv->outbox_poll);
 }

@@ -74,6 +74,23 @@ try {
   await new Promise((r) => node.stdout.once('data', r));
   const nodeUrl = `http://127.0.0.1:${nport}`;
 
+  // RSS with `idle` connected idle sockets (the daemon: fresh, and again after the load, when
+  // its base holds the store's mapped pages and the freed heap of the load phases)
+  async function idleRss(name, url, pids) {
+    const base = rssKb(pids());
+    const p = load(['idle', url, tokFile, String(idle), '15']);
+    const proc = load.last;
+    let connected = null;
+    // wait for the JSON line (connected count), then sample RSS while the sockets are held
+    await new Promise((r) => proc.stdout.once('data', (c) => { connected = JSON.parse(c.toString()).connected; r(); }));
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss = rssKb(pids());
+    console.log(`idle: ${name.padEnd(34)} ${connected} sockets: RSS ${(rss / 1024).toFixed(1)} MB ` +
+      `(${(base / 1024).toFixed(1)} MB before, ${((rss - base) / connected).toFixed(2)} KB per socket)`);
+    await p.catch(() => {});
+  }
+  await idleRss('skillbarter-realtime (fresh)', server.realtime.url, daemon);
+
   console.log(`echo with ack, 100 clients, ${secs} s each; delivery 50 pairs through the store`);
   await measure('echo: skillbarter-realtime direct', daemon, ['echo', server.realtime.url, tokFile, '100', String(secs), 'echo']);
   await measure('echo: node socket.io 4.8 direct', () => [node.pid], ['echo', nodeUrl, tokFile, '100', String(secs), 'echo']);
@@ -85,19 +102,8 @@ try {
   await measure(`deliver ${50 * deliverRate}/s: skillbarter-realtime direct`, daemon, ['deliver', server.realtime.url, pairFile, '50', String(secs), '', String(deliverRate)]);
   await measure(`deliver ${50 * deliverRate}/s: skillbarter-realtime through Apache`, both, ['deliver', server.base, pairFile, '50', String(secs), '', String(deliverRate)]);
 
-  for (const [name, url, pids] of [['skillbarter-realtime', server.realtime.url, daemon], ['node socket.io 4.8', nodeUrl, () => [node.pid]]]) {
-    const base = rssKb(pids());
-    const p = load(['idle', url, tokFile, String(idle), '15']);
-    const proc = load.last;
-    let connected = null;
-    // wait for the JSON line (connected count), then sample RSS while the sockets are held
-    await new Promise((r) => proc.stdout.once('data', (c) => { connected = JSON.parse(c.toString()).connected; r(); }));
-    await new Promise((r) => setTimeout(r, 2000));
-    const rss = rssKb(pids());
-    console.log(`idle: ${name.padEnd(22)} ${connected} sockets: RSS ${(rss / 1024).toFixed(1)} MB ` +
-      `(${(base / 1024).toFixed(1)} MB before, ${((rss - base) / connected).toFixed(2)} KB per socket)`);
-    await p.catch(() => {});
-  }
+  await idleRss('skillbarter-realtime (after load)', server.realtime.url, daemon);
+  await idleRss('node socket.io 4.8', nodeUrl, () => [node.pid]);
   node.kill('SIGTERM');
 } finally {
   await server.stop();
