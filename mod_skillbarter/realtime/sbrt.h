@@ -123,12 +123,25 @@ void sbrt_timer_stop(sbrt_server_t *srv, ev_timer *t);
 void sbrt_log(sbrt_server_t *srv, sbrt_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* engine.c */
+/* engine.c: the transports */
 extern const struct lws_protocols sbrt_protocols[];
+
+/* session.c */
 sbrt_session_t *sbrt_session_find(sbrt_server_t *srv, const char *sid);
 /* Queue one Engine.IO packet (type digit + data, copied) and wake the transport. Returns 0, or
  * -1 when the queue is full: the session is then closed (the client recovers on reconnect). */
 int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len);
+/* A new session (heartbeats and the CONNECT deadline armed); its open packet
+ * into buf; one Engine.IO packet from the client (wsi: the WebSocket it came on, NULL for a
+ * POST); the oldest queued packet, taken off the queue (the caller frees it), or NULL. */
+sbrt_session_t *sbrt_session_new(sbrt_server_t *srv);
+apr_size_t sbrt_session_open_packet(sbrt_session_t *s, int can_upgrade, char *buf, apr_size_t size);
+void sbrt_session_on_packet(sbrt_session_t *s, struct lws *wsi, const char *data, apr_size_t len);
+sbrt_packet_t *sbrt_session_pop(sbrt_session_t *s);
+static inline const char *sbrt_packet_text(const sbrt_packet_t *pk)
+{
+    return (const char *)pk->buf + LWS_PRE;
+}
 /* Close a session: both transports are ended, its timers cancelled, its memory freed. */
 void sbrt_session_close(sbrt_session_t *s, const char *reason);
 /* Close every session (at shutdown). */
