@@ -157,6 +157,12 @@ test('raw frames: CONNECT reply, ack ids, bad frames answered with error events'
   assert.match(connected, /^40\{"sid":"[A-Za-z0-9_-]{20}"/);
   ws.send('427["nope"]');
   assert.equal(await ws.next(), '437[{"success":false,"message":"Unknown event: nope"}]');
+  // a long name is cut at 64 bytes, never inside a UTF-8 character; quotes are escaped
+  ws.send(`428${JSON.stringify([`a${'é'.repeat(40)}`])}`);
+  assert.equal(await ws.next(),
+    `438[{"success":false,"message":"Unknown event: a${'é'.repeat(31)}"}]`);
+  ws.send('420["say \\"hi\\"\\n"]');
+  assert.equal(JSON.parse((await ws.next()).slice(3))[0].message, 'Unknown event: say "hi"\n');
   const bad = ['42not json', '42{"a":1}', '42[]', '42[1]', '451-["b",{"_placeholder":true}]', '4x'];
   for (const frame of bad) {
     ws.send(frame);
@@ -233,6 +239,7 @@ test('a session whose queue overflows is closed instead of growing', async () =>
   const sid = JSON.parse((await (await fetch(base)).text()).slice(1)).sid;
   const url = `${base}&sid=${sid}`;
   await fetch(url, { method: 'POST', body: `40${JSON.stringify({ token: a.token })}` });
+  assert.match(await (await fetch(url)).text(), /^40\{"sid"/); // connected, as a client waits
   // 20 answers queued with nobody polling: the 17th does not fit in a queue of 16
   const frames = Array.from({ length: 20 }, (_, i) => `42${i}["q"]`).join('\x1e');
   await fetch(url, { method: 'POST', body: frames });
