@@ -74,6 +74,7 @@ typedef struct sbrt_session {
     int upgraded;         /* the WebSocket is the transport */
     int probe_reply;      /* "3probe" to send on the WebSocket */
     int poll_noop;        /* release the pending GET with "6" (upgrade) */
+    int probing;          /* "2probe" answered on the WebSocket, no "5" yet */
     int closing;
     /* outgoing Engine.IO packets (each malloc'd, freed when written): a bounded ring */
     char **q;

@@ -232,6 +232,7 @@ static void on_packet(sbrt_session_t *s, struct lws *wsi, const char *data, apr_
     case SBRT_EIO_PING:
         if (from_ws && !s->upgraded && pk.len == 5 && !memcmp(pk.data, "probe", 5)) {
             s->probe_reply = 1;
+            s->probing = 1;
             lws_callback_on_writable(s->ws_wsi);
             s->poll_noop = 1;
             if (s->poll_wsi) {
@@ -253,6 +254,7 @@ static void on_packet(sbrt_session_t *s, struct lws *wsi, const char *data, apr_
     case SBRT_EIO_UPGRADE:
         if (from_ws && !s->upgraded) {
             s->upgraded = 1;
+            s->probing = 0;
             if (s->poll_wsi) {
                 s->poll_noop = 1;
                 lws_callback_on_writable(s->poll_wsi);
@@ -362,7 +364,9 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
         }
         else {
             s->poll_wsi = NULL;
-            s->poll_noop = 0;
+            /* while an upgrade is under way every GET is released at once: the client may
+             * have sent this one before it read "3probe", and sends "5" only once it ends */
+            s->poll_noop = s->probing;
             while (s->q_len && !s->upgraded) {
                 apr_size_t n = strlen(s->q[s->q_head]);
                 if (len && len + 1 + n > srv->max_payload) {
@@ -668,6 +672,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         if ((s = sbrt_session_find(srv, pss->sid)) && s->ws_wsi == wsi) {
             s->ws_wsi = NULL;
+            s->probing = 0; /* a probe that failed: polling goes on as before */
             if (s->upgraded) {
                 sbrt_session_close(s, "transport close");
             }
