@@ -130,8 +130,10 @@ typedef struct sbrt_user {
 } sbrt_user_t;
 
 /* presence.c: user:online when a user's first socket connects, user:offline when the last
- * one has been gone for the grace period, to conversation partners only. */
+ * one has been gone for the grace period, to conversation partners only; every new socket
+ * (the first or a further one) is told which partners are online. */
 void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s);
+void sbrt_presence_another(sbrt_user_t *u, sbrt_session_t *s);
 void sbrt_presence_last(sbrt_user_t *u);
 sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id);
 
