@@ -199,13 +199,19 @@ test('polling: packets joined by 0x1e both ways, one GET at a time', async () =>
   assert.equal(r.status, 400);
 });
 
-test('upgrade: a GET sent before the client read "3probe" is released at once, then "5" upgrades', async () => {
+// A polling session connected as a new user: its sid and polling URL.
+async function pollingSession() {
   const a = await register(server());
   const base = `${rt()}/socket.io/?EIO=4&transport=polling`;
   const sid = JSON.parse((await (await fetch(base)).text()).slice(1)).sid;
   const url = `${base}&sid=${sid}`;
   assert.equal(await (await fetch(url, { method: 'POST', body: `40${JSON.stringify({ token: a.token })}` })).text(), 'ok');
   assert.match(await (await fetch(url)).text(), /^40\{"sid"/);
+  return { sid, url };
+}
+
+test('upgrade: a GET sent before the client read "3probe" is released at once, then "5" upgrades', async () => {
+  const { sid, url } = await pollingSession();
   const held = fetch(url);
   await sleep(50);
   const ws = rawWs(rt(), { query: `&sid=${sid}` });
@@ -230,12 +236,7 @@ test('upgrade: a GET sent before the client read "3probe" is released at once, t
 });
 
 test('at a stop, a held poll is answered with a close packet, not dropped', async () => {
-  const a = await register(server());
-  const base = `${rt()}/socket.io/?EIO=4&transport=polling`;
-  const sid = JSON.parse((await (await fetch(base)).text()).slice(1)).sid;
-  const url = `${base}&sid=${sid}`;
-  assert.equal(await (await fetch(url, { method: 'POST', body: `40${JSON.stringify({ token: a.token })}` })).text(), 'ok');
-  assert.match(await (await fetch(url)).text(), /^40\{"sid"/);
+  const { url } = await pollingSession();
   const held = fetch(url).then((r) => r.text(), (e) => `failed: ${e.cause?.code || e.message}`);
   await sleep(100);
   await server().realtime.restart();
