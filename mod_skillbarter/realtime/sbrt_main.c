@@ -29,14 +29,6 @@ static void on_signal(int sig)
     stop_signal = sig;
 }
 
-/* The last turns of the loop at a stop end when this timer fires. */
-static int drained;
-static void drain_due(lws_sorted_usec_list_t *sul)
-{
-    (void)sul;
-    drained = 1;
-}
-
 static void usage(FILE *f)
 {
     fprintf(
@@ -373,16 +365,6 @@ int main(int argc, char **argv)
     }
     srv->stopping = 1;
     sbrt_sessions_close_all(srv);
-    /* a few more turns of the loop (at most 100 ms) write what the closed sessions still owe,
-     * a close packet to each held poll, so that a proxy in front sees an answer, not a reset */
-    {
-        lws_sorted_usec_list_t drain_sul;
-        memset(&drain_sul, 0, sizeof drain_sul);
-        lws_sul_schedule(srv->ctx, 0, &drain_sul, drain_due, 100 * LWS_US_PER_MS);
-        while (!drained && lws_service(srv->ctx, 0) >= 0) {
-        }
-        lws_sul_cancel(&drain_sul);
-    }
     sbrt_outbox_stop(srv);
     sbrt_log(srv, SBRT_LOG_INFO, "stopping (signal %d)", (int)stop_signal);
     lws_context_destroy(srv->ctx);

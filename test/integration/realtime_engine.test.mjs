@@ -235,14 +235,6 @@ test('upgrade: a GET sent before the client read "3probe" is released at once, t
   }
 });
 
-test('at a stop, a held poll is answered with a close packet, not dropped', async () => {
-  const { url } = await pollingSession();
-  const held = fetch(url).then((r) => r.text(), (e) => `failed: ${e.cause?.code || e.message}`);
-  await sleep(100);
-  await server().realtime.restart();
-  assert.equal(await held, '1');
-});
-
 test('maxPayload: a larger POST is 413, a larger WebSocket message closes with 1009', async () => {
   const base = `${rt()}/socket.io/?EIO=4&transport=polling`;
   const sid = JSON.parse((await (await fetch(base)).text()).slice(1)).sid;
