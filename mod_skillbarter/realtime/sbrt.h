@@ -83,6 +83,7 @@ typedef struct sbrt_session {
     int upgraded;         /* the WebSocket is the transport */
     int probe_reply;      /* "3probe" to send on the WebSocket */
     int poll_noop;        /* release the pending GET with "6" (upgrade) */
+    int probing;          /* "2probe" answered on the WebSocket, no "5" yet */
     int closing;
     /* outgoing Engine.IO packets (sbrt_packet_t, freed when written): a bounded ring, malloc'd
      * on first use and released when it is empty again */
@@ -171,8 +172,10 @@ typedef struct sbrt_user {
 } sbrt_user_t;
 
 /* presence.c: user:online when a user's first socket connects, user:offline when the last
- * one has been gone for the grace period, to conversation partners only. */
+ * one has been gone for the grace period, to conversation partners only; every new socket
+ * (the first or a further one) is told which partners are online. */
 void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s);
+void sbrt_presence_another(sbrt_user_t *u, sbrt_session_t *s);
 void sbrt_presence_last(sbrt_user_t *u);
 sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id);
 

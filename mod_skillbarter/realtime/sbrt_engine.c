@@ -128,7 +128,9 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
         }
         else {
             s->poll_wsi = NULL;
-            s->poll_noop = 0;
+            /* while an upgrade is under way every GET is released at once: the client may
+             * have sent this one before it read "3probe", and sends "5" only once it ends */
+            s->poll_noop = s->probing;
             while (s->q_len && !s->upgraded) {
                 apr_size_t n = s->q[s->q_head]->len;
                 if (len && len + 1 + n > srv->max_payload) {
@@ -437,6 +439,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         if ((s = sbrt_session_find(srv, pss->sid)) && s->ws_wsi == wsi) {
             s->ws_wsi = NULL;
+            s->probing = 0; /* a probe that failed: polling goes on as before */
             if (s->upgraded) {
                 sbrt_session_close(s, "transport close");
             }

@@ -99,6 +99,9 @@ void sbrt_outbox_register(sbrt_session_t *s)
     if (!s->user_next) {
         sbrt_presence_first(u, s);
     }
+    else {
+        sbrt_presence_another(u, s);
+    }
 }
 
 void sbrt_outbox_unregister(sbrt_session_t *s)

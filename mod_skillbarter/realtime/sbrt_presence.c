@@ -69,12 +69,13 @@ static void announce(sbrt_user_t *u, const char *event, int64_t last_seen, sbrt_
     }
     for (i = 0; i < ids->nelts; i++) {
         sbrt_user_t *pu = sbrt_user_find(srv, APR_ARRAY_IDX(ids, i, const char *));
-        if (!pu || !pu->first) {
+        if (!pu) {
             continue;
         }
-        if (event) {
+        if (event && pu->first) {
             emit_to_user(pu, event, presence_json(u, last_seen, p));
         }
+        /* a partner reloading within the grace period (no socket now) is still online */
         if (*sid && pu->online && sbrt_session_find(srv, sid)) {
             sbrt_socket_emit(s, "user:online", presence_json(pu, 0, p));
         }
@@ -93,6 +94,13 @@ void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s)
     }
     u->online = 1;
     announce(u, "user:online", 0, s);
+}
+
+/* A further socket of a user already online (a second tab, a reload whose old socket is not
+ * closed yet): nobody is told, the socket learns who is online. */
+void sbrt_presence_another(sbrt_user_t *u, sbrt_session_t *s)
+{
+    announce(u, NULL, 0, s);
 }
 
 static void offline_due(struct ev_loop *loop, ev_timer *t, int revents)

@@ -269,6 +269,7 @@ void sbrt_session_on_packet(sbrt_session_t *s, struct lws *wsi, const char *data
     case SBRT_EIO_PING:
         if (from_ws && !s->upgraded && pk.len == 5 && !memcmp(pk.data, "probe", 5)) {
             s->probe_reply = 1;
+            s->probing = 1;
             lws_callback_on_writable(s->ws_wsi);
             s->poll_noop = 1;
             if (s->poll_wsi) {
@@ -294,6 +295,7 @@ void sbrt_session_on_packet(sbrt_session_t *s, struct lws *wsi, const char *data
     case SBRT_EIO_UPGRADE:
         if (from_ws && !s->upgraded) {
             s->upgraded = 1;
+            s->probing = 0;
             if (s->poll_wsi) {
                 s->poll_noop = 1;
                 lws_callback_on_writable(s->poll_wsi);

@@ -284,11 +284,14 @@ export async function startServerRaw(opts = {}) {
     },
     // Stop, and wait until the parent process has exited: Apache removes its pid file
     // before the module's pool cleanups run, so only then is the log complete.
-    async stop() {
+    // realtimeLast: httpd first, then the daemon (for a server whose clients are all gone:
+    // Apache may still hold requests of theirs that it would proxy to a daemon stopped first).
+    async stop({ realtimeLast = false } = {}) {
       if (stopped) return;
-      if (server.realtime) await server.realtime.stop();
+      if (server.realtime && !realtimeLast) await server.realtime.stop();
       const ctl = httpdCtl(root, '-k', 'stop');
       finish(await waitUntil(exited, 20000), ctl);
+      if (server.realtime && realtimeLast) await server.realtime.stop();
     },
     stopSync() {
       if (stopped) return;
