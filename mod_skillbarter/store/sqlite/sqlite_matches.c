@@ -185,26 +185,6 @@ static int row_cmp(const pair_row_t *a, const pair_row_t *b)
     return -strcmp(a->id, b->id);
 }
 
-/* The ranking: both counts together, the smaller of them, then newest first. */
-static int cand_cmp(const void *pa, const void *pb)
-{
-    const match_cand_t *a = pa, *b = pb;
-    int sa = a->they_offer + a->they_want, sb = b->they_offer + b->they_want;
-    int ma = a->they_offer < a->they_want ? a->they_offer : a->they_want;
-    int mb = b->they_offer < b->they_want ? b->they_offer : b->they_want;
-
-    if (sa != sb) {
-        return sa > sb ? -1 : 1;
-    }
-    if (ma != mb) {
-        return ma > mb ? -1 : 1;
-    }
-    if (a->last_seen != b->last_seen) {
-        return a->last_seen > b->last_seen ? -1 : 1;
-    }
-    return -strcmp(a->id, b->id);
-}
-
 /* The rank of a candidate before recency: both counts together, then the smaller one
  * (at most MATCH_MAX_SKILLS, so below 256). */
 static int rank_key(const match_cand_t *c)
@@ -212,6 +192,21 @@ static int rank_key(const match_cand_t *c)
     int lo = c->they_offer < c->they_want ? c->they_offer : c->they_want;
 
     return (c->they_offer + c->they_want) * 256 + lo;
+}
+
+/* The ranking: rank_key, then newest first (for qsort). */
+static int cand_cmp(const void *pa, const void *pb)
+{
+    const match_cand_t *a = pa, *b = pb;
+    int ka = rank_key(a), kb = rank_key(b);
+
+    if (ka != kb) {
+        return ka > kb ? -1 : 1;
+    }
+    if (a->last_seen != b->last_seen) {
+        return a->last_seen > b->last_seen ? -1 : 1;
+    }
+    return -strcmp(a->id, b->id);
 }
 
 /* The first n of the ranking of cands (newest first): a stable insertion into the best n,
