@@ -248,8 +248,7 @@ int main(void)
                                         sb_test_pool_teardown),
         cmocka_unit_test(test_garbage),
         cmocka_unit_test_setup_teardown(test_no_key, sb_test_pool_setup, sb_test_pool_teardown),
-        cmocka_unit_test_setup_teardown(test_same_bytes, sb_test_pool_setup,
-                                        sb_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_same_bytes, sb_test_pool_setup, sb_test_pool_teardown),
         cmocka_unit_test(test_threads),
     };
     int rc;

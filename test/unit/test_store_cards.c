@@ -279,8 +279,9 @@ static int check_matches(sb_fx_t *fx, const char *const *ids, int n)
     sqlite3_stmt *st;
     int i, j, seen = 0;
 
-    assert_int_equal(sqlite3_prepare_v2(db, "SELECT " SB_SQLITE_CARD_COLS " FROM users u"
-                                            " WHERE u.id = ?1",
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT " SB_SQLITE_CARD_COLS " FROM users u"
+                                        " WHERE u.id = ?1",
                                         -1, &st, NULL),
                      SQLITE_OK);
     for (i = 0; i < n; i++) {
@@ -290,9 +291,9 @@ static int check_matches(sb_fx_t *fx, const char *const *ids, int n)
         const char *text;
         apr_size_t len = 0;
 
-        assert_int_equal(sb_store_discover_matches(fx->conn, fx->pool, ids[i], NOW, 50, &cards,
-                                                   &err),
-                         SB_STORE_OK);
+        assert_int_equal(
+            sb_store_discover_matches(fx->conn, fx->pool, ids[i], NOW, 50, &cards, &err),
+            SB_STORE_OK);
         for (j = 0; j < cards->nelts; j++) {
             const sb_user_card_t *c = &APR_ARRAY_IDX(cards, j, sb_user_card_t);
             json_object *o, *m = json_object_new_object();
@@ -310,8 +311,9 @@ static int check_matches(sb_fx_t *fx, const char *const *ids, int n)
         }
         text = sb_match_cards_text(fx->pool, cards, &len);
         assert_non_null(text);
-        assert_string_equal(text, json_object_to_json_string_ext(
-                                      arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        assert_string_equal(text,
+                            json_object_to_json_string_ext(
+                                arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
         assert_int_equal(len, strlen(text));
         json_object_put(arr);
         seen += cards->nelts;
