@@ -14,6 +14,7 @@
 #include <apr_strings.h>
 
 #include "sb_cursor.h"
+#include "sb_discover.h"
 #include "sb_skill_rules.h"
 #include "sb_validate.h"
 #include "sb_json.h"
@@ -26,31 +27,59 @@
 #define SB_TRENDING_DAYS   7
 #define SB_PAGE_NUMBER_MAX 10000
 
-static json_object *cards_json(apr_pool_t *p, const apr_array_header_t *a, int with_scores)
+/* The match member a kept card closes with, at most this long (three ints of json-c). */
+#define SB_MATCH_MEMBER_MAX 96
+
+const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
 {
-    json_object *arr = json_object_new_array_ext(a->nelts);
+    const char **texts = apr_palloc(p, sizeof(char *) * (cards->nelts ? cards->nelts : 1));
+    apr_size_t *lens = apr_palloc(p, sizeof(apr_size_t) * (cards->nelts ? cards->nelts : 1));
+    apr_size_t size = 3, n = 0;
+    apr_array_header_t one = *cards;
+    char *o;
     int i;
 
-    for (i = 0; i < a->nelts; i++) {
-        const sb_user_card_t *u = &APR_ARRAY_IDX(a, i, sb_user_card_t);
-        json_object *o = sb_card_to_json(p, u);
-        if (with_scores) {
-            json_object *m = json_object_new_object();
-            sb_json_add_lit(m, "theyOffer", json_object_new_int(u->they_offer));
-            sb_json_add_lit(m, "theyWant", json_object_new_int(u->they_want));
-            sb_json_add_lit(m, "score", json_object_new_int(u->they_offer + u->they_want));
-            sb_json_add_lit(o, "match", m);
+    /* each card as the list writes it, "[{...}]": its members without the closing brace */
+    for (i = 0; i < cards->nelts; i++) {
+        apr_size_t k = 0;
+        one.elts = (char *)&APR_ARRAY_IDX(cards, i, sb_user_card_t);
+        one.nelts = one.nalloc = 1;
+        if (!(texts[i] = sb_cards_text(p, &one, &k)) || k < 4) {
+            return NULL;
         }
-        json_object_array_add(arr, o);
+        texts[i]++;
+        lens[i] = k - 3;
+        size += lens[i] + SB_MATCH_MEMBER_MAX + 1;
     }
-    return arr;
+    o = apr_palloc(p, size);
+    o[n++] = '[';
+    for (i = 0; i < cards->nelts; i++) {
+        const sb_user_card_t *u = &APR_ARRAY_IDX(cards, i, sb_user_card_t);
+        if (i) {
+            o[n++] = ',';
+        }
+        memcpy(o + n, texts[i], lens[i]);
+        n += lens[i];
+        n += (apr_size_t)apr_snprintf(o + n, size - n,
+                                      ",\"match\":{\"theyOffer\":%d,\"theyWant\":%d,"
+                                      "\"score\":%d}}",
+                                      u->they_offer, u->they_want, u->they_offer + u->they_want);
+    }
+    o[n++] = ']';
+    o[n] = '\0';
+    if (len) {
+        *len = n;
+    }
+    return o;
 }
 
-/* The cards the store kept ready, as the answer's data (their text spliced, not rebuilt). */
-static int cards_ok(sb_call_t *c, const apr_array_header_t *cards)
+/* The cards the store kept ready, as the answer's data (their text spliced, not rebuilt);
+ * with_match: the matches form. */
+static int cards_ok(sb_call_t *c, const apr_array_header_t *cards, int with_match)
 {
     apr_size_t len = 0;
-    const char *text = sb_cards_text(c->pool, cards, &len);
+    const char *text = with_match ? sb_match_cards_text(c->pool, cards, &len)
+                                  : sb_cards_text(c->pool, cards, &len);
 
     if (!text) {
         return sb_call_internalf(c, __func__, "a discover card has no kept text");
@@ -106,7 +135,7 @@ static int h_discover(sb_call_t *c)
                                 last->last_seen, last->id);
     }
     sb_page_cursor(c, q.limit, cards->nelts, more, next);
-    return cards_ok(c, cards);
+    return cards_ok(c, cards, 0);
 }
 
 /* Words of q that hold a letter or digit (anything else the tokenizer would drop). */
@@ -164,7 +193,7 @@ static int h_search(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Users");
     }
     sb_page_offset(c, page, limit, total);
-    return cards_ok(c, cards);
+    return cards_ok(c, cards, 0);
 }
 
 /* GET /api/discover/categories — all eight, in the spec's order, with zero counts too. */
@@ -247,7 +276,7 @@ static int h_matches(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Matches");
     }
     sb_page_list(c, limit, cards->nelts);
-    return sb_call_ok(c, 200, cards_json(c->pool, cards, 1));
+    return cards_ok(c, cards, 1);
 }
 
 static int h_profile(sb_call_t *c)

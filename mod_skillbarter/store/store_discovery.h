@@ -28,9 +28,10 @@ typedef struct {
     int64_t last_seen;
     int they_offer; /* matches: skills they offer that the viewer wants */
     int they_want;  /* matches: skills they want that the viewer offers */
-    /* discover_list and discover_search set only id, last_seen, rating, total_reviews,
-     * is_verified and this: the card's wire text kept ready in the store, from "{" through
-     * the skillsWanted member (no closing brace), card_head_len bytes; else NULL. */
+    /* discover_list, discover_search and discover_matches (which adds they_offer and
+     * they_want) set only id, last_seen, rating, total_reviews, is_verified and this: the
+     * card's wire text kept ready in the store, from "{" through the skillsWanted member (no
+     * closing brace), card_head_len bytes; else NULL. */
     const char *card_head;
     apr_size_t card_head_len;
 } sb_user_card_t;
@@ -89,10 +90,10 @@ typedef struct {
  *   the users who are visible or only timed-banned, and sessions per creation hour, in the
  *   same atomic step as every write that changes them (SQLite: sql/007's triggers), and
  *   subtracts at read time the few users whose timed ban is still in force.
- * - discover_list and discover_search hand out each card's kept text (card_head above), as
- *   fresh as the row. discover_list filtered by category costs in proportion to the page,
- *   not to the users offering that category or to all users (SQLite: sql/012's
- *   discover_category_seen, ordered like the list).
+ * - discover_list, discover_search and discover_matches hand out each card's kept text
+ *   (card_head above), as fresh as the row. discover_list filtered by category costs in
+ *   proportion to the page, not to the users offering that category or to all users
+ *   (SQLite: sql/012's discover_category_seen, ordered like the list).
  * - discover_search: which users match, totalCount and every card's content are exact at
  *   once after any write; the relative order of users nobody changed may rest on ranking
  *   statistics up to SB_STORE_SEARCH_MAX_AGE_MS old (a cached ranking is patched with the

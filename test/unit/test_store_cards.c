@@ -4,10 +4,13 @@
  * avatars, ratings and review counts as the session code writes them, verification, logins,
  * bans), every user's kept card text plus what the API appends equals a fresh json-c build
  * of the card from the user's columns, byte for byte; the discover pages by category equal
- * a from-scratch query in order; and the rating text equals json-c's for every rating.
+ * a from-scratch query in order; every user's matches answer (the kept texts with the match
+ * member) equals json-c's build of those cards; and the rating text equals json-c's for
+ * every rating.
  */
 #include "sb_store_fixture.h"
 
+#include "sb_discover.h"
 #include "sb_json.h"
 #include "sb_public.h"
 #include "sb_user_json.h"
@@ -240,6 +243,86 @@ static void check_category(sb_fx_t *fx, const char *category)
     sqlite3_close(db);
 }
 
+/* Lists that make most users match each other, by one or two names each way. */
+static void match_lists(sb_fx_t *fx, const char *id, int i)
+{
+    static const char *const off[] = {"Guitar", "Piano", "Chess"};
+    static const char *const want[] = {"guitar", "PIANO", "chess", "Zoë"};
+    apr_array_header_t *o = apr_array_make(fx->pool, 3, sizeof(sb_skill_offered_t));
+    apr_array_header_t *w = apr_array_make(fx->pool, 3, sizeof(sb_skill_wanted_t));
+    sb_store_error_t err;
+    int k;
+
+    for (k = 0; k < 1 + i % 3; k++) {
+        sb_skill_offered_t *s = apr_array_push(o);
+        memset(s, 0, sizeof *s);
+        s->skill = off[k];
+        s->category = cats[(i + k) % 3];
+    }
+    for (k = i % 2; k < 2 + i % 3; k++) {
+        sb_skill_wanted_t *s = apr_array_push(w);
+        memset(s, 0, sizeof *s);
+        s->skill = want[k];
+        s->level = "Beginner";
+    }
+    assert_int_equal(
+        sb_store_user_update_lists(fx->conn, fx->pool, id, o, w, NULL, NOW, NULL, &err),
+        SB_STORE_OK);
+}
+
+/* Every user's GET /api/discover/matches data against json-c's build of the same cards from
+ * the users' columns, with the match member as the answer had it before the kept texts.
+ * Returns the number of cards compared. */
+static int check_matches(sb_fx_t *fx, const char *const *ids, int n)
+{
+    sqlite3 *db = db_open(fx);
+    sqlite3_stmt *st;
+    int i, j, seen = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT " SB_SQLITE_CARD_COLS " FROM users u"
+                                        " WHERE u.id = ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    for (i = 0; i < n; i++) {
+        json_object *arr = json_object_new_array();
+        apr_array_header_t *cards, *fields = apr_array_make(fx->pool, 1, sizeof(sb_user_card_t));
+        sb_store_error_t err;
+        const char *text;
+        apr_size_t len = 0;
+
+        assert_int_equal(
+            sb_store_discover_matches(fx->conn, fx->pool, ids[i], NOW, 50, &cards, &err),
+            SB_STORE_OK);
+        for (j = 0; j < cards->nelts; j++) {
+            const sb_user_card_t *c = &APR_ARRAY_IDX(cards, j, sb_user_card_t);
+            json_object *o, *m = json_object_new_object();
+            sb_user_card_t *u;
+            sqlite3_bind_text(st, 1, c->id, -1, SQLITE_TRANSIENT);
+            assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+            u = sb_sqlite_row_card(fx->pool, st, 0, fields);
+            sqlite3_reset(st);
+            o = sb_card_to_json(fx->pool, u);
+            sb_json_add_lit(m, "theyOffer", json_object_new_int(c->they_offer));
+            sb_json_add_lit(m, "theyWant", json_object_new_int(c->they_want));
+            sb_json_add_lit(m, "score", json_object_new_int(c->they_offer + c->they_want));
+            sb_json_add_lit(o, "match", m);
+            json_object_array_add(arr, o);
+        }
+        text = sb_match_cards_text(fx->pool, cards, &len);
+        assert_non_null(text);
+        assert_string_equal(text,
+                            json_object_to_json_string_ext(
+                                arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        assert_int_equal(len, strlen(text));
+        json_object_put(arr);
+        seen += cards->nelts;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return seen;
+}
+
 static void test_cards_follow_random_writes(void **state)
 {
     FX_BEGIN(state);
@@ -257,7 +340,7 @@ static void test_cards_follow_random_writes(void **state)
                                       "last_seen = -62200000000000, is_verified = 1",
                                       NULL};
     const char *ids[NUSERS];
-    int i, step;
+    int i, step, matched = 0;
 
     if (strcmp(fx->driver->name, "sqlite")) {
         skip(); /* the fresh build reads the SQLite columns */
@@ -267,8 +350,10 @@ static void test_cards_follow_random_writes(void **state)
                                apr_psprintf(fx->pool, "card%d@x.org", i));
         ids[i] = u->id;
         set_offered(fx, u->id, "Guitar", cats[i % 3]);
+        match_lists(fx, u->id, i);
     }
     check_cards(fx);
+    matched += check_matches(fx, ids, NUSERS);
     for (step = 0; step < NSTEPS; step++) {
         const char *id = ids[rnd(NUSERS)];
         switch (rnd(3)) {
@@ -288,11 +373,16 @@ static void test_cards_follow_random_writes(void **state)
                 check_category(fx, cats[i]);
             }
         }
+        if (step % 4 == 0) {
+            matched += check_matches(fx, ids, NUSERS);
+        }
     }
+    assert_true(matched > 100); /* the writes leave matches to compare */
     /* a raw write of any one card field, by any other writer, is followed too */
     for (i = 0; raw[i]; i++) {
         db_exec(fx, apr_psprintf(fx->pool, "UPDATE users SET %s WHERE id = '%s'", raw[i], ids[0]));
         check_cards(fx);
+        check_matches(fx, ids, NUSERS);
     }
 }
 

@@ -11,10 +11,8 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#define CARD_COLS  SB_SQLITE_CARD_COLS
-#define CARD_NCOLS SB_SQLITE_CARD_NCOLS
-/* A list or search card: the stored text and what is appended to it (row_card_head). */
-#define HEAD_COLS "u.id, u.last_seen, u.card_head, u.rating, u.total_reviews, u.is_verified"
+/* A list or search card: the stored text and what is appended to it. */
+#define HEAD_COLS SB_SQLITE_HEAD_COLS
 
 /* ?1 viewer, ?2 now. "+u.is_active" keeps the planner on users_last_seen for the sort.
  * People the viewer blocked are left out. */
@@ -116,8 +114,7 @@ sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0, ap
     return u;
 }
 
-/* HEAD_COLS of the current row into a new card pushed onto a. */
-static void row_card_head(apr_pool_t *p, sqlite3_stmt *st, apr_array_header_t *a)
+void sb_sqlite_row_card_head(apr_pool_t *p, sqlite3_stmt *st, apr_array_header_t *a)
 {
     sb_user_card_t *u = apr_array_push(a);
     const char *head;
@@ -152,7 +149,7 @@ static sb_store_status_t collect_heads(sb_sqlite_conn_t *sc, apr_pool_t *p, sqli
             }
             break;
         }
-        row_card_head(p, st, *out);
+        sb_sqlite_row_card_head(p, st, *out);
     }
     if (rc < 0) {
         return err->status;
@@ -420,7 +417,7 @@ static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p, con
             return err->status;
         }
         if (rc == SQLITE_ROW) {
-            row_card_head(p, st, *out);
+            sb_sqlite_row_card_head(p, st, *out);
         }
         sb_sqlite_done(st);
     }

@@ -69,6 +69,13 @@ typedef struct {
  * onto a (sqlite_discover.c). */
 sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0,
                                    apr_array_header_t *a);
+/* A card as the store keeps it ready (card_head, sql/012) with the columns appended to it,
+ * of users alias u, in the order sb_sqlite_row_card_head reads them. */
+#define SB_SQLITE_HEAD_COLS                                                                        \
+    "u.id, u.last_seen, u.card_head, u.rating, u.total_reviews, u.is_verified"
+/* Map SB_SQLITE_HEAD_COLS of the current row into a new card pushed onto a
+ * (sqlite_discover.c). */
+void sb_sqlite_row_card_head(apr_pool_t *p, sqlite3_stmt *st, apr_array_header_t *a);
 
 /* sqlite_row.c: a reader of the current row of a statement into one element (row). */
 typedef void (*sb_sqlite_row_fn)(apr_pool_t *p, sqlite3_stmt *st, void *row);

@@ -6,8 +6,8 @@
  * with all of their pairs together: the distinct offered names among them are they_offer,
  * the distinct wanted names they_want. The merge stops after SB_STORE_MATCHES_WINDOW visible
  * candidates (store_discovery.h), which are then ranked; the page's cards are read by id with
- * visibility checked again. The cost follows the window and the viewer's own skills, not the
- * number of users.
+ * visibility checked again, as the text the store keeps ready (card_head, sql/012). The cost
+ * follows the window and the viewer's own skills, not the number of users.
  */
 #include "sqlite_int.h"
 
@@ -33,7 +33,7 @@ static const char SQL_HIDDEN[] =
 /* The cards of the ids in the JSON array ?1, visibility checked again (json_each walks the
  * array: no temporary index of the ids). */
 static const char SQL_MATCH_CARDS[] =
-    "SELECT " SB_SQLITE_CARD_COLS " FROM json_each(?1) j CROSS JOIN users u ON u.id = j.value"
+    "SELECT " SB_SQLITE_HEAD_COLS " FROM json_each(?1) j CROSS JOIN users u ON u.id = j.value"
     " WHERE " SB_SQLITE_VISIBLE("+u", "?2") " AND u.skills_offered <> '[]'";
 
 typedef char match_id_t[SB_ID_LEN + 1];
@@ -362,7 +362,7 @@ static sb_store_status_t page_cards(match_ctx_t *m, apr_pool_t *p, int64_t now,
         sqlite3_bind_int64(st, 2, now);
         rows->nelts = 0;
         while ((rc = sb_sqlite_step(m->sc, st, err, "match cards")) == SQLITE_ROW) {
-            sb_sqlite_row_card(p, st, 0, rows);
+            sb_sqlite_row_card_head(p, st, rows);
         }
         if (rc < 0) {
             return err->status;
