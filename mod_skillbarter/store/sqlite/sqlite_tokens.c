@@ -489,8 +489,8 @@ sb_store_status_t sb_sqlite_onetime_issue(sb_store_conn_t *c, apr_pool_t *p, con
     if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
         return st;
     }
-    st = sb_sqlite_link_live_or_issue(sc, p, token_hash, nonce, user_id, purpose, expires_at,
-                                      now, &live, err);
+    st = sb_sqlite_link_live_or_issue(sc, p, token_hash, nonce, user_id, purpose, expires_at, now,
+                                      &live, err);
     if (st == SB_STORE_OK) {
         *nonce_out = live == nonce ? apr_pstrdup(p, nonce) : live;
     }
