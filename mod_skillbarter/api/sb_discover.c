@@ -14,7 +14,6 @@
 #include <apr_strings.h>
 
 #include "sb_cursor.h"
-#include "sb_discover.h"
 #include "sb_skill_rules.h"
 #include "sb_validate.h"
 #include "sb_json.h"
@@ -26,52 +25,6 @@
 #define SB_QUERY_TERMS_MAX 8
 #define SB_TRENDING_DAYS   7
 #define SB_PAGE_NUMBER_MAX 10000
-
-/* The match member a kept card closes with, at most this long (three ints of json-c). */
-#define SB_MATCH_MEMBER_MAX 96
-
-const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
-{
-    const char **texts = apr_palloc(p, sizeof(char *) * (cards->nelts ? cards->nelts : 1));
-    apr_size_t *lens = apr_palloc(p, sizeof(apr_size_t) * (cards->nelts ? cards->nelts : 1));
-    apr_size_t size = 3, n = 0;
-    apr_array_header_t one = *cards;
-    char *o;
-    int i;
-
-    /* each card as the list writes it, "[{...}]": its members without the closing brace */
-    for (i = 0; i < cards->nelts; i++) {
-        apr_size_t k = 0;
-        one.elts = (char *)&APR_ARRAY_IDX(cards, i, sb_user_card_t);
-        one.nelts = one.nalloc = 1;
-        if (!(texts[i] = sb_cards_text(p, &one, &k)) || k < 4) {
-            return NULL;
-        }
-        texts[i]++;
-        lens[i] = k - 3;
-        size += lens[i] + SB_MATCH_MEMBER_MAX + 1;
-    }
-    o = apr_palloc(p, size);
-    o[n++] = '[';
-    for (i = 0; i < cards->nelts; i++) {
-        const sb_user_card_t *u = &APR_ARRAY_IDX(cards, i, sb_user_card_t);
-        if (i) {
-            o[n++] = ',';
-        }
-        memcpy(o + n, texts[i], lens[i]);
-        n += lens[i];
-        n += (apr_size_t)apr_snprintf(o + n, size - n,
-                                      ",\"match\":{\"theyOffer\":%d,\"theyWant\":%d,"
-                                      "\"score\":%d}}",
-                                      u->they_offer, u->they_want, u->they_offer + u->they_want);
-    }
-    o[n++] = ']';
-    o[n] = '\0';
-    if (len) {
-        *len = n;
-    }
-    return o;
-}
 
 /* The cards the store kept ready, as the answer's data (their text spliced, not rebuilt);
  * with_match: the matches form. */

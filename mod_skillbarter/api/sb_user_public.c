@@ -91,7 +91,11 @@ static apr_size_t card_tail(char *o, apr_pool_t *p, const sb_user_card_t *u)
     return n;
 }
 
-const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
+/* The match member a matches card closes with, at most this long (three ints). */
+#define SB_MATCH_MEMBER_MAX 96
+
+static const char *cards_text(apr_pool_t *p, const apr_array_header_t *cards, int with_match,
+                              apr_size_t *len)
 {
     apr_size_t size = 3, n = 0;
     char *o;
@@ -102,7 +106,7 @@ const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_si
         if (!u->card_head) {
             return NULL;
         }
-        size += u->card_head_len + SB_CARD_TAIL_MAX + 1;
+        size += u->card_head_len + SB_CARD_TAIL_MAX + 1 + (with_match ? SB_MATCH_MEMBER_MAX : 0);
     }
     o = apr_palloc(p, size);
     o[n++] = '[';
@@ -114,6 +118,14 @@ const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_si
         memcpy(o + n, u->card_head, u->card_head_len);
         n += u->card_head_len;
         n += card_tail(o + n, p, u);
+        if (with_match) {
+            /* the card's closing brace moves after the match member */
+            n += (apr_size_t)apr_snprintf(o + n - 1, size - n + 1,
+                                          ",\"match\":{\"theyOffer\":%d,\"theyWant\":%d,"
+                                          "\"score\":%d}}",
+                                          u->they_offer, u->they_want, u->they_offer + u->they_want)
+                 - 1;
+        }
     }
     o[n++] = ']';
     o[n] = '\0';
@@ -121,6 +133,16 @@ const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_si
         *len = n;
     }
     return o;
+}
+
+const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
+{
+    return cards_text(p, cards, 0, len);
+}
+
+const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
+{
+    return cards_text(p, cards, 1, len);
 }
 
 static json_object *reviews_json(apr_pool_t *p, const apr_array_header_t *a)

@@ -10,7 +10,6 @@
  */
 #include "sb_store_fixture.h"
 
-#include "sb_discover.h"
 #include "sb_json.h"
 #include "sb_public.h"
 #include "sb_user_json.h"

@@ -18,8 +18,8 @@
 
 typedef struct {
     sb_user_t *u;
-    int is_active, is_banned;
-    int64_t ban_expires_at, last_seen;
+    sb_fx_status_t status;
+    int64_t last_seen;
     int noff, nwant;
     const char *off[MAXSK], *want[MAXSK];
     int blocks[NUSERS]; /* blocks[j]: this user blocked user j */
@@ -80,30 +80,9 @@ static void w_lists(model_t *m, muser_t *x)
 
 static void w_status(model_t *m, muser_t *x)
 {
-    static const int64_t ends[] = {-HOUR, HOUR, 3 * HOUR};
-    sb_store_error_t err;
+    int c = rnd(m, 5);
 
-    switch (rnd(m, 5)) {
-    case 0:
-        x->is_active = !x->is_active;
-        break;
-    case 1:
-        x->is_banned = 1;
-        x->ban_expires_at = SB_BAN_PERMANENT;
-        break;
-    case 2:
-        x->is_banned = 1;
-        x->ban_expires_at = NOW + ends[rnd(m, 3)];
-        break;
-    default:
-        x->is_banned = 0;
-        x->ban_expires_at = 0;
-        break;
-    }
-    assert_int_equal(sb_store_user_set_status(m->fx->conn, x->u->id, x->is_active, x->is_banned,
-                                              x->is_banned ? "test" : NULL, x->ban_expires_at, NOW,
-                                              &err),
-                     SB_STORE_OK);
+    sb_fx_random_status(m->fx, x->u->id, c, (int)rnd(m, 3), &x->status);
 }
 
 /* Few distinct instants, so equal lastSeen values are ordered by id. */
@@ -212,8 +191,8 @@ static void check_matches(model_t *m, int64_t now, int limit)
         for (i = 0; i < NUSERS; i++) {
             const muser_t *x = &m->users[i];
             mmatch_t *w = &want[n];
-            if (i == v || me->blocks[i] || !x->is_active || x->noff == 0
-                || sb_ban_in_force(x->is_banned, x->ban_expires_at, now)) {
+            if (i == v || me->blocks[i] || !x->status.is_active || x->noff == 0
+                || sb_ban_in_force(x->status.is_banned, x->status.ban_expires_at, now)) {
                 continue;
             }
             w->x = x;
@@ -257,7 +236,7 @@ static void test_matches_follow_random_writes(void **state)
         muser_t *x = &m->users[i];
         x->u =
             mk_user(fx, apr_psprintf(fx->pool, "m%02d", i), apr_psprintf(fx->pool, "m%d@x.org", i));
-        x->is_active = 1;
+        x->status.is_active = 1;
         x->last_seen = x->u->last_seen;
         w_lists(m, x);
         w_lists(m, x);
