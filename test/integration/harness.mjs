@@ -258,15 +258,19 @@ export async function startServerRaw(opts = {}) {
       }
       // A pooled keep-alive connection that Apache closed as idle (the event MPM closes idle
       // ones early when its workers are busy) fails the next request written to it before
-      // the server read a byte of it; that request was never processed, so it is sent once
-      // more on a new connection (RFC 9110 9.2.2). Refusals and resets of a request the
-      // server answered are not retried.
+      // the server read a byte of it; that request was never processed, so it is sent
+      // again (RFC 9110 9.2.2). When many connections went idle at once the next pooled one
+      // may be just as dead, so up to three more tries, each dropping one dead connection
+      // from the pool. Refusals and resets of a request the server answered are not retried.
       let res;
-      try {
-        res = await fetch(base + path, { method, headers: h, body: payload });
-      } catch (e) {
-        if (!/other side closed|ECONNRESET/.test(`${e.cause?.code} ${e.cause?.message}`)) throw e;
-        res = await fetch(base + path, { method, headers: h, body: payload });
+      for (let tries = 0; ; tries++) {
+        try {
+          res = await fetch(base + path, { method, headers: h, body: payload });
+          break;
+        } catch (e) {
+          const closed = /other side closed|ECONNRESET/.test(`${e.cause?.code} ${e.cause?.message}`);
+          if (!closed || tries === 3) throw e;
+        }
       }
       const text = await res.text();
       let json = null;
