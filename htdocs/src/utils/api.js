@@ -3,6 +3,7 @@
 // every use and a reused one revokes its family, so two refreshes in parallel would log out).
 import axios from 'axios';
 import { createTokenStore } from './tokens.js';
+import { createClock, serverClock } from './clock.js';
 
 const NO_REFRESH = /\/auth\/(login|register|refresh|logout|forgot-password|reset-password|verify-email)$/;
 
@@ -29,8 +30,12 @@ function toApiError(err) {
   });
 }
 
-export function createApi({ tokens = createTokenStore(), adapter, onSessionEnded } = {}) {
+export function createApi({ tokens = createTokenStore(), adapter, onSessionEnded, clock = createClock() } = {}) {
   const http = axios.create({ baseURL: '/api', timeout: 20000, ...(adapter ? { adapter } : {}) });
+  // Every answer, error or not, tells the server's time (see clock.js).
+  const observe = (res) => {
+    if (res?.config?.sentAt) clock.observe(res.headers?.get?.('date') ?? res.headers?.date, res.config.sentAt, Date.now());
+  };
   let inflight = null;
 
   // One refresh at a time; everyone who asks while it runs gets the same promise.
@@ -57,6 +62,7 @@ export function createApi({ tokens = createTokenStore(), adapter, onSessionEnded
   }
 
   http.interceptors.request.use((cfg) => {
+    cfg.sentAt = Date.now();
     const t = tokens.access;
     if (t && !cfg.skipAuth) {
       cfg.headers = cfg.headers || {};
@@ -66,7 +72,8 @@ export function createApi({ tokens = createTokenStore(), adapter, onSessionEnded
     return cfg;
   });
 
-  http.interceptors.response.use((res) => res, async (err) => {
+  http.interceptors.response.use((res) => { observe(res); return res; }, async (err) => {
+    observe(err?.response);
     const cfg = err?.config;
     const status = err?.response?.status;
     if (status !== 401 || !cfg || cfg.retried || cfg.skipAuth || NO_REFRESH.test(cfg.url || '')
@@ -89,6 +96,7 @@ export function createApi({ tokens = createTokenStore(), adapter, onSessionEnded
   const api = {
     http,
     tokens,
+    clock,
     refreshOnce,
     get: (url, params, cfg) => unwrap(http.get(url, { params, ...cfg })),
     post: (url, body, cfg) => unwrap(http.post(url, body, cfg)),
@@ -100,7 +108,7 @@ export function createApi({ tokens = createTokenStore(), adapter, onSessionEnded
 
 // The application's client and the endpoints it uses (paths as the spec lists them).
 export const tokens = createTokenStore();
-export const api = createApi({ tokens });
+export const api = createApi({ tokens, clock: serverClock });
 
 const clean = (o) => Object.fromEntries(Object.entries(o || {})
   .filter(([, v]) => v !== '' && v !== null && v !== undefined));

@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
 import { formatDuration } from '../../utils/time.js';
+import { serverClock } from '../../utils/clock.js';
 
-export default function SessionTimer({ startedAt, plannedMinutes }) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => { const t = setInterval(() => setNow(Date.now()), 1000); return () => clearInterval(t); }, []);
+// The elapsed time by the server's clock: startedAt is the server's, the browser's may be off.
+export default function SessionTimer({ startedAt, plannedMinutes, clock = serverClock }) {
+  const [now, setNow] = useState(clock.now());
+  useEffect(() => { const t = setInterval(() => setNow(clock.now()), 1000); return () => clearInterval(t); }, [clock]);
   const elapsed = startedAt ? now - new Date(startedAt).getTime() : 0;
   const over = plannedMinutes && elapsed > plannedMinutes * 60000;
   return (
