@@ -50,6 +50,51 @@ const char *const *sb_store_drivers(void)
     return sb_store_driver_names;
 }
 
+/*
+ * The operations a driver's tables leave NULL, per domain: "users (all 13), sessions:
+ * session_get, session_list". NULL when the driver has every operation (or is unknown).
+ */
+#define SB_STORE_COUNT_OP(dom_, op_, params, args) +1
+#define SB_STORE_MISSING_OP(dom_, op_, params, args)                                               \
+    if (!d->dom_ || !d->dom_->op_) {                                                               \
+        names = apr_pstrcat(p, names, nmiss ? ", " : "", #op_, NULL);                              \
+        nmiss++;                                                                                   \
+    }
+#define SB_STORE_MISSING_DOMAIN(dom, DOM)                                                          \
+    {                                                                                              \
+        int total = 0 SB_STORE_##DOM##_OPS(SB_STORE_COUNT_OP, dom), nmiss = 0;                     \
+        const char *names = "";                                                                    \
+        SB_STORE_##DOM##_OPS(SB_STORE_MISSING_OP, dom);                                            \
+        out = sb_store_missing_add(p, out, #dom, nmiss, total, names);                             \
+    }
+
+/* Append one domain's part to out: "dom (all N)" or "dom: a, b"; out as is when none. */
+static const char *sb_store_missing_add(apr_pool_t *p, const char *out, const char *dom, int nmiss,
+                                        int total, const char *names)
+{
+    if (!nmiss) {
+        return out;
+    }
+    return apr_psprintf(p, "%s%s%s%s", out ? out : "", out ? "; " : "", dom,
+                        nmiss == total ? apr_psprintf(p, " (all %d)", total)
+                                       : apr_pstrcat(p, ": ", names, NULL));
+}
+
+const char *sb_store_driver_missing(apr_pool_t *p, const char *name)
+{
+    const sb_store_driver_t *const *dd;
+    const sb_store_driver_t *d;
+    const char *out = NULL;
+
+    for (dd = sb_store_driver_table; *dd && strcmp((*dd)->name, name); dd++) {
+    }
+    if (!(d = *dd)) {
+        return NULL;
+    }
+    SB_STORE_DOMAINS(SB_STORE_MISSING_DOMAIN)
+    return out;
+}
+
 static void sb_store_apply_defaults(sb_store_options_t *o, const sb_store_options_t *given)
 {
     o->pool_min = 1;
@@ -89,9 +134,11 @@ sb_store_status_t sb_store_open(apr_pool_t *p, const char *uri, const sb_store_o
     if (!uri || !*uri) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "no store URI");
     }
+#ifndef SB_WITH_MONGO
     if (!strncmp(uri, "mongodb://", 10) || !strncmp(uri, "mongodb+srv://", 14)) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "store driver \"mongodb\" not compiled in");
     }
+#endif
     for (d = sb_store_driver_table; *d; d++) {
         if ((*d)->accepts(uri)) {
             break;
@@ -100,6 +147,15 @@ sb_store_status_t sb_store_open(apr_pool_t *p, const char *uri, const sb_store_o
     if (!*d) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "unknown store URI scheme: %.200s", uri);
     }
+#ifndef SB_STORE_ALLOW_INCOMPLETE
+    {
+        const char *missing = sb_store_driver_missing(p, (*d)->name);
+        if (missing) {
+            return sb_store_fail(err, SB_STORE_ERROR, NULL, "store driver %s is incomplete: %.200s",
+                                 (*d)->name, missing);
+        }
+    }
+#endif
     store = apr_pcalloc(p, sizeof(*store));
     store->driver = *d;
     store->pool = p;

@@ -80,6 +80,10 @@ const char *sb_store_driver_name(const sb_store_t *store);
 sb_store_status_t sb_store_ping(sb_store_conn_t *c, sb_store_error_t *err);
 /* Names of the drivers compiled in (NULL-terminated). */
 const char *const *sb_store_drivers(void);
+/* The operations driver `name` does not have yet, per domain, in p ("users (all 13);
+ * sessions: session_get"), or NULL when it has them all. sb_store_open refuses such a
+ * driver, and SkillBarterStore at configtest, so no unwritten operation is reachable. */
+const char *sb_store_driver_missing(apr_pool_t *p, const char *name);
 
 /* ---- the domains ---- */
 

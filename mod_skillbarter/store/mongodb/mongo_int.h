@@ -1,0 +1,114 @@
+/*
+ * Internal to the MongoDB driver: per-process and per-request state, the schema table
+ * (collections, indexes, the field a duplicate key names), error mapping and the BSON
+ * conversions shared by the mongo_*.c files.
+ *
+ * Life cycle: sb_mongo_open (in the child, after fork) parses the URI and makes one
+ * mongoc_client_pool_t; acquire pops a client and a cleanup on the acquiring pool pushes it
+ * back; migrate asks the deployment what it is (transactions or not) and creates the
+ * collections' indexes. mongoc_init runs once per process, mongoc_cleanup at its exit.
+ */
+#ifndef SB_MONGO_INT_H
+#define SB_MONGO_INT_H
+
+#include <sys/types.h>
+
+#include <mongoc/mongoc.h>
+
+#include "driver.h"
+
+/* The database used when the URI names none. */
+#define SB_MONGO_DEFAULT_DB "skillbarter"
+/* The driver's own URI option (removed before libmongoc parses the URI): a file holding the
+ * password of the URI's user, so no secret is written into a configuration file. */
+#define SB_MONGO_OPT_PASSWORD_FILE "sbPasswordFile"
+
+/* Per-process driver state (store->priv). */
+typedef struct {
+    mongoc_uri_t *uri;
+    mongoc_client_pool_t *pool;
+    const char *db;   /* database name */
+    int timeout_ms;   /* server selection, and the wait for a free client */
+    pid_t pid;        /* the process the pool belongs to (its threads do not survive a fork) */
+    int transactions; /* the deployment runs multi-document transactions (set by migrate) */
+} sb_mongo_store_t;
+
+/* One acquired client (conn->priv), back to the pool by the cleanup on conn->pool. */
+typedef struct {
+    sb_mongo_store_t *ms;
+    mongoc_client_t *client;
+} sb_mongo_conn_t;
+
+#define SB_MONGO(c) ((sb_mongo_conn_t *)(c)->priv)
+
+/* ---- mongo_uri.c ---- */
+
+/* Split uri into what libmongoc parses (*mongo_uri, in p) and the driver's own options
+ * (*password_file, NULL when absent). ERROR for a malformed driver option. */
+sb_store_status_t sb_mongo_uri_split(apr_pool_t *p, const char *uri, const char **mongo_uri,
+                                     const char **password_file, sb_store_error_t *err);
+/* The password in path: its bytes up to a trailing newline, in p. ERROR when unreadable or
+ * empty; the message names the file, never its content. */
+sb_store_status_t sb_mongo_read_password(apr_pool_t *p, const char *path, const char **out,
+                                         sb_store_error_t *err);
+/* 1 when name is a usable database name (1-63 bytes, none of / \ . " $ space). */
+int sb_mongo_db_name_ok(const char *name);
+
+/* ---- mongo_error.c ---- */
+
+/* Map a libmongoc/server error (and the server's reply, may be NULL) to a store status:
+ * server selection and network failures UNAVAILABLE, a duplicate key CONFLICT naming the
+ * field of the index (sb_mongo_index_field), the rest ERROR. Fills err; returns the status. */
+sb_store_status_t sb_mongo_fail(const bson_error_t *e, const bson_t *reply, sb_store_error_t *err,
+                                const char *what);
+/* 1 when the server's error code means "try again elsewhere/later" (not primary, shutting
+ * down, network, timeouts). */
+int sb_mongo_code_unavailable(uint32_t code);
+
+/* ---- mongo_schema.c ---- */
+
+/* One index of one collection, as createIndexes takes it. */
+typedef struct {
+    const char *collection;
+    const char *name;    /* index name; a duplicate key error names it */
+    const char *keys;    /* relaxed extended JSON of the key document */
+    const char *options; /* extended JSON of unique/partialFilterExpression/...; NULL none */
+    const char *field;   /* the field a CONFLICT on this index names; NULL for non-unique */
+} sb_mongo_index_t;
+
+/* The indexes created at start, NULL-terminated by a row whose collection is NULL. */
+extern const sb_mongo_index_t sb_mongo_indexes[];
+/* The collections the driver uses, NULL-terminated. */
+extern const char *const sb_mongo_collections[];
+/* The CONFLICT field of the unique index called name in collection (NULL = any collection);
+ * "id" for _id_, NULL when unknown. */
+const char *sb_mongo_index_field(const char *collection, const char *name);
+/* The createIndexes command for one collection into cmd (initialised here; the caller
+ * destroys it). 0 when the collection has no index rows, -1 on a bad row. */
+int sb_mongo_index_command(const char *collection, bson_t *cmd, bson_error_t *e);
+/* 1 when a hello reply comes from a replica set member or a mongos (multi-document
+ * transactions available), 0 for a standalone server. */
+int sb_mongo_hello_transactions(const bson_t *hello);
+
+/* ---- mongo_bson.c: conversions ---- */
+
+/* 24-hex id -> ObjectId; 0 when id is not one (callers answer NOT_FOUND). */
+int sb_mongo_oid_from_id(const char *id, bson_oid_t *oid);
+/* ObjectId -> 24 lower-case hex + NUL. */
+void sb_mongo_id_from_oid(const bson_oid_t *oid, char out[SB_ID_LEN + 1]);
+/* Append id as an ObjectId under key; 0 when id is not a 24-hex id. */
+int sb_mongo_append_id(bson_t *b, const char *key, const char *id);
+/* Store times are milliseconds since the epoch; BSON dates are the same, kept apart here so
+ * that a change of unit has one place. 0 (unset) is appended as null. */
+void sb_mongo_append_time(bson_t *b, const char *key, int64_t ms);
+/* The time under key of a document (date, int64, int32 or double); 0 when absent/null. */
+int64_t sb_mongo_get_time(const bson_t *doc, const char *key);
+/* Canonical extended JSON of doc in p (what the builder tests compare). */
+const char *sb_mongo_json(apr_pool_t *p, const bson_t *doc);
+
+/* ---- mongo_driver.c ---- */
+
+/* A collection handle of the acquired client (destroy with mongoc_collection_destroy). */
+mongoc_collection_t *sb_mongo_coll(sb_store_conn_t *c, const char *name);
+
+#endif

@@ -1,0 +1,51 @@
+// The MongoDB store's directives at configtest: the driver is compiled in and refused, naming
+// the operations it does not have yet, so no unwritten operation can be reached; the store
+// timeout and password file directives are checked when read.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { makeRoot, httpdCtl } from './harness.mjs';
+
+async function configtest(extra) {
+  const { root } = await makeRoot({ extra });
+  const r = httpdCtl(root, '-t');
+  rmSync(root, { recursive: true, force: true });
+  return r;
+}
+
+for (const uri of ['mongodb://127.0.0.1:1/skillbarter', 'mongodb+srv://cluster.example.org/sb']) {
+  test(`configtest refuses the incomplete mongodb driver for ${uri.split(':')[0]} and names what is missing`, async () => {
+    const r = await configtest(`SkillBarterStore ${uri}\n`);
+    assert.notEqual(r.status, 0, r.out);
+    assert.match(r.out, /SkillBarterStore: the mongodb store driver is incomplete/);
+    assert.match(r.out, /operations not written: users \(all 13\); tokens \(all 12\)/);
+    assert.doesNotMatch(r.out, /no compiled-in store driver/);
+  });
+}
+
+for (const value of ['0', '601s', 'soon', '-5ms', '1.5s']) {
+  test(`configtest rejects SkillBarterStoreTimeout ${value} and names it`, async () => {
+    const r = await configtest(`SkillBarterStoreTimeout ${value}\n`);
+    assert.notEqual(r.status, 0);
+    assert.match(r.out, /SkillBarterStoreTimeout: expected 1ms-600s/);
+  });
+}
+
+for (const value of ['300ms', '5s', '2500']) {
+  test(`configtest accepts SkillBarterStoreTimeout ${value}`, async () => {
+    const r = await configtest(`SkillBarterStoreTimeout ${value}\n`);
+    assert.equal(r.status, 0, r.out);
+  });
+}
+
+test('configtest rejects a SkillBarterStorePasswordFile that cannot be read', async () => {
+  const r = await configtest('SkillBarterStorePasswordFile /nonexistent/mongo.pw\n');
+  assert.notEqual(r.status, 0);
+  assert.match(r.out, /SkillBarterStorePasswordFile: cannot read the password file/);
+});
+
+test('a password file for a SQLite store is refused at configtest', async () => {
+  const r = await configtest('SkillBarterStorePasswordFile secret/jwt.key\n');
+  assert.notEqual(r.status, 0, r.out);
+  assert.match(r.out, /SkillBarterStorePasswordFile is only for a mongodb SkillBarterStore/);
+});
