@@ -62,6 +62,87 @@ int64_t sb_mongo_get_time(const bson_t *doc, const char *key)
     }
 }
 
+void sb_mongo_each_doc(apr_pool_t *p, const bson_t *doc, const char *key,
+                       void (*fn)(apr_pool_t *p, const bson_t *sub, void *ctx), void *ctx)
+{
+    bson_iter_t it, arr;
+
+    if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_ARRAY(&it)
+        || !bson_iter_recurse(&it, &arr)) {
+        return;
+    }
+    while (bson_iter_next(&arr)) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_t sub;
+        if (!BSON_ITER_HOLDS_DOCUMENT(&arr)) {
+            continue;
+        }
+        bson_iter_document(&arr, &len, &data);
+        if (bson_init_static(&sub, data, len)) {
+            fn(p, &sub, ctx);
+        }
+    }
+}
+
+const char *sb_mongo_doc_str(apr_pool_t *p, const bson_t *doc, const char *key)
+{
+    bson_iter_t it;
+
+    if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_UTF8(&it)) {
+        return NULL;
+    }
+    return apr_pstrdup(p, bson_iter_utf8(&it, NULL));
+}
+
+int64_t sb_mongo_doc_int(const bson_t *doc, const char *key)
+{
+    bson_iter_t it;
+
+    if (!bson_iter_init_find(&it, doc, key)) {
+        return 0;
+    }
+    switch (bson_iter_type(&it)) {
+    case BSON_TYPE_INT32:
+    case BSON_TYPE_INT64:
+    case BSON_TYPE_DOUBLE:
+    case BSON_TYPE_BOOL:
+        return bson_iter_as_int64(&it);
+    default:
+        return 0;
+    }
+}
+
+double sb_mongo_doc_double(const bson_t *doc, const char *key)
+{
+    bson_iter_t it;
+
+    if (!bson_iter_init_find(&it, doc, key)) {
+        return 0;
+    }
+    switch (bson_iter_type(&it)) {
+    case BSON_TYPE_DOUBLE:
+        return bson_iter_double(&it);
+    case BSON_TYPE_INT32:
+    case BSON_TYPE_INT64:
+        return (double)bson_iter_as_int64(&it);
+    default:
+        return 0;
+    }
+}
+
+int sb_mongo_doc_id(const bson_t *doc, const char *key, char out[SB_ID_LEN + 1])
+{
+    bson_iter_t it;
+
+    out[0] = '\0';
+    if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_OID(&it)) {
+        return 0;
+    }
+    bson_oid_to_string(bson_iter_oid(&it), out);
+    return 1;
+}
+
 const char *sb_mongo_json(apr_pool_t *p, const bson_t *doc)
 {
     char *s = bson_as_canonical_extended_json(doc, NULL);

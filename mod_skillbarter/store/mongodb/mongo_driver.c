@@ -4,6 +4,7 @@
  * start-up migration, and the driver table.
  */
 #include "mongo_int.h"
+#include "mongo_users.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -245,12 +246,32 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
 }
 
 /*
- * The domains not written yet: empty tables, so sb_store_driver_missing names each of their
- * operations and a mongodb store is refused (configtest, sb_store_open) until they exist.
- * A domain that is written moves to its mongo_<domain>.c with a full table.
+ * The domains written: a full table each, one entry per list row. The domains not written
+ * yet have empty tables, so sb_store_driver_missing names each of their operations and a
+ * mongodb store is refused (configtest, sb_store_open) until they exist. A domain that is
+ * written moves from the second list to the first, with its mongo_<domain>.h.
  */
-#define SB_MONGO_DOMAIN_TABLE(dom, DOM) static const sb_store_##dom##_ops_t sb_mongo_##dom##_ops;
-SB_STORE_DOMAINS(SB_MONGO_DOMAIN_TABLE)
+#define SB_MONGO_DOMAINS_WRITTEN(D) D(users, USERS)
+#define SB_MONGO_DOMAINS_TODO(D)                                                                   \
+    D(tokens, TOKENS)                                                                              \
+    D(ledger, LEDGER)                                                                              \
+    D(outbox, OUTBOX)                                                                              \
+    D(discovery, DISCOVERY)                                                                        \
+    D(messages, MESSAGES)                                                                          \
+    D(notifications, NOTIFICATIONS)                                                                \
+    D(blocks, BLOCKS)                                                                              \
+    D(mail, MAIL)                                                                                  \
+    D(jobs, JOBS)                                                                                  \
+    D(sessions, SESSIONS)                                                                          \
+    D(credits, CREDITS)
+
+#define SB_MONGO_ENTRY(d, op, params, args) .op = sb_mongo_##op,
+#define SB_MONGO_FULL_TABLE(dom, DOM)                                                              \
+    static const sb_store_##dom##_ops_t sb_mongo_##dom##_ops = {                                   \
+        SB_STORE_##DOM##_OPS(SB_MONGO_ENTRY, dom)};
+#define SB_MONGO_EMPTY_TABLE(dom, DOM) static const sb_store_##dom##_ops_t sb_mongo_##dom##_ops;
+SB_MONGO_DOMAINS_WRITTEN(SB_MONGO_FULL_TABLE)
+SB_MONGO_DOMAINS_TODO(SB_MONGO_EMPTY_TABLE)
 
 #define SB_MONGO_DOMAIN_REF(dom, DOM) .dom = &sb_mongo_##dom##_ops,
 

@@ -103,8 +103,49 @@ int sb_mongo_append_id(bson_t *b, const char *key, const char *id);
 void sb_mongo_append_time(bson_t *b, const char *key, int64_t ms);
 /* The time under key of a document (date, int64, int32 or double); 0 when absent/null. */
 int64_t sb_mongo_get_time(const bson_t *doc, const char *key);
+/* Each subdocument of the array under key (a document's top-level key): fn(p, sub, ctx). */
+void sb_mongo_each_doc(apr_pool_t *p, const bson_t *doc, const char *key,
+                       void (*fn)(apr_pool_t *p, const bson_t *sub, void *ctx), void *ctx);
+/* Typed reads of a document's top-level key: a string in p (NULL when absent, null or not a
+ * string), an integer (0 when absent), a double, an ObjectId as 24 hex (0 when absent). */
+const char *sb_mongo_doc_str(apr_pool_t *p, const bson_t *doc, const char *key);
+int64_t sb_mongo_doc_int(const bson_t *doc, const char *key);
+double sb_mongo_doc_double(const bson_t *doc, const char *key);
+int sb_mongo_doc_id(const bson_t *doc, const char *key, char out[SB_ID_LEN + 1]);
 /* Canonical extended JSON of doc in p (what the builder tests compare). */
 const char *sb_mongo_json(apr_pool_t *p, const bson_t *doc);
+
+/* ---- mongo_write.c ---- */
+
+/* The writes of one atomic step; opts holds the session (append it to every call's opts), or
+ * is NULL when the deployment has no transactions. */
+typedef sb_store_status_t (*sb_mongo_step_fn)(sb_store_conn_t *c, const bson_t *opts, void *ctx,
+                                              sb_store_error_t *err);
+/* fn in one transaction (committed when it answers OK, aborted otherwise), or fn alone. */
+sb_store_status_t sb_mongo_atomic(sb_store_conn_t *c, sb_mongo_step_fn fn, void *ctx,
+                                  sb_store_error_t *err);
+sb_store_status_t sb_mongo_insert(sb_store_conn_t *c, const char *coll, const bson_t *doc,
+                                  const bson_t *opts, const char *what, sb_store_error_t *err);
+/* updateOne/updateMany; *matched (may be NULL) gets matchedCount. */
+sb_store_status_t sb_mongo_update(sb_store_conn_t *c, const char *coll, const bson_t *filter,
+                                  const bson_t *update, const bson_t *opts, int many,
+                                  int64_t *matched, const char *what, sb_store_error_t *err);
+/* updateOne that answers NOT_FOUND when filter matched nothing. */
+sb_store_status_t sb_mongo_update_found(sb_store_conn_t *c, const char *coll, const bson_t *filter,
+                                        const bson_t *update, const bson_t *opts, const char *what,
+                                        sb_store_error_t *err);
+sb_store_status_t sb_mongo_delete(sb_store_conn_t *c, const char *coll, const bson_t *filter,
+                                  const bson_t *opts, int many, int64_t *deleted, const char *what,
+                                  sb_store_error_t *err);
+sb_store_status_t sb_mongo_find_modify(sb_store_conn_t *c, const char *coll, const bson_t *filter,
+                                       const bson_t *update, int return_new, const bson_t *opts,
+                                       bson_t *out, const char *what, sb_store_error_t *err);
+sb_store_status_t sb_mongo_find_one(sb_store_conn_t *c, const char *coll, const bson_t *filter,
+                                    const bson_t *opts, bson_t *out, const char *what,
+                                    sb_store_error_t *err);
+
+/* A driver prototype per list row: sb_store_status_t sb_mongo_<name>(...); */
+#define SB_MONGO_PROTOTYPE(d, name, params, args) sb_store_status_t sb_mongo_##name params;
 
 /* ---- mongo_driver.c ---- */
 
