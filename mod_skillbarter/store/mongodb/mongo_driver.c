@@ -4,6 +4,7 @@
  * start-up migration, and the driver table.
  */
 #include "mongo_int.h"
+#include "mongo_tokens.h"
 #include "mongo_users.h"
 
 #include <pthread.h>
@@ -251,9 +252,8 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
  * mongodb store is refused (configtest, sb_store_open) until they exist. A domain that is
  * written moves from the second list to the first, with its mongo_<domain>.h.
  */
-#define SB_MONGO_DOMAINS_WRITTEN(D) D(users, USERS)
+#define SB_MONGO_DOMAINS_WRITTEN(D) D(users, USERS) D(tokens, TOKENS)
 #define SB_MONGO_DOMAINS_TODO(D)                                                                   \
-    D(tokens, TOKENS)                                                                              \
     D(ledger, LEDGER)                                                                              \
     D(outbox, OUTBOX)                                                                              \
     D(discovery, DISCOVERY)                                                                        \
