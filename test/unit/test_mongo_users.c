@@ -18,6 +18,26 @@
 #define NI(n) "{ \"$numberInt\" : \"" #n "\" }"
 #define DT(n) "{ \"$date\" : " NL(n) " }"
 
+/* What a new account is stored as (id ID, credits 300, every time T0). */
+#define NEW_USER_JSON                                                                              \
+    "{ \"_id\" : { \"$oid\" : \"65a1b2c3d4e5f60718293a4b\" }, \"username\" : \"AdaL\", "           \
+    "\"usernameLower\" : \"adal\", \"email\" : \"ada@example.org\", \"emailLower\" : "             \
+    "\"ada@example.org\", \"passwordHash\" : \"$2b$12$hash\", \"firstName\" : \"Ada\", "           \
+    "\"lastName\" : \"Lovelace\", \"profilePicture\" : \"\", \"bio\" : null, \"timezone\" : "      \
+    "\"UTC\", \"country\" : null, \"role\" : \"user\", \"languages\" : [  ], "                     \
+    "\"skillsOffered\" : [  ], \"skillsWanted\" : [  ], \"availability\" : [  ], \"credits\" "     \
+    ": { \"$numberLong\" : \"300\" }, \"totalEarned\" : { \"$numberLong\" : \"0\" }, "             \
+    "\"totalSpent\" : { \"$numberLong\" : \"0\" }, \"minutesTaught\" : { \"$numberLong\" : "       \
+    "\"0\" }, \"minutesLearned\" : { \"$numberLong\" : \"0\" }, \"rating\" : { "                   \
+    "\"$numberDouble\" : \"0.0\" }, \"ratingSum\" : { \"$numberLong\" : \"0\" }, "                 \
+    "\"ledgerSeq\" : { \"$numberLong\" : \"1\" }, \"totalReviews\" : { \"$numberInt\" : \"0\" "    \
+    "}, \"reportCount\" : { \"$numberInt\" : \"0\" }, \"isActive\" : true, \"isVerified\" : "      \
+    "false, \"isBanned\" : false, \"banReason\" : null, \"banExpiresAt\" : null, \"lastSeen\" "    \
+    ": { \"$date\" : { \"$numberLong\" : \"1750000000000\" } }, \"createdAt\" : { \"$date\" : "    \
+    "{ \"$numberLong\" : \"1750000000000\" } }, \"updatedAt\" : { \"$date\" : { "                  \
+    "\"$numberLong\" : \"1750000000000\" } }, \"passwordChangedAt\" : null, "                      \
+    "\"emailNotifications\" : true, \"calendarToken\" : null }"
+
 static const char *json(apr_pool_t *p, bson_t *b)
 {
     const char *s = sb_mongo_json(p, b);
@@ -33,32 +53,7 @@ static void test_new_user_document(void **state)
     bson_t b;
 
     assert_true(sb_mongo_user_new_doc(p, &b, ID, &nu, 300, T0));
-    assert_string_equal(
-        json(p, &b),
-        "{ \"_id\" : { \"$oid\" : \"" ID "\" }, \"username\" : \"AdaL\", \"usernameLower\" : "
-        "\"adal\", \"email\" : \"ada@example.org\", \"emailLower\" : \"ada@example.org\", "
-        "\"passwordHash\" : \"$2b$12$hash\", \"firstName\" : \"Ada\", \"lastName\" : "
-        "\"Lovelace\", \"profilePicture\" : \"\", \"bio\" : null, \"timezone\" : \"UTC\", "
-        "\"country\" : null, \"role\" : \"user\", \"languages\" : [  ], \"skillsOffered\" : [  ], "
-        "\"skillsWanted\" : [  ], \"availability\" : [  ], \"credits\" : " NL(
-            300) ", "
-                 "\"totalEarned\" : " NL(0) ", \"totalSpent\" : " NL(0) ", \"minutesTaught\" : " NL(
-                     0) ", "
-                        "\"minutesLearned\" : " NL(
-                            0) ", \"rating\" : { \"$numberDouble\" : \"0.0\" }, "
-                               "\"ratingSum\" : " NL(0) ", \"totalReviews\" : " NI(
-                                   0) ", \"reportCount\" : " NI(0) ", "
-                                                                   "\"isActive\" : true, "
-                                                                   "\"isVerified\" : false, "
-                                                                   "\"isBanned\" : false, "
-                                                                   "\"banReason\" : null, "
-                                                                   "\"banExpiresAt\" : null, "
-                                                                   "\"lastSeen\" : " DT(1750000000000) ", \"createdAt\" : " DT(
-                                                                       1750000000000) ", "
-                                                                                      "\"updatedAt"
-                                                                                      "\" : " DT(1750000000000) ", \"passwordChangedAt\" : null, "
-                                                                                                                "\"emailNotifications\" : true, "
-                                                                                                                "\"calendarToken\" : null }");
+    assert_string_equal(json(p, &b), NEW_USER_JSON);
     assert_false(sb_mongo_user_new_doc(p, &b, "not-an-id", &nu, 0, T0));
 }
 
@@ -322,16 +317,16 @@ static void test_token_revocation_and_bonus_row(void **state)
     assert_string_equal(json(p, &u), "{ \"$set\" : { \"revokedAt\" : " DT(1750000000000) " } }");
     assert_false(sb_mongo_revoke_user_tokens(&f, &u, "x", T0));
     assert_true(sb_mongo_bonus_row(&f, ID2, ID, 300, T0));
-    assert_string_equal(
-        json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" ID2 "\" }, \"userId\" : { \"$oid\" : \"" ID "\" }, "
-        "\"type\" : \"bonus\", \"amount\" : " NL(300) ", \"balanceAfter\" : " NL(
-            300) ", "
-                 "\"relatedSession\" : null, \"relatedUser\" : null, \"description\" : \"Welcome "
-                 "bonus\", "
-                 "\"category\" : \"bonus\", \"status\" : \"completed\", \"idemKey\" : \"welcome:" ID
-                 "\", "
-                 "\"createdAt\" : " DT(1750000000000) " }");
+    assert_string_equal(json(p, &f),
+                        "{ \"_id\" : { \"$oid\" : \"65a1b2c3d4e5f60718293a4c\" }, \"userId\" : "
+                        "{ \"$oid\" : \"65a1b2c3d4e5f60718293a4b\" }, \"type\" : \"bonus\", "
+                        "\"amount\" : { \"$numberLong\" : \"300\" }, \"balanceAfter\" : { "
+                        "\"$numberLong\" : \"300\" }, \"seq\" : { \"$numberLong\" : \"1\" }, "
+                        "\"relatedSession\" : null, \"relatedUser\" : null, \"description\" : "
+                        "\"Welcome bonus\", \"category\" : \"bonus\", \"status\" : "
+                        "\"completed\", \"idemKey\" : \"welcome:65a1b2c3d4e5f60718293a4b\", "
+                        "\"adminNote\" : null, \"createdAt\" : { \"$date\" : { \"$numberLong\" "
+                        ": \"1750000000000\" } } }");
 }
 
 static void test_lower(void **state)

@@ -4,6 +4,7 @@
  * start-up migration, and the driver table.
  */
 #include "mongo_int.h"
+#include "mongo_economy.h"
 #include "mongo_tokens.h"
 #include "mongo_users.h"
 
@@ -207,6 +208,25 @@ static sb_store_status_t sb_mongo_ping(sb_store_conn_t *c, sb_store_error_t *err
     return sb_mongo_admin(SB_MONGO(c)->client, "ping", NULL, err);
 }
 
+/* The recovery of moves and transfers a stopped process left half done (mongo_economy.h),
+ * on a connection made of the migration's client. */
+static sb_store_status_t sb_mongo_migrate_recover(sb_store_t *store, mongoc_client_t *client,
+                                                  sb_store_error_t *err)
+{
+    sb_mongo_conn_t mc = {store->priv, client};
+    sb_store_conn_t conn = {store, NULL, &mc};
+    sb_store_status_t st;
+    int fixed = 0;
+
+    if (apr_pool_create(&conn.pool, store->pool) != APR_SUCCESS) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "mongodb: out of memory");
+    }
+    st = sb_mongo_recover(&conn, apr_time_as_msec(apr_time_now()) - SB_MONGO_RECOVER_AFTER_MS,
+                          &fixed, err);
+    apr_pool_destroy(conn.pool);
+    return st;
+}
+
 /* Ask the deployment what it is (transactions or not), then create every collection's
  * indexes. UNAVAILABLE when no server answers within the selection timeout. */
 static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *err)
@@ -242,6 +262,9 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
         }
         bson_destroy(&cmd);
     }
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_migrate_recover(store, client, err);
+    }
     mongoc_client_pool_push(ms->pool, client);
     return st;
 }
@@ -252,9 +275,9 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
  * mongodb store is refused (configtest, sb_store_open) until they exist. A domain that is
  * written moves from the second list to the first, with its mongo_<domain>.h.
  */
-#define SB_MONGO_DOMAINS_WRITTEN(D) D(users, USERS) D(tokens, TOKENS)
+#define SB_MONGO_DOMAINS_WRITTEN(D)                                                                \
+    D(users, USERS) D(tokens, TOKENS) D(ledger, LEDGER) D(credits, CREDITS)
 #define SB_MONGO_DOMAINS_TODO(D)                                                                   \
-    D(ledger, LEDGER)                                                                              \
     D(outbox, OUTBOX)                                                                              \
     D(discovery, DISCOVERY)                                                                        \
     D(messages, MESSAGES)                                                                          \
@@ -262,8 +285,7 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
     D(blocks, BLOCKS)                                                                              \
     D(mail, MAIL)                                                                                  \
     D(jobs, JOBS)                                                                                  \
-    D(sessions, SESSIONS)                                                                          \
-    D(credits, CREDITS)
+    D(sessions, SESSIONS)
 
 #define SB_MONGO_ENTRY(d, op, params, args) .op = sb_mongo_##op,
 #define SB_MONGO_FULL_TABLE(dom, DOM)                                                              \

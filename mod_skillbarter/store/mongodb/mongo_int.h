@@ -144,6 +144,16 @@ sb_store_status_t sb_mongo_find_one(sb_store_conn_t *c, const char *coll, const 
                                     const bson_t *opts, bson_t *out, const char *what,
                                     sb_store_error_t *err);
 
+/* findAndModify with a pipeline update; *out the document after it. */
+sb_store_status_t sb_mongo_find_modify_pipeline(sb_store_conn_t *c, const char *coll,
+                                                const bson_t *filter, const bson_t *pipeline,
+                                                int upsert, const bson_t *opts, bson_t *out,
+                                                const char *what, sb_store_error_t *err);
+/* The first result of an aggregation (empty document when none). */
+sb_store_status_t sb_mongo_aggregate_one(sb_store_conn_t *c, const char *coll,
+                                         const bson_t *pipeline, bson_t *out, const char *what,
+                                         sb_store_error_t *err);
+
 /* A driver prototype per list row: sb_store_status_t sb_mongo_<name>(...); */
 #define SB_MONGO_PROTOTYPE(d, name, params, args) sb_store_status_t sb_mongo_##name params;
 

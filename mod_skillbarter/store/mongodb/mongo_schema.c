@@ -12,23 +12,15 @@
 
 #include <string.h>
 
-const char *const sb_mongo_collections[] = {"users",
-                                            "refresh_tokens",
-                                            "onetime_tokens",
-                                            "credit_transactions",
-                                            "outbox",
-                                            "outbox_heads",
-                                            "counters",
-                                            "messages",
-                                            "conversations",
-                                            "notifications",
-                                            "user_blocks",
-                                            "mail_queue",
-                                            "mail_log",
-                                            "job_leases",
-                                            "sessions",
-                                            "reviews",
-                                            NULL};
+const char *const sb_mongo_collections[] = {"users",          "refresh_tokens",
+                                            "onetime_tokens", "credit_transactions",
+                                            "outbox",         "outbox_heads",
+                                            "counters",       "messages",
+                                            "conversations",  "notifications",
+                                            "user_blocks",    "mail_queue",
+                                            "mail_log",       "job_leases",
+                                            "sessions",       "reviews",
+                                            "transfers",      NULL};
 
 #define SB_STR_SET "{\"$type\": \"string\"}"
 
@@ -42,6 +34,7 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"users", "offered_category", "{\"skillsOffered.category\": 1}", NULL, NULL},
     {"users", "wanted_skill", "{\"skillsWanted.skillLower\": 1}", NULL, NULL},
     {"users", "last_seen", "{\"lastSeen\": -1, \"_id\": -1}", NULL, NULL},
+    {"users", "pending_moves", "{\"pendingMoves.t\": 1}", NULL, NULL},
     {"users", "search",
      "{\"username\": \"text\", \"firstName\": \"text\", \"lastName\": \"text\","
      " \"bio\": \"text\", \"skillsOffered.skill\": \"text\", \"skillsWanted.skill\": \"text\"}",
@@ -50,8 +43,10 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"refresh_tokens", "family", "{\"familyId\": 1}", NULL, NULL},
     {"onetime_tokens", "user_purpose", "{\"userId\": 1, \"purpose\": 1, \"expiresAt\": -1}", NULL,
      NULL},
-    {"credit_transactions", "user_time", "{\"userId\": 1, \"createdAt\": -1, \"_id\": -1}", NULL,
+    {"credit_transactions", "user_time", "{\"userId\": 1, \"createdAt\": -1, \"seq\": -1}", NULL,
      NULL},
+    {"credit_transactions", "session", "{\"relatedSession\": 1}", NULL, NULL},
+    {"transfers", "open", "{\"state\": 1, \"createdAt\": 1}", NULL, NULL},
     {"credit_transactions", "idemKey", "{\"idemKey\": 1}",
      "{\"unique\": true, \"partialFilterExpression\": {\"idemKey\": " SB_STR_SET "}}", "idemKey"},
     {"outbox", "seq", "{\"seq\": 1}", "{\"unique\": true}", "seq"},

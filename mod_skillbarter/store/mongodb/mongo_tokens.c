@@ -459,36 +459,20 @@ static sb_store_status_t sb_mongo_quota_take(sb_store_conn_t *c, const char *key
                                              int max, int64_t now, const char *send_key,
                                              int *granted, sb_store_error_t *err)
 {
-    mongoc_collection_t *col = sb_mongo_coll(c, SB_MAILLOG);
-    bson_t cmd = BSON_INITIALIZER, query, pipeline, reply, value;
-    bson_iter_t it;
-    bson_error_t e;
-    sb_store_status_t st = SB_STORE_OK;
+    bson_t filter, pipeline, after;
+    sb_store_status_t st;
 
     *granted = 0;
-    BSON_APPEND_UTF8(&cmd, "findAndModify", SB_MAILLOG);
-    BSON_APPEND_DOCUMENT_BEGIN(&cmd, "query", &query);
-    BSON_APPEND_UTF8(&query, "_id", key);
-    bson_append_document_end(&cmd, &query);
+    sb_mongo_filter_hash(&filter, key);
     sb_mongo_quota_update(&pipeline, since, max, now, send_key);
-    BSON_APPEND_ARRAY(&cmd, "update", &pipeline); /* a pipeline update is an array */
-    BSON_APPEND_BOOL(&cmd, "upsert", true);
-    BSON_APPEND_BOOL(&cmd, "new", true);
-    if (!mongoc_collection_write_command_with_opts(col, &cmd, NULL, &reply, &e)) {
-        st = sb_mongo_fail(&e, &reply, err, "mail quota");
+    st = sb_mongo_find_modify_pipeline(c, SB_MAILLOG, &filter, &pipeline, 1, NULL, &after,
+                                       "mail quota", err);
+    if (st == SB_STORE_OK) {
+        *granted = sb_mongo_doc_int(&after, "granted") != 0;
     }
-    else if (bson_iter_init_find(&it, &reply, "value") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
-        const uint8_t *data;
-        uint32_t len;
-        bson_iter_document(&it, &len, &data);
-        if (bson_init_static(&value, data, len)) {
-            *granted = sb_mongo_doc_int(&value, "granted") != 0;
-        }
-    }
-    bson_destroy(&reply);
+    bson_destroy(&after);
     bson_destroy(&pipeline);
-    bson_destroy(&cmd);
-    mongoc_collection_destroy(col);
+    bson_destroy(&filter);
     return st;
 }
 

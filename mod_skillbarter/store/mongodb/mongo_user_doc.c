@@ -162,6 +162,8 @@ int sb_mongo_user_doc(apr_pool_t *p, bson_t *b, const sb_user_t *u)
     BSON_APPEND_INT64(b, "minutesLearned", u->minutes_learned);
     BSON_APPEND_DOUBLE(b, "rating", u->rating);
     BSON_APPEND_INT64(b, "ratingSum", 0);
+    /* the welcome bonus (when there is one) is the user's first ledger row */
+    BSON_APPEND_INT64(b, "ledgerSeq", u->credits > 0 ? 1 : 0);
     BSON_APPEND_INT32(b, "totalReviews", u->total_reviews);
     BSON_APPEND_INT32(b, "reportCount", u->report_count);
     BSON_APPEND_BOOL(b, "isActive", u->is_active != 0);
@@ -371,6 +373,7 @@ int sb_mongo_bonus_row(bson_t *b, const char *row_id, const char *user_id, int64
     BSON_APPEND_UTF8(b, "type", "bonus");
     BSON_APPEND_INT64(b, "amount", amount);
     BSON_APPEND_INT64(b, "balanceAfter", amount);
+    BSON_APPEND_INT64(b, "seq", 1);
     bson_append_null(b, "relatedSession", -1);
     bson_append_null(b, "relatedUser", -1);
     BSON_APPEND_UTF8(b, "description", "Welcome bonus");
@@ -378,6 +381,7 @@ int sb_mongo_bonus_row(bson_t *b, const char *row_id, const char *user_id, int64
     BSON_APPEND_UTF8(b, "status", "completed");
     apr_snprintf(key, sizeof(key), "welcome:%s", user_id);
     BSON_APPEND_UTF8(b, "idemKey", key);
+    bson_append_null(b, "adminNote", -1);
     sb_mongo_append_time(b, "createdAt", now);
     return 1;
 }

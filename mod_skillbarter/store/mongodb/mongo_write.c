@@ -205,3 +205,73 @@ sb_store_status_t sb_mongo_find_one(sb_store_conn_t *c, const char *coll, const 
     mongoc_collection_destroy(col);
     return st;
 }
+
+/*
+ * findAndModify with a pipeline update (sent as an array, whatever libmongoc's helpers make of
+ * one): the document after the update into *out (a copy; initialised empty when none
+ * matched). NOT_FOUND when nothing matched and upsert is 0.
+ */
+sb_store_status_t sb_mongo_find_modify_pipeline(sb_store_conn_t *c, const char *coll,
+                                                const bson_t *filter, const bson_t *pipeline,
+                                                int upsert, const bson_t *opts, bson_t *out,
+                                                const char *what, sb_store_error_t *err)
+{
+    mongoc_collection_t *col = sb_mongo_coll(c, coll);
+    bson_t cmd = BSON_INITIALIZER, reply, value;
+    bson_iter_t it;
+    bson_error_t e;
+    sb_store_status_t st = SB_STORE_OK;
+
+    bson_init(out);
+    BSON_APPEND_UTF8(&cmd, "findAndModify", coll);
+    BSON_APPEND_DOCUMENT(&cmd, "query", filter);
+    BSON_APPEND_ARRAY(&cmd, "update", pipeline);
+    BSON_APPEND_BOOL(&cmd, "upsert", upsert != 0);
+    BSON_APPEND_BOOL(&cmd, "new", true);
+    if (!mongoc_collection_write_command_with_opts(col, &cmd, opts, &reply, &e)) {
+        st = sb_mongo_fail(&e, &reply, err, what);
+    }
+    else if (bson_iter_init_find(&it, &reply, "value") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
+        const uint8_t *data;
+        uint32_t len;
+        bson_iter_document(&it, &len, &data);
+        if (bson_init_static(&value, data, len)) {
+            bson_destroy(out);
+            bson_copy_to(&value, out);
+        }
+    }
+    else {
+        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "%s: not found", what);
+    }
+    bson_destroy(&reply);
+    bson_destroy(&cmd);
+    mongoc_collection_destroy(col);
+    return st;
+}
+
+/* The single result document of an aggregation into *out (a copy; empty when the pipeline
+ * yields nothing). */
+sb_store_status_t sb_mongo_aggregate_one(sb_store_conn_t *c, const char *coll,
+                                         const bson_t *pipeline, bson_t *out, const char *what,
+                                         sb_store_error_t *err)
+{
+    mongoc_collection_t *col = sb_mongo_coll(c, coll);
+    mongoc_cursor_t *cur =
+        mongoc_collection_aggregate(col, MONGOC_QUERY_NONE, pipeline, NULL, NULL);
+    const bson_t *doc, *reply;
+    bson_error_t e;
+    sb_store_status_t st = SB_STORE_OK;
+
+    if (mongoc_cursor_next(cur, &doc)) {
+        bson_copy_to(doc, out);
+    }
+    else {
+        bson_init(out);
+        if (mongoc_cursor_error_document(cur, &e, &reply)) {
+            st = sb_mongo_fail(&e, reply, err, what);
+        }
+    }
+    mongoc_cursor_destroy(cur);
+    mongoc_collection_destroy(col);
+    return st;
+}
