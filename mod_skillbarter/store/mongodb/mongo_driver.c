@@ -5,6 +5,7 @@
  */
 #include "mongo_int.h"
 #include "mongo_economy.h"
+#include "mongo_jobs.h"
 #include "mongo_tokens.h"
 #include "mongo_users.h"
 
@@ -276,7 +277,7 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
  * written moves from the second list to the first, with its mongo_<domain>.h.
  */
 #define SB_MONGO_DOMAINS_WRITTEN(D)                                                                \
-    D(users, USERS) D(tokens, TOKENS) D(ledger, LEDGER) D(credits, CREDITS)
+    D(users, USERS) D(tokens, TOKENS) D(ledger, LEDGER) D(credits, CREDITS) D(jobs, JOBS)
 #define SB_MONGO_DOMAINS_TODO(D)                                                                   \
     D(outbox, OUTBOX)                                                                              \
     D(discovery, DISCOVERY)                                                                        \
@@ -284,7 +285,6 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
     D(notifications, NOTIFICATIONS)                                                                \
     D(blocks, BLOCKS)                                                                              \
     D(mail, MAIL)                                                                                  \
-    D(jobs, JOBS)                                                                                  \
     D(sessions, SESSIONS)
 
 #define SB_MONGO_ENTRY(d, op, params, args) .op = sb_mongo_##op,
