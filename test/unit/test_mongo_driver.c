@@ -115,8 +115,7 @@ static void test_missing_operations_named(void **state)
     assert_null(sb_store_driver_missing(p, "nosuch"));
     assert_non_null(m);
     assert_string_equal(m, "outbox (all 6); discovery (all 6); messages (all 9); "
-                           "notifications (all 4); blocks (all 4); mail (all 12); "
-                           "sessions (all 14)");
+                           "notifications (all 4); mail (all 12); sessions (all 14)");
 }
 
 static void test_open_refuses_incomplete_driver(void **state)

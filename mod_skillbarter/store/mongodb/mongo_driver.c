@@ -4,6 +4,7 @@
  * start-up migration, and the driver table.
  */
 #include "mongo_int.h"
+#include "mongo_blocks.h"
 #include "mongo_economy.h"
 #include "mongo_jobs.h"
 #include "mongo_tokens.h"
@@ -277,13 +278,13 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
  * written moves from the second list to the first, with its mongo_<domain>.h.
  */
 #define SB_MONGO_DOMAINS_WRITTEN(D)                                                                \
-    D(users, USERS) D(tokens, TOKENS) D(ledger, LEDGER) D(credits, CREDITS) D(jobs, JOBS)
+    D(users, USERS)                                                                                \
+    D(tokens, TOKENS) D(ledger, LEDGER) D(credits, CREDITS) D(jobs, JOBS) D(blocks, BLOCKS)
 #define SB_MONGO_DOMAINS_TODO(D)                                                                   \
     D(outbox, OUTBOX)                                                                              \
     D(discovery, DISCOVERY)                                                                        \
     D(messages, MESSAGES)                                                                          \
     D(notifications, NOTIFICATIONS)                                                                \
-    D(blocks, BLOCKS)                                                                              \
     D(mail, MAIL)                                                                                  \
     D(sessions, SESSIONS)
 
