@@ -7,6 +7,7 @@
 #include "mongo_blocks.h"
 #include "mongo_economy.h"
 #include "mongo_jobs.h"
+#include "mongo_outbox.h"
 #include "mongo_tokens.h"
 #include "mongo_users.h"
 
@@ -279,12 +280,16 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
  */
 #define SB_MONGO_DOMAINS_WRITTEN(D)                                                                \
     D(users, USERS)                                                                                \
-    D(tokens, TOKENS) D(ledger, LEDGER) D(credits, CREDITS) D(jobs, JOBS) D(blocks, BLOCKS)
-#define SB_MONGO_DOMAINS_TODO(D)                                                                   \
+    D(tokens, TOKENS)                                                                              \
+    D(ledger, LEDGER)                                                                              \
+    D(credits, CREDITS)                                                                            \
+    D(jobs, JOBS)                                                                                  \
+    D(blocks, BLOCKS)                                                                              \
     D(outbox, OUTBOX)                                                                              \
+    D(notifications, NOTIFICATIONS)
+#define SB_MONGO_DOMAINS_TODO(D)                                                                   \
     D(discovery, DISCOVERY)                                                                        \
     D(messages, MESSAGES)                                                                          \
-    D(notifications, NOTIFICATIONS)                                                                \
     D(mail, MAIL)                                                                                  \
     D(sessions, SESSIONS)
 

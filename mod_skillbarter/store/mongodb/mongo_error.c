@@ -125,6 +125,12 @@ sb_store_status_t sb_mongo_fail(const bson_error_t *e, const bson_t *reply, sb_s
     default:
         break;
     }
-    return sb_store_fail(err, st, field, "mongodb %s: %s (%u.%u)", what, e->message, e->domain,
-                         e->code);
+    return sb_store_fail(err, st, field, "mongodb %s: %s (%u.%u)%s", what, e->message, e->domain,
+                         e->code, sb_mongo_transient(reply) ? " " SB_MONGO_TRANSIENT_MARK : "");
+}
+
+int sb_mongo_err_transient(const sb_store_error_t *err)
+{
+    return err && err->status == SB_STORE_UNAVAILABLE
+           && strstr(err->message, SB_MONGO_TRANSIENT_MARK) != NULL;
 }

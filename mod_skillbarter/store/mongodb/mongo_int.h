@@ -61,6 +61,10 @@ int sb_mongo_db_name_ok(const char *name);
  * field of the index (sb_mongo_index_field), the rest ERROR. Fills err; returns the status. */
 sb_store_status_t sb_mongo_fail(const bson_error_t *e, const bson_t *reply, sb_store_error_t *err,
                                 const char *what);
+/* What sb_mongo_fail adds to the message of an error labelled TransientTransactionError, and
+ * the test for it: sb_mongo_atomic runs such a transaction again. */
+#define SB_MONGO_TRANSIENT_MARK "[transient]"
+int sb_mongo_err_transient(const sb_store_error_t *err);
 /* 1 when the server's error code means "try again elsewhere/later" (not primary, shutting
  * down, network, timeouts). */
 int sb_mongo_code_unavailable(uint32_t code);

@@ -13,8 +13,12 @@
 
 #include <apr_strings.h>
 
-sb_store_status_t sb_mongo_atomic(sb_store_conn_t *c, sb_mongo_step_fn fn, void *ctx,
-                                  sb_store_error_t *err)
+/* How many times a transaction that failed with a transient error is run (two writers'
+ * conflicting draws of an outbox number, a primary stepping down). */
+#define SB_MONGO_TXN_ATTEMPTS 4
+
+static sb_store_status_t sb_mongo_atomic_once(sb_store_conn_t *c, sb_mongo_step_fn fn, void *ctx,
+                                              sb_store_error_t *err)
 {
     sb_mongo_conn_t *mc = SB_MONGO(c);
     mongoc_client_session_t *cs;
@@ -22,10 +26,6 @@ sb_store_status_t sb_mongo_atomic(sb_store_conn_t *c, sb_mongo_step_fn fn, void 
     bson_error_t e;
     sb_store_status_t st;
 
-    if (!mc->ms->transactions) {
-        bson_destroy(&opts);
-        return fn(c, NULL, ctx, err);
-    }
     if (!(cs = mongoc_client_start_session(mc->client, NULL, &e))) {
         bson_destroy(&opts);
         return sb_mongo_fail(&e, NULL, err, "start session");
@@ -46,6 +46,23 @@ sb_store_status_t sb_mongo_atomic(sb_store_conn_t *c, sb_mongo_step_fn fn, void 
     bson_destroy(&opts);
     mongoc_client_session_destroy(cs);
     return st;
+}
+
+sb_store_status_t sb_mongo_atomic(sb_store_conn_t *c, sb_mongo_step_fn fn, void *ctx,
+                                  sb_store_error_t *err)
+{
+    sb_store_status_t st;
+    int i;
+
+    if (!SB_MONGO(c)->ms->transactions) {
+        return fn(c, NULL, ctx, err);
+    }
+    for (i = 0;; i++) {
+        st = sb_mongo_atomic_once(c, fn, ctx, err);
+        if (st == SB_STORE_OK || i + 1 >= SB_MONGO_TXN_ATTEMPTS || !sb_mongo_err_transient(err)) {
+            return st;
+        }
+    }
 }
 
 /* The count under key of a write reply (matchedCount, deletedCount, ...). */
