@@ -114,7 +114,7 @@ static void test_missing_operations_named(void **state)
     assert_null(sb_store_driver_missing(p, "sqlite"));
     assert_null(sb_store_driver_missing(p, "nosuch"));
     assert_non_null(m);
-    assert_string_equal(m, "discovery (all 6); mail (all 12); sessions (all 14)");
+    assert_string_equal(m, "discovery (all 6); sessions (all 14)");
 }
 
 static void test_open_refuses_incomplete_driver(void **state)

@@ -7,6 +7,7 @@
 #include "mongo_blocks.h"
 #include "mongo_economy.h"
 #include "mongo_jobs.h"
+#include "mongo_mail.h"
 #include "mongo_messages.h"
 #include "mongo_outbox.h"
 #include "mongo_tokens.h"
@@ -288,10 +289,10 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
     D(blocks, BLOCKS)                                                                              \
     D(outbox, OUTBOX)                                                                              \
     D(notifications, NOTIFICATIONS)                                                                \
-    D(messages, MESSAGES)
+    D(messages, MESSAGES)                                                                          \
+    D(mail, MAIL)
 #define SB_MONGO_DOMAINS_TODO(D)                                                                   \
     D(discovery, DISCOVERY)                                                                        \
-    D(mail, MAIL)                                                                                  \
     D(sessions, SESSIONS)
 
 #define SB_MONGO_ENTRY(d, op, params, args) .op = sb_mongo_##op,
