@@ -184,34 +184,45 @@ mongoc_collection_t *sb_mongo_coll(sb_store_conn_t *c, const char *name)
     return mongoc_client_get_collection(mc->client, mc->ms->db, name);
 }
 
-/* One command on the admin database (ping, hello); the reply into *reply when given. */
-static sb_store_status_t sb_mongo_admin(mongoc_client_t *client, const char *name, bson_t *reply,
-                                        sb_store_error_t *err)
+/* {ping: 1} on the admin database: OK, or UNAVAILABLE whatever the cause (a deployment that
+ * cannot answer a ping is not there for this request). */
+static sb_store_status_t sb_mongo_ping(sb_store_conn_t *c, sb_store_error_t *err)
 {
-    bson_t cmd = BSON_INITIALIZER, local;
+    bson_t cmd = BSON_INITIALIZER, reply;
     bson_error_t e;
     bool ok;
 
-    BSON_APPEND_INT32(&cmd, name, 1);
-    ok = mongoc_client_command_simple(client, "admin", &cmd, NULL, reply ? reply : &local, &e);
+    BSON_APPEND_INT32(&cmd, "ping", 1);
+    ok = mongoc_client_command_simple(SB_MONGO(c)->client, "admin", &cmd, NULL, &reply, &e);
     bson_destroy(&cmd);
-    if (!reply) {
-        bson_destroy(&local);
-    }
+    bson_destroy(&reply);
     if (!ok) {
-        sb_mongo_fail(&e, NULL, err, name);
-        /* the deployment cannot answer a ping: unavailable, whatever the cause */
-        if (err) {
-            err->status = SB_STORE_UNAVAILABLE;
-        }
+        sb_mongo_fail(&e, NULL, err, "ping");
+        err->status = SB_STORE_UNAVAILABLE;
         return SB_STORE_UNAVAILABLE;
     }
     return SB_STORE_OK;
 }
 
-static sb_store_status_t sb_mongo_ping(sb_store_conn_t *c, sb_store_error_t *err)
+/* What the deployment is, from the hello reply the driver's own monitoring holds for the
+ * server a write would go to (no command of ours, so servers that answer only the legacy
+ * isMaster work too): *transactions 1 for a replica set member or a mongos. UNAVAILABLE when
+ * no server is selected within the timeout. */
+static sb_store_status_t sb_mongo_probe(mongoc_client_t *client, int *transactions,
+                                        sb_store_error_t *err)
 {
-    return sb_mongo_admin(SB_MONGO(c)->client, "ping", NULL, err);
+    mongoc_server_description_t *sd;
+    bson_error_t e;
+
+    sd = mongoc_client_select_server(client, true, NULL, &e);
+    if (!sd) {
+        sb_mongo_fail(&e, NULL, err, "hello");
+        err->status = SB_STORE_UNAVAILABLE;
+        return SB_STORE_UNAVAILABLE;
+    }
+    *transactions = sb_mongo_hello_transactions(mongoc_server_description_hello_response(sd));
+    mongoc_server_description_destroy(sd);
+    return SB_STORE_OK;
 }
 
 /* The recovery of moves and transfers a stopped process left half done (mongo_economy.h),
@@ -240,17 +251,12 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
     sb_mongo_store_t *ms = store->priv;
     mongoc_client_t *client = sb_mongo_pop(ms, err);
     sb_store_status_t st;
-    bson_t hello;
     int i;
 
     if (!client) {
         return err->status;
     }
-    st = sb_mongo_admin(client, "hello", &hello, err);
-    if (st == SB_STORE_OK) {
-        ms->transactions = sb_mongo_hello_transactions(&hello);
-    }
-    bson_destroy(&hello);
+    st = sb_mongo_probe(client, &ms->transactions, err);
     for (i = 0; st == SB_STORE_OK && sb_mongo_collections[i]; i++) {
         bson_t cmd, reply;
         bson_error_t e;
