@@ -3,7 +3,7 @@
  * direction, the list's order, and the card of a user document, whose list texts must be the
  * SQLite driver's own (compared with what sqlite_row.c writes for the same lists).
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
@@ -16,14 +16,6 @@
 #define ID  "65a1b2c3d4e5f60718293a4b"
 #define ID2 "65a1b2c3d4e5f60718293a4c"
 #define T0  1750000000000LL
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_pair_upsert_and_either(void **state)
 {

@@ -3,7 +3,7 @@
  * update, the ledger row rebuilt from a pending entry, the entry's removal and undo), the
  * ledger pages, the held escrow, the audit pipelines and the transfer's intent record.
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
@@ -13,14 +13,6 @@
 #define ID2 "65a1b2c3d4e5f60718293a4c"
 #define RID "65a1b2c3d4e5f60718293a4d"
 #define T0  1750000000000LL
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_move_debit_is_guarded(void **state)
 {

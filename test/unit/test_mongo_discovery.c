@@ -3,7 +3,7 @@
  * (never a pattern from the request), the discover list's filter and keyset cursor, the
  * matches and recent reviews pipelines.
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
@@ -12,14 +12,6 @@
 #define V  "65a1b2c3d4e5f60718293a4b"
 #define X  "65a1b2c3d4e5f60718293a4c"
 #define T0 1750000000000LL
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_regex_literal(void **state)
 {

@@ -2,21 +2,13 @@
  * The MongoDB driver's job leases without a server: the take (a guarded upsert whose pipeline
  * keeps a live holder's tenure and marks a new one), renewal, takeover and release filters.
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
 #include "mongo_jobs.h"
 
 #define T0 1750000000000LL
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_take(void **state)
 {

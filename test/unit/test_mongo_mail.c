@@ -2,7 +2,7 @@
  * The MongoDB driver's mail queue without a server: the queued document, the claim of the
  * oldest due message, the guards of the state changes, and reading a message back.
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
@@ -10,14 +10,6 @@
 
 #define ID "65a1b2c3d4e5f60718293a4b"
 #define T0 1750000000000LL
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_queued_document(void **state)
 {

@@ -3,7 +3,7 @@
  * reading back, the summary upsert (newest last message wins, unread adds up), the receiver's
  * visibility, the conversation page and list pipelines.
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
@@ -15,14 +15,6 @@
 #define B  "65a1b2c3d4e5f60718293a4c"
 #define M  "65a1b2c3d4e5f60718293a4d"
 #define T0 1750000000000LL
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_pair_and_document(void **state)
 {

@@ -3,7 +3,7 @@
  * server's insertion time, the number draws, the ordered reads and the settled-gap check,
  * the notification document, its keyset page and the first-time read mark.
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
@@ -12,14 +12,6 @@
 #define ID  "65a1b2c3d4e5f60718293a4b"
 #define ID2 "65a1b2c3d4e5f60718293a4c"
 #define T0  1750000000000LL
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_event_document(void **state)
 {

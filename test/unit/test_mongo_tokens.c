@@ -3,7 +3,7 @@
  * update it sends (canonical extended JSON against expected documents), including the mail
  * budget's pipeline update.
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
@@ -14,14 +14,6 @@
 #define NL(n) "{ \"$numberLong\" : \"" #n "\" }"
 #define DT(n) "{ \"$date\" : " NL(n) " }"
 #define OID   "{ \"$oid\" : \"" ID "\" }"
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_refresh_documents(void **state)
 {

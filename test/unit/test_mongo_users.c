@@ -3,7 +3,7 @@
  * sends (canonical extended JSON against expected documents) and the reading back of a user
  * document. The operations against a server are the conformance suite's mongodb cases.
  */
-#include "sb_test.h"
+#include "sb_mongo_test.h"
 
 #include <string.h>
 
@@ -37,14 +37,6 @@
     "{ \"$numberLong\" : \"1750000000000\" } }, \"updatedAt\" : { \"$date\" : { "                  \
     "\"$numberLong\" : \"1750000000000\" } }, \"passwordChangedAt\" : null, "                      \
     "\"emailNotifications\" : true, \"calendarToken\" : null }"
-
-static const char *json(apr_pool_t *p, bson_t *b)
-{
-    const char *s = sb_mongo_json(p, b);
-
-    bson_destroy(b);
-    return s;
-}
 
 static void test_new_user_document(void **state)
 {

@@ -3,6 +3,7 @@
  * blocked users as cards, and whether either of two users blocks the other.
  */
 #include "mongo_blocks.h"
+#include "mongo_users.h"
 
 #include <string.h>
 
@@ -33,23 +34,23 @@ int sb_mongo_block_pair(bson_t *filter, bson_t *update, const char *blocker, con
 
 int sb_mongo_block_either(bson_t *filter, const char *a, const char *b)
 {
-    bson_t or, one, two;
+    bson_t alt, one, two;
 
     bson_init(filter);
-    BSON_APPEND_ARRAY_BEGIN(filter, "$or", & or);
-    BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &one);
+    BSON_APPEND_ARRAY_BEGIN(filter, "$or", &alt);
+    BSON_APPEND_DOCUMENT_BEGIN(&alt, "0", &one);
     if (!sb_mongo_append_id(&one, "blockerId", a) || !sb_mongo_append_id(&one, "blockedId", b)) {
-        bson_append_document_end(& or, &one);
-        bson_append_array_end(filter, & or);
+        bson_append_document_end(&alt, &one);
+        bson_append_array_end(filter, &alt);
         bson_destroy(filter);
         return 0;
     }
-    bson_append_document_end(& or, &one);
-    BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &two);
+    bson_append_document_end(&alt, &one);
+    BSON_APPEND_DOCUMENT_BEGIN(&alt, "1", &two);
     sb_mongo_append_id(&two, "blockerId", b);
     sb_mongo_append_id(&two, "blockedId", a);
-    bson_append_document_end(& or, &two);
-    bson_append_array_end(filter, & or);
+    bson_append_document_end(&alt, &two);
+    bson_append_array_end(filter, &alt);
     return 1;
 }
 
@@ -70,23 +71,6 @@ int sb_mongo_blocks_of(bson_t *filter, bson_t *opts, const char *blocker)
     return 1;
 }
 
-/* 1 when the user exists, 0 when not (or not an id), -1 on error. */
-static int sb_mongo_known(sb_store_conn_t *c, const char *id, sb_store_error_t *err)
-{
-    bson_t filter, doc;
-    sb_store_status_t st;
-
-    bson_init(&filter);
-    if (!sb_mongo_append_id(&filter, "_id", id)) {
-        bson_destroy(&filter);
-        return 0;
-    }
-    st = sb_mongo_find_one(c, "users", &filter, NULL, &doc, "user", err);
-    bson_destroy(&filter);
-    bson_destroy(&doc);
-    return st == SB_STORE_OK ? 1 : st == SB_STORE_NOT_FOUND ? 0 : -1;
-}
-
 sb_store_status_t sb_mongo_user_block(sb_store_conn_t *c, const char *blocker_id,
                                       const char *blocked_id, int64_t now, sb_store_error_t *err)
 {
@@ -94,8 +78,8 @@ sb_store_status_t sb_mongo_user_block(sb_store_conn_t *c, const char *blocker_id
     sb_store_status_t st;
     int k;
 
-    if ((k = sb_mongo_known(c, blocker_id, err)) <= 0
-        || (k = sb_mongo_known(c, blocked_id, err)) <= 0) {
+    if ((k = sb_mongo_user_exists(c, blocker_id, NULL, err)) <= 0
+        || (k = sb_mongo_user_exists(c, blocked_id, NULL, err)) <= 0) {
         bson_destroy(&opts);
         return k < 0 ? err->status : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such user");
     }

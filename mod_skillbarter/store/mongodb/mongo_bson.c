@@ -43,6 +43,66 @@ void sb_mongo_append_time(bson_t *b, const char *key, int64_t ms)
     }
 }
 
+void sb_mongo_append_str_or_null(bson_t *b, const char *key, const char *s)
+{
+    if (s) {
+        bson_append_utf8(b, key, -1, s, -1);
+    }
+    else {
+        bson_append_null(b, key, -1);
+    }
+}
+
+void sb_mongo_append_id_or_null(bson_t *b, const char *key, const char *id)
+{
+    if (!id || !*id || !sb_mongo_append_id(b, key, id)) {
+        bson_append_null(b, key, -1);
+    }
+}
+
+void sb_mongo_append_literal(bson_t *b, const char *key, const char *s)
+{
+    bson_t lit;
+
+    if (!s) {
+        bson_append_null(b, key, -1);
+        return;
+    }
+    bson_append_document_begin(b, key, -1, &lit);
+    BSON_APPEND_UTF8(&lit, "$literal", s);
+    bson_append_document_end(b, &lit);
+}
+
+void sb_mongo_append_before(bson_t *filter, const char *time_key, int64_t t, const bson_oid_t *id)
+{
+    bson_t alt, a, b, lt, lt2;
+
+    BSON_APPEND_ARRAY_BEGIN(filter, "$or", &alt);
+    BSON_APPEND_DOCUMENT_BEGIN(&alt, "0", &a);
+    bson_append_document_begin(&a, time_key, -1, &lt);
+    bson_append_date_time(&lt, "$lt", -1, t);
+    bson_append_document_end(&a, &lt);
+    bson_append_document_end(&alt, &a);
+    BSON_APPEND_DOCUMENT_BEGIN(&alt, "1", &b);
+    bson_append_date_time(&b, time_key, -1, t);
+    BSON_APPEND_DOCUMENT_BEGIN(&b, "_id", &lt2);
+    bson_append_oid(&lt2, "$lt", -1, id);
+    bson_append_document_end(&b, &lt2);
+    bson_append_document_end(&alt, &b);
+    bson_append_array_end(filter, &alt);
+}
+
+sb_store_status_t sb_mongo_not_found_ok(sb_store_status_t st, sb_store_error_t *err)
+{
+    if (st == SB_STORE_NOT_FOUND) {
+        err->status = SB_STORE_OK;
+        err->field = NULL;
+        err->message[0] = '\0';
+        return SB_STORE_OK;
+    }
+    return st;
+}
+
 int64_t sb_mongo_get_time(const bson_t *doc, const char *key)
 {
     bson_iter_t it;

@@ -3,6 +3,7 @@
  * (balance and holds, the filtered ledger, rows since an instant, the admin transfer).
  */
 #include "mongo_economy.h"
+#include "mongo_users.h"
 
 #include <string.h>
 
@@ -202,24 +203,6 @@ sb_store_status_t sb_mongo_credit_tx_since(sb_store_conn_t *c, apr_pool_t *p, co
         *out = rows;
     }
     return st;
-}
-
-/* 1 when the user exists, 0 when not, -1 on error. */
-static int sb_mongo_user_exists(sb_store_conn_t *c, const char *id, const bson_t *opts,
-                                sb_store_error_t *err)
-{
-    bson_t filter, doc;
-    sb_store_status_t st;
-
-    bson_init(&filter);
-    if (!sb_mongo_append_id(&filter, "_id", id)) {
-        bson_destroy(&filter);
-        return 0;
-    }
-    st = sb_mongo_find_one(c, SB_USERS, &filter, opts, &doc, "user exists", err);
-    bson_destroy(&filter);
-    bson_destroy(&doc);
-    return st == SB_STORE_OK ? 1 : st == SB_STORE_NOT_FOUND ? 0 : -1;
 }
 
 typedef struct {

@@ -29,7 +29,7 @@ const char *sb_mongo_regex_literal(apr_pool_t *p, const char *s)
 /* The core visibility rule as conditions of an $and array (two entries appended from i). */
 static int sb_mongo_visible_terms(bson_t *and, int i, int64_t now)
 {
-    bson_t one, or, a, b, lte;
+    bson_t one, alt, a, b, lte;
     char key[16];
     const char *k;
 
@@ -39,16 +39,16 @@ static int sb_mongo_visible_terms(bson_t *and, int i, int64_t now)
     bson_append_document_end(and, &one);
     bson_uint32_to_string((uint32_t)i++, &k, key, sizeof(key));
     BSON_APPEND_DOCUMENT_BEGIN(and, k, &one);
-    BSON_APPEND_ARRAY_BEGIN(&one, "$or", & or);
-    BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a);
+    BSON_APPEND_ARRAY_BEGIN(&one, "$or", &alt);
+    BSON_APPEND_DOCUMENT_BEGIN(&alt, "0", &a);
     BSON_APPEND_BOOL(&a, "isBanned", false);
-    bson_append_document_end(& or, &a);
-    BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &b);
+    bson_append_document_end(&alt, &a);
+    BSON_APPEND_DOCUMENT_BEGIN(&alt, "1", &b);
     BSON_APPEND_DOCUMENT_BEGIN(&b, "banExpiresAt", &lte);
     bson_append_date_time(&lte, "$lte", -1, now);
     bson_append_document_end(&b, &lte);
-    bson_append_document_end(& or, &b);
-    bson_append_array_end(&one, & or);
+    bson_append_document_end(&alt, &b);
+    bson_append_array_end(&one, &alt);
     bson_append_document_end(and, &one);
     return i;
 }
@@ -82,7 +82,7 @@ static int sb_mongo_not_these(bson_t *and, int i, const char *viewer_id,
 int sb_mongo_discover_query(apr_pool_t *p, bson_t *filter, bson_t *opts,
                             const sb_discover_query_t *q, const apr_array_header_t *hidden)
 {
-    bson_t and, one, cond, or, a, b, lt, lt2, sort;
+    bson_t and, one, cond, sort;
     bson_oid_t after;
     char key[16];
     const char *k;
@@ -124,19 +124,7 @@ int sb_mongo_discover_query(apr_pool_t *p, bson_t *filter, bson_t *opts,
     if (q->after_id) {
         bson_uint32_to_string((uint32_t)i++, &k, key, sizeof(key));
         BSON_APPEND_DOCUMENT_BEGIN(&and, k, &one);
-        BSON_APPEND_ARRAY_BEGIN(&one, "$or", & or);
-        BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a);
-        BSON_APPEND_DOCUMENT_BEGIN(&a, "lastSeen", &lt);
-        bson_append_date_time(&lt, "$lt", -1, q->after_last_seen);
-        bson_append_document_end(&a, &lt);
-        bson_append_document_end(& or, &a);
-        BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &b);
-        bson_append_date_time(&b, "lastSeen", -1, q->after_last_seen);
-        BSON_APPEND_DOCUMENT_BEGIN(&b, "_id", &lt2);
-        bson_append_oid(&lt2, "$lt", -1, &after);
-        bson_append_document_end(&b, &lt2);
-        bson_append_document_end(& or, &b);
-        bson_append_array_end(&one, & or);
+        sb_mongo_append_before(&one, "lastSeen", q->after_last_seen, &after);
         bson_append_document_end(&and, &one);
     }
     bson_append_array_end(filter, &and);

@@ -105,6 +105,19 @@ int sb_mongo_append_id(bson_t *b, const char *key, const char *id);
 /* Store times are milliseconds since the epoch; BSON dates are the same, kept apart here so
  * that a change of unit has one place. 0 (unset) is appended as null. */
 void sb_mongo_append_time(bson_t *b, const char *key, int64_t ms);
+/* A string, or null for NULL. */
+void sb_mongo_append_str_or_null(bson_t *b, const char *key, const char *s);
+/* An id as an ObjectId, or null when absent, empty or not an id. */
+void sb_mongo_append_id_or_null(bson_t *b, const char *key, const char *id);
+/* A string as a pipeline value, {$literal: s} (text that looks like "$field" stays text), or
+ * null for NULL. */
+void sb_mongo_append_literal(bson_t *b, const char *key, const char *s);
+/* The keyset condition "strictly before (t, id)" in (time_key, _id) descending order:
+ * {$or: [{time_key: {$lt: t}}, {time_key: t, _id: {$lt: id}}]}, appended to filter. */
+void sb_mongo_append_before(bson_t *filter, const char *time_key, int64_t t, const bson_oid_t *id);
+/* A NOT_FOUND that means "none" to the caller, as OK with err cleared; other statuses as
+ * they are. */
+sb_store_status_t sb_mongo_not_found_ok(sb_store_status_t st, sb_store_error_t *err);
 /* The time under key of a document (date, int64, int32 or double); 0 when absent/null. */
 int64_t sb_mongo_get_time(const bson_t *doc, const char *key);
 /* Each subdocument of the array under key (a document's top-level key): fn(p, sub, ctx). */

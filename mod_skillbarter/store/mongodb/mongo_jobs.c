@@ -20,20 +20,20 @@ void sb_mongo_lease_of(bson_t *filter, const char *name, const char *holder)
 void sb_mongo_lease_take(bson_t *filter, bson_t *pipeline, const char *name, const char *holder,
                          int64_t ttl_ms, int64_t now)
 {
-    bson_t or, a, b, lte, st, set, not, nargs, and, aargs, eq, eargs, gt, gargs, cond, cargs, lit;
+    bson_t alt, a, b, lte, st, set, not, nargs, and, aargs, eq, eargs, gt, gargs, cond, cargs, lit;
 
     bson_init(filter);
     BSON_APPEND_UTF8(filter, "_id", name);
-    BSON_APPEND_ARRAY_BEGIN(filter, "$or", & or);
-    BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a);
+    BSON_APPEND_ARRAY_BEGIN(filter, "$or", &alt);
+    BSON_APPEND_DOCUMENT_BEGIN(&alt, "0", &a);
     BSON_APPEND_DOCUMENT_BEGIN(&a, "expiresAt", &lte);
     bson_append_date_time(&lte, "$lte", -1, now);
     bson_append_document_end(&a, &lte);
-    bson_append_document_end(& or, &a);
-    BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &b);
+    bson_append_document_end(&alt, &a);
+    BSON_APPEND_DOCUMENT_BEGIN(&alt, "1", &b);
     BSON_APPEND_UTF8(&b, "holder", holder);
-    bson_append_document_end(& or, &b);
-    bson_append_array_end(filter, & or);
+    bson_append_document_end(&alt, &b);
+    bson_append_array_end(filter, &alt);
 
     bson_init(pipeline);
     /* stage 0: fresh = not (holder's lease, live at now) */
@@ -223,10 +223,6 @@ sb_store_status_t sb_mongo_job_lease_get(sb_store_conn_t *c, apr_pool_t *p, cons
         *expires_at = sb_mongo_get_time(&doc, "expiresAt");
     }
     bson_destroy(&doc);
-    if (st == SB_STORE_NOT_FOUND) {
-        err->status = SB_STORE_OK;
-        err->message[0] = '\0';
-        return SB_STORE_OK; /* nobody ever held it */
-    }
-    return st;
+    /* nobody ever held it */
+    return sb_mongo_not_found_ok(st, err);
 }

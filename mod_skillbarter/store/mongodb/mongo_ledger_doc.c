@@ -10,28 +10,6 @@
 
 #include <apr_strings.h>
 
-/* A string as a pipeline value: {$literal: s}, or null. */
-static void sb_mongo_append_literal(bson_t *b, const char *key, const char *s)
-{
-    bson_t lit;
-
-    if (!s) {
-        bson_append_null(b, key, -1);
-        return;
-    }
-    bson_append_document_begin(b, key, -1, &lit);
-    BSON_APPEND_UTF8(&lit, "$literal", s);
-    bson_append_document_end(b, &lit);
-}
-
-/* An id as an ObjectId, or null when absent or not an id. */
-static void sb_mongo_append_id_or_null(bson_t *b, const char *key, const char *id)
-{
-    if (!id || !sb_mongo_append_id(b, key, id)) {
-        bson_append_null(b, key, -1);
-    }
-}
-
 int sb_mongo_move_update(bson_t *filter, bson_t *pipeline, const sb_mongo_move_t *m,
                          const char *key, const char *row_id, int64_t now)
 {

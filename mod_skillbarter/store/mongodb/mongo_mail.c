@@ -29,12 +29,7 @@ int sb_mongo_mail_doc(bson_t *b, const char *id, const sb_store_mail_new_t *m, i
         return 0;
     }
     BSON_APPEND_UTF8(b, "kind", m->kind);
-    if (m->user_id) {
-        BSON_APPEND_UTF8(b, "userId", m->user_id);
-    }
-    else {
-        bson_append_null(b, "userId", -1);
-    }
+    sb_mongo_append_str_or_null(b, "userId", m->user_id);
     BSON_APPEND_UTF8(b, "envelopeFrom", m->envelope_from);
     BSON_APPEND_UTF8(b, "rcpt", m->rcpt);
     BSON_APPEND_UTF8(b, "message", m->message);

@@ -77,13 +77,6 @@ int sb_mongo_json_array(bson_t *b, const char *fmt, ...)
     return ok;
 }
 
-static void sb_mongo_id_or_null(bson_t *b, const char *key, const char *id)
-{
-    if (!id || !*id || !sb_mongo_append_id(b, key, id)) {
-        bson_append_null(b, key, -1);
-    }
-}
-
 int sb_mongo_message_doc(bson_t *b, const sb_message_t *m)
 {
     char pair[SB_MONGO_PAIR_LEN];
@@ -101,10 +94,10 @@ int sb_mongo_message_doc(bson_t *b, const sb_message_t *m)
     BSON_APPEND_UTF8(b, "messageType", m->message_type ? m->message_type : "text");
     BSON_APPEND_BOOL(b, "isRead", m->is_read != 0);
     sb_mongo_append_time(b, "readAt", m->read_at);
-    sb_mongo_id_or_null(b, "replyTo", m->reply_to);
+    sb_mongo_append_id_or_null(b, "replyTo", m->reply_to);
     BSON_APPEND_BOOL(b, "isDeleted", m->is_deleted != 0);
     sb_mongo_append_time(b, "deletedAt", m->deleted_at);
-    sb_mongo_id_or_null(b, "deletedBy", m->deleted_by);
+    sb_mongo_append_id_or_null(b, "deletedBy", m->deleted_by);
     sb_mongo_append_time(b, "createdAt", m->created_at);
     sb_mongo_append_time(b, "updatedAt", m->updated_at ? m->updated_at : m->created_at);
     return 1;
@@ -172,7 +165,6 @@ int sb_mongo_filter_visible(bson_t *b, const char *id, int64_t now)
 int sb_mongo_conversation_page_query(bson_t *filter, bson_t *opts, const char *pair,
                                      int64_t after_created_at, const char *after_id, int limit)
 {
-    bson_t or, a, b, lt, lt2;
     bson_oid_t oid;
 
     bson_init(filter);
@@ -183,19 +175,7 @@ int sb_mongo_conversation_page_query(bson_t *filter, bson_t *opts, const char *p
             bson_destroy(filter);
             return 0;
         }
-        BSON_APPEND_ARRAY_BEGIN(filter, "$or", & or);
-        BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a);
-        BSON_APPEND_DOCUMENT_BEGIN(&a, "createdAt", &lt);
-        bson_append_date_time(&lt, "$lt", -1, after_created_at);
-        bson_append_document_end(&a, &lt);
-        bson_append_document_end(& or, &a);
-        BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &b);
-        bson_append_date_time(&b, "createdAt", -1, after_created_at);
-        BSON_APPEND_DOCUMENT_BEGIN(&b, "_id", &lt2);
-        bson_append_oid(&lt2, "$lt", -1, &oid);
-        bson_append_document_end(&b, &lt2);
-        bson_append_document_end(& or, &b);
-        bson_append_array_end(filter, & or);
+        sb_mongo_append_before(filter, "createdAt", after_created_at, &oid);
     }
     return sb_mongo_json_doc(opts, "{\"sort\": {\"createdAt\": -1, \"_id\": -1}, \"limit\": %d}",
                              (limit > 0 ? limit : 0) + 1);

@@ -4,6 +4,7 @@
  * notification:new event, keyset pages, read marks).
  */
 #include "mongo_outbox.h"
+#include "mongo_users.h"
 
 #include <string.h>
 
@@ -118,23 +119,14 @@ sb_store_status_t sb_mongo_outbox_append(sb_store_conn_t *c, const char *user_id
                                          sb_store_error_t *err)
 {
     sb_mongo_append_t a = {user_id, type, json_data, now, 0};
-    bson_t filter, doc;
     sb_store_status_t st;
+    int k = sb_mongo_user_exists(c, user_id, NULL, err);
 
-    bson_init(&filter);
-    if (!sb_mongo_append_id(&filter, "_id", user_id)) {
-        bson_destroy(&filter);
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "outbox: no such user");
+    if (k <= 0) {
+        return k < 0 ? err->status
+                     : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "outbox: no such user");
     }
-    st = sb_mongo_find_one(c, "users", &filter, NULL, &doc, "outbox user", err);
-    bson_destroy(&filter);
-    bson_destroy(&doc);
-    if (st == SB_STORE_NOT_FOUND) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "outbox: no such user");
-    }
-    if (st == SB_STORE_OK) {
-        st = sb_mongo_atomic(c, sb_mongo_append_step, &a, err);
-    }
+    st = sb_mongo_atomic(c, sb_mongo_append_step, &a, err);
     if (st == SB_STORE_OK && seq) {
         *seq = a.seq;
     }
@@ -267,12 +259,7 @@ sb_store_status_t sb_mongo_outbox_head(sb_store_conn_t *c, const char *user_id, 
         *seq = sb_mongo_doc_int(&doc, "seq");
     }
     bson_destroy(&doc);
-    if (st == SB_STORE_NOT_FOUND) {
-        err->status = SB_STORE_OK;
-        err->message[0] = '\0';
-        return SB_STORE_OK;
-    }
-    return st;
+    return sb_mongo_not_found_ok(st, err);
 }
 
 sb_store_status_t sb_mongo_outbox_last_pos(sb_store_conn_t *c, int64_t *pos, sb_store_error_t *err)
@@ -296,12 +283,7 @@ sb_store_status_t sb_mongo_outbox_last_pos(sb_store_conn_t *c, int64_t *pos, sb_
     bson_destroy(&doc);
     bson_destroy(&opts);
     bson_destroy(&filter);
-    if (st == SB_STORE_NOT_FOUND) {
-        err->status = SB_STORE_OK;
-        err->message[0] = '\0';
-        return SB_STORE_OK;
-    }
-    return st;
+    return sb_mongo_not_found_ok(st, err);
 }
 
 /* ---- notifications ---- */
@@ -330,26 +312,17 @@ static sb_store_status_t sb_mongo_notify_step(sb_store_conn_t *c, const bson_t *
 sb_store_status_t sb_mongo_notification_create(sb_store_conn_t *c, const sb_notification_new_t *n,
                                                int64_t now, sb_store_error_t *err)
 {
-    bson_t doc, filter, user;
+    bson_t doc;
     sb_mongo_notify_t x = {n, &doc, now};
     sb_store_status_t st;
+    int k;
 
     if (!n) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "notification: none given");
     }
-    bson_init(&filter);
-    if (!sb_mongo_append_id(&filter, "_id", n->user_id)) {
-        bson_destroy(&filter);
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "notification: no such user");
-    }
-    st = sb_mongo_find_one(c, "users", &filter, NULL, &user, "notification user", err);
-    bson_destroy(&filter);
-    bson_destroy(&user);
-    if (st == SB_STORE_NOT_FOUND) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "notification: no such user");
-    }
-    if (st != SB_STORE_OK) {
-        return st;
+    if ((k = sb_mongo_user_exists(c, n->user_id, NULL, err)) <= 0) {
+        return k < 0 ? err->status
+                     : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "notification: no such user");
     }
     if (!sb_mongo_notification_doc(&doc, n, now)) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "notification: bad id or missing text");

@@ -9,19 +9,6 @@
 
 #include <apr_strings.h>
 
-static void sb_mongo_lit(bson_t *b, const char *key, const char *s)
-{
-    bson_t lit;
-
-    if (!s) {
-        bson_append_null(b, key, -1);
-        return;
-    }
-    bson_append_document_begin(b, key, -1, &lit);
-    BSON_APPEND_UTF8(&lit, "$literal", s);
-    bson_append_document_end(b, &lit);
-}
-
 int sb_mongo_outbox_doc(bson_t *filter, bson_t *pipeline, const char *id, const char *user_id,
                         int64_t user_seq, int64_t pos, const char *type, const char *data,
                         int64_t now)
@@ -40,8 +27,8 @@ int sb_mongo_outbox_doc(bson_t *filter, bson_t *pipeline, const char *id, const 
     BSON_APPEND_INT64(&set, "pos", pos);
     bson_append_oid(&set, "userId", -1, &uid);
     BSON_APPEND_INT64(&set, "userSeq", user_seq);
-    sb_mongo_lit(&set, "type", type);
-    sb_mongo_lit(&set, "data", data ? data : "{}");
+    sb_mongo_append_literal(&set, "type", type);
+    sb_mongo_append_literal(&set, "data", data ? data : "{}");
     bson_append_date_time(&set, "createdAt", -1, now);
     BSON_APPEND_UTF8(&set, "insertedAt", "$$NOW");
     bson_append_document_end(&st, &set);
@@ -125,16 +112,6 @@ void sb_mongo_outbox_settled(bson_t *filter, const bson_oid_t *id)
     bson_append_document_end(filter, &expr);
 }
 
-static void sb_mongo_str_or_null(bson_t *b, const char *key, const char *s)
-{
-    if (s) {
-        bson_append_utf8(b, key, -1, s, -1);
-    }
-    else {
-        bson_append_null(b, key, -1);
-    }
-}
-
 int sb_mongo_notification_doc(bson_t *b, const sb_notification_new_t *n, int64_t now)
 {
     bson_init(b);
@@ -146,9 +123,9 @@ int sb_mongo_notification_doc(bson_t *b, const sb_notification_new_t *n, int64_t
     BSON_APPEND_UTF8(b, "type", n->type);
     BSON_APPEND_UTF8(b, "title", n->title);
     BSON_APPEND_UTF8(b, "body", n->body ? n->body : "");
-    sb_mongo_str_or_null(b, "link", n->link);
+    sb_mongo_append_str_or_null(b, "link", n->link);
     BSON_APPEND_UTF8(b, "data", n->data ? n->data : "{}");
-    sb_mongo_str_or_null(b, "subjectId", n->subject_id);
+    sb_mongo_append_str_or_null(b, "subjectId", n->subject_id);
     BSON_APPEND_BOOL(b, "isRead", false);
     bson_append_null(b, "readAt", -1);
     sb_mongo_append_time(b, "createdAt", now);
@@ -158,7 +135,7 @@ int sb_mongo_notification_doc(bson_t *b, const sb_notification_new_t *n, int64_t
 int sb_mongo_notifications_page(bson_t *filter, bson_t *opts, const char *user_id,
                                 int64_t after_created_at, const char *after_id, int limit)
 {
-    bson_t or, a, b, lt, lt2, sort;
+    bson_t sort;
     bson_oid_t oid;
 
     bson_init(filter);
@@ -171,19 +148,7 @@ int sb_mongo_notifications_page(bson_t *filter, bson_t *opts, const char *user_i
             bson_oid_init_from_data(&oid, (const uint8_t *)"\xff\xff\xff\xff\xff\xff\xff\xff"
                                                            "\xff\xff\xff\xff");
         }
-        BSON_APPEND_ARRAY_BEGIN(filter, "$or", & or);
-        BSON_APPEND_DOCUMENT_BEGIN(& or, "0", &a);
-        BSON_APPEND_DOCUMENT_BEGIN(&a, "createdAt", &lt);
-        bson_append_date_time(&lt, "$lt", -1, after_created_at);
-        bson_append_document_end(&a, &lt);
-        bson_append_document_end(& or, &a);
-        BSON_APPEND_DOCUMENT_BEGIN(& or, "1", &b);
-        bson_append_date_time(&b, "createdAt", -1, after_created_at);
-        BSON_APPEND_DOCUMENT_BEGIN(&b, "_id", &lt2);
-        bson_append_oid(&lt2, "$lt", -1, &oid);
-        bson_append_document_end(&b, &lt2);
-        bson_append_document_end(& or, &b);
-        bson_append_array_end(filter, & or);
+        sb_mongo_append_before(filter, "createdAt", after_created_at, &oid);
     }
     bson_init(opts);
     BSON_APPEND_DOCUMENT_BEGIN(opts, "sort", &sort);

@@ -156,11 +156,12 @@ sb_store_status_t sb_mongo_refresh_rotate(sb_store_conn_t *c, const char *old_ha
     }
 }
 
-sb_store_status_t sb_mongo_refresh_revoke(sb_store_conn_t *c, const char *token_hash, int64_t now,
-                                          char *user_id, sb_store_error_t *err)
+/* The refresh token token_hash: its family (in c->pool) and owner (may be NULL). */
+static sb_store_status_t sb_mongo_refresh_get(sb_store_conn_t *c, const char *token_hash,
+                                              const char **family, char *owner,
+                                              sb_store_error_t *err)
 {
     bson_t filter, doc;
-    const char *fam;
     sb_store_status_t st;
 
     if (!token_hash) {
@@ -170,16 +171,29 @@ sb_store_status_t sb_mongo_refresh_revoke(sb_store_conn_t *c, const char *token_
     st = sb_mongo_find_one(c, SB_REFRESH, &filter, NULL, &doc, "refresh get", err);
     bson_destroy(&filter);
     if (st == SB_STORE_OK) {
-        fam = sb_mongo_doc_str(c->pool, &doc, "familyId");
-        st = sb_mongo_revoke_family(c, fam ? fam : "", now, NULL, err);
-        if (st == SB_STORE_OK) {
-            sb_mongo_owner(&doc, user_id);
-        }
-    }
-    else if (st == SB_STORE_NOT_FOUND) {
-        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "refresh token not found");
+        *family = sb_mongo_doc_str(c->pool, &doc, "familyId");
+        *family = *family ? *family : "";
+        sb_mongo_owner(&doc, owner);
     }
     bson_destroy(&doc);
+    return st == SB_STORE_NOT_FOUND
+               ? sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "refresh token not found")
+               : st;
+}
+
+sb_store_status_t sb_mongo_refresh_revoke(sb_store_conn_t *c, const char *token_hash, int64_t now,
+                                          char *user_id, sb_store_error_t *err)
+{
+    char owner[SB_ID_LEN + 1] = "";
+    const char *fam;
+    sb_store_status_t st = sb_mongo_refresh_get(c, token_hash, &fam, owner, err);
+
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_revoke_family(c, fam, now, NULL, err);
+    }
+    if (st == SB_STORE_OK && user_id) {
+        apr_cpystrn(user_id, owner, SB_ID_LEN + 1);
+    }
     return st;
 }
 
@@ -201,24 +215,12 @@ sb_store_status_t sb_mongo_refresh_revoke_user(sb_store_conn_t *c, const char *u
 sb_store_status_t sb_mongo_refresh_family(sb_store_conn_t *c, const char *token_hash,
                                           char *family_id, sb_store_error_t *err)
 {
-    bson_t filter, doc;
     const char *fam;
-    sb_store_status_t st;
+    sb_store_status_t st = sb_mongo_refresh_get(c, token_hash, &fam, NULL, err);
 
-    if (!token_hash) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "refresh token not found");
-    }
-    sb_mongo_filter_hash(&filter, token_hash);
-    st = sb_mongo_find_one(c, SB_REFRESH, &filter, NULL, &doc, "refresh family", err);
-    bson_destroy(&filter);
     if (st == SB_STORE_OK) {
-        fam = sb_mongo_doc_str(c->pool, &doc, "familyId");
-        apr_cpystrn(family_id, fam ? fam : "", SB_ID_LEN + 1);
+        apr_cpystrn(family_id, fam, SB_ID_LEN + 1);
     }
-    else if (st == SB_STORE_NOT_FOUND) {
-        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "refresh token not found");
-    }
-    bson_destroy(&doc);
     return st;
 }
 

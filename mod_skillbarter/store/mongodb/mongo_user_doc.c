@@ -27,17 +27,6 @@ const char *sb_mongo_lower(apr_pool_t *p, const char *s)
     return o;
 }
 
-/* A string, or null for NULL. */
-static void sb_mongo_append_str(bson_t *b, const char *key, const char *s)
-{
-    if (s) {
-        bson_append_utf8(b, key, -1, s, -1);
-    }
-    else {
-        bson_append_null(b, key, -1);
-    }
-}
-
 static void sb_mongo_array_key(uint32_t i, char *buf, size_t n, const char **key)
 {
     bson_uint32_to_string(i, key, buf, n);
@@ -70,11 +59,11 @@ void sb_mongo_append_offered(apr_pool_t *p, bson_t *b, const apr_array_header_t 
         const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
         sb_mongo_array_key((uint32_t)i, buf, sizeof(buf), &k);
         bson_append_document_begin(&arr, k, -1, &one);
-        sb_mongo_append_str(&one, "skill", s->skill);
-        sb_mongo_append_str(&one, "skillLower", sb_mongo_lower(p, s->skill));
-        sb_mongo_append_str(&one, "category", s->category);
-        sb_mongo_append_str(&one, "experience", s->experience);
-        sb_mongo_append_str(&one, "description", s->description);
+        sb_mongo_append_str_or_null(&one, "skill", s->skill);
+        sb_mongo_append_str_or_null(&one, "skillLower", sb_mongo_lower(p, s->skill));
+        sb_mongo_append_str_or_null(&one, "category", s->category);
+        sb_mongo_append_str_or_null(&one, "experience", s->experience);
+        sb_mongo_append_str_or_null(&one, "description", s->description);
         bson_append_bool(&one, "verified", -1, s->verified != 0);
         bson_append_document_end(&arr, &one);
     }
@@ -93,11 +82,11 @@ void sb_mongo_append_wanted(apr_pool_t *p, bson_t *b, const apr_array_header_t *
         const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
         sb_mongo_array_key((uint32_t)i, buf, sizeof(buf), &k);
         bson_append_document_begin(&arr, k, -1, &one);
-        sb_mongo_append_str(&one, "skill", s->skill);
-        sb_mongo_append_str(&one, "skillLower", sb_mongo_lower(p, s->skill));
-        sb_mongo_append_str(&one, "category", s->category);
-        sb_mongo_append_str(&one, "level", s->level);
-        sb_mongo_append_str(&one, "priority", s->priority);
+        sb_mongo_append_str_or_null(&one, "skill", s->skill);
+        sb_mongo_append_str_or_null(&one, "skillLower", sb_mongo_lower(p, s->skill));
+        sb_mongo_append_str_or_null(&one, "category", s->category);
+        sb_mongo_append_str_or_null(&one, "level", s->level);
+        sb_mongo_append_str_or_null(&one, "priority", s->priority);
         bson_append_document_end(&arr, &one);
     }
     bson_append_array_end(b, &arr);
@@ -115,14 +104,14 @@ void sb_mongo_append_availability(bson_t *b, const apr_array_header_t *a)
         const sb_availability_t *d = &APR_ARRAY_IDX(a, i, sb_availability_t);
         sb_mongo_array_key((uint32_t)i, buf, sizeof(buf), &k);
         bson_append_document_begin(&arr, k, -1, &day);
-        sb_mongo_append_str(&day, "day", d->day);
+        sb_mongo_append_str_or_null(&day, "day", d->day);
         bson_append_array_begin(&day, "timeSlots", -1, &slots);
         for (j = 0; d->time_slots && j < d->time_slots->nelts; j++) {
             const sb_time_slot_t *t = &APR_ARRAY_IDX(d->time_slots, j, sb_time_slot_t);
             sb_mongo_array_key((uint32_t)j, buf2, sizeof(buf2), &k2);
             bson_append_document_begin(&slots, k2, -1, &slot);
-            sb_mongo_append_str(&slot, "startTime", t->start_time);
-            sb_mongo_append_str(&slot, "endTime", t->end_time);
+            sb_mongo_append_str_or_null(&slot, "startTime", t->start_time);
+            sb_mongo_append_str_or_null(&slot, "endTime", t->end_time);
             bson_append_document_end(&slots, &slot);
         }
         bson_append_array_end(&day, &slots);
@@ -139,18 +128,18 @@ int sb_mongo_user_doc(apr_pool_t *p, bson_t *b, const sb_user_t *u)
         bson_destroy(b);
         return 0;
     }
-    sb_mongo_append_str(b, "username", u->username);
-    sb_mongo_append_str(b, "usernameLower", sb_mongo_lower(p, u->username));
-    sb_mongo_append_str(b, "email", u->email);
-    sb_mongo_append_str(b, "emailLower", sb_mongo_lower(p, u->email));
-    sb_mongo_append_str(b, "passwordHash", u->password_hash);
-    sb_mongo_append_str(b, "firstName", u->first_name);
-    sb_mongo_append_str(b, "lastName", u->last_name);
-    sb_mongo_append_str(b, "profilePicture", u->profile_picture ? u->profile_picture : "");
-    sb_mongo_append_str(b, "bio", u->bio);
-    sb_mongo_append_str(b, "timezone", u->timezone ? u->timezone : "UTC");
-    sb_mongo_append_str(b, "country", u->country);
-    sb_mongo_append_str(b, "role", u->role ? u->role : "user");
+    sb_mongo_append_str_or_null(b, "username", u->username);
+    sb_mongo_append_str_or_null(b, "usernameLower", sb_mongo_lower(p, u->username));
+    sb_mongo_append_str_or_null(b, "email", u->email);
+    sb_mongo_append_str_or_null(b, "emailLower", sb_mongo_lower(p, u->email));
+    sb_mongo_append_str_or_null(b, "passwordHash", u->password_hash);
+    sb_mongo_append_str_or_null(b, "firstName", u->first_name);
+    sb_mongo_append_str_or_null(b, "lastName", u->last_name);
+    sb_mongo_append_str_or_null(b, "profilePicture", u->profile_picture ? u->profile_picture : "");
+    sb_mongo_append_str_or_null(b, "bio", u->bio);
+    sb_mongo_append_str_or_null(b, "timezone", u->timezone ? u->timezone : "UTC");
+    sb_mongo_append_str_or_null(b, "country", u->country);
+    sb_mongo_append_str_or_null(b, "role", u->role ? u->role : "user");
     sb_mongo_append_languages(b, u->languages);
     sb_mongo_append_offered(p, b, u->skills_offered);
     sb_mongo_append_wanted(p, b, u->skills_wanted);
@@ -169,7 +158,7 @@ int sb_mongo_user_doc(apr_pool_t *p, bson_t *b, const sb_user_t *u)
     BSON_APPEND_BOOL(b, "isActive", u->is_active != 0);
     BSON_APPEND_BOOL(b, "isVerified", u->is_verified != 0);
     BSON_APPEND_BOOL(b, "isBanned", u->is_banned != 0);
-    sb_mongo_append_str(b, "banReason", u->ban_reason);
+    sb_mongo_append_str_or_null(b, "banReason", u->ban_reason);
     sb_mongo_append_time(b, "banExpiresAt", u->ban_expires_at);
     sb_mongo_append_time(b, "lastSeen", u->last_seen);
     sb_mongo_append_time(b, "createdAt", u->created_at);
@@ -252,13 +241,13 @@ void sb_mongo_update_profile(bson_t *b, const sb_profile_patch_t *patch, int64_t
         BSON_APPEND_UTF8(&set, "lastName", patch->last_name);
     }
     if (patch->bio) {
-        sb_mongo_append_str(&set, "bio", *patch->bio ? patch->bio : NULL);
+        sb_mongo_append_str_or_null(&set, "bio", *patch->bio ? patch->bio : NULL);
     }
     if (patch->timezone) {
         BSON_APPEND_UTF8(&set, "timezone", *patch->timezone ? patch->timezone : "UTC");
     }
     if (patch->country) {
-        sb_mongo_append_str(&set, "country", *patch->country ? patch->country : NULL);
+        sb_mongo_append_str_or_null(&set, "country", *patch->country ? patch->country : NULL);
     }
     if (patch->profile_picture) {
         BSON_APPEND_UTF8(&set, "profilePicture", patch->profile_picture);
@@ -334,7 +323,7 @@ void sb_mongo_update_status(bson_t *b, int is_active, int is_banned, const char 
     BSON_APPEND_DOCUMENT_BEGIN(b, "$set", &set);
     BSON_APPEND_BOOL(&set, "isActive", is_active != 0);
     BSON_APPEND_BOOL(&set, "isBanned", is_banned != 0);
-    sb_mongo_append_str(&set, "banReason", is_banned ? ban_reason : NULL);
+    sb_mongo_append_str_or_null(&set, "banReason", is_banned ? ban_reason : NULL);
     sb_mongo_append_time(&set, "banExpiresAt", is_banned ? ban_expires_at : 0);
     sb_mongo_append_time(&set, "updatedAt", now);
     bson_append_document_end(b, &set);

@@ -74,6 +74,25 @@ static sb_store_status_t sb_mongo_user_update(sb_store_conn_t *c, const char *id
     return st;
 }
 
+int sb_mongo_user_exists(sb_store_conn_t *c, const char *id, const bson_t *opts,
+                         sb_store_error_t *err)
+{
+    bson_t filter, doc;
+    sb_store_status_t st;
+
+    if (!sb_mongo_filter_user_id(&filter, id)) {
+        return 0;
+    }
+    st = sb_mongo_find_one(c, SB_USERS, &filter, opts, &doc, "user exists", err);
+    bson_destroy(&filter);
+    bson_destroy(&doc);
+    if (st == SB_STORE_NOT_FOUND) {
+        sb_mongo_not_found_ok(st, err);
+        return 0;
+    }
+    return st == SB_STORE_OK ? 1 : -1;
+}
+
 /* ---- create ---- */
 
 typedef struct {

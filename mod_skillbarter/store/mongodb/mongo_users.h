@@ -44,6 +44,10 @@ int sb_mongo_revoke_user_tokens(bson_t *filter, bson_t *update, const char *user
 int sb_mongo_bonus_row(bson_t *b, const char *row_id, const char *user_id, int64_t amount,
                        int64_t now);
 
+/* 1 when the user with id exists (opts: a session or NULL), 0 when not or id is no id, -1 on
+ * error (err set). */
+int sb_mongo_user_exists(sb_store_conn_t *c, const char *id, const bson_t *opts,
+                         sb_store_error_t *err);
 /* A user document as read back; NULL when it has no ObjectId _id. */
 sb_user_t *sb_mongo_user_from_doc(apr_pool_t *p, const bson_t *doc);
 
