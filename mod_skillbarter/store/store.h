@@ -1,7 +1,8 @@
 /*
  * The storage interface, in the domain's words. Drivers live in their own folders
- * (store/sqlite/ is the embedded default; store/mongo/ is planned for deployments beyond one
- * host) and implement every operation of every domain. Nothing above store/ sees SQL or BSON.
+ * (store/sqlite/ is the embedded default; store/mongodb/, for deployments beyond one host, is
+ * being written and refused until it has every operation: sb_store_driver_missing) and
+ * implement every operation of every domain. Nothing above store/ sees SQL or BSON.
  *
  * The operations are listed once per domain (store_users.h, store_tokens.h, store_ledger.h,
  * store_outbox.h, store_discovery.h, store_messages.h, store_notifications.h, store_blocks.h,
