@@ -36,9 +36,13 @@ SB = mod_skillbarter
 # where sbctl looks for the settings file httpd writes (DefaultRuntimeDir)
 HTTPD_RUNTIMEDIR ?= $(or $(shell $(APXS) -q RUNTIMEDIR 2>/dev/null),/run/apache2)
 INCS_CORE  = -I$(SB)/core
-# The MongoDB driver (store/mongodb/, libmongoc) is built and linked unless MONGO=0; without
-# it a mongodb:// store URI is refused as "not compiled in".
-MONGO ?= 1
+# The MongoDB driver (store/mongodb/, libmongoc) is built, linked and tested with MONGO=1
+# (run `make clean` when switching); without it a mongodb:// store URI is refused as "not
+# compiled in". Off by default: libmongoc's automatic initialiser maps /dev/shm/mongoc-<pid> in
+# every process that links it, a process that is killed leaves that file, and a later process
+# given the same pid prints "Falling back to malloc for counters." on stderr (Apache's error
+# log, untagged). See the README's MongoDB section.
+MONGO ?= 0
 ifeq ($(MONGO),1)
   MONGO_DEFS = -DSB_WITH_MONGO $(MONGOC_CFLAGS)
   DEP_LIBS += $(MONGOC_LIBS)

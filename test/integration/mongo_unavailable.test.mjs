@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const probe = join(top, 'build', 'mongo-probe', 'mod_skillbarter.so');
-assert.ok(existsSync(probe), `${probe} is missing: run make mongo-probe`);
-process.env.SB_MODULE = probe; // read by the harness when it is loaded, below
+// built by `make mongo-probe` when the driver is (make MONGO=1); skipped, never passed, without
+const present = existsSync(probe);
+process.env.SB_MODULE = present ? probe : process.env.SB_MODULE || ''; // read by the harness
 const { startServerRaw } = await import('./harness.mjs');
 
 const PASSWORD = 'correct-horse-battery-staple-0123';
@@ -27,7 +28,7 @@ function storeLines(log) {
   return log.split('\n').filter((l) => /\[skillbarter:(error|crit)\]/.test(l));
 }
 
-test('a mongodb store that cannot be reached answers 503 within a second, one log line each', async () => {
+test('a mongodb store that cannot be reached answers 503 within a second, one log line each', { skip: present ? false : `${probe} is not built (make MONGO=1 mongo-probe)` }, async () => {
   server = await startServerRaw({
     extra: 'SkillBarterStore mongodb://sb@127.0.0.1:1/skillbarter\n'
       + 'SkillBarterStoreTimeout 300ms\n'
