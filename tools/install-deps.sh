@@ -7,7 +7,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 
 PKGS="build-essential pkg-config apache2 apache2-dev libapr1-dev libaprutil1-dev
 libjson-c-dev libcjose-dev libjansson-dev libmongoc-dev libbson-dev libsqlite3-dev
-libwebsockets-dev libcmocka-dev libssl-dev libcurl4-openssl-dev curl wrk valgrind clang
+libwebsockets-dev libwebsockets-evlib-ev libev-dev libcmocka-dev libssl-dev libcurl4-openssl-dev curl wrk valgrind clang
 libclang-rt-14-dev python3-aiosmtpd tzdata sqlite3 python3 nodejs npm chromium fonts-liberation"
 
 missing=""

@@ -4,7 +4,7 @@ import { act, createElement } from 'react';
 import { MemoryRouter, useSearchParams } from 'react-router-dom';
 import { usePagination, visiblePages, pageRange } from '../src/hooks/usePagination.js';
 import { availabilityFromGrid, gridFromAvailability } from '../src/components/Profile/AvailabilityManager.jsx';
-import { lastTwelveMonths } from '../src/components/Credits/CreditStats.jsx';
+import { chartMonths } from '../src/components/Credits/CreditStats.jsx';
 import { renderHook, flush } from './render.js';
 
 const run = (fn) => act(async () => { fn(); });
@@ -85,11 +85,15 @@ describe('page helpers', () => {
     expect(availabilityFromGrid(g)).toEqual(av);
     expect(availabilityFromGrid({ 'Sunday-21': true })).toEqual([{ day: 'Sunday', timeSlots: [{ startTime: '21:00', endTime: '22:00' }] }]);
   });
-  it('twelve months of earned/spent with empty months filled', () => {
-    const m = lastTwelveMonths({ monthly: [{ month: '2026-11', earned: 3, spent: 1 }] }, new Date('2026-11-15T12:00:00Z'));
+  it('the chart shows the server\'s months in its order, labelled by month name', () => {
+    const months = Array.from({ length: 12 }, (_, i) => {
+      const n = 2025 * 12 + 11 + i;   // 2025-12 .. 2026-11
+      return { month: `${Math.floor(n / 12)}-${String((n % 12) + 1).padStart(2, '0')}`, earned: i === 11 ? 3 : 0, spent: i === 11 ? 1.5 : 0 };
+    });
+    const m = chartMonths({ timezone: 'Asia/Tokyo', months, totalEarned: 3, totalSpent: 1.5 });
     expect(m).toHaveLength(12);
-    expect(m[0].key).toBe('2025-12');
-    expect(m[11]).toMatchObject({ key: '2026-11', earned: 3, spent: 1 });
-    expect(m[5]).toMatchObject({ earned: 0, spent: 0 });
+    expect(m[0]).toMatchObject({ key: '2025-12', label: 'Dec', earned: 0, spent: 0 });
+    expect(m[11]).toMatchObject({ key: '2026-11', label: 'Nov', earned: 3, spent: 1.5 });
+    expect(chartMonths(null)).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // @vitest-environment node
 // The socket service against a real Socket.IO server on loopback: the token is read on every
 // connect, an auth failure refreshes once and reconnects, a recovered reconnect needs no
-// resync, an unrecovered one re-joins rooms and asks for a resync.
+// resync, an unrecovered one re-joins rooms and asks for a resync, a room asked for before the
+// first connect is joined on it.
 import { describe, it, expect, afterEach } from 'vitest';
 import { createServer } from 'node:http';
 import { Server } from 'socket.io';
@@ -145,6 +146,20 @@ describe('socket service', () => {
     expect(s.socket.recovered).toBe(false);
     expect(second.log.joins).toEqual(['u7']);
     expect(resyncs).toBe(1);
+  });
+
+  it('a conversation opened before the first connection is up is joined once it is', async () => {
+    const server = await startServer({ valid: (t) => t === 't1' });
+    servers.push(server);
+    const s = service(server.port, { token: 't1', refreshes: 0 });
+    let resyncs = 0;
+    s.onResync(() => { resyncs += 1; });
+    s.connect();
+    s.joinConversation('u9');   // the page opened a chat while the socket still connects
+    expect(s.connected).toBe(false);
+    await until(() => server.log.joins.length === 1);
+    expect(server.log.joins).toEqual(['u9']);
+    expect(resyncs).toBe(0);
   });
 
   it('a disconnect by the server (e.g. the token ran out) refreshes and reconnects', async () => {

@@ -1,7 +1,7 @@
 // Time-zone display: instants in the viewer's zone, weekly slots of the teacher's zone turned
 // into real instants per date (across DST changes), credits and durations.
 import { describe, it, expect } from 'vitest';
-import { formatInZone, upcomingSlots, slotInViewerZone, wallTimeToInstant, formatCredits, formatDuration } from '../src/utils/time.js';
+import { formatInZone, upcomingSlots, slotInViewerZone, wallTimeToInstant, formatCredits, formatDuration, startsInSlot, bookableSlots } from '../src/utils/time.js';
 
 describe('time zones', () => {
   it('formats one instant in different zones', () => {
@@ -48,6 +48,29 @@ describe('time zones', () => {
       '2026-04-01T16:00:00.000Z',
     ]);
     expect(upcomingSlots([], 'UTC', from)).toEqual([]);
+  });
+});
+
+describe('booking starts', () => {
+  const iso = (d) => d.toISOString();
+  it('a session is offered only where it ends inside the slot, every 15 minutes', () => {
+    const slot = { start: new Date('2026-03-23T09:00:00Z'), end: new Date('2026-03-23T10:30:00Z') };
+    expect(startsInSlot(slot, 60).map(iso)).toEqual(['2026-03-23T09:00:00.000Z', '2026-03-23T09:15:00.000Z', '2026-03-23T09:30:00.000Z']);
+    expect(startsInSlot(slot, 90).map(iso)).toEqual(['2026-03-23T09:00:00.000Z']);
+    expect(startsInSlot(slot, 120)).toEqual([]);
+    expect(startsInSlot(slot, 30, Date.parse('2026-03-23T09:40:00Z')).map(iso)).toEqual(['2026-03-23T09:45:00.000Z', '2026-03-23T10:00:00.000Z']);
+  });
+  it('the slot running now counts with its remaining starts after the lead time; full ones drop out', () => {
+    const availability = [{ day: 'Monday', timeSlots: [{ startTime: '09:00', endTime: '12:00' }, { startTime: '14:00', endTime: '15:00' }] }];
+    // Monday 2026-03-23 10:30 in Paris (09:30 UTC)
+    const from = new Date('2026-03-23T09:30:00Z');
+    const s = bookableSlots(availability, 'Europe/Paris', 60, from, 7, 15);
+    expect(s.map((x) => iso(x.start))).toEqual(['2026-03-23T08:00:00.000Z', '2026-03-23T13:00:00.000Z']);
+    expect(s[0].starts.map(iso)).toEqual(['2026-03-23T09:45:00.000Z', '2026-03-23T10:00:00.000Z']);
+    expect(s[1].starts.map(iso)).toEqual(['2026-03-23T13:00:00.000Z']);
+    // two hours no longer fit into the rest of the morning, nor into the afternoon hour
+    expect(bookableSlots(availability, 'Europe/Paris', 120, from, 8, 15)
+      .map((x) => iso(x.start))).toEqual(['2026-03-30T07:00:00.000Z']);
   });
 });
 

@@ -26,24 +26,18 @@
 #define SB_TRENDING_DAYS   7
 #define SB_PAGE_NUMBER_MAX 10000
 
-static json_object *cards_json(apr_pool_t *p, const apr_array_header_t *a, int with_scores)
+/* The cards the store kept ready, as the answer's data (their text spliced, not rebuilt);
+ * with_match: the matches form. */
+static int cards_ok(sb_call_t *c, const apr_array_header_t *cards, int with_match)
 {
-    json_object *arr = json_object_new_array_ext(a->nelts);
-    int i;
+    apr_size_t len = 0;
+    const char *text = with_match ? sb_match_cards_text(c->pool, cards, &len)
+                                  : sb_cards_text(c->pool, cards, &len);
 
-    for (i = 0; i < a->nelts; i++) {
-        const sb_user_card_t *u = &APR_ARRAY_IDX(a, i, sb_user_card_t);
-        json_object *o = sb_card_to_json(p, u);
-        if (with_scores) {
-            json_object *m = json_object_new_object();
-            sb_json_add_lit(m, "theyOffer", json_object_new_int(u->they_offer));
-            sb_json_add_lit(m, "theyWant", json_object_new_int(u->they_want));
-            sb_json_add_lit(m, "score", json_object_new_int(u->they_offer + u->they_want));
-            sb_json_add_lit(o, "match", m);
-        }
-        json_object_array_add(arr, o);
+    if (!text) {
+        return sb_call_internalf(c, __func__, "a discover card has no kept text");
     }
-    return arr;
+    return sb_call_ok(c, 200, sb_json_raw(c->pool, text, len));
 }
 
 /* GET /api/discover?skill&category&language&minRating&cursor&limit */
@@ -94,7 +88,7 @@ static int h_discover(sb_call_t *c)
                                 last->last_seen, last->id);
     }
     sb_page_cursor(c, q.limit, cards->nelts, more, next);
-    return sb_call_ok(c, 200, cards_json(c->pool, cards, 0));
+    return cards_ok(c, cards, 0);
 }
 
 /* Words of q that hold a letter or digit (anything else the tokenizer would drop). */
@@ -152,7 +146,7 @@ static int h_search(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Users");
     }
     sb_page_offset(c, page, limit, total);
-    return sb_call_ok(c, 200, cards_json(c->pool, cards, 0));
+    return cards_ok(c, cards, 0);
 }
 
 /* GET /api/discover/categories — all eight, in the spec's order, with zero counts too. */
@@ -235,7 +229,7 @@ static int h_matches(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Matches");
     }
     sb_page_list(c, limit, cards->nelts);
-    return sb_call_ok(c, 200, cards_json(c->pool, cards, 1));
+    return cards_ok(c, cards, 1);
 }
 
 static int h_profile(sb_call_t *c)

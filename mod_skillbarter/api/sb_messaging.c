@@ -2,8 +2,10 @@
 #include "sb_messaging.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <json-c/printbuf.h>
 
 #include "sb_cursor.h"
 #include "sb_id.h"
@@ -25,4 +27,236 @@ void sb_call_outbox_signal(sb_call_t *c)
         sb_call_log(c, SB_LOG_DEBUG, "outbox signal to %s: %s", c->settings->outbox_socket,
                     strerror(rv));
     }
+}
+
+void sb_jtext_init(sb_jtext_t *t, apr_pool_t *p, apr_size_t cap)
+{
+    t->p = p;
+    t->cap = cap > 64 ? cap : 64;
+    t->buf = apr_palloc(p, t->cap);
+    t->len = 0;
+    t->buf[0] = '\0';
+}
+
+/* Room for n more bytes and the NUL. */
+static char *jtext_room(sb_jtext_t *t, apr_size_t n)
+{
+    if (t->len + n + 1 > t->cap) {
+        apr_size_t cap = t->cap * 2;
+        char *b;
+        while (cap < t->len + n + 1) {
+            cap *= 2;
+        }
+        b = apr_palloc(t->p, cap);
+        memcpy(b, t->buf, t->len);
+        t->buf = b;
+        t->cap = cap;
+    }
+    return t->buf + t->len;
+}
+
+void sb_jtext_raw(sb_jtext_t *t, const char *s, apr_size_t n)
+{
+    memcpy(jtext_room(t, n), s, n);
+    t->len += n;
+    t->buf[t->len] = '\0';
+}
+
+/* json-c's escaping (json_escape_str) without the slash escape. */
+void sb_jtext_str(sb_jtext_t *t, const char *s)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *u = (const unsigned char *)s;
+    char *o;
+
+    if (!s) {
+        sb_jtext_lit(t, "null");
+        return;
+    }
+    o = jtext_room(t, 6 * strlen(s) + 2); /* the worst case: every byte as \u00XX */
+    *o++ = '"';
+    for (; *u; u++) {
+        switch (*u) {
+        case '\b':
+            *o++ = '\\';
+            *o++ = 'b';
+            break;
+        case '\n':
+            *o++ = '\\';
+            *o++ = 'n';
+            break;
+        case '\r':
+            *o++ = '\\';
+            *o++ = 'r';
+            break;
+        case '\t':
+            *o++ = '\\';
+            *o++ = 't';
+            break;
+        case '\f':
+            *o++ = '\\';
+            *o++ = 'f';
+            break;
+        case '"':
+            *o++ = '\\';
+            *o++ = '"';
+            break;
+        case '\\':
+            *o++ = '\\';
+            *o++ = '\\';
+            break;
+        default:
+            if (*u < ' ') {
+                memcpy(o, "\\u00", 4);
+                o[4] = hex[*u >> 4];
+                o[5] = hex[*u & 0xf];
+                o += 6;
+            }
+            else {
+                *o++ = (char)*u;
+            }
+        }
+    }
+    *o++ = '"';
+    t->len = (apr_size_t)(o - t->buf);
+    t->buf[t->len] = '\0';
+}
+
+void sb_jtext_int(sb_jtext_t *t, int64_t v)
+{
+    char b[24];
+
+    sb_jtext_raw(t, b, (apr_size_t)apr_snprintf(b, sizeof b, "%" APR_INT64_T_FMT, v));
+}
+
+/* As json-c's default double serializer: "%.17g", and ".0" when that looks like an integer. */
+void sb_jtext_double(sb_jtext_t *t, double v)
+{
+    char b[64];
+    int n = snprintf(b, sizeof b - 2, "%.17g", v);
+
+    if (n > 0 && ((b[0] >= '0' && b[0] <= '9') || (b[0] == '-' && b[1] >= '0' && b[1] <= '9'))
+        && !strchr(b, '.') && !strchr(b, 'e')) {
+        memcpy(b + n, ".0", 3);
+        n += 2;
+    }
+    sb_jtext_raw(t, b, n > 0 ? (apr_size_t)n : 0);
+}
+
+void sb_jtext_bool(sb_jtext_t *t, int v)
+{
+    if (v) {
+        sb_jtext_lit(t, "true");
+    }
+    else {
+        sb_jtext_lit(t, "false");
+    }
+}
+
+void sb_jtext_time(sb_jtext_t *t, int64_t ms, int null_if_zero)
+{
+    sb_jtext_str(t, ms || !null_if_zero ? sb_time_iso(t->p, ms) : NULL);
+}
+
+/* A stored JSON list column verbatim, [] when it does not look like an array (as
+ * sb_card_to_json). */
+static void jtext_list(sb_jtext_t *t, const char *text)
+{
+    apr_size_t n = text ? strlen(text) : 0;
+
+    if (!n || text[0] != '[' || text[n - 1] != ']') {
+        sb_jtext_lit(t, "[]");
+        return;
+    }
+    sb_jtext_raw(t, text, n);
+}
+
+void sb_jtext_card(sb_jtext_t *t, const sb_user_card_t *u)
+{
+    sb_jtext_lit(t, "{\"_id\":");
+    sb_jtext_str(t, u->id);
+    sb_jtext_lit(t, ",\"id\":");
+    sb_jtext_str(t, u->id);
+    sb_jtext_lit(t, ",\"username\":");
+    sb_jtext_str(t, u->username);
+    sb_jtext_lit(t, ",\"firstName\":");
+    sb_jtext_str(t, u->first_name);
+    sb_jtext_lit(t, ",\"lastName\":");
+    sb_jtext_str(t, u->last_name);
+    sb_jtext_lit(t, ",\"fullName\":");
+    sb_jtext_str(t, apr_pstrcat(t->p, u->first_name, " ", u->last_name, NULL));
+    sb_jtext_lit(t, ",\"profilePicture\":");
+    sb_jtext_str(t, u->profile_picture ? u->profile_picture : "");
+    sb_jtext_lit(t, ",\"bio\":");
+    sb_jtext_str(t, u->bio);
+    sb_jtext_lit(t, ",\"timezone\":");
+    sb_jtext_str(t, u->timezone ? u->timezone : "UTC");
+    sb_jtext_lit(t, ",\"country\":");
+    sb_jtext_str(t, u->country);
+    sb_jtext_lit(t, ",\"languages\":");
+    jtext_list(t, u->languages_json);
+    sb_jtext_lit(t, ",\"skillsOffered\":");
+    jtext_list(t, u->offered_json);
+    sb_jtext_lit(t, ",\"skillsWanted\":");
+    jtext_list(t, u->wanted_json);
+    sb_jtext_lit(t, ",\"rating\":");
+    sb_jtext_double(t, (double)(long)(u->rating * 100 + 0.5) / 100.0);
+    sb_jtext_lit(t, ",\"totalReviews\":");
+    sb_jtext_int(t, u->total_reviews);
+    sb_jtext_lit(t, ",\"isVerified\":");
+    sb_jtext_bool(t, u->is_verified);
+    sb_jtext_lit(t, ",\"lastSeen\":");
+    sb_jtext_time(t, u->last_seen, 0);
+    sb_jtext_lit(t, "}");
+}
+
+void sb_jtext_message(sb_jtext_t *t, const sb_message_t *m)
+{
+    if (m->message_type && strcmp(m->message_type, "text")) {
+        /* session messages carry more (sb_message_json decides): json-c writes those */
+        json_object *o = sb_json_track(t->p, sb_message_json(t->p, m, NULL, NULL));
+        size_t n = 0;
+        const char *s = json_object_to_json_string_length(
+            o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+        sb_jtext_raw(t, s, n);
+        return;
+    }
+    sb_jtext_lit(t, "{\"_id\":");
+    sb_jtext_str(t, m->id);
+    sb_jtext_lit(t, ",\"sender\":");
+    sb_jtext_str(t, m->sender_id);
+    sb_jtext_lit(t, ",\"receiver\":");
+    sb_jtext_str(t, m->receiver_id);
+    sb_jtext_lit(t, ",\"content\":");
+    sb_jtext_str(t, m->content ? m->content : "");
+    sb_jtext_lit(t, ",\"messageType\":\"text\",\"isRead\":");
+    sb_jtext_bool(t, m->is_read);
+    sb_jtext_lit(t, ",\"readAt\":");
+    sb_jtext_time(t, m->read_at, 1);
+    sb_jtext_lit(t, ",\"replyTo\":");
+    sb_jtext_str(t, m->reply_to[0] ? m->reply_to : NULL);
+    sb_jtext_lit(t, ",\"isDeleted\":");
+    sb_jtext_bool(t, m->is_deleted);
+    sb_jtext_lit(t, ",\"createdAt\":");
+    sb_jtext_time(t, m->created_at, 0);
+    sb_jtext_lit(t, ",\"updatedAt\":");
+    sb_jtext_time(t, m->updated_at ? m->updated_at : m->created_at, 0);
+    sb_jtext_lit(t, "}");
+}
+
+static int jtext_serializer(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    const char *text = json_object_get_userdata(o);
+
+    (void)level;
+    (void)flags;
+    return printbuf_memappend(pb, text, (int)strlen(text));
+}
+
+json_object *sb_jtext_value(const char *text)
+{
+    json_object *o = json_object_new_array();
+
+    json_object_set_serializer(o, jtext_serializer, (void *)text, NULL);
+    return o;
 }

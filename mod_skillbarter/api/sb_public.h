@@ -10,5 +10,12 @@
 int sb_public_profile(sb_call_t *c, const char *id, int detailed);
 /* A discovery card as JSON (the list form of a public profile). */
 json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u);
+/* Cards kept ready by the store (card_head set: discover_list, discover_search) as the text
+ * of a JSON array, the same bytes json-c writes for an array of sb_card_to_json (*len, when
+ * len is not NULL, gets its length); NULL when a card has no kept text. */
+const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len);
+/* The same for the store's discover_matches cards (card_head, they_offer and they_want set):
+ * each card with a last member "match": {"theyOffer", "theyWant", "score"}. */
+const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len);
 
 #endif

@@ -12,6 +12,7 @@
 #include "sb_session_rules.h"
 #include "sb_time.h"
 #include "sb_user_json.h"
+#include "sb_validate.h"
 
 json_object *sb_hours_json(apr_pool_t *p, int64_t minutes)
 {
@@ -43,35 +44,34 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
     const char *viewer = c->user ? c->user->id : "";
     int is_teacher = !strcmp(viewer, s->teacher_id), is_student = !strcmp(viewer, s->student_id);
 
-    json_object_object_add(o, "_id", json_object_new_string(s->id));
-    json_object_object_add(o, "teacher", teacher ? teacher : json_object_new_string(s->teacher_id));
-    json_object_object_add(o, "student", student ? student : json_object_new_string(s->student_id));
-    json_object_object_add(o, "skill", json_object_new_string(s->skill ? s->skill : ""));
-    json_object_object_add(o, "category", str_or_null(s->category));
-    json_object_object_add(o, "description", str_or_null(s->description));
-    json_object_object_add(o, "scheduledTime",
-                           json_object_new_string(sb_time_iso(p, s->scheduled_time)));
-    json_object_object_add(o, "duration", json_object_new_int64(s->duration));
-    json_object_object_add(o, "actualDuration", json_object_new_int64(s->actual_duration));
-    json_object_object_add(o, "status", json_object_new_string(s->status));
-    json_object_object_add(o, "roomId", str_or_null(s->room_id));
-    json_object_object_add(o, "meetingUrl", json_object_new_string(sb_session_meeting_url(c, s)));
-    json_object_object_add(o, "startedAt", time_or_null(p, s->started_at));
-    json_object_object_add(o, "endedAt", time_or_null(p, s->ended_at));
-    json_object_object_add(o, "creditsHeld", sb_hours_json(p, s->escrow));
-    json_object_object_add(o, "creditsExchanged", sb_hours_json(p, s->credits_exchanged));
+    sb_json_add_lit(o, "_id", json_object_new_string(s->id));
+    sb_json_add_lit(o, "teacher", teacher ? teacher : json_object_new_string(s->teacher_id));
+    sb_json_add_lit(o, "student", student ? student : json_object_new_string(s->student_id));
+    sb_json_add_lit(o, "skill", json_object_new_string(s->skill ? s->skill : ""));
+    sb_json_add_lit(o, "category", str_or_null(s->category));
+    sb_json_add_lit(o, "description", str_or_null(s->description));
+    sb_json_add_lit(o, "scheduledTime", json_object_new_string(sb_time_iso(p, s->scheduled_time)));
+    sb_json_add_lit(o, "duration", json_object_new_int64(s->duration));
+    sb_json_add_lit(o, "actualDuration", json_object_new_int64(s->actual_duration));
+    sb_json_add_lit(o, "status", json_object_new_string(s->status));
+    sb_json_add_lit(o, "roomId", str_or_null(s->room_id));
+    sb_json_add_lit(o, "meetingUrl", json_object_new_string(sb_session_meeting_url(c, s)));
+    sb_json_add_lit(o, "startedAt", time_or_null(p, s->started_at));
+    sb_json_add_lit(o, "endedAt", time_or_null(p, s->ended_at));
+    sb_json_add_lit(o, "creditsHeld", sb_hours_json(p, s->escrow));
+    sb_json_add_lit(o, "creditsExchanged", sb_hours_json(p, s->credits_exchanged));
     if (is_teacher) {
-        json_object_object_add(o, "teacherNotes", str_or_null(s->teacher_notes));
+        sb_json_add_lit(o, "teacherNotes", str_or_null(s->teacher_notes));
     }
     if (is_student) {
-        json_object_object_add(o, "studentNotes", str_or_null(s->student_notes));
+        sb_json_add_lit(o, "studentNotes", str_or_null(s->student_notes));
     }
-    json_object_object_add(o, "cancelledBy", str_or_null(s->cancelled_by));
-    json_object_object_add(o, "cancelReason", str_or_null(s->cancel_reason));
-    json_object_object_add(o, "isDisputed", json_object_new_boolean(s->is_disputed));
-    json_object_object_add(o, "proposedBy", str_or_null(s->proposed_by));
-    json_object_object_add(o, "teacherJoined", json_object_new_boolean(s->teacher_joined_at != 0));
-    json_object_object_add(o, "studentJoined", json_object_new_boolean(s->student_joined_at != 0));
+    sb_json_add_lit(o, "cancelledBy", str_or_null(s->cancelled_by));
+    sb_json_add_lit(o, "cancelReason", str_or_null(s->cancel_reason));
+    sb_json_add_lit(o, "isDisputed", json_object_new_boolean(s->is_disputed));
+    sb_json_add_lit(o, "proposedBy", str_or_null(s->proposed_by));
+    sb_json_add_lit(o, "teacherJoined", json_object_new_boolean(s->teacher_joined_at != 0));
+    sb_json_add_lit(o, "studentJoined", json_object_new_boolean(s->student_joined_at != 0));
     rem = json_object_new_array();
     if (s->reminders_sent) {
         json_object *a = json_tokener_parse(s->reminders_sent);
@@ -79,47 +79,71 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
         for (i = 0; a && json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
              i++) {
             json_object *r = json_object_new_object();
-            json_object_object_add(r, "type", json_object_get(json_object_array_get_idx(a, i)));
+            sb_json_add_lit(r, "type", json_object_get(json_object_array_get_idx(a, i)));
             json_object_array_add(rem, r);
         }
         json_object_put(a);
     }
-    json_object_object_add(o, "remindersSent", rem);
-    json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p, s->created_at)));
-    json_object_object_add(o, "updatedAt", json_object_new_string(sb_time_iso(p, s->updated_at)));
+    sb_json_add_lit(o, "remindersSent", rem);
+    sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, s->created_at)));
+    sb_json_add_lit(o, "updatedAt", json_object_new_string(sb_time_iso(p, s->updated_at)));
     return o;
 }
 
 /* The short public form of a participant inside a session: who, their picture, their zone
  * and rating — the whole profile is one GET /api/users/:id away. */
-static json_object *participant(apr_pool_t *p, const sb_user_t *u)
+static json_object *participant(apr_pool_t *p, const sb_session_person_t *u)
 {
     json_object *o = json_object_new_object();
 
-    json_object_object_add(o, "_id", json_object_new_string(u->id));
-    json_object_object_add(o, "username", json_object_new_string(u->username));
-    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
-    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
-    json_object_object_add(
-        o, "fullName",
-        json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
-    json_object_object_add(o, "profilePicture",
-                           json_object_new_string(u->profile_picture ? u->profile_picture : ""));
-    json_object_object_add(o, "timezone",
-                           json_object_new_string(u->timezone ? u->timezone : "UTC"));
-    json_object_object_add(o, "rating",
-                           json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
-    json_object_object_add(o, "totalReviews", json_object_new_int(u->total_reviews));
+    sb_json_add_lit(o, "_id", json_object_new_string(u->id));
+    sb_json_add_lit(o, "username", json_object_new_string(u->username ? u->username : ""));
+    sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name ? u->first_name : ""));
+    sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name ? u->last_name : ""));
+    sb_json_add_lit(o, "fullName",
+                    json_object_new_string(apr_pstrcat(p, u->first_name ? u->first_name : "", " ",
+                                                       u->last_name ? u->last_name : "", NULL)));
+    sb_json_add_lit(o, "profilePicture",
+                    json_object_new_string(u->profile_picture ? u->profile_picture : ""));
+    sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone : "UTC"));
+    sb_json_add_lit(o, "rating",
+                    json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
+    sb_json_add_lit(o, "totalReviews", json_object_new_int(u->total_reviews));
     return o;
 }
 
-/* A person's public object, read once per request: a page of sessions names the same few
- * people again and again (the caller, a regular partner). A new reference each call. */
-static json_object *person(sb_call_t *c, const char *id)
+static void person_of(sb_session_person_t *out, const sb_user_t *u)
+{
+    apr_cpystrn(out->id, u->id, sizeof out->id);
+    out->username = u->username;
+    out->first_name = u->first_name;
+    out->last_name = u->last_name;
+    out->profile_picture = u->profile_picture;
+    out->timezone = u->timezone;
+    out->rating = u->rating;
+    out->total_reviews = u->total_reviews;
+}
+
+static int raw_serializer(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    const char *text = json_object_get_userdata(o);
+
+    (void)level;
+    (void)flags;
+    return printbuf_memappend(pb, text, (int)strlen(text));
+}
+
+/* A person's public object, rendered once per request: a page of sessions names the same few
+ * people again and again (the caller, a regular partner), so each later use splices the same
+ * JSON text. known is the person as the session's read brought them (or NULL: read here).
+ * A new object each call (NULL when the user is gone). */
+static json_object *person(sb_call_t *c, const char *id, const sb_session_person_t *known)
 {
     static const char key[] = "sb_session_people";
     sb_store_error_t e = {0};
     apr_hash_t *people = NULL;
+    sb_session_person_t read;
+    const char *text;
     json_object *o;
     sb_user_t *u = NULL;
 
@@ -128,44 +152,48 @@ static json_object *person(sb_call_t *c, const char *id)
         people = apr_hash_make(c->pool);
         apr_pool_userdata_setn(people, key, NULL, c->pool);
     }
-    if ((o = apr_hash_get(people, id, APR_HASH_KEY_STRING))) {
-        return json_object_get(o);
+    if (!(text = apr_hash_get(people, id, APR_HASH_KEY_STRING))) {
+        if (!known && c->user && !strcmp(c->user->id, id)) {
+            person_of(&read, c->user);
+            known = &read;
+        }
+        else if (!known && c->conn
+                 && sb_store_user_by_id(c->conn, c->pool, id, &u, &e) == SB_STORE_OK && u) {
+            person_of(&read, u);
+            known = &read;
+        }
+        if (!known) {
+            return NULL;
+        }
+        text = sb_json_text(c->pool, sb_json_track(c->pool, participant(c->pool, known)));
+        apr_hash_set(people, apr_pstrdup(c->pool, id), APR_HASH_KEY_STRING, text);
     }
-    if (c->user && !strcmp(c->user->id, id)) {
-        o = participant(c->pool, c->user);
-    }
-    else if (c->conn && sb_store_user_by_id(c->conn, c->pool, id, &u, &e) == SB_STORE_OK && u) {
-        o = participant(c->pool, u);
-    }
-    if (!o) {
-        return NULL;
-    }
-    apr_hash_set(people, apr_pstrdup(c->pool, id), APR_HASH_KEY_STRING, sb_json_track(c->pool, o));
-    return json_object_get(o);
+    o = json_object_new_object();
+    json_object_set_serializer(o, raw_serializer, (void *)text, NULL);
+    return o;
 }
 
 json_object *sb_session_json_full(sb_call_t *c, const sb_session_t *s)
 {
-    return sb_session_json(c, s, person(c, s->teacher_id), person(c, s->student_id));
+    return sb_session_json(c, s, person(c, s->teacher_id, s->teacher),
+                           person(c, s->student_id, s->student));
 }
 
 json_object *sb_credit_tx_json(apr_pool_t *p, const sb_credit_tx_t *t)
 {
     json_object *o = json_object_new_object();
 
-    json_object_object_add(o, "_id", json_object_new_string(t->id));
-    json_object_object_add(o, "user", json_object_new_string(t->user_id));
-    json_object_object_add(o, "type", json_object_new_string(t->type ? t->type : ""));
-    json_object_object_add(o, "amount", sb_hours_json(p, t->amount));
-    json_object_object_add(o, "balanceAfter", sb_hours_json(p, t->balance_after));
-    json_object_object_add(o, "relatedSession", str_or_null(t->related_session));
-    json_object_object_add(o, "relatedUser", str_or_null(t->related_user));
-    json_object_object_add(o, "description",
-                           json_object_new_string(t->description ? t->description : ""));
-    json_object_object_add(o, "category", json_object_new_string(t->category ? t->category : ""));
-    json_object_object_add(o, "status",
-                           json_object_new_string(t->status ? t->status : "completed"));
-    json_object_object_add(o, "createdAt", json_object_new_string(sb_time_iso(p, t->created_at)));
+    sb_json_add_lit(o, "_id", json_object_new_string(t->id));
+    sb_json_add_lit(o, "user", json_object_new_string(t->user_id));
+    sb_json_add_lit(o, "type", json_object_new_string(t->type ? t->type : ""));
+    sb_json_add_lit(o, "amount", sb_hours_json(p, t->amount));
+    sb_json_add_lit(o, "balanceAfter", sb_hours_json(p, t->balance_after));
+    sb_json_add_lit(o, "relatedSession", str_or_null(t->related_session));
+    sb_json_add_lit(o, "relatedUser", str_or_null(t->related_user));
+    sb_json_add_lit(o, "description", json_object_new_string(t->description ? t->description : ""));
+    sb_json_add_lit(o, "category", json_object_new_string(t->category ? t->category : ""));
+    sb_json_add_lit(o, "status", json_object_new_string(t->status ? t->status : "completed"));
+    sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, t->created_at)));
     return o;
 }
 
@@ -247,4 +275,60 @@ int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e, const sb_sess
     default:
         return sb_call_store_fail(c, e, "Session");
     }
+}
+
+/* A text member of at most max characters (clean UTF-8); NULL when absent or bad. */
+const char *sb_session_text_member(sb_call_t *c, json_object *body, const char *key, int max,
+                                   int required)
+{
+    const char *v = NULL;
+
+    if (!sb_json_get_string(body, key, &v, &c->err, c->pool, required)) {
+        return NULL;
+    }
+    if (!sb_valid_text(&c->err, c->pool, key, v, max, required)) {
+        return NULL;
+    }
+    return v;
+}
+
+/* scheduledTime: ISO 8601 with an offset, in the future. */
+int sb_session_time_member(sb_call_t *c, json_object *body, int64_t *out)
+{
+    const char *v = NULL;
+
+    if (!sb_json_get_string(body, "scheduledTime", &v, &c->err, c->pool, 1)) {
+        return 0;
+    }
+    if (sb_time_parse_iso(v, out)) {
+        sb_field_fail(&c->err, c->pool, "scheduledTime",
+                      "scheduledTime must be an ISO 8601 "
+                      "date-time with an offset");
+        return 0;
+    }
+    if (*out <= c->now) {
+        sb_field_fail(&c->err, c->pool, "scheduledTime", "scheduledTime must be in the future");
+        return 0;
+    }
+    return 1;
+}
+
+int sb_session_invalid(sb_call_t *c)
+{
+    if (sb_has_field_errors(&c->err)) {
+        c->err.message = "Validation error";
+        return c->err.status ? c->err.status : 400;
+    }
+    return 0;
+}
+
+const char *sb_session_full_name(sb_call_t *c, const sb_user_t *u)
+{
+    return apr_pstrcat(c->pool, u->first_name, " ", u->last_name, NULL);
+}
+
+/* The event payload of s: the session with ids for people. */
+const char *sb_session_event_text(sb_call_t *c, const sb_session_t *s)
+{
+    return sb_json_text(c->pool, sb_json_track(c->pool, sb_session_json(c, s, NULL, NULL)));
 }

@@ -39,4 +39,44 @@ void sb_session_notice(sb_call_t *c, sb_notification_new_t *n, const sb_session_
  * the field, 403 for the wrong party, 409 with the balance for INSUFFICIENT. */
 int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e, const sb_session_t *s);
 
+/* Limits of the session resources' inputs. */
+#define SB_SKILL_MAX             50
+#define SB_DESCRIPTION_MAX       500
+#define SB_NOTES_MAX             2000
+#define SB_REASON_MAX            500
+#define SB_SESSIONS_PAGE_DEFAULT 10
+#define SB_SESSIONS_PAGE_MAX     50
+#define SB_PAGE_NUMBER_MAX       10000
+#define SB_REVIEWS_PAGE_DEFAULT  10
+#define SB_REVIEWS_PAGE_MAX      50
+#define SB_ROOM_GRACE_S          (15 * 60)
+
+/* Body readers of the session handlers: a text member of at most max characters (clean
+ * UTF-8; NULL when absent or bad, the field error set), scheduledTime (ISO 8601 with an
+ * offset, in the future; 0 with the field error), and the 400 when a field failed (0 if
+ * none did). */
+const char *sb_session_text_member(sb_call_t *c, json_object *body, const char *key, int max,
+                                   int required);
+int sb_session_time_member(sb_call_t *c, json_object *body, int64_t *out);
+int sb_session_invalid(sb_call_t *c);
+/* "First Last" of u. */
+const char *sb_session_full_name(sb_call_t *c, const sb_user_t *u);
+/* The event payload of s: the session with ids for people. */
+const char *sb_session_event_text(sb_call_t *c, const sb_session_t *s);
+
+/* The handlers sb_sessions.c's route table names besides its own: the lifecycle
+ * (sb_session_lifecycle.c), reviews and disputes (sb_session_reviews.c), the calendar
+ * (sb_calendar.c). */
+int sb_session_h_update(sb_call_t *c);
+int sb_session_h_cancel(sb_call_t *c);
+int sb_session_h_start(sb_call_t *c);
+int sb_session_h_end(sb_call_t *c);
+int sb_session_h_room(sb_call_t *c);
+int sb_session_h_review(sb_call_t *c);
+int sb_session_h_user_reviews(sb_call_t *c);
+int sb_session_h_dispute(sb_call_t *c);
+int sb_session_h_resolve(sb_call_t *c);
+int sb_calendar_feed(sb_call_t *c);
+int sb_calendar_token(sb_call_t *c);
+
 #endif

@@ -3,9 +3,9 @@
 #include "sb_routes.h"
 #include "sb_public.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <apr_strings.h>
-#include <json-c/printbuf.h>
 
 #include "sb_id.h"
 #include "sb_time.h"
@@ -16,63 +16,133 @@
 
 #define SB_RECENT_REVIEWS 5
 
-/* Write the stored JSON text as is (json-c's per-object serializer hook). */
-static int raw_serializer(json_object *o, struct printbuf *pb, int level, int flags)
-{
-    const char *text = json_object_get_userdata(o);
-    (void)level;
-    (void)flags;
-    return printbuf_memappend(pb, text, (int)strlen(text));
-}
-
 /*
  * A list column as JSON. The store wrote it from validated data with json-c and the schema
  * CHECKs json_valid(), so the text is spliced into the answer verbatim instead of being parsed
  * and rebuilt for every card (most of a discover page's cost otherwise). Anything that does
- * not look like an array falls back to [].
+ * not look like an array falls back to [] (sql/012's card text does the same).
  */
 static json_object *stored_list(apr_pool_t *p, const char *text)
 {
-    json_object *o;
+    apr_size_t n = text ? strlen(text) : 0;
 
-    if (!text || text[0] != '[' || text[strlen(text) - 1] != ']') {
+    if (!n || text[0] != '[' || text[n - 1] != ']') {
         return json_object_new_array();
     }
-    o = json_object_new_array();
-    json_object_set_serializer(o, raw_serializer, (void *)text, NULL);
-    return o;
-}
-
-static json_object *str_or_null(const char *s)
-{
-    return s ? json_object_new_string(s) : NULL;
+    return sb_json_raw(p, text, n);
 }
 
 json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
 {
     json_object *o = json_object_new_object();
-    double r = (double)(long)(u->rating * 100 + 0.5) / 100.0;
+    sb_user_names_t n = {u->id,  u->username, u->first_name, u->last_name, u->profile_picture,
+                         u->bio, u->timezone};
 
-    sb_json_add_lit(o, "_id", json_object_new_string(u->id));
-    sb_json_add_lit(o, "id", json_object_new_string(u->id));
-    sb_json_add_lit(o, "username", json_object_new_string(u->username));
-    sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
-    sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
-    sb_json_add_lit(o, "fullName",
-                    json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
-    sb_json_add_lit(o, "profilePicture",
-                    json_object_new_string(u->profile_picture ? u->profile_picture : ""));
-    sb_json_add_lit(o, "bio", str_or_null(u->bio));
-    sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone : "UTC"));
-    sb_json_add_lit(o, "country", str_or_null(u->country));
+    sb_user_json_names(o, p, &n);
+    sb_json_add_lit(o, "country", sb_json_str_or_null(u->country));
     sb_json_add_lit(o, "languages", stored_list(p, u->languages_json));
     sb_json_add_lit(o, "skillsOffered", stored_list(p, u->offered_json));
     sb_json_add_lit(o, "skillsWanted", stored_list(p, u->wanted_json));
-    sb_json_add_lit(o, "rating", json_object_new_double(r));
+    sb_json_add_lit(o, "rating", json_object_new_double(sb_rating_round(u->rating)));
     sb_json_add_lit(o, "totalReviews", json_object_new_int(u->total_reviews));
     sb_json_add_lit(o, "isVerified", json_object_new_boolean(u->is_verified));
     sb_json_add_lit(o, "lastSeen", json_object_new_string(sb_time_iso(p, u->last_seen)));
     return o;
+}
+
+/* The members a kept card text (card_head) lacks, closing the object: the bytes json-c
+ * writes for sb_card_to_json's last four members, written by hand (a page has up to 50).
+ * At most SB_CARD_TAIL_MAX bytes. */
+#define SB_CARD_TAIL_MAX   (SB_JSON_DOUBLE_MAX + 128) /* 60 of names + 11 + a 31-byte date */
+#define PUT_LIT(o, n, lit) (memcpy((o) + (n), lit, sizeof(lit) - 1), (n) += sizeof(lit) - 1)
+static apr_size_t card_tail(char *o, apr_pool_t *p, const sb_user_card_t *u)
+{
+    char buf[SB_JSON_DOUBLE_MAX], digits[12];
+    apr_size_t n = 0, len;
+    const char *rating = sb_rating_text(u->rating, buf, &len), *seen;
+    unsigned v = (unsigned)u->total_reviews;
+    int d = 0;
+
+    PUT_LIT(o, n, ",\"rating\":");
+    memcpy(o + n, rating, len);
+    n += len;
+    PUT_LIT(o, n, ",\"totalReviews\":");
+    if (u->total_reviews < 0) {
+        o[n++] = '-';
+        v = 0u - v;
+    }
+    do {
+        digits[d++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    while (d) {
+        o[n++] = digits[--d];
+    }
+    if (u->is_verified) {
+        PUT_LIT(o, n, ",\"isVerified\":true,\"lastSeen\":\"");
+    }
+    else {
+        PUT_LIT(o, n, ",\"isVerified\":false,\"lastSeen\":\"");
+    }
+    len = strlen(seen = sb_time_iso(p, u->last_seen));
+    memcpy(o + n, seen, len);
+    n += len;
+    PUT_LIT(o, n, "\"}");
+    return n;
+}
+
+/* The match member a matches card closes with, at most this long (three ints). */
+#define SB_MATCH_MEMBER_MAX 96
+
+static const char *cards_text(apr_pool_t *p, const apr_array_header_t *cards, int with_match,
+                              apr_size_t *len)
+{
+    apr_size_t size = 3, n = 0;
+    char *o;
+    int i;
+
+    for (i = 0; i < cards->nelts; i++) {
+        const sb_user_card_t *u = &APR_ARRAY_IDX(cards, i, sb_user_card_t);
+        if (!u->card_head) {
+            return NULL;
+        }
+        size += u->card_head_len + SB_CARD_TAIL_MAX + 1 + (with_match ? SB_MATCH_MEMBER_MAX : 0);
+    }
+    o = apr_palloc(p, size);
+    o[n++] = '[';
+    for (i = 0; i < cards->nelts; i++) {
+        const sb_user_card_t *u = &APR_ARRAY_IDX(cards, i, sb_user_card_t);
+        if (i) {
+            o[n++] = ',';
+        }
+        memcpy(o + n, u->card_head, u->card_head_len);
+        n += u->card_head_len;
+        n += card_tail(o + n, p, u);
+        if (with_match) {
+            /* the card's closing brace moves after the match member */
+            n += (apr_size_t)apr_snprintf(o + n - 1, size - n + 1,
+                                          ",\"match\":{\"theyOffer\":%d,\"theyWant\":%d,"
+                                          "\"score\":%d}}",
+                                          u->they_offer, u->they_want, u->they_offer + u->they_want)
+                 - 1;
+        }
+    }
+    o[n++] = ']';
+    o[n] = '\0';
+    if (len) {
+        *len = n;
+    }
+    return o;
+}
+
+const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
+{
+    return cards_text(p, cards, 0, len);
+}
+
+const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
+{
+    return cards_text(p, cards, 1, len);
 }
 
 static json_object *reviews_json(apr_pool_t *p, const apr_array_header_t *a)
@@ -84,13 +154,13 @@ static json_object *reviews_json(apr_pool_t *p, const apr_array_header_t *a)
         const sb_review_t *r = &APR_ARRAY_IDX(a, i, sb_review_t);
         json_object *o = json_object_new_object(), *who = json_object_new_object();
         sb_json_add_lit(who, "_id", json_object_new_string(r->reviewer_id));
-        sb_json_add_lit(who, "fullName", str_or_null(r->reviewer_name));
+        sb_json_add_lit(who, "fullName", sb_json_str_or_null(r->reviewer_name));
         sb_json_add_lit(who, "profilePicture",
                         json_object_new_string(r->reviewer_picture ? r->reviewer_picture : ""));
         sb_json_add_lit(o, "_id", json_object_new_string(r->id));
         sb_json_add_lit(o, "reviewer", who);
         sb_json_add_lit(o, "rating", json_object_new_int(r->rating));
-        sb_json_add_lit(o, "feedback", str_or_null(r->feedback));
+        sb_json_add_lit(o, "feedback", sb_json_str_or_null(r->feedback));
         sb_json_add_lit(o, "wouldRecommend",
                         r->would_recommend < 0 ? NULL
                                                : json_object_new_boolean(r->would_recommend));

@@ -1,10 +1,15 @@
 /* Opaque (sort key, id) cursors: versioned, HMAC-tagged, base64url (see sb_cursor.h). */
 #include "sb_cursor.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 
 #define SB_CURSOR_VERSION 0x01
 #define SB_CURSOR_BODY    21 /* version + sort key + id */
@@ -33,6 +38,95 @@ static int b64val(int c)
     return q ? (int)(q - b64u) : -1;
 }
 
+/*
+ * The tag's HMAC-SHA256. The one-shot HMAC() looks the MAC and the digest up by name on
+ * every call (most of a cursor's cost); instead the MAC is fetched once and, for each of the
+ * first TEMPLATES_MAX keys seen, a context keyed once is kept as a template that every call
+ * copies (a copy only reads it, so threads share the templates; they live as long as the
+ * process, and are looked up without a lock: ntemplates is published after its entry).
+ * Other keys, or a failure, take the one-shot path: the same bytes either way.
+ */
+#define TEMPLATES_MAX 4
+
+typedef struct {
+    unsigned char *key;
+    apr_size_t key_len;
+    EVP_MAC_CTX *ctx;
+} mac_template_t;
+
+static pthread_once_t mac_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t mac_lock = PTHREAD_MUTEX_INITIALIZER;
+static EVP_MAC *mac_hmac;
+static mac_template_t templates[TEMPLATES_MAX];
+static atomic_int ntemplates;
+
+static void mac_fetch(void)
+{
+    mac_hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+/* The template of key (made on first use), or NULL. */
+static const EVP_MAC_CTX *mac_template(const unsigned char *key, apr_size_t key_len)
+{
+    OSSL_PARAM params[2];
+    EVP_MAC_CTX *ctx = NULL;
+    unsigned char *copy;
+    int i, n;
+
+    pthread_once(&mac_once, mac_fetch);
+    if (!mac_hmac) {
+        return NULL;
+    }
+    n = atomic_load_explicit(&ntemplates, memory_order_acquire);
+    for (i = 0; i < n; i++) {
+        if (templates[i].key_len == key_len && !memcmp(templates[i].key, key, key_len)) {
+            return templates[i].ctx;
+        }
+    }
+    pthread_mutex_lock(&mac_lock);
+    n = atomic_load_explicit(&ntemplates, memory_order_relaxed);
+    for (i = 0; i < n; i++) {
+        if (templates[i].key_len == key_len && !memcmp(templates[i].key, key, key_len)) {
+            ctx = templates[i].ctx;
+            break;
+        }
+    }
+    if (!ctx && n < TEMPLATES_MAX && (copy = malloc(key_len))) {
+        params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0);
+        params[1] = OSSL_PARAM_construct_end();
+        if ((ctx = EVP_MAC_CTX_new(mac_hmac)) && EVP_MAC_init(ctx, key, key_len, params)) {
+            memcpy(copy, key, key_len);
+            templates[n].key = copy;
+            templates[n].key_len = key_len;
+            templates[n].ctx = ctx;
+            atomic_store_explicit(&ntemplates, n + 1, memory_order_release);
+        }
+        else {
+            EVP_MAC_CTX_free(ctx);
+            free(copy);
+            ctx = NULL;
+        }
+    }
+    pthread_mutex_unlock(&mac_lock);
+    return ctx;
+}
+
+/* HMAC-SHA256 of msg[0..n) under key into mac (SB_CURSOR_MAC bytes) from its template. */
+#define SB_CURSOR_MAC 32
+static int mac_kept(const unsigned char *key, apr_size_t key_len, const unsigned char *msg,
+                    apr_size_t n, unsigned char *mac)
+{
+    const EVP_MAC_CTX *t = mac_template(key, key_len);
+    EVP_MAC_CTX *ctx = t ? EVP_MAC_CTX_dup(t) : NULL;
+    size_t len = 0;
+    int ok;
+
+    ok = ctx && EVP_MAC_update(ctx, msg, n) && EVP_MAC_final(ctx, mac, &len, SB_CURSOR_MAC)
+         && len == SB_CURSOR_MAC;
+    EVP_MAC_CTX_free(ctx);
+    return ok;
+}
+
 static void tag(const unsigned char *key, apr_size_t key_len, const unsigned char *body,
                 unsigned char *out)
 {
@@ -46,7 +140,9 @@ static void tag(const unsigned char *key, apr_size_t key_len, const unsigned cha
         key = fixed;
         key_len = sizeof fixed - 1;
     }
-    HMAC(EVP_sha256(), key, (int)key_len, msg, sizeof msg, mac, &mac_len);
+    if (!mac_kept(key, key_len, msg, sizeof msg, mac)) {
+        HMAC(EVP_sha256(), key, (int)key_len, msg, sizeof msg, mac, &mac_len);
+    }
     memcpy(out, mac, SB_CURSOR_TAG);
 }
 

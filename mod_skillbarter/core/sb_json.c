@@ -1,8 +1,11 @@
 #include "sb_json.h"
 
 #include <limits.h>
+#include <math.h>
+#include <stdio.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <json-c/printbuf.h>
 
 static apr_status_t sb_json_put_cleanup(void *data)
 {
@@ -21,6 +24,55 @@ json_object *sb_json_track(apr_pool_t *p, json_object *o)
 static int sb_json_is_digit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+json_object *sb_json_str_or_null(const char *s)
+{
+    return s ? json_object_new_string(s) : NULL;
+}
+
+typedef struct {
+    const char *text;
+    apr_size_t len;
+} sb_json_raw_t;
+
+/* Write the value's text as is (json-c's per-object serializer hook). */
+static int sb_json_raw_serializer(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    const sb_json_raw_t *r = json_object_get_userdata(o);
+    (void)level;
+    (void)flags;
+    return printbuf_memappend(pb, r->text, (int)r->len);
+}
+
+json_object *sb_json_raw(apr_pool_t *p, const char *text, apr_size_t len)
+{
+    json_object *o = json_object_new_array();
+    sb_json_raw_t *r = apr_palloc(p, sizeof *r);
+
+    r->text = text;
+    r->len = len;
+    json_object_set_serializer(o, sb_json_raw_serializer, r, NULL);
+    return o;
+}
+
+int sb_json_double_text(char *buf, double d)
+{
+    int n;
+
+    if (isnan(d)) {
+        return snprintf(buf, SB_JSON_DOUBLE_MAX, "NaN");
+    }
+    if (isinf(d)) {
+        return snprintf(buf, SB_JSON_DOUBLE_MAX, "%s", d > 0 ? "Infinity" : "-Infinity");
+    }
+    n = snprintf(buf, SB_JSON_DOUBLE_MAX, "%.17g", d);
+    if (n > 0 && n < SB_JSON_DOUBLE_MAX - 2 && !strpbrk(buf, ".e")
+        && (sb_json_is_digit(buf[0]) || (buf[0] == '-' && sb_json_is_digit(buf[1])))) {
+        memcpy(buf + n, ".0", 3);
+        n += 2;
+    }
+    return n;
 }
 
 static int sb_json_is_word(char c)

@@ -24,6 +24,18 @@
 #define sb_json_add_lit(o, key, v)                                                                 \
     json_object_object_add_ex((o), "" key "", (v), JSON_C_OBJECT_ADD_CONSTANT_KEY)
 
+/* A JSON string of s, or NULL (JSON null as a member value) when s is NULL. */
+json_object *sb_json_str_or_null(const char *s);
+/* A json-c value whose serialization is text[0..len), verbatim (already valid JSON: a list
+ * column written by json-c, cards kept ready in the store). text must outlive the value (a
+ * string in p, the request's pool, which also holds the small record the value points to).
+ * An array value, so json_object_is_type(o, json_type_array). */
+json_object *sb_json_raw(apr_pool_t *p, const char *text, apr_size_t len);
+/* d as json-c writes json_object_new_double(d) in its default format ("%.17g", ".0" added
+ * to a whole number) into buf (at least SB_JSON_DOUBLE_MAX bytes); returns the length. */
+#define SB_JSON_DOUBLE_MAX 32
+int sb_json_double_text(char *buf, double d);
+
 /* Parse buf[0..len) as one strict RFC 8259 JSON value (no single quotes, NaN, comments,
  * trailing data, NUL bytes or invalid UTF-8; nesting at most max_depth). The result is
  * released by a cleanup on p. On error returns NULL and sets *why (in p) to e.g.

@@ -216,27 +216,21 @@ const char *sb_mail_render(apr_pool_t *p, const sb_mail_t *m, const char *messag
         "\r\n", part(p, "text/html", m->html, boundary), "--", boundary, "--\r\n", NULL);
 }
 
-/* Write to a temporary name, then rename into place so a reader never sees half a message. */
-static int spool_send(const sb_mail_transport_t *t, apr_pool_t *p, const sb_mail_t *m,
-                      const char **why)
+int sb_mail_spool_write(apr_pool_t *p, const char *dir, const char *text, const char **why)
 {
-    const char *dir = t->ctx;
     char id[SB_ID_LEN + 1];
-    const char *tmp, *final, *text;
+    const char *tmp, *final;
     apr_file_t *f;
-    apr_size_t len;
     apr_status_t rv;
     char err[128];
 
     sb_id_new(id);
-    text = sb_mail_render(p, m, apr_pstrcat(p, id, "@skillbarter", NULL), sb_now_ms());
     tmp = apr_pstrcat(p, dir, "/.tmp-", id, NULL);
     final = apr_pstrcat(p, dir, "/", id, ".eml", NULL);
     rv = apr_file_open(&f, tmp, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_EXCL,
                        APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD, p);
     if (rv == APR_SUCCESS) {
-        len = strlen(text);
-        rv = apr_file_write_full(f, text, len, NULL);
+        rv = apr_file_write_full(f, text, strlen(text), NULL);
         if (rv == APR_SUCCESS) {
             rv = apr_file_sync(f);
         }
@@ -253,6 +247,17 @@ static int spool_send(const sb_mail_transport_t *t, apr_pool_t *p, const sb_mail
         return -1;
     }
     return 0;
+}
+
+static int spool_send(const sb_mail_transport_t *t, apr_pool_t *p, const sb_mail_t *m,
+                      const char **why)
+{
+    char id[SB_ID_LEN + 1];
+
+    sb_id_new(id);
+    return sb_mail_spool_write(
+        p, t->ctx, sb_mail_render(p, m, apr_pstrcat(p, id, "@skillbarter", NULL), sb_now_ms()),
+        why);
 }
 
 sb_mail_transport_t *sb_mail_spool_transport(apr_pool_t *p, const char *dir)

@@ -29,6 +29,9 @@ struct sb_mail_transport {
 
 /* A transport writing to dir (must exist and be writable). */
 sb_mail_transport_t *sb_mail_spool_transport(apr_pool_t *p, const char *dir);
+/* Write a rendered message (RFC 5322 text) into the spool dir as <id>.eml, by a temporary
+ * name and a rename so a reader never sees half of it. 0, or -1 with *why. */
+int sb_mail_spool_write(apr_pool_t *p, const char *dir, const char *text, const char **why);
 /*
  * Render m as RFC 5322 text: CRLF line ends; From, To, Subject, Date, Message-ID,
  * MIME-Version, List-Unsubscribe when set; header values lose their line breaks and a

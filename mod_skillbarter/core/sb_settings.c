@@ -48,6 +48,7 @@ static const struct {
     {"mail_from", KEY_TEXT, APR_OFFSETOF(sb_settings_t, mail_from)},
     {"public_url", KEY_TEXT, APR_OFFSETOF(sb_settings_t, public_url)},
     {"mail_templates", KEY_TEXT, APR_OFFSETOF(sb_settings_t, mail_templates)},
+    {"mail_spool", KEY_TEXT, APR_OFFSETOF(sb_settings_t, mail_spool)},
 };
 #define N_KEYS (sizeof keys / sizeof keys[0])
 

@@ -74,6 +74,8 @@ typedef struct {
     const char *mail_from;
     const char *public_url;     /* base URL for links in mail, no trailing slash */
     const char *mail_templates; /* directory of NAME.txt|html (NULL: built-in) */
+    const char *mail_spool;     /* SkillBarterMailSpool: where the jobs runner writes queued
+                                   mail under the spool transport (NULL: not delivered) */
 
     /* this process's own */
     struct sb_store *store; /* this process's store */

@@ -1,5 +1,6 @@
 #include "sb_user_json.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <apr_strings.h>
 
@@ -28,9 +29,52 @@ json_object *sb_credits_to_json(int64_t minutes)
     return json_object_new_double_s((neg ? -1.0 : 1.0) * (double)cents / 100.0, buf);
 }
 
-static json_object *str_or_null(const char *s)
+double sb_rating_round(double r)
 {
-    return s ? json_object_new_string(s) : NULL;
+    return (double)(long)(r * 100 + 0.5) / 100.0;
+}
+
+#define SB_RATING_STEPS 501 /* 0.00 .. 5.00 */
+static char rating_texts[SB_RATING_STEPS][SB_JSON_DOUBLE_MAX];
+static unsigned char rating_lens[SB_RATING_STEPS];
+static pthread_once_t rating_once = PTHREAD_ONCE_INIT;
+
+static void rating_table(void)
+{
+    int k;
+
+    for (k = 0; k < SB_RATING_STEPS; k++) {
+        rating_lens[k] = (unsigned char)sb_json_double_text(rating_texts[k], k / 100.0);
+    }
+}
+
+const char *sb_rating_text(double r, char *buf, apr_size_t *len)
+{
+    double k = r * 100 + 0.5;
+
+    if (k >= 0 && k < SB_RATING_STEPS) {
+        long i = (long)k;
+        pthread_once(&rating_once, rating_table);
+        *len = rating_lens[i];
+        return rating_texts[i];
+    }
+    *len = (apr_size_t)sb_json_double_text(buf, sb_rating_round(r));
+    return buf;
+}
+
+void sb_user_json_names(json_object *o, apr_pool_t *p, const sb_user_names_t *n)
+{
+    sb_json_add_lit(o, "_id", json_object_new_string(n->id));
+    sb_json_add_lit(o, "id", json_object_new_string(n->id));
+    sb_json_add_lit(o, "username", json_object_new_string(n->username));
+    sb_json_add_lit(o, "firstName", json_object_new_string(n->first_name));
+    sb_json_add_lit(o, "lastName", json_object_new_string(n->last_name));
+    sb_json_add_lit(o, "fullName",
+                    json_object_new_string(apr_pstrcat(p, n->first_name, " ", n->last_name, NULL)));
+    sb_json_add_lit(o, "profilePicture",
+                    json_object_new_string(n->profile_picture ? n->profile_picture : ""));
+    sb_json_add_lit(o, "bio", sb_json_str_or_null(n->bio));
+    sb_json_add_lit(o, "timezone", json_object_new_string(n->timezone ? n->timezone : "UTC"));
 }
 
 static json_object *time_or_null(apr_pool_t *p, int64_t ms)
@@ -56,9 +100,9 @@ static json_object *skills_offered(const apr_array_header_t *a)
         const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
         json_object *o = json_object_new_object();
         sb_json_add_lit(o, "skill", json_object_new_string(s->skill));
-        sb_json_add_lit(o, "category", str_or_null(s->category));
-        sb_json_add_lit(o, "experience", str_or_null(s->experience));
-        sb_json_add_lit(o, "description", str_or_null(s->description));
+        sb_json_add_lit(o, "category", sb_json_str_or_null(s->category));
+        sb_json_add_lit(o, "experience", sb_json_str_or_null(s->experience));
+        sb_json_add_lit(o, "description", sb_json_str_or_null(s->description));
         sb_json_add_lit(o, "verified", json_object_new_boolean(s->verified));
         json_object_array_add(arr, o);
     }
@@ -73,9 +117,9 @@ static json_object *skills_wanted(const apr_array_header_t *a)
         const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
         json_object *o = json_object_new_object();
         sb_json_add_lit(o, "skill", json_object_new_string(s->skill));
-        sb_json_add_lit(o, "category", str_or_null(s->category));
-        sb_json_add_lit(o, "level", str_or_null(s->level));
-        sb_json_add_lit(o, "priority", str_or_null(s->priority));
+        sb_json_add_lit(o, "category", sb_json_str_or_null(s->category));
+        sb_json_add_lit(o, "level", sb_json_str_or_null(s->level));
+        sb_json_add_lit(o, "priority", sb_json_str_or_null(s->priority));
         json_object_array_add(arr, o);
     }
     return arr;
@@ -105,29 +149,19 @@ static json_object *availability(const apr_array_header_t *a)
 json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t view)
 {
     json_object *o = json_object_new_object();
+    sb_user_names_t n = {u->id,  u->username, u->first_name, u->last_name, u->profile_picture,
+                         u->bio, u->timezone};
 
     sb_user_lists(u);
-
-    sb_json_add_lit(o, "_id", json_object_new_string(u->id));
-    sb_json_add_lit(o, "id", json_object_new_string(u->id));
-    sb_json_add_lit(o, "username", json_object_new_string(u->username));
-    sb_json_add_lit(o, "firstName", json_object_new_string(u->first_name));
-    sb_json_add_lit(o, "lastName", json_object_new_string(u->last_name));
-    sb_json_add_lit(o, "fullName",
-                    json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
-    sb_json_add_lit(o, "profilePicture",
-                    json_object_new_string(u->profile_picture ? u->profile_picture : ""));
-    sb_json_add_lit(o, "bio", str_or_null(u->bio));
-    sb_json_add_lit(o, "timezone", json_object_new_string(u->timezone ? u->timezone : "UTC"));
+    sb_user_json_names(o, p, &n);
     sb_json_add_lit(o, "languages", string_array(u->languages));
-    sb_json_add_lit(o, "country", str_or_null(u->country));
+    sb_json_add_lit(o, "country", sb_json_str_or_null(u->country));
     sb_json_add_lit(o, "skillsOffered", skills_offered(u->skills_offered));
     sb_json_add_lit(o, "skillsWanted", skills_wanted(u->skills_wanted));
     sb_json_add_lit(o, "availability", availability(u->availability));
     sb_json_add_lit(o, "totalHoursTaught", sb_credits_to_json(u->minutes_taught));
     sb_json_add_lit(o, "totalHoursLearned", sb_credits_to_json(u->minutes_learned));
-    sb_json_add_lit(o, "rating",
-                    json_object_new_double((double)(long)(u->rating * 100 + 0.5) / 100.0));
+    sb_json_add_lit(o, "rating", json_object_new_double(sb_rating_round(u->rating)));
     sb_json_add_lit(o, "totalReviews", json_object_new_int(u->total_reviews));
     sb_json_add_lit(o, "isVerified", json_object_new_boolean(u->is_verified));
     sb_json_add_lit(o, "lastSeen", time_or_null(p, u->last_seen));

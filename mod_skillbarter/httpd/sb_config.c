@@ -778,6 +778,7 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
             st->mail_window = c->mail_window;
         }
         st->mail_templates = c->mail_templates;
+        st->mail_spool = c->mail_spool;
         if (c->mail_transport) {
             st->mail_transport = c->mail_transport;
         }

@@ -1,6 +1,8 @@
 /*
  * skillbarter-realtime: the shared state of the daemon. One libwebsockets service thread runs
- * every callback, so nothing here is locked.
+ * every callback and owns everything here, so nothing is locked; the store worker
+ * (sbrt_worker.c) does the store writes and outbox reads on a thread of its own and hands its
+ * results back through a locked list of its own.
  *
  * An Engine.IO session (sbrt_session_t) outlives the HTTP requests of the polling transport and
  * may change transport (upgrade to WebSocket), so connections never hold a pointer to it: each
@@ -16,6 +18,7 @@
 #include <apr_hash.h>
 #include <apr_tables.h>
 #include <libwebsockets.h>
+#include <ev.h>
 #include <json-c/json.h>
 
 #include "sb_id.h"
@@ -34,12 +37,16 @@
 #define SBRT_DEFAULT_RECOVERY_MAX    500     /* events */
 #define SBRT_DEFAULT_PRESENCE_GRACE  5000    /* ms */
 #define SBRT_MAX_PARTNERS            1000    /* partners told of a presence change */
+#define SBRT_MAX_JOINED              256     /* conversations one socket follows */
+#define SBRT_MAX_HELD                64      /* packets held while a CONNECT is checked */
+#define SBRT_DEFAULT_PRUNE_INTERVAL  600000  /* ms between outbox prunes */
 
 typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
 
 typedef struct sbrt_server {
     apr_pool_t *pool;
     struct lws_context *ctx;
+    struct ev_loop *loop; /* the event loop libwebsockets runs on (libev) */
     sb_settings_t st;
     const char *settings_path; /* the file st was read from */
     struct sb_rl_table *rl;    /* the shared limits table, attached on first use */
@@ -55,54 +62,88 @@ typedef struct sbrt_server {
     const unsigned char *secret; /* the JWT secret: also MACs recovery pids */
     apr_size_t secret_len;
     apr_hash_t *users;   /* user id -> its connected sessions (sbrt_outbox.c) */
-    int64_t tail_pos;    /* this daemon's position in the outbox */
+    int64_t tail_pos;    /* this daemon's position in the outbox (the worker's, once started) */
     int outbox_poll;     /* ms between reads without a wake-up */
     int recovery_window; /* s: oldest missed event a reconnect recovers */
     int recovery_max;    /* most missed events a reconnect recovers */
     int presence_grace;  /* ms a user stays online after the last socket closes */
+    int prune_interval;  /* ms between outbox prunes (0: never) */
+    apr_pool_t *scratch; /* the service thread's unit of work, cleared after each */
     FILE *log;
     sbrt_level_t log_level;
     int stopping;
 } sbrt_server_t;
 
+/* A session is small and malloc'd (no pool of its own): thousands are held idle. */
 typedef struct sbrt_session {
     sbrt_server_t *srv;
-    apr_pool_t *pool; /* the session's life; destroyed when it closes */
     char sid[SBRT_SID_LEN + 1];
     struct lws *poll_wsi; /* the pending polling GET, if any */
     struct lws *ws_wsi;   /* the WebSocket, probing or upgraded */
     int upgraded;         /* the WebSocket is the transport */
     int probe_reply;      /* "3probe" to send on the WebSocket */
     int poll_noop;        /* release the pending GET with "6" (upgrade) */
+    int probing;          /* "2probe" answered on the WebSocket, no "5" yet */
     int closing;
-    /* outgoing Engine.IO packets (each malloc'd, freed when written): a bounded ring */
-    char **q;
+    /* outgoing Engine.IO packets (sbrt_packet_t, freed when written): a bounded ring, malloc'd
+     * on first use and released when it is empty again */
+    struct sbrt_packet **q;
     int q_head, q_len, q_cap;
-    lws_sorted_usec_list_t ping_sul;    /* next ping, then the pong deadline */
-    lws_sorted_usec_list_t connect_sul; /* the Socket.IO CONNECT deadline */
+    ev_timer ping_timer;    /* next ping, then the pong deadline */
+    ev_timer connect_timer; /* the Socket.IO CONNECT deadline */
     int awaiting_pong;
     /* Socket.IO */
     int connected;
+    int connecting; /* a CONNECT is with the store worker ... */
+    char **held;    /* ... and the packets that came after it (malloc'd), handled once it is */
+    int nheld;
     char sio_sid[SBRT_SID_LEN + 1];
-    const char *user_id; /* in pool, once connected */
-    const char *username;
-    const char *pid;                /* recovery id of the connection (sbrt_outbox.c) */
+    char user_id[SB_ID_LEN + 1]; /* once connected */
+    char username[64];
+    char *pid;                      /* recovery id of the connection (sbrt_outbox.c), malloc'd */
     int64_t last_seq;               /* the last outbox seq sent to this socket */
     struct sbrt_session *user_next; /* the next connected session of the same user */
-    apr_hash_t *joined;             /* partner ids of join:conversation (typing goes there) */
+    char (*joined)[SB_ID_LEN + 1];  /* partner ids of join:conversation (typing goes there) */
+    int njoined;
 } sbrt_session_t;
+
+/* A queued packet: LWS_PRE bytes of headroom, then the text, so it is written in place. */
+typedef struct sbrt_packet {
+    apr_size_t len;
+    unsigned char buf[]; /* LWS_PRE + len + 1 */
+} sbrt_packet_t;
+
+/* The daemon's own timers are libev timers on srv->loop (libwebsockets 4.1 on libev does not
+ * move its timer earlier for a deadline scheduled while a later one is armed). Arm (re-arm)
+ * t to call cb after ms; stop it (a zeroed or stopped timer may be stopped again). */
+void sbrt_timer_arm(sbrt_server_t *srv, ev_timer *t, void (*cb)(struct ev_loop *, ev_timer *, int),
+                    int ms);
+void sbrt_timer_stop(sbrt_server_t *srv, ev_timer *t);
 
 /* log.c: one line "[time] [level] message" to the daemon's log. */
 void sbrt_log(sbrt_server_t *srv, sbrt_level_t level, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* engine.c */
+/* engine.c: the transports */
 extern const struct lws_protocols sbrt_protocols[];
+
+/* session.c */
 sbrt_session_t *sbrt_session_find(sbrt_server_t *srv, const char *sid);
 /* Queue one Engine.IO packet (type digit + data, copied) and wake the transport. Returns 0, or
  * -1 when the queue is full: the session is then closed (the client recovers on reconnect). */
 int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len);
-/* Close a session: both transports are ended, its timers cancelled, its pool destroyed. */
+/* A new session (heartbeats and the CONNECT deadline armed); its open packet
+ * into buf; one Engine.IO packet from the client (wsi: the WebSocket it came on, NULL for a
+ * POST); the oldest queued packet, taken off the queue (the caller frees it), or NULL. */
+sbrt_session_t *sbrt_session_new(sbrt_server_t *srv);
+apr_size_t sbrt_session_open_packet(sbrt_session_t *s, int can_upgrade, char *buf, apr_size_t size);
+void sbrt_session_on_packet(sbrt_session_t *s, struct lws *wsi, const char *data, apr_size_t len);
+sbrt_packet_t *sbrt_session_pop(sbrt_session_t *s);
+static inline const char *sbrt_packet_text(const sbrt_packet_t *pk)
+{
+    return (const char *)pk->buf + LWS_PRE;
+}
+/* Close a session: both transports are ended, its timers cancelled, its memory freed. */
 void sbrt_session_close(sbrt_session_t *s, const char *reason);
 /* Close every session (at shutdown). */
 void sbrt_sessions_close_all(sbrt_server_t *srv);
@@ -113,6 +154,8 @@ void sbrt_random_id(char out[SBRT_SID_LEN + 1]);
 void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len);
 void sbrt_socket_on_open(sbrt_session_t *s);
 void sbrt_socket_on_close(sbrt_session_t *s, const char *reason);
+/* Handle the packets held while the CONNECT was checked (after its answer). */
+void sbrt_socket_run_held(sbrt_session_t *s);
 /* Emit an event: name and one JSON argument (NULL: none), no ack. */
 int sbrt_socket_emit(sbrt_session_t *s, const char *event, json_object *arg);
 
@@ -125,24 +168,58 @@ typedef struct sbrt_user {
     sbrt_session_t *first; /* the user's connected sessions (session->user_next) */
     int online;            /* partners were told user:online */
     int offline_pending;   /* the grace period before user:offline runs */
-    lws_sorted_usec_list_t offline_sul;
+    ev_timer offline_timer;
 } sbrt_user_t;
 
 /* presence.c: user:online when a user's first socket connects, user:offline when the last
- * one has been gone for the grace period, to conversation partners only. */
+ * one has been gone for the grace period, to conversation partners only; every new socket
+ * (the first or a further one) is told which partners are online. */
 void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s);
+void sbrt_presence_another(sbrt_user_t *u, sbrt_session_t *s);
 void sbrt_presence_last(sbrt_user_t *u);
 sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id);
 
 /* outbox.c: the tail and recovery (see there). */
 int sbrt_outbox_start(sbrt_server_t *srv);
 void sbrt_outbox_stop(sbrt_server_t *srv);
-void sbrt_outbox_woken(sbrt_server_t *srv);
-void sbrt_outbox_pump(sbrt_server_t *srv);
-void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth);
+/* What the store worker found for a CONNECT (sbrt_outbox_prepare), for the service thread
+ * (sbrt_outbox_connected). */
+typedef struct {
+    int ok;            /* the token was accepted (else message says why) */
+    int failed;        /* the store failed: the session is closed */
+    char message[160]; /* the refusal, as the module words it */
+    char user_id[SB_ID_LEN + 1];
+    char username[64];
+    char *pid;        /* the recovery id of the connection (malloc'd) */
+    int64_t last_seq; /* the last seq the socket has (after the replay) */
+    int recovered;    /* a recovery from base: the replay follows */
+    int64_t base;
+    int nreplay;
+    char *replay; /* nreplay packets, each NUL-terminated (malloc'd) */
+} sbrt_connect_t;
+void sbrt_outbox_prepare(sbrt_server_t *srv, apr_pool_t *p, const char *token, const char *pid,
+                         const char *offset, sbrt_connect_t *c);
+void sbrt_outbox_connected(sbrt_session_t *s, sbrt_connect_t *c);
+const char *sbrt_outbox_packet(apr_pool_t *p, const sb_outbox_row_t *r);
 void sbrt_outbox_register(sbrt_session_t *s);
 void sbrt_outbox_unregister(sbrt_session_t *s);
 sbrt_session_t *sbrt_outbox_sessions_of(sbrt_server_t *srv, const char *user_id);
+
+/* worker.c: the store worker (see there). */
+int sbrt_worker_start(sbrt_server_t *srv);
+void sbrt_worker_stop(sbrt_server_t *srv);
+/* message:send's store part for s (body is copied); the answer comes back as s's ack. -1 when
+ * the worker is too far behind (the caller refuses). */
+int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body);
+/* The store part of a CONNECT (auth: the CONNECT's data); the outcome comes back through
+ * sbrt_outbox_connected. -1 when it could not be queued. */
+int sbrt_worker_connect(sbrt_session_t *s, json_object *auth);
+/* Store lastSeen of user_id. */
+void sbrt_worker_touch(sbrt_server_t *srv, const char *user_id, int64_t at);
+/* Read the outbox tail soon (any thread). */
+void sbrt_worker_pump(sbrt_server_t *srv);
+/* Service thread: write the worker's results to their sessions. */
+void sbrt_worker_drain(sbrt_server_t *srv);
 
 /* auth.c: the access-token check of the module's guard (api/sb_call.c sb_call_authenticate),
  * with the same store call and the same refusals. 0 with *out set, else -1 with *msg (the

@@ -1,10 +1,9 @@
 /*
- * The Engine.IO v4 server on libwebsockets: the polling transport (GET holds until there is
- * something to send, POST carries the client's packets joined by 0x1e), the WebSocket
- * transport (directly, or as the upgrade of a polling session: 2probe / 3probe / 5, the
- * pending GET released with 6), heartbeats (ping every pingInterval, pong due within
- * pingTimeout), maxPayload (polling 413, WebSocket close 1009), the Origin check, and a bounded
- * outgoing queue per session.
+ * The Engine.IO v4 transports on libwebsockets: polling (GET holds until there is something
+ * to send, POST carries the client's packets joined by 0x1e) and WebSocket (directly, or as
+ * the upgrade of a polling session: 2probe / 3probe / 5, the pending GET released with 6),
+ * maxPayload (polling 413, WebSocket close 1009) and the Origin check. The session behind
+ * them is sbrt_session.c.
  */
 #include "sbrt.h"
 
@@ -14,6 +13,10 @@
 #include <apr_general.h>
 
 #include "sbrt_codec.h"
+
+/* libwebsockets' receive buffer of each WebSocket, allocated per connection for its life: small,
+ * since a larger message simply arrives in several callbacks (appended to the pss body). */
+#define SBRT_RX_BUFFER 512
 
 typedef struct {
     char sid[SBRT_SID_LEN + 1];
@@ -31,244 +34,6 @@ typedef struct {
 static sbrt_server_t *server_of(struct lws *wsi)
 {
     return lws_context_user(lws_get_context(wsi));
-}
-
-void sbrt_random_id(char out[SBRT_SID_LEN + 1])
-{
-    static const char abc[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    unsigned char raw[SBRT_SID_LEN];
-    int i;
-
-    apr_generate_random_bytes(raw, sizeof raw);
-    for (i = 0; i < SBRT_SID_LEN; i++) {
-        out[i] = abc[raw[i] & 63];
-    }
-    out[SBRT_SID_LEN] = '\0';
-}
-
-sbrt_session_t *sbrt_session_find(sbrt_server_t *srv, const char *sid)
-{
-    return *sid ? apr_hash_get(srv->sessions, sid, APR_HASH_KEY_STRING) : NULL;
-}
-
-static void wake(sbrt_session_t *s)
-{
-    if (s->upgraded) {
-        if (s->ws_wsi) {
-            lws_callback_on_writable(s->ws_wsi);
-        }
-    }
-    else if (s->poll_wsi) {
-        lws_callback_on_writable(s->poll_wsi);
-    }
-}
-
-/* The ring starts small (an idle socket holds a few packets at most) and doubles up to
- * queue_max; it is malloc'd so that growing it does not pile up in the session's pool. */
-static int queue_grow(sbrt_session_t *s)
-{
-    int cap = s->q_cap ? s->q_cap * 2 : 8, i;
-    char **nq;
-
-    if (cap > s->srv->queue_max) {
-        cap = s->srv->queue_max;
-    }
-    if (!(nq = malloc(sizeof(char *) * (apr_size_t)cap))) {
-        return -1;
-    }
-    for (i = 0; i < s->q_len; i++) {
-        nq[i] = s->q[(s->q_head + i) % s->q_cap];
-    }
-    free(s->q);
-    s->q = nq;
-    s->q_head = 0;
-    s->q_cap = cap;
-    return 0;
-}
-
-int sbrt_session_send(sbrt_session_t *s, const char *packet, apr_size_t len)
-{
-    char *copy;
-
-    if (s->closing) {
-        return -1;
-    }
-    if (s->q_len >= s->srv->queue_max) {
-        sbrt_log(s->srv, SBRT_LOG_INFO, "session %s: queue full (%d packets), closing", s->sid,
-                 s->q_len);
-        sbrt_session_close(s, "queue full");
-        return -1;
-    }
-    if (s->q_len == s->q_cap && queue_grow(s) != 0) {
-        return -1;
-    }
-    copy = malloc(len + 1);
-    if (!copy) {
-        return -1;
-    }
-    memcpy(copy, packet, len);
-    copy[len] = '\0';
-    s->q[(s->q_head + s->q_len) % s->q_cap] = copy;
-    s->q_len++;
-    wake(s);
-    return 0;
-}
-
-/* The oldest queued packet, removed from the queue (the caller frees it), or NULL. */
-static char *queue_pop(sbrt_session_t *s)
-{
-    char *pkt;
-
-    if (!s->q_len) {
-        return NULL;
-    }
-    pkt = s->q[s->q_head];
-    s->q_head = (s->q_head + 1) % s->q_cap;
-    s->q_len--;
-    return pkt;
-}
-
-static void ping_due(lws_sorted_usec_list_t *sul)
-{
-    sbrt_session_t *s = lws_container_of(sul, sbrt_session_t, ping_sul);
-
-    if (s->awaiting_pong) {
-        sbrt_session_close(s, "ping timeout");
-        return;
-    }
-    s->awaiting_pong = 1;
-    lws_sul_schedule(s->srv->ctx, 0, &s->ping_sul, ping_due,
-                     (lws_usec_t)s->srv->ping_timeout * LWS_US_PER_MS);
-    sbrt_session_send(s, "2", 1);
-}
-
-static void connect_due(lws_sorted_usec_list_t *sul)
-{
-    sbrt_session_t *s = lws_container_of(sul, sbrt_session_t, connect_sul);
-
-    if (!s->connected) {
-        sbrt_session_close(s, "connect timeout");
-    }
-}
-
-static sbrt_session_t *session_new(sbrt_server_t *srv)
-{
-    apr_pool_t *p;
-    sbrt_session_t *s;
-
-    apr_pool_create(&p, srv->pool);
-    s = apr_pcalloc(p, sizeof *s);
-    s->srv = srv;
-    s->pool = p;
-    do {
-        sbrt_random_id(s->sid);
-    } while (apr_hash_get(srv->sessions, s->sid, APR_HASH_KEY_STRING));
-    apr_hash_set(srv->sessions, s->sid, APR_HASH_KEY_STRING, s);
-    lws_sul_schedule(srv->ctx, 0, &s->ping_sul, ping_due,
-                     (lws_usec_t)srv->ping_interval * LWS_US_PER_MS);
-    lws_sul_schedule(srv->ctx, 0, &s->connect_sul, connect_due,
-                     (lws_usec_t)srv->connect_timeout * LWS_US_PER_MS);
-    return s;
-}
-
-/* The open packet: 0{"sid","upgrades","pingInterval","pingTimeout","maxPayload"}. */
-static char *open_packet(sbrt_session_t *s, int can_upgrade)
-{
-    return apr_psprintf(s->pool,
-                        "0{\"sid\":\"%s\",\"upgrades\":[%s],\"pingInterval\":%d,"
-                        "\"pingTimeout\":%d,\"maxPayload\":%" APR_SIZE_T_FMT "}",
-                        s->sid, can_upgrade ? "\"websocket\"" : "", s->srv->ping_interval,
-                        s->srv->ping_timeout, s->srv->max_payload);
-}
-
-void sbrt_session_close(sbrt_session_t *s, const char *reason)
-{
-    char *pkt;
-
-    if (s->closing) {
-        return;
-    }
-    s->closing = 1;
-    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s closed: %s", s->sid, reason);
-    sbrt_socket_on_close(s, reason);
-    lws_sul_cancel(&s->ping_sul);
-    lws_sul_cancel(&s->connect_sul);
-    if (s->poll_wsi) {
-        /* its writable callback finds no session and answers with a close packet */
-        lws_callback_on_writable(s->poll_wsi);
-    }
-    if (s->ws_wsi) {
-        lws_set_timeout(s->ws_wsi, PENDING_TIMEOUT_CLOSE_SEND, LWS_TO_KILL_ASYNC);
-    }
-    while ((pkt = queue_pop(s))) {
-        free(pkt);
-    }
-    free(s->q);
-    apr_hash_set(s->srv->sessions, s->sid, APR_HASH_KEY_STRING, NULL);
-    apr_pool_destroy(s->pool);
-}
-
-void sbrt_sessions_close_all(sbrt_server_t *srv)
-{
-    apr_hash_index_t *hi;
-
-    while ((hi = apr_hash_first(NULL, srv->sessions))) {
-        sbrt_session_close(apr_hash_this_val(hi), "server shutdown");
-    }
-}
-
-/* One Engine.IO packet from the client, over either transport. */
-static void on_packet(sbrt_session_t *s, struct lws *wsi, const char *data, apr_size_t len)
-{
-    sbrt_eio_packet_t pk;
-    int from_ws = wsi && wsi == s->ws_wsi;
-
-    if (sbrt_eio_decode(data, len, &pk) != SBRT_OK) {
-        sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: bad Engine.IO packet", s->sid);
-        sbrt_session_close(s, "parse error");
-        return;
-    }
-    switch (pk.type) {
-    case SBRT_EIO_PING:
-        if (from_ws && !s->upgraded && pk.len == 5 && !memcmp(pk.data, "probe", 5)) {
-            s->probe_reply = 1;
-            lws_callback_on_writable(s->ws_wsi);
-            s->poll_noop = 1;
-            if (s->poll_wsi) {
-                lws_callback_on_writable(s->poll_wsi);
-            }
-        }
-        else {
-            char *pong = sbrt_eio_encode(s->pool, SBRT_EIO_PONG, pk.data, pk.len);
-            sbrt_session_send(s, pong, pk.len + 1);
-        }
-        break;
-    case SBRT_EIO_PONG:
-        if (s->awaiting_pong) {
-            s->awaiting_pong = 0;
-            lws_sul_schedule(s->srv->ctx, 0, &s->ping_sul, ping_due,
-                             (lws_usec_t)s->srv->ping_interval * LWS_US_PER_MS);
-        }
-        break;
-    case SBRT_EIO_UPGRADE:
-        if (from_ws && !s->upgraded) {
-            s->upgraded = 1;
-            if (s->poll_wsi) {
-                s->poll_noop = 1;
-                lws_callback_on_writable(s->poll_wsi);
-            }
-            wake(s);
-        }
-        break;
-    case SBRT_EIO_MESSAGE:
-        sbrt_socket_on_message(s, pk.data, pk.len);
-        break;
-    case SBRT_EIO_CLOSE:
-        sbrt_session_close(s, "client close");
-        break;
-    default:
-        break;
-    }
 }
 
 /* An argument of the request's query string into buf ("" when absent). */
@@ -348,7 +113,8 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
 
     if (!pss->status && pss->waiting) {
         sbrt_session_t *s = sbrt_session_find(srv, pss->sid);
-        char *buf, *pkt;
+        char *buf;
+        sbrt_packet_t *pkt;
         apr_size_t len = 0, cap = 4096;
 
         if (s && !s->q_len && !s->poll_noop && !s->closing) {
@@ -362,13 +128,15 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
         }
         else {
             s->poll_wsi = NULL;
-            s->poll_noop = 0;
+            /* while an upgrade is under way every GET is released at once: the client may
+             * have sent this one before it read "3probe", and sends "5" only once it ends */
+            s->poll_noop = s->probing;
             while (s->q_len && !s->upgraded) {
-                apr_size_t n = strlen(s->q[s->q_head]);
+                apr_size_t n = s->q[s->q_head]->len;
                 if (len && len + 1 + n > srv->max_payload) {
                     break;
                 }
-                pkt = queue_pop(s);
+                pkt = sbrt_session_pop(s);
                 while (LWS_PRE + len + n + 2 > cap) {
                     cap *= 2;
                     buf = realloc(buf, LWS_PRE + cap);
@@ -376,7 +144,7 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
                 if (len) {
                     buf[LWS_PRE + len++] = SBRT_RS;
                 }
-                memcpy(buf + LWS_PRE + len, pkt, n);
+                memcpy(buf + LWS_PRE + len, sbrt_packet_text(pkt), n);
                 len += n;
                 free(pkt);
             }
@@ -432,13 +200,17 @@ static int on_http(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const char *
     }
     sid = url_arg(wsi, "sid=", sidbuf, sizeof sidbuf);
     if (!*sid) {
+        char open[256];
+        apr_size_t n;
         if (is_post) {
             answer_json(wsi, pss, 400, "{\"code\":1,\"message\":\"Session ID unknown\"}");
             return 0;
         }
-        s = session_new(srv);
-        why = open_packet(s, 1);
-        answer(wsi, pss, 200, "text/plain; charset=UTF-8", why, strlen(why));
+        if (!(s = sbrt_session_new(srv))) {
+            return -1;
+        }
+        n = sbrt_session_open_packet(s, 1, open, sizeof open);
+        answer(wsi, pss, 200, "text/plain; charset=UTF-8", open, n);
         sbrt_socket_on_open(s);
         return 0;
     }
@@ -506,7 +278,7 @@ static void on_post_body(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
         /* a closed session's pool is gone: stop at once */
         int closed;
         apr_hash_t *h = srv->sessions;
-        on_packet(s, NULL, pkt, n);
+        sbrt_session_on_packet(s, NULL, pkt, n);
         closed = !apr_hash_get(h, pss->sid, APR_HASH_KEY_STRING);
         if (closed) {
             break;
@@ -520,7 +292,8 @@ static int on_ws_established(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
     char sidbuf[64];
     const char *sid = url_arg(wsi, "sid=", sidbuf, sizeof sidbuf);
     sbrt_session_t *s;
-    char *open;
+    char open[256];
+    apr_size_t n;
 
     memset(pss, 0, sizeof *pss);
     if (*sid) {
@@ -532,48 +305,46 @@ static int on_ws_established(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
         apr_cpystrn(pss->sid, sid, sizeof pss->sid);
         return 0;
     }
-    s = session_new(srv);
+    if (!(s = sbrt_session_new(srv))) {
+        return -1;
+    }
     s->ws_wsi = wsi;
     s->upgraded = 1;
     apr_cpystrn(pss->sid, s->sid, sizeof pss->sid);
-    open = open_packet(s, 0);
-    sbrt_session_send(s, open, strlen(open));
+    n = sbrt_session_open_packet(s, 0, open, sizeof open);
+    sbrt_session_send(s, open, n);
     sbrt_socket_on_open(s);
     return 0;
 }
 
-static int ws_write(struct lws *wsi, const char *text, apr_size_t len)
+/* Write a queued packet in place (its LWS_PRE headroom) and free it. */
+static int ws_write(struct lws *wsi, sbrt_packet_t *pk)
 {
-    unsigned char *buf = malloc(LWS_PRE + len);
-    int rc;
+    int rc = lws_write(wsi, pk->buf + LWS_PRE, pk->len, LWS_WRITE_TEXT);
+    int ok = rc >= (int)pk->len;
 
-    memcpy(buf + LWS_PRE, text, len);
-    rc = lws_write(wsi, buf + LWS_PRE, len, LWS_WRITE_TEXT);
-    free(buf);
-    return rc < (int)len ? -1 : 0;
+    free(pk);
+    return ok ? 0 : -1;
 }
 
 static int on_ws_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
 {
     sbrt_session_t *s = sbrt_session_find(srv, pss->sid);
-    char *pkt;
-    int rc;
+    sbrt_packet_t *pkt;
 
     if (!s || s->ws_wsi != wsi) {
         return -1;
     }
     if (s->probe_reply) {
+        unsigned char probe[LWS_PRE + 6];
         s->probe_reply = 0;
-        if (ws_write(wsi, "3probe", 6)) {
+        memcpy(probe + LWS_PRE, "3probe", 6);
+        if (lws_write(wsi, probe + LWS_PRE, 6, LWS_WRITE_TEXT) < 6) {
             return -1;
         }
     }
-    else if (s->upgraded && (pkt = queue_pop(s))) {
-        rc = ws_write(wsi, pkt, strlen(pkt));
-        free(pkt);
-        if (rc) {
-            return -1;
-        }
+    else if (s->upgraded && (pkt = sbrt_session_pop(s)) && ws_write(wsi, pkt)) {
+        return -1;
     }
     if (s->probe_reply || (s->upgraded && s->q_len)) {
         lws_callback_on_writable(wsi);
@@ -604,7 +375,7 @@ static int on_ws_receive(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const 
         sbrt_socket_emit(s, "error", json_object_new_string("Binary packets are not supported."));
     }
     else if (pss->body) {
-        on_packet(s, wsi, pss->body, pss->body_len);
+        sbrt_session_on_packet(s, wsi, pss->body, pss->body_len);
     }
     free(pss->body);
     pss->body = NULL;
@@ -657,7 +428,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        sbrt_outbox_woken(srv);
+        sbrt_worker_drain(srv);
         return 0;
     case LWS_CALLBACK_ESTABLISHED:
         return on_ws_established(srv, wsi, pss);
@@ -668,6 +439,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
     case LWS_CALLBACK_CLOSED:
         if ((s = sbrt_session_find(srv, pss->sid)) && s->ws_wsi == wsi) {
             s->ws_wsi = NULL;
+            s->probing = 0; /* a probe that failed: polling goes on as before */
             if (s->upgraded) {
                 sbrt_session_close(s, "transport close");
             }
@@ -682,4 +454,5 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
 }
 
 const struct lws_protocols sbrt_protocols[] = {
-    {"socket.io", callback, sizeof(pss_t), 4096, 0, NULL, 0}, {NULL, NULL, 0, 0, 0, NULL, 0}};
+    {"socket.io", callback, sizeof(pss_t), SBRT_RX_BUFFER, 0, NULL, 0},
+    {NULL, NULL, 0, 0, 0, NULL, 0}};

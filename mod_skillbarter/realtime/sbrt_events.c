@@ -9,12 +9,6 @@ static const sbrt_event_t events[] = {
     {"typing:stop", sbrt_on_typing_stop},   {"join:conversation", sbrt_on_join},
     {"leave:conversation", sbrt_on_leave},  {NULL, NULL}};
 
-void sbrt_events_on_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
-{
-    sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s connected", s->sid, s->user_id);
-    sbrt_outbox_connect(s, p, auth);
-}
-
 void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason)
 {
     sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: user %s disconnected (%s)", s->sid, s->user_id,
@@ -25,6 +19,7 @@ void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason)
 void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)
 {
     const char *name = json_object_get_string(json_object_array_get_idx(args, 0));
+    apr_size_t n;
     int i;
 
     for (i = 0; events[i].name; i++) {
@@ -33,5 +28,11 @@ void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json
             return;
         }
     }
-    sbrt_socket_refuse(s, ack_id, apr_psprintf(p, "Unknown event: %.64s", name));
+    /* the name cut at 64 bytes, not inside a UTF-8 character */
+    n = strlen(name);
+    if (n > 64) {
+        for (n = 64; n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80; n--) {
+        }
+    }
+    sbrt_socket_refuse(s, ack_id, apr_psprintf(p, "Unknown event: %.*s", (int)n, name));
 }

@@ -6,6 +6,7 @@
 #define SBRT_EVENTS_H
 
 #include "sbrt.h"
+#include "sb_error.h"
 
 /* A handler of one client event: args is the event's array (name first), ack_id -1 when the
  * client asked for no acknowledgement. p is the unit of work's pool. */
@@ -16,8 +17,6 @@ typedef struct {
     sbrt_event_fn fn;
 } sbrt_event_t;
 
-/* A verified CONNECT: answer it (sbrt_socket_connected). auth is the CONNECT's data. */
-void sbrt_events_on_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth);
 void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason);
 /* Route a client EVENT to its handler; an unknown one is refused. */
 void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args);
@@ -31,9 +30,12 @@ void sbrt_on_leave(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object
 
 /* sbrt_socket.c */
 void sbrt_socket_connected(sbrt_session_t *s, const char *pid);
+void sbrt_socket_connect_error(sbrt_session_t *s, const char *message);
 int sbrt_socket_ack(sbrt_session_t *s, int64_t ack_id, json_object *arg);
 void sbrt_socket_refuse(sbrt_session_t *s, int64_t ack_id, const char *message);
 /* {"success":false,"message":message}, owned by the caller */
 json_object *sbrt_envelope_fail(const char *message);
+/* The REST error envelope of err (message and field errors), owned by the caller. */
+json_object *sbrt_error_envelope(const sb_error_t *err);
 
 #endif

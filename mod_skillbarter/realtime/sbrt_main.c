@@ -14,6 +14,7 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <apr_file_io.h>
+#include <ev.h>
 
 #include "sb_jwt.h"
 
@@ -24,9 +25,12 @@
 
 static volatile sig_atomic_t stop_signal;
 
-static void on_signal(int sig)
+/* SIGTERM / SIGINT end the event loop; the daemon then closes everything in order. */
+static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
 {
-    stop_signal = sig;
+    (void)revents;
+    stop_signal = w->signum;
+    ev_break(loop, EVBREAK_ALL);
 }
 
 static void usage(FILE *f)
@@ -59,11 +63,14 @@ static void usage(FILE *f)
         "  --recovery-max N     ... and at most N of them (default %d)\n"
         "  --presence-grace MS  user:offline only after the last socket is gone this long\n"
         "                       (default %d)\n"
+        "  --prune-interval MS  delete outbox events older than the retention setting this\n"
+        "                       often, under the store lease \"outbox-prune\" (default %d; 0:\n"
+        "                       never)\n"
         "  --help               this text\n",
         SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
         SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
         SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX,
-        SBRT_DEFAULT_PRESENCE_GRACE);
+        SBRT_DEFAULT_PRESENCE_GRACE, SBRT_DEFAULT_PRUNE_INTERVAL);
 }
 
 /* The JWT secret from its file: 32 to 4096 bytes, a trailing newline not included (as httpd
@@ -153,7 +160,8 @@ int main(int argc, char **argv)
         O_OB_POLL,
         O_REC_WIN,
         O_REC_MAX,
-        O_GRACE
+        O_GRACE,
+        O_PRUNE
     };
     static const struct option opts[] = {{"settings", required_argument, NULL, O_SETTINGS},
                                          {"listen", required_argument, NULL, O_LISTEN},
@@ -175,8 +183,12 @@ int main(int argc, char **argv)
                                          {"recovery-window", required_argument, NULL, O_REC_WIN},
                                          {"recovery-max", required_argument, NULL, O_REC_MAX},
                                          {"presence-grace", required_argument, NULL, O_GRACE},
+                                         {"prune-interval", required_argument, NULL, O_PRUNE},
                                          {NULL, 0, NULL, 0}};
     struct lws_context_creation_info info;
+    struct ev_loop *loop;
+    void *loops[1];
+    ev_signal sig_int, sig_term;
     sbrt_server_t *srv;
     apr_pool_t *pool;
     const char *settings = getenv("SKILLBARTER_SETTINGS"), *listen_on = "127.0.0.1";
@@ -205,6 +217,8 @@ int main(int argc, char **argv)
     srv->recovery_window = SBRT_DEFAULT_RECOVERY_WINDOW;
     srv->recovery_max = SBRT_DEFAULT_RECOVERY_MAX;
     srv->presence_grace = SBRT_DEFAULT_PRESENCE_GRACE;
+    srv->prune_interval = SBRT_DEFAULT_PRUNE_INTERVAL;
+    apr_pool_create(&srv->scratch, pool);
     srv->log = stderr;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         int bad = 0;
@@ -270,6 +284,12 @@ int main(int argc, char **argv)
         case O_GRACE:
             bad = parse_int(optarg, 0, 3600000, &srv->presence_grace);
             break;
+        case O_PRUNE:
+            bad = parse_int(optarg, 0, 86400000, &srv->prune_interval);
+            if (!bad && srv->prune_interval && srv->prune_interval < 100) {
+                bad = 1;
+            }
+            break;
         default:
             usage(stderr);
             return 2;
@@ -316,7 +336,17 @@ int main(int argc, char **argv)
     }
 
     lws_set_log_level(LLL_ERR, lws_to_log);
+    /* libev's loop (epoll) rather than libwebsockets' own poll(), which walks every socket on
+     * each turn: lws runs on this loop (its libev plugin) and the daemon drives it */
+    if (!(loop = ev_default_loop(EVFLAG_AUTO))) {
+        sbrt_log(srv, SBRT_LOG_ERROR, "cannot create the event loop");
+        return 1;
+    }
+    loops[0] = loop;
+    srv->loop = loop;
     memset(&info, 0, sizeof info);
+    info.options |= LWS_SERVER_OPTION_LIBEV;
+    info.foreign_loops = loops;
     info.protocols = sbrt_protocols;
     info.user = srv;
     if (unix_path) {
@@ -347,27 +377,29 @@ int main(int argc, char **argv)
             fclose(pf);
         }
     }
-    signal(SIGINT, on_signal);
-    signal(SIGTERM, on_signal);
+    ev_signal_init(&sig_int, on_signal, SIGINT);
+    ev_signal_init(&sig_term, on_signal, SIGTERM);
+    ev_signal_start(loop, &sig_int);
+    ev_signal_start(loop, &sig_term);
     signal(SIGPIPE, SIG_IGN);
     sbrt_log(srv, SBRT_LOG_INFO, "skillbarter-realtime %s listening on %s%s%s%s", SB_VERSION,
              unix_path ? "unix:" : "", unix_path ? unix_path : listen_on,
              unix_path ? "" : apr_psprintf(pool, ":%d", port), cert ? " (TLS)" : "");
-    if (sbrt_outbox_start(srv) != 0) {
+    if (sbrt_outbox_start(srv) != 0 || sbrt_worker_start(srv) != 0) {
+        sbrt_outbox_stop(srv);
         lws_context_destroy(srv->ctx);
         return 1;
     }
-    while (!stop_signal) {
-        if (lws_service(srv->ctx, 0) < 0) {
-            rc = 1;
-            break;
-        }
-    }
+    ev_run(loop, 0);
     srv->stopping = 1;
     sbrt_sessions_close_all(srv);
     sbrt_outbox_stop(srv);
+    sbrt_worker_stop(srv); /* after the signal thread, which may still ask for a read */
     sbrt_log(srv, SBRT_LOG_INFO, "stopping (signal %d)", (int)stop_signal);
     lws_context_destroy(srv->ctx);
+    ev_signal_stop(loop, &sig_int);
+    ev_signal_stop(loop, &sig_term);
+    ev_loop_destroy(loop);
     if (pid_path) {
         unlink(pid_path);
     }

@@ -3,6 +3,7 @@
  * "u:<id>" httpd counts for POST /api/messages/send), then the shared send operation
  * (store/sb_message_send.h: the same validation, store operation and block rules as REST).
  * The ack is the REST envelope: {success, message, data} or {success:false, message, errors}.
+ * The checks that need no store run here; the rest on the store worker (sbrt_worker.c).
  */
 #include "sbrt_events.h"
 
@@ -10,34 +11,12 @@
 #include <apr_strings.h>
 
 #include "sb_json.h"
-#include "sb_outbox_signal.h"
 #include "sb_ratelimit.h"
 #include "sb_time.h"
-#include "sb_user_rules.h"
 #include "sb_message_send.h"
 
 #define RL_MESSAGES "messages"
 #define RL_TEXT     "Message rate limit exceeded. Please try again later."
-
-/* The error envelope of err (message and field errors). */
-static json_object *error_envelope(const sb_error_t *err)
-{
-    json_object *o = sbrt_envelope_fail(err->message ? err->message : "Request failed.");
-    int i;
-
-    if (err->fields && err->fields->nelts) {
-        json_object *arr = json_object_new_array();
-        for (i = 0; i < err->fields->nelts; i++) {
-            const sb_field_error_t *f = &APR_ARRAY_IDX(err->fields, i, sb_field_error_t);
-            json_object *fe = json_object_new_object();
-            json_object_object_add(fe, "field", json_object_new_string(f->field));
-            json_object_object_add(fe, "message", json_object_new_string(f->message));
-            json_object_array_add(arr, fe);
-        }
-        json_object_object_add(o, "errors", arr);
-    }
-    return o;
-}
 
 static void answer(sbrt_session_t *s, int64_t ack_id, json_object *o)
 {
@@ -91,22 +70,16 @@ static int over_limit(sbrt_server_t *srv, apr_pool_t *p, const char *user_id, ui
 void sbrt_on_message_send(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)
 {
     sbrt_server_t *srv = s->srv;
-    json_object *body = json_object_array_get_idx(args, 1), *msg, *o;
+    json_object *body = json_object_array_get_idx(args, 1), *o;
     sb_error_t err = {0};
-    sb_store_error_t e = {0};
-    sb_store_conn_t *conn;
-    sb_user_t *from;
-    const char *what = "Message";
     uint32_t retry = 0;
-    int64_t now = sb_now_ms();
-    int st;
 
     if (!body || !json_object_is_type(body, json_type_object)) {
         answer(s, ack_id, sbrt_envelope_fail("Request body must be a JSON object."));
         return;
     }
     if (!sb_json_reject_unknown(body, sb_message_send_keys, &err, p)) {
-        answer(s, ack_id, error_envelope(&err));
+        answer(s, ack_id, sbrt_error_envelope(&err));
         return;
     }
     if (over_limit(srv, p, s->user_id, &retry)) {
@@ -115,40 +88,8 @@ void sbrt_on_message_send(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json
         answer(s, ack_id, o);
         return;
     }
-    if (sb_store_acquire(srv->store, p, &conn, &e) != SB_STORE_OK
-        || sb_store_user_by_id(conn, p, s->user_id, &from, &e) != SB_STORE_OK) {
-        sbrt_log(srv, SBRT_LOG_ERROR, "message:send: store: %s", e.message);
+    /* the store part (the account's state, the send) runs on the store worker */
+    if (sbrt_worker_send(s, ack_id, body) != 0) {
         answer(s, ack_id, sbrt_envelope_fail("Service temporarily unavailable."));
-        return;
     }
-    /* the account as the guard checks it on every REST request */
-    if (!from->is_active || sb_ban_in_force(from->is_banned, from->ban_expires_at, now)) {
-        answer(s, ack_id,
-               sbrt_envelope_fail(!from->is_active ? "Account is deactivated."
-                                                   : "Account is banned."));
-        return;
-    }
-    st = sb_message_send(conn, p, from, body, now, &err, &msg, &e, &what);
-    if (st == SB_MESSAGE_SEND_STORE_FAILED) {
-        sbrt_log(srv, SBRT_LOG_ERROR, "message:send: store error (%s): %s", what, e.message);
-        answer(s, ack_id,
-               sbrt_envelope_fail(e.status == SB_STORE_UNAVAILABLE
-                                      ? "Service temporarily unavailable."
-                                      : "Internal server error."));
-        return;
-    }
-    if (st) {
-        answer(s, ack_id, error_envelope(&err));
-        return;
-    }
-    o = json_object_new_object();
-    json_object_object_add(o, "success", json_object_new_boolean(1));
-    json_object_object_add(o, "message", json_object_new_string("Message sent"));
-    json_object_object_add(o, "data", json_object_get(msg));
-    /* other daemons are woken by the datagram; this one delivers at once */
-    if (srv->st.outbox_socket) {
-        sb_outbox_signal(srv->st.outbox_socket);
-    }
-    answer(s, ack_id, o);
-    sbrt_outbox_pump(srv);
 }

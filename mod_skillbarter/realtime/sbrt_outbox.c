@@ -4,7 +4,8 @@
  * Tail: the daemon keeps its own position in the store-wide order (it starts at the latest
  * event when it starts, so several daemons on one store each read everything) and reads on
  * each wake-up: the module's datagram on the outbox socket (a small thread waits on it and
- * wakes the service loop with lws_cancel_service), else a slow poll. Each event goes to every
+ * asks the store worker for a read), else a slow poll. The worker reads (sbrt_worker.c) and
+ * the service thread delivers what it read. Each event goes to every
  * socket of its recipient as `42["type",data,"seq"]`: the last argument is the offset a
  * Socket.IO client keeps for recovery (the recipient's own outbox sequence number).
  *
@@ -20,6 +21,7 @@
 #include "sbrt_events.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -33,29 +35,26 @@
 #include "sb_time.h"
 #include "sb_token.h"
 
-#define TAIL_BATCH 256
-
 static struct {
     sbrt_server_t *srv;
     int fd;
     pthread_t thread;
     int thread_started;
     volatile int stop;
-    volatile int woken;
-    lws_sorted_usec_list_t poll_sul;
+    ev_timer poll_timer;
+    unsigned int peak; /* most sessions since the heap was last trimmed */
 } ob;
 
 /* The pid of user_id's sockets whose recovery starts after base. */
-static const char *make_pid(sbrt_session_t *s, apr_pool_t *p, const char *user_id, int64_t base)
+static const char *make_pid(sbrt_server_t *srv, apr_pool_t *p, const char *user_id, int64_t base)
 {
     const char *b = apr_psprintf(p, "%" APR_INT64_T_FMT, base);
-    const char *mac =
-        sb_token_derive(p, s->srv->secret, s->srv->secret_len, "sbrt-pid", user_id, b);
+    const char *mac = sb_token_derive(p, srv->secret, srv->secret_len, "sbrt-pid", user_id, b);
     return mac ? apr_pstrcat(p, user_id, ".", b, ".", mac, NULL) : NULL;
 }
 
 /* A pid this server made for user_id: 1 with *base set, else 0. */
-static int check_pid(sbrt_session_t *s, apr_pool_t *p, const char *pid, const char *user_id,
+static int check_pid(sbrt_server_t *srv, apr_pool_t *p, const char *pid, const char *user_id,
                      int64_t *base)
 {
     char *copy = apr_pstrdup(p, pid), *dot1, *dot2, *end;
@@ -72,22 +71,15 @@ static int check_pid(sbrt_session_t *s, apr_pool_t *p, const char *pid, const ch
     if (*end || end == dot1 + 1 || *base < 0) {
         return 0;
     }
-    want = make_pid(s, p, user_id, *base);
+    want = make_pid(srv, p, user_id, *base);
     return want && sb_token_equal(want, pid);
 }
 
-/* One durable event to one socket, unless it has had it already. */
-static void deliver(sbrt_session_t *s, const sb_outbox_row_t *r, apr_pool_t *p)
+/* The push of one durable event: 42["type",data,"seq"] (in p). */
+const char *sbrt_outbox_packet(apr_pool_t *p, const sb_outbox_row_t *r)
 {
-    const char *pkt;
-
-    if (r->seq <= s->last_seq) {
-        return;
-    }
-    s->last_seq = r->seq;
-    pkt = apr_psprintf(p, "42[\"%s\",%s,\"%" APR_INT64_T_FMT "\"]", r->type,
-                       r->data && *r->data ? r->data : "null", r->seq);
-    sbrt_session_send(s, pkt, strlen(pkt));
+    return apr_psprintf(p, "42[\"%s\",%s,\"%" APR_INT64_T_FMT "\"]", r->type,
+                        r->data && *r->data ? r->data : "null", r->seq);
 }
 
 void sbrt_outbox_register(sbrt_session_t *s)
@@ -99,13 +91,16 @@ void sbrt_outbox_register(sbrt_session_t *s)
         u = calloc(1, sizeof *u);
         u->srv = srv;
         apr_cpystrn(u->id, s->user_id, sizeof u->id);
-        apr_cpystrn(u->username, s->username ? s->username : "", sizeof u->username);
+        apr_cpystrn(u->username, s->username, sizeof u->username);
         apr_hash_set(srv->users, u->id, APR_HASH_KEY_STRING, u);
     }
     s->user_next = u->first;
     u->first = s;
     if (!s->user_next) {
         sbrt_presence_first(u, s);
+    }
+    else {
+        sbrt_presence_another(u, s);
     }
 }
 
@@ -140,67 +135,36 @@ sbrt_session_t *sbrt_outbox_sessions_of(sbrt_server_t *srv, const char *user_id)
     return u ? u->first : NULL;
 }
 
-void sbrt_outbox_pump(sbrt_server_t *srv)
-{
-    apr_pool_t *p;
-    sb_store_conn_t *conn;
-    sb_store_error_t e = {0};
-    apr_array_header_t *rows;
-    int i;
-
-    apr_pool_create(&p, srv->pool);
-    if (sb_store_acquire(srv->store, p, &conn, &e) != SB_STORE_OK) {
-        sbrt_log(srv, SBRT_LOG_ERROR, "outbox: store unavailable: %s", e.message);
-        apr_pool_destroy(p);
-        return;
-    }
-    do {
-        if (sb_store_outbox_tail(conn, p, srv->tail_pos, TAIL_BATCH, &rows, &e) != SB_STORE_OK) {
-            sbrt_log(srv, SBRT_LOG_ERROR, "outbox: tail failed: %s", e.message);
-            break;
-        }
-        for (i = 0; i < rows->nelts; i++) {
-            const sb_outbox_row_t *r = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
-            sbrt_session_t *s = sbrt_outbox_sessions_of(srv, r->user_id), *next;
-            for (; s; s = next) {
-                next = s->user_next; /* deliver may close s (a full queue) */
-                deliver(s, r, p);
-            }
-            srv->tail_pos = r->pos;
-        }
-    } while (rows->nelts == TAIL_BATCH);
-    apr_pool_destroy(p);
-}
-
 /*
- * A verified CONNECT: recover from {pid, offset} when possible, else connect fresh; answer
- * the CONNECT after any replayed events.
+ * The store part of a CONNECT, on the store worker: the token check, then recovery from
+ * {pid, offset} when possible, else a fresh start at the recipient's head. c gets the outcome
+ * (its pid and replayed packets malloc'd; sbrt_outbox_connected takes them over).
  */
-void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
+void sbrt_outbox_prepare(sbrt_server_t *srv, apr_pool_t *p, const char *token, const char *pid,
+                         const char *offset, sbrt_connect_t *c)
 {
-    sbrt_server_t *srv = s->srv;
     sb_store_conn_t *conn;
     sb_store_error_t e = {0};
-    json_object *v;
-    const char *pid = NULL, *offset = NULL;
+    sb_user_t *u;
+    const char *msg, *mine;
     int64_t base = 0, head = 0;
     apr_array_header_t *rows = NULL;
+    apr_size_t size = 0, at = 0;
     int i, recovered = 0;
 
-    if (sb_store_acquire(srv->store, p, &conn, &e) != SB_STORE_OK) {
-        sbrt_log(srv, SBRT_LOG_ERROR, "connect: store unavailable: %s", e.message);
-        sbrt_session_close(s, "store unavailable");
+    memset(c, 0, sizeof *c);
+    if (sbrt_auth_verify(srv, p, token, &u, &msg) != 0) {
+        apr_cpystrn(c->message, msg, sizeof c->message);
         return;
     }
-    if (auth && json_object_object_get_ex(auth, "pid", &v)
-        && json_object_is_type(v, json_type_string)) {
-        pid = json_object_get_string(v);
+    apr_cpystrn(c->user_id, u->id, sizeof c->user_id);
+    apr_cpystrn(c->username, u->username ? u->username : "", sizeof c->username);
+    if (sb_store_acquire(srv->store, p, &conn, &e) != SB_STORE_OK) {
+        sbrt_log(srv, SBRT_LOG_ERROR, "connect: store unavailable: %s", e.message);
+        c->failed = 1;
+        return;
     }
-    if (auth && json_object_object_get_ex(auth, "offset", &v)
-        && json_object_is_type(v, json_type_string)) {
-        offset = json_object_get_string(v);
-    }
-    if (pid && check_pid(s, p, pid, s->user_id, &base)) {
+    if (pid && check_pid(srv, p, pid, c->user_id, &base)) {
         char *end;
         if (offset) {
             int64_t o = strtoll(offset, &end, 10);
@@ -208,7 +172,7 @@ void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
                 base = o;
             }
         }
-        if (sb_store_outbox_read(conn, p, s->user_id, base, srv->recovery_max + 1, &rows, &e)
+        if (sb_store_outbox_read(conn, p, c->user_id, base, srv->recovery_max + 1, &rows, &e)
             != SB_STORE_OK) {
             sbrt_log(srv, SBRT_LOG_ERROR, "recovery read failed: %s", e.message);
             rows = NULL;
@@ -223,31 +187,89 @@ void sbrt_outbox_connect(sbrt_session_t *s, apr_pool_t *p, json_object *auth)
         }
     }
     if (recovered) {
-        char sid[SBRT_SID_LEN + 1];
-        apr_cpystrn(sid, s->sid, sizeof sid);
-        s->last_seq = base;
-        s->pid = apr_pstrdup(s->pool, pid);
-        sbrt_outbox_register(s);
+        /* the missed events in order, each NUL-terminated, in one block */
+        const char **pkts = apr_palloc(p, sizeof(char *) * (apr_size_t)(rows->nelts + 1));
         for (i = 0; i < rows->nelts; i++) {
-            deliver(s, &APR_ARRAY_IDX(rows, i, sb_outbox_row_t), p);
-            if (!sbrt_session_find(srv, sid)) {
-                return; /* closed by a full queue */
-            }
+            pkts[i] = sbrt_outbox_packet(p, &APR_ARRAY_IDX(rows, i, sb_outbox_row_t));
+            size += strlen(pkts[i]) + 1;
         }
-        sbrt_log(srv, SBRT_LOG_INFO, "session %s: recovered %d events after %" APR_INT64_T_FMT,
-                 s->sid, rows->nelts, base);
-        sbrt_socket_connected(s, s->pid);
+        if (size && !(c->replay = malloc(size))) {
+            c->failed = 1;
+            return;
+        }
+        for (i = 0; i < rows->nelts; i++) {
+            apr_size_t n = strlen(pkts[i]) + 1;
+            memcpy(c->replay + at, pkts[i], n);
+            at += n;
+        }
+        c->nreplay = rows->nelts;
+        c->last_seq =
+            rows->nelts ? APR_ARRAY_IDX(rows, rows->nelts - 1, sb_outbox_row_t).seq : base;
+        c->base = base;
+        c->recovered = 1;
+        c->pid = strdup(pid);
+        c->ok = c->pid != NULL;
+        c->failed = !c->ok;
         return;
     }
-    if (sb_store_outbox_head(conn, s->user_id, &head, &e) != SB_STORE_OK) {
+    if (sb_store_outbox_head(conn, c->user_id, &head, &e) != SB_STORE_OK) {
         sbrt_log(srv, SBRT_LOG_ERROR, "connect: outbox head failed: %s", e.message);
-        sbrt_session_close(s, "store error");
+        c->failed = 1;
         return;
     }
-    s->last_seq = head;
-    s->pid = make_pid(s, s->pool, s->user_id, head);
+    c->last_seq = head;
+    mine = make_pid(srv, p, c->user_id, head);
+    c->pid = mine ? strdup(mine) : NULL;
+    c->ok = 1;
+}
+
+/*
+ * The CONNECT's outcome on the service thread: refused (CONNECT_ERROR), or the session is
+ * the user's from now on: registered for the tail, the replayed events sent, then the
+ * CONNECT reply (after a recovery the client sets socket.recovered). Takes c's memory.
+ */
+void sbrt_outbox_connected(sbrt_session_t *s, sbrt_connect_t *c)
+{
+    sbrt_server_t *srv = s->srv;
+    char sid[SBRT_SID_LEN + 1];
+    const char *pkt = c->replay;
+    int i;
+
+    s->connecting = 0;
+    if (c->failed) {
+        sbrt_session_close(s, "store unavailable");
+        return;
+    }
+    if (!c->ok) {
+        sbrt_log(srv, SBRT_LOG_INFO, "session %s: connect refused: %s", s->sid, c->message);
+        sbrt_socket_connect_error(s, c->message);
+        sbrt_socket_run_held(s);
+        return;
+    }
+    apr_cpystrn(s->user_id, c->user_id, sizeof s->user_id);
+    apr_cpystrn(s->username, c->username, sizeof s->username);
+    s->connected = 1;
+    sbrt_random_id(s->sio_sid);
+    sbrt_timer_stop(srv, &s->connect_timer);
+    sbrt_log(srv, SBRT_LOG_DEBUG, "session %s: user %s connected", s->sid, s->user_id);
+    s->pid = c->pid;
+    c->pid = NULL;
+    s->last_seq = c->last_seq;
+    apr_cpystrn(sid, s->sid, sizeof sid);
     sbrt_outbox_register(s);
+    for (i = 0; i < c->nreplay; i++) {
+        apr_size_t n = strlen(pkt);
+        if (sbrt_session_send(s, pkt, n) != 0 || !sbrt_session_find(srv, sid)) {
+            return; /* closed by a full queue */
+        }
+        pkt += n + 1;
+    }
+    if (c->recovered) {
+        sbrt_log(srv, SBRT_LOG_INFO, "session %s: recovered %d events after %" APR_INT64_T_FMT,
+                 s->sid, c->nreplay, c->base);
+    }
     sbrt_socket_connected(s, s->pid);
+    sbrt_socket_run_held(s);
 }
 
 static void *signal_thread(void *arg)
@@ -262,26 +284,35 @@ static void *signal_thread(void *arg)
         if (poll(&pfd, 1, 200) > 0) {
             while (recv(ob.fd, buf, sizeof buf, 0) > 0) {
             }
-            ob.woken = 1;
-            lws_cancel_service(ob.srv->ctx);
+            sbrt_worker_pump(ob.srv);
         }
     }
     return NULL;
 }
 
-static void poll_due(lws_sorted_usec_list_t *sul)
+/* glibc keeps the heap a wave of sessions left when they close: give it back once the
+ * sessions are down to half their peak (checked at each poll tick). */
+static void trim_heap(sbrt_server_t *srv)
 {
-    sbrt_outbox_pump(ob.srv);
-    lws_sul_schedule(ob.srv->ctx, 0, &ob.poll_sul, poll_due,
-                     (lws_usec_t)ob.srv->outbox_poll * LWS_US_PER_MS);
+    unsigned int n = apr_hash_count(srv->sessions);
+
+    if (n > ob.peak) {
+        ob.peak = n;
+    }
+    else if (ob.peak >= 1000 && n <= ob.peak / 2) {
+        malloc_trim(0);
+        ob.peak = n;
+    }
 }
 
-void sbrt_outbox_woken(sbrt_server_t *srv)
+static void poll_due(struct ev_loop *loop, ev_timer *t, int revents)
 {
-    if (ob.woken) {
-        ob.woken = 0;
-        sbrt_outbox_pump(srv);
-    }
+    (void)loop;
+    (void)t;
+    (void)revents;
+    trim_heap(ob.srv);
+    sbrt_worker_pump(ob.srv);
+    sbrt_timer_arm(ob.srv, &ob.poll_timer, poll_due, ob.srv->outbox_poll);
 }
 
 int sbrt_outbox_start(sbrt_server_t *srv)
@@ -324,8 +355,7 @@ int sbrt_outbox_start(sbrt_server_t *srv)
             }
         }
     }
-    lws_sul_schedule(srv->ctx, 0, &ob.poll_sul, poll_due,
-                     (lws_usec_t)srv->outbox_poll * LWS_US_PER_MS);
+    sbrt_timer_arm(srv, &ob.poll_timer, poll_due, srv->outbox_poll);
     sbrt_log(srv, SBRT_LOG_INFO, "outbox: tailing after position %" APR_INT64_T_FMT "%s%s",
              srv->tail_pos, ob.fd >= 0 ? ", woken on " : "",
              ob.fd >= 0 ? srv->st.outbox_socket : "");
@@ -336,7 +366,7 @@ void sbrt_outbox_stop(sbrt_server_t *srv)
 {
     apr_hash_index_t *hi;
 
-    lws_sul_cancel(&ob.poll_sul);
+    sbrt_timer_stop(srv, &ob.poll_timer);
     ob.stop = 1;
     if (ob.thread_started) {
         pthread_join(ob.thread, NULL);
@@ -353,7 +383,7 @@ void sbrt_outbox_stop(sbrt_server_t *srv)
         int i;
         for (hi = apr_hash_first(NULL, srv->users); hi; hi = apr_hash_next(hi)) {
             sbrt_user_t *u = apr_hash_this_val(hi);
-            lws_sul_cancel(&u->offline_sul);
+            sbrt_timer_stop(srv, &u->offline_timer);
             APR_ARRAY_PUSH(all, sbrt_user_t *) = u;
         }
         apr_hash_clear(srv->users);

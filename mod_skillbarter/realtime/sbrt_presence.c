@@ -12,6 +12,7 @@
  */
 #include "sbrt_events.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
@@ -68,12 +69,13 @@ static void announce(sbrt_user_t *u, const char *event, int64_t last_seen, sbrt_
     }
     for (i = 0; i < ids->nelts; i++) {
         sbrt_user_t *pu = sbrt_user_find(srv, APR_ARRAY_IDX(ids, i, const char *));
-        if (!pu || !pu->first) {
+        if (!pu) {
             continue;
         }
-        if (event) {
+        if (event && pu->first) {
             emit_to_user(pu, event, presence_json(u, last_seen, p));
         }
+        /* a partner reloading within the grace period (no socket now) is still online */
         if (*sid && pu->online && sbrt_session_find(srv, sid)) {
             sbrt_socket_emit(s, "user:online", presence_json(pu, 0, p));
         }
@@ -86,7 +88,7 @@ void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s)
     if (u->offline_pending) {
         /* back within the grace period: nobody was told it left */
         u->offline_pending = 0;
-        lws_sul_cancel(&u->offline_sul);
+        sbrt_timer_stop(u->srv, &u->offline_timer);
         announce(u, NULL, 0, s);
         return;
     }
@@ -94,10 +96,19 @@ void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s)
     announce(u, "user:online", 0, s);
 }
 
-static void offline_due(lws_sorted_usec_list_t *sul)
+/* A further socket of a user already online (a second tab, a reload whose old socket is not
+ * closed yet): nobody is told, the socket learns who is online. */
+void sbrt_presence_another(sbrt_user_t *u, sbrt_session_t *s)
 {
-    sbrt_user_t *u = lws_container_of(sul, sbrt_user_t, offline_sul);
+    announce(u, NULL, 0, s);
+}
 
+static void offline_due(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    sbrt_user_t *u = lws_container_of(t, sbrt_user_t, offline_timer);
+
+    (void)loop;
+    (void)revents;
     u->offline_pending = 0;
     if (u->first) {
         return;
@@ -109,25 +120,16 @@ static void offline_due(lws_sorted_usec_list_t *sul)
 void sbrt_presence_last(sbrt_user_t *u)
 {
     sbrt_server_t *srv = u->srv;
-    apr_pool_t *p;
-    sb_store_conn_t *conn;
-    sb_store_error_t e = {0};
 
     if (srv->stopping) {
         return;
     }
-    apr_pool_create(&p, srv->pool);
-    if (sb_store_acquire(srv->store, p, &conn, &e) != SB_STORE_OK
-        || sb_store_user_touch(conn, u->id, sb_now_ms(), &e) != SB_STORE_OK) {
-        sbrt_log(srv, SBRT_LOG_ERROR, "presence: lastSeen of %s: %s", u->id, e.message);
-    }
-    apr_pool_destroy(p);
+    sbrt_worker_touch(srv, u->id, sb_now_ms());
     if (!u->online) {
         return;
     }
     u->offline_pending = 1;
-    lws_sul_schedule(srv->ctx, 0, &u->offline_sul, offline_due,
-                     (lws_usec_t)srv->presence_grace * LWS_US_PER_MS);
+    sbrt_timer_arm(srv, &u->offline_timer, offline_due, srv->presence_grace);
 }
 
 /* The partner id argument of an ephemeral event, when s may interact with that person (a
@@ -172,18 +174,38 @@ static void ok(sbrt_session_t *s, int64_t ack_id)
     }
 }
 
+/* Is partner_id among the conversations s joined? Its index, or -1. */
+static int joined_at(const sbrt_session_t *s, const char *partner_id)
+{
+    int i;
+
+    for (i = 0; i < s->njoined; i++) {
+        if (!strcmp(s->joined[i], partner_id)) {
+            return i;
+        }
+    }
+    return -1;
+}
+
 void sbrt_on_join(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)
 {
     const char *id = partner_arg(s, p, ack_id, args);
+    char(*nj)[SB_ID_LEN + 1];
 
     if (!id) {
         return;
     }
-    if (!s->joined) {
-        s->joined = apr_hash_make(s->pool);
-    }
-    if (!apr_hash_get(s->joined, id, APR_HASH_KEY_STRING)) {
-        apr_hash_set(s->joined, apr_pstrdup(s->pool, id), APR_HASH_KEY_STRING, "");
+    if (joined_at(s, id) < 0) {
+        if (s->njoined >= SBRT_MAX_JOINED) {
+            sbrt_socket_refuse(s, ack_id, "Too many conversations joined.");
+            return;
+        }
+        if (!(nj = realloc(s->joined, sizeof *nj * (apr_size_t)(s->njoined + 1)))) {
+            sbrt_socket_refuse(s, ack_id, "Service temporarily unavailable.");
+            return;
+        }
+        s->joined = nj;
+        apr_cpystrn(s->joined[s->njoined++], id, sizeof *nj);
     }
     ok(s, ack_id);
 }
@@ -191,14 +213,21 @@ void sbrt_on_join(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object 
 void sbrt_on_leave(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)
 {
     json_object *a = json_object_array_get_idx(args, 1);
+    int i;
 
     if (!a || !json_object_is_type(a, json_type_string)
         || !sb_id_valid(json_object_get_string(a))) {
         sbrt_socket_refuse(s, ack_id, "userId must be a 24-character hex id");
         return;
     }
-    if (s->joined) {
-        apr_hash_set(s->joined, sb_lower(p, json_object_get_string(a)), APR_HASH_KEY_STRING, NULL);
+    if ((i = joined_at(s, sb_lower(p, json_object_get_string(a)))) >= 0) {
+        if (i != --s->njoined) {
+            memcpy(s->joined[i], s->joined[s->njoined], sizeof s->joined[i]);
+        }
+        if (!s->njoined) {
+            free(s->joined);
+            s->joined = NULL;
+        }
     }
     ok(s, ack_id);
 }
@@ -217,7 +246,7 @@ static void typing(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object
         for (t = u->first; t; t = next) {
             json_object *o;
             next = t->user_next;
-            if (!t->joined || !apr_hash_get(t->joined, s->user_id, APR_HASH_KEY_STRING)) {
+            if (joined_at(t, s->user_id) < 0) {
                 continue;
             }
             o = json_object_new_object();

@@ -5,25 +5,37 @@
  */
 #include "sbrt.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
 #include "sbrt_codec.h"
 #include "sbrt_events.h"
 
-/* Send one Socket.IO packet as an Engine.IO MESSAGE. */
+/* Send one Socket.IO packet of the main namespace as an Engine.IO MESSAGE: "4", the type
+ * digit, the ack id and the JSON, built in place (no pool, one copy into the queue). */
 static int send_sio(sbrt_session_t *s, sbrt_sio_type_t type, int64_t ack_id, json_object *data)
 {
-    apr_pool_t *p;
-    char *text;
+    char small[1024], *buf = small;
+    const char *json = data ? json_object_to_json_string_ext(
+                           data, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+                            : "";
+    apr_size_t jlen = strlen(json), n;
     int rc;
 
-    apr_pool_create(&p, s->pool);
-    text = apr_pstrcat(p, "4", sbrt_sio_encode(p, type, "/", ack_id, data), NULL);
-    rc = sbrt_session_send(s, text, strlen(text));
-    /* on a full queue the session (and p with it) is gone */
-    if (rc == 0) {
-        apr_pool_destroy(p);
+    if (jlen + 24 > sizeof small && !(buf = malloc(jlen + 24))) {
+        return -1;
+    }
+    buf[0] = '4';
+    buf[1] = (char)('0' + (int)type);
+    n = 2;
+    if (ack_id >= 0) {
+        n += (apr_size_t)apr_snprintf(buf + n, 22, "%" APR_INT64_T_FMT, ack_id);
+    }
+    memcpy(buf + n, json, jlen);
+    rc = sbrt_session_send(s, buf, n + jlen);
+    if (buf != small) {
+        free(buf);
     }
     return rc;
 }
@@ -62,9 +74,77 @@ json_object *sbrt_envelope_fail(const char *message)
     return o;
 }
 
-/* An error for the client: an ack when it asked for one, else an `error` event. */
+/* The error envelope of err (message and field errors). */
+json_object *sbrt_error_envelope(const sb_error_t *err)
+{
+    json_object *o = sbrt_envelope_fail(err->message ? err->message : "Request failed.");
+    int i;
+
+    if (err->fields && err->fields->nelts) {
+        json_object *arr = json_object_new_array();
+        for (i = 0; i < err->fields->nelts; i++) {
+            const sb_field_error_t *f = &APR_ARRAY_IDX(err->fields, i, sb_field_error_t);
+            json_object *fe = json_object_new_object();
+            json_object_object_add(fe, "field", json_object_new_string(f->field));
+            json_object_object_add(fe, "message", json_object_new_string(f->message));
+            json_object_array_add(arr, fe);
+        }
+        json_object_object_add(o, "errors", arr);
+    }
+    return o;
+}
+
+/* message as the body of a JSON string into out (at most cap bytes): the number of bytes, or
+ * 0 when it does not fit. Quotes, backslashes and control characters are escaped; the text
+ * is UTF-8 already (it comes from this server or from strictly parsed JSON). */
+static apr_size_t json_escape(char *out, apr_size_t cap, const char *message)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *m = (const unsigned char *)message;
+    apr_size_t n = 0;
+
+    for (; *m; m++) {
+        if (n + 6 > cap) {
+            return 0;
+        }
+        if (*m == '"' || *m == '\\') {
+            out[n++] = '\\';
+            out[n++] = (char)*m;
+        }
+        else if (*m < 0x20) {
+            memcpy(out + n, "\\u00", 4);
+            out[n + 4] = hex[*m >> 4];
+            out[n + 5] = hex[*m & 15];
+            n += 6;
+        }
+        else {
+            out[n++] = (char)*m;
+        }
+    }
+    return n;
+}
+
+/* An error for the client: an ack when it asked for one, else an `error` event. The packet
+ * is written as text (this answers every bad frame: no JSON objects built for it). */
 void sbrt_socket_refuse(sbrt_session_t *s, int64_t ack_id, const char *message)
 {
+    char buf[1024], esc[900];
+    apr_size_t n = json_escape(esc, sizeof esc, message);
+    int len;
+
+    if (n) {
+        if (ack_id >= 0) {
+            len = apr_snprintf(buf, sizeof buf,
+                               "43%" APR_INT64_T_FMT "[{\"success\":false,\"message\":\"%.*s\"}]",
+                               ack_id, (int)n, esc);
+        }
+        else {
+            len =
+                apr_snprintf(buf, sizeof buf, "42[\"error\",{\"message\":\"%.*s\"}]", (int)n, esc);
+        }
+        sbrt_session_send(s, buf, (apr_size_t)len);
+        return;
+    }
     if (ack_id >= 0) {
         sbrt_socket_ack(s, ack_id, sbrt_envelope_fail(message));
     }
@@ -88,40 +168,31 @@ void sbrt_socket_on_close(sbrt_session_t *s, const char *reason)
     }
 }
 
-static void on_connect(sbrt_session_t *s, apr_pool_t *p, sbrt_sio_packet_t *pk)
+void sbrt_socket_connect_error(sbrt_session_t *s, const char *message)
 {
-    json_object *v, *reply;
-    const char *token = NULL, *msg;
-    sb_user_t *u;
+    json_object *reply = json_object_new_object();
 
+    json_object_object_add(reply, "message", json_object_new_string(message));
+    send_sio(s, SBRT_SIO_CONNECT_ERROR, -1, reply);
+    json_object_put(reply);
+}
+
+/* CONNECT: the token is checked (as the module's guard does) and the recovery read on the
+ * store worker; sbrt_outbox_connected answers. */
+static void on_connect(sbrt_session_t *s, sbrt_sio_packet_t *pk)
+{
     if (strcmp(pk->nsp, "/") != 0) {
-        reply = json_object_new_object();
-        json_object_object_add(reply, "message", json_object_new_string("Invalid namespace"));
-        send_sio(s, SBRT_SIO_CONNECT_ERROR, -1, reply);
-        json_object_put(reply);
+        sbrt_socket_connect_error(s, "Invalid namespace");
         return;
     }
-    if (s->connected) {
+    if (s->connected || s->connecting) {
         return; /* a repeated CONNECT changes nothing */
     }
-    if (pk->data && json_object_object_get_ex(pk->data, "token", &v)
-        && json_object_is_type(v, json_type_string)) {
-        token = json_object_get_string(v);
-    }
-    if (sbrt_auth_verify(s->srv, p, token, &u, &msg) != 0) {
-        sbrt_log(s->srv, SBRT_LOG_INFO, "session %s: connect refused: %s", s->sid, msg);
-        reply = json_object_new_object();
-        json_object_object_add(reply, "message", json_object_new_string(msg));
-        send_sio(s, SBRT_SIO_CONNECT_ERROR, -1, reply);
-        json_object_put(reply);
+    if (sbrt_worker_connect(s, pk->data) != 0) {
+        sbrt_socket_connect_error(s, "Service temporarily unavailable.");
         return;
     }
-    s->user_id = apr_pstrdup(s->pool, u->id);
-    s->username = apr_pstrdup(s->pool, u->username);
-    s->connected = 1;
-    sbrt_random_id(s->sio_sid);
-    lws_sul_cancel(&s->connect_sul);
-    sbrt_events_on_connect(s, p, pk->data);
+    s->connecting = 1;
 }
 
 void sbrt_socket_connected(sbrt_session_t *s, const char *pid)
@@ -136,14 +207,61 @@ void sbrt_socket_connected(sbrt_session_t *s, const char *pid)
     json_object_put(reply);
 }
 
+/* Keep a packet that came while the CONNECT is checked: the client may send events right
+ * after its CONNECT, and they are handled in order once it is answered. */
+static void hold(sbrt_session_t *s, const char *data, apr_size_t len)
+{
+    char **nh, *copy;
+
+    if (s->nheld >= SBRT_MAX_HELD) {
+        sbrt_socket_refuse(s, -1, "Not connected.");
+        return;
+    }
+    if (!(copy = malloc(len + 1)) || !(nh = realloc(s->held, sizeof(char *) * (s->nheld + 1)))) {
+        free(copy);
+        sbrt_socket_refuse(s, -1, "Service temporarily unavailable.");
+        return;
+    }
+    memcpy(copy, data, len);
+    copy[len] = '\0';
+    s->held = nh;
+    s->held[s->nheld++] = copy;
+}
+
+void sbrt_socket_run_held(sbrt_session_t *s)
+{
+    sbrt_server_t *srv = s->srv;
+    char sid[SBRT_SID_LEN + 1], *pkt;
+
+    apr_cpystrn(sid, s->sid, sizeof sid);
+    while (!s->connecting && s->nheld) {
+        pkt = s->held[0];
+        memmove(s->held, s->held + 1, sizeof(char *) * (apr_size_t)--s->nheld);
+        if (!s->nheld) {
+            free(s->held);
+            s->held = NULL;
+        }
+        sbrt_socket_on_message(s, pkt, strlen(pkt));
+        free(pkt);
+        if (!sbrt_session_find(srv, sid)) {
+            return; /* closed meanwhile */
+        }
+    }
+}
+
 void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
 {
     apr_pool_t *p;
     sbrt_sio_packet_t pk;
     sbrt_status_t st;
 
-    /* one unit of work, one subpool: store connections go back through its cleanup */
-    apr_pool_create(&p, s->srv->pool);
+    if (s->connecting) {
+        hold(s, data, len);
+        return;
+    }
+    /* one unit of work in the scratch pool, cleared after it: store connections go back
+     * through its cleanup */
+    p = s->srv->scratch;
     st = sbrt_sio_decode(p, data, len, &pk);
     if (st != SBRT_OK) {
         sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: bad Socket.IO packet: %s", s->sid,
@@ -151,7 +269,7 @@ void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
         sbrt_socket_refuse(s, -1, sbrt_status_text(st));
     }
     else if (pk.type == SBRT_SIO_CONNECT) {
-        on_connect(s, p, &pk);
+        on_connect(s, &pk);
     }
     else if (!s->connected || strcmp(pk.nsp, "/") != 0) {
         sbrt_socket_refuse(s, -1, "Not connected.");
@@ -163,5 +281,5 @@ void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
         sbrt_events_dispatch(s, p, pk.ack_id, pk.data);
     }
     /* ACKs from the client answer nothing this server asked */
-    apr_pool_destroy(p);
+    apr_pool_clear(p);
 }

@@ -1,6 +1,8 @@
 /*
- * The mail delivery job: sends what account mail (and later notifications) queued in the
- * store, one message at a time, under the "mail" lease.
+ * The mail delivery job: sends what account mail and notifications (session reminders) queued
+ * in the store, one message at a time, under the "mail" lease. Under the spool transport
+ * (SkillBarterMailSpool in the settings file) it writes each message into the spool instead,
+ * where account mail goes directly.
  *
  * Per message: claim (claimed) -> SMTP -> the server answers DATA with 354 (sending) -> sent,
  * or queued again with a doubling backoff on a temporary failure until SkillBarterMailRetry's
@@ -19,6 +21,7 @@
 #include <apr_file_io.h>
 #include <apr_strings.h>
 
+#include "sb_mail.h"
 #include "sb_smtp.h"
 #include "sb_time.h"
 
@@ -28,6 +31,7 @@
 
 typedef struct {
     sb_smtp_config_t smtp;
+    const char *spool; /* the spool transport: queued mail is written here instead */
 } mail_job_t;
 
 typedef struct {
@@ -70,14 +74,19 @@ static int mail_start(sb_jobs_ctx_t *x, apr_pool_t *p)
     static apr_pool_t *keep;
     int requeued = 0, failed = 0;
 
-    if (!st->mail_transport || strcmp(st->mail_transport, "smtp") || !st->smtp_host) {
-        sb_jobs_log(x, "notice", "mail: SkillBarterMailTransport is not smtp: job off");
+    int spool = st->mail_transport && !strcmp(st->mail_transport, "spool") && st->mail_spool;
+
+    if (!spool && (!st->mail_transport || strcmp(st->mail_transport, "smtp") || !st->smtp_host)) {
+        sb_jobs_log(x, "notice", "mail: no SMTP server and no spool: job off");
         return 1;
     }
     if (!keep) {
         apr_pool_create(&keep, NULL);
     }
     memset(&job, 0, sizeof job);
+    if (spool) { /* what the store queued (reminders) goes into the spool */
+        job.spool = apr_pstrdup(keep, st->mail_spool);
+    }
     job.smtp.host = apr_pstrdup(keep, st->smtp_host);
     job.smtp.port = (int)st->smtp_port;
     job.smtp.tls = st->smtp_tls;
@@ -167,8 +176,14 @@ static void mail_tick(sb_jobs_ctx_t *x, apr_pool_t *p)
         }
         d.c = c;
         d.id = m->id;
-        r = sb_smtp_send(mp, &job->smtp, m->envelope_from, m->rcpt, m->message, mark_data, &d,
-                         &why);
+        if (job->spool) {
+            r = sb_mail_spool_write(mp, job->spool, m->message, &why) ? SB_SMTP_TEMPFAIL
+                                                                      : SB_SMTP_SENT;
+        }
+        else {
+            r = sb_smtp_send(mp, &job->smtp, m->envelope_from, m->rcpt, m->message, mark_data, &d,
+                             &why);
+        }
         if (r == SB_SMTP_SENT && fault && !strcmp(fault, "exit-after-send")) {
             sb_jobs_log(x, "notice",
                         "mail %s: accepted; exiting before recording it (fault "

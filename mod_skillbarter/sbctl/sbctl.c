@@ -619,7 +619,7 @@ static int cmd_mail_queue(sbctl_t *x, int argc, char **argv)
 /* session-jobs [--now MS] [--no-show-penalty MINUTES]: one tick of the session jobs. */
 static int cmd_session_jobs(sbctl_t *x, int argc, char **argv)
 {
-    sb_session_jobs_opts_t o = {-1, 0};
+    sb_session_jobs_opts_t o = {-1, 0, NULL, NULL, NULL};
     sb_session_jobs_report_t r;
     sb_store_error_t e = {0};
     int64_t now = sb_now_ms();
@@ -645,11 +645,17 @@ static int cmd_session_jobs(sbctl_t *x, int argc, char **argv)
             return 2;
         }
     }
+    if (x->settings) { /* reminder mail as the settings file says (no store URI given) */
+        o.mail_from = x->settings->mail_from;
+        o.public_url = x->settings->public_url;
+        o.mail_templates = x->settings->mail_templates;
+    }
     if (sb_session_jobs_tick(x->conn, x->pool, &o, now, &r, &e) != SB_STORE_OK) {
         return fail("session jobs", &e);
     }
-    printf("session-jobs: expired %d, no_show %d, abandoned %d, reminders %d, skipped %d\n",
-           r.expired, r.no_show, r.abandoned, r.reminders, r.skipped);
+    printf("session-jobs: expired %d, no_show %d, abandoned %d, reminders %d, skipped %d, "
+           "mail errors %d\n",
+           r.expired, r.no_show, r.abandoned, r.reminders, r.skipped, r.mail_errors);
     return 0;
 }
 
@@ -821,6 +827,7 @@ int main(int argc, char **argv)
         if (!uri && !(st = load_settings(x.pool, settings_path))) {
             return 2;
         }
+        x.settings = st;
         rc = run_on_store(&x, cmd, uri ? uri : st->store_uri, nargs, argv);
     }
     else if (cmd->target == ON_JOBS) {

@@ -16,6 +16,22 @@ static json_object *str_or_null(const char *s)
     return s && *s ? json_object_new_string(s) : NULL;
 }
 
+json_object *sb_message_session_json(apr_pool_t *p, const sb_message_session_t *d)
+{
+    json_object *o = json_object_new_object();
+
+    sb_json_add_lit(o, "sessionId", json_object_new_string(d->session_id));
+    sb_json_add_lit(o, "skill", json_object_new_string(d->skill ? d->skill : ""));
+    sb_json_add_lit(o, "duration", json_object_new_int64(d->duration));
+    sb_json_add_lit(o, "proposedTime", time_or_null(p, d->proposed_time));
+    sb_json_add_lit(o, "description", str_or_null(d->description));
+    sb_json_add_lit(o, "status", json_object_new_string(d->status ? d->status : "pending"));
+    if (d->session_status) {
+        sb_json_add_lit(o, "sessionStatus", json_object_new_string(d->session_status));
+    }
+    return o;
+}
+
 json_object *sb_message_json(apr_pool_t *p, const sb_message_t *m, json_object *sender,
                              json_object *receiver)
 {
@@ -31,6 +47,9 @@ json_object *sb_message_json(apr_pool_t *p, const sb_message_t *m, json_object *
     sb_json_add_lit(o, "readAt", time_or_null(p, m->read_at));
     sb_json_add_lit(o, "replyTo", str_or_null(m->reply_to));
     sb_json_add_lit(o, "isDeleted", json_object_new_boolean(m->is_deleted));
+    if (m->session) {
+        sb_json_add_lit(o, "sessionData", sb_message_session_json(p, m->session));
+    }
     sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, m->created_at)));
     sb_json_add_lit(
         o, "updatedAt",

@@ -7,6 +7,7 @@
 #include <json-c/json.h>
 
 #include "sb_id.h"
+#include "sb_mail_notice.h"
 #include "sb_time.h"
 
 #define SB_MIN_MS 60000LL
@@ -111,8 +112,64 @@ static sb_store_status_t transition(sb_store_conn_t *c, apr_pool_t *p, const sb_
     return st;
 }
 
-static sb_store_status_t remind(sb_store_conn_t *c, apr_pool_t *p, const sb_session_t *s,
-                                const char *which, int64_t now, int *done, sb_store_error_t *err)
+/* When a reminder says the session starts. */
+static const char *in_words(const char *which)
+{
+    return !strcmp(which, "24h")  ? "in 24 hours"
+           : !strcmp(which, "1h") ? "in one hour"
+                                  : "in 15 minutes";
+}
+
+/* The reminder mail to participant user_id (the other one is with_id), queued with the
+ * reminder: 0 with *m filled, -1 when there is none to send (no mail settings, no address),
+ * -2 when the template cannot be filled (counted in the report; the reminder goes anyway). */
+static int reminder_mail(sb_store_conn_t *c, apr_pool_t *p, const sb_session_jobs_opts_t *o,
+                         const sb_session_t *s, const char *user_id, const char *with_id,
+                         const char *which, int64_t now, sb_store_mail_new_t *m)
+{
+    const char *from = o ? sb_mail_address(p, o->mail_from) : NULL, *why = NULL;
+    sb_user_t *u = NULL, *w = NULL;
+    sb_store_error_t e = {0};
+    char id[SB_ID_LEN + 1];
+    sb_mail_notice_t n;
+    sb_mail_t mail;
+
+    if (!from || !o->public_url || sb_store_user_by_id(c, p, user_id, &u, &e) != SB_STORE_OK || !u
+        || !u->email) {
+        return -1;
+    }
+    if (sb_store_user_by_id(c, p, with_id, &w, &e) != SB_STORE_OK) {
+        w = NULL;
+    }
+    memset(&n, 0, sizeof n);
+    n.templates = o->mail_templates;
+    n.public_url = o->public_url;
+    n.from = o->mail_from;
+    n.to = u->email;
+    n.first_name = u->first_name;
+    n.subject =
+        apr_pstrcat(p, "Upcoming session: ", s->skill ? s->skill : "", " ", in_words(which), NULL);
+    n.body = apr_pstrcat(p, "Your ", s->skill ? s->skill : "", " session",
+                         w ? apr_pstrcat(p, " with ", w->first_name, " ", w->last_name, NULL) : "",
+                         " starts ", in_words(which), ", at ", sb_time_iso(p, s->scheduled_time),
+                         " (", apr_psprintf(p, "%d", (int)s->duration), " minutes).", NULL);
+    n.link = apr_pstrcat(p, o->public_url, "/sessions/", s->id, NULL);
+    if (sb_mail_notice_build(p, &n, &mail, &why)) {
+        return -2;
+    }
+    sb_id_new(id);
+    memset(m, 0, sizeof *m);
+    m->kind = SB_MAIL_KIND_NOTIFICATION;
+    m->user_id = u->id;
+    m->envelope_from = from;
+    m->rcpt = u->email;
+    m->message = sb_mail_render(p, &mail, apr_pstrcat(p, id, strchr(from, '@'), NULL), now);
+    return 0;
+}
+
+static sb_store_status_t remind(sb_store_conn_t *c, apr_pool_t *p, const sb_session_jobs_opts_t *o,
+                                const sb_session_t *s, const char *which, int64_t now, int *done,
+                                int *mail_errors, sb_store_error_t *err)
 {
     const char *data = payload(p, s, s->status, which);
     const char *body = apr_pstrcat(p, s->skill ? s->skill : "", " starts at ",
@@ -120,10 +177,22 @@ static sb_store_status_t remind(sb_store_conn_t *c, apr_pool_t *p, const sb_sess
     sb_outbox_event_t ev[2] = {{s->teacher_id, "session:reminder", data},
                                {s->student_id, "session:reminder", data}};
     sb_notification_new_t n[2];
+    sb_store_mail_new_t mail[2];
+    const char *const to[2][2] = {{s->teacher_id, s->student_id}, {s->student_id, s->teacher_id}};
+    int nmail = 0, i, r;
 
     notice(p, &n[0], s, s->teacher_id, "session_reminder", "Upcoming session", body, now);
     notice(p, &n[1], s, s->student_id, "session_reminder", "Upcoming session", body, now);
-    return sb_store_session_reminder_mark(c, s->id, which, ev, 2, n, 2, now, done, err);
+    for (i = 0; i < 2; i++) {
+        if (!(r = reminder_mail(c, p, o, s, to[i][0], to[i][1], which, now, &mail[nmail]))) {
+            nmail++;
+        }
+        else if (r == -2) {
+            (*mail_errors)++;
+        }
+    }
+    return sb_store_session_reminder_mark(c, s->id, which, ev, 2, n, 2, mail, nmail, now, done,
+                                          err);
 }
 
 sb_store_status_t sb_session_jobs_tick(sb_store_conn_t *c, apr_pool_t *p,
@@ -163,7 +232,7 @@ sb_store_status_t sb_session_jobs_tick(sb_store_conn_t *c, apr_pool_t *p,
         }
         else if (strcmp(s->status, "scheduled") == 0
                  && (which = sb_session_reminder_due(s->scheduled_time, now))) {
-            st = remind(c, sp, s, which, now, &done, err);
+            st = remind(c, sp, opts, s, which, now, &done, &report->mail_errors, err);
             counter = &report->reminders;
         }
         if (done) {

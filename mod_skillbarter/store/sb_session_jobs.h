@@ -7,8 +7,9 @@
  * Every step is a compare-and-set in the store (session_act, session_reminder_mark), so two
  * processes ticking at once can never apply anything twice: the loser of a race sees STALE
  * (or an already recorded reminder) and counts it as skipped. A runner's lease only saves
- * work. Reminders are an outbox event and a notification for each participant; mail waits for
- * the durable mail queue.
+ * work. A reminder is an outbox event, a notification and a mail (the "notification" template,
+ * queued in the store's mail queue as kind notification, so not for a participant whose
+ * emailNotifications is off) for each participant, all in the step that records it.
  */
 #ifndef SB_SESSION_JOBS_H
 #define SB_SESSION_JOBS_H
@@ -19,6 +20,10 @@ typedef struct {
     int64_t no_show_penalty; /* minutes charged to a learner who alone stayed away;
                                 -1 = the whole hold (the default), 0 = none */
     int batch;               /* sessions looked at per tick (default 200) */
+    /* reminder mail; no mail when mail_from or public_url is NULL */
+    const char *mail_from;      /* SkillBarterMailFrom: "Name <address>" */
+    const char *public_url;     /* SkillBarterPublicURL: the base of the session's link */
+    const char *mail_templates; /* SkillBarterMailTemplates, NULL: the built-in copies */
 } sb_session_jobs_opts_t;
 
 typedef struct {
@@ -26,7 +31,8 @@ typedef struct {
     int no_show;
     int abandoned;
     int reminders;
-    int skipped; /* done meanwhile by another runner, or not due */
+    int skipped;     /* done meanwhile by another runner, or not due */
+    int mail_errors; /* reminder mails the template could not be filled for */
 } sb_session_jobs_report_t;
 
 /* The reminder due at now for a session starting at start ("15min", "1h", "24h"), or NULL when

@@ -28,7 +28,23 @@ typedef struct {
     int64_t last_seen;
     int they_offer; /* matches: skills they offer that the viewer wants */
     int they_want;  /* matches: skills they want that the viewer offers */
+    /* discover_list, discover_search and discover_matches (which adds they_offer and
+     * they_want) set only id, last_seen, rating, total_reviews, is_verified and this: the
+     * card's wire text kept ready in the store, from "{" through the skillsWanted member (no
+     * closing brace), card_head_len bytes; else NULL. */
+    const char *card_head;
+    apr_size_t card_head_len;
 } sb_user_card_t;
+
+/*
+ * The card text (card_head) a driver keeps: the members _id, id, username, firstName,
+ * lastName, fullName, profilePicture, bio, timezone, country, languages, skillsOffered,
+ * skillsWanted of the card's wire form, in that order, exactly as json-c writes them
+ * (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE; the lists as stored). It is
+ * changed in the same atomic step as every write of those fields (profile, skills,
+ * avatar; SQLite: sql/012's triggers), so it is never stale. rating, totalReviews,
+ * isVerified and lastSeen are not in it: the caller appends them from the row.
+ */
 
 /*
  * GET /api/discover. Visible users only: active, not banned (an expired ban no longer
@@ -74,12 +90,19 @@ typedef struct {
  *   the users who are visible or only timed-banned, and sessions per creation hour, in the
  *   same atomic step as every write that changes them (SQLite: sql/007's triggers), and
  *   subtracts at read time the few users whose timed ban is still in force.
+ * - discover_list, discover_search and discover_matches hand out each card's kept text
+ *   (card_head above), as fresh as the row. discover_list filtered by category costs in
+ *   proportion to the page, not to the users offering that category or to all users
+ *   (SQLite: sql/012's discover_category_seen, ordered like the list).
  * - discover_search: which users match, totalCount and every card's content are exact at
  *   once after any write; the relative order of users nobody changed may rest on ranking
  *   statistics up to SB_STORE_SEARCH_MAX_AGE_MS old (a cached ranking is patched with the
  *   users changed since it was made, not recomputed on every write).
  */
 #define SB_STORE_SEARCH_MAX_AGE_MS 60000
+/* discover_matches ranks at most this many candidates, so its cost does not grow with the
+ * number of users who share the viewer's skills. */
+#define SB_STORE_MATCHES_WINDOW 200
 
 #define SB_STORE_DISCOVERY_OPS(X, d)                                                               \
     /* *out: array of sb_user_card_t (at most q->limit); *has_more: another page exists. */        \
@@ -110,8 +133,10 @@ typedef struct {
        apr_array_header_t **out, const char **source, sb_store_error_t *err),                      \
       (c, p, since, now, limit, out, source, err))                                                 \
     /* Visible users who offer a skill the viewer wants AND want a skill the viewer offers         \
-     * (names compared case-insensitively), ranked by they_offer + they_want, then                 \
-     * last_seen. */                                                                               \
+     * (names compared case-insensitively), not the viewer nor whom they blocked. Of these,        \
+     * the SB_STORE_MATCHES_WINDOW most recently seen (last_seen, then id, descending) are         \
+     * ranked by they_offer + they_want, then the smaller of the two, then last_seen and id        \
+     * descending; *out: the first limit of that ranking (exact when fewer match). */              \
     X(d, discover_matches,                                                                         \
       (sb_store_conn_t * c, apr_pool_t * p, const char *viewer_id, int64_t now, int limit,         \
        apr_array_header_t **out, sb_store_error_t *err),                                           \

@@ -7,7 +7,19 @@
 #ifndef SB_STORE_MESSAGES_H
 #define SB_STORE_MESSAGES_H
 
-/* A stored message (the spec's Message model without the session sub-document). */
+/* The sessionData of a session_request message: the session it asked for, as it is now. */
+typedef struct {
+    char session_id[SB_ID_LEN + 1];
+    const char *skill;
+    int64_t duration;      /* minutes */
+    int64_t proposed_time; /* the session's start now (ms) */
+    const char *description;
+    const char *status;         /* pending | accepted | declined | expired | cancelled */
+    const char *session_status; /* the session's own status (sb_session_status_name) */
+} sb_message_session_t;
+
+/* A stored message (the spec's Message model); session is set on session_request messages
+ * by the reads that return them (message_get, conversation_page), else NULL. */
 typedef struct {
     char id[SB_ID_LEN + 1];
     char sender_id[SB_ID_LEN + 1];
@@ -22,6 +34,7 @@ typedef struct {
     char deleted_by[SB_ID_LEN + 1];
     int64_t created_at;
     int64_t updated_at;
+    const sb_message_session_t *session;
 } sb_message_t;
 
 /* A message to send; the caller draws the id (sb_id_new) so event payloads can carry it. */
@@ -82,7 +95,9 @@ typedef struct {
       (c, p, user_id, partner_id, after_created_at, after_id, limit, out, has_more, err))          \
     /* user_id's conversations with visible partners that still hold a message, newest             \
      * first; *out of sb_conversation_t (offset/limit), *total how many there are, *unread         \
-     * the unread messages over all of them. */                                                    \
+     * the unread messages over all of them. The totals come from per-user counters that every     \
+     * change of a summary (send, read marks, delete, bulk insert) and of a partner's status       \
+     * updates in its own atomic step, so a page reads only its rows, never the whole list. */     \
     X(d, conversations_list,                                                                       \
       (sb_store_conn_t * c, apr_pool_t * p, const char *user_id, int64_t now, int offset,          \
        int limit, apr_array_header_t **out, int64_t *total, int64_t *unread,                       \

@@ -11,6 +11,14 @@
 
 #include "sb_session_rules.h"
 
+/* A participant in the short public form a session shows. */
+typedef struct {
+    char id[SB_ID_LEN + 1];
+    const char *username, *first_name, *last_name, *profile_picture, *timezone;
+    double rating;
+    int total_reviews;
+} sb_session_person_t;
+
 /* A stored session; times in ms (0 = unset), durations and credits in minutes. */
 typedef struct {
     char id[SB_ID_LEN + 1];
@@ -44,6 +52,9 @@ typedef struct {
     int64_t last_presence_at;
     int64_t created_at;
     int64_t updated_at;
+    /* the participants, when the read brings them (session_get, session_list; NULL for a user
+     * gone), else NULL */
+    const sb_session_person_t *teacher, *student;
 } sb_session_t;
 
 /* A session to book; the caller draws id and room_id. When message_id is set, the
@@ -117,12 +128,14 @@ typedef struct {
        const sb_outbox_event_t *events, int nevents, const sb_notification_new_t *notify,          \
        int64_t now, sb_session_t **out, int64_t *available, sb_store_error_t *err),                \
       (c, p, s, events, nevents, notify, now, out, available, err))                                \
+    /* One session with both participants (teacher, student). */                                   \
     X(d, session_get,                                                                              \
       (sb_store_conn_t * c, apr_pool_t * p, const char *id, sb_session_t **out,                    \
        sb_store_error_t *err),                                                                     \
       (c, p, id, out, err))                                                                        \
     /* The sessions matching q, soonest start last (scheduled_time, id descending), offset/limit;  \
-     * *out of sb_session_t, *total how many match. */                                             \
+     * *out of sb_session_t with both participants (teacher, student; NULL for a user gone),       \
+     * *total how many match. */                                                                   \
     X(d, session_list,                                                                             \
       (sb_store_conn_t * c, apr_pool_t * p, const sb_session_query_t *q, int offset, int limit,    \
        apr_array_header_t **out, int64_t *total, sb_store_error_t *err),                           \
@@ -175,13 +188,15 @@ typedef struct {
        sb_store_error_t *err),                                                                     \
       (c, p, now, limit, out, err))                                                                \
     /* Record reminder `which` ("24h" | "1h" | "15min") of a scheduled session, once: *marked = 1  \
-     * and the events and the nnotify notifications written when this call recorded it, 0 when     \
-     * it was recorded already or the session is not scheduled. */                                 \
+     * and the events, the nnotify notifications and the nmail mails queued (as mail_enqueue:      \
+     * a notification to a user with emailNotifications off is not) when this call recorded it,    \
+     * 0 and nothing written when it was recorded already or the session is not scheduled. */      \
     X(d, session_reminder_mark,                                                                    \
       (sb_store_conn_t * c, const char *id, const char *which, const sb_outbox_event_t *events,    \
-       int nevents, const sb_notification_new_t *notify, int nnotify, int64_t now, int *marked,    \
+       int nevents, const sb_notification_new_t *notify, int nnotify,                              \
+       const sb_store_mail_new_t *mail, int nmail, int64_t now, int *marked,                       \
        sb_store_error_t *err),                                                                     \
-      (c, id, which, events, nevents, notify, nnotify, now, marked, err))                          \
+      (c, id, which, events, nevents, notify, nnotify, mail, nmail, now, marked, err))             \
     /* A participant reviews the other after completion, once; the reviewee's rating becomes       \
      * the exact mean (sum / count). NOT_FOUND, STALE field status (not completed), CONFLICT       \
      * "review" (reviewed already). */                                                             \

@@ -1,6 +1,12 @@
 /*
  * Store domain: user accounts — creation, lookups, profile and list edits, password,
  * moderation, avatars, bulk seeding. Rows expand as store_gen.h describes.
+ *
+ * Every operation here that writes a field of a user's discovery card (user_create,
+ * user_update_profile, user_update_lists, user_set_avatar, users_bulk_insert) also keeps the
+ * card text discover_list and discover_search hand out (sb_user_card_t.card_head,
+ * store_discovery.h), in the same atomic step; user_touch keeps the category index of
+ * discover_list in step with last_seen.
  */
 #ifndef SB_STORE_USERS_H
 #define SB_STORE_USERS_H

@@ -91,7 +91,7 @@ measure_route "GET /api/discover/search?q=guitar" "$instr_n" "/api/discover/sear
 measure_route "GET /api/discover/categories" "$instr_n" /api/discover/categories
 measure_route "GET /api/discover/trending" "$instr_n" /api/discover/trending
 measure_route "GET /api/discover/:id" "$instr_n" "/api/discover/$someone"
-measure_route "GET /api/discover/matches" "$((instr_n / 10))" /api/discover/matches
+measure_route "GET /api/discover/matches" "$instr_n" /api/discover/matches
 measure_route "GET /api/messages/conversations" "$instr_n" /api/messages/conversations
 measure_route "POST /api/messages/send" "$instr_n" /api/messages/send POST \
     "{\"receiver\":\"$receiver\",\"content\":\"instr message @N@\",\"messageType\":\"text\"}"

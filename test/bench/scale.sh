@@ -62,9 +62,13 @@ for want in $sizes; do
     echo "$want users:"
     discover_rows
     sleep 3   # let the last row's requests drain
+    rm -f "$root/edits"   # the count of the last size's loop
     edit_loop "$editor" "$root/edits" & edit_pid=$!
     bench_stops="$bench_stops $edit_pid"
-    sleep 1
+    # the loop writes its count after its first edit (slow to come on a loaded machine)
+    i=0; until [ -s "$root/edits" ]; do
+        i=$((i+1)); [ $i -lt 300 ] || { echo "scale: the edit loop did not start"; exit 1; }
+        sleep 0.1; done
     e0=$(cat "$root/edits"); t0=$(date +%s.%N)
     row "GET /api/discover/search?q=guitar (edits)" "$base/api/discover/search?q=guitar"
     e1=$(cat "$root/edits"); t1=$(date +%s.%N)

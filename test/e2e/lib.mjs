@@ -2,7 +2,7 @@
 // browser), a fresh profile per browser, CSP violations and page errors collected (the server
 // sends the Content-Security-Policy), screenshots as artifacts, axe-core checks.
 import { chromium } from 'playwright-core';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import assert from 'node:assert/strict';
 import { startServer } from '../integration/harness.mjs';
 
 export { startServer, register, newUser, TOP } from '../integration/harness.mjs';
+export { clockAt, setClock, relogin } from '../integration/sessions_kit.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const ARTIFACTS = process.env.E2E_ARTIFACTS || join(HERE, 'artifacts');
@@ -19,14 +20,26 @@ const require = createRequire(import.meta.url);
 const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 export const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+// Every host name but the test servers' loopback address resolves to nothing: a page can
+// never reach the network (the Jitsi script of the video panel fails at once, as offline).
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1'];
 
 /**
  * A browser with its own fresh --user-data-dir (removed on close). Returns
  * { context, page(), close(), problems } where problems collects CSP violations and uncaught
  * page errors from every page of the context.
  */
+// Every browser still open, so a file's servers are stopped only once none is left talking
+// to them (a socket.io client would reconnect to a stopping daemon, through Apache).
+const openBrowsers = new Set();
+
+/** Close every browser a test file left open. */
+export async function closeBrowsers() {
+  await Promise.all([...openBrowsers].map((b) => b.close()));
+}
+
 export async function openBrowser({ viewport = { width: 1280, height: 900 }, timezoneId = 'Europe/London' } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'sb-e2e-profile-'));
   let context;
@@ -48,15 +61,18 @@ export async function openBrowser({ viewport = { width: 1280, height: 900 }, tim
   };
   context.pages().forEach(watch);
   context.on('page', watch);
-  return {
+  const b = {
     context,
     problems,
     async page() { return context.pages()[0] || context.newPage(); },
     async close() {
+      openBrowsers.delete(b);
       await context.close().catch(() => {});
       rmSync(dir, { recursive: true, force: true });
     },
   };
+  openBrowsers.add(b);
+  return b;
 }
 
 /** Save a full-page screenshot as test/e2e/artifacts/NAME.png. */
@@ -106,26 +122,55 @@ export async function socketAvailable(server) {
   }
 }
 
-const NO_DAEMON = [/\[proxy:error\].*AH00957: http: attempt to connect to 127\.0\.0\.1:\d+/,
-  /\[proxy_http:error\].*AH01114: HTTP: failed to make connection to backend: 127\.0\.0\.1/];
+/**
+ * httpd.conf lines and files of a server whose clock a test moves (SkillBarterTestClockFile,
+ * only under -D SB_TESTING; see test/integration/sessions_kit.mjs) and that issues Jitsi room
+ * tokens. The Jitsi domain stays the generated root's (the one its CSP names). Access tokens
+ * last two days there: a browser's token stays valid across the clock moves of a test, so no
+ * refresh hands the real-time daemon (which runs on the real clock) a token from the future.
+ */
+export function sessionServerOpts() {
+  return {
+    extra: `Define SB_TESTING
+SkillBarterTestClockFile clock
+SkillBarterJitsiAppId skillbarter-e2e
+SkillBarterJitsiSecretFile jitsi.secret
+SkillBarterAccessTokenTTL 2d
+`,
+    beforeStart(root) {
+      writeFileSync(join(root, 'jitsi.secret'), 'jitsi-e2e-secret-0123456789abcdef-0123');
+      writeFileSync(join(root, 'clock'), '0');
+      chmodSync(join(root, 'clock'), 0o644);
+    },
+  };
+}
 
-/** The lifecycle of one test file: a real server and a browser, both stopped after. */
+/**
+ * The lifecycle of one test file: a real server with the real-time daemon beside it (the
+ * app's socket.io client connects on every signed-in page) and a browser, all stopped after;
+ * the error logs of httpd and the daemon are checked with no allowance but opts.allow.
+ */
 export function setup(t, opts = {}) {
   const s = {};
   t.before(async () => {
-    s.server = await startServer(opts.server || {});
+    s.server = await startServer({ realtime: true, ...(opts.server || {}) });
+    // stopped and checked by the after hook below (not by the harness's own check after the
+    // file, which runs first and would stop it while the browsers still talk to it)
+    s.server.managed = true;
     s.browser = await openBrowser(opts.browser);
     s.page = await s.browser.page();
   });
   t.after(async () => {
-    await s.browser?.close();
+    await closeBrowsers();
     if (s.server) {
-      await s.server.stop();
-      // The app's socket.io client polls /socket.io/, which Apache proxies to the real-time
-      // daemon; these test servers run no daemon, so the proxy's refused connections are
-      // expected here (and only these).
-      s.server.assertCleanLog([...NO_DAEMON, ...(opts.allow || [])]);
-      s.server.cleanup();
+      // Apache first: requests the closed browsers left in it (a poll, a reconnect) are not
+      // proxied to a daemon that is already gone; its tunnels end with their clients
+      await s.server.stop({ realtimeLast: true });
+      try {
+        s.server.assertCleanLog(opts.allow || []);
+      } finally {
+        s.server.cleanup();   // the root goes even when its log fails the file
+      }
     }
   });
   return s;

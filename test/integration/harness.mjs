@@ -258,15 +258,19 @@ export async function startServerRaw(opts = {}) {
       }
       // A pooled keep-alive connection that Apache closed as idle (the event MPM closes idle
       // ones early when its workers are busy) fails the next request written to it before
-      // the server read a byte of it; that request was never processed, so it is sent once
-      // more on a new connection (RFC 9110 9.2.2). Refusals and resets of a request the
-      // server answered are not retried.
+      // the server read a byte of it; that request was never processed, so it is sent
+      // again (RFC 9110 9.2.2). When many connections went idle at once the next pooled one
+      // may be just as dead, so up to three more tries, each dropping one dead connection
+      // from the pool. Refusals and resets of a request the server answered are not retried.
       let res;
-      try {
-        res = await fetch(base + path, { method, headers: h, body: payload });
-      } catch (e) {
-        if (!/other side closed|ECONNRESET/.test(`${e.cause?.code} ${e.cause?.message}`)) throw e;
-        res = await fetch(base + path, { method, headers: h, body: payload });
+      for (let tries = 0; ; tries++) {
+        try {
+          res = await fetch(base + path, { method, headers: h, body: payload });
+          break;
+        } catch (e) {
+          const closed = /other side closed|ECONNRESET/.test(`${e.cause?.code} ${e.cause?.message}`);
+          if (!closed || tries === 3) throw e;
+        }
       }
       const text = await res.text();
       let json = null;
@@ -284,11 +288,14 @@ export async function startServerRaw(opts = {}) {
     },
     // Stop, and wait until the parent process has exited: Apache removes its pid file
     // before the module's pool cleanups run, so only then is the log complete.
-    async stop() {
+    // realtimeLast: httpd first, then the daemon (for a server whose clients are all gone:
+    // Apache may still hold requests of theirs that it would proxy to a daemon stopped first).
+    async stop({ realtimeLast = false } = {}) {
       if (stopped) return;
-      if (server.realtime) await server.realtime.stop();
+      if (server.realtime && !realtimeLast) await server.realtime.stop();
       const ctl = httpdCtl(root, '-k', 'stop');
       finish(await waitUntil(exited, 20000), ctl);
+      if (server.realtime && realtimeLast) await server.realtime.stop();
     },
     stopSync() {
       if (stopped) return;

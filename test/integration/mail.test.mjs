@@ -12,9 +12,9 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOP, useServer, freePort, register } from './harness.mjs';
+import { smtpSink } from './smtp_sink.mjs';
 
 const smtpPort = await freePort();
-const SINK = join(TOP, 'test', 'integration', 'fixtures', 'smtp_sink.py');
 const SBCTL = join(TOP, 'build', 'sbctl');
 const server = useServer({
   extra: `SkillBarterMailTransport smtp
@@ -27,7 +27,7 @@ SkillBarterMailTemplates "${join(TOP, 'conf', 'mail')}"
 });
 const api = (...a) => server().api(...a);
 const outdir = mkdtempSync(join(tmpdir(), 'sb-smtp-'));
-let sink = null;
+const sink = smtpSink(smtpPort, outdir);
 let runner = null;
 const WWW = { uid: 33, gid: 33 };   // the store belongs to www-data: the runner runs as it
 
@@ -42,21 +42,8 @@ async function waitFor(fn, ms = 15000, what = 'condition') {
   }
 }
 
-async function startSink() {
-  sink = spawn('/usr/bin/python3', [SINK, String(smtpPort), outdir], { stdio: ['ignore', 'pipe', 'inherit'] });
-  await new Promise((resolve, reject) => {
-    sink.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
-    sink.on('exit', (code) => reject(new Error(`smtp sink exited ${code}`)));
-  });
-}
-async function stopSink() {
-  if (!sink) return;
-  const s = sink;
-  sink = null;
-  const gone = new Promise((r) => s.on('exit', r));
-  s.kill('SIGTERM');
-  await gone;
-}
+const startSink = () => sink.start();
+const stopSink = () => sink.stop();
 
 const jobsLog = () => join(server().root, 'logs', 'jobs.log');
 function sbctlArgs(...args) {

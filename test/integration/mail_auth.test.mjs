@@ -10,6 +10,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TOP, useServer, freePort, register } from './harness.mjs';
+import { smtpSink } from './smtp_sink.mjs';
 
 const smtpPort = await freePort();
 const SBCTL = join(TOP, 'build', 'sbctl');
@@ -26,7 +27,7 @@ SkillBarterMailRetry 1h 1s
   },
 });
 const outdir = mkdtempSync(join(tmpdir(), 'sb-smtp-'));
-let sink = null;
+const sink = smtpSink(smtpPort, outdir);
 let runner = null;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 async function waitFor(fn, ms, what) {
@@ -38,22 +39,8 @@ async function waitFor(fn, ms, what) {
     await sleep(100);
   }
 }
-async function startSink(auth) {
-  sink = spawn('/usr/bin/python3', [join(TOP, 'test', 'integration', 'fixtures', 'smtp_sink.py'),
-    String(smtpPort), outdir], { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, SINK_AUTH: auth } });
-  await new Promise((resolve, reject) => {
-    sink.stdout.on('data', (d) => { if (String(d).includes('ready')) resolve(); });
-    sink.on('exit', (code) => reject(new Error(`smtp sink exited ${code}`)));
-  });
-}
-async function stopSink() {
-  if (!sink) return;
-  const s = sink;
-  sink = null;
-  const gone = new Promise((r) => s.on('exit', r));
-  s.kill('SIGTERM');
-  await gone;
-}
+const startSink = (auth) => sink.start({ SINK_AUTH: auth }, 'ignore');
+const stopSink = () => sink.stop();
 const settings = () => join(server().root, 'run', 'skillbarter.settings');
 const jobsLog = () => join(server().root, 'logs', 'jobs.log');
 const rowOf = (email) => spawnSync(SBCTL, ['--settings', settings(), 'mail-queue', 'list'],

@@ -157,6 +157,12 @@ test('raw frames: CONNECT reply, ack ids, bad frames answered with error events'
   assert.match(connected, /^40\{"sid":"[A-Za-z0-9_-]{20}"/);
   ws.send('427["nope"]');
   assert.equal(await ws.next(), '437[{"success":false,"message":"Unknown event: nope"}]');
+  // a long name is cut at 64 bytes, never inside a UTF-8 character; quotes are escaped
+  ws.send(`428${JSON.stringify([`a${'é'.repeat(40)}`])}`);
+  assert.equal(await ws.next(),
+    `438[{"success":false,"message":"Unknown event: a${'é'.repeat(31)}"}]`);
+  ws.send('420["say \\"hi\\"\\n"]');
+  assert.equal(JSON.parse((await ws.next()).slice(3))[0].message, 'Unknown event: say "hi"\n');
   const bad = ['42not json', '42{"a":1}', '42[]', '42[1]', '451-["b",{"_placeholder":true}]', '4x'];
   for (const frame of bad) {
     ws.send(frame);
@@ -199,6 +205,42 @@ test('polling: packets joined by 0x1e both ways, one GET at a time', async () =>
   assert.equal(r.status, 400);
 });
 
+// A polling session connected as a new user: its sid and polling URL.
+async function pollingSession() {
+  const a = await register(server());
+  const base = `${rt()}/socket.io/?EIO=4&transport=polling`;
+  const sid = JSON.parse((await (await fetch(base)).text()).slice(1)).sid;
+  const url = `${base}&sid=${sid}`;
+  assert.equal(await (await fetch(url, { method: 'POST', body: `40${JSON.stringify({ token: a.token })}` })).text(), 'ok');
+  assert.match(await (await fetch(url)).text(), /^40\{"sid"/);
+  return { sid, url };
+}
+
+test('upgrade: a GET sent before the client read "3probe" is released at once, then "5" upgrades', async () => {
+  const { sid, url } = await pollingSession();
+  const held = fetch(url);
+  await sleep(50);
+  const ws = rawWs(rt(), { query: `&sid=${sid}` });
+  try {
+    await ws.opened;
+    ws.send('2probe');
+    assert.equal(await ws.next(), '3probe');
+    assert.equal(await (await held).text(), '6');
+    // the client polled again before it read "3probe": released with a noop, not held
+    // until the next ping (which would also delay the "5" and every packet queued behind it)
+    const t0 = Date.now();
+    assert.equal(await (await fetch(url)).text(), '6');
+    assert.ok(Date.now() - t0 < 300, `held ${Date.now() - t0} ms`);
+    ws.send('5');
+    ws.send('421["x"]');
+    let m;
+    do m = await ws.next(); while (m === '2');
+    assert.equal(m, '431[{"success":false,"message":"Unknown event: x"}]');
+  } finally {
+    ws.close();
+  }
+});
+
 test('maxPayload: a larger POST is 413, a larger WebSocket message closes with 1009', async () => {
   const base = `${rt()}/socket.io/?EIO=4&transport=polling`;
   const sid = JSON.parse((await (await fetch(base)).text()).slice(1)).sid;
@@ -233,6 +275,7 @@ test('a session whose queue overflows is closed instead of growing', async () =>
   const sid = JSON.parse((await (await fetch(base)).text()).slice(1)).sid;
   const url = `${base}&sid=${sid}`;
   await fetch(url, { method: 'POST', body: `40${JSON.stringify({ token: a.token })}` });
+  assert.match(await (await fetch(url)).text(), /^40\{"sid"/); // connected, as a client waits
   // 20 answers queued with nobody polling: the 17th does not fit in a queue of 16
   const frames = Array.from({ length: 20 }, (_, i) => `42${i}["q"]`).join('\x1e');
   await fetch(url, { method: 'POST', body: frames });

@@ -68,6 +68,40 @@ test('a reload within the grace period is not announced; leaving is, with lastSe
   }
 });
 
+test('a partner who connects while the other reloads (within the grace period) learns they are online', async () => {
+  const a = await register(server()); const b = await register(server());
+  await converse(a, b);
+  let sb = await connectClient(rt(), b.token);
+  sb.close();
+  await sleep(150);   // b has no socket now, but is online until the grace period ends
+  const sa = io(rt(), { auth: { token: a.token }, reconnection: false });
+  try {
+    const told = next(sa, 'user:online');
+    assert.deepEqual((await told)[0], { userId: b.user._id, username: b.user.username });
+    sb = await connectClient(rt(), b.token);
+    sb.close();
+  } finally {
+    sa.close();
+  }
+});
+
+test('a further socket of a user already online (a second tab) learns who is online too', async () => {
+  const a = await register(server()); const b = await register(server());
+  await converse(a, b);
+  const sb = await connectClient(rt(), b.token);
+  const first = next(sb, 'user:online');
+  const sa1 = await connectClient(rt(), a.token);
+  await first;   // a's first socket was announced
+  const sa2 = io(rt(), { auth: { token: a.token }, reconnection: false });
+  try {
+    const quiet = none(sb, 'user:online', 500);
+    assert.deepEqual((await next(sa2, 'user:online'))[0], { userId: b.user._id, username: b.user.username });
+    assert.equal(await quiet, true, 'a second tab was announced as coming online');
+  } finally {
+    sa1.close(); sa2.close(); sb.close();
+  }
+});
+
 test('typing reaches the receiver who joined the conversation, never anyone else', async () => {
   const a = await register(server()); const b = await register(server()); const c = await register(server());
   await converse(a, b);

@@ -98,7 +98,8 @@ test('the 11th message in a minute is refused by the limiter REST shares', async
     const ack = await sa.timeout(3000).emitWithAck('message:send', { receiver: b.user._id, content: 'eleventh' });
     assert.equal(ack.success, false);
     assert.equal(ack.message, 'Message rate limit exceeded. Please try again later.');
-    assert.ok(ack.retryAfter > 0 && ack.retryAfter <= 60);
+    // a sliding window: the wait for one more message may pass the window (never two)
+    assert.ok(ack.retryAfter > 0 && ack.retryAfter <= 120, JSON.stringify(ack));
     const conv = await server().api('GET', `/api/messages/${a.user._id}`, { token: b.token });
     assert.ok(!JSON.stringify(conv.json.data).includes('eleventh'));
     const r = await rest(a, { receiver: b.user._id, content: 'twelfth' });

@@ -34,9 +34,12 @@ export function resign(server, token, change) {
 /** Connect the stock client; resolves the socket once connected, rejects on connect_error. */
 export function connectClient(url, token, opts = {}) {
   const sock = io(url, { auth: { token }, reconnection: false, ...opts });
+  // both listeners go once settled: a later failed reconnect attempt must not close the socket
   return new Promise((res, rej) => {
-    sock.once('connect', () => res(sock));
-    sock.once('connect_error', (e) => { sock.close(); rej(e); });
+    const ok = () => { sock.off('connect_error', bad); res(sock); };
+    const bad = (e) => { sock.off('connect', ok); sock.close(); rej(e); };
+    sock.once('connect', ok);
+    sock.once('connect_error', bad);
   });
 }
 

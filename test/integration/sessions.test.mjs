@@ -53,7 +53,15 @@ test('the full journey moves credits exactly, with a ledger row for every change
   assert.equal(message.sessionData.status, 'pending');
   const conv = await api('GET', `/api/messages/${learn.user._id}`, { token: teach.token });
   assert.equal(conv.status, 200, conv.text);
-  assert.ok(conv.json.data.some((m) => m._id === message._id && m.messageType === 'session_request'));
+  // after a reload the conversation's request carries the session, so its card can answer it
+  const reloaded = conv.json.data.find((m) => m._id === message._id);
+  assert.equal(reloaded.messageType, 'session_request');
+  assert.deepEqual(reloaded.sessionData, {
+    sessionId: session._id, skill: 'Guitar', duration: 60, proposedTime: iso(start),
+    description: 'Barre chords', status: 'pending', sessionStatus: 'pending',
+  });
+  assert.equal((await api('GET', `/api/messages/${teach.user._id}`, { token: learn.token }))
+    .json.data.find((m) => m._id === message._id).sessionData.sessionId, session._id);
   assert.ok(outbox(teach.user._id).some((e) => e.type === 'session:request'));
   assert.ok(outbox(teach.user._id).some((e) => e.type === 'notification:new'));
 
@@ -77,6 +85,10 @@ test('the full journey moves credits exactly, with a ledger row for every change
     assert.equal(r.json.data.status, 'scheduled');
     assert.ok(outbox(learn.user._id).some((e) => e.type === 'session:accepted'));
     assert.equal(sql(s, `SELECT session_status FROM messages WHERE id = '${message._id}'`)[0].session_status, 'accepted');
+    const d = (await api('GET', `/api/messages/${learn.user._id}`, { token: teach.token }))
+      .json.data.find((m) => m._id === message._id).sessionData;
+    assert.equal(d.status, 'accepted');
+    assert.equal(d.sessionStatus, 'scheduled');
     r = await act(s, teach, session._id, { action: 'accept' });
     assert.equal(r.status, 409, r.text);
     assert.match(r.json.message, /scheduled/);

@@ -74,6 +74,65 @@ test('reminders 24 h, 1 h and 15 min before, each once, as events and notificati
   assert.deepEqual(r.json.data.remindersSent.map((x) => x.type), ['24h', '1h', '15min']);
 });
 
+test('each reminder mails both participants once, through the queue into the spool', async () => {
+  // The mail is due when the reminder is recorded and the runner delivers by the real clock,
+  // so these sessions start a little less than 24 h and 1 h from now.
+  const s = server();
+  clockAt(s, Date.now());
+  const t = await teacher(s);
+  const l = await register(s);
+  const minute = (ms) => Math.ceil(ms / MIN) * MIN;
+  const day = (await booked(s, l, t, minute(Date.now() + 24 * HOUR - 10 * MIN), 45))._id;
+  const hour = (await booked(s, l, t, minute(Date.now() + 50 * MIN), 30))._id;
+  for (const id of [day, hour]) assert.equal((await act(s, t, id, { action: 'accept' })).status, 200);
+  const settings = join(s.root, 'run', 'skillbarter.settings');
+  // with the settings file the tick knows the mail settings (without it, as tick(), no mail)
+  const jobsNow = () => {
+    const r = spawnSync(join(TOP, 'build', 'sbctl'),
+      ['--settings', settings, 'session-jobs', '--now', String(Date.now())], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    return r.stdout;
+  };
+  const queued = (id) => sql(s, `SELECT rcpt, kind FROM mail_queue WHERE state = 'queued' AND message LIKE '%/sessions/${id}%' ORDER BY rcpt`);
+  const deliver = () => {   // the jobs runner, as the worker user: the queue into the spool
+    const log = join(s.root, 'logs', 'jobs-mail.log');
+    writeFileSync(log, '');
+    chownSync(log, 33, 33);
+    const r = spawnSync(join(TOP, 'build', 'sbctl'), ['--settings', settings, 'jobs', '--once', '--log', log],
+      { encoding: 'utf8', timeout: 30000, uid: 33, gid: 33 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.doesNotMatch(readFileSync(log, 'utf8'), /\[(error|warn)\]/);
+  };
+  const mailsAbout = (id) => s.mails().filter((m) => m.includes(`/sessions/${id}`));
+  const to = (m) => (m.match(/^To: (.*)$/m) || [])[1].trim();
+  const both = [t.body.email, l.body.email].sort();
+
+  // the learner turns notification mail off only after the first reminder went
+  assert.match(jobsNow(), /reminders 2/);
+  assert.deepEqual(queued(day), both.map((rcpt) => ({ rcpt, kind: 'notification' })));
+  assert.equal(queued(hour).length, 2);
+  assert.match(jobsNow(), /reminders 0/);
+  assert.equal(queued(day).length + queued(hour).length, 4);
+  deliver();
+  assert.equal(queued(day).length + queued(hour).length, 0);
+  const mails = mailsAbout(day);
+  assert.deepEqual(mails.map(to).sort(), both);
+  for (const m of mails) {
+    assert.match(m, /^Subject: Upcoming session: Guitar in 24 hours\r$/m);
+    assert.match(m, /^List-Unsubscribe: </m);
+    assert.match(m, /starts in 24 hours/);
+  }
+  assert.deepEqual(mailsAbout(hour).map(to).sort(), both);
+  assert.ok(mailsAbout(hour).every((m) => /in one hour/.test(m)));
+  // 15 minutes before the second one, with the learner's notification mail off: the teacher only
+  assert.equal((await api('PUT', '/api/users/profile', { token: l.token, body: { emailNotifications: false } })).status, 200);
+  const r = spawnSync(join(TOP, 'build', 'sbctl'),
+    ['--settings', settings, 'session-jobs', '--now', String(minute(Date.now() + 50 * MIN) - 14 * MIN)], { encoding: 'utf8' });
+  assert.match(r.stdout, /reminders 1/, r.stdout + r.stderr);
+  assert.deepEqual(queued(hour).map((q) => q.rcpt), [t.body.email]);
+  assert.equal(events(l.user._id, 'session:reminder').filter((e) => e.data.sessionId === hour).length, 2);
+});
+
 test('expiry, no-show (the whole hold when only the teacher came) and abandonment', async () => {
   const s = server();
   clockAt(s, Date.now());

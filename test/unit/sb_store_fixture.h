@@ -23,6 +23,7 @@
 #include <sqlite3.h>
 
 #include "sb_id.h"
+#include "sb_user_rules.h"
 #include "store.h"
 
 typedef struct sb_fx sb_fx_t;
@@ -95,7 +96,8 @@ static inline void sb_fx_sqlite_seed(sb_fx_t *fx, const char *user_id, const cha
 
 static inline void sb_fx_sqlite_cleanup(sb_fx_t *fx)
 {
-    static const char *const suffix[] = {"/test.db", "/test.db-wal", "/test.db-shm", NULL};
+    static const char *const suffix[] = {"/test.db", "/test.db-wal", "/test.db-shm",
+                                         "/test.db-turn", NULL};
     int i;
 
     if (!fx->dir[0]) {
@@ -265,6 +267,43 @@ static inline void set_wanted(sb_fx_t *fx, const char *id, const char *skill)
     assert_int_equal(
         sb_store_user_update_lists(fx->conn, fx->pool, id, NULL, a, NULL, NOW, NULL, &err),
         SB_STORE_OK);
+}
+
+/* One random account status change for the models of the random-write tests: choice 0 flips
+ * active, 1 bans for good, 2 bans until NOW - 1 h / + 1 h / + 3 h (by end), anything else lifts
+ * the ban. The model's fields and the store change together. */
+typedef struct {
+    int is_active, is_banned;
+    int64_t ban_expires_at;
+} sb_fx_status_t;
+
+static inline void sb_fx_random_status(sb_fx_t *fx, const char *user_id, int choice, int end,
+                                       sb_fx_status_t *st)
+{
+    static const int64_t ends[] = {-HOUR, HOUR, 3 * HOUR};
+    sb_store_error_t err;
+
+    switch (choice) {
+    case 0:
+        st->is_active = !st->is_active;
+        break;
+    case 1:
+        st->is_banned = 1;
+        st->ban_expires_at = SB_BAN_PERMANENT;
+        break;
+    case 2:
+        st->is_banned = 1;
+        st->ban_expires_at = NOW + ends[end % 3];
+        break;
+    default:
+        st->is_banned = 0;
+        st->ban_expires_at = 0;
+        break;
+    }
+    assert_int_equal(sb_store_user_set_status(fx->conn, user_id, st->is_active, st->is_banned,
+                                              st->is_banned ? "test" : NULL, st->ban_expires_at,
+                                              NOW, &err),
+                     SB_STORE_OK);
 }
 
 /* Named "driver/test" so the two drivers' results are told apart. */

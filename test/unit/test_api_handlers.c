@@ -66,7 +66,8 @@ static int fx_setup(void **state)
 
 static int fx_teardown(void **state)
 {
-    static const char *const files[] = {"/test.db", "/test.db-wal", "/test.db-shm", NULL};
+    static const char *const files[] = {"/test.db", "/test.db-wal", "/test.db-shm", "/test.db-turn",
+                                        NULL};
     fx_t *fx = *state;
     int i;
 

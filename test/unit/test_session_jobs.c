@@ -203,9 +203,91 @@ static void test_concurrent_ticks_apply_once(void **state)
     assert_balanced(fx);
 }
 
+/* How many queued notification mails go to rcpt. */
+static int queued_to(sb_fx_t *fx, const char *rcpt)
+{
+    apr_array_header_t *list;
+    sb_store_error_t err;
+    int i, n = 0;
+
+    assert_int_equal(sb_store_mail_list(fx->conn, fx->pool, "queued", 100, &list, &err),
+                     SB_STORE_OK);
+    for (i = 0; i < list->nelts; i++) {
+        const sb_store_mail_t *m = APR_ARRAY_IDX(list, i, sb_store_mail_t *);
+        if (!strcmp(m->rcpt, rcpt)) {
+            assert_string_equal(m->kind, SB_MAIL_KIND_NOTIFICATION);
+            n++;
+        }
+    }
+    return n;
+}
+
+static void test_reminder_mail_once_each(void **state)
+{
+    FX_BEGIN(state);
+    sb_session_jobs_opts_t o = {-1, 0, "Skill Barter <no-reply@example.org>",
+                                "https://barter.example", NULL};
+    sb_session_jobs_report_t r;
+    sb_store_error_t err;
+    sb_store_mail_t *m;
+    sb_profile_patch_t off = {0};
+    sb_user_t *u;
+    char s[SB_ID_LEN + 1];
+
+    teacher = mk_user(fx, "t", "t@example.com");
+    student = mk_user(fx, "s", "s@example.com");
+    book(fx, T0, 60, 1, s);
+    assert_int_equal(sb_session_jobs_tick(fx->conn, fx->pool, &o, T0 - 24 * HOUR, &r, &err),
+                     SB_STORE_OK);
+    assert_int_equal(r.reminders, 1);
+    assert_int_equal(queued_to(fx, "t@example.com"), 1);
+    assert_int_equal(queued_to(fx, "s@example.com"), 1);
+    /* the mail itself: the notification template, the session's link, List-Unsubscribe */
+    assert_int_equal(sb_store_mail_claim(fx->conn, fx->pool, "test", T0, &m, &err), SB_STORE_OK);
+    assert_non_null(strstr(m->message, "Subject: Upcoming session: Piano in 24 hours"));
+    assert_non_null(
+        strstr(m->message, apr_pstrcat(fx->pool, "https://barter.example/sessions/", s, NULL)));
+    assert_non_null(strstr(m->message, "List-Unsubscribe: <https://barter.example/settings/"));
+    assert_string_equal(m->envelope_from, "no-reply@example.org");
+    assert_int_equal(sb_store_mail_mark_retry(fx->conn, m->id, "test", T0 - 24 * HOUR, "back",
+                                              T0 - 24 * HOUR, &err),
+                     SB_STORE_OK);
+    /* once: a second tick in the same window queues nothing */
+    assert_int_equal(sb_session_jobs_tick(fx->conn, fx->pool, &o, T0 - 23 * HOUR, &r, &err),
+                     SB_STORE_OK);
+    assert_int_equal(queued_to(fx, "t@example.com"), 1);
+    assert_int_equal(queued_to(fx, "s@example.com"), 1);
+    /* a learner who turned notifications off gets the reminder, not the mail */
+    off.set_email_notifications = 1;
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, student->id, &off, NOW, &u, &err),
+        SB_STORE_OK);
+    assert_int_equal(sb_session_jobs_tick(fx->conn, fx->pool, &o, T0 - 59 * MIN, &r, &err),
+                     SB_STORE_OK);
+    assert_int_equal(r.reminders, 1);
+    assert_int_equal(events(fx, student, "session:reminder"), 2);
+    assert_int_equal(queued_to(fx, "s@example.com"), 1);
+    assert_int_equal(queued_to(fx, "t@example.com"), 2);
+    /* a template that cannot be read: the reminder goes, the failure is counted */
+    {
+        sb_session_jobs_opts_t bad = o;
+        char s2[SB_ID_LEN + 1];
+        bad.mail_templates = "/nonexistent/templates";
+        book(fx, T0 + 5 * HOUR, 15, 1, s2);
+        assert_int_equal(sb_session_jobs_tick(fx->conn, fx->pool, &bad, T0 - 19 * HOUR, &r, &err),
+                         SB_STORE_OK);
+        assert_int_equal(r.reminders, 1);
+        assert_int_equal(r.mail_errors, 2);
+        assert_int_equal(queued_to(fx, "t@example.com"), 2);
+    }
+    /* without mail settings: reminders only */
+    assert_int_equal(tick(fx, T0 - 10 * MIN).reminders, 1);
+    assert_int_equal(queued_to(fx, "t@example.com"), 2);
+}
+
 #define JOB_TESTS(d)                                                                               \
     FX_TEST(test_reminders_once_then_no_show, d), FX_TEST(test_expiry_penalty_abandon, d),         \
-        FX_TEST(test_concurrent_ticks_apply_once, d)
+        FX_TEST(test_concurrent_ticks_apply_once, d), FX_TEST(test_reminder_mail_once_each, d)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fixture_covers_drivers),

@@ -27,8 +27,7 @@ typedef struct {
 
 typedef struct {
     sb_user_t *u;
-    int is_active, is_banned;
-    int64_t ban_expires_at;
+    sb_fx_status_t status;
     const char *first_name, *bio;
     int nsk;
     msk_t sk[MAXSK];
@@ -80,7 +79,8 @@ static void lower(char *out, const char *s, size_t max)
 
 static int m_visible(const muser_t *x, int64_t now)
 {
-    return x->is_active && !sb_ban_in_force(x->is_banned, x->ban_expires_at, now);
+    return x->status.is_active
+           && !sb_ban_in_force(x->status.is_banned, x->status.ban_expires_at, now);
 }
 
 /* ---- writes, applied to the store and to the model ---- */
@@ -107,31 +107,9 @@ static void w_offered(model_t *m, muser_t *x)
 
 static void w_status(model_t *m, muser_t *x)
 {
-    static const int64_t ends[] = {-HOUR, HOUR, 3 * HOUR};
-    sb_store_error_t err;
+    int c = rnd(m, 5);
 
-    switch (rnd(m, 5)) {
-    case 0:
-        x->is_active = !x->is_active;
-        break;
-    case 1:
-        x->is_banned = 1;
-        x->ban_expires_at = SB_BAN_PERMANENT;
-        break;
-    case 2:
-    case 3:
-        x->is_banned = 1;
-        x->ban_expires_at = NOW + ends[rnd(m, 3)];
-        break;
-    default:
-        x->is_banned = 0;
-        x->ban_expires_at = 0;
-        break;
-    }
-    assert_int_equal(sb_store_user_set_status(m->fx->conn, x->u->id, x->is_active, x->is_banned,
-                                              x->is_banned ? "test" : NULL, x->ban_expires_at, NOW,
-                                              &err),
-                     SB_STORE_OK);
+    sb_fx_random_status(m->fx, x->u->id, c == 3 ? 2 : c, (int)rnd(m, 3), &x->status);
 }
 
 static void w_profile(model_t *m, muser_t *x)
@@ -466,7 +444,7 @@ static void test_aggregates_follow_random_writes(void **state)
         muser_t *x = &m->users[i];
         const char *name = apr_psprintf(fx->pool, "agg%02d", i);
         x->u = mk_user(fx, name, apr_pstrcat(fx->pool, name, "@x.org", NULL));
-        x->is_active = 1;
+        x->status.is_active = 1;
         x->first_name = x->u->first_name;
         w_offered(m, x);
     }

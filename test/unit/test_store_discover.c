@@ -48,7 +48,7 @@ static void test_discover_pages(void **state)
             assert_string_not_equal(c->id, viewer->id);
             assert_true(c->last_seen < prev_ls
                         || (c->last_seen == prev_ls && strcmp(c->id, prev_id) < 0));
-            assert_non_null(strstr(c->offered_json, "\"skill\""));
+            assert_non_null(strstr(c->card_head, "\"skillsOffered\":[{\"skill\""));
             prev_ls = c->last_seen;
             prev_id = apr_pstrdup(fx->pool, c->id);
             seen++;

@@ -38,7 +38,7 @@ static int lazy_setup(void **state)
 
 static int lazy_teardown(void **state)
 {
-    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", NULL};
+    static const char *const suffix[] = {"", "-wal", "-shm", "-journal", "-turn", NULL};
     lazy_t *l = *state;
     char f[340];
     int i;

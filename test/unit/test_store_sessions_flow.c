@@ -175,6 +175,33 @@ static void test_request_message_mirrors_session(void **state)
     assert_string_equal(m->receiver_id, pr.teacher->id);
     assert_string_equal(out->description, "chords");
     assert_string_equal(out->room_id, room);
+    /* its sessionData is the session as it is now, in a page of the conversation too */
+    assert_non_null(m->session);
+    assert_string_equal(m->session->session_id, id);
+    assert_string_equal(m->session->skill, "Guitar");
+    assert_int_equal(m->session->duration, 30);
+    assert_int_equal(m->session->proposed_time, T0);
+    assert_string_equal(m->session->description, "chords");
+    assert_string_equal(m->session->status, "pending");
+    must(fx, id, pr.teacher->id, SB_SESSION_ACCEPT, NOW, "scheduled");
+    assert_int_equal(sb_store_message_get(fx->conn, fx->pool, mid, &m, &err), SB_STORE_OK);
+    assert_string_equal(m->session->status, "accepted");
+    assert_string_equal(m->session->session_status, "scheduled");
+    must(fx, id, pr.student->id, SB_SESSION_CANCEL, NOW, "cancelled");
+    {
+        apr_array_header_t *page;
+        int more;
+        const sb_message_t *pm;
+        assert_int_equal(sb_store_conversation_page(fx->conn, fx->pool, pr.teacher->id,
+                                                    pr.student->id, 0, NULL, 10, &page, &more,
+                                                    &err),
+                         SB_STORE_OK);
+        assert_int_equal(page->nelts, 1);
+        pm = &APR_ARRAY_IDX(page, 0, sb_message_t);
+        assert_non_null(pm->session);
+        assert_string_equal(pm->session->status, "cancelled");
+        assert_string_equal(pm->session->session_status, "cancelled");
+    }
 }
 
 static void test_accept_decline_parties(void **state)
@@ -422,6 +449,9 @@ static void test_due_and_reminders_once(void **state)
     pair_t pr = mk_pair(fx);
     char a[SB_ID_LEN + 1], b[SB_ID_LEN + 1];
     sb_outbox_event_t ev = {NULL, "session:reminder", "{}"};
+    sb_store_mail_new_t mail = {SB_MAIL_KIND_NOTIFICATION, pr.student->id, "no-reply@example.com",
+                                "learn@example.com", "Subject: Upcoming session\r\n\r\nsoon\r\n"};
+    sb_store_mail_counts_t mc;
     apr_array_header_t *due, *events;
     sb_store_error_t err;
     int marked;
@@ -438,17 +468,22 @@ static void test_due_and_reminders_once(void **state)
     assert_int_equal(due->nelts, 1);
     assert_string_equal(APR_ARRAY_IDX(due, 0, sb_session_t).id, a);
     ev.user_id = pr.student->id;
-    assert_int_equal(
-        sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, NOW, &marked, &err),
-        SB_STORE_OK);
+    /* the mail is queued with the reminder, once */
+    assert_int_equal(sb_store_mail_counts(fx->conn, &mc, &err), SB_STORE_OK);
+    assert_int_equal(mc.queued, 0);
+    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, &mail, 1,
+                                                    NOW, &marked, &err),
+                     SB_STORE_OK);
     assert_int_equal(marked, 1);
-    assert_int_equal(
-        sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, NOW, &marked, &err),
-        SB_STORE_OK);
+    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "24h", &ev, 1, NULL, 0, &mail, 1,
+                                                    NOW, &marked, &err),
+                     SB_STORE_OK);
     assert_int_equal(marked, 0);
-    assert_int_equal(
-        sb_store_session_reminder_mark(fx->conn, a, "1h", &ev, 1, NULL, 0, NOW, &marked, &err),
-        SB_STORE_OK);
+    assert_int_equal(sb_store_mail_counts(fx->conn, &mc, &err), SB_STORE_OK);
+    assert_int_equal(mc.queued, 1);
+    assert_int_equal(sb_store_session_reminder_mark(fx->conn, a, "1h", &ev, 1, NULL, 0, NULL, 0,
+                                                    NOW, &marked, &err),
+                     SB_STORE_OK);
     assert_int_equal(marked, 1);
     assert_int_equal(
         sb_store_outbox_read(fx->conn, fx->pool, pr.student->id, 0, 100, &events, &err),
@@ -459,9 +494,9 @@ static void test_due_and_reminders_once(void **state)
     assert_string_equal(((sb_session_t *)due)->reminders_sent, "[\"24h\",\"1h\"]");
     /* a cancelled session gets none */
     must(fx, b, pr.teacher->id, SB_SESSION_CANCEL, NOW, "cancelled");
-    assert_int_equal(
-        sb_store_session_reminder_mark(fx->conn, b, "24h", &ev, 1, NULL, 0, NOW, &marked, &err),
-        SB_STORE_OK);
+    assert_int_equal(sb_store_session_reminder_mark(fx->conn, b, "24h", &ev, 1, NULL, 0, NULL, 0,
+                                                    NOW, &marked, &err),
+                     SB_STORE_OK);
     assert_int_equal(marked, 0);
 }
 
@@ -625,10 +660,53 @@ static void test_list_filters_and_edit(void **state)
     assert_int_equal(total, 3);
     assert_int_equal(rows->nelts, 2);
     assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_session_t).id, c);
+    /* with both participants' short public form */
+    s = &APR_ARRAY_IDX(rows, 1, sb_session_t);
+    assert_string_equal(s->id, b);
+    assert_non_null(s->teacher);
+    assert_non_null(s->student);
+    assert_string_equal(s->teacher->id, pr.teacher->id);
+    assert_string_equal(s->teacher->username, pr.teacher->username);
+    assert_string_equal(s->student->first_name, pr.student->first_name);
+    /* past the last page: the total, no rows */
+    assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 3, 2, &rows, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 3);
+    assert_int_equal(rows->nelts, 0);
+    assert_int_equal(sb_store_session_get(fx->conn, fx->pool, a, &s, &err), SB_STORE_OK);
+    assert_string_equal(s->student->username, pr.student->username);
+    /* both sides of the caller merge in start order: the learner teaches someone too */
+    {
+        pair_t other = {pr.student, mk_user(fx, "third", "third@example.com")};
+        char d[SB_ID_LEN + 1];
+        const char *want[] = {c, d, b, a};
+        int i;
+        assert_int_equal(book(fx, &other, T0 + 90 * MIN, 15, d, NULL), SB_STORE_OK);
+        assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 0, 10, &rows, &total, &err),
+                         SB_STORE_OK);
+        assert_int_equal(total, 4);
+        assert_int_equal(rows->nelts, 4);
+        for (i = 0; i < 4; i++) {
+            assert_string_equal(APR_ARRAY_IDX(rows, i, sb_session_t).id, want[i]);
+        }
+        assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 1, 2, &rows, &total, &err),
+                         SB_STORE_OK);
+        assert_int_equal(rows->nelts, 2);
+        assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_session_t).id, d);
+        assert_string_equal(APR_ARRAY_IDX(rows, 1, sb_session_t).id, b);
+        q.role = 1;
+        assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 0, 10, &rows, &total, &err),
+                         SB_STORE_OK);
+        assert_int_equal(total, 1);
+        assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_session_t).id, d);
+        assert_string_equal(APR_ARRAY_IDX(rows, 0, sb_session_t).student->username, "third");
+        must(fx, d, other.student->id, SB_SESSION_CANCEL, NOW, "cancelled");
+    }
     q.role = 1;
+    q.status = "pending";
     assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 0, 10, &rows, &total, &err),
                      SB_STORE_OK);
-    assert_int_equal(total, 0);
+    assert_int_equal(total, 0); /* d, the one taught, is cancelled */
     q.role = 2;
     q.status = "scheduled";
     assert_int_equal(sb_store_session_list(fx->conn, fx->pool, &q, 0, 10, &rows, &total, &err),

@@ -117,6 +117,7 @@ export const users = {
   me: () => api.get('/users/profile'),
   update: (b) => api.put('/users/profile', b),
   byId: (id) => api.get(`/users/${id}`),
+  reviews: (id, q) => api.get(`/users/${id}/reviews`, clean(q)),
   offered: (skills) => api.put('/users/skills/offered', { skills }),
   wanted: (skills) => api.put('/users/skills/wanted', { skills }),
   availability: (availability, timezone) => api.put('/users/availability', clean({ availability, timezone })),

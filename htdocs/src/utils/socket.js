@@ -4,7 +4,8 @@
 // - an authentication failure refreshes the access token once and connects again;
 // - listeners are kept by the service, so they survive a new socket;
 // - after a reconnect the server did not recover (socket.recovered false: missed events were
-//   lost), the conversation rooms are joined again and "resync" listeners refetch state.
+//   lost), the conversation rooms are joined again and "resync" listeners refetch state;
+// - a conversation opened before the first connection is up is joined once it is.
 import { io } from 'socket.io-client';
 
 const AUTH_ERROR = /auth|token|jwt|unauthori[sz]ed|expired/i;
@@ -31,10 +32,10 @@ export function createSocketService({ ioFactory = io, url, getToken, refreshToke
       const reconnect = everConnected;
       everConnected = true;
       setStatus('connected', { recovered: !!s.recovered });
-      if (reconnect && !s.recovered) {
-        for (const id of rooms) s.emit('join:conversation', id);
-        resyncListeners.forEach((fn) => fn());
-      }
+      // conversations opened before this connection was up (their join could not be sent),
+      // or lost with a connection the server did not recover, are joined now
+      if (!reconnect || !s.recovered) for (const id of rooms) s.emit('join:conversation', id);
+      if (reconnect && !s.recovered) resyncListeners.forEach((fn) => fn());
     });
     s.on('disconnect', (reason) => {
       setStatus('disconnected', { reason });

@@ -53,6 +53,34 @@ export function upcomingSlots(availability, teacherTz, from = new Date(), days =
   return out.sort((x, y) => x.start - y.start);
 }
 
+/**
+ * The start times a session of `minutes` can have inside one slot instance ({ start, end }):
+ * every `step` minutes from the slot's start while the session still ends inside the slot,
+ * and no earlier than `notBefore` (ms). The server takes a session only when it lies inside
+ * one slot of the teacher's day, so a start near a slot's end is not offered.
+ */
+export function startsInSlot(slot, minutes, notBefore = 0, step = 15) {
+  const out = [];
+  const len = minutes * 60000;
+  for (let t = slot.start.getTime(); t + len <= slot.end.getTime(); t += step * 60000) {
+    if (t >= notBefore) out.push(new Date(t));
+  }
+  return out;
+}
+
+/**
+ * The slot instances of a weekly availability over the next `days` days that still have a
+ * start for a session of `minutes` at or after `from` + `leadMinutes` (the one running now
+ * included): [{ start, end, day, starts: [Date] }].
+ */
+export function bookableSlots(availability, teacherTz, minutes, from = new Date(), days = 14, leadMinutes = 15) {
+  const notBefore = from.getTime() + leadMinutes * 60000;
+  // from a day back, so that a slot that began before `from` and is still open counts
+  const all = upcomingSlots(availability, teacherTz, new Date(from.getTime() - 86400000), days + 1);
+  return all.map((s) => ({ ...s, starts: startsInSlot(s, minutes, notBefore) }))
+    .filter((s) => s.starts.length > 0);
+}
+
 /** A slot ("Monday" 09:00–12:00 in teacherTz) as the viewer reads it, for the week of `ref`. */
 export function slotInViewerZone(day, slot, teacherTz, viewerTz, ref = new Date()) {
   const tz = teacherTz || 'UTC';

@@ -12,6 +12,7 @@
  */
 #include "sqlite_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
@@ -30,14 +31,15 @@ static const char SQL_CATEGORY_BANNED[] =
     " CROSS JOIN user_skills s ON s.user_id = u.id AND s.kind = 'offered'"
     " WHERE " TIMED_BAN_IN_FORCE " AND +s.category IS NOT NULL GROUP BY s.category";
 
-/* No timed ban in force: the top names straight from the (n DESC, skill_lower) index. */
+/* No timed ban in force: the top names straight from the (n DESC, skill_lower) index, each
+ * with its live spellings (one row per spelling and category); offered_top picks the
+ * displayed spelling (the least) and category (the greatest non-empty) and sorts, which
+ * costs a tenth of asking SQLite for them in correlated subqueries. */
 static const char SQL_OFFERED_TOP[] =
-    "SELECT k.skill_lower, k.n, (SELECT min(skill) FROM discover_skill_names d"
-    "  WHERE d.skill_lower = k.skill_lower AND d.n > 0),"
-    " (SELECT max(nullif(category, '')) FROM discover_skill_names d"
-    "  WHERE d.skill_lower = k.skill_lower AND d.n > 0)"
+    "SELECT k.skill_lower, k.n, d.skill, d.category"
     " FROM (SELECT skill_lower, n FROM discover_skill_users WHERE n > 0"
-    "  ORDER BY n DESC, skill_lower LIMIT ?2) k ORDER BY k.n DESC, k.skill_lower";
+    "  ORDER BY n DESC, skill_lower LIMIT ?2) k"
+    " CROSS JOIN discover_skill_names d ON d.skill_lower = k.skill_lower AND d.n > 0";
 /* Some timed bans in force: their users' rows subtracted from the spellings and names. */
 static const char SQL_OFFERED_CORRECTED[] =
     "WITH b AS (SELECT s.user_id, s.skill_lower, s.skill, coalesce(s.category, '') AS category"
@@ -168,6 +170,73 @@ static sb_store_status_t trending_sessions(sb_sqlite_conn_t *sc, apr_pool_t *p, 
     return skill_rows(sc, p, st, 0, limit, out, err);
 }
 
+/* A top name of SQL_OFFERED_TOP: its lower-case key beside the public sb_skill_count_t. */
+typedef struct {
+    sb_skill_count_t k;
+    const char *lower;
+} top_name_t;
+
+static int top_name_cmp(const void *a, const void *b)
+{
+    const top_name_t *x = a, *y = b;
+
+    if (x->k.count != y->k.count) {
+        return x->k.count > y->k.count ? -1 : 1;
+    }
+    return strcmp(x->lower, y->lower);
+}
+
+/* SQL_OFFERED_TOP's rows grouped by name, as SQL's min(skill) and max(nullif(category, ''))
+ * would (BINARY collation: byte order), in the order n DESC, skill_lower. */
+static sb_store_status_t offered_top(sb_sqlite_conn_t *sc, apr_pool_t *p, int limit,
+                                     apr_array_header_t **out, sb_store_error_t *err)
+{
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_OFFERED_TOP, err);
+    apr_array_header_t *names = apr_array_make(p, limit > 0 ? limit : 1, sizeof(top_name_t));
+    int rc, i;
+
+    if (!st) {
+        return err->status;
+    }
+    sqlite3_bind_int(st, 2, limit);
+    while ((rc = sb_sqlite_step(sc, st, err, "offered top")) == SQLITE_ROW) {
+        const char *lower = (const char *)sqlite3_column_text(st, 0);
+        const char *skill = (const char *)sqlite3_column_text(st, 2);
+        const char *cat = (const char *)sqlite3_column_text(st, 3);
+        top_name_t *t = NULL;
+        if (!lower || !skill) {
+            continue;
+        }
+        for (i = 0; i < names->nelts && !t; i++) {
+            if (!strcmp(APR_ARRAY_IDX(names, i, top_name_t).lower, lower)) {
+                t = &APR_ARRAY_IDX(names, i, top_name_t);
+            }
+        }
+        if (!t) {
+            t = apr_array_push(names);
+            memset(t, 0, sizeof *t);
+            t->lower = apr_pstrdup(p, lower);
+            t->k.count = sqlite3_column_int64(st, 1);
+        }
+        if (!t->k.skill || strcmp(skill, t->k.skill) < 0) {
+            t->k.skill = apr_pstrdup(p, skill);
+        }
+        if (cat && *cat && (!t->k.category || strcmp(cat, t->k.category) > 0)) {
+            t->k.category = apr_pstrdup(p, cat);
+        }
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    qsort(names->elts, (size_t)names->nelts, sizeof(top_name_t), top_name_cmp);
+    *out = apr_array_make(p, names->nelts > 0 ? names->nelts : 1, sizeof(sb_skill_count_t));
+    for (i = 0; i < names->nelts; i++) {
+        *(sb_skill_count_t *)apr_array_push(*out) = APR_ARRAY_IDX(names, i, top_name_t).k;
+    }
+    return SB_STORE_OK;
+}
+
 static sb_store_status_t trending_offered(sb_sqlite_conn_t *sc, apr_pool_t *p, int64_t now,
                                           int limit, apr_array_header_t **out,
                                           sb_store_error_t *err)
@@ -178,7 +247,10 @@ static sb_store_status_t trending_offered(sb_sqlite_conn_t *sc, apr_pool_t *p, i
     if (banned < 0) {
         return err->status;
     }
-    if (!(st = sb_sqlite_prepare(sc, banned ? SQL_OFFERED_CORRECTED : SQL_OFFERED_TOP, err))) {
+    if (!banned) {
+        return offered_top(sc, p, limit, out, err);
+    }
+    if (!(st = sb_sqlite_prepare(sc, SQL_OFFERED_CORRECTED, err))) {
         return err->status;
     }
     sqlite3_bind_int64(st, 1, now);

@@ -5,7 +5,6 @@
 #include "sqlite_int.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -51,13 +50,40 @@ static int sb_sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int page
     return SQLITE_OK;
 }
 
+/*
+ * A passive checkpoint copies the WAL back but cannot start it over: the next writer restarts
+ * it only when no reader holds an older snapshot at that moment, and under steady load there
+ * always is one (the WAL reached 180 MB in a few seconds of sends, and every page lookup of
+ * every reader searched its whole index). Past SB_SQLITE_RESTART_PAGES frames the checkpoint
+ * is a RESTART instead, taken with the write turn so that writers queue on the turn while it
+ * waits for the readers of old snapshots to finish (at most SB_SQLITE_RESTART_WAIT_MS; when
+ * they do not, it is tried again after a later commit).
+ */
+#define SB_SQLITE_RESTART_PAGES   (4 * SB_SQLITE_CHECKPOINT_PAGES)
+#define SB_SQLITE_RESTART_WAIT_MS 50
+
+static int sb_sqlite_take_turn(sb_sqlite_conn_t *sc);
+static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
+
 static void sb_sqlite_checkpoint_due(sb_sqlite_conn_t *sc)
 {
-    if (sc->wal_pages >= SB_SQLITE_CHECKPOINT_PAGES && !sc->holds_write
-        && sqlite3_get_autocommit(sc->db)) {
-        sc->wal_pages = 0;
-        sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    int pages = sc->wal_pages, timeout = sc->busy_timeout_ms;
+
+    if (pages < SB_SQLITE_CHECKPOINT_PAGES || sc->holds_write || !sqlite3_get_autocommit(sc->db)) {
+        return;
     }
+    sc->wal_pages = 0;
+    if (pages >= SB_SQLITE_RESTART_PAGES) {
+        sc->busy_timeout_ms = SB_SQLITE_RESTART_WAIT_MS;
+        if (sb_sqlite_take_turn(sc) == 0) {
+            sc->holds_write = 1;
+            sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_RESTART, NULL, NULL);
+            sb_sqlite_give_turn(sc);
+        }
+        sc->busy_timeout_ms = timeout;
+        return;
+    }
+    sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err)
@@ -112,10 +138,9 @@ sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_st
         sb_sqlite_disconnect(sc);
         return NULL;
     }
+    sc->turn = sb_sqlite_turn_for(path);
     return sc;
 }
-
-static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
 
 void sb_sqlite_disconnect(sb_sqlite_conn_t *sc)
 {
@@ -269,39 +294,62 @@ static sb_store_status_t sb_sqlite_exec_sql(sb_sqlite_conn_t *sc, const char *sq
     return sb_sqlite_exec_stmt(sc, st, err, sql);
 }
 
+int sb_sqlite_has_row(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err,
+                      const char *what)
+{
+    int rc = sb_sqlite_step(sc, q, err, what);
+
+    if (rc < 0) {
+        return -1;
+    }
+    sb_sqlite_done(q);
+    return rc == SQLITE_ROW;
+}
+
+static const char SQL_SAVEPOINT[] = "SAVEPOINT sb_step";
+static const char SQL_RELEASE[] = "RELEASE sb_step";
+static const char SQL_ROLLBACK_TO[] = "ROLLBACK TO sb_step";
+
+sb_store_status_t sb_sqlite_savepoint(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    return sb_sqlite_exec_sql(sc, SQL_SAVEPOINT, err);
+}
+
+sb_store_status_t sb_sqlite_savepoint_release(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    return sb_sqlite_exec_sql(sc, SQL_RELEASE, err);
+}
+
+/* Undo the step and end it (a savepoint stays open after ROLLBACK TO until released). */
+sb_store_status_t sb_sqlite_rollback_to(sb_sqlite_conn_t *sc, sb_store_error_t *err)
+{
+    sb_store_status_t st = sb_sqlite_exec_sql(sc, SQL_ROLLBACK_TO, err);
+
+    return st == SB_STORE_OK ? sb_sqlite_exec_sql(sc, SQL_RELEASE, err) : st;
+}
+
 static const char SQL_BEGIN_IMMEDIATE[] = "BEGIN IMMEDIATE";
 static const char SQL_BEGIN[] = "BEGIN";
 static const char SQL_COMMIT[] = "COMMIT";
 static const char SQL_ROLLBACK[] = "ROLLBACK";
 
 /*
- * One write transaction at a time per process: the threads of a child queue here and are
- * woken one by one as each commits, instead of all polling SQLite's file lock (which only the
- * busy handler's sleeps can wait on). Across processes SQLite's lock still decides, now among
- * a few contenders. Waiting is bounded like the busy timeout (then UNAVAILABLE, as a lock
- * that stays busy would be).
+ * One write transaction at a time per database file, over every process and thread: writers
+ * queue on the shared turn (sqlite_turn.c) and are woken one by one as each commits, instead
+ * of all polling SQLite's file lock (which only the busy handler's sleeps can wait on).
+ * Waiting is bounded like the busy timeout (then UNAVAILABLE, as a lock that stays busy
+ * would be).
  */
-static pthread_mutex_t sb_sqlite_write_turn = PTHREAD_MUTEX_INITIALIZER;
-
 static int sb_sqlite_take_turn(sb_sqlite_conn_t *sc)
 {
-    struct timespec until;
-
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += sc->busy_timeout_ms / 1000;
-    until.tv_nsec += (long)(sc->busy_timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
-    return pthread_mutex_timedlock(&sb_sqlite_write_turn, &until);
+    return sb_sqlite_turn_take(sc->turn, sc->busy_timeout_ms);
 }
 
 static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc)
 {
     if (sc->holds_write) {
         sc->holds_write = 0;
-        pthread_mutex_unlock(&sb_sqlite_write_turn);
+        sb_sqlite_turn_give(sc->turn);
     }
 }
 

@@ -24,16 +24,14 @@ static const char SQL_BALANCE[] =
 static const char SQL_TX_COUNT[] =
     "SELECT count(*) FROM credit_transactions WHERE user_id = ?1"
     " AND (?2 IS NULL OR type = ?2) AND (?3 IS NULL OR category = ?3)";
-#define SB_TX_COLS                                                                                 \
-    "SELECT id, user_id, type, amount, balance_after, related_session, related_user,"              \
-    " description, category, status, created_at"
 static const char SQL_TX_PAGE[] =
-    SB_TX_COLS " FROM credit_transactions WHERE user_id = ?1 AND (?2 IS NULL OR type = ?2)"
-               " AND (?3 IS NULL OR category = ?3) ORDER BY created_at DESC, seq DESC"
-               " LIMIT ?4 OFFSET ?5";
+    "SELECT " SB_SQLITE_TX_COLS
+    " FROM credit_transactions WHERE user_id = ?1 AND (?2 IS NULL OR type = ?2)"
+    " AND (?3 IS NULL OR category = ?3) ORDER BY created_at DESC, seq DESC"
+    " LIMIT ?4 OFFSET ?5";
 static const char SQL_TX_SINCE[] =
-    SB_TX_COLS " FROM credit_transactions WHERE user_id = ?1 AND created_at >= ?2"
-               " ORDER BY seq";
+    "SELECT " SB_SQLITE_TX_COLS " FROM credit_transactions WHERE user_id = ?1 AND created_at >= ?2"
+    " ORDER BY seq";
 static const char SQL_USER_EXISTS[] = "SELECT 1 FROM users WHERE id = ?1";
 
 sb_store_status_t sb_sqlite_move(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m, int64_t now,
@@ -93,37 +91,35 @@ sb_store_status_t sb_sqlite_move(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m
     return SB_STORE_OK;
 }
 
-sb_store_status_t sb_sqlite_credit_balance(sb_store_conn_t *c, const char *user_id,
-                                           sb_credit_balance_t *out, sb_store_error_t *err)
+static void row_balance(apr_pool_t *p, sqlite3_stmt *q, void *row)
 {
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_BALANCE, err);
-    int rc;
+    sb_credit_balance_t *out = row;
 
-    if (!q) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    rc = sb_sqlite_step(sc, q, err, "balance");
-    if (rc < 0) {
-        return err->status;
-    }
-    if (rc != SQLITE_ROW) {
-        sb_sqlite_done(q);
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such user");
-    }
     out->available = sqlite3_column_int64(q, 0);
     out->total_earned = sqlite3_column_int64(q, 1);
     out->total_spent = sqlite3_column_int64(q, 2);
     out->minutes_taught = sqlite3_column_int64(q, 3);
     out->minutes_learned = sqlite3_column_int64(q, 4);
     out->held = sqlite3_column_int64(q, 5);
-    sb_sqlite_done(q);
-    return SB_STORE_OK;
 }
 
-static void row_tx(apr_pool_t *p, sqlite3_stmt *q, sb_credit_tx_t *t)
+sb_store_status_t sb_sqlite_credit_balance(sb_store_conn_t *c, const char *user_id,
+                                           sb_credit_balance_t *out, sb_store_error_t *err)
 {
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_BALANCE, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    return sb_sqlite_row1(sc, NULL, q, row_balance, out, err, "balance", "no such user");
+}
+
+void sb_sqlite_credit_tx_row(apr_pool_t *p, sqlite3_stmt *q, void *row)
+{
+    sb_credit_tx_t *t = row;
+
     sb_sqlite_col_id(q, 0, t->id);
     sb_sqlite_col_id(q, 1, t->user_id);
     t->type = sb_sqlite_col_text(p, q, 2);
@@ -147,7 +143,6 @@ sb_store_status_t sb_sqlite_credit_tx_page(sb_store_conn_t *c, apr_pool_t *p, co
     apr_array_header_t *rows = apr_array_make(p, 16, sizeof(sb_credit_tx_t));
     sb_store_status_t st;
     sqlite3_stmt *q;
-    int rc;
 
     *out = NULL;
     if ((st = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
@@ -159,11 +154,9 @@ sb_store_status_t sb_sqlite_credit_tx_page(sb_store_conn_t *c, apr_pool_t *p, co
     sb_sqlite_bind_text(q, 1, user_id);
     sb_sqlite_bind_text(q, 2, type);
     sb_sqlite_bind_text(q, 3, category);
-    if ((rc = sb_sqlite_step(sc, q, err, "ledger count")) < 0) {
-        return sb_sqlite_end(sc, err->status, err);
+    if ((st = sb_sqlite_int64(sc, q, total, err, "ledger count")) != SB_STORE_OK) {
+        return sb_sqlite_end(sc, st, err);
     }
-    *total = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sb_sqlite_done(q);
     if (!(q = sb_sqlite_prepare(sc, SQL_TX_PAGE, err))) {
         return sb_sqlite_end(sc, err->status, err);
     }
@@ -172,13 +165,10 @@ sb_store_status_t sb_sqlite_credit_tx_page(sb_store_conn_t *c, apr_pool_t *p, co
     sb_sqlite_bind_text(q, 3, category);
     sqlite3_bind_int(q, 4, limit < 0 ? 0 : limit);
     sqlite3_bind_int(q, 5, offset < 0 ? 0 : offset);
-    while ((rc = sb_sqlite_step(sc, q, err, "ledger page")) == SQLITE_ROW) {
-        row_tx(p, q, apr_array_push(rows));
+    if ((st = sb_sqlite_rows(sc, p, q, sb_sqlite_credit_tx_row, -1, rows, NULL, err, "ledger page"))
+        != SB_STORE_OK) {
+        return sb_sqlite_end(sc, st, err);
     }
-    if (rc < 0) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_done(q);
     st = sb_sqlite_end(sc, SB_STORE_OK, err);
     if (st == SB_STORE_OK) {
         *out = rows;
@@ -193,7 +183,7 @@ sb_store_status_t sb_sqlite_credit_tx_since(sb_store_conn_t *c, apr_pool_t *p, c
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_TX_SINCE, err);
     apr_array_header_t *rows = apr_array_make(p, 16, sizeof(sb_credit_tx_t));
-    int rc;
+    sb_store_status_t st;
 
     *out = NULL;
     if (!q) {
@@ -201,32 +191,23 @@ sb_store_status_t sb_sqlite_credit_tx_since(sb_store_conn_t *c, apr_pool_t *p, c
     }
     sb_sqlite_bind_text(q, 1, user_id);
     sqlite3_bind_int64(q, 2, since);
-    while ((rc = sb_sqlite_step(sc, q, err, "ledger since")) == SQLITE_ROW) {
-        row_tx(p, q, apr_array_push(rows));
+    if ((st =
+             sb_sqlite_rows(sc, p, q, sb_sqlite_credit_tx_row, -1, rows, NULL, err, "ledger since"))
+        == SB_STORE_OK) {
+        *out = rows;
     }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(q);
-    *out = rows;
-    return SB_STORE_OK;
+    return st;
 }
 
 static int user_exists(sb_sqlite_conn_t *sc, const char *id, sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_USER_EXISTS, err);
-    int rc;
 
     if (!q) {
         return -1;
     }
     sb_sqlite_bind_text(q, 1, id);
-    rc = sb_sqlite_step(sc, q, err, "user exists");
-    if (rc < 0) {
-        return -1;
-    }
-    sb_sqlite_done(q);
-    return rc == SQLITE_ROW;
+    return sb_sqlite_yields(sc, q, err, "user exists");
 }
 
 sb_store_status_t sb_sqlite_credit_transfer(sb_store_conn_t *c, const char *from_id,

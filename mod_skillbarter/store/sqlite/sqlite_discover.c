@@ -1,8 +1,8 @@
 /*
  * SQLite driver: discovery — the filtered discover list (keyset pagination over
- * (last_seen, id)), FTS5 search, mutual matches and recent reviews (category counts and
- * trending skills: sqlite_aggregates.c). Every statement is static text, so the statement
- * cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
+ * (last_seen, id)), FTS5 search and recent reviews (category counts and trending skills:
+ * sqlite_aggregates.c; mutual matches: sqlite_matches.c). Every statement is static text,
+ * so the statement cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
@@ -11,8 +11,8 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#define CARD_COLS  SB_SQLITE_CARD_COLS
-#define CARD_NCOLS SB_SQLITE_CARD_NCOLS
+/* A list or search card: the stored text and what is appended to it. */
+#define HEAD_COLS SB_SQLITE_HEAD_COLS
 
 /* ?1 viewer, ?2 now. "+u.is_active" keeps the planner on users_last_seen for the sort.
  * People the viewer blocked are left out. */
@@ -22,23 +22,33 @@
                     " AND NOT EXISTS (SELECT 1 FROM user_blocks b WHERE b.blocker_id = ?1"         \
                     " AND b.blocked_id = u.id)"
 
-/* ?3 skill, ?4 category, ?5 language, ?6 min rating */
+/* ?3 skill, ?5 language, ?6 min rating (a category, ?4, picks the statements that read
+ * discover_category_seen) */
 #define DISCOVER_FILTERS                                                                           \
     " AND (?3 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"               \
     " AND s.kind = 'offered' AND instr(s.skill_lower, lower(?3)) > 0))"                            \
-    " AND (?4 IS NULL OR EXISTS (SELECT 1 FROM user_skills s WHERE s.user_id = u.id"               \
-    " AND s.kind = 'offered' AND s.category = ?4))"                                                \
     " AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(u.languages) j"                           \
     " WHERE lower(j.value) = lower(?5)))"                                                          \
     " AND (?6 IS NULL OR u.rating >= ?6)"
 
 static const char SQL_DISCOVER_FIRST[] =
-    "SELECT " CARD_COLS " FROM users u WHERE" VISIBLE DISCOVER_FILTERS
+    "SELECT " HEAD_COLS " FROM users u WHERE" VISIBLE DISCOVER_FILTERS
     " ORDER BY u.last_seen DESC, u.id DESC LIMIT ?9";
 static const char SQL_DISCOVER_AFTER[] =
-    "SELECT " CARD_COLS " FROM users u WHERE" VISIBLE DISCOVER_FILTERS
+    "SELECT " HEAD_COLS " FROM users u WHERE" VISIBLE DISCOVER_FILTERS
     " AND (u.last_seen, u.id) < (?7, ?8)"
     " ORDER BY u.last_seen DESC, u.id DESC LIMIT ?9";
+/* With a category (?4): the page read in order from sql/012's discover_category_seen index
+ * (its last_seen is the user's; it holds who offers a skill in that category), so only the
+ * users shown and the few hidden ones are visited. */
+#define CATEGORY_FROM                                                                              \
+    " FROM discover_category_seen d CROSS JOIN users u ON u.id = d.user_id"                        \
+    " WHERE d.category = ?4 AND" VISIBLE DISCOVER_FILTERS
+static const char SQL_DISCOVER_CATEGORY_FIRST[] =
+    "SELECT " HEAD_COLS CATEGORY_FROM " ORDER BY d.last_seen DESC, d.user_id DESC LIMIT ?9";
+static const char SQL_DISCOVER_CATEGORY_AFTER[] =
+    "SELECT " HEAD_COLS CATEGORY_FROM " AND (d.last_seen, d.user_id) < (?7, ?8)"
+    " ORDER BY d.last_seen DESC, d.user_id DESC LIMIT ?9";
 
 /* ?3 FTS5 query, ?4 category */
 #define SEARCH_FROM                                                                                \
@@ -48,7 +58,7 @@ static const char SQL_DISCOVER_AFTER[] =
     " AND s.kind = 'offered' AND s.category = ?4))"
 /* bm25 weights: name 4, skills 6, bio 1 (lower is better) */
 static const char SQL_SEARCH[] =
-    "SELECT " CARD_COLS SEARCH_FROM
+    "SELECT " HEAD_COLS SEARCH_FROM
     " ORDER BY bm25(users_fts, 4.0, 6.0, 1.0), u.last_seen DESC, u.id DESC LIMIT ?5 OFFSET ?6";
 static const char SQL_SEARCH_COUNT[] = "SELECT count(*)" SEARCH_FROM;
 /* Every match in rank order (?1 "" so the viewer is kept; pages drop them). */
@@ -67,32 +77,13 @@ static const char SQL_SEARCH_CHANGES[] =
 static const char SQL_NEXT_BAN_END[] =
     "SELECT min(ban_expires_at) FROM users WHERE is_banned = 1 AND ban_expires_at > 0"
     " AND ban_expires_at > ?1";
-/* The cards of up to SB_SEARCH_PAGE_IDS ids (?3..?52), visibility checked again. */
 #define SB_SEARCH_PAGE_IDS 50
-static const char SQL_CARDS_BY_ID[] =
-    "SELECT " CARD_COLS " FROM users u WHERE u.id IN ("
-    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
-    "?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34,"
-    "?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49, ?50,"
-    "?51, ?52) AND" VISIBLE;
 
-/* CROSS JOIN fixes the join order: the viewer's few skills outermost (else the planner may
- * scan every user_skills row to group b by user: 113 ms at 100,000 users), and a meets b
- * before any users row is read (else every user offering what the viewer wants is read). */
-static const char SQL_MATCHES[] =
-    "WITH mine AS (SELECT kind, skill_lower FROM user_skills WHERE user_id = ?1),"
-    " a AS (SELECT uid, count(*) AS n FROM (SELECT DISTINCT s.user_id AS uid, s.skill_lower"
-    "  FROM mine m CROSS JOIN user_skills s ON s.kind = 'offered'"
-    "  AND s.skill_lower = m.skill_lower WHERE m.kind = 'wanted' AND s.user_id <> ?1)"
-    "  GROUP BY uid),"
-    " b AS (SELECT uid, count(*) AS n FROM (SELECT DISTINCT s.user_id AS uid, s.skill_lower"
-    "  FROM mine m CROSS JOIN user_skills s ON s.kind = 'wanted'"
-    "  AND s.skill_lower = m.skill_lower WHERE m.kind = 'offered' AND s.user_id <> ?1)"
-    "  GROUP BY uid)"
-    " SELECT " CARD_COLS ", a.n, b.n FROM a CROSS JOIN b ON b.uid = a.uid"
-    " CROSS JOIN users u ON u.id = a.uid"
-    " WHERE" VISIBLE
-    " ORDER BY a.n + b.n DESC, min(a.n, b.n) DESC, u.last_seen DESC, u.id DESC LIMIT ?3";
+/* One card of a cached ranking's page (?3 its id), visibility checked again. Whom the viewer
+ * blocked the page has left out already (viewer_hidden), so that is not asked per row. */
+#define VISIBLE_ROW " " SB_SQLITE_VISIBLE("u", "?2") " AND u.id <> ?1 AND u.skills_offered <> '[]'"
+static const char SQL_CARD_BY_ID[] =
+    "SELECT " HEAD_COLS " FROM users u WHERE u.id = ?3 AND" VISIBLE_ROW;
 
 static const char SQL_REVIEWS_RECENT[] =
     "SELECT r.id, r.reviewer_id, u.first_name || ' ' || u.last_name, u.profile_picture,"
@@ -123,10 +114,27 @@ sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0, ap
     return u;
 }
 
-/* Step st to the end, collecting up to max cards (extra rows set *more). */
-static sb_store_status_t collect_cards(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
-                                       int max, int with_scores, apr_array_header_t **out,
-                                       int *more, sb_store_error_t *err)
+void sb_sqlite_row_card_head(apr_pool_t *p, sqlite3_stmt *st, apr_array_header_t *a)
+{
+    sb_user_card_t *u = apr_array_push(a);
+    const char *head;
+
+    memset(u, 0, sizeof *u);
+    sb_sqlite_col_id(st, 0, u->id);
+    u->last_seen = sqlite3_column_int64(st, 1);
+    if ((head = (const char *)sqlite3_column_text(st, 2))) {
+        u->card_head_len = (apr_size_t)sqlite3_column_bytes(st, 2);
+        u->card_head = apr_pstrmemdup(p, head, u->card_head_len);
+    }
+    u->rating = sqlite3_column_double(st, 3);
+    u->total_reviews = sqlite3_column_int(st, 4);
+    u->is_verified = sqlite3_column_int(st, 5);
+}
+
+/* Step st to the end, collecting up to max cards of HEAD_COLS (extra rows set *more). */
+static sb_store_status_t collect_heads(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
+                                       int max, apr_array_header_t **out, int *more,
+                                       sb_store_error_t *err)
 {
     int rc;
 
@@ -135,18 +143,13 @@ static sb_store_status_t collect_cards(sb_sqlite_conn_t *sc, apr_pool_t *p, sqli
         *more = 0;
     }
     while ((rc = sb_sqlite_step(sc, st, err, "cards")) == SQLITE_ROW) {
-        sb_user_card_t *u;
         if ((*out)->nelts == max) {
             if (more) {
                 *more = 1;
             }
             break;
         }
-        u = sb_sqlite_row_card(p, st, 0, *out);
-        if (with_scores) {
-            u->they_offer = sqlite3_column_int(st, CARD_NCOLS);
-            u->they_want = sqlite3_column_int(st, CARD_NCOLS + 1);
-        }
+        sb_sqlite_row_card_head(p, st, *out);
     }
     if (rc < 0) {
         return err->status;
@@ -160,9 +163,13 @@ sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
                                           int *has_more, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    const char *sql = q->after_id ? SQL_DISCOVER_AFTER : SQL_DISCOVER_FIRST;
     sqlite3_stmt *st;
 
-    if (!(st = sb_sqlite_prepare(sc, q->after_id ? SQL_DISCOVER_AFTER : SQL_DISCOVER_FIRST, err))) {
+    if (q->category) {
+        sql = q->after_id ? SQL_DISCOVER_CATEGORY_AFTER : SQL_DISCOVER_CATEGORY_FIRST;
+    }
+    if (!(st = sb_sqlite_prepare(sc, sql, err))) {
         return err->status;
     }
     sb_sqlite_bind_text(st, 1, q->viewer_id ? q->viewer_id : "");
@@ -178,7 +185,7 @@ sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
         sb_sqlite_bind_text(st, 8, q->after_id);
     }
     sqlite3_bind_int(st, 9, q->limit + 1);
-    return collect_cards(sc, p, st, q->limit, 0, out, has_more, err);
+    return collect_heads(sc, p, st, q->limit, out, has_more, err);
 }
 
 /* Each term as an FTS5 prefix phrase ("te""rm"*), all required: operators never pass. */
@@ -244,7 +251,7 @@ static sb_store_status_t search_direct(sb_sqlite_conn_t *sc, apr_pool_t *p, cons
     sb_sqlite_bind_text(st, 4, category);
     sqlite3_bind_int(st, 5, limit);
     sqlite3_bind_int(st, 6, offset);
-    return collect_cards(sc, p, st, limit, 0, out, NULL, err);
+    return collect_heads(sc, p, st, limit, out, NULL, err);
 }
 
 /* One integer (or 0 for NULL) from a statement with ?1 bound to arg (when bind). */
@@ -395,31 +402,24 @@ static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p, con
                                         int64_t now, const sb_id_buf_t *ids, int n,
                                         apr_array_header_t **out, sb_store_error_t *err)
 {
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_CARDS_BY_ID, err);
-    apr_array_header_t *rows;
-    sb_store_status_t s;
-    int i, j;
+    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_CARD_BY_ID, err);
+    int i, rc;
 
+    *out = apr_array_make(p, n > 0 ? n : 1, sizeof(sb_user_card_t));
     if (!st) {
         return err->status;
     }
-    sb_sqlite_bind_text(st, 1, viewer_id);
-    sqlite3_bind_int64(st, 2, now);
-    for (i = 0; i < n && i < SB_SEARCH_PAGE_IDS; i++) {
-        sb_sqlite_bind_text(st, 3 + i, ids[i]);
-    }
-    if ((s = collect_cards(sc, p, st, SB_SEARCH_PAGE_IDS, 0, &rows, NULL, err)) != SB_STORE_OK) {
-        return s;
-    }
-    *out = apr_array_make(p, n > 0 ? n : 1, sizeof(sb_user_card_t));
     for (i = 0; i < n; i++) {
-        for (j = 0; j < rows->nelts; j++) {
-            sb_user_card_t *u = &APR_ARRAY_IDX(rows, j, sb_user_card_t);
-            if (!strcmp(u->id, ids[i])) {
-                *(sb_user_card_t *)apr_array_push(*out) = *u;
-                break;
-            }
+        sb_sqlite_bind_text(st, 1, viewer_id);
+        sqlite3_bind_int64(st, 2, now);
+        sb_sqlite_bind_text(st, 3, ids[i]);
+        if ((rc = sb_sqlite_step(sc, st, err, "search card")) < 0) {
+            return err->status;
         }
+        if (rc == SQLITE_ROW) {
+            sb_sqlite_row_card_head(p, st, *out);
+        }
+        sb_sqlite_done(st);
     }
     return SB_STORE_OK;
 }
@@ -534,22 +534,6 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         s = cards_in_order(sc, p, viewer_id, now, pg.ids, pg.np, out, err);
     }
     return sb_sqlite_end(sc, s, err);
-}
-
-sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
-                                             const char *viewer_id, int64_t now, int limit,
-                                             apr_array_header_t **out, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_MATCHES, err);
-
-    if (!st) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(st, 1, viewer_id ? viewer_id : "");
-    sqlite3_bind_int64(st, 2, now);
-    sqlite3_bind_int(st, 3, limit);
-    return collect_cards(sc, p, st, limit, 1, out, NULL, err);
 }
 
 sb_store_status_t sb_sqlite_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,

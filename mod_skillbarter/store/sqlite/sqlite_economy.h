@@ -1,7 +1,8 @@
 /*
  * Internal to the SQLite driver: the balance change shared by the sessions and credits
  * files — one call moves a user's balance and writes its ledger row, keyed when the change
- * belongs to a transition that must apply once.
+ * belongs to a transition that must apply once — and the ledger row reader of the credits
+ * and ledger files.
  */
 #ifndef SB_SQLITE_ECONOMY_H
 #define SB_SQLITE_ECONOMY_H
@@ -28,5 +29,12 @@ typedef struct {
  */
 sb_store_status_t sb_sqlite_move(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m, int64_t now,
                                  int64_t *balance_after, sb_store_error_t *err);
+
+/* The ledger's columns in the order sb_sqlite_credit_tx_row reads them. */
+#define SB_SQLITE_TX_COLS                                                                          \
+    "id, user_id, type, amount, balance_after, related_session, related_user, description,"        \
+    " category, status, created_at"
+/* The current row of SB_SQLITE_TX_COLS into an sb_credit_tx_t (an sb_sqlite_row_fn). */
+void sb_sqlite_credit_tx_row(apr_pool_t *p, sqlite3_stmt *q, void *row);
 
 #endif

@@ -17,14 +17,25 @@ typedef struct {
     sqlite3_stmt *stmt;
 } sb_sqlite_slot_t;
 
+/* sqlite_turn.c: the write turn shared by the processes of one database file. */
+typedef struct sb_sqlite_turn sb_sqlite_turn_t;
+/* The turn of db_path (mapped once per process); NULL when it cannot be had (then the
+ * process's own turn stands in). */
+sb_sqlite_turn_t *sb_sqlite_turn_for(const char *db_path);
+/* Take the turn within timeout_ms: 0, or an errno (ETIMEDOUT). A dead holder's turn is taken
+ * over. */
+int sb_sqlite_turn_take(sb_sqlite_turn_t *t, int timeout_ms);
+void sb_sqlite_turn_give(sb_sqlite_turn_t *t);
+
 /* One connection; malloc'd by the pool constructor, freed by its destructor. */
 typedef struct {
     sqlite3 *db;
-    int broken;            /* an I/O-level failure was seen: invalidate, do not reuse */
-    int busy_timeout_ms;   /* how long sb_sqlite_busy keeps retrying a lock */
-    int64_t busy_since_us; /* when the current wait for a lock began (monotonic) */
-    int holds_write;       /* this connection holds the process's write turn (sqlite_conn.c) */
-    int wal_pages;         /* frames in the WAL after this connection's last commit */
+    int broken;             /* an I/O-level failure was seen: invalidate, do not reuse */
+    int busy_timeout_ms;    /* how long sb_sqlite_busy keeps retrying a lock */
+    int64_t busy_since_us;  /* when the current wait for a lock began (monotonic) */
+    int holds_write;        /* this connection holds the write turn (sqlite_conn.c) */
+    sb_sqlite_turn_t *turn; /* the database's shared write turn, NULL: the process's own */
+    int wal_pages;          /* frames in the WAL after this connection's last commit */
     int nslots;
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;
@@ -58,6 +69,41 @@ typedef struct {
  * onto a (sqlite_discover.c). */
 sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0,
                                    apr_array_header_t *a);
+/* A card as the store keeps it ready (card_head, sql/012) with the columns appended to it,
+ * of users alias u, in the order sb_sqlite_row_card_head reads them. */
+#define SB_SQLITE_HEAD_COLS                                                                        \
+    "u.id, u.last_seen, u.card_head, u.rating, u.total_reviews, u.is_verified"
+/* Map SB_SQLITE_HEAD_COLS of the current row into a new card pushed onto a
+ * (sqlite_discover.c). */
+void sb_sqlite_row_card_head(apr_pool_t *p, sqlite3_stmt *st, apr_array_header_t *a);
+
+/* sqlite_row.c: a reader of the current row of a statement into one element (row). */
+typedef void (*sb_sqlite_row_fn)(apr_pool_t *p, sqlite3_stmt *st, void *row);
+/* Step st (prepared and bound) to its end, each row read by fn into a new element of rows,
+ * at most max of them (-1: all); *more (may be NULL) = 1 when a row beyond max followed.
+ * OK, or the failure of a step. */
+sb_store_status_t sb_sqlite_rows(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
+                                 sb_sqlite_row_fn fn, int max, apr_array_header_t *rows, int *more,
+                                 sb_store_error_t *err, const char *what);
+/* The first row of st read by fn into row: OK, NOT_FOUND (message `missing`) or the failure. */
+sb_store_status_t sb_sqlite_row1(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
+                                 sb_sqlite_row_fn fn, void *row, sb_store_error_t *err,
+                                 const char *what, const char *missing);
+/* sqlite_mail.c: queue m inside the caller's transaction (mail_enqueue's rules; *queued 0 for
+ * a notification the user opted out of; id_out may be NULL). */
+sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc, const sb_store_mail_new_t *m,
+                                        int64_t now, int *queued, char *id_out,
+                                        sb_store_error_t *err);
+/* 1 when st (prepared and bound) yields a row, 0 when not, -1 on failure (err set). */
+int sb_sqlite_yields(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                     const char *what);
+/* The first column of st's first row (0 when it yields none): OK or the failure. */
+sb_store_status_t sb_sqlite_int64(sb_sqlite_conn_t *sc, sqlite3_stmt *st, int64_t *out,
+                                  sb_store_error_t *err, const char *what);
+/* sqlite_session_reads.c: the sessionData of the session_request messages among msgs[0..n),
+ * as their sessions are now (sb_message_t.session). */
+sb_store_status_t sb_sqlite_message_sessions(sb_sqlite_conn_t *sc, apr_pool_t *p,
+                                             sb_message_t *msgs, int n, sb_store_error_t *err);
 
 /* Open one configured connection (flags, pragmas, busy timeout); NULL + err on failure. */
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err);
@@ -79,6 +125,14 @@ sb_store_status_t sb_sqlite_exec_stmt(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb
 /* As exec_stmt, but NOT_FOUND when the statement changed no row. */
 sb_store_status_t sb_sqlite_exec_one(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
                                      const char *what);
+
+/* 1 when the statement (bound by the caller) yields a row, 0 when not, -1 with err filled. */
+int sb_sqlite_has_row(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err,
+                      const char *what);
+/* SAVEPOINT / RELEASE / ROLLBACK TO of one nested step inside the caller's transaction. */
+sb_store_status_t sb_sqlite_savepoint(sb_sqlite_conn_t *sc, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_savepoint_release(sb_sqlite_conn_t *sc, sb_store_error_t *err);
+sb_store_status_t sb_sqlite_rollback_to(sb_sqlite_conn_t *sc, sb_store_error_t *err);
 
 /* BEGIN IMMEDIATE (writes) / BEGIN (consistent reads) / COMMIT / ROLLBACK. */
 sb_store_status_t sb_sqlite_begin(sb_sqlite_conn_t *sc, sb_store_error_t *err);
@@ -156,6 +210,20 @@ sb_store_status_t sb_sqlite_outbox_add_all(sb_sqlite_conn_t *sc, const sb_outbox
  * caller's transaction). */
 sb_store_status_t sb_sqlite_notification_add(sb_sqlite_conn_t *sc, const sb_notification_new_t *n,
                                              int64_t now, sb_store_error_t *err);
+/* sqlite_messages.c: the conversation key of users a and b (both ids, ascending), as the
+ * messages.pair column computes it, into buf (SB_SQLITE_PAIR_LEN); returns buf. */
+#define SB_SQLITE_PAIR_LEN (2 * SB_ID_LEN + 1)
+const char *sb_sqlite_pair(char *buf, const char *a, const char *b);
+/* sqlite_messages.c: insert one complete message row (inside the caller's transaction). */
+sb_store_status_t sb_sqlite_message_insert(sb_sqlite_conn_t *sc, const sb_message_t *m,
+                                           sb_store_error_t *err);
+/* sqlite_send.c: how sends were grouped into transactions in this process (for tests). */
+typedef struct {
+    int64_t batches; /* write transactions that carried sends */
+    int64_t jobs;    /* sends they carried */
+    int64_t queued;  /* sends waiting for the next batch right now */
+} sb_sqlite_send_stats_t;
+void sb_sqlite_send_stats(sb_sqlite_send_stats_t *out);
 /* sqlite_messages.c: both conversation summaries of a new message from sender to receiver
  * (inside the caller's transaction). */
 sb_store_status_t sb_sqlite_message_summaries(sb_sqlite_conn_t *sc, const char *sender_id,

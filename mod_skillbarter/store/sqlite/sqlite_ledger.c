@@ -2,7 +2,7 @@
  * SQLite driver: the credit ledger (rows, history, conservation audit). The outbox is in
  * sqlite_outbox.c.
  */
-#include "sqlite_int.h"
+#include "sqlite_economy.h"
 
 #include "sb_id.h"
 
@@ -13,8 +13,7 @@ static const char SQL_LEDGER_ADD[] =
 static const char SQL_LEDGER_COUNT[] =
     "SELECT count(*) FROM credit_transactions WHERE user_id = ?1";
 static const char SQL_LEDGER_PAGE[] =
-    "SELECT id, user_id, type, amount, balance_after, related_session, related_user,"
-    " description, category, status, created_at FROM credit_transactions"
+    "SELECT " SB_SQLITE_TX_COLS " FROM credit_transactions"
     " WHERE user_id = ?1 ORDER BY created_at DESC, seq DESC LIMIT ?2 OFFSET ?3";
 static const char SQL_AUDIT_BALANCES[] = "SELECT coalesce(sum(credits), 0) FROM users";
 static const char SQL_AUDIT_ESCROW[] = "SELECT coalesce(sum(escrow_minutes), 0) FROM sessions"
@@ -96,7 +95,6 @@ static sb_store_status_t sb_sqlite_ledger_page(sb_sqlite_conn_t *sc, apr_pool_t 
                                                apr_array_header_t *out, sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_LEDGER_PAGE, err);
-    int rc;
 
     if (!q) {
         return err->status;
@@ -104,25 +102,7 @@ static sb_store_status_t sb_sqlite_ledger_page(sb_sqlite_conn_t *sc, apr_pool_t 
     sb_sqlite_bind_text(q, 1, user_id);
     sqlite3_bind_int(q, 2, limit);
     sqlite3_bind_int(q, 3, offset);
-    while ((rc = sb_sqlite_step(sc, q, err, "ledger list")) == SQLITE_ROW) {
-        sb_credit_tx_t *t = &APR_ARRAY_PUSH(out, sb_credit_tx_t);
-        sb_sqlite_col_id(q, 0, t->id);
-        sb_sqlite_col_id(q, 1, t->user_id);
-        t->type = sb_sqlite_col_text(p, q, 2);
-        t->amount = sqlite3_column_int64(q, 3);
-        t->balance_after = sqlite3_column_int64(q, 4);
-        t->related_session = sb_sqlite_col_text(p, q, 5);
-        t->related_user = sb_sqlite_col_text(p, q, 6);
-        t->description = sb_sqlite_col_text(p, q, 7);
-        t->category = sb_sqlite_col_text(p, q, 8);
-        t->status = sb_sqlite_col_text(p, q, 9);
-        t->created_at = sqlite3_column_int64(q, 10);
-    }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(q);
-    return SB_STORE_OK;
+    return sb_sqlite_rows(sc, p, q, sb_sqlite_credit_tx_row, -1, out, NULL, err, "ledger list");
 }
 
 /* Count and page in one read transaction, so the total matches the page. */

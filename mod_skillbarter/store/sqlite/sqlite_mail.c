@@ -4,6 +4,7 @@
  * what the next one recorded.
  */
 #include "sqlite_int.h"
+#include "sqlite_links.h"
 
 #include <string.h>
 
@@ -17,12 +18,6 @@ static const char SQL_MAIL_INSERT[] =
     " ?7, ?7, ?7)";
 static const char SQL_MAIL_OPTED_OUT[] =
     "SELECT 1 FROM users WHERE id = ?1 AND email_notifications = 0";
-static const char SQL_MAIL_LINK_LIVE[] =
-    "SELECT nonce FROM onetime_tokens WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL"
-    " AND expires_at > ?3 AND nonce IS NOT NULL ORDER BY expires_at DESC LIMIT 1";
-static const char SQL_MAIL_LINK_INSERT[] =
-    "INSERT INTO onetime_tokens (token_hash, user_id, purpose, expires_at, created_at, nonce)"
-    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
 static const char SQL_MAIL_DUE[] =
     "SELECT id FROM mail_queue WHERE state = 'queued' AND next_attempt_at <= ?1"
     " ORDER BY next_attempt_at, created_at LIMIT 1";
@@ -75,9 +70,9 @@ static int sb_sqlite_mail_complete(const sb_store_mail_new_t *m)
 }
 
 /* Insert m inside the caller's transaction; *queued 0 for an opted-out notification. */
-static sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc, const sb_store_mail_new_t *m,
-                                               int64_t now, int *queued, char *id_out,
-                                               sb_store_error_t *err)
+sb_store_status_t sb_sqlite_mail_insert(sb_sqlite_conn_t *sc, const sb_store_mail_new_t *m,
+                                        int64_t now, int *queued, char *id_out,
+                                        sb_store_error_t *err)
 {
     char id[SB_ID_LEN + 1];
     sqlite3_stmt *q;
@@ -151,8 +146,7 @@ sb_store_status_t sb_sqlite_mail_issue_link(sb_store_conn_t *c, apr_pool_t *p,
     const char *live = NULL;
     sb_store_mail_new_t m = {0};
     sb_store_status_t st;
-    sqlite3_stmt *q;
-    int rc, queued = 0;
+    int queued = 0;
 
     if (!token_hash || !nonce || !user_id || !purpose || !compose) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "mail_issue_link: missing argument");
@@ -160,34 +154,10 @@ sb_store_status_t sb_sqlite_mail_issue_link(sb_store_conn_t *c, apr_pool_t *p,
     if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
         return st;
     }
-    if (!(q = sb_sqlite_prepare(sc, SQL_MAIL_LINK_LIVE, err))) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    sb_sqlite_bind_text(q, 2, purpose);
-    sqlite3_bind_int64(q, 3, now);
-    rc = sb_sqlite_step(sc, q, err, "link live");
-    if (rc < 0) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    if (rc == SQLITE_ROW) {
-        live = sb_sqlite_col_text(p, q, 0);
-    }
-    sb_sqlite_done(q);
-    if (!live) {
-        if (!(q = sb_sqlite_prepare(sc, SQL_MAIL_LINK_INSERT, err))) {
-            return sb_sqlite_end(sc, err->status, err);
-        }
-        sb_sqlite_bind_text(q, 1, token_hash);
-        sb_sqlite_bind_text(q, 2, user_id);
-        sb_sqlite_bind_text(q, 3, purpose);
-        sqlite3_bind_int64(q, 4, expires_at);
-        sqlite3_bind_int64(q, 5, now);
-        sb_sqlite_bind_text(q, 6, nonce);
-        if ((st = sb_sqlite_exec_stmt(sc, q, err, "link issue")) != SB_STORE_OK) {
-            return sb_sqlite_end(sc, st, err);
-        }
-        live = nonce;
+    st = sb_sqlite_link_live_or_issue(sc, p, token_hash, nonce, user_id, purpose, expires_at, now,
+                                      &live, err);
+    if (st != SB_STORE_OK) {
+        return sb_sqlite_end(sc, st, err);
     }
     if (compose(ctx, p, live, &m)) {
         return sb_sqlite_end(sc,

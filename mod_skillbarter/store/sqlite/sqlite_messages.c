@@ -15,20 +15,16 @@
       "created_at, " t "updated_at"
 #define MSG_NCOLS 13
 
-static const char SQL_RECEIVER_VISIBLE[] =
-    "SELECT 1 FROM users u WHERE u.id = ?1 AND " SB_SQLITE_VISIBLE("u", "?2");
-static const char SQL_BLOCKED[] =
-    "SELECT 1 FROM user_blocks WHERE blocker_id = ?1 AND blocked_id = ?2";
-static const char SQL_REPLY_IN_PAIR[] =
-    "SELECT 1 FROM messages WHERE id = ?1 AND pair = ?2 AND is_deleted = 0";
 static const char SQL_MESSAGE_INSERT[] =
     "INSERT INTO messages (id, sender_id, receiver_id, content, message_type, reply_to,"
     " is_read, read_at, is_deleted, deleted_at, deleted_by, created_at, updated_at)"
     " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 /* The newer of the stored and the new last message wins; unread adds up. */
 static const char SQL_SUMMARY_UPSERT[] =
-    "INSERT INTO conversations (user_id, partner_id, last_message_id, last_at, unread)"
-    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (user_id, partner_id) DO UPDATE SET"
+    "INSERT INTO conversations (user_id, partner_id, last_message_id, last_at, unread,"
+    " partner_hidden) VALUES (?1, ?2, ?3, ?4, ?5,"
+    " coalesce((SELECT is_active = 0 OR is_banned = 1 FROM users WHERE id = ?2), 0))"
+    " ON CONFLICT (user_id, partner_id) DO UPDATE SET"
     " last_message_id = CASE WHEN last_message_id IS NULL"
     "  OR (excluded.last_at, excluded.last_message_id) > (last_at, last_message_id)"
     "  THEN excluded.last_message_id ELSE last_message_id END,"
@@ -36,9 +32,6 @@ static const char SQL_SUMMARY_UPSERT[] =
     "  OR (excluded.last_at, excluded.last_message_id) > (last_at, last_message_id)"
     "  THEN excluded.last_at ELSE last_at END,"
     " unread = unread + excluded.unread";
-static const char SQL_NOTIFIED_ALREADY[] =
-    "SELECT 1 FROM notifications WHERE user_id = ?1 AND is_read = 0 AND type = ?2"
-    " AND subject_id IS ?3 LIMIT 1";
 static const char SQL_NOTIFICATION_INSERT[] =
     "INSERT INTO notifications (id, user_id, type, title, body, link, data, subject_id,"
     " created_at) VALUES (?1, ?2, ?3, ?4, coalesce(?5, ''), ?6, coalesce(?7, '{}'), ?8, ?9)";
@@ -55,12 +48,15 @@ static const char SQL_CONVERSATIONS[] = "SELECT " SB_SQLITE_CARD_COLS ", " MSG_C
           " JOIN messages m ON m.id = cv.last_message_id"
           " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE(
               "u", "?2") " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4";
-/* Partners that are not visible, found through the partial index users_hidden (sql/005). */
+/* The user's counters (sql/010: listed conversations, their unread total) plus the few
+ * conversations whose partner is flagged hidden but visible again (a ban that expired). */
 static const char SQL_CONVERSATIONS_COUNT[] =
-    "SELECT count(*), coalesce(sum(cv.unread), 0) FROM conversations cv"
-    " WHERE cv.user_id = ?1 AND cv.last_message_id IS NOT NULL"
-    " AND NOT EXISTS (SELECT 1 FROM users h INDEXED BY users_hidden WHERE h.id = cv.partner_id"
-    " AND (h.is_active = 0 OR h.is_banned = 1) AND NOT (" SB_SQLITE_VISIBLE("h", "?2") "))";
+    "SELECT coalesce((SELECT conversations FROM conversation_stats WHERE user_id = ?1), 0)"
+    " + count(*), coalesce((SELECT unread FROM conversation_stats WHERE user_id = ?1), 0)"
+    " + coalesce(sum(cv.unread), 0)"
+    " FROM conversations cv INDEXED BY conversations_hidden JOIN users h ON h.id = cv.partner_id"
+    " WHERE cv.user_id = ?1 AND cv.partner_hidden = 1 AND cv.last_message_id IS NOT NULL"
+    " AND " SB_SQLITE_VISIBLE("h", "?2");
 static const char SQL_MARK_READ[] =
     "UPDATE messages SET is_read = 1, read_at = ?3, updated_at = ?3"
     " WHERE id = ?1 AND receiver_id = ?2 AND is_deleted = 0 AND is_read = 0"
@@ -92,25 +88,12 @@ static const char SQL_SUMMARY_RELAST[] =
     "  AND m.is_deleted = 0 ORDER BY m.created_at DESC, m.id DESC LIMIT 1)"
     " WHERE last_message_id = ?1 AND user_id IN (?3, ?4) AND partner_id IN (?3, ?4)";
 
-#define PAIR_LEN (2 * SB_ID_LEN + 1)
+#define PAIR_LEN SB_SQLITE_PAIR_LEN
 
-/* The conversation key of a and b into buf (PAIR_LEN), as the pair column computes it. */
-static const char *pair_into(char *buf, const char *a, const char *b)
+const char *sb_sqlite_pair(char *buf, const char *a, const char *b)
 {
     apr_snprintf(buf, PAIR_LEN, "%s%s", strcmp(a, b) < 0 ? a : b, strcmp(a, b) < 0 ? b : a);
     return buf;
-}
-
-/* 1 when the statement (bound by the caller) yields a row, 0 when not, -1 on error. */
-static int exists(sb_sqlite_conn_t *sc, sqlite3_stmt *q, sb_store_error_t *err, const char *what)
-{
-    int rc = sb_sqlite_step(sc, q, err, what);
-
-    if (rc < 0) {
-        return -1;
-    }
-    sb_sqlite_done(q);
-    return rc == SQLITE_ROW;
 }
 
 static void row_message(apr_pool_t *p, sqlite3_stmt *q, int c0, sb_message_t *m)
@@ -148,8 +131,8 @@ static sb_store_status_t summary_upsert(sb_sqlite_conn_t *sc, const char *user_i
     return sb_sqlite_exec_stmt(sc, q, err, "conversation summary");
 }
 
-static sb_store_status_t insert_message(sb_sqlite_conn_t *sc, const sb_message_t *m,
-                                        sb_store_error_t *err)
+sb_store_status_t sb_sqlite_message_insert(sb_sqlite_conn_t *sc, const sb_message_t *m,
+                                           sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_MESSAGE_INSERT, err);
 
@@ -199,110 +182,6 @@ sb_store_status_t sb_sqlite_notification_add(sb_sqlite_conn_t *sc, const sb_noti
     return sb_sqlite_outbox_add(sc, n->user_id, "notification:new", n->event_data, now, NULL, err);
 }
 
-/* The checks of message_send, inside its transaction. */
-static sb_store_status_t send_checks(sb_sqlite_conn_t *sc, const sb_message_new_t *m, int64_t now,
-                                     sb_store_error_t *err)
-{
-    char pair[PAIR_LEN];
-    sqlite3_stmt *q;
-    int r;
-
-    if (!(q = sb_sqlite_prepare(sc, SQL_RECEIVER_VISIBLE, err))) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, m->receiver_id);
-    sqlite3_bind_int64(q, 2, now);
-    if ((r = exists(sc, q, err, "receiver")) <= 0) {
-        return r < 0 ? err->status
-                     : sb_store_fail(err, SB_STORE_NOT_FOUND, "receiver", "no such receiver");
-    }
-    if (!(q = sb_sqlite_prepare(sc, SQL_BLOCKED, err))) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, m->receiver_id);
-    sb_sqlite_bind_text(q, 2, m->sender_id);
-    if ((r = exists(sc, q, err, "block")) != 0) {
-        return r < 0 ? err->status
-                     : sb_store_fail(err, SB_STORE_REFUSED, "receiver",
-                                     "the receiver blocked "
-                                     "the sender");
-    }
-    if (m->reply_to) {
-        if (!(q = sb_sqlite_prepare(sc, SQL_REPLY_IN_PAIR, err))) {
-            return err->status;
-        }
-        sb_sqlite_bind_text(q, 1, m->reply_to);
-        sb_sqlite_bind_text(q, 2, pair_into(pair, m->sender_id, m->receiver_id));
-        if ((r = exists(sc, q, err, "reply")) <= 0) {
-            return r < 0 ? err->status
-                         : sb_store_fail(err, SB_STORE_NOT_FOUND, "replyTo",
-                                         "replyTo is not a message of this conversation");
-        }
-    }
-    return SB_STORE_OK;
-}
-
-sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_new_t *m,
-                                         const sb_outbox_event_t *events, int nevents,
-                                         const sb_notification_new_t *notify, int64_t now,
-                                         int *notified, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sb_message_t row;
-    sb_store_status_t s;
-    sqlite3_stmt *q;
-    int r;
-
-    if (notified) {
-        *notified = 0;
-    }
-    if (!m->id || strlen(m->id) != SB_ID_LEN || !m->sender_id || !m->receiver_id
-        || (m->reply_to && strlen(m->reply_to) != SB_ID_LEN)) {
-        return sb_store_fail(err, SB_STORE_ERROR, NULL, "message_send: bad ids");
-    }
-    memset(&row, 0, sizeof row);
-    apr_cpystrn(row.id, m->id, sizeof row.id);
-    apr_cpystrn(row.sender_id, m->sender_id, sizeof row.sender_id);
-    apr_cpystrn(row.receiver_id, m->receiver_id, sizeof row.receiver_id);
-    apr_cpystrn(row.reply_to, m->reply_to ? m->reply_to : "", sizeof row.reply_to);
-    row.content = m->content;
-    row.message_type = m->message_type;
-    row.created_at = row.updated_at = now;
-    if ((s = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
-        return s;
-    }
-    if ((s = send_checks(sc, m, now, err)) != SB_STORE_OK
-        || (s = insert_message(sc, &row, err)) != SB_STORE_OK
-        || (s = summary_upsert(sc, m->sender_id, m->receiver_id, m->id, now, 0, err)) != SB_STORE_OK
-        || (s = summary_upsert(sc, m->receiver_id, m->sender_id, m->id, now, 1, err)) != SB_STORE_OK
-        || (s = sb_sqlite_outbox_add_all(sc, events, nevents, now, err)) != SB_STORE_OK) {
-        return sb_sqlite_end(sc, s, err);
-    }
-    if (notify) {
-        if (!(q = sb_sqlite_prepare(sc, SQL_NOTIFIED_ALREADY, err))) {
-            s = err->status;
-        }
-        else {
-            sb_sqlite_bind_text(q, 1, notify->user_id);
-            sb_sqlite_bind_text(q, 2, notify->type);
-            sb_sqlite_bind_text(q, 3, notify->subject_id);
-            r = exists(sc, q, err, "notified");
-            if (r < 0) {
-                s = err->status;
-            }
-            else if (r == 0 && (s = sb_sqlite_notification_add(sc, notify, now, err)) == SB_STORE_OK
-                     && notified) {
-                *notified = 1;
-            }
-        }
-    }
-    s = sb_sqlite_end(sc, s, err);
-    if (s != SB_STORE_OK && notified) {
-        *notified = 0;
-    }
-    return s;
-}
-
 sb_store_status_t sb_sqlite_message_get(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                         sb_message_t **out, sb_store_error_t *err)
 {
@@ -323,7 +202,10 @@ sb_store_status_t sb_sqlite_message_get(sb_store_conn_t *c, apr_pool_t *p, const
         row_message(p, q, 0, *out);
     }
     sb_sqlite_done(q);
-    return *out ? SB_STORE_OK : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
+    if (*out) { /* a session request carries its session */
+        return sb_sqlite_message_sessions(sc, p, *out, 1, err);
+    }
+    return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
 }
 
 sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
@@ -342,7 +224,7 @@ sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
     if (!q) {
         return err->status;
     }
-    sb_sqlite_bind_text(q, 1, pair_into(pair, user_id, partner_id));
+    sb_sqlite_bind_text(q, 1, sb_sqlite_pair(pair, user_id, partner_id));
     sqlite3_bind_int(q, 2, limit + 1);
     if (after_id) {
         sqlite3_bind_int64(q, 3, after_created_at);
@@ -359,7 +241,8 @@ sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
         return err->status;
     }
     sb_sqlite_done(q);
-    return SB_STORE_OK;
+    /* session requests carry their sessions */
+    return sb_sqlite_message_sessions(sc, p, (sb_message_t *)(*out)->elts, (*out)->nelts, err);
 }
 
 sb_store_status_t sb_sqlite_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
@@ -449,7 +332,7 @@ sb_store_status_t sb_sqlite_message_mark_read(sb_store_conn_t *c, const char *id
         }
         sb_sqlite_bind_text(q, 1, id);
         sb_sqlite_bind_text(q, 2, reader_id);
-        r = exists(sc, q, err, "received");
+        r = sb_sqlite_has_row(sc, q, err, "received");
         s = r < 0 ? err->status
             : r   ? SB_STORE_OK
                   : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
@@ -481,7 +364,7 @@ sb_store_status_t sb_sqlite_conversation_mark_read(sb_store_conn_t *c, const cha
     int64_t n = 0;
 
     *count = 0;
-    pair_into(pair, reader_id, partner_id);
+    sb_sqlite_pair(pair, reader_id, partner_id);
     if ((s = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
         return s;
     }
@@ -565,7 +448,7 @@ sb_store_status_t sb_sqlite_message_delete(sb_store_conn_t *c, const char *id,
             return sb_sqlite_end(sc, s, err);
         }
     }
-    pair_into(pair, receiver, sender_id);
+    sb_sqlite_pair(pair, receiver, sender_id);
     if (!(q = sb_sqlite_prepare(sc, SQL_SUMMARY_RELAST, err))) {
         return sb_sqlite_end(sc, err->status, err);
     }
@@ -588,7 +471,7 @@ sb_store_status_t sb_sqlite_messages_bulk_insert(sb_store_conn_t *c, const sb_me
 
     for (i = 0; s == SB_STORE_OK && i < n; i++) {
         const sb_message_t *m = &msgs[i];
-        s = insert_message(sc, m, err);
+        s = sb_sqlite_message_insert(sc, m, err);
         if (s == SB_STORE_OK && !m->is_deleted) {
             s = summary_upsert(sc, m->sender_id, m->receiver_id, m->id, m->created_at, 0, err);
             if (s == SB_STORE_OK) {

@@ -358,3 +358,72 @@ sb_store_status_t sb_sqlite_sync_wanted(sb_sqlite_conn_t *sc, const char *user_i
     }
     return st;
 }
+
+/* ---- statements into rows ---- */
+
+sb_store_status_t sb_sqlite_rows(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
+                                 sb_sqlite_row_fn fn, int max, apr_array_header_t *rows, int *more,
+                                 sb_store_error_t *err, const char *what)
+{
+    int rc;
+
+    if (more) {
+        *more = 0;
+    }
+    while ((rc = sb_sqlite_step(sc, st, err, what)) == SQLITE_ROW) {
+        if (max >= 0 && rows->nelts >= max) {
+            if (more) {
+                *more = 1;
+            }
+            break;
+        }
+        fn(p, st, apr_array_push(rows));
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_row1(sb_sqlite_conn_t *sc, apr_pool_t *p, sqlite3_stmt *st,
+                                 sb_sqlite_row_fn fn, void *row, sb_store_error_t *err,
+                                 const char *what, const char *missing)
+{
+    int rc = sb_sqlite_step(sc, st, err, what);
+
+    if (rc < 0) {
+        return err->status;
+    }
+    if (rc == SQLITE_ROW) {
+        fn(p, st, row);
+    }
+    sb_sqlite_done(st);
+    return rc == SQLITE_ROW ? SB_STORE_OK
+                            : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "%s", missing);
+}
+
+sb_store_status_t sb_sqlite_int64(sb_sqlite_conn_t *sc, sqlite3_stmt *st, int64_t *out,
+                                  sb_store_error_t *err, const char *what)
+{
+    int rc = sb_sqlite_step(sc, st, err, what);
+
+    if (rc < 0) {
+        return err->status;
+    }
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+    sb_sqlite_done(st);
+    return SB_STORE_OK;
+}
+
+int sb_sqlite_yields(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err,
+                     const char *what)
+{
+    int rc = sb_sqlite_step(sc, st, err, what);
+
+    if (rc < 0) {
+        return -1;
+    }
+    sb_sqlite_done(st);
+    return rc == SQLITE_ROW;
+}

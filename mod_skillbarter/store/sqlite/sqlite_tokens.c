@@ -4,6 +4,7 @@
  * reset that ties a one-time token to a new hash.
  */
 #include "sqlite_int.h"
+#include "sqlite_links.h"
 
 #include <apr_strings.h>
 
@@ -347,8 +348,6 @@ static const char SQL_USER_BY_SESSION[] =
     "SELECT " SB_SQLITE_USER_COLS ", EXISTS (SELECT 1 FROM refresh_tokens"
     " WHERE family_id = ?2 AND user_id = ?1 AND revoked_at IS NULL)"
     " FROM users WHERE id = ?1";
-static const char SQL_REFRESH_FAMILY[] =
-    "SELECT family_id FROM refresh_tokens WHERE token_hash = ?1";
 
 static sb_store_status_t user_by_session(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                          const char *session_id, sb_user_t **out, int *live,
@@ -400,27 +399,13 @@ sb_store_status_t sb_sqlite_user_by_session_lazy(sb_store_conn_t *c, apr_pool_t 
 sb_store_status_t sb_sqlite_refresh_family(sb_store_conn_t *c, const char *token_hash,
                                            char *family_id, sb_store_error_t *err)
 {
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_REFRESH_FAMILY, err);
-    const unsigned char *fam;
-    int rc;
+    sb_refresh_row_t row;
+    sb_store_status_t st = sb_sqlite_refresh_get(SB_SQLITE(c), token_hash, &row, err);
 
-    if (!q) {
-        return err->status;
+    if (st == SB_STORE_OK) {
+        apr_cpystrn(family_id, row.family_id, SB_ID_LEN + 1);
     }
-    sb_sqlite_bind_text(q, 1, token_hash);
-    rc = sb_sqlite_step(sc, q, err, "refresh family");
-    if (rc < 0) {
-        return err->status;
-    }
-    if (rc != SQLITE_ROW) {
-        sb_sqlite_done(q);
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "refresh token not found");
-    }
-    fam = sqlite3_column_text(q, 0);
-    apr_cpystrn(family_id, fam ? (const char *)fam : "", SB_ID_LEN + 1);
-    sb_sqlite_done(q);
-    return SB_STORE_OK;
+    return st;
 }
 
 /* ---- one-time links that are mailed again, not superseded; the mail budgets ---- */
@@ -440,16 +425,62 @@ static const char SQL_MAIL_INSERT[] =
 static const char SQL_MAIL_PRUNE[] = "DELETE FROM mail_log WHERE sent_at <= ?1";
 #define SB_MAIL_LOG_KEEP_MS (86400LL * 1000) /* rows kept at least this long */
 
+/*
+ * Inside the caller's write transaction: the nonce of the user's live link for purpose, or
+ * (none live) a new link row carrying nonce. A link mailed again is the same link, so
+ * asking twice does not invalidate the first mail. *live points into p or at nonce.
+ */
+sb_store_status_t sb_sqlite_link_live_or_issue(sb_sqlite_conn_t *sc, apr_pool_t *p,
+                                               const char *token_hash, const char *nonce,
+                                               const char *user_id, const char *purpose,
+                                               int64_t expires_at, int64_t now, const char **live,
+                                               sb_store_error_t *err)
+{
+    sqlite3_stmt *q;
+    int rc;
+
+    *live = NULL;
+    if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_LIVE, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, purpose);
+    sqlite3_bind_int64(q, 3, now);
+    rc = sb_sqlite_step(sc, q, err, "onetime live");
+    if (rc < 0) {
+        return err->status;
+    }
+    if (rc == SQLITE_ROW) {
+        *live = sb_sqlite_col_text(p, q, 0);
+    }
+    sb_sqlite_done(q);
+    if (*live) {
+        return SB_STORE_OK;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_INSERT_NONCE, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, token_hash);
+    sb_sqlite_bind_text(q, 2, user_id);
+    sb_sqlite_bind_text(q, 3, purpose);
+    sqlite3_bind_int64(q, 4, expires_at);
+    sqlite3_bind_int64(q, 5, now);
+    sb_sqlite_bind_text(q, 6, nonce);
+    if (sb_sqlite_exec_stmt(sc, q, err, "onetime issue") != SB_STORE_OK) {
+        return err->status;
+    }
+    *live = nonce;
+    return SB_STORE_OK;
+}
+
 sb_store_status_t sb_sqlite_onetime_issue(sb_store_conn_t *c, apr_pool_t *p, const char *token_hash,
                                           const char *nonce, const char *user_id,
                                           const char *purpose, int64_t expires_at, int64_t now,
                                           const char **nonce_out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    const char *live = NULL;
+    const char *live;
     sb_store_status_t st;
-    sqlite3_stmt *q;
-    int rc;
 
     *nonce_out = NULL;
     if (!token_hash || !nonce || !user_id || !purpose) {
@@ -458,36 +489,10 @@ sb_store_status_t sb_sqlite_onetime_issue(sb_store_conn_t *c, apr_pool_t *p, con
     if ((st = sb_sqlite_begin(sc, err)) != SB_STORE_OK) {
         return st;
     }
-    if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_LIVE, err))) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    sb_sqlite_bind_text(q, 2, purpose);
-    sqlite3_bind_int64(q, 3, now);
-    rc = sb_sqlite_step(sc, q, err, "onetime live");
-    if (rc < 0) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    if (rc == SQLITE_ROW) {
-        live = sb_sqlite_col_text(p, q, 0);
-    }
-    sb_sqlite_done(q);
-    if (live) {
-        *nonce_out = live;
-        return sb_sqlite_end(sc, SB_STORE_OK, err);
-    }
-    if (!(q = sb_sqlite_prepare(sc, SQL_ONETIME_INSERT_NONCE, err))) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_bind_text(q, 1, token_hash);
-    sb_sqlite_bind_text(q, 2, user_id);
-    sb_sqlite_bind_text(q, 3, purpose);
-    sqlite3_bind_int64(q, 4, expires_at);
-    sqlite3_bind_int64(q, 5, now);
-    sb_sqlite_bind_text(q, 6, nonce);
-    st = sb_sqlite_exec_stmt(sc, q, err, "onetime issue");
+    st = sb_sqlite_link_live_or_issue(sc, p, token_hash, nonce, user_id, purpose, expires_at, now,
+                                      &live, err);
     if (st == SB_STORE_OK) {
-        *nonce_out = apr_pstrdup(p, nonce);
+        *nonce_out = live == nonce ? apr_pstrdup(p, nonce) : live;
     }
     return sb_sqlite_end(sc, st, err);
 }

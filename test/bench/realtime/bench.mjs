@@ -2,7 +2,11 @@
 // with ack, both driven by load.mjs in the same run; one-to-one delivery through the store
 // (message:send A->B, B's push); RSS with idle sockets. Server CPU is utime+stime from /proc
 // (the generator shares the cores), reported per 10,000 messages.
-// Env: RT_BENCH_SECONDS (default 5), RT_BENCH_IDLE (default 10000), RT_BENCH_NODE_MODULES.
+// Delivery is measured twice: closed loop (each sender waits for its ack: throughput, and a
+// latency that is queueing, 50 / rate) and at a fixed offered load (RT_BENCH_DELIVER_RATE
+// messages a second per sender, default 10, so 500/s: latency below saturation).
+// Env: RT_BENCH_SECONDS (default 5), RT_BENCH_IDLE (default 10000), RT_BENCH_DELIVER_RATE,
+// RT_BENCH_NODE_MODULES.
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,6 +14,7 @@ import { startServer, register, childPids, freePort } from '../../integration/ha
 
 const secs = Number(process.env.RT_BENCH_SECONDS || 5);
 const idle = Number(process.env.RT_BENCH_IDLE || 10000);
+const deliverRate = Number(process.env.RT_BENCH_DELIVER_RATE || 10); // per sender, open loop
 const here = new URL('.', import.meta.url).pathname;
 const env = { ...process.env };
 
@@ -44,10 +49,10 @@ async function measure(name, pidsFn, args) {
   const before = cpuTicks(pidsFn());
   const r = await load(args);
   const cpu = cpuTicks(pidsFn()) - before;
-  const row = { name, msgs: r.msgs, rate: Math.round(r.rate), p99: r.p99.toFixed(2),
-    cpuPer10k: (cpu / r.msgs * 10000).toFixed(3) };
-  console.log(`${name.padEnd(44)} ${String(row.rate).padStart(8)} msg/s  p99 ${row.p99.padStart(7)} ms  ` +
-    `server CPU ${row.cpuPer10k} s / 10,000`);
+  const row = { name, msgs: r.msgs, rate: Math.round(r.rate), p50: r.p50.toFixed(2),
+    p99: r.p99.toFixed(2), cpuPer10k: (cpu / r.msgs * 10000).toFixed(3) };
+  console.log(`${name.padEnd(50)} ${String(row.rate).padStart(8)} msg/s  p50 ${row.p50.padStart(7)} ms  ` +
+    `p99 ${row.p99.padStart(7)} ms  server CPU ${row.cpuPer10k} s / 10,000`);
   return row;
 }
 
@@ -69,14 +74,9 @@ try {
   await new Promise((r) => node.stdout.once('data', r));
   const nodeUrl = `http://127.0.0.1:${nport}`;
 
-  console.log(`echo with ack, 100 clients, ${secs} s each; delivery 50 pairs through the store`);
-  await measure('echo: skillbarter-realtime direct', daemon, ['echo', server.realtime.url, tokFile, '100', String(secs), 'echo']);
-  await measure('echo: node socket.io 4.8 direct', () => [node.pid], ['echo', nodeUrl, tokFile, '100', String(secs), 'echo']);
-  await measure('echo: skillbarter-realtime through Apache', both, ['echo', server.base, tokFile, '100', String(secs), 'echo']);
-  await measure('deliver: skillbarter-realtime direct', daemon, ['deliver', server.realtime.url, pairFile, '50', String(secs)]);
-  await measure('deliver: skillbarter-realtime through Apache', both, ['deliver', server.base, pairFile, '50', String(secs)]);
-
-  for (const [name, url, pids] of [['skillbarter-realtime', server.realtime.url, daemon], ['node socket.io 4.8', nodeUrl, () => [node.pid]]]) {
+  // RSS with `idle` connected idle sockets (the daemon: fresh, and again after the load, when
+  // its base holds the store's mapped pages and the freed heap of the load phases)
+  async function idleRss(name, url, pids) {
     const base = rssKb(pids());
     const p = load(['idle', url, tokFile, String(idle), '15']);
     const proc = load.last;
@@ -85,10 +85,25 @@ try {
     await new Promise((r) => proc.stdout.once('data', (c) => { connected = JSON.parse(c.toString()).connected; r(); }));
     await new Promise((r) => setTimeout(r, 2000));
     const rss = rssKb(pids());
-    console.log(`idle: ${name.padEnd(22)} ${connected} sockets: RSS ${(rss / 1024).toFixed(1)} MB ` +
+    console.log(`idle: ${name.padEnd(34)} ${connected} sockets: RSS ${(rss / 1024).toFixed(1)} MB ` +
       `(${(base / 1024).toFixed(1)} MB before, ${((rss - base) / connected).toFixed(2)} KB per socket)`);
     await p.catch(() => {});
   }
+  await idleRss('skillbarter-realtime (fresh)', server.realtime.url, daemon);
+
+  console.log(`echo with ack, 100 clients, ${secs} s each; delivery 50 pairs through the store`);
+  await measure('echo: skillbarter-realtime direct', daemon, ['echo', server.realtime.url, tokFile, '100', String(secs), 'echo']);
+  await measure('echo: node socket.io 4.8 direct', () => [node.pid], ['echo', nodeUrl, tokFile, '100', String(secs), 'echo']);
+  await measure('echo: skillbarter-realtime through Apache', both, ['echo', server.base, tokFile, '100', String(secs), 'echo']);
+  // closed loop: as fast as the store takes them (the latency is then 50 / rate: queueing)
+  await measure('deliver: skillbarter-realtime direct', daemon, ['deliver', server.realtime.url, pairFile, '50', String(secs)]);
+  await measure('deliver: skillbarter-realtime through Apache', both, ['deliver', server.base, pairFile, '50', String(secs)]);
+  // a fixed offered load below that: each of the 50 senders 10 messages a second
+  await measure(`deliver ${50 * deliverRate}/s: skillbarter-realtime direct`, daemon, ['deliver', server.realtime.url, pairFile, '50', String(secs), '', String(deliverRate)]);
+  await measure(`deliver ${50 * deliverRate}/s: skillbarter-realtime through Apache`, both, ['deliver', server.base, pairFile, '50', String(secs), '', String(deliverRate)]);
+
+  await idleRss('skillbarter-realtime (after load)', server.realtime.url, daemon);
+  await idleRss('node socket.io 4.8', nodeUrl, () => [node.pid]);
   node.kill('SIGTERM');
 } finally {
   await server.stop();

@@ -1,7 +1,10 @@
 // The bench's load generator: a lean Socket.IO client over `ws` (socket.io-client itself
 // saturates a core first). Modes:
 //   echo URL TOKENS_FILE CLIENTS SECONDS EVENT  closed-loop event+ack per client
-//   deliver URL PAIRS_FILE PAIRS SECONDS         message:send A->B, latency until B's push
+//   deliver URL PAIRS_FILE PAIRS SECONDS [RATE]  message:send A->B, latency until B's push:
+//                                                closed loop (each sender waits for its ack),
+//                                                or with RATE each sender sends RATE a second
+//                                                without waiting (a fixed offered load)
 //   idle URL TOKEN N HOLD_S                      N connected idle sockets, then exit
 // Prints one JSON line: {msgs, seconds, rate, p50, p99} (ms) or {connected}.
 import { createRequire } from 'node:module';
@@ -10,6 +13,7 @@ const require = createRequire(process.env.RT_BENCH_NODE_MODULES + '/');
 const WebSocket = require('ws');
 
 const [mode, url, file, nArg, secArg, event = 'echo'] = process.argv.slice(2);
+const rate = mode === 'deliver' && process.argv[8] ? Number(process.argv[8]) : 0;
 const n = Number(nArg); const secs = Number(secArg);
 const wsUrl = `${url.replace(/^http/, 'ws')}/socket.io/?EIO=4&transport=websocket`;
 
@@ -58,7 +62,7 @@ if (mode === 'echo') {
   const pairs = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' '));
   const lat = []; let msgs = 0;
   const pending = new Map();
-  const senders = []; const t0 = Date.now(); const end = t0 + secs * 1000;
+  const senders = [];
   for (const [ta, tb, bId] of pairs.slice(0, n)) {
     await client(tb, (m) => {
       if (!m.startsWith('42["message:received"')) return;
@@ -67,15 +71,31 @@ if (mode === 'echo') {
     });
     senders.push([await client(ta), bId]);
   }
-  let seq = 0;
-  await Promise.all(senders.map(async ([a, bId]) => {
+  // the window starts once every client is connected; the rate counts what arrived in it
+  let seq = 0; const t0 = Date.now(); const end = t0 + secs * 1000;
+  await Promise.all(senders.map(async ([a, bId], i) => {
+    if (rate) {
+      // open loop: one send every 1000/rate ms, the senders spread over the first period
+      const period = 1000 / rate; const acks = [];
+      let due = Date.now() + (period * i) / senders.length;
+      while (due < end) {
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+        const k = `m${seq++}`; pending.set(k, process.hrtime.bigint());
+        acks.push(a.emit('message:send', { receiver: bId, content: k }));
+        due += period;
+      }
+      await Promise.all(acks);
+      return;
+    }
     while (Date.now() < end) {
       const k = `m${seq++}`; pending.set(k, process.hrtime.bigint());
       await a.emit('message:send', { receiver: bId, content: k });
     }
   }));
-  await new Promise((r) => setTimeout(r, 500));
-  const dt = (Date.now() - t0) / 1000; lat.sort((x, y) => x - y);
+  const dt = (Date.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, 500)); // the last pushes
+  lat.sort((x, y) => x - y);
   console.log(JSON.stringify({ msgs, seconds: dt, rate: msgs / dt, p50: pct(lat, 0.5), p99: pct(lat, 0.99) }));
   process.exit(0);
 } else if (mode === 'idle') {

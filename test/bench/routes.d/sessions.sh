@@ -8,6 +8,8 @@
 db="$root/data/skillbarter.db"
 end_token=$(register benchlearner)
 [ -n "$end_token" ] || { echo "bench: could not register the learner"; exit 1; }
+# the teacher of every session: its own account, so this script needs no other route's seed
+[ -n "$(register benchteacher)" ] || { echo "bench: could not register the teacher"; exit 1; }
 end_n=$(( duration * 6000 + 20000 ))
 now_ms=$(( $(date +%s) * 1000 ))
 sqlite3 -cmd '.timeout 10000' "$db" <<SQL >/dev/null
@@ -15,7 +17,7 @@ BEGIN IMMEDIATE;
 CREATE TEMP TABLE bench_p AS SELECT
   (SELECT id FROM users WHERE username = 'benchuser') AS bench,
   (SELECT id FROM users WHERE username = 'benchlearner') AS learner,
-  (SELECT id FROM users WHERE username NOT IN ('benchuser', 'benchlearner') LIMIT 1) AS teacher,
+  (SELECT id FROM users WHERE username = 'benchteacher') AS teacher,
   $now_ms AS now, $end_n AS n;
 -- the sessions: n in progress for the learner, 60 pending ones for the bench user
 WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k, bench_p WHERE i < bench_p.n + 60)

@@ -10,7 +10,7 @@ export default function UpcomingSessions() {
   const [list, setList] = useState(null);
   const [error, setError] = useState(null);
   useEffect(() => {
-    sessions.list({ status: 'scheduled', limit: 5 }).then((r) => setList(r.data || []), setError);
+    sessions.list({ status: 'scheduled', upcoming: 'true', limit: 5 }).then((r) => setList(r.data || []), setError);
   }, []);
   const tz = user.timezone && user.timezone !== 'UTC' ? user.timezone : viewerZone();
   return (

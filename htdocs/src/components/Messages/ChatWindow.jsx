@@ -1,5 +1,6 @@
 // One conversation: the newest page first, "load older" keeps the scroll position, new
-// messages arrive live, typing and online status, read receipts, session requests.
+// messages arrive live, typing and online status, read receipts, the pending session requests
+// between the two people with their answers.
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { messages as api, sessions, users } from '../../utils/api.js';
@@ -10,6 +11,7 @@ import LoadingSpinner from '../Common/LoadingSpinner.jsx';
 import { ErrorState } from '../Common/States.jsx';
 import MessageBubble from './MessageBubble.jsx';
 import MessageInput from './MessageInput.jsx';
+import SessionRequestCard from './SessionRequestCard.jsx';
 
 const idOf = (x) => x?._id || x;
 
@@ -128,23 +130,34 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
     onActivity?.();
   };
 
-  // A request the server already turned into a pending session (sessionData.sessionId) is
-  // confirmed or cancelled on that session; otherwise accepting creates the session from the
-  // request's terms and declining answers in the chat.
-  const respond = async (m, accept) => {
-    const d = m.sessionData || {};
+  // The pending sessions between the two of us: the requests of this chat, answered on the
+  // session (the session request message in the thread is its text). Kept fresh by the
+  // session events of either person.
+  const [requests, setRequests] = useState([]);
+  const [answering, setAnswering] = useState(false);
+  const loadRequests = useCallback(async () => {
     try {
-      if (d.sessionId) {
-        if (accept) await sessions.update(d.sessionId, { status: 'scheduled' });
-        else await sessions.cancel(d.sessionId);
-      } else if (accept) {
-        await sessions.create({ student: idOf(m.sender), skill: d.skill, scheduledTime: d.proposedTime,
-          duration: d.duration, ...(d.description ? { description: d.description } : {}) });
-      } else {
-        await api.send({ receiver: other._id, content: `Sorry, I cannot take the ${d.skill} session.`, replyTo: m._id });
-      }
-      await loadInitial();
-    } catch (e) { setError(e); }
+      const r = await sessions.list({ status: 'pending', limit: 50 });
+      setRequests((r.data || []).filter((x) => idOf(x.teacher) === other._id || idOf(x.student) === other._id)
+        .sort((a, b) => (a.scheduledTime < b.scheduledTime ? -1 : 1)));
+    } catch { /* the list stays as it was; the thread still works */ }
+  }, [other._id]);
+  useEffect(() => { setRequests([]); loadRequests(); return socketService.onResync(loadRequests); }, [loadRequests]);
+  const onSessionEvent = useCallback((x) => {
+    if ([idOf(x?.teacher), idOf(x?.student)].includes(other._id)) loadRequests();
+  }, [other._id, loadRequests]);
+  useSocketEvent('session:request', onSessionEvent);
+  useSocketEvent('session:accepted', onSessionEvent);
+  useSocketEvent('session:ended', onSessionEvent);
+
+  const respond = async (s, action) => {
+    setAnswering(true);
+    try {
+      if (action === 'cancel') await sessions.cancel(s._id);
+      else await sessions.update(s._id, { action });
+      await loadRequests();
+      onActivity?.();
+    } catch (e) { setError(e); } finally { setAnswering(false); }
   };
 
   // A one-way block: their messages to you are refused and they leave your discover list.
@@ -177,6 +190,11 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
           </button>
         )}
       </div>
+      {requests.length > 0 && (
+        <section className="max-h-64 space-y-2 overflow-y-auto border-b border-slate-200 bg-white p-3" aria-label="Session requests" data-testid="session-requests" tabIndex={0}>
+          {requests.map((r) => <SessionRequestCard key={r._id} session={r} me={me} tz={tz} busy={answering} onRespond={respond} />)}
+        </section>
+      )}
       <div ref={box} className="flex-1 space-y-3 overflow-y-auto bg-slate-50 p-4" data-testid="message-list" aria-live="polite">
         {hasMore && (
           <div className="text-center">
@@ -186,7 +204,7 @@ export default function ChatWindow({ other, me, tz, onActivity }) {
         {loading && !list.length && <LoadingSpinner />}
         {error && <ErrorState error={error} onRetry={loadInitial} what="this conversation" />}
         {!loading && !error && !list.length && <p className="py-8 text-center text-sm text-slate-700">Say hello to {other.firstName}.</p>}
-        {list.map((m) => <MessageBubble key={m._id} message={m} isOwn={idOf(m.sender) === me._id} tz={tz} onRespond={respond} onDelete={remove} />)}
+        {list.map((m) => <MessageBubble key={m._id} message={m} isOwn={idOf(m.sender) === me._id} tz={tz} onDelete={remove} />)}
       </div>
       <MessageInput onSend={send} onTyping={(on) => (on ? socketService.startTyping(other._id) : socketService.stopTyping(other._id))} />
     </div>

@@ -1,25 +1,35 @@
-// A session request in the chat; the person asked can accept (a session is created from the
-// request) or decline.
-import { formatInZone } from '../../utils/time.js';
+// A pending session between the two people of a chat, from the sessions API (the session is
+// where the request's state lives): the teacher accepts or declines it (PUT
+// /api/sessions/:id {action}), the learner may withdraw it (DELETE /api/sessions/:id).
+import { Link } from 'react-router-dom';
+import { formatCredits, formatInZone } from '../../utils/time.js';
 
-export default function SessionRequestCard({ message: m, isOwn, tz, onRespond }) {
-  const d = m.sessionData || {};
-  const status = d.status || 'pending';
+const idOf = (x) => x?._id || x;
+
+export default function SessionRequestCard({ session: s, me, tz, busy, onRespond }) {
+  const teaching = idOf(s.teacher) === me._id;
+  const proposedByMe = s.proposedBy ? s.proposedBy === me._id : !teaching;
   return (
-    <div className={`flex ${isOwn ? 'justify-end' : 'justify-start'}`}>
-      <article className="w-full max-w-sm rounded-lg border border-indigo-300 bg-indigo-50 p-4 text-sm" data-testid="session-request">
-        <h4 className="font-semibold text-indigo-900">{m.messageType === 'session_request' ? 'Session request' : m.messageType === 'session_accept' ? 'Session accepted' : m.messageType === 'session_decline' ? 'Session declined' : 'Session'}</h4>
-        <p className="mt-1 text-slate-900">{d.skill} · {d.duration} min</p>
-        {d.proposedTime && <p className="text-slate-800">{formatInZone(d.proposedTime, tz, 'EEE d MMM, HH:mm')} ({tz})</p>}
-        {d.description && <p className="mt-1 text-slate-800">{d.description}</p>}
-        <p className="mt-2 text-xs text-slate-700">Status: <span data-testid="request-status">{status}</span></p>
-        {m.messageType === 'session_request' && !isOwn && status === 'pending' && onRespond && (
-          <div className="mt-3 flex gap-2">
-            <button type="button" className="btn-primary" onClick={() => onRespond(m, true)}>Accept</button>
-            <button type="button" className="btn-secondary" onClick={() => onRespond(m, false)}>Decline</button>
-          </div>
+    <article className="rounded-lg border border-indigo-300 bg-indigo-50 p-4 text-sm" data-testid="session-request"
+      aria-label={`Session request: ${s.skill}`}>
+      <h3 className="font-semibold text-indigo-900">{s.proposedBy ? 'New time proposed' : 'Session request'}: {s.skill}</h3>
+      <p className="mt-1 text-slate-900">{formatInZone(s.scheduledTime, tz, 'EEE d MMM, HH:mm')} ({tz}) · {s.duration} min · {formatCredits(s.creditsHeld)} credit{Number(s.creditsHeld) === 1 ? '' : 's'} held</p>
+      {s.description && <p className="mt-1 text-slate-800">{s.description}</p>}
+      <p className="mt-2 text-xs text-slate-700">Status: <span data-testid="request-status">{s.status}</span>
+        {' · '}<Link to={`/sessions/${s._id}`} className="text-indigo-800 underline">Details</Link></p>
+      <div className="mt-3 flex gap-2">
+        {!proposedByMe ? (
+          <>
+            <button type="button" className="btn-primary" disabled={busy} onClick={() => onRespond(s, 'accept')}>Accept</button>
+            <button type="button" className="btn-secondary" disabled={busy} onClick={() => onRespond(s, 'decline')}>Decline</button>
+          </>
+        ) : (
+          <>
+            <span className="self-center text-slate-800">Waiting for an answer.</span>
+            <button type="button" className="btn-secondary" disabled={busy} onClick={() => onRespond(s, 'cancel')}>Withdraw</button>
+          </>
         )}
-      </article>
-    </div>
+      </div>
+    </article>
   );
 }

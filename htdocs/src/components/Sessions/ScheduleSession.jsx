@@ -1,43 +1,79 @@
-// Book a session on the teacher's weekly availability. Slots are computed in the teacher's
-// zone and shown in the viewer's; the request goes out as a session-request message (the
-// teacher accepts it from the chat) — POST /api/messages/session-request.
-import { useMemo, useState } from 'react';
+// Book a session on the teacher's weekly availability: POST /api/messages/session-request
+// {teacher, skill, scheduledTime, duration, description?}, which holds the credits, creates
+// the pending session and posts the request into the conversation (the teacher accepts it
+// there or in Sessions). The slots are the teacher's wall-clock hours in the teacher's zone,
+// turned into instants per date and shown in the viewer's zone; a start is offered only when
+// the whole session fits inside one slot, as the server requires.
+import { useEffect, useMemo, useState } from 'react';
 import { useForm } from 'react-hook-form';
 import Modal from '../Common/Modal.jsx';
 import { messages, applyFieldErrors } from '../../utils/api.js';
 import { useAuth } from '../../context/AuthContext.jsx';
 import { DURATIONS } from '../../utils/constants.js';
-import { formatInZone, upcomingSlots, viewerZone } from '../../utils/time.js';
+import { bookableSlots, formatCredits, formatInZone, viewerZone } from '../../utils/time.js';
+
+const FIELDS = ['skill', 'duration', 'description'];
+
+export function durationLabel(d) {
+  const c = d / 60;
+  return `${d} minutes (${formatCredits(c)} credit${c === 1 ? '' : 's'})`;
+}
 
 export default function ScheduleSession({ teacher, onClose, onBooked }) {
-  const { user } = useAuth();
+  const { user, refreshUser } = useAuth();
   const tz = user?.timezone && user.timezone !== 'UTC' ? user.timezone : viewerZone();
-  const slots = useMemo(() => upcomingSlots(teacher.availability, teacher.timezone, new Date(), 14), [teacher]);
-  const [done, setDone] = useState(false);
+  const [done, setDone] = useState(null);
   const [failure, setFailure] = useState(null);
-  const { register, handleSubmit, setError, formState: { errors, isSubmitting } } = useForm({
-    defaultValues: { skill: teacher.skillsOffered?.[0]?.skill || '', duration: '60', slot: slots[0] ? String(slots[0].start.getTime()) : '', description: '' },
+  const { register, handleSubmit, setError, setValue, watch, formState: { errors, isSubmitting } } = useForm({
+    defaultValues: { skill: teacher.skillsOffered?.[0]?.skill || '', duration: '60', slot: '', start: '', description: '' },
   });
+  const duration = Number(watch('duration')) || 60;
+  const slots = useMemo(() => bookableSlots(teacher.availability, teacher.timezone, duration, new Date(), 14),
+    [teacher, duration]);
+  const slotKey = watch('slot');
+  const slot = slots.find((s) => String(s.start.getTime()) === slotKey) || slots[0];
+  // keep the chosen window and start valid when the duration (and so the offer) changes
+  useEffect(() => {
+    if (!slot) return;
+    if (String(slot.start.getTime()) !== slotKey) setValue('slot', String(slot.start.getTime()));
+  }, [slot, slotKey, setValue]);
+  const startKey = watch('start');
+  useEffect(() => {
+    if (slot && !slot.starts.some((t) => String(t.getTime()) === startKey)) setValue('start', String(slot.starts[0].getTime()));
+  }, [slot, startKey, setValue]);
+
   const onSubmit = async (v) => {
     setFailure(null);
-    const when = new Date(Number(v.slot));
+    const when = new Date(Number(v.start));
     try {
-      await messages.sessionRequest({
-        receiver: teacher._id,
-        content: `Session request: ${v.skill}, ${v.duration} min, ${formatInZone(when, teacher.timezone, 'EEE d MMM HH:mm')} (${teacher.timezone})`,
-        sessionData: { skill: v.skill, duration: Number(v.duration), proposedTime: when.toISOString(), ...(v.description ? { description: v.description } : {}) },
+      const r = await messages.sessionRequest({
+        teacher: teacher._id,
+        skill: v.skill,
+        scheduledTime: when.toISOString(),
+        duration: Number(v.duration),
+        ...(v.description.trim() ? { description: v.description.trim() } : {}),
       });
-      setDone(true);
+      setDone(r.data?.session || {});
+      refreshUser?.().catch(() => {});   // the header's available and held credits
     } catch (e) {
-      if (!applyFieldErrors(e, setError, ['skill', 'duration', 'description'])) setFailure(e.status === 404 ? 'Booking is not available on this server yet.' : e.message);
+      // field errors on their fields (scheduledTime is the start select); the message too
+      // unless it is only "Validation error" (409 not available / not enough credits, 403 ...)
+      const known = applyFieldErrors(e, setError, FIELDS);
+      const when = (e.errors || []).find((x) => x.field === 'scheduledTime');
+      if (when) setError('start', { type: 'server', message: when.message });
+      if (e.status !== 400 || (!known && !when)) setFailure(e.message);
     }
   };
   return (
     <Modal title={`Book ${teacher.fullName}`} onClose={onClose}>
       {done ? (
         <div role="status" data-testid="booking-sent">
-          <p className="text-slate-800">Request sent. {teacher.firstName} will accept or decline it in your chat.</p>
-          <button type="button" className="btn-primary mt-4" onClick={() => { onClose(); onBooked?.(); }}>Done</button>
+          <p className="text-slate-800">
+            Request sent: {done.skill} on {formatInZone(done.scheduledTime, tz, 'EEE d MMM, HH:mm')} ({tz}),
+            {' '}{formatCredits(done.creditsHeld)} credit{Number(done.creditsHeld) === 1 ? '' : 's'} held until it is settled.
+            {' '}{teacher.firstName} will accept or decline it in your chat.
+          </p>
+          <button type="button" className="btn-primary mt-4" onClick={() => { onClose(); onBooked?.(done); }}>Done</button>
         </div>
       ) : (
         <form onSubmit={handleSubmit(onSubmit)} noValidate className="space-y-4" data-testid="schedule-form">
@@ -52,21 +88,35 @@ export default function ScheduleSession({ teacher, onClose, onBooked }) {
           <div>
             <label htmlFor="book-duration" className="label">Duration</label>
             <select id="book-duration" className="input" {...register('duration')}>
-              {DURATIONS.map((d) => <option key={d} value={d}>{d} minutes ({d / 60} credit{d === 60 ? '' : 's'})</option>)}
+              {DURATIONS.map((d) => <option key={d} value={d}>{durationLabel(d)}</option>)}
             </select>
+            {errors.duration && <p className="field-error" role="alert">{errors.duration.message}</p>}
           </div>
           <div>
-            <label htmlFor="book-slot" className="label">Time <span className="font-normal text-slate-700">(shown in your zone, {tz})</span></label>
+            <label htmlFor="book-slot" className="label">Open hours <span className="font-normal text-slate-700">(shown in your zone, {tz})</span></label>
             {slots.length ? (
-              <select id="book-slot" className="input" {...register('slot', { required: 'Choose a time' })} data-testid="slot-select">
+              <select id="book-slot" className="input" {...register('slot')} data-testid="slot-select">
                 {slots.map((s) => (
                   <option key={s.start.getTime()} value={s.start.getTime()}>
                     {formatInZone(s.start, tz, 'EEE d MMM, HH:mm')}–{formatInZone(s.end, tz, 'HH:mm')}
                   </option>
                 ))}
               </select>
-            ) : <p className="text-sm text-slate-700" id="book-slot">{teacher.firstName} has no open hours in the next two weeks.</p>}
+            ) : <p className="text-sm text-slate-700" id="book-slot">{teacher.firstName} has no open hours for {duration} minutes in the next two weeks.</p>}
           </div>
+          {slot && (
+            <div>
+              <label htmlFor="book-start" className="label">Start</label>
+              <select id="book-start" className="input" {...register('start', { required: 'Choose a start' })} data-testid="start-select"
+                aria-describedby="book-start-hint">
+                {slot.starts.map((t) => <option key={t.getTime()} value={t.getTime()}>{formatInZone(t, tz, 'HH:mm')}</option>)}
+              </select>
+              <p id="book-start-hint" className="mt-1 text-xs text-slate-700">
+                {formatInZone(slot.start, teacher.timezone || 'UTC', 'EEE HH:mm')}–{formatInZone(slot.end, teacher.timezone || 'UTC', 'HH:mm')} for {teacher.firstName} ({teacher.timezone || 'UTC'})
+              </p>
+              {errors.start && <p className="field-error" role="alert">{errors.start.message}</p>}
+            </div>
+          )}
           <div>
             <label htmlFor="book-description" className="label">What would you like to cover?</label>
             <textarea id="book-description" rows={3} className="input" {...register('description', { maxLength: { value: 500, message: 'At most 500 characters' } })} />

@@ -6,6 +6,7 @@ const STATUS_STYLE = {
   scheduled: 'bg-indigo-100 text-indigo-900', in_progress: 'bg-amber-100 text-amber-900',
   completed: 'bg-emerald-100 text-emerald-900', cancelled: 'bg-slate-200 text-slate-800',
   no_show: 'bg-rose-100 text-rose-900', abandoned: 'bg-rose-100 text-rose-900', pending: 'bg-amber-100 text-amber-900',
+  declined: 'bg-slate-200 text-slate-800', expired: 'bg-slate-200 text-slate-800',
 };
 
 export default function SessionCard({ session: s, me, tz, onCancel }) {
@@ -21,8 +22,8 @@ export default function SessionCard({ session: s, me, tz, onCancel }) {
         <p className="text-sm text-slate-800">{formatInZone(s.scheduledTime, tz)} <span className="text-slate-700">({tz})</span></p>
       </div>
       <div className="flex gap-2">
-        {(s.status === 'scheduled' || s.status === 'in_progress') && <Link to={`/sessions/${s._id}`} className="btn-primary">Open</Link>}
-        {s.status === 'scheduled' && onCancel && <button type="button" className="btn-secondary" onClick={() => onCancel(s)}>Cancel</button>}
+        <Link to={`/sessions/${s._id}`} className="btn-primary">Open<span className="sr-only"> {s.skill}, {formatInZone(s.scheduledTime, tz, 'd MMM HH:mm')}</span></Link>
+        {(s.status === 'pending' || s.status === 'scheduled') && onCancel && <button type="button" className="btn-secondary" onClick={() => onCancel(s)}>Cancel</button>}
       </div>
     </article>
   );

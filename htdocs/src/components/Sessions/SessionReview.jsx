@@ -4,7 +4,7 @@ import { yupResolver } from '@hookform/resolvers/yup';
 import { reviewSchema } from '../../utils/validation.js';
 import { sessions, applyFieldErrors } from '../../utils/api.js';
 
-export default function SessionReview({ session, onDone }) {
+export default function SessionReview({ session, about, onDone }) {
   const [failure, setFailure] = useState(null);
   const { register, handleSubmit, setError, formState: { errors, isSubmitting } } = useForm({
     resolver: yupResolver(reviewSchema), defaultValues: { rating: '', feedback: '', wouldRecommend: true },
@@ -20,7 +20,7 @@ export default function SessionReview({ session, onDone }) {
   };
   return (
     <form onSubmit={handleSubmit(onSubmit)} noValidate className="card space-y-4" data-testid="review-form" aria-labelledby="review-title">
-      <h2 id="review-title" className="font-semibold">How was it?</h2>
+      <h2 id="review-title" className="font-semibold">How was it with {about?.firstName || 'them'}?</h2>
       {failure && <p role="alert" className="rounded-md bg-red-50 p-3 text-sm text-red-900">{failure}</p>}
       <fieldset>
         <legend className="label">Rating</legend>
@@ -36,7 +36,7 @@ export default function SessionReview({ session, onDone }) {
         <textarea id="feedback" rows={3} className="input" {...register('feedback')} />
         {errors.feedback && <p className="field-error" role="alert">{errors.feedback.message}</p>}
       </div>
-      <label className="flex items-center gap-2 text-sm"><input type="checkbox" {...register('wouldRecommend')} /> I would recommend this teacher</label>
+      <label className="flex items-center gap-2 text-sm"><input type="checkbox" {...register('wouldRecommend')} /> I would recommend {about?.firstName || 'them'}</label>
       <button type="submit" className="btn-primary" disabled={isSubmitting}>Send review</button>
     </form>
   );

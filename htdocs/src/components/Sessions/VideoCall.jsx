@@ -1,28 +1,33 @@
 // The video call: Jitsi Meet's External API loaded from the room's domain (the configured
-// Jitsi domain), with the session's JWT when one is issued. If the script cannot load, the
-// room is still shown with a link to open it directly.
+// Jitsi domain), with the session's JWT when one is issued. When the script cannot load (no
+// route to that domain, blocked, or no answer within LOAD_TIMEOUT_MS) the panel says so and
+// still gives the room: its id and a link that opens it on the Jitsi domain directly.
 import { useEffect, useRef, useState } from 'react';
 
+export const LOAD_TIMEOUT_MS = 10000;
 const loaded = new Map();
-function loadScript(src) {
+function loadScript(src, timeout = LOAD_TIMEOUT_MS) {
   if (!loaded.has(src)) {
     loaded.set(src, new Promise((resolve, reject) => {
       const s = document.createElement('script');
+      const fail = (why) => { clearTimeout(timer); loaded.delete(src); s.remove(); reject(new Error(why)); };
+      const timer = setTimeout(() => fail('The video service did not answer in time.'), timeout);
       s.src = src;
       s.async = true;
-      s.onload = resolve;
-      s.onerror = () => { loaded.delete(src); reject(new Error('The video service cannot be reached.')); };
+      s.onload = () => { clearTimeout(timer); resolve(); };
+      s.onerror = () => fail('The video service cannot be reached.');
       document.head.appendChild(s);
     }));
   }
   return loaded.get(src);
 }
 
+// GET /api/sessions/:id/room (and the start answer's room): {roomId, domain, meetingUrl,
+// jwt?, ...}; meetingUrl carries ?jwt= when a token is issued.
 export function roomInfo(room) {
-  const url = room?.meetingUrl ? new URL(room.meetingUrl) : null;
-  const domain = room?.domain || room?.jitsiDomain || url?.host || 'meet.jit.si';
-  const name = room?.roomName || room?.roomId || url?.pathname.replace(/^\//, '') || '';
-  return { domain, name, url: room?.meetingUrl || `https://${domain}/${name}`, jwt: room?.jwt || room?.token || null };
+  const domain = room?.domain || 'meet.jit.si';
+  const name = room?.roomId || '';
+  return { domain, name, url: room?.meetingUrl || `https://${domain}/${name}`, jwt: room?.jwt || null };
 }
 
 export default function VideoCall({ room, user, onLeft }) {
@@ -49,10 +54,14 @@ export default function VideoCall({ room, user, onLeft }) {
     <section className="card" aria-labelledby="video-title" data-testid="video-panel">
       <h2 id="video-title" className="font-semibold">Video room <span className="font-mono text-sm" data-testid="room-name">{info.name}</span></h2>
       <p className="text-sm text-slate-700">on {info.domain}</p>
-      <div ref={node} className="mt-3 min-h-[120px] overflow-hidden rounded-md bg-slate-900" data-testid="jitsi-container" />
+      <div ref={node} className={`mt-3 min-h-[120px] overflow-hidden rounded-md bg-slate-900 ${state === 'failed' ? 'hidden' : ''}`} data-testid="jitsi-container" />
       {state === 'loading' && <p className="mt-2 text-sm text-slate-700" role="status">Connecting the video…</p>}
       {state === 'failed' && (
-        <p className="mt-2 text-sm text-slate-800" role="status">{why} <a className="text-indigo-800 underline" href={info.url} target="_blank" rel="noreferrer">Open the room in a new tab</a>.</p>
+        <div className="mt-2 rounded-md bg-amber-50 p-3 text-sm text-amber-900" role="status" data-testid="video-fallback">
+          <p>{why} The call cannot be shown here; the room is still yours:</p>
+          <p className="mt-1">Room <span className="font-mono" data-testid="fallback-room">{info.name}</span>{' '}
+            <a className="text-indigo-800 underline" href={info.url} target="_blank" rel="noreferrer" data-testid="room-link">Open the room on {info.domain}</a></p>
+        </div>
       )}
     </section>
   );

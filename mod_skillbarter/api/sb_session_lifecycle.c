@@ -1,0 +1,262 @@
+/*
+ * The lifecycle of a session (sb_sessions.c routes here): the teacher's answer, reschedule
+ * proposals and notes, cancellation, joining, ending with settlement, and the room with its
+ * Jitsi token. Each change is one store step (session_act) with its events and notification.
+ */
+#include "sb_routes.h"
+#include "sb_session_view.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "sb_jitsi.h"
+#include "sb_json.h"
+#include "sb_messaging.h"
+#include "sb_session_rules.h"
+#include "sb_time.h"
+#include "sb_user_json.h"
+
+/* One transition with its events for both participants and a notification for the other. */
+static int step(sb_call_t *c, sb_session_t *s, const sb_session_act_t *a, const char *event,
+                const char *ntype, const char *title, sb_session_t **out)
+{
+    const char *other = strcmp(c->user->id, s->teacher_id) ? s->teacher_id : s->student_id;
+    sb_outbox_event_t ev[2];
+    sb_notification_new_t nn;
+    sb_store_error_t e = {0};
+    sb_session_t after = *s;
+    const char *text;
+    int to = sb_session_transition(sb_session_status_parse(s->status), a->action);
+
+    /* the payload says what the session becomes */
+    if (to >= 0) {
+        after.status = sb_session_status_name(to);
+    }
+    if (a->action == SB_SESSION_RESCHEDULE) {
+        after.scheduled_time = a->scheduled_time;
+        apr_cpystrn(after.proposed_by, c->user->id, sizeof after.proposed_by);
+    }
+    text = sb_session_event_text(c, &after);
+    ev[0] = (sb_outbox_event_t){s->teacher_id, event, text};
+    ev[1] = (sb_outbox_event_t){s->student_id, event, text};
+    sb_session_notice(
+        c, &nn, s, other, ntype, apr_psprintf(c->pool, title, sb_session_full_name(c, c->user)),
+        apr_psprintf(c->pool, "%s, %s", s->skill, sb_time_iso(c->pool, after.scheduled_time)));
+    if (sb_store_session_act(c->conn, c->pool, a, ev, 2, &nn, c->now, out, &e) != SB_STORE_OK) {
+        return sb_session_store_fail(c, &e, s);
+    }
+    if (out && *out) { /* the same people */
+        (*out)->teacher = s->teacher;
+        (*out)->student = s->student;
+    }
+    sb_call_outbox_signal(c);
+    return 0;
+}
+
+/* PUT /api/sessions/:id {action?, scheduledTime?, description?, teacherNotes?, studentNotes?} */
+int sb_session_h_update(sb_call_t *c)
+{
+    static const char *const allowed[] = {"action",       "scheduledTime", "description",
+                                          "teacherNotes", "studentNotes",  NULL};
+    const char *action = NULL, *description = NULL, *notes = NULL, *tn = NULL, *sn = NULL;
+    sb_session_act_t a = {0};
+    sb_store_error_t e = {0};
+    sb_session_t *s, *out = NULL;
+    json_object *body, *v;
+    int is_teacher, rc;
+
+    if (!(body = sb_call_body_object(c, allowed)) || !(s = sb_session_for_participant(c, 0))) {
+        return c->err.status;
+    }
+    is_teacher = !strcmp(s->teacher_id, c->user->id);
+    if (json_object_object_get_ex(body, "action", &v)
+        && sb_json_get_string(body, "action", &action, &c->err, c->pool, 1)) {
+        a.action = !strcmp(action, "accept")       ? SB_SESSION_ACCEPT
+                   : !strcmp(action, "decline")    ? SB_SESSION_DECLINE
+                   : !strcmp(action, "reschedule") ? SB_SESSION_RESCHEDULE
+                                                   : SB_SESSION_NACTION;
+        if (a.action == SB_SESSION_NACTION) {
+            sb_field_fail(&c->err, c->pool, "action",
+                          "action must be accept, decline or "
+                          "reschedule");
+        }
+        else if (a.action == SB_SESSION_RESCHEDULE) {
+            sb_session_time_member(c, body, &a.scheduled_time);
+        }
+    }
+    if (json_object_object_get_ex(body, "scheduledTime", &v)
+        && (!action || strcmp(action, "reschedule"))) {
+        sb_field_fail(&c->err, c->pool, "scheduledTime",
+                      "a new time goes with action "
+                      "\"reschedule\"");
+    }
+    description = sb_session_text_member(c, body, "description", SB_DESCRIPTION_MAX, 0);
+    tn = sb_session_text_member(c, body, "teacherNotes", SB_NOTES_MAX, 0);
+    sn = sb_session_text_member(c, body, "studentNotes", SB_NOTES_MAX, 0);
+    if ((tn && !is_teacher) || (sn && is_teacher)) {
+        sb_field_fail(&c->err, c->pool, tn && !is_teacher ? "teacherNotes" : "studentNotes",
+                      "only its author edits these notes");
+    }
+    notes = is_teacher ? tn : sn;
+    if (!action && !description && !notes && !sb_has_field_errors(&c->err)) {
+        sb_field_fail(&c->err, c->pool, "action", "nothing to change");
+    }
+    if (sb_session_invalid(c)) {
+        return c->err.status;
+    }
+    if (action) {
+        a.id = s->id;
+        a.actor_id = c->user->id;
+        rc = step(c, s, &a,
+                  a.action == SB_SESSION_ACCEPT    ? "session:accepted"
+                  : a.action == SB_SESSION_DECLINE ? "session:ended"
+                                                   : "session:request",
+                  a.action == SB_SESSION_ACCEPT    ? "session_accepted"
+                  : a.action == SB_SESSION_DECLINE ? "session_declined"
+                                                   : "session_rescheduled",
+                  a.action == SB_SESSION_ACCEPT    ? "%s accepted your session request"
+                  : a.action == SB_SESSION_DECLINE ? "%s declined your session request"
+                                                   : "%s proposes a new time",
+                  &out);
+        if (rc) {
+            return rc;
+        }
+    }
+    if (description || notes) {
+        if (sb_store_session_edit(c->conn, s->id, c->user->id, description, notes, c->now, &e)
+            != SB_STORE_OK) {
+            return sb_session_store_fail(c, &e, s);
+        }
+    }
+    if (sb_store_session_get(c->conn, c->pool, s->id, &out, &e) != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Session");
+    }
+    c->message = "Session updated";
+    return sb_call_ok(c, 200, sb_session_json_full(c, out));
+}
+
+/* DELETE /api/sessions/:id {reason?} */
+int sb_session_h_cancel(sb_call_t *c)
+{
+    static const char *const allowed[] = {"reason", NULL};
+    sb_session_act_t a = {0};
+    sb_session_t *s, *out = NULL;
+    json_object *body = NULL;
+    int rc;
+
+    if (c->body && !(body = sb_call_body_object(c, allowed))) {
+        return c->err.status;
+    }
+    if (!(s = sb_session_for_participant(c, 0))) {
+        return c->err.status;
+    }
+    a = (sb_session_act_t){s->id,
+                           c->user->id,
+                           SB_SESSION_CANCEL,
+                           0,
+                           body ? sb_session_text_member(c, body, "reason", SB_REASON_MAX, 0)
+                                : NULL,
+                           c->settings->late_cancel_penalty};
+    if (sb_session_invalid(c)) {
+        return c->err.status;
+    }
+    if ((rc = step(c, s, &a, "session:ended", "session_cancelled", "%s cancelled a session",
+                   &out))) {
+        return rc;
+    }
+    c->message = "Session cancelled";
+    return sb_call_ok(c, 200, sb_session_json_full(c, out));
+}
+
+/* The room of s for the caller: id, URL, and a Jitsi token when configured. */
+static json_object *room_json(sb_call_t *c, const sb_session_t *s)
+{
+    const sb_settings_t *st = c->settings;
+    json_object *o = json_object_new_object();
+
+    json_object_object_add(o, "sessionId", json_object_new_string(s->id));
+    json_object_object_add(o, "roomId", json_object_new_string(s->room_id ? s->room_id : ""));
+    json_object_object_add(o, "domain", json_object_new_string(st->jitsi_domain));
+    json_object_object_add(o, "meetingUrl", json_object_new_string(sb_session_meeting_url(c, s)));
+    json_object_object_add(o, "status", json_object_new_string(s->status));
+    json_object_object_add(o, "isModerator",
+                           json_object_new_boolean(!strcmp(s->teacher_id, c->user->id)));
+    if (st->jitsi_app_id && st->jitsi_secret) {
+        sb_jitsi_claims_t jc = {st->jitsi_app_id,
+                                st->jitsi_domain,
+                                s->room_id,
+                                c->user->id,
+                                sb_session_full_name(c, c->user),
+                                c->user->profile_picture,
+                                !strcmp(s->teacher_id, c->user->id),
+                                (s->scheduled_time - SB_SESSION_JOIN_EARLY_MS) / 1000,
+                                (s->scheduled_time + s->duration * 60000) / 1000 + SB_ROOM_GRACE_S};
+        const char *jwt = sb_jitsi_token(c->pool, st->jitsi_secret, st->jitsi_secret_len, &jc);
+        json_object_object_add(o, "jwt", jwt ? json_object_new_string(jwt) : NULL);
+        json_object_object_add(o, "jwtExpiresAt",
+                               json_object_new_string(sb_time_iso(c->pool, jc.exp * 1000)));
+        if (jwt) {
+            json_object_object_add(o, "meetingUrl",
+                                   json_object_new_string(apr_pstrcat(
+                                       c->pool, sb_session_meeting_url(c, s), "?jwt=", jwt, NULL)));
+        }
+    }
+    return o;
+}
+
+/* POST /api/sessions/:id/start: the caller joins; in_progress once both have. */
+int sb_session_h_start(sb_call_t *c)
+{
+    sb_session_act_t a = {0};
+    sb_session_t *s, *out = NULL;
+    json_object *o;
+    int rc;
+
+    if (!(s = sb_session_for_participant(c, 0))) {
+        return c->err.status;
+    }
+    a = (sb_session_act_t){s->id, c->user->id, SB_SESSION_START, 0, NULL, 0};
+    if ((rc = step(c, s, &a, "session:started", "session_started", "%s is in the room", &out))) {
+        return rc;
+    }
+    o = sb_session_json_full(c, out);
+    json_object_object_add(o, "room", room_json(c, out));
+    c->message = strcmp(out->status, "in_progress") ? "Joined; waiting for the other participant"
+                                                    : "Session started";
+    return sb_call_ok(c, 200, o);
+}
+
+/* POST /api/sessions/:id/end: completed, settled for the measured time. */
+int sb_session_h_end(sb_call_t *c)
+{
+    sb_session_act_t a = {0};
+    sb_session_t *s, *out = NULL;
+    int rc;
+
+    if (!(s = sb_session_for_participant(c, 0))) {
+        return c->err.status;
+    }
+    a = (sb_session_act_t){s->id, c->user->id, SB_SESSION_END, 0, NULL, 0};
+    if ((rc = step(c, s, &a, "session:ended", "session_ended", "%s ended the session", &out))) {
+        return rc;
+    }
+    c->message = "Session completed";
+    return sb_call_ok(c, 200, sb_session_json_full(c, out));
+}
+
+/* GET /api/sessions/:id/room: participants only; marks presence while in progress. */
+int sb_session_h_room(sb_call_t *c)
+{
+    sb_store_error_t e = {0};
+    sb_session_t *s;
+
+    if (!(s = sb_session_for_participant(c, 0))) {
+        return c->err.status;
+    }
+    if (!strcmp(s->status, "in_progress")
+        && sb_store_session_presence(c->conn, s->id, c->user->id, c->now, &e) != SB_STORE_OK) {
+        return sb_call_store_fail(c, &e, "Session");
+    }
+    return sb_call_ok(c, 200, room_json(c, s));
+}
