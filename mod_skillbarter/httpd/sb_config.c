@@ -137,6 +137,10 @@ static const char *sb_cmd_store_uri_set(cmd_parms *cmd, void *dc, const char *ar
         return apr_psprintf(cmd->pool, "%s: no compiled-in store driver for '%.*s'", cmd->cmd->name,
                             (int)(scheme_end - arg), arg);
     }
+    /* the mongodb driver's shared object is loaded here, in the parent (children inherit it) */
+    if ((missing = sb_store_driver_load(cmd->temp_pool, *d))) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, missing);
+    }
 #ifndef SB_STORE_ALLOW_INCOMPLETE
     missing = sb_store_driver_missing(cmd->temp_pool, *d);
     if (missing) {

@@ -1,4 +1,4 @@
-// The MongoDB store's directives at configtest: the driver is compiled in and refused, naming
+// The MongoDB store's directives at configtest: the driver is loaded and refused, naming
 // the operations it does not have yet, so no unwritten operation can be reached; the store
 // timeout and password file directives are checked when read.
 import { test } from 'node:test';
@@ -13,12 +13,12 @@ async function configtest(extra) {
   return r;
 }
 
-// The driver is compiled in with `make MONGO=1` only; otherwise its tests are skipped.
+// The driver is left out by `make MONGO=0`; its tests are skipped then.
 const built = await (async () => {
   const r = await configtest('SkillBarterStore mongodb://127.0.0.1:1/skillbarter\n');
   return !/no compiled-in store driver for 'mongodb'/.test(r.out);
 })();
-const needsDriver = built ? false : `the mongodb driver is not built into ${MODULE} (make MONGO=1)`;
+const needsDriver = built ? false : `the mongodb driver is not built beside ${MODULE} (make MONGO=0)`;
 
 test('without the driver a mongodb store is refused as not compiled in', { skip: built }, async () => {
   const r = await configtest('SkillBarterStore mongodb://127.0.0.1:1/skillbarter\n');

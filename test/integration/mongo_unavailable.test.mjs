@@ -14,10 +14,11 @@ import { fileURLToPath } from 'node:url';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const probe = join(top, 'build', 'mongo-probe', 'mod_skillbarter.so');
-// built by `make mongo-probe` when the driver is (make MONGO=1); skipped, never passed, without
+// built by `make mongo-probe` (with the driver's shared object beside it) unless the driver is
+// left out (make MONGO=0); skipped, never passed, without
 const present = existsSync(probe);
 process.env.SB_MODULE = present ? probe : process.env.SB_MODULE || ''; // read by the harness
-const { startServerRaw } = await import('./harness.mjs');
+const { startServerRaw, childPids } = await import('./harness.mjs');
 
 const PASSWORD = 'correct-horse-battery-staple-0123';
 let server;
@@ -28,7 +29,7 @@ function storeLines(log) {
   return log.split('\n').filter((l) => /\[skillbarter:(error|crit)\]/.test(l));
 }
 
-test('a mongodb store that cannot be reached answers 503 within a second, one log line each', { skip: present ? false : `${probe} is not built (make MONGO=1 mongo-probe)` }, async () => {
+test('a mongodb store that cannot be reached answers 503 within a second, one log line each', { skip: present ? false : `${probe} is not built (make mongo-probe)` }, async () => {
   server = await startServerRaw({
     extra: 'SkillBarterStore mongodb://sb@127.0.0.1:1/skillbarter\n'
       + 'SkillBarterStoreTimeout 300ms\n'
@@ -41,6 +42,14 @@ test('a mongodb store that cannot be reached answers 503 within a second, one lo
       chownSync(join(root, 'secret'), www.uid, www.gid);
     },
   });
+  // httpd loaded the driver's shared object (the parent at configuration, the children
+  // inherit it) with libmongoc's shared-memory counters off: no /dev/shm/mongoc-<pid>
+  for (const pid of [server.pid, ...childPids(server.pid)]) {
+    const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+    assert.match(maps, /mongo-probe\/libskillbarter_mongo\.so/, `pid ${pid}`);
+    assert.match(maps, /libmongoc-1\.0/, `pid ${pid}`);
+    assert.equal(existsSync(`/dev/shm/mongoc-${pid}`), false, `pid ${pid} mapped counters`);
+  }
   // every child tried its migration at start and said why it could not (the harness's
   // polls of /api/health until the server answered left their own lines, counted below)
   const start = server.errorLog().split('\n').filter((l) => /sb_config_child_init/.test(l));

@@ -38,12 +38,21 @@ static void sb_mongo_cleanup_at_exit(void)
 }
 
 /* mongoc_init once per process; mongoc_cleanup when the process exits (libmongoc cannot be
- * initialised again after a cleanup, and a process may open and close several stores). */
+ * initialised again after a cleanup, and a process may open and close several stores). The
+ * loader (store.c) runs this right after loading the driver's shared object, with
+ * MONGOC_DISABLE_SHM set before it: libmongoc's own initialiser has then already run (at
+ * load), without shared-memory counters, and the mongoc_init here does nothing more. A child
+ * forked after that inherits the state, the quiet log handler and the exit handler. */
 static void sb_mongo_global_init(void)
 {
     mongoc_init();
     mongoc_log_set_handler(sb_mongo_log_quiet, NULL);
     atexit(sb_mongo_cleanup_at_exit);
+}
+
+void sb_mongo_process_init(void)
+{
+    pthread_once(&sb_mongo_once, sb_mongo_global_init);
 }
 
 static int sb_mongo_accepts(const char *uri)
@@ -73,7 +82,7 @@ static sb_store_status_t sb_mongo_open(sb_store_t *store, sb_store_error_t *err)
     const char *mongo_uri, *password_file, *password, *db;
     bson_error_t e;
 
-    pthread_once(&sb_mongo_once, sb_mongo_global_init);
+    sb_mongo_process_init();
     if (sb_mongo_uri_split(store->pool, store->uri, &mongo_uri, &password_file, err)
         != SB_STORE_OK) {
         return err->status;

@@ -41,6 +41,10 @@ typedef struct {
 
 #define SB_MONGO(c) ((sb_mongo_conn_t *)(c)->priv)
 
+/* mongoc_init, the quiet log handler and mongoc_cleanup at exit, once per process (the loader
+ * calls it when it loads the driver; sb_mongo_open too). */
+void sb_mongo_process_init(void);
+
 /* ---- mongo_uri.c ---- */
 
 /* Split uri into what libmongoc parses (*mongo_uri, in p) and the driver's own options
