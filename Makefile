@@ -1,6 +1,6 @@
 # mod_skillbarter — build, run and test. `./configure` writes build/config.mk (run on demand).
 #
-#   make            module, libraries (core+store, api), sbctl
+#   make            module, libraries (core+store, api), sbctl, the MongoDB driver's .so
 #   make run        install deps, build, start a dev server in the foreground (PORT=8080)
 #   make stop       stop a dev server left running (Apache and the real-time daemon)
 #   make restart-realtime  restart the real-time daemon of a running dev server
@@ -36,18 +36,35 @@ SB = mod_skillbarter
 # where sbctl looks for the settings file httpd writes (DefaultRuntimeDir)
 HTTPD_RUNTIMEDIR ?= $(or $(shell $(APXS) -q RUNTIMEDIR 2>/dev/null),/run/apache2)
 INCS_CORE  = -I$(SB)/core
-INCS_STORE = $(INCS_CORE) -I$(SB)/store -I$(SB)/store/sqlite
+# The MongoDB driver (store/mongodb/ and libmongoc) is a shared object of its own,
+# build/libskillbarter_mongo.so, installed beside the module. store.c loads it with dlopen only
+# in a process that names a mongodb:// store, after setting MONGOC_DISABLE_SHM (libmongoc's
+# initialiser runs at load and would otherwise map /dev/shm/mongoc-<pid>): a process on SQLite
+# never maps libmongoc. MONGO=0 leaves it out (a mongodb URI is then refused as "not compiled
+# in"; run `make clean` when switching). See the README's MongoDB section.
+MONGO ?= 1
+MONGO_SRC = $(sort $(wildcard $(SB)/store/mongodb/*.c))
+MONGO_OBJ = $(call obj,$(MONGO_SRC))
+MONGO_A   = $(BUILD)/libskillbarter_mongo.a
+MONGO_SO  = $(BUILD)/libskillbarter_mongo.so
+ifeq ($(MONGO),1)
+  MONGO_DEFS = -DSB_WITH_MONGO
+endif
+INCS_STORE = $(INCS_CORE) -I$(SB)/store -I$(SB)/store/sqlite $(MONGO_DEFS) \
+             -DSB_MODULE_DIR='"$(HTTPD_MODULEDIR)"'
+INCS_MONGO = $(INCS_CORE) -I$(SB)/store -I$(SB)/store/mongodb $(MONGO_DEFS) $(MONGOC_CFLAGS)
 INCS_API   = $(INCS_CORE) -I$(SB)/store -I$(SB)/api
 INCS_HTTPD = $(INCS_API) -I$(SB)/httpd $(HTTPD_CFLAGS)
 INCS_SBCTL = $(INCS_CORE) -I$(SB)/store -I$(SB)/sbctl
-INCS_TEST  = $(INCS_API) -I$(SB)/store/sqlite -Itest/unit
+INCS_TEST  = $(INCS_API) -I$(SB)/store/sqlite $(MONGO_DEFS) -Itest/unit
 
 CORE_SRC  = $(sort $(wildcard $(SB)/core/*.c))
-STORE_SRC = $(sort $(wildcard $(SB)/store/*.c) $(wildcard $(SB)/store/*/*.c))
+STORE_SRC = $(sort $(wildcard $(SB)/store/*.c) $(wildcard $(SB)/store/sqlite/*.c))
 API_SRC   = $(sort $(wildcard $(SB)/api/*.c))
 HTTPD_SRC = $(sort $(wildcard $(SB)/httpd/*.c)) $(SB)/mod_skillbarter.c
 SBCTL_SRC = $(sort $(wildcard $(SB)/sbctl/*.c))
-UNIT_SRC  = $(sort $(wildcard test/unit/test_*.c))
+UNIT_SRC  = $(sort $(filter-out $(if $(filter 1,$(MONGO)),,test/unit/test_mongo_%.c), \
+                               $(wildcard test/unit/test_*.c)))
 # Canaries: broken on purpose, run only in the checker layers, which pass only if caught.
 CANARY_SRC = $(sort $(wildcard test/unit/canary/*.c))
 UNIT_GUARD = test/unit/sb_pool_guard.c
@@ -59,7 +76,8 @@ STORE_OBJ = $(call obj,$(STORE_SRC)) $(BUILD)/obj/gen/sb_migrations.o
 API_OBJ   = $(call obj,$(API_SRC))
 HTTPD_OBJ = $(call obj,$(HTTPD_SRC))
 SBCTL_OBJ = $(call obj,$(SBCTL_SRC))
-# core + store, what every process links; the resource handlers without httpd (unit-tested)
+# core + store (SQLite), what every process links; the resource handlers without httpd
+# (unit-tested)
 LIB       = $(BUILD)/libskillbarter.a
 API_LIB   = $(BUILD)/libskillbarter_api.a
 MODULE    = $(BUILD)/mod_skillbarter.so
@@ -69,7 +87,7 @@ CANARY_BIN = $(CANARY_SRC:test/unit/%.c=$(BUILD)/test/%)
 
 .PHONY: all deps run stop seed test test-unit test-asan test-valgrind test-integration bench bench-scale \
         bench-instr install clean format format-check check-conf
-all: $(MODULE) $(SBCTL)
+all: $(MODULE) $(SBCTL) $(if $(filter 1,$(MONGO)),$(MONGO_SO))
 
 build/config.mk: configure
 	./configure
@@ -79,6 +97,7 @@ $(STORE_OBJ): LAYER_INCS = $(INCS_STORE)
 $(API_OBJ): LAYER_INCS = $(INCS_API)
 $(HTTPD_OBJ): LAYER_INCS = $(INCS_HTTPD)
 $(SBCTL_OBJ): LAYER_INCS = $(INCS_SBCTL) -DSB_RUNTIME_DIR='"$(HTTPD_RUNTIMEDIR)"'
+$(MONGO_OBJ): LAYER_INCS = $(INCS_MONGO)
 
 $(BUILD)/obj/%.o: %.c build/config.mk
 	@mkdir -p $(dir $@)
@@ -109,6 +128,18 @@ $(MODULE): $(HTTPD_OBJ) $(API_LIB) $(LIB)
 $(SBCTL): $(SBCTL_OBJ) $(LIB)
 	$(CC) $(SANFLAGS) -o $@ $(SBCTL_OBJ) $(LIB) $(DEP_LIBS) -lm
 
+# The MongoDB driver: its objects (also an archive, which its unit tests link), and the shared
+# object store.c loads, with what it uses of core + store from the same library; it exports
+# one symbol (sb_store_mongodb_plugin) and is never unloaded (-z nodelete). -z defs: every
+# symbol it needs is resolved here, not found missing at dlopen.
+$(MONGO_A): $(MONGO_OBJ)
+	@mkdir -p $(dir $@)
+	rm -f $@ && ar rcs $@ $^
+
+$(MONGO_SO): $(MONGO_OBJ) $(LIB)
+	$(CC) -shared $(SANFLAGS) $(if $(SAN),,-Wl,-z,defs) -Wl,-z,nodelete -o $@ $(MONGO_OBJ) \
+	    $(LIB) $(MONGOC_LIBS) $(DEP_LIBS) -lm
+
 # Test binaries keep default visibility: the pool guard's apr_palloc & co. must be exported
 # so that libapr's own calls reach them.
 $(BUILD)/test/%: test/unit/%.c $(UNIT_GUARD) $(API_LIB) $(LIB)
@@ -116,6 +147,14 @@ $(BUILD)/test/%: test/unit/%.c $(UNIT_GUARD) $(API_LIB) $(LIB)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_ALL) -fvisibility=default $(INCS_TEST) $(CMOCKA_CFLAGS) -o $@ $< \
 	    $(UNIT_GUARD) $(API_LIB) $(LIB) $(DEP_LIBS) $(CMOCKA_LIBS) -lm
+
+# The MongoDB driver's unit tests (test/unit/test_mongo_*.c) see its internals and link it.
+$(BUILD)/test/test_mongo_%: test/unit/test_mongo_%.c $(UNIT_GUARD) $(MONGO_A) $(API_LIB) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_ALL) -fvisibility=default $(INCS_TEST) -I$(SB)/store/mongodb \
+	    $(MONGOC_CFLAGS) $(CMOCKA_CFLAGS) -o $@ $< $(UNIT_GUARD) $(MONGO_A) $(API_LIB) $(LIB) \
+	    $(MONGOC_LIBS) $(DEP_LIBS) $(CMOCKA_LIBS) -lm
 
 -include $(wildcard $(BUILD)/obj/*/*.d $(BUILD)/obj/*/*/*.d $(BUILD)/obj/*/*/*/*.d \
                     $(BUILD)/test/*.d)
@@ -169,36 +208,53 @@ seed: all
 # Unit tests print TAP-ish lines through cmocka and a summary through test/run-unit.sh. The
 # checker layers (asan, valgrind) turn on the pool guard and run the canaries, expecting them
 # to be caught.
+# The store tests load the MongoDB driver of this build (SKILLBARTER_MONGO_DRIVER); the
+# driver's own tests link libmongoc, whose initialiser then runs before main, so its
+# shared-memory counters are off for them too.
 UNIT_LAYER ?= $(if $(SAN),unit-asan,unit)
-test-unit: $(UNIT_BIN) $(CANARY_BIN)
-	@UNIT_LAYER=$(UNIT_LAYER) CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
+UNIT_ENV = $(if $(filter 1,$(MONGO)),SKILLBARTER_MONGO_DRIVER=$(abspath $(MONGO_SO)) \
+           MONGOC_DISABLE_SHM=1)
+UNIT_DEPS = $(UNIT_BIN) $(CANARY_BIN) $(if $(filter 1,$(MONGO)),$(MONGO_SO))
+test-unit: $(UNIT_DEPS)
+	@$(UNIT_ENV) UNIT_LAYER=$(UNIT_LAYER) CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
 
 test-asan:
 	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 test-unit
 
-test-valgrind: $(UNIT_BIN) $(CANARY_BIN)
-	@UNIT_LAYER=unit-valgrind CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
+test-valgrind: $(UNIT_DEPS)
+	@$(UNIT_ENV) UNIT_LAYER=unit-valgrind CANARIES="$(CANARY_BIN)" test/run-unit.sh $(UNIT_BIN)
 
 .PHONY: test-fuzz
 FUZZ_SECONDS ?= 5
 test-fuzz:
 	@test/fuzz/run.sh $(FUZZ_SECONDS)
 
-test-integration: all
+test-integration: all mongo-probe
 	@test/run-integration.sh
+
+# The module built to accept an incomplete store driver (SB_STORE_ALLOW_INCOMPLETE), for the
+# integration test that loads the MongoDB driver before all its operations exist and points it
+# at a server that is not there (test/integration/mongo_unavailable.test.mjs). Never installed.
+# Beside it, the driver's shared object of this build (the probe loads it from there).
+.PHONY: mongo-probe
+mongo-probe: $(if $(filter 1,$(MONGO)),$(MONGO_SO))
+	@$(if $(filter 1,$(MONGO)),$(MAKE) --no-print-directory BUILD=build/mongo-probe \
+	    EXTRA_CFLAGS=-DSB_STORE_ALLOW_INCOMPLETE build/mongo-probe/mod_skillbarter.so \
+	    && cp $(MONGO_SO) build/mongo-probe/,true)
 
 # The integration suite against an ASan+UBSan build of the module in the real httpd, and a
 # canary build (SB_CANARY_HEAP_OVERFLOW) that the suite expects the sanitizer to catch.
 .PHONY: test-integration-asan
 test-integration-asan: all
-	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build/asan/mod_skillbarter.so
+	@$(MAKE) --no-print-directory BUILD=build/asan SAN=1 build/asan/mod_skillbarter.so \
+	    $(if $(filter 1,$(MONGO)),build/asan/libskillbarter_mongo.so)
 	@$(MAKE) --no-print-directory BUILD=build/asan-canary SAN=1 \
 	    EXTRA_CFLAGS=-DSB_CANARY_HEAP_OVERFLOW build/asan-canary/mod_skillbarter.so
 	@CC="$(CC)" SB_MODULE=$(CURDIR)/build/asan/mod_skillbarter.so \
 	    SB_CANARY_MODULE=$(CURDIR)/build/asan-canary/mod_skillbarter.so test/run-integration.sh --asan
 
 test: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all mongo-probe
 	@test/run-all.sh
 
 bench: deps
@@ -217,8 +273,9 @@ bench-instr: deps
 check-conf:
 	@test/check-conf-reference.sh
 
-install: $(MODULE)
+install: $(MODULE) $(if $(filter 1,$(MONGO)),$(MONGO_SO))
 	$(APXS) -i -n skillbarter $(MODULE)
+	$(if $(filter 1,$(MONGO)),install -m 0644 $(MONGO_SO) $(DESTDIR)$(HTTPD_MODULEDIR)/)
 	echo "LoadModule skillbarter_module $(HTTPD_MODULEDIR)/mod_skillbarter.so" \
 	    > $(DESTDIR)$(HTTPD_SYSCONFDIR)/mods-available/skillbarter.load
 	install -m 0644 conf/skillbarter.conf $(DESTDIR)$(HTTPD_SYSCONFDIR)/conf-available/skillbarter.conf

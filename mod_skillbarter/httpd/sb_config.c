@@ -5,6 +5,7 @@
 #include "sb_config.h"
 #include "sb_config_sessions.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <http_log.h>
 #include <http_core.h>
@@ -37,6 +38,7 @@ void *sb_create_server_conf(apr_pool_t *p, server_rec *s)
 {
     sb_server_conf_t *c = apr_pcalloc(p, sizeof *c);
     c->store_pool_max = -1;
+    c->store_timeout_ms = -1;
     c->access_ttl = c->refresh_ttl = c->verify_ttl = c->reset_ttl = -1;
     c->bcrypt_cost = -1;
     c->max_json_body = -1;
@@ -59,6 +61,8 @@ void *sb_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     sb_server_conf_t *base = basev, *add = addv, *m = apr_pcalloc(p, sizeof *m);
     MERGE_PTR(store_uri);
     MERGE_NUM(store_pool_max);
+    MERGE_NUM(store_timeout_ms);
+    MERGE_PTR(store_password_file);
     MERGE_PTR(jwt_secret_file);
     MERGE_PTR(jwt_issuer);
     MERGE_NUM(access_ttl);
@@ -112,6 +116,11 @@ static const char *sb_cmd_store_uri_set(cmd_parms *cmd, void *dc, const char *ar
 {
     const char *const *d;
     const char *scheme_end = strchr(arg, ':');
+    const char *missing;
+
+    if (!strncmp(arg, "mongodb+srv:", 12)) {
+        scheme_end = arg + 7; /* the mongodb driver's DNS seed list form */
+    }
 
     if (!scheme_end || scheme_end == arg) {
         return apr_psprintf(cmd->pool,
@@ -128,9 +137,28 @@ static const char *sb_cmd_store_uri_set(cmd_parms *cmd, void *dc, const char *ar
         return apr_psprintf(cmd->pool, "%s: no compiled-in store driver for '%.*s'", cmd->cmd->name,
                             (int)(scheme_end - arg), arg);
     }
+    /* the mongodb driver's shared object is loaded here, in the parent (children inherit it) */
+    if ((missing = sb_store_driver_load(cmd->temp_pool, *d))) {
+        return apr_psprintf(cmd->pool, "%s: %s", cmd->cmd->name, missing);
+    }
+#ifndef SB_STORE_ALLOW_INCOMPLETE
+    missing = sb_store_driver_missing(cmd->temp_pool, *d);
+    if (missing) {
+        return apr_psprintf(cmd->pool,
+                            "%s: the %s store driver is incomplete, so it cannot be used yet "
+                            "(operations not written: %s)",
+                            cmd->cmd->name, *d, missing);
+    }
+#else
+    (void)missing;
+#endif
     if (!strcmp(*d, "sqlite") && scheme_end[1] != '/') {
         return apr_psprintf(cmd->pool, "%s: the SQLite path must be absolute: %s", cmd->cmd->name,
                             arg);
+    }
+    if (cmd_conf(cmd)->store_password_file && strcmp(*d, "mongodb")) {
+        return apr_psprintf(cmd->pool, "%s: %s is only for a mongodb store", cmd->cmd->name,
+                            SB_DIRECTIVE_STORE_PASSWORD);
     }
     cmd_conf(cmd)->store_uri = arg;
     return NULL;
@@ -144,6 +172,77 @@ static const char *sb_cmd_store_pool_max_set(cmd_parms *cmd, void *dc, const cha
     }
     cmd_conf(cmd)->store_pool_max = (int)v;
     return NULL;
+}
+
+/* 1-600000 ms, written as 300ms, 5s or a bare number of milliseconds. */
+static const char *sb_cmd_store_timeout_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    apr_size_t n = strlen(arg);
+    apr_int64_t v = -1, scale = 1;
+    char *num;
+
+    if (n > 2 && !strcmp(arg + n - 2, "ms")) {
+        n -= 2;
+    }
+    else if (n > 1 && arg[n - 1] == 's') {
+        n -= 1;
+        scale = 1000;
+    }
+    num = apr_pstrmemdup(cmd->temp_pool, arg, n);
+    if (sb_parse_int(num, 1, 600000, &v) || v * scale > 600000) {
+        return apr_psprintf(cmd->pool, "%s: expected 1ms-600s such as 300ms or 5s, got '%s'",
+                            cmd->cmd->name, arg);
+    }
+    cmd_conf(cmd)->store_timeout_ms = (int)(v * scale);
+    return NULL;
+}
+
+/* The store password's file must be readable now; its content is read by each process that
+ * opens the store (the driver), so it never enters the configuration or the settings file. */
+static const char *sb_cmd_store_password_file_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    const char *path = ap_server_root_relative(cmd->pool, arg);
+    apr_file_t *f;
+
+    if (!path || apr_file_open(&f, path, APR_FOPEN_READ, 0, cmd->temp_pool) != APR_SUCCESS) {
+        return apr_psprintf(cmd->pool, "%s: cannot read the password file '%s'", cmd->cmd->name,
+                            arg);
+    }
+    apr_file_close(f);
+    if (cmd_conf(cmd)->store_uri && strncmp(cmd_conf(cmd)->store_uri, "mongodb", 7)) {
+        return apr_psprintf(cmd->pool, "%s is only for a mongodb %s", cmd->cmd->name,
+                            SB_DIRECTIVE_STORE);
+    }
+    cmd_conf(cmd)->store_password_file = path;
+    return NULL;
+}
+
+/* The store URI every process opens: SkillBarterStore, plus the password file as the mongodb
+ * driver's own option (escaped as a URI query value). NULL when a password file is set for a
+ * store that takes none. */
+static const char *sb_store_uri_with_password(apr_pool_t *p, const sb_server_conf_t *c)
+{
+    const char *f = c->store_password_file, *s;
+    char *esc, *o;
+
+    if (!f) {
+        return c->store_uri;
+    }
+    if (strncmp(c->store_uri, "mongodb", 7)) {
+        return NULL;
+    }
+    o = esc = apr_palloc(p, strlen(f) * 3 + 1);
+    for (s = f; *s; s++) {
+        if (strchr("%&#?+= ", *s)) {
+            o += sprintf(o, "%%%02X", (unsigned char)*s);
+        }
+        else {
+            *o++ = *s;
+        }
+    }
+    *o = '\0';
+    return apr_pstrcat(p, c->store_uri, strchr(c->store_uri, '?') ? "&" : "?",
+                       "sbPasswordFile=", esc, NULL);
 }
 
 /* Read the secret now, so configtest fails on a missing or short file. */
@@ -505,6 +604,11 @@ const command_rec sb_cmds[] = {
                   "Store URI: sqlite:/absolute/path.db or mongodb://host/db"),
     AP_INIT_TAKE1(SB_DIRECTIVE_STORE_POOL_MAX, sb_cmd_store_pool_max_set, NULL, RSRC_CONF,
                   "Most store connections per child process (default: threads per child)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_STORE_TIMEOUT, sb_cmd_store_timeout_set, NULL, RSRC_CONF,
+                  "How long a store request waits: SQLite's busy timeout, MongoDB's server "
+                  "selection (default 5s)"),
+    AP_INIT_TAKE1(SB_DIRECTIVE_STORE_PASSWORD, sb_cmd_store_password_file_set, NULL, RSRC_CONF,
+                  "File holding the password of the MongoDB store URI's user"),
     AP_INIT_TAKE1(SB_DIRECTIVE_JWT_SECRET_FILE, sb_cmd_jwt_secret_file_set, NULL, RSRC_CONF,
                   "File holding the HS256 signing secret (at least 32 bytes)"),
     AP_INIT_TAKE1(SB_DIRECTIVE_JWT_ISSUER, sb_cmd_jwt_issuer_set, NULL, RSRC_CONF,
@@ -604,7 +708,12 @@ int sb_config_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp
         }
         st = apr_palloc(pconf, sizeof *st);
         sb_settings_defaults(st);
-        st->store_uri = c->store_uri;
+        st->store_uri = sb_store_uri_with_password(pconf, c);
+        if (!st->store_uri) {
+            sb_slog(vs, APLOG_CRIT, 0, "%s is only for a mongodb %s: refusing to start",
+                    SB_DIRECTIVE_STORE_PASSWORD, SB_DIRECTIVE_STORE);
+            return HTTP_INTERNAL_SERVER_ERROR;
+        }
         st->jwt_secret_file = c->jwt_secret_file;
         if (c->jwt_issuer) {
             st->jwt_issuer = c->jwt_issuer;
@@ -746,17 +855,18 @@ void sb_config_child_init(apr_pool_t *pchild, server_rec *s)
     ap_mpm_query(AP_MPMQ_MAX_THREADS, &threads);
     for (vs = s; vs; vs = vs->next) {
         sb_server_conf_t *c = sb_conf(vs);
-        sb_store_options_t opts = {.pool_min = 0, .busy_timeout_ms = 5000, .lazy = 1};
+        sb_store_options_t opts = {.pool_min = 0, .lazy = 1};
         sb_store_error_t e = {0};
         sb_store_t *store;
 
         if (!c->settings) {
             continue;
         }
-        store = apr_hash_get(opened, c->store_uri, APR_HASH_KEY_STRING);
+        store = apr_hash_get(opened, c->settings->store_uri, APR_HASH_KEY_STRING);
         if (!store) {
             opts.pool_max = c->store_pool_max > 0 ? c->store_pool_max : (threads > 0 ? threads : 1);
-            if (sb_store_open(pchild, c->store_uri, &opts, &store, &e) != SB_STORE_OK) {
+            opts.busy_timeout_ms = c->store_timeout_ms > 0 ? c->store_timeout_ms : 5000;
+            if (sb_store_open(pchild, c->settings->store_uri, &opts, &store, &e) != SB_STORE_OK) {
                 sb_slog(vs, APLOG_CRIT, 0, "store %s unusable in this child: %s", c->store_uri,
                         e.message);
                 store = NULL;
@@ -766,7 +876,7 @@ void sb_config_child_init(apr_pool_t *pchild, server_rec *s)
                         e.message);
             }
             if (store) {
-                apr_hash_set(opened, c->store_uri, APR_HASH_KEY_STRING, store);
+                apr_hash_set(opened, c->settings->store_uri, APR_HASH_KEY_STRING, store);
             }
         }
         c->settings->store = store;

@@ -10,6 +10,8 @@
 
 #define SB_DIRECTIVE_STORE             "SkillBarterStore"
 #define SB_DIRECTIVE_STORE_POOL_MAX    "SkillBarterStorePoolMax"
+#define SB_DIRECTIVE_STORE_TIMEOUT     "SkillBarterStoreTimeout"
+#define SB_DIRECTIVE_STORE_PASSWORD    "SkillBarterStorePasswordFile"
 #define SB_DIRECTIVE_JWT_SECRET_FILE   "SkillBarterJWTSecretFile"
 #define SB_DIRECTIVE_JWT_ISSUER        "SkillBarterJWTIssuer"
 #define SB_DIRECTIVE_ACCESS_TTL        "SkillBarterAccessTokenTTL"
@@ -41,7 +43,9 @@
 
 typedef struct {
     const char *store_uri;
-    int store_pool_max; /* -1 = unset */
+    int store_pool_max;              /* -1 = unset */
+    int store_timeout_ms;            /* -1 = unset (5000) */
+    const char *store_password_file; /* mongodb: the password of the URI's user */
     const char *jwt_secret_file;
     const char *jwt_issuer;
     apr_int64_t access_ttl; /* seconds; -1 = unset */

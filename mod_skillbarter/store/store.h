@@ -1,7 +1,9 @@
 /*
  * The storage interface, in the domain's words. Drivers live in their own folders
- * (store/sqlite/ is the embedded default; store/mongo/ is planned for deployments beyond one
- * host) and implement every operation of every domain. Nothing above store/ sees SQL or BSON.
+ * (store/sqlite/ is the embedded default; store/mongodb/, for deployments beyond one host, is
+ * a shared object loaded only by a process that names a mongodb store, and refused until it
+ * has every operation: sb_store_driver_missing) and
+ * implement every operation of every domain. Nothing above store/ sees SQL or BSON.
  *
  * The operations are listed once per domain (store_users.h, store_tokens.h, store_ledger.h,
  * store_outbox.h, store_discovery.h, store_messages.h, store_notifications.h, store_blocks.h,
@@ -78,8 +80,18 @@ sb_store_status_t sb_store_acquire(sb_store_t *store, apr_pool_t *p, sb_store_co
 const char *sb_store_driver_name(const sb_store_t *store);
 /* Round trip to the store: OK or UNAVAILABLE. */
 sb_store_status_t sb_store_ping(sb_store_conn_t *c, sb_store_error_t *err);
-/* Names of the drivers compiled in (NULL-terminated). */
+/* Names of the drivers this build has (NULL-terminated): sqlite, linked in, and mongodb
+ * (unless built with MONGO=0), a shared object loaded on first need. */
 const char *const *sb_store_drivers(void);
+/* Make driver `name` usable in this process: NULL when it is (linked in, or its shared object
+ * loaded now or before), else why not, in p ("the mongodb store driver cannot be loaded: no
+ * libskillbarter_mongo.so (looked for …)"). SkillBarterStore calls it at configtest. */
+const char *sb_store_driver_load(apr_pool_t *p, const char *name);
+/* The operations driver `name` does not have yet, per domain, in p ("users (all 13);
+ * sessions: session_get"), or NULL when it has them all (or is unknown, or cannot be loaded:
+ * sb_store_driver_load says why). sb_store_open refuses such a driver, and SkillBarterStore
+ * at configtest, so no unwritten operation is reachable. */
+const char *sb_store_driver_missing(apr_pool_t *p, const char *name);
 
 /* ---- the domains ---- */
 

@@ -1,0 +1,592 @@
+/*
+ * MongoDB driver: users — create (with the welcome bonus ledger row), look-ups, profile and
+ * list patches, verification, password, presence, moderation, avatars and bulk seeding.
+ * Documents, filters and updates come from mongo_user_doc.c.
+ */
+#include "mongo_users.h"
+
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "sb_id.h"
+
+#define SB_USERS   "users"
+#define SB_LEDGER  "credit_transactions"
+#define SB_REFRESH "refresh_tokens"
+
+/* The one user filter matches, into *out (NULL when none). */
+static sb_store_status_t sb_mongo_user_get(sb_store_conn_t *c, apr_pool_t *p, const bson_t *filter,
+                                           sb_user_t **out, sb_store_error_t *err)
+{
+    bson_t doc;
+    sb_store_status_t st = sb_mongo_find_one(c, SB_USERS, filter, NULL, &doc, "user", err);
+
+    if (out) {
+        *out = NULL;
+    }
+    if (st == SB_STORE_OK && out && !(*out = sb_mongo_user_from_doc(p, &doc))) {
+        st = sb_store_fail(err, SB_STORE_ERROR, NULL, "user: stored document has no ObjectId");
+    }
+    bson_destroy(&doc);
+    if (st == SB_STORE_NOT_FOUND) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    return st;
+}
+
+/* A findAndModify on the user with id, *out the user after it (when out is given). */
+static sb_store_status_t sb_mongo_user_modify(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                              const bson_t *update, sb_user_t **out,
+                                              const char *what, sb_store_error_t *err)
+{
+    bson_t filter, doc;
+    sb_store_status_t st;
+
+    if (out) {
+        *out = NULL;
+    }
+    if (!sb_mongo_filter_user_id(&filter, id)) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    st = sb_mongo_find_modify(c, SB_USERS, &filter, update, 1, NULL, &doc, what, err);
+    if (st == SB_STORE_OK && out && !(*out = sb_mongo_user_from_doc(p, &doc))) {
+        st = sb_store_fail(err, SB_STORE_ERROR, NULL, "%s: stored document has no ObjectId", what);
+    }
+    bson_destroy(&doc);
+    bson_destroy(&filter);
+    return st;
+}
+
+/* An updateOne on the user with id; NOT_FOUND when there is none. */
+static sb_store_status_t sb_mongo_user_update(sb_store_conn_t *c, const char *id,
+                                              const bson_t *update, const bson_t *opts,
+                                              const char *what, sb_store_error_t *err)
+{
+    bson_t filter;
+    sb_store_status_t st;
+
+    if (!sb_mongo_filter_user_id(&filter, id)) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    st = sb_mongo_update_found(c, SB_USERS, &filter, update, opts, what, err);
+    bson_destroy(&filter);
+    return st;
+}
+
+int sb_mongo_user_exists(sb_store_conn_t *c, const char *id, const bson_t *opts,
+                         sb_store_error_t *err)
+{
+    bson_t filter, doc;
+    sb_store_status_t st;
+
+    if (!sb_mongo_filter_user_id(&filter, id)) {
+        return 0;
+    }
+    st = sb_mongo_find_one(c, SB_USERS, &filter, opts, &doc, "user exists", err);
+    bson_destroy(&filter);
+    bson_destroy(&doc);
+    if (st == SB_STORE_NOT_FOUND) {
+        sb_mongo_not_found_ok(st, err);
+        return 0;
+    }
+    return st == SB_STORE_OK ? 1 : -1;
+}
+
+/* ---- create ---- */
+
+typedef struct {
+    const bson_t *user;
+    const bson_t *bonus; /* NULL: no bonus */
+    const char *id;
+} sb_mongo_create_t;
+
+/* The user first (its unique indexes decide CONFLICT), then the bonus row. Without a
+ * transaction a bonus row that cannot be written takes the user out again. */
+static sb_store_status_t sb_mongo_create_step(sb_store_conn_t *c, const bson_t *opts, void *ctx,
+                                              sb_store_error_t *err)
+{
+    sb_mongo_create_t *cr = ctx;
+    sb_store_status_t st = sb_mongo_insert(c, SB_USERS, cr->user, opts, "user insert", err);
+    bson_t filter;
+
+    if (st != SB_STORE_OK || !cr->bonus) {
+        return st;
+    }
+    st = sb_mongo_insert(c, SB_LEDGER, cr->bonus, opts, "bonus row", err);
+    if (st != SB_STORE_OK && !opts && sb_mongo_filter_user_id(&filter, cr->id)) {
+        sb_store_error_t e2;
+        sb_mongo_delete(c, SB_USERS, &filter, NULL, 0, NULL, "user undo", &e2);
+        bson_destroy(&filter);
+    }
+    return st;
+}
+
+/* On a CONFLICT naming email, username wins when it is taken too (as SQLite checks it first). */
+static void sb_mongo_conflict_field(sb_store_conn_t *c, apr_pool_t *p, const sb_user_new_t *nu,
+                                    sb_store_error_t *err)
+{
+    mongoc_collection_t *col;
+    bson_t filter = BSON_INITIALIZER;
+    bson_error_t e;
+
+    if (!err->field || strcmp(err->field, "email")) {
+        return;
+    }
+    BSON_APPEND_UTF8(&filter, "usernameLower", sb_mongo_lower(p, nu->username));
+    col = sb_mongo_coll(c, SB_USERS);
+    if (mongoc_collection_count_documents(col, &filter, NULL, NULL, NULL, &e) > 0) {
+        err->field = "username";
+    }
+    mongoc_collection_destroy(col);
+    bson_destroy(&filter);
+}
+
+sb_store_status_t sb_mongo_user_create(sb_store_conn_t *c, apr_pool_t *p, const sb_user_new_t *nu,
+                                       int64_t bonus_minutes, int64_t now, sb_user_t **out,
+                                       sb_store_error_t *err)
+{
+    char id[SB_ID_LEN + 1], row_id[SB_ID_LEN + 1];
+    bson_t user, bonus;
+    sb_mongo_create_t cr;
+    sb_store_status_t st;
+
+    if (out) {
+        *out = NULL;
+    }
+    if (!nu || !nu->username || !nu->email || !nu->password_hash || !nu->first_name
+        || !nu->last_name) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "user_create: missing field");
+    }
+    if (bonus_minutes < 0) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "user_create: negative bonus");
+    }
+    sb_id_new(id);
+    sb_id_new(row_id);
+    sb_mongo_user_new_doc(p, &user, id, nu, bonus_minutes, now);
+    cr.user = &user;
+    cr.id = id;
+    cr.bonus = bonus_minutes > 0 && sb_mongo_bonus_row(&bonus, row_id, id, bonus_minutes, now)
+                   ? &bonus
+                   : NULL;
+    st = sb_mongo_atomic(c, sb_mongo_create_step, &cr, err);
+    if (st == SB_STORE_CONFLICT) {
+        sb_mongo_conflict_field(c, p, nu, err);
+    }
+    if (st == SB_STORE_OK && out && !(*out = sb_mongo_user_from_doc(p, &user))) {
+        st = sb_store_fail(err, SB_STORE_ERROR, NULL, "user_create: bad document");
+    }
+    if (cr.bonus) {
+        bson_destroy(&bonus);
+    }
+    bson_destroy(&user);
+    return st;
+}
+
+/* ---- look-ups ---- */
+
+sb_store_status_t sb_mongo_user_by_id(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                      sb_user_t **out, sb_store_error_t *err)
+{
+    bson_t filter;
+    sb_store_status_t st;
+
+    *out = NULL;
+    if (!sb_mongo_filter_user_id(&filter, id)) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    st = sb_mongo_user_get(c, p, &filter, out, err);
+    bson_destroy(&filter);
+    return st;
+}
+
+sb_store_status_t sb_mongo_user_by_email(sb_store_conn_t *c, apr_pool_t *p, const char *email,
+                                         sb_user_t **out, sb_store_error_t *err)
+{
+    bson_t filter;
+    sb_store_status_t st;
+
+    *out = NULL;
+    if (!email) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user: no key");
+    }
+    sb_mongo_filter_email(p, &filter, email);
+    st = sb_mongo_user_get(c, p, &filter, out, err);
+    bson_destroy(&filter);
+    return st;
+}
+
+/* Up to two users match (one by email, another by username): the email match wins. */
+sb_store_status_t sb_mongo_user_by_login(sb_store_conn_t *c, apr_pool_t *p, const char *login,
+                                         sb_user_t **out, sb_store_error_t *err)
+{
+    mongoc_collection_t *col;
+    mongoc_cursor_t *cur;
+    const bson_t *doc, *reply;
+    const char *low;
+    bson_t filter, opts = BSON_INITIALIZER;
+    bson_error_t e;
+    sb_store_status_t st = SB_STORE_OK;
+
+    *out = NULL;
+    if (!login) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user: no key");
+    }
+    low = sb_mongo_lower(p, login);
+    sb_mongo_filter_login(p, &filter, login);
+    BSON_APPEND_INT32(&opts, "limit", 2);
+    col = sb_mongo_coll(c, SB_USERS);
+    cur = mongoc_collection_find_with_opts(col, &filter, &opts, NULL);
+    while (mongoc_cursor_next(cur, &doc)) {
+        const char *email = sb_mongo_doc_str(p, doc, "emailLower");
+        if (!*out || (email && !strcmp(email, low))) {
+            *out = sb_mongo_user_from_doc(p, doc);
+        }
+    }
+    if (mongoc_cursor_error_document(cur, &e, &reply)) {
+        *out = NULL;
+        st = sb_mongo_fail(&e, reply, err, "user by login");
+    }
+    else if (!*out) {
+        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    mongoc_cursor_destroy(cur);
+    mongoc_collection_destroy(col);
+    bson_destroy(&opts);
+    bson_destroy(&filter);
+    return st;
+}
+
+/* ---- edits ---- */
+
+sb_store_status_t sb_mongo_user_update_profile(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                               const sb_profile_patch_t *patch, int64_t now,
+                                               sb_user_t **out, sb_store_error_t *err)
+{
+    bson_t update;
+    sb_store_status_t st;
+
+    if (out) {
+        *out = NULL;
+    }
+    if (!patch) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "update_profile: no patch");
+    }
+    sb_mongo_update_profile(&update, patch, now);
+    st = sb_mongo_user_modify(c, p, id, &update, out, "user profile", err);
+    bson_destroy(&update);
+    return st;
+}
+
+sb_store_status_t sb_mongo_user_update_lists(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                             const apr_array_header_t *skills_offered,
+                                             const apr_array_header_t *skills_wanted,
+                                             const apr_array_header_t *availability, int64_t now,
+                                             sb_user_t **out, sb_store_error_t *err)
+{
+    bson_t update;
+    sb_store_status_t st;
+
+    sb_mongo_update_lists(p, &update, skills_offered, skills_wanted, availability, now);
+    st = sb_mongo_user_modify(c, p, id, &update, out, "user lists", err);
+    bson_destroy(&update);
+    return st;
+}
+
+static sb_store_status_t sb_mongo_user_set_one(sb_store_conn_t *c, const char *id, const char *what,
+                                               const char *value, int64_t now,
+                                               sb_store_error_t *err)
+{
+    bson_t update;
+    sb_store_status_t st;
+
+    sb_mongo_update_set(&update, what, value, now);
+    st = sb_mongo_user_update(c, id, &update, NULL, what, err);
+    bson_destroy(&update);
+    return st;
+}
+
+sb_store_status_t sb_mongo_user_set_verified(sb_store_conn_t *c, const char *id, int64_t now,
+                                             sb_store_error_t *err)
+{
+    return sb_mongo_user_set_one(c, id, "verified", NULL, now, err);
+}
+
+sb_store_status_t sb_mongo_user_touch(sb_store_conn_t *c, const char *id, int64_t now,
+                                      sb_store_error_t *err)
+{
+    return sb_mongo_user_set_one(c, id, "touch", NULL, now, err);
+}
+
+sb_store_status_t sb_mongo_user_set_role(sb_store_conn_t *c, const char *id, const char *role,
+                                         int64_t now, sb_store_error_t *err)
+{
+    if (!role || (strcmp(role, "user") && strcmp(role, "admin"))) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "set_role: role must be user or admin");
+    }
+    return sb_mongo_user_set_one(c, id, "role", role, now, err);
+}
+
+/* ---- password and moderation: the user's update and the revocation of its tokens ---- */
+
+typedef struct {
+    const char *id;
+    const bson_t *update;
+    int revoke;
+    int64_t now;
+} sb_mongo_guard_t;
+
+/* Tokens first: a step cut short without a transaction leaves the user signed out, never a
+ * changed password or a ban with live sessions. The user must exist for either to happen. */
+static sb_store_status_t sb_mongo_guard_step(sb_store_conn_t *c, const bson_t *opts, void *ctx,
+                                             sb_store_error_t *err)
+{
+    sb_mongo_guard_t *g = ctx;
+    bson_t filter, update;
+    sb_store_status_t st = SB_STORE_OK;
+
+    if (g->revoke) {
+        bson_t exists;
+        if (!sb_mongo_filter_user_id(&filter, g->id)) {
+            return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+        }
+        st = sb_mongo_find_one(c, SB_USERS, &filter, opts, &exists, "user", err);
+        bson_destroy(&exists);
+        bson_destroy(&filter);
+        if (st == SB_STORE_NOT_FOUND) {
+            return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+        }
+        if (st == SB_STORE_OK) {
+            sb_mongo_revoke_user_tokens(&filter, &update, g->id, g->now);
+            st = sb_mongo_update(c, SB_REFRESH, &filter, &update, opts, 1, NULL, "revoke tokens",
+                                 err);
+            bson_destroy(&filter);
+            bson_destroy(&update);
+        }
+    }
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_user_update(c, g->id, g->update, opts, "user guard", err);
+    }
+    return st;
+}
+
+sb_store_status_t sb_mongo_user_set_password(sb_store_conn_t *c, const char *id,
+                                             const char *password_hash, int64_t now,
+                                             sb_store_error_t *err)
+{
+    bson_t update;
+    sb_mongo_guard_t g = {id, &update, 1, now};
+    sb_store_status_t st;
+
+    if (!password_hash) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "set_password: no hash");
+    }
+    if (!sb_id_valid(id)) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    sb_mongo_update_set(&update, "password", password_hash, now);
+    st = sb_mongo_atomic(c, sb_mongo_guard_step, &g, err);
+    bson_destroy(&update);
+    return st;
+}
+
+/* A ban or a deactivation also ends every session of the user (as SQLite's). */
+sb_store_status_t sb_mongo_user_set_status(sb_store_conn_t *c, const char *id, int is_active,
+                                           int is_banned, const char *ban_reason,
+                                           int64_t ban_expires_at, int64_t now,
+                                           sb_store_error_t *err)
+{
+    bson_t update;
+    sb_mongo_guard_t g = {id, &update, is_banned || !is_active, now};
+    sb_store_status_t st;
+
+    if (!sb_id_valid(id)) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    sb_mongo_update_status(&update, is_active, is_banned, ban_reason, ban_expires_at, now);
+    st = sb_mongo_atomic(c, sb_mongo_guard_step, &g, err);
+    bson_destroy(&update);
+    return st;
+}
+
+/* One findAndModify returning the document before the change: the previous picture is read
+ * in the same atomic step as the new one is written. */
+sb_store_status_t sb_mongo_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                           const char *picture, int64_t now, const char **previous,
+                                           sb_store_error_t *err)
+{
+    bson_t filter, update, before;
+    sb_store_status_t st;
+
+    if (previous) {
+        *previous = NULL;
+    }
+    if (!id || !picture) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "set_avatar: missing argument");
+    }
+    if (!sb_mongo_filter_user_id(&filter, id)) {
+        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    sb_mongo_update_set(&update, "avatar", picture, now);
+    st = sb_mongo_find_modify(c, SB_USERS, &filter, &update, 0, NULL, &before, "avatar set", err);
+    if (st == SB_STORE_OK && previous) {
+        const char *old = sb_mongo_doc_str(p, &before, "profilePicture");
+        *previous = old ? old : "";
+    }
+    else if (st == SB_STORE_NOT_FOUND) {
+        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    bson_destroy(&before);
+    bson_destroy(&update);
+    bson_destroy(&filter);
+    return st;
+}
+
+/* ---- bulk seeding ---- */
+
+typedef struct {
+    apr_pool_t *p;
+    const sb_user_t *users;
+    int n;
+    int inserted;    /* users written (an ordered insert stops at the first failure) */
+    int ledger_done; /* the welcome rows' insert was sent */
+} sb_mongo_bulk_t;
+
+/* insertMany of docs[0..n) into coll; *inserted gets the reply's insertedCount. */
+static sb_store_status_t sb_mongo_insert_many(sb_store_conn_t *c, const char *coll,
+                                              const bson_t **docs, int n, const bson_t *opts,
+                                              int *inserted, sb_store_error_t *err)
+{
+    mongoc_collection_t *col = sb_mongo_coll(c, coll);
+    bson_t reply;
+    bson_error_t e;
+    sb_store_status_t st = SB_STORE_OK;
+
+    if (!mongoc_collection_insert_many(col, docs, (size_t)n, opts, &reply, &e)) {
+        st = sb_mongo_fail(&e, &reply, err, coll);
+    }
+    if (inserted) {
+        *inserted = (int)sb_mongo_doc_int(&reply, "insertedCount");
+    }
+    bson_destroy(&reply);
+    mongoc_collection_destroy(col);
+    return st;
+}
+
+/* Both inserts of one bulk step: the users (ordered), then their welcome rows. */
+static sb_store_status_t sb_mongo_bulk_insert_all(sb_store_conn_t *c, sb_mongo_bulk_t *b,
+                                                  const bson_t *opts, sb_store_error_t *err)
+{
+    bson_t *udocs = apr_pcalloc(b->p, sizeof(bson_t) * (size_t)b->n);
+    bson_t *rows = apr_pcalloc(b->p, sizeof(bson_t) * (size_t)b->n);
+    const bson_t **uv = apr_pcalloc(b->p, sizeof(bson_t *) * (size_t)b->n);
+    const bson_t **rv = apr_pcalloc(b->p, sizeof(bson_t *) * (size_t)b->n);
+    int i, nu = 0, nr = 0;
+    sb_store_status_t st = SB_STORE_OK;
+
+    for (i = 0; i < b->n; i++) {
+        const sb_user_t *u = &b->users[i];
+        char row_id[SB_ID_LEN + 1];
+        if (!sb_mongo_user_doc(b->p, &udocs[nu], u)) {
+            st = sb_store_fail(err, SB_STORE_ERROR, NULL, "bulk_insert: user %d is incomplete", i);
+            break;
+        }
+        uv[nu] = &udocs[nu];
+        nu++;
+        sb_id_new(row_id);
+        if (u->credits > 0
+            && sb_mongo_bonus_row(&rows[nr], row_id, u->id, u->credits, u->created_at)) {
+            rv[nr] = &rows[nr];
+            nr++;
+        }
+    }
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_insert_many(c, SB_USERS, uv, nu, opts, &b->inserted, err);
+    }
+    if (st == SB_STORE_OK && nr > 0) {
+        b->ledger_done = 1;
+        st = sb_mongo_insert_many(c, SB_LEDGER, rv, nr, opts, NULL, err);
+    }
+    for (i = 0; i < nu; i++) {
+        bson_destroy(&udocs[i]);
+    }
+    for (i = 0; i < nr; i++) {
+        bson_destroy(&rows[i]);
+    }
+    return st;
+}
+
+/* {key: {$in: [v(users[0]), ... v(users[n-1])]}} into b. */
+static void sb_mongo_bulk_in(const sb_mongo_bulk_t *b, bson_t *filter, const char *key, int n)
+{
+    bson_t in, arr;
+    char buf[16];
+    const char *k;
+    int i;
+
+    bson_init(filter);
+    bson_append_document_begin(filter, key, -1, &in);
+    BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+    for (i = 0; i < n; i++) {
+        bson_uint32_to_string((uint32_t)i, &k, buf, sizeof(buf));
+        if (!strcmp(key, "_id")) {
+            sb_mongo_append_id(&arr, k, b->users[i].id);
+        }
+        else {
+            BSON_APPEND_UTF8(&arr, k, apr_pstrcat(b->p, "welcome:", b->users[i].id, NULL));
+        }
+    }
+    bson_append_array_end(&in, &arr);
+    bson_append_document_end(filter, &in);
+}
+
+/* Without a transaction a failed bulk takes out again what it wrote: the users its ordered
+ * insert got in (never one that was there before) and, once sent, their welcome rows. */
+static void sb_mongo_bulk_undo(sb_store_conn_t *c, const sb_mongo_bulk_t *b)
+{
+    bson_t filter;
+    sb_store_error_t e2;
+
+    if (b->ledger_done) {
+        sb_mongo_bulk_in(b, &filter, "idemKey", b->inserted);
+        sb_mongo_delete(c, SB_LEDGER, &filter, NULL, 1, NULL, "bulk undo", &e2);
+        bson_destroy(&filter);
+    }
+    if (b->inserted > 0) {
+        sb_mongo_bulk_in(b, &filter, "_id", b->inserted);
+        sb_mongo_delete(c, SB_USERS, &filter, NULL, 1, NULL, "bulk undo", &e2);
+        bson_destroy(&filter);
+    }
+}
+
+static sb_store_status_t sb_mongo_bulk_step(sb_store_conn_t *c, const bson_t *opts, void *ctx,
+                                            sb_store_error_t *err)
+{
+    sb_mongo_bulk_t *b = ctx;
+    sb_store_status_t st;
+
+    b->inserted = b->ledger_done = 0;
+    st = sb_mongo_bulk_insert_all(c, b, opts, err);
+    if (st != SB_STORE_OK && !opts) {
+        sb_mongo_bulk_undo(c, b);
+    }
+    return st;
+}
+
+sb_store_status_t sb_mongo_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users, int n,
+                                             sb_store_error_t *err)
+{
+    sb_mongo_bulk_t b = {NULL, users, n, 0, 0};
+    sb_store_status_t st;
+
+    if (n < 0 || (n > 0 && !users)) {
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "bulk_insert: bad arguments");
+    }
+    if (n == 0) {
+        return SB_STORE_OK;
+    }
+    apr_pool_create(&b.p, c->pool);
+    st = sb_mongo_atomic(c, sb_mongo_bulk_step, &b, err);
+    apr_pool_destroy(b.p);
+    return st;
+}

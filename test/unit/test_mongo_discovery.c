@@ -1,0 +1,118 @@
+/*
+ * The MongoDB driver's discovery without a server: the skill filter as an escaped literal
+ * (never a pattern from the request), the discover list's filter and keyset cursor, the
+ * matches and recent reviews pipelines.
+ */
+#include "sb_mongo_test.h"
+
+#include <string.h>
+
+#include "mongo_discovery.h"
+
+#define V  "65a1b2c3d4e5f60718293a4b"
+#define X  "65a1b2c3d4e5f60718293a4c"
+#define T0 1750000000000LL
+
+static void test_regex_literal(void **state)
+{
+    apr_pool_t *p = *state;
+
+    assert_string_equal(sb_mongo_regex_literal(p, "c++"), "c\\+\\+");
+    assert_string_equal(sb_mongo_regex_literal(p, ".*"), "\\.\\*");
+    assert_string_equal(sb_mongo_regex_literal(p, "(a|b)[c]{2}^$\\/?"),
+                        "\\(a\\|b\\)\\[c\\]\\{2\\}\\^\\$\\\\\\/\\?");
+    assert_string_equal(sb_mongo_regex_literal(p, "plain words"), "plain words");
+}
+
+static void test_discover_filter(void **state)
+{
+    apr_pool_t *p = *state;
+    apr_array_header_t *hidden = apr_array_make(p, 1, sizeof(const char *));
+    sb_discover_query_t q = {V, T0, "C++ (Qt)", "Technology", "English", 4.0, X, T0 - 5, 12};
+    bson_t f, o;
+
+    APR_ARRAY_PUSH(hidden, const char *) = X;
+    assert_true(sb_mongo_discover_query(p, &f, &o, &q, hidden));
+    assert_string_equal(
+        json(p, &f),
+        "{ \"$and\" : [ { \"isActive\" : true }, { \"$or\" : [ { \"isBanned\" : false }, { "
+        "\"banExpiresAt\" : { \"$lte\" : { \"$date\" : { \"$numberLong\" : \"1750000000000\" } } "
+        "} } ] }, { \"_id\" : { \"$ne\" : { \"$oid\" : \"" V "\" }, \"$nin\" : [ { \"$oid\" : "
+        "\"" X "\" } ] } }, { \"skillsOffered.0\" : { \"$exists\" : true }, "
+        "\"skillsOffered.skillLower\" : { \"$regex\" : \"c\\\\+\\\\+ \\\\(qt\\\\)\" }, "
+        "\"skillsOffered.category\" : \"Technology\", \"languages\" : { \"$regex\" : "
+        "\"^English$\", \"$options\" : \"i\" }, \"rating\" : { \"$gte\" : { \"$numberDouble\" : "
+        "\"4.0\" } } }, { \"$or\" : [ { \"lastSeen\" : { \"$lt\" : { \"$date\" : { "
+        "\"$numberLong\" : \"1749999999995\" } } } }, { \"lastSeen\" : { \"$date\" : { "
+        "\"$numberLong\" : \"1749999999995\" } }, \"_id\" : { \"$lt\" : { \"$oid\" : \"" X
+        "\" } } } ] } ] }");
+    assert_string_equal(json(p, &o), "{ \"sort\" : { \"lastSeen\" : { \"$numberInt\" : \"-1\" }, "
+                                     "\"_id\" : { \"$numberInt\" : \"-1\" } }, \"limit\" : { "
+                                     "\"$numberLong\" : \"13\" } }");
+    /* no filters: visibility, not the viewer, offers something */
+    memset(&q, 0, sizeof(q));
+    q.now = T0;
+    q.min_rating = -1;
+    q.limit = 5;
+    assert_true(sb_mongo_discover_query(p, &f, &o, &q, NULL));
+    bson_destroy(&o);
+    assert_string_equal(json(p, &f),
+                        "{ \"$and\" : [ { \"isActive\" : true }, { \"$or\" : [ { \"isBanned\" : "
+                        "false }, { \"banExpiresAt\" : { \"$lte\" : { \"$date\" : { "
+                        "\"$numberLong\" : \"1750000000000\" } } } } ] }, { \"_id\" : { \"$nin\" "
+                        ": [  ] } }, { \"skillsOffered.0\" : { \"$exists\" : true } } ] }");
+    q.after_id = "not-an-id";
+    assert_false(sb_mongo_discover_query(p, &f, &o, &q, NULL));
+}
+
+static void test_matches_and_reviews(void **state)
+{
+    apr_pool_t *p = *state;
+    apr_array_header_t *off = apr_array_make(p, 1, sizeof(const char *));
+    apr_array_header_t *want = apr_array_make(p, 1, sizeof(const char *));
+    const char *s;
+    bson_t b;
+
+    APR_ARRAY_PUSH(off, const char *) = "go";
+    APR_ARRAY_PUSH(want, const char *) = "$piano";
+    assert_true(sb_mongo_matches_pipeline(&b, V, T0, off, want, NULL, 10));
+    assert_int_equal(bson_count_keys(&b), 5);
+    s = json(p, &b);
+    assert_non_null(strstr(s, "{ \"skillsOffered.skillLower\" : { \"$in\" : [ \"$piano\" ] }, "
+                              "\"skillsWanted.skillLower\" : { \"$in\" : [ \"go\" ] } }"));
+    /* the viewer's skill names enter the expressions as literals */
+    assert_non_null(strstr(s, "\"theyOffer\" : { \"$size\" : { \"$setIntersection\" : [ "
+                              "\"$skillsOffered.skillLower\", { \"$literal\" : [ \"$piano\" ] } ] "
+                              "} }"));
+    assert_non_null(strstr(s, "\"$sort\" : { \"score\" : { \"$numberInt\" : \"-1\" }, \"least\" "
+                              ": { \"$numberInt\" : \"-1\" }, \"lastSeen\" : { \"$numberInt\" : "
+                              "\"-1\" }, \"_id\" : { \"$numberInt\" : \"-1\" } }"));
+    assert_false(sb_mongo_matches_pipeline(&b, "x", T0, off, want, NULL, 10));
+    assert_true(sb_mongo_reviews_pipeline(&b, V, 3));
+    assert_string_equal(
+        json(p, &b),
+        "{ \"0\" : { \"$match\" : { \"revieweeId\" : { \"$oid\" : \"" V "\" } } }, \"1\" : { "
+        "\"$sort\" : { \"createdAt\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { \"$numberInt\" : "
+        "\"-1\" } } }, \"2\" : { \"$limit\" : { \"$numberLong\" : \"3\" } }, \"3\" : { "
+        "\"$lookup\" : { \"from\" : \"users\", \"localField\" : \"reviewerId\", "
+        "\"foreignField\" : \"_id\", \"as\" : \"reviewer\" } }, \"4\" : { \"$unwind\" : "
+        "\"$reviewer\" } }");
+    assert_false(sb_mongo_reviews_pipeline(&b, "x", 3));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+#define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
+        T(test_regex_literal),
+        T(test_discover_filter),
+        T(test_matches_and_reviews),
+#undef T
+    };
+    int rc;
+
+    apr_initialize();
+    rc = cmocka_run_group_tests_name("mongo_discovery", tests, NULL, NULL);
+    apr_terminate();
+    return rc;
+}
