@@ -257,23 +257,6 @@ sb_store_status_t sb_mongo_calendar_token_user(sb_store_conn_t *c, apr_pool_t *p
                                     : st;
 }
 
-/* The request's status in the spec's sessionData terms, from its session's status now. */
-static const char *sb_mongo_request_status(const char *session_status)
-{
-    switch (sb_session_status_parse(session_status)) {
-    case SB_SESSION_PENDING:
-        return "pending";
-    case SB_SESSION_DECLINED:
-        return "declined";
-    case SB_SESSION_EXPIRED:
-        return "expired";
-    case SB_SESSION_CANCELLED:
-        return "cancelled";
-    default:
-        return "accepted"; /* scheduled, and what follows a scheduled session */
-    }
-}
-
 /* The sessionData of one request message document: the session as it is now, or the
  * message's own copy when the session is gone. */
 static sb_store_status_t sb_mongo_message_session(sb_store_conn_t *c, apr_pool_t *p,
@@ -299,7 +282,7 @@ static sb_store_status_t sb_mongo_message_session(sb_store_conn_t *c, apr_pool_t
         d->description = s.description;
         d->proposed_time = s.scheduled_time;
         d->session_status = s.status;
-        d->status = sb_mongo_request_status(s.status);
+        d->status = sb_session_request_status(s.status);
     }
     return sb_mongo_not_found_ok(st, err);
 }
