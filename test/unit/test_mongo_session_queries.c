@@ -26,9 +26,11 @@ static void test_edit_and_presence(void **state)
     /* request text stays text: $literal, never a field path or an operator */
     assert_true(sb_mongo_session_edit_update(&f, &u, SID, ID, "$skill", "{\"$gt\": \"\"}", T0));
     assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" SID "\" }, \"$or\" : [ { \"teacherId\" : { \"$oid\" : "
-        "\"" ID "\" } }, { \"studentId\" : { \"$oid\" : \"" ID "\" } } ] }");
-    assert_string_equal(json(p, &u),
+                        "{ \"_id\" : { \"$oid\" : \"" SID
+                        "\" }, \"$or\" : [ { \"teacherId\" : { \"$oid\" : "
+                        "\"" ID "\" } }, { \"studentId\" : { \"$oid\" : \"" ID "\" } } ] }");
+    assert_string_equal(
+        json(p, &u),
         "{ \"0\" : { \"$set\" : { \"description\" : { \"$literal\" : \"$skill\" }, "
         "\"teacherNotes\" : { \"$cond\" : [ { \"$eq\" : [ \"$teacherId\", { \"$oid\" : "
         "\"" ID "\" } ] }, { \"$literal\" : \"{\\\"$gt\\\": \\\"\\\"}\" }, \"$teacherNotes\" ] "
@@ -38,19 +40,20 @@ static void test_edit_and_presence(void **state)
     /* NULL leaves a field as it is */
     assert_true(sb_mongo_session_edit_update(&f, &u, SID, ID2, NULL, NULL, T0));
     bson_destroy(&f);
-    assert_string_equal(json(p, &u),
-        "{ \"0\" : { \"$set\" : { \"updatedAt\" : { \"$date\" : { \"$numberLong\" : "
-        "\"1750000000000\" } } } } }");
+    assert_string_equal(
+        json(p, &u), "{ \"0\" : { \"$set\" : { \"updatedAt\" : { \"$date\" : { \"$numberLong\" : "
+                     "\"1750000000000\" } } } } }");
     assert_false(sb_mongo_session_edit_update(&f, &u, "x", ID, NULL, NULL, T0));
     assert_false(sb_mongo_session_edit_update(&f, &u, SID, "{\"$ne\": 1}", NULL, NULL, T0));
     assert_true(sb_mongo_session_presence_update(&f, &u, SID, ID2, T0));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" SID "\" }, \"$or\" : [ { \"teacherId\" : { \"$oid\" : "
-        "\"" ID2 "\" } }, { \"studentId\" : { \"$oid\" : \"" ID2 "\" } } ], \"status\" : "
-        "\"in_progress\" }");
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$oid\" : \"" SID
+                                     "\" }, \"$or\" : [ { \"teacherId\" : { \"$oid\" : "
+                                     "\"" ID2 "\" } }, { \"studentId\" : { \"$oid\" : \"" ID2
+                                     "\" } } ], \"status\" : "
+                                     "\"in_progress\" }");
     assert_string_equal(json(p, &u),
-        "{ \"$max\" : { \"lastPresenceAt\" : { \"$date\" : { \"$numberLong\" : "
-        "\"1750000000000\" } } } }");
+                        "{ \"$max\" : { \"lastPresenceAt\" : { \"$date\" : { \"$numberLong\" : "
+                        "\"1750000000000\" } } } }");
     assert_false(sb_mongo_session_presence_update(&f, &u, SID, "x", T0));
 }
 
@@ -61,11 +64,13 @@ static void test_list_filters(void **state)
     bson_t f, o;
 
     assert_true(sb_mongo_session_list_query(&f, &o, &q, 20, 10));
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"$or\" : [ { \"teacherId\" : { \"$oid\" : \"" ID "\" } }, { \"studentId\" : { "
         "\"$oid\" : \"" ID "\" } } ], \"status\" : \"scheduled\", \"scheduledTime\" : { "
         "\"$gte\" : { \"$date\" : { \"$numberLong\" : \"1750000000000\" } } } }");
-    assert_string_equal(json(p, &o),
+    assert_string_equal(
+        json(p, &o),
         "{ \"sort\" : { \"scheduledTime\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { "
         "\"$numberInt\" : \"-1\" } }, \"skip\" : { \"$numberInt\" : \"20\" }, \"limit\" : { "
         "\"$numberInt\" : \"10\" } }");
@@ -73,18 +78,18 @@ static void test_list_filters(void **state)
     q.status = NULL;
     q.when = 2;
     assert_true(sb_mongo_session_list_query(&f, &o, &q, -5, 10));
-    assert_string_equal(json(p, &f),
-        "{ \"studentId\" : { \"$oid\" : \"" ID "\" }, \"scheduledTime\" : { \"$lt\" : { "
-        "\"$date\" : { \"$numberLong\" : \"1750000000000\" } } } }");
-    assert_string_equal(json(p, &o),
+    assert_string_equal(json(p, &f), "{ \"studentId\" : { \"$oid\" : \"" ID
+                                     "\" }, \"scheduledTime\" : { \"$lt\" : { "
+                                     "\"$date\" : { \"$numberLong\" : \"1750000000000\" } } } }");
+    assert_string_equal(
+        json(p, &o),
         "{ \"sort\" : { \"scheduledTime\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { "
         "\"$numberInt\" : \"-1\" } }, \"skip\" : { \"$numberInt\" : \"0\" }, \"limit\" : { "
         "\"$numberInt\" : \"10\" } }");
     q.role = 1;
     q.when = 0;
     assert_true(sb_mongo_session_list_query(&f, &o, &q, 0, 10));
-    assert_string_equal(json(p, &f),
-        "{ \"teacherId\" : { \"$oid\" : \"" ID "\" } }");
+    assert_string_equal(json(p, &f), "{ \"teacherId\" : { \"$oid\" : \"" ID "\" } }");
     bson_destroy(&o);
     q.user_id = "nobody";
     assert_false(sb_mongo_session_list_query(&f, &o, &q, 0, 10));
@@ -97,7 +102,8 @@ static void test_due_and_reminders(void **state)
 
     /* expiry, no-show, the one reminder due per window, abandonment */
     sb_mongo_sessions_due_query(&f, &o, T0, 50);
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"$or\" : [ { \"status\" : \"pending\", \"scheduledTime\" : { \"$lte\" : { \"$date\" "
         ": { \"$numberLong\" : \"1750000000000\" } } } }, { \"status\" : \"scheduled\", "
         "\"scheduledTime\" : { \"$lte\" : { \"$date\" : { \"$numberLong\" : \"1749999100000\" } "
@@ -114,15 +120,14 @@ static void test_due_and_reminders(void **state)
         "\"$startedAt\", { \"$multiply\" : [ \"$duration\", { \"$numberInt\" : \"60000\" } ] }, "
         "{ \"$numberInt\" : \"900000\" } ] }, { \"$date\" : { \"$numberLong\" : "
         "\"1750000000000\" } } ] } } ] }");
-    assert_string_equal(json(p, &o),
-        "{ \"sort\" : { \"scheduledTime\" : { \"$numberInt\" : \"1\" }, \"_id\" : { "
-        "\"$numberInt\" : \"1\" } }, \"limit\" : { \"$numberInt\" : \"50\" } }");
+    assert_string_equal(
+        json(p, &o), "{ \"sort\" : { \"scheduledTime\" : { \"$numberInt\" : \"1\" }, \"_id\" : { "
+                     "\"$numberInt\" : \"1\" } }, \"limit\" : { \"$numberInt\" : \"50\" } }");
     assert_true(sb_mongo_reminder_update(&f, &o, SID, "1h"));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" SID "\" }, \"status\" : \"scheduled\", \"remindersSent\" "
-        ": { \"$ne\" : \"1h\" } }");
-    assert_string_equal(json(p, &o),
-        "{ \"$push\" : { \"remindersSent\" : \"1h\" } }");
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$oid\" : \"" SID
+                                     "\" }, \"status\" : \"scheduled\", \"remindersSent\" "
+                                     ": { \"$ne\" : \"1h\" } }");
+    assert_string_equal(json(p, &o), "{ \"$push\" : { \"remindersSent\" : \"1h\" } }");
     assert_false(sb_mongo_reminder_update(&f, &o, "x", "1h"));
 }
 
@@ -147,14 +152,15 @@ static void test_dispute_and_resolution(void **state)
 {
     apr_pool_t *p = *state;
     sb_session_t s;
-    sb_mongo_plan_t plan;
+    sb_session_plan_t plan;
     bson_t f, u;
 
     assert_true(sb_mongo_dispute_update(&f, &u, SID, "no show", T0));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" SID "\" }, \"status\" : \"completed\", \"isDisputed\" : "
-        "false }");
-    assert_string_equal(json(p, &u),
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$oid\" : \"" SID
+                                     "\" }, \"status\" : \"completed\", \"isDisputed\" : "
+                                     "false }");
+    assert_string_equal(
+        json(p, &u),
         "{ \"$set\" : { \"isDisputed\" : true, \"disputeReason\" : \"no show\", \"disputedAt\" "
         ": { \"$date\" : { \"$numberLong\" : \"1750000000000\" } }, \"updatedAt\" : { \"$date\" "
         ": { \"$numberLong\" : \"1750000000000\" } } } }");
@@ -164,7 +170,7 @@ static void test_dispute_and_resolution(void **state)
     strcpy(s.student_id, ID2);
     s.skill = "Guitar";
     /* 25 minutes back: the teacher's row and totals down, the learner's up */
-    sb_mongo_session_refund(p, &s, 25, "half", &plan);
+    sb_session_plan_refund(p, &s, 25, "half", &plan);
     assert_int_equal(plan.n, 2);
     assert_string_equal(plan.m[0].key, SID ":dispute:teacher");
     assert_int_equal(plan.m[0].amount, -25);
@@ -173,10 +179,11 @@ static void test_dispute_and_resolution(void **state)
     assert_int_equal(plan.m[1].amount, 25);
     assert_int_equal(plan.m[1].spent, -25);
     assert_true(sb_mongo_resolve_cas(&f, &u, SID, 25, &plan, T0));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" SID "\" }, \"isDisputed\" : true, \"disputeResolvedAt\" : "
-        "null }");
-    assert_string_equal(json(p, &u),
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$oid\" : \"" SID
+                                     "\" }, \"isDisputed\" : true, \"disputeResolvedAt\" : "
+                                     "null }");
+    assert_string_equal(
+        json(p, &u),
         "{ \"$set\" : { \"disputeResolvedAt\" : { \"$date\" : { \"$numberLong\" : "
         "\"1750000000000\" } }, \"disputeRefund\" : { \"$numberLong\" : \"25\" }, \"updatedAt\" "
         ": { \"$date\" : { \"$numberLong\" : \"1750000000000\" } }, \"moves\" : [ { \"k\" : "
@@ -192,14 +199,16 @@ static void test_dispute_and_resolution(void **state)
         "\"$numberLong\" : \"0\" }, \"ln\" : { \"$numberLong\" : \"0\" } } ], \"movesAt\" : { "
         "\"$date\" : { \"$numberLong\" : \"1750000000000\" } } } }");
     assert_true(sb_mongo_resolve_undo(&f, &u, SID, T0));
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"_id\" : { \"$oid\" : \"" SID "\" }, \"disputeResolvedAt\" : { \"$date\" : { "
         "\"$numberLong\" : \"1750000000000\" } }, \"moves\" : { \"$exists\" : true } }");
-    assert_string_equal(json(p, &u),
+    assert_string_equal(
+        json(p, &u),
         "{ \"$set\" : { \"disputeResolvedAt\" : null, \"disputeRefund\" : { \"$numberLong\" : "
         "\"0\" } }, \"$unset\" : { \"moves\" : \"\", \"movesAt\" : \"\" } }");
     /* nothing paid, nothing to move */
-    sb_mongo_session_refund(p, &s, 0, NULL, &plan);
+    sb_session_plan_refund(p, &s, 0, NULL, &plan);
     assert_int_equal(plan.n, 0);
 }
 
@@ -210,7 +219,8 @@ static void test_reviews(void **state)
     bson_t f, u;
 
     assert_true(sb_mongo_review_doc(&f, &r, ID2, T0));
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"_id\" : { \"$oid\" : \"" MID "\" }, \"sessionId\" : { \"$oid\" : \"" SID "\" }, "
         "\"reviewerId\" : { \"$oid\" : \"" ID "\" }, \"revieweeId\" : { \"$oid\" : \"" ID2 "\" "
         "}, \"rating\" : { \"$numberInt\" : \"4\" }, \"feedback\" : null, \"wouldRecommend\" : "
@@ -221,16 +231,17 @@ static void test_reviews(void **state)
     assert_non_null(strstr(json(p, &f), "\"feedback\" : \"$where\", \"wouldRecommend\" : true"));
     assert_false(sb_mongo_review_doc(&f, &r, "x", T0));
     assert_true(sb_mongo_rating_update(&f, &u, ID2, 4));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" ID2 "\" } }");
-    assert_string_equal(json(p, &u),
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$oid\" : \"" ID2 "\" } }");
+    assert_string_equal(
+        json(p, &u),
         "{ \"0\" : { \"$set\" : { \"ratingSum\" : { \"$add\" : [ { \"$ifNull\" : [ "
         "\"$ratingSum\", { \"$numberInt\" : \"0\" } ] }, { \"$numberLong\" : \"4\" } ] }, "
         "\"totalReviews\" : { \"$add\" : [ { \"$ifNull\" : [ \"$totalReviews\", { "
         "\"$numberInt\" : \"0\" } ] }, { \"$numberInt\" : \"1\" } ] } } }, \"1\" : { \"$set\" : "
         "{ \"rating\" : { \"$divide\" : [ \"$ratingSum\", \"$totalReviews\" ] } } } }");
     assert_true(sb_mongo_reviews_page_pipeline(&f, ID2, 0, NULL, 5));
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"0\" : { \"$match\" : { \"revieweeId\" : { \"$oid\" : \"" ID2 "\" } } }, \"1\" : { "
         "\"$sort\" : { \"createdAt\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { \"$numberInt\" "
         ": \"-1\" } } }, \"2\" : { \"$lookup\" : { \"from\" : \"users\", \"localField\" : "
@@ -241,7 +252,8 @@ static void test_reviews(void **state)
         "\"6\" } }, \"7\" : { \"$set\" : { \"skill\" : \"$session.skill\" } }, \"8\" : { "
         "\"$unset\" : \"session\" } }");
     assert_true(sb_mongo_reviews_page_pipeline(&f, ID2, T0, MID, 5));
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"0\" : { \"$match\" : { \"revieweeId\" : { \"$oid\" : \"" ID2 "\" }, \"$or\" : [ { "
         "\"createdAt\" : { \"$lt\" : { \"$date\" : { \"$numberLong\" : \"1750000000000\" } } } "
         "}, { \"createdAt\" : { \"$date\" : { \"$numberLong\" : \"1750000000000\" } }, \"_id\" "
@@ -265,18 +277,18 @@ static void test_calendar_and_person(void **state)
     sb_session_person_t who;
 
     assert_true(sb_mongo_calendar_set(&f, &u, ID, "abc"));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" ID "\" } }");
-    assert_string_equal(json(p, &u),
-        "{ \"$set\" : { \"calendarToken\" : \"abc\" } }");
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$oid\" : \"" ID "\" } }");
+    assert_string_equal(json(p, &u), "{ \"$set\" : { \"calendarToken\" : \"abc\" } }");
     assert_false(sb_mongo_calendar_set(&f, &u, "x", "abc"));
     sb_mongo_calendar_user(&f, "abc", T0);
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"calendarToken\" : \"abc\", \"isActive\" : true, \"$or\" : [ { \"isBanned\" : false "
         "}, { \"banExpiresAt\" : { \"$lte\" : { \"$date\" : { \"$numberLong\" : "
         "\"1750000000000\" } } } } ] }");
     sb_mongo_person_opts(&f);
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"projection\" : { \"username\" : { \"$numberInt\" : \"1\" }, \"firstName\" : { "
         "\"$numberInt\" : \"1\" }, \"lastName\" : { \"$numberInt\" : \"1\" }, "
         "\"profilePicture\" : { \"$numberInt\" : \"1\" }, \"timezone\" : { \"$numberInt\" : "
@@ -305,7 +317,8 @@ static void test_session_indexes(void **state)
 
     /* the participants' lists walk their index in order; intents are found by time */
     assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 5);
-    assert_string_equal(json(p, &cmd),
+    assert_string_equal(
+        json(p, &cmd),
         "{ \"createIndexes\" : \"sessions\", \"indexes\" : [ { \"key\" : { \"roomId\" : { "
         "\"$numberInt\" : \"1\" } }, \"name\" : \"roomId\", \"unique\" : true, "
         "\"partialFilterExpression\" : { \"roomId\" : { \"$type\" : \"string\" } } }, { \"key\" "
@@ -324,14 +337,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_edit_and_presence),
-        T(test_list_filters),
-        T(test_due_and_reminders),
-        T(test_reminders_read_back_as_text),
-        T(test_dispute_and_resolution),
-        T(test_reviews),
-        T(test_calendar_and_person),
-        T(test_session_indexes),
+        T(test_edit_and_presence),      T(test_list_filters),
+        T(test_due_and_reminders),      T(test_reminders_read_back_as_text),
+        T(test_dispute_and_resolution), T(test_reviews),
+        T(test_calendar_and_person),    T(test_session_indexes),
 #undef T
     };
     int rc;

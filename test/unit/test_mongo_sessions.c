@@ -1,8 +1,7 @@
 /*
  * The MongoDB driver's sessions without a server: the booking's document (its hold as the
  * intent) and the request message, the document read back, the overlap filter, the
- * transition planner (core's rules applied: the keyed moves of a release, a penalty and a
- * settlement for the time the server measured), the compare-and-set that writes a transition
+ * planned settlement and reschedule written as the compare-and-set of a transition
  * with its intent, the intent's entries, the user totals kept once per key, the request
  * message's mirror.
  */
@@ -12,16 +11,16 @@
 
 #include "mongo_sessions.h"
 
-#define ID  "65a1b2c3d4e5f60718293a4b" /* the teacher */
-#define ID2 "65a1b2c3d4e5f60718293a4c" /* the learner */
-#define SID "65a1b2c3d4e5f60718293a4d"
-#define MID "65a1b2c3d4e5f60718293a4e"
-#define T0  1750000000000LL
-#define MIN 60000LL
+#define ID      "65a1b2c3d4e5f60718293a4b" /* the teacher */
+#define ID2     "65a1b2c3d4e5f60718293a4c" /* the learner */
+#define SID     "65a1b2c3d4e5f60718293a4d"
+#define MID     "65a1b2c3d4e5f60718293a4e"
+#define T0      1750000000000LL
+#define MIN     60000LL
 #define HOUR_MS (60 * MIN)
 
-static const sb_session_new_t booking = {SID, ID, ID2, "Guitar", "Music", "$gt chords", T0, 60,
-                                         "room1", MID, "Session request: Guitar"};
+static const sb_session_new_t booking = {
+    SID, ID, ID2, "Guitar", "Music", "$gt chords", T0, 60, "room1", MID, "Session request: Guitar"};
 
 /* The session as booked (read back from its document) at T0 - 1 s. */
 static void booked(apr_pool_t *p, sb_session_t *o)
@@ -37,17 +36,18 @@ static void test_booking_document_holds_the_duration(void **state)
 {
     apr_pool_t *p = *state;
     sb_session_new_t bad = booking;
-    sb_mongo_sess_move_t hold;
+    sb_session_move_t hold;
     sb_session_t s;
     bson_t b;
 
-    sb_mongo_session_hold(p, &booking, &hold);
+    sb_session_plan_hold(p, &booking, &hold);
     assert_string_equal(hold.key, SID ":hold");
     assert_int_equal(hold.amount, -60);
     assert_true(sb_mongo_session_doc(&b, &booking, &hold, T0 - 1000));
     sb_mongo_session_from_doc(p, &b, &s);
     /* request text is a value, never an operator */
-    assert_string_equal(json(p, &b),
+    assert_string_equal(
+        json(p, &b),
         "{ \"_id\" : { \"$oid\" : \"" SID "\" }, \"teacherId\" : { \"$oid\" : \"" ID "\" }, "
         "\"studentId\" : { \"$oid\" : \"" ID2 "\" }, \"skill\" : \"Guitar\", \"category\" : "
         "\"Music\", \"description\" : \"$gt chords\", \"scheduledTime\" : { \"$date\" : { "
@@ -96,7 +96,8 @@ static void test_request_message_mirrors_the_booking(void **state)
     bson_t b, u;
 
     assert_true(sb_mongo_request_message_doc(&b, &booking, T0 - 1000));
-    assert_string_equal(json(p, &b),
+    assert_string_equal(
+        json(p, &b),
         "{ \"_id\" : { \"$oid\" : \"" MID "\" }, \"pair\" : \"" ID "" ID2 "\", \"senderId\" : { "
         "\"$oid\" : \"" ID2 "\" }, \"receiverId\" : { \"$oid\" : \"" ID "\" }, \"content\" : "
         "\"Session request: Guitar\", \"messageType\" : \"session_request\", \"isRead\" : "
@@ -110,9 +111,10 @@ static void test_request_message_mirrors_the_booking(void **state)
     none.message_id = NULL;
     assert_false(sb_mongo_request_message_doc(&b, &none, T0));
     assert_true(sb_mongo_request_mirror(&b, &u, SID, "accepted", T0 + MIN, T0 - 5));
-    assert_string_equal(json(p, &b),
-        "{ \"sessionId\" : { \"$oid\" : \"" SID "\" }, \"messageType\" : \"session_request\" }");
-    assert_string_equal(json(p, &u),
+    assert_string_equal(json(p, &b), "{ \"sessionId\" : { \"$oid\" : \"" SID
+                                     "\" }, \"messageType\" : \"session_request\" }");
+    assert_string_equal(
+        json(p, &u),
         "{ \"$set\" : { \"sessionStatus\" : \"accepted\", \"sessionProposedTime\" : { \"$date\" "
         ": { \"$numberLong\" : \"1750000060000\" } }, \"updatedAt\" : { \"$date\" : { "
         "\"$numberLong\" : \"1749999999995\" } } } }");
@@ -125,7 +127,8 @@ static void test_overlap_filter(void **state)
 
     /* [T0, T0 + 30 min) against every open session of either party but this one */
     assert_true(sb_mongo_overlap_filter(&f, ID, ID2, T0, 30, SID));
-    assert_string_equal(json(p, &f),
+    assert_string_equal(
+        json(p, &f),
         "{ \"status\" : { \"$in\" : [ \"pending\", \"scheduled\", \"in_progress\" ] }, \"_id\" "
         ": { \"$ne\" : { \"$oid\" : \"" SID "\" } }, \"$or\" : [ { \"teacherId\" : { \"$in\" : "
         "[ { \"$oid\" : \"" ID "\" }, { \"$oid\" : \"" ID2 "\" } ] } }, { \"studentId\" : { "
@@ -145,7 +148,7 @@ static void test_end_settles_the_measured_minutes(void **state)
     apr_pool_t *p = *state;
     sb_session_act_t a = {SID, ID2, SB_SESSION_END, 0, NULL, 0};
     sb_session_t o, n;
-    sb_mongo_plan_t plan;
+    sb_session_plan_t plan;
     sb_store_error_t err;
     bson_t f, u;
 
@@ -154,7 +157,7 @@ static void test_end_settles_the_measured_minutes(void **state)
     o.started_at = o.teacher_joined_at = o.last_presence_at = T0;
     o.student_joined_at = T0 - 5;
     /* 45.5 minutes taught: 45 paid, 15 back, the learner's totals without a balance change */
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 + 45 * MIN + 30000, &plan, &err),
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 + 45 * MIN + 30000, &plan, &err),
                      SB_STORE_OK);
     assert_int_equal(plan.n, 3);
     assert_true(plan.changed);
@@ -167,10 +170,11 @@ static void test_end_settles_the_measured_minutes(void **state)
     assert_int_equal(plan.m[1].learned, 45);
     assert_int_equal(plan.m[2].amount, 15);
     assert_true(sb_mongo_session_cas(&f, &u, &o, &n, &plan, T0 + 45 * MIN + 30000));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" SID "\" }, \"status\" : \"in_progress\", \"updatedAt\" : "
-        "{ \"$date\" : { \"$numberLong\" : \"1749999999000\" } } }");
-    assert_string_equal(json(p, &u),
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$oid\" : \"" SID
+                                     "\" }, \"status\" : \"in_progress\", \"updatedAt\" : "
+                                     "{ \"$date\" : { \"$numberLong\" : \"1749999999000\" } } }");
+    assert_string_equal(
+        json(p, &u),
         "{ \"$set\" : { \"status\" : \"completed\", \"escrowMinutes\" : { \"$numberLong\" : "
         "\"0\" }, \"scheduledTime\" : { \"$date\" : { \"$numberLong\" : \"1750000000000\" } }, "
         "\"startedAt\" : { \"$date\" : { \"$numberLong\" : \"1750000000000\" } }, \"endedAt\" : "
@@ -199,122 +203,17 @@ static void test_end_settles_the_measured_minutes(void **state)
         "\"1750002730000\" } } } }");
 }
 
-static void test_refusals_name_the_status_and_field(void **state)
-{
-    apr_pool_t *p = *state;
-    sb_session_act_t a = {SID, "65a1b2c3d4e5f60718293a4f", SB_SESSION_ACCEPT, 0, NULL, 0};
-    sb_session_t o, n;
-    sb_mongo_plan_t plan;
-    sb_store_error_t err;
-
-    booked(p, &o);
-    /* not a participant: the session is not there for them */
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_NOT_FOUND);
-    /* the learner cannot accept their own request */
-    a.actor_id = ID2;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_REFUSED);
-    assert_string_equal(err.field, "action");
-    /* a job's transition asked by a participant, a participant's by the jobs */
-    a.action = SB_SESSION_EXPIRE;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0, &plan, &err), SB_STORE_REFUSED);
-    a.actor_id = NULL;
-    a.action = SB_SESSION_ACCEPT;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0, &plan, &err), SB_STORE_REFUSED);
-    /* expiry before the start */
-    a.action = SB_SESSION_EXPIRE;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - 1, &plan, &err), SB_STORE_REFUSED);
-    assert_string_equal(err.field, "scheduledTime");
-    /* an illegal transition names the current status */
-    o.status = "completed";
-    a.actor_id = ID;
-    a.action = SB_SESSION_CANCEL;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_STALE);
-    assert_string_equal(err.field, "completed");
-    /* the room opens 10 minutes before the start */
-    o.status = "scheduled";
-    a.action = SB_SESSION_START;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - 11 * MIN, &plan, &err),
-                     SB_STORE_REFUSED);
-    /* a cancel after the start */
-    a.action = SB_SESSION_CANCEL;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0, &plan, &err), SB_STORE_REFUSED);
-    assert_string_equal(err.field, "scheduledTime");
-}
-
-static void test_release_with_and_without_penalty(void **state)
-{
-    apr_pool_t *p = *state;
-    sb_session_act_t a = {SID, ID2, SB_SESSION_CANCEL, 0, "busy", -1};
-    sb_session_t o, n;
-    sb_mongo_plan_t plan;
-    sb_store_error_t err;
-
-    booked(p, &o);
-    /* the learner cancels within 24 h: the hold back, then the whole hold as penalty */
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_OK);
-    assert_string_equal(n.status, "cancelled");
-    assert_string_equal(n.cancelled_by, ID2);
-    assert_string_equal(n.cancel_reason, "busy");
-    assert_int_equal(n.escrow, 0);
-    assert_int_equal(plan.n, 2);
-    assert_string_equal(plan.m[0].key, SID ":release");
-    assert_string_equal(plan.m[0].type, "refund");
-    assert_int_equal(plan.m[0].amount, 60);
-    assert_string_equal(plan.m[0].description, "Hold released (cancelled): Guitar");
-    assert_string_equal(plan.m[1].key, SID ":penalty");
-    assert_string_equal(plan.m[1].type, "penalty");
-    assert_int_equal(plan.m[1].amount, -60);
-    /* two days ahead: no penalty; by the teacher: none either */
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - 48 * HOUR_MS, &plan, &err),
-                     SB_STORE_OK);
-    assert_int_equal(plan.n, 1);
-    a.actor_id = ID;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_OK);
-    assert_int_equal(plan.n, 1);
-    /* decline: released in full, the request message says so */
-    a.action = SB_SESSION_DECLINE;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_OK);
-    assert_int_equal(plan.n, 1);
-    assert_string_equal(plan.mirror, "declined");
-    /* no-show with only the teacher there: the learner pays the penalty (capped at the hold) */
-    o.status = "scheduled";
-    o.teacher_joined_at = T0;
-    a.actor_id = NULL;
-    a.action = SB_SESSION_MARK_NO_SHOW;
-    a.penalty = 500;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 + 14 * MIN, &plan, &err),
-                     SB_STORE_REFUSED);
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 + 15 * MIN, &plan, &err),
-                     SB_STORE_OK);
-    assert_string_equal(n.status, "no_show");
-    assert_int_equal(plan.n, 2);
-    assert_int_equal(plan.m[1].amount, -60);
-    /* an already released hold moves nothing */
-    o.escrow = 0;
-    a.penalty = 0;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 + 15 * MIN, &plan, &err),
-                     SB_STORE_OK);
-    assert_int_equal(plan.n, 0);
-}
-
 static void test_start_reschedule_abandon(void **state)
 {
     apr_pool_t *p = *state;
     sb_session_act_t a = {SID, ID, SB_SESSION_ACCEPT, 0, NULL, 0};
     sb_session_t o, n;
-    sb_mongo_plan_t plan;
+    sb_session_plan_t plan;
     sb_store_error_t err;
     bson_t f, u;
 
     booked(p, &o);
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err), SB_STORE_OK);
     assert_string_equal(n.status, "scheduled");
     assert_string_equal(plan.mirror, "accepted");
     assert_int_equal(plan.n, 0);
@@ -323,15 +222,14 @@ static void test_start_reschedule_abandon(void **state)
     /* the first to join: no change of status, nobody hears of it */
     o = n;
     a.action = SB_SESSION_START;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - 5 * MIN, &plan, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 - 5 * MIN, &plan, &err), SB_STORE_OK);
     assert_string_equal(n.status, "scheduled");
     assert_false(plan.changed);
     assert_int_equal(n.teacher_joined_at, T0 - 5 * MIN);
     /* the second: in progress from now */
     o = n;
     a.actor_id = ID2;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 + MIN, &plan, &err), SB_STORE_OK);
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 + MIN, &plan, &err), SB_STORE_OK);
     assert_string_equal(n.status, "in_progress");
     assert_int_equal(n.started_at, T0 + MIN);
     assert_true(plan.changed);
@@ -340,10 +238,8 @@ static void test_start_reschedule_abandon(void **state)
     o.last_presence_at = T0 + 31 * MIN;
     a.actor_id = NULL;
     a.action = SB_SESSION_ABANDON;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 + 75 * MIN, &plan, &err),
-                     SB_STORE_REFUSED);
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 + 76 * MIN, &plan, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 + 75 * MIN, &plan, &err), SB_STORE_REFUSED);
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 + 76 * MIN, &plan, &err), SB_STORE_OK);
     assert_string_equal(n.status, "abandoned");
     assert_int_equal(n.credits_exchanged, 30);
     assert_int_equal(plan.m[2].amount, 30);
@@ -354,15 +250,15 @@ static void test_start_reschedule_abandon(void **state)
     a.actor_id = ID2;
     a.action = SB_SESSION_RESCHEDULE;
     a.scheduled_time = T0 + 24 * HOUR_MS;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err), SB_STORE_OK);
     assert_string_equal(n.status, "pending");
     assert_string_equal(n.proposed_by, ID2);
     assert_true(plan.overlap_check);
     assert_string_equal(plan.mirror, "pending");
     assert_true(sb_mongo_session_cas(&f, &u, &o, &n, &plan, T0 - HOUR_MS));
     bson_destroy(&f);
-    assert_string_equal(json(p, &u),
+    assert_string_equal(
+        json(p, &u),
         "{ \"$set\" : { \"status\" : \"pending\", \"escrowMinutes\" : { \"$numberLong\" : "
         "\"60\" }, \"scheduledTime\" : { \"$date\" : { \"$numberLong\" : \"1750086400000\" } }, "
         "\"startedAt\" : null, \"endedAt\" : null, \"actualDuration\" : { \"$numberLong\" : "
@@ -374,20 +270,18 @@ static void test_start_reschedule_abandon(void **state)
     /* the proposer cannot accept their own time */
     o = n;
     a.action = SB_SESSION_ACCEPT;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_REFUSED);
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err), SB_STORE_REFUSED);
     a.actor_id = ID;
-    assert_int_equal(sb_mongo_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_session_plan(p, &a, &o, &n, T0 - HOUR_MS, &plan, &err), SB_STORE_OK);
 }
 
 static void test_intent_entries_and_totals(void **state)
 {
     apr_pool_t *p = *state;
-    sb_mongo_sess_move_t m[2] = {
+    sb_session_move_t m[2] = {
         {SID ":settle:teacher", ID, "earned", 30, ID2, "Taught: x", "teaching", NULL, 30, 0, 30, 0},
         {SID ":settle:refund", ID2, "refund", 10, ID, "r", "refund", "note", 0, 0, 0, 0}};
-    sb_mongo_sess_move_t back;
+    sb_session_move_t back;
     bson_t b, f, u, entry;
     bson_iter_t it, arr;
     const uint8_t *data;
@@ -411,30 +305,27 @@ static void test_intent_entries_and_totals(void **state)
     /* nothing to record, nothing appended */
     bson_init(&b);
     sb_mongo_append_intent(&b, m, 0, T0);
-    assert_string_equal(json(p, &b),
-        "{ }");
+    assert_string_equal(json(p, &b), "{ }");
     /* totals once per key */
     assert_true(sb_mongo_totals_update(&f, &u, &m[0]));
     assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" ID "\" }, \"sessionTotals\" : { \"$ne\" : "
-        "\"" SID ":settle:teacher\" } }");
-    assert_string_equal(json(p, &u),
+                        "{ \"_id\" : { \"$oid\" : \"" ID "\" }, \"sessionTotals\" : { \"$ne\" : "
+                        "\"" SID ":settle:teacher\" } }");
+    assert_string_equal(
+        json(p, &u),
         "{ \"$inc\" : { \"totalEarned\" : { \"$numberLong\" : \"30\" }, \"totalSpent\" : { "
         "\"$numberLong\" : \"0\" }, \"minutesTaught\" : { \"$numberLong\" : \"30\" }, "
         "\"minutesLearned\" : { \"$numberLong\" : \"0\" } }, \"$push\" : { \"sessionTotals\" : "
         "\"" SID ":settle:teacher\" } }");
     assert_false(sb_mongo_totals_update(&f, &u, &m[1]));
     assert_true(sb_mongo_totals_clear(&f, &u, m, 2));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$in\" : [ { \"$oid\" : \"" ID "\" } ] } }");
-    assert_string_equal(json(p, &u),
-        "{ \"$pull\" : { \"sessionTotals\" : { \"$in\" : [ \"" SID ":settle:teacher\" ] } } }");
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$in\" : [ { \"$oid\" : \"" ID "\" } ] } }");
+    assert_string_equal(json(p, &u), "{ \"$pull\" : { \"sessionTotals\" : { \"$in\" : [ \"" SID
+                                     ":settle:teacher\" ] } } }");
     assert_false(sb_mongo_totals_clear(&f, &u, &m[1], 1));
     assert_true(sb_mongo_intent_clear(&f, &u, SID));
-    assert_string_equal(json(p, &f),
-        "{ \"_id\" : { \"$oid\" : \"" SID "\" } }");
-    assert_string_equal(json(p, &u),
-        "{ \"$unset\" : { \"moves\" : \"\", \"movesAt\" : \"\" } }");
+    assert_string_equal(json(p, &f), "{ \"_id\" : { \"$oid\" : \"" SID "\" } }");
+    assert_string_equal(json(p, &u), "{ \"$unset\" : { \"moves\" : \"\", \"movesAt\" : \"\" } }");
     assert_false(sb_mongo_intent_clear(&f, &u, "x"));
 }
 
@@ -446,8 +337,6 @@ int main(void)
         T(test_request_message_mirrors_the_booking),
         T(test_overlap_filter),
         T(test_end_settles_the_measured_minutes),
-        T(test_refusals_name_the_status_and_field),
-        T(test_release_with_and_without_penalty),
         T(test_start_reschedule_abandon),
         T(test_intent_entries_and_totals),
 #undef T

@@ -15,7 +15,7 @@
 
 #define SB_REMINDERS_MAX 8
 
-static void sb_mongo_append_move(bson_t *arr, const char *k, const sb_mongo_sess_move_t *m)
+static void sb_mongo_append_move(bson_t *arr, const char *k, const sb_session_move_t *m)
 {
     bson_t e;
 
@@ -35,7 +35,7 @@ static void sb_mongo_append_move(bson_t *arr, const char *k, const sb_mongo_sess
     bson_append_document_end(arr, &e);
 }
 
-void sb_mongo_append_intent(bson_t *b, const sb_mongo_sess_move_t *m, int n, int64_t now)
+void sb_mongo_append_intent(bson_t *b, const sb_session_move_t *m, int n, int64_t now)
 {
     bson_t arr;
     char buf[16];
@@ -54,7 +54,7 @@ void sb_mongo_append_intent(bson_t *b, const sb_mongo_sess_move_t *m, int n, int
     sb_mongo_append_time(b, "movesAt", now);
 }
 
-int sb_mongo_intent_entry(apr_pool_t *p, const bson_t *entry, sb_mongo_sess_move_t *m)
+int sb_mongo_intent_entry(apr_pool_t *p, const bson_t *entry, sb_session_move_t *m)
 {
     char id[SB_ID_LEN + 1];
 
@@ -79,7 +79,7 @@ int sb_mongo_intent_entry(apr_pool_t *p, const bson_t *entry, sb_mongo_sess_move
     return 1;
 }
 
-int sb_mongo_session_doc(bson_t *b, const sb_session_new_t *s, const sb_mongo_sess_move_t *hold,
+int sb_mongo_session_doc(bson_t *b, const sb_session_new_t *s, const sb_session_move_t *hold,
                          int64_t now)
 {
     bson_t arr;
@@ -167,8 +167,8 @@ const char *sb_mongo_reminders_text(apr_pool_t *p, const bson_t *doc)
         && bson_iter_recurse(&it, &arr)) {
         while (bson_iter_next(&arr)) {
             if (BSON_ITER_HOLDS_UTF8(&arr)) {
-                out = apr_pstrcat(p, out, n++ ? ",\"" : "\"", bson_iter_utf8(&arr, NULL), "\"",
-                                  NULL);
+                out =
+                    apr_pstrcat(p, out, n++ ? ",\"" : "\"", bson_iter_utf8(&arr, NULL), "\"", NULL);
             }
         }
     }
@@ -239,15 +239,14 @@ int sb_mongo_overlap_filter(bson_t *filter, const char *a, const char *b, int64_
         snprintf(me, sizeof(me), SB_OID, self);
     }
     /* [start, end) against [scheduledTime, scheduledTime + duration) */
-    return sb_mongo_json_doc(
-        filter,
-        "{\"status\": {\"$in\": " SB_OPEN "}, \"_id\": {\"$ne\": %s},"
-        " \"$or\": [{\"teacherId\": {\"$in\": [" SB_OID ", " SB_OID "]}},"
-        "  {\"studentId\": {\"$in\": [" SB_OID ", " SB_OID "]}}],"
-        " \"scheduledTime\": {\"$lt\": " SB_DATE "},"
-        " \"$expr\": {\"$gt\": [{\"$add\": [\"$scheduledTime\","
-        "  {\"$multiply\": [\"$duration\", 60000]}]}, " SB_DATE "]}}",
-        me, a, b, a, b, start + duration * SB_MONGO_MIN_MS, start);
+    return sb_mongo_json_doc(filter,
+                             "{\"status\": {\"$in\": " SB_OPEN "}, \"_id\": {\"$ne\": %s},"
+                             " \"$or\": [{\"teacherId\": {\"$in\": [" SB_OID ", " SB_OID "]}},"
+                             "  {\"studentId\": {\"$in\": [" SB_OID ", " SB_OID "]}}],"
+                             " \"scheduledTime\": {\"$lt\": " SB_DATE "},"
+                             " \"$expr\": {\"$gt\": [{\"$add\": [\"$scheduledTime\","
+                             "  {\"$multiply\": [\"$duration\", 60000]}]}, " SB_DATE "]}}",
+                             me, a, b, a, b, start + duration * SB_MONGO_MIN_MS, start);
 }
 
 /* The JSON text of remindersSent ("[\"24h\",\"1h\"]") as an array under key. */
@@ -268,7 +267,7 @@ static void sb_mongo_append_reminders(bson_t *b, const char *key, const char *te
 }
 
 int sb_mongo_session_cas(bson_t *filter, bson_t *update, const sb_session_t *o,
-                         const sb_session_t *n, const sb_mongo_plan_t *plan, int64_t now)
+                         const sb_session_t *n, const sb_session_plan_t *plan, int64_t now)
 {
     bson_t set;
 
@@ -314,12 +313,12 @@ int sb_mongo_intent_clear(bson_t *filter, bson_t *update, const char *id)
     return 1;
 }
 
-static int sb_mongo_has_totals(const sb_mongo_sess_move_t *m)
+static int sb_mongo_has_totals(const sb_session_move_t *m)
 {
     return m->earned || m->spent || m->taught || m->learned;
 }
 
-int sb_mongo_totals_update(bson_t *filter, bson_t *update, const sb_mongo_sess_move_t *m)
+int sb_mongo_totals_update(bson_t *filter, bson_t *update, const sb_session_move_t *m)
 {
     bson_t ne, inc, push;
 
@@ -345,7 +344,7 @@ int sb_mongo_totals_update(bson_t *filter, bson_t *update, const sb_mongo_sess_m
     return 1;
 }
 
-int sb_mongo_totals_clear(bson_t *filter, bson_t *update, const sb_mongo_sess_move_t *m, int n)
+int sb_mongo_totals_clear(bson_t *filter, bson_t *update, const sb_session_move_t *m, int n)
 {
     bson_t id, ids, pull, tk, keys;
     char buf[16];

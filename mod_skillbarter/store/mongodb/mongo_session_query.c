@@ -134,8 +134,8 @@ int sb_mongo_session_list_query(bson_t *filter, bson_t *opts, const sb_session_q
 }
 
 /* Reminder `which` is due for starts in (a, b] (the two dates that follow) and not recorded. */
-#define SB_DUE_REMINDER(which)                                                             \
-    " {\"status\": \"scheduled\", \"scheduledTime\": {\"$gt\": " SB_DATE ", \"$lte\": " SB_DATE  \
+#define SB_DUE_REMINDER(which)                                                                     \
+    " {\"status\": \"scheduled\", \"scheduledTime\": {\"$gt\": " SB_DATE ", \"$lte\": " SB_DATE    \
     "}, \"remindersSent\": {\"$ne\": \"" which "\"}}"
 
 void sb_mongo_sessions_due_query(bson_t *filter, bson_t *opts, int64_t now, int limit)
@@ -145,11 +145,12 @@ void sb_mongo_sessions_due_query(bson_t *filter, bson_t *opts, int64_t now, int 
     sb_mongo_json_doc(
         filter,
         "{\"$or\": [{\"status\": \"pending\", \"scheduledTime\": {\"$lte\": " SB_DATE "}},"
-        " {\"status\": \"scheduled\", \"scheduledTime\": {\"$lte\": " SB_DATE "}},"
-        SB_DUE_REMINDER("15min") "," SB_DUE_REMINDER("1h") "," SB_DUE_REMINDER("24h") ","
-        " {\"status\": \"in_progress\", \"startedAt\": {\"$ne\": null},"
-        "  \"$expr\": {\"$lte\": [{\"$add\": [\"$startedAt\","
-        "   {\"$multiply\": [\"$duration\", 60000]}, 900000]}, " SB_DATE "]}}]}",
+        " {\"status\": \"scheduled\", \"scheduledTime\": {\"$lte\": " SB_DATE
+        "}}," SB_DUE_REMINDER("15min") "," SB_DUE_REMINDER("1h") "," SB_DUE_REMINDER(
+            "24h") ","
+                   " {\"status\": \"in_progress\", \"startedAt\": {\"$ne\": null},"
+                   "  \"$expr\": {\"$lte\": [{\"$add\": [\"$startedAt\","
+                   "   {\"$multiply\": [\"$duration\", 60000]}, 900000]}, " SB_DATE "]}}]}",
         now, now - m15, now, now + m15, now + m15, now + h1, now + h1, now + d1, now);
     sb_mongo_json_doc(opts, "{\"sort\": {\"scheduledTime\": 1, \"_id\": 1}, \"limit\": %d}",
                       limit > 0 ? limit : 1);
@@ -194,7 +195,7 @@ int sb_mongo_dispute_update(bson_t *filter, bson_t *update, const char *id, cons
 }
 
 int sb_mongo_resolve_cas(bson_t *filter, bson_t *update, const char *id, int64_t refund,
-                         const sb_mongo_plan_t *plan, int64_t now)
+                         const sb_session_plan_t *plan, int64_t now)
 {
     bson_t set;
 
@@ -222,10 +223,9 @@ int sb_mongo_resolve_undo(bson_t *filter, bson_t *update, const char *id, int64_
                       "{\"_id\": " SB_OID ", \"disputeResolvedAt\": " SB_DATE ","
                       " \"moves\": {\"$exists\": true}}",
                       id, now);
-    sb_mongo_json_doc(update,
-                      "{\"$set\": {\"disputeResolvedAt\": null,"
-                      " \"disputeRefund\": {\"$numberLong\": \"0\"}},"
-                      " \"$unset\": {\"moves\": \"\", \"movesAt\": \"\"}}");
+    sb_mongo_json_doc(update, "{\"$set\": {\"disputeResolvedAt\": null,"
+                              " \"disputeRefund\": {\"$numberLong\": \"0\"}},"
+                              " \"$unset\": {\"moves\": \"\", \"movesAt\": \"\"}}");
     return 1;
 }
 
@@ -267,8 +267,8 @@ int sb_mongo_rating_update(bson_t *filter, bson_t *pipeline, const char *reviewe
     return 1;
 }
 
-int sb_mongo_reviews_page_pipeline(bson_t *pipeline, const char *user_id,
-                                   int64_t after_created_at, const char *after_id, int limit)
+int sb_mongo_reviews_page_pipeline(bson_t *pipeline, const char *user_id, int64_t after_created_at,
+                                   const char *after_id, int limit)
 {
     char before[256] = "";
 

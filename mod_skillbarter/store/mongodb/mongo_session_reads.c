@@ -175,8 +175,8 @@ typedef struct {
 } sb_mongo_reminder_t;
 
 /* The reminder recorded once; only the call that recorded it writes what goes with it. */
-static sb_store_status_t sb_mongo_reminder_step(sb_store_conn_t *c, const bson_t *opts,
-                                                void *ctx, sb_store_error_t *err)
+static sb_store_status_t sb_mongo_reminder_step(sb_store_conn_t *c, const bson_t *opts, void *ctx,
+                                                sb_store_error_t *err)
 {
     sb_mongo_reminder_t *x = ctx;
     bson_t filter, update;
@@ -188,8 +188,8 @@ static sb_store_status_t sb_mongo_reminder_step(sb_store_conn_t *c, const bson_t
     if (!sb_mongo_reminder_update(&filter, &update, x->id, x->which)) {
         return SB_STORE_OK; /* no such session */
     }
-    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, opts, 0, &matched, "reminder",
-                         err);
+    st =
+        sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, opts, 0, &matched, "reminder", err);
     bson_destroy(&filter);
     bson_destroy(&update);
     if (st != SB_STORE_OK || !matched) {
@@ -206,11 +206,11 @@ static sb_store_status_t sb_mongo_reminder_step(sb_store_conn_t *c, const bson_t
 }
 
 sb_store_status_t sb_mongo_session_reminder_mark(sb_store_conn_t *c, const char *id,
-                                                 const char *which,
-                                                 const sb_outbox_event_t *events, int nevents,
-                                                 const sb_notification_new_t *notify, int nnotify,
-                                                 const sb_store_mail_new_t *mail, int nmail,
-                                                 int64_t now, int *marked, sb_store_error_t *err)
+                                                 const char *which, const sb_outbox_event_t *events,
+                                                 int nevents, const sb_notification_new_t *notify,
+                                                 int nnotify, const sb_store_mail_new_t *mail,
+                                                 int nmail, int64_t now, int *marked,
+                                                 sb_store_error_t *err)
 {
     sb_mongo_reminder_t x = {id, which, events, nevents, notify, nnotify, mail, nmail, now, 0};
     sb_store_status_t st = sb_mongo_atomic(c, sb_mongo_reminder_step, &x, err);

@@ -47,8 +47,7 @@ static sb_store_status_t sb_mongo_dispute_step(sb_store_conn_t *c, const bson_t 
                              "the time to dispute this session has passed");
     }
     sb_mongo_dispute_update(&filter, &update, x->id, x->reason, x->now);
-    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, opts, 0, &matched, "dispute",
-                         err);
+    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, opts, 0, &matched, "dispute", err);
     bson_destroy(&filter);
     bson_destroy(&update);
     if (st == SB_STORE_OK && !matched) {
@@ -79,7 +78,7 @@ static sb_store_status_t sb_mongo_resolve_step(sb_store_conn_t *c, const bson_t 
                                                sb_store_error_t *err)
 {
     sb_mongo_resolve_t *x = ctx;
-    sb_mongo_plan_t plan;
+    sb_session_plan_t plan;
     sb_session_t s;
     bson_t filter, update;
     int64_t matched = 0;
@@ -92,10 +91,9 @@ static sb_store_status_t sb_mongo_resolve_step(sb_store_conn_t *c, const bson_t 
         return sb_store_fail(err, SB_STORE_STALE, "isDisputed", "no open dispute");
     }
     x->refund = s.credits_exchanged * x->percent / 100;
-    sb_mongo_session_refund(x->p, &s, x->refund, x->note, &plan);
+    sb_session_plan_refund(x->p, &s, x->refund, x->note, &plan);
     sb_mongo_resolve_cas(&filter, &update, x->id, x->refund, &plan, x->now);
-    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, opts, 0, &matched, "resolve",
-                         err);
+    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, opts, 0, &matched, "resolve", err);
     bson_destroy(&filter);
     bson_destroy(&update);
     if (st == SB_STORE_OK && !matched) {
@@ -109,8 +107,8 @@ static sb_store_status_t sb_mongo_resolve_step(sb_store_conn_t *c, const bson_t 
         err->field = "refund";
         if (!opts && sb_mongo_resolve_undo(&filter, &update, x->id, x->now)) {
             sb_store_error_t e2;
-            sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, NULL, 0, NULL,
-                            "resolve undo", &e2);
+            sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, NULL, 0, NULL, "resolve undo",
+                            &e2);
             bson_destroy(&filter);
             bson_destroy(&update);
         }
@@ -118,9 +116,9 @@ static sb_store_status_t sb_mongo_resolve_step(sb_store_conn_t *c, const bson_t 
     return st;
 }
 
-sb_store_status_t sb_mongo_session_resolve(sb_store_conn_t *c, const char *id,
-                                           const char *admin_id, int percent, const char *note,
-                                           int64_t now, int64_t *refunded, sb_store_error_t *err)
+sb_store_status_t sb_mongo_session_resolve(sb_store_conn_t *c, const char *id, const char *admin_id,
+                                           int percent, const char *note, int64_t now,
+                                           int64_t *refunded, sb_store_error_t *err)
 {
     sb_mongo_resolve_t x = {c->pool, id, note, percent, now, 0};
     sb_store_status_t st;

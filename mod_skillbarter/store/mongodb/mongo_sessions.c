@@ -58,19 +58,18 @@ sb_store_status_t sb_mongo_session_load(sb_store_conn_t *c, apr_pool_t *p, const
         sb_mongo_session_from_doc(p, &doc, s);
     }
     bson_destroy(&doc);
-    return st == SB_STORE_NOT_FOUND ? sb_store_fail(err, SB_STORE_NOT_FOUND, NULL,
-                                                    "no such session")
-                                    : st;
+    return st == SB_STORE_NOT_FOUND
+               ? sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such session")
+               : st;
 }
 
 /* One move of an intent: the keyed balance change (a key used already is this move done
  * before: a retry or a recovery), then the user totals, once per key. */
 static sb_store_status_t sb_mongo_intent_move(sb_store_conn_t *c, const bson_t *opts,
-                                              const char *session_id,
-                                              const sb_mongo_sess_move_t *m, int64_t now,
-                                              sb_store_error_t *err)
+                                              const char *session_id, const sb_session_move_t *m,
+                                              int64_t now, sb_store_error_t *err)
 {
-    sb_mongo_move_t mv = {m->user_id,     m->type,     m->amount, session_id, m->related_user,
+    sb_mongo_move_t mv = {m->user_id,     m->type,     m->amount, session_id,   m->related_user,
                           m->description, m->category, m->key,    m->admin_note};
     sb_store_status_t st = SB_STORE_OK;
     bson_t filter, update;
@@ -107,7 +106,7 @@ static sb_store_status_t sb_mongo_intent_done(sb_store_conn_t *c, const bson_t *
 }
 
 sb_store_status_t sb_mongo_intent_run(sb_store_conn_t *c, const bson_t *opts, const char *id,
-                                      const sb_mongo_sess_move_t *m, int n, int64_t now,
+                                      const sb_session_move_t *m, int n, int64_t now,
                                       sb_store_error_t *err)
 {
     sb_store_status_t st = SB_STORE_OK;
@@ -205,9 +204,11 @@ static sb_store_status_t sb_mongo_book_checks(sb_store_conn_t *c, const bson_t *
     }
     /* In a transaction two bookings of the same people write the same two documents, so they
      * conflict and the later one runs again and sees the first (no write skew). */
-    if (opts && sb_mongo_json_doc(&filter, "{\"_id\": {\"$in\": [{\"$oid\": \"%s\"},"
-                                           " {\"$oid\": \"%s\"}]}}",
-                                  s->teacher_id, s->student_id)) {
+    if (opts
+        && sb_mongo_json_doc(&filter,
+                             "{\"_id\": {\"$in\": [{\"$oid\": \"%s\"},"
+                             " {\"$oid\": \"%s\"}]}}",
+                             s->teacher_id, s->student_id)) {
         bson_t update;
         sb_store_status_t st;
         sb_mongo_json_doc(&update, "{\"$inc\": {\"sessionsRev\": 1}}");
@@ -251,7 +252,7 @@ static sb_store_status_t sb_mongo_book_step(sb_store_conn_t *c, const bson_t *op
 {
     sb_mongo_book_t *x = ctx;
     const sb_session_new_t *s = x->s;
-    sb_mongo_sess_move_t hold;
+    sb_session_move_t hold;
     sb_store_status_t st;
     bson_t doc;
 
@@ -261,7 +262,7 @@ static sb_store_status_t sb_mongo_book_step(sb_store_conn_t *c, const bson_t *op
                != SB_STORE_OK) {
         return st;
     }
-    sb_mongo_session_hold(x->p, s, &hold);
+    sb_session_plan_hold(x->p, s, &hold);
     if (!sb_mongo_session_doc(&doc, s, &hold, x->now)) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "session_create: bad ids");
     }
@@ -270,9 +271,10 @@ static sb_store_status_t sb_mongo_book_step(sb_store_conn_t *c, const bson_t *op
     if (st != SB_STORE_OK) {
         return st;
     }
-    if (!opts && (st = sb_mongo_check_overlap(c, opts, s->teacher_id, s->student_id,
-                                              s->scheduled_time, s->duration, s->id, err))
-                     != SB_STORE_OK) {
+    if (!opts
+        && (st = sb_mongo_check_overlap(c, opts, s->teacher_id, s->student_id, s->scheduled_time,
+                                        s->duration, s->id, err))
+               != SB_STORE_OK) {
         sb_mongo_book_undo(c, s->id);
         return st;
     }
@@ -343,24 +345,24 @@ static sb_store_status_t sb_mongo_act_step(sb_store_conn_t *c, const bson_t *opt
 {
     sb_mongo_act_t *x = ctx;
     sb_session_t o, *n = x->n;
-    sb_mongo_plan_t plan;
+    sb_session_plan_t plan;
     sb_store_status_t st;
     bson_t filter, update;
     int64_t matched = 0;
 
     if ((st = sb_mongo_session_load(c, x->p, opts, x->a->id, &o, err)) != SB_STORE_OK
-        || (st = sb_mongo_session_plan(x->p, x->a, &o, n, x->now, &plan, err)) != SB_STORE_OK
+        || (st = sb_session_plan(x->p, x->a, &o, n, x->now, &plan, err)) != SB_STORE_OK
         || (plan.overlap_check
-            && (st = sb_mongo_check_overlap(c, opts, o.teacher_id, o.student_id,
-                                            n->scheduled_time, o.duration, o.id, err))
+            && (st = sb_mongo_check_overlap(c, opts, o.teacher_id, o.student_id, n->scheduled_time,
+                                            o.duration, o.id, err))
                    != SB_STORE_OK)) {
         return st;
     }
     if (!sb_mongo_session_cas(&filter, &update, &o, n, &plan, x->now)) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such session");
     }
-    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, opts, 0, &matched,
-                         "session write", err);
+    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, opts, 0, &matched, "session write",
+                         err);
     bson_destroy(&filter);
     bson_destroy(&update);
     if (st == SB_STORE_OK && !matched) {
@@ -388,10 +390,10 @@ static sb_store_status_t sb_mongo_act_step(sb_store_conn_t *c, const bson_t *opt
     return st;
 }
 
-sb_store_status_t sb_mongo_session_act(sb_store_conn_t *c, apr_pool_t *p,
-                                       const sb_session_act_t *a, const sb_outbox_event_t *events,
-                                       int nevents, const sb_notification_new_t *notify,
-                                       int64_t now, sb_session_t **out, sb_store_error_t *err)
+sb_store_status_t sb_mongo_session_act(sb_store_conn_t *c, apr_pool_t *p, const sb_session_act_t *a,
+                                       const sb_outbox_event_t *events, int nevents,
+                                       const sb_notification_new_t *notify, int64_t now,
+                                       sb_session_t **out, sb_store_error_t *err)
 {
     sb_mongo_act_t x = {p, a, events, nevents, notify, now, apr_palloc(p, sizeof(sb_session_t))};
     sb_store_status_t st;
@@ -413,8 +415,7 @@ sb_store_status_t sb_mongo_session_edit(sb_store_conn_t *c, const char *id, cons
     bson_t filter, pipeline, after;
     sb_store_status_t st;
 
-    if (!sb_mongo_session_edit_update(&filter, &pipeline, id, actor_id, description, notes,
-                                      now)) {
+    if (!sb_mongo_session_edit_update(&filter, &pipeline, id, actor_id, description, notes, now)) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such session");
     }
     st = sb_mongo_find_modify_pipeline(c, SB_MONGO_SESSIONS, &filter, &pipeline, 0, NULL, &after,
@@ -425,9 +426,8 @@ sb_store_status_t sb_mongo_session_edit(sb_store_conn_t *c, const char *id, cons
     return st;
 }
 
-sb_store_status_t sb_mongo_session_presence(sb_store_conn_t *c, const char *id,
-                                            const char *user_id, int64_t now,
-                                            sb_store_error_t *err)
+sb_store_status_t sb_mongo_session_presence(sb_store_conn_t *c, const char *id, const char *user_id,
+                                            int64_t now, sb_store_error_t *err)
 {
     bson_t filter, update;
     sb_store_status_t st;
@@ -435,8 +435,8 @@ sb_store_status_t sb_mongo_session_presence(sb_store_conn_t *c, const char *id,
     if (!sb_mongo_session_presence_update(&filter, &update, id, user_id, now)) {
         return SB_STORE_OK; /* no such session: nothing */
     }
-    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, NULL, 0, NULL,
-                         "session presence", err);
+    st = sb_mongo_update(c, SB_MONGO_SESSIONS, &filter, &update, NULL, 0, NULL, "session presence",
+                         err);
     bson_destroy(&filter);
     bson_destroy(&update);
     return st;
@@ -448,7 +448,7 @@ sb_store_status_t sb_mongo_session_presence(sb_store_conn_t *c, const char *id,
  * the intent off; a booking whose hold the learner cannot pay is taken back. */
 static int sb_mongo_recover_session(sb_store_conn_t *c, const bson_t *doc, sb_store_error_t *err)
 {
-    sb_mongo_sess_move_t m[SB_MONGO_PLAN_MAX];
+    sb_session_move_t m[SB_SESSION_PLAN_MAX];
     char id[SB_ID_LEN + 1];
     bson_iter_t it, arr;
     sb_store_status_t st;
@@ -458,7 +458,7 @@ static int sb_mongo_recover_session(sb_store_conn_t *c, const bson_t *doc, sb_st
         || !BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &arr)) {
         return 0;
     }
-    while (bson_iter_next(&arr) && n < SB_MONGO_PLAN_MAX) {
+    while (bson_iter_next(&arr) && n < SB_SESSION_PLAN_MAX) {
         const uint8_t *data;
         uint32_t len;
         bson_t entry;

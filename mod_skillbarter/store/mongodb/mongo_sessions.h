@@ -1,9 +1,10 @@
 /*
  * Internal to the MongoDB driver: sessions, their holds and settlement, reviews and the
- * calendar feed (store_sessions.h). Builders and the transition planner are pure
- * (mongo_session_doc.c, mongo_session_plan.c: unit-tested against expected documents); the
- * operations are mongo_sessions.c (booking, transitions, the intent and its recovery),
- * mongo_session_reads.c and mongo_session_reviews.c.
+ * calendar feed (store_sessions.h). The builders are pure (mongo_session_doc.c,
+ * mongo_session_query.c: unit-tested against expected documents), the transitions planned by
+ * the store's sb_session_plan.h (shared with the SQLite driver); the operations are
+ * mongo_sessions.c (booking, transitions, the intent and its recovery), mongo_session_reads.c
+ * and mongo_session_reviews.c.
  *
  * A session is {_id, teacherId, studentId, skill, category, description, scheduledTime,
  * duration, actualDuration, status, escrowMinutes, roomId, startedAt, endedAt,
@@ -24,55 +25,20 @@
 #define SB_MONGO_SESSIONS_H
 
 #include "mongo_int.h"
+#include "sb_session_plan.h"
 
 #define SB_MONGO_SESSIONS "sessions"
 #define SB_MONGO_REVIEWS  "reviews"
 #define SB_MONGO_MIN_MS   ((int64_t)60000)
 
-/* One balance change of a session step, with the user totals that go with it. */
-typedef struct {
-    const char *key; /* idempotency key "<session>:<what>" */
-    const char *user_id;
-    const char *type; /* earned | spent | refund | penalty */
-    int64_t amount;   /* 0: totals only */
-    const char *related_user;
-    const char *description;
-    const char *category;
-    const char *admin_note;
-    int64_t earned, spent, taught, learned; /* totalEarned, ... move by these */
-} sb_mongo_sess_move_t;
-
-#define SB_MONGO_PLAN_MAX 4
-
-typedef struct {
-    sb_mongo_sess_move_t m[SB_MONGO_PLAN_MAX];
-    int n;
-    int changed;       /* the other party hears of it (events, notification) */
-    int overlap_check; /* the new start must overlap no open session */
-    const char *mirror; /* the request message's new sessionStatus, or NULL */
-} sb_mongo_plan_t;
-
-/* ---- the planner (mongo_session_plan.c) ---- */
-
-/* Decide a->action on o at now: *n (a copy of o) becomes the session after the step and plan
- * the moves it implies. The statuses and fields of store_sessions.h's session_act. */
-sb_store_status_t sb_mongo_session_plan(apr_pool_t *p, const sb_session_act_t *a,
-                                        const sb_session_t *o, sb_session_t *n, int64_t now,
-                                        sb_mongo_plan_t *plan, sb_store_error_t *err);
-/* The hold of a booking as one move. */
-void sb_mongo_session_hold(apr_pool_t *p, const sb_session_new_t *s, sb_mongo_sess_move_t *m);
-/* A resolution's two moves (teacher back, learner in) for refund minutes. */
-void sb_mongo_session_refund(apr_pool_t *p, const sb_session_t *s, int64_t refund,
-                             const char *note, sb_mongo_plan_t *plan);
-
 /* ---- builders (mongo_session_doc.c) ---- */
 
 /* The moves as the intent array appended under key "moves" (and movesAt) of b. */
-void sb_mongo_append_intent(bson_t *b, const sb_mongo_sess_move_t *m, int n, int64_t now);
+void sb_mongo_append_intent(bson_t *b, const sb_session_move_t *m, int n, int64_t now);
 /* An intent entry (a document of moves) into m (strings in p); 0 when malformed. */
-int sb_mongo_intent_entry(apr_pool_t *p, const bson_t *entry, sb_mongo_sess_move_t *m);
+int sb_mongo_intent_entry(apr_pool_t *p, const bson_t *entry, sb_session_move_t *m);
 /* The new session's document with the hold as its intent; 0 for a bad id. */
-int sb_mongo_session_doc(bson_t *b, const sb_session_new_t *s, const sb_mongo_sess_move_t *hold,
+int sb_mongo_session_doc(bson_t *b, const sb_session_new_t *s, const sb_session_move_t *hold,
                          int64_t now);
 /* The session_request message of s (the messages domain's document plus its session fields). */
 int sb_mongo_request_message_doc(bson_t *b, const sb_session_new_t *s, int64_t now);
@@ -87,14 +53,14 @@ int sb_mongo_overlap_filter(bson_t *filter, const char *a, const char *b, int64_
 /* The compare-and-set of a transition: filter (id, status and updatedAt of o) and $set of n
  * with the plan's intent. */
 int sb_mongo_session_cas(bson_t *filter, bson_t *update, const sb_session_t *o,
-                         const sb_session_t *n, const sb_mongo_plan_t *plan, int64_t now);
+                         const sb_session_t *n, const sb_session_plan_t *plan, int64_t now);
 /* The intent taken off the session: filter {_id} and {$unset: {moves, movesAt}}. */
 int sb_mongo_intent_clear(bson_t *filter, bson_t *update, const char *id);
 /* The user totals of a move, once per key: filter (user without key in sessionTotals) and
  * update ($inc, $push key). 0 when the move carries no totals or a bad id. */
-int sb_mongo_totals_update(bson_t *filter, bson_t *update, const sb_mongo_sess_move_t *m);
+int sb_mongo_totals_update(bson_t *filter, bson_t *update, const sb_session_move_t *m);
 /* The keys of the moves off the users' sessionTotals once the intent is gone. */
-int sb_mongo_totals_clear(bson_t *filter, bson_t *update, const sb_mongo_sess_move_t *m, int n);
+int sb_mongo_totals_clear(bson_t *filter, bson_t *update, const sb_session_move_t *m, int n);
 /* The request message mirrors the session: filter and update. */
 int sb_mongo_request_mirror(bson_t *filter, bson_t *update, const char *id, const char *status,
                             int64_t proposed_time, int64_t now);
@@ -117,15 +83,15 @@ int sb_mongo_reminder_update(bson_t *filter, bson_t *update, const char *id, con
 int sb_mongo_dispute_update(bson_t *filter, bson_t *update, const char *id, const char *reason,
                             int64_t now);
 int sb_mongo_resolve_cas(bson_t *filter, bson_t *update, const char *id, int64_t refund,
-                         const sb_mongo_plan_t *plan, int64_t now);
+                         const sb_session_plan_t *plan, int64_t now);
 /* A refused resolution undone (the intent still there). */
 int sb_mongo_resolve_undo(bson_t *filter, bson_t *update, const char *id, int64_t now);
 /* A review document; the reviewee's exact mean as a pipeline update. 0 for a bad id. */
 int sb_mongo_review_doc(bson_t *b, const sb_review_new_t *r, const char *reviewee, int64_t now);
 int sb_mongo_rating_update(bson_t *filter, bson_t *pipeline, const char *reviewee, int rating);
 /* reviews_page: the aggregation over reviews (reviewer and session joined), limit + 1 rows. */
-int sb_mongo_reviews_page_pipeline(bson_t *pipeline, const char *user_id,
-                                   int64_t after_created_at, const char *after_id, int limit);
+int sb_mongo_reviews_page_pipeline(bson_t *pipeline, const char *user_id, int64_t after_created_at,
+                                   const char *after_id, int limit);
 /* calendar_token_set / calendar_token_user. */
 int sb_mongo_calendar_set(bson_t *filter, bson_t *update, const char *user_id,
                           const char *token_hash);
@@ -149,7 +115,7 @@ sb_store_status_t sb_mongo_session_load(sb_store_conn_t *c, apr_pool_t *p, const
                                         const char *id, sb_session_t *s, sb_store_error_t *err);
 /* Apply the moves of an intent and take it off the session. */
 sb_store_status_t sb_mongo_intent_run(sb_store_conn_t *c, const bson_t *opts, const char *id,
-                                      const sb_mongo_sess_move_t *m, int n, int64_t now,
+                                      const sb_session_move_t *m, int n, int64_t now,
                                       sb_store_error_t *err);
 /* Complete the intents stopped before `before`; *fixed (may be NULL) counts them. */
 sb_store_status_t sb_mongo_session_recover(sb_store_conn_t *c, int64_t before, int *fixed,
