@@ -62,6 +62,22 @@ int sb_session_status_holds(sb_session_status_t s)
     return s == SB_SESSION_PENDING || s == SB_SESSION_SCHEDULED || s == SB_SESSION_IN_PROGRESS;
 }
 
+const char *sb_session_request_status(const char *session_status)
+{
+    switch (sb_session_status_parse(session_status)) {
+    case SB_SESSION_PENDING:
+        return "pending";
+    case SB_SESSION_DECLINED:
+        return "declined";
+    case SB_SESSION_EXPIRED:
+        return "expired";
+    case SB_SESSION_CANCELLED:
+        return "cancelled";
+    default:
+        return "accepted";
+    }
+}
+
 int sb_session_duration_valid(int64_t minutes)
 {
     return minutes >= SB_SESSION_MIN_DURATION && minutes <= SB_SESSION_MAX_DURATION

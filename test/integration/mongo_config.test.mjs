@@ -31,7 +31,7 @@ for (const uri of ['mongodb://127.0.0.1:1/skillbarter', 'mongodb+srv://cluster.e
     const r = await configtest(`SkillBarterStore ${uri}\n`);
     assert.notEqual(r.status, 0, r.out);
     assert.match(r.out, /SkillBarterStore: the mongodb store driver is incomplete/);
-    assert.match(r.out, /operations not written: discovery: discover_search, category_counts, trending_skills; sessions \(all 14\)/);
+    assert.match(r.out, /operations not written: discovery: discover_search, category_counts, trending_skills$/m);
     assert.doesNotMatch(r.out, /no compiled-in store driver/);
   });
 }

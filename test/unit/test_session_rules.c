@@ -66,6 +66,13 @@ static void test_status_names(void **state)
     assert_true(sb_session_status_holds(SB_SESSION_IN_PROGRESS));
     assert_false(sb_session_status_holds(SB_SESSION_COMPLETED));
     assert_false(sb_session_status_holds(SB_SESSION_EXPIRED));
+    /* a request message shows its session's status in the spec's terms */
+    assert_string_equal(sb_session_request_status("pending"), "pending");
+    assert_string_equal(sb_session_request_status("scheduled"), "accepted");
+    assert_string_equal(sb_session_request_status("completed"), "accepted");
+    assert_string_equal(sb_session_request_status("declined"), "declined");
+    assert_string_equal(sb_session_request_status("expired"), "expired");
+    assert_string_equal(sb_session_request_status("cancelled"), "cancelled");
 }
 
 static void test_durations(void **state)

@@ -11,6 +11,7 @@
 #include "mongo_mail.h"
 #include "mongo_messages.h"
 #include "mongo_outbox.h"
+#include "mongo_sessions.h"
 #include "mongo_tokens.h"
 #include "mongo_users.h"
 
@@ -306,8 +307,9 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
     D(outbox, OUTBOX)                                                                              \
     D(notifications, NOTIFICATIONS)                                                                \
     D(messages, MESSAGES)                                                                          \
-    D(mail, MAIL)
-#define SB_MONGO_DOMAINS_TODO(D) D(sessions, SESSIONS)
+    D(mail, MAIL)                                                                                  \
+    D(sessions, SESSIONS)
+#define SB_MONGO_DOMAINS_TODO(D)
 
 #define SB_MONGO_ENTRY(d, op, params, args) .op = sb_mongo_##op,
 #define SB_MONGO_FULL_TABLE(dom, DOM)                                                              \

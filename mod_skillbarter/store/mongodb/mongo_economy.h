@@ -16,7 +16,7 @@
  * Ledger rows carry seq, the user's ledgerSeq after the move: a user's rows in exactly the
  * order their balance changed (ObjectIds of several processes are not).
  *
- * Sessions (the sessions domain, not written yet) hold escrow as sessions.escrowMinutes of
+ * Sessions (mongo_sessions.h) hold escrow as sessions.escrowMinutes of
  * the learner sessions.studentId while status is pending, scheduled or in_progress, with one
  * hold row keyed "<session id>:hold".
  */

@@ -114,10 +114,9 @@ sb_store_mail_t *sb_mongo_mail_from_doc(apr_pool_t *p, const bson_t *doc)
     return m;
 }
 
-/* Insert m inside the caller's step; *queued 0 for a notification to a user who opted out. */
-static sb_store_status_t sb_mongo_mail_insert(sb_store_conn_t *c, const bson_t *opts,
-                                              const sb_store_mail_new_t *m, int64_t now,
-                                              int *queued, char *id_out, sb_store_error_t *err)
+sb_store_status_t sb_mongo_mail_insert(sb_store_conn_t *c, const bson_t *opts,
+                                       const sb_store_mail_new_t *m, int64_t now, int *queued,
+                                       char *id_out, sb_store_error_t *err)
 {
     char id[SB_ID_LEN + 1];
     bson_t doc, filter, user;

@@ -21,6 +21,12 @@ int sb_mongo_mail_guard(bson_t *filter, const char *id, const char *holder,
 /* A mail document into an sb_store_mail_t in p. */
 sb_store_mail_t *sb_mongo_mail_from_doc(apr_pool_t *p, const bson_t *doc);
 
+/* Insert m inside the caller's step (opts: its session or NULL); *queued 0 for a notification
+ * to a user who opted out; id_out (may be NULL) gets its id. */
+sb_store_status_t sb_mongo_mail_insert(sb_store_conn_t *c, const bson_t *opts,
+                                       const sb_store_mail_new_t *m, int64_t now, int *queued,
+                                       char *id_out, sb_store_error_t *err);
+
 SB_STORE_MAIL_OPS(SB_MONGO_PROTOTYPE, mail)
 
 #endif

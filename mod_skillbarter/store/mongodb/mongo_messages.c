@@ -8,6 +8,7 @@
 #include "mongo_messages.h"
 #include "mongo_blocks.h"
 #include "mongo_outbox.h"
+#include "mongo_sessions.h"
 
 #include <string.h>
 
@@ -20,10 +21,9 @@
 #define SB_CONVS    "conversations"
 #define SB_DATE     "{\"$date\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"}}"
 
-/* The caller's events, appended in order. */
-static sb_store_status_t sb_mongo_events(sb_store_conn_t *c, const bson_t *opts,
-                                         const sb_outbox_event_t *ev, int n, int64_t now,
-                                         sb_store_error_t *err)
+sb_store_status_t sb_mongo_events(sb_store_conn_t *c, const bson_t *opts,
+                                  const sb_outbox_event_t *ev, int n, int64_t now,
+                                  sb_store_error_t *err)
 {
     int i;
 
@@ -37,9 +37,8 @@ static sb_store_status_t sb_mongo_events(sb_store_conn_t *c, const bson_t *opts,
     return SB_STORE_OK;
 }
 
-/* 1 when filter matches a document of coll, 0 when not, -1 on error. */
-static int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *filter,
-                           const bson_t *opts, sb_store_error_t *err)
+int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *filter, const bson_t *opts,
+                    sb_store_error_t *err)
 {
     bson_t doc;
     sb_store_status_t st = sb_mongo_find_one(c, coll, filter, opts, &doc, coll, err);
@@ -53,10 +52,9 @@ static int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *f
     return st == SB_STORE_OK ? 1 : -1;
 }
 
-static sb_store_status_t sb_mongo_summary(sb_store_conn_t *c, const bson_t *opts,
-                                          const char *user_id, const char *partner_id,
-                                          const char *message_id, int64_t at, int64_t unread,
-                                          sb_store_error_t *err)
+sb_store_status_t sb_mongo_summary(sb_store_conn_t *c, const bson_t *opts, const char *user_id,
+                                   const char *partner_id, const char *message_id, int64_t at,
+                                   int64_t unread, sb_store_error_t *err)
 {
     bson_t filter, pipeline, after;
     sb_store_status_t st;
@@ -240,6 +238,9 @@ sb_store_status_t sb_mongo_message_get(sb_store_conn_t *c, apr_pool_t *p, const 
         sb_mongo_message_from_doc(p, &doc, *out);
     }
     bson_destroy(&doc);
+    if (st == SB_STORE_OK && (st = sb_mongo_message_sessions(c, p, *out, 1, err)) != SB_STORE_OK) {
+        *out = NULL;
+    }
     return st == SB_STORE_NOT_FOUND
                ? sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message")
                : st;
@@ -282,6 +283,9 @@ sb_store_status_t sb_mongo_conversation_page(sb_store_conn_t *c, apr_pool_t *p, 
     mongoc_collection_destroy(col);
     bson_destroy(&filter);
     bson_destroy(&opts);
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_message_sessions(c, p, (sb_message_t *)(*out)->elts, (*out)->nelts, err);
+    }
     return st;
 }
 

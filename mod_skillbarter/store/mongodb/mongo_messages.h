@@ -44,6 +44,18 @@ int sb_mongo_conversations_pipeline(bson_t *pipeline, const char *user_id, int64
 /* Summary unread - 1 (never below 0), as a pipeline update. */
 void sb_mongo_unread_minus_one(bson_t *pipeline);
 
+/* Inside a caller's step (opts: its session or NULL): the caller's events, appended in order;
+ * 1 when filter matches a document of coll, 0 when not, -1 on error; the summary of
+ * user_id's side of the conversation with partner_id after message_id (sent at `at`). */
+sb_store_status_t sb_mongo_events(sb_store_conn_t *c, const bson_t *opts,
+                                  const sb_outbox_event_t *ev, int n, int64_t now,
+                                  sb_store_error_t *err);
+int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *filter, const bson_t *opts,
+                    sb_store_error_t *err);
+sb_store_status_t sb_mongo_summary(sb_store_conn_t *c, const bson_t *opts, const char *user_id,
+                                   const char *partner_id, const char *message_id, int64_t at,
+                                   int64_t unread, sb_store_error_t *err);
+
 SB_STORE_MESSAGES_OPS(SB_MONGO_PROTOTYPE, messages)
 
 #endif

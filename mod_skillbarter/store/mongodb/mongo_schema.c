@@ -65,11 +65,14 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"mail_queue", "due", "{\"status\": 1, \"nextAttemptAt\": 1}", NULL, NULL},
     {"sessions", "roomId", "{\"roomId\": 1}",
      "{\"unique\": true, \"partialFilterExpression\": {\"roomId\": " SB_STR_SET "}}", "roomId"},
-    {"sessions", "teacher", "{\"teacherId\": 1, \"scheduledAt\": -1}", NULL, NULL},
-    {"sessions", "learner", "{\"learnerId\": 1, \"scheduledAt\": -1}", NULL, NULL},
-    {"sessions", "due", "{\"status\": 1, \"scheduledAt\": 1}", NULL, NULL},
+    {"sessions", "teacher", "{\"teacherId\": 1, \"scheduledTime\": -1, \"_id\": -1}", NULL, NULL},
+    {"sessions", "student", "{\"studentId\": 1, \"scheduledTime\": -1, \"_id\": -1}", NULL, NULL},
+    {"sessions", "due", "{\"status\": 1, \"scheduledTime\": 1}", NULL, NULL},
+    {"sessions", "intent", "{\"movesAt\": 1}", "{\"sparse\": true}", NULL},
+    {"messages", "session", "{\"sessionId\": 1}",
+     "{\"partialFilterExpression\": {\"sessionId\": {\"$type\": \"objectId\"}}}", NULL},
     {"reviews", "review_once", "{\"sessionId\": 1, \"reviewerId\": 1}", "{\"unique\": true}",
-     "session"},
+     "review"},
     {"reviews", "reviewee", "{\"revieweeId\": 1, \"createdAt\": -1}", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 

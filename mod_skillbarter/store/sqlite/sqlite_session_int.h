@@ -7,10 +7,10 @@
 
 #include "sqlite_economy.h"
 
+#include "sb_session_plan.h"
 #include "sb_session_rules.h"
 
 #define SB_MIN_MS 60000LL
-#define SB_DAY_MS (24LL * 3600 * 1000)
 
 /* The columns sb_sqlite_session_row reads, in its order, of table alias t ("s." or ""). */
 #define SB_SESSION_COLS_OF(t)                                                                      \
@@ -35,8 +35,10 @@ sb_store_status_t sb_sqlite_session_load(sb_sqlite_conn_t *sc, apr_pool_t *p, co
 sb_store_status_t sb_sqlite_session_announce(sb_sqlite_conn_t *sc, const sb_outbox_event_t *events,
                                              int nevents, const sb_notification_new_t *notify,
                                              int64_t now, sb_store_error_t *err);
-/* The ledger idempotency key "<session>:<what>". */
-const char *sb_sqlite_session_key(apr_pool_t *p, const char *session_id, const char *what);
+/* One planned move (sb_session_plan.h): its keyed ledger row, then the user totals it carries. */
+sb_store_status_t sb_sqlite_session_move(sb_sqlite_conn_t *sc, const char *session_id,
+                                         const sb_session_move_t *m, int64_t now,
+                                         sb_store_error_t *err);
 /* The user's totals (earned, spent, minutes taught and learned) move by the amounts given. */
 sb_store_status_t sb_sqlite_session_totals(sb_sqlite_conn_t *sc, const char *user_id,
                                            int64_t earned, int64_t spent, int64_t taught,

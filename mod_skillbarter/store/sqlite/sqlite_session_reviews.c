@@ -104,24 +104,16 @@ sb_store_status_t sb_sqlite_session_resolve(sb_store_conn_t *c, const char *id,
     if (st == SB_STORE_OK) {
         refund = s.credits_exchanged * percent / 100;
     }
-    if (st == SB_STORE_OK && refund > 0) {
-        const char *why = apr_pstrcat(p, "Dispute refund: ", s.skill, NULL);
-        sb_sqlite_move_t out = {
-            s.teacher_id, "spent", -refund,  s.id,
-            s.student_id, why,     "refund", sb_sqlite_session_key(p, s.id, "dispute:teacher"),
-            note};
-        sb_sqlite_move_t in = {
-            s.student_id, "refund", refund,   s.id,
-            s.teacher_id, why,      "refund", sb_sqlite_session_key(p, s.id, "dispute:learner"),
-            note};
-        if ((st = sb_sqlite_move(sc, &out, now, NULL, err)) == SB_STORE_INSUFFICIENT) {
-            err->field = "refund";
-        }
-        if (st == SB_STORE_OK && (st = sb_sqlite_move(sc, &in, now, NULL, err)) == SB_STORE_OK) {
-            st = sb_sqlite_session_totals(sc, s.teacher_id, -refund, 0, 0, 0, err);
-        }
-        if (st == SB_STORE_OK) {
-            st = sb_sqlite_session_totals(sc, s.student_id, 0, -refund, 0, 0, err);
+    if (st == SB_STORE_OK) {
+        sb_session_plan_t plan;
+        int i;
+        sb_session_plan_refund(p, &s, refund, note, &plan);
+        for (i = 0; i < plan.n && st == SB_STORE_OK; i++) {
+            /* the teacher's balance first: short of the refund, nothing moves */
+            if ((st = sb_sqlite_session_move(sc, s.id, &plan.m[i], now, err))
+                == SB_STORE_INSUFFICIENT) {
+                err->field = "refund";
+            }
         }
     }
     apr_pool_destroy(p);

@@ -1,8 +1,9 @@
 /*
  * SQLite driver: booking and the transitions of sessions (store_sessions.h), with their holds
  * and settlement. Every change runs in one write transaction (BEGIN IMMEDIATE): the session is
- * read, core's rules decide, and one UPDATE writes it back guarded by the status and
- * updated_at read (the compare-and-set), with the ledger rows keyed by the transition.
+ * read, the store's planner (sb_session_plan.h) decides, and one UPDATE writes it back guarded by
+ * the status and updated_at read (the compare-and-set), with the ledger rows keyed by the
+ * transition.
  */
 #include "sqlite_session_int.h"
 
@@ -104,11 +105,6 @@ sb_store_status_t sb_sqlite_session_announce(sb_sqlite_conn_t *sc, const sb_outb
     return st;
 }
 
-const char *sb_sqlite_session_key(apr_pool_t *p, const char *session_id, const char *what)
-{
-    return apr_pstrcat(p, session_id, ":", what, NULL);
-}
-
 sb_store_status_t sb_sqlite_session_totals(sb_sqlite_conn_t *sc, const char *user_id,
                                            int64_t earned, int64_t spent, int64_t taught,
                                            int64_t learned, sb_store_error_t *err)
@@ -126,6 +122,24 @@ sb_store_status_t sb_sqlite_session_totals(sb_sqlite_conn_t *sc, const char *use
     return sb_sqlite_exec_stmt(sc, q, err, "user totals");
 }
 
+sb_store_status_t sb_sqlite_session_move(sb_sqlite_conn_t *sc, const char *session_id,
+                                         const sb_session_move_t *m, int64_t now,
+                                         sb_store_error_t *err)
+{
+    sb_sqlite_move_t mv = {m->user_id,     m->type,     m->amount, session_id,   m->related_user,
+                           m->description, m->category, m->key,    m->admin_note};
+    sb_store_status_t st = SB_STORE_OK;
+
+    if (m->amount) {
+        st = sb_sqlite_move(sc, &mv, now, NULL, err);
+    }
+    if (st == SB_STORE_OK && (m->earned || m->spent || m->taught || m->learned)) {
+        st = sb_sqlite_session_totals(sc, m->user_id, m->earned, m->spent, m->taught, m->learned,
+                                      err);
+    }
+    return st;
+}
+
 sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
                                            const sb_session_new_t *s,
                                            const sb_outbox_event_t *events, int nevents,
@@ -134,12 +148,7 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
                                            sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sb_sqlite_move_t hold = {
-        s->student_id, "spent",
-        -s->duration,  s->id,
-        s->teacher_id, apr_pstrcat(p, "Credits held for session: ", s->skill, NULL),
-        "learning",    sb_sqlite_session_key(p, s->id, "hold"),
-        NULL};
+    sb_session_move_t hold;
     sb_session_t *row = apr_palloc(p, sizeof *row);
     sb_store_status_t st;
     sqlite3_stmt *q;
@@ -200,7 +209,8 @@ sb_store_status_t sb_sqlite_session_create(sb_store_conn_t *c, apr_pool_t *p,
     if ((st = sb_sqlite_exec_stmt(sc, q, err, "session insert")) != SB_STORE_OK) {
         return sb_sqlite_end(sc, st, err);
     }
-    if ((st = sb_sqlite_move(sc, &hold, now, NULL, err)) != SB_STORE_OK) {
+    sb_session_plan_hold(p, s, &hold);
+    if ((st = sb_sqlite_session_move(sc, s->id, &hold, now, err)) != SB_STORE_OK) {
         if (st == SB_STORE_INSUFFICIENT && available) {
             sb_credit_balance_t b = {0};
             sb_store_error_t e2;
@@ -286,223 +296,40 @@ static sb_store_status_t write_back(sb_sqlite_conn_t *sc, const sb_session_t *o,
     return st;
 }
 
-/* The hold back to the learner in full, less a penalty (minutes, -1 = all, capped). */
-static sb_store_status_t release(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *n,
-                                 int64_t penalty, const char *why, int64_t now,
-                                 sb_store_error_t *err)
-{
-    sb_store_status_t st;
-
-    if (n->escrow > 0) {
-        sb_sqlite_move_t m = {
-            n->student_id, "refund",
-            n->escrow,     n->id,
-            n->teacher_id, apr_pstrcat(p, "Hold released (", why, "): ", n->skill, NULL),
-            "refund",      sb_sqlite_session_key(p, n->id, "release"),
-            NULL};
-        if ((st = sb_sqlite_move(sc, &m, now, NULL, err)) != SB_STORE_OK) {
-            return st;
-        }
-    }
-    if (penalty < 0 || penalty > n->escrow) {
-        penalty = n->escrow;
-    }
-    if (penalty > 0) {
-        sb_sqlite_move_t m = {
-            n->student_id, "penalty",
-            -penalty,      n->id,
-            n->teacher_id, apr_pstrcat(p, "Penalty (", why, "): ", n->skill, NULL),
-            "learning",    sb_sqlite_session_key(p, n->id, "penalty"),
-            NULL};
-        if ((st = sb_sqlite_move(sc, &m, now, NULL, err)) != SB_STORE_OK) {
-            return st;
-        }
-    }
-    n->escrow = 0;
-    return SB_STORE_OK;
-}
-
-/* Pay the teacher for started_at .. until, the rest of the hold back to the learner. */
-static sb_store_status_t settle(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *n, int64_t until,
-                                int64_t now, sb_store_error_t *err)
-{
-    int64_t paid, refund;
-    sb_store_status_t st;
-
-    sb_session_settle(n->escrow, n->duration, n->started_at, until, &paid, &refund);
-    if (paid > 0) {
-        sb_sqlite_move_t m = {n->teacher_id, "earned",
-                              paid,          n->id,
-                              n->student_id, apr_pstrcat(p, "Taught: ", n->skill, NULL),
-                              "teaching",    sb_sqlite_session_key(p, n->id, "settle:teacher"),
-                              NULL};
-        if ((st = sb_sqlite_move(sc, &m, now, NULL, err)) != SB_STORE_OK
-            || (st = sb_sqlite_session_totals(sc, n->teacher_id, paid, 0, paid, 0, err))
-                   != SB_STORE_OK
-            || (st = sb_sqlite_session_totals(sc, n->student_id, 0, paid, 0, paid, err))
-                   != SB_STORE_OK) {
-            return st;
-        }
-    }
-    if (refund > 0) {
-        sb_sqlite_move_t m = {
-            n->student_id, "refund",
-            refund,        n->id,
-            n->teacher_id, apr_pstrcat(p, "Unused hold returned: ", n->skill, NULL),
-            "refund",      sb_sqlite_session_key(p, n->id, "settle:refund"),
-            NULL};
-        if ((st = sb_sqlite_move(sc, &m, now, NULL, err)) != SB_STORE_OK) {
-            return st;
-        }
-    }
-    n->escrow = 0;
-    n->actual_duration = paid;
-    n->credits_exchanged = paid;
-    n->ended_at = now;
-    return SB_STORE_OK;
-}
-
-static sb_store_status_t refuse(sb_store_error_t *err, const char *field, const char *msg)
-{
-    return sb_store_fail(err, SB_STORE_REFUSED, field, "%s", msg);
-}
-
-/* Decide and apply a.action on n (a copy of o); *changed = the status or row changed in a
- * way the other party should hear of. */
+/* Plan a.action on o (the store's planner applies core's rules), then write what it says:
+ * the moves, the request message's mirror, the row (n). *changed = the other party should
+ * hear of it. */
 static sb_store_status_t apply(sb_sqlite_conn_t *sc, apr_pool_t *p, const sb_session_act_t *a,
                                const sb_session_t *o, sb_session_t *n, int64_t now, int *changed,
                                sb_store_error_t *err)
 {
-    int is_teacher = a->actor_id && strcmp(a->actor_id, o->teacher_id) == 0;
-    int is_student = a->actor_id && strcmp(a->actor_id, o->student_id) == 0;
-    int from = sb_session_status_parse(o->status), to;
+    sb_session_plan_t plan;
     sb_store_status_t st;
     sqlite3_stmt *q;
+    int i;
 
-    if (a->actor_id && !is_teacher && !is_student) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such session");
+    if ((st = sb_session_plan(p, a, o, n, now, &plan, err)) != SB_STORE_OK) {
+        return st;
     }
-    if (from < 0 || (to = sb_session_transition(from, a->action)) < 0) {
-        return sb_store_fail(err, SB_STORE_STALE,
-                             from < 0 ? "status" : sb_session_status_name(from),
-                             "not allowed while the session is %s", o->status);
+    *changed = plan.changed;
+    if (plan.overlap_check
+        && (st = check_overlap(sc, o->teacher_id, o->student_id, n->scheduled_time, o->duration,
+                               o->id, err))
+               != SB_STORE_OK) {
+        return st;
     }
-    /* the scheduled jobs' transitions are theirs alone, and the participants' theirs */
-    if ((a->action == SB_SESSION_EXPIRE || a->action == SB_SESSION_MARK_NO_SHOW
-         || a->action == SB_SESSION_ABANDON)
-        != !a->actor_id) {
-        return refuse(err, "action", "not an action of this caller");
-    }
-    *changed = 1;
-    n->status = sb_session_status_name(to);
-    switch (a->action) {
-    case SB_SESSION_ACCEPT:
-    case SB_SESSION_DECLINE:
-        /* the proposer of a new time cannot accept it; a first request is the teacher's */
-        if (o->proposed_by[0] ? strcmp(o->proposed_by, a->actor_id) == 0 : !is_teacher) {
-            return refuse(err, "action", "the other participant answers this request");
-        }
-        if (a->action == SB_SESSION_ACCEPT && o->scheduled_time <= now) {
-            return refuse(err, "scheduledTime", "the requested time has passed");
-        }
-        n->proposed_by[0] = '\0';
-        if (a->action == SB_SESSION_DECLINE
-            && (st = release(sc, p, n, 0, "declined", now, err)) != SB_STORE_OK) {
+    for (i = 0; i < plan.n; i++) {
+        if ((st = sb_sqlite_session_move(sc, o->id, &plan.m[i], now, err)) != SB_STORE_OK) {
             return st;
         }
-        break;
-    case SB_SESSION_CANCEL:
-        if (o->scheduled_time <= now) {
-            return refuse(err, "scheduledTime", "the session has started");
-        }
-        apr_cpystrn(n->cancelled_by, a->actor_id, sizeof n->cancelled_by);
-        n->cancel_reason = a->reason;
-        if ((st = release(sc, p, n,
-                          is_student && o->scheduled_time - now < SB_DAY_MS ? a->penalty : 0,
-                          "cancelled", now, err))
-            != SB_STORE_OK) {
-            return st;
-        }
-        break;
-    case SB_SESSION_RESCHEDULE:
-        if (a->scheduled_time <= now) {
-            return refuse(err, "scheduledTime", "the new time must be in the future");
-        }
-        if ((st = check_overlap(sc, o->teacher_id, o->student_id, a->scheduled_time, o->duration,
-                                o->id, err))
-            != SB_STORE_OK) {
-            return st;
-        }
-        n->scheduled_time = a->scheduled_time;
-        apr_cpystrn(n->proposed_by, a->actor_id, sizeof n->proposed_by);
-        n->reminders_sent = "[]";
-        break;
-    case SB_SESSION_START:
-        if (!sb_session_join_open(now, o->scheduled_time, o->duration)) {
-            return refuse(err, "scheduledTime", "the room is not open at this time");
-        }
-        if (is_teacher && !n->teacher_joined_at) {
-            n->teacher_joined_at = now;
-        }
-        if (is_student && !n->student_joined_at) {
-            n->student_joined_at = now;
-        }
-        n->last_presence_at = now;
-        if (!(n->teacher_joined_at && n->student_joined_at)) {
-            n->status = o->status;
-            *changed = 0;
-        }
-        else {
-            n->started_at = now;
-        }
-        break;
-    case SB_SESSION_END:
-        if ((st = settle(sc, p, n, now, now, err)) != SB_STORE_OK) {
-            return st;
-        }
-        break;
-    case SB_SESSION_EXPIRE:
-        if (o->scheduled_time > now) {
-            return refuse(err, "scheduledTime", "not due yet");
-        }
-        if ((st = release(sc, p, n, 0, "expired", now, err)) != SB_STORE_OK) {
-            return st;
-        }
-        break;
-    case SB_SESSION_MARK_NO_SHOW:
-        if (o->scheduled_time + SB_SESSION_NO_SHOW_MS > now) {
-            return refuse(err, "scheduledTime", "not due yet");
-        }
-        if ((st = release(sc, p, n, o->teacher_joined_at && !o->student_joined_at ? a->penalty : 0,
-                          "no-show", now, err))
-            != SB_STORE_OK) {
-            return st;
-        }
-        break;
-    case SB_SESSION_ABANDON:
-        if (o->started_at + o->duration * SB_MIN_MS + SB_SESSION_ABANDON_MS > now) {
-            return refuse(err, "scheduledTime", "not due yet");
-        }
-        if ((st = settle(sc, p, n,
-                         o->last_presence_at > o->started_at ? o->last_presence_at : o->started_at,
-                         now, err))
-            != SB_STORE_OK) {
-            return st;
-        }
-        break;
-    default:
-        return sb_store_fail(err, SB_STORE_ERROR, "action", "unknown action");
     }
     /* the request message mirrors the request's state */
-    if (a->action == SB_SESSION_ACCEPT || a->action == SB_SESSION_DECLINE
-        || a->action == SB_SESSION_EXPIRE || a->action == SB_SESSION_RESCHEDULE) {
-        static const char *const mirror[] = {"accepted", "declined", NULL,     "pending",
-                                             NULL,       NULL,       "expired"};
+    if (plan.mirror) {
         if (!(q = sb_sqlite_prepare(sc, SQL_MESSAGE_STATUS, err))) {
             return err->status;
         }
         sb_sqlite_bind_text(q, 1, o->id);
-        sb_sqlite_bind_text(q, 2, mirror[a->action]);
+        sb_sqlite_bind_text(q, 2, plan.mirror);
         sqlite3_bind_int64(q, 3, n->scheduled_time);
         sqlite3_bind_int64(q, 4, now);
         if ((st = sb_sqlite_exec_stmt(sc, q, err, "request message")) != SB_STORE_OK) {
