@@ -42,6 +42,7 @@ static int sb_sqlite_busy(void *arg, int count)
  * its write turn) waited for the copy back into the database file. The hook only records the
  * WAL's size; sb_sqlite_checkpoint_due runs a passive checkpoint after the turn is given back.
  */
+#define SB_SQLITE_CHECKPOINT_PAGES 1000
 
 static int sb_sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int pages)
 {
@@ -64,13 +65,14 @@ static int sb_sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int page
 static int sb_sqlite_take_turn(sb_sqlite_conn_t *sc);
 static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
 
-void sb_sqlite_checkpoint(sb_sqlite_conn_t *sc, int pages)
+static void sb_sqlite_checkpoint_due(sb_sqlite_conn_t *sc)
 {
-    int timeout = sc->busy_timeout_ms;
+    int pages = sc->wal_pages, timeout = sc->busy_timeout_ms;
 
-    if (sc->holds_write || !sqlite3_get_autocommit(sc->db)) {
+    if (pages < SB_SQLITE_CHECKPOINT_PAGES || sc->holds_write || !sqlite3_get_autocommit(sc->db)) {
         return;
     }
+    sc->wal_pages = 0;
     if (pages >= SB_SQLITE_RESTART_PAGES) {
         sc->busy_timeout_ms = SB_SQLITE_RESTART_WAIT_MS;
         if (sb_sqlite_take_turn(sc) == 0) {
@@ -82,20 +84,6 @@ void sb_sqlite_checkpoint(sb_sqlite_conn_t *sc, int pages)
         return;
     }
     sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
-}
-
-/* After a commit, outside any transaction: the checkpoint the WAL's size calls for, unless
- * the connection leaves it to its owner (defer_checkpoint: the send writer, sqlite_send.c). */
-static void sb_sqlite_checkpoint_due(sb_sqlite_conn_t *sc)
-{
-    int pages = sc->wal_pages;
-
-    if (pages < SB_SQLITE_CHECKPOINT_PAGES || sc->defer_checkpoint || sc->holds_write
-        || !sqlite3_get_autocommit(sc->db)) {
-        return; /* (sb_sqlite_checkpoint checks the last two again, for other callers) */
-    }
-    sc->wal_pages = 0;
-    sb_sqlite_checkpoint(sc, pages);
 }
 
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err)

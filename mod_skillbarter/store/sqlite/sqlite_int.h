@@ -36,7 +36,6 @@ typedef struct {
     int holds_write;        /* this connection holds the write turn (sqlite_conn.c) */
     sb_sqlite_turn_t *turn; /* the database's shared write turn, NULL: the process's own */
     int wal_pages;          /* frames in the WAL after this connection's last commit */
-    int defer_checkpoint;   /* its commits leave the checkpoint to sb_sqlite_checkpoint */
     int nslots;
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;
@@ -46,12 +45,6 @@ typedef struct sb_sqlite_sender sb_sqlite_sender_t;
 /* Made with the store (closed with pool); the writer connection opens on the first send. */
 sb_sqlite_sender_t *sb_sqlite_sender_create(apr_pool_t *pool, const char *path,
                                             int busy_timeout_ms);
-
-/* sqlite_conn.c: a commit that leaves the WAL at SB_SQLITE_CHECKPOINT_PAGES frames or more
- * is followed by a checkpoint (passive; past 4 times that, a RESTART under the write turn).
- * sb_sqlite_checkpoint runs it on sc (outside any transaction) for a WAL of pages frames. */
-#define SB_SQLITE_CHECKPOINT_PAGES 1000
-void sb_sqlite_checkpoint(sb_sqlite_conn_t *sc, int pages);
 
 /* Per-process driver state. */
 typedef struct {

@@ -127,7 +127,6 @@ static sb_sqlite_conn_t *batch_conn(sb_sqlite_sender_t *s, sb_sqlite_conn_t *own
         s->writer = sb_sqlite_connect(s->path, s->busy_timeout_ms, &e);
         s->writer_pid = getpid();
         if (s->writer) {
-            s->writer->defer_checkpoint = 1; /* the leader's own connection runs them */
             __atomic_add_fetch(&sb_send_stats.writers, 1, __ATOMIC_RELAXED);
         }
     }
@@ -362,7 +361,6 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
 {
     sb_sqlite_sender_t *q = ((sb_sqlite_store_t *)c->store->priv)->sender;
     sb_send_job_t job;
-    int checkpoint = 0;
 
     if (notified) {
         *notified = 0;
@@ -404,12 +402,6 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
                     break;
                 }
             }
-            /* a checkpoint the writer's commits call for runs after the hand-over, on this
-             * thread's own connection: the next batch does not wait for it */
-            if (q->writer && q->writer->wal_pages >= SB_SQLITE_CHECKPOINT_PAGES) {
-                checkpoint = q->writer->wal_pages;
-                q->writer->wal_pages = 0;
-            }
             q->leading = 0;
             if (q->head) {
                 pthread_cond_signal(&q->head->cv); /* the next batch's leader */
@@ -421,9 +413,6 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
     }
     pthread_mutex_unlock(&q->mu);
     pthread_cond_destroy(&job.cv);
-    if (checkpoint) {
-        sb_sqlite_checkpoint(SB_SQLITE(c), checkpoint);
-    }
     if (job.status != SB_STORE_OK) {
         if (err) {
             *err = job.err;
