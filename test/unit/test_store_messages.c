@@ -574,20 +574,20 @@ static void test_partner_card_is_the_kept_text(void **state)
     patch.bio = "</script>\r\f\b";
     patch.country = "\xe6\x97\xa5\xe6\x9c\xac";
     patch.timezone = "Europe/Berlin";
-    APR_ARRAY_PUSH(langs, const char *) = "Fran\xc3\xa7" "ais";
+    APR_ARRAY_PUSH(langs, const char *) = "Fran\303\247ais";
     APR_ARRAY_PUSH(langs, const char *) = "\"English\"";
     patch.languages = langs;
-    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, b->id, &patch, NOW, NULL,
-                                                  &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, b->id, &patch, NOW, NULL, &err),
+        SB_STORE_OK);
     sk = apr_array_push(off);
     memset(sk, 0, sizeof *sk);
     sk->skill = "Guitar \"jazz\"";
     sk->category = "Music";
     sk->description = "a\\b";
-    assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, b->id, off, NULL, NULL, NOW,
-                                                NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_lists(fx->conn, fx->pool, b->id, off, NULL, NULL, NOW, NULL, &err),
+        SB_STORE_OK);
     send_at(fx, b->id, a->id, "hi", NOW + MIN, NULL, SB_STORE_OK);
 
     assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);

@@ -21,15 +21,14 @@
  * connection of the file (SQLite cannot tell which pages changed), so a batch led on whichever
  * pooled connection its leader happened to hold started cold: every page it touched was read or
  * faulted in again, and its BEGIN unmapped the whole file first — inside the write turn, where
- * everyone else waits. The writer commits every batch of the process, so when the process is
- * the only one writing (one httpd child with many threads, see the README) its cache and map
- * stay warm from one batch to the next. It is opened on the first send in the process (never
- * inherited across fork) and closed with the store.
+ * everyone else waits. The writer commits every batch of the process, so while no other
+ * process writes its cache and map stay warm from one batch to the next (README: "The send
+ * path under load" for what this measured). It is opened on the first send in the process
+ * (never inherited across fork) and closed with the store.
  */
 #include "sqlite_int.h"
 
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <apr_strings.h>
@@ -90,8 +89,7 @@ static apr_status_t sender_close(void *data)
     return APR_SUCCESS;
 }
 
-sb_sqlite_sender_t *sb_sqlite_sender_create(apr_pool_t *pool, const char *path,
-                                            int busy_timeout_ms)
+sb_sqlite_sender_t *sb_sqlite_sender_create(apr_pool_t *pool, const char *path, int busy_timeout_ms)
 {
     sb_sqlite_sender_t *s = apr_pcalloc(pool, sizeof *s);
 
