@@ -102,14 +102,20 @@ static int h_conversations(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Conversations");
     }
     /* the rows as text (sb_messaging.h): most of this answer's cost with json-c objects */
-    sb_jtext_init(&t, c->pool, 1024 * (apr_size_t)(rows->nelts + 1));
+    sb_jtext_init(&t, c->pool, 1536 * (apr_size_t)(rows->nelts + 1));
     sb_jtext_lit(&t, "[");
     for (i = 0; i < rows->nelts; i++) {
         const sb_conversation_t *cv = &APR_ARRAY_IDX(rows, i, sb_conversation_t);
+        /* the partner's card as the store keeps it ready (sb_card_text), spliced */
+        apr_size_t len = 0;
+        const char *card = sb_card_text(c->pool, &cv->partner, &len);
+        if (!card) {
+            return sb_call_internalf(c, __func__, "a conversation partner has no kept card");
+        }
         sb_jtext_raw(&t, i ? ",{\"_id\":" : "{\"_id\":", i ? 8 : 7);
         sb_jtext_str(&t, cv->partner.id);
         sb_jtext_lit(&t, ",\"otherUser\":");
-        sb_jtext_card(&t, &cv->partner);
+        sb_jtext_raw(&t, card, len);
         sb_jtext_lit(&t, ",\"lastMessage\":");
         sb_jtext_message(&t, &cv->last);
         sb_jtext_lit(&t, ",\"unreadCount\":");

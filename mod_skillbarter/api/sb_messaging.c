@@ -158,58 +158,6 @@ void sb_jtext_time(sb_jtext_t *t, int64_t ms, int null_if_zero)
     sb_jtext_str(t, ms || !null_if_zero ? sb_time_iso(t->p, ms) : NULL);
 }
 
-/* A stored JSON list column verbatim, [] when it does not look like an array (as
- * sb_card_to_json). */
-static void jtext_list(sb_jtext_t *t, const char *text)
-{
-    apr_size_t n = text ? strlen(text) : 0;
-
-    if (!n || text[0] != '[' || text[n - 1] != ']') {
-        sb_jtext_lit(t, "[]");
-        return;
-    }
-    sb_jtext_raw(t, text, n);
-}
-
-void sb_jtext_card(sb_jtext_t *t, const sb_user_card_t *u)
-{
-    sb_jtext_lit(t, "{\"_id\":");
-    sb_jtext_str(t, u->id);
-    sb_jtext_lit(t, ",\"id\":");
-    sb_jtext_str(t, u->id);
-    sb_jtext_lit(t, ",\"username\":");
-    sb_jtext_str(t, u->username);
-    sb_jtext_lit(t, ",\"firstName\":");
-    sb_jtext_str(t, u->first_name);
-    sb_jtext_lit(t, ",\"lastName\":");
-    sb_jtext_str(t, u->last_name);
-    sb_jtext_lit(t, ",\"fullName\":");
-    sb_jtext_str(t, apr_pstrcat(t->p, u->first_name, " ", u->last_name, NULL));
-    sb_jtext_lit(t, ",\"profilePicture\":");
-    sb_jtext_str(t, u->profile_picture ? u->profile_picture : "");
-    sb_jtext_lit(t, ",\"bio\":");
-    sb_jtext_str(t, u->bio);
-    sb_jtext_lit(t, ",\"timezone\":");
-    sb_jtext_str(t, u->timezone ? u->timezone : "UTC");
-    sb_jtext_lit(t, ",\"country\":");
-    sb_jtext_str(t, u->country);
-    sb_jtext_lit(t, ",\"languages\":");
-    jtext_list(t, u->languages_json);
-    sb_jtext_lit(t, ",\"skillsOffered\":");
-    jtext_list(t, u->offered_json);
-    sb_jtext_lit(t, ",\"skillsWanted\":");
-    jtext_list(t, u->wanted_json);
-    sb_jtext_lit(t, ",\"rating\":");
-    sb_jtext_double(t, (double)(long)(u->rating * 100 + 0.5) / 100.0);
-    sb_jtext_lit(t, ",\"totalReviews\":");
-    sb_jtext_int(t, u->total_reviews);
-    sb_jtext_lit(t, ",\"isVerified\":");
-    sb_jtext_bool(t, u->is_verified);
-    sb_jtext_lit(t, ",\"lastSeen\":");
-    sb_jtext_time(t, u->last_seen, 0);
-    sb_jtext_lit(t, "}");
-}
-
 void sb_jtext_message(sb_jtext_t *t, const sb_message_t *m)
 {
     if (m->message_type && strcmp(m->message_type, "text")) {

@@ -33,8 +33,6 @@ void sb_jtext_double(sb_jtext_t *t, double v);
 void sb_jtext_bool(sb_jtext_t *t, int v);
 /* An ISO 8601 time (sb_time_iso), or null for 0 when null_if_zero. */
 void sb_jtext_time(sb_jtext_t *t, int64_t ms, int null_if_zero);
-/* The public card of a user as sb_card_to_json writes it. */
-void sb_jtext_card(sb_jtext_t *t, const sb_user_card_t *u);
 /* A message as sb_message_json(p, m, NULL, NULL) writes it (sender and receiver as ids). */
 void sb_jtext_message(sb_jtext_t *t, const sb_message_t *m);
 /* A JSON value whose text is text (spliced verbatim into the answer when serialized); the

@@ -135,6 +135,24 @@ static const char *cards_text(apr_pool_t *p, const apr_array_header_t *cards, in
     return o;
 }
 
+const char *sb_card_text(apr_pool_t *p, const sb_user_card_t *u, apr_size_t *len)
+{
+    char *o;
+    apr_size_t n;
+
+    if (!u->card_head) {
+        return NULL;
+    }
+    o = apr_palloc(p, u->card_head_len + SB_CARD_TAIL_MAX + 1);
+    memcpy(o, u->card_head, u->card_head_len);
+    n = u->card_head_len + card_tail(o + u->card_head_len, p, u);
+    o[n] = '\0';
+    if (len) {
+        *len = n;
+    }
+    return o;
+}
+
 const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
 {
     return cards_text(p, cards, 0, len);

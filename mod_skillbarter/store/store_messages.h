@@ -60,8 +60,9 @@ typedef struct {
     const char *event_data;
 } sb_notification_new_t;
 
-/* A row of the conversation list: the partner's card, the newest message, the unread
- * count of the listing user. */
+/* A row of the conversation list: the partner's card (as the discover lists hand it out: id,
+ * last_seen, rating, total_reviews, is_verified and the kept card text card_head), the
+ * newest message, the unread count of the listing user. */
 typedef struct {
     sb_user_card_t partner;
     sb_message_t last;

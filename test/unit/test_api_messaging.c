@@ -1,7 +1,8 @@
 /*
  * The conversation list writes its rows as text (sb_jtext_*, api/sb_messaging.h) instead of
  * building json-c objects: the text must be byte for byte what json-c writes for the same
- * card and message with the envelope's flags, for ordinary and awkward values alike.
+ * message with the envelope's flags, for ordinary and awkward values alike. (The partner's
+ * card is the store's kept text: test_store_messages.c compares it.)
  */
 #include "sb_test.h"
 
@@ -23,63 +24,19 @@ static const char *by_json_c(json_object *o)
     return out;
 }
 
-static void same_card(apr_pool_t *p, const sb_user_card_t *u)
-{
-    sb_jtext_t t;
-    json_object *v;
-
-    sb_jtext_init(&t, p, 16); /* small: the buffer must grow */
-    sb_jtext_card(&t, u);
-    assert_string_equal(t.buf, by_json_c(sb_card_to_json(p, u)));
-    /* and spliced into an answer as one value */
-    v = json_object_new_object();
-    json_object_object_add(v, "a", sb_jtext_value(t.buf));
-    assert_string_equal(by_json_c(v), apr_pstrcat(p, "{\"a\":", t.buf, "}", NULL));
-}
-
 static void same_message(apr_pool_t *p, const sb_message_t *m)
 {
     sb_jtext_t t;
 
-    sb_jtext_init(&t, p, 16);
+    json_object *v;
+
+    sb_jtext_init(&t, p, 16); /* small: the buffer must grow */
     sb_jtext_message(&t, m);
     assert_string_equal(t.buf, by_json_c(sb_message_json(p, m, NULL, NULL)));
-}
-
-static void test_card_text_is_json_c_text(void **state)
-{
-    apr_pool_t *p = *state;
-    static const double ratings[] = {0, 5, 4.5, 4.1, 3.333, 2.675, 1.005, 4.999, 0.01};
-    sb_user_card_t u;
-    size_t i;
-
-    memset(&u, 0, sizeof u);
-    apr_cpystrn(u.id, "0123456789abcdef01234567", sizeof u.id);
-    u.username = "ann";
-    u.first_name = "Ann";
-    u.last_name = "O'Neil \"Q\" \\ / tab\there\nnl \x01\x1f \xc3\xa9\xe2\x82\xac";
-    u.profile_picture = NULL;
-    u.bio = NULL;
-    u.timezone = NULL;
-    u.country = "FR";
-    u.languages_json = "[\"French\",\"English\"]";
-    u.offered_json = "[{\"name\":\"Guitar\",\"level\":\"expert\"}]";
-    u.wanted_json = "not a list";
-    u.total_reviews = 12;
-    u.is_verified = 1;
-    u.last_seen = 1750000000123LL;
-    for (i = 0; i < sizeof ratings / sizeof ratings[0]; i++) {
-        u.rating = ratings[i];
-        same_card(p, &u);
-    }
-    u.bio = "a bio\r\f\b";
-    u.timezone = "Europe/Paris";
-    u.profile_picture = "/uploads/a.png";
-    u.languages_json = NULL;
-    u.wanted_json = "[]";
-    u.is_verified = 0;
-    u.last_seen = 0;
-    same_card(p, &u);
+    /* and spliced into an answer as one value */
+    v = json_object_new_object();
+    json_object_object_add(v, "a", sb_jtext_value(t.buf));
+    assert_string_equal(by_json_c(v), apr_pstrcat(p, "{\"a\":", t.buf, "}", NULL));
 }
 
 static void test_message_text_is_json_c_text(void **state)
@@ -133,8 +90,6 @@ static void test_numbers_and_literals(void **state)
 }
 
 static const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_card_text_is_json_c_text, sb_test_pool_setup,
-                                    sb_test_pool_teardown),
     cmocka_unit_test_setup_teardown(test_message_text_is_json_c_text, sb_test_pool_setup,
                                     sb_test_pool_teardown),
     cmocka_unit_test_setup_teardown(test_numbers_and_literals, sb_test_pool_setup,

@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 
 #include "driver.h"
+#include "sb_json.h"
+#include "sb_public.h"
 #include "sb_user_rules.h"
 #include "sqlite_int.h"
 
@@ -179,7 +181,7 @@ static void test_summaries_and_unread(void **state)
     assert_int_equal(list->nelts, 2);
     cv = &APR_ARRAY_IDX(list, 0, sb_conversation_t); /* newest first: cyd */
     assert_string_equal(cv->partner.id, c->id);
-    assert_string_equal(cv->partner.username, "cyd");
+    assert_non_null(strstr(cv->partner.card_head, "\"username\":\"cyd\""));
     assert_string_equal(cv->last.content, "reply");
     assert_int_equal(cv->unread, 1);
     cv = &APR_ARRAY_IDX(list, 1, sb_conversation_t);
@@ -544,11 +546,86 @@ static void test_wal_bounded_with_readers(void **state)
     assert_true(size < 24 * 1024 * 1024);
 }
 
+/* SQLite: the conversation list hands out the partner's card as the kept text (card_head,
+ * sql/012); with the members the API appends it is byte for byte json-c's build of the card
+ * from the partner's columns, for awkward values too. */
+static void test_partner_card_is_the_kept_text(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *a = user(fx, "ann"), *b = user(fx, "ben");
+    apr_array_header_t *langs = apr_array_make(fx->pool, 2, sizeof(const char *));
+    apr_array_header_t *off = apr_array_make(fx->pool, 1, sizeof(sb_skill_offered_t)), *list;
+    apr_array_header_t *fields = apr_array_make(fx->pool, 1, sizeof(sb_user_card_t));
+    sb_profile_patch_t patch = {0};
+    sb_skill_offered_t *sk;
+    sb_store_error_t err;
+    int64_t total, unread;
+    json_object *fresh;
+    const char *text;
+    apr_size_t len = 0;
+    sqlite3_stmt *st;
+    sqlite3 *db;
+
+    if (!fx->path) {
+        skip();
+    }
+    patch.first_name = "O'Brien \"Q\" \\ a/b";
+    patch.last_name = "tab\there\nline \x01\x1f \xc3\xa9\xf0\x9f\x98\x80";
+    patch.bio = "</script>\r\f\b";
+    patch.country = "\xe6\x97\xa5\xe6\x9c\xac";
+    patch.timezone = "Europe/Berlin";
+    APR_ARRAY_PUSH(langs, const char *) = "Fran\303\247ais";
+    APR_ARRAY_PUSH(langs, const char *) = "\"English\"";
+    patch.languages = langs;
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, b->id, &patch, NOW, NULL, &err),
+        SB_STORE_OK);
+    sk = apr_array_push(off);
+    memset(sk, 0, sizeof *sk);
+    sk->skill = "Guitar \"jazz\"";
+    sk->category = "Music";
+    sk->description = "a\\b";
+    assert_int_equal(
+        sb_store_user_update_lists(fx->conn, fx->pool, b->id, off, NULL, NULL, NOW, NULL, &err),
+        SB_STORE_OK);
+    send_at(fx, b->id, a->id, "hi", NOW + MIN, NULL, SB_STORE_OK);
+
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  apr_psprintf(fx->pool,
+                                               "UPDATE users SET rating = 2.675,"
+                                               " total_reviews = 12, is_verified = 1"
+                                               " WHERE id = '%s'",
+                                               b->id),
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT " SB_SQLITE_CARD_COLS " FROM users u"
+                                        " WHERE u.id = ?1",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    sqlite3_bind_text(st, 1, b->id, -1, SQLITE_STATIC);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    fresh = sb_card_to_json(fx->pool, sb_sqlite_row_card(fx->pool, st, 0, fields));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+
+    conversations(fx, a->id, &list, &total, &unread);
+    assert_int_equal(list->nelts, 1);
+    text = sb_card_text(fx->pool, &APR_ARRAY_IDX(list, 0, sb_conversation_t).partner, &len);
+    assert_non_null(text);
+    assert_string_equal(text, json_object_to_json_string_ext(
+                                  fresh, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    assert_int_equal(len, strlen(text));
+    json_object_put(fresh);
+}
+
 #define FX_SUITE(d)                                                                                \
     FX_TEST(test_wal_stays_bounded, d), FX_TEST(test_wal_bounded_with_readers, d),                 \
         FX_TEST(test_send_get_and_refusals, d), FX_TEST(test_events_written_with_the_message, d),  \
         FX_TEST(test_summaries_and_unread, d), FX_TEST(test_delete, d),                            \
-        FX_TEST(test_page_equal_times, d), FX_TEST(test_blocks, d)
+        FX_TEST(test_page_equal_times, d), FX_TEST(test_blocks, d),                                \
+        FX_TEST(test_partner_card_is_the_kept_text, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),

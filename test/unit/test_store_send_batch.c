@@ -92,6 +92,8 @@ static void test_queued_sends_commit_together(void **state)
     assert_int_equal(now.batches - before.batches, 1); /* one transaction for all of them */
     assert_int_equal(now.jobs - before.jobs, NSEND);
     assert_int_equal(now.queued, 0);
+    /* on the store's writer connection, opened for the first batch (not the leader's own) */
+    assert_int_equal(now.writers - before.writers, 1);
 
     for (i = 0; i < NSEND; i++) {
         sb_message_t *m;
@@ -156,8 +158,77 @@ static void test_no_turn_fails_that_send(void **state)
     assert_int_equal(sb_store_message_get(fx->conn, fx->pool, id, &got, &err), SB_STORE_OK);
 }
 
+/* More sends queued than one batch carries: the thread that led the first batch goes on to
+ * lead the next one itself (no hand-over to a sleeping thread), every send is stored once, in
+ * queue order, and the writer connection of the first batch serves the second. */
+#define NMANY 66
+#define NCONN 10
+static void test_leader_leads_on(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *a = mk_user(fx, "ann", "ann@example.org"),
+              *b = mk_user(fx, "ben", "ben@example.org");
+    sb_store_conn_t *hold, *conns[NCONN];
+    sender_t *s = apr_pcalloc(fx->pool, NMANY * sizeof *s);
+    pthread_t th[NMANY];
+    sb_sqlite_send_stats_t before, now;
+    apr_array_header_t *rows;
+    sb_store_error_t err;
+    int i, waited;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    assert_int_equal(sb_store_acquire(fx->store, fx->spool, &hold, &err), SB_STORE_OK);
+    for (i = 0; i < NCONN; i++) {
+        assert_int_equal(sb_store_acquire(fx->store, fx->spool, &conns[i], &err), SB_STORE_OK);
+        /* the first leader waits for the turn while the others queue one by one (slow under
+         * valgrind): longer than that takes */
+        SB_SQLITE(conns[i])->busy_timeout_ms = 120000;
+    }
+    /* a send itself is run on the writer connection; the caller's gives its busy timeout */
+    sb_sqlite_send_stats(&before);
+    assert_int_equal(sb_sqlite_begin(SB_SQLITE(hold), &err), SB_STORE_OK);
+    for (i = 0; i < NMANY; i++) {
+        s[i].conn = conns[i % NCONN];
+        sb_id_new(s[i].id);
+        s[i].m = (sb_message_new_t){s[i].id, a->id, b->id, "hi", "text", NULL};
+        s[i].ev =
+            (sb_outbox_event_t){b->id, "message:received", apr_psprintf(fx->pool, "{\"n\":%d}", i)};
+        assert_int_equal(pthread_create(&th[i], NULL, send_thread, &s[i]), 0);
+        /* one at a time into the queue, so its order is known */
+        for (waited = 0;; waited += 1) {
+            sb_sqlite_send_stats(&now);
+            if (now.queued == i + 1) {
+                break;
+            }
+            assert_true(waited < 60000);
+            sleep_ms(1);
+        }
+    }
+    assert_int_equal(sb_sqlite_commit(SB_SQLITE(hold), &err), SB_STORE_OK);
+    for (i = 0; i < NMANY; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(s[i].got, SB_STORE_OK);
+    }
+    sb_sqlite_send_stats(&now);
+    assert_int_equal(now.batches - before.batches, 2);
+    assert_int_equal(now.jobs - before.jobs, NMANY);
+    assert_int_equal(now.led_on - before.led_on, 1);
+    assert_int_equal(now.writers - before.writers, 1);
+    assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, b->id, 0, 100, &rows, &err),
+                     SB_STORE_OK);
+    assert_int_equal(rows->nelts, NMANY);
+    for (i = 0; i < NMANY; i++) {
+        const sb_outbox_row_t *r = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
+        assert_int_equal(r->seq, i + 1);
+        assert_string_equal(r->data, s[i].ev.data);
+    }
+}
+
 #define FX_SUITE(d)                                                                                \
-    FX_TEST(test_queued_sends_commit_together, d), FX_TEST(test_no_turn_fails_that_send, d)
+    FX_TEST(test_queued_sends_commit_together, d), FX_TEST(test_no_turn_fails_that_send, d),       \
+        FX_TEST(test_leader_leads_on, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),

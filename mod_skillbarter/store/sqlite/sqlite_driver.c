@@ -55,6 +55,7 @@ static sb_store_status_t sb_sqlite_open(sb_store_t *store, sb_store_error_t *err
     ss->path = path;
     ss->busy_timeout_ms = store->opts.busy_timeout_ms;
     ss->search_cache = sb_search_cache_create(store->pool);
+    ss->sender = sb_sqlite_sender_create(store->pool, path, ss->busy_timeout_ms);
     sb_sqlite_ctor_msg[0] = '\0';
     rv = apr_reslist_create(&ss->conns, store->opts.pool_min, store->opts.pool_max,
                             store->opts.pool_max, 0, sb_sqlite_ctor, sb_sqlite_dtor, ss,

@@ -40,12 +40,19 @@ typedef struct {
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;
 
+/* sqlite_send.c: a store's queue of sends and the connection their batches run on. */
+typedef struct sb_sqlite_sender sb_sqlite_sender_t;
+/* Made with the store (closed with pool); the writer connection opens on the first send. */
+sb_sqlite_sender_t *sb_sqlite_sender_create(apr_pool_t *pool, const char *path,
+                                            int busy_timeout_ms);
+
 /* Per-process driver state. */
 typedef struct {
     const char *path;
     int busy_timeout_ms;
     apr_reslist_t *conns;
     struct sb_search_cache *search_cache; /* ranked search results, per process */
+    sb_sqlite_sender_t *sender;           /* sends and their writer (sqlite_send.c) */
 } sb_sqlite_store_t;
 
 #define SB_SQLITE(c) ((sb_sqlite_conn_t *)(c)->priv)
@@ -222,6 +229,8 @@ typedef struct {
     int64_t batches; /* write transactions that carried sends */
     int64_t jobs;    /* sends they carried */
     int64_t queued;  /* sends waiting for the next batch right now */
+    int64_t led_on;  /* batches led by a thread whose own send was done (no hand-over) */
+    int64_t writers; /* writer connections opened */
 } sb_sqlite_send_stats_t;
 void sb_sqlite_send_stats(sb_sqlite_send_stats_t *out);
 /* sqlite_messages.c: both conversation summaries of a new message from sender to receiver

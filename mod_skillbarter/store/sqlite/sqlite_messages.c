@@ -42,7 +42,9 @@ static const char SQL_PAGE_FIRST[] =
 static const char SQL_PAGE_AFTER[] = "SELECT " MSG_COLS_OF(
     "") " FROM messages WHERE pair = ?1 AND is_deleted = 0"
         " AND (created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?2";
-static const char SQL_CONVERSATIONS[] = "SELECT " SB_SQLITE_CARD_COLS ", " MSG_COLS_OF(
+/* The partner as the card text the store keeps ready (card_head, sql/012). */
+#define CONV_PARTNER_NCOLS 6
+static const char SQL_CONVERSATIONS[] = "SELECT " SB_SQLITE_HEAD_COLS ", " MSG_COLS_OF(
     "m.") ", cv.unread"
           " FROM conversations cv JOIN users u ON u.id = cv.partner_id"
           " JOIN messages m ON m.id = cv.last_message_id"
@@ -284,9 +286,10 @@ sb_store_status_t sb_sqlite_conversations_list(sb_store_conn_t *c, apr_pool_t *p
     while ((rc = sb_sqlite_step(sc, q, err, "conversations")) == SQLITE_ROW) {
         sb_conversation_t *cv = apr_array_push(*out);
         cards->nelts = 0;
-        cv->partner = *sb_sqlite_row_card(p, q, 0, cards);
-        row_message(p, q, SB_SQLITE_CARD_NCOLS, &cv->last);
-        cv->unread = sqlite3_column_int64(q, SB_SQLITE_CARD_NCOLS + MSG_NCOLS);
+        sb_sqlite_row_card_head(p, q, cards);
+        cv->partner = APR_ARRAY_IDX(cards, 0, sb_user_card_t);
+        row_message(p, q, CONV_PARTNER_NCOLS, &cv->last);
+        cv->unread = sqlite3_column_int64(q, CONV_PARTNER_NCOLS + MSG_NCOLS);
     }
     if (rc < 0) {
         return sb_sqlite_end(sc, err->status, err);

@@ -15,14 +15,26 @@
  * error, the others go on; a failed COMMIT fails every send of the batch (none of them is
  * stored). A send answers only after the commit that stored it, as before. A batch of one is
  * the plain transaction of old, without savepoint.
+ *
+ * The leader runs the batch on the process's writer connection for the store, not on its own
+ * pooled one. Every commit invalidates the page cache and the memory map of each *other*
+ * connection of the file (SQLite cannot tell which pages changed), so a batch led on whichever
+ * pooled connection its leader happened to hold started cold: every page it touched was read or
+ * faulted in again, and its BEGIN unmapped the whole file first — inside the write turn, where
+ * everyone else waits. The writer commits every batch of the process, so while no other
+ * process writes its cache and map stay warm from one batch to the next (README: "The send
+ * path under load" for what this measured). It is opened on the first send in the process
+ * (never inherited across fork) and closed with the store.
  */
 #include "sqlite_int.h"
 
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 #include <apr_strings.h>
 
-#define SB_SEND_BATCH_MAX 64
+#define SB_SEND_BATCH_MAX   64
+#define SB_SEND_LEAD_ROUNDS 8
 
 static const char SQL_RECEIVER_VISIBLE[] =
     "SELECT 1 FROM users u WHERE u.id = ?1 AND " SB_SQLITE_VISIBLE("u", "?2");
@@ -49,21 +61,79 @@ typedef struct sb_send_job {
     struct sb_send_job *next;
 } sb_send_job_t;
 
-/* The process's queue of sends (FIFO) and whether a batch is being led. Each waiting send
- * sleeps on its own condition: a finished batch wakes its own sends and the first one left
- * in the queue (the next leader), not every waiter. */
-static struct {
+/* A store's queue of sends in this process (FIFO), whether a batch is being led, and the
+ * writer connection batches run on. Each waiting send sleeps on its own condition: a finished
+ * batch wakes its own sends and the first one left in the queue (the next leader), not every
+ * waiter. */
+struct sb_sqlite_sender {
     pthread_mutex_t mu;
     sb_send_job_t *head, *tail;
     int leading;
-    sb_sqlite_send_stats_t stats;
-} sb_sends = {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, {0, 0, 0}};
+    const char *path;
+    int busy_timeout_ms;
+    sb_sqlite_conn_t *writer; /* only the leader touches it; NULL until the first batch */
+    pid_t writer_pid;         /* the process that opened it (a forked child opens its own) */
+};
+
+static sb_sqlite_send_stats_t sb_send_stats; /* every store of the process, atomically */
+
+static apr_status_t sender_close(void *data)
+{
+    sb_sqlite_sender_t *s = data;
+
+    if (s->writer && s->writer_pid == getpid()) {
+        sb_sqlite_disconnect(s->writer);
+    }
+    s->writer = NULL;
+    pthread_mutex_destroy(&s->mu);
+    return APR_SUCCESS;
+}
+
+sb_sqlite_sender_t *sb_sqlite_sender_create(apr_pool_t *pool, const char *path, int busy_timeout_ms)
+{
+    sb_sqlite_sender_t *s = apr_pcalloc(pool, sizeof *s);
+
+    pthread_mutex_init(&s->mu, NULL);
+    s->path = path;
+    s->busy_timeout_ms = busy_timeout_ms;
+    apr_pool_cleanup_register(pool, s, sender_close, apr_pool_cleanup_null);
+    return s;
+}
 
 void sb_sqlite_send_stats(sb_sqlite_send_stats_t *out)
 {
-    pthread_mutex_lock(&sb_sends.mu);
-    *out = sb_sends.stats;
-    pthread_mutex_unlock(&sb_sends.mu);
+    out->batches = __atomic_load_n(&sb_send_stats.batches, __ATOMIC_RELAXED);
+    out->jobs = __atomic_load_n(&sb_send_stats.jobs, __ATOMIC_RELAXED);
+    out->queued = __atomic_load_n(&sb_send_stats.queued, __ATOMIC_RELAXED);
+    out->led_on = __atomic_load_n(&sb_send_stats.led_on, __ATOMIC_RELAXED);
+    out->writers = __atomic_load_n(&sb_send_stats.writers, __ATOMIC_RELAXED);
+}
+
+/* The connection the leader runs a batch on: the store's writer (opened, or opened again after
+ * an I/O failure or a fork, here), else the leader's own when the writer cannot be had. */
+static sb_sqlite_conn_t *batch_conn(sb_sqlite_sender_t *s, sb_sqlite_conn_t *own)
+{
+    sb_store_error_t e = {0};
+
+    if (s->writer && (s->writer_pid != getpid() || s->writer->broken)) {
+        if (s->writer_pid == getpid()) {
+            sb_sqlite_disconnect(s->writer);
+        }
+        s->writer = NULL; /* a parent's connection is the parent's: left alone */
+    }
+    if (!s->writer) {
+        s->writer = sb_sqlite_connect(s->path, s->busy_timeout_ms, &e);
+        s->writer_pid = getpid();
+        if (s->writer) {
+            __atomic_add_fetch(&sb_send_stats.writers, 1, __ATOMIC_RELAXED);
+        }
+    }
+    if (!s->writer) {
+        return own;
+    }
+    /* waiting for the turn is bounded as the caller's own connection would bound it */
+    s->writer->busy_timeout_ms = own->busy_timeout_ms;
+    return s->writer;
 }
 
 /* The checks of a send, inside its transaction. */
@@ -214,45 +284,53 @@ static void run_batch(sb_sqlite_conn_t *sc, sb_send_job_t **batch, int n)
     }
 }
 
-/* Lead one batch: the write turn first, then the sends queued by then (self among them
- * unless more than a batch were ahead of it). */
-static void lead(sb_sqlite_conn_t *sc, sb_send_job_t *self)
+/* Lead one batch: the write turn first, then the sends queued by then (self, when given, among
+ * them unless more than a batch were ahead of it). 0 when the write turn could not be had: then
+ * self fails, the others stay queued. */
+static int lead(sb_sqlite_sender_t *q, sb_sqlite_conn_t *own, sb_send_job_t *self)
 {
     sb_send_job_t *batch[SB_SEND_BATCH_MAX], **pp;
+    sb_sqlite_conn_t *sc = batch_conn(q, own);
     sb_store_error_t e = {0};
     int n = 0, i;
 
     if (sb_sqlite_begin(sc, &e) != SB_STORE_OK) {
+        if (!self) {
+            return 0;
+        }
         /* no write turn within the busy timeout: this send fails, the others wait on */
-        pthread_mutex_lock(&sb_sends.mu);
-        for (pp = &sb_sends.head; *pp != self; pp = &(*pp)->next) {
+        pthread_mutex_lock(&q->mu);
+        for (pp = &q->head; *pp != self; pp = &(*pp)->next) {
         }
         *pp = self->next;
-        if (sb_sends.tail == self) {
-            sb_sends.tail = NULL;
-            for (pp = &sb_sends.head; *pp; pp = &(*pp)->next) {
-                sb_sends.tail = *pp;
+        if (q->tail == self) {
+            q->tail = NULL;
+            for (pp = &q->head; *pp; pp = &(*pp)->next) {
+                q->tail = *pp;
             }
         }
-        sb_sends.stats.queued--;
+        __atomic_sub_fetch(&sb_send_stats.queued, 1, __ATOMIC_RELAXED);
         self->status = e.status;
         self->err = e;
         self->done = 1;
-        pthread_mutex_unlock(&sb_sends.mu);
-        return;
+        pthread_mutex_unlock(&q->mu);
+        return 0;
     }
-    pthread_mutex_lock(&sb_sends.mu);
-    while (sb_sends.head && n < SB_SEND_BATCH_MAX) {
-        batch[n++] = sb_sends.head;
-        sb_sends.head = sb_sends.head->next;
+    pthread_mutex_lock(&q->mu);
+    while (q->head && n < SB_SEND_BATCH_MAX) {
+        batch[n++] = q->head;
+        q->head = q->head->next;
     }
-    if (!sb_sends.head) {
-        sb_sends.tail = NULL;
+    if (!q->head) {
+        q->tail = NULL;
     }
-    sb_sends.stats.queued -= n;
-    sb_sends.stats.batches++;
-    sb_sends.stats.jobs += n;
-    pthread_mutex_unlock(&sb_sends.mu);
+    __atomic_sub_fetch(&sb_send_stats.queued, n, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&sb_send_stats.batches, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&sb_send_stats.jobs, n, __ATOMIC_RELAXED);
+    if (!self) {
+        __atomic_add_fetch(&sb_send_stats.led_on, 1, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&q->mu);
 
     if (n == 1) {
         batch[0]->status = sb_sqlite_end(sc, send_one(sc, batch[0]), &batch[0]->err);
@@ -263,14 +341,15 @@ static void lead(sb_sqlite_conn_t *sc, sb_send_job_t *self)
     else {
         run_batch(sc, batch, n);
     }
-    pthread_mutex_lock(&sb_sends.mu);
+    pthread_mutex_lock(&q->mu);
     for (i = 0; i < n; i++) {
         batch[i]->done = 1;
         if (batch[i] != self) {
             pthread_cond_signal(&batch[i]->cv);
         }
     }
-    pthread_mutex_unlock(&sb_sends.mu);
+    pthread_mutex_unlock(&q->mu);
+    return 1;
 }
 
 sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_new_t *m,
@@ -278,6 +357,7 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
                                          const sb_notification_new_t *notify, int64_t now,
                                          int *notified, sb_store_error_t *err)
 {
+    sb_sqlite_sender_t *q = ((sb_sqlite_store_t *)c->store->priv)->sender;
     sb_send_job_t job;
 
     if (notified) {
@@ -295,31 +375,41 @@ sb_store_status_t sb_sqlite_message_send(sb_store_conn_t *c, const sb_message_ne
     job.now = now;
     pthread_cond_init(&job.cv, NULL);
 
-    pthread_mutex_lock(&sb_sends.mu);
-    if (sb_sends.tail) {
-        sb_sends.tail->next = &job;
+    pthread_mutex_lock(&q->mu);
+    if (q->tail) {
+        q->tail->next = &job;
     }
     else {
-        sb_sends.head = &job;
+        q->head = &job;
     }
-    sb_sends.tail = &job;
-    sb_sends.stats.queued++;
+    q->tail = &job;
+    __atomic_add_fetch(&sb_send_stats.queued, 1, __ATOMIC_RELAXED);
     while (!job.done) {
-        if (!sb_sends.leading) {
-            sb_sends.leading = 1;
-            pthread_mutex_unlock(&sb_sends.mu);
-            lead(SB_SQLITE(c), &job);
-            pthread_mutex_lock(&sb_sends.mu);
-            sb_sends.leading = 0;
-            if (sb_sends.head) {
-                pthread_cond_signal(&sb_sends.head->cv); /* the next batch's leader */
+        if (!q->leading) {
+            /* lead, and go on leading while sends are queued (up to SB_SEND_LEAD_ROUNDS
+             * batches): handing over to a sleeping thread left the turn idle until the
+             * scheduler ran it, a long gap on a busy machine */
+            int round;
+            q->leading = 1;
+            for (round = 0; q->head && round < SB_SEND_LEAD_ROUNDS; round++) {
+                int led;
+                pthread_mutex_unlock(&q->mu);
+                led = lead(q, SB_SQLITE(c), job.done ? NULL : &job);
+                pthread_mutex_lock(&q->mu);
+                if (!led) {
+                    break;
+                }
+            }
+            q->leading = 0;
+            if (q->head) {
+                pthread_cond_signal(&q->head->cv); /* the next batch's leader */
             }
         }
         else {
-            pthread_cond_wait(&job.cv, &sb_sends.mu);
+            pthread_cond_wait(&job.cv, &q->mu);
         }
     }
-    pthread_mutex_unlock(&sb_sends.mu);
+    pthread_mutex_unlock(&q->mu);
     pthread_cond_destroy(&job.cv);
     if (job.status != SB_STORE_OK) {
         if (err) {
