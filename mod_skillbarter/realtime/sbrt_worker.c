@@ -48,9 +48,9 @@ static struct {
     result_t *res, **res_tail;
     pthread_mutex_t tail_lock; /* srv->tail_pos, and the order of the hand-overs */
     ev_async wake;             /* results are waiting (service thread) */
-    int64_t next_prune; /* ms */
-    int prune_held;     /* this daemon held the lease at its last turn */
-    char holder[96];    /* this daemon's name for the lease */
+    int64_t next_prune;        /* ms */
+    int prune_held;            /* this daemon held the lease at its last turn */
+    char holder[96];           /* this daemon's name for the lease */
 } wk = {.lock = PTHREAD_MUTEX_INITIALIZER,
         .tail_lock = PTHREAD_MUTEX_INITIALIZER,
         .cond = PTHREAD_COND_INITIALIZER,

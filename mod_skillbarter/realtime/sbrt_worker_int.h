@@ -36,7 +36,7 @@ typedef struct result {
     char peer[SB_ID_LEN + 1];    /* a message:received from someone else: its sender */
     sbrt_done_fn done;           /* RES_CALL: done(arg) */
     void *arg;
-    sbrt_connect_t connect;      /* RES_CONNECT: for session sid */
+    sbrt_connect_t connect; /* RES_CONNECT: for session sid */
     apr_size_t len;
     char text[]; /* the Engine.IO packet, NUL-terminated */
 } result_t;
