@@ -1,8 +1,9 @@
 /*
  * skillbarter-realtime: the shared state of the daemon. One libwebsockets service thread runs
  * every callback and owns everything here, so nothing is locked; the store worker
- * (sbrt_worker.c) does the store writes and outbox reads on a thread of its own and hands its
- * results back through a locked list of its own.
+ * (sbrt_worker.c) does every store call (the writes, the outbox reads, the reads of presence
+ * and of the ephemeral events) on a thread of its own and hands its results back through a
+ * locked list of its own: no store call blocks the loop.
  *
  * An Engine.IO session (sbrt_session_t) outlives the HTTP requests of the polling transport and
  * may change transport (upgrade to WebSocket), so connections never hold a pointer to it: each
@@ -40,6 +41,7 @@
 #define SBRT_MAX_JOINED              256     /* conversations one socket follows */
 #define SBRT_MAX_HELD                64      /* packets held while a CONNECT is checked */
 #define SBRT_DEFAULT_PRUNE_INTERVAL  600000  /* ms between outbox prunes */
+#define SBRT_DEFAULT_SEND_LANES      4       /* threads storing message:send */
 
 typedef enum { SBRT_LOG_ERROR, SBRT_LOG_WARN, SBRT_LOG_INFO, SBRT_LOG_DEBUG } sbrt_level_t;
 
@@ -68,6 +70,7 @@ typedef struct sbrt_server {
     int recovery_max;    /* most missed events a reconnect recovers */
     int presence_grace;  /* ms a user stays online after the last socket closes */
     int prune_interval;  /* ms between outbox prunes (0: never) */
+    int send_lanes;      /* threads storing message:send (sbrt_lanes.c) */
     apr_pool_t *scratch; /* the service thread's unit of work, cleared after each */
     FILE *log;
     sbrt_level_t log_level;
@@ -169,6 +172,11 @@ typedef struct sbrt_user {
     int online;            /* partners were told user:online */
     int offline_pending;   /* the grace period before user:offline runs */
     ev_timer offline_timer;
+    /* the conversation partners as last read (while the user is here), and those a message
+     * made since: a message between two people who are not yet partners tells both sides'
+     * presence (sbrt_presence_pair) */
+    char (*partners)[SB_ID_LEN + 1];
+    int npartners;
 } sbrt_user_t;
 
 /* presence.c: user:online when a user's first socket connects, user:offline when the last
@@ -178,6 +186,9 @@ void sbrt_presence_first(sbrt_user_t *u, sbrt_session_t *s);
 void sbrt_presence_another(sbrt_user_t *u, sbrt_session_t *s);
 void sbrt_presence_last(sbrt_user_t *u);
 sbrt_user_t *sbrt_user_find(sbrt_server_t *srv, const char *user_id);
+/* A message from sender_id reached user_id (any path: socket, REST, another daemon): when
+ * they were not partners yet and both are here, each side is told the other is online. */
+void sbrt_presence_pair(sbrt_server_t *srv, const char *user_id, const char *sender_id);
 
 /* outbox.c: the tail and recovery (see there). */
 int sbrt_outbox_start(sbrt_server_t *srv);
@@ -216,6 +227,13 @@ int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body);
 int sbrt_worker_connect(sbrt_session_t *s, json_object *auth);
 /* Store lastSeen of user_id. */
 void sbrt_worker_touch(sbrt_server_t *srv, const char *user_id, int64_t at);
+/* A store read for the service thread: work(srv, conn, p, arg) runs on the worker (conn NULL
+ * when the store is unavailable; p cleared after it), then done(srv, arg) on the service
+ * thread, in order with the other results; done(NULL, arg) only releases arg (the daemon
+ * stops). -1 when it could not be queued (arg is the caller's still). */
+typedef void (*sbrt_work_fn)(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, void *arg);
+typedef void (*sbrt_done_fn)(sbrt_server_t *srv, void *arg);
+int sbrt_worker_call(sbrt_server_t *srv, sbrt_work_fn work, sbrt_done_fn done, void *arg);
 /* Read the outbox tail soon (any thread). */
 void sbrt_worker_pump(sbrt_server_t *srv);
 /* Service thread: write the worker's results to their sessions. */

@@ -428,8 +428,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         }
         return 0;
     case LWS_CALLBACK_EVENT_WAIT_CANCELLED:
-        sbrt_worker_drain(srv);
-        return 0;
+        return 0; /* a wake-up for lws' own timers (sbrt_session.c kill_async) */
     case LWS_CALLBACK_ESTABLISHED:
         return on_ws_established(srv, wsi, pss);
     case LWS_CALLBACK_RECEIVE:

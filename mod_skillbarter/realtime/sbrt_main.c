@@ -66,11 +66,14 @@ static void usage(FILE *f)
         "  --prune-interval MS  delete outbox events older than the retention setting this\n"
         "                       often, under the store lease \"outbox-prune\" (default %d; 0:\n"
         "                       never)\n"
+        "  --send-lanes N       threads storing message:send, each with a store connection:\n"
+        "                       sends that come together are stored in one transaction\n"
+        "                       (default %d)\n"
         "  --help               this text\n",
         SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
         SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
         SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX,
-        SBRT_DEFAULT_PRESENCE_GRACE, SBRT_DEFAULT_PRUNE_INTERVAL);
+        SBRT_DEFAULT_PRESENCE_GRACE, SBRT_DEFAULT_PRUNE_INTERVAL, SBRT_DEFAULT_SEND_LANES);
 }
 
 /* The JWT secret from its file: 32 to 4096 bytes, a trailing newline not included (as httpd
@@ -161,7 +164,8 @@ int main(int argc, char **argv)
         O_REC_WIN,
         O_REC_MAX,
         O_GRACE,
-        O_PRUNE
+        O_PRUNE,
+        O_LANES
     };
     static const struct option opts[] = {{"settings", required_argument, NULL, O_SETTINGS},
                                          {"listen", required_argument, NULL, O_LISTEN},
@@ -184,6 +188,7 @@ int main(int argc, char **argv)
                                          {"recovery-max", required_argument, NULL, O_REC_MAX},
                                          {"presence-grace", required_argument, NULL, O_GRACE},
                                          {"prune-interval", required_argument, NULL, O_PRUNE},
+                                         {"send-lanes", required_argument, NULL, O_LANES},
                                          {NULL, 0, NULL, 0}};
     struct lws_context_creation_info info;
     struct ev_loop *loop;
@@ -218,6 +223,7 @@ int main(int argc, char **argv)
     srv->recovery_max = SBRT_DEFAULT_RECOVERY_MAX;
     srv->presence_grace = SBRT_DEFAULT_PRESENCE_GRACE;
     srv->prune_interval = SBRT_DEFAULT_PRUNE_INTERVAL;
+    srv->send_lanes = SBRT_DEFAULT_SEND_LANES;
     apr_pool_create(&srv->scratch, pool);
     srv->log = stderr;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -289,6 +295,9 @@ int main(int argc, char **argv)
             if (!bad && srv->prune_interval && srv->prune_interval < 100) {
                 bad = 1;
             }
+            break;
+        case O_LANES:
+            bad = parse_int(optarg, 1, 16, &srv->send_lanes);
             break;
         default:
             usage(stderr);

@@ -384,6 +384,7 @@ void sbrt_outbox_stop(sbrt_server_t *srv)
         for (hi = apr_hash_first(NULL, srv->users); hi; hi = apr_hash_next(hi)) {
             sbrt_user_t *u = apr_hash_this_val(hi);
             sbrt_timer_stop(srv, &u->offline_timer);
+            free(u->partners);
             APR_ARRAY_PUSH(all, sbrt_user_t *) = u;
         }
         apr_hash_clear(srv->users);

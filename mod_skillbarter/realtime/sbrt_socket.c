@@ -259,8 +259,8 @@ void sbrt_socket_on_message(sbrt_session_t *s, const char *data, apr_size_t len)
         hold(s, data, len);
         return;
     }
-    /* one unit of work in the scratch pool, cleared after it: store connections go back
-     * through its cleanup */
+    /* one unit of work in the scratch pool, cleared after it (no store call here: those run
+     * on the store worker and its lanes) */
     p = s->srv->scratch;
     st = sbrt_sio_decode(p, data, len, &pk);
     if (st != SBRT_OK) {

@@ -2,12 +2,16 @@
  * The store worker: one thread that does the daemon's store writes and outbox reads, so a
  * SQLite transaction never stalls the libwebsockets service thread (and every socket with it).
  *
- * The service thread posts jobs (sbrt_worker_send, sbrt_worker_touch, sbrt_worker_pump); the
+ * The service thread posts jobs (sbrt_worker_send, sbrt_worker_touch, sbrt_worker_pump, and
+ * sbrt_worker_call for the reads of presence and of the ephemeral events); the
  * worker takes all queued jobs at once, runs them on one store connection of its own, then
  * reads the outbox tail once for the whole batch. What the sockets must see comes back as
  * results — a ready Engine.IO packet for one session (an ack), or an outbox event for every
- * socket of its recipient — in one FIFO list; lws_cancel_service wakes the service thread,
- * which writes them (sbrt_worker_drain). A session that closed meanwhile is simply not found.
+ * socket of its recipient — in one FIFO list; a libev async watcher of the highest priority
+ * wakes the service thread, which writes them (sbrt_worker_drain) before it looks at any
+ * other ready socket of that turn. A session that closed meanwhile is simply not found.
+ * message:send runs on the send lanes (sbrt_lanes.c), which hand their results over the same
+ * way.
  *
  * The worker also runs the outbox pruning: every prune_interval, under the store's job lease
  * "outbox-prune" (so of several daemons on one store one prunes), it deletes the events older
@@ -16,9 +20,7 @@
  * Jobs and results are malloc'd and owned by exactly one thread at a time (handed over under
  * the lock); the worker allocates only from its own pools.
  */
-#include "sbrt.h"
-#include "sbrt_codec.h"
-#include "sbrt_events.h"
+#include "sbrt_worker_int.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -27,44 +29,11 @@
 #include <unistd.h>
 #include <apr_strings.h>
 
-#include "sb_json.h"
-#include "sb_message_send.h"
-#include "sb_outbox_signal.h"
 #include "sb_time.h"
-#include "sb_user_rules.h"
 
 #define TAIL_BATCH     256
-#define JOBS_MAX       10000 /* queued sends before new ones are refused as busy */
 #define PRUNE_LEASE    "outbox-prune"
 #define PRUNE_HOLD_MIN 60000 /* ms: the least a prune lease is held for */
-
-typedef enum { JOB_SEND, JOB_TOUCH, JOB_CONNECT } job_kind_t;
-
-typedef struct job {
-    struct job *next;
-    job_kind_t kind;
-    char sid[SBRT_SID_LEN + 1];
-    char user_id[SB_ID_LEN + 1];
-    int64_t ack_id;
-    int64_t at;        /* ms: the send's or the disconnect's time */
-    json_object *body; /* JOB_SEND: the worker's own copy */
-    char *token;       /* JOB_CONNECT: auth.token, auth.pid, auth.offset (malloc'd, or NULL) */
-    char *pid;
-    char *offset;
-} job_t;
-
-typedef enum { RES_PACKET, RES_EVENT, RES_CONNECT } res_kind_t;
-
-typedef struct result {
-    struct result *next;
-    res_kind_t kind;
-    char sid[SBRT_SID_LEN + 1];  /* RES_PACKET: to this session */
-    char user_id[SB_ID_LEN + 1]; /* RES_EVENT: to every socket of this user ... */
-    int64_t seq;                 /* ... that has not had this seq */
-    sbrt_connect_t connect;      /* RES_CONNECT: for session sid */
-    apr_size_t len;
-    char text[]; /* the Engine.IO packet, NUL-terminated */
-} result_t;
 
 static struct {
     sbrt_server_t *srv;
@@ -77,10 +46,13 @@ static struct {
     int pump; /* read the tail at the next turn */
     int stop; /* finish the queue, then end */
     result_t *res, **res_tail;
-    int64_t next_prune; /* ms */
-    int prune_held;     /* this daemon held the lease at its last turn */
-    char holder[96];    /* this daemon's name for the lease */
+    pthread_mutex_t tail_lock; /* srv->tail_pos, and the order of the hand-overs */
+    ev_async wake;             /* results are waiting (service thread) */
+    int64_t next_prune;        /* ms */
+    int prune_held;            /* this daemon held the lease at its last turn */
+    char holder[96];           /* this daemon's name for the lease */
 } wk = {.lock = PTHREAD_MUTEX_INITIALIZER,
+        .tail_lock = PTHREAD_MUTEX_INITIALIZER,
         .cond = PTHREAD_COND_INITIALIZER,
         .jobs_tail = &wk.jobs,
         .res_tail = &wk.res};
@@ -100,12 +72,8 @@ static void post(job_t *j)
 int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body)
 {
     job_t *j;
-    int busy;
 
-    pthread_mutex_lock(&wk.lock);
-    busy = wk.njobs >= JOBS_MAX;
-    pthread_mutex_unlock(&wk.lock);
-    if (busy || !(j = calloc(1, sizeof *j))) {
+    if (!(j = calloc(1, sizeof *j))) {
         return -1;
     }
     if (json_object_deep_copy(body, &j->body, NULL) != 0) {
@@ -117,7 +85,11 @@ int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body)
     apr_cpystrn(j->user_id, s->user_id, sizeof j->user_id);
     j->ack_id = ack_id;
     j->at = sb_now_ms();
-    post(j);
+    if (sbrt_lanes_post(j) != 0) {
+        json_object_put(j->body);
+        free(j);
+        return -1;
+    }
     return 0;
 }
 
@@ -163,6 +135,22 @@ void sbrt_worker_touch(sbrt_server_t *srv, const char *user_id, int64_t at)
     post(j);
 }
 
+int sbrt_worker_call(sbrt_server_t *srv, sbrt_work_fn work, sbrt_done_fn done, void *arg)
+{
+    job_t *j = calloc(1, sizeof *j);
+
+    (void)srv;
+    if (!j) {
+        return -1;
+    }
+    j->kind = JOB_CALL;
+    j->work = work;
+    j->done = done;
+    j->arg = arg;
+    post(j);
+    return 0;
+}
+
 void sbrt_worker_pump(sbrt_server_t *srv)
 {
     (void)srv;
@@ -183,6 +171,9 @@ static void deliver_event(sbrt_server_t *srv, const result_t *r)
             sbrt_session_send(s, r->text, r->len);
         }
     }
+    if (r->peer[0]) {
+        sbrt_presence_pair(srv, r->user_id, r->peer);
+    }
 }
 
 void sbrt_worker_drain(sbrt_server_t *srv)
@@ -200,6 +191,9 @@ void sbrt_worker_drain(sbrt_server_t *srv)
         if (r->kind == RES_EVENT) {
             deliver_event(srv, r);
         }
+        else if (r->kind == RES_CALL) {
+            r->done(srv, r->arg);
+        }
         else if (r->kind == RES_CONNECT) {
             if ((s = sbrt_session_find(srv, r->sid))) {
                 sbrt_outbox_connected(s, &r->connect);
@@ -216,7 +210,7 @@ void sbrt_worker_drain(sbrt_server_t *srv)
 
 /* ---- worker side ---- */
 
-static result_t *result_new(res_kind_t kind, const char *text, apr_size_t len)
+result_t *sbrt_result_new(res_kind_t kind, const char *text, apr_size_t len)
 {
     result_t *r = malloc(sizeof *r + len + 1);
 
@@ -240,72 +234,39 @@ static void publish(result_t *first, result_t **last_next)
     *wk.res_tail = first;
     wk.res_tail = last_next;
     pthread_mutex_unlock(&wk.lock);
-    lws_cancel_service(wk.srv->ctx);
+    ev_async_send(wk.srv->loop, &wk.wake);
 }
 
-/* The answer to a send: an ack when asked for, else an `error` event when it failed. */
-static result_t *answer(apr_pool_t *p, const job_t *j, json_object *o)
-{
-    json_object *a = json_object_new_array(), *m;
-    const char *text = NULL;
-    result_t *r = NULL;
+static void run_tail(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, result_t ***tail);
 
-    if (j->ack_id >= 0) {
-        json_object_array_add(a, o);
-        text = apr_pstrcat(p, "4", sbrt_sio_encode(p, SBRT_SIO_ACK, "/", j->ack_id, a), NULL);
+void sbrt_worker_finish(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, int read_tail,
+                        result_t **first, result_t **tail)
+{
+    pthread_mutex_lock(&wk.tail_lock);
+    if (conn && read_tail) {
+        run_tail(srv, conn, p, &tail);
     }
-    else if (!json_object_object_get_ex(o, "success", &m) || !json_object_get_boolean(m)) {
-        json_object_array_add(a, json_object_new_string("error"));
-        json_object_array_add(a, o);
-        text = apr_pstrcat(p, "4", sbrt_sio_encode(p, SBRT_SIO_EVENT, "/", -1, a), NULL);
-    }
-    else {
-        json_object_put(o);
-    }
-    if (text && (r = result_new(RES_PACKET, text, strlen(text)))) {
-        memcpy(r->sid, j->sid, sizeof r->sid);
-    }
-    json_object_put(a);
-    return r;
+    publish(*first, tail);
+    pthread_mutex_unlock(&wk.tail_lock);
 }
 
-static result_t *run_send(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, job_t *j,
-                          int *sent)
+/* The sender of a message:received row when it is not the row's recipient (the receiver's
+ * copy, not the sender's other devices'), else "": a message may make them partners. */
+static void message_peer(const sb_outbox_row_t *row, char peer[SB_ID_LEN + 1])
 {
-    sb_error_t err = {0};
-    sb_store_error_t e = {0};
-    sb_user_t *from;
-    json_object *msg, *o;
-    const char *what = "Message";
-    int st;
+    static const char key[] = "\"sender\":{\"_id\":\"";
+    const char *at;
 
-    if (!conn || sb_store_user_by_id(conn, p, j->user_id, &from, &e) != SB_STORE_OK) {
-        sbrt_log(srv, SBRT_LOG_ERROR, "message:send: store: %s", e.message);
-        return answer(p, j, sbrt_envelope_fail("Service temporarily unavailable."));
+    peer[0] = '\0';
+    if (strcmp(row->type, "message:received") != 0 || !row->data
+        || !(at = strstr(row->data, key))) {
+        return;
     }
-    /* the account as the guard checks it on every REST request */
-    if (!from->is_active || sb_ban_in_force(from->is_banned, from->ban_expires_at, j->at)) {
-        return answer(p, j,
-                      sbrt_envelope_fail(!from->is_active ? "Account is deactivated."
-                                                          : "Account is banned."));
+    at += sizeof key - 1;
+    if (strlen(at) > SB_ID_LEN && at[SB_ID_LEN] == '"' && strncmp(at, row->user_id, SB_ID_LEN)) {
+        memcpy(peer, at, SB_ID_LEN);
+        peer[SB_ID_LEN] = '\0';
     }
-    st = sb_message_send(conn, p, from, j->body, j->at, &err, &msg, &e, &what);
-    if (st == SB_MESSAGE_SEND_STORE_FAILED) {
-        sbrt_log(srv, SBRT_LOG_ERROR, "message:send: store error (%s): %s", what, e.message);
-        return answer(p, j,
-                      sbrt_envelope_fail(e.status == SB_STORE_UNAVAILABLE
-                                             ? "Service temporarily unavailable."
-                                             : "Internal server error."));
-    }
-    if (st) {
-        return answer(p, j, sbrt_error_envelope(&err));
-    }
-    *sent = 1;
-    o = json_object_new_object();
-    json_object_object_add(o, "success", json_object_new_boolean(1));
-    json_object_object_add(o, "message", json_object_new_string("Message sent"));
-    json_object_object_add(o, "data", json_object_get(msg));
-    return answer(p, j, o);
 }
 
 /* Every event after the tail position, as results; the position moves past them. */
@@ -324,10 +285,11 @@ static void run_tail(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, r
         for (i = 0; i < rows->nelts; i++) {
             const sb_outbox_row_t *row = &APR_ARRAY_IDX(rows, i, sb_outbox_row_t);
             const char *pkt = sbrt_outbox_packet(p, row);
-            result_t *r = result_new(RES_EVENT, pkt, strlen(pkt));
+            result_t *r = sbrt_result_new(RES_EVENT, pkt, strlen(pkt));
             if (r) {
                 memcpy(r->user_id, row->user_id, sizeof r->user_id);
                 r->seq = row->seq;
+                message_peer(row, r->peer);
                 **tail = r;
                 *tail = &r->next;
             }
@@ -404,7 +366,7 @@ static void *worker_main(void *arg)
         result_t *first = NULL, **tail = &first, *r;
         sb_store_conn_t *conn = NULL;
         sb_store_error_t e = {0};
-        int pump, stop, sent = 0;
+        int pump, stop;
         int64_t now;
 
         pthread_mutex_lock(&wk.lock);
@@ -431,15 +393,20 @@ static void *worker_main(void *arg)
         for (j = jobs; j; j = next) {
             next = j->next;
             apr_pool_clear(scratch);
-            if (j->kind == JOB_SEND) {
-                if ((r = run_send(srv, conn, scratch, j, &sent))) {
+            if (j->kind == JOB_CALL) {
+                j->work(srv, conn, scratch, j->arg);
+                if ((r = sbrt_result_new(RES_CALL, "", 0))) {
+                    r->done = j->done;
+                    r->arg = j->arg;
                     *tail = r;
                     tail = &r->next;
                 }
-                json_object_put(j->body);
+                else {
+                    j->done(NULL, j->arg); /* released only */
+                }
             }
             else if (j->kind == JOB_CONNECT) {
-                if ((r = result_new(RES_CONNECT, "", 0))) {
+                if ((r = sbrt_result_new(RES_CONNECT, "", 0))) {
                     memcpy(r->sid, j->sid, sizeof r->sid);
                     sbrt_outbox_prepare(srv, scratch, j->token, j->pid, j->offset, &r->connect);
                     *tail = r;
@@ -455,22 +422,24 @@ static void *worker_main(void *arg)
             }
             free(j);
         }
-        if (sent && srv->st.outbox_socket) {
-            /* other daemons on this store read it too */
-            sb_outbox_signal(srv->st.outbox_socket);
-        }
-        if (conn && !stop && (sent || pump)) {
-            run_tail(srv, conn, scratch, &tail);
-        }
         now = sb_now_ms();
         if (conn && !stop && srv->prune_interval && now >= wk.next_prune) {
             run_prune(srv, conn, now);
         }
-        publish(first, tail);
+        apr_pool_clear(scratch);
+        sbrt_worker_finish(srv, conn, scratch, pump && !stop, &first, tail);
         apr_pool_clear(batch);
     }
     apr_pool_destroy(root);
     return NULL;
+}
+
+static void results_due(struct ev_loop *loop, ev_async *w, int revents)
+{
+    (void)loop;
+    (void)w;
+    (void)revents;
+    sbrt_worker_drain(wk.srv);
 }
 
 int sbrt_worker_start(sbrt_server_t *srv)
@@ -478,6 +447,9 @@ int sbrt_worker_start(sbrt_server_t *srv)
     char host[64] = "";
 
     wk.srv = srv;
+    ev_async_init(&wk.wake, results_due);
+    ev_set_priority(&wk.wake, EV_MAXPRI);
+    ev_async_start(srv->loop, &wk.wake);
     gethostname(host, sizeof host - 1);
     apr_snprintf(wk.holder, sizeof wk.holder, "realtime:%s:%ld", host, (long)getpid());
     /* the first prune soon after start (not at once: a restart loop should not prune) */
@@ -486,13 +458,14 @@ int sbrt_worker_start(sbrt_server_t *srv)
         return -1;
     }
     wk.started = 1;
-    return 0;
+    return sbrt_lanes_start(srv);
 }
 
 void sbrt_worker_stop(sbrt_server_t *srv)
 {
     result_t *r, *next;
 
+    sbrt_lanes_stop(); /* their last sends are stored; they may still ask for a tail read */
     if (wk.started) {
         pthread_mutex_lock(&wk.lock);
         wk.stop = 1;
@@ -501,6 +474,7 @@ void sbrt_worker_stop(sbrt_server_t *srv)
         pthread_join(wk.thread, NULL);
         wk.started = 0;
     }
+    ev_async_stop(srv->loop, &wk.wake);
     /* answers nobody will read any more */
     for (r = wk.res; r; r = next) {
         next = r->next;
@@ -508,9 +482,11 @@ void sbrt_worker_stop(sbrt_server_t *srv)
             free(r->connect.pid);
             free(r->connect.replay);
         }
+        else if (r->kind == RES_CALL) {
+            r->done(NULL, r->arg);
+        }
         free(r);
     }
     wk.res = NULL;
     wk.res_tail = &wk.res;
-    (void)srv;
 }

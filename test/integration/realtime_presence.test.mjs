@@ -144,3 +144,30 @@ test('typing reaches the receiver who joined the conversation, never anyone else
     sa.close(); sb.close(); sc.close();
   }
 });
+
+test('people who first talk while both are connected learn each other is online (socket and REST)', async () => {
+  const a = await register(server()); const b = await register(server());
+  const c = await register(server()); const d = await register(server());
+  const sa = await connectClient(rt(), a.token); const sb = await connectClient(rt(), b.token);
+  const sc = await connectClient(rt(), c.token); const sd = await connectClient(rt(), d.token);
+  try {
+    // by socket: A's first message to B makes them partners
+    const bTold = next(sb, 'user:online'); const aTold = next(sa, 'user:online');
+    const ack = await sa.timeout(3000).emitWithAck('message:send', { receiver: b.user._id, content: 'first' });
+    assert.equal(ack.success, true, JSON.stringify(ack));
+    assert.deepEqual((await bTold)[0], { userId: a.user._id, username: a.user.username });
+    assert.deepEqual((await aTold)[0], { userId: b.user._id, username: b.user.username });
+    // partners now: the next messages, either way, announce nothing again
+    const quietA = none(sa, 'user:online', 600); const quietB = none(sb, 'user:online', 600);
+    await sb.timeout(3000).emitWithAck('message:send', { receiver: a.user._id, content: 'second' });
+    await sa.timeout(3000).emitWithAck('message:send', { receiver: b.user._id, content: 'third' });
+    assert.equal(await quietA, true, 'announced again'); assert.equal(await quietB, true, 'announced again');
+    // by REST: C's first message to D
+    const dTold = next(sd, 'user:online'); const cTold = next(sc, 'user:online');
+    await converse(c, d);
+    assert.deepEqual((await dTold)[0], { userId: c.user._id, username: c.user.username });
+    assert.deepEqual((await cTold)[0], { userId: d.user._id, username: d.user.username });
+  } finally {
+    sa.close(); sb.close(); sc.close(); sd.close();
+  }
+});

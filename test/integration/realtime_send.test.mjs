@@ -111,3 +111,36 @@ test('the 11th message in a minute is refused by the limiter REST shares', async
     sa.close(); sb.close();
   }
 });
+
+test('sends from several sockets at once (on the send lanes) are each stored and pushed in order', async () => {
+  const b = await register(server());
+  const senders = [];
+  for (let i = 0; i < 4; i++) senders.push(await register(server()));
+  const sb = await connectClient(rt(), b.token, { transports: ['websocket'] });
+  const socks = await Promise.all(senders.map((s) => connectClient(rt(), s.token, { transports: ['websocket'] })));
+  try {
+    const got = []; const offsets = [];
+    const all = new Promise((res) => sb.on('message:received', (m, off) => {
+      got.push(m); offsets.push(Number(off)); if (got.length === 32) res();
+    }));
+    // every socket emits its 8 without waiting for an ack: they come together
+    const acks = socks.flatMap((s, i) => Array.from({ length: 8 }, (_, k) =>
+      s.timeout(5000).emitWithAck('message:send', { receiver: b.user._id, content: `s${i} m${k}` })));
+    for (const ack of await Promise.all(acks)) assert.equal(ack.success, true, JSON.stringify(ack));
+    await all;
+    for (let i = 0; i < 4; i++) {
+      const mine = got.filter((m) => m.sender._id === senders[i].user._id).map((m) => m.content);
+      assert.deepEqual(mine, Array.from({ length: 8 }, (_, k) => `s${i} m${k}`));
+    }
+    // one push per event, in the receiver's outbox order
+    assert.deepEqual(offsets, [...offsets].sort((x, y) => x - y));
+    assert.equal(new Set(offsets).size, 32);
+    // stored in each sender's order too
+    const conv = await server().api('GET', `/api/messages/${senders[0].user._id}`, { token: b.token });
+    assert.equal(conv.status, 200, conv.text);
+    const stored = conv.json.data.map((m) => m.content);   // oldest first
+    assert.deepEqual(stored, Array.from({ length: 8 }, (_, k) => `s0 m${k}`));
+  } finally {
+    sb.close(); socks.forEach((s) => s.close());
+  }
+});

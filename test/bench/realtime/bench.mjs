@@ -6,15 +6,21 @@
 // latency that is queueing, 50 / rate) and at a fixed offered load (RT_BENCH_DELIVER_RATE
 // messages a second per sender, default 10, so 500/s: latency below saturation).
 // Env: RT_BENCH_SECONDS (default 5), RT_BENCH_IDLE (default 10000), RT_BENCH_DELIVER_RATE,
-// RT_BENCH_NODE_MODULES.
+// RT_BENCH_NODE_MODULES, RT_BENCH_ONLY (a comma list of phases to run: idle, echo, deliver,
+// or one of deliver-direct, deliver-apache, deliver-rate-direct, deliver-rate-apache;
+// default all), RT_BENCH_DAEMON_ARGS (more flags for skillbarter-realtime, e.g.
+// "--send-lanes 1").
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, register, childPids, freePort } from '../../integration/harness.mjs';
 
 const secs = Number(process.env.RT_BENCH_SECONDS || 5);
 const idle = Number(process.env.RT_BENCH_IDLE || 10000);
 const deliverRate = Number(process.env.RT_BENCH_DELIVER_RATE || 10); // per sender, open loop
+const only = (process.env.RT_BENCH_ONLY || 'idle,echo,deliver').split(',');
+// a phase runs when it or its group (the part before '-') is listed
+const phase = (name) => only.includes(name) || only.includes(name.split('-')[0]);
 const here = new URL('.', import.meta.url).pathname;
 const env = { ...process.env };
 
@@ -45,18 +51,42 @@ function load(args) {
     load.last = p;
   });
 }
+// RT_BENCH_CALLGRIND=1: the daemon runs under valgrind's callgrind, and each direct row also
+// gives its instructions per message (counters zeroed before the row, dumped after it):
+// unlike time, not moved by other work on a shared machine (rates then mean nothing)
+const cgDir = process.env.RT_BENCH_CALLGRIND ? mkdtempSync('/tmp/sb-rtcg-') : null;
+function cgControl(pid, flag) {
+  spawnSync('callgrind_control', [flag, String(pid)], { stdio: 'ignore' });
+}
+function cgInstr() {
+  let ir = 0;
+  for (const f of readdirSync(cgDir)) {
+    const m = /^(?:summary|totals): (\d+)/m.exec(readFileSync(join(cgDir, f), 'utf8'));
+    if (m && /\.\d+$/.test(f)) ir += Number(m[1]);
+    rmSync(join(cgDir, f));
+  }
+  return ir;
+}
 async function measure(name, pidsFn, args) {
+  const cg = cgDir && pidsFn().length === 1 ? pidsFn()[0] : null;
+  if (cg) { cgControl(cg, '-d'); cgInstr(); cgControl(cg, '-z'); }
   const before = cpuTicks(pidsFn());
   const r = await load(args);
   const cpu = cpuTicks(pidsFn()) - before;
+  let instr = 0;
+  if (cg) { cgControl(cg, '-d'); instr = cgInstr(); }
   const row = { name, msgs: r.msgs, rate: Math.round(r.rate), p50: r.p50.toFixed(2),
     p99: r.p99.toFixed(2), cpuPer10k: (cpu / r.msgs * 10000).toFixed(3) };
   console.log(`${name.padEnd(50)} ${String(row.rate).padStart(8)} msg/s  p50 ${row.p50.padStart(7)} ms  ` +
-    `p99 ${row.p99.padStart(7)} ms  server CPU ${row.cpuPer10k} s / 10,000`);
+    `p99 ${row.p99.padStart(7)} ms  server CPU ${row.cpuPer10k} s / 10,000` +
+    (instr ? `  ${Math.round(instr / r.msgs / 1000)}k instr/msg` : '') +
+    (r.refused ? `  (${r.refused} sends refused: ${r.why})` : ''));
   return row;
 }
 
-const server = await startServer({ realtime: true, realtimeArgs: ['--queue-max', '8192', '--log-level', 'warn'] });
+const daemonArgs = (process.env.RT_BENCH_DAEMON_ARGS || '').split(' ').filter(Boolean);
+if (cgDir) process.env.SB_REALTIME_WRAP = `valgrind --tool=callgrind --callgrind-out-file=${cgDir}/cg.%p`;
+const server = await startServer({ realtime: true, realtimeArgs: ['--queue-max', '8192', '--log-level', 'warn', ...daemonArgs] });
 try {
   const users = [];
   for (let i = 0; i < 100; i++) users.push(await register(server));
@@ -89,25 +119,30 @@ try {
       `(${(base / 1024).toFixed(1)} MB before, ${((rss - base) / connected).toFixed(2)} KB per socket)`);
     await p.catch(() => {});
   }
-  await idleRss('skillbarter-realtime (fresh)', server.realtime.url, daemon);
+  if (phase('idle')) await idleRss('skillbarter-realtime (fresh)', server.realtime.url, daemon);
 
   console.log(`echo with ack, 100 clients, ${secs} s each; delivery 50 pairs through the store`);
+  if (phase('echo')) {
   await measure('echo: skillbarter-realtime direct', daemon, ['echo', server.realtime.url, tokFile, '100', String(secs), 'echo']);
   await measure('echo: node socket.io 4.8 direct', () => [node.pid], ['echo', nodeUrl, tokFile, '100', String(secs), 'echo']);
   await measure('echo: skillbarter-realtime through Apache', both, ['echo', server.base, tokFile, '100', String(secs), 'echo']);
+  }
   // closed loop: as fast as the store takes them (the latency is then 50 / rate: queueing)
-  await measure('deliver: skillbarter-realtime direct', daemon, ['deliver', server.realtime.url, pairFile, '50', String(secs)]);
-  await measure('deliver: skillbarter-realtime through Apache', both, ['deliver', server.base, pairFile, '50', String(secs)]);
+  if (phase('deliver-direct')) await measure('deliver: skillbarter-realtime direct', daemon, ['deliver', server.realtime.url, pairFile, '50', String(secs)]);
+  if (phase('deliver-apache')) await measure('deliver: skillbarter-realtime through Apache', both, ['deliver', server.base, pairFile, '50', String(secs)]);
   // a fixed offered load below that: each of the 50 senders 10 messages a second
-  await measure(`deliver ${50 * deliverRate}/s: skillbarter-realtime direct`, daemon, ['deliver', server.realtime.url, pairFile, '50', String(secs), '', String(deliverRate)]);
-  await measure(`deliver ${50 * deliverRate}/s: skillbarter-realtime through Apache`, both, ['deliver', server.base, pairFile, '50', String(secs), '', String(deliverRate)]);
+  if (phase('deliver-rate-direct')) await measure(`deliver ${50 * deliverRate}/s: skillbarter-realtime direct`, daemon, ['deliver', server.realtime.url, pairFile, '50', String(secs), '', String(deliverRate)]);
+  if (phase('deliver-rate-apache')) await measure(`deliver ${50 * deliverRate}/s: skillbarter-realtime through Apache`, both, ['deliver', server.base, pairFile, '50', String(secs), '', String(deliverRate)]);
 
-  await idleRss('skillbarter-realtime (after load)', server.realtime.url, daemon);
-  await idleRss('node socket.io 4.8', nodeUrl, () => [node.pid]);
+  if (phase('idle')) {
+    await idleRss('skillbarter-realtime (after load)', server.realtime.url, daemon);
+    await idleRss('node socket.io 4.8', nodeUrl, () => [node.pid]);
+  }
   node.kill('SIGTERM');
 } finally {
   await server.stop();
   const problems = server.realtime.problems();
   if (problems.length) console.log(`realtime log: ${problems.join('\n')}`);
   server.cleanup();
+  if (cgDir) rmSync(cgDir, { recursive: true, force: true });
 }

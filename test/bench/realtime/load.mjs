@@ -6,7 +6,8 @@
 //                                                or with RATE each sender sends RATE a second
 //                                                without waiting (a fixed offered load)
 //   idle URL TOKEN N HOLD_S                      N connected idle sockets, then exit
-// Prints one JSON line: {msgs, seconds, rate, p50, p99} (ms) or {connected}.
+// Prints one JSON line: {msgs, seconds, rate, p50, p99} (ms; deliver also counts the sends
+// refused, with the last refusal) or {connected}.
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
 const require = createRequire(process.env.RT_BENCH_NODE_MODULES + '/');
@@ -60,8 +61,9 @@ if (mode === 'echo') {
   cs.forEach((c) => c.ws.close());
 } else if (mode === 'deliver') {
   const pairs = readFileSync(file, 'utf8').trim().split('\n').map((l) => l.split(' '));
-  const lat = []; let msgs = 0;
+  const lat = []; let msgs = 0; let refused = 0; let why = '';
   const pending = new Map();
+  const acked = (m) => { if (!m.includes('"success":true')) { refused++; why = m.slice(0, 200); } };
   const senders = [];
   for (const [ta, tb, bId] of pairs.slice(0, n)) {
     await client(tb, (m) => {
@@ -82,7 +84,7 @@ if (mode === 'echo') {
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
         const k = `m${seq++}`; pending.set(k, process.hrtime.bigint());
-        acks.push(a.emit('message:send', { receiver: bId, content: k }));
+        acks.push(a.emit('message:send', { receiver: bId, content: k }).then(acked));
         due += period;
       }
       await Promise.all(acks);
@@ -90,13 +92,13 @@ if (mode === 'echo') {
     }
     while (Date.now() < end) {
       const k = `m${seq++}`; pending.set(k, process.hrtime.bigint());
-      await a.emit('message:send', { receiver: bId, content: k });
+      acked(await a.emit('message:send', { receiver: bId, content: k }));
     }
   }));
   const dt = (Date.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 500)); // the last pushes
   lat.sort((x, y) => x - y);
-  console.log(JSON.stringify({ msgs, seconds: dt, rate: msgs / dt, p50: pct(lat, 0.5), p99: pct(lat, 0.99) }));
+  console.log(JSON.stringify({ msgs, seconds: dt, rate: msgs / dt, p50: pct(lat, 0.5), p99: pct(lat, 0.99), refused, why }));
   process.exit(0);
 } else if (mode === 'idle') {
   const token = readFileSync(file, 'utf8').trim().split('\n')[0];
