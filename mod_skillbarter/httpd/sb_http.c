@@ -284,7 +284,8 @@ int sb_http_send_call(request_rec *r, sb_call_t *c)
     }
     if (c->data && !c->message && !c->extra) {
         /* the envelope json-c would write around data and pagination, without serialising
-         * the data (a page of cards is kept text) into the envelope's buffer a second time */
+         * the data into the envelope's buffer a second time (text already made, as a page of
+         * kept cards, is passed on as it is) */
         struct iovec v[SB_PIECES_MAX];
         size_t len = 0;
         const char *text;
@@ -295,7 +296,9 @@ int sb_http_send_call(request_rec *r, sb_call_t *c)
         else {
             PIECE_LIT(v, &n, "{\"success\":false,\"data\":");
         }
-        text = json_object_to_json_string_length(c->data, SB_JSON_FLAGS, &len);
+        if (!(text = sb_json_raw_text(c->data, &len))) {
+            text = json_object_to_json_string_length(c->data, SB_JSON_FLAGS, &len);
+        }
         piece(v, &n, text, len);
         if (c->pagination) {
             PIECE_LIT(v, &n, ",\"pagination\":");
