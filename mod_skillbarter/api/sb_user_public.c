@@ -154,6 +154,20 @@ static void jtext_hours(sb_jtext_t *t, int64_t minutes)
     json_object_put(o);
 }
 
+/* String members keys[i]: vals[i] (NULL as null), after "{" when open, else after ",". */
+static void jtext_members(sb_jtext_t *t, int open, const char *const *keys,
+                          const char *const *vals, int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        sb_jtext_raw(t, open && !i ? "{\"" : ",\"", 2);
+        sb_jtext_raw(t, keys[i], strlen(keys[i]));
+        sb_jtext_lit(t, "\":");
+        sb_jtext_str(t, vals[i]);
+    }
+}
+
 static void jtext_strings(sb_jtext_t *t, const apr_array_header_t *a)
 {
     int i;
@@ -170,22 +184,17 @@ static void jtext_strings(sb_jtext_t *t, const apr_array_header_t *a)
 
 static void jtext_offered(sb_jtext_t *t, const apr_array_header_t *a)
 {
+    static const char *const keys[] = {"skill", "category", "experience", "description"};
     int i;
 
     sb_jtext_lit(t, "[");
     for (i = 0; a && i < a->nelts; i++) {
         const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
+        const char *vals[] = {s->skill, s->category, s->experience, s->description};
         if (i) {
             sb_jtext_lit(t, ",");
         }
-        sb_jtext_lit(t, "{\"skill\":");
-        sb_jtext_str(t, s->skill);
-        sb_jtext_lit(t, ",\"category\":");
-        sb_jtext_str(t, s->category);
-        sb_jtext_lit(t, ",\"experience\":");
-        sb_jtext_str(t, s->experience);
-        sb_jtext_lit(t, ",\"description\":");
-        sb_jtext_str(t, s->description);
+        jtext_members(t, 1, keys, vals, 4);
         sb_jtext_lit(t, ",\"verified\":");
         sb_jtext_bool(t, s->verified);
         sb_jtext_lit(t, "}");
@@ -195,22 +204,17 @@ static void jtext_offered(sb_jtext_t *t, const apr_array_header_t *a)
 
 static void jtext_wanted(sb_jtext_t *t, const apr_array_header_t *a)
 {
+    static const char *const keys[] = {"skill", "category", "level", "priority"};
     int i;
 
     sb_jtext_lit(t, "[");
     for (i = 0; a && i < a->nelts; i++) {
         const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
+        const char *vals[] = {s->skill, s->category, s->level, s->priority};
         if (i) {
             sb_jtext_lit(t, ",");
         }
-        sb_jtext_lit(t, "{\"skill\":");
-        sb_jtext_str(t, s->skill);
-        sb_jtext_lit(t, ",\"category\":");
-        sb_jtext_str(t, s->category);
-        sb_jtext_lit(t, ",\"level\":");
-        sb_jtext_str(t, s->level);
-        sb_jtext_lit(t, ",\"priority\":");
-        sb_jtext_str(t, s->priority);
+        jtext_members(t, 1, keys, vals, 4);
         sb_jtext_lit(t, "}");
     }
     sb_jtext_lit(t, "]");
@@ -218,6 +222,7 @@ static void jtext_wanted(sb_jtext_t *t, const apr_array_header_t *a)
 
 static void jtext_availability(sb_jtext_t *t, const apr_array_header_t *a)
 {
+    static const char *const keys[] = {"startTime", "endTime"};
     int i, j;
 
     sb_jtext_lit(t, "[");
@@ -231,13 +236,11 @@ static void jtext_availability(sb_jtext_t *t, const apr_array_header_t *a)
         sb_jtext_lit(t, ",\"timeSlots\":[");
         for (j = 0; d->time_slots && j < d->time_slots->nelts; j++) {
             const sb_time_slot_t *s = &APR_ARRAY_IDX(d->time_slots, j, sb_time_slot_t);
+            const char *vals[] = {s->start_time, s->end_time};
             if (j) {
                 sb_jtext_lit(t, ",");
             }
-            sb_jtext_lit(t, "{\"startTime\":");
-            sb_jtext_str(t, s->start_time);
-            sb_jtext_lit(t, ",\"endTime\":");
-            sb_jtext_str(t, s->end_time);
+            jtext_members(t, 1, keys, vals, 2);
             sb_jtext_lit(t, "}");
         }
         sb_jtext_lit(t, "]}");
@@ -247,22 +250,21 @@ static void jtext_availability(sb_jtext_t *t, const apr_array_header_t *a)
 
 static void jtext_reviews(sb_jtext_t *t, const apr_array_header_t *a)
 {
+    static const char *const who_keys[] = {"_id", "fullName", "profilePicture"};
     int i;
 
     sb_jtext_lit(t, "[");
     for (i = 0; a && i < a->nelts; i++) {
         const sb_review_t *r = &APR_ARRAY_IDX(a, i, sb_review_t);
+        const char *who[] = {r->reviewer_id, r->reviewer_name,
+                             r->reviewer_picture ? r->reviewer_picture : ""};
         if (i) {
             sb_jtext_lit(t, ",");
         }
         sb_jtext_lit(t, "{\"_id\":");
         sb_jtext_str(t, r->id);
-        sb_jtext_lit(t, ",\"reviewer\":{\"_id\":");
-        sb_jtext_str(t, r->reviewer_id);
-        sb_jtext_lit(t, ",\"fullName\":");
-        sb_jtext_str(t, r->reviewer_name);
-        sb_jtext_lit(t, ",\"profilePicture\":");
-        sb_jtext_str(t, r->reviewer_picture ? r->reviewer_picture : "");
+        sb_jtext_lit(t, ",\"reviewer\":");
+        jtext_members(t, 1, who_keys, who, 3);
         sb_jtext_lit(t, "},\"rating\":");
         sb_jtext_int(t, r->rating);
         sb_jtext_lit(t, ",\"feedback\":");
@@ -284,25 +286,21 @@ static void jtext_reviews(sb_jtext_t *t, const apr_array_header_t *a)
 void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
                              int detailed)
 {
+    static const char *const keys[] = {"_id",      "id",       "username",
+                                       "firstName", "lastName", "fullName",
+                                       "profilePicture", "bio", "timezone"};
+    const char *vals[] = {u->id,
+                          u->id,
+                          u->username,
+                          u->first_name,
+                          u->last_name,
+                          apr_pstrcat(t->p, u->first_name, " ", u->last_name, NULL),
+                          u->profile_picture ? u->profile_picture : "",
+                          u->bio,
+                          u->timezone ? u->timezone : "UTC"};
+
     sb_user_lists(u);
-    sb_jtext_lit(t, "{\"_id\":");
-    sb_jtext_str(t, u->id);
-    sb_jtext_lit(t, ",\"id\":");
-    sb_jtext_str(t, u->id);
-    sb_jtext_lit(t, ",\"username\":");
-    sb_jtext_str(t, u->username);
-    sb_jtext_lit(t, ",\"firstName\":");
-    sb_jtext_str(t, u->first_name);
-    sb_jtext_lit(t, ",\"lastName\":");
-    sb_jtext_str(t, u->last_name);
-    sb_jtext_lit(t, ",\"fullName\":");
-    sb_jtext_str(t, apr_pstrcat(t->p, u->first_name, " ", u->last_name, NULL));
-    sb_jtext_lit(t, ",\"profilePicture\":");
-    sb_jtext_str(t, u->profile_picture ? u->profile_picture : "");
-    sb_jtext_lit(t, ",\"bio\":");
-    sb_jtext_str(t, u->bio);
-    sb_jtext_lit(t, ",\"timezone\":");
-    sb_jtext_str(t, u->timezone ? u->timezone : "UTC");
+    jtext_members(t, 1, keys, vals, 9);
     sb_jtext_lit(t, ",\"languages\":");
     jtext_strings(t, u->languages);
     sb_jtext_lit(t, ",\"country\":");
