@@ -88,7 +88,7 @@ static void test_one_caller_renews_an_aging_entry(void **state)
     put_entry(p, sc, 20, 5, T0);
     assert_int_equal(look(p, sc, 5, soon - 1, &pg, &behind), SB_SEARCH_HIT);
     /* the first caller in the last part of the entry's age ranks afresh ... */
-    assert_int_equal(look(p, sc, 5, soon, &pg, &behind), SB_SEARCH_MISS);
+    assert_int_equal(look(p, sc, 5, soon, &pg, &behind), SB_SEARCH_RENEW);
     /* ... every other caller keeps the entry meanwhile, patches included */
     for (i = 0; i < 50; i++) {
         assert_int_equal(look(p, sc, 5, soon + 1 + i, &pg, &behind), SB_SEARCH_HIT);
@@ -113,11 +113,11 @@ static void test_renewal_is_handed_out_again(void **state)
     /* the renewer never stored a ranking (its request failed): after RENEW_MS another
      * caller is handed the renewal; the age bound itself never moves */
     soon -= SB_SEARCH_CACHE_REFRESH_MS;
-    assert_int_equal(look(p, sc, 5, soon, &pg, &behind), SB_SEARCH_MISS);
+    assert_int_equal(look(p, sc, 5, soon, &pg, &behind), SB_SEARCH_RENEW);
     assert_int_equal(look(p, sc, 5, soon + SB_SEARCH_CACHE_RENEW_MS - 1, &pg, &behind),
                      SB_SEARCH_HIT);
     assert_int_equal(look(p, sc, 5, soon + SB_SEARCH_CACHE_RENEW_MS, &pg, &behind),
-                     SB_SEARCH_MISS);
+                     SB_SEARCH_RENEW);
     assert_int_equal(look(p, sc, 5, soon + SB_SEARCH_CACHE_RENEW_MS + 1, &pg, &behind),
                      SB_SEARCH_HIT);
     assert_int_equal(look(p, sc, 5, T0 - SB_SEARCH_CACHE_REFRESH_MS + SB_SEARCH_CACHE_TTL_MS,

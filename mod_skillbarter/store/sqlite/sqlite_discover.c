@@ -472,9 +472,9 @@ static sb_store_status_t search_begin(sb_sqlite_conn_t *sc, apr_pool_t *p, const
     return s;
 }
 
-/* Lookups of one search before it ranks from scratch: an entry behind is patched, one
- * another reader patched past this transaction's snapshot is read again in a newer one, and
- * a key another caller is ranking is waited for. */
+/* Lookups of one search before it ranks from scratch: an entry behind is patched (by one
+ * caller: the others wait for it), one another reader patched past this transaction's
+ * snapshot is read again in a newer one, and a key another caller is ranking is waited for. */
 #define SB_SEARCH_LOOKUPS 4
 
 /*
@@ -522,14 +522,19 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     for (lookups = 0; lookups < SB_SEARCH_LOOKUPS; lookups++) {
         found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset,
                                      limit, &pg, &behind);
-        if (found == SB_SEARCH_MISS && !claimed) {
-            if ((claimed = sb_search_cache_claim(ss->search_cache, key, now))) {
-                break;
-            }
+        if (found == SB_SEARCH_RENEW) {
+            break; /* this caller ranks; nobody waits for it */
+        }
+        if ((found == SB_SEARCH_MISS || found == SB_SEARCH_BEHIND) && !claimed
+            && !(claimed = sb_search_cache_claim(ss->search_cache, key, now))) {
+            found = SB_SEARCH_MISS; /* another caller is ranking or patching this key */
+        }
+        else if (found == SB_SEARCH_MISS) {
+            break; /* this caller ranks */
         }
         if (found == SB_SEARCH_NEWER || found == SB_SEARCH_MISS) {
-            /* NEWER: a newer snapshot sees at least the entry's changes. MISS: another
-             * caller is ranking this key; wait for it outside a transaction. */
+            /* NEWER: a newer snapshot sees at least the entry's changes. MISS: wait for the
+             * other caller, outside a transaction. */
             if ((s = sb_sqlite_end(sc, SB_STORE_OK, err)) != SB_STORE_OK) {
                 return s;
             }
@@ -546,14 +551,17 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         }
         if ((s = search_changes(sc, p, now, behind, match, category, &changes, &n, &next, err))
             != SB_STORE_OK) {
+            sb_search_cache_release(ss->search_cache, key);
             return sb_sqlite_end(sc, s, err);
         }
         found = SB_SEARCH_MISS;
         if (n < 0) {
-            break;
+            break; /* too many changes: this caller ranks */
         }
         /* patched, or another reader moved the entry meanwhile: look again either way */
         sb_search_cache_patch(ss->search_cache, key, behind, seq, changes, n, next);
+        sb_search_cache_release(ss->search_cache, key);
+        claimed = 0;
     }
     if (found != SB_SEARCH_HIT) {
         s = search_rank(sc, p, now, seq, match, category, &fresh, err);

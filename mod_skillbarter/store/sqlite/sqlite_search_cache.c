@@ -175,6 +175,7 @@ sb_search_lookup_t sb_search_cache_page(sb_search_cache_t *sc, apr_pool_t *p, co
             && (!s->renewing || now - s->renewing >= SB_SEARCH_CACHE_RENEW_MS
                 || now < s->renewing)) {
             s->renewing = now; /* this caller ranks afresh; the others keep the entry */
+            r = SB_SEARCH_RENEW;
         }
         else if (s->e.seq > seq) {
             r = SB_SEARCH_NEWER;

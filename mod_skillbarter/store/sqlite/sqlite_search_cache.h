@@ -18,12 +18,13 @@
  * (at 100,000 users tens of milliseconds each, all at once): an entry already patched past
  * the caller's snapshot (SB_SEARCH_NEWER: the caller reads again in a newer transaction
  * instead), and the end of an entry's age. So an entry in the last SB_SEARCH_CACHE_REFRESH_MS
- * of its age is handed to one caller to rank afresh (a MISS for that caller alone; to another
- * after SB_SEARCH_CACHE_RENEW_MS if it never stored its ranking) while every other caller
+ * of its age is handed to one caller to rank afresh (SB_SEARCH_RENEW for that caller alone; to
+ * another after SB_SEARCH_CACHE_RENEW_MS if it never stored its ranking) while every other caller
  * keeps using the entry: rankings are renewed before they reach SB_SEARCH_CACHE_TTL_MS.
  * A key nobody searched for a while has no entry to keep using: its first searcher ranks
  * (sb_search_cache_claim) and the others that miss meanwhile wait for that ranking
- * (sb_search_cache_await, at most SB_SEARCH_CACHE_WAIT_MS) instead of all ranking at once.
+ * (sb_search_cache_await, at most SB_SEARCH_CACHE_WAIT_MS) instead of all ranking at once;
+ * an entry behind is likewise patched by one caller while the others wait for the patch.
  */
 #ifndef SB_SQLITE_SEARCH_CACHE_H
 #define SB_SQLITE_SEARCH_CACHE_H
@@ -78,7 +79,8 @@ typedef enum {
     SB_SEARCH_MISS,  /* nothing usable: rank from scratch */
     SB_SEARCH_HIT,   /* *page filled */
     SB_SEARCH_BEHIND, /* an entry at *behind_seq: patch it up to the current seq */
-    SB_SEARCH_NEWER   /* the entry is past seq (patched by a newer reader): read again */
+    SB_SEARCH_NEWER,  /* the entry is past seq (patched by a newer reader): read again */
+    SB_SEARCH_RENEW   /* this caller ranks afresh (the entry nears its age); others keep it */
 } sb_search_lookup_t;
 
 /* A user changed after an entry's seq, as the store sees them now. */
