@@ -475,7 +475,7 @@ static sb_store_status_t search_begin(sb_sqlite_conn_t *sc, apr_pool_t *p, const
 /* Lookups of one search before it ranks from scratch: an entry behind is patched (by one
  * caller: the others wait for it), one another reader patched past this transaction's
  * snapshot is read again in a newer one, and a key another caller is ranking is waited for. */
-#define SB_SEARCH_LOOKUPS 4
+#define SB_SEARCH_LOOKUPS 8
 
 /*
  * Search in one read transaction: a page of the cached ranking when the cache holds this
@@ -519,11 +519,11 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         return s;
     }
     key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
-    for (lookups = 0; lookups < SB_SEARCH_LOOKUPS; lookups++) {
+    for (lookups = 0;; lookups++) {
         found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset,
                                      limit, &pg, &behind);
-        if (found == SB_SEARCH_RENEW) {
-            break; /* this caller ranks; nobody waits for it */
+        if (found == SB_SEARCH_HIT || found == SB_SEARCH_RENEW || lookups == SB_SEARCH_LOOKUPS) {
+            break; /* RENEW: this caller ranks, nobody waits for it */
         }
         if ((found == SB_SEARCH_MISS || found == SB_SEARCH_BEHIND) && !claimed
             && !(claimed = sb_search_cache_claim(ss->search_cache, key, now))) {
