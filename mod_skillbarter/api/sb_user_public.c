@@ -155,8 +155,8 @@ static void jtext_hours(sb_jtext_t *t, int64_t minutes)
 }
 
 /* String members keys[i]: vals[i] (NULL as null), after "{" when open, else after ",". */
-static void jtext_members(sb_jtext_t *t, int open, const char *const *keys,
-                          const char *const *vals, int n)
+static void jtext_members(sb_jtext_t *t, int open, const char *const *keys, const char *const *vals,
+                          int n)
 {
     int i;
 
@@ -286,9 +286,9 @@ static void jtext_reviews(sb_jtext_t *t, const apr_array_header_t *a)
 void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
                              int detailed)
 {
-    static const char *const keys[] = {"_id",      "id",       "username",
-                                       "firstName", "lastName", "fullName",
-                                       "profilePicture", "bio", "timezone"};
+    static const char *const keys[] = {"_id",      "id",       "username",       "firstName",
+                                       "lastName", "fullName", "profilePicture", "bio",
+                                       "timezone"};
     const char *vals[] = {u->id,
                           u->id,
                           u->username,

@@ -238,8 +238,8 @@ static int send_pieces(request_rec *r, int status, const char *type, const struc
     bb = apr_brigade_create(r->pool, ba);
     for (i = 0; i < n; i++) {
         if (v[i].iov_len) {
-            APR_BRIGADE_INSERT_TAIL(
-                bb, apr_bucket_transient_create(v[i].iov_base, v[i].iov_len, ba));
+            APR_BRIGADE_INSERT_TAIL(bb,
+                                    apr_bucket_transient_create(v[i].iov_base, v[i].iov_len, ba));
         }
     }
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));

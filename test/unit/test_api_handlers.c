@@ -311,8 +311,8 @@ static void test_trending_text_is_json_c_text(void **state)
     a = call(fx, "GET", "/api/discover/trending", NULL, "limit=5", NULL, token);
     assert_int_equal(a.status, 200);
     assert_int_equal(sb_store_acquire(fx->st.store, fx->pool, &conn, &e), SB_STORE_OK);
-    assert_int_equal(sb_store_trending_skills(conn, fx->pool, now - 7 * 86400000LL, now, 5,
-                                              &skills, &source, &e),
+    assert_int_equal(sb_store_trending_skills(conn, fx->pool, now - 7 * 86400000LL, now, 5, &skills,
+                                              &source, &e),
                      SB_STORE_OK);
     assert_int_equal(skills->nelts, 2);
     arr = json_object_new_array();
@@ -328,8 +328,8 @@ static void test_trending_text_is_json_c_text(void **state)
     json_object_object_add(o, "source", json_object_new_string(source));
     json_object_object_add(o, "windowDays", json_object_new_int(7));
     json_object_object_add(o, "skills", arr);
-    assert_string_equal(a.data, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
-                                                                      | JSON_C_TO_STRING_NOSLASHESCAPE));
+    assert_string_equal(a.data, json_object_to_json_string_ext(
+                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
     assert_non_null(strstr(a.data, "Rock/Roll \\\"Jazz\\\" \\\\ \xc3\x9c"));
     json_object_put(o);
 }

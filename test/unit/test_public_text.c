@@ -38,9 +38,9 @@ static const char *by_json_c(apr_pool_t *p, const sb_user_t *u, const apr_array_
         json_object_object_add(e, "reviewer", who);
         json_object_object_add(e, "rating", json_object_new_int(r->rating));
         json_object_object_add(e, "feedback", sb_json_str_or_null(r->feedback));
-        json_object_object_add(e, "wouldRecommend",
-                               r->would_recommend < 0 ? NULL
-                                                      : json_object_new_boolean(r->would_recommend));
+        json_object_object_add(
+            e, "wouldRecommend",
+            r->would_recommend < 0 ? NULL : json_object_new_boolean(r->would_recommend));
         json_object_object_add(e, "createdAt",
                                json_object_new_string(sb_time_iso(p, r->created_at)));
         json_object_array_add(arr, e);
@@ -92,7 +92,7 @@ static void test_full_profile(void **state)
     u.country = "UK";
     u.languages = apr_array_make(p, 2, sizeof(const char *));
     APR_ARRAY_PUSH(u.languages, const char *) = "English";
-    APR_ARRAY_PUSH(u.languages, const char *) = "Fran\xc3\xa7" "ais";
+    APR_ARRAY_PUSH(u.languages, const char *) = "Fran\303\247ais";
     u.skills_offered = apr_array_make(p, 2, sizeof(sb_skill_offered_t));
     o = apr_array_push(u.skills_offered);
     memset(o, 0, sizeof *o);

@@ -120,9 +120,9 @@ static void test_renewal_is_handed_out_again(void **state)
                      SB_SEARCH_RENEW);
     assert_int_equal(look(p, sc, 5, soon + SB_SEARCH_CACHE_RENEW_MS + 1, &pg, &behind),
                      SB_SEARCH_HIT);
-    assert_int_equal(look(p, sc, 5, T0 - SB_SEARCH_CACHE_REFRESH_MS + SB_SEARCH_CACHE_TTL_MS,
-                          &pg, &behind),
-                     SB_SEARCH_MISS);
+    assert_int_equal(
+        look(p, sc, 5, T0 - SB_SEARCH_CACHE_REFRESH_MS + SB_SEARCH_CACHE_TTL_MS, &pg, &behind),
+        SB_SEARCH_MISS);
 }
 
 static void test_one_caller_ranks_a_missing_key(void **state)
@@ -179,10 +179,8 @@ static void test_await_ends_with_the_ranking(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_newer_entry_is_not_a_miss),
-    T(test_one_caller_renews_an_aging_entry),
-    T(test_renewal_is_handed_out_again),
-    T(test_one_caller_ranks_a_missing_key),
+    T(test_newer_entry_is_not_a_miss),   T(test_one_caller_renews_an_aging_entry),
+    T(test_renewal_is_handed_out_again), T(test_one_caller_ranks_a_missing_key),
     T(test_await_ends_with_the_ranking),
 };
 

@@ -40,10 +40,10 @@
 #define SB_SEARCH_CACHE_MAX_KEYS    100000 /* bigger match sets are ranked again on change */
 #define SB_SEARCH_CACHE_MAX_CHANGES 256    /* more changed users: rank again */
 #define SB_SEARCH_CACHE_BYTES       (64 << 20)
-#define SB_SEARCH_CACHE_REFRESH_MS  15000  /* the last part of an entry's age: one renews it */
-#define SB_SEARCH_CACHE_RENEW_MS    3000   /* a renewal not stored by then is handed out again */
-#define SB_SEARCH_CACHE_WAIT_MS     2000   /* longest wait for another caller's ranking */
-#define SB_SEARCH_CACHE_FLIGHTS     16     /* keys being ranked at once that others wait for */
+#define SB_SEARCH_CACHE_REFRESH_MS  15000 /* the last part of an entry's age: one renews it */
+#define SB_SEARCH_CACHE_RENEW_MS    3000  /* a renewal not stored by then is handed out again */
+#define SB_SEARCH_CACHE_WAIT_MS     2000  /* longest wait for another caller's ranking */
+#define SB_SEARCH_CACHE_FLIGHTS     16    /* keys being ranked at once that others wait for */
 
 typedef char sb_id_buf_t[SB_ID_LEN + 1];
 typedef char sb_id_key_t[SB_ID_LEN]; /* an id without its NUL, compared by memcmp */
@@ -76,8 +76,8 @@ typedef struct {
 } sb_search_page_t;
 
 typedef enum {
-    SB_SEARCH_MISS,  /* nothing usable: rank from scratch */
-    SB_SEARCH_HIT,   /* *page filled */
+    SB_SEARCH_MISS,   /* nothing usable: rank from scratch */
+    SB_SEARCH_HIT,    /* *page filled */
     SB_SEARCH_BEHIND, /* an entry at *behind_seq: patch it up to the current seq */
     SB_SEARCH_NEWER,  /* the entry is past seq (patched by a newer reader): read again */
     SB_SEARCH_RENEW   /* this caller ranks afresh (the entry nears its age); others keep it */
