@@ -6,6 +6,7 @@
 #include "sb_routes.h"
 #include "sb_kit.h"
 #include "sb_public.h"
+#include "sb_messaging.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -174,13 +175,15 @@ static int h_categories(sb_call_t *c)
     return sb_call_ok(c, 200, arr);
 }
 
-/* GET /api/discover/trending?limit — data.source says "sessions" or "offered" (fallback). */
+/* GET /api/discover/trending?limit — data.source says "sessions" or "offered" (fallback).
+ * The answer is written by hand: the bytes json-c writes for {source, windowDays, skills:
+ * [{skill, category, count}]}, without its objects (most of this route's cost otherwise). */
 static int h_trending(sb_call_t *c)
 {
     apr_array_header_t *skills;
     sb_store_error_t e = {0};
     const char *source = NULL;
-    json_object *o, *arr;
+    sb_jtext_t t;
     int limit, i;
 
     if (!sb_query_int(c, "limit", 1, SB_PAGE_MAX, 10, &limit)) {
@@ -195,20 +198,27 @@ static int h_trending(sb_call_t *c)
         != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Trending skills");
     }
-    arr = json_object_new_array();
+    sb_jtext_init(&t, c->pool, 64 + (apr_size_t)skills->nelts * 80);
+    sb_jtext_lit(&t, "{\"source\":");
+    sb_jtext_str(&t, source);
+    sb_jtext_lit(&t, ",\"windowDays\":");
+    sb_jtext_int(&t, SB_TRENDING_DAYS);
+    sb_jtext_lit(&t, ",\"skills\":[");
     for (i = 0; i < skills->nelts; i++) {
         const sb_skill_count_t *k = &APR_ARRAY_IDX(skills, i, sb_skill_count_t);
-        json_object *s = json_object_new_object();
-        sb_json_add_lit(s, "skill", json_object_new_string(k->skill ? k->skill : ""));
-        sb_json_add_lit(s, "category", k->category ? json_object_new_string(k->category) : NULL);
-        sb_json_add_lit(s, "count", json_object_new_int64(k->count));
-        json_object_array_add(arr, s);
+        if (i) {
+            sb_jtext_lit(&t, ",");
+        }
+        sb_jtext_lit(&t, "{\"skill\":");
+        sb_jtext_str(&t, k->skill ? k->skill : "");
+        sb_jtext_lit(&t, ",\"category\":");
+        sb_jtext_str(&t, k->category);
+        sb_jtext_lit(&t, ",\"count\":");
+        sb_jtext_int(&t, k->count);
+        sb_jtext_lit(&t, "}");
     }
-    o = json_object_new_object();
-    sb_json_add_lit(o, "source", json_object_new_string(source));
-    sb_json_add_lit(o, "windowDays", json_object_new_int(SB_TRENDING_DAYS));
-    sb_json_add_lit(o, "skills", arr);
-    return sb_call_ok(c, 200, o);
+    sb_jtext_lit(&t, "]}");
+    return sb_call_ok(c, 200, sb_json_raw(c->pool, t.buf, t.len));
 }
 
 /* GET /api/discover/matches?limit — offer what I want AND want what I offer. */

@@ -163,36 +163,200 @@ const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, 
     return cards_text(p, cards, 1, len);
 }
 
-static json_object *reviews_json(apr_pool_t *p, const apr_array_header_t *a)
+/* A number json-c writes from a value made by sb_credits_to_json (its own text). */
+static void jtext_hours(sb_jtext_t *t, int64_t minutes)
 {
-    json_object *arr = json_object_new_array();
+    json_object *o = sb_credits_to_json(minutes);
+
+    sb_jtext_raw(t, json_object_get_string(o), strlen(json_object_get_string(o)));
+    json_object_put(o);
+}
+
+/* String members keys[i]: vals[i] (NULL as null), after "{" when open, else after ",". */
+static void jtext_members(sb_jtext_t *t, int open, const char *const *keys, const char *const *vals,
+                          int n)
+{
     int i;
 
+    for (i = 0; i < n; i++) {
+        sb_jtext_raw(t, open && !i ? "{\"" : ",\"", 2);
+        sb_jtext_raw(t, keys[i], strlen(keys[i]));
+        sb_jtext_lit(t, "\":");
+        sb_jtext_str(t, vals[i]);
+    }
+}
+
+static void jtext_strings(sb_jtext_t *t, const apr_array_header_t *a)
+{
+    int i;
+
+    sb_jtext_lit(t, "[");
+    for (i = 0; a && i < a->nelts; i++) {
+        if (i) {
+            sb_jtext_lit(t, ",");
+        }
+        sb_jtext_str(t, APR_ARRAY_IDX(a, i, const char *));
+    }
+    sb_jtext_lit(t, "]");
+}
+
+static void jtext_offered(sb_jtext_t *t, const apr_array_header_t *a)
+{
+    static const char *const keys[] = {"skill", "category", "experience", "description"};
+    int i;
+
+    sb_jtext_lit(t, "[");
+    for (i = 0; a && i < a->nelts; i++) {
+        const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
+        const char *vals[] = {s->skill, s->category, s->experience, s->description};
+        if (i) {
+            sb_jtext_lit(t, ",");
+        }
+        jtext_members(t, 1, keys, vals, 4);
+        sb_jtext_lit(t, ",\"verified\":");
+        sb_jtext_bool(t, s->verified);
+        sb_jtext_lit(t, "}");
+    }
+    sb_jtext_lit(t, "]");
+}
+
+static void jtext_wanted(sb_jtext_t *t, const apr_array_header_t *a)
+{
+    static const char *const keys[] = {"skill", "category", "level", "priority"};
+    int i;
+
+    sb_jtext_lit(t, "[");
+    for (i = 0; a && i < a->nelts; i++) {
+        const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
+        const char *vals[] = {s->skill, s->category, s->level, s->priority};
+        if (i) {
+            sb_jtext_lit(t, ",");
+        }
+        jtext_members(t, 1, keys, vals, 4);
+        sb_jtext_lit(t, "}");
+    }
+    sb_jtext_lit(t, "]");
+}
+
+static void jtext_availability(sb_jtext_t *t, const apr_array_header_t *a)
+{
+    static const char *const keys[] = {"startTime", "endTime"};
+    int i, j;
+
+    sb_jtext_lit(t, "[");
+    for (i = 0; a && i < a->nelts; i++) {
+        const sb_availability_t *d = &APR_ARRAY_IDX(a, i, sb_availability_t);
+        if (i) {
+            sb_jtext_lit(t, ",");
+        }
+        sb_jtext_lit(t, "{\"day\":");
+        sb_jtext_str(t, d->day);
+        sb_jtext_lit(t, ",\"timeSlots\":[");
+        for (j = 0; d->time_slots && j < d->time_slots->nelts; j++) {
+            const sb_time_slot_t *s = &APR_ARRAY_IDX(d->time_slots, j, sb_time_slot_t);
+            const char *vals[] = {s->start_time, s->end_time};
+            if (j) {
+                sb_jtext_lit(t, ",");
+            }
+            jtext_members(t, 1, keys, vals, 2);
+            sb_jtext_lit(t, "}");
+        }
+        sb_jtext_lit(t, "]}");
+    }
+    sb_jtext_lit(t, "]");
+}
+
+static void jtext_reviews(sb_jtext_t *t, const apr_array_header_t *a)
+{
+    static const char *const who_keys[] = {"_id", "fullName", "profilePicture"};
+    int i;
+
+    sb_jtext_lit(t, "[");
     for (i = 0; a && i < a->nelts; i++) {
         const sb_review_t *r = &APR_ARRAY_IDX(a, i, sb_review_t);
-        json_object *o = json_object_new_object(), *who = json_object_new_object();
-        sb_json_add_lit(who, "_id", json_object_new_string(r->reviewer_id));
-        sb_json_add_lit(who, "fullName", sb_json_str_or_null(r->reviewer_name));
-        sb_json_add_lit(who, "profilePicture",
-                        json_object_new_string(r->reviewer_picture ? r->reviewer_picture : ""));
-        sb_json_add_lit(o, "_id", json_object_new_string(r->id));
-        sb_json_add_lit(o, "reviewer", who);
-        sb_json_add_lit(o, "rating", json_object_new_int(r->rating));
-        sb_json_add_lit(o, "feedback", sb_json_str_or_null(r->feedback));
-        sb_json_add_lit(o, "wouldRecommend",
-                        r->would_recommend < 0 ? NULL
-                                               : json_object_new_boolean(r->would_recommend));
-        sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, r->created_at)));
-        json_object_array_add(arr, o);
+        const char *who[] = {r->reviewer_id, r->reviewer_name,
+                             r->reviewer_picture ? r->reviewer_picture : ""};
+        if (i) {
+            sb_jtext_lit(t, ",");
+        }
+        sb_jtext_lit(t, "{\"_id\":");
+        sb_jtext_str(t, r->id);
+        sb_jtext_lit(t, ",\"reviewer\":");
+        jtext_members(t, 1, who_keys, who, 3);
+        sb_jtext_lit(t, "},\"rating\":");
+        sb_jtext_int(t, r->rating);
+        sb_jtext_lit(t, ",\"feedback\":");
+        sb_jtext_str(t, r->feedback);
+        sb_jtext_lit(t, ",\"wouldRecommend\":");
+        if (r->would_recommend < 0) {
+            sb_jtext_lit(t, "null");
+        }
+        else {
+            sb_jtext_bool(t, r->would_recommend);
+        }
+        sb_jtext_lit(t, ",\"createdAt\":");
+        sb_jtext_time(t, r->created_at, 0);
+        sb_jtext_lit(t, "}");
     }
-    return arr;
+    sb_jtext_lit(t, "]");
+}
+
+void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
+                             int detailed)
+{
+    static const char *const keys[] = {"_id",      "id",       "username",       "firstName",
+                                       "lastName", "fullName", "profilePicture", "bio",
+                                       "timezone"};
+    const char *vals[] = {u->id,
+                          u->id,
+                          u->username,
+                          u->first_name,
+                          u->last_name,
+                          apr_pstrcat(t->p, u->first_name, " ", u->last_name, NULL),
+                          u->profile_picture ? u->profile_picture : "",
+                          u->bio,
+                          u->timezone ? u->timezone : "UTC"};
+
+    sb_user_lists(u);
+    jtext_members(t, 1, keys, vals, 9);
+    sb_jtext_lit(t, ",\"languages\":");
+    jtext_strings(t, u->languages);
+    sb_jtext_lit(t, ",\"country\":");
+    sb_jtext_str(t, u->country);
+    sb_jtext_lit(t, ",\"skillsOffered\":");
+    jtext_offered(t, u->skills_offered);
+    sb_jtext_lit(t, ",\"skillsWanted\":");
+    jtext_wanted(t, u->skills_wanted);
+    sb_jtext_lit(t, ",\"availability\":");
+    jtext_availability(t, u->availability);
+    sb_jtext_lit(t, ",\"totalHoursTaught\":");
+    jtext_hours(t, u->minutes_taught);
+    sb_jtext_lit(t, ",\"totalHoursLearned\":");
+    jtext_hours(t, u->minutes_learned);
+    sb_jtext_lit(t, ",\"rating\":");
+    sb_jtext_double(t, sb_rating_round(u->rating));
+    sb_jtext_lit(t, ",\"totalReviews\":");
+    sb_jtext_int(t, u->total_reviews);
+    sb_jtext_lit(t, ",\"isVerified\":");
+    sb_jtext_bool(t, u->is_verified);
+    sb_jtext_lit(t, ",\"lastSeen\":");
+    sb_jtext_time(t, u->last_seen, 1);
+    sb_jtext_lit(t, ",\"createdAt\":");
+    sb_jtext_time(t, u->created_at, 1);
+    if (detailed) {
+        sb_jtext_lit(t, ",\"reviewCount\":");
+        sb_jtext_int(t, u->total_reviews);
+        sb_jtext_lit(t, ",\"recentReviews\":");
+        jtext_reviews(t, reviews);
+    }
+    sb_jtext_lit(t, "}");
 }
 
 int sb_public_profile(sb_call_t *c, const char *id, int detailed)
 {
     sb_store_error_t e = {0};
     apr_array_header_t *reviews = NULL;
-    json_object *o;
+    sb_jtext_t t;
     sb_user_t *u;
 
     /* a malformed id names no user: 404, as for an unknown one */
@@ -213,12 +377,9 @@ int sb_public_profile(sb_call_t *c, const char *id, int detailed)
                != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Reviews");
     }
-    o = sb_user_to_json(c->pool, u, SB_VIEW_PUBLIC);
-    if (detailed) {
-        sb_json_add_lit(o, "reviewCount", json_object_new_int(u->total_reviews));
-        sb_json_add_lit(o, "recentReviews", reviews_json(c->pool, reviews));
-    }
-    return sb_call_ok(c, 200, o);
+    sb_jtext_init(&t, c->pool, 4096);
+    sb_jtext_public_profile(&t, u, reviews, detailed);
+    return sb_call_ok(c, 200, sb_json_raw(c->pool, t.buf, t.len));
 }
 
 static int h_user_get(sb_call_t *c)

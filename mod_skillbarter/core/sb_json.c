@@ -31,7 +31,11 @@ json_object *sb_json_str_or_null(const char *s)
     return s ? json_object_new_string(s) : NULL;
 }
 
+/* magic: SB_JSON_RAW_MAGIC, a byte no JSON text starts with (other values keep their text as
+ * their userdata: its first byte tells them apart) */
+#define SB_JSON_RAW_MAGIC '\001'
 typedef struct {
+    char magic;
     const char *text;
     apr_size_t len;
 } sb_json_raw_t;
@@ -45,11 +49,24 @@ static int sb_json_raw_serializer(json_object *o, struct printbuf *pb, int level
     return printbuf_memappend(pb, r->text, (int)r->len);
 }
 
+const char *sb_json_raw_text(json_object *o, apr_size_t *len)
+{
+    const sb_json_raw_t *r;
+
+    if (!o || !json_object_is_type(o, json_type_array) || json_object_array_length(o)
+        || !(r = json_object_get_userdata(o)) || r->magic != SB_JSON_RAW_MAGIC) {
+        return NULL;
+    }
+    *len = r->len;
+    return r->text;
+}
+
 json_object *sb_json_raw(apr_pool_t *p, const char *text, apr_size_t len)
 {
     json_object *o = json_object_new_array();
     sb_json_raw_t *r = apr_palloc(p, sizeof *r);
 
+    r->magic = SB_JSON_RAW_MAGIC;
     r->text = text;
     r->len = len;
     json_object_set_serializer(o, sb_json_raw_serializer, r, NULL);

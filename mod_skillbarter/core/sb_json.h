@@ -31,6 +31,8 @@ json_object *sb_json_str_or_null(const char *s);
  * string in p, the request's pool, which also holds the small record the value points to).
  * An array value, so json_object_is_type(o, json_type_array). */
 json_object *sb_json_raw(apr_pool_t *p, const char *text, apr_size_t len);
+/* The text of a value made by sb_json_raw (*len its length), or NULL for any other value. */
+const char *sb_json_raw_text(json_object *o, apr_size_t *len);
 /* d as json-c writes json_object_new_double(d) in its default format ("%.17g", ".0" added
  * to a whole number) into buf (at least SB_JSON_DOUBLE_MAX bytes); returns the length. */
 #define SB_JSON_DOUBLE_MAX 32

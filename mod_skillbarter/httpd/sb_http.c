@@ -6,6 +6,7 @@
 #include <http_log.h>
 #include <apr_atomic.h>
 #include <apr_strings.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "sb_log.h"
@@ -206,20 +207,64 @@ void sb_http_cors(request_rec *r, const sb_server_conf_t *conf, const char *allo
     }
 }
 
-int sb_http_send_json(request_rec *r, int status, json_object *body)
-{
-    size_t len = 0;
-    const char *text = json_object_to_json_string_length(
-        body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+#define SB_JSON_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+#define SB_PIECES_MAX 5
 
+/*
+ * The answer's headers, then its body pieces handed to the output filters as they are, in one
+ * brigade with the end of the response: the core writes headers and body in one writev and
+ * copies nothing unless the socket is full (it sets the rest aside then). ap_rwrite would
+ * copy the body into 8 KB heap buckets first, and flush from inside the handler when an
+ * answer is larger (a page of cards is 9-12 KB). The pieces must live until this returns.
+ */
+static int send_pieces(request_rec *r, int status, const char *type, const struct iovec *v, int n)
+{
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    apr_bucket_brigade *bb;
+    apr_off_t len = 0;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        len += (apr_off_t)v[i].iov_len;
+    }
     r->status = status;
-    ap_set_content_type(r, "application/json; charset=utf-8");
+    ap_set_content_type(r, type);
     apr_table_setn(r->headers_out, "Cache-Control", "no-store");
     apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-    ap_set_content_length(r, (apr_off_t)len);
-    if (!r->header_only) {
-        ap_rwrite(text, (int)len, r);
+    ap_set_content_length(r, len);
+    if (r->header_only) {
+        return OK;
     }
+    bb = apr_brigade_create(r->pool, ba);
+    for (i = 0; i < n; i++) {
+        if (v[i].iov_len) {
+            APR_BRIGADE_INSERT_TAIL(bb,
+                                    apr_bucket_transient_create(v[i].iov_base, v[i].iov_len, ba));
+        }
+    }
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
+    /* a client gone away is the core's to log; the answer is done either way */
+    ap_pass_brigade(r->output_filters, bb);
+    return OK;
+}
+
+static void piece(struct iovec *v, int *n, const char *text, size_t len)
+{
+    v[*n].iov_base = (void *)text;
+    v[*n].iov_len = len;
+    (*n)++;
+}
+#define PIECE_LIT(v, n, lit) piece(v, n, lit, sizeof(lit) - 1)
+
+int sb_http_send_json(request_rec *r, int status, json_object *body)
+{
+    struct iovec v[1];
+    size_t len = 0;
+    const char *text = json_object_to_json_string_length(body, SB_JSON_FLAGS, &len);
+    int n = 0;
+
+    piece(v, &n, text, len);
+    send_pieces(r, status, "application/json; charset=utf-8", v, n);
     json_object_put(body);
     return OK;
 }
@@ -229,17 +274,42 @@ int sb_http_send_call(request_rec *r, sb_call_t *c)
     json_object *env;
 
     if (c->raw_type) {
+        struct iovec v[1];
+        int n = 0;
         json_object_put(c->data);
         json_object_put(c->pagination);
         json_object_put(c->extra);
-        r->status = c->status;
-        ap_set_content_type(r, c->raw_type);
-        apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-        apr_table_setn(r->headers_out, "X-Content-Type-Options", "nosniff");
-        ap_set_content_length(r, (apr_off_t)c->raw_out_len);
-        if (!r->header_only) {
-            ap_rwrite(c->raw_out, (int)c->raw_out_len, r);
+        piece(v, &n, c->raw_out, c->raw_out_len);
+        return send_pieces(r, c->status, c->raw_type, v, n);
+    }
+    if (c->data && !c->message && !c->extra) {
+        /* the envelope json-c would write around data and pagination, without serialising
+         * the data into the envelope's buffer a second time (text already made, as a page of
+         * kept cards, is passed on as it is) */
+        struct iovec v[SB_PIECES_MAX];
+        size_t len = 0;
+        const char *text;
+        int n = 0;
+        if (c->status < 400) {
+            PIECE_LIT(v, &n, "{\"success\":true,\"data\":");
         }
+        else {
+            PIECE_LIT(v, &n, "{\"success\":false,\"data\":");
+        }
+        if (!(text = sb_json_raw_text(c->data, &len))) {
+            text = json_object_to_json_string_length(c->data, SB_JSON_FLAGS, &len);
+        }
+        piece(v, &n, text, len);
+        if (c->pagination) {
+            PIECE_LIT(v, &n, ",\"pagination\":");
+            text = json_object_to_json_string_length(c->pagination, SB_JSON_FLAGS, &len);
+            piece(v, &n, text, len);
+        }
+        PIECE_LIT(v, &n, "}");
+        send_pieces(r, c->status, "application/json; charset=utf-8", v, n);
+        json_object_put(c->data);
+        json_object_put(c->pagination);
+        c->data = c->pagination = NULL;
         return OK;
     }
     env = json_object_new_object();

@@ -288,6 +288,52 @@ static void test_public_profile_by_id(void **state)
     assert_int_equal(a.status, 404);
 }
 
+/* The trending answer is written by hand: the same bytes as json-c's objects for the store's
+ * rows, names that need escaping and a missing category included. */
+static void test_trending_text_is_json_c_text(void **state)
+{
+    fx_t *fx = *state;
+    const char *token = sign_up(fx, "trend_unit");
+    answer_t a;
+    sb_store_conn_t *conn;
+    sb_store_error_t e = {0};
+    apr_array_header_t *skills;
+    const char *source = NULL;
+    json_object *o, *arr;
+    int64_t now = sb_now_ms();
+    int i;
+
+    a = call(fx, "PUT", "/api/users/skills/offered", NULL, NULL,
+             "{\"skills\":[{\"skill\":\"Rock/Roll \\\"Jazz\\\" \\\\ \\u00dcber\","
+             "\"category\":\"Music\"},{\"skill\":\"Chess\",\"category\":\"Sports\"}]}",
+             token);
+    assert_int_equal(a.status, 200);
+    a = call(fx, "GET", "/api/discover/trending", NULL, "limit=5", NULL, token);
+    assert_int_equal(a.status, 200);
+    assert_int_equal(sb_store_acquire(fx->st.store, fx->pool, &conn, &e), SB_STORE_OK);
+    assert_int_equal(sb_store_trending_skills(conn, fx->pool, now - 7 * 86400000LL, now, 5, &skills,
+                                              &source, &e),
+                     SB_STORE_OK);
+    assert_int_equal(skills->nelts, 2);
+    arr = json_object_new_array();
+    for (i = 0; i < skills->nelts; i++) {
+        const sb_skill_count_t *k = &APR_ARRAY_IDX(skills, i, sb_skill_count_t);
+        json_object *s = json_object_new_object();
+        json_object_object_add(s, "skill", json_object_new_string(k->skill));
+        json_object_object_add(s, "category", json_object_new_string(k->category));
+        json_object_object_add(s, "count", json_object_new_int64(k->count));
+        json_object_array_add(arr, s);
+    }
+    o = json_object_new_object();
+    json_object_object_add(o, "source", json_object_new_string(source));
+    json_object_object_add(o, "windowDays", json_object_new_int(7));
+    json_object_object_add(o, "skills", arr);
+    assert_string_equal(a.data, json_object_to_json_string_ext(
+                                    o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+    assert_non_null(strstr(a.data, "Rock/Roll \\\"Jazz\\\" \\\\ \xc3\x9c"));
+    json_object_put(o);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -297,6 +343,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_discover_pages_by_cursor_and_refuses_a_bad_one,
                                         fx_setup, fx_teardown),
         cmocka_unit_test_setup_teardown(test_public_profile_by_id, fx_setup, fx_teardown),
+        cmocka_unit_test_setup_teardown(test_trending_text_is_json_c_text, fx_setup, fx_teardown),
     };
     int rc;
 

@@ -252,11 +252,43 @@ static void test_untracked_and_track(void **state)
     apr_pool_destroy(sub);
 }
 
+/* sb_json_raw's text is handed back as it is (the envelope writes it without json-c), and no
+ * other value is taken for one: a plain empty array, nor one whose userdata is other text. */
+static int text_serializer(json_object *o, struct printbuf *pb, int level, int flags)
+{
+    (void)level;
+    (void)flags;
+    return printbuf_memappend(pb, json_object_get_userdata(o), 2);
+}
+
+static void test_raw_text(void **state)
+{
+    apr_pool_t *p = *state;
+    json_object *raw = sb_json_raw(p, "[1,2]xx", 5), *plain = json_object_new_array();
+    json_object *other = json_object_new_array();
+    apr_size_t len = 0;
+    const char *t;
+
+    json_object_set_serializer(other, text_serializer, (void *)"[]", NULL);
+    t = sb_json_raw_text(raw, &len);
+    assert_non_null(t);
+    assert_int_equal(len, 5);
+    assert_memory_equal(t, "[1,2]", 5);
+    assert_string_equal(json_object_to_json_string(raw), "[1,2]");
+    assert_null(sb_json_raw_text(plain, &len));
+    assert_null(sb_json_raw_text(other, &len));
+    assert_null(sb_json_raw_text(NULL, &len));
+    json_object_put(raw);
+    json_object_put(plain);
+    json_object_put(other);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
     T(test_parse_ok),         T(test_parse_errors),   T(test_trailing_and_nul),
     T(test_depth_bomb),       T(test_get_string),     T(test_get_int_bool),
     T(test_get_string_array), T(test_reject_unknown), T(test_untracked_and_track),
+    T(test_raw_text),
 };
 
 SB_TEST_MAIN("json", tests)

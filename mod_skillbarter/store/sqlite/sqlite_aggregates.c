@@ -63,6 +63,13 @@ static const char SQL_TRENDING_SESSIONS[] =
     " SELECT min(skill), max(nullif(category, '')), sum(n) AS c FROM r GROUP BY lower(skill)"
     " ORDER BY c DESC, lower(skill) LIMIT ?4";
 
+/* Whether SQL_TRENDING_SESSIONS has a row at all (same ?1..?3): two index probes, where
+ * the grouped query costs two sorters even over nothing (no session in the window is the
+ * common case of a young site, and the fallback then runs too). */
+static const char SQL_ANY_SESSION[] =
+    "SELECT EXISTS (SELECT 1 FROM discover_session_hours WHERE hour >= ?2 AND n > 0)"
+    " OR EXISTS (SELECT 1 FROM sessions WHERE created_at >= ?1 AND created_at < ?3)";
+
 /* 1 when some user's timed ban is in force at now, 0 when none, -1 + err on failure. */
 static int any_timed_ban(sb_sqlite_conn_t *sc, int64_t now, sb_store_error_t *err)
 {
@@ -160,8 +167,23 @@ static sb_store_status_t trending_sessions(sb_sqlite_conn_t *sc, apr_pool_t *p, 
     /* the first hour wholly inside the window (created_at is never negative) */
     int64_t first = since <= 0 ? 0 : (since + HOUR_MS - 1) / HOUR_MS;
 
-    if (!st) {
+    sqlite3_stmt *any = sb_sqlite_prepare(sc, SQL_ANY_SESSION, err);
+    int rc;
+
+    if (!st || !any) {
         return err->status;
+    }
+    sqlite3_bind_int64(any, 1, since);
+    sqlite3_bind_int64(any, 2, first);
+    sqlite3_bind_int64(any, 3, first * HOUR_MS);
+    if ((rc = sb_sqlite_step(sc, any, err, "any session")) < 0) {
+        return err->status;
+    }
+    rc = rc == SQLITE_ROW && sqlite3_column_int(any, 0);
+    sb_sqlite_done(any);
+    if (!rc) {
+        *out = apr_array_make(p, 1, sizeof(sb_skill_count_t));
+        return SB_STORE_OK;
     }
     sqlite3_bind_int64(st, 1, since);
     sqlite3_bind_int64(st, 2, first);

@@ -451,6 +451,32 @@ static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, apr_pool_t *p, cons
 }
 #define HIDDEN(a) (const sb_id_buf_t *)(a)->elts, (a)->nelts
 
+/* Begin the search's read transaction: the search_changes head and the ids a page hides. */
+static sb_store_status_t search_begin(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *viewer_id,
+                                      int64_t *seq, apr_array_header_t **hidden,
+                                      sb_store_error_t *err)
+{
+    sb_store_status_t s = sb_sqlite_begin_read(sc, err);
+
+    if (s != SB_STORE_OK) {
+        return s;
+    }
+    if ((s = one_int64(sc, SQL_SEARCH_SEQ, 0, 0, seq, err)) == SB_STORE_OK) {
+        /* rankings are cached for everyone: the viewer and whom they blocked are left out
+         * of each page */
+        s = viewer_hidden(sc, p, viewer_id, hidden, err);
+    }
+    if (s != SB_STORE_OK) {
+        sb_sqlite_end(sc, s, err);
+    }
+    return s;
+}
+
+/* Lookups of one search before it ranks from scratch: an entry behind is patched (by one
+ * caller: the others wait for it), one another reader patched past this transaction's
+ * snapshot is read again in a newer one, and a key another caller is ranking is waited for. */
+#define SB_SEARCH_LOOKUPS 8
+
 /*
  * Search in one read transaction: a page of the cached ranking when the cache holds this
  * query at the current search_changes position; a cached ranking behind it is patched with
@@ -469,11 +495,11 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     const char *match = fts_query(p, terms), *key;
     sb_search_entry_t fresh;
     sb_search_change_t *changes = NULL;
-    sb_search_lookup_t found;
+    sb_search_lookup_t found = SB_SEARCH_MISS;
     sb_search_page_t pg;
     apr_array_header_t *hidden;
     int64_t seq = 0, behind = 0, next = 0;
-    int n = 0;
+    int n = 0, lookups, claimed = 0;
     sb_store_status_t s;
 
     viewer_id = viewer_id ? viewer_id : "";
@@ -482,40 +508,72 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         *out = apr_array_make(p, 1, sizeof(sb_user_card_t));
         return SB_STORE_OK;
     }
-    if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
-        return s;
-    }
     if (!ss->search_cache || limit > SB_SEARCH_PAGE_IDS) {
+        if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
+            return s;
+        }
         s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total, err);
         return sb_sqlite_end(sc, s, err);
     }
-    if ((s = one_int64(sc, SQL_SEARCH_SEQ, 0, 0, &seq, err)) != SB_STORE_OK) {
-        return sb_sqlite_end(sc, s, err);
-    }
-    /* rankings are cached for everyone: the viewer and whom they blocked are left out of
-     * each page */
-    if ((s = viewer_hidden(sc, p, viewer_id, &hidden, err)) != SB_STORE_OK) {
-        return sb_sqlite_end(sc, s, err);
+    if ((s = search_begin(sc, p, viewer_id, &seq, &hidden, err)) != SB_STORE_OK) {
+        return s;
     }
     key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
-    found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset, limit,
-                                 &pg, &behind);
-    if (found == SB_SEARCH_BEHIND) {
+    for (lookups = 0;; lookups++) {
+        found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset,
+                                     limit, &pg, &behind);
+        if (found == SB_SEARCH_HIT || found == SB_SEARCH_RENEW || lookups == SB_SEARCH_LOOKUPS) {
+            break; /* RENEW: this caller ranks, nobody waits for it */
+        }
+        if ((found == SB_SEARCH_MISS || found == SB_SEARCH_BEHIND) && !claimed
+            && !(claimed = sb_search_cache_claim(ss->search_cache, key, now))) {
+            found = SB_SEARCH_MISS; /* another caller is ranking or patching this key */
+        }
+        else if (found == SB_SEARCH_MISS) {
+            break; /* this caller ranks */
+        }
+        if (found == SB_SEARCH_NEWER || found == SB_SEARCH_MISS) {
+            /* NEWER: a newer snapshot sees at least the entry's changes. MISS: wait for the
+             * other caller, outside a transaction. */
+            if ((s = sb_sqlite_end(sc, SB_STORE_OK, err)) != SB_STORE_OK) {
+                return s;
+            }
+            if (found == SB_SEARCH_MISS) {
+                sb_search_cache_await(ss->search_cache, key);
+            }
+            if ((s = search_begin(sc, p, viewer_id, &seq, &hidden, err)) != SB_STORE_OK) {
+                return s;
+            }
+            continue;
+        }
+        if (found != SB_SEARCH_BEHIND) {
+            break;
+        }
         if ((s = search_changes(sc, p, now, behind, match, category, &changes, &n, &next, err))
             != SB_STORE_OK) {
+            sb_search_cache_release(ss->search_cache, key);
             return sb_sqlite_end(sc, s, err);
         }
         found = SB_SEARCH_MISS;
-        if (n >= 0 && sb_search_cache_patch(ss->search_cache, key, behind, seq, changes, n, next)) {
-            found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset,
-                                         limit, &pg, &behind);
+        if (n < 0) {
+            break; /* too many changes: this caller ranks */
         }
+        /* patched, or another reader moved the entry meanwhile: look again either way */
+        sb_search_cache_patch(ss->search_cache, key, behind, seq, changes, n, next);
+        sb_search_cache_release(ss->search_cache, key);
+        claimed = 0;
     }
     if (found != SB_SEARCH_HIT) {
-        if ((s = search_rank(sc, p, now, seq, match, category, &fresh, err)) != SB_STORE_OK) {
+        s = search_rank(sc, p, now, seq, match, category, &fresh, err);
+        if (s == SB_STORE_OK) {
+            sb_search_cache_put(ss->search_cache, key, &fresh);
+        }
+        if (claimed) {
+            sb_search_cache_release(ss->search_cache, key);
+        }
+        if (s != SB_STORE_OK) {
             return sb_sqlite_end(sc, s, err);
         }
-        sb_search_cache_put(ss->search_cache, key, &fresh);
         sb_search_entry_page(p, &fresh, HIDDEN(hidden), offset, limit, &pg);
     }
     if (!pg.complete) {

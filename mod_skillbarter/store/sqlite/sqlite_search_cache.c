@@ -3,19 +3,30 @@
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
+#include <apr_time.h>
 
 typedef struct {
     char *key;           /* NULL: free slot */
     sb_search_entry_t e; /* hits and keys malloc'd, room for hcap and kcap */
     int hcap, kcap;
     apr_size_t bytes;
+    int64_t renewing; /* when a caller was handed the entry to rank afresh; 0: nobody */
 } slot_t;
+
+/* A key some caller is ranking (others wait for it rather than rank it too). */
+typedef struct {
+    char *key; /* NULL: free */
+    int64_t since;
+} flight_t;
 
 struct sb_search_cache {
     apr_thread_mutex_t *lock;
+    apr_thread_cond_t *ranked; /* broadcast when a flight ends */
     apr_size_t bytes;
     slot_t slots[SB_SEARCH_CACHE_ENTRIES];
+    flight_t flights[SB_SEARCH_CACHE_FLIGHTS];
 };
 
 static void slot_clear(sb_search_cache_t *sc, slot_t *s)
@@ -34,13 +45,18 @@ static apr_status_t cache_cleanup(void *data)
     for (i = 0; i < SB_SEARCH_CACHE_ENTRIES; i++) {
         slot_clear(sc, &sc->slots[i]);
     }
+    for (i = 0; i < SB_SEARCH_CACHE_FLIGHTS; i++) {
+        free(sc->flights[i].key);
+        sc->flights[i].key = NULL;
+    }
     return APR_SUCCESS;
 }
 
 sb_search_cache_t *sb_search_cache_create(apr_pool_t *p)
 {
     sb_search_cache_t *sc = apr_pcalloc(p, sizeof *sc);
-    if (apr_thread_mutex_create(&sc->lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS) {
+    if (apr_thread_mutex_create(&sc->lock, APR_THREAD_MUTEX_DEFAULT, p) != APR_SUCCESS
+        || apr_thread_cond_create(&sc->ranked, p) != APR_SUCCESS) {
         return NULL;
     }
     apr_pool_cleanup_register(p, sc, cache_cleanup, apr_pool_cleanup_null);
@@ -155,7 +171,16 @@ sb_search_lookup_t sb_search_cache_page(sb_search_cache_t *sc, apr_pool_t *p, co
     apr_thread_mutex_lock(sc->lock);
     s = find(sc, key);
     if (s && now >= s->e.at && now < s->e.valid_until) {
-        if (s->e.seq == seq) {
+        if (now - s->e.at >= SB_SEARCH_CACHE_TTL_MS - SB_SEARCH_CACHE_REFRESH_MS
+            && (!s->renewing || now - s->renewing >= SB_SEARCH_CACHE_RENEW_MS
+                || now < s->renewing)) {
+            s->renewing = now; /* this caller ranks afresh; the others keep the entry */
+            r = SB_SEARCH_RENEW;
+        }
+        else if (s->e.seq > seq) {
+            r = SB_SEARCH_NEWER;
+        }
+        else if (s->e.seq == seq) {
             sb_search_entry_page(p, &s->e, hidden, nhidden, offset, limit, page);
             r = SB_SEARCH_HIT;
         }
@@ -348,4 +373,66 @@ int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_s
     }
     apr_thread_mutex_unlock(sc->lock);
     return ok;
+}
+
+/* The flight of key, or NULL. Caller holds the lock. */
+static flight_t *flight_find(sb_search_cache_t *sc, const char *key)
+{
+    int i;
+    for (i = 0; i < SB_SEARCH_CACHE_FLIGHTS; i++) {
+        if (sc->flights[i].key && !strcmp(sc->flights[i].key, key)) {
+            return &sc->flights[i];
+        }
+    }
+    return NULL;
+}
+
+int sb_search_cache_claim(sb_search_cache_t *sc, const char *key, int64_t now)
+{
+    flight_t *f;
+    int i, mine = 1;
+
+    apr_thread_mutex_lock(sc->lock);
+    if ((f = flight_find(sc, key))) {
+        if (now >= f->since && now - f->since < SB_SEARCH_CACHE_WAIT_MS) {
+            mine = 0;
+        }
+        else {
+            f->since = now; /* its ranker is overdue: this caller takes it over */
+        }
+    }
+    else {
+        for (i = 0; i < SB_SEARCH_CACHE_FLIGHTS && sc->flights[i].key; i++) {
+        }
+        /* a full table: rank without a flight (nobody waits for this one) */
+        if (i < SB_SEARCH_CACHE_FLIGHTS && (sc->flights[i].key = strdup(key))) {
+            sc->flights[i].since = now;
+        }
+    }
+    apr_thread_mutex_unlock(sc->lock);
+    return mine;
+}
+
+void sb_search_cache_release(sb_search_cache_t *sc, const char *key)
+{
+    flight_t *f;
+
+    apr_thread_mutex_lock(sc->lock);
+    if ((f = flight_find(sc, key))) {
+        free(f->key);
+        f->key = NULL;
+        apr_thread_cond_broadcast(sc->ranked);
+    }
+    apr_thread_mutex_unlock(sc->lock);
+}
+
+void sb_search_cache_await(sb_search_cache_t *sc, const char *key)
+{
+    apr_time_t until = apr_time_now() + apr_time_from_msec(SB_SEARCH_CACHE_WAIT_MS), left;
+
+    apr_thread_mutex_lock(sc->lock);
+    while (flight_find(sc, key) && (left = until - apr_time_now()) > 0) {
+        apr_thread_cond_timedwait(sc->ranked, sc->lock, left);
+    }
+    apr_thread_mutex_unlock(sc->lock);
 }

@@ -13,6 +13,18 @@
  * visibility without a write), when more than SB_SEARCH_CACHE_MAX_CHANGES users changed
  * since `seq`, and never patched when it has more than SB_SEARCH_CACHE_MAX_KEYS matches.
  * Thread-safe; entries live in malloc'd memory, at most SB_SEARCH_CACHE_BYTES in all.
+ *
+ * Under load and writes, two things would make every concurrent search rank from scratch
+ * (at 100,000 users tens of milliseconds each, all at once): an entry already patched past
+ * the caller's snapshot (SB_SEARCH_NEWER: the caller reads again in a newer transaction
+ * instead), and the end of an entry's age. So an entry in the last SB_SEARCH_CACHE_REFRESH_MS
+ * of its age is handed to one caller to rank afresh (SB_SEARCH_RENEW for that caller alone; to
+ * another after SB_SEARCH_CACHE_RENEW_MS if it never stored its ranking) while every other caller
+ * keeps using the entry: rankings are renewed before they reach SB_SEARCH_CACHE_TTL_MS.
+ * A key nobody searched for a while has no entry to keep using: its first searcher ranks
+ * (sb_search_cache_claim) and the others that miss meanwhile wait for that ranking
+ * (sb_search_cache_await, at most SB_SEARCH_CACHE_WAIT_MS) instead of all ranking at once;
+ * an entry behind is likewise patched by one caller while the others wait for the patch.
  */
 #ifndef SB_SQLITE_SEARCH_CACHE_H
 #define SB_SQLITE_SEARCH_CACHE_H
@@ -28,6 +40,10 @@
 #define SB_SEARCH_CACHE_MAX_KEYS    100000 /* bigger match sets are ranked again on change */
 #define SB_SEARCH_CACHE_MAX_CHANGES 256    /* more changed users: rank again */
 #define SB_SEARCH_CACHE_BYTES       (64 << 20)
+#define SB_SEARCH_CACHE_REFRESH_MS  15000 /* the last part of an entry's age: one renews it */
+#define SB_SEARCH_CACHE_RENEW_MS    3000  /* a renewal not stored by then is handed out again */
+#define SB_SEARCH_CACHE_WAIT_MS     2000  /* longest wait for another caller's ranking */
+#define SB_SEARCH_CACHE_FLIGHTS     16    /* keys being ranked at once that others wait for */
 
 typedef char sb_id_buf_t[SB_ID_LEN + 1];
 typedef char sb_id_key_t[SB_ID_LEN]; /* an id without its NUL, compared by memcmp */
@@ -60,9 +76,11 @@ typedef struct {
 } sb_search_page_t;
 
 typedef enum {
-    SB_SEARCH_MISS,  /* nothing usable: rank from scratch */
-    SB_SEARCH_HIT,   /* *page filled */
-    SB_SEARCH_BEHIND /* an entry at *behind_seq: patch it up to the current seq */
+    SB_SEARCH_MISS,   /* nothing usable: rank from scratch */
+    SB_SEARCH_HIT,    /* *page filled */
+    SB_SEARCH_BEHIND, /* an entry at *behind_seq: patch it up to the current seq */
+    SB_SEARCH_NEWER,  /* the entry is past seq (patched by a newer reader): read again */
+    SB_SEARCH_RENEW   /* this caller ranks afresh (the entry nears its age); others keep it */
 } sb_search_lookup_t;
 
 /* A user changed after an entry's seq, as the store sees them now. */
@@ -93,6 +111,16 @@ void sb_search_cache_put(sb_search_cache_t *sc, const char *key, const sb_search
  */
 int sb_search_cache_patch(sb_search_cache_t *sc, const char *key, int64_t from_seq, int64_t to_seq,
                           const sb_search_change_t *changes, int n, int64_t valid_until);
+
+/*
+ * A miss: 1 when the caller is to rank key (and must sb_search_cache_release it after
+ * storing the ranking, or failing to), 0 when another caller has been ranking it for less
+ * than SB_SEARCH_CACHE_WAIT_MS (then sb_search_cache_await it and look again).
+ */
+int sb_search_cache_claim(sb_search_cache_t *sc, const char *key, int64_t now);
+void sb_search_cache_release(sb_search_cache_t *sc, const char *key);
+/* Until key's ranking is released or at most SB_SEARCH_CACHE_WAIT_MS have passed. */
+void sb_search_cache_await(sb_search_cache_t *sc, const char *key);
 
 /* The page of e (as sb_search_cache_page on a hit). */
 void sb_search_entry_page(apr_pool_t *p, const sb_search_entry_t *e, const sb_id_buf_t *hidden,
