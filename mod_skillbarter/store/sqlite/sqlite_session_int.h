@@ -35,11 +35,25 @@ sb_store_status_t sb_sqlite_session_load(sb_sqlite_conn_t *sc, apr_pool_t *p, co
 sb_store_status_t sb_sqlite_session_announce(sb_sqlite_conn_t *sc, const sb_outbox_event_t *events,
                                              int nevents, const sb_notification_new_t *notify,
                                              int64_t now, sb_store_error_t *err);
+/* CONFLICT "scheduledTime" when [start, start + duration minutes) overlaps an open session of
+ * a or b other than self (may be NULL). */
+sb_store_status_t sb_sqlite_session_overlap(sb_sqlite_conn_t *sc, const char *a, const char *b,
+                                           int64_t start, int64_t duration, const char *self,
+                                           sb_store_error_t *err);
 /* The ledger idempotency key "<session>:<what>". */
 const char *sb_sqlite_session_key(apr_pool_t *p, const char *session_id, const char *what);
 /* The user's totals (earned, spent, minutes taught and learned) move by the amounts given. */
 sb_store_status_t sb_sqlite_session_totals(sb_sqlite_conn_t *sc, const char *user_id,
                                            int64_t earned, int64_t spent, int64_t taught,
                                            int64_t learned, sb_store_error_t *err);
+
+/* sqlite_session_act.c: how transitions were grouped into write transactions in this process
+ * (for tests). */
+typedef struct {
+    int64_t batches; /* write transactions that carried transitions */
+    int64_t jobs;    /* transitions they carried */
+    int64_t queued;  /* transitions waiting for the next batch right now */
+} sb_sqlite_act_stats_t;
+void sb_sqlite_act_stats(sb_sqlite_act_stats_t *out);
 
 #endif
