@@ -133,18 +133,17 @@ static int raw_serializer(json_object *o, struct printbuf *pb, int level, int fl
     return printbuf_memappend(pb, text, (int)strlen(text));
 }
 
-/* A person's public object, rendered once per request: a page of sessions names the same few
- * people again and again (the caller, a regular partner), so each later use splices the same
- * JSON text. known is the person as the session's read brought them (or NULL: read here).
- * A new object each call (NULL when the user is gone). */
-static json_object *person(sb_call_t *c, const char *id, const sb_session_person_t *known)
+/* A person's public object as JSON text, rendered once per request: a page of sessions names
+ * the same few people again and again (the caller, a regular partner), so each later use
+ * splices the same text. known is the person as the session's read brought them (or NULL:
+ * read here). NULL when the user is gone. */
+const char *sb_session_person_text(sb_call_t *c, const char *id, const sb_session_person_t *known)
 {
     static const char key[] = "sb_session_people";
     sb_store_error_t e = {0};
     apr_hash_t *people = NULL;
     sb_session_person_t read;
     const char *text;
-    json_object *o;
     sb_user_t *u = NULL;
 
     apr_pool_userdata_get((void **)&people, key, c->pool);
@@ -167,6 +166,18 @@ static json_object *person(sb_call_t *c, const char *id, const sb_session_person
         }
         text = sb_json_text(c->pool, sb_json_track(c->pool, participant(c->pool, known)));
         apr_hash_set(people, apr_pstrdup(c->pool, id), APR_HASH_KEY_STRING, text);
+    }
+    return text;
+}
+
+/* The same as a json-c value (a new object each call, NULL when the user is gone). */
+static json_object *person(sb_call_t *c, const char *id, const sb_session_person_t *known)
+{
+    const char *text = sb_session_person_text(c, id, known);
+    json_object *o;
+
+    if (!text) {
+        return NULL;
     }
     o = json_object_new_object();
     json_object_set_serializer(o, raw_serializer, (void *)text, NULL);

@@ -22,6 +22,12 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
 /* The same with both people in a short public form (id, names, picture, zone, rating),
  * each read once per request (ids when gone). */
 json_object *sb_session_json_full(sb_call_t *c, const sb_session_t *s);
+/* A participant's short public form as JSON text, read and rendered once per request (known:
+ * the person as the session's read brought them, or NULL); NULL when the user is gone. */
+const char *sb_session_person_text(sb_call_t *c, const char *id, const sb_session_person_t *known);
+/* rows (sb_session_t) as the JSON array of their sb_session_json_full forms, written as text
+ * (sb_session_text.c): the same bytes, without building each object. */
+json_object *sb_session_list_json(sb_call_t *c, const apr_array_header_t *rows);
 /* "https://<domain>/<roomId>" */
 const char *sb_session_meeting_url(sb_call_t *c, const sb_session_t *s);
 /* A ledger row in the spec's CreditTransaction shape (amounts in hours). */
