@@ -186,14 +186,17 @@ static void put_person(sb_text_t *t, const char *key, const char *text, const ch
     }
 }
 
-static void put_session(sb_text_t *t, sb_call_t *c, const sb_session_t *s)
+/* The session as viewer sees it (their own notes; NULL: nobody's), with the participants'
+ * public forms or (people 0) their ids. */
+static void put_session(sb_text_t *t, sb_call_t *c, const sb_session_t *s, const char *viewer,
+                        int people)
 {
-    const char *viewer = c->user ? c->user->id : "";
-
     PUT_LIT(t, "{\"_id\":");
     put_str(t, s->id);
-    put_person(t, "teacher", sb_session_person_text(c, s->teacher_id, s->teacher), s->teacher_id);
-    put_person(t, "student", sb_session_person_text(c, s->student_id, s->student), s->student_id);
+    put_person(t, "teacher", people ? sb_session_person_text(c, s->teacher_id, s->teacher) : NULL,
+               s->teacher_id);
+    put_person(t, "student", people ? sb_session_person_text(c, s->student_id, s->student) : NULL,
+               s->student_id);
     put_key(t, "skill");
     put_str(t, s->skill ? s->skill : "");
     put_str_or_null(t, "category", s->category);
@@ -210,10 +213,10 @@ static void put_session(sb_text_t *t, sb_call_t *c, const sb_session_t *s)
     put_time(t, "endedAt", s->ended_at, 1);
     put_hours(t, "creditsHeld", s->escrow);
     put_hours(t, "creditsExchanged", s->credits_exchanged);
-    if (!strcmp(viewer, s->teacher_id)) {
+    if (viewer && !strcmp(viewer, s->teacher_id)) {
         put_str_or_null(t, "teacherNotes", s->teacher_notes);
     }
-    if (!strcmp(viewer, s->student_id)) {
+    if (viewer && !strcmp(viewer, s->student_id)) {
         put_str_or_null(t, "studentNotes", s->student_notes);
     }
     put_str_or_null(t, "cancelledBy", s->cancelled_by);
@@ -240,10 +243,30 @@ json_object *sb_session_list_json(sb_call_t *c, const apr_array_header_t *rows)
         if (i) {
             t.buf[t.len++] = ',';
         }
-        put_session(&t, c, &APR_ARRAY_IDX(rows, i, sb_session_t));
+        put_session(&t, c, &APR_ARRAY_IDX(rows, i, sb_session_t), c->user ? c->user->id : "", 1);
         grow(&t, 2);
     }
     t.buf[t.len++] = ']';
     t.buf[t.len] = '\0';
     return sb_json_raw(c->pool, t.buf, t.len);
+}
+
+json_object *sb_session_json_text(sb_call_t *c, const sb_session_t *s)
+{
+    sb_text_t t = {c->pool, NULL, 0, 0};
+
+    put_session(&t, c, s, c->user ? c->user->id : "", 1);
+    grow(&t, 1);
+    t.buf[t.len] = '\0';
+    return sb_json_raw(c->pool, t.buf, t.len);
+}
+
+const char *sb_session_event_text(sb_call_t *c, const sb_session_t *s)
+{
+    sb_text_t t = {c->pool, NULL, 0, 0};
+
+    put_session(&t, c, s, NULL, 0);
+    grow(&t, 1);
+    t.buf[t.len] = '\0';
+    return t.buf;
 }

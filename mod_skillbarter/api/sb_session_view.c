@@ -339,7 +339,3 @@ const char *sb_session_full_name(sb_call_t *c, const sb_user_t *u)
 }
 
 /* The event payload of s: the session with ids for people. */
-const char *sb_session_event_text(sb_call_t *c, const sb_session_t *s)
-{
-    return sb_json_text(c->pool, sb_json_track(c->pool, sb_session_json(c, s, NULL, NULL)));
-}

@@ -330,7 +330,7 @@ static int h_get(sb_call_t *c)
     if (!s) {
         return c->err.status;
     }
-    return sb_call_ok(c, 200, sb_session_json_full(c, s));
+    return sb_call_ok(c, 200, sb_session_json_text(c, s));
 }
 
 /* Literal paths before /api/sessions/:id (sb_routes_check). */

@@ -2,7 +2,8 @@
  * api/sb_session_text.c: the page of sessions written as text is, byte for byte, what the
  * HTTP answer's serialisation (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE) of
  * the json-c forms writes — every member, nulls, notes for their author only, reminders,
- * hours, strings that need escaping, a participant who is gone.
+ * hours, strings that need escaping, a participant who is gone — for a page and for one
+ * session; the event payload carries nobody's notes.
  */
 #include "sb_test.h"
 
@@ -94,10 +95,58 @@ static void check_viewer(apr_pool_t *p, const char *viewer_id)
     text = json_object_to_json_string_ext(got, FLAGS);
     assert_string_equal(text, want);
     json_object_put(got);
+    /* one session alone, as GET /api/sessions/:id and the transitions answer it */
+    for (k = 0; k < rows->nelts; k++) {
+        const sb_session_t *one = &APR_ARRAY_IDX(rows, k, sb_session_t);
+        json_object *ref = sb_session_json_full(c, one);
+        want = apr_pstrdup(p, json_object_to_json_string_ext(ref, FLAGS));
+        json_object_put(ref);
+        got = sb_session_json_text(c2, one);
+        assert_string_equal(json_object_to_json_string_ext(got, FLAGS), want);
+        json_object_put(got);
+    }
     /* an empty page */
     got = sb_session_list_json(c2, apr_array_make(p, 0, sizeof(sb_session_t)));
     assert_string_equal(json_object_to_json_string_ext(got, FLAGS), "[]");
     json_object_put(got);
+}
+
+/* The event payload goes to both participants: ids for people and nobody's notes, whoever
+ * acts; otherwise the json-c form's members. */
+static void test_event_text_has_no_notes(void **state)
+{
+    apr_pool_t *p = *state;
+    sb_session_person_t t = {"", "teach", "T", "C", "", "UTC", 4.5, 2};
+    sb_settings_t st;
+    sb_user_t viewer;
+    sb_call_t *c = apr_pcalloc(p, sizeof *c), *anon = apr_pcalloc(p, sizeof *anon);
+    sb_session_t s;
+    json_object *ev, *ref, *v;
+    const char *want;
+    int who;
+
+    memset(&st, 0, sizeof st);
+    st.jitsi_domain = "meet.example.org";
+    c->pool = anon->pool = p;
+    c->settings = anon->settings = &st;
+    apr_cpystrn(t.id, T_ID, sizeof t.id);
+    for (who = 0; who < 2; who++) {
+        memset(&viewer, 0, sizeof viewer);
+        apr_cpystrn(viewer.id, who ? L_ID : T_ID, sizeof viewer.id);
+        c->user = &viewer;
+        s = session(p, 0, &t, NULL);
+        ev = json_tokener_parse(sb_session_event_text(c, &s));
+        assert_non_null(ev);
+        assert_false(json_object_object_get_ex(ev, "teacherNotes", NULL));
+        assert_false(json_object_object_get_ex(ev, "studentNotes", NULL));
+        assert_true(json_object_object_get_ex(ev, "teacher", &v));
+        assert_string_equal(json_object_get_string(v), T_ID);
+        ref = sb_session_json(anon, &s, NULL, NULL); /* nobody's view */
+        want = apr_pstrdup(p, json_object_to_json_string_ext(ref, FLAGS));
+        json_object_put(ref);
+        assert_string_equal(json_object_to_json_string_ext(ev, FLAGS), want);
+        json_object_put(ev);
+    }
 }
 
 static void test_list_text_is_the_json_c_text(void **state)
@@ -112,6 +161,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_list_text_is_the_json_c_text, sb_test_pool_setup,
+                                        sb_test_pool_teardown),
+        cmocka_unit_test_setup_teardown(test_event_text_has_no_notes, sb_test_pool_setup,
                                         sb_test_pool_teardown),
     };
     int rc;
