@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { useServer, register, makeRoot, httpdRun, TOP } from './harness.mjs';
 import {
   sessionServerOpts, teacher, dayStart, booked, balance, act, clockAt, relogin, ledgerCheck, sql,
-  HOUR, MIN,
+  midDayZone, HOUR, MIN,
 } from './sessions_kit.mjs';
 
 const server = useServer(sessionServerOpts());
@@ -79,7 +79,8 @@ test('each reminder mails both participants once, through the queue into the spo
   // so these sessions start a little less than 24 h and 1 h from now.
   const s = server();
   clockAt(s, Date.now());
-  const t = await teacher(s);
+  // a teacher whose day is far from its end: 50 minutes from now must not run past midnight
+  const t = await teacher(s, { timezone: midDayZone() });
   const l = await register(s);
   const minute = (ms) => Math.ceil(ms / MIN) * MIN;
   const day = (await booked(s, l, t, minute(Date.now() + 24 * HOUR - 10 * MIN), 45))._id;
