@@ -150,24 +150,15 @@ static void put_hours(sb_text_t *t, const char *key, int64_t minutes)
 /* remindersSent: [{"type":"24h"}, ...] from the stored list of names ("[]" most often). */
 static void put_reminders(sb_text_t *t, const char *stored)
 {
-    json_object *rem, *a;
+    json_object *rem;
     const char *text;
-    size_t i;
 
     put_key(t, "remindersSent");
     if (!stored || !strcmp(stored, "[]")) {
         PUT_LIT(t, "[]");
         return;
     }
-    rem = json_object_new_array();
-    a = json_tokener_parse(stored);
-    for (i = 0; a && json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
-         i++) {
-        json_object *r = json_object_new_object();
-        sb_json_add_lit(r, "type", json_object_get(json_object_array_get_idx(a, i)));
-        json_object_array_add(rem, r);
-    }
-    json_object_put(a);
+    rem = sb_session_reminders_json(stored);
     text = json_object_to_json_string_ext(rem, JSON_C_TO_STRING_PLAIN
                                                    | JSON_C_TO_STRING_NOSLASHESCAPE);
     put(t, text, strlen(text));

@@ -36,11 +36,26 @@ const char *sb_session_meeting_url(sb_call_t *c, const sb_session_t *s)
                        s->room_id ? s->room_id : "", NULL);
 }
 
+json_object *sb_session_reminders_json(const char *stored)
+{
+    json_object *rem = json_object_new_array(), *a = stored ? json_tokener_parse(stored) : NULL;
+    size_t i;
+
+    for (i = 0; a && json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
+         i++) {
+        json_object *r = json_object_new_object();
+        sb_json_add_lit(r, "type", json_object_get(json_object_array_get_idx(a, i)));
+        json_object_array_add(rem, r);
+    }
+    json_object_put(a);
+    return rem;
+}
+
 json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *teacher,
                              json_object *student)
 {
     apr_pool_t *p = c->pool;
-    json_object *o = json_object_new_object(), *rem;
+    json_object *o = json_object_new_object();
     const char *viewer = c->user ? c->user->id : "";
     int is_teacher = !strcmp(viewer, s->teacher_id), is_student = !strcmp(viewer, s->student_id);
 
@@ -72,19 +87,7 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
     sb_json_add_lit(o, "proposedBy", str_or_null(s->proposed_by));
     sb_json_add_lit(o, "teacherJoined", json_object_new_boolean(s->teacher_joined_at != 0));
     sb_json_add_lit(o, "studentJoined", json_object_new_boolean(s->student_joined_at != 0));
-    rem = json_object_new_array();
-    if (s->reminders_sent) {
-        json_object *a = json_tokener_parse(s->reminders_sent);
-        size_t i;
-        for (i = 0; a && json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
-             i++) {
-            json_object *r = json_object_new_object();
-            sb_json_add_lit(r, "type", json_object_get(json_object_array_get_idx(a, i)));
-            json_object_array_add(rem, r);
-        }
-        json_object_put(a);
-    }
-    sb_json_add_lit(o, "remindersSent", rem);
+    sb_json_add_lit(o, "remindersSent", sb_session_reminders_json(s->reminders_sent));
     sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, s->created_at)));
     sb_json_add_lit(o, "updatedAt", json_object_new_string(sb_time_iso(p, s->updated_at)));
     return o;

@@ -28,6 +28,8 @@ const char *sb_session_person_text(sb_call_t *c, const char *id, const sb_sessio
 /* rows (sb_session_t) as the JSON array of their sb_session_json_full forms, written as text
  * (sb_session_text.c): the same bytes, without building each object. */
 json_object *sb_session_list_json(sb_call_t *c, const apr_array_header_t *rows);
+/* remindersSent of a stored list of reminder names: [{"type":"24h"}, ...]. */
+json_object *sb_session_reminders_json(const char *stored);
 /* One session's sb_session_json_full form, written as text the same way. */
 json_object *sb_session_json_text(sb_call_t *c, const sb_session_t *s);
 /* "https://<domain>/<roomId>" */

@@ -82,8 +82,9 @@ static int has_row(sb_fx_t *fx, int v)
     return r;
 }
 
-/* a's run waits for b to queue; returns the group's batch count after both */
-static int64_t run_pair(sb_fx_t *fx, sb_sqlite_group_t *g, tjob_t *a, tjob_t *b)
+/* a (row 1, failing when first_fails) leads, and its run waits for b (row 2) to queue;
+ * returns the group's batch count after both */
+static int64_t run_pair(sb_fx_t *fx, sb_sqlite_group_t *g, tjob_t *a, tjob_t *b, int first_fails)
 {
     pthread_t ta, tb;
     sb_store_error_t err;
@@ -97,6 +98,9 @@ static int64_t run_pair(sb_fx_t *fx, sb_sqlite_group_t *g, tjob_t *a, tjob_t *b)
     a->g = b->g = g;
     assert_int_equal(sb_store_acquire(fx->store, fx->spool, &a->conn, &err), SB_STORE_OK);
     assert_int_equal(sb_store_acquire(fx->store, fx->spool, &b->conn, &err), SB_STORE_OK);
+    a->value = 1;
+    a->fail = first_fails;
+    b->value = 2;
     a->wait_for = 1;
     assert_int_equal(pthread_create(&ta, NULL, tjob_thread, a), 0);
     for (waited = 0; !a->running; waited += 2) { /* a leads and is inside its transaction */
@@ -118,9 +122,7 @@ static void test_job_queued_meanwhile_joins_the_batch(void **state)
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
     }
-    a.value = 1;
-    b.value = 2;
-    assert_int_equal(run_pair(fx, &g, &a, &b), 1); /* one transaction */
+    assert_int_equal(run_pair(fx, &g, &a, &b, 0), 1); /* one transaction */
     assert_int_equal(g.jobs, 2);
     assert_int_equal(g.queued, 0);
     assert_int_equal(a.got, SB_STORE_OK);
@@ -138,10 +140,7 @@ static void test_lone_first_job_fails_alone(void **state)
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
     }
-    a.value = 1;
-    a.fail = 1;
-    b.value = 2;
-    assert_int_equal(run_pair(fx, &g, &a, &b), 2); /* b waited for the next batch */
+    assert_int_equal(run_pair(fx, &g, &a, &b, 1), 2); /* b waited for the next batch */
     assert_int_equal(g.jobs, 2);
     assert_int_equal(a.got, SB_STORE_REFUSED);
     assert_int_equal(a.job.err.status, SB_STORE_REFUSED);
