@@ -34,12 +34,17 @@ static void grow(sb_text_t *t, apr_size_t more)
     }
     t->cap = (t->len + more) * 2;
     b = apr_palloc(t->p, t->cap);
-    memcpy(b, t->buf, t->len);
+    if (t->len) {
+        memcpy(b, t->buf, t->len);
+    }
     t->buf = b;
 }
 
 static void put(sb_text_t *t, const char *s, apr_size_t n)
 {
+    if (!n) {
+        return;
+    }
     grow(t, n);
     memcpy(t->buf + t->len, s, n);
     t->len += n;
