@@ -66,13 +66,27 @@ static void put_str(sb_text_t *t, const char *s)
         char sbuf[7];
 
         switch (u[i]) {
-        case '\b': esc = "\\b"; break;
-        case '\n': esc = "\\n"; break;
-        case '\r': esc = "\\r"; break;
-        case '\t': esc = "\\t"; break;
-        case '\f': esc = "\\f"; break;
-        case '"': esc = "\\\""; break;
-        case '\\': esc = "\\\\"; break;
+        case '\b':
+            esc = "\\b";
+            break;
+        case '\n':
+            esc = "\\n";
+            break;
+        case '\r':
+            esc = "\\r";
+            break;
+        case '\t':
+            esc = "\\t";
+            break;
+        case '\f':
+            esc = "\\f";
+            break;
+        case '"':
+            esc = "\\\"";
+            break;
+        case '\\':
+            esc = "\\\\";
+            break;
         default:
             if (u[i] < ' ') {
                 memcpy(sbuf, "\\u00", 4);
@@ -164,8 +178,8 @@ static void put_reminders(sb_text_t *t, const char *stored)
         return;
     }
     rem = sb_session_reminders_json(stored);
-    text = json_object_to_json_string_ext(rem, JSON_C_TO_STRING_PLAIN
-                                                   | JSON_C_TO_STRING_NOSLASHESCAPE);
+    text = json_object_to_json_string_ext(rem,
+                                          JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     put(t, text, strlen(text));
     json_object_put(rem);
 }

@@ -59,8 +59,8 @@ static sb_session_t session(apr_pool_t *p, int k, const sb_session_person_t *t,
 
 static void check_viewer(apr_pool_t *p, const char *viewer_id)
 {
-    sb_session_person_t t = {"", "teach/er", "Tëa", "Ch\"er", "/uploads/a.png", "Europe/Paris",
-                             4.666666, 3};
+    sb_session_person_t t = {
+        "", "teach/er", "Tëa", "Ch\"er", "/uploads/a.png", "Europe/Paris", 4.666666, 3};
     sb_session_person_t l = {"", "learner", "Lee", "", NULL, NULL, 0, 0};
     sb_settings_t st;
     sb_user_t viewer;

@@ -129,8 +129,8 @@ static void test_queued_ends_commit_together(void **state)
     for (i = 0; i < NENDS; i++) {
         assert_int_equal(sb_store_acquire(fx->store, fx->spool, &e[i].conn, &err), SB_STORE_OK);
         assert_int_equal(apr_pool_create(&e[i].pool, fx->pool), APR_SUCCESS);
-        e[i].a = (sb_session_act_t){e[i].id, i == 6 ? z->id : i % 2 ? t->id : l->id,
-                                    SB_SESSION_END, 0, NULL, 0};
+        e[i].a = (sb_session_act_t){
+            e[i].id, i == 6 ? z->id : i % 2 ? t->id : l->id, SB_SESSION_END, 0, NULL, 0};
         e[i].ev = (sb_outbox_event_t){l->id, "session:ended", "{}"};
         e[i].now = T0 + (i % 4) * 3 * HOUR + 30 * MIN; /* 30 minutes after its start */
         sb_id_new(e[i].nid);
@@ -232,15 +232,15 @@ static void test_no_turn_fails_that_transition(void **state)
     SB_SQLITE(hold)->busy_timeout_ms = 50;
     SB_SQLITE(fx->conn)->busy_timeout_ms = 50;
     assert_int_equal(sb_sqlite_begin(SB_SQLITE(hold), &err), SB_STORE_OK);
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, NULL,
-                                          &err),
-                     SB_STORE_UNAVAILABLE);
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, NULL, &err),
+        SB_STORE_UNAVAILABLE);
     sb_sqlite_rollback(SB_SQLITE(hold));
     assert_int_equal(sb_store_session_get(fx->conn, fx->pool, id, &s, &err), SB_STORE_OK);
     assert_string_equal(s->status, "in_progress");
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s,
-                                          &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s, &err),
+        SB_STORE_OK);
     assert_string_equal(s->status, "completed");
     assert_int_equal(s->credits_exchanged, 60);
     assert_balanced(fx);

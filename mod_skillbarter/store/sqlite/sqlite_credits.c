@@ -42,8 +42,8 @@ static const char SQL_TX_SINCE[] =
 static const char SQL_USER_EXISTS[] = "SELECT 1 FROM users WHERE id = ?1";
 
 sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m,
-                                        const int64_t *totals, int64_t now,
-                                        int64_t *balance_after, sb_store_error_t *err)
+                                        const int64_t *totals, int64_t now, int64_t *balance_after,
+                                        sb_store_error_t *err)
 {
     sqlite3_stmt *q =
         sb_sqlite_prepare(sc, totals ? SQL_MOVE_BALANCE_TOTALS : SQL_MOVE_BALANCE, err);

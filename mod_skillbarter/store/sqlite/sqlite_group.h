@@ -37,7 +37,10 @@ typedef struct {
     int64_t queued;  /* steps waiting right now */
 } sb_sqlite_group_t;
 
-#define SB_SQLITE_GROUP_INIT {PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0, 0, 0}
+#define SB_SQLITE_GROUP_INIT                                                                       \
+    {                                                                                              \
+        PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0, 0, 0                                          \
+    }
 
 /* At most this many steps share one transaction. */
 #define SB_SQLITE_GROUP_MAX 64

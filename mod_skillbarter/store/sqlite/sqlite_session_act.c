@@ -355,9 +355,9 @@ static sb_store_status_t act_step(sb_sqlite_conn_t *sc, sb_sqlite_group_job_t *g
     if ((st = apply(sc, j->p, j->a, &o, j->n, j->now, &changed, &gj->err)) != SB_STORE_OK) {
         return st;
     }
-    return changed ? sb_sqlite_session_announce(sc, j->events, j->nevents, j->notify, j->now,
-                                                &gj->err)
-                   : SB_STORE_OK;
+    return changed
+               ? sb_sqlite_session_announce(sc, j->events, j->nevents, j->notify, j->now, &gj->err)
+               : SB_STORE_OK;
 }
 
 sb_store_status_t sb_sqlite_session_act(sb_store_conn_t *c, apr_pool_t *p,

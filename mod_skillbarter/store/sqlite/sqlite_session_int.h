@@ -38,8 +38,8 @@ sb_store_status_t sb_sqlite_session_announce(sb_sqlite_conn_t *sc, const sb_outb
 /* CONFLICT "scheduledTime" when [start, start + duration minutes) overlaps an open session of
  * a or b other than self (may be NULL). */
 sb_store_status_t sb_sqlite_session_overlap(sb_sqlite_conn_t *sc, const char *a, const char *b,
-                                           int64_t start, int64_t duration, const char *self,
-                                           sb_store_error_t *err);
+                                            int64_t start, int64_t duration, const char *self,
+                                            sb_store_error_t *err);
 /* The ledger idempotency key "<session>:<what>". */
 const char *sb_sqlite_session_key(apr_pool_t *p, const char *session_id, const char *what);
 /* The user's totals (earned, spent, minutes taught and learned) move by the amounts given. */

@@ -43,12 +43,11 @@ static const char SQL_PRESENCE[] =
     "UPDATE sessions SET last_presence_at = max(coalesce(last_presence_at, 0), ?3)"
     " WHERE id = ?1 AND status = 'in_progress' AND (teacher_id = ?2 OR student_id = ?2)";
 
-
 /* CONFLICT "scheduledTime" when [start, start + duration) overlaps an open session of either
  * party other than self. */
 sb_store_status_t sb_sqlite_session_overlap(sb_sqlite_conn_t *sc, const char *a, const char *b,
-                                           int64_t start, int64_t duration, const char *self,
-                                           sb_store_error_t *err)
+                                            int64_t start, int64_t duration, const char *self,
+                                            sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OVERLAP, err);
     int r;
