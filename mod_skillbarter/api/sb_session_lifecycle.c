@@ -133,7 +133,7 @@ int sb_session_h_update(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Session");
     }
     c->message = "Session updated";
-    return sb_call_ok(c, 200, sb_session_json_full(c, out));
+    return sb_call_ok(c, 200, sb_session_json_text(c, out));
 }
 
 /* DELETE /api/sessions/:id {reason?} */
@@ -166,7 +166,7 @@ int sb_session_h_cancel(sb_call_t *c)
         return rc;
     }
     c->message = "Session cancelled";
-    return sb_call_ok(c, 200, sb_session_json_full(c, out));
+    return sb_call_ok(c, 200, sb_session_json_text(c, out));
 }
 
 /* The room of s for the caller: id, URL, and a Jitsi token when configured. */
@@ -242,7 +242,7 @@ int sb_session_h_end(sb_call_t *c)
         return rc;
     }
     c->message = "Session completed";
-    return sb_call_ok(c, 200, sb_session_json_full(c, out));
+    return sb_call_ok(c, 200, sb_session_json_text(c, out));
 }
 
 /* GET /api/sessions/:id/room: participants only; marks presence while in progress. */

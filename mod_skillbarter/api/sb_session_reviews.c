@@ -179,7 +179,7 @@ int sb_session_h_dispute(sb_call_t *c)
         return sb_call_store_fail(c, &e, "Session");
     }
     c->message = "Dispute opened";
-    return sb_call_ok(c, 200, sb_session_json_full(c, out));
+    return sb_call_ok(c, 200, sb_session_json_text(c, out));
 }
 
 /* POST /api/admin/sessions/:id/resolve {refundPercent, note?}: admins only. */

@@ -36,11 +36,26 @@ const char *sb_session_meeting_url(sb_call_t *c, const sb_session_t *s)
                        s->room_id ? s->room_id : "", NULL);
 }
 
+json_object *sb_session_reminders_json(const char *stored)
+{
+    json_object *rem = json_object_new_array(), *a = stored ? json_tokener_parse(stored) : NULL;
+    size_t i;
+
+    for (i = 0; a && json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
+         i++) {
+        json_object *r = json_object_new_object();
+        sb_json_add_lit(r, "type", json_object_get(json_object_array_get_idx(a, i)));
+        json_object_array_add(rem, r);
+    }
+    json_object_put(a);
+    return rem;
+}
+
 json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *teacher,
                              json_object *student)
 {
     apr_pool_t *p = c->pool;
-    json_object *o = json_object_new_object(), *rem;
+    json_object *o = json_object_new_object();
     const char *viewer = c->user ? c->user->id : "";
     int is_teacher = !strcmp(viewer, s->teacher_id), is_student = !strcmp(viewer, s->student_id);
 
@@ -72,19 +87,7 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
     sb_json_add_lit(o, "proposedBy", str_or_null(s->proposed_by));
     sb_json_add_lit(o, "teacherJoined", json_object_new_boolean(s->teacher_joined_at != 0));
     sb_json_add_lit(o, "studentJoined", json_object_new_boolean(s->student_joined_at != 0));
-    rem = json_object_new_array();
-    if (s->reminders_sent) {
-        json_object *a = json_tokener_parse(s->reminders_sent);
-        size_t i;
-        for (i = 0; a && json_object_is_type(a, json_type_array) && i < json_object_array_length(a);
-             i++) {
-            json_object *r = json_object_new_object();
-            sb_json_add_lit(r, "type", json_object_get(json_object_array_get_idx(a, i)));
-            json_object_array_add(rem, r);
-        }
-        json_object_put(a);
-    }
-    sb_json_add_lit(o, "remindersSent", rem);
+    sb_json_add_lit(o, "remindersSent", sb_session_reminders_json(s->reminders_sent));
     sb_json_add_lit(o, "createdAt", json_object_new_string(sb_time_iso(p, s->created_at)));
     sb_json_add_lit(o, "updatedAt", json_object_new_string(sb_time_iso(p, s->updated_at)));
     return o;
@@ -133,18 +136,17 @@ static int raw_serializer(json_object *o, struct printbuf *pb, int level, int fl
     return printbuf_memappend(pb, text, (int)strlen(text));
 }
 
-/* A person's public object, rendered once per request: a page of sessions names the same few
- * people again and again (the caller, a regular partner), so each later use splices the same
- * JSON text. known is the person as the session's read brought them (or NULL: read here).
- * A new object each call (NULL when the user is gone). */
-static json_object *person(sb_call_t *c, const char *id, const sb_session_person_t *known)
+/* A person's public object as JSON text, rendered once per request: a page of sessions names
+ * the same few people again and again (the caller, a regular partner), so each later use
+ * splices the same text. known is the person as the session's read brought them (or NULL:
+ * read here). NULL when the user is gone. */
+const char *sb_session_person_text(sb_call_t *c, const char *id, const sb_session_person_t *known)
 {
     static const char key[] = "sb_session_people";
     sb_store_error_t e = {0};
     apr_hash_t *people = NULL;
     sb_session_person_t read;
     const char *text;
-    json_object *o;
     sb_user_t *u = NULL;
 
     apr_pool_userdata_get((void **)&people, key, c->pool);
@@ -167,6 +169,18 @@ static json_object *person(sb_call_t *c, const char *id, const sb_session_person
         }
         text = sb_json_text(c->pool, sb_json_track(c->pool, participant(c->pool, known)));
         apr_hash_set(people, apr_pstrdup(c->pool, id), APR_HASH_KEY_STRING, text);
+    }
+    return text;
+}
+
+/* The same as a json-c value (a new object each call, NULL when the user is gone). */
+static json_object *person(sb_call_t *c, const char *id, const sb_session_person_t *known)
+{
+    const char *text = sb_session_person_text(c, id, known);
+    json_object *o;
+
+    if (!text) {
+        return NULL;
     }
     o = json_object_new_object();
     json_object_set_serializer(o, raw_serializer, (void *)text, NULL);
@@ -328,7 +342,3 @@ const char *sb_session_full_name(sb_call_t *c, const sb_user_t *u)
 }
 
 /* The event payload of s: the session with ids for people. */
-const char *sb_session_event_text(sb_call_t *c, const sb_session_t *s)
-{
-    return sb_json_text(c->pool, sb_json_track(c->pool, sb_session_json(c, s, NULL, NULL)));
-}

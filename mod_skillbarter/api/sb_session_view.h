@@ -22,6 +22,16 @@ json_object *sb_session_json(sb_call_t *c, const sb_session_t *s, json_object *t
 /* The same with both people in a short public form (id, names, picture, zone, rating),
  * each read once per request (ids when gone). */
 json_object *sb_session_json_full(sb_call_t *c, const sb_session_t *s);
+/* A participant's short public form as JSON text, read and rendered once per request (known:
+ * the person as the session's read brought them, or NULL); NULL when the user is gone. */
+const char *sb_session_person_text(sb_call_t *c, const char *id, const sb_session_person_t *known);
+/* rows (sb_session_t) as the JSON array of their sb_session_json_full forms, written as text
+ * (sb_session_text.c): the same bytes, without building each object. */
+json_object *sb_session_list_json(sb_call_t *c, const apr_array_header_t *rows);
+/* remindersSent of a stored list of reminder names: [{"type":"24h"}, ...]. */
+json_object *sb_session_reminders_json(const char *stored);
+/* One session's sb_session_json_full form, written as text the same way. */
+json_object *sb_session_json_text(sb_call_t *c, const sb_session_t *s);
 /* "https://<domain>/<roomId>" */
 const char *sb_session_meeting_url(sb_call_t *c, const sb_session_t *s);
 /* A ledger row in the spec's CreditTransaction shape (amounts in hours). */
@@ -61,7 +71,8 @@ int sb_session_time_member(sb_call_t *c, json_object *body, int64_t *out);
 int sb_session_invalid(sb_call_t *c);
 /* "First Last" of u. */
 const char *sb_session_full_name(sb_call_t *c, const sb_user_t *u);
-/* The event payload of s: the session with ids for people. */
+/* The event payload of s (sb_session_text.c): the session with ids for people and nobody's
+ * notes, for it goes to both participants. */
 const char *sb_session_event_text(sb_call_t *c, const sb_session_t *s);
 
 /* The handlers sb_sessions.c's route table names besides its own: the lifecycle

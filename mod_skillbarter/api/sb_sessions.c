@@ -271,7 +271,7 @@ static int h_list(sb_call_t *c)
     const char *role, *v;
     json_object *arr;
     int64_t total = 0;
-    int page, limit, i;
+    int page, limit;
 
     q.user_id = c->user->id;
     q.now = c->now;
@@ -318,10 +318,7 @@ static int h_list(sb_call_t *c)
         != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Sessions");
     }
-    arr = json_object_new_array_ext(rows->nelts);
-    for (i = 0; i < rows->nelts; i++) {
-        json_object_array_add(arr, sb_session_json_full(c, &APR_ARRAY_IDX(rows, i, sb_session_t)));
-    }
+    arr = sb_session_list_json(c, rows);
     sb_page_offset(c, page, limit, total);
     return sb_call_ok(c, 200, arr);
 }
@@ -333,7 +330,7 @@ static int h_get(sb_call_t *c)
     if (!s) {
         return c->err.status;
     }
-    return sb_call_ok(c, 200, sb_session_json_full(c, s));
+    return sb_call_ok(c, 200, sb_session_json_text(c, s));
 }
 
 /* Literal paths before /api/sessions/:id (sb_routes_check). */

@@ -12,6 +12,13 @@
 static const char SQL_MOVE_BALANCE[] =
     "UPDATE users SET credits = credits + ?2 WHERE id = ?1 AND credits + ?2 >= 0"
     " RETURNING credits";
+/* The same with the user's totals (earned, spent, minutes taught and learned), so that a
+ * settlement changes each participant's row once. */
+static const char SQL_MOVE_BALANCE_TOTALS[] =
+    "UPDATE users SET credits = credits + ?2, total_earned = total_earned + ?3,"
+    " total_spent = total_spent + ?4, minutes_taught = minutes_taught + ?5,"
+    " minutes_learned = minutes_learned + ?6 WHERE id = ?1 AND credits + ?2 >= 0"
+    " RETURNING credits";
 static const char SQL_MOVE_ROW[] =
     "INSERT INTO credit_transactions (id, user_id, type, amount, balance_after,"
     " related_session, related_user, description, category, status, idem_key, admin_note,"
@@ -34,19 +41,24 @@ static const char SQL_TX_SINCE[] =
     " ORDER BY seq";
 static const char SQL_USER_EXISTS[] = "SELECT 1 FROM users WHERE id = ?1";
 
-sb_store_status_t sb_sqlite_move(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m, int64_t now,
-                                 int64_t *balance_after, sb_store_error_t *err)
+sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m,
+                                        const int64_t *totals, int64_t now, int64_t *balance_after,
+                                        sb_store_error_t *err)
 {
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_MOVE_BALANCE, err);
+    sqlite3_stmt *q =
+        sb_sqlite_prepare(sc, totals ? SQL_MOVE_BALANCE_TOTALS : SQL_MOVE_BALANCE, err);
     char id[SB_ID_LEN + 1];
     int64_t bal;
-    int rc;
+    int rc, i;
 
     if (!q) {
         return err->status;
     }
     sb_sqlite_bind_text(q, 1, m->user_id);
     sqlite3_bind_int64(q, 2, m->amount);
+    for (i = 0; totals && i < 4; i++) {
+        sqlite3_bind_int64(q, 3 + i, totals[i]);
+    }
     rc = sb_sqlite_step(sc, q, err, "balance");
     if (rc < 0) {
         return err->status;
@@ -89,6 +101,12 @@ sb_store_status_t sb_sqlite_move(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m
         *balance_after = bal;
     }
     return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_move(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m, int64_t now,
+                                 int64_t *balance_after, sb_store_error_t *err)
+{
+    return sb_sqlite_move_totals(sc, m, NULL, now, balance_after, err);
 }
 
 static void row_balance(apr_pool_t *p, sqlite3_stmt *q, void *row)

@@ -29,6 +29,11 @@ typedef struct {
  */
 sb_store_status_t sb_sqlite_move(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m, int64_t now,
                                  int64_t *balance_after, sb_store_error_t *err);
+/* sb_sqlite_move that also adds totals[0..3] to the user's total_earned, total_spent,
+ * minutes_taught and minutes_learned in the same UPDATE (totals NULL: none). */
+sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_move_t *m,
+                                        const int64_t *totals, int64_t now, int64_t *balance_after,
+                                        sb_store_error_t *err);
 
 /* The ledger's columns in the order sb_sqlite_credit_tx_row reads them. */
 #define SB_SQLITE_TX_COLS                                                                          \

@@ -35,13 +35,33 @@ sb_store_status_t sb_sqlite_session_load(sb_sqlite_conn_t *sc, apr_pool_t *p, co
 sb_store_status_t sb_sqlite_session_announce(sb_sqlite_conn_t *sc, const sb_outbox_event_t *events,
                                              int nevents, const sb_notification_new_t *notify,
                                              int64_t now, sb_store_error_t *err);
-/* One planned move (sb_session_plan.h): its keyed ledger row, then the user totals it carries. */
+/* One planned move (sb_session_plan.h): its keyed ledger row with the user totals it carries,
+ * in one UPDATE of the user's row. */
 sb_store_status_t sb_sqlite_session_move(sb_sqlite_conn_t *sc, const char *session_id,
                                          const sb_session_move_t *m, int64_t now,
                                          sb_store_error_t *err);
+/* Every move of a plan in order (a user's totals-only move joined to the balance move of the
+ * same user after it, so each user row changes once). */
+sb_store_status_t sb_sqlite_session_moves(sb_sqlite_conn_t *sc, const char *session_id,
+                                          const sb_session_plan_t *plan, int64_t now,
+                                          sb_store_error_t *err);
+/* CONFLICT "scheduledTime" when [start, start + duration minutes) overlaps an open session of
+ * a or b other than self (may be NULL). */
+sb_store_status_t sb_sqlite_session_overlap(sb_sqlite_conn_t *sc, const char *a, const char *b,
+                                            int64_t start, int64_t duration, const char *self,
+                                            sb_store_error_t *err);
 /* The user's totals (earned, spent, minutes taught and learned) move by the amounts given. */
 sb_store_status_t sb_sqlite_session_totals(sb_sqlite_conn_t *sc, const char *user_id,
                                            int64_t earned, int64_t spent, int64_t taught,
                                            int64_t learned, sb_store_error_t *err);
+
+/* sqlite_session_act.c: how transitions were grouped into write transactions in this process
+ * (for tests). */
+typedef struct {
+    int64_t batches; /* write transactions that carried transitions */
+    int64_t jobs;    /* transitions they carried */
+    int64_t queued;  /* transitions waiting for the next batch right now */
+} sb_sqlite_act_stats_t;
+void sb_sqlite_act_stats(sb_sqlite_act_stats_t *out);
 
 #endif
