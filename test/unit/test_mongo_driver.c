@@ -114,8 +114,7 @@ static void test_missing_operations_named(void **state)
     assert_null(sb_store_driver_missing(p, "sqlite"));
     assert_null(sb_store_driver_missing(p, "nosuch"));
     assert_non_null(m);
-    assert_string_equal(m, "discovery: discover_search, category_counts, trending_skills; "
-                           "sessions (all 14)");
+    assert_string_equal(m, "sessions (all 14)");
 }
 
 static void test_open_refuses_incomplete_driver(void **state)
@@ -127,7 +126,7 @@ static void test_open_refuses_incomplete_driver(void **state)
     assert_int_equal(sb_store_open(p, "mongodb://127.0.0.1:1/sb", NULL, &s, &err), SB_STORE_ERROR);
     assert_null(s);
     assert_non_null(
-        strstr(err.message, "store driver mongodb is incomplete: discovery: discover_search"));
+        strstr(err.message, "store driver mongodb is incomplete: sessions (all 14)"));
 }
 
 /* ---- error mapping ---- */
@@ -262,16 +261,31 @@ static void test_index_command_json(void **state)
         "\"review_once\", \"unique\" : true }, { \"key\" : { \"revieweeId\" : { \"$numberInt\" : "
         "\"1\" }, \"createdAt\" : { \"$numberInt\" : \"-1\" } }, \"name\" : \"reviewee\" } ] }");
     bson_destroy(&cmd);
-    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 4);
+    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 5);
     assert_non_null(strstr(sb_mongo_json(p, &cmd),
                            "{ \"key\" : { \"roomId\" : { \"$numberInt\" : \"1\" } }, \"name\" : "
                            "\"roomId\", \"unique\" : true, \"partialFilterExpression\" : { "
                            "\"roomId\" : { \"$type\" : \"string\" } } }"));
     bson_destroy(&cmd);
-    assert_int_equal(sb_mongo_index_command("users", &cmd, &e), 9);
+    assert_int_equal(sb_mongo_index_command("users", &cmd, &e), 11);
     assert_non_null(strstr(sb_mongo_json(p, &cmd),
                            "{ \"key\" : { \"emailLower\" : { \"$numberInt\" : \"1\" } }, "
                            "\"name\" : \"email\", \"unique\" : true }"));
+    /* discovery: the list by category in its order, search words, pending counts, timed bans */
+    assert_non_null(strstr(sb_mongo_json(p, &cmd),
+                           "{ \"key\" : { \"skillsOffered.category\" : { \"$numberInt\" : \"1\" "
+                           "}, \"lastSeen\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { "
+                           "\"$numberInt\" : \"-1\" } }, \"name\" : \"category_seen\" }"));
+    assert_non_null(strstr(sb_mongo_json(p, &cmd),
+                           "{ \"key\" : { \"searchTokens\" : { \"$numberInt\" : \"1\" } }, "
+                           "\"name\" : \"search_tokens\" }"));
+    assert_non_null(strstr(sb_mongo_json(p, &cmd),
+                           "{ \"key\" : { \"banExpiresAt\" : { \"$numberInt\" : \"1\" } }, "
+                           "\"name\" : \"timed_ban\", \"partialFilterExpression\" : { "
+                           "\"isBanned\" : true } }"));
+    bson_destroy(&cmd);
+    assert_int_equal(sb_mongo_index_command("discover_counts", &cmd, &e), 1);
+    assert_non_null(strstr(sb_mongo_json(p, &cmd), "\"name\" : \"counts_top\""));
     bson_destroy(&cmd);
     assert_int_equal(sb_mongo_index_command("counters", &cmd, &e), 0);
     bson_destroy(&cmd);

@@ -3,6 +3,7 @@
  * completes what a stopped process left half done (see mongo_economy.h for the protocol).
  */
 #include "mongo_economy.h"
+#include "mongo_aggregates.h"
 
 #include <string.h>
 
@@ -262,6 +263,10 @@ sb_store_status_t sb_mongo_recover(sb_store_conn_t *c, int64_t before, int *fixe
         sb_mongo_transfer_stale(&filter, before);
         st = sb_mongo_each(c, SB_XFERS, &filter, sb_mongo_recover_transfer, before, &n, err);
         bson_destroy(&filter);
+    }
+    /* and the discovery counters a write without a transaction left half incremented */
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_agg_recover(c, before, &n, err);
     }
     if (fixed) {
         *fixed = n;

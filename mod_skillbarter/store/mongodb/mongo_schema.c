@@ -20,7 +20,8 @@ const char *const sb_mongo_collections[] = {"users",          "refresh_tokens",
                                             "user_blocks",    "mail_queue",
                                             "mail_log",       "job_leases",
                                             "sessions",       "reviews",
-                                            "transfers",      NULL};
+                                            "transfers",      "discover_counts",
+                                            NULL};
 
 #define SB_STR_SET "{\"$type\": \"string\"}"
 
@@ -31,14 +32,17 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
      "{\"unique\": true, \"partialFilterExpression\": {\"calendarToken\": " SB_STR_SET "}}",
      "calendarToken"},
     {"users", "offered_skill", "{\"skillsOffered.skillLower\": 1}", NULL, NULL},
-    {"users", "offered_category", "{\"skillsOffered.category\": 1}", NULL, NULL},
+    /* the discover list by category, read in its own order (SQLite: discover_category_seen) */
+    {"users", "category_seen", "{\"skillsOffered.category\": 1, \"lastSeen\": -1, \"_id\": -1}",
+     NULL, NULL},
     {"users", "wanted_skill", "{\"skillsWanted.skillLower\": 1}", NULL, NULL},
     {"users", "last_seen", "{\"lastSeen\": -1, \"_id\": -1}", NULL, NULL},
     {"users", "pending_moves", "{\"pendingMoves.t\": 1}", NULL, NULL},
-    {"users", "search",
-     "{\"username\": \"text\", \"firstName\": \"text\", \"lastName\": \"text\","
-     " \"bio\": \"text\", \"skillsOffered.skill\": \"text\", \"skillsWanted.skill\": \"text\"}",
-     "{\"default_language\": \"none\"}", NULL},
+    {"users", "search_tokens", "{\"searchTokens\": 1}", NULL, NULL},
+    {"users", "agg_pending", "{\"aggPending.t\": 1}", NULL, NULL},
+    {"users", "timed_ban", "{\"banExpiresAt\": 1}",
+     "{\"partialFilterExpression\": {\"isBanned\": true}}", NULL},
+    {"discover_counts", "counts_top", "{\"_id.t\": 1, \"n\": -1, \"_id.s\": 1}", NULL, NULL},
     {"refresh_tokens", "user", "{\"userId\": 1}", NULL, NULL},
     {"refresh_tokens", "family", "{\"familyId\": 1}", NULL, NULL},
     {"onetime_tokens", "user_purpose", "{\"userId\": 1, \"purpose\": 1, \"expiresAt\": -1}", NULL,
@@ -68,6 +72,7 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"sessions", "teacher", "{\"teacherId\": 1, \"scheduledAt\": -1}", NULL, NULL},
     {"sessions", "learner", "{\"learnerId\": 1, \"scheduledAt\": -1}", NULL, NULL},
     {"sessions", "due", "{\"status\": 1, \"scheduledAt\": 1}", NULL, NULL},
+    {"sessions", "created", "{\"createdAt\": -1}", NULL, NULL},
     {"reviews", "review_once", "{\"sessionId\": 1, \"reviewerId\": 1}", "{\"unique\": true}",
      "session"},
     {"reviews", "reviewee", "{\"revieweeId\": 1, \"createdAt\": -1}", NULL, NULL},

@@ -4,6 +4,7 @@
  * Documents, filters and updates come from mongo_user_doc.c.
  */
 #include "mongo_users.h"
+#include "mongo_aggregates.h"
 
 #include <string.h>
 
@@ -32,29 +33,6 @@ static sb_store_status_t sb_mongo_user_get(sb_store_conn_t *c, apr_pool_t *p, co
     if (st == SB_STORE_NOT_FOUND) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
     }
-    return st;
-}
-
-/* A findAndModify on the user with id, *out the user after it (when out is given). */
-static sb_store_status_t sb_mongo_user_modify(sb_store_conn_t *c, apr_pool_t *p, const char *id,
-                                              const bson_t *update, sb_user_t **out,
-                                              const char *what, sb_store_error_t *err)
-{
-    bson_t filter, doc;
-    sb_store_status_t st;
-
-    if (out) {
-        *out = NULL;
-    }
-    if (!sb_mongo_filter_user_id(&filter, id)) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
-    }
-    st = sb_mongo_find_modify(c, SB_USERS, &filter, update, 1, NULL, &doc, what, err);
-    if (st == SB_STORE_OK && out && !(*out = sb_mongo_user_from_doc(p, &doc))) {
-        st = sb_store_fail(err, SB_STORE_ERROR, NULL, "%s: stored document has no ObjectId", what);
-    }
-    bson_destroy(&doc);
-    bson_destroy(&filter);
     return st;
 }
 
@@ -259,6 +237,27 @@ sb_store_status_t sb_mongo_user_by_login(sb_store_conn_t *c, apr_pool_t *p, cons
 
 /* ---- edits ---- */
 
+static void sb_mongo_edit_profile(sb_user_t *u, const void *ctx)
+{
+    sb_mongo_apply_profile(u, ctx);
+}
+
+/* An edit of the card fields: *out the user written. */
+static sb_store_status_t sb_mongo_card_edit(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                            const bson_t *update,
+                                            void (*apply)(sb_user_t *, const void *),
+                                            const void *ctx, int64_t now, sb_user_t **out,
+                                            sb_store_error_t *err)
+{
+    sb_mongo_edit_t ed = {p, id, update, apply, ctx, 1, now, NULL, NULL};
+    sb_store_status_t st = sb_mongo_user_edit(c, &ed, err);
+
+    if (out) {
+        *out = st == SB_STORE_OK ? ed.after : NULL;
+    }
+    return st;
+}
+
 sb_store_status_t sb_mongo_user_update_profile(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                                const sb_profile_patch_t *patch, int64_t now,
                                                sb_user_t **out, sb_store_error_t *err)
@@ -273,9 +272,28 @@ sb_store_status_t sb_mongo_user_update_profile(sb_store_conn_t *c, apr_pool_t *p
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "update_profile: no patch");
     }
     sb_mongo_update_profile(&update, patch, now);
-    st = sb_mongo_user_modify(c, p, id, &update, out, "user profile", err);
+    st = sb_mongo_card_edit(c, p, id, &update, sb_mongo_edit_profile, patch, now, out, err);
     bson_destroy(&update);
     return st;
+}
+
+typedef struct {
+    const apr_array_header_t *offered, *wanted, *availability;
+} sb_mongo_lists_t;
+
+static void sb_mongo_edit_lists(sb_user_t *u, const void *ctx)
+{
+    const sb_mongo_lists_t *l = ctx;
+
+    if (l->offered) {
+        u->skills_offered = (apr_array_header_t *)l->offered;
+    }
+    if (l->wanted) {
+        u->skills_wanted = (apr_array_header_t *)l->wanted;
+    }
+    if (l->availability) {
+        u->availability = (apr_array_header_t *)l->availability;
+    }
 }
 
 sb_store_status_t sb_mongo_user_update_lists(sb_store_conn_t *c, apr_pool_t *p, const char *id,
@@ -284,11 +302,12 @@ sb_store_status_t sb_mongo_user_update_lists(sb_store_conn_t *c, apr_pool_t *p, 
                                              const apr_array_header_t *availability, int64_t now,
                                              sb_user_t **out, sb_store_error_t *err)
 {
+    sb_mongo_lists_t l = {skills_offered, skills_wanted, availability};
     bson_t update;
     sb_store_status_t st;
 
     sb_mongo_update_lists(p, &update, skills_offered, skills_wanted, availability, now);
-    st = sb_mongo_user_modify(c, p, id, &update, out, "user lists", err);
+    st = sb_mongo_card_edit(c, p, id, &update, sb_mongo_edit_lists, &l, now, out, err);
     bson_destroy(&update);
     return st;
 }
@@ -334,6 +353,7 @@ typedef struct {
     const bson_t *update;
     int revoke;
     int64_t now;
+    sb_mongo_edit_t *edit; /* the user's write as a guarded edit (status), else NULL */
 } sb_mongo_guard_t;
 
 /* Tokens first: a step cut short without a transaction leaves the user signed out, never a
@@ -364,7 +384,10 @@ static sb_store_status_t sb_mongo_guard_step(sb_store_conn_t *c, const bson_t *o
             bson_destroy(&update);
         }
     }
-    if (st == SB_STORE_OK) {
+    if (st == SB_STORE_OK && g->edit) {
+        st = sb_mongo_user_edit_step(c, opts, g->edit, err);
+    }
+    else if (st == SB_STORE_OK) {
         st = sb_mongo_user_update(c, g->id, g->update, opts, "user guard", err);
     }
     return st;
@@ -375,7 +398,7 @@ sb_store_status_t sb_mongo_user_set_password(sb_store_conn_t *c, const char *id,
                                              sb_store_error_t *err)
 {
     bson_t update;
-    sb_mongo_guard_t g = {id, &update, 1, now};
+    sb_mongo_guard_t g = {id, &update, 1, now, NULL};
     sb_store_status_t st;
 
     if (!password_hash) {
@@ -390,14 +413,33 @@ sb_store_status_t sb_mongo_user_set_password(sb_store_conn_t *c, const char *id,
     return st;
 }
 
-/* A ban or a deactivation also ends every session of the user (as SQLite's). */
+typedef struct {
+    int is_active, is_banned;
+    const char *ban_reason;
+    int64_t ban_expires_at;
+} sb_mongo_status_t;
+
+static void sb_mongo_edit_status(sb_user_t *u, const void *ctx)
+{
+    const sb_mongo_status_t *s = ctx;
+
+    u->is_active = s->is_active != 0;
+    u->is_banned = s->is_banned != 0;
+    u->ban_reason = s->is_banned ? s->ban_reason : NULL;
+    u->ban_expires_at = s->is_banned ? s->ban_expires_at : 0;
+}
+
+/* A ban or a deactivation also ends every session of the user (as SQLite's); the change of
+ * visibility moves the user in or out of the discovery aggregates in the same step. */
 sb_store_status_t sb_mongo_user_set_status(sb_store_conn_t *c, const char *id, int is_active,
                                            int is_banned, const char *ban_reason,
                                            int64_t ban_expires_at, int64_t now,
                                            sb_store_error_t *err)
 {
+    sb_mongo_status_t s = {is_active, is_banned, ban_reason, ban_expires_at};
     bson_t update;
-    sb_mongo_guard_t g = {id, &update, is_banned || !is_active, now};
+    sb_mongo_edit_t ed = {c->pool, id, &update, sb_mongo_edit_status, &s, 0, now, NULL, NULL};
+    sb_mongo_guard_t g = {id, &update, is_banned || !is_active, now, &ed};
     sb_store_status_t st;
 
     if (!sb_id_valid(id)) {
@@ -409,13 +451,18 @@ sb_store_status_t sb_mongo_user_set_status(sb_store_conn_t *c, const char *id, i
     return st;
 }
 
-/* One findAndModify returning the document before the change: the previous picture is read
- * in the same atomic step as the new one is written. */
+static void sb_mongo_edit_avatar(sb_user_t *u, const void *ctx)
+{
+    u->profile_picture = ctx;
+}
+
+/* A guarded edit: the previous picture is the one the written revision replaced. */
 sb_store_status_t sb_mongo_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                            const char *picture, int64_t now, const char **previous,
                                            sb_store_error_t *err)
 {
-    bson_t filter, update, before;
+    bson_t update;
+    sb_mongo_edit_t ed = {p, id, &update, sb_mongo_edit_avatar, picture, 1, now, NULL, NULL};
     sb_store_status_t st;
 
     if (previous) {
@@ -424,21 +471,12 @@ sb_store_status_t sb_mongo_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, co
     if (!id || !picture) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "set_avatar: missing argument");
     }
-    if (!sb_mongo_filter_user_id(&filter, id)) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
-    }
     sb_mongo_update_set(&update, "avatar", picture, now);
-    st = sb_mongo_find_modify(c, SB_USERS, &filter, &update, 0, NULL, &before, "avatar set", err);
+    st = sb_mongo_user_edit(c, &ed, err);
     if (st == SB_STORE_OK && previous) {
-        const char *old = sb_mongo_doc_str(p, &before, "profilePicture");
-        *previous = old ? old : "";
+        *previous = ed.before->profile_picture ? ed.before->profile_picture : "";
     }
-    else if (st == SB_STORE_NOT_FOUND) {
-        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
-    }
-    bson_destroy(&before);
     bson_destroy(&update);
-    bson_destroy(&filter);
     return st;
 }
 
@@ -450,6 +488,8 @@ typedef struct {
     int n;
     int inserted;    /* users written (an ordered insert stops at the first failure) */
     int ledger_done; /* the welcome rows' insert was sent */
+    apr_array_header_t *delta; /* the users' contribution to the discovery aggregates */
+    const bson_t *pending;     /* without a transaction: the aggPending entry of every user */
 } sb_mongo_bulk_t;
 
 /* insertMany of docs[0..n) into coll; *inserted gets the reply's insertedCount. */
@@ -491,6 +531,12 @@ static sb_store_status_t sb_mongo_bulk_insert_all(sb_store_conn_t *c, sb_mongo_b
             st = sb_store_fail(err, SB_STORE_ERROR, NULL, "bulk_insert: user %d is incomplete", i);
             break;
         }
+        if (b->pending && !opts) {
+            bson_t arr;
+            BSON_APPEND_ARRAY_BEGIN(&udocs[nu], "aggPending", &arr);
+            BSON_APPEND_DOCUMENT(&arr, "0", b->pending);
+            bson_append_array_end(&udocs[nu], &arr);
+        }
         uv[nu] = &udocs[nu];
         nu++;
         sb_id_new(row_id);
@@ -506,6 +552,9 @@ static sb_store_status_t sb_mongo_bulk_insert_all(sb_store_conn_t *c, sb_mongo_b
     if (st == SB_STORE_OK && nr > 0) {
         b->ledger_done = 1;
         st = sb_mongo_insert_many(c, SB_LEDGER, rv, nr, opts, NULL, err);
+    }
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_agg_apply(c, opts, b->delta, err);
     }
     for (i = 0; i < nu; i++) {
         bson_destroy(&udocs[i]);
@@ -573,11 +622,17 @@ static sb_store_status_t sb_mongo_bulk_step(sb_store_conn_t *c, const bson_t *op
     return st;
 }
 
+/* The users go in with their derived fields (cardHead, search words) and add their
+ * contribution to the discovery aggregates in the same step; without a transaction each user
+ * carries the pending entry until the counters are incremented (mongo_aggregates.h). */
 sb_store_status_t sb_mongo_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users, int n,
                                              sb_store_error_t *err)
 {
-    sb_mongo_bulk_t b = {NULL, users, n, 0, 0};
+    sb_mongo_bulk_t b = {NULL, users, n, 0, 0, NULL, NULL};
+    bson_t pending, filter;
+    char op[SB_ID_LEN + 1];
     sb_store_status_t st;
+    int i;
 
     if (n < 0 || (n > 0 && !users)) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "bulk_insert: bad arguments");
@@ -586,7 +641,24 @@ sb_store_status_t sb_mongo_users_bulk_insert(sb_store_conn_t *c, const sb_user_t
         return SB_STORE_OK;
     }
     apr_pool_create(&b.p, c->pool);
+    b.delta = apr_array_make(b.p, 64, sizeof(sb_mongo_agg_t));
+    for (i = 0; i < n; i++) {
+        sb_mongo_agg_add(b.p, b.delta, &users[i], 1);
+    }
+    if (!SB_MONGO(c)->ms->transactions && sb_mongo_agg_changes(b.delta) > 0) {
+        sb_id_new(op);
+        sb_mongo_agg_pending(&pending, op, apr_time_as_msec(apr_time_now()), b.delta);
+        b.pending = &pending;
+    }
     st = sb_mongo_atomic(c, sb_mongo_bulk_step, &b, err);
+    if (st == SB_STORE_OK && b.pending) {
+        sb_mongo_bulk_in(&b, &filter, "_id", n);
+        st = sb_mongo_agg_done(c, &filter, op, err);
+        bson_destroy(&filter);
+    }
+    if (b.pending) {
+        bson_destroy(&pending);
+    }
     apr_pool_destroy(b.p);
     return st;
 }
