@@ -193,19 +193,16 @@ int sb_mongo_conversations_pipeline(bson_t *pipeline, const char *user_id, int64
     return sb_mongo_json_array(
         pipeline,
         "[{\"$match\": {\"userId\": " SB_OID ", \"lastMessageId\": {\"$ne\": null}}},"
+        " {\"$sort\": {\"lastAt\": -1, \"partnerId\": -1}},"
         " {\"$lookup\": {\"from\": \"users\", \"localField\": \"partnerId\","
         "   \"foreignField\": \"_id\", \"as\": \"partner\"}},"
         " {\"$unwind\": \"$partner\"},"
         " {\"$match\": {\"partner.isActive\": true, \"$or\": [{\"partner.isBanned\": false},"
         "   {\"partner.banExpiresAt\": {\"$lte\": " SB_DATE "}}]}},"
-        " {\"$facet\": {"
-        "   \"total\": [{\"$group\": {\"_id\": null, \"n\": {\"$sum\": 1},"
-        "     \"unread\": {\"$sum\": \"$unread\"}}}],"
-        "   \"page\": [{\"$sort\": {\"lastAt\": -1, \"partnerId\": -1}},"
-        "     {\"$skip\": %d}, {\"$limit\": %d},"
-        "     {\"$lookup\": {\"from\": \"messages\", \"localField\": \"lastMessageId\","
-        "       \"foreignField\": \"_id\", \"as\": \"last\"}},"
-        "     {\"$unwind\": \"$last\"}]}}]",
+        " {\"$skip\": %d}, {\"$limit\": %d},"
+        " {\"$lookup\": {\"from\": \"messages\", \"localField\": \"lastMessageId\","
+        "   \"foreignField\": \"_id\", \"as\": \"last\"}},"
+        " {\"$unwind\": \"$last\"}]",
         user_id, now, offset > 0 ? offset : 0, limit > 0 ? limit : 1);
 }
 

@@ -58,15 +58,13 @@ static sb_store_status_t sb_mongo_summary(sb_store_conn_t *c, const bson_t *opts
                                           const char *message_id, int64_t at, int64_t unread,
                                           sb_store_error_t *err)
 {
-    bson_t filter, pipeline, after;
+    bson_t filter, pipeline;
     sb_store_status_t st;
 
     if (!sb_mongo_summary_upsert(&filter, &pipeline, user_id, partner_id, message_id, at, unread)) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "summary: bad ids");
     }
-    st = sb_mongo_find_modify_pipeline(c, SB_CONVS, &filter, &pipeline, 1, opts, &after,
-                                       "conversation summary", err);
-    bson_destroy(&after);
+    st = sb_mongo_summary_change(c, opts, &filter, &pipeline, 1, err);
     bson_destroy(&filter);
     bson_destroy(&pipeline);
     return st;
@@ -299,30 +297,17 @@ static int sb_mongo_sub(const bson_t *doc, const char *key, bson_t *sub)
     return bson_init_static(sub, data, len);
 }
 
-/* The first document of the array under key of doc as a static view. */
-static int sb_mongo_first(const bson_t *doc, const char *key, bson_t *first)
-{
-    bson_iter_t it, arr;
-    const uint8_t *data;
-    uint32_t len;
-
-    if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_ARRAY(&it)
-        || !bson_iter_recurse(&it, &arr) || !bson_iter_next(&arr)
-        || !BSON_ITER_HOLDS_DOCUMENT(&arr)) {
-        return 0;
-    }
-    bson_iter_document(&arr, &len, &data);
-    return bson_init_static(first, data, len);
-}
-
 sb_store_status_t sb_mongo_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
                                               const char *user_id, int64_t now, int offset,
                                               int limit, apr_array_header_t **out, int64_t *total,
                                               int64_t *unread, sb_store_error_t *err)
 {
     apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
-    bson_t pipeline, res, tot, row;
-    bson_iter_t it, arr;
+    mongoc_collection_t *col;
+    mongoc_cursor_t *cur;
+    const bson_t *doc, *reply;
+    bson_t pipeline;
+    bson_error_t e;
     sb_store_status_t st;
 
     *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_conversation_t));
@@ -330,39 +315,35 @@ sb_store_status_t sb_mongo_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
     if (!sb_mongo_conversations_pipeline(&pipeline, user_id, now, offset, limit)) {
         return SB_STORE_OK;
     }
-    st = sb_mongo_aggregate_one(c, SB_CONVS, &pipeline, &res, "conversations", err);
-    bson_destroy(&pipeline);
-    if (st == SB_STORE_OK && sb_mongo_first(&res, "total", &tot)) {
-        *total = sb_mongo_doc_int(&tot, "n");
-        *unread = sb_mongo_doc_int(&tot, "unread");
+    st = sb_mongo_stats_read(c, user_id, now, total, unread, err);
+    if (st != SB_STORE_OK || limit <= 0 || *total <= offset) {
+        bson_destroy(&pipeline);
+        return st;
     }
-    if (st == SB_STORE_OK && limit > 0 && bson_iter_init_find(&it, &res, "page")
-        && BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &arr)) {
-        while (bson_iter_next(&arr)) {
-            const uint8_t *data;
-            uint32_t len;
-            bson_t partner, last;
-            sb_user_card_t *card;
-            sb_conversation_t *cv;
-            if (!BSON_ITER_HOLDS_DOCUMENT(&arr)) {
-                continue;
-            }
-            bson_iter_document(&arr, &len, &data);
-            if (!bson_init_static(&row, data, len) || !sb_mongo_sub(&row, "partner", &partner)
-                || !sb_mongo_sub(&row, "last", &last)) {
-                continue;
-            }
-            cards->nelts = 0;
-            if (!(card = sb_mongo_card_from_doc(p, &partner, cards))) {
-                continue;
-            }
-            cv = apr_array_push(*out);
-            cv->partner = *card;
-            sb_mongo_message_from_doc(p, &last, &cv->last);
-            cv->unread = sb_mongo_doc_int(&row, "unread");
+    col = sb_mongo_coll(c, SB_CONVS);
+    cur = mongoc_collection_aggregate(col, MONGOC_QUERY_NONE, &pipeline, NULL, NULL);
+    while (mongoc_cursor_next(cur, &doc)) {
+        bson_t partner, last;
+        sb_user_card_t *card;
+        sb_conversation_t *cv;
+        if (!sb_mongo_sub(doc, "partner", &partner) || !sb_mongo_sub(doc, "last", &last)) {
+            continue;
         }
+        cards->nelts = 0;
+        if (!(card = sb_mongo_card_from_doc(p, &partner, cards))) {
+            continue;
+        }
+        cv = apr_array_push(*out);
+        cv->partner = *card;
+        sb_mongo_message_from_doc(p, &last, &cv->last);
+        cv->unread = sb_mongo_doc_int(doc, "unread");
     }
-    bson_destroy(&res);
+    if (mongoc_cursor_error_document(cur, &e, &reply)) {
+        st = sb_mongo_fail(&e, reply, err, "conversations");
+    }
+    mongoc_cursor_destroy(cur);
+    mongoc_collection_destroy(col);
+    bson_destroy(&pipeline);
     return st;
 }
 
@@ -448,7 +429,7 @@ static sb_store_status_t sb_mongo_unread_down(sb_store_conn_t *c, const bson_t *
                       "{\"userId\": {\"$oid\": \"%s\"}, \"partnerId\": {\"$oid\": \"%s\"}}",
                       user_id, partner_id);
     sb_mongo_unread_minus_one(&pipeline);
-    st = sb_mongo_update(c, SB_CONVS, &filter, &pipeline, opts, 0, NULL, "unread", err);
+    st = sb_mongo_summary_change(c, opts, &filter, &pipeline, 0, err);
     bson_destroy(&filter);
     bson_destroy(&pipeline);
     return st;
@@ -561,9 +542,11 @@ static sb_store_status_t sb_mongo_mark_all_step(sb_store_conn_t *c, const bson_t
     sb_mongo_json_doc(&filter,
                       "{\"userId\": {\"$oid\": \"%s\"}, \"partnerId\": {\"$oid\": \"%s\"}}",
                       x->reader_id, x->partner_id);
-    sb_mongo_json_doc(
-        &update, "{\"$set\": {\"unread\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"}}}", left);
-    st = sb_mongo_update(c, SB_CONVS, &filter, &update, opts, 0, NULL, "unread recount", err);
+    sb_mongo_json_array(
+        &update, "[{\"$set\": {\"unread\": {\"$literal\": {\"$numberLong\": \"%" APR_INT64_T_FMT
+                 "\"}}}}]",
+        left);
+    st = sb_mongo_summary_change(c, opts, &filter, &update, 0, err);
     bson_destroy(&filter);
     bson_destroy(&update);
     if (st != SB_STORE_OK) {
@@ -614,6 +597,7 @@ static sb_store_status_t sb_mongo_relast(sb_store_conn_t *c, const bson_t *opts,
     bson_t filter, fopts, newest, update;
     char nid[SB_ID_LEN + 1];
     sb_store_status_t st;
+    int side;
 
     sb_mongo_json_doc(&filter, "{\"pair\": \"%s\", \"isDeleted\": false}", pair);
     sb_mongo_json_doc(&fopts, "{\"sort\": {\"createdAt\": -1, \"_id\": -1}, \"limit\": 1}");
@@ -621,12 +605,13 @@ static sb_store_status_t sb_mongo_relast(sb_store_conn_t *c, const bson_t *opts,
     bson_destroy(&filter);
     bson_destroy(&fopts);
     if (st == SB_STORE_OK && sb_mongo_doc_id(&newest, "_id", nid)) {
-        sb_mongo_json_doc(
-            &update, "{\"$set\": {\"lastMessageId\": {\"$oid\": \"%s\"}, \"lastAt\": " SB_DATE "}}",
-            nid, sb_mongo_get_time(&newest, "createdAt"));
+        sb_mongo_json_array(&update,
+                            "[{\"$set\": {\"lastMessageId\": {\"$literal\": {\"$oid\": \"%s\"}},"
+                            " \"lastAt\": {\"$literal\": " SB_DATE "}}}]",
+                            nid, sb_mongo_get_time(&newest, "createdAt"));
     }
     else if (st == SB_STORE_NOT_FOUND) {
-        sb_mongo_json_doc(&update, "{\"$set\": {\"lastMessageId\": null}}");
+        sb_mongo_json_array(&update, "[{\"$set\": {\"lastMessageId\": null}}]");
         st = SB_STORE_OK;
         err->status = SB_STORE_OK;
         err->message[0] = '\0';
@@ -635,13 +620,15 @@ static sb_store_status_t sb_mongo_relast(sb_store_conn_t *c, const bson_t *opts,
     if (st != SB_STORE_OK) {
         return st;
     }
-    sb_mongo_json_doc(&filter,
-                      "{\"lastMessageId\": {\"$oid\": \"%s\"}, \"userId\": {\"$in\": [{\"$oid\": "
-                      "\"%s\"}, {\"$oid\": \"%s\"}]}, \"partnerId\": {\"$in\": [{\"$oid\": "
-                      "\"%s\"}, {\"$oid\": \"%s\"}]}}",
-                      id, a, b, a, b);
-    st = sb_mongo_update(c, SB_CONVS, &filter, &update, opts, 1, NULL, "summary", err);
-    bson_destroy(&filter);
+    /* each side whose last message it was, with its counters */
+    for (side = 0; st == SB_STORE_OK && side < 2; side++) {
+        sb_mongo_json_doc(&filter,
+                          "{\"userId\": {\"$oid\": \"%s\"}, \"partnerId\": {\"$oid\": \"%s\"},"
+                          " \"lastMessageId\": {\"$oid\": \"%s\"}}",
+                          side ? b : a, side ? a : b, id);
+        st = sb_mongo_summary_change(c, opts, &filter, &update, 0, err);
+        bson_destroy(&filter);
+    }
     bson_destroy(&update);
     return st;
 }

@@ -21,7 +21,7 @@ const char *const sb_mongo_collections[] = {"users",          "refresh_tokens",
                                             "mail_log",       "job_leases",
                                             "sessions",       "reviews",
                                             "transfers",      "discover_counts",
-                                            NULL};
+                                            "conversation_stats", NULL};
 
 #define SB_STR_SET "{\"$type\": \"string\"}"
 
@@ -60,6 +60,11 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"messages", "unread", "{\"pair\": 1, \"receiverId\": 1, \"isRead\": 1}", NULL, NULL},
     {"conversations", "pair", "{\"userId\": 1, \"partnerId\": 1}", "{\"unique\": true}", "id"},
     {"conversations", "recent", "{\"userId\": 1, \"lastAt\": -1, \"partnerId\": -1}", NULL, NULL},
+    /* the conversation counters: a partner's summaries, the flagged ones, pending entries */
+    {"conversations", "partner", "{\"partnerId\": 1}", NULL, NULL},
+    {"conversations", "hidden", "{\"userId\": 1}",
+     "{\"partialFilterExpression\": {\"partnerHidden\": true}}", NULL},
+    {"conversations", "stats_pending", "{\"statsPending.t\": 1}", NULL, NULL},
     {"notifications", "user_time", "{\"userId\": 1, \"createdAt\": -1, \"_id\": -1}", NULL, NULL},
     {"notifications", "unread", "{\"userId\": 1, \"isRead\": 1, \"type\": 1, \"subjectId\": 1}",
      NULL, NULL},

@@ -5,6 +5,7 @@
  */
 #include "mongo_users.h"
 #include "mongo_aggregates.h"
+#include "mongo_messages.h"
 
 #include <string.h>
 
@@ -348,6 +349,12 @@ sb_store_status_t sb_mongo_user_set_role(sb_store_conn_t *c, const char *id, con
 
 /* ---- password and moderation: the user's update and the revocation of its tokens ---- */
 
+/* A partner the conversation counters leave out (sql/010's partner_hidden). */
+static int sb_mongo_user_hidden(const sb_user_t *u)
+{
+    return !u->is_active || u->is_banned;
+}
+
 typedef struct {
     const char *id;
     const bson_t *update;
@@ -386,6 +393,12 @@ static sb_store_status_t sb_mongo_guard_step(sb_store_conn_t *c, const bson_t *o
     }
     if (st == SB_STORE_OK && g->edit) {
         st = sb_mongo_user_edit_step(c, opts, g->edit, err);
+        /* the conversations with this user as partner: listed or not, with their counters */
+        if (st == SB_STORE_OK && sb_mongo_user_hidden(g->edit->before)
+                                     != sb_mongo_user_hidden(g->edit->after)) {
+            st = sb_mongo_partner_hidden(c, opts, g->id, sb_mongo_user_hidden(g->edit->after),
+                                         err);
+        }
     }
     else if (st == SB_STORE_OK) {
         st = sb_mongo_user_update(c, g->id, g->update, opts, "user guard", err);
