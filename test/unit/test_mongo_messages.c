@@ -132,6 +132,69 @@ static void test_json_builders(void **state)
     bson_destroy(&b);
 }
 
+/* sessionData: the message's copy written with the request, read back, and the session's
+ * own values over it while the session exists */
+static void test_session_request_data(void **state)
+{
+    apr_pool_t *p = *state;
+    sb_message_session_t d = {M, "Guitar", 60, T0, "chords", "pending", NULL};
+    const sb_message_session_t *now;
+    sb_message_t m, back;
+    bson_t b, sess;
+    const char *j;
+
+    memset(&m, 0, sizeof(m));
+    apr_cpystrn(m.id, M, sizeof(m.id));
+    apr_cpystrn(m.sender_id, A, sizeof(m.sender_id));
+    apr_cpystrn(m.receiver_id, B, sizeof(m.receiver_id));
+    m.message_type = "session_request";
+    m.created_at = T0;
+    m.session = &d;
+    assert_true(sb_mongo_message_doc(&b, &m));
+    sb_mongo_message_from_doc(p, &b, &back);
+    j = json(p, &b);
+    assert_non_null(strstr(j, "\"session\" : { \"id\" : { \"$oid\" : \"" M "\" }, \"skill\" : "
+                              "\"Guitar\", \"duration\" : { \"$numberLong\" : \"60\" }, "
+                              "\"description\" : \"chords\", \"proposedTime\" : { \"$date\" : { "
+                              "\"$numberLong\" : \"1750000000000\" } }, \"status\" : \"pending\" } }"));
+    assert_non_null(back.session);
+    assert_string_equal(back.session->session_id, M);
+    assert_string_equal(back.session->skill, "Guitar");
+    assert_int_equal(back.session->duration, 60);
+    assert_int_equal(back.session->proposed_time, T0);
+    assert_string_equal(back.session->status, "pending");
+    assert_null(back.session->session_status);
+    /* the session as it is now: moved, accepted, its description cleared */
+    bson_init(&sess);
+    BSON_APPEND_UTF8(&sess, "skill", "Guitar");
+    BSON_APPEND_INT32(&sess, "duration", 90);
+    bson_append_null(&sess, "description", -1);
+    bson_append_date_time(&sess, "scheduledAt", -1, T0 + 3600000);
+    BSON_APPEND_UTF8(&sess, "status", "scheduled");
+    now = sb_mongo_session_now(p, back.session, &sess);
+    bson_destroy(&sess);
+    assert_int_equal(now->duration, 90);
+    assert_null(now->description);
+    assert_int_equal(now->proposed_time, T0 + 3600000);
+    assert_string_equal(now->session_status, "scheduled");
+    assert_string_equal(now->status, "accepted");
+    assert_ptr_equal(sb_mongo_session_now(p, back.session, NULL), back.session);
+    assert_string_equal(sb_mongo_request_status("declined"), "declined");
+    assert_string_equal(sb_mongo_request_status("expired"), "expired");
+    assert_string_equal(sb_mongo_request_status("cancelled"), "cancelled");
+    assert_string_equal(sb_mongo_request_status("pending"), "pending");
+    assert_string_equal(sb_mongo_request_status("completed"), "accepted");
+    /* an ordinary message has none; a bad session id writes nothing */
+    m.session = NULL;
+    assert_true(sb_mongo_message_doc(&b, &m));
+    sb_mongo_message_from_doc(p, &b, &back);
+    bson_destroy(&b);
+    assert_null(back.session);
+    apr_cpystrn(d.session_id, "nope", sizeof(d.session_id));
+    m.session = &d;
+    assert_false(sb_mongo_message_doc(&b, &m));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -140,6 +203,7 @@ int main(void)
         T(test_summary_upsert),
         T(test_visibility_and_pages),
         T(test_json_builders),
+        T(test_session_request_data),
 #undef T
     };
     int rc;

@@ -220,6 +220,67 @@ sb_store_status_t sb_mongo_message_send(sb_store_conn_t *c, const sb_message_new
 
 /* ---- reads ---- */
 
+/* The session requests among msgs get their sessionData as it is now: one read of their
+ * sessions (by _id); a request whose session is gone keeps the message's copy. */
+static sb_store_status_t sb_mongo_attach_sessions(sb_store_conn_t *c, apr_pool_t *p,
+                                                  sb_message_t *msgs, int n,
+                                                  sb_store_error_t *err)
+{
+    mongoc_collection_t *col;
+    mongoc_cursor_t *cur;
+    const bson_t *doc, *reply;
+    bson_t filter = BSON_INITIALIZER, in, arr, opts;
+    bson_error_t e;
+    char key[16], id[SB_ID_LEN + 1];
+    const char *k;
+    sb_store_status_t st = SB_STORE_OK;
+    uint32_t asked = 0;
+    int i;
+
+    for (i = 0; i < n; i++) {
+        if (msgs[i].session && (!msgs[i].message_type
+                                || strcmp(msgs[i].message_type, "session_request"))) {
+            msgs[i].session = NULL; /* sessionData is a request's only */
+        }
+    }
+    BSON_APPEND_DOCUMENT_BEGIN(&filter, "_id", &in);
+    BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
+    for (i = 0; i < n; i++) {
+        if (msgs[i].session) {
+            bson_uint32_to_string(asked++, &k, key, sizeof(key));
+            sb_mongo_append_id(&arr, k, msgs[i].session->session_id);
+        }
+    }
+    bson_append_array_end(&in, &arr);
+    bson_append_document_end(&filter, &in);
+    if (!asked) {
+        bson_destroy(&filter);
+        return SB_STORE_OK;
+    }
+    sb_mongo_json_doc(&opts, "{\"projection\": {\"skill\": 1, \"duration\": 1, \"description\": 1,"
+                             " \"scheduledAt\": 1, \"status\": 1}}");
+    col = sb_mongo_coll(c, "sessions");
+    cur = mongoc_collection_find_with_opts(col, &filter, &opts, NULL);
+    while (mongoc_cursor_next(cur, &doc)) {
+        if (!sb_mongo_doc_id(doc, "_id", id)) {
+            continue;
+        }
+        for (i = 0; i < n; i++) {
+            if (msgs[i].session && !strcmp(msgs[i].session->session_id, id)) {
+                msgs[i].session = sb_mongo_session_now(p, msgs[i].session, doc);
+            }
+        }
+    }
+    if (mongoc_cursor_error_document(cur, &e, &reply)) {
+        st = sb_mongo_fail(&e, reply, err, "message sessions");
+    }
+    mongoc_cursor_destroy(cur);
+    mongoc_collection_destroy(col);
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+    return st;
+}
+
 sb_store_status_t sb_mongo_message_get(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                        sb_message_t **out, sb_store_error_t *err)
 {
@@ -236,6 +297,7 @@ sb_store_status_t sb_mongo_message_get(sb_store_conn_t *c, apr_pool_t *p, const 
     if (st == SB_STORE_OK) {
         *out = apr_palloc(p, sizeof(**out));
         sb_mongo_message_from_doc(p, &doc, *out);
+        st = sb_mongo_attach_sessions(c, p, *out, 1, err);
     }
     bson_destroy(&doc);
     return st == SB_STORE_NOT_FOUND
@@ -280,6 +342,9 @@ sb_store_status_t sb_mongo_conversation_page(sb_store_conn_t *c, apr_pool_t *p, 
     mongoc_collection_destroy(col);
     bson_destroy(&filter);
     bson_destroy(&opts);
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_attach_sessions(c, p, (sb_message_t *)(*out)->elts, (*out)->nelts, err);
+    }
     return st;
 }
 

@@ -23,10 +23,22 @@ int sb_mongo_json_doc(bson_t *b, const char *fmt, ...) __attribute__((format(pri
 /* The same for an array: its elements under "0", "1", ... */
 int sb_mongo_json_array(bson_t *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* The message document of m; 0 for a bad id. */
+/* The message document of m; 0 for a bad id. A session request (m->session set: what the
+ * sessions domain writes with the message it books from) carries its own copy of the request
+ * as session: {id, skill, duration, description, proposedTime, status}. */
 int sb_mongo_message_doc(bson_t *b, const sb_message_t *m);
-/* A message document into m (strings in p). */
+/* That copy appended to b; 0 for a bad session id. */
+int sb_mongo_append_session_copy(bson_t *b, const sb_message_session_t *d);
+/* A message document into m (strings in p); m->session the message's copy of its request,
+ * NULL for other messages. */
 void sb_mongo_message_from_doc(apr_pool_t *p, const bson_t *doc, sb_message_t *m);
+/* The request's status in sessionData terms from its session's status (as SQLite's). */
+const char *sb_mongo_request_status(const char *session_status);
+/* A request's sessionData as it is now: the session document's skill, duration,
+ * description, scheduledAt and status over the message's copy; the copy itself when the
+ * session is gone (session NULL). */
+const sb_message_session_t *sb_mongo_session_now(apr_pool_t *p, const sb_message_session_t *copy,
+                                                 const bson_t *session);
 /* Filter and pipeline of a summary upsert for user/partner: the newer of the stored and the
  * given last message wins (by time, then id), unread adds up. */
 int sb_mongo_summary_upsert(bson_t *filter, bson_t *pipeline, const char *user_id,
