@@ -179,11 +179,11 @@ static void test_session_request_data(void **state)
     assert_string_equal(now->session_status, "scheduled");
     assert_string_equal(now->status, "accepted");
     assert_ptr_equal(sb_mongo_session_now(p, back.session, NULL), back.session);
-    assert_string_equal(sb_mongo_request_status("declined"), "declined");
-    assert_string_equal(sb_mongo_request_status("expired"), "expired");
-    assert_string_equal(sb_mongo_request_status("cancelled"), "cancelled");
-    assert_string_equal(sb_mongo_request_status("pending"), "pending");
-    assert_string_equal(sb_mongo_request_status("completed"), "accepted");
+    assert_string_equal(sb_session_request_status("declined"), "declined");
+    assert_string_equal(sb_session_request_status("expired"), "expired");
+    assert_string_equal(sb_session_request_status("cancelled"), "cancelled");
+    assert_string_equal(sb_session_request_status("pending"), "pending");
+    assert_string_equal(sb_session_request_status("completed"), "accepted");
     /* an ordinary message has none; a bad session id writes nothing */
     m.session = NULL;
     assert_true(sb_mongo_message_doc(&b, &m));

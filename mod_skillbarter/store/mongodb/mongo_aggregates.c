@@ -18,10 +18,6 @@
 
 #include "sb_id.h"
 
-static sb_store_status_t sb_mongo_each(sb_store_conn_t *c, apr_pool_t *p, const char *coll,
-                                       const bson_t *filter, const bson_t *opts,
-                                       void (*fn)(apr_pool_t *p, const bson_t *doc, void *ctx),
-                                       void *ctx, const char *what, sb_store_error_t *err);
 static void sb_mongo_agg_read(apr_pool_t *p, const bson_t *doc, void *ctx);
 
 int sb_mongo_user_counted(const sb_user_t *u)
@@ -145,16 +141,6 @@ void sb_mongo_agg_pending(bson_t *b, const char *op, int64_t now, const apr_arra
         }
     }
     bson_append_array_end(b, &keys);
-}
-
-/* opts (may be NULL) with upsert: true, into out. */
-static void sb_mongo_upsert_opts(bson_t *out, const bson_t *opts)
-{
-    bson_init(out);
-    if (opts) {
-        bson_concat(out, opts);
-    }
-    BSON_APPEND_BOOL(out, "upsert", true);
 }
 
 sb_store_status_t sb_mongo_agg_apply(sb_store_conn_t *c, const bson_t *opts,
@@ -415,8 +401,8 @@ sb_store_status_t sb_mongo_agg_recover(sb_store_conn_t *c, int64_t before, int *
     BSON_APPEND_DOCUMENT_BEGIN(&opts, "projection", &proj);
     BSON_APPEND_INT32(&proj, "aggPending", 1);
     bson_append_document_end(&opts, &proj);
-    st = sb_mongo_each(c, c->pool, "users", &filter, &opts, sb_mongo_stale_user, &x, "stale counts",
-                       err);
+    st = sb_mongo_find_each(c, c->pool, "users", &filter, &opts, sb_mongo_stale_user, &x,
+                            "stale counts", err);
     bson_destroy(&filter);
     bson_destroy(&opts);
     for (i = 0; st == SB_STORE_OK && i < x.stale->nelts; i++) {
@@ -436,29 +422,6 @@ sb_store_status_t sb_mongo_agg_recover(sb_store_conn_t *c, int64_t before, int *
 }
 
 /* ---- reads ---- */
-
-/* Every document of find(coll, filter, opts) into fn. */
-static sb_store_status_t sb_mongo_each(sb_store_conn_t *c, apr_pool_t *p, const char *coll,
-                                       const bson_t *filter, const bson_t *opts,
-                                       void (*fn)(apr_pool_t *p, const bson_t *doc, void *ctx),
-                                       void *ctx, const char *what, sb_store_error_t *err)
-{
-    mongoc_collection_t *col = sb_mongo_coll(c, coll);
-    mongoc_cursor_t *cur = mongoc_collection_find_with_opts(col, filter, opts, NULL);
-    const bson_t *doc, *reply;
-    bson_error_t e;
-    sb_store_status_t st = SB_STORE_OK;
-
-    while (mongoc_cursor_next(cur, &doc)) {
-        fn(p, doc, ctx);
-    }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, what);
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
-    return st;
-}
 
 /* A counter document back into an entry (its key's fields and n). */
 static void sb_mongo_agg_read(apr_pool_t *p, const bson_t *doc, void *ctx)
@@ -501,8 +464,8 @@ static sb_store_status_t sb_mongo_banned_delta(sb_store_conn_t *c, apr_pool_t *p
     sb_mongo_timed_banned_filter(&filter, now);
     bson_init(&opts);
     sb_mongo_agg_projection(&opts);
-    st = sb_mongo_each(c, p, "users", &filter, &opts, sb_mongo_banned_one, *delta, "timed bans",
-                       err);
+    st = sb_mongo_find_each(c, p, "users", &filter, &opts, sb_mongo_banned_one, *delta,
+                            "timed bans", err);
     bson_destroy(&filter);
     bson_destroy(&opts);
     return st;
@@ -535,8 +498,8 @@ sb_store_status_t sb_mongo_category_counts(sb_store_conn_t *c, int64_t now,
     }
     rows = apr_array_make(c->pool, 16, sizeof(sb_mongo_agg_t));
     BSON_APPEND_UTF8(&filter, "_id.t", "c");
-    st = sb_mongo_each(c, c->pool, SB_MONGO_COUNTS, &filter, NULL, sb_mongo_agg_read, rows,
-                       "category counts", err);
+    st = sb_mongo_find_each(c, c->pool, SB_MONGO_COUNTS, &filter, NULL, sb_mongo_agg_read, rows,
+                            "category counts", err);
     bson_destroy(&filter);
     if (st == SB_STORE_OK) {
         st = sb_mongo_banned_delta(c, c->pool, now, &banned, err);
@@ -580,8 +543,8 @@ static sb_store_status_t sb_mongo_spellings(sb_store_conn_t *c, apr_pool_t *p, s
 
     BSON_APPEND_UTF8(&filter, "_id.t", "n");
     BSON_APPEND_UTF8(&filter, "_id.s", t->key.s);
-    st = sb_mongo_each(c, p, SB_MONGO_COUNTS, &filter, NULL, sb_mongo_agg_read, rows, "spellings",
-                       err);
+    st = sb_mongo_find_each(c, p, SB_MONGO_COUNTS, &filter, NULL, sb_mongo_agg_read, rows,
+                            "spellings", err);
     bson_destroy(&filter);
     for (i = 0; st == SB_STORE_OK && i < rows->nelts; i++) {
         const sb_mongo_agg_t *a = &APR_ARRAY_IDX(rows, i, sb_mongo_agg_t);
@@ -624,8 +587,8 @@ static sb_store_status_t sb_mongo_trending_offered(sb_store_conn_t *c, apr_pool_
     bson_append_document_end(&opts, &sort);
     BSON_APPEND_INT64(&opts, "limit", limit + extra);
     if (st == SB_STORE_OK) {
-        st = sb_mongo_each(c, p, SB_MONGO_COUNTS, &filter, &opts, sb_mongo_agg_read, rows,
-                           "offered top", err);
+        st = sb_mongo_find_each(c, p, SB_MONGO_COUNTS, &filter, &opts, sb_mongo_agg_read, rows,
+                                "offered top", err);
     }
     bson_destroy(&filter);
     bson_destroy(&opts);
@@ -666,12 +629,8 @@ sb_store_status_t sb_mongo_trending_skills(sb_store_conn_t *c, apr_pool_t *p, in
                                            int64_t now, int limit, apr_array_header_t **out,
                                            const char **source, sb_store_error_t *err)
 {
-    mongoc_collection_t *col;
-    mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
     bson_t pipeline;
-    bson_error_t e;
-    sb_store_status_t st = SB_STORE_OK;
+    sb_store_status_t st;
 
     *source = "sessions";
     *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_skill_count_t));
@@ -679,16 +638,8 @@ sb_store_status_t sb_mongo_trending_skills(sb_store_conn_t *c, apr_pool_t *p, in
         return SB_STORE_OK;
     }
     sb_mongo_trending_pipeline(&pipeline, since, limit);
-    col = sb_mongo_coll(c, "sessions");
-    cur = mongoc_collection_aggregate(col, MONGOC_QUERY_NONE, &pipeline, NULL, NULL);
-    while (mongoc_cursor_next(cur, &doc)) {
-        sb_mongo_trend_row(p, doc, *out);
-    }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "trending");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_aggregate_each(c, p, "sessions", &pipeline, sb_mongo_trend_row, *out, "trending",
+                                 err);
     bson_destroy(&pipeline);
     if (st == SB_STORE_OK && (*out)->nelts == 0) {
         *source = "offered";

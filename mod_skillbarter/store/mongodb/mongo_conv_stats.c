@@ -107,16 +107,6 @@ int sb_mongo_stats_inc(bson_t *filter, bson_t *update, const char *user_id, int6
                              conversations, unread);
 }
 
-/* {upsert: true} with the step's session. */
-static void sb_mongo_upsert_opts(bson_t *out, const bson_t *opts)
-{
-    bson_init(out);
-    if (opts) {
-        bson_concat(out, opts);
-    }
-    BSON_APPEND_BOOL(out, "upsert", true);
-}
-
 sb_store_status_t sb_mongo_summary_change(sb_store_conn_t *c, const bson_t *opts,
                                           const bson_t *filter, const bson_t *stages, int upsert,
                                           sb_store_error_t *err)
@@ -164,18 +154,41 @@ sb_store_status_t sb_mongo_summary_change(sb_store_conn_t *c, const bson_t *opts
     return st;
 }
 
+/* The document's _id (24 hex) pushed onto the array ctx. */
+static void sb_mongo_push_id(apr_pool_t *p, const bson_t *doc, void *ctx)
+{
+    char id[SB_ID_LEN + 1];
+
+    if (sb_mongo_doc_id(doc, "_id", id)) {
+        APR_ARRAY_PUSH((apr_array_header_t *)ctx, const char *) = apr_pstrdup(p, id);
+    }
+}
+
+/* The document's userId pushed onto the array ctx unless it holds it already. */
+static void sb_mongo_push_user(apr_pool_t *p, const bson_t *doc, void *ctx)
+{
+    apr_array_header_t *users = ctx;
+    char id[SB_ID_LEN + 1];
+    int j;
+
+    if (!sb_mongo_doc_id(doc, "userId", id)) {
+        return;
+    }
+    for (j = 0; j < users->nelts; j++) {
+        if (!strcmp(APR_ARRAY_IDX(users, j, const char *), id)) {
+            return;
+        }
+    }
+    APR_ARRAY_PUSH(users, const char *) = apr_pstrdup(p, id);
+}
+
 sb_store_status_t sb_mongo_partner_hidden(sb_store_conn_t *c, const bson_t *opts,
                                           const char *partner_id, int hidden,
                                           sb_store_error_t *err)
 {
-    mongoc_collection_t *col;
-    mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
     apr_array_header_t *ids = apr_array_make(c->pool, 16, sizeof(const char *));
     bson_t filter, fopts, stages;
-    bson_error_t e;
-    sb_store_status_t st = SB_STORE_OK;
-    char id[SB_ID_LEN + 1];
+    sb_store_status_t st;
     int i;
 
     if (!sb_id_valid(partner_id)) {
@@ -187,21 +200,12 @@ sb_store_status_t sb_mongo_partner_hidden(sb_store_conn_t *c, const bson_t *opts
     if (opts) {
         bson_concat(&fopts, opts);
     }
-    col = sb_mongo_coll(c, SB_CONVS);
-    cur = mongoc_collection_find_with_opts(col, &filter, &fopts, NULL);
-    while (mongoc_cursor_next(cur, &doc)) {
-        if (sb_mongo_doc_id(doc, "_id", id)) {
-            APR_ARRAY_PUSH(ids, const char *) = apr_pstrdup(c->pool, id);
-        }
-    }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "partner conversations");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_find_each(c, c->pool, SB_CONVS, &filter, &fopts, sb_mongo_push_id, ids,
+                            "partner conversations", err);
     bson_destroy(&filter);
     bson_destroy(&fopts);
-    sb_mongo_json_array(&stages, "[{\"$set\": {\"partnerHidden\": %s}}]", hidden ? "true" : "false");
+    sb_mongo_json_array(&stages, "[{\"$set\": {\"partnerHidden\": %s}}]",
+                        hidden ? "true" : "false");
     for (i = 0; st == SB_STORE_OK && i < ids->nelts; i++) {
         sb_mongo_json_doc(&filter, "{\"_id\": " SB_OID "}", APR_ARRAY_IDX(ids, i, const char *));
         st = sb_mongo_summary_change(c, opts, &filter, &stages, 0, err);
@@ -242,7 +246,8 @@ int sb_mongo_stats_unhidden_pipeline(bson_t *pipeline, const char *user_id, int6
         " {\"$unwind\": \"$partner\"},"
         " {\"$match\": {\"partner.isActive\": true, \"$or\": [{\"partner.isBanned\": false},"
         "   {\"partner.banExpiresAt\": {\"$lte\": " SB_DATE "}}]}},"
-        " {\"$group\": {\"_id\": null, \"n\": {\"$sum\": 1}, \"unread\": {\"$sum\": \"$unread\"}}}]",
+        " {\"$group\": {\"_id\": null, \"n\": {\"$sum\": 1},"
+        " \"unread\": {\"$sum\": \"$unread\"}}}]",
         user_id, now);
 }
 
@@ -280,35 +285,14 @@ sb_store_status_t sb_mongo_stats_read(sb_store_conn_t *c, const char *user_id, i
 sb_store_status_t sb_mongo_stats_recover(sb_store_conn_t *c, int64_t before, int *fixed,
                                          sb_store_error_t *err)
 {
-    mongoc_collection_t *col;
-    mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
     apr_array_header_t *users = apr_array_make(c->pool, 4, sizeof(const char *));
     bson_t filter, update, pipeline, res, uo;
-    bson_error_t e;
-    sb_store_status_t st = SB_STORE_OK;
-    char id[SB_ID_LEN + 1];
-    int i, j, dup;
+    sb_store_status_t st;
+    int i;
 
     sb_mongo_json_doc(&filter, "{\"statsPending.t\": {\"$lt\": " SB_DATE "}}", before);
-    col = sb_mongo_coll(c, SB_CONVS);
-    cur = mongoc_collection_find_with_opts(col, &filter, NULL, NULL);
-    while (mongoc_cursor_next(cur, &doc)) {
-        if (!sb_mongo_doc_id(doc, "userId", id)) {
-            continue;
-        }
-        for (j = 0, dup = 0; j < users->nelts && !dup; j++) {
-            dup = !strcmp(APR_ARRAY_IDX(users, j, const char *), id);
-        }
-        if (!dup) {
-            APR_ARRAY_PUSH(users, const char *) = apr_pstrdup(c->pool, id);
-        }
-    }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "stale stats");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_find_each(c, c->pool, SB_CONVS, &filter, NULL, sb_mongo_push_user, users,
+                            "stale stats", err);
     bson_destroy(&filter);
     for (i = 0; st == SB_STORE_OK && i < users->nelts; i++) {
         const char *u = APR_ARRAY_IDX(users, i, const char *);

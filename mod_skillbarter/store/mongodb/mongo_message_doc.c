@@ -151,22 +151,6 @@ static const sb_message_session_t *sb_mongo_session_copy(apr_pool_t *p, const bs
     return d;
 }
 
-const char *sb_mongo_request_status(const char *session_status)
-{
-    switch (sb_session_status_parse(session_status)) {
-    case SB_SESSION_PENDING:
-        return "pending";
-    case SB_SESSION_DECLINED:
-        return "declined";
-    case SB_SESSION_EXPIRED:
-        return "expired";
-    case SB_SESSION_CANCELLED:
-        return "cancelled";
-    default:
-        return "accepted"; /* scheduled, and what follows a scheduled session */
-    }
-}
-
 const sb_message_session_t *sb_mongo_session_now(apr_pool_t *p, const sb_message_session_t *copy,
                                                  const bson_t *session)
 {
@@ -187,7 +171,7 @@ const sb_message_session_t *sb_mongo_session_now(apr_pool_t *p, const sb_message
     d->description = sb_mongo_doc_str(p, session, "description");
     d->proposed_time = sb_mongo_get_time(session, "scheduledAt");
     d->session_status = sb_mongo_doc_str(p, session, "status");
-    d->status = sb_mongo_request_status(d->session_status);
+    d->status = sb_session_request_status(d->session_status);
     return d;
 }
 

@@ -222,18 +222,37 @@ sb_store_status_t sb_mongo_message_send(sb_store_conn_t *c, const sb_message_new
 
 /* The session requests among msgs get their sessionData as it is now: one read of their
  * sessions (by _id); a request whose session is gone keeps the message's copy. */
+typedef struct {
+    sb_message_t *msgs;
+    int n;
+} sb_mongo_msgs_t;
+
+/* A session document over the requests that name it. */
+static void sb_mongo_session_over(apr_pool_t *p, const bson_t *doc, void *ctx)
+{
+    sb_mongo_msgs_t *x = ctx;
+    char id[SB_ID_LEN + 1];
+    int i;
+
+    if (!sb_mongo_doc_id(doc, "_id", id)) {
+        return;
+    }
+    for (i = 0; i < x->n; i++) {
+        if (x->msgs[i].session && !strcmp(x->msgs[i].session->session_id, id)) {
+            x->msgs[i].session = sb_mongo_session_now(p, x->msgs[i].session, doc);
+        }
+    }
+}
+
 static sb_store_status_t sb_mongo_attach_sessions(sb_store_conn_t *c, apr_pool_t *p,
                                                   sb_message_t *msgs, int n,
                                                   sb_store_error_t *err)
 {
-    mongoc_collection_t *col;
-    mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    sb_mongo_msgs_t x = {msgs, n};
     bson_t filter = BSON_INITIALIZER, in, arr, opts;
-    bson_error_t e;
-    char key[16], id[SB_ID_LEN + 1];
+    char key[16];
     const char *k;
-    sb_store_status_t st = SB_STORE_OK;
+    sb_store_status_t st;
     uint32_t asked = 0;
     int i;
 
@@ -259,23 +278,8 @@ static sb_store_status_t sb_mongo_attach_sessions(sb_store_conn_t *c, apr_pool_t
     }
     sb_mongo_json_doc(&opts, "{\"projection\": {\"skill\": 1, \"duration\": 1, \"description\": 1,"
                              " \"scheduledAt\": 1, \"status\": 1}}");
-    col = sb_mongo_coll(c, "sessions");
-    cur = mongoc_collection_find_with_opts(col, &filter, &opts, NULL);
-    while (mongoc_cursor_next(cur, &doc)) {
-        if (!sb_mongo_doc_id(doc, "_id", id)) {
-            continue;
-        }
-        for (i = 0; i < n; i++) {
-            if (msgs[i].session && !strcmp(msgs[i].session->session_id, id)) {
-                msgs[i].session = sb_mongo_session_now(p, msgs[i].session, doc);
-            }
-        }
-    }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "message sessions");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_find_each(c, p, "sessions", &filter, &opts, sb_mongo_session_over, &x,
+                            "message sessions", err);
     bson_destroy(&filter);
     bson_destroy(&opts);
     return st;

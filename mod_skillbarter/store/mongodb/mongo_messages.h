@@ -32,8 +32,6 @@ int sb_mongo_append_session_copy(bson_t *b, const sb_message_session_t *d);
 /* A message document into m (strings in p); m->session the message's copy of its request,
  * NULL for other messages. */
 void sb_mongo_message_from_doc(apr_pool_t *p, const bson_t *doc, sb_message_t *m);
-/* The request's status in sessionData terms from its session's status (as SQLite's). */
-const char *sb_mongo_request_status(const char *session_status);
 /* A request's sessionData as it is now: the session document's skill, duration,
  * description, scheduledAt and status over the message's copy; the copy itself when the
  * session is gone (session NULL). */

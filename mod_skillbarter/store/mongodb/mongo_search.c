@@ -170,6 +170,11 @@ void sb_mongo_search_pipeline(bson_t *pipeline, const bson_t *filter,
     bson_append_document_end(pipeline, &st);
 }
 
+static void sb_mongo_push_card(apr_pool_t *p, const bson_t *doc, void *ctx)
+{
+    sb_mongo_card_kept(p, doc, ctx);
+}
+
 sb_store_status_t sb_mongo_discover_search(sb_store_conn_t *c, apr_pool_t *p,
                                            const char *viewer_id, int64_t now,
                                            const apr_array_header_t *terms, const char *category,
@@ -178,8 +183,6 @@ sb_store_status_t sb_mongo_discover_search(sb_store_conn_t *c, apr_pool_t *p,
 {
     apr_array_header_t *hidden, *words = sb_mongo_search_words(p, terms);
     mongoc_collection_t *col;
-    mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
     bson_t filter, pipeline;
     bson_error_t e;
     int64_t n;
@@ -196,22 +199,16 @@ sb_store_status_t sb_mongo_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     sb_mongo_search_filter(p, &filter, viewer_id, now, words, category, hidden);
     col = sb_mongo_coll(c, "users");
     n = mongoc_collection_count_documents(col, &filter, NULL, NULL, NULL, &e);
+    mongoc_collection_destroy(col);
     if (n < 0) {
         st = sb_mongo_fail(&e, NULL, err, "search count");
     }
     else if ((*total = n) > offset && limit > 0) {
         sb_mongo_search_pipeline(&pipeline, &filter, words, offset, limit);
-        cur = mongoc_collection_aggregate(col, MONGOC_QUERY_NONE, &pipeline, NULL, NULL);
-        while (mongoc_cursor_next(cur, &doc)) {
-            sb_mongo_card_kept(p, doc, *out);
-        }
-        if (mongoc_cursor_error_document(cur, &e, &reply)) {
-            st = sb_mongo_fail(&e, reply, err, "search");
-        }
-        mongoc_cursor_destroy(cur);
+        st = sb_mongo_aggregate_each(c, p, "users", &pipeline, sb_mongo_push_card, *out, "search",
+                                     err);
         bson_destroy(&pipeline);
     }
-    mongoc_collection_destroy(col);
     bson_destroy(&filter);
     return st;
 }

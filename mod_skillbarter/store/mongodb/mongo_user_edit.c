@@ -127,7 +127,8 @@ static sb_store_status_t sb_mongo_edit_once(sb_store_conn_t *c, const bson_t *op
     }
     if (st != SB_STORE_OK || !(ed->before = sb_mongo_user_from_doc(p, &doc))) {
         bson_destroy(&doc);
-        return st != SB_STORE_OK ? st : sb_store_fail(err, SB_STORE_ERROR, NULL, "user edit: no id");
+        return st != SB_STORE_OK ? st
+                                 : sb_store_fail(err, SB_STORE_ERROR, NULL, "user edit: no id");
     }
     ed->after = sb_mongo_user_from_doc(p, &doc);
     ed->apply(ed->after, ed->ctx);

@@ -369,23 +369,6 @@ sb_store_status_t sb_sqlite_calendar_token_user(sb_store_conn_t *c, apr_pool_t *
     return sb_sqlite_row1(sc, p, q, row_feed_owner, &f, err, "calendar user", "no such feed");
 }
 
-/* The request's status in the spec's sessionData terms, from its session's status now. */
-static const char *request_status(const char *session_status)
-{
-    switch (sb_session_status_parse(session_status)) {
-    case SB_SESSION_PENDING:
-        return "pending";
-    case SB_SESSION_DECLINED:
-        return "declined";
-    case SB_SESSION_EXPIRED:
-        return "expired";
-    case SB_SESSION_CANCELLED:
-        return "cancelled";
-    default:
-        return "accepted"; /* scheduled, and what follows a scheduled session */
-    }
-}
-
 static void row_message_session(apr_pool_t *p, sqlite3_stmt *q, void *row)
 {
     sb_message_session_t *d = row;
@@ -398,7 +381,7 @@ static void row_message_session(apr_pool_t *p, sqlite3_stmt *q, void *row)
     if (sqlite3_column_type(q, 5) != SQLITE_NULL) {
         d->proposed_time = sqlite3_column_int64(q, 4);
         d->session_status = sb_sqlite_col_text(p, q, 5);
-        d->status = request_status(d->session_status);
+        d->status = sb_session_request_status(d->session_status);
     }
     else { /* the session is gone: the message's own copy */
         d->proposed_time = sqlite3_column_int64(q, 6);
