@@ -17,15 +17,6 @@
 #define NSTEPS 400
 #define T0     1750000000000LL
 
-static uint64_t rng = 0x2545f4914f6cdd1dULL;
-static int rnd(int n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (int)(rng % (uint64_t)n);
-}
-
 static int same(const sb_mongo_agg_t *a, const sb_mongo_agg_t *b)
 {
     return a->t == b->t && !strcmp(a->s ? a->s : "", b->s ? b->s : "")

@@ -25,15 +25,6 @@ static const char *const texts[] = {
     "😀 emoji", "</script>",     "plain text",  "日本語"};
 #define NTEXTS ((int)(sizeof(texts) / sizeof(texts[0])))
 
-static uint64_t rng = 0x9e3779b97f4a7c15ULL;
-static int rnd(int n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (int)(rng % (uint64_t)n);
-}
-
 static const char *text_or_null(void)
 {
     int k = rnd(NTEXTS + 1);

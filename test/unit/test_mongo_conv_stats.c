@@ -16,15 +16,6 @@
 #define B  "65a1b2c3d4e5f60718293a4c"
 #define T0 1750000000000LL
 
-static uint64_t rng = 0x8bb84b93962eacc9ULL;
-static int rnd(int n)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (int)(rng % (uint64_t)n);
-}
-
 static void test_change_pipeline(void **state)
 {
     apr_pool_t *p = *state;
