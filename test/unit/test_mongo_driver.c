@@ -284,8 +284,19 @@ static void test_index_command_json(void **state)
                            "\"name\" : \"timed_ban\", \"partialFilterExpression\" : { "
                            "\"isBanned\" : true } }"));
     bson_destroy(&cmd);
-    assert_int_equal(sb_mongo_index_command("discover_counts", &cmd, &e), 1);
+    /* the conversation counters: a partner's summaries, the flagged ones, pending entries */
+    assert_int_equal(sb_mongo_index_command("conversations", &cmd, &e), 5);
+    assert_non_null(strstr(sb_mongo_json(p, &cmd),
+                           "{ \"key\" : { \"userId\" : { \"$numberInt\" : \"1\" } }, \"name\" : "
+                           "\"hidden\", \"partialFilterExpression\" : { \"partnerHidden\" : true } }"));
+    assert_non_null(strstr(sb_mongo_json(p, &cmd), "\"name\" : \"stats_pending\""));
+    bson_destroy(&cmd);
+    /* the top names in order, and a name's spellings */
+    assert_int_equal(sb_mongo_index_command("discover_counts", &cmd, &e), 2);
     assert_non_null(strstr(sb_mongo_json(p, &cmd), "\"name\" : \"counts_top\""));
+    assert_non_null(strstr(sb_mongo_json(p, &cmd),
+                           "{ \"key\" : { \"_id.t\" : { \"$numberInt\" : \"1\" }, \"_id.s\" : { "
+                           "\"$numberInt\" : \"1\" } }, \"name\" : \"counts_name\" }"));
     bson_destroy(&cmd);
     assert_int_equal(sb_mongo_index_command("counters", &cmd, &e), 0);
     bson_destroy(&cmd);

@@ -43,6 +43,7 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"users", "timed_ban", "{\"banExpiresAt\": 1}",
      "{\"partialFilterExpression\": {\"isBanned\": true}}", NULL},
     {"discover_counts", "counts_top", "{\"_id.t\": 1, \"n\": -1, \"_id.s\": 1}", NULL, NULL},
+    {"discover_counts", "counts_name", "{\"_id.t\": 1, \"_id.s\": 1}", NULL, NULL},
     {"refresh_tokens", "user", "{\"userId\": 1}", NULL, NULL},
     {"refresh_tokens", "family", "{\"familyId\": 1}", NULL, NULL},
     {"onetime_tokens", "user_purpose", "{\"userId\": 1, \"purpose\": 1, \"expiresAt\": -1}", NULL,
