@@ -59,7 +59,8 @@ static void test_discover_filter(void **state)
         "\"$numberInt\" : \"1\" }, \"profilePicture\" : { \"$numberInt\" : \"1\" }, \"timezone\" : "
         "{ \"$numberInt\" : \"1\" }, \"country\" : { \"$numberInt\" : \"1\" }, \"languages\" : { "
         "\"$numberInt\" : \"1\" }, \"skillsOffered\" : { \"$numberInt\" : \"1\" }, "
-        "\"skillsWanted\" : { \"$numberInt\" : \"1\" } } }");
+        "\"skillsWanted\" : { \"$numberInt\" : \"1\" }, \"theyOffer\" : { \"$numberInt\" : \"1\" "
+        "}, \"theyWant\" : { \"$numberInt\" : \"1\" } } }");
     /* no filters: visibility, not the viewer, offers something */
     memset(&q, 0, sizeof(q));
     q.now = T0;
@@ -87,7 +88,7 @@ static void test_matches_and_reviews(void **state)
     APR_ARRAY_PUSH(off, const char *) = "go";
     APR_ARRAY_PUSH(want, const char *) = "$piano";
     assert_true(sb_mongo_matches_pipeline(&b, V, T0, off, want, NULL, 10));
-    assert_int_equal(bson_count_keys(&b), 7);
+    assert_int_equal(bson_count_keys(&b), 8);
     s = json(p, &b);
     /* the window: the 200 most recently seen candidates, before any ranking */
     assert_non_null(strstr(s, "} } ] } }, \"1\" : { \"$sort\" : { \"lastSeen\" : { \"$numberInt\" "
@@ -102,7 +103,8 @@ static void test_matches_and_reviews(void **state)
     assert_non_null(strstr(s, "\"5\" : { \"$sort\" : { \"score\" : { \"$numberInt\" : \"-1\" }, "
                               "\"least\" : { \"$numberInt\" : \"-1\" }, \"lastSeen\" : { "
                               "\"$numberInt\" : \"-1\" }, \"_id\" : { \"$numberInt\" : \"-1\" } } }, "
-                              "\"6\" : { \"$limit\" : { \"$numberLong\" : \"10\" } }"));
+                              "\"6\" : { \"$limit\" : { \"$numberLong\" : \"10\" } }, \"7\" : { "
+                              "\"$project\" : { \"cardHead\""));
     assert_false(sb_mongo_matches_pipeline(&b, "x", T0, off, want, NULL, 10));
     assert_true(sb_mongo_reviews_pipeline(&b, V, 3));
     assert_string_equal(

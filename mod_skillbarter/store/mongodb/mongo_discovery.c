@@ -139,9 +139,9 @@ int sb_mongo_discover_query(apr_pool_t *p, bson_t *filter, bson_t *opts,
 void sb_mongo_card_projection(bson_t *b, const char *key)
 {
     static const char *const fields[] = {
-        "cardHead", "lastSeen",  "rating",   "totalReviews",  "isVerified",    "username",
-        "firstName", "lastName", "bio",      "profilePicture", "timezone",     "country",
-        "languages", "skillsOffered", "skillsWanted"};
+        "cardHead",  "lastSeen", "rating",   "totalReviews",   "isVerified", "username",
+        "firstName", "lastName", "bio",      "profilePicture", "timezone",   "country",
+        "languages", "skillsOffered", "skillsWanted", "theyOffer",  "theyWant"};
     bson_t proj;
     size_t i;
 
@@ -269,6 +269,10 @@ int sb_mongo_matches_pipeline(bson_t *pipeline, const char *viewer_id, int64_t n
     bson_append_document_end(pipeline, &st);
     BSON_APPEND_DOCUMENT_BEGIN(pipeline, "6", &st);
     BSON_APPEND_INT64(&st, "$limit", limit > 0 ? limit : 1);
+    bson_append_document_end(pipeline, &st);
+    /* the cards' fields and the two counts only */
+    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "7", &st);
+    sb_mongo_card_projection(&st, "$project");
     bson_append_document_end(pipeline, &st);
     return 1;
 }

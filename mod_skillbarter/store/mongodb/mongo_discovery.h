@@ -18,7 +18,8 @@ int sb_mongo_visible_terms(bson_t *and, int i, int64_t now);
 /* {_id: {$ne: viewer, $nin: hidden}} as the $and entry i; returns the next index. */
 int sb_mongo_not_these(bson_t *and, int i, const char *viewer_id,
                        const apr_array_header_t *hidden);
-/* The fields a card is made of, as a projection under key of b. */
+/* The fields a card is made of (and matches' theyOffer, theyWant), as a projection under key
+ * of b. */
 void sb_mongo_card_projection(bson_t *b, const char *key);
 /* The ids viewer blocked (as 24 hex in p). */
 sb_store_status_t sb_mongo_viewer_blocks(sb_store_conn_t *c, apr_pool_t *p, const char *viewer_id,
