@@ -490,19 +490,21 @@ sb_store_status_t sb_mongo_category_counts(sb_store_conn_t *c, int64_t now,
 {
     apr_array_header_t *rows, *banned;
     bson_t filter = BSON_INITIALIZER;
+    apr_pool_t *p;
     sb_store_status_t st;
     int i, j;
 
     for (i = 0; i < n; i++) {
         counts[i] = 0;
     }
-    rows = apr_array_make(c->pool, 16, sizeof(sb_mongo_agg_t));
+    apr_pool_create(&p, c->pool); /* the operation has no pool: a connection may live long */
+    rows = apr_array_make(p, 16, sizeof(sb_mongo_agg_t));
     BSON_APPEND_UTF8(&filter, "_id.t", "c");
-    st = sb_mongo_find_each(c, c->pool, SB_MONGO_COUNTS, &filter, NULL, sb_mongo_agg_read, rows,
+    st = sb_mongo_find_each(c, p, SB_MONGO_COUNTS, &filter, NULL, sb_mongo_agg_read, rows,
                             "category counts", err);
     bson_destroy(&filter);
     if (st == SB_STORE_OK) {
-        st = sb_mongo_banned_delta(c, c->pool, now, &banned, err);
+        st = sb_mongo_banned_delta(c, p, now, &banned, err);
     }
     for (j = 0; st == SB_STORE_OK && j < rows->nelts; j++) {
         sb_mongo_agg_t *a = &APR_ARRAY_IDX(rows, j, sb_mongo_agg_t);
@@ -512,6 +514,7 @@ sb_store_status_t sb_mongo_category_counts(sb_store_conn_t *c, int64_t now,
             }
         }
     }
+    apr_pool_destroy(p);
     return st;
 }
 

@@ -451,16 +451,18 @@ sb_store_status_t sb_mongo_user_set_status(sb_store_conn_t *c, const char *id, i
 {
     sb_mongo_status_t s = {is_active, is_banned, ban_reason, ban_expires_at};
     bson_t update;
-    sb_mongo_edit_t ed = {c->pool, id, &update, sb_mongo_edit_status, &s, 0, now, NULL, NULL};
+    sb_mongo_edit_t ed = {NULL, id, &update, sb_mongo_edit_status, &s, 0, now, NULL, NULL};
     sb_mongo_guard_t g = {id, &update, is_banned || !is_active, now, &ed};
     sb_store_status_t st;
 
     if (!sb_id_valid(id)) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
     }
+    apr_pool_create(&ed.p, c->pool); /* the operation has no pool: a connection may live long */
     sb_mongo_update_status(&update, is_active, is_banned, ban_reason, ban_expires_at, now);
     st = sb_mongo_atomic(c, sb_mongo_guard_step, &g, err);
     bson_destroy(&update);
+    apr_pool_destroy(ed.p);
     return st;
 }
 
