@@ -53,9 +53,13 @@ void sb_mongo_timed_banned_filter(bson_t *b, int64_t now);
 /* The trending pipeline over sessions created at or after since: {_id: lower, skill, category,
  * n}, most first, then by name, at most limit. */
 void sb_mongo_trending_pipeline(bson_t *pipeline, int64_t since, int limit);
+/* A discover_counts document pushed onto ctx (an array of sb_mongo_agg_t) as its key's
+ * fields and n. */
+void sb_mongo_agg_from_doc(apr_pool_t *p, const bson_t *doc, void *ctx);
 /* The users pipeline yielding {n}: key a counted from scratch (the recovery's count). */
 void sb_mongo_agg_recount_pipeline(bson_t *pipeline, const sb_mongo_agg_t *a);
-/* Count the keys of aggPending entries older than before afresh; *fixed users repaired. */
+/* Count the keys of aggPending entries older than before afresh; *fixed users repaired
+ * (mongo_agg_recover.c). */
 sb_store_status_t sb_mongo_agg_recover(sb_store_conn_t *c, int64_t before, int *fixed,
                                        sb_store_error_t *err);
 

@@ -56,6 +56,16 @@ int sb_mongo_conversations_pipeline(bson_t *pipeline, const char *user_id, int64
 /* Summary unread - 1 (never below 0), as a pipeline update. */
 void sb_mongo_unread_minus_one(bson_t *pipeline);
 
+/* ---- shared by mongo_messages.c and mongo_message_marks.c ---- */
+
+/* The caller's events appended to the outbox in order (opts: the step's session or NULL). */
+sb_store_status_t sb_mongo_events(sb_store_conn_t *c, const bson_t *opts,
+                                  const sb_outbox_event_t *ev, int n, int64_t now,
+                                  sb_store_error_t *err);
+/* 1 when filter matches a document of coll, 0 when not, -1 on error (err set). */
+int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *filter,
+                    const bson_t *opts, sb_store_error_t *err);
+
 /* ---- mongo_conv_stats.c: the per-user conversation counters ---- */
 
 /* A summary change's pipeline: what the summary counted before (prevListed, prevUnread), the
