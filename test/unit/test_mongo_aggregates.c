@@ -62,7 +62,8 @@ static void test_contribution(void **state)
     apr_array_header_t *d = apr_array_make(p, 8, sizeof(sb_mongo_agg_t));
     static const char *const rows[][2] = {
         {"Guitar", "Music"}, {"guitar", "Music"}, {"Piano", "Music"}, {"Cook", NULL}};
-    sb_mongo_agg_t k_guitar = {'k', "guitar", NULL, NULL, 0}, c_music = {'c', NULL, NULL, "Music", 0};
+    sb_mongo_agg_t k_guitar = {'k', "guitar", NULL, NULL, 0},
+                   c_music = {'c', NULL, NULL, "Music", 0};
     sb_mongo_agg_t n_guitar = {'n', "guitar", "Guitar", "Music", 0};
     sb_mongo_agg_t n_cook = {'n', "cook", "Cook", "", 0};
     sb_user_t u;

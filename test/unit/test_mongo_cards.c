@@ -44,8 +44,8 @@ static void check_card(apr_pool_t *p, const bson_t *doc)
     assert_non_null(APR_ARRAY_IDX(kept, 0, sb_user_card_t).card_head);
     assert_non_null(sb_mongo_card_from_doc(p, doc, full));
     json_object_array_add(arr, sb_card_to_json(p, &APR_ARRAY_IDX(full, 0, sb_user_card_t)));
-    fresh = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN
-                                                    | JSON_C_TO_STRING_NOSLASHESCAPE);
+    fresh = json_object_to_json_string_ext(arr,
+                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     text = sb_cards_text(p, kept, &len);
     assert_non_null(text);
     assert_string_equal(text, fresh);
@@ -170,10 +170,11 @@ static void test_search_words_follow_fields(void **state)
     u.skills_offered = off;
     sb_mongo_append_derived(p, &b, &u);
     j = json(p, &b);
-    assert_non_null(strstr(j, "\"searchTokens\" : [ \"grace\", \"hopper\", \"smith\", \"h\", \"c\", "
-                              "\"compilers\", \"cobol\" ], \"searchName\" : [ \"grace\", \"hopper\", "
-                              "\"smith\", \"h\" ], \"searchSkills\" : [ \"c\", \"compilers\" ], "
-                              "\"searchBio\" : [ \"cobol\", \"grace\", \"compilers\" ] }"));
+    assert_non_null(strstr(j,
+                           "\"searchTokens\" : [ \"grace\", \"hopper\", \"smith\", \"h\", \"c\", "
+                           "\"compilers\", \"cobol\" ], \"searchName\" : [ \"grace\", \"hopper\", "
+                           "\"smith\", \"h\" ], \"searchSkills\" : [ \"c\", \"compilers\" ], "
+                           "\"searchBio\" : [ \"cobol\", \"grace\", \"compilers\" ] }"));
 }
 
 static void test_guarded_write(void **state)
@@ -187,11 +188,12 @@ static void test_guarded_write(void **state)
     BSON_APPEND_UTF8(&derived, "cardHead", "{");
     BSON_APPEND_UTF8(&pending, "op", "x");
     assert_true(sb_mongo_edit_update(&out, &update, &derived, &pending));
-    assert_string_equal(json(p, &out),
-                        "{ \"$set\" : { \"bio\" : \"hi\", \"updatedAt\" : { \"$date\" : { "
-                        "\"$numberLong\" : \"1750000000000\" } }, \"cardHead\" : \"{\" }, \"$inc\" "
-                        ": { \"rev\" : { \"$numberLong\" : \"1\" } }, \"$push\" : { \"aggPending\" : "
-                        "{ \"op\" : \"x\" } } }");
+    assert_string_equal(
+        json(p, &out),
+        "{ \"$set\" : { \"bio\" : \"hi\", \"updatedAt\" : { \"$date\" : { "
+        "\"$numberLong\" : \"1750000000000\" } }, \"cardHead\" : \"{\" }, \"$inc\" "
+        ": { \"rev\" : { \"$numberLong\" : \"1\" } }, \"$push\" : { \"aggPending\" : "
+        "{ \"op\" : \"x\" } } }");
     assert_true(sb_mongo_edit_update(&out, &update, NULL, NULL));
     assert_string_equal(json(p, &out),
                         "{ \"$set\" : { \"bio\" : \"hi\", \"updatedAt\" : { \"$date\" : { "
@@ -242,10 +244,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_cards_follow_random_edits),
-        T(test_card_of_older_document),
-        T(test_search_words_follow_fields),
-        T(test_guarded_write),
+        T(test_cards_follow_random_edits),  T(test_card_of_older_document),
+        T(test_search_words_follow_fields), T(test_guarded_write),
         T(test_apply_profile_as_update),
 #undef T
     };

@@ -75,12 +75,12 @@ static void delta(int prev_listed, int64_t prev_unread, int has_last, int hidden
 static void test_delta(void **state)
 {
     (void)state;
-    delta(0, 0, 1, 0, 1, 1, 1);  /* a first message received */
-    delta(1, 3, 1, 0, 2, 0, -1); /* one read */
+    delta(0, 0, 1, 0, 1, 1, 1);   /* a first message received */
+    delta(1, 3, 1, 0, 2, 0, -1);  /* one read */
     delta(1, 2, 0, 0, 2, -1, -2); /* the last message deleted */
     delta(1, 2, 1, 1, 2, -1, -2); /* the partner banned */
-    delta(0, 2, 1, 0, 2, 1, 2);  /* and back */
-    delta(0, 0, 1, 1, 5, 0, 0);  /* a hidden partner's summary changes nothing counted */
+    delta(0, 2, 1, 0, 2, 1, 2);   /* and back */
+    delta(0, 0, 1, 1, 5, 0, 0);   /* a hidden partner's summary changes nothing counted */
 }
 
 /* The model: per (user, partner) summary state. */

@@ -100,11 +100,12 @@ static void test_matches_and_reviews(void **state)
     assert_non_null(strstr(s, "\"theyOffer\" : { \"$size\" : { \"$setIntersection\" : [ "
                               "\"$skillsOffered.skillLower\", { \"$literal\" : [ \"$piano\" ] } ] "
                               "} }"));
-    assert_non_null(strstr(s, "\"5\" : { \"$sort\" : { \"score\" : { \"$numberInt\" : \"-1\" }, "
-                              "\"least\" : { \"$numberInt\" : \"-1\" }, \"lastSeen\" : { "
-                              "\"$numberInt\" : \"-1\" }, \"_id\" : { \"$numberInt\" : \"-1\" } } }, "
-                              "\"6\" : { \"$limit\" : { \"$numberLong\" : \"10\" } }, \"7\" : { "
-                              "\"$project\" : { \"cardHead\""));
+    assert_non_null(strstr(s,
+                           "\"5\" : { \"$sort\" : { \"score\" : { \"$numberInt\" : \"-1\" }, "
+                           "\"least\" : { \"$numberInt\" : \"-1\" }, \"lastSeen\" : { "
+                           "\"$numberInt\" : \"-1\" }, \"_id\" : { \"$numberInt\" : \"-1\" } } }, "
+                           "\"6\" : { \"$limit\" : { \"$numberLong\" : \"10\" } }, \"7\" : { "
+                           "\"$project\" : { \"cardHead\""));
     assert_false(sb_mongo_matches_pipeline(&b, "x", T0, off, want, NULL, 10));
     assert_true(sb_mongo_reviews_pipeline(&b, V, 3));
     assert_string_equal(
@@ -162,8 +163,8 @@ static void test_search_filter_and_pipeline(void **state)
         "\"skillsOffered.category\" : \"Music\" }, { \"searchTokens\" : { \"$regex\" : \"^gui\" } "
         "}, { \"searchTokens\" : { \"$regex\" : \"^a\\\\.b\" } } ] }");
     s = json(p, &pl);
-    assert_int_equal(strncmp(s, "{ \"0\" : { \"$match\" : { \"$and\" : [ { \"isActive\" : true }", 44),
-                     0);
+    assert_int_equal(
+        strncmp(s, "{ \"0\" : { \"$match\" : { \"$and\" : [ { \"isActive\" : true }", 44), 0);
     /* per word and column: does some word of the column start with it (the word a literal) */
     assert_non_null(strstr(
         s, "\"score\" : { \"$add\" : [ { \"$cond\" : [ { \"$gt\" : [ { \"$size\" : { \"$filter\" "
@@ -171,11 +172,13 @@ static void test_search_filter_and_pipeline(void **state)
            "\"cond\" : { \"$eq\" : [ { \"$indexOfBytes\" : [ \"$$w\", { \"$literal\" : \"gui\" } ] "
            "}, { \"$numberInt\" : \"0\" } ] } } } }, { \"$numberInt\" : \"0\" } ] }, { "
            "\"$numberInt\" : \"6\" }, { \"$numberInt\" : \"0\" } ] }"));
-    assert_non_null(strstr(s, "\"$searchName\", [  ] ] }, \"as\" : \"w\", \"cond\" : { \"$eq\" : "
-                              "[ { \"$indexOfBytes\" : [ \"$$w\", { \"$literal\" : \"a.b\" } ] }, { "
-                              "\"$numberInt\" : \"0\" } ] } } } }, { \"$numberInt\" : \"0\" } ] }, { "
-                              "\"$numberInt\" : \"4\" }"));
-    assert_non_null(strstr(s, "{ \"$numberInt\" : \"1\" }, { \"$numberInt\" : \"0\" } ] } ] } } }"));
+    assert_non_null(strstr(s,
+                           "\"$searchName\", [  ] ] }, \"as\" : \"w\", \"cond\" : { \"$eq\" : "
+                           "[ { \"$indexOfBytes\" : [ \"$$w\", { \"$literal\" : \"a.b\" } ] }, { "
+                           "\"$numberInt\" : \"0\" } ] } } } }, { \"$numberInt\" : \"0\" } ] }, { "
+                           "\"$numberInt\" : \"4\" }"));
+    assert_non_null(
+        strstr(s, "{ \"$numberInt\" : \"1\" }, { \"$numberInt\" : \"0\" } ] } ] } } }"));
     /* best first, then the list's order; the page by offset, a top-K sort of 24 + 12 */
     assert_non_null(strstr(s, "\"2\" : { \"$sort\" : { \"score\" : { \"$numberInt\" : \"-1\" }, "
                               "\"lastSeen\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { "

@@ -125,8 +125,7 @@ static void test_open_refuses_incomplete_driver(void **state)
 
     assert_int_equal(sb_store_open(p, "mongodb://127.0.0.1:1/sb", NULL, &s, &err), SB_STORE_ERROR);
     assert_null(s);
-    assert_non_null(
-        strstr(err.message, "store driver mongodb is incomplete: sessions (all 14)"));
+    assert_non_null(strstr(err.message, "store driver mongodb is incomplete: sessions (all 14)"));
 }
 
 /* ---- error mapping ---- */
@@ -286,9 +285,10 @@ static void test_index_command_json(void **state)
     bson_destroy(&cmd);
     /* the conversation counters: a partner's summaries, the flagged ones, pending entries */
     assert_int_equal(sb_mongo_index_command("conversations", &cmd, &e), 5);
-    assert_non_null(strstr(sb_mongo_json(p, &cmd),
-                           "{ \"key\" : { \"userId\" : { \"$numberInt\" : \"1\" } }, \"name\" : "
-                           "\"hidden\", \"partialFilterExpression\" : { \"partnerHidden\" : true } }"));
+    assert_non_null(
+        strstr(sb_mongo_json(p, &cmd),
+               "{ \"key\" : { \"userId\" : { \"$numberInt\" : \"1\" } }, \"name\" : "
+               "\"hidden\", \"partialFilterExpression\" : { \"partnerHidden\" : true } }"));
     assert_non_null(strstr(sb_mongo_json(p, &cmd), "\"name\" : \"stats_pending\""));
     bson_destroy(&cmd);
     /* the top names in order, and a name's spellings */

@@ -153,10 +153,11 @@ static void test_session_request_data(void **state)
     assert_true(sb_mongo_message_doc(&b, &m));
     sb_mongo_message_from_doc(p, &b, &back);
     j = json(p, &b);
-    assert_non_null(strstr(j, "\"session\" : { \"id\" : { \"$oid\" : \"" M "\" }, \"skill\" : "
-                              "\"Guitar\", \"duration\" : { \"$numberLong\" : \"60\" }, "
-                              "\"description\" : \"chords\", \"proposedTime\" : { \"$date\" : { "
-                              "\"$numberLong\" : \"1750000000000\" } }, \"status\" : \"pending\" } }"));
+    assert_non_null(
+        strstr(j, "\"session\" : { \"id\" : { \"$oid\" : \"" M "\" }, \"skill\" : "
+                  "\"Guitar\", \"duration\" : { \"$numberLong\" : \"60\" }, "
+                  "\"description\" : \"chords\", \"proposedTime\" : { \"$date\" : { "
+                  "\"$numberLong\" : \"1750000000000\" } }, \"status\" : \"pending\" } }"));
     assert_non_null(back.session);
     assert_string_equal(back.session->session_id, M);
     assert_string_equal(back.session->skill, "Guitar");
@@ -199,11 +200,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_pair_and_document),
-        T(test_summary_upsert),
-        T(test_visibility_and_pages),
-        T(test_json_builders),
-        T(test_session_request_data),
+        T(test_pair_and_document), T(test_summary_upsert),       T(test_visibility_and_pages),
+        T(test_json_builders),     T(test_session_request_data),
 #undef T
     };
     int rc;

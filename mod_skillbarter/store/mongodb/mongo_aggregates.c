@@ -360,8 +360,7 @@ static int sb_mongo_top_cmp(const void *a, const void *b)
 
 /* The spellings of name t (counter rows 'n' of t's name with n > 0, less the banned). */
 static sb_store_status_t sb_mongo_spellings(sb_store_conn_t *c, apr_pool_t *p, sb_mongo_top_t *t,
-                                            const apr_array_header_t *banned,
-                                            sb_store_error_t *err)
+                                            const apr_array_header_t *banned, sb_store_error_t *err)
 {
     apr_array_header_t *rows = apr_array_make(p, 4, sizeof(sb_mongo_agg_t));
     bson_t filter = BSON_INITIALIZER;

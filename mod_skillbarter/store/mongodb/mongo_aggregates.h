@@ -24,8 +24,8 @@
 #define SB_MONGO_COUNTS "discover_counts"
 
 typedef struct {
-    char t;                  /* 'c' category, 'k' skill name, 'n' spelling */
-    const char *s, *k, *c;   /* skill lower-cased, skill as written, category ("" none) */
+    char t;                /* 'c' category, 'k' skill name, 'n' spelling */
+    const char *s, *k, *c; /* skill lower-cased, skill as written, category ("" none) */
     int64_t n;
 } sb_mongo_agg_t;
 

@@ -128,8 +128,8 @@ const char *sb_mongo_card_head(apr_pool_t *p, const sb_user_t *u)
 
     sb_user_json_names(o, p, &n);
     sb_json_add_lit(o, "country", sb_json_str_or_null(u->country));
-    names = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN
-                                                  | JSON_C_TO_STRING_NOSLASHESCAPE);
+    names =
+        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
     len = strlen(names);
     names = apr_pstrndup(p, names, len ? len - 1 : 0); /* without the closing brace */
     json_object_put(o);

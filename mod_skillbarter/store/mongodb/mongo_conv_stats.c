@@ -28,11 +28,10 @@
 
 /* listed: a last message and a partner not hidden (as a pipeline expression). */
 #define SB_LISTED                                                                                  \
-    "{\"$and\": [{\"$ne\": [{\"$ifNull\": [\"$lastMessageId\", null]}, null]},"                   \
+    "{\"$and\": [{\"$ne\": [{\"$ifNull\": [\"$lastMessageId\", null]}, null]},"                    \
     " {\"$ne\": [\"$partnerHidden\", true]}]}"
 
-int sb_mongo_summary_change_pipeline(bson_t *out, const bson_t *stages, const char *op,
-                                     int64_t now)
+int sb_mongo_summary_change_pipeline(bson_t *out, const bson_t *stages, const char *op, int64_t now)
 {
     bson_iter_t it;
     bson_t first, last;
@@ -183,8 +182,7 @@ static void sb_mongo_push_user(apr_pool_t *p, const bson_t *doc, void *ctx)
 }
 
 sb_store_status_t sb_mongo_partner_hidden(sb_store_conn_t *c, const bson_t *opts,
-                                          const char *partner_id, int hidden,
-                                          sb_store_error_t *err)
+                                          const char *partner_id, int hidden, sb_store_error_t *err)
 {
     apr_array_header_t *ids = apr_array_make(c->pool, 16, sizeof(const char *));
     bson_t filter, fopts, stages;
@@ -306,8 +304,7 @@ sb_store_status_t sb_mongo_stats_recover(sb_store_conn_t *c, int64_t before, int
                               "\"}, \"unread\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"}}}",
                               sb_mongo_doc_int(&res, "n"), sb_mongo_doc_int(&res, "unread"));
             sb_mongo_upsert_opts(&uo, NULL);
-            st = sb_mongo_update(c, SB_STATS, &filter, &update, &uo, 0, NULL, "stats recount",
-                                 err);
+            st = sb_mongo_update(c, SB_STATS, &filter, &update, &uo, 0, NULL, "stats recount", err);
             bson_destroy(&uo);
             bson_destroy(&filter);
             bson_destroy(&update);

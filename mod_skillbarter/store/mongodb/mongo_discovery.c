@@ -52,8 +52,7 @@ int sb_mongo_visible_terms(bson_t *and, int i, int64_t now)
     return i;
 }
 
-int sb_mongo_not_these(bson_t *and, int i, const char *viewer_id,
-                       const apr_array_header_t *hidden)
+int sb_mongo_not_these(bson_t *and, int i, const char *viewer_id, const apr_array_header_t *hidden)
 {
     bson_t one, id, nin;
     char key[16];
@@ -139,9 +138,9 @@ int sb_mongo_discover_query(apr_pool_t *p, bson_t *filter, bson_t *opts,
 void sb_mongo_card_projection(bson_t *b, const char *key)
 {
     static const char *const fields[] = {
-        "cardHead",  "lastSeen", "rating",   "totalReviews",   "isVerified", "username",
-        "firstName", "lastName", "bio",      "profilePicture", "timezone",   "country",
-        "languages", "skillsOffered", "skillsWanted", "theyOffer",  "theyWant"};
+        "cardHead",  "lastSeen",      "rating",       "totalReviews",   "isVerified", "username",
+        "firstName", "lastName",      "bio",          "profilePicture", "timezone",   "country",
+        "languages", "skillsOffered", "skillsWanted", "theyOffer",      "theyWant"};
     bson_t proj;
     size_t i;
 
@@ -318,9 +317,8 @@ int sb_mongo_reviews_pipeline(bson_t *pipeline, const char *user_id, int limit)
 
 /* ---- operations ---- */
 
-sb_store_status_t sb_mongo_viewer_blocks(sb_store_conn_t *c, apr_pool_t *p,
-                                                const char *viewer_id, apr_array_header_t **out,
-                                                sb_store_error_t *err)
+sb_store_status_t sb_mongo_viewer_blocks(sb_store_conn_t *c, apr_pool_t *p, const char *viewer_id,
+                                         apr_array_header_t **out, sb_store_error_t *err)
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;

@@ -16,8 +16,7 @@
  * index. */
 int sb_mongo_visible_terms(bson_t *and, int i, int64_t now);
 /* {_id: {$ne: viewer, $nin: hidden}} as the $and entry i; returns the next index. */
-int sb_mongo_not_these(bson_t *and, int i, const char *viewer_id,
-                       const apr_array_header_t *hidden);
+int sb_mongo_not_these(bson_t *and, int i, const char *viewer_id, const apr_array_header_t *hidden);
 /* The fields a card is made of (and matches' theyOffer, theyWant), as a projection under key
  * of b. */
 void sb_mongo_card_projection(bson_t *b, const char *key);
@@ -38,11 +37,11 @@ void sb_mongo_search_filter(apr_pool_t *p, bson_t *filter, const char *viewer_id
  * (a bounded top-K sort), the card fields. */
 void sb_mongo_search_pipeline(bson_t *pipeline, const bson_t *filter,
                               const apr_array_header_t *words, int offset, int limit);
-sb_store_status_t sb_mongo_discover_search(sb_store_conn_t *c, apr_pool_t *p,
-                                           const char *viewer_id, int64_t now,
-                                           const apr_array_header_t *terms, const char *category,
-                                           int offset, int limit, apr_array_header_t **out,
-                                           int64_t *total, sb_store_error_t *err);
+sb_store_status_t sb_mongo_discover_search(sb_store_conn_t *c, apr_pool_t *p, const char *viewer_id,
+                                           int64_t now, const apr_array_header_t *terms,
+                                           const char *category, int offset, int limit,
+                                           apr_array_header_t **out, int64_t *total,
+                                           sb_store_error_t *err);
 
 /* s with every regular expression metacharacter escaped, in p. */
 const char *sb_mongo_regex_literal(apr_pool_t *p, const char *s);

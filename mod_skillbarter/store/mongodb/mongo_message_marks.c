@@ -150,8 +150,8 @@ static sb_store_status_t sb_mongo_mark_all_step(sb_store_conn_t *c, const bson_t
                       "{\"userId\": {\"$oid\": \"%s\"}, \"partnerId\": {\"$oid\": \"%s\"}}",
                       x->reader_id, x->partner_id);
     sb_mongo_json_array(
-        &update, "[{\"$set\": {\"unread\": {\"$literal\": {\"$numberLong\": \"%" APR_INT64_T_FMT
-                 "\"}}}}]",
+        &update,
+        "[{\"$set\": {\"unread\": {\"$literal\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"}}}}]",
         left);
     st = sb_mongo_summary_change(c, opts, &filter, &update, 0, err);
     bson_destroy(&filter);

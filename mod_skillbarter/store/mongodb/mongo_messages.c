@@ -37,8 +37,8 @@ sb_store_status_t sb_mongo_events(sb_store_conn_t *c, const bson_t *opts,
     return SB_STORE_OK;
 }
 
-int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *filter,
-                    const bson_t *opts, sb_store_error_t *err)
+int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *filter, const bson_t *opts,
+                    sb_store_error_t *err)
 {
     bson_t doc;
     sb_store_status_t st = sb_mongo_find_one(c, coll, filter, opts, &doc, coll, err);
@@ -244,8 +244,7 @@ static void sb_mongo_session_over(apr_pool_t *p, const bson_t *doc, void *ctx)
 }
 
 static sb_store_status_t sb_mongo_attach_sessions(sb_store_conn_t *c, apr_pool_t *p,
-                                                  sb_message_t *msgs, int n,
-                                                  sb_store_error_t *err)
+                                                  sb_message_t *msgs, int n, sb_store_error_t *err)
 {
     sb_mongo_msgs_t x = {msgs, n};
     bson_t filter = BSON_INITIALIZER, in, arr, opts;
@@ -256,8 +255,8 @@ static sb_store_status_t sb_mongo_attach_sessions(sb_store_conn_t *c, apr_pool_t
     int i;
 
     for (i = 0; i < n; i++) {
-        if (msgs[i].session && (!msgs[i].message_type
-                                || strcmp(msgs[i].message_type, "session_request"))) {
+        if (msgs[i].session
+            && (!msgs[i].message_type || strcmp(msgs[i].message_type, "session_request"))) {
             msgs[i].session = NULL; /* sessionData is a request's only */
         }
     }

@@ -63,8 +63,8 @@ sb_store_status_t sb_mongo_events(sb_store_conn_t *c, const bson_t *opts,
                                   const sb_outbox_event_t *ev, int n, int64_t now,
                                   sb_store_error_t *err);
 /* 1 when filter matches a document of coll, 0 when not, -1 on error (err set). */
-int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *filter,
-                    const bson_t *opts, sb_store_error_t *err);
+int sb_mongo_exists(sb_store_conn_t *c, const char *coll, const bson_t *filter, const bson_t *opts,
+                    sb_store_error_t *err);
 
 /* ---- mongo_conv_stats.c: the per-user conversation counters ---- */
 

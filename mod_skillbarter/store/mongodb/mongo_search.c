@@ -175,11 +175,11 @@ static void sb_mongo_push_card(apr_pool_t *p, const bson_t *doc, void *ctx)
     sb_mongo_card_kept(p, doc, ctx);
 }
 
-sb_store_status_t sb_mongo_discover_search(sb_store_conn_t *c, apr_pool_t *p,
-                                           const char *viewer_id, int64_t now,
-                                           const apr_array_header_t *terms, const char *category,
-                                           int offset, int limit, apr_array_header_t **out,
-                                           int64_t *total, sb_store_error_t *err)
+sb_store_status_t sb_mongo_discover_search(sb_store_conn_t *c, apr_pool_t *p, const char *viewer_id,
+                                           int64_t now, const apr_array_header_t *terms,
+                                           const char *category, int offset, int limit,
+                                           apr_array_header_t **out, int64_t *total,
+                                           sb_store_error_t *err)
 {
     apr_array_header_t *hidden, *words = sb_mongo_search_words(p, terms);
     mongoc_collection_t *col;

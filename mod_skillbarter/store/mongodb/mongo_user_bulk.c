@@ -18,8 +18,8 @@ typedef struct {
     apr_pool_t *p;
     const sb_user_t *users;
     int n;
-    int inserted;    /* users written (an ordered insert stops at the first failure) */
-    int ledger_done; /* the welcome rows' insert was sent */
+    int inserted;              /* users written (an ordered insert stops at the first failure) */
+    int ledger_done;           /* the welcome rows' insert was sent */
     apr_array_header_t *delta; /* the users' contribution to the discovery aggregates */
     const bson_t *pending;     /* without a transaction: the aggPending entry of every user */
 } sb_mongo_bulk_t;

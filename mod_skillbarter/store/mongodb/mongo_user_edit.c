@@ -104,8 +104,7 @@ void sb_mongo_apply_profile(sb_user_t *u, const sb_profile_patch_t *patch)
 
 /* One attempt: *raced when another writer changed the user between the read and the write. */
 static sb_store_status_t sb_mongo_edit_once(sb_store_conn_t *c, const bson_t *opts,
-                                            sb_mongo_edit_t *ed, int *raced,
-                                            sb_store_error_t *err)
+                                            sb_mongo_edit_t *ed, int *raced, sb_store_error_t *err)
 {
     apr_pool_t *p = ed->p;
     bson_t filter, doc, derived = BSON_INITIALIZER, pending, update;
@@ -189,8 +188,7 @@ static sb_store_status_t sb_mongo_edit_atomic(sb_store_conn_t *c, const bson_t *
     return sb_mongo_user_edit_step(c, opts, ctx, err);
 }
 
-sb_store_status_t sb_mongo_user_edit(sb_store_conn_t *c, sb_mongo_edit_t *ed,
-                                     sb_store_error_t *err)
+sb_store_status_t sb_mongo_user_edit(sb_store_conn_t *c, sb_mongo_edit_t *ed, sb_store_error_t *err)
 {
     return sb_mongo_atomic(c, sb_mongo_edit_atomic, ed, err);
 }

@@ -394,10 +394,9 @@ static sb_store_status_t sb_mongo_guard_step(sb_store_conn_t *c, const bson_t *o
     if (st == SB_STORE_OK && g->edit) {
         st = sb_mongo_user_edit_step(c, opts, g->edit, err);
         /* the conversations with this user as partner: listed or not, with their counters */
-        if (st == SB_STORE_OK && sb_mongo_user_hidden(g->edit->before)
-                                     != sb_mongo_user_hidden(g->edit->after)) {
-            st = sb_mongo_partner_hidden(c, opts, g->id, sb_mongo_user_hidden(g->edit->after),
-                                         err);
+        if (st == SB_STORE_OK
+            && sb_mongo_user_hidden(g->edit->before) != sb_mongo_user_hidden(g->edit->after)) {
+            st = sb_mongo_partner_hidden(c, opts, g->id, sb_mongo_user_hidden(g->edit->after), err);
         }
     }
     else if (st == SB_STORE_OK) {
