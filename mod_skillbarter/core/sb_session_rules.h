@@ -52,6 +52,10 @@ const char *sb_session_status_name(sb_session_status_t s);
 int sb_session_status_parse(const char *name);
 /* The status an action leads to from `from`, or -1 when the transition is illegal. */
 int sb_session_transition(sb_session_status_t from, sb_session_action_t action);
+/* A session request's status in the spec's sessionData terms (pending, accepted, declined,
+ * expired, cancelled) from its session's status now (a name; scheduled and what follows it
+ * is accepted). */
+const char *sb_session_request_status(const char *session_status);
 /* 1 when the status holds the learner's credits (pending, scheduled, in_progress). */
 int sb_session_status_holds(sb_session_status_t s);
 

@@ -27,12 +27,10 @@ test('without the driver a mongodb store is refused as not compiled in', { skip:
 });
 
 for (const uri of ['mongodb://127.0.0.1:1/skillbarter', 'mongodb+srv://cluster.example.org/sb']) {
-  test(`configtest refuses the incomplete mongodb driver for ${uri.split(':')[0]} and names what is missing`, { skip: needsDriver }, async () => {
+  test(`configtest accepts the mongodb driver for ${uri.split(':')[0]} (every operation written)`, { skip: needsDriver }, async () => {
     const r = await configtest(`SkillBarterStore ${uri}\n`);
-    assert.notEqual(r.status, 0, r.out);
-    assert.match(r.out, /SkillBarterStore: the mongodb store driver is incomplete/);
-    assert.match(r.out, /operations not written: discovery: discover_search, category_counts, trending_skills$/m);
-    assert.doesNotMatch(r.out, /no compiled-in store driver/);
+    assert.equal(r.status, 0, r.out);
+    assert.doesNotMatch(r.out, /incomplete|not written|no compiled-in store driver/);
   });
 }
 

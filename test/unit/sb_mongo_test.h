@@ -1,5 +1,5 @@
-/* Shared by the MongoDB driver's unit tests: cmocka, APR, the driver's internals, and json(),
- * a built document as canonical extended JSON (destroyed once read). */
+/* Shared by the MongoDB driver's unit tests: cmocka, APR, the driver's internals, json(), a
+ * built document as canonical extended JSON (destroyed once read), and rnd(). */
 #ifndef SB_MONGO_TEST_H
 #define SB_MONGO_TEST_H
 
@@ -13,6 +13,16 @@ static inline const char *json(apr_pool_t *p, bson_t *b)
 
     bson_destroy(b);
     return s;
+}
+
+/* A seeded xorshift draw in [0, n): the random-sequence tests replay the same sequence. */
+static uint64_t sb_mongo_rng = 0x9e3779b97f4a7c15ULL;
+static inline int rnd(int n)
+{
+    sb_mongo_rng ^= sb_mongo_rng << 13;
+    sb_mongo_rng ^= sb_mongo_rng >> 7;
+    sb_mongo_rng ^= sb_mongo_rng << 17;
+    return (int)(sb_mongo_rng % (uint64_t)n);
 }
 
 #endif

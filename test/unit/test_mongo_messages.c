@@ -86,6 +86,7 @@ static void test_summary_upsert(void **state)
 static void test_visibility_and_pages(void **state)
 {
     apr_pool_t *p = *state;
+    const char *s;
     bson_t f, o;
 
     assert_true(sb_mongo_filter_visible(&f, A, T0));
@@ -106,9 +107,16 @@ static void test_visibility_and_pages(void **state)
                                      "\"$numberInt\" : \"31\" } }");
     assert_false(sb_mongo_conversation_page_query(&f, &o, A B, T0, "nope", 30));
     assert_true(sb_mongo_conversations_pipeline(&f, A, T0, 10, 5));
-    assert_int_equal(bson_count_keys(&f), 5);
-    assert_non_null(strstr(json(p, &f), "{ \"$skip\" : { \"$numberInt\" : \"10\" } }, { "
-                                        "\"$limit\" : { \"$numberInt\" : \"5\" } }"));
+    /* newest first through the index, then partners visible now, then the page: no totals
+     * (the counters give them), so a page reads its rows, not the whole list */
+    assert_int_equal(bson_count_keys(&f), 9);
+    s = json(p, &f);
+    assert_non_null(strstr(s, "\"1\" : { \"$sort\" : { \"lastAt\" : { \"$numberInt\" : \"-1\" }, "
+                              "\"partnerId\" : { \"$numberInt\" : \"-1\" } } }, \"2\" : { "
+                              "\"$lookup\""));
+    assert_non_null(strstr(s, "\"5\" : { \"$skip\" : { \"$numberInt\" : \"10\" } }, \"6\" : { "
+                              "\"$limit\" : { \"$numberInt\" : \"5\" } }"));
+    assert_null(strstr(s, "$facet"));
     assert_false(sb_mongo_conversations_pipeline(&f, "x", T0, 0, 5));
 }
 
@@ -124,14 +132,60 @@ static void test_json_builders(void **state)
     bson_destroy(&b);
 }
 
+/* sessionData: the message's copy written with the request, read back, and the session's
+ * own values over it while the session exists */
+static void test_session_request_data(void **state)
+{
+    apr_pool_t *p = *state;
+    sb_message_session_t d = {M, "Guitar", 60, T0, "chords", "pending", NULL};
+    sb_message_t m, back;
+    bson_t b;
+    const char *j;
+
+    memset(&m, 0, sizeof(m));
+    apr_cpystrn(m.id, M, sizeof(m.id));
+    apr_cpystrn(m.sender_id, A, sizeof(m.sender_id));
+    apr_cpystrn(m.receiver_id, B, sizeof(m.receiver_id));
+    m.message_type = "session_request";
+    m.created_at = T0;
+    m.session = &d;
+    assert_true(sb_mongo_message_doc(&b, &m));
+    sb_mongo_message_from_doc(p, &b, &back);
+    j = json(p, &b);
+    assert_non_null(
+        strstr(j, "\"session\" : { \"id\" : { \"$oid\" : \"" M "\" }, \"skill\" : "
+                  "\"Guitar\", \"duration\" : { \"$numberLong\" : \"60\" }, "
+                  "\"description\" : \"chords\", \"proposedTime\" : { \"$date\" : { "
+                  "\"$numberLong\" : \"1750000000000\" } }, \"status\" : \"pending\" } }"));
+    assert_non_null(back.session);
+    assert_string_equal(back.session->session_id, M);
+    assert_string_equal(back.session->skill, "Guitar");
+    assert_int_equal(back.session->duration, 60);
+    assert_int_equal(back.session->proposed_time, T0);
+    assert_string_equal(back.session->status, "pending");
+    assert_null(back.session->session_status);
+    assert_string_equal(sb_session_request_status("declined"), "declined");
+    assert_string_equal(sb_session_request_status("expired"), "expired");
+    assert_string_equal(sb_session_request_status("cancelled"), "cancelled");
+    assert_string_equal(sb_session_request_status("pending"), "pending");
+    assert_string_equal(sb_session_request_status("completed"), "accepted");
+    /* an ordinary message has none; a bad session id writes nothing */
+    m.session = NULL;
+    assert_true(sb_mongo_message_doc(&b, &m));
+    sb_mongo_message_from_doc(p, &b, &back);
+    bson_destroy(&b);
+    assert_null(back.session);
+    apr_cpystrn(d.session_id, "nope", sizeof(d.session_id));
+    m.session = &d;
+    assert_false(sb_mongo_message_doc(&b, &m));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_pair_and_document),
-        T(test_summary_upsert),
-        T(test_visibility_and_pages),
-        T(test_json_builders),
+        T(test_pair_and_document), T(test_summary_upsert),       T(test_visibility_and_pages),
+        T(test_json_builders),     T(test_session_request_data),
 #undef T
     };
     int rc;

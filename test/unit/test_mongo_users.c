@@ -36,7 +36,15 @@
     ": { \"$date\" : { \"$numberLong\" : \"1750000000000\" } }, \"createdAt\" : { \"$date\" : "    \
     "{ \"$numberLong\" : \"1750000000000\" } }, \"updatedAt\" : { \"$date\" : { "                  \
     "\"$numberLong\" : \"1750000000000\" } }, \"passwordChangedAt\" : null, "                      \
-    "\"emailNotifications\" : true, \"calendarToken\" : null }"
+    "\"emailNotifications\" : true, \"calendarToken\" : null, \"rev\" : { \"$numberLong\" : "      \
+    "\"0\" }, \"cardHead\" : \"{\\\"_id\\\":\\\"65a1b2c3d4e5f60718293a4b\\\",\\\"id\\\":"          \
+    "\\\"65a1b2c3d4e5f60718293a4b\\\",\\\"username\\\":\\\"AdaL\\\",\\\"firstName\\\":"            \
+    "\\\"Ada\\\",\\\"lastName\\\":\\\"Lovelace\\\",\\\"fullName\\\":\\\"Ada Lovelace\\\","         \
+    "\\\"profilePicture\\\":\\\"\\\",\\\"bio\\\":null,\\\"timezone\\\":\\\"UTC\\\","               \
+    "\\\"country\\\":null,\\\"languages\\\":[],\\\"skillsOffered\\\":[],"                          \
+    "\\\"skillsWanted\\\":[]\", \"searchTokens\" : [ \"ada\", \"lovelace\", \"adal\" ], "          \
+    "\"searchName\" : [ \"ada\", \"lovelace\", \"adal\" ], \"searchSkills\" : [  ], "              \
+    "\"searchBio\" : [  ] }"
 
 static void test_new_user_document(void **state)
 {

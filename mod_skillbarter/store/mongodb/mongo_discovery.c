@@ -26,8 +26,7 @@ const char *sb_mongo_regex_literal(apr_pool_t *p, const char *s)
     return out;
 }
 
-/* The core visibility rule as conditions of an $and array (two entries appended from i). */
-static int sb_mongo_visible_terms(bson_t *and, int i, int64_t now)
+int sb_mongo_visible_terms(bson_t *and, int i, int64_t now)
 {
     bson_t one, alt, a, b, lte;
     char key[16];
@@ -53,9 +52,7 @@ static int sb_mongo_visible_terms(bson_t *and, int i, int64_t now)
     return i;
 }
 
-/* {_id: {$ne: viewer, $nin: hidden}} as the next $and entry. */
-static int sb_mongo_not_these(bson_t *and, int i, const char *viewer_id,
-                              const apr_array_header_t *hidden)
+int sb_mongo_not_these(bson_t *and, int i, const char *viewer_id, const apr_array_header_t *hidden)
 {
     bson_t one, id, nin;
     char key[16];
@@ -134,7 +131,24 @@ int sb_mongo_discover_query(apr_pool_t *p, bson_t *filter, bson_t *opts,
     BSON_APPEND_INT32(&sort, "_id", -1);
     bson_append_document_end(opts, &sort);
     BSON_APPEND_INT64(opts, "limit", (q->limit > 0 ? q->limit : 0) + 1);
+    sb_mongo_card_projection(opts, "projection");
     return 1;
+}
+
+void sb_mongo_card_projection(bson_t *b, const char *key)
+{
+    static const char *const fields[] = {
+        "cardHead",  "lastSeen",      "rating",       "totalReviews",   "isVerified", "username",
+        "firstName", "lastName",      "bio",          "profilePicture", "timezone",   "country",
+        "languages", "skillsOffered", "skillsWanted", "theyOffer",      "theyWant"};
+    bson_t proj;
+    size_t i;
+
+    bson_append_document_begin(b, key, -1, &proj);
+    for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        BSON_APPEND_INT32(&proj, fields[i], 1);
+    }
+    bson_append_document_end(b, &proj);
 }
 
 /* An array of strings under key of b (as a query value), or {$literal: [...]} with lit. */
@@ -211,14 +225,24 @@ int sb_mongo_matches_pipeline(bson_t *pipeline, const char *viewer_id, int64_t n
     bson_append_array_end(&match, &and);
     bson_append_document_end(&st, &match);
     bson_append_document_end(pipeline, &st);
-    /* what each side has for the other, distinct names */
+    /* the window: the SB_STORE_MATCHES_WINDOW most recently seen (index last_seen) */
     BSON_APPEND_DOCUMENT_BEGIN(pipeline, "1", &st);
+    BSON_APPEND_DOCUMENT_BEGIN(&st, "$sort", &sort);
+    BSON_APPEND_INT32(&sort, "lastSeen", -1);
+    BSON_APPEND_INT32(&sort, "_id", -1);
+    bson_append_document_end(&st, &sort);
+    bson_append_document_end(pipeline, &st);
+    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "2", &st);
+    BSON_APPEND_INT64(&st, "$limit", SB_STORE_MATCHES_WINDOW);
+    bson_append_document_end(pipeline, &st);
+    /* what each side has for the other, distinct names */
+    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "3", &st);
     BSON_APPEND_DOCUMENT_BEGIN(&st, "$set", &set);
     sb_mongo_overlap(&set, "theyOffer", "$skillsOffered.skillLower", wanted);
     sb_mongo_overlap(&set, "theyWant", "$skillsWanted.skillLower", offered);
     bson_append_document_end(&st, &set);
     bson_append_document_end(pipeline, &st);
-    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "2", &st);
+    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "4", &st);
     BSON_APPEND_DOCUMENT_BEGIN(&st, "$set", &set2);
     BSON_APPEND_DOCUMENT_BEGIN(&set2, "score", &in);
     BSON_APPEND_ARRAY_BEGIN(&in, "$add", &args);
@@ -234,7 +258,7 @@ int sb_mongo_matches_pipeline(bson_t *pipeline, const char *viewer_id, int64_t n
     bson_append_document_end(&set2, &in);
     bson_append_document_end(&st, &set2);
     bson_append_document_end(pipeline, &st);
-    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "3", &st);
+    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "5", &st);
     BSON_APPEND_DOCUMENT_BEGIN(&st, "$sort", &sort);
     BSON_APPEND_INT32(&sort, "score", -1);
     BSON_APPEND_INT32(&sort, "least", -1);
@@ -242,8 +266,12 @@ int sb_mongo_matches_pipeline(bson_t *pipeline, const char *viewer_id, int64_t n
     BSON_APPEND_INT32(&sort, "_id", -1);
     bson_append_document_end(&st, &sort);
     bson_append_document_end(pipeline, &st);
-    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "4", &st);
+    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "6", &st);
     BSON_APPEND_INT64(&st, "$limit", limit > 0 ? limit : 1);
+    bson_append_document_end(pipeline, &st);
+    /* the cards' fields and the two counts only */
+    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "7", &st);
+    sb_mongo_card_projection(&st, "$project");
     bson_append_document_end(pipeline, &st);
     return 1;
 }
@@ -289,10 +317,8 @@ int sb_mongo_reviews_pipeline(bson_t *pipeline, const char *user_id, int limit)
 
 /* ---- operations ---- */
 
-/* The ids viewer blocked (as 24 hex in p). */
-static sb_store_status_t sb_mongo_viewer_blocks(sb_store_conn_t *c, apr_pool_t *p,
-                                                const char *viewer_id, apr_array_header_t **out,
-                                                sb_store_error_t *err)
+sb_store_status_t sb_mongo_viewer_blocks(sb_store_conn_t *c, apr_pool_t *p, const char *viewer_id,
+                                         apr_array_header_t **out, sb_store_error_t *err)
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
@@ -350,7 +376,7 @@ sb_store_status_t sb_mongo_discover_list(sb_store_conn_t *c, apr_pool_t *p,
             *has_more = 1;
             break;
         }
-        sb_mongo_card_from_doc(p, doc, *out);
+        sb_mongo_card_kept(p, doc, *out);
     }
     if (mongoc_cursor_error_document(cur, &e, &reply)) {
         st = sb_mongo_fail(&e, reply, err, "discover");
@@ -421,7 +447,7 @@ sb_store_status_t sb_mongo_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
     col = sb_mongo_coll(c, "users");
     cur = mongoc_collection_aggregate(col, MONGOC_QUERY_NONE, &pipeline, NULL, NULL);
     while (mongoc_cursor_next(cur, &doc)) {
-        sb_user_card_t *card = sb_mongo_card_from_doc(p, doc, *out);
+        sb_user_card_t *card = sb_mongo_card_kept(p, doc, *out);
         if (card) {
             card->they_offer = (int)sb_mongo_doc_int(doc, "theyOffer");
             card->they_want = (int)sb_mongo_doc_int(doc, "theyWant");

@@ -4,6 +4,7 @@
  * start-up migration, and the driver table.
  */
 #include "mongo_int.h"
+#include "mongo_aggregates.h"
 #include "mongo_blocks.h"
 #include "mongo_discovery.h"
 #include "mongo_economy.h"
@@ -319,10 +320,13 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
 SB_MONGO_DOMAINS_WRITTEN(SB_MONGO_FULL_TABLE)
 SB_MONGO_DOMAINS_TODO(SB_MONGO_EMPTY_TABLE)
 
-/* Discovery is written in part: ranked search, category counts and trending skills are not
- * (mongo_discovery.h says why), so those members stay NULL and are named as missing. */
+/* Discovery: mongo_discovery.h (list, search, matches, reviews) and mongo_aggregates.h
+ * (category counts, trending skills). */
 static const sb_store_discovery_ops_t sb_mongo_discovery_ops = {
     .discover_list = sb_mongo_discover_list,
+    .discover_search = sb_mongo_discover_search,
+    .category_counts = sb_mongo_category_counts,
+    .trending_skills = sb_mongo_trending_skills,
     .discover_matches = sb_mongo_discover_matches,
     .reviews_recent = sb_mongo_reviews_recent,
 };

@@ -175,6 +175,18 @@ sb_store_status_t sb_mongo_aggregate_one(sb_store_conn_t *c, const char *coll,
                                          const bson_t *pipeline, bson_t *out, const char *what,
                                          sb_store_error_t *err);
 
+/* Each document of a find on coll (filter, opts) or of an aggregation (pipeline), into
+ * fn(p, doc, ctx), then the cursor's error as a store error. */
+typedef void (*sb_mongo_doc_fn)(apr_pool_t *p, const bson_t *doc, void *ctx);
+sb_store_status_t sb_mongo_find_each(sb_store_conn_t *c, apr_pool_t *p, const char *coll,
+                                     const bson_t *filter, const bson_t *opts, sb_mongo_doc_fn fn,
+                                     void *ctx, const char *what, sb_store_error_t *err);
+sb_store_status_t sb_mongo_aggregate_each(sb_store_conn_t *c, apr_pool_t *p, const char *coll,
+                                          const bson_t *pipeline, sb_mongo_doc_fn fn, void *ctx,
+                                          const char *what, sb_store_error_t *err);
+/* opts (may be NULL: no session) with upsert: true, into out (initialised here). */
+void sb_mongo_upsert_opts(bson_t *out, const bson_t *opts);
+
 /* A driver prototype per list row: sb_store_status_t sb_mongo_<name>(...); */
 #define SB_MONGO_PROTOTYPE(d, name, params, args) sb_store_status_t sb_mongo_##name params;
 

@@ -10,6 +10,7 @@
 #include <apr_strings.h>
 
 #include "sb_id.h"
+#include "sb_session_rules.h"
 
 const char *sb_mongo_pair(char buf[SB_MONGO_PAIR_LEN], const char *a, const char *b)
 {
@@ -100,7 +101,54 @@ int sb_mongo_message_doc(bson_t *b, const sb_message_t *m)
     sb_mongo_append_id_or_null(b, "deletedBy", m->deleted_by);
     sb_mongo_append_time(b, "createdAt", m->created_at);
     sb_mongo_append_time(b, "updatedAt", m->updated_at ? m->updated_at : m->created_at);
+    if (m->session && !sb_mongo_append_session_copy(b, m->session)) {
+        bson_destroy(b);
+        return 0;
+    }
     return 1;
+}
+
+int sb_mongo_append_session_copy(bson_t *b, const sb_message_session_t *d)
+{
+    bson_t s;
+
+    if (!sb_id_valid(d->session_id)) {
+        return 0;
+    }
+    BSON_APPEND_DOCUMENT_BEGIN(b, "session", &s);
+    sb_mongo_append_id(&s, "id", d->session_id);
+    sb_mongo_append_str_or_null(&s, "skill", d->skill);
+    BSON_APPEND_INT64(&s, "duration", d->duration);
+    sb_mongo_append_str_or_null(&s, "description", d->description);
+    sb_mongo_append_time(&s, "proposedTime", d->proposed_time);
+    sb_mongo_append_str_or_null(&s, "status", d->status ? d->status : "pending");
+    bson_append_document_end(b, &s);
+    return 1;
+}
+
+/* The message's own copy of its request (a document of messages' session). */
+static const sb_message_session_t *sb_mongo_session_copy(apr_pool_t *p, const bson_t *doc)
+{
+    sb_message_session_t *d;
+    bson_iter_t it;
+    bson_t s;
+    const uint8_t *data;
+    uint32_t len;
+
+    if (!bson_iter_init_find(&it, doc, "session") || !BSON_ITER_HOLDS_DOCUMENT(&it)) {
+        return NULL;
+    }
+    bson_iter_document(&it, &len, &data);
+    d = apr_pcalloc(p, sizeof(*d));
+    if (!bson_init_static(&s, data, len) || !sb_mongo_doc_id(&s, "id", d->session_id)) {
+        return NULL;
+    }
+    d->skill = sb_mongo_doc_str(p, &s, "skill");
+    d->duration = sb_mongo_doc_int(&s, "duration");
+    d->description = sb_mongo_doc_str(p, &s, "description");
+    d->proposed_time = sb_mongo_get_time(&s, "proposedTime");
+    d->status = sb_mongo_doc_str(p, &s, "status");
+    return d;
 }
 
 void sb_mongo_message_from_doc(apr_pool_t *p, const bson_t *doc, sb_message_t *m)
@@ -119,6 +167,7 @@ void sb_mongo_message_from_doc(apr_pool_t *p, const bson_t *doc, sb_message_t *m
     sb_mongo_doc_id(doc, "deletedBy", m->deleted_by);
     m->created_at = sb_mongo_get_time(doc, "createdAt");
     m->updated_at = sb_mongo_get_time(doc, "updatedAt");
+    m->session = sb_mongo_session_copy(p, doc);
 }
 
 #define SB_DATE "{\"$date\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"}}"
@@ -193,19 +242,16 @@ int sb_mongo_conversations_pipeline(bson_t *pipeline, const char *user_id, int64
     return sb_mongo_json_array(
         pipeline,
         "[{\"$match\": {\"userId\": " SB_OID ", \"lastMessageId\": {\"$ne\": null}}},"
+        " {\"$sort\": {\"lastAt\": -1, \"partnerId\": -1}},"
         " {\"$lookup\": {\"from\": \"users\", \"localField\": \"partnerId\","
         "   \"foreignField\": \"_id\", \"as\": \"partner\"}},"
         " {\"$unwind\": \"$partner\"},"
         " {\"$match\": {\"partner.isActive\": true, \"$or\": [{\"partner.isBanned\": false},"
         "   {\"partner.banExpiresAt\": {\"$lte\": " SB_DATE "}}]}},"
-        " {\"$facet\": {"
-        "   \"total\": [{\"$group\": {\"_id\": null, \"n\": {\"$sum\": 1},"
-        "     \"unread\": {\"$sum\": \"$unread\"}}}],"
-        "   \"page\": [{\"$sort\": {\"lastAt\": -1, \"partnerId\": -1}},"
-        "     {\"$skip\": %d}, {\"$limit\": %d},"
-        "     {\"$lookup\": {\"from\": \"messages\", \"localField\": \"lastMessageId\","
-        "       \"foreignField\": \"_id\", \"as\": \"last\"}},"
-        "     {\"$unwind\": \"$last\"}]}}]",
+        " {\"$skip\": %d}, {\"$limit\": %d},"
+        " {\"$lookup\": {\"from\": \"messages\", \"localField\": \"lastMessageId\","
+        "   \"foreignField\": \"_id\", \"as\": \"last\"}},"
+        " {\"$unwind\": \"$last\"}]",
         user_id, now, offset > 0 ? offset : 0, limit > 0 ? limit : 1);
 }
 

@@ -1,5 +1,6 @@
 /*
- * MongoDB driver: messages and the conversation summaries. Each change writes the message,
+ * MongoDB driver: messages and the conversation summaries (read marks and deletes:
+ * mongo_message_marks.c). Each change writes the message,
  * both sides' summaries and the caller's events in one atomic step (sb_mongo_atomic). Without
  * a transaction the message is written first and the summaries and events after it: cut
  * short, a message the list shows after the pair's next change, never a summary or an event
@@ -56,15 +57,13 @@ sb_store_status_t sb_mongo_summary(sb_store_conn_t *c, const bson_t *opts, const
                                    const char *partner_id, const char *message_id, int64_t at,
                                    int64_t unread, sb_store_error_t *err)
 {
-    bson_t filter, pipeline, after;
+    bson_t filter, pipeline;
     sb_store_status_t st;
 
     if (!sb_mongo_summary_upsert(&filter, &pipeline, user_id, partner_id, message_id, at, unread)) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "summary: bad ids");
     }
-    st = sb_mongo_find_modify_pipeline(c, SB_CONVS, &filter, &pipeline, 1, opts, &after,
-                                       "conversation summary", err);
-    bson_destroy(&after);
+    st = sb_mongo_summary_change(c, opts, &filter, &pipeline, 1, err);
     bson_destroy(&filter);
     bson_destroy(&pipeline);
     return st;
@@ -303,30 +302,17 @@ static int sb_mongo_sub(const bson_t *doc, const char *key, bson_t *sub)
     return bson_init_static(sub, data, len);
 }
 
-/* The first document of the array under key of doc as a static view. */
-static int sb_mongo_first(const bson_t *doc, const char *key, bson_t *first)
-{
-    bson_iter_t it, arr;
-    const uint8_t *data;
-    uint32_t len;
-
-    if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_ARRAY(&it)
-        || !bson_iter_recurse(&it, &arr) || !bson_iter_next(&arr)
-        || !BSON_ITER_HOLDS_DOCUMENT(&arr)) {
-        return 0;
-    }
-    bson_iter_document(&arr, &len, &data);
-    return bson_init_static(first, data, len);
-}
-
 sb_store_status_t sb_mongo_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
                                               const char *user_id, int64_t now, int offset,
                                               int limit, apr_array_header_t **out, int64_t *total,
                                               int64_t *unread, sb_store_error_t *err)
 {
     apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
-    bson_t pipeline, res, tot, row;
-    bson_iter_t it, arr;
+    mongoc_collection_t *col;
+    mongoc_cursor_t *cur;
+    const bson_t *doc, *reply;
+    bson_t pipeline;
+    bson_error_t e;
     sb_store_status_t st;
 
     *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_conversation_t));
@@ -334,39 +320,35 @@ sb_store_status_t sb_mongo_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
     if (!sb_mongo_conversations_pipeline(&pipeline, user_id, now, offset, limit)) {
         return SB_STORE_OK;
     }
-    st = sb_mongo_aggregate_one(c, SB_CONVS, &pipeline, &res, "conversations", err);
-    bson_destroy(&pipeline);
-    if (st == SB_STORE_OK && sb_mongo_first(&res, "total", &tot)) {
-        *total = sb_mongo_doc_int(&tot, "n");
-        *unread = sb_mongo_doc_int(&tot, "unread");
+    st = sb_mongo_stats_read(c, user_id, now, total, unread, err);
+    if (st != SB_STORE_OK || limit <= 0 || *total <= offset) {
+        bson_destroy(&pipeline);
+        return st;
     }
-    if (st == SB_STORE_OK && limit > 0 && bson_iter_init_find(&it, &res, "page")
-        && BSON_ITER_HOLDS_ARRAY(&it) && bson_iter_recurse(&it, &arr)) {
-        while (bson_iter_next(&arr)) {
-            const uint8_t *data;
-            uint32_t len;
-            bson_t partner, last;
-            sb_user_card_t *card;
-            sb_conversation_t *cv;
-            if (!BSON_ITER_HOLDS_DOCUMENT(&arr)) {
-                continue;
-            }
-            bson_iter_document(&arr, &len, &data);
-            if (!bson_init_static(&row, data, len) || !sb_mongo_sub(&row, "partner", &partner)
-                || !sb_mongo_sub(&row, "last", &last)) {
-                continue;
-            }
-            cards->nelts = 0;
-            if (!(card = sb_mongo_card_from_doc(p, &partner, cards))) {
-                continue;
-            }
-            cv = apr_array_push(*out);
-            cv->partner = *card;
-            sb_mongo_message_from_doc(p, &last, &cv->last);
-            cv->unread = sb_mongo_doc_int(&row, "unread");
+    col = sb_mongo_coll(c, SB_CONVS);
+    cur = mongoc_collection_aggregate(col, MONGOC_QUERY_NONE, &pipeline, NULL, NULL);
+    while (mongoc_cursor_next(cur, &doc)) {
+        bson_t partner, last;
+        sb_user_card_t *card;
+        sb_conversation_t *cv;
+        if (!sb_mongo_sub(doc, "partner", &partner) || !sb_mongo_sub(doc, "last", &last)) {
+            continue;
         }
+        cards->nelts = 0;
+        if (!(card = sb_mongo_card_from_doc(p, &partner, cards))) {
+            continue;
+        }
+        cv = apr_array_push(*out);
+        cv->partner = *card;
+        sb_mongo_message_from_doc(p, &last, &cv->last);
+        cv->unread = sb_mongo_doc_int(doc, "unread");
     }
-    bson_destroy(&res);
+    if (mongoc_cursor_error_document(cur, &e, &reply)) {
+        st = sb_mongo_fail(&e, reply, err, "conversations");
+    }
+    mongoc_cursor_destroy(cur);
+    mongoc_collection_destroy(col);
+    bson_destroy(&pipeline);
     return st;
 }
 
@@ -429,284 +411,6 @@ sb_store_status_t sb_mongo_conversation_partners(sb_store_conn_t *c, apr_pool_t 
     bson_destroy(&filter);
     bson_destroy(&opts);
     return st;
-}
-
-/* ---- read marks ---- */
-
-typedef struct {
-    const char *id, *reader_id, *partner_id;
-    int64_t now;
-    const sb_outbox_event_t *events;
-    int nevents;
-    int64_t changed;
-} sb_mongo_mark_t;
-
-static sb_store_status_t sb_mongo_unread_down(sb_store_conn_t *c, const bson_t *opts,
-                                              const char *user_id, const char *partner_id,
-                                              sb_store_error_t *err)
-{
-    bson_t filter, pipeline;
-    sb_store_status_t st;
-
-    sb_mongo_json_doc(&filter,
-                      "{\"userId\": {\"$oid\": \"%s\"}, \"partnerId\": {\"$oid\": \"%s\"}}",
-                      user_id, partner_id);
-    sb_mongo_unread_minus_one(&pipeline);
-    st = sb_mongo_update(c, SB_CONVS, &filter, &pipeline, opts, 0, NULL, "unread", err);
-    bson_destroy(&filter);
-    bson_destroy(&pipeline);
-    return st;
-}
-
-static sb_store_status_t sb_mongo_mark_step(sb_store_conn_t *c, const bson_t *opts, void *ctx,
-                                            sb_store_error_t *err)
-{
-    sb_mongo_mark_t *x = ctx;
-    bson_t filter, update, before;
-    char sender[SB_ID_LEN + 1];
-    sb_store_status_t st;
-    int r;
-
-    x->changed = 0;
-    sb_mongo_json_doc(&filter,
-                      "{\"_id\": {\"$oid\": \"%s\"}, \"receiverId\": {\"$oid\": \"%s\"},"
-                      " \"isDeleted\": false, \"isRead\": false}",
-                      x->id, x->reader_id);
-    sb_mongo_json_doc(&update,
-                      "{\"$set\": {\"isRead\": true, \"readAt\": " SB_DATE
-                      ", \"updatedAt\": " SB_DATE "}}",
-                      x->now, x->now);
-    st = sb_mongo_find_modify(c, SB_MESSAGES, &filter, &update, 0, opts, &before, "mark read", err);
-    bson_destroy(&filter);
-    bson_destroy(&update);
-    if (st == SB_STORE_OK && sb_mongo_doc_id(&before, "senderId", sender)) {
-        bson_destroy(&before);
-        if ((st = sb_mongo_unread_down(c, opts, x->reader_id, sender, err)) == SB_STORE_OK
-            && (st = sb_mongo_events(c, opts, x->events, x->nevents, x->now, err)) == SB_STORE_OK) {
-            x->changed = 1;
-        }
-        return st;
-    }
-    bson_destroy(&before);
-    if (st != SB_STORE_NOT_FOUND) {
-        return st;
-    }
-    /* nothing changed: already read (fine) or not the reader's message (not found) */
-    sb_mongo_json_doc(&filter,
-                      "{\"_id\": {\"$oid\": \"%s\"}, \"receiverId\": {\"$oid\": \"%s\"},"
-                      " \"isDeleted\": false}",
-                      x->id, x->reader_id);
-    r = sb_mongo_exists(c, SB_MESSAGES, &filter, opts, err);
-    bson_destroy(&filter);
-    return r < 0 ? err->status
-           : r   ? SB_STORE_OK
-                 : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
-}
-
-sb_store_status_t sb_mongo_message_mark_read(sb_store_conn_t *c, const char *id,
-                                             const char *reader_id, int64_t now,
-                                             const sb_outbox_event_t *events, int nevents,
-                                             int *changed, sb_store_error_t *err)
-{
-    sb_mongo_mark_t x = {id, reader_id, NULL, now, events, nevents, 0};
-    sb_store_status_t st;
-
-    *changed = 0;
-    if (!sb_id_valid(id) || !sb_id_valid(reader_id)) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
-    }
-    st = sb_mongo_atomic(c, sb_mongo_mark_step, &x, err);
-    if (st == SB_STORE_OK) {
-        *changed = x.changed != 0;
-    }
-    return st;
-}
-
-static sb_store_status_t sb_mongo_mark_all_step(sb_store_conn_t *c, const bson_t *opts, void *ctx,
-                                                sb_store_error_t *err)
-{
-    sb_mongo_mark_t *x = ctx;
-    char pair[SB_MONGO_PAIR_LEN];
-    mongoc_collection_t *col;
-    bson_t filter, update;
-    bson_error_t e;
-    int64_t n = 0, left;
-    sb_store_status_t st;
-
-    x->changed = 0;
-    sb_mongo_pair(pair, x->reader_id, x->partner_id);
-    sb_mongo_json_doc(&filter,
-                      "{\"pair\": \"%s\", \"receiverId\": {\"$oid\": \"%s\"}, \"senderId\": "
-                      "{\"$oid\": \"%s\"}, \"isRead\": false, \"isDeleted\": false,"
-                      " \"createdAt\": {\"$lte\": " SB_DATE "}}",
-                      pair, x->reader_id, x->partner_id, x->now);
-    sb_mongo_json_doc(&update,
-                      "{\"$set\": {\"isRead\": true, \"readAt\": " SB_DATE
-                      ", \"updatedAt\": " SB_DATE "}}",
-                      x->now, x->now);
-    st = sb_mongo_update(c, SB_MESSAGES, &filter, &update, opts, 1, &n, "mark conversation", err);
-    bson_destroy(&filter);
-    bson_destroy(&update);
-    if (st != SB_STORE_OK) {
-        return st;
-    }
-    /* the summary's unread counts what is left (messages after now) */
-    sb_mongo_json_doc(&filter,
-                      "{\"pair\": \"%s\", \"receiverId\": {\"$oid\": \"%s\"}, \"isRead\": false,"
-                      " \"isDeleted\": false}",
-                      pair, x->reader_id);
-    col = sb_mongo_coll(c, SB_MESSAGES);
-    left = mongoc_collection_count_documents(col, &filter, opts, NULL, NULL, &e);
-    mongoc_collection_destroy(col);
-    bson_destroy(&filter);
-    if (left < 0) {
-        return sb_mongo_fail(&e, NULL, err, "unread recount");
-    }
-    sb_mongo_json_doc(&filter,
-                      "{\"userId\": {\"$oid\": \"%s\"}, \"partnerId\": {\"$oid\": \"%s\"}}",
-                      x->reader_id, x->partner_id);
-    sb_mongo_json_doc(
-        &update, "{\"$set\": {\"unread\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"}}}", left);
-    st = sb_mongo_update(c, SB_CONVS, &filter, &update, opts, 0, NULL, "unread recount", err);
-    bson_destroy(&filter);
-    bson_destroy(&update);
-    if (st != SB_STORE_OK) {
-        return st;
-    }
-    /* the reader's unread notifications about the partner */
-    sb_mongo_json_doc(&filter,
-                      "{\"userId\": {\"$oid\": \"%s\"}, \"subjectId\": \"%s\", \"isRead\": false}",
-                      x->reader_id, x->partner_id);
-    sb_mongo_json_doc(&update, "{\"$set\": {\"isRead\": true, \"readAt\": " SB_DATE "}}", x->now);
-    st = sb_mongo_update(c, "notifications", &filter, &update, opts, 1, NULL, "notifications read",
-                         err);
-    bson_destroy(&filter);
-    bson_destroy(&update);
-    if (st == SB_STORE_OK && n > 0) {
-        st = sb_mongo_events(c, opts, x->events, x->nevents, x->now, err);
-    }
-    x->changed = n;
-    return st;
-}
-
-sb_store_status_t sb_mongo_conversation_mark_read(sb_store_conn_t *c, const char *reader_id,
-                                                  const char *partner_id, int64_t now,
-                                                  const sb_outbox_event_t *events, int nevents,
-                                                  int64_t *count, sb_store_error_t *err)
-{
-    sb_mongo_mark_t x = {NULL, reader_id, partner_id, now, events, nevents, 0};
-    sb_store_status_t st;
-
-    *count = 0;
-    if (!sb_id_valid(reader_id) || !sb_id_valid(partner_id)) {
-        return SB_STORE_OK;
-    }
-    st = sb_mongo_atomic(c, sb_mongo_mark_all_step, &x, err);
-    if (st == SB_STORE_OK) {
-        *count = x.changed;
-    }
-    return st;
-}
-
-/* ---- delete ---- */
-
-/* Both sides whose last message was id move to the newest one left in pair. */
-static sb_store_status_t sb_mongo_relast(sb_store_conn_t *c, const bson_t *opts, const char *id,
-                                         const char *pair, const char *a, const char *b,
-                                         sb_store_error_t *err)
-{
-    bson_t filter, fopts, newest, update;
-    char nid[SB_ID_LEN + 1];
-    sb_store_status_t st;
-
-    sb_mongo_json_doc(&filter, "{\"pair\": \"%s\", \"isDeleted\": false}", pair);
-    sb_mongo_json_doc(&fopts, "{\"sort\": {\"createdAt\": -1, \"_id\": -1}, \"limit\": 1}");
-    st = sb_mongo_find_one(c, SB_MESSAGES, &filter, &fopts, &newest, "newest left", err);
-    bson_destroy(&filter);
-    bson_destroy(&fopts);
-    if (st == SB_STORE_OK && sb_mongo_doc_id(&newest, "_id", nid)) {
-        sb_mongo_json_doc(
-            &update, "{\"$set\": {\"lastMessageId\": {\"$oid\": \"%s\"}, \"lastAt\": " SB_DATE "}}",
-            nid, sb_mongo_get_time(&newest, "createdAt"));
-    }
-    else if (st == SB_STORE_NOT_FOUND) {
-        sb_mongo_json_doc(&update, "{\"$set\": {\"lastMessageId\": null}}");
-        st = SB_STORE_OK;
-        err->status = SB_STORE_OK;
-        err->message[0] = '\0';
-    }
-    bson_destroy(&newest);
-    if (st != SB_STORE_OK) {
-        return st;
-    }
-    sb_mongo_json_doc(&filter,
-                      "{\"lastMessageId\": {\"$oid\": \"%s\"}, \"userId\": {\"$in\": [{\"$oid\": "
-                      "\"%s\"}, {\"$oid\": \"%s\"}]}, \"partnerId\": {\"$in\": [{\"$oid\": "
-                      "\"%s\"}, {\"$oid\": \"%s\"}]}}",
-                      id, a, b, a, b);
-    st = sb_mongo_update(c, SB_CONVS, &filter, &update, opts, 1, NULL, "summary", err);
-    bson_destroy(&filter);
-    bson_destroy(&update);
-    return st;
-}
-
-typedef struct {
-    const char *id, *sender_id;
-    int64_t now;
-    const sb_outbox_event_t *events;
-    int nevents;
-} sb_mongo_delete_t;
-
-static sb_store_status_t sb_mongo_delete_step(sb_store_conn_t *c, const bson_t *opts, void *ctx,
-                                              sb_store_error_t *err)
-{
-    sb_mongo_delete_t *x = ctx;
-    bson_t filter, update, before;
-    char receiver[SB_ID_LEN + 1], pair[SB_MONGO_PAIR_LEN];
-    sb_store_status_t st;
-    int was_read;
-
-    sb_mongo_json_doc(&filter,
-                      "{\"_id\": {\"$oid\": \"%s\"}, \"senderId\": {\"$oid\": \"%s\"},"
-                      " \"isDeleted\": false}",
-                      x->id, x->sender_id);
-    sb_mongo_json_doc(&update,
-                      "{\"$set\": {\"isDeleted\": true, \"deletedAt\": " SB_DATE
-                      ", \"deletedBy\": {\"$oid\": \"%s\"}, \"updatedAt\": " SB_DATE "}}",
-                      x->now, x->sender_id, x->now);
-    st = sb_mongo_find_modify(c, SB_MESSAGES, &filter, &update, 0, opts, &before, "message delete",
-                              err);
-    bson_destroy(&filter);
-    bson_destroy(&update);
-    if (st != SB_STORE_OK || !sb_mongo_doc_id(&before, "receiverId", receiver)) {
-        bson_destroy(&before);
-        return st == SB_STORE_OK || st == SB_STORE_NOT_FOUND
-                   ? sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message")
-                   : st;
-    }
-    was_read = sb_mongo_doc_int(&before, "isRead") != 0;
-    bson_destroy(&before);
-    if (!was_read
-        && (st = sb_mongo_unread_down(c, opts, receiver, x->sender_id, err)) != SB_STORE_OK) {
-        return st;
-    }
-    sb_mongo_pair(pair, receiver, x->sender_id);
-    if ((st = sb_mongo_relast(c, opts, x->id, pair, receiver, x->sender_id, err)) == SB_STORE_OK) {
-        st = sb_mongo_events(c, opts, x->events, x->nevents, x->now, err);
-    }
-    return st;
-}
-
-sb_store_status_t sb_mongo_message_delete(sb_store_conn_t *c, const char *id, const char *sender_id,
-                                          int64_t now, const sb_outbox_event_t *events, int nevents,
-                                          sb_store_error_t *err)
-{
-    sb_mongo_delete_t x = {id, sender_id, now, events, nevents};
-
-    if (!sb_id_valid(id) || !sb_id_valid(sender_id)) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "no such message");
-    }
-    return sb_mongo_atomic(c, sb_mongo_delete_step, &x, err);
 }
 
 /* ---- seeding ---- */

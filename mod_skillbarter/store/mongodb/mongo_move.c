@@ -4,6 +4,8 @@
  */
 #include "mongo_economy.h"
 #include "mongo_sessions.h"
+#include "mongo_aggregates.h"
+#include "mongo_messages.h"
 
 #include <string.h>
 
@@ -268,6 +270,14 @@ sb_store_status_t sb_mongo_recover(sb_store_conn_t *c, int64_t before, int *fixe
         int sessions = 0;
         st = sb_mongo_session_recover(c, before, &sessions, err);
         n += sessions;
+    }
+    /* and the discovery counters a write without a transaction left half incremented */
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_agg_recover(c, before, &n, err);
+    }
+    /* and the conversation counters likewise */
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_stats_recover(c, before, &n, err);
     }
     if (fixed) {
         *fixed = n;

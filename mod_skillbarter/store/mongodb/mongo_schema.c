@@ -12,15 +12,11 @@
 
 #include <string.h>
 
-const char *const sb_mongo_collections[] = {"users",          "refresh_tokens",
-                                            "onetime_tokens", "credit_transactions",
-                                            "outbox",         "outbox_heads",
-                                            "counters",       "messages",
-                                            "conversations",  "notifications",
-                                            "user_blocks",    "mail_queue",
-                                            "mail_log",       "job_leases",
-                                            "sessions",       "reviews",
-                                            "transfers",      NULL};
+const char *const sb_mongo_collections[] = {
+    "users",        "refresh_tokens", "onetime_tokens",  "credit_transactions", "outbox",
+    "outbox_heads", "counters",       "messages",        "conversations",       "notifications",
+    "user_blocks",  "mail_queue",     "mail_log",        "job_leases",          "sessions",
+    "reviews",      "transfers",      "discover_counts", "conversation_stats",  NULL};
 
 #define SB_STR_SET "{\"$type\": \"string\"}"
 
@@ -31,14 +27,18 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
      "{\"unique\": true, \"partialFilterExpression\": {\"calendarToken\": " SB_STR_SET "}}",
      "calendarToken"},
     {"users", "offered_skill", "{\"skillsOffered.skillLower\": 1}", NULL, NULL},
-    {"users", "offered_category", "{\"skillsOffered.category\": 1}", NULL, NULL},
+    /* the discover list by category, read in its own order (SQLite: discover_category_seen) */
+    {"users", "category_seen", "{\"skillsOffered.category\": 1, \"lastSeen\": -1, \"_id\": -1}",
+     NULL, NULL},
     {"users", "wanted_skill", "{\"skillsWanted.skillLower\": 1}", NULL, NULL},
     {"users", "last_seen", "{\"lastSeen\": -1, \"_id\": -1}", NULL, NULL},
     {"users", "pending_moves", "{\"pendingMoves.t\": 1}", NULL, NULL},
-    {"users", "search",
-     "{\"username\": \"text\", \"firstName\": \"text\", \"lastName\": \"text\","
-     " \"bio\": \"text\", \"skillsOffered.skill\": \"text\", \"skillsWanted.skill\": \"text\"}",
-     "{\"default_language\": \"none\"}", NULL},
+    {"users", "search_tokens", "{\"searchTokens\": 1}", NULL, NULL},
+    {"users", "agg_pending", "{\"aggPending.t\": 1}", NULL, NULL},
+    {"users", "timed_ban", "{\"banExpiresAt\": 1}",
+     "{\"partialFilterExpression\": {\"isBanned\": true}}", NULL},
+    {"discover_counts", "counts_top", "{\"_id.t\": 1, \"n\": -1, \"_id.s\": 1}", NULL, NULL},
+    {"discover_counts", "counts_name", "{\"_id.t\": 1, \"_id.s\": 1}", NULL, NULL},
     {"refresh_tokens", "user", "{\"userId\": 1}", NULL, NULL},
     {"refresh_tokens", "family", "{\"familyId\": 1}", NULL, NULL},
     {"onetime_tokens", "user_purpose", "{\"userId\": 1, \"purpose\": 1, \"expiresAt\": -1}", NULL,
@@ -56,6 +56,11 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"messages", "unread", "{\"pair\": 1, \"receiverId\": 1, \"isRead\": 1}", NULL, NULL},
     {"conversations", "pair", "{\"userId\": 1, \"partnerId\": 1}", "{\"unique\": true}", "id"},
     {"conversations", "recent", "{\"userId\": 1, \"lastAt\": -1, \"partnerId\": -1}", NULL, NULL},
+    /* the conversation counters: a partner's summaries, the flagged ones, pending entries */
+    {"conversations", "partner", "{\"partnerId\": 1}", NULL, NULL},
+    {"conversations", "hidden", "{\"userId\": 1}",
+     "{\"partialFilterExpression\": {\"partnerHidden\": true}}", NULL},
+    {"conversations", "stats_pending", "{\"statsPending.t\": 1}", NULL, NULL},
     {"notifications", "user_time", "{\"userId\": 1, \"createdAt\": -1, \"_id\": -1}", NULL, NULL},
     {"notifications", "unread", "{\"userId\": 1, \"isRead\": 1, \"type\": 1, \"subjectId\": 1}",
      NULL, NULL},
@@ -71,6 +76,7 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"sessions", "intent", "{\"movesAt\": 1}", "{\"sparse\": true}", NULL},
     {"messages", "session", "{\"sessionId\": 1}",
      "{\"partialFilterExpression\": {\"sessionId\": {\"$type\": \"objectId\"}}}", NULL},
+    {"sessions", "created", "{\"createdAt\": -1}", NULL, NULL},
     {"reviews", "review_once", "{\"sessionId\": 1, \"reviewerId\": 1}", "{\"unique\": true}",
      "review"},
     {"reviews", "reviewee", "{\"revieweeId\": 1, \"createdAt\": -1}", NULL, NULL},

@@ -166,6 +166,8 @@ int sb_mongo_user_doc(apr_pool_t *p, bson_t *b, const sb_user_t *u)
     sb_mongo_append_time(b, "passwordChangedAt", u->password_changed_at);
     BSON_APPEND_BOOL(b, "emailNotifications", u->email_notifications != 0);
     bson_append_null(b, "calendarToken", -1);
+    BSON_APPEND_INT64(b, "rev", 0);
+    sb_mongo_append_derived(p, b, u);
     return 1;
 }
 

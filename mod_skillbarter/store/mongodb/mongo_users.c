@@ -1,9 +1,11 @@
 /*
  * MongoDB driver: users — create (with the welcome bonus ledger row), look-ups, profile and
- * list patches, verification, password, presence, moderation, avatars and bulk seeding.
+ * list patches, verification, password, presence, moderation and avatars (bulk seeding:
+ * mongo_user_bulk.c).
  * Documents, filters and updates come from mongo_user_doc.c.
  */
 #include "mongo_users.h"
+#include "mongo_messages.h"
 
 #include <string.h>
 
@@ -32,29 +34,6 @@ static sb_store_status_t sb_mongo_user_get(sb_store_conn_t *c, apr_pool_t *p, co
     if (st == SB_STORE_NOT_FOUND) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
     }
-    return st;
-}
-
-/* A findAndModify on the user with id, *out the user after it (when out is given). */
-static sb_store_status_t sb_mongo_user_modify(sb_store_conn_t *c, apr_pool_t *p, const char *id,
-                                              const bson_t *update, sb_user_t **out,
-                                              const char *what, sb_store_error_t *err)
-{
-    bson_t filter, doc;
-    sb_store_status_t st;
-
-    if (out) {
-        *out = NULL;
-    }
-    if (!sb_mongo_filter_user_id(&filter, id)) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
-    }
-    st = sb_mongo_find_modify(c, SB_USERS, &filter, update, 1, NULL, &doc, what, err);
-    if (st == SB_STORE_OK && out && !(*out = sb_mongo_user_from_doc(p, &doc))) {
-        st = sb_store_fail(err, SB_STORE_ERROR, NULL, "%s: stored document has no ObjectId", what);
-    }
-    bson_destroy(&doc);
-    bson_destroy(&filter);
     return st;
 }
 
@@ -259,6 +238,27 @@ sb_store_status_t sb_mongo_user_by_login(sb_store_conn_t *c, apr_pool_t *p, cons
 
 /* ---- edits ---- */
 
+static void sb_mongo_edit_profile(sb_user_t *u, const void *ctx)
+{
+    sb_mongo_apply_profile(u, ctx);
+}
+
+/* An edit of the card fields: *out the user written. */
+static sb_store_status_t sb_mongo_card_edit(sb_store_conn_t *c, apr_pool_t *p, const char *id,
+                                            const bson_t *update,
+                                            void (*apply)(sb_user_t *, const void *),
+                                            const void *ctx, int64_t now, sb_user_t **out,
+                                            sb_store_error_t *err)
+{
+    sb_mongo_edit_t ed = {p, id, update, apply, ctx, 1, now, NULL, NULL};
+    sb_store_status_t st = sb_mongo_user_edit(c, &ed, err);
+
+    if (out) {
+        *out = st == SB_STORE_OK ? ed.after : NULL;
+    }
+    return st;
+}
+
 sb_store_status_t sb_mongo_user_update_profile(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                                const sb_profile_patch_t *patch, int64_t now,
                                                sb_user_t **out, sb_store_error_t *err)
@@ -273,9 +273,28 @@ sb_store_status_t sb_mongo_user_update_profile(sb_store_conn_t *c, apr_pool_t *p
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "update_profile: no patch");
     }
     sb_mongo_update_profile(&update, patch, now);
-    st = sb_mongo_user_modify(c, p, id, &update, out, "user profile", err);
+    st = sb_mongo_card_edit(c, p, id, &update, sb_mongo_edit_profile, patch, now, out, err);
     bson_destroy(&update);
     return st;
+}
+
+typedef struct {
+    const apr_array_header_t *offered, *wanted, *availability;
+} sb_mongo_lists_t;
+
+static void sb_mongo_edit_lists(sb_user_t *u, const void *ctx)
+{
+    const sb_mongo_lists_t *l = ctx;
+
+    if (l->offered) {
+        u->skills_offered = (apr_array_header_t *)l->offered;
+    }
+    if (l->wanted) {
+        u->skills_wanted = (apr_array_header_t *)l->wanted;
+    }
+    if (l->availability) {
+        u->availability = (apr_array_header_t *)l->availability;
+    }
 }
 
 sb_store_status_t sb_mongo_user_update_lists(sb_store_conn_t *c, apr_pool_t *p, const char *id,
@@ -284,11 +303,12 @@ sb_store_status_t sb_mongo_user_update_lists(sb_store_conn_t *c, apr_pool_t *p, 
                                              const apr_array_header_t *availability, int64_t now,
                                              sb_user_t **out, sb_store_error_t *err)
 {
+    sb_mongo_lists_t l = {skills_offered, skills_wanted, availability};
     bson_t update;
     sb_store_status_t st;
 
     sb_mongo_update_lists(p, &update, skills_offered, skills_wanted, availability, now);
-    st = sb_mongo_user_modify(c, p, id, &update, out, "user lists", err);
+    st = sb_mongo_card_edit(c, p, id, &update, sb_mongo_edit_lists, &l, now, out, err);
     bson_destroy(&update);
     return st;
 }
@@ -329,11 +349,18 @@ sb_store_status_t sb_mongo_user_set_role(sb_store_conn_t *c, const char *id, con
 
 /* ---- password and moderation: the user's update and the revocation of its tokens ---- */
 
+/* A partner the conversation counters leave out (sql/010's partner_hidden). */
+static int sb_mongo_user_hidden(const sb_user_t *u)
+{
+    return !u->is_active || u->is_banned;
+}
+
 typedef struct {
     const char *id;
     const bson_t *update;
     int revoke;
     int64_t now;
+    sb_mongo_edit_t *edit; /* the user's write as a guarded edit (status), else NULL */
 } sb_mongo_guard_t;
 
 /* Tokens first: a step cut short without a transaction leaves the user signed out, never a
@@ -364,7 +391,15 @@ static sb_store_status_t sb_mongo_guard_step(sb_store_conn_t *c, const bson_t *o
             bson_destroy(&update);
         }
     }
-    if (st == SB_STORE_OK) {
+    if (st == SB_STORE_OK && g->edit) {
+        st = sb_mongo_user_edit_step(c, opts, g->edit, err);
+        /* the conversations with this user as partner: listed or not, with their counters */
+        if (st == SB_STORE_OK
+            && sb_mongo_user_hidden(g->edit->before) != sb_mongo_user_hidden(g->edit->after)) {
+            st = sb_mongo_partner_hidden(c, opts, g->id, sb_mongo_user_hidden(g->edit->after), err);
+        }
+    }
+    else if (st == SB_STORE_OK) {
         st = sb_mongo_user_update(c, g->id, g->update, opts, "user guard", err);
     }
     return st;
@@ -375,7 +410,7 @@ sb_store_status_t sb_mongo_user_set_password(sb_store_conn_t *c, const char *id,
                                              sb_store_error_t *err)
 {
     bson_t update;
-    sb_mongo_guard_t g = {id, &update, 1, now};
+    sb_mongo_guard_t g = {id, &update, 1, now, NULL};
     sb_store_status_t st;
 
     if (!password_hash) {
@@ -390,32 +425,58 @@ sb_store_status_t sb_mongo_user_set_password(sb_store_conn_t *c, const char *id,
     return st;
 }
 
-/* A ban or a deactivation also ends every session of the user (as SQLite's). */
+typedef struct {
+    int is_active, is_banned;
+    const char *ban_reason;
+    int64_t ban_expires_at;
+} sb_mongo_status_t;
+
+static void sb_mongo_edit_status(sb_user_t *u, const void *ctx)
+{
+    const sb_mongo_status_t *s = ctx;
+
+    u->is_active = s->is_active != 0;
+    u->is_banned = s->is_banned != 0;
+    u->ban_reason = s->is_banned ? s->ban_reason : NULL;
+    u->ban_expires_at = s->is_banned ? s->ban_expires_at : 0;
+}
+
+/* A ban or a deactivation also ends every session of the user (as SQLite's); the change of
+ * visibility moves the user in or out of the discovery aggregates in the same step. */
 sb_store_status_t sb_mongo_user_set_status(sb_store_conn_t *c, const char *id, int is_active,
                                            int is_banned, const char *ban_reason,
                                            int64_t ban_expires_at, int64_t now,
                                            sb_store_error_t *err)
 {
+    sb_mongo_status_t s = {is_active, is_banned, ban_reason, ban_expires_at};
     bson_t update;
-    sb_mongo_guard_t g = {id, &update, is_banned || !is_active, now};
+    sb_mongo_edit_t ed = {NULL, id, &update, sb_mongo_edit_status, &s, 0, now, NULL, NULL};
+    sb_mongo_guard_t g = {id, &update, is_banned || !is_active, now, &ed};
     sb_store_status_t st;
 
     if (!sb_id_valid(id)) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
     }
+    apr_pool_create(&ed.p, c->pool); /* the operation has no pool: a connection may live long */
     sb_mongo_update_status(&update, is_active, is_banned, ban_reason, ban_expires_at, now);
     st = sb_mongo_atomic(c, sb_mongo_guard_step, &g, err);
     bson_destroy(&update);
+    apr_pool_destroy(ed.p);
     return st;
 }
 
-/* One findAndModify returning the document before the change: the previous picture is read
- * in the same atomic step as the new one is written. */
+static void sb_mongo_edit_avatar(sb_user_t *u, const void *ctx)
+{
+    u->profile_picture = ctx;
+}
+
+/* A guarded edit: the previous picture is the one the written revision replaced. */
 sb_store_status_t sb_mongo_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                            const char *picture, int64_t now, const char **previous,
                                            sb_store_error_t *err)
 {
-    bson_t filter, update, before;
+    bson_t update;
+    sb_mongo_edit_t ed = {p, id, &update, sb_mongo_edit_avatar, picture, 1, now, NULL, NULL};
     sb_store_status_t st;
 
     if (previous) {
@@ -424,169 +485,11 @@ sb_store_status_t sb_mongo_user_set_avatar(sb_store_conn_t *c, apr_pool_t *p, co
     if (!id || !picture) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "set_avatar: missing argument");
     }
-    if (!sb_mongo_filter_user_id(&filter, id)) {
-        return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
-    }
     sb_mongo_update_set(&update, "avatar", picture, now);
-    st = sb_mongo_find_modify(c, SB_USERS, &filter, &update, 0, NULL, &before, "avatar set", err);
+    st = sb_mongo_user_edit(c, &ed, err);
     if (st == SB_STORE_OK && previous) {
-        const char *old = sb_mongo_doc_str(p, &before, "profilePicture");
-        *previous = old ? old : "";
+        *previous = ed.before->profile_picture ? ed.before->profile_picture : "";
     }
-    else if (st == SB_STORE_NOT_FOUND) {
-        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
-    }
-    bson_destroy(&before);
     bson_destroy(&update);
-    bson_destroy(&filter);
-    return st;
-}
-
-/* ---- bulk seeding ---- */
-
-typedef struct {
-    apr_pool_t *p;
-    const sb_user_t *users;
-    int n;
-    int inserted;    /* users written (an ordered insert stops at the first failure) */
-    int ledger_done; /* the welcome rows' insert was sent */
-} sb_mongo_bulk_t;
-
-/* insertMany of docs[0..n) into coll; *inserted gets the reply's insertedCount. */
-static sb_store_status_t sb_mongo_insert_many(sb_store_conn_t *c, const char *coll,
-                                              const bson_t **docs, int n, const bson_t *opts,
-                                              int *inserted, sb_store_error_t *err)
-{
-    mongoc_collection_t *col = sb_mongo_coll(c, coll);
-    bson_t reply;
-    bson_error_t e;
-    sb_store_status_t st = SB_STORE_OK;
-
-    if (!mongoc_collection_insert_many(col, docs, (size_t)n, opts, &reply, &e)) {
-        st = sb_mongo_fail(&e, &reply, err, coll);
-    }
-    if (inserted) {
-        *inserted = (int)sb_mongo_doc_int(&reply, "insertedCount");
-    }
-    bson_destroy(&reply);
-    mongoc_collection_destroy(col);
-    return st;
-}
-
-/* Both inserts of one bulk step: the users (ordered), then their welcome rows. */
-static sb_store_status_t sb_mongo_bulk_insert_all(sb_store_conn_t *c, sb_mongo_bulk_t *b,
-                                                  const bson_t *opts, sb_store_error_t *err)
-{
-    bson_t *udocs = apr_pcalloc(b->p, sizeof(bson_t) * (size_t)b->n);
-    bson_t *rows = apr_pcalloc(b->p, sizeof(bson_t) * (size_t)b->n);
-    const bson_t **uv = apr_pcalloc(b->p, sizeof(bson_t *) * (size_t)b->n);
-    const bson_t **rv = apr_pcalloc(b->p, sizeof(bson_t *) * (size_t)b->n);
-    int i, nu = 0, nr = 0;
-    sb_store_status_t st = SB_STORE_OK;
-
-    for (i = 0; i < b->n; i++) {
-        const sb_user_t *u = &b->users[i];
-        char row_id[SB_ID_LEN + 1];
-        if (!sb_mongo_user_doc(b->p, &udocs[nu], u)) {
-            st = sb_store_fail(err, SB_STORE_ERROR, NULL, "bulk_insert: user %d is incomplete", i);
-            break;
-        }
-        uv[nu] = &udocs[nu];
-        nu++;
-        sb_id_new(row_id);
-        if (u->credits > 0
-            && sb_mongo_bonus_row(&rows[nr], row_id, u->id, u->credits, u->created_at)) {
-            rv[nr] = &rows[nr];
-            nr++;
-        }
-    }
-    if (st == SB_STORE_OK) {
-        st = sb_mongo_insert_many(c, SB_USERS, uv, nu, opts, &b->inserted, err);
-    }
-    if (st == SB_STORE_OK && nr > 0) {
-        b->ledger_done = 1;
-        st = sb_mongo_insert_many(c, SB_LEDGER, rv, nr, opts, NULL, err);
-    }
-    for (i = 0; i < nu; i++) {
-        bson_destroy(&udocs[i]);
-    }
-    for (i = 0; i < nr; i++) {
-        bson_destroy(&rows[i]);
-    }
-    return st;
-}
-
-/* {key: {$in: [v(users[0]), ... v(users[n-1])]}} into b. */
-static void sb_mongo_bulk_in(const sb_mongo_bulk_t *b, bson_t *filter, const char *key, int n)
-{
-    bson_t in, arr;
-    char buf[16];
-    const char *k;
-    int i;
-
-    bson_init(filter);
-    bson_append_document_begin(filter, key, -1, &in);
-    BSON_APPEND_ARRAY_BEGIN(&in, "$in", &arr);
-    for (i = 0; i < n; i++) {
-        bson_uint32_to_string((uint32_t)i, &k, buf, sizeof(buf));
-        if (!strcmp(key, "_id")) {
-            sb_mongo_append_id(&arr, k, b->users[i].id);
-        }
-        else {
-            BSON_APPEND_UTF8(&arr, k, apr_pstrcat(b->p, "welcome:", b->users[i].id, NULL));
-        }
-    }
-    bson_append_array_end(&in, &arr);
-    bson_append_document_end(filter, &in);
-}
-
-/* Without a transaction a failed bulk takes out again what it wrote: the users its ordered
- * insert got in (never one that was there before) and, once sent, their welcome rows. */
-static void sb_mongo_bulk_undo(sb_store_conn_t *c, const sb_mongo_bulk_t *b)
-{
-    bson_t filter;
-    sb_store_error_t e2;
-
-    if (b->ledger_done) {
-        sb_mongo_bulk_in(b, &filter, "idemKey", b->inserted);
-        sb_mongo_delete(c, SB_LEDGER, &filter, NULL, 1, NULL, "bulk undo", &e2);
-        bson_destroy(&filter);
-    }
-    if (b->inserted > 0) {
-        sb_mongo_bulk_in(b, &filter, "_id", b->inserted);
-        sb_mongo_delete(c, SB_USERS, &filter, NULL, 1, NULL, "bulk undo", &e2);
-        bson_destroy(&filter);
-    }
-}
-
-static sb_store_status_t sb_mongo_bulk_step(sb_store_conn_t *c, const bson_t *opts, void *ctx,
-                                            sb_store_error_t *err)
-{
-    sb_mongo_bulk_t *b = ctx;
-    sb_store_status_t st;
-
-    b->inserted = b->ledger_done = 0;
-    st = sb_mongo_bulk_insert_all(c, b, opts, err);
-    if (st != SB_STORE_OK && !opts) {
-        sb_mongo_bulk_undo(c, b);
-    }
-    return st;
-}
-
-sb_store_status_t sb_mongo_users_bulk_insert(sb_store_conn_t *c, const sb_user_t *users, int n,
-                                             sb_store_error_t *err)
-{
-    sb_mongo_bulk_t b = {NULL, users, n, 0, 0};
-    sb_store_status_t st;
-
-    if (n < 0 || (n > 0 && !users)) {
-        return sb_store_fail(err, SB_STORE_ERROR, NULL, "bulk_insert: bad arguments");
-    }
-    if (n == 0) {
-        return SB_STORE_OK;
-    }
-    apr_pool_create(&b.p, c->pool);
-    st = sb_mongo_atomic(c, sb_mongo_bulk_step, &b, err);
-    apr_pool_destroy(b.p);
     return st;
 }

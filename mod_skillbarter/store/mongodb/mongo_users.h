@@ -48,8 +48,51 @@ int sb_mongo_bonus_row(bson_t *b, const char *row_id, const char *user_id, int64
  * error (err set). */
 int sb_mongo_user_exists(sb_store_conn_t *c, const char *id, const bson_t *opts,
                          sb_store_error_t *err);
+/* ---- mongo_card.c: the fields a user document derives from its card fields ---- */
+
+/* The card text of u (store_discovery.h's card_head), in p. */
+const char *sb_mongo_card_head(apr_pool_t *p, const sb_user_t *u);
+/* The distinct lower-cased words of text (runs of ASCII letters and digits and of non-ASCII
+ * bytes) pushed onto out (const char *), skipping those out holds already. */
+void sb_mongo_words(apr_pool_t *p, const char *text, apr_array_header_t *out);
+/* cardHead, searchTokens, searchName, searchSkills and searchBio of u, appended to b. */
+void sb_mongo_append_derived(apr_pool_t *p, bson_t *b, const sb_user_t *u);
+/* The card of a user document as discovery hands it out: its kept cardHead with id,
+ * lastSeen, rating, totalReviews and isVerified (every card field from the document when it
+ * has no cardHead); NULL for a document that is no user. */
+sb_user_card_t *sb_mongo_card_kept(apr_pool_t *p, const bson_t *doc, apr_array_header_t *a);
+
 /* A user document as read back; NULL when it has no ObjectId _id. */
 sb_user_t *sb_mongo_user_from_doc(apr_pool_t *p, const bson_t *doc);
+
+/* ---- mongo_user_edit.c: guarded edits (a write of card fields or of visibility) ---- */
+
+typedef struct {
+    apr_pool_t *p;
+    const char *id;
+    const bson_t *update;                         /* the builder's {$set: ...} */
+    void (*apply)(sb_user_t *u, const void *ctx); /* the same change made on the model */
+    const void *ctx;
+    int touches_card; /* the update writes a card field: the derived fields are rewritten */
+    int64_t now;
+    sb_user_t *before, *after; /* the user read and the user written (set by the edit) */
+} sb_mongo_edit_t;
+
+/* The guarded write: update's $set plus derived (may be NULL), rev + 1, and the aggregates'
+ * pending entry when given (may be NULL). */
+int sb_mongo_edit_update(bson_t *out, const bson_t *update, const bson_t *derived,
+                         const bson_t *pending);
+/* {_id: id, rev: the revision doc was read at} ({$exists: false} before the first). */
+int sb_mongo_edit_filter(bson_t *b, const char *id, const bson_t *doc);
+/* A profile patch on the model, as sb_mongo_update_profile's update on the document. */
+void sb_mongo_apply_profile(sb_user_t *u, const sb_profile_patch_t *patch);
+/* The edit inside the caller's atomic step (opts: its session or NULL); NOT_FOUND when the
+ * user is not there, STALE when other writers won the race every time. */
+sb_store_status_t sb_mongo_user_edit_step(sb_store_conn_t *c, const bson_t *opts,
+                                          sb_mongo_edit_t *ed, sb_store_error_t *err);
+/* The edit as an atomic step of its own. */
+sb_store_status_t sb_mongo_user_edit(sb_store_conn_t *c, sb_mongo_edit_t *ed,
+                                     sb_store_error_t *err);
 
 SB_STORE_USERS_OPS(SB_MONGO_PROTOTYPE, users)
 

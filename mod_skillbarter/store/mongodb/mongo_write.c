@@ -292,3 +292,53 @@ sb_store_status_t sb_mongo_aggregate_one(sb_store_conn_t *c, const char *coll,
     mongoc_collection_destroy(col);
     return st;
 }
+
+/* The documents of cur into fn, then its error; the cursor and collection are destroyed. */
+static sb_store_status_t sb_mongo_cursor_each(mongoc_collection_t *col, mongoc_cursor_t *cur,
+                                              apr_pool_t *p, sb_mongo_doc_fn fn, void *ctx,
+                                              const char *what, sb_store_error_t *err)
+{
+    const bson_t *doc, *reply;
+    bson_error_t e;
+    sb_store_status_t st = SB_STORE_OK;
+
+    while (mongoc_cursor_next(cur, &doc)) {
+        fn(p, doc, ctx);
+    }
+    if (mongoc_cursor_error_document(cur, &e, &reply)) {
+        st = sb_mongo_fail(&e, reply, err, what);
+    }
+    mongoc_cursor_destroy(cur);
+    mongoc_collection_destroy(col);
+    return st;
+}
+
+sb_store_status_t sb_mongo_find_each(sb_store_conn_t *c, apr_pool_t *p, const char *coll,
+                                     const bson_t *filter, const bson_t *opts, sb_mongo_doc_fn fn,
+                                     void *ctx, const char *what, sb_store_error_t *err)
+{
+    mongoc_collection_t *col = sb_mongo_coll(c, coll);
+
+    return sb_mongo_cursor_each(col, mongoc_collection_find_with_opts(col, filter, opts, NULL), p,
+                                fn, ctx, what, err);
+}
+
+sb_store_status_t sb_mongo_aggregate_each(sb_store_conn_t *c, apr_pool_t *p, const char *coll,
+                                          const bson_t *pipeline, sb_mongo_doc_fn fn, void *ctx,
+                                          const char *what, sb_store_error_t *err)
+{
+    mongoc_collection_t *col = sb_mongo_coll(c, coll);
+
+    return sb_mongo_cursor_each(
+        col, mongoc_collection_aggregate(col, MONGOC_QUERY_NONE, pipeline, NULL, NULL), p, fn, ctx,
+        what, err);
+}
+
+void sb_mongo_upsert_opts(bson_t *out, const bson_t *opts)
+{
+    bson_init(out);
+    if (opts) {
+        bson_concat(out, opts);
+    }
+    BSON_APPEND_BOOL(out, "upsert", true);
+}

@@ -1,0 +1,73 @@
+/*
+ * Internal to the MongoDB driver: the discovery aggregates behind category_counts and
+ * trending_skills (mongo_aggregates.c), kept so that neither reads every user.
+ *
+ * discover_counts holds one document per key, {_id: key, n}: per category the counted users
+ * offering a skill in it ({t: "c", c}), per lower-cased skill name the counted users offering
+ * it ({t: "k", s}), and per spelling the offered skill rows of counted users ({t: "n", s, k,
+ * c}, c "" for none). "Counted" is SQLite's sql/007 rule: active, and not banned or banned
+ * with an expiry; the readers subtract the users whose timed ban is in force at the instant
+ * asked, so the answers equal a from-scratch count of the users visible then.
+ *
+ * Every write that changes a user's offered skills or counted state (the guarded edits of
+ * mongo_user_edit.c, user_create, users_bulk_insert) adds the difference of the user's
+ * contribution before and after: in its transaction where the deployment has them; without,
+ * the user's own write records the keys it will change (aggPending: {op, t, keys}), the
+ * counters are incremented, and the entry is taken off. sb_mongo_agg_recover counts the keys
+ * of entries a stopped process left (older than SB_MONGO_RECOVER_AFTER_MS) afresh.
+ */
+#ifndef SB_MONGO_AGGREGATES_H
+#define SB_MONGO_AGGREGATES_H
+
+#include "mongo_int.h"
+
+#define SB_MONGO_COUNTS "discover_counts"
+
+typedef struct {
+    char t;                /* 'c' category, 'k' skill name, 'n' spelling */
+    const char *s, *k, *c; /* skill lower-cased, skill as written, category ("" none) */
+    int64_t n;
+} sb_mongo_agg_t;
+
+/* 1 when u counts for the aggregates (active, and not banned or banned with an expiry). */
+int sb_mongo_user_counted(const sb_user_t *u);
+/* sign * u's contribution (none when u is NULL or not counted) merged into delta (array of
+ * sb_mongo_agg_t, entries of the same key summed). */
+void sb_mongo_agg_add(apr_pool_t *p, apr_array_header_t *delta, const sb_user_t *u, int sign);
+/* The number of entries of delta whose n is not 0. */
+int sb_mongo_agg_changes(const apr_array_header_t *delta);
+/* The key document of a under key of b. */
+void sb_mongo_agg_key(bson_t *b, const char *key, const sb_mongo_agg_t *a);
+/* {_id: key} and {$inc: {n}} of one entry (applied as an upsert). */
+void sb_mongo_agg_update(bson_t *filter, bson_t *update, const sb_mongo_agg_t *a);
+/* The aggPending entry of a write without a transaction: {op, t, keys: [changed keys]}. */
+void sb_mongo_agg_pending(bson_t *b, const char *op, int64_t now, const apr_array_header_t *delta);
+/* Increment the counters by the entries of delta (opts: the step's session or NULL). */
+sb_store_status_t sb_mongo_agg_apply(sb_store_conn_t *c, const bson_t *opts,
+                                     const apr_array_header_t *delta, sb_store_error_t *err);
+/* {$pull: {aggPending: {op}}} on the users in filter. */
+sb_store_status_t sb_mongo_agg_done(sb_store_conn_t *c, const bson_t *filter, const char *op,
+                                    sb_store_error_t *err);
+/* Users with a timed ban in force at now (the ones the readers subtract). */
+void sb_mongo_timed_banned_filter(bson_t *b, int64_t now);
+/* The trending pipeline over sessions created at or after since: {_id: lower, skill, category,
+ * n}, most first, then by name, at most limit. */
+void sb_mongo_trending_pipeline(bson_t *pipeline, int64_t since, int limit);
+/* A discover_counts document pushed onto ctx (an array of sb_mongo_agg_t) as its key's
+ * fields and n. */
+void sb_mongo_agg_from_doc(apr_pool_t *p, const bson_t *doc, void *ctx);
+/* The users pipeline yielding {n}: key a counted from scratch (the recovery's count). */
+void sb_mongo_agg_recount_pipeline(bson_t *pipeline, const sb_mongo_agg_t *a);
+/* Count the keys of aggPending entries older than before afresh; *fixed users repaired
+ * (mongo_agg_recover.c). */
+sb_store_status_t sb_mongo_agg_recover(sb_store_conn_t *c, int64_t before, int *fixed,
+                                       sb_store_error_t *err);
+
+sb_store_status_t sb_mongo_category_counts(sb_store_conn_t *c, int64_t now,
+                                           const char *const *categories, int n, int64_t *counts,
+                                           sb_store_error_t *err);
+sb_store_status_t sb_mongo_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
+                                           int64_t now, int limit, apr_array_header_t **out,
+                                           const char **source, sb_store_error_t *err);
+
+#endif
