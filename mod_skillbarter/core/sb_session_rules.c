@@ -214,19 +214,3 @@ int sb_session_in_availability(const sb_tz_t *z, const apr_array_header_t *avail
     }
     return 0;
 }
-
-const char *sb_session_request_status(const char *session_status)
-{
-    switch (sb_session_status_parse(session_status)) {
-    case SB_SESSION_PENDING:
-        return "pending";
-    case SB_SESSION_DECLINED:
-        return "declined";
-    case SB_SESSION_EXPIRED:
-        return "expired";
-    case SB_SESSION_CANCELLED:
-        return "cancelled";
-    default:
-        return "accepted"; /* scheduled, and what follows a scheduled session */
-    }
-}
