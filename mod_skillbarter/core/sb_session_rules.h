@@ -59,7 +59,6 @@ const char *sb_session_request_status(const char *session_status);
 /* 1 when the status holds the learner's credits (pending, scheduled, in_progress). */
 int sb_session_status_holds(sb_session_status_t s);
 
-
 /* 1 when minutes is a bookable duration: 15..240 in steps of 15. */
 int sb_session_duration_valid(int64_t minutes);
 

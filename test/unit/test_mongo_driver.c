@@ -248,7 +248,11 @@ static void test_index_command_json(void **state)
         "\"review_once\", \"unique\" : true }, { \"key\" : { \"revieweeId\" : { \"$numberInt\" : "
         "\"1\" }, \"createdAt\" : { \"$numberInt\" : \"-1\" } }, \"name\" : \"reviewee\" } ] }");
     bson_destroy(&cmd);
-    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 5);
+    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 6);
+    /* trending reads the window's sessions by their creation */
+    assert_non_null(strstr(sb_mongo_json(p, &cmd),
+                           "{ \"key\" : { \"createdAt\" : { \"$numberInt\" : "
+                           "\"-1\" } }, \"name\" : \"created\" }"));
     assert_non_null(strstr(sb_mongo_json(p, &cmd),
                            "{ \"key\" : { \"roomId\" : { \"$numberInt\" : \"1\" } }, \"name\" : "
                            "\"roomId\", \"unique\" : true, \"partialFilterExpression\" : { "

@@ -111,8 +111,8 @@ sb_store_status_t sb_sqlite_session_move(sb_sqlite_conn_t *sc, const char *sessi
         return sb_sqlite_move_totals(sc, &mv, with_totals ? totals : NULL, now, NULL, err);
     }
     if (with_totals) {
-        return sb_sqlite_session_totals(sc, m->user_id, m->earned, m->spent, m->taught,
-                                        m->learned, err);
+        return sb_sqlite_session_totals(sc, m->user_id, m->earned, m->spent, m->taught, m->learned,
+                                        err);
     }
     return SB_STORE_OK;
 }
