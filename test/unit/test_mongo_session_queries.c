@@ -316,7 +316,7 @@ static void test_session_indexes(void **state)
     bson_error_t e;
 
     /* the participants' lists walk their index in order; intents are found by time */
-    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 5);
+    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 6);
     assert_string_equal(
         json(p, &cmd),
         "{ \"createIndexes\" : \"sessions\", \"indexes\" : [ { \"key\" : { \"roomId\" : { "
@@ -328,7 +328,8 @@ static void test_session_indexes(void **state)
         "\"-1\" }, \"_id\" : { \"$numberInt\" : \"-1\" } }, \"name\" : \"student\" }, { \"key\" "
         ": { \"status\" : { \"$numberInt\" : \"1\" }, \"scheduledTime\" : { \"$numberInt\" : "
         "\"1\" } }, \"name\" : \"due\" }, { \"key\" : { \"movesAt\" : { \"$numberInt\" : \"1\" "
-        "} }, \"name\" : \"intent\", \"sparse\" : true } ] }");
+        "} }, \"name\" : \"intent\", \"sparse\" : true }, { \"key\" : { \"createdAt\" : { "
+        "\"$numberInt\" : \"-1\" } }, \"name\" : \"created\" } ] }");
     assert_string_equal(sb_mongo_index_field("reviews", "review_once"), "review");
     assert_string_equal(sb_mongo_index_field("sessions", "roomId"), "roomId");
 }
