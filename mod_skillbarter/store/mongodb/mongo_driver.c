@@ -293,12 +293,12 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
 }
 
 /*
- * The domains written: a full table each, one entry per list row. The domains not written
- * yet have empty tables, so sb_store_driver_missing names each of their operations and a
- * mongodb store is refused (configtest, sb_store_open) until they exist. A domain that is
- * written moves from the second list to the first, with its mongo_<domain>.h.
+ * Every domain of store.h, a full table each with one entry per list row (sb_mongo_<op>, as
+ * declared by mongo_<domain>.h; discovery's by mongo_discovery.h and mongo_aggregates.h). A
+ * domain missing from this list would leave its operations NULL, and sb_store_driver_missing
+ * would name them, so a mongodb store would be refused at configtest and by sb_store_open.
  */
-#define SB_MONGO_DOMAINS_WRITTEN(D)                                                                \
+#define SB_MONGO_DOMAINS(D)                                                                        \
     D(users, USERS)                                                                                \
     D(tokens, TOKENS)                                                                              \
     D(ledger, LEDGER)                                                                              \
@@ -309,27 +309,14 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
     D(notifications, NOTIFICATIONS)                                                                \
     D(messages, MESSAGES)                                                                          \
     D(mail, MAIL)                                                                                  \
-    D(sessions, SESSIONS)
-#define SB_MONGO_DOMAINS_TODO(D)
+    D(sessions, SESSIONS)                                                                          \
+    D(discovery, DISCOVERY)
 
 #define SB_MONGO_ENTRY(d, op, params, args) .op = sb_mongo_##op,
-#define SB_MONGO_FULL_TABLE(dom, DOM)                                                              \
+#define SB_MONGO_TABLE(dom, DOM)                                                                   \
     static const sb_store_##dom##_ops_t sb_mongo_##dom##_ops = {                                   \
         SB_STORE_##DOM##_OPS(SB_MONGO_ENTRY, dom)};
-#define SB_MONGO_EMPTY_TABLE(dom, DOM) static const sb_store_##dom##_ops_t sb_mongo_##dom##_ops;
-SB_MONGO_DOMAINS_WRITTEN(SB_MONGO_FULL_TABLE)
-SB_MONGO_DOMAINS_TODO(SB_MONGO_EMPTY_TABLE)
-
-/* Discovery: mongo_discovery.h (list, search, matches, reviews) and mongo_aggregates.h
- * (category counts, trending skills). */
-static const sb_store_discovery_ops_t sb_mongo_discovery_ops = {
-    .discover_list = sb_mongo_discover_list,
-    .discover_search = sb_mongo_discover_search,
-    .category_counts = sb_mongo_category_counts,
-    .trending_skills = sb_mongo_trending_skills,
-    .discover_matches = sb_mongo_discover_matches,
-    .reviews_recent = sb_mongo_reviews_recent,
-};
+SB_MONGO_DOMAINS(SB_MONGO_TABLE)
 
 #define SB_MONGO_DOMAIN_REF(dom, DOM) .dom = &sb_mongo_##dom##_ops,
 
