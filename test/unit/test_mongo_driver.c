@@ -317,6 +317,29 @@ static void test_deployment_probe(void **state)
 
 /* ---- ids, times ---- */
 
+/* typed reads: a review's wouldRecommend is yes, no or not said */
+static void test_doc_reads(void **state)
+{
+    apr_pool_t *p = *state;
+    bson_t b = BSON_INITIALIZER;
+
+    BSON_APPEND_BOOL(&b, "yes", true);
+    BSON_APPEND_BOOL(&b, "no", false);
+    bson_append_null(&b, "null", -1);
+    BSON_APPEND_INT32(&b, "one", 1);
+    BSON_APPEND_UTF8(&b, "s", "text");
+    assert_int_equal(sb_mongo_doc_tristate(&b, "yes"), 1);
+    assert_int_equal(sb_mongo_doc_tristate(&b, "no"), 0);
+    assert_int_equal(sb_mongo_doc_tristate(&b, "null"), -1);
+    assert_int_equal(sb_mongo_doc_tristate(&b, "one"), -1);
+    assert_int_equal(sb_mongo_doc_tristate(&b, "absent"), -1);
+    assert_int_equal(sb_mongo_doc_int(&b, "one"), 1);
+    assert_int_equal(sb_mongo_doc_int(&b, "absent"), 0);
+    assert_string_equal(sb_mongo_doc_str(p, &b, "s"), "text");
+    assert_null(sb_mongo_doc_str(p, &b, "null"));
+    bson_destroy(&b);
+}
+
 static void test_ids(void **state)
 {
     apr_pool_t *p = *state;
@@ -519,6 +542,7 @@ int main(void)
         T(test_index_table),
         T(test_index_command_json),
         T(test_deployment_probe),
+        T(test_doc_reads),
         T(test_ids),
         T(test_times),
         T(test_unreachable_server_is_unavailable_fast),

@@ -155,6 +155,16 @@ const char *sb_mongo_doc_str(apr_pool_t *p, const bson_t *doc, const char *key)
     return apr_pstrdup(p, bson_iter_utf8(&it, NULL));
 }
 
+int sb_mongo_doc_tristate(const bson_t *doc, const char *key)
+{
+    bson_iter_t it;
+
+    if (!bson_iter_init_find(&it, doc, key) || !BSON_ITER_HOLDS_BOOL(&it)) {
+        return -1;
+    }
+    return bson_iter_bool(&it) ? 1 : 0;
+}
+
 int64_t sb_mongo_doc_int(const bson_t *doc, const char *key)
 {
     bson_iter_t it;

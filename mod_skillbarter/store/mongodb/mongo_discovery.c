@@ -490,10 +490,7 @@ sb_store_status_t sb_mongo_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, con
         sb_mongo_doc_id(doc, "reviewerId", r->reviewer_id);
         r->rating = (int)sb_mongo_doc_int(doc, "rating");
         r->feedback = sb_mongo_doc_str(p, doc, "feedback");
-        r->would_recommend = -1;
-        if (bson_iter_init_find(&it, doc, "wouldRecommend") && BSON_ITER_HOLDS_BOOL(&it)) {
-            r->would_recommend = bson_iter_bool(&it) ? 1 : 0;
-        }
+        r->would_recommend = sb_mongo_doc_tristate(doc, "wouldRecommend");
         r->created_at = sb_mongo_get_time(doc, "createdAt");
         if (bson_iter_init_find(&it, doc, "reviewer") && BSON_ITER_HOLDS_DOCUMENT(&it)) {
             bson_iter_document(&it, &len, &data);

@@ -131,6 +131,8 @@ void sb_mongo_each_doc(apr_pool_t *p, const bson_t *doc, const char *key,
  * string), an integer (0 when absent), a double, an ObjectId as 24 hex (0 when absent). */
 const char *sb_mongo_doc_str(apr_pool_t *p, const bson_t *doc, const char *key);
 int64_t sb_mongo_doc_int(const bson_t *doc, const char *key);
+/* A boolean key as 1 or 0, -1 when absent, null or not a boolean (a review's wouldRecommend). */
+int sb_mongo_doc_tristate(const bson_t *doc, const char *key);
 double sb_mongo_doc_double(const bson_t *doc, const char *key);
 int sb_mongo_doc_id(const bson_t *doc, const char *key, char out[SB_ID_LEN + 1]);
 /* Canonical extended JSON of doc in p (what the builder tests compare). */

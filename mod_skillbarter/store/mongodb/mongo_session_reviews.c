@@ -232,10 +232,7 @@ static int sb_mongo_review_from_doc(apr_pool_t *p, const bson_t *doc, sb_session
     sb_mongo_doc_id(doc, "revieweeId", v->reviewee_id);
     v->rating = (int)sb_mongo_doc_int(doc, "rating");
     v->feedback = sb_mongo_doc_str(p, doc, "feedback");
-    v->would_recommend = -1;
-    if (bson_iter_init_find(&it, doc, "wouldRecommend") && BSON_ITER_HOLDS_BOOL(&it)) {
-        v->would_recommend = bson_iter_bool(&it) ? 1 : 0;
-    }
+    v->would_recommend = sb_mongo_doc_tristate(doc, "wouldRecommend");
     v->created_at = sb_mongo_get_time(doc, "createdAt");
     v->skill = sb_mongo_doc_str(p, doc, "skill");
     return 1;
