@@ -152,11 +152,15 @@ static void test_session_request_data(void **state)
     assert_true(sb_mongo_message_doc(&b, &m));
     sb_mongo_message_from_doc(p, &b, &back);
     j = json(p, &b);
+    /* one layout, flat beside the message's fields (what booking writes and the mirror sets) */
     assert_non_null(
-        strstr(j, "\"session\" : { \"id\" : { \"$oid\" : \"" M "\" }, \"skill\" : "
-                  "\"Guitar\", \"duration\" : { \"$numberLong\" : \"60\" }, "
-                  "\"description\" : \"chords\", \"proposedTime\" : { \"$date\" : { "
-                  "\"$numberLong\" : \"1750000000000\" } }, \"status\" : \"pending\" } }"));
+        strstr(j, "\"updatedAt\" : { \"$date\" : { \"$numberLong\" : \"1750000000000\" } }, "
+                  "\"sessionId\" : { \"$oid\" : \"" M "\" }, \"sessionSkill\" : "
+                  "\"Guitar\", \"sessionDuration\" : { \"$numberLong\" : \"60\" }, "
+                  "\"sessionProposedTime\" : { \"$date\" : { \"$numberLong\" : "
+                  "\"1750000000000\" } }, \"sessionDescription\" : \"chords\", "
+                  "\"sessionStatus\" : \"pending\" }"));
+    assert_null(strstr(j, "\"session\" :"));
     assert_non_null(back.session);
     assert_string_equal(back.session->session_id, M);
     assert_string_equal(back.session->skill, "Guitar");

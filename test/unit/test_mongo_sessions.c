@@ -9,6 +9,7 @@
 
 #include <string.h>
 
+#include "mongo_messages.h"
 #include "mongo_sessions.h"
 
 #define ID      "65a1b2c3d4e5f60718293a4b" /* the teacher */
@@ -110,6 +111,9 @@ static void test_request_message_mirrors_the_booking(void **state)
         "\"sessionDescription\" : \"$gt chords\", \"sessionStatus\" : \"pending\" }");
     none.message_id = NULL;
     assert_false(sb_mongo_request_message_doc(&b, &none, T0));
+    none = booking;
+    none.id = "nope";
+    assert_false(sb_mongo_request_message_doc(&b, &none, T0));
     assert_true(sb_mongo_request_mirror(&b, &u, SID, "accepted", T0 + MIN, T0 - 5));
     assert_string_equal(json(p, &b), "{ \"sessionId\" : { \"$oid\" : \"" SID
                                      "\" }, \"messageType\" : \"session_request\" }");
@@ -118,6 +122,58 @@ static void test_request_message_mirrors_the_booking(void **state)
         "{ \"$set\" : { \"sessionStatus\" : \"accepted\", \"sessionProposedTime\" : { \"$date\" "
         ": { \"$numberLong\" : \"1750000060000\" } }, \"updatedAt\" : { \"$date\" : { "
         "\"$numberLong\" : \"1749999999995\" } } } }");
+}
+
+/* The copy booking writes is the one the message reader reads (one layout, one helper each
+ * way), and the mirror's $set names the same fields. */
+static void test_request_copy_read_back(void **state)
+{
+    apr_pool_t *p = *state;
+    sb_message_t m;
+    bson_t b, f, u;
+    bson_iter_t it;
+
+    assert_true(sb_mongo_request_message_doc(&b, &booking, T0 - 1000));
+    sb_mongo_message_from_doc(p, &b, &m);
+    assert_string_equal(m.message_type, "session_request");
+    assert_non_null(m.session);
+    assert_string_equal(m.session->session_id, SID);
+    assert_string_equal(m.session->skill, "Guitar");
+    assert_int_equal(m.session->duration, 60);
+    assert_int_equal(m.session->proposed_time, T0);
+    assert_string_equal(m.session->description, "$gt chords");
+    assert_string_equal(m.session->status, "pending");
+    assert_null(m.session->session_status);
+    /* the mirror changes status and time under the fields read back */
+    assert_true(sb_mongo_request_mirror(&f, &u, SID, "accepted", T0 + MIN, T0));
+    assert_true(bson_iter_init_find(&it, &u, "$set"));
+    {
+        bson_t set, moved = BSON_INITIALIZER;
+        const uint8_t *data;
+        uint32_t len;
+        bson_iter_t k;
+        bson_iter_document(&it, &len, &data);
+        assert_true(bson_init_static(&set, data, len));
+        /* the booked copy with the mirror's $set applied, field by field */
+        assert_true(bson_iter_init(&k, &b));
+        while (bson_iter_next(&k)) {
+            bson_iter_t v;
+            if (bson_iter_init_find(&v, &set, bson_iter_key(&k))) {
+                bson_append_iter(&moved, bson_iter_key(&k), -1, &v);
+            }
+            else {
+                bson_append_iter(&moved, bson_iter_key(&k), -1, &k);
+            }
+        }
+        sb_mongo_message_from_doc(p, &moved, &m);
+        assert_string_equal(m.session->status, "accepted");
+        assert_int_equal(m.session->proposed_time, T0 + MIN);
+        assert_string_equal(m.session->skill, "Guitar");
+        bson_destroy(&moved);
+    }
+    bson_destroy(&f);
+    bson_destroy(&u);
+    bson_destroy(&b);
 }
 
 static void test_overlap_filter(void **state)
@@ -335,6 +391,7 @@ int main(void)
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
         T(test_booking_document_holds_the_duration),
         T(test_request_message_mirrors_the_booking),
+        T(test_request_copy_read_back),
         T(test_overlap_filter),
         T(test_end_settles_the_measured_minutes),
         T(test_start_reschedule_abandon),

@@ -110,44 +110,29 @@ int sb_mongo_message_doc(bson_t *b, const sb_message_t *m)
 
 int sb_mongo_append_session_copy(bson_t *b, const sb_message_session_t *d)
 {
-    bson_t s;
-
-    if (!sb_id_valid(d->session_id)) {
+    if (!sb_mongo_append_id(b, SB_MONGO_COPY_ID, d->session_id)) {
         return 0;
     }
-    BSON_APPEND_DOCUMENT_BEGIN(b, "session", &s);
-    sb_mongo_append_id(&s, "id", d->session_id);
-    sb_mongo_append_str_or_null(&s, "skill", d->skill);
-    BSON_APPEND_INT64(&s, "duration", d->duration);
-    sb_mongo_append_str_or_null(&s, "description", d->description);
-    sb_mongo_append_time(&s, "proposedTime", d->proposed_time);
-    sb_mongo_append_str_or_null(&s, "status", d->status ? d->status : "pending");
-    bson_append_document_end(b, &s);
+    sb_mongo_append_str_or_null(b, SB_MONGO_COPY_SKILL, d->skill);
+    BSON_APPEND_INT64(b, SB_MONGO_COPY_DURATION, d->duration);
+    sb_mongo_append_time(b, SB_MONGO_COPY_PROPOSED, d->proposed_time);
+    sb_mongo_append_str_or_null(b, SB_MONGO_COPY_DESCRIPTION, d->description);
+    BSON_APPEND_UTF8(b, SB_MONGO_COPY_STATUS, d->status ? d->status : "pending");
     return 1;
 }
 
-/* The message's own copy of its request (a document of messages' session). */
-static const sb_message_session_t *sb_mongo_session_copy(apr_pool_t *p, const bson_t *doc)
+const sb_message_session_t *sb_mongo_session_copy(apr_pool_t *p, const bson_t *doc)
 {
-    sb_message_session_t *d;
-    bson_iter_t it;
-    bson_t s;
-    const uint8_t *data;
-    uint32_t len;
+    sb_message_session_t *d = apr_pcalloc(p, sizeof(*d));
 
-    if (!bson_iter_init_find(&it, doc, "session") || !BSON_ITER_HOLDS_DOCUMENT(&it)) {
+    if (!sb_mongo_doc_id(doc, SB_MONGO_COPY_ID, d->session_id)) {
         return NULL;
     }
-    bson_iter_document(&it, &len, &data);
-    d = apr_pcalloc(p, sizeof(*d));
-    if (!bson_init_static(&s, data, len) || !sb_mongo_doc_id(&s, "id", d->session_id)) {
-        return NULL;
-    }
-    d->skill = sb_mongo_doc_str(p, &s, "skill");
-    d->duration = sb_mongo_doc_int(&s, "duration");
-    d->description = sb_mongo_doc_str(p, &s, "description");
-    d->proposed_time = sb_mongo_get_time(&s, "proposedTime");
-    d->status = sb_mongo_doc_str(p, &s, "status");
+    d->skill = sb_mongo_doc_str(p, doc, SB_MONGO_COPY_SKILL);
+    d->duration = sb_mongo_doc_int(doc, SB_MONGO_COPY_DURATION);
+    d->proposed_time = sb_mongo_get_time(doc, SB_MONGO_COPY_PROPOSED);
+    d->description = sb_mongo_doc_str(p, doc, SB_MONGO_COPY_DESCRIPTION);
+    d->status = sb_mongo_doc_str(p, doc, SB_MONGO_COPY_STATUS);
     return d;
 }
 

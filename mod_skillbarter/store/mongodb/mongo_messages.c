@@ -341,6 +341,7 @@ sb_store_status_t sb_mongo_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
         cv = apr_array_push(*out);
         cv->partner = *card;
         sb_mongo_message_from_doc(p, &last, &cv->last);
+        cv->last.session = NULL; /* the list's last message has no sessionData (as SQLite's) */
         cv->unread = sb_mongo_doc_int(doc, "unread");
     }
     if (mongoc_cursor_error_document(cur, &e, &reply)) {

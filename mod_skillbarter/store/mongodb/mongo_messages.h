@@ -25,10 +25,21 @@ int sb_mongo_json_array(bson_t *b, const char *fmt, ...) __attribute__((format(p
 
 /* The message document of m; 0 for a bad id. A session request (m->session set: what the
  * sessions domain writes with the message it books from) carries its own copy of the request
- * as session: {id, skill, duration, description, proposedTime, status}. */
+ * in the SB_MONGO_COPY_* fields (flat, beside the message's: sessionId is what the index
+ * messages.session and sb_mongo_request_mirror find it by). */
 int sb_mongo_message_doc(bson_t *b, const sb_message_t *m);
-/* That copy appended to b; 0 for a bad session id. */
+#define SB_MONGO_COPY_ID          "sessionId"
+#define SB_MONGO_COPY_SKILL       "sessionSkill"
+#define SB_MONGO_COPY_DURATION    "sessionDuration"
+#define SB_MONGO_COPY_PROPOSED    "sessionProposedTime"
+#define SB_MONGO_COPY_DESCRIPTION "sessionDescription"
+#define SB_MONGO_COPY_STATUS      "sessionStatus"
+/* That copy appended to b (the only writer of those fields but the mirror's $set); 0 for a
+ * bad session id. */
 int sb_mongo_append_session_copy(bson_t *b, const sb_message_session_t *d);
+/* The copy read back from a message document (in p; session_status NULL), NULL when it has
+ * none (the only reader of those fields). */
+const sb_message_session_t *sb_mongo_session_copy(apr_pool_t *p, const bson_t *doc);
 /* A message document into m (strings in p); m->session the message's copy of its request,
  * NULL for other messages. */
 void sb_mongo_message_from_doc(apr_pool_t *p, const bson_t *doc, sb_message_t *m);

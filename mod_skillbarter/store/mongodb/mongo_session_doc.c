@@ -127,11 +127,13 @@ int sb_mongo_session_doc(bson_t *b, const sb_session_new_t *s, const sb_session_
 
 int sb_mongo_request_message_doc(bson_t *b, const sb_session_new_t *s, int64_t now)
 {
+    sb_message_session_t d;
     sb_message_t m;
 
     memset(&m, 0, sizeof(m));
+    memset(&d, 0, sizeof(d));
     if (!s->message_id || !sb_id_valid(s->message_id) || !sb_id_valid(s->student_id)
-        || !sb_id_valid(s->teacher_id)) {
+        || !sb_id_valid(s->teacher_id) || !s->id) {
         bson_init(b);
         bson_destroy(b);
         return 0;
@@ -142,19 +144,14 @@ int sb_mongo_request_message_doc(bson_t *b, const sb_session_new_t *s, int64_t n
     m.content = s->message_content ? s->message_content : "";
     m.message_type = "session_request";
     m.created_at = m.updated_at = now;
-    if (!sb_mongo_message_doc(b, &m)) {
-        return 0;
-    }
-    if (!sb_mongo_append_id(b, "sessionId", s->id)) {
-        bson_destroy(b);
-        return 0;
-    }
-    sb_mongo_append_str_or_null(b, "sessionSkill", s->skill);
-    BSON_APPEND_INT64(b, "sessionDuration", s->duration);
-    sb_mongo_append_time(b, "sessionProposedTime", s->scheduled_time);
-    sb_mongo_append_str_or_null(b, "sessionDescription", s->description);
-    BSON_APPEND_UTF8(b, "sessionStatus", "pending");
-    return 1;
+    apr_cpystrn(d.session_id, s->id, sizeof(d.session_id));
+    d.skill = s->skill;
+    d.duration = s->duration;
+    d.proposed_time = s->scheduled_time;
+    d.description = s->description;
+    d.status = "pending";
+    m.session = &d;
+    return sb_mongo_message_doc(b, &m);
 }
 
 const char *sb_mongo_reminders_text(apr_pool_t *p, const bson_t *doc)
@@ -384,15 +381,15 @@ int sb_mongo_request_mirror(bson_t *filter, bson_t *update, const char *id, cons
     bson_t set;
 
     bson_init(filter);
-    if (!sb_mongo_append_id(filter, "sessionId", id)) {
+    if (!sb_mongo_append_id(filter, SB_MONGO_COPY_ID, id)) {
         bson_destroy(filter);
         return 0;
     }
     bson_init(update);
     BSON_APPEND_UTF8(filter, "messageType", "session_request");
     BSON_APPEND_DOCUMENT_BEGIN(update, "$set", &set);
-    BSON_APPEND_UTF8(&set, "sessionStatus", status);
-    sb_mongo_append_time(&set, "sessionProposedTime", proposed_time);
+    BSON_APPEND_UTF8(&set, SB_MONGO_COPY_STATUS, status);
+    sb_mongo_append_time(&set, SB_MONGO_COPY_PROPOSED, proposed_time);
     sb_mongo_append_time(&set, "updatedAt", now);
     bson_append_document_end(update, &set);
     return 1;

@@ -257,36 +257,9 @@ sb_store_status_t sb_mongo_calendar_token_user(sb_store_conn_t *c, apr_pool_t *p
                                     : st;
 }
 
-/* The sessionData of one request message document: the session as it is now, or the
- * message's own copy when the session is gone. */
-static sb_store_status_t sb_mongo_message_session(sb_store_conn_t *c, apr_pool_t *p,
-                                                  const bson_t *msg, sb_message_session_t *d,
-                                                  sb_store_error_t *err)
-{
-    sb_session_t s;
-    sb_store_status_t st;
-
-    memset(d, 0, sizeof(*d));
-    if (!sb_mongo_doc_id(msg, "sessionId", d->session_id)) {
-        return SB_STORE_NOT_FOUND;
-    }
-    d->skill = sb_mongo_doc_str(p, msg, "sessionSkill");
-    d->duration = sb_mongo_doc_int(msg, "sessionDuration");
-    d->description = sb_mongo_doc_str(p, msg, "sessionDescription");
-    d->proposed_time = sb_mongo_get_time(msg, "sessionProposedTime");
-    d->status = sb_mongo_doc_str(p, msg, "sessionStatus");
-    st = sb_mongo_session_load(c, p, NULL, d->session_id, &s, err);
-    if (st == SB_STORE_OK) {
-        d->skill = s.skill;
-        d->duration = s.duration;
-        d->description = s.description;
-        d->proposed_time = s.scheduled_time;
-        d->session_status = s.status;
-        d->status = sb_session_request_status(s.status);
-    }
-    return sb_mongo_not_found_ok(st, err);
-}
-
+/* The sessionData of the session_request messages of msgs[0..n): the session as it is now,
+ * or the message's own copy (read with the message, sb_mongo_session_copy) when the session
+ * is gone; one read of the session by id each, none of the message again. */
 sb_store_status_t sb_mongo_message_sessions(sb_store_conn_t *c, apr_pool_t *p, sb_message_t *msgs,
                                             int n, sb_store_error_t *err)
 {
@@ -294,24 +267,27 @@ sb_store_status_t sb_mongo_message_sessions(sb_store_conn_t *c, apr_pool_t *p, s
 
     for (i = 0; i < n; i++) {
         sb_message_session_t *d;
-        bson_t filter, doc;
+        sb_session_t s;
         sb_store_status_t st;
         if (!msgs[i].message_type || strcmp(msgs[i].message_type, "session_request") != 0
-            || !sb_mongo_session_by_id(&filter, msgs[i].id)) {
+            || !msgs[i].session) {
             continue;
         }
-        st = sb_mongo_find_one(c, "messages", &filter, NULL, &doc, "message session", err);
-        bson_destroy(&filter);
-        d = apr_palloc(p, sizeof(*d));
+        d = apr_pmemdup(p, msgs[i].session, sizeof(*d));
+        st = sb_mongo_session_load(c, p, NULL, d->session_id, &s, err);
         if (st == SB_STORE_OK) {
-            st = sb_mongo_message_session(c, p, &doc, d, err);
+            d->skill = s.skill;
+            d->duration = s.duration;
+            d->description = s.description;
+            d->proposed_time = s.scheduled_time;
+            d->session_status = s.status;
+            d->status = sb_session_request_status(s.status);
         }
-        bson_destroy(&doc);
-        if (st != SB_STORE_OK && st != SB_STORE_NOT_FOUND) {
+        else if (st != SB_STORE_NOT_FOUND) {
             return st;
         }
         sb_mongo_not_found_ok(st, err);
-        msgs[i].session = st == SB_STORE_OK && d->session_id[0] ? d : NULL;
+        msgs[i].session = d;
     }
     return SB_STORE_OK;
 }
