@@ -1,8 +1,8 @@
 /*
  * MongoDB driver: a user document as a discovery card, and what a user document keeps
  * derived from its card fields. The card's lists are JSON text, the same text the SQLite
- * driver stores (json-c, the spec's keys in the same order, absent values left out), so a
- * client cannot tell the drivers apart.
+ * driver stores, written by the same store-neutral code (sb_user_card.h), so a client cannot
+ * tell the drivers apart.
  *
  * Derived fields, written in the same single-document write as the fields they come from
  * (user_create, users_bulk_insert, and the guarded edits of mongo_user_edit.c):
@@ -17,126 +17,18 @@
 
 #include <string.h>
 
-#include <json.h>
-
 #include <apr_strings.h>
 
-#include "sb_json.h"
-#include "sb_user_json.h"
-
-static void sb_mongo_put_str(json_object *o, const char *key, const char *val)
-{
-    if (val) {
-        json_object_object_add(o, key, json_object_new_string(val));
-    }
-}
-
-static const char *sb_mongo_json_text(apr_pool_t *p, json_object *o)
-{
-    const char *s = apr_pstrdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-
-    json_object_put(o);
-    return s;
-}
-
-static const char *sb_mongo_languages_text(apr_pool_t *p, const apr_array_header_t *a)
-{
-    json_object *arr = json_object_new_array();
-    int i;
-
-    for (i = 0; a && i < a->nelts; i++) {
-        const char *s = APR_ARRAY_IDX(a, i, const char *);
-        if (s) {
-            json_object_array_add(arr, json_object_new_string(s));
-        }
-    }
-    return sb_mongo_json_text(p, arr);
-}
-
-static const char *sb_mongo_offered_text(apr_pool_t *p, const apr_array_header_t *a)
-{
-    json_object *arr = json_object_new_array();
-    int i;
-
-    for (i = 0; a && i < a->nelts; i++) {
-        const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
-        json_object *o = json_object_new_object();
-        sb_mongo_put_str(o, "skill", s->skill);
-        sb_mongo_put_str(o, "category", s->category);
-        sb_mongo_put_str(o, "experience", s->experience);
-        sb_mongo_put_str(o, "description", s->description);
-        json_object_object_add(o, "verified", json_object_new_boolean(s->verified != 0));
-        json_object_array_add(arr, o);
-    }
-    return sb_mongo_json_text(p, arr);
-}
-
-static const char *sb_mongo_wanted_text(apr_pool_t *p, const apr_array_header_t *a)
-{
-    json_object *arr = json_object_new_array();
-    int i;
-
-    for (i = 0; a && i < a->nelts; i++) {
-        const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
-        json_object *o = json_object_new_object();
-        sb_mongo_put_str(o, "skill", s->skill);
-        sb_mongo_put_str(o, "category", s->category);
-        sb_mongo_put_str(o, "level", s->level);
-        sb_mongo_put_str(o, "priority", s->priority);
-        json_object_array_add(arr, o);
-    }
-    return sb_mongo_json_text(p, arr);
-}
+#include "sb_user_card.h"
 
 sb_user_card_t *sb_mongo_card_from_doc(apr_pool_t *p, const bson_t *doc, apr_array_header_t *a)
 {
     sb_user_t *u = sb_mongo_user_from_doc(p, doc);
-    sb_user_card_t *card;
 
-    if (!u) {
-        return NULL;
-    }
-    card = apr_array_push(a);
-    memset(card, 0, sizeof(*card));
-    apr_cpystrn(card->id, u->id, sizeof(card->id));
-    card->username = u->username;
-    card->first_name = u->first_name;
-    card->last_name = u->last_name;
-    card->profile_picture = u->profile_picture;
-    card->bio = u->bio;
-    card->timezone = u->timezone;
-    card->country = u->country;
-    card->languages_json = sb_mongo_languages_text(p, u->languages);
-    card->offered_json = sb_mongo_offered_text(p, u->skills_offered);
-    card->wanted_json = sb_mongo_wanted_text(p, u->skills_wanted);
-    card->rating = u->rating;
-    card->total_reviews = u->total_reviews;
-    card->is_verified = u->is_verified;
-    card->last_seen = u->last_seen;
-    return card;
+    return u ? sb_user_card_push(p, u, a) : NULL;
 }
 
 /* ---- derived fields ---- */
-
-const char *sb_mongo_card_head(apr_pool_t *p, const sb_user_t *u)
-{
-    sb_user_names_t n = {u->id,  u->username, u->first_name, u->last_name, u->profile_picture,
-                         u->bio, u->timezone};
-    json_object *o = json_object_new_object();
-    const char *names;
-    apr_size_t len;
-
-    sb_user_json_names(o, p, &n);
-    sb_json_add_lit(o, "country", sb_json_str_or_null(u->country));
-    names =
-        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    len = strlen(names);
-    names = apr_pstrndup(p, names, len ? len - 1 : 0); /* without the closing brace */
-    json_object_put(o);
-    return apr_pstrcat(p, names, ",\"languages\":", sb_mongo_languages_text(p, u->languages),
-                       ",\"skillsOffered\":", sb_mongo_offered_text(p, u->skills_offered),
-                       ",\"skillsWanted\":", sb_mongo_wanted_text(p, u->skills_wanted), NULL);
-}
 
 /* A word byte: ASCII letters and digits, and every byte of a multi-byte UTF-8 character. */
 static int sb_mongo_word_byte(unsigned char ch)
@@ -205,7 +97,7 @@ void sb_mongo_append_derived(apr_pool_t *p, bson_t *b, const sb_user_t *u)
     for (i = 0; i < bio->nelts; i++) {
         sb_mongo_words(p, APR_ARRAY_IDX(bio, i, const char *), all);
     }
-    BSON_APPEND_UTF8(b, "cardHead", sb_mongo_card_head(p, u));
+    BSON_APPEND_UTF8(b, "cardHead", sb_user_card_head(p, u));
     sb_mongo_append_words(b, "searchTokens", all);
     sb_mongo_append_words(b, "searchName", name);
     sb_mongo_append_words(b, "searchSkills", skills);

@@ -50,8 +50,6 @@ int sb_mongo_user_exists(sb_store_conn_t *c, const char *id, const bson_t *opts,
                          sb_store_error_t *err);
 /* ---- mongo_card.c: the fields a user document derives from its card fields ---- */
 
-/* The card text of u (store_discovery.h's card_head), in p. */
-const char *sb_mongo_card_head(apr_pool_t *p, const sb_user_t *u);
 /* The distinct lower-cased words of text (runs of ASCII letters and digits and of non-ASCII
  * bytes) pushed onto out (const char *), skipping those out holds already. */
 void sb_mongo_words(apr_pool_t *p, const char *text, apr_array_header_t *out);

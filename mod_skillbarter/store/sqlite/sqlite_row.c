@@ -4,98 +4,32 @@
  */
 #include "sqlite_int.h"
 
+#include "sb_user_card.h"
+
 #include <json.h>
 
 #include <apr_strings.h>
 
-/* ---- JSON text from the model's arrays ---- */
-
-static void sb_row_put_str(json_object *o, const char *key, const char *val)
-{
-    if (val) {
-        json_object_object_add(o, key, json_object_new_string(val));
-    }
-}
-
-/* Serialise o into the pool and free it. */
-static const char *sb_row_json_text(apr_pool_t *p, json_object *o)
-{
-    const char *s = apr_pstrdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-
-    json_object_put(o);
-    return s;
-}
+/* ---- JSON text from the model's arrays (the store-neutral writer, sb_user_card.h) ---- */
 
 const char *sb_sqlite_json_languages(apr_pool_t *p, const apr_array_header_t *a)
 {
-    json_object *arr = json_object_new_array();
-    int i;
-
-    for (i = 0; a && i < a->nelts; i++) {
-        const char *s = APR_ARRAY_IDX(a, i, const char *);
-        if (s) {
-            json_object_array_add(arr, json_object_new_string(s));
-        }
-    }
-    return sb_row_json_text(p, arr);
+    return sb_user_languages_text(p, a);
 }
 
 const char *sb_sqlite_json_offered(apr_pool_t *p, const apr_array_header_t *a)
 {
-    json_object *arr = json_object_new_array();
-    int i;
-
-    for (i = 0; a && i < a->nelts; i++) {
-        const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
-        json_object *o = json_object_new_object();
-        sb_row_put_str(o, "skill", s->skill);
-        sb_row_put_str(o, "category", s->category);
-        sb_row_put_str(o, "experience", s->experience);
-        sb_row_put_str(o, "description", s->description);
-        json_object_object_add(o, "verified", json_object_new_boolean(s->verified != 0));
-        json_object_array_add(arr, o);
-    }
-    return sb_row_json_text(p, arr);
+    return sb_user_offered_text(p, a);
 }
 
 const char *sb_sqlite_json_wanted(apr_pool_t *p, const apr_array_header_t *a)
 {
-    json_object *arr = json_object_new_array();
-    int i;
-
-    for (i = 0; a && i < a->nelts; i++) {
-        const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
-        json_object *o = json_object_new_object();
-        sb_row_put_str(o, "skill", s->skill);
-        sb_row_put_str(o, "category", s->category);
-        sb_row_put_str(o, "level", s->level);
-        sb_row_put_str(o, "priority", s->priority);
-        json_object_array_add(arr, o);
-    }
-    return sb_row_json_text(p, arr);
+    return sb_user_wanted_text(p, a);
 }
 
 const char *sb_sqlite_json_availability(apr_pool_t *p, const apr_array_header_t *a)
 {
-    json_object *arr = json_object_new_array();
-    int i, j;
-
-    for (i = 0; a && i < a->nelts; i++) {
-        const sb_availability_t *d = &APR_ARRAY_IDX(a, i, sb_availability_t);
-        json_object *o = json_object_new_object();
-        json_object *slots = json_object_new_array();
-        for (j = 0; d->time_slots && j < d->time_slots->nelts; j++) {
-            const sb_time_slot_t *t = &APR_ARRAY_IDX(d->time_slots, j, sb_time_slot_t);
-            json_object *so = json_object_new_object();
-            sb_row_put_str(so, "startTime", t->start_time);
-            sb_row_put_str(so, "endTime", t->end_time);
-            json_object_array_add(slots, so);
-        }
-        sb_row_put_str(o, "day", d->day);
-        json_object_object_add(o, "timeSlots", slots);
-        json_object_array_add(arr, o);
-    }
-    return sb_row_json_text(p, arr);
+    return sb_user_availability_text(p, a);
 }
 
 /* ---- JSON text back to the model's arrays ---- */
