@@ -14,97 +14,39 @@
 
 #include "mongo_blocks.h"
 #include "mongo_users.h"
-#include "sb_json.h"
-#include "sb_public.h"
+#include "test_store_cards.h"
 
 #define ID "65a1b2c3d4e5f60718293a4b"
 #define T0 1750000000000LL
-
-static const char *const texts[] = {
-    "Zoë",     "O'Brien \"Q\"", "back\\slash", "a/b/c", "tab\there\nline", "\x01\x1f ctl\x7f",
-    "😀 emoji", "</script>",     "plain text",  "日本語"};
-#define NTEXTS ((int)(sizeof(texts) / sizeof(texts[0])))
-
-static const char *text_or_null(void)
-{
-    int k = rnd(NTEXTS + 1);
-    return k == NTEXTS ? NULL : texts[k];
-}
 
 /* The kept card of doc with the API's tail equals json-c's build of the full card. */
 static void check_card(apr_pool_t *p, const bson_t *doc)
 {
     apr_array_header_t *kept = apr_array_make(p, 1, sizeof(sb_user_card_t));
     apr_array_header_t *full = apr_array_make(p, 1, sizeof(sb_user_card_t));
-    json_object *arr = json_object_new_array();
-    const char *text, *fresh;
-    apr_size_t len;
 
     assert_non_null(sb_mongo_card_kept(p, doc, kept));
     assert_non_null(APR_ARRAY_IDX(kept, 0, sb_user_card_t).card_head);
     assert_non_null(sb_mongo_card_from_doc(p, doc, full));
-    json_object_array_add(arr, sb_card_to_json(p, &APR_ARRAY_IDX(full, 0, sb_user_card_t)));
-    fresh = json_object_to_json_string_ext(arr,
-                                           JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-    text = sb_cards_text(p, kept, &len);
-    assert_non_null(text);
-    assert_string_equal(text, fresh);
-    assert_int_equal(len, strlen(fresh));
-    json_object_put(arr);
+    sb_cards_check_text(p, kept, &APR_ARRAY_IDX(full, 0, sb_user_card_t));
 }
 
 static void random_edit(apr_pool_t *p, sb_user_t *u)
 {
     sb_profile_patch_t patch = {0};
-    int i, n;
+    int kind = rnd(7);
 
-    switch (rnd(7)) {
-    case 0:
-        patch.first_name = texts[rnd(NTEXTS)];
-        patch.last_name = texts[rnd(NTEXTS)];
-        break;
-    case 1:
-        patch.bio = (patch.bio = text_or_null()) ? patch.bio : "";
-        break;
-    case 2:
-        patch.country = (patch.country = text_or_null()) ? patch.country : "";
-        patch.timezone = rnd(2) ? "Europe/Berlin" : "";
-        break;
-    case 3:
-        patch.languages = apr_array_make(p, 3, sizeof(const char *));
-        for (i = 0, n = rnd(4); i < n; i++) {
-            APR_ARRAY_PUSH(patch.languages, const char *) = texts[rnd(NTEXTS)];
-        }
-        break;
-    case 4:
-        patch.profile_picture = rnd(2) ? "/uploads/avatars/b\"x.webp" : "";
-        break;
-    case 5:
-        u->skills_offered = apr_array_make(p, 3, sizeof(sb_skill_offered_t));
-        for (i = 0, n = rnd(4); i < n; i++) {
-            sb_skill_offered_t *s = apr_array_push(u->skills_offered);
-            memset(s, 0, sizeof *s);
-            s->skill = apr_psprintf(p, "S%d %s", rnd(5), texts[rnd(NTEXTS)]);
-            s->category = rnd(2) ? "Music" : NULL;
-            s->experience = rnd(2) ? "Expert" : NULL;
-            s->description = text_or_null();
-            s->verified = rnd(2);
-        }
-        u->skills_wanted = apr_array_make(p, 2, sizeof(sb_skill_wanted_t));
-        for (i = 0, n = rnd(3); i < n; i++) {
-            sb_skill_wanted_t *s = apr_array_push(u->skills_wanted);
-            memset(s, 0, sizeof *s);
-            s->skill = texts[rnd(NTEXTS)];
-            s->level = "Beginner";
-            s->priority = rnd(2) ? "High" : NULL;
-        }
-        break;
-    default: /* not in the card text: the tail carries them */
+    if (kind < 5) {
+        sb_cards_random_patch(p, &patch, kind, rnd);
+    }
+    else if (kind == 5) {
+        sb_cards_random_lists(p, rnd, &u->skills_offered, &u->skills_wanted);
+    }
+    else { /* not in the card text: the tail carries them */
         u->rating = (double)rnd(501) / 100.0;
         u->total_reviews = rnd(40);
         u->is_verified = rnd(2);
         u->last_seen = T0 - rnd(100000);
-        break;
     }
     sb_mongo_apply_profile(u, &patch);
 }

@@ -10,19 +10,13 @@
  */
 #include "sb_store_fixture.h"
 
-#include "sb_json.h"
-#include "sb_public.h"
 #include "sb_user_json.h"
 #include "sqlite_int.h"
+#include "test_store_cards.h"
 
 #define NUSERS 8
 #define NSTEPS 240
 
-static const char *const texts[] = {
-    "Zoë",     "O'Brien \"Q\"", "back\\slash", "a/b/c", "tab\there\nline", "\x01\x1f ctl\x7f",
-    "😀 emoji", "</script>",     "plain text",  "日本語"};
-#define NTEXTS ((int)(sizeof(texts) / sizeof(texts[0])))
-static const char *const cats[] = {"Music", "Cooking", "Other", NULL};
 static const double ratings[] = {0, 4.37, 3.3333333, 5, 4.999, 1.005, 2.675, 0.1};
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -32,12 +26,6 @@ static int rnd(int n)
     rng ^= rng >> 7;
     rng ^= rng << 17;
     return (int)(rng % (uint64_t)n);
-}
-
-static const char *text_or_null(void)
-{
-    int k = rnd(NTEXTS + 1);
-    return k == NTEXTS ? NULL : texts[k];
 }
 
 static sqlite3 *db_open(sb_fx_t *fx)
@@ -62,60 +50,20 @@ static void db_exec(sb_fx_t *fx, const char *sql)
 
 static void w_profile(sb_fx_t *fx, const char *id)
 {
-    sb_profile_patch_t patch = {0};
+    sb_profile_patch_t patch;
     sb_store_error_t err;
-    int i, n;
 
-    switch (rnd(5)) {
-    case 0:
-        patch.first_name = texts[rnd(NTEXTS)];
-        patch.last_name = texts[rnd(NTEXTS)];
-        break;
-    case 1:
-        patch.bio = (patch.bio = text_or_null()) ? patch.bio : "";
-        break;
-    case 2:
-        patch.country = (patch.country = text_or_null()) ? patch.country : "";
-        patch.timezone = rnd(2) ? "Europe/Berlin" : "UTC";
-        break;
-    case 3:
-        patch.languages = apr_array_make(fx->pool, 3, sizeof(const char *));
-        for (i = 0, n = rnd(4); i < n; i++) {
-            APR_ARRAY_PUSH(patch.languages, const char *) = texts[rnd(NTEXTS)];
-        }
-        break;
-    default:
-        patch.profile_picture = rnd(2) ? "/uploads/avatars/a.png" : "";
-        break;
-    }
+    sb_cards_random_patch(fx->pool, &patch, rnd(5), rnd);
     assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, id, &patch, NOW, NULL, &err),
                      SB_STORE_OK);
 }
 
 static void w_skills(sb_fx_t *fx, const char *id)
 {
-    apr_array_header_t *off = apr_array_make(fx->pool, 3, sizeof(sb_skill_offered_t));
-    apr_array_header_t *want = apr_array_make(fx->pool, 2, sizeof(sb_skill_wanted_t));
+    apr_array_header_t *off, *want;
     sb_store_error_t err;
-    int i, n;
 
-    for (i = 0, n = rnd(4); i < n; i++) {
-        sb_skill_offered_t *s = apr_array_push(off);
-        memset(s, 0, sizeof *s);
-        s->skill = apr_psprintf(fx->pool, "S%d %s", rnd(5), texts[rnd(NTEXTS)]);
-        s->category = cats[rnd(4)];
-        s->experience = rnd(2) ? "Expert" : NULL;
-        s->description = text_or_null();
-        s->verified = rnd(2);
-    }
-    for (i = 0, n = rnd(3); i < n; i++) {
-        sb_skill_wanted_t *s = apr_array_push(want);
-        memset(s, 0, sizeof *s);
-        s->skill = texts[rnd(NTEXTS)];
-        s->category = cats[rnd(4)];
-        s->level = "Beginner";
-        s->priority = rnd(2) ? "High" : NULL;
-    }
+    sb_cards_random_lists(fx->pool, rnd, &off, &want);
     assert_int_equal(sb_store_user_update_lists(fx->conn, fx->pool, id, rnd(3) ? off : NULL,
                                                 rnd(2) ? want : NULL, NULL, NOW, NULL, &err),
                      SB_STORE_OK);
@@ -170,9 +118,6 @@ static void check_cards(sb_fx_t *fx)
         apr_array_header_t *fields = apr_array_make(fx->pool, 1, sizeof(sb_user_card_t));
         apr_array_header_t *kept = apr_array_make(fx->pool, 1, sizeof(sb_user_card_t));
         sb_user_card_t *u = sb_sqlite_row_card(fx->pool, st, 0, fields), *k;
-        json_object *arr = json_object_new_array();
-        const char *fresh, *text;
-        apr_size_t len = 0;
 
         k = apr_array_push(kept);
         *k = *u;
@@ -180,14 +125,7 @@ static void check_cards(sb_fx_t *fx)
         k->card_head =
             apr_pstrdup(fx->pool, (const char *)sqlite3_column_text(st, SB_SQLITE_CARD_NCOLS));
         k->card_head_len = strlen(k->card_head);
-        json_object_array_add(arr, sb_card_to_json(fx->pool, u));
-        fresh = json_object_to_json_string_ext(arr, JSON_C_TO_STRING_PLAIN
-                                                        | JSON_C_TO_STRING_NOSLASHESCAPE);
-        text = sb_cards_text(fx->pool, kept, &len);
-        assert_non_null(text);
-        assert_string_equal(text, fresh);
-        assert_int_equal(len, strlen(fresh));
-        json_object_put(arr);
+        sb_cards_check_text(fx->pool, kept, u);
         n++;
     }
     assert_int_equal(n, NUSERS);
@@ -256,7 +194,7 @@ static void match_lists(sb_fx_t *fx, const char *id, int i)
         sb_skill_offered_t *s = apr_array_push(o);
         memset(s, 0, sizeof *s);
         s->skill = off[k];
-        s->category = cats[(i + k) % 3];
+        s->category = sb_cards_cats[(i + k) % 3];
     }
     for (k = i % 2; k < 2 + i % 3; k++) {
         sb_skill_wanted_t *s = apr_array_push(w);
@@ -348,7 +286,7 @@ static void test_cards_follow_random_writes(void **state)
         sb_user_t *u = mk_user(fx, apr_psprintf(fx->pool, "card%d", i),
                                apr_psprintf(fx->pool, "card%d@x.org", i));
         ids[i] = u->id;
-        set_offered(fx, u->id, "Guitar", cats[i % 3]);
+        set_offered(fx, u->id, "Guitar", sb_cards_cats[i % 3]);
         match_lists(fx, u->id, i);
     }
     check_cards(fx);
@@ -369,7 +307,7 @@ static void test_cards_follow_random_writes(void **state)
         check_cards(fx);
         if (step % 8 == 0) {
             for (i = 0; i < 3; i++) {
-                check_category(fx, cats[i]);
+                check_category(fx, sb_cards_cats[i]);
             }
         }
         if (step % 4 == 0) {
