@@ -51,6 +51,8 @@ static void test_claim_and_guards(void **state)
     bson_t f, s, u;
 
     sb_mongo_mail_claim_query(&f, &s, &u, "host:42", T0);
+    /* the claim reads the index in its order: no scan of the mail kept as sent */
+    assert_true(sb_mongo_served("mail_queue", &f, &s));
     assert_string_equal(json(p, &f), "{ \"state\" : \"queued\", \"nextAttemptAt\" : { \"$lte\" : "
                                      "{ \"$date\" : { \"$numberLong\" : \"1750000000000\" } } } }");
     assert_string_equal(json(p, &s), "{ \"nextAttemptAt\" : { \"$numberInt\" : \"1\" }, "
@@ -69,12 +71,53 @@ static void test_claim_and_guards(void **state)
     assert_false(sb_mongo_mail_guard(&f, "x", NULL, from));
 }
 
+/* What the queue's operations ask is served by its indexes, and the index of an earlier
+ * version on a field mail never had is dropped at start (and not created again). */
+static void test_queue_indexes(void **state)
+{
+    apr_pool_t *p = *state;
+    const sb_mongo_index_t *r, *ix;
+    bson_t f = BSON_INITIALIZER, cmd;
+    bson_error_t e;
+
+    BSON_APPEND_UTF8(&f, "state", "claimed"); /* the recovery's requeue */
+    assert_true(sb_mongo_served("mail_queue", &f, NULL));
+    bson_destroy(&f);
+    /* a filter on a field no index has is not served (the check can fail) */
+    bson_init(&f);
+    BSON_APPEND_UTF8(&f, "status", "queued");
+    assert_false(sb_mongo_served("mail_queue", &f, NULL));
+    bson_destroy(&f);
+    assert_int_equal(sb_mongo_index_command("mail_queue", &cmd, &e), 1);
+    assert_string_equal(json(p, &cmd),
+                        "{ \"createIndexes\" : \"mail_queue\", \"indexes\" : [ { \"key\" : { "
+                        "\"state\" : { \"$numberInt\" : \"1\" }, \"nextAttemptAt\" : { "
+                        "\"$numberInt\" : \"1\" }, \"createdAt\" : { \"$numberInt\" : \"1\" } }, "
+                        "\"name\" : \"state_due\" } ] }");
+    assert_non_null(sb_mongo_retired_indexes[0].collection);
+    sb_mongo_drop_index_command(&sb_mongo_retired_indexes[0], &cmd);
+    assert_string_equal(json(p, &cmd),
+                        "{ \"dropIndexes\" : \"mail_queue\", \"index\" : \"due\" }");
+    for (r = sb_mongo_retired_indexes; r->collection; r++) {
+        for (ix = sb_mongo_indexes; ix->collection; ix++) {
+            assert_false(!strcmp(r->collection, ix->collection) && !strcmp(r->name, ix->name));
+        }
+    }
+    e.code = 27;
+    assert_true(sb_mongo_drop_gone(&e));
+    e.code = 26;
+    assert_true(sb_mongo_drop_gone(&e));
+    e.code = 13; /* Unauthorized */
+    assert_false(sb_mongo_drop_gone(&e));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
         T(test_queued_document),
         T(test_claim_and_guards),
+        T(test_queue_indexes),
 #undef T
     };
     int rc;

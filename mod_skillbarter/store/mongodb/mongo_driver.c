@@ -256,7 +256,8 @@ static sb_store_status_t sb_mongo_migrate_recover(sb_store_t *store, mongoc_clie
 }
 
 /* Ask the deployment what it is (transactions or not), then create every collection's
- * indexes. UNAVAILABLE when no server answers within the selection timeout. */
+ * indexes and drop the retired ones (another process may have dropped them first).
+ * UNAVAILABLE when no server answers within the selection timeout. */
 static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *err)
 {
     sb_mongo_store_t *ms = store->priv;
@@ -283,6 +284,18 @@ static sb_store_status_t sb_mongo_migrate(sb_store_t *store, sb_store_error_t *e
         if (n > 0) {
             bson_destroy(&reply);
         }
+        bson_destroy(&cmd);
+    }
+    for (i = 0; st == SB_STORE_OK && sb_mongo_retired_indexes[i].collection; i++) {
+        bson_t cmd, reply;
+        bson_error_t e;
+
+        sb_mongo_drop_index_command(&sb_mongo_retired_indexes[i], &cmd);
+        if (!mongoc_client_command_simple(client, ms->db, &cmd, NULL, &reply, &e)
+            && !sb_mongo_drop_gone(&e)) {
+            st = sb_mongo_fail(&e, &reply, err, "dropIndexes");
+        }
+        bson_destroy(&reply);
         bson_destroy(&cmd);
     }
     if (st == SB_STORE_OK) {

@@ -88,6 +88,12 @@ typedef struct {
 extern const sb_mongo_index_t sb_mongo_indexes[];
 /* The collections the driver uses, NULL-terminated. */
 extern const char *const sb_mongo_collections[];
+/* The indexes of earlier versions dropped at start (same row shape, NULL-terminated). */
+extern const sb_mongo_index_t sb_mongo_retired_indexes[];
+/* {dropIndexes: collection, index: name} of a retired index into cmd (initialised here). */
+void sb_mongo_drop_index_command(const sb_mongo_index_t *ix, bson_t *cmd);
+/* 1 when a dropIndexes error says there is nothing to drop (no such collection or index). */
+int sb_mongo_drop_gone(const bson_error_t *e);
 /* The CONFLICT field of the unique index called name in collection (NULL = any collection);
  * "id" for _id_, NULL when unknown. */
 const char *sb_mongo_index_field(const char *collection, const char *name);

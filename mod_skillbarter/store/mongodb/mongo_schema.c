@@ -67,7 +67,10 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"user_blocks", "pair", "{\"blockerId\": 1, \"blockedId\": 1}", "{\"unique\": true}", "id"},
     {"user_blocks", "blocked", "{\"blockedId\": 1}", NULL, NULL},
     {"user_blocks", "recent", "{\"blockerId\": 1, \"createdAt\": -1}", NULL, NULL},
-    {"mail_queue", "due", "{\"status\": 1, \"nextAttemptAt\": 1}", NULL, NULL},
+    /* the claim: queued mail due soonest first, read in the index's order (not a scan of the
+     * mail ever sent, which the queue keeps) */
+    {"mail_queue", "state_due", "{\"state\": 1, \"nextAttemptAt\": 1, \"createdAt\": 1}", NULL,
+     NULL},
     {"sessions", "roomId", "{\"roomId\": 1}",
      "{\"unique\": true, \"partialFilterExpression\": {\"roomId\": " SB_STR_SET "}}", "roomId"},
     {"sessions", "teacher", "{\"teacherId\": 1, \"scheduledTime\": -1, \"_id\": -1}", NULL, NULL},
@@ -81,6 +84,26 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
      "review"},
     {"reviews", "reviewee", "{\"revieweeId\": 1, \"createdAt\": -1}", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL}};
+
+/* Indexes an earlier version created that no query uses any more: dropped at start, so
+ * writes stop maintaining them. A name here is never one of sb_mongo_indexes (it would be
+ * dropped at every start). */
+const sb_mongo_index_t sb_mongo_retired_indexes[] = {
+    /* keyed on "status", a field mail documents never had (they keep "state") */
+    {"mail_queue", "due", "{\"status\": 1, \"nextAttemptAt\": 1}", NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+void sb_mongo_drop_index_command(const sb_mongo_index_t *ix, bson_t *cmd)
+{
+    bson_init(cmd);
+    BSON_APPEND_UTF8(cmd, "dropIndexes", ix->collection);
+    BSON_APPEND_UTF8(cmd, "index", ix->name);
+}
+
+int sb_mongo_drop_gone(const bson_error_t *e)
+{
+    return e->code == 26 || e->code == 27; /* NamespaceNotFound, IndexNotFound */
+}
 
 const char *sb_mongo_index_field(const char *collection, const char *name)
 {
