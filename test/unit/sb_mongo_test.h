@@ -83,4 +83,35 @@ static inline int sb_mongo_served(const char *collection, const bson_t *filter, 
     return 0;
 }
 
+/* The stage document under op of stage it (e.g. "$match") into out (static); 0 if not. */
+static inline int sb_mongo_test_stage(bson_iter_t *it, const char *op, bson_t *out)
+{
+    bson_iter_t st;
+    const uint8_t *data;
+    uint32_t len;
+
+    if (!BSON_ITER_HOLDS_DOCUMENT(it) || !bson_iter_recurse(it, &st) || !bson_iter_find(&st, op)
+        || !BSON_ITER_HOLDS_DOCUMENT(&st)) {
+        return 0;
+    }
+    bson_iter_document(&st, &len, &data);
+    return bson_init_static(out, data, len);
+}
+
+/* sb_mongo_served for a pipeline that starts with $match, maybe followed by $sort. */
+static inline int sb_mongo_pipeline_served(const char *collection, const bson_t *pipeline)
+{
+    bson_iter_t it;
+    bson_t match, sort;
+
+    if (!bson_iter_init(&it, pipeline) || !bson_iter_next(&it)
+        || !sb_mongo_test_stage(&it, "$match", &match)) {
+        return 0;
+    }
+    if (bson_iter_next(&it) && sb_mongo_test_stage(&it, "$sort", &sort)) {
+        return sb_mongo_served(collection, &match, &sort);
+    }
+    return sb_mongo_served(collection, &match, NULL);
+}
+
 #endif

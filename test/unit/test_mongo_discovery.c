@@ -108,6 +108,7 @@ static void test_matches_and_reviews(void **state)
                            "\"$project\" : { \"cardHead\""));
     assert_false(sb_mongo_matches_pipeline(&b, "x", T0, off, want, NULL, 10));
     assert_true(sb_mongo_reviews_pipeline(&b, V, 3));
+    assert_true(sb_mongo_pipeline_served("reviews", &b));
     assert_string_equal(
         json(p, &b),
         "{ \"0\" : { \"$match\" : { \"revieweeId\" : { \"$oid\" : \"" V "\" } } }, \"1\" : { "

@@ -246,7 +246,8 @@ static void test_index_command_json(void **state)
         "{ \"createIndexes\" : \"reviews\", \"indexes\" : [ { \"key\" : { \"sessionId\" : "
         "{ \"$numberInt\" : \"1\" }, \"reviewerId\" : { \"$numberInt\" : \"1\" } }, \"name\" : "
         "\"review_once\", \"unique\" : true }, { \"key\" : { \"revieweeId\" : { \"$numberInt\" : "
-        "\"1\" }, \"createdAt\" : { \"$numberInt\" : \"-1\" } }, \"name\" : \"reviewee\" } ] }");
+        "\"1\" }, \"createdAt\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { \"$numberInt\" : "
+        "\"-1\" } }, \"name\" : \"reviewee_recent\" } ] }");
     bson_destroy(&cmd);
     assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 6);
     /* trending reads the window's sessions by their creation */

@@ -239,7 +239,12 @@ static void test_reviews(void **state)
         "\"totalReviews\" : { \"$add\" : [ { \"$ifNull\" : [ \"$totalReviews\", { "
         "\"$numberInt\" : \"0\" } ] }, { \"$numberInt\" : \"1\" } ] } } }, \"1\" : { \"$set\" : "
         "{ \"rating\" : { \"$divide\" : [ \"$ratingSum\", \"$totalReviews\" ] } } } }");
+    /* both pages read the reviewee's reviews in the index's order (no sort of them all) */
+    assert_true(sb_mongo_reviews_page_pipeline(&f, ID2, T0, MID, 5));
+    assert_true(sb_mongo_pipeline_served("reviews", &f));
+    bson_destroy(&f);
     assert_true(sb_mongo_reviews_page_pipeline(&f, ID2, 0, NULL, 5));
+    assert_true(sb_mongo_pipeline_served("reviews", &f));
     assert_string_equal(
         json(p, &f),
         "{ \"0\" : { \"$match\" : { \"revieweeId\" : { \"$oid\" : \"" ID2 "\" } } }, \"1\" : { "

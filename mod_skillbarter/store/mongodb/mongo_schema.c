@@ -82,7 +82,9 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"sessions", "created", "{\"createdAt\": -1}", NULL, NULL},
     {"reviews", "review_once", "{\"sessionId\": 1, \"reviewerId\": 1}", "{\"unique\": true}",
      "review"},
-    {"reviews", "reviewee", "{\"revieweeId\": 1, \"createdAt\": -1}", NULL, NULL},
+    /* a profile's reviews newest first, read in the index's order (no sort of them all) */
+    {"reviews", "reviewee_recent", "{\"revieweeId\": 1, \"createdAt\": -1, \"_id\": -1}", NULL,
+     NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 /* Indexes an earlier version created that no query uses any more: dropped at start, so
@@ -91,6 +93,8 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
 const sb_mongo_index_t sb_mongo_retired_indexes[] = {
     /* keyed on "status", a field mail documents never had (they keep "state") */
     {"mail_queue", "due", "{\"status\": 1, \"nextAttemptAt\": 1}", NULL, NULL},
+    /* without _id, so the reviews' order (createdAt, then _id) needed a sort of them all */
+    {"reviews", "reviewee", "{\"revieweeId\": 1, \"createdAt\": -1}", NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 void sb_mongo_drop_index_command(const sb_mongo_index_t *ix, bson_t *cmd)
