@@ -3,7 +3,8 @@
  * name and category, every spelling row, nothing while not counted), and after a seeded random
  * sequence of edits of skills and status the counters kept by adding each edit's difference
  * (as the server's $inc would) equal a from-scratch sum over every user; then the documents
- * the counters, the pending entry, the recount, the timed-ban filter and trending build.
+ * the counters, the pending entry, the recount, the timed-ban filter; trending by sessions: the
+ * hour counts, the readers' pipelines, their merge.
  */
 #include "sb_mongo_test.h"
 
@@ -188,7 +189,7 @@ static void test_counter_documents(void **state)
                                      "\"isActive\" : true }");
 }
 
-static void test_recount_and_trending(void **state)
+static void test_recount(void **state)
 {
     apr_pool_t *p = *state;
     sb_mongo_agg_t n = {'n', "go", "Go", "", 0}, c = {'c', NULL, NULL, "Music", 0};
@@ -212,15 +213,99 @@ static void test_recount_and_trending(void **state)
                                     ", \"skillsOffered.category\" : \"Music\" } }, \"1\" : { "
                                     "\"$count\" : \"n\" } }",
                                     NULL));
-    sb_mongo_trending_pipeline(&b, T0, 10);
+}
+
+#define SID "65a1b2c3d4e5f60718293a4d"
+
+/* The booking's count in its hour: once (its id in keys), the id off once the booking is
+ * whole, the count off when it is taken back; the readers' pipelines and their indexes. */
+static void test_trend_hours(void **state)
+{
+    apr_pool_t *p = *state;
+    const char *id = "{ \"_id\" : { \"h\" : { \"$numberLong\" : \"486111\" }, \"s\" : "
+                     "\"Go $x\", \"c\" : \"\" }";
+    bson_t f, u;
+
+    /* T0 = 1750000000000 lies in hour 486111 */
+    assert_true(sb_mongo_trend_note(&f, &u, SB_MONGO_TREND_COUNT, SID, T0, "Go $x", NULL));
+    assert_string_equal(json(p, &f), apr_pstrcat(p, id, " }", NULL));
     assert_string_equal(
-        json(p, &b),
-        "{ \"0\" : { \"$match\" : { \"createdAt\" : { \"$gte\" : { \"$date\" : { \"$numberLong\" : "
+        json(p, &u),
+        "{ \"0\" : { \"$set\" : { \"keys\" : { \"$ifNull\" : [ \"$keys\", [  ] ] } } }, \"1\" : { "
+        "\"$set\" : { \"hour\" : { \"$numberLong\" : \"486111\" }, \"n\" : { \"$add\" : [ { "
+        "\"$ifNull\" : [ \"$n\", { \"$numberInt\" : \"0\" } ] }, { \"$cond\" : [ { \"$in\" : [ "
+        "\"" SID "\", \"$keys\" ] }, { \"$numberInt\" : \"0\" }, { \"$numberInt\" : \"1\" } ] "
+        "} ] }, \"keys\" : { \"$setUnion\" : [ \"$keys\", [ \"" SID "\" ] ] } } } }");
+    assert_true(sb_mongo_trend_note(&f, &u, SB_MONGO_TREND_SETTLED, SID, T0, "Go $x", ""));
+    assert_string_equal(json(p, &f), apr_pstrcat(p, id, " }", NULL));
+    assert_string_equal(json(p, &u), "{ \"$pull\" : { \"keys\" : \"" SID "\" } }");
+    assert_true(sb_mongo_trend_note(&f, &u, SB_MONGO_TREND_BACK, SID, T0, "Go $x", NULL));
+    assert_string_equal(json(p, &f),
+                        apr_pstrcat(p, id, ", \"keys\" : \"" SID "\" }", NULL));
+    assert_string_equal(json(p, &u), "{ \"$inc\" : { \"n\" : { \"$numberLong\" : \"-1\" } }, "
+                                     "\"$pull\" : { \"keys\" : \"" SID "\" } }");
+    assert_false(sb_mongo_trend_note(&f, &u, SB_MONGO_TREND_COUNT, "\"x", T0, "Go", NULL));
+    /* the window [since, ...): whole hours from the first one inside it */
+    assert_int_equal(sb_mongo_trend_first_hour(0), 0);
+    assert_int_equal(sb_mongo_trend_first_hour(5 * 3600000LL), 5);
+    assert_int_equal(sb_mongo_trend_first_hour(5 * 3600000LL + 1), 6);
+    sb_mongo_trend_hours_pipeline(&u, 486111);
+    assert_true(sb_mongo_pipeline_served(SB_MONGO_HOURS, &u));
+    assert_string_equal(
+        json(p, &u),
+        "{ \"0\" : { \"$match\" : { \"hour\" : { \"$gte\" : { \"$numberLong\" : \"486111\" } "
+        "} } }, \"1\" : { \"$group\" : { \"_id\" : { \"$toLower\" : \"$_id.s\" }, \"skill\" : "
+        "{ \"$min\" : \"$_id.s\" }, \"category\" : { \"$max\" : \"$_id.c\" }, \"n\" : { "
+        "\"$sum\" : \"$n\" } } } }");
+    sb_mongo_trend_partial_pipeline(&u, T0 - 5, T0);
+    assert_true(sb_mongo_pipeline_served("sessions", &u));
+    assert_string_equal(
+        json(p, &u),
+        "{ \"0\" : { \"$match\" : { \"createdAt\" : { \"$gte\" : { \"$date\" : { "
+        "\"$numberLong\" : \"1749999999995\" } }, \"$lt\" : { \"$date\" : { \"$numberLong\" : "
         "\"1750000000000\" } } } } }, \"1\" : { \"$group\" : { \"_id\" : { \"$toLower\" : "
         "\"$skill\" }, \"skill\" : { \"$min\" : \"$skill\" }, \"category\" : { \"$max\" : "
-        "\"$category\" }, \"n\" : { \"$sum\" : { \"$numberInt\" : \"1\" } } } }, \"2\" : { "
-        "\"$sort\" : { \"n\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { \"$numberInt\" : \"1\" } } "
-        "}, \"3\" : { \"$limit\" : { \"$numberLong\" : \"10\" } } }");
+        "\"$category\" }, \"n\" : { \"$sum\" : { \"$numberInt\" : \"1\" } } } } }");
+}
+
+/* Rows of both readers merged by name as SQL's sum, min(skill) and max(nullif(category, ''))
+ * would, then the top names (most first, then by name), none without a count. */
+static void test_trend_merge(void **state)
+{
+    apr_pool_t *p = *state;
+    static const char *const rows[] = {
+        "{\"_id\": \"go\", \"skill\": \"Go\", \"category\": \"\", \"n\": 2}",
+        "{\"_id\": \"zz\", \"skill\": \"zz\", \"category\": \"Z\", \"n\": 0}",
+        "{\"_id\": \"bb\", \"skill\": \"bb\", \"category\": null, \"n\": 3}",
+        "{\"_id\": \"go\", \"skill\": \"GO\", \"category\": \"Tech\", \"n\": 1}",
+        "{\"_id\": \"art\", \"skill\": \"Art\", \"category\": \"Arts\", \"n\": 3}",
+        "{\"_id\": \"go\", \"skill\": \"go\", \"category\": \"Music\", \"n\": 1}",
+        "{\"_id\": \"one\", \"skill\": \"One\", \"n\": 1}", NULL};
+    apr_array_header_t *acc = sb_mongo_trend_names(p);
+    apr_array_header_t *out = apr_array_make(p, 4, sizeof(sb_skill_count_t));
+    const sb_skill_count_t *k;
+    int i;
+
+    for (i = 0; rows[i]; i++) {
+        bson_t b;
+        assert_true(bson_init_from_json(&b, rows[i], -1, NULL));
+        sb_mongo_trend_row(p, &b, acc);
+        bson_destroy(&b);
+    }
+    sb_mongo_trend_top(acc, 10, out);
+    assert_int_equal(out->nelts, 4);
+    k = &APR_ARRAY_IDX(out, 0, sb_skill_count_t);
+    assert_string_equal(k[0].skill, "GO");
+    assert_string_equal(k[0].category, "Tech");
+    assert_int_equal(k[0].count, 4);
+    assert_string_equal(k[1].skill, "Art");
+    assert_int_equal(k[1].count, 3);
+    assert_string_equal(k[2].skill, "bb");
+    assert_null(k[2].category);
+    assert_string_equal(k[3].skill, "One");
+    out->nelts = 0;
+    sb_mongo_trend_top(acc, 2, out);
+    assert_int_equal(out->nelts, 2);
 }
 
 int main(void)
@@ -230,7 +315,9 @@ int main(void)
         T(test_contribution),
         T(test_counters_follow_random_edits),
         T(test_counter_documents),
-        T(test_recount_and_trending),
+        T(test_recount),
+        T(test_trend_hours),
+        T(test_trend_merge),
 #undef T
     };
     int rc;

@@ -7,8 +7,9 @@
  *
  * Cost of a read: the category counters (a few documents) or the top names through the
  * index counts_top, plus the users whose timed ban is in force (index timed_ban) and their
- * rows; trending by sessions reads the window's sessions through sessions.created, so it
- * follows the sessions booked in the window, never the number of users.
+ * rows; trending by sessions reads the hours counted in session_hours and one partial hour
+ * of sessions (mongo_trend.c), so it follows the distinct (hour, skill) pairs of the window,
+ * never the number of users or of sessions.
  */
 #include "mongo_aggregates.h"
 #include "mongo_users.h"
@@ -191,45 +192,6 @@ void sb_mongo_timed_banned_filter(bson_t *b, int64_t now)
     bson_append_date_time(&gt, "$gt", -1, now);
     bson_append_document_end(b, &gt);
     BSON_APPEND_BOOL(b, "isActive", true);
-}
-
-void sb_mongo_trending_pipeline(bson_t *pipeline, int64_t since, int limit)
-{
-    bson_t st, m, gte, g, f, sort;
-
-    bson_init(pipeline);
-    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "0", &st);
-    BSON_APPEND_DOCUMENT_BEGIN(&st, "$match", &m);
-    BSON_APPEND_DOCUMENT_BEGIN(&m, "createdAt", &gte);
-    bson_append_date_time(&gte, "$gte", -1, since);
-    bson_append_document_end(&m, &gte);
-    bson_append_document_end(&st, &m);
-    bson_append_document_end(pipeline, &st);
-    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "1", &st);
-    BSON_APPEND_DOCUMENT_BEGIN(&st, "$group", &g);
-    BSON_APPEND_DOCUMENT_BEGIN(&g, "_id", &f);
-    BSON_APPEND_UTF8(&f, "$toLower", "$skill");
-    bson_append_document_end(&g, &f);
-    BSON_APPEND_DOCUMENT_BEGIN(&g, "skill", &f);
-    BSON_APPEND_UTF8(&f, "$min", "$skill");
-    bson_append_document_end(&g, &f);
-    BSON_APPEND_DOCUMENT_BEGIN(&g, "category", &f);
-    BSON_APPEND_UTF8(&f, "$max", "$category");
-    bson_append_document_end(&g, &f);
-    BSON_APPEND_DOCUMENT_BEGIN(&g, "n", &f);
-    BSON_APPEND_INT32(&f, "$sum", 1);
-    bson_append_document_end(&g, &f);
-    bson_append_document_end(&st, &g);
-    bson_append_document_end(pipeline, &st);
-    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "2", &st);
-    BSON_APPEND_DOCUMENT_BEGIN(&st, "$sort", &sort);
-    BSON_APPEND_INT32(&sort, "n", -1);
-    BSON_APPEND_INT32(&sort, "_id", 1);
-    bson_append_document_end(&st, &sort);
-    bson_append_document_end(pipeline, &st);
-    BSON_APPEND_DOCUMENT_BEGIN(pipeline, "3", &st);
-    BSON_APPEND_INT64(&st, "$limit", limit > 0 ? limit : 1);
-    bson_append_document_end(pipeline, &st);
 }
 
 /* {projection: the fields a contribution is made of} appended to opts. */
@@ -439,23 +401,10 @@ static sb_store_status_t sb_mongo_trending_offered(sb_store_conn_t *c, apr_pool_
     return st;
 }
 
-static void sb_mongo_trend_row(apr_pool_t *p, const bson_t *doc, void *ctx)
-{
-    sb_skill_count_t *k = apr_array_push(ctx);
-
-    k->skill = sb_mongo_doc_str(p, doc, "skill");
-    k->category = sb_mongo_doc_str(p, doc, "category");
-    if (k->category && !*k->category) {
-        k->category = NULL;
-    }
-    k->count = sb_mongo_doc_int(doc, "n");
-}
-
 sb_store_status_t sb_mongo_trending_skills(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
                                            int64_t now, int limit, apr_array_header_t **out,
                                            const char **source, sb_store_error_t *err)
 {
-    bson_t pipeline;
     sb_store_status_t st;
 
     *source = "sessions";
@@ -463,10 +412,7 @@ sb_store_status_t sb_mongo_trending_skills(sb_store_conn_t *c, apr_pool_t *p, in
     if (limit <= 0) {
         return SB_STORE_OK;
     }
-    sb_mongo_trending_pipeline(&pipeline, since, limit);
-    st = sb_mongo_aggregate_each(c, p, "sessions", &pipeline, sb_mongo_trend_row, *out, "trending",
-                                 err);
-    bson_destroy(&pipeline);
+    st = sb_mongo_trend_sessions(c, p, since, limit, *out, err);
     if (st == SB_STORE_OK && (*out)->nelts == 0) {
         *source = "offered";
         st = sb_mongo_trending_offered(c, p, now, limit, out, err);

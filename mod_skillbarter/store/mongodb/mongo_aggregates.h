@@ -50,9 +50,47 @@ sb_store_status_t sb_mongo_agg_done(sb_store_conn_t *c, const bson_t *filter, co
                                     sb_store_error_t *err);
 /* Users with a timed ban in force at now (the ones the readers subtract). */
 void sb_mongo_timed_banned_filter(bson_t *b, int64_t now);
-/* The trending pipeline over sessions created at or after since: {_id: lower, skill, category,
- * n}, most first, then by name, at most limit. */
-void sb_mongo_trending_pipeline(bson_t *pipeline, int64_t since, int limit);
+/* ---- trending by sessions (mongo_trend.c): the sessions counted per hour ---- */
+
+#define SB_MONGO_HOURS "session_hours"
+
+typedef enum {
+    SB_MONGO_TREND_COUNT,   /* a booked session counted, once (its id kept in keys) */
+    SB_MONGO_TREND_SETTLED, /* its booking complete: the id off keys */
+    SB_MONGO_TREND_BACK     /* its booking taken back: the count off, if it was counted */
+} sb_mongo_trend_op_t;
+
+/* The filter and update of op on the bucket of a session (created_at, skill, category); the
+ * count's update is a pipeline applied as an upsert. 0 for a bad id. */
+int sb_mongo_trend_note(bson_t *filter, bson_t *update, sb_mongo_trend_op_t op,
+                        const char *session_id, int64_t created_at, const char *skill,
+                        const char *category);
+/* op written (opts: the step's session or NULL). */
+sb_store_status_t sb_mongo_trend_apply(sb_store_conn_t *c, const bson_t *opts,
+                                       sb_mongo_trend_op_t op, const char *session_id,
+                                       int64_t created_at, const char *skill,
+                                       const char *category, sb_store_error_t *err);
+/* The first hour wholly inside a window starting at since. */
+int64_t sb_mongo_trend_first_hour(int64_t since);
+/* The buckets from first_hour on, grouped by lower-cased name: {_id, skill, category, n}. */
+void sb_mongo_trend_hours_pipeline(bson_t *pipeline, int64_t first_hour);
+/* The sessions created in [since, until) grouped the same way (the window's partial hour). */
+void sb_mongo_trend_partial_pipeline(bson_t *pipeline, int64_t since, int64_t until);
+/* One name of the window: its key (lower-cased), count, least spelling, greatest category. */
+typedef struct {
+    const char *lower;
+    sb_skill_count_t k;
+} sb_mongo_trend_t;
+/* An empty array of sb_mongo_trend_t; a grouped row merged into it by name (as SQL's sum,
+ * min(skill), max(nullif(category, ''))); the top limit with a count into out (an array of
+ * sb_skill_count_t), most first, then by name. */
+apr_array_header_t *sb_mongo_trend_names(apr_pool_t *p);
+void sb_mongo_trend_row(apr_pool_t *p, const bson_t *doc, void *names);
+void sb_mongo_trend_top(apr_array_header_t *names, int limit, apr_array_header_t *out);
+/* The top limit names of the sessions created from since on into out. */
+sb_store_status_t sb_mongo_trend_sessions(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
+                                          int limit, apr_array_header_t *out,
+                                          sb_store_error_t *err);
 /* A discover_counts document pushed onto ctx (an array of sb_mongo_agg_t) as its key's
  * fields and n. */
 void sb_mongo_agg_from_doc(apr_pool_t *p, const bson_t *doc, void *ctx);

@@ -16,7 +16,8 @@ const char *const sb_mongo_collections[] = {
     "users",        "refresh_tokens", "onetime_tokens",  "credit_transactions", "outbox",
     "outbox_heads", "counters",       "messages",        "conversations",       "notifications",
     "user_blocks",  "mail_queue",     "mail_log",        "job_leases",          "sessions",
-    "reviews",      "transfers",      "discover_counts", "conversation_stats",  NULL};
+    "reviews",      "transfers",      "discover_counts", "conversation_stats",  "session_hours",
+    NULL};
 
 #define SB_STR_SET "{\"$type\": \"string\"}"
 
@@ -80,6 +81,8 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"messages", "session", "{\"sessionId\": 1}",
      "{\"partialFilterExpression\": {\"sessionId\": {\"$type\": \"objectId\"}}}", NULL},
     {"sessions", "created", "{\"createdAt\": -1}", NULL, NULL},
+    /* trending: the hours of a window (mongo_trend.c) */
+    {"session_hours", "hour", "{\"hour\": 1}", NULL, NULL},
     {"reviews", "review_once", "{\"sessionId\": 1, \"reviewerId\": 1}", "{\"unique\": true}",
      "review"},
     /* a profile's reviews newest first, read in the index's order (no sort of them all) */

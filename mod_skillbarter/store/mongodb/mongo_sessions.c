@@ -6,6 +6,7 @@
  * keyed moves, the request message, the events and the notification follow.
  */
 #include "mongo_sessions.h"
+#include "mongo_aggregates.h"
 #include "mongo_blocks.h"
 #include "mongo_economy.h"
 #include "mongo_messages.h"
@@ -160,19 +161,25 @@ static sb_store_status_t sb_mongo_check_overlap(sb_store_conn_t *c, const bson_t
              : SB_STORE_OK;
 }
 
-/* The booking taken back (no transaction): only while its hold is still its intent. */
-static void sb_mongo_book_undo(sb_store_conn_t *c, const char *id)
+/* The booking taken back (no transaction): only while its hold is still its intent. 1 when
+ * it was. */
+static int sb_mongo_book_undo(sb_store_conn_t *c, const char *id)
 {
     bson_t filter, moves;
     sb_store_error_t e2;
+    int64_t n = 0;
 
     if (sb_mongo_session_by_id(&filter, id)) {
         BSON_APPEND_DOCUMENT_BEGIN(&filter, "moves", &moves);
         BSON_APPEND_BOOL(&moves, "$exists", true);
         bson_append_document_end(&filter, &moves);
-        sb_mongo_delete(c, SB_MONGO_SESSIONS, &filter, NULL, 0, NULL, "booking undo", &e2);
+        if (sb_mongo_delete(c, SB_MONGO_SESSIONS, &filter, NULL, 0, &n, "booking undo", &e2)
+            != SB_STORE_OK) {
+            n = 0;
+        }
         bson_destroy(&filter);
     }
+    return n > 0;
 }
 
 /* The teacher visible and not blocking the learner. */
@@ -284,12 +291,22 @@ static sb_store_status_t sb_mongo_book_step(sb_store_conn_t *c, const bson_t *op
         }
         return st;
     }
-    if ((s->message_id && (st = sb_mongo_book_message(c, opts, s, x->now, err)) != SB_STORE_OK)
+    /* from here on a step cut short leaves the intent, which the recovery completes */
+    if ((st = sb_mongo_trend_apply(c, opts, SB_MONGO_TREND_COUNT, s->id, x->now, s->skill,
+                                   s->category, err))
+            != SB_STORE_OK
+        || (s->message_id && (st = sb_mongo_book_message(c, opts, s, x->now, err)) != SB_STORE_OK)
         || (st = sb_mongo_session_announce(c, opts, x->events, x->nevents, x->notify, 1, x->now,
                                            err))
                != SB_STORE_OK
         || (st = sb_mongo_intent_done(c, opts, s->id, err)) != SB_STORE_OK) {
         return st;
+    }
+    if ((st = sb_mongo_trend_apply(c, opts, SB_MONGO_TREND_SETTLED, s->id, x->now, s->skill,
+                                   s->category, err))
+            != SB_STORE_OK
+        && opts) {
+        return st; /* without a transaction the key left in keys only keeps it counted once */
     }
     return sb_mongo_session_load(c, x->p, opts, s->id, x->row, err);
 }
@@ -445,14 +462,17 @@ sb_store_status_t sb_mongo_session_presence(sb_store_conn_t *c, const char *id, 
 /* ---- recovery ---- */
 
 /* One session whose intent was cut short: its moves applied (keys make each apply once) and
- * the intent off; a booking whose hold the learner cannot pay is taken back. */
+ * the intent off; a booking counted in trending (once), or taken back with its count when the
+ * learner cannot pay its hold. */
 static int sb_mongo_recover_session(sb_store_conn_t *c, const bson_t *doc, sb_store_error_t *err)
 {
     sb_session_move_t m[SB_SESSION_PLAN_MAX];
     char id[SB_ID_LEN + 1];
     bson_iter_t it, arr;
     sb_store_status_t st;
-    int n = 0;
+    const char *skill = NULL, *category = NULL;
+    int64_t created = 0;
+    int n = 0, booking;
 
     if (!sb_mongo_doc_id(doc, "_id", id) || !bson_iter_init_find(&it, doc, "moves")
         || !BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &arr)) {
@@ -470,10 +490,26 @@ static int sb_mongo_recover_session(sb_store_conn_t *c, const bson_t *doc, sb_st
             n++;
         }
     }
+    booking = n == 1 && strstr(m[0].key, ":hold") != NULL;
+    if (booking) { /* counted in trending as the booking would have (once: keys) */
+        created = sb_mongo_get_time(doc, "createdAt");
+        skill = sb_mongo_doc_str(c->pool, doc, "skill");
+        category = sb_mongo_doc_str(c->pool, doc, "category");
+        if (sb_mongo_trend_apply(c, NULL, SB_MONGO_TREND_COUNT, id, created, skill, category,
+                                 err)
+            != SB_STORE_OK) {
+            return 0;
+        }
+    }
     st = sb_mongo_intent_run(c, NULL, id, m, n, apr_time_as_msec(apr_time_now()), err);
-    if (st == SB_STORE_INSUFFICIENT && n == 1 && strstr(m[0].key, ":hold")) {
-        sb_mongo_book_undo(c, id);
+    if (st == SB_STORE_INSUFFICIENT && booking) {
+        if (sb_mongo_book_undo(c, id)) {
+            sb_mongo_trend_apply(c, NULL, SB_MONGO_TREND_BACK, id, created, skill, category, err);
+        }
         return 1;
+    }
+    if (st == SB_STORE_OK && booking) {
+        sb_mongo_trend_apply(c, NULL, SB_MONGO_TREND_SETTLED, id, created, skill, category, err);
     }
     return st == SB_STORE_OK;
 }
