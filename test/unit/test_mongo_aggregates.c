@@ -256,7 +256,20 @@ static void test_trend_hours(void **state)
         "{ \"0\" : { \"$match\" : { \"hour\" : { \"$gte\" : { \"$numberLong\" : \"486111\" } "
         "} } }, \"1\" : { \"$group\" : { \"_id\" : { \"$toLower\" : \"$_id.s\" }, \"skill\" : "
         "{ \"$min\" : \"$_id.s\" }, \"category\" : { \"$max\" : \"$_id.c\" }, \"n\" : { "
-        "\"$sum\" : \"$n\" } } } }");
+        "\"$sum\" : { \"$add\" : [ { \"$ifNull\" : [ \"$n\", { \"$numberInt\" : \"0\" } ] }, { "
+        "\"$ifNull\" : [ \"$b\", { \"$numberInt\" : \"0\" } ] } ] } } } } }");
+    /* an earlier version's sessions (no inHours), counted once into the buckets' b */
+    sb_mongo_trend_backfill_pipeline(&u);
+    assert_string_equal(
+        json(p, &u),
+        "{ \"0\" : { \"$match\" : { \"inHours\" : { \"$exists\" : false } } }, \"1\" : { "
+        "\"$group\" : { \"_id\" : { \"h\" : { \"$toLong\" : { \"$floor\" : { \"$divide\" : [ { "
+        "\"$toLong\" : \"$createdAt\" }, { \"$numberInt\" : \"3600000\" } ] } } }, \"s\" : { "
+        "\"$ifNull\" : [ \"$skill\", \"\" ] }, \"c\" : { \"$ifNull\" : [ \"$category\", \"\" ] } "
+        "}, \"b\" : { \"$sum\" : { \"$numberLong\" : \"1\" } } } }, \"2\" : { \"$set\" : { "
+        "\"hour\" : \"$_id.h\" } }, \"3\" : { \"$merge\" : { \"into\" : \"session_hours\", "
+        "\"on\" : \"_id\", \"whenMatched\" : [ { \"$set\" : { \"b\" : \"$$new.b\", \"hour\" : "
+        "\"$$new.hour\" } } ], \"whenNotMatched\" : \"insert\" } } }");
     sb_mongo_trend_partial_pipeline(&u, T0 - 5, T0);
     assert_true(sb_mongo_pipeline_served("sessions", &u));
     assert_string_equal(

@@ -87,6 +87,11 @@ typedef struct {
 apr_array_header_t *sb_mongo_trend_names(apr_pool_t *p);
 void sb_mongo_trend_row(apr_pool_t *p, const bson_t *doc, void *names);
 void sb_mongo_trend_top(apr_array_header_t *names, int limit, apr_array_header_t *out);
+/* The sessions no booking counted (an earlier version's: no inHours) grouped by bucket and
+ * merged into the buckets' b; run once at start (sb_mongo_trend_backfill, marked done in
+ * counters). */
+void sb_mongo_trend_backfill_pipeline(bson_t *pipeline);
+sb_store_status_t sb_mongo_trend_backfill(sb_store_conn_t *c, sb_store_error_t *err);
 /* The top limit names of the sessions created from since on into out. */
 sb_store_status_t sb_mongo_trend_sessions(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
                                           int limit, apr_array_header_t *out,

@@ -237,7 +237,8 @@ static sb_store_status_t sb_mongo_probe(mongoc_client_t *client, int *transactio
 }
 
 /* The recovery of moves and transfers a stopped process left half done (mongo_economy.h),
- * on a connection made of the migration's client. */
+ * then the once-only count of sessions an earlier version booked (mongo_trend.c), on a
+ * connection made of the migration's client. */
 static sb_store_status_t sb_mongo_migrate_recover(sb_store_t *store, mongoc_client_t *client,
                                                   sb_store_error_t *err)
 {
@@ -251,6 +252,9 @@ static sb_store_status_t sb_mongo_migrate_recover(sb_store_t *store, mongoc_clie
     }
     st = sb_mongo_recover(&conn, apr_time_as_msec(apr_time_now()) - SB_MONGO_RECOVER_AFTER_MS,
                           &fixed, err);
+    if (st == SB_STORE_OK) {
+        st = sb_mongo_trend_backfill(&conn, err);
+    }
     apr_pool_destroy(conn.pool);
     return st;
 }

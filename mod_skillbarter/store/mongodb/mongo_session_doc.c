@@ -119,6 +119,7 @@ int sb_mongo_session_doc(bson_t *b, const sb_session_new_t *s, const sb_session_
     bson_append_null(b, "lastPresenceAt", -1);
     sb_mongo_append_time(b, "createdAt", now);
     sb_mongo_append_time(b, "updatedAt", now);
+    BSON_APPEND_BOOL(b, "inHours", true); /* counted by its booking (mongo_trend.c) */
     if (hold) {
         sb_mongo_append_intent(b, hold, 1, now);
     }

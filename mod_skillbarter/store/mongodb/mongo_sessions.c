@@ -472,7 +472,7 @@ static int sb_mongo_recover_session(sb_store_conn_t *c, const bson_t *doc, sb_st
     sb_store_status_t st;
     const char *skill = NULL, *category = NULL;
     int64_t created = 0;
-    int n = 0, booking;
+    int n = 0, booking, counted;
 
     if (!sb_mongo_doc_id(doc, "_id", id) || !bson_iter_init_find(&it, doc, "moves")
         || !BSON_ITER_HOLDS_ARRAY(&it) || !bson_iter_recurse(&it, &arr)) {
@@ -490,8 +490,11 @@ static int sb_mongo_recover_session(sb_store_conn_t *c, const bson_t *doc, sb_st
             n++;
         }
     }
+    /* a booking's hold; one this version booked (inHours; an earlier one's is the backfill's)
+     * is counted in trending as the booking would have (once: keys) */
     booking = n == 1 && strstr(m[0].key, ":hold") != NULL;
-    if (booking) { /* counted in trending as the booking would have (once: keys) */
+    counted = booking && bson_iter_init_find(&it, doc, "inHours") && bson_iter_as_bool(&it);
+    if (counted) {
         created = sb_mongo_get_time(doc, "createdAt");
         skill = sb_mongo_doc_str(c->pool, doc, "skill");
         category = sb_mongo_doc_str(c->pool, doc, "category");
@@ -503,12 +506,12 @@ static int sb_mongo_recover_session(sb_store_conn_t *c, const bson_t *doc, sb_st
     }
     st = sb_mongo_intent_run(c, NULL, id, m, n, apr_time_as_msec(apr_time_now()), err);
     if (st == SB_STORE_INSUFFICIENT && booking) {
-        if (sb_mongo_book_undo(c, id)) {
+        if (sb_mongo_book_undo(c, id) && counted) {
             sb_mongo_trend_apply(c, NULL, SB_MONGO_TREND_BACK, id, created, skill, category, err);
         }
         return 1;
     }
-    if (st == SB_STORE_OK && booking) {
+    if (st == SB_STORE_OK && counted) {
         sb_mongo_trend_apply(c, NULL, SB_MONGO_TREND_SETTLED, id, created, skill, category, err);
     }
     return st == SB_STORE_OK;

@@ -13,8 +13,11 @@
  * takes its count back. Sessions are never deleted otherwise, nor change createdAt, skill or
  * category, so the buckets stay exact.
  *
- * Sessions booked before this version are in no bucket: trending by sessions leaves them out
- * until they fall out of the window (SB_TRENDING_DAYS after an upgrade).
+ * Sessions this version books carry inHours: true. Those an earlier version booked are
+ * counted once by the start-up backfill into the buckets' b (set, not added: a backfill run
+ * again, or by two processes at once, writes the same numbers), marked done in counters; the
+ * readers add n and b. (A session an earlier version still running books after the backfill
+ * is left out until it falls out of the window.)
  */
 #include "mongo_aggregates.h"
 #include "mongo_messages.h"
@@ -113,7 +116,8 @@ void sb_mongo_trend_hours_pipeline(bson_t *pipeline, int64_t first_hour)
                         "\"}}}},"
                         " {\"$group\": {\"_id\": {\"$toLower\": \"$_id.s\"},"
                         "   \"skill\": {\"$min\": \"$_id.s\"}, \"category\": {\"$max\": \"$_id.c\"},"
-                        "   \"n\": {\"$sum\": \"$n\"}}}]",
+                        "   \"n\": {\"$sum\": {\"$add\": [{\"$ifNull\": [\"$n\", 0]},"
+                        "     {\"$ifNull\": [\"$b\", 0]}]}}}}]",
                         first_hour);
 }
 
@@ -210,5 +214,53 @@ sb_store_status_t sb_mongo_trend_sessions(sb_store_conn_t *c, apr_pool_t *p, int
     if (st == SB_STORE_OK) {
         sb_mongo_trend_top(names, limit, out);
     }
+    return st;
+}
+
+/* ---- the backfill of sessions booked before this version ---- */
+
+#define SB_MONGO_BACKFILL "{\"_id\": \"sessionHoursBackfill\"}"
+
+void sb_mongo_trend_backfill_pipeline(bson_t *pipeline)
+{
+    sb_mongo_json_array(
+        pipeline,
+        "[{\"$match\": {\"inHours\": {\"$exists\": false}}},"
+        " {\"$group\": {\"_id\": {"
+        "   \"h\": {\"$toLong\": {\"$floor\": {\"$divide\": [{\"$toLong\": \"$createdAt\"},"
+        "     3600000]}}},"
+        "   \"s\": {\"$ifNull\": [\"$skill\", \"\"]}, \"c\": {\"$ifNull\": [\"$category\", \"\"]}},"
+        "   \"b\": {\"$sum\": {\"$numberLong\": \"1\"}}}},"
+        " {\"$set\": {\"hour\": \"$_id.h\"}},"
+        " {\"$merge\": {\"into\": \"" SB_MONGO_HOURS "\", \"on\": \"_id\","
+        "   \"whenMatched\": [{\"$set\": {\"b\": \"$$new.b\", \"hour\": \"$$new.hour\"}}],"
+        "   \"whenNotMatched\": \"insert\"}}]");
+}
+
+sb_store_status_t sb_mongo_trend_backfill(sb_store_conn_t *c, sb_store_error_t *err)
+{
+    bson_t filter, doc, pipeline, update, uo, res;
+    sb_store_status_t st;
+
+    sb_mongo_json_doc(&filter, SB_MONGO_BACKFILL);
+    st = sb_mongo_find_one(c, "counters", &filter, NULL, &doc, "hours backfill", err);
+    bson_destroy(&doc);
+    if (st == SB_STORE_NOT_FOUND) { /* not done yet */
+        sb_mongo_not_found_ok(st, err);
+        sb_mongo_trend_backfill_pipeline(&pipeline);
+        /* $merge answers no documents: the first read runs all of it */
+        st = sb_mongo_aggregate_one(c, "sessions", &pipeline, &res, "hours backfill", err);
+        bson_destroy(&res);
+        bson_destroy(&pipeline);
+        if (st == SB_STORE_OK) {
+            sb_mongo_json_doc(&update, "{\"$set\": {\"done\": true}}");
+            sb_mongo_upsert_opts(&uo, NULL);
+            st = sb_mongo_update(c, "counters", &filter, &update, &uo, 0, NULL, "hours backfill",
+                                 err);
+            bson_destroy(&uo);
+            bson_destroy(&update);
+        }
+    }
+    bson_destroy(&filter);
     return st;
 }
