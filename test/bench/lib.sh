@@ -164,9 +164,9 @@ targets() {
         > "$root/targets.tsv"
     cut -f2- "$root/targets.tsv" | while IFS="$(printf '\t')" read -r label v lo hi min verdict; do
         if [ "$verdict" = "not measured" ]; then
-            printf 'target %-52s not measured\n' "$label:"
+            printf "target %-60s not measured\n" "$label:"
         else
-            printf 'target %-52s %-7s (%s, spread %s-%s)\n' "$label:" "$verdict" "$v" "$lo" "$hi"
+            printf "target %-60s %-7s (%s, spread %s-%s)\n" "$label:" "$verdict" "$v" "$lo" "$hi"
         fi
     done
     cat "$root/targets.tsv" >> "$results"
