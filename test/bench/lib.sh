@@ -128,7 +128,7 @@ sliced() {
 # ratio and p99, the spread over all of them, the socket errors summed.
 median_of() { printf '%s\n' "$@" | awk -f "$top/test/bench/slices.awk" -v combine=1; }
 
-# The rows of this run, machine-readable (copied to $bench_tsv when the run passes):
+# The rows of this run, machine-readable (keep_results copies them when the run passes):
 # "row<TAB>name<TAB>req/s<TAB>static req/s<TAB>ratio<TAB>min<TAB>max<TAB>p99 ms<TAB>errors".
 results=$root/results.tsv
 : > "$results"
