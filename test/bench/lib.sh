@@ -129,7 +129,8 @@ sliced() {
 median_of() { printf '%s\n' "$@" | awk -f "$top/test/bench/slices.awk" -v combine=1; }
 
 # The rows of this run, machine-readable (keep_results copies them when the run passes):
-# "row<TAB>name<TAB>req/s<TAB>static req/s<TAB>ratio<TAB>min<TAB>max<TAB>p99 ms<TAB>errors".
+# "row<TAB>name<TAB>req/s<TAB>static req/s<TAB>ratio<TAB>min<TAB>max<TAB>p99 ms<TAB>errors",
+# each followed by its slices (keep_slices).
 results=$root/results.tsv
 : > "$results"
 row_w=36                # width of the route column
@@ -144,17 +145,23 @@ print_row() {
     printf 'row\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$@" >> "$results"
     static_rps=$2
 }
+# keep_slices NAME: the last sliced row's slices into $results, in the order run, as
+# "slice<TAB>name<TAB>S (static) or R (route)<TAB>req/s<TAB>p99 ms<TAB>errors".
+keep_slices() {
+    awk -v n="$1" '{ printf "slice\t%s\t%s\t%s\t%s\t%s\n", n, $1, $2, $3, $4 }' "$root/slices" \
+        >> "$results"
+}
 # row NAME URL: a GET route (the bench token sent to /api), sliced beside the static file.
 row() {
     check_2xx "$2"
     r=$(sliced "$top/test/bench/report.lua" "$2")
-    print_row "$1" "$r"
+    print_row "$1" "$r"; keep_slices "$1"
 }
 # row_script NAME SCRIPT URL: a route whose requests a wrk script makes (a POST with a body);
 # its answers are checked by wrk's count only.
 row_script() {
     r=$(sliced "$2" "$3")
-    print_row "$1" "$r"
+    print_row "$1" "$r"; keep_slices "$1"
 }
 # targets SUITE: one line per target of test/bench/targets for SUITE (bench or scale), met or
 # not met by this run's rows, also appended to $results as

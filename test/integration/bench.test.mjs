@@ -51,6 +51,8 @@ test('make bench fails on a route that answers non-2xx, before or during the run
     assert.match(pass.out, /^target send >= 0\.5 x static \(issue 9\): +not measured$/m, pass.out);
     const kept = readFileSync(tsv, 'utf8');
     assert.match(kept, /^row\tGET \/api\/health\t\d+\t\d+\t\d+\.\d\d\t/m, kept);
+    // and its slices as run: static, then route and static in turn (BENCH_SECONDS=1: one slice)
+    assert.match(kept, /^slice\tGET \/api\/health\tS\t\d+\t[\d.]+\t\d+\nslice\tGET \/api\/health\tR\t\d+\t[\d.]+\t\d+\nslice\tGET \/api\/health\tS\t/m, kept);
     assert.match(kept, /^target\tcategories >= 0\.8 x static \(issue 14\)\t[\d.]+\t[\d.]+\t[\d.]+\t0\.8\t(met|not met)$/m, kept);
   } finally {
     rmSync(tsv, { force: true });
