@@ -8,8 +8,10 @@
 #   make test-asan  unit tests under ASan+UBSan      make test-valgrind  under valgrind
 #                   (both with the pool guard on, and canaries that must be caught)
 #   make test-fuzz  each libFuzzer target for FUZZ_SECONDS (default 5)
-#   make bench      wrk ratios against Apache's static file rate
-#   make bench-scale every discover route at 10,000 and 100,000 users (SCALE=1M: and 1M)
+#   make bench      wrk ratios to Apache's static file measured beside each row; targets
+#                   met / not met; rows and targets in build/bench/last.tsv
+#   make bench-scale every discover route at 10,000 and 100,000 users (SCALE=1M: and 1M),
+#                   compared by ratio to the static file; build/bench/scale-last.tsv
 #   make install    module into Apache's module dir, conf as conf-available
 #   make web        the single-page app (htdocs/ -> build/web, Apache's document root)
 #   make test-web-unit / test-e2e   Vitest unit tests / browser tests (chromium)
@@ -257,6 +259,8 @@ test: deps
 	@$(MAKE) --no-print-directory all mongo-probe
 	@test/run-all.sh
 
+# Each row in slices between slices of the static file (test/bench/lib.sh: BENCH_SECONDS,
+# BENCH_SLICES, BENCH_STATIC_SECONDS); the targets are in test/bench/targets.
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@test/bench/run.sh

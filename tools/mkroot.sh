@@ -1,8 +1,10 @@
 #!/bin/sh
 # Generates a server root for mod_skillbarter from conf/*.in.
 # usage: mkroot.sh ROOT PORT [MPM] [EXTRA_CONF_FILE]
-# Creates ROOT/{conf,logs,run,data,mail,uploads,secret}, a JWT secret (kept if present),
-# and hands the writable folders to www-data. Used by `make run` and the test harness.
+# Creates ROOT/{conf,logs,run,data,mail,uploads,secret,cores}, a JWT secret (kept if present),
+# and hands the writable folders to www-data. A child that crashes leaves its core in
+# ROOT/cores (CoreDumpDirectory; the kernel writes one only if whoever starts httpd has raised
+# `ulimit -c`, as test/bench/lib.sh does, and core_pattern is a plain file name). Used by `make run` and the test harness.
 # SB_REALTIME_PORT: the real-time daemon's port /socket.io/ is proxied to (default PORT+1).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -14,7 +16,7 @@ htdocs=${SB_HTDOCS:-$top/build/web}
 mkdir -p "$htdocs"
 
 mkdir -p "$root/conf" "$root/logs" "$root/run" "$root/data" "$root/mail" "$root/uploads" \
-         "$root/secret"
+         "$root/secret" "$root/cores"
 chmod 0755 "$root"
 if [ ! -s "$root/secret/jwt.key" ]; then
     umask 077
@@ -34,4 +36,7 @@ subst() {
 subst "$top/conf/skillbarter-local.conf.in" > "$root/conf/skillbarter.conf"
 subst "$top/conf/httpd.conf.in" | awk -v extra="$extra_text" '{ if ($0 == "@EXTRA@") print extra; else print }' \
     > "$root/conf/httpd.conf"
-chown -R www-data:www-data "$root/data" "$root/mail" "$root/uploads"
+# (an absolute path: `make run` passes a relative ROOT, and httpd resolves this one itself)
+echo "CoreDumpDirectory \"$(cd "$root/cores" && pwd)\"" >> "$root/conf/httpd.conf"
+chown -R www-data:www-data "$root/data" "$root/mail" "$root/uploads" "$root/cores"
+chmod 0700 "$root/cores"

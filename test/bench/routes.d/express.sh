@@ -10,11 +10,7 @@ if command -v node >/dev/null && { [ -d "$ex_dir/node_modules/express" ] ||
     n=0; until curl -fsS -o /dev/null "http://127.0.0.1:$ex_port/hello" 2>/dev/null; do
         n=$((n+1)); [ $n -lt 100 ] || break; sleep 0.1; done
     warm 2 "http://127.0.0.1:$ex_port/hello"
-    r=$(measure "http://127.0.0.1:$ex_port/hello")
-    express_rps=${r%% *}
-    set -- $r
-    printf '%-34s %10s %9s %8s %7s\n' "Express 4 hello-JSON (1 process)" "$1" "$2" "$3" \
-        "$(ratio "$1" "$static_rps")"
+    row "Express 4 hello-JSON (1 process)" "http://127.0.0.1:$ex_port/hello"
     kill "$ex_pid" 2>/dev/null || true
 else
     echo "Express 4 hello-JSON: skipped (node/npm or the express package not available)"
