@@ -31,6 +31,10 @@ void sb_jtext_str(sb_jtext_t *t, const char *s);
 void sb_jtext_int(sb_jtext_t *t, int64_t v);
 void sb_jtext_double(sb_jtext_t *t, double v);
 void sb_jtext_bool(sb_jtext_t *t, int v);
+/* String members keys[i]: vals[i] (NULL as null), the first after "{" when open, else each
+ * after ",". */
+void sb_jtext_members(sb_jtext_t *t, int open, const char *const *keys, const char *const *vals,
+                      int n);
 /* An ISO 8601 time (sb_time_iso), or null for 0 when null_if_zero. */
 void sb_jtext_time(sb_jtext_t *t, int64_t ms, int null_if_zero);
 /* A message as sb_message_json(p, m, NULL, NULL) writes it (sender and receiver as ids). */

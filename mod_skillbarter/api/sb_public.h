@@ -26,5 +26,8 @@ const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, 
  * detailed — without building its objects (most of the profile routes' cost otherwise). */
 void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
                              int detailed);
+/* The caller's own profile as JSON text: the bytes json-c writes for sb_user_to_json(u,
+ * SB_VIEW_SELF). */
+void sb_jtext_self_profile(sb_jtext_t *t, const sb_user_t *u);
 
 #endif

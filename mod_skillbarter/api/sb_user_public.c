@@ -163,27 +163,12 @@ const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, 
     return cards_text(p, cards, 1, len);
 }
 
-/* A number json-c writes from a value made by sb_credits_to_json (its own text). */
+/* Hours as json-c writes a number made by sb_credits_to_json. */
 static void jtext_hours(sb_jtext_t *t, int64_t minutes)
 {
-    json_object *o = sb_credits_to_json(minutes);
+    char buf[SB_CREDITS_TEXT_MAX];
 
-    sb_jtext_raw(t, json_object_get_string(o), strlen(json_object_get_string(o)));
-    json_object_put(o);
-}
-
-/* String members keys[i]: vals[i] (NULL as null), after "{" when open, else after ",". */
-static void jtext_members(sb_jtext_t *t, int open, const char *const *keys, const char *const *vals,
-                          int n)
-{
-    int i;
-
-    for (i = 0; i < n; i++) {
-        sb_jtext_raw(t, open && !i ? "{\"" : ",\"", 2);
-        sb_jtext_raw(t, keys[i], strlen(keys[i]));
-        sb_jtext_lit(t, "\":");
-        sb_jtext_str(t, vals[i]);
-    }
+    sb_jtext_raw(t, buf, (apr_size_t)sb_credits_text(buf, minutes, NULL));
 }
 
 static void jtext_strings(sb_jtext_t *t, const apr_array_header_t *a)
@@ -200,39 +185,30 @@ static void jtext_strings(sb_jtext_t *t, const apr_array_header_t *a)
     sb_jtext_lit(t, "]");
 }
 
-static void jtext_offered(sb_jtext_t *t, const apr_array_header_t *a)
+/* skillsOffered (with verified) or skillsWanted: four string members per skill. */
+static void jtext_skills(sb_jtext_t *t, const apr_array_header_t *a, int offered)
 {
-    static const char *const keys[] = {"skill", "category", "experience", "description"};
+    static const char *const offered_keys[] = {"skill", "category", "experience", "description"};
+    static const char *const wanted_keys[] = {"skill", "category", "level", "priority"};
     int i;
 
     sb_jtext_lit(t, "[");
     for (i = 0; a && i < a->nelts; i++) {
-        const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
-        const char *vals[] = {s->skill, s->category, s->experience, s->description};
+        const sb_skill_offered_t *o = offered ? &APR_ARRAY_IDX(a, i, sb_skill_offered_t) : NULL;
+        const sb_skill_wanted_t *w = offered ? NULL : &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
+        const char *vals[4];
+        vals[0] = o ? o->skill : w->skill;
+        vals[1] = o ? o->category : w->category;
+        vals[2] = o ? o->experience : w->level;
+        vals[3] = o ? o->description : w->priority;
         if (i) {
             sb_jtext_lit(t, ",");
         }
-        jtext_members(t, 1, keys, vals, 4);
-        sb_jtext_lit(t, ",\"verified\":");
-        sb_jtext_bool(t, s->verified);
-        sb_jtext_lit(t, "}");
-    }
-    sb_jtext_lit(t, "]");
-}
-
-static void jtext_wanted(sb_jtext_t *t, const apr_array_header_t *a)
-{
-    static const char *const keys[] = {"skill", "category", "level", "priority"};
-    int i;
-
-    sb_jtext_lit(t, "[");
-    for (i = 0; a && i < a->nelts; i++) {
-        const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
-        const char *vals[] = {s->skill, s->category, s->level, s->priority};
-        if (i) {
-            sb_jtext_lit(t, ",");
+        sb_jtext_members(t, 1, offered ? offered_keys : wanted_keys, vals, 4);
+        if (o) {
+            sb_jtext_lit(t, ",\"verified\":");
+            sb_jtext_bool(t, o->verified);
         }
-        jtext_members(t, 1, keys, vals, 4);
         sb_jtext_lit(t, "}");
     }
     sb_jtext_lit(t, "]");
@@ -258,7 +234,7 @@ static void jtext_availability(sb_jtext_t *t, const apr_array_header_t *a)
             if (j) {
                 sb_jtext_lit(t, ",");
             }
-            jtext_members(t, 1, keys, vals, 2);
+            sb_jtext_members(t, 1, keys, vals, 2);
             sb_jtext_lit(t, "}");
         }
         sb_jtext_lit(t, "]}");
@@ -282,7 +258,7 @@ static void jtext_reviews(sb_jtext_t *t, const apr_array_header_t *a)
         sb_jtext_lit(t, "{\"_id\":");
         sb_jtext_str(t, r->id);
         sb_jtext_lit(t, ",\"reviewer\":");
-        jtext_members(t, 1, who_keys, who, 3);
+        sb_jtext_members(t, 1, who_keys, who, 3);
         sb_jtext_lit(t, "},\"rating\":");
         sb_jtext_int(t, r->rating);
         sb_jtext_lit(t, ",\"feedback\":");
@@ -301,8 +277,8 @@ static void jtext_reviews(sb_jtext_t *t, const apr_array_header_t *a)
     sb_jtext_lit(t, "]");
 }
 
-void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
-                             int detailed)
+/* The members every view of u has, after its "{" (the object left open). */
+static void jtext_user_members(sb_jtext_t *t, const sb_user_t *u)
 {
     static const char *const keys[] = {"_id",      "id",       "username",       "firstName",
                                        "lastName", "fullName", "profilePicture", "bio",
@@ -318,15 +294,15 @@ void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_
                           u->timezone ? u->timezone : "UTC"};
 
     sb_user_lists(u);
-    jtext_members(t, 1, keys, vals, 9);
+    sb_jtext_members(t, 1, keys, vals, 9);
     sb_jtext_lit(t, ",\"languages\":");
     jtext_strings(t, u->languages);
     sb_jtext_lit(t, ",\"country\":");
     sb_jtext_str(t, u->country);
     sb_jtext_lit(t, ",\"skillsOffered\":");
-    jtext_offered(t, u->skills_offered);
+    jtext_skills(t, u->skills_offered, 1);
     sb_jtext_lit(t, ",\"skillsWanted\":");
-    jtext_wanted(t, u->skills_wanted);
+    jtext_skills(t, u->skills_wanted, 0);
     sb_jtext_lit(t, ",\"availability\":");
     jtext_availability(t, u->availability);
     sb_jtext_lit(t, ",\"totalHoursTaught\":");
@@ -343,12 +319,42 @@ void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_
     sb_jtext_time(t, u->last_seen, 1);
     sb_jtext_lit(t, ",\"createdAt\":");
     sb_jtext_time(t, u->created_at, 1);
+}
+
+void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
+                             int detailed)
+{
+    jtext_user_members(t, u);
     if (detailed) {
         sb_jtext_lit(t, ",\"reviewCount\":");
         sb_jtext_int(t, u->total_reviews);
         sb_jtext_lit(t, ",\"recentReviews\":");
         jtext_reviews(t, reviews);
     }
+    sb_jtext_lit(t, "}");
+}
+
+void sb_jtext_self_profile(sb_jtext_t *t, const sb_user_t *u)
+{
+    jtext_user_members(t, u);
+    sb_jtext_lit(t, ",\"email\":");
+    sb_jtext_str(t, u->email);
+    sb_jtext_lit(t, ",\"role\":");
+    sb_jtext_str(t, u->role ? u->role : "user");
+    sb_jtext_lit(t, ",\"credits\":");
+    jtext_hours(t, u->credits);
+    sb_jtext_lit(t, ",\"totalCreditsEarned\":");
+    jtext_hours(t, u->total_earned);
+    sb_jtext_lit(t, ",\"totalCreditsSpent\":");
+    jtext_hours(t, u->total_spent);
+    sb_jtext_lit(t, ",\"isActive\":");
+    sb_jtext_bool(t, u->is_active);
+    sb_jtext_lit(t, ",\"isBanned\":");
+    sb_jtext_bool(t, u->is_banned);
+    sb_jtext_lit(t, ",\"emailNotifications\":");
+    sb_jtext_bool(t, u->email_notifications);
+    sb_jtext_lit(t, ",\"updatedAt\":");
+    sb_jtext_time(t, u->updated_at, 1);
     sb_jtext_lit(t, "}");
 }
 
