@@ -109,15 +109,13 @@ static int h_conversations(sb_call_t *c)
     sb_jtext_lit(&t, "{\"success\":true,\"data\":[");
     for (i = 0; i < rows->nelts; i++) {
         const sb_conversation_t *cv = &APR_ARRAY_IDX(rows, i, sb_conversation_t);
-        /* the partner's card as the store keeps it ready (sb_card_text), spliced */
-        const char *card = sb_card_text(c->pool, &cv->partner, &len);
-        if (!card) {
-            return sb_call_internalf(c, __func__, "a conversation partner has no kept card");
-        }
         sb_jtext_raw(&t, i ? ",{\"_id\":" : "{\"_id\":", i ? 8 : 7);
         sb_jtext_str(&t, cv->partner.id);
         sb_jtext_lit(&t, ",\"otherUser\":");
-        sb_jtext_raw(&t, card, len);
+        /* the partner's card as the store keeps it ready, spliced */
+        if (!sb_jtext_card(&t, &cv->partner)) {
+            return sb_call_internalf(c, __func__, "a conversation partner has no kept card");
+        }
         sb_jtext_lit(&t, ",\"lastMessage\":");
         sb_jtext_message(&t, &cv->last);
         sb_jtext_lit(&t, ",\"unreadCount\":");

@@ -38,8 +38,7 @@ void sb_jtext_init(sb_jtext_t *t, apr_pool_t *p, apr_size_t cap)
     t->buf[0] = '\0';
 }
 
-/* Room for n more bytes and the NUL. */
-static char *jtext_room(sb_jtext_t *t, apr_size_t n)
+char *sb_jtext_room(sb_jtext_t *t, apr_size_t n)
 {
     if (t->len + n + 1 > t->cap) {
         apr_size_t cap = t->cap * 2;
@@ -57,10 +56,16 @@ static char *jtext_room(sb_jtext_t *t, apr_size_t n)
 
 void sb_jtext_raw(sb_jtext_t *t, const char *s, apr_size_t n)
 {
-    memcpy(jtext_room(t, n), s, n);
+    memcpy(sb_jtext_room(t, n), s, n);
     t->len += n;
     t->buf[t->len] = '\0';
 }
+
+/* 1 for the bytes a JSON string cannot hold as they are (and the NUL that ends it). */
+static const unsigned char jtext_escaped[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
 
 /* json-c's escaping (json_escape_str) without the slash escape: runs of bytes that need none
  * copied at once. */
@@ -76,10 +81,10 @@ void sb_jtext_str(sb_jtext_t *t, const char *s)
         return;
     }
     n = strlen(s);
-    o = jtext_room(t, 6 * n + 2); /* the worst case: every byte as \u00XX */
+    o = sb_jtext_room(t, 6 * n + 2); /* the worst case: every byte as \u00XX */
     *o++ = '"';
     for (;;) {
-        for (run = u; *u >= ' ' && *u != '"' && *u != '\\'; u++) {
+        for (run = u; !jtext_escaped[*u]; u++) {
         }
         memcpy(o, run, (apr_size_t)(u - run));
         o += u - run;
@@ -151,15 +156,27 @@ void sb_jtext_bool(sb_jtext_t *t, int v)
     }
 }
 
+void sb_jtext_key(sb_jtext_t *t, int open, const char *key)
+{
+    apr_size_t n = strlen(key);
+    char *o = sb_jtext_room(t, n + 4);
+
+    o[0] = open ? '{' : ',';
+    o[1] = '"';
+    memcpy(o + 2, key, n);
+    o[n + 2] = '"';
+    o[n + 3] = ':';
+    t->len += n + 4;
+    t->buf[t->len] = '\0';
+}
+
 void sb_jtext_members(sb_jtext_t *t, int open, const char *const *keys, const char *const *vals,
                       int n)
 {
     int i;
 
     for (i = 0; i < n; i++) {
-        sb_jtext_raw(t, open && !i ? "{\"" : ",\"", 2);
-        sb_jtext_raw(t, keys[i], strlen(keys[i]));
-        sb_jtext_lit(t, "\":");
+        sb_jtext_key(t, open && !i, keys[i]);
         sb_jtext_str(t, vals[i]);
     }
 }
@@ -173,6 +190,7 @@ void sb_jtext_message(sb_jtext_t *t, const sb_message_t *m)
 {
     static const char *const keys[] = {"_id", "sender", "receiver", "content"};
     const char *vals[] = {m->id, m->sender_id, m->receiver_id, m->content ? m->content : ""};
+    apr_size_t created;
 
     if (m->message_type && strcmp(m->message_type, "text")) {
         /* session messages carry more (sb_message_json decides): json-c writes those */
@@ -193,9 +211,16 @@ void sb_jtext_message(sb_jtext_t *t, const sb_message_t *m)
     sb_jtext_lit(t, ",\"isDeleted\":");
     sb_jtext_bool(t, m->is_deleted);
     sb_jtext_lit(t, ",\"createdAt\":");
+    created = t->len;
     sb_jtext_time(t, m->created_at, 0);
     sb_jtext_lit(t, ",\"updatedAt\":");
-    sb_jtext_time(t, m->updated_at ? m->updated_at : m->created_at, 0);
+    if (!m->updated_at || m->updated_at == m->created_at) { /* the same text again */
+        apr_size_t n = t->len - created - (sizeof(",\"updatedAt\":") - 1);
+        sb_jtext_raw(t, t->buf + created, n);
+    }
+    else {
+        sb_jtext_time(t, m->updated_at, 0);
+    }
     sb_jtext_lit(t, "}");
 }
 

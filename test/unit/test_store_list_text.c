@@ -137,6 +137,8 @@ static void test_other_text_as_json_c_reads_it(void **state)
     same(p, SB_SQLITE_LIST_LANGUAGES, "[\"a\",1,null,\"b\"]", 0);
     same(p, SB_SQLITE_LIST_LANGUAGES, "[\"\\u00e9\",\"\\u0000x\"]", 0);
     same(p, SB_SQLITE_LIST_LANGUAGES, "[\"\\ud83d\\ude00\"]", 0);
+    same(p, SB_SQLITE_LIST_LANGUAGES, "[\"\\u001F upper\"]", 0);
+    same(p, SB_SQLITE_LIST_LANGUAGES, "[\"\\u00", 0);
     same(p, SB_SQLITE_LIST_LANGUAGES, "[\"a\"] trailing", 0);
     same(p, SB_SQLITE_LIST_LANGUAGES, "{\"not\":\"an array\"}", 0);
     same(p, SB_SQLITE_LIST_LANGUAGES, "", 0);

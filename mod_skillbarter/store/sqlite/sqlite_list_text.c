@@ -35,22 +35,8 @@ static int lt_eat(lt_t *r, char c)
     return 1;
 }
 
-static int lt_hex(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* A string into the pool (*out); 0 for a control byte, \u0000, a \u escape beyond ASCII (json-c
- * writes none of them) or an unterminated string. */
+/* A string into the pool (*out); 0 for a control byte, \u0000, a \u escape json-c does not
+ * write (beyond ASCII, upper-case digits) or an unterminated string. */
 static int lt_string(lt_t *r, const char **out)
 {
     const char *s, *e;
@@ -102,18 +88,14 @@ static int lt_string(lt_t *r, const char **out)
         case 't':
             *d++ = '\t';
             break;
-        case 'u': {
-            int h[4], k, v;
-            for (k = 0; k < 4; k++) {
-                if ((h[k] = lt_hex(s[1 + k])) < 0) {
-                    return 0;
-                }
-            }
-            v = h[0] << 12 | h[1] << 8 | h[2] << 4 | h[3];
-            if (v == 0 || v > 0x7f) {
+        case 'u': { /* json-c's own form: \u00 and two lower-case hex digits, below 0x80 */
+            static const char hex[] = "0123456789abcdef";
+            const char *hi = s[3] ? strchr(hex, s[3]) : NULL, *lo;
+            if (s[1] != '0' || s[2] != '0' || !hi || hi - hex > 7 || !s[4]
+                || !(lo = strchr(hex, s[4])) || (hi == hex && lo == hex)) {
                 return 0;
             }
-            *d++ = (char)v;
+            *d++ = (char)((hi - hex) << 4 | (lo - hex));
             s += 4;
             break;
         }
