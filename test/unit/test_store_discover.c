@@ -314,13 +314,14 @@ static void test_recent_reviews_use_the_index(void **state)
         skip();
     }
     assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "EXPLAIN QUERY PLAN SELECT r.id, u.first_name FROM reviews r"
-                                        " JOIN users u ON u.id = r.reviewer_id"
-                                        " WHERE r.reviewee_id = ?1"
-                                        " ORDER BY r.created_at DESC, r.id DESC LIMIT ?2",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "EXPLAIN QUERY PLAN SELECT r.id, u.first_name FROM reviews r"
+                           " JOIN users u ON u.id = r.reviewer_id"
+                           " WHERE r.reviewee_id = ?1"
+                           " ORDER BY r.created_at DESC, r.id DESC LIMIT ?2",
+                           -1, &st, NULL),
+        SQLITE_OK);
     while (sqlite3_step(st) == SQLITE_ROW) {
         const char *detail = (const char *)sqlite3_column_text(st, 3);
         assert_null(strstr(detail, "TEMP B-TREE"));
@@ -334,7 +335,7 @@ static void test_recent_reviews_use_the_index(void **state)
 #define FX_SUITE(d)                                                                                \
     FX_TEST(test_discover_pages, d), FX_TEST(test_discover_search_counts, d),                      \
         FX_TEST(test_search_follows_other_writers, d), FX_TEST(test_search_total_beyond_cache, d), \
-        FX_TEST(test_discover_matches, d), FX_TEST(test_avatar_and_bulk, d),                      \
+        FX_TEST(test_discover_matches, d), FX_TEST(test_avatar_and_bulk, d),                       \
         FX_TEST(test_recent_reviews_use_the_index, d)
 
 static const struct CMUnitTest tests[] = {

@@ -79,7 +79,8 @@ static void test_writer_output_taken(void **state)
     sb_time_slot_t *t;
 
     APR_ARRAY_PUSH(langs, const char *) = "English";
-    APR_ARRAY_PUSH(langs, const char *) = "Fran\xc3\xa7" "ais \"quoted\" a/b \\ \t\n\x01";
+    APR_ARRAY_PUSH(langs, const char *) = "Fran\xc3\xa7"
+                                          "ais \"quoted\" a/b \\ \t\n\x01";
     o = &APR_ARRAY_PUSH(off, sb_skill_offered_t);
     o->skill = "Guitar";
     o->category = "Music";
@@ -113,14 +114,15 @@ static void test_writer_output_taken(void **state)
     same(p, SB_SQLITE_LIST_AVAILABILITY, NULL, 1);
     /* what the writer made reads back as it was */
     assert_string_equal(
-        describe(p, SB_SQLITE_LIST_OFFERED,
-                 sb_sqlite_list_text_read(p, SB_SQLITE_LIST_OFFERED, sb_sqlite_json_offered(p, off))),
+        describe(
+            p, SB_SQLITE_LIST_OFFERED,
+            sb_sqlite_list_text_read(p, SB_SQLITE_LIST_OFFERED, sb_sqlite_json_offered(p, off))),
         "2:[Guitar|Music|Expert|Chords/scales, \"fast\"|1][C|(null)|(null)|(null)|0]");
-    assert_string_equal(describe(p, SB_SQLITE_LIST_LANGUAGES,
-                                 sb_sqlite_list_text_read(p, SB_SQLITE_LIST_LANGUAGES,
-                                                          sb_sqlite_json_languages(p, langs))),
-                        apr_pstrcat(p, "2:[English][", APR_ARRAY_IDX(langs, 1, const char *), "]",
-                                    NULL));
+    assert_string_equal(
+        describe(p, SB_SQLITE_LIST_LANGUAGES,
+                 sb_sqlite_list_text_read(p, SB_SQLITE_LIST_LANGUAGES,
+                                          sb_sqlite_json_languages(p, langs))),
+        apr_pstrcat(p, "2:[English][", APR_ARRAY_IDX(langs, 1, const char *), "]", NULL));
 }
 
 /* Text the writer never makes: the same result, whichever reader takes it. */
