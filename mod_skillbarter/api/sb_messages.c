@@ -84,7 +84,8 @@ static int h_conversations(sb_call_t *c)
     apr_array_header_t *rows;
     sb_store_error_t e = {0};
     int64_t total = 0, unread = 0;
-    json_object *arr;
+    apr_size_t len = 0;
+    const char *pg;
     sb_jtext_t t;
     int page, limit, i;
 
@@ -101,33 +102,41 @@ static int h_conversations(sb_call_t *c)
         != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Conversations");
     }
-    /* the rows as text (sb_messaging.h): most of this answer's cost with json-c objects */
+    /* The whole answer as text (sb_messaging.h), envelope included: the bytes json-c writes
+     * for {success, data, pagination, unreadCount}, without copying the page of rows through
+     * json-c's buffer. */
     sb_jtext_init(&t, c->pool, 1536 * (apr_size_t)(rows->nelts + 1));
-    sb_jtext_lit(&t, "[");
+    sb_jtext_lit(&t, "{\"success\":true,\"data\":[");
     for (i = 0; i < rows->nelts; i++) {
         const sb_conversation_t *cv = &APR_ARRAY_IDX(rows, i, sb_conversation_t);
-        /* the partner's card as the store keeps it ready (sb_card_text), spliced */
-        apr_size_t len = 0;
-        const char *card = sb_card_text(c->pool, &cv->partner, &len);
-        if (!card) {
-            return sb_call_internalf(c, __func__, "a conversation partner has no kept card");
-        }
         sb_jtext_raw(&t, i ? ",{\"_id\":" : "{\"_id\":", i ? 8 : 7);
         sb_jtext_str(&t, cv->partner.id);
         sb_jtext_lit(&t, ",\"otherUser\":");
-        sb_jtext_raw(&t, card, len);
+        /* the partner's card as the store keeps it ready, spliced */
+        if (!sb_jtext_card(&t, &cv->partner)) {
+            return sb_call_internalf(c, __func__, "a conversation partner has no kept card");
+        }
         sb_jtext_lit(&t, ",\"lastMessage\":");
         sb_jtext_message(&t, &cv->last);
         sb_jtext_lit(&t, ",\"unreadCount\":");
         sb_jtext_int(&t, cv->unread);
         sb_jtext_lit(&t, "}");
     }
-    sb_jtext_lit(&t, "]");
-    arr = sb_jtext_value(t.buf);
-    sb_page_offset(c, page, limit, total);
-    c->extra = json_object_new_object();
-    sb_json_add_lit(c->extra, "unreadCount", json_object_new_int64(unread));
-    return sb_call_ok(c, 200, arr);
+    sb_jtext_lit(&t, "],\"pagination\":");
+    sb_page_offset(c, page, limit, total); /* one small object: its own text, from json-c */
+    pg = json_object_to_json_string_length(
+        c->pagination, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+    sb_jtext_raw(&t, pg, len);
+    json_object_put(c->pagination);
+    c->pagination = NULL;
+    sb_jtext_lit(&t, ",\"unreadCount\":");
+    sb_jtext_int(&t, unread);
+    sb_jtext_lit(&t, "}");
+    c->status = 200;
+    c->raw_type = "application/json; charset=utf-8";
+    c->raw_out = t.buf;
+    c->raw_out_len = t.len;
+    return 200;
 }
 
 /* GET /api/messages/:userId?cursor&limit — newest page first, each page oldest-first. */

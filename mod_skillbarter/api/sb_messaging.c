@@ -38,8 +38,7 @@ void sb_jtext_init(sb_jtext_t *t, apr_pool_t *p, apr_size_t cap)
     t->buf[0] = '\0';
 }
 
-/* Room for n more bytes and the NUL. */
-static char *jtext_room(sb_jtext_t *t, apr_size_t n)
+char *sb_jtext_room(sb_jtext_t *t, apr_size_t n)
 {
     if (t->len + n + 1 > t->cap) {
         apr_size_t cap = t->cap * 2;
@@ -57,65 +56,69 @@ static char *jtext_room(sb_jtext_t *t, apr_size_t n)
 
 void sb_jtext_raw(sb_jtext_t *t, const char *s, apr_size_t n)
 {
-    memcpy(jtext_room(t, n), s, n);
+    memcpy(sb_jtext_room(t, n), s, n);
     t->len += n;
     t->buf[t->len] = '\0';
 }
 
-/* json-c's escaping (json_escape_str) without the slash escape. */
+/* 1 for the bytes a JSON string cannot hold as they are (and the NUL that ends it). */
+static const unsigned char jtext_escaped[256] = {
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+
+/* json-c's escaping (json_escape_str) without the slash escape: runs of bytes that need none
+ * copied at once. */
 void sb_jtext_str(sb_jtext_t *t, const char *s)
 {
     static const char hex[] = "0123456789abcdef";
-    const unsigned char *u = (const unsigned char *)s;
+    const unsigned char *u = (const unsigned char *)s, *run;
+    apr_size_t n;
     char *o;
 
     if (!s) {
         sb_jtext_lit(t, "null");
         return;
     }
-    o = jtext_room(t, 6 * strlen(s) + 2); /* the worst case: every byte as \u00XX */
+    n = strlen(s);
+    o = sb_jtext_room(t, 6 * n + 2); /* the worst case: every byte as \u00XX */
     *o++ = '"';
-    for (; *u; u++) {
+    for (;;) {
+        for (run = u; !jtext_escaped[*u]; u++) {
+        }
+        memcpy(o, run, (apr_size_t)(u - run));
+        o += u - run;
+        if (!*u) {
+            break;
+        }
+        *o++ = '\\';
         switch (*u) {
         case '\b':
-            *o++ = '\\';
             *o++ = 'b';
             break;
         case '\n':
-            *o++ = '\\';
             *o++ = 'n';
             break;
         case '\r':
-            *o++ = '\\';
             *o++ = 'r';
             break;
         case '\t':
-            *o++ = '\\';
             *o++ = 't';
             break;
         case '\f':
-            *o++ = '\\';
             *o++ = 'f';
             break;
         case '"':
-            *o++ = '\\';
-            *o++ = '"';
-            break;
         case '\\':
-            *o++ = '\\';
-            *o++ = '\\';
+            *o++ = (char)*u;
             break;
-        default:
-            if (*u < ' ') {
-                memcpy(o, "\\u00", 4);
-                o[4] = hex[*u >> 4];
-                o[5] = hex[*u & 0xf];
-                o += 6;
-            }
-            else {
-                *o++ = (char)*u;
-            }
+        default: /* another control byte */
+            memcpy(o, "u00", 3);
+            o[3] = hex[*u >> 4];
+            o[4] = hex[*u & 0xf];
+            o += 5;
         }
+        u++;
     }
     *o++ = '"';
     t->len = (apr_size_t)(o - t->buf);
@@ -153,6 +156,31 @@ void sb_jtext_bool(sb_jtext_t *t, int v)
     }
 }
 
+void sb_jtext_key(sb_jtext_t *t, int open, const char *key)
+{
+    apr_size_t n = strlen(key);
+    char *o = sb_jtext_room(t, n + 4);
+
+    o[0] = open ? '{' : ',';
+    o[1] = '"';
+    memcpy(o + 2, key, n);
+    o[n + 2] = '"';
+    o[n + 3] = ':';
+    t->len += n + 4;
+    t->buf[t->len] = '\0';
+}
+
+void sb_jtext_members(sb_jtext_t *t, int open, const char *const *keys, const char *const *vals,
+                      int n)
+{
+    int i;
+
+    for (i = 0; i < n; i++) {
+        sb_jtext_key(t, open && !i, keys[i]);
+        sb_jtext_str(t, vals[i]);
+    }
+}
+
 void sb_jtext_time(sb_jtext_t *t, int64_t ms, int null_if_zero)
 {
     sb_jtext_str(t, ms || !null_if_zero ? sb_time_iso(t->p, ms) : NULL);
@@ -160,6 +188,10 @@ void sb_jtext_time(sb_jtext_t *t, int64_t ms, int null_if_zero)
 
 void sb_jtext_message(sb_jtext_t *t, const sb_message_t *m)
 {
+    static const char *const keys[] = {"_id", "sender", "receiver", "content"};
+    const char *vals[] = {m->id, m->sender_id, m->receiver_id, m->content ? m->content : ""};
+    apr_size_t created;
+
     if (m->message_type && strcmp(m->message_type, "text")) {
         /* session messages carry more (sb_message_json decides): json-c writes those */
         json_object *o = sb_json_track(t->p, sb_message_json(t->p, m, NULL, NULL));
@@ -169,14 +201,7 @@ void sb_jtext_message(sb_jtext_t *t, const sb_message_t *m)
         sb_jtext_raw(t, s, n);
         return;
     }
-    sb_jtext_lit(t, "{\"_id\":");
-    sb_jtext_str(t, m->id);
-    sb_jtext_lit(t, ",\"sender\":");
-    sb_jtext_str(t, m->sender_id);
-    sb_jtext_lit(t, ",\"receiver\":");
-    sb_jtext_str(t, m->receiver_id);
-    sb_jtext_lit(t, ",\"content\":");
-    sb_jtext_str(t, m->content ? m->content : "");
+    sb_jtext_members(t, 1, keys, vals, 4);
     sb_jtext_lit(t, ",\"messageType\":\"text\",\"isRead\":");
     sb_jtext_bool(t, m->is_read);
     sb_jtext_lit(t, ",\"readAt\":");
@@ -186,9 +211,16 @@ void sb_jtext_message(sb_jtext_t *t, const sb_message_t *m)
     sb_jtext_lit(t, ",\"isDeleted\":");
     sb_jtext_bool(t, m->is_deleted);
     sb_jtext_lit(t, ",\"createdAt\":");
+    created = t->len;
     sb_jtext_time(t, m->created_at, 0);
     sb_jtext_lit(t, ",\"updatedAt\":");
-    sb_jtext_time(t, m->updated_at ? m->updated_at : m->created_at, 0);
+    if (!m->updated_at || m->updated_at == m->created_at) { /* the same text again */
+        apr_size_t n = t->len - created - (sizeof(",\"updatedAt\":") - 1);
+        sb_jtext_raw(t, t->buf + created, n);
+    }
+    else {
+        sb_jtext_time(t, m->updated_at, 0);
+    }
     sb_jtext_lit(t, "}");
 }
 

@@ -15,8 +15,9 @@ json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u);
  * of a JSON array, the same bytes json-c writes for an array of sb_card_to_json (*len, when
  * len is not NULL, gets its length); NULL when a card has no kept text. */
 const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len);
-/* One such card as the text of a JSON object; NULL when it has no kept text. */
-const char *sb_card_text(apr_pool_t *p, const sb_user_card_t *u, apr_size_t *len);
+/* One such card as the text of a JSON object, written into t: 0 (nothing written) when it
+ * has no kept text. */
+int sb_jtext_card(sb_jtext_t *t, const sb_user_card_t *u);
 /* The same for the store's discover_matches cards (card_head, they_offer and they_want set):
  * each card with a last member "match": {"theyOffer", "theyWant", "score"}. */
 const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len);
@@ -26,5 +27,8 @@ const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, 
  * detailed — without building its objects (most of the profile routes' cost otherwise). */
 void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
                              int detailed);
+/* The caller's own profile as JSON text: the bytes json-c writes for sb_user_to_json(u,
+ * SB_VIEW_SELF). */
+void sb_jtext_self_profile(sb_jtext_t *t, const sb_user_t *u);
 
 #endif

@@ -55,29 +55,39 @@ json_object *sb_card_to_json(apr_pool_t *p, const sb_user_card_t *u)
  * At most SB_CARD_TAIL_MAX bytes. */
 #define SB_CARD_TAIL_MAX   (SB_JSON_DOUBLE_MAX + 128) /* 60 of names + 11 + a 31-byte date */
 #define PUT_LIT(o, n, lit) (memcpy((o) + (n), lit, sizeof(lit) - 1), (n) += sizeof(lit) - 1)
+/* v in decimal at o; its length. */
+static apr_size_t put_int(char *o, int v)
+{
+    char digits[12];
+    unsigned w = (unsigned)v;
+    apr_size_t n = 0;
+    int d = 0;
+
+    if (v < 0) {
+        o[n++] = '-';
+        w = 0u - w;
+    }
+    do {
+        digits[d++] = (char)('0' + w % 10);
+        w /= 10;
+    } while (w);
+    while (d) {
+        o[n++] = digits[--d];
+    }
+    return n;
+}
+
 static apr_size_t card_tail(char *o, apr_pool_t *p, const sb_user_card_t *u)
 {
-    char buf[SB_JSON_DOUBLE_MAX], digits[12];
+    char buf[SB_JSON_DOUBLE_MAX];
     apr_size_t n = 0, len;
     const char *rating = sb_rating_text(u->rating, buf, &len), *seen;
-    unsigned v = (unsigned)u->total_reviews;
-    int d = 0;
 
     PUT_LIT(o, n, ",\"rating\":");
     memcpy(o + n, rating, len);
     n += len;
     PUT_LIT(o, n, ",\"totalReviews\":");
-    if (u->total_reviews < 0) {
-        o[n++] = '-';
-        v = 0u - v;
-    }
-    do {
-        digits[d++] = (char)('0' + v % 10);
-        v /= 10;
-    } while (v);
-    while (d) {
-        o[n++] = digits[--d];
-    }
+    n += put_int(o + n, u->total_reviews);
     if (u->is_verified) {
         PUT_LIT(o, n, ",\"isVerified\":true,\"lastSeen\":\"");
     }
@@ -119,12 +129,14 @@ static const char *cards_text(apr_pool_t *p, const apr_array_header_t *cards, in
         n += u->card_head_len;
         n += card_tail(o + n, p, u);
         if (with_match) {
-            /* the card's closing brace moves after the match member */
-            n += (apr_size_t)apr_snprintf(o + n - 1, size - n + 1,
-                                          ",\"match\":{\"theyOffer\":%d,\"theyWant\":%d,"
-                                          "\"score\":%d}}",
-                                          u->they_offer, u->they_want, u->they_offer + u->they_want)
-                 - 1;
+            n--; /* the card's closing brace moves after the match member */
+            PUT_LIT(o, n, ",\"match\":{\"theyOffer\":");
+            n += put_int(o + n, u->they_offer);
+            PUT_LIT(o, n, ",\"theyWant\":");
+            n += put_int(o + n, u->they_want);
+            PUT_LIT(o, n, ",\"score\":");
+            n += put_int(o + n, u->they_offer + u->they_want);
+            PUT_LIT(o, n, "}}");
         }
     }
     o[n++] = ']';
@@ -135,22 +147,18 @@ static const char *cards_text(apr_pool_t *p, const apr_array_header_t *cards, in
     return o;
 }
 
-const char *sb_card_text(apr_pool_t *p, const sb_user_card_t *u, apr_size_t *len)
+int sb_jtext_card(sb_jtext_t *t, const sb_user_card_t *u)
 {
     char *o;
-    apr_size_t n;
 
     if (!u->card_head) {
-        return NULL;
+        return 0;
     }
-    o = apr_palloc(p, u->card_head_len + SB_CARD_TAIL_MAX + 1);
+    o = sb_jtext_room(t, u->card_head_len + SB_CARD_TAIL_MAX);
     memcpy(o, u->card_head, u->card_head_len);
-    n = u->card_head_len + card_tail(o + u->card_head_len, p, u);
-    o[n] = '\0';
-    if (len) {
-        *len = n;
-    }
-    return o;
+    t->len += u->card_head_len + card_tail(o + u->card_head_len, t->p, u);
+    t->buf[t->len] = '\0';
+    return 1;
 }
 
 const char *sb_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len)
@@ -163,26 +171,26 @@ const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, 
     return cards_text(p, cards, 1, len);
 }
 
-/* A number json-c writes from a value made by sb_credits_to_json (its own text). */
-static void jtext_hours(sb_jtext_t *t, int64_t minutes)
+/* Members keys[i]: hours as json-c writes sb_credits_to_json(minutes[i]), each after ",". */
+static void jtext_hours(sb_jtext_t *t, const char *const *keys, const int64_t *minutes, int n)
 {
-    json_object *o = sb_credits_to_json(minutes);
+    char buf[SB_CREDITS_TEXT_MAX];
+    int i;
 
-    sb_jtext_raw(t, json_object_get_string(o), strlen(json_object_get_string(o)));
-    json_object_put(o);
+    for (i = 0; i < n; i++) {
+        sb_jtext_key(t, 0, keys[i]);
+        sb_jtext_raw(t, buf, (apr_size_t)sb_credits_text(buf, minutes[i], NULL));
+    }
 }
 
-/* String members keys[i]: vals[i] (NULL as null), after "{" when open, else after ",". */
-static void jtext_members(sb_jtext_t *t, int open, const char *const *keys, const char *const *vals,
-                          int n)
+/* Members keys[i]: true or false as vals[i], each after ",". */
+static void jtext_flags(sb_jtext_t *t, const char *const *keys, const int *vals, int n)
 {
     int i;
 
     for (i = 0; i < n; i++) {
-        sb_jtext_raw(t, open && !i ? "{\"" : ",\"", 2);
-        sb_jtext_raw(t, keys[i], strlen(keys[i]));
-        sb_jtext_lit(t, "\":");
-        sb_jtext_str(t, vals[i]);
+        sb_jtext_key(t, 0, keys[i]);
+        sb_jtext_bool(t, vals[i]);
     }
 }
 
@@ -200,39 +208,30 @@ static void jtext_strings(sb_jtext_t *t, const apr_array_header_t *a)
     sb_jtext_lit(t, "]");
 }
 
-static void jtext_offered(sb_jtext_t *t, const apr_array_header_t *a)
+/* skillsOffered (with verified) or skillsWanted: four string members per skill. */
+static void jtext_skills(sb_jtext_t *t, const apr_array_header_t *a, int offered)
 {
-    static const char *const keys[] = {"skill", "category", "experience", "description"};
+    static const char *const offered_keys[] = {"skill", "category", "experience", "description"};
+    static const char *const wanted_keys[] = {"skill", "category", "level", "priority"};
     int i;
 
     sb_jtext_lit(t, "[");
     for (i = 0; a && i < a->nelts; i++) {
-        const sb_skill_offered_t *s = &APR_ARRAY_IDX(a, i, sb_skill_offered_t);
-        const char *vals[] = {s->skill, s->category, s->experience, s->description};
+        const sb_skill_offered_t *o = offered ? &APR_ARRAY_IDX(a, i, sb_skill_offered_t) : NULL;
+        const sb_skill_wanted_t *w = offered ? NULL : &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
+        const char *vals[4];
+        vals[0] = o ? o->skill : w->skill;
+        vals[1] = o ? o->category : w->category;
+        vals[2] = o ? o->experience : w->level;
+        vals[3] = o ? o->description : w->priority;
         if (i) {
             sb_jtext_lit(t, ",");
         }
-        jtext_members(t, 1, keys, vals, 4);
-        sb_jtext_lit(t, ",\"verified\":");
-        sb_jtext_bool(t, s->verified);
-        sb_jtext_lit(t, "}");
-    }
-    sb_jtext_lit(t, "]");
-}
-
-static void jtext_wanted(sb_jtext_t *t, const apr_array_header_t *a)
-{
-    static const char *const keys[] = {"skill", "category", "level", "priority"};
-    int i;
-
-    sb_jtext_lit(t, "[");
-    for (i = 0; a && i < a->nelts; i++) {
-        const sb_skill_wanted_t *s = &APR_ARRAY_IDX(a, i, sb_skill_wanted_t);
-        const char *vals[] = {s->skill, s->category, s->level, s->priority};
-        if (i) {
-            sb_jtext_lit(t, ",");
+        sb_jtext_members(t, 1, offered ? offered_keys : wanted_keys, vals, 4);
+        if (o) {
+            sb_jtext_lit(t, ",\"verified\":");
+            sb_jtext_bool(t, o->verified);
         }
-        jtext_members(t, 1, keys, vals, 4);
         sb_jtext_lit(t, "}");
     }
     sb_jtext_lit(t, "]");
@@ -258,7 +257,7 @@ static void jtext_availability(sb_jtext_t *t, const apr_array_header_t *a)
             if (j) {
                 sb_jtext_lit(t, ",");
             }
-            jtext_members(t, 1, keys, vals, 2);
+            sb_jtext_members(t, 1, keys, vals, 2);
             sb_jtext_lit(t, "}");
         }
         sb_jtext_lit(t, "]}");
@@ -282,7 +281,7 @@ static void jtext_reviews(sb_jtext_t *t, const apr_array_header_t *a)
         sb_jtext_lit(t, "{\"_id\":");
         sb_jtext_str(t, r->id);
         sb_jtext_lit(t, ",\"reviewer\":");
-        jtext_members(t, 1, who_keys, who, 3);
+        sb_jtext_members(t, 1, who_keys, who, 3);
         sb_jtext_lit(t, "},\"rating\":");
         sb_jtext_int(t, r->rating);
         sb_jtext_lit(t, ",\"feedback\":");
@@ -301,8 +300,8 @@ static void jtext_reviews(sb_jtext_t *t, const apr_array_header_t *a)
     sb_jtext_lit(t, "]");
 }
 
-void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
-                             int detailed)
+/* The members every view of u has, after its "{" (the object left open). */
+static void jtext_user_members(sb_jtext_t *t, const sb_user_t *u)
 {
     static const char *const keys[] = {"_id",      "id",       "username",       "firstName",
                                        "lastName", "fullName", "profilePicture", "bio",
@@ -316,23 +315,22 @@ void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_
                           u->profile_picture ? u->profile_picture : "",
                           u->bio,
                           u->timezone ? u->timezone : "UTC"};
+    static const char *const hour_keys[] = {"totalHoursTaught", "totalHoursLearned"};
+    const int64_t hours[] = {u->minutes_taught, u->minutes_learned};
 
     sb_user_lists(u);
-    jtext_members(t, 1, keys, vals, 9);
+    sb_jtext_members(t, 1, keys, vals, 9);
     sb_jtext_lit(t, ",\"languages\":");
     jtext_strings(t, u->languages);
     sb_jtext_lit(t, ",\"country\":");
     sb_jtext_str(t, u->country);
     sb_jtext_lit(t, ",\"skillsOffered\":");
-    jtext_offered(t, u->skills_offered);
+    jtext_skills(t, u->skills_offered, 1);
     sb_jtext_lit(t, ",\"skillsWanted\":");
-    jtext_wanted(t, u->skills_wanted);
+    jtext_skills(t, u->skills_wanted, 0);
     sb_jtext_lit(t, ",\"availability\":");
     jtext_availability(t, u->availability);
-    sb_jtext_lit(t, ",\"totalHoursTaught\":");
-    jtext_hours(t, u->minutes_taught);
-    sb_jtext_lit(t, ",\"totalHoursLearned\":");
-    jtext_hours(t, u->minutes_learned);
+    jtext_hours(t, hour_keys, hours, 2);
     sb_jtext_lit(t, ",\"rating\":");
     sb_jtext_double(t, sb_rating_round(u->rating));
     sb_jtext_lit(t, ",\"totalReviews\":");
@@ -343,12 +341,36 @@ void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_
     sb_jtext_time(t, u->last_seen, 1);
     sb_jtext_lit(t, ",\"createdAt\":");
     sb_jtext_time(t, u->created_at, 1);
+}
+
+void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
+                             int detailed)
+{
+    jtext_user_members(t, u);
     if (detailed) {
         sb_jtext_lit(t, ",\"reviewCount\":");
         sb_jtext_int(t, u->total_reviews);
         sb_jtext_lit(t, ",\"recentReviews\":");
         jtext_reviews(t, reviews);
     }
+    sb_jtext_lit(t, "}");
+}
+
+void sb_jtext_self_profile(sb_jtext_t *t, const sb_user_t *u)
+{
+    static const char *const str_keys[] = {"email", "role"};
+    static const char *const hour_keys[] = {"credits", "totalCreditsEarned", "totalCreditsSpent"};
+    static const char *const flag_keys[] = {"isActive", "isBanned", "emailNotifications"};
+    const char *strs[] = {u->email, u->role ? u->role : "user"};
+    const int64_t hours[] = {u->credits, u->total_earned, u->total_spent};
+    const int flags[] = {u->is_active, u->is_banned, u->email_notifications};
+
+    jtext_user_members(t, u);
+    sb_jtext_members(t, 0, str_keys, strs, 2);
+    jtext_hours(t, hour_keys, hours, 3);
+    jtext_flags(t, flag_keys, flags, 3);
+    sb_jtext_key(t, 0, "updatedAt");
+    sb_jtext_time(t, u->updated_at, 1);
     sb_jtext_lit(t, "}");
 }
 

@@ -8,25 +8,37 @@
 #include "sb_json.h"
 
 /* Minutes as hours, rounded half away from zero to 2 decimals, printed without trailing zeros. */
-json_object *sb_credits_to_json(int64_t minutes)
+int sb_credits_text(char *buf, int64_t minutes, int64_t *cents_out)
 {
-    char buf[32];
     int64_t neg = minutes < 0, m = neg ? -minutes : minutes;
     int64_t cents = (m * 100 + 30) / 60; /* hundredths of an hour */
     int64_t whole = cents / 100, frac = cents % 100;
+    int n;
 
     if (frac == 0) {
-        snprintf(buf, sizeof buf, "%s%lld", neg ? "-" : "", (long long)whole);
+        n = snprintf(buf, SB_CREDITS_TEXT_MAX, "%s%lld", neg ? "-" : "", (long long)whole);
     }
     else if (frac % 10 == 0) {
-        snprintf(buf, sizeof buf, "%s%lld.%lld", neg ? "-" : "", (long long)whole,
-                 (long long)(frac / 10));
+        n = snprintf(buf, SB_CREDITS_TEXT_MAX, "%s%lld.%lld", neg ? "-" : "", (long long)whole,
+                     (long long)(frac / 10));
     }
     else {
-        snprintf(buf, sizeof buf, "%s%lld.%02lld", neg ? "-" : "", (long long)whole,
-                 (long long)frac);
+        n = snprintf(buf, SB_CREDITS_TEXT_MAX, "%s%lld.%02lld", neg ? "-" : "", (long long)whole,
+                     (long long)frac);
     }
-    return json_object_new_double_s((neg ? -1.0 : 1.0) * (double)cents / 100.0, buf);
+    if (cents_out) {
+        *cents_out = neg ? -cents : cents;
+    }
+    return n;
+}
+
+json_object *sb_credits_to_json(int64_t minutes)
+{
+    char buf[SB_CREDITS_TEXT_MAX];
+    int64_t cents;
+
+    sb_credits_text(buf, minutes, &cents);
+    return json_object_new_double_s((double)cents / 100.0, buf);
 }
 
 double sb_rating_round(double r)

@@ -30,5 +30,9 @@ const char *sb_rating_text(double r, char *buf, apr_size_t *len);
 json_object *sb_user_to_json(apr_pool_t *p, const sb_user_t *u, sb_user_view_t view);
 /* Credits in minutes → hours as a JSON number with at most two decimals. */
 json_object *sb_credits_to_json(int64_t minutes);
+/* The same number's text (what json-c writes for it) into buf, SB_CREDITS_TEXT_MAX bytes; its
+ * length. *cents (when not NULL) gets the hundredths of an hour. */
+#define SB_CREDITS_TEXT_MAX 32
+int sb_credits_text(char *buf, int64_t minutes, int64_t *cents);
 
 #endif

@@ -57,6 +57,18 @@ static void test_message_text_is_json_c_text(void **state)
     apr_cpystrn(m.reply_to, "dddddddddddddddddddddddd", sizeof m.reply_to);
     m.updated_at = 1750000001000LL;
     same_message(p, &m);
+    m.updated_at = m.created_at; /* updated when sent: the same date written twice */
+    same_message(p, &m);
+    {
+        char every[128]; /* every ASCII byte, escaped or not as json-c does */
+        int k;
+        for (k = 1; k < 128; k++) {
+            every[k - 1] = (char)k;
+        }
+        every[127] = '\0';
+        m.content = every;
+        same_message(p, &m);
+    }
     m.content = NULL;
     m.is_deleted = 1;
     same_message(p, &m);

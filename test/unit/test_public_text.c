@@ -2,7 +2,8 @@
  * The public profile (/api/users/:id, /api/discover/:id) is written as text
  * (sb_jtext_public_profile) instead of json-c objects: byte for byte what json-c writes for
  * sb_user_to_json(SB_VIEW_PUBLIC) plus reviewCount and recentReviews, for full, empty and
- * awkward users and reviews alike.
+ * awkward users and reviews alike; the caller's own profile (sb_jtext_self_profile) likewise
+ * against sb_user_to_json(SB_VIEW_SELF).
  */
 #include "sb_test.h"
 
@@ -66,6 +67,14 @@ static void same_profile(apr_pool_t *p, const sb_user_t *u, const apr_array_head
         sb_jtext_init(&t, p, 16); /* small: the buffer must grow */
         sb_jtext_public_profile(&t, u, rv, detailed);
         assert_string_equal(t.buf, by_json_c(p, u, rv, detailed));
+    }
+    if (u->email) { /* the caller's own view (json-c needs an email to build it) */
+        json_object *o = sb_user_to_json(p, u, SB_VIEW_SELF);
+        sb_jtext_t t;
+        sb_jtext_init(&t, p, 16);
+        sb_jtext_self_profile(&t, u);
+        assert_string_equal(t.buf, json_object_to_json_string_ext(o, FLAGS));
+        json_object_put(o);
     }
 }
 
@@ -134,6 +143,14 @@ static void test_full_profile(void **state)
     u.is_verified = 1;
     u.last_seen = NOW;
     u.created_at = NOW - 86400000LL * 400;
+    u.email = "ada/\"l\"@example.org";
+    u.role = "admin";
+    u.credits = -125; /* -2.08 hours */
+    u.total_earned = 6000;
+    u.total_spent = 90;
+    u.is_active = 1;
+    u.email_notifications = 1;
+    u.updated_at = NOW - 5;
     r = apr_array_push(rv);
     memset(r, 0, sizeof *r);
     strcpy(r->id, "665f1c2e9b1e8a3d4c5b6a70");
@@ -169,12 +186,16 @@ static void test_empty_profile(void **state)
     u.first_name = "N";
     u.last_name = "";
     same_profile(p, &u, NULL);
+    u.email = "n@example.org"; /* the own view too: no role, no balance, never updated */
+    same_profile(p, &u, NULL);
     same_profile(p, &u, apr_array_make(p, 1, sizeof(sb_review_t)));
     /* every rating step and a range of hours, as json-c prints them */
     for (k = 0; k <= 500; k += 7) {
         u.rating = k / 100.0 + 0.001;
         u.minutes_taught = k * 13;
         u.minutes_learned = k;
+        u.credits = k * 7 - 900;
+        u.is_banned = k & 1;
         same_profile(p, &u, NULL);
     }
 }

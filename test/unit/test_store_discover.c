@@ -2,6 +2,9 @@
  * Store conformance suite, discovery part: cursor pages, search and its cache, category
  * counts, trending, matches, avatars and bulk seeding. Run against every driver.
  */
+#include <string.h>
+#include <sqlite3.h>
+
 #include "sb_store_fixture.h"
 
 /* 30 users sharing 3 lastSeen values: pages of 4 walk every visible one once, in order. */
@@ -298,10 +301,42 @@ static void test_avatar_and_bulk(void **state)
                      SB_STORE_NOT_FOUND);
 }
 
+/* A profile's recent reviews (newest first, ties by id) come off one index in their order:
+ * no sorter per read, even for a user with no review (sql/019). */
+static void test_recent_reviews_use_the_index(void **state)
+{
+    FX_BEGIN(state);
+    sqlite3 *db;
+    sqlite3_stmt *st;
+    int seen = 0;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(db,
+                           "EXPLAIN QUERY PLAN SELECT r.id, u.first_name FROM reviews r"
+                           " JOIN users u ON u.id = r.reviewer_id"
+                           " WHERE r.reviewee_id = ?1"
+                           " ORDER BY r.created_at DESC, r.id DESC LIMIT ?2",
+                           -1, &st, NULL),
+        SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *detail = (const char *)sqlite3_column_text(st, 3);
+        assert_null(strstr(detail, "TEMP B-TREE"));
+        seen |= strstr(detail, "INDEX reviews_recent (reviewee_id=?)") != NULL;
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    assert_true(seen);
+}
+
 #define FX_SUITE(d)                                                                                \
     FX_TEST(test_discover_pages, d), FX_TEST(test_discover_search_counts, d),                      \
         FX_TEST(test_search_follows_other_writers, d), FX_TEST(test_search_total_beyond_cache, d), \
-        FX_TEST(test_discover_matches, d), FX_TEST(test_avatar_and_bulk, d)
+        FX_TEST(test_discover_matches, d), FX_TEST(test_avatar_and_bulk, d),                       \
+        FX_TEST(test_recent_reviews_use_the_index, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),

@@ -177,6 +177,22 @@ const char *sb_sqlite_json_languages(apr_pool_t *p, const apr_array_header_t *a)
 const char *sb_sqlite_json_offered(apr_pool_t *p, const apr_array_header_t *a);
 const char *sb_sqlite_json_wanted(apr_pool_t *p, const apr_array_header_t *a);
 const char *sb_sqlite_json_availability(apr_pool_t *p, const apr_array_header_t *a);
+/* sqlite_list_text.c: a list column's text as the model's array (of const char *,
+ * sb_skill_offered_t, sb_skill_wanted_t, sb_availability_t) when it has the shape
+ * sb_sqlite_json_* write; NULL for any other text, which json-c is then to parse. NULL text
+ * is an empty list. */
+typedef enum {
+    SB_SQLITE_LIST_LANGUAGES,
+    SB_SQLITE_LIST_OFFERED,
+    SB_SQLITE_LIST_WANTED,
+    SB_SQLITE_LIST_AVAILABILITY
+} sb_sqlite_list_t;
+apr_array_header_t *sb_sqlite_list_text_read(apr_pool_t *p, sb_sqlite_list_t which,
+                                             const char *text);
+/* The list as sb_sqlite_row_user reads it: by the reader above, or by json-c when that
+ * declines (json_only: always by json-c, for tests comparing the two). */
+apr_array_header_t *sb_sqlite_list_read(apr_pool_t *p, sb_sqlite_list_t which, const char *text,
+                                        int json_only);
 /* Rewrite user_skills rows of one kind from the list (inside the caller's transaction). */
 sb_store_status_t sb_sqlite_sync_offered(sb_sqlite_conn_t *sc, const char *user_id,
                                          const apr_array_header_t *a, sb_store_error_t *err);

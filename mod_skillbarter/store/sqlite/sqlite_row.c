@@ -140,11 +140,30 @@ static apr_array_header_t *sb_row_availability(apr_pool_t *p, const char *text)
     return a;
 }
 
+apr_array_header_t *sb_sqlite_list_read(apr_pool_t *p, sb_sqlite_list_t which, const char *text,
+                                        int json_only)
+{
+    static apr_array_header_t *(*const by_json_c[])(apr_pool_t *, const char *) = {
+        sb_row_languages, sb_row_offered, sb_row_wanted, sb_row_availability};
+    apr_array_header_t *a = json_only ? NULL : sb_sqlite_list_text_read(p, which, text);
+
+    return a ? a : by_json_c[which](p, text);
+}
+
 /* The stored text of a lazily read user's lists, and the pool to parse them into. */
 typedef struct {
     apr_pool_t *pool;
     const char *text[4]; /* languages, offered, wanted, availability */
 } sb_row_lists_t;
+
+/* The four lists of u from their stored texts (languages, offered, wanted, availability). */
+static void sb_row_lists(apr_pool_t *p, sb_user_t *u, const char *const *text)
+{
+    u->languages = sb_sqlite_list_read(p, SB_SQLITE_LIST_LANGUAGES, text[0], 0);
+    u->skills_offered = sb_sqlite_list_read(p, SB_SQLITE_LIST_OFFERED, text[1], 0);
+    u->skills_wanted = sb_sqlite_list_read(p, SB_SQLITE_LIST_WANTED, text[2], 0);
+    u->availability = sb_sqlite_list_read(p, SB_SQLITE_LIST_AVAILABILITY, text[3], 0);
+}
 
 static void sb_row_fill_lists(void *user)
 {
@@ -152,10 +171,7 @@ static void sb_row_fill_lists(void *user)
     sb_row_lists_t *l = u->lists_src;
 
     u->lists_fill = NULL;
-    u->languages = sb_row_languages(l->pool, l->text[0]);
-    u->skills_offered = sb_row_offered(l->pool, l->text[1]);
-    u->skills_wanted = sb_row_wanted(l->pool, l->text[2]);
-    u->availability = sb_row_availability(l->pool, l->text[3]);
+    sb_row_lists(l->pool, u, l->text);
 }
 
 static const char *sb_row_col_text(sqlite3_stmt *st, int col)
@@ -190,10 +206,13 @@ static sb_user_t *sb_row_user(apr_pool_t *p, sqlite3_stmt *st, int lazy)
         u->lists_fill = sb_row_fill_lists;
     }
     else {
-        u->languages = sb_row_languages(p, sb_row_col_text(st, 11));
-        u->skills_offered = sb_row_offered(p, sb_row_col_text(st, 12));
-        u->skills_wanted = sb_row_wanted(p, sb_row_col_text(st, 13));
-        u->availability = sb_row_availability(p, sb_row_col_text(st, 14));
+        const char *text[4];
+        int i;
+
+        for (i = 0; i < 4; i++) {
+            text[i] = sb_row_col_text(st, 11 + i);
+        }
+        sb_row_lists(p, u, text);
     }
     u->credits = sqlite3_column_int64(st, 15);
     u->total_earned = sqlite3_column_int64(st, 16);
