@@ -66,7 +66,6 @@ static void *queue_main(void *arg)
         q->pump = 0;
         t.stop = q->stop;
         pthread_mutex_unlock(&q->lock);
-        t.taken_us = sbrt_now_us();
         if (t.stop && !t.jobs) {
             if (q->last) {
                 q->last(q, batch);

@@ -87,7 +87,6 @@ struct sbrt_turn {
     sb_store_conn_t *conn;
     apr_pool_t *scratch; /* for one job's work: clear it before each */
     int pump, stop;
-    int64_t taken_us; /* when the jobs were taken off the queue */
     result_t *first, **tail;
 };
 void sbrt_queue_init(sbrt_queue_t *q, sbrt_server_t *srv);
