@@ -75,6 +75,8 @@ typedef struct sbrt_server {
     FILE *log;
     sbrt_level_t log_level;
     int stopping;
+    int requests_open;       /* HTTP requests received and not yet answered (held polls too) */
+    int64_t last_request_ms; /* stopping: when the last request came */
 } sbrt_server_t;
 
 /* A session is small and malloc'd (no pool of its own): thousands are held idle. */
@@ -129,6 +131,12 @@ void sbrt_log(sbrt_server_t *srv, sbrt_level_t level, const char *fmt, ...)
 
 /* engine.c: the transports */
 extern const struct lws_protocols sbrt_protocols[];
+/* At shutdown, once every session is closed: run the loop until every HTTP request received
+ * has been answered, at most ms — a held poll with the close packet (the client reconnects,
+ * to the next daemon), so a proxy in front gets a whole response instead of a connection
+ * closed under its request (Apache's AH01102). Meanwhile each connection is closed after its
+ * answer, a new handshake is answered 503 and a new WebSocket closed. */
+void sbrt_engine_finish_requests(sbrt_server_t *srv, int ms);
 
 /* session.c */
 sbrt_session_t *sbrt_session_find(sbrt_server_t *srv, const char *sid);

@@ -13,13 +13,17 @@
 #include <apr_general.h>
 
 #include "sbrt_codec.h"
+#include "sb_time.h"
 
 /* libwebsockets' receive buffer of each WebSocket, allocated per connection for its life: small,
  * since a larger message simply arrives in several callbacks (appended to the pss body). */
 #define SBRT_RX_BUFFER 512
+/* ms without a new request before a stopping daemon exits (sbrt_engine_finish_requests) */
+#define SBRT_STOP_QUIET_MS 100
 
 typedef struct {
     char sid[SBRT_SID_LEN + 1];
+    int open;    /* a request not yet answered (srv->requests_open counts them) */
     int waiting; /* a polling GET held for the session's packets */
     int post;    /* a POST whose body is arriving */
     int too_big;
@@ -176,7 +180,13 @@ static int http_writeable(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
     free(pss->resp);
     pss->resp = NULL;
     pss->status = 0;
-    return lws_http_transaction_completed(wsi) ? -1 : 0;
+    if (pss->open) {
+        pss->open = 0;
+        srv->requests_open--;
+    }
+    /* a stopping daemon closes each connection after its answer: a proxy in front must not
+     * send its next request on a connection about to be cut */
+    return lws_http_transaction_completed(wsi) || srv->stopping ? -1 : 0;
 }
 
 static int on_http(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const char *path)
@@ -186,9 +196,17 @@ static int on_http(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const char *
     sbrt_session_t *s;
     int is_post = lws_hdr_total_length(wsi, WSI_TOKEN_POST_URI) > 0;
 
+    if (pss->open) {
+        srv->requests_open--;
+    }
     free(pss->body);
     free(pss->resp);
     memset(pss, 0, sizeof *pss);
+    pss->open = 1;
+    srv->requests_open++;
+    if (srv->stopping) {
+        srv->last_request_ms = sb_now_ms();
+    }
     if ((why = check_request(wsi, path, "polling"))) {
         answer_json(wsi, pss, strstr(why, "Not found") ? 404 : 400, why);
         return 0;
@@ -204,6 +222,11 @@ static int on_http(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const char *
         apr_size_t n;
         if (is_post) {
             answer_json(wsi, pss, 400, "{\"code\":1,\"message\":\"Session ID unknown\"}");
+            return 0;
+        }
+        if (srv->stopping) {
+            /* the client retries (with its back-off) and reaches the next daemon */
+            answer_json(wsi, pss, 503, "{\"code\":0,\"message\":\"Server stopping\"}");
             return 0;
         }
         if (!(s = sbrt_session_new(srv))) {
@@ -296,6 +319,9 @@ static int on_ws_established(sbrt_server_t *srv, struct lws *wsi, pss_t *pss)
     apr_size_t n;
 
     memset(pss, 0, sizeof *pss);
+    if (srv->stopping) {
+        return -1; /* the upgrade is answered already: the client sees the close and retries */
+    }
     if (*sid) {
         s = sbrt_session_find(srv, sid);
         if (!s || s->upgraded || s->ws_wsi) {
@@ -407,6 +433,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         return http_writeable(srv, wsi, pss);
     case LWS_CALLBACK_CLOSED_HTTP:
         if (pss) {
+            if (pss->open) {
+                srv->requests_open--;
+            }
             if ((s = sbrt_session_find(srv, pss->sid)) && s->poll_wsi == wsi) {
                 s->poll_wsi = NULL;
             }
@@ -450,6 +479,34 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason, void *use
         break;
     }
     return lws_callback_http_dummy(wsi, reason, user, in, len);
+}
+
+static void release_due(struct ev_loop *loop, ev_timer *t, int revents)
+{
+    (void)loop;
+    (void)t;
+    (void)revents; /* only wakes the loop below */
+}
+
+void sbrt_engine_finish_requests(sbrt_server_t *srv, int ms)
+{
+    ev_timer tick;
+    int64_t now = sb_now_ms(), end = now + ms;
+
+    /* until every request is answered and none came for a moment: a proxy's pooled
+     * connections each bring at most one more request, answered and closed */
+    srv->last_request_ms = now;
+    ev_timer_init(&tick, release_due, 0.01, 0.01);
+    ev_timer_start(srv->loop, &tick);
+    while ((srv->requests_open > 0 || now - srv->last_request_ms < SBRT_STOP_QUIET_MS)
+           && now < end) {
+        ev_run(srv->loop, EVRUN_ONCE);
+        now = sb_now_ms();
+    }
+    ev_timer_stop(srv->loop, &tick);
+    if (srv->requests_open > 0) {
+        sbrt_log(srv, SBRT_LOG_INFO, "stopping with %d requests unanswered", srv->requests_open);
+    }
 }
 
 const struct lws_protocols sbrt_protocols[] = {

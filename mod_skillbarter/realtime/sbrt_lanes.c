@@ -15,30 +15,17 @@
 #include "sbrt_codec.h"
 #include "sbrt_events.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <apr_strings.h>
 
 #include "sb_message_send.h"
-#include "sb_outbox_signal.h"
 #include "sb_user_rules.h"
 
 #define LANE_JOBS_MAX 10000 /* queued sends of one lane before new ones are refused as busy */
 
-typedef struct {
-    pthread_t thread;
-    int started;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    job_t *jobs, **jobs_tail;
-    int njobs;
-    int stop;
-} lane_t;
-
 static struct {
-    sbrt_server_t *srv;
-    lane_t *lane;
+    sbrt_queue_t *lane;
     int n;
 } ln;
 
@@ -107,102 +94,65 @@ static result_t *run_send(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t 
     return answer(p, j, o);
 }
 
-static void *lane_main(void *arg)
+/* A lane's turn: its sends in order; when one was stored, the tail is read after them. */
+static int lane_run(sbrt_queue_t *q, sbrt_turn_t *t)
 {
-    lane_t *l = arg;
-    sbrt_server_t *srv = ln.srv;
-    apr_pool_t *root, *batch, *scratch;
+    sbrt_server_t *srv = q->srv;
+    job_t *j, *next;
+    int sent = 0;
 
-    apr_pool_create(&root, NULL);
-    apr_pool_create(&batch, root);
-    apr_pool_create(&scratch, root);
-    for (;;) {
-        job_t *jobs, *j, *next;
-        result_t *first = NULL, **tail = &first, *r;
-        sb_store_conn_t *conn = NULL;
-        sb_store_error_t e = {0};
-        int stop, sent = 0;
-
-        pthread_mutex_lock(&l->lock);
-        while (!l->jobs && !l->stop) {
-            pthread_cond_wait(&l->cond, &l->lock);
+    for (j = t->jobs; j; j = next) {
+        int64_t start = sbrt_now_us();
+        result_t *r;
+        next = j->next;
+        sbrt_stats_add(SBRT_STAGE_QUEUE, start - j->posted_us);
+        apr_pool_clear(t->scratch);
+        r = run_send(srv, t->conn, t->scratch, j, &sent);
+        sbrt_stats_add(SBRT_STAGE_STORE, sbrt_now_us() - start);
+        if (r) {
+            r->posted_us = j->posted_us;
+            r->sent_us = sbrt_now_us();
         }
-        jobs = l->jobs;
-        l->jobs = NULL;
-        l->jobs_tail = &l->jobs;
-        l->njobs = 0;
-        stop = l->stop;
-        pthread_mutex_unlock(&l->lock);
-        if (!jobs) {
-            break; /* stopping, and nothing left */
-        }
-        if (sb_store_acquire(srv->store, batch, &conn, &e) != SB_STORE_OK) {
-            sbrt_log(srv, SBRT_LOG_ERROR, "store unavailable: %s", e.message);
-            conn = NULL;
-        }
-        for (j = jobs; j; j = next) {
-            next = j->next;
-            apr_pool_clear(scratch);
-            if ((r = run_send(srv, conn, scratch, j, &sent))) {
-                *tail = r;
-                tail = &r->next;
-            }
-            json_object_put(j->body);
-            free(j);
-        }
-        if (sent && srv->st.outbox_socket) {
-            /* other daemons on this store read it too */
-            sb_outbox_signal(srv->st.outbox_socket);
-        }
-        apr_pool_clear(scratch);
-        sbrt_worker_finish(srv, conn, scratch, sent && !stop, &first, tail);
-        apr_pool_clear(batch);
+        sbrt_turn_add(t, r);
+        json_object_put(j->body);
+        free(j);
     }
-    apr_pool_destroy(root);
-    return NULL;
+    if (sent) {
+        sbrt_outbox_wake_others(srv); /* other daemons on this store read it too */
+    }
+    return sent;
 }
 
 int sbrt_lanes_post(job_t *j)
 {
-    lane_t *l;
     unsigned int h = 5381;
     const char *c;
 
     for (c = j->user_id; *c; c++) {
         h = h * 33 + (unsigned char)*c;
     }
-    l = &ln.lane[h % (unsigned int)ln.n];
-    pthread_mutex_lock(&l->lock);
-    if (l->njobs >= LANE_JOBS_MAX) {
-        pthread_mutex_unlock(&l->lock);
-        return -1;
-    }
-    *l->jobs_tail = j;
-    l->jobs_tail = &j->next;
-    l->njobs++;
-    pthread_cond_signal(&l->cond);
-    pthread_mutex_unlock(&l->lock);
-    return 0;
+    return sbrt_queue_post(&ln.lane[h % (unsigned int)ln.n], j, LANE_JOBS_MAX);
 }
 
 int sbrt_lanes_start(sbrt_server_t *srv)
 {
+    char name[16];
     int i;
 
-    ln.srv = srv;
     ln.n = srv->send_lanes > 0 ? srv->send_lanes : 1;
     if (!(ln.lane = calloc((apr_size_t)ln.n, sizeof *ln.lane))) {
         return -1;
     }
     for (i = 0; i < ln.n; i++) {
-        lane_t *l = &ln.lane[i];
-        pthread_mutex_init(&l->lock, NULL);
-        pthread_cond_init(&l->cond, NULL);
-        l->jobs_tail = &l->jobs;
-        if (pthread_create(&l->thread, NULL, lane_main, l) != 0) {
+        sbrt_queue_init(&ln.lane[i], srv);
+        ln.lane[i].run = lane_run;
+        ln.lane[i].events_first = 1; /* the receivers' pushes before the senders' acks */
+    }
+    for (i = 0; i < ln.n; i++) {
+        apr_snprintf(name, sizeof name, "sbrt-lane%d", i);
+        if (sbrt_queue_start(&ln.lane[i], name) != 0) {
             return -1;
         }
-        l->started = 1;
     }
     return 0;
 }
@@ -213,20 +163,7 @@ void sbrt_lanes_stop(void)
     int i;
 
     for (i = 0; ln.lane && i < ln.n; i++) {
-        lane_t *l = &ln.lane[i];
-        if (!l->started) {
-            continue;
-        }
-        pthread_mutex_lock(&l->lock);
-        l->stop = 1;
-        pthread_cond_signal(&l->cond);
-        pthread_mutex_unlock(&l->lock);
-        pthread_join(l->thread, NULL);
-        l->started = 0;
-    }
-    for (i = 0; ln.lane && i < ln.n; i++) {
-        pthread_mutex_destroy(&ln.lane[i].lock);
-        pthread_cond_destroy(&ln.lane[i].cond);
+        sbrt_queue_stop(&ln.lane[i]);
     }
     free(ln.lane);
     ln.lane = NULL;

@@ -17,11 +17,13 @@
 #include <ev.h>
 
 #include "sb_jwt.h"
+#include "sbrt_stats.h"
 
 #ifndef SB_RUNTIME_DIR
 #define SB_RUNTIME_DIR "/run/apache2"
 #endif
 #define SBRT_DEFAULT_PORT 3001
+#define SBRT_RELEASE_MS   2000 /* at most this long to answer the requests at a stop */
 
 static volatile sig_atomic_t stop_signal;
 
@@ -31,6 +33,18 @@ static void on_signal(struct ev_loop *loop, ev_signal *w, int revents)
     (void)revents;
     stop_signal = w->signum;
     ev_break(loop, EVBREAK_ALL);
+}
+
+/* SIGUSR1: the stage statistics of --stats to their file. */
+static void on_usr1(struct ev_loop *loop, ev_signal *w, int revents)
+{
+    sbrt_server_t *srv = w->data;
+
+    (void)loop;
+    (void)revents;
+    if (sbrt_stats_dump() != 0) {
+        sbrt_log(srv, SBRT_LOG_WARN, "cannot write the stage statistics");
+    }
 }
 
 static void usage(FILE *f)
@@ -69,6 +83,8 @@ static void usage(FILE *f)
         "  --send-lanes N       threads storing message:send, each with a store connection:\n"
         "                       sends that come together are stored in one transaction\n"
         "                       (default %d)\n"
+        "  --stats FILE         time each message:send by stage; SIGUSR1 writes the\n"
+        "                       percentiles since the last dump to FILE (JSON, us)\n"
         "  --help               this text\n",
         SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
         SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
@@ -165,7 +181,8 @@ int main(int argc, char **argv)
         O_REC_MAX,
         O_GRACE,
         O_PRUNE,
-        O_LANES
+        O_LANES,
+        O_STATS
     };
     static const struct option opts[] = {{"settings", required_argument, NULL, O_SETTINGS},
                                          {"listen", required_argument, NULL, O_LISTEN},
@@ -189,11 +206,12 @@ int main(int argc, char **argv)
                                          {"presence-grace", required_argument, NULL, O_GRACE},
                                          {"prune-interval", required_argument, NULL, O_PRUNE},
                                          {"send-lanes", required_argument, NULL, O_LANES},
+                                         {"stats", required_argument, NULL, O_STATS},
                                          {NULL, 0, NULL, 0}};
     struct lws_context_creation_info info;
     struct ev_loop *loop;
     void *loops[1];
-    ev_signal sig_int, sig_term;
+    ev_signal sig_int, sig_term, sig_usr1;
     sbrt_server_t *srv;
     apr_pool_t *pool;
     const char *settings = getenv("SKILLBARTER_SETTINGS"), *listen_on = "127.0.0.1";
@@ -299,6 +317,9 @@ int main(int argc, char **argv)
         case O_LANES:
             bad = parse_int(optarg, 1, 16, &srv->send_lanes);
             break;
+        case O_STATS:
+            sbrt_stats_enable(optarg);
+            break;
         default:
             usage(stderr);
             return 2;
@@ -390,6 +411,9 @@ int main(int argc, char **argv)
     ev_signal_init(&sig_term, on_signal, SIGTERM);
     ev_signal_start(loop, &sig_int);
     ev_signal_start(loop, &sig_term);
+    ev_signal_init(&sig_usr1, on_usr1, SIGUSR1);
+    sig_usr1.data = srv;
+    ev_signal_start(loop, &sig_usr1);
     signal(SIGPIPE, SIG_IGN);
     sbrt_log(srv, SBRT_LOG_INFO, "skillbarter-realtime %s listening on %s%s%s%s", SB_VERSION,
              unix_path ? "unix:" : "", unix_path ? unix_path : listen_on,
@@ -404,10 +428,14 @@ int main(int argc, char **argv)
     sbrt_sessions_close_all(srv);
     sbrt_outbox_stop(srv);
     sbrt_worker_stop(srv); /* after the signal thread, which may still ask for a read */
+    /* the threads are done: the last thing before the exit is to answer what came, so that
+     * nothing is accepted and then cut between the two */
+    sbrt_engine_finish_requests(srv, SBRT_RELEASE_MS);
     sbrt_log(srv, SBRT_LOG_INFO, "stopping (signal %d)", (int)stop_signal);
     lws_context_destroy(srv->ctx);
     ev_signal_stop(loop, &sig_int);
     ev_signal_stop(loop, &sig_term);
+    ev_signal_stop(loop, &sig_usr1);
     ev_loop_destroy(loop);
     if (pid_path) {
         unlink(pid_path);

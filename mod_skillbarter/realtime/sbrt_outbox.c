@@ -43,6 +43,8 @@ static struct {
     volatile int stop;
     ev_timer poll_timer;
     unsigned int peak; /* most sessions since the heap was last trimmed */
+    dev_t dev;         /* the outbox socket file this daemon bound */
+    ino_t ino;
 } ob;
 
 /* The pid of user_id's sockets whose recovery starts after base. */
@@ -343,7 +345,11 @@ int sbrt_outbox_start(sbrt_server_t *srv)
         else {
             /* httpd's workers send: the socket gets the settings file's group (the worker's,
              * as httpd wrote it) and group write */
-            struct stat sf;
+            struct stat sf, me;
+            if (stat(srv->st.outbox_socket, &me) == 0) {
+                ob.dev = me.st_dev;
+                ob.ino = me.st_ino;
+            }
             if (srv->settings_path && stat(srv->settings_path, &sf) == 0
                 && (chown(srv->st.outbox_socket, (uid_t)-1, sf.st_gid) != 0
                     || chmod(srv->st.outbox_socket, 0660) != 0)) {
@@ -351,6 +357,7 @@ int sbrt_outbox_start(sbrt_server_t *srv)
                          srv->st.outbox_socket);
             }
             if (pthread_create(&ob.thread, NULL, signal_thread, NULL) == 0) {
+                pthread_setname_np(ob.thread, "sbrt-wake");
                 ob.thread_started = 1;
             }
         }
@@ -360,6 +367,26 @@ int sbrt_outbox_start(sbrt_server_t *srv)
              srv->tail_pos, ob.fd >= 0 ? ", woken on " : "",
              ob.fd >= 0 ? srv->st.outbox_socket : "");
     return 0;
+}
+
+/*
+ * After a send the lane has read the tail itself: a datagram to its own socket would only wake
+ * the signal thread and the store worker for a read that finds nothing (a store read
+ * transaction). So the datagram goes out only when the socket file is not the one this daemon
+ * bound: another daemon on this host bound the same path since, and it reads the outbox too.
+ */
+void sbrt_outbox_wake_others(sbrt_server_t *srv)
+{
+    struct stat now;
+
+    if (!srv->st.outbox_socket) {
+        return;
+    }
+    if (ob.ino && stat(srv->st.outbox_socket, &now) == 0 && now.st_dev == ob.dev
+        && now.st_ino == ob.ino) {
+        return;
+    }
+    sb_outbox_signal(srv->st.outbox_socket);
 }
 
 void sbrt_outbox_stop(sbrt_server_t *srv)

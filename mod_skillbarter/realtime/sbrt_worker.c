@@ -37,36 +37,22 @@
 
 static struct {
     sbrt_server_t *srv;
-    pthread_t thread;
-    int started;
-    pthread_mutex_t lock;
-    pthread_cond_t cond;
-    job_t *jobs, **jobs_tail;
-    int njobs;
-    int pump; /* read the tail at the next turn */
-    int stop; /* finish the queue, then end */
-    result_t *res, **res_tail;
+    sbrt_queue_t q;
+    result_t *res, **res_tail; /* under res_lock */
+    pthread_mutex_t res_lock;
     pthread_mutex_t tail_lock; /* srv->tail_pos, and the order of the hand-overs */
     ev_async wake;             /* results are waiting (service thread) */
-    int64_t next_prune;        /* ms */
     int prune_held;            /* this daemon held the lease at its last turn */
     char holder[96];           /* this daemon's name for the lease */
-} wk = {.lock = PTHREAD_MUTEX_INITIALIZER,
+} wk = {.res_lock = PTHREAD_MUTEX_INITIALIZER,
         .tail_lock = PTHREAD_MUTEX_INITIALIZER,
-        .cond = PTHREAD_COND_INITIALIZER,
-        .jobs_tail = &wk.jobs,
         .res_tail = &wk.res};
 
 /* ---- service thread side ---- */
 
 static void post(job_t *j)
 {
-    pthread_mutex_lock(&wk.lock);
-    *wk.jobs_tail = j;
-    wk.jobs_tail = &j->next;
-    wk.njobs++;
-    pthread_cond_signal(&wk.cond);
-    pthread_mutex_unlock(&wk.lock);
+    sbrt_queue_post(&wk.q, j, 0);
 }
 
 int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body)
@@ -85,6 +71,7 @@ int sbrt_worker_send(sbrt_session_t *s, int64_t ack_id, json_object *body)
     apr_cpystrn(j->user_id, s->user_id, sizeof j->user_id);
     j->ack_id = ack_id;
     j->at = sb_now_ms();
+    j->posted_us = sbrt_now_us();
     if (sbrt_lanes_post(j) != 0) {
         json_object_put(j->body);
         free(j);
@@ -154,10 +141,7 @@ int sbrt_worker_call(sbrt_server_t *srv, sbrt_work_fn work, sbrt_done_fn done, v
 void sbrt_worker_pump(sbrt_server_t *srv)
 {
     (void)srv;
-    pthread_mutex_lock(&wk.lock);
-    wk.pump = 1;
-    pthread_cond_signal(&wk.cond);
-    pthread_mutex_unlock(&wk.lock);
+    sbrt_queue_pump(&wk.q);
 }
 
 static void deliver_event(sbrt_server_t *srv, const result_t *r)
@@ -180,14 +164,26 @@ void sbrt_worker_drain(sbrt_server_t *srv)
 {
     result_t *r, *next;
     sbrt_session_t *s;
+    int64_t start = 0, acks[64];
+    int nacks = 0, i;
 
-    pthread_mutex_lock(&wk.lock);
+    pthread_mutex_lock(&wk.res_lock);
     r = wk.res;
     wk.res = NULL;
     wk.res_tail = &wk.res;
-    pthread_mutex_unlock(&wk.lock);
+    pthread_mutex_unlock(&wk.res_lock);
+    if (r && sbrt_stats_enabled()) {
+        start = sbrt_now_us();
+        sbrt_stats_add(SBRT_STAGE_WAKE, start - r->published_us);
+    }
     for (; r; r = next) {
         next = r->next;
+        if (start && r->posted_us) {
+            if (nacks == (int)(sizeof acks / sizeof acks[0])) {
+                sbrt_stats_add(SBRT_STAGE_TOTAL, sbrt_now_us() - acks[--nacks]);
+            }
+            acks[nacks++] = r->posted_us;
+        }
         if (r->kind == RES_EVENT) {
             deliver_event(srv, r);
         }
@@ -205,6 +201,13 @@ void sbrt_worker_drain(sbrt_server_t *srv)
             sbrt_session_send(s, r->text, r->len);
         }
         free(r);
+    }
+    if (start) {
+        int64_t end = sbrt_now_us();
+        sbrt_stats_add(SBRT_STAGE_WRITE, end - start);
+        for (i = 0; i < nacks; i++) {
+            sbrt_stats_add(SBRT_STAGE_TOTAL, end - acks[i]);
+        }
     }
 }
 
@@ -227,24 +230,45 @@ result_t *sbrt_result_new(res_kind_t kind, const char *text, apr_size_t len)
 /* Results of one batch, appended under the lock and announced once. */
 static void publish(result_t *first, result_t **last_next)
 {
+    result_t *r;
+
     if (!first) {
         return;
     }
-    pthread_mutex_lock(&wk.lock);
+    if (sbrt_stats_enabled()) {
+        int64_t now = sbrt_now_us();
+        for (r = first; r; r = r->next) {
+            r->published_us = now;
+            if (r->sent_us) {
+                sbrt_stats_add(SBRT_STAGE_TAIL, now - r->sent_us);
+            }
+        }
+    }
+    pthread_mutex_lock(&wk.res_lock);
     *wk.res_tail = first;
     wk.res_tail = last_next;
-    pthread_mutex_unlock(&wk.lock);
+    pthread_mutex_unlock(&wk.res_lock);
     ev_async_send(wk.srv->loop, &wk.wake);
 }
 
 static void run_tail(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, result_t ***tail);
 
 void sbrt_worker_finish(sbrt_server_t *srv, sb_store_conn_t *conn, apr_pool_t *p, int read_tail,
-                        result_t **first, result_t **tail)
+                        int events_first, result_t **first, result_t **tail)
 {
+    result_t *ev = NULL, **ev_tail = &ev;
+
     pthread_mutex_lock(&wk.tail_lock);
-    if (conn && read_tail) {
+    if (conn && read_tail && !events_first) {
         run_tail(srv, conn, p, &tail);
+    }
+    else if (conn && read_tail) {
+        run_tail(srv, conn, p, &ev_tail);
+        if (ev) {
+            *ev_tail = *first; /* the events, then the turn's own results */
+            tail = *first ? tail : ev_tail;
+            *first = ev;
+        }
     }
     publish(*first, tail);
     pthread_mutex_unlock(&wk.tail_lock);
@@ -305,7 +329,7 @@ static void run_prune(sbrt_server_t *srv, sb_store_conn_t *conn, int64_t now)
     int64_t removed = 0, hold = (int64_t)srv->prune_interval * 2;
     int held = 0;
 
-    wk.next_prune = now + srv->prune_interval;
+    wk.q.due_ms = now + srv->prune_interval;
     if (hold < PRUNE_HOLD_MIN) {
         hold = PRUNE_HOLD_MIN;
     }
@@ -328,110 +352,63 @@ static void run_prune(sbrt_server_t *srv, sb_store_conn_t *conn, int64_t now)
              removed, srv->st.outbox_retention);
 }
 
-static void wait_for_work(void)
+/* The worker's turn: its jobs in order, the prune when it is due; the tail is read when a
+ * wake-up (datagram, poll) asked for it. */
+static int worker_run(sbrt_queue_t *q, sbrt_turn_t *t)
 {
-    struct timespec until;
-    int64_t wait_ms;
+    sbrt_server_t *srv = q->srv;
+    sb_store_conn_t *conn = t->conn;
+    sb_store_error_t e = {0};
+    job_t *j, *next;
+    result_t *r;
+    int64_t now;
 
-    while (!wk.jobs && !wk.pump && !wk.stop) {
-        if (!wk.srv->prune_interval) {
-            pthread_cond_wait(&wk.cond, &wk.lock);
-            continue;
+    for (j = t->jobs; j; j = next) {
+        next = j->next;
+        apr_pool_clear(t->scratch);
+        if (j->kind == JOB_CALL) {
+            j->work(srv, conn, t->scratch, j->arg);
+            if ((r = sbrt_result_new(RES_CALL, "", 0))) {
+                r->done = j->done;
+                r->arg = j->arg;
+                sbrt_turn_add(t, r);
+            }
+            else {
+                j->done(NULL, j->arg); /* released only */
+            }
         }
-        wait_ms = wk.next_prune - sb_now_ms();
-        if (wait_ms <= 0) {
-            return;
+        else if (j->kind == JOB_CONNECT) {
+            if ((r = sbrt_result_new(RES_CONNECT, "", 0))) {
+                memcpy(r->sid, j->sid, sizeof r->sid);
+                sbrt_outbox_prepare(srv, t->scratch, j->token, j->pid, j->offset, &r->connect);
+                sbrt_turn_add(t, r);
+            }
+            free(j->token);
+            free(j->pid);
+            free(j->offset);
         }
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec += wait_ms / 1000;
-        until.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
+        else if (!conn || sb_store_user_touch(conn, j->user_id, j->at, &e) != SB_STORE_OK) {
+            sbrt_log(srv, SBRT_LOG_ERROR, "presence: lastSeen of %s: %s", j->user_id,
+                     conn ? e.message : "store unavailable");
         }
-        pthread_cond_timedwait(&wk.cond, &wk.lock, &until);
+        free(j);
     }
+    now = sb_now_ms();
+    if (conn && !t->stop && srv->prune_interval && now >= q->due_ms) {
+        run_prune(srv, conn, now);
+    }
+    return t->pump;
 }
 
-static void *worker_main(void *arg)
+/* The worker's end: another daemon may take the pruning over at once. */
+static void worker_last(sbrt_queue_t *q, apr_pool_t *p)
 {
-    sbrt_server_t *srv = arg;
-    apr_pool_t *root, *batch, *scratch;
+    sb_store_conn_t *conn;
+    sb_store_error_t e = {0};
 
-    apr_pool_create(&root, NULL);
-    apr_pool_create(&batch, root);
-    apr_pool_create(&scratch, root);
-    for (;;) {
-        job_t *jobs, *j, *next;
-        result_t *first = NULL, **tail = &first, *r;
-        sb_store_conn_t *conn = NULL;
-        sb_store_error_t e = {0};
-        int pump, stop;
-        int64_t now;
-
-        pthread_mutex_lock(&wk.lock);
-        wait_for_work();
-        jobs = wk.jobs;
-        wk.jobs = NULL;
-        wk.jobs_tail = &wk.jobs;
-        wk.njobs = 0;
-        pump = wk.pump;
-        wk.pump = 0;
-        stop = wk.stop;
-        pthread_mutex_unlock(&wk.lock);
-        if (stop && !jobs) {
-            if (wk.prune_held && sb_store_acquire(srv->store, batch, &conn, &e) == SB_STORE_OK) {
-                /* another daemon may take the pruning over at once */
-                sb_store_job_lease_release(conn, PRUNE_LEASE, wk.holder, &e);
-            }
-            break;
-        }
-        if (sb_store_acquire(srv->store, batch, &conn, &e) != SB_STORE_OK) {
-            sbrt_log(srv, SBRT_LOG_ERROR, "store unavailable: %s", e.message);
-            conn = NULL;
-        }
-        for (j = jobs; j; j = next) {
-            next = j->next;
-            apr_pool_clear(scratch);
-            if (j->kind == JOB_CALL) {
-                j->work(srv, conn, scratch, j->arg);
-                if ((r = sbrt_result_new(RES_CALL, "", 0))) {
-                    r->done = j->done;
-                    r->arg = j->arg;
-                    *tail = r;
-                    tail = &r->next;
-                }
-                else {
-                    j->done(NULL, j->arg); /* released only */
-                }
-            }
-            else if (j->kind == JOB_CONNECT) {
-                if ((r = sbrt_result_new(RES_CONNECT, "", 0))) {
-                    memcpy(r->sid, j->sid, sizeof r->sid);
-                    sbrt_outbox_prepare(srv, scratch, j->token, j->pid, j->offset, &r->connect);
-                    *tail = r;
-                    tail = &r->next;
-                }
-                free(j->token);
-                free(j->pid);
-                free(j->offset);
-            }
-            else if (!conn || sb_store_user_touch(conn, j->user_id, j->at, &e) != SB_STORE_OK) {
-                sbrt_log(srv, SBRT_LOG_ERROR, "presence: lastSeen of %s: %s", j->user_id,
-                         conn ? e.message : "store unavailable");
-            }
-            free(j);
-        }
-        now = sb_now_ms();
-        if (conn && !stop && srv->prune_interval && now >= wk.next_prune) {
-            run_prune(srv, conn, now);
-        }
-        apr_pool_clear(scratch);
-        sbrt_worker_finish(srv, conn, scratch, pump && !stop, &first, tail);
-        apr_pool_clear(batch);
+    if (wk.prune_held && sb_store_acquire(q->srv->store, p, &conn, &e) == SB_STORE_OK) {
+        sb_store_job_lease_release(conn, PRUNE_LEASE, wk.holder, &e);
     }
-    apr_pool_destroy(root);
-    return NULL;
 }
 
 static void results_due(struct ev_loop *loop, ev_async *w, int revents)
@@ -452,12 +429,16 @@ int sbrt_worker_start(sbrt_server_t *srv)
     ev_async_start(srv->loop, &wk.wake);
     gethostname(host, sizeof host - 1);
     apr_snprintf(wk.holder, sizeof wk.holder, "realtime:%s:%ld", host, (long)getpid());
+    sbrt_queue_init(&wk.q, srv);
+    wk.q.run = worker_run;
+    wk.q.last = worker_last;
     /* the first prune soon after start (not at once: a restart loop should not prune) */
-    wk.next_prune = sb_now_ms() + (srv->prune_interval < 5000 ? srv->prune_interval : 5000);
-    if (pthread_create(&wk.thread, NULL, worker_main, srv) != 0) {
+    if (srv->prune_interval) {
+        wk.q.due_ms = sb_now_ms() + (srv->prune_interval < 5000 ? srv->prune_interval : 5000);
+    }
+    if (sbrt_queue_start(&wk.q, "sbrt-store") != 0) {
         return -1;
     }
-    wk.started = 1;
     return sbrt_lanes_start(srv);
 }
 
@@ -466,14 +447,7 @@ void sbrt_worker_stop(sbrt_server_t *srv)
     result_t *r, *next;
 
     sbrt_lanes_stop(); /* their last sends are stored; they may still ask for a tail read */
-    if (wk.started) {
-        pthread_mutex_lock(&wk.lock);
-        wk.stop = 1;
-        pthread_cond_signal(&wk.cond);
-        pthread_mutex_unlock(&wk.lock);
-        pthread_join(wk.thread, NULL);
-        wk.started = 0;
-    }
+    sbrt_queue_stop(&wk.q);
     ev_async_stop(srv->loop, &wk.wake);
     /* answers nobody will read any more */
     for (r = wk.res; r; r = next) {

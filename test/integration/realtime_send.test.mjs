@@ -1,15 +1,22 @@
 // message:send over the socket goes through what POST /api/messages/send does: the same
 // validation and answers, the same store operation and block rules, and the same `messages`
 // limiter entry (the spec's 10 a minute, shared across REST and sockets).
-import { test as nodeTest } from 'node:test';
+import { test as nodeTest, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 // every test bounded: a lost event fails its test instead of hanging the run
 const test = (name, fn) => nodeTest(name, { timeout: 30000 }, fn);
 import { useServer, register } from './harness.mjs';
 import { connectClient, next } from './rt_support.mjs';
 
-const server = useServer({ realtime: true, extra: 'SkillBarterRateLimit messages 10 1m user\n' });
+// --stats: the stage histograms of message:send, written on SIGUSR1
+const statsDir = mkdtempSync('/tmp/sb-rtstats-');
+const statsFile = join(statsDir, 'stages.json');
+after(() => rmSync(statsDir, { recursive: true, force: true }));
+const server = useServer({ realtime: true, realtimeArgs: ['--stats', statsFile],
+  extra: 'SkillBarterRateLimit messages 10 1m user\n' });
 // through Apache (ProxyPass /socket.io/ to the daemon)
 const rt = () => server().base;
 const rest = (from, body) => server().api('POST', '/api/messages/send', { token: from.token, body });
@@ -142,5 +149,41 @@ test('sends from several sockets at once (on the send lanes) are each stored and
     assert.deepEqual(stored, Array.from({ length: 8 }, (_, k) => `s0 m${k}`));
   } finally {
     sb.close(); socks.forEach((s) => s.close());
+  }
+});
+
+// The stage statistics since the last dump: SIGUSR1, then the file the daemon writes.
+async function dumpStats() {
+  rmSync(statsFile, { force: true });
+  process.kill(server().realtime.child.pid, 'SIGUSR1');
+  for (let i = 0; i < 100 && !existsSync(statsFile); i++) await new Promise((r) => setTimeout(r, 20));
+  return JSON.parse(readFileSync(statsFile, 'utf8'));
+}
+
+test('--stats: SIGUSR1 writes each stage of the message:sends since the last dump', async () => {
+  const a = await register(server()); const b = await register(server());
+  const sa = await connectClient(rt(), a.token, { transports: ['websocket'] });
+  const sb = await connectClient(rt(), b.token, { transports: ['websocket'] });
+  try {
+    await dumpStats(); // what the other tests sent
+    for (const content of ['one', 'two']) {
+      const got = next(sb, 'message:received');
+      const ack = await sa.timeout(3000).emitWithAck('message:send', { receiver: b.user._id, content });
+      assert.equal(ack.success, true);
+      await got;
+    }
+    const st = await dumpStats();
+    assert.deepEqual(Object.keys(st), ['queue', 'store', 'tail', 'wake', 'write', 'total']);
+    for (const k of ['queue', 'store', 'tail', 'total']) assert.equal(st[k].n, 2, k);
+    for (const k of ['wake', 'write']) assert.ok(st[k].n >= 2, k); // per hand-over
+    for (const [k, v] of Object.entries(st)) {
+      assert.ok(v.p50 <= v.p90 && v.p90 <= v.p99 && v.p99 <= v.max, `${k}: ${JSON.stringify(v)}`);
+    }
+    // the whole is no less than its store part, and a store send takes some time
+    assert.ok(st.store.max > 0 && st.total.max >= st.store.max, JSON.stringify(st));
+    const again = await dumpStats();
+    for (const [k, v] of Object.entries(again)) assert.equal(v.n, 0, k);
+  } finally {
+    sa.close(); sb.close();
   }
 });

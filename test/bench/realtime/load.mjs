@@ -8,8 +8,14 @@
 //   idle URL TOKEN N HOLD_S                      N connected idle sockets, then exit
 // Prints one JSON line: {msgs, seconds, rate, p50, p99} (ms; deliver also counts the sends
 // refused, with the last refusal) or {connected}.
+// Delivery latency runs from the sender's ws.send() of the message:send frame to the moment
+// the receiver's 'message' handler (in this same process) reads the push: it includes both
+// loopback hops and this process's own event-loop delays. So deliver also reports this
+// process's event-loop delay (p99 of perf_hooks' monitor, ms: how late any callback here
+// ran) and, at a fixed rate, how late the sends left against their schedule (lateP99, ms).
 import { createRequire } from 'node:module';
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 const require = createRequire(process.env.RT_BENCH_NODE_MODULES + '/');
 const WebSocket = require('ws');
 
@@ -69,12 +75,13 @@ if (mode === 'echo') {
     await client(tb, (m) => {
       if (!m.startsWith('42["message:received"')) return;
       const k = /"content":"([^"]+)"/.exec(m)[1]; const s = pending.get(k);
-      if (s !== undefined) { pending.delete(k); lat.push(Number(process.hrtime.bigint() - s) / 1e6); msgs++; }
+      if (s !== undefined) { pending.delete(k); lat.push(performance.now() - s); msgs++; }
     });
     senders.push([await client(ta), bId]);
   }
   // the window starts once every client is connected; the rate counts what arrived in it
-  let seq = 0; const t0 = Date.now(); const end = t0 + secs * 1000;
+  let seq = 0; const t0 = Date.now(); const end = t0 + secs * 1000; const late = [];
+  const loop = monitorEventLoopDelay({ resolution: 1 }); loop.enable();
   await Promise.all(senders.map(async ([a, bId], i) => {
     if (rate) {
       // open loop: one send every 1000/rate ms, the senders spread over the first period
@@ -83,7 +90,8 @@ if (mode === 'echo') {
       while (due < end) {
         const wait = due - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        const k = `m${seq++}`; pending.set(k, process.hrtime.bigint());
+        late.push(Date.now() - due);
+        const k = `m${seq++}`; pending.set(k, performance.now());
         acks.push(a.emit('message:send', { receiver: bId, content: k }).then(acked));
         due += period;
       }
@@ -91,14 +99,15 @@ if (mode === 'echo') {
       return;
     }
     while (Date.now() < end) {
-      const k = `m${seq++}`; pending.set(k, process.hrtime.bigint());
+      const k = `m${seq++}`; pending.set(k, performance.now());
       acked(await a.emit('message:send', { receiver: bId, content: k }));
     }
   }));
   const dt = (Date.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, 500)); // the last pushes
-  lat.sort((x, y) => x - y);
-  console.log(JSON.stringify({ msgs, seconds: dt, rate: msgs / dt, p50: pct(lat, 0.5), p99: pct(lat, 0.99), refused, why }));
+  loop.disable(); lat.sort((x, y) => x - y); late.sort((x, y) => x - y);
+  console.log(JSON.stringify({ msgs, seconds: dt, rate: msgs / dt, p50: pct(lat, 0.5), p99: pct(lat, 0.99), refused, why,
+    loopP99: loop.percentile(99) / 1e6, lateP99: late.length ? pct(late, 0.99) : null }));
   process.exit(0);
 } else if (mode === 'idle') {
   const token = readFileSync(file, 'utf8').trim().split('\n')[0];
