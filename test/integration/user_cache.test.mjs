@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { register, useServer } from './harness.mjs';
 import {
-  sessionServerOpts, teacher, dayStart, booked, act, clockAt, relogin, balance, HOUR, MIN,
+  sessionServerOpts, teacher, dayStart, booked, act, clockAt, relogin, balance, sql, HOUR, MIN,
 } from './sessions_kit.mjs';
 
 const opts = sessionServerOpts(['ServerLimit 2', 'StartServers 2', 'MinSpareThreads 1',
@@ -118,4 +118,13 @@ test("a settled session's credits show in both profiles on the next request", as
   assert.equal(after, (await balance(s, t)).available);
   assert.equal((await profile(l.token)).json.data.credits, (await balance(s, l)).available);
   clockAt(s, Date.now());
+});
+
+test('sbctl cache-reset makes a change made with the sqlite3 shell visible', async () => {
+  const { user, token } = await register(server());
+  await cached(token);
+  sql(server(), `UPDATE users SET bio = 'by the shell' WHERE id = '${user._id}'`);
+  const r = server().sbctl('cache-reset');
+  assert.equal(r.status, 0, r.out);
+  for (let i = 0; i < 4; i++) assert.equal((await profile(token)).json.data.bio, 'by the shell');
 });

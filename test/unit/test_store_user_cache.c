@@ -394,6 +394,38 @@ static void test_cache_unused_inside_a_transaction(void **state)
     assert_int_equal(sb_sqlite_commit(sc, &err), SB_STORE_OK);
 }
 
+/* A change made around the store (another sqlite3 handle, as the shell) is not seen while the
+ * user is cached; users_cache_reset (sbctl cache-reset) makes every process read it again. */
+static void test_cache_reset_forgets_changes_made_around_the_store(void **state)
+{
+    FX_BEGIN(state);
+    char fam[SB_ID_LEN + 1], token[65], *sql;
+    sb_user_t *u = cached_user(fx, "ann", fam, token);
+    sb_store_error_t err;
+    sqlite3 *db;
+    int live;
+
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    sql = sqlite3_mprintf("UPDATE users SET bio = 'by the shell' WHERE id = '%q'", u->id);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_free(sql);
+    sqlite3_close(db);
+    assert_null(guard(fx, u->id, fam, &live)->bio); /* still the cached row */
+    assert_int_equal(sb_store_users_cache_reset(fx->conn, &err), SB_STORE_OK);
+    assert_string_equal(guard(fx, u->id, fam, &live)->bio, "by the shell");
+    assert_true(live);
+}
+
+/* Every driver has the operation (MongoDB caches nothing: OK). */
+static void test_cache_reset_is_ok(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+
+    assert_int_equal(sb_store_users_cache_reset(fx->conn, &err), SB_STORE_OK);
+}
+
 /* The hook reads the key columns by position: the schema must still have them there. */
 static void test_hook_key_columns_match_the_schema(void **state)
 {
@@ -427,6 +459,9 @@ static const struct CMUnitTest tests[] = {
     FX_TEST(test_hook_sees_trigger_made_changes, sqlite),
     FX_TEST(test_hook_change_by_another_process_is_seen_next, sqlite),
     FX_TEST(test_cache_unused_inside_a_transaction, sqlite),
+    FX_TEST(test_cache_reset_forgets_changes_made_around_the_store, sqlite),
+    FX_TEST(test_cache_reset_is_ok, sqlite),
+    FX_TEST(test_cache_reset_is_ok, mongodb),
     FX_TEST(test_hook_key_columns_match_the_schema, sqlite),
 };
 

@@ -203,6 +203,12 @@ sb_store_status_t sb_sqlite_user_by_id(sb_store_conn_t *c, apr_pool_t *p, const 
     return SB_STORE_OK;
 }
 
+sb_store_status_t sb_sqlite_users_cache_reset(sb_store_conn_t *c, sb_store_error_t *err)
+{
+    sb_sqlite_gen_new_epoch(SB_SQLITE(c)->turn);
+    return SB_STORE_OK;
+}
+
 sb_store_status_t sb_sqlite_user_by_login(sb_store_conn_t *c, apr_pool_t *p, const char *login,
                                           sb_user_t **out, sb_store_error_t *err)
 {
