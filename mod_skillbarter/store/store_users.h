@@ -81,6 +81,6 @@
     /* Forget every cached user in every process of the store (sbctl cache-reset, after the        \
      * database was changed around the store, e.g. with the sqlite3 shell). OK for a driver        \
      * that caches nothing. */                                                                     \
-    X(d, users_cache_reset, (sb_store_conn_t * c, sb_store_error_t *err), (c, err))
+    X(d, users_cache_reset, (sb_store_conn_t * c, sb_store_error_t * err), (c, err))
 
 #endif

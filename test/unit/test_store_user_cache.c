@@ -230,9 +230,9 @@ static void test_hook_profile_edit_is_seen_next(void **state)
     int live;
 
     patch.bio = "new bio";
-    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW, &out,
-                                                  &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW, &out, &err),
+        SB_STORE_OK);
     assert_true(user_gen(fx, u->id) > g);
     assert_string_equal(guard(fx, u->id, fam, &live)->bio, "new bio");
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &out, &err), SB_STORE_OK);
@@ -254,12 +254,12 @@ static void test_hook_password_change_and_reset_end_the_session(void **state)
     assert_false(live);
 
     u = cached_user(fx, "ben", fam, token);
-    assert_int_equal(sb_store_onetime_insert(fx->conn, "reset-hash", u->id,
-                                             SB_TOKEN_RESET_PASSWORD, NOW + HOUR, NOW, &err),
+    assert_int_equal(sb_store_onetime_insert(fx->conn, "reset-hash", u->id, SB_TOKEN_RESET_PASSWORD,
+                                             NOW + HOUR, NOW, &err),
                      SB_STORE_OK);
-    assert_int_equal(sb_store_password_reset(fx->conn, "reset-hash", "$2b$12$reset", NOW + 2,
-                                             owner, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_password_reset(fx->conn, "reset-hash", "$2b$12$reset", NOW + 2, owner, &err),
+        SB_STORE_OK);
     assert_string_equal(guard(fx, u->id, fam, &live)->password_hash, "$2b$12$reset");
     assert_false(live);
 }
@@ -341,9 +341,9 @@ static void test_hook_sees_trigger_made_changes(void **state)
                                   " WHERE user_id = new.user_id; END",
                                   NULL, NULL, NULL),
                      SQLITE_OK);
-    assert_int_equal(sb_store_mail_quota_take(fx->conn, u->id, NULL, HOUR, 10, 10, NOW, &granted,
-                                              &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_mail_quota_take(fx->conn, u->id, NULL, HOUR, 10, 10, NOW, &granted, &err),
+        SB_STORE_OK);
     assert_true(granted);
     assert_string_equal(guard(fx, u->id, fam, &live)->bio, "by trigger");
     assert_false(live);

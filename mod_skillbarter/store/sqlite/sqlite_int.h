@@ -39,11 +39,11 @@ void sb_sqlite_gen_bump(sb_sqlite_turn_t *t, uint32_t bucket);
 void sb_sqlite_gen_new_epoch(sb_sqlite_turn_t *t);
 
 /* sqlite_conn.c's change hook: the column of the key it records per table (the schema's order,
- * checked by test_sqlite_user_cache.c), and how many buckets one transaction may collect before
+ * checked by test_store_user_cache.c), and how many buckets one transaction may collect before
  * its commit bumps the epoch instead. */
-#define SB_SQLITE_USERS_ID_COL        0 /* users.id */
-#define SB_SQLITE_TOKENS_FAMILY_COL   2 /* refresh_tokens.family_id */
-#define SB_SQLITE_PENDING_MAX         32
+#define SB_SQLITE_USERS_ID_COL      0 /* users.id */
+#define SB_SQLITE_TOKENS_FAMILY_COL 2 /* refresh_tokens.family_id */
+#define SB_SQLITE_PENDING_MAX       32
 
 /* One connection; malloc'd by the pool constructor, freed by its destructor. */
 typedef struct {

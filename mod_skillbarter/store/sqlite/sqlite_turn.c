@@ -40,7 +40,7 @@ struct sb_sqlite_turn {
     uint32_t magic;
     uint32_t size; /* sizeof(struct sb_sqlite_turn): a layout from another build is redone */
     pthread_mutex_t mu;
-    uint64_t epoch;                     /* starts at the clock: a redone table matches nothing */
+    uint64_t epoch;                    /* starts at the clock: a redone table matches nothing */
     uint64_t gen[SB_SQLITE_GEN_SLOTS]; /* counters of sb_sqlite_gen_bucket's keys */
 };
 

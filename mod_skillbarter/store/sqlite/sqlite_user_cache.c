@@ -42,17 +42,17 @@ typedef struct {
 
 static sb_ucache_entry_t sb_ucache[SB_UCACHE_SETS][SB_UCACHE_WAYS];
 static uint64_t sb_ucache_clock[SB_UCACHE_SETS];
-static pthread_mutex_t sb_ucache_locks[SB_UCACHE_LOCKS] = {
-    [0 ... SB_UCACHE_LOCKS - 1] = PTHREAD_MUTEX_INITIALIZER};
+static pthread_mutex_t sb_ucache_locks[SB_UCACHE_LOCKS] = {[0 ... SB_UCACHE_LOCKS - 1] =
+                                                               PTHREAD_MUTEX_INITIALIZER};
 static uint64_t sb_ucache_hits, sb_ucache_misses, sb_ucache_entries;
 
 /* The string members of sb_user_t, moved with the block. */
 static const size_t sb_ucache_strings[] = {
-    offsetof(sb_user_t, username),   offsetof(sb_user_t, email),
+    offsetof(sb_user_t, username),      offsetof(sb_user_t, email),
     offsetof(sb_user_t, password_hash), offsetof(sb_user_t, first_name),
-    offsetof(sb_user_t, last_name),  offsetof(sb_user_t, profile_picture),
-    offsetof(sb_user_t, bio),        offsetof(sb_user_t, timezone),
-    offsetof(sb_user_t, country),    offsetof(sb_user_t, role),
+    offsetof(sb_user_t, last_name),     offsetof(sb_user_t, profile_picture),
+    offsetof(sb_user_t, bio),           offsetof(sb_user_t, timezone),
+    offsetof(sb_user_t, country),       offsetof(sb_user_t, role),
     offsetof(sb_user_t, ban_reason),
 };
 #define SB_UCACHE_NSTRINGS (sizeof(sb_ucache_strings) / sizeof(sb_ucache_strings[0]))
@@ -102,8 +102,8 @@ static sb_ucache_user_t *sb_ucache_pack(const sb_user_t *u)
     c->size = size;
     at = (char *)(c + 1);
     for (i = 0; i < SB_UCACHE_NSTRINGS + 4; i++) {
-        const char **m = i < SB_UCACHE_NSTRINGS ? sb_ucache_member(&c->u, i)
-                                                : &c->text[i - SB_UCACHE_NSTRINGS];
+        const char **m =
+            i < SB_UCACHE_NSTRINGS ? sb_ucache_member(&c->u, i) : &c->text[i - SB_UCACHE_NSTRINGS];
         const char *s = i < SB_UCACHE_NSTRINGS ? *m : text[i - SB_UCACHE_NSTRINGS];
 
         if (s) {
@@ -128,8 +128,8 @@ static sb_user_t *sb_ucache_unpack(apr_pool_t *p, const sb_ucache_user_t *c)
     size_t i;
 
     for (i = 0; i < SB_UCACHE_NSTRINGS + 4; i++) {
-        const char **m = i < SB_UCACHE_NSTRINGS ? sb_ucache_member(&d->u, i)
-                                                : &d->text[i - SB_UCACHE_NSTRINGS];
+        const char **m =
+            i < SB_UCACHE_NSTRINGS ? sb_ucache_member(&d->u, i) : &d->text[i - SB_UCACHE_NSTRINGS];
         if (*m) {
             *m = to + (*m - base);
         }
