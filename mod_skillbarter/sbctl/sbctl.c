@@ -331,6 +331,17 @@ static int cmd_set_role(sbctl_t *x, int argc, char **argv)
 }
 
 /* seed N [PASSWORD] [--seed S] */
+static int cmd_cache_reset(sbctl_t *x, int argc, char **argv)
+{
+    sb_store_error_t e = {0};
+
+    if (sb_store_users_cache_reset(x->conn, &e) != SB_STORE_OK) {
+        return fail("cache reset", &e);
+    }
+    printf("cache-reset: every process reads users from the store again\n");
+    return 0;
+}
+
 static int cmd_seed(sbctl_t *x, int argc, char **argv)
 {
     const char *password = NULL;
@@ -668,6 +679,10 @@ static const command_t commands[] = {
      "activate, deactivate or ban an account", cmd_set_status},
     {"set-role", ON_STORE, 2, 2, "USER user|admin",
      "make a user (id or login) an admin, or a user again", cmd_set_role},
+    {"cache-reset", ON_STORE, 0, 0, "",
+     "make every process forget its cached users (after changing the database\n"
+     "      around the store, e.g. with the sqlite3 shell)",
+     cmd_cache_reset},
     {"seed", ON_STORE, 1, 4, "N [PASSWORD] [--seed S]",
      "N realistic users in one transaction (password seed-password, bcrypt\n"
      "      cost 4); the same people again for the same seed S",

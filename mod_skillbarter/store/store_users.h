@@ -77,6 +77,10 @@
      * step. CONFLICT when a username or email exists. */                                          \
     X(d, users_bulk_insert,                                                                        \
       (sb_store_conn_t * c, const sb_user_t *users, int n, sb_store_error_t *err),                 \
-      (c, users, n, err))
+      (c, users, n, err))                                                                          \
+    /* Forget every cached user in every process of the store (sbctl cache-reset, after the        \
+     * database was changed around the store, e.g. with the sqlite3 shell). OK for a driver        \
+     * that caches nothing. */                                                                     \
+    X(d, users_cache_reset, (sb_store_conn_t * c, sb_store_error_t * err), (c, err))
 
 #endif

@@ -338,6 +338,11 @@ sb_store_status_t sb_mongo_user_touch(sb_store_conn_t *c, const char *id, int64_
     return sb_mongo_user_set_one(c, id, "touch", NULL, now, err);
 }
 
+sb_store_status_t sb_mongo_users_cache_reset(sb_store_conn_t *c, sb_store_error_t *err)
+{
+    return SB_STORE_OK; /* users are read from the server every time: nothing to forget */
+}
+
 sb_store_status_t sb_mongo_user_set_role(sb_store_conn_t *c, const char *id, const char *role,
                                          int64_t now, sb_store_error_t *err)
 {

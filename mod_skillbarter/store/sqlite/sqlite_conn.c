@@ -2,6 +2,7 @@
  * SQLite driver: one connection (open flags, pragmas), error mapping, the
  * per-connection prepared statement cache, transactions and binding helpers.
  */
+#define SQLITE_ENABLE_PREUPDATE_HOOK 1 /* declares sqlite3_preupdate_* (Debian's build has it) */
 #include "sqlite_int.h"
 
 #include <errno.h>
@@ -65,6 +66,83 @@ static int sb_sqlite_wal_hook(void *arg, sqlite3 *db, const char *name, int page
 static int sb_sqlite_take_turn(sb_sqlite_conn_t *sc);
 static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
 
+/*
+ * The user cache's writer side (sqlite_user_cache.c). Every change of a users row or a
+ * refresh_tokens row, made by a statement or by a trigger, a REPLACE or a DELETE without WHERE,
+ * records the bucket of its key (the user's id, the token's family, old and new values) in the
+ * connection; once the connection is out of its transaction (COMMIT, ROLLBACK, an autocommit
+ * write) the buckets are bumped. A COMMIT's bump comes before the turn is given back, so the
+ * request that wrote answers only after every process can see its change. The preupdate hook,
+ * not the update hook: refresh_tokens is a WITHOUT ROWID table, for which the update hook
+ * never fires (and it gives rowids, which a reader cannot know before it reads).
+ */
+static void sb_sqlite_pending_add(sb_sqlite_conn_t *sc, char kind, sqlite3_value *v)
+{
+    uint32_t b;
+    int i;
+
+    if (!v || sqlite3_value_type(v) != SQLITE_TEXT) {
+        return;
+    }
+    b = sb_sqlite_gen_bucket(kind, sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v));
+    for (i = 0; i < sc->npending && i < SB_SQLITE_PENDING_MAX; i++) {
+        if (sc->pending[i] == b) {
+            return;
+        }
+    }
+    if (sc->npending < SB_SQLITE_PENDING_MAX) {
+        sc->pending[sc->npending] = b;
+    }
+    sc->npending += sc->npending <= SB_SQLITE_PENDING_MAX; /* MAX + 1: too many, new epoch */
+}
+
+static void sb_sqlite_preupdate(void *arg, sqlite3 *db, int op, const char *dbname,
+                                const char *table, sqlite3_int64 key1, sqlite3_int64 key2)
+{
+    sb_sqlite_conn_t *sc = arg;
+    sqlite3_value *v;
+    char kind;
+    int col;
+
+    (void)dbname, (void)key1, (void)key2;
+    if (table[0] == 'u' && strcmp(table, "users") == 0) {
+        kind = 'u';
+        col = SB_SQLITE_USERS_ID_COL;
+    }
+    else if (table[0] == 'r' && strcmp(table, "refresh_tokens") == 0) {
+        kind = 'f';
+        col = SB_SQLITE_TOKENS_FAMILY_COL;
+    }
+    else {
+        return;
+    }
+    if (op != SQLITE_INSERT && sqlite3_preupdate_old(db, col, &v) == SQLITE_OK) {
+        sb_sqlite_pending_add(sc, kind, v);
+    }
+    if (op != SQLITE_DELETE && sqlite3_preupdate_new(db, col, &v) == SQLITE_OK) {
+        sb_sqlite_pending_add(sc, kind, v);
+    }
+}
+
+/* Bump what the connection changed, once it is out of its transaction. */
+static void sb_sqlite_pending_flush(sb_sqlite_conn_t *sc)
+{
+    int i;
+
+    if (sc->npending == 0 || !sqlite3_get_autocommit(sc->db)) {
+        return;
+    }
+    if (sc->npending > SB_SQLITE_PENDING_MAX) {
+        sb_sqlite_gen_new_epoch(sc->turn);
+    }
+    else {
+        for (i = 0; i < sc->npending; i++) {
+            sb_sqlite_gen_bump(sc->turn, sc->pending[i]);
+        }
+    }
+    sc->npending = 0;
+}
+
 static void sb_sqlite_checkpoint_due(sb_sqlite_conn_t *sc)
 {
     int pages = sc->wal_pages, timeout = sc->busy_timeout_ms;
@@ -114,6 +192,7 @@ sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_st
     sc->busy_timeout_ms = busy_timeout_ms;
     sqlite3_busy_handler(sc->db, sb_sqlite_busy, sc);
     sqlite3_wal_hook(sc->db, sb_sqlite_wal_hook, sc);
+    sqlite3_preupdate_hook(sc->db, sb_sqlite_preupdate, sc);
     /*
      * Switching a new database to WAL needs an exclusive lock and can answer BUSY without
      * consulting the busy handler when several processes start at once (httpd children on
@@ -149,7 +228,8 @@ void sb_sqlite_disconnect(sb_sqlite_conn_t *sc)
     if (!sc) {
         return;
     }
-    sb_sqlite_give_turn(sc); /* closing ends any transaction */
+    sb_sqlite_pending_flush(sc); /* an autocommit RETURNING write committed at its reset */
+    sb_sqlite_give_turn(sc);     /* closing ends any transaction */
     for (i = 0; i < sc->nslots; i++) {
         sqlite3_finalize(sc->slots[i].stmt);
     }
@@ -258,11 +338,18 @@ void sb_sqlite_done(sqlite3_stmt *st)
 
 int sb_sqlite_step(sb_sqlite_conn_t *sc, sqlite3_stmt *st, sb_store_error_t *err, const char *what)
 {
-    int rc = sqlite3_step(st);
+    int rc;
 
-    if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+    sb_sqlite_pending_flush(sc); /* a write whose commit came at its statement's reset */
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_DONE) {
+        sb_sqlite_pending_flush(sc); /* COMMIT, ROLLBACK or an autocommit write */
         return rc;
     }
+    if (rc == SQLITE_ROW) {
+        return rc;
+    }
+    sb_sqlite_pending_flush(sc); /* a failed statement may have ended the transaction */
     sb_sqlite_fail(sc, rc, err, what);
     sb_sqlite_done(st);
     return -1;

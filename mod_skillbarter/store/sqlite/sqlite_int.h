@@ -27,6 +27,24 @@ sb_sqlite_turn_t *sb_sqlite_turn_for(const char *db_path);
 int sb_sqlite_turn_take(sb_sqlite_turn_t *t, int timeout_ms);
 void sb_sqlite_turn_give(sb_sqlite_turn_t *t);
 
+/* sqlite_turn.c: the generation table in the turn's mapping (the user cache's validity). A
+ * counter per bucket, bumped after a commit that changed a key of the bucket, and one epoch;
+ * reads are acquire, bumps release. A NULL t reads 0 and ignores bumps. */
+#define SB_SQLITE_GEN_SLOTS 65536
+/* The bucket of key (len bytes) of a kind ('u' a user's id, 'f' a refresh token family). */
+uint32_t sb_sqlite_gen_bucket(char kind, const void *key, size_t len);
+uint64_t sb_sqlite_gen_epoch(const sb_sqlite_turn_t *t);
+uint64_t sb_sqlite_gen_get(const sb_sqlite_turn_t *t, uint32_t bucket);
+void sb_sqlite_gen_bump(sb_sqlite_turn_t *t, uint32_t bucket);
+void sb_sqlite_gen_new_epoch(sb_sqlite_turn_t *t);
+
+/* sqlite_conn.c's change hook: the column of the key it records per table (the schema's order,
+ * checked by test_store_user_cache.c), and how many buckets one transaction may collect before
+ * its commit bumps the epoch instead. */
+#define SB_SQLITE_USERS_ID_COL      0 /* users.id */
+#define SB_SQLITE_TOKENS_FAMILY_COL 2 /* refresh_tokens.family_id */
+#define SB_SQLITE_PENDING_MAX       32
+
 /* One connection; malloc'd by the pool constructor, freed by its destructor. */
 typedef struct {
     sqlite3 *db;
@@ -36,6 +54,8 @@ typedef struct {
     int holds_write;        /* this connection holds the write turn (sqlite_conn.c) */
     sb_sqlite_turn_t *turn; /* the database's shared write turn, NULL: the process's own */
     int wal_pages;          /* frames in the WAL after this connection's last commit */
+    int npending;           /* buckets changed since the last commit (sqlite_conn.c) */
+    uint32_t pending[SB_SQLITE_PENDING_MAX]; /* > MAX changes: the commit bumps the epoch */
     int nslots;
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;
@@ -172,6 +192,10 @@ sb_store_status_t sb_sqlite_migrate(sb_store_t *store, sb_store_error_t *err);
 sb_user_t *sb_sqlite_row_user(apr_pool_t *p, sqlite3_stmt *st);
 /* The same, with the four JSON list columns copied as text and parsed by sb_user_lists(). */
 sb_user_t *sb_sqlite_row_user_lazy(apr_pool_t *p, sqlite3_stmt *st);
+/* A user whose four lists are the stored text[4] (languages, offered, wanted, availability),
+ * parsed into p by sb_user_lists(); the text of such a user's lists (NULL for a parsed one). */
+void sb_sqlite_user_make_lazy(apr_pool_t *p, sb_user_t *u, const char *const text[4]);
+const char *const *sb_sqlite_user_lazy_text(const sb_user_t *u);
 /* JSON text for the embedded lists (malloc-free: pool strings). */
 const char *sb_sqlite_json_languages(apr_pool_t *p, const apr_array_header_t *a);
 const char *sb_sqlite_json_offered(apr_pool_t *p, const apr_array_header_t *a);

@@ -4,6 +4,8 @@
  */
 #include "sqlite_int.h"
 
+#include <string.h>
+
 #include "sb_user_card.h"
 
 #include <json.h>
@@ -174,6 +176,22 @@ static void sb_row_fill_lists(void *user)
     sb_row_lists(l->pool, u, l->text);
 }
 
+void sb_sqlite_user_make_lazy(apr_pool_t *p, sb_user_t *u, const char *const text[4])
+{
+    sb_row_lists_t *l = apr_palloc(p, sizeof *l);
+
+    l->pool = p;
+    memcpy(l->text, text, sizeof(l->text));
+    u->languages = u->skills_offered = u->skills_wanted = u->availability = NULL;
+    u->lists_src = l;
+    u->lists_fill = sb_row_fill_lists;
+}
+
+const char *const *sb_sqlite_user_lazy_text(const sb_user_t *u)
+{
+    return u->lists_src ? ((const sb_row_lists_t *)u->lists_src)->text : NULL;
+}
+
 static const char *sb_row_col_text(sqlite3_stmt *st, int col)
 {
     return (const char *)sqlite3_column_text(st, col);
@@ -195,15 +213,13 @@ static sb_user_t *sb_row_user(apr_pool_t *p, sqlite3_stmt *st, int lazy)
     u->country = sb_sqlite_col_text(p, st, 9);
     u->role = sb_sqlite_col_text(p, st, 10);
     if (lazy) {
-        sb_row_lists_t *l = apr_palloc(p, sizeof *l);
+        const char *text[4];
         int i;
 
-        l->pool = p;
         for (i = 0; i < 4; i++) {
-            l->text[i] = sb_sqlite_col_text(p, st, 11 + i);
+            text[i] = sb_sqlite_col_text(p, st, 11 + i);
         }
-        u->lists_src = l;
-        u->lists_fill = sb_row_fill_lists;
+        sb_sqlite_user_make_lazy(p, u, text);
     }
     else {
         const char *text[4];

@@ -4,6 +4,7 @@
  * reset that ties a one-time token to a new hash.
  */
 #include "sqlite_int.h"
+#include "sqlite_user_cache.h"
 #include "sqlite_links.h"
 
 #include <apr_strings.h>
@@ -354,13 +355,25 @@ static sb_store_status_t user_by_session(sb_store_conn_t *c, apr_pool_t *p, cons
                                          int lazy, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_ucache_stamp_t stamp;
     sqlite3_stmt *q;
-    int rc;
+    int rc, cache;
 
     *out = NULL;
     *live = 0;
     if (!id || !session_id) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user: no key");
+    }
+    /* the process's user cache (sqlite_user_cache.h): a user with its family found live */
+    if ((cache = sb_ucache_usable(sc, id, session_id)) != 0) {
+        if ((*out = sb_ucache_get(sc->turn, p, id, session_id)) != NULL) {
+            *live = 1;
+            if (!lazy) {
+                sb_user_lists(*out);
+            }
+            return SB_STORE_OK;
+        }
+        sb_ucache_stamp(sc->turn, id, session_id, &stamp); /* before the read */
     }
     if (!(q = sb_sqlite_prepare(sc, SQL_USER_BY_SESSION, err))) {
         return err->status;
@@ -372,12 +385,18 @@ static sb_store_status_t user_by_session(sb_store_conn_t *c, apr_pool_t *p, cons
         return err->status;
     }
     if (rc == SQLITE_ROW) {
-        *out = lazy ? sb_sqlite_row_user_lazy(p, q) : sb_sqlite_row_user(p, q);
+        *out = lazy || cache ? sb_sqlite_row_user_lazy(p, q) : sb_sqlite_row_user(p, q);
         *live = sqlite3_column_int(q, SB_SQLITE_USER_NCOLS) != 0; /* after the user's */
     }
     sb_sqlite_done(q);
     if (!*out) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
+    }
+    if (cache) {
+        sb_ucache_put(sc->turn, &stamp, *out, *live ? session_id : NULL);
+        if (!lazy) {
+            sb_user_lists(*out);
+        }
     }
     return SB_STORE_OK;
 }

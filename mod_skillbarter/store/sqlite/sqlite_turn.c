@@ -14,6 +14,12 @@
  * A mapping is made once per process and path (a connection only points at it). When the file
  * cannot be made (a read-only directory), the process falls back to a turn of its own and
  * SQLite's lock decides between processes, as before.
+ *
+ * The same mapping carries the generation table of the per-process user cache
+ * (sqlite_user_cache.c): SB_SQLITE_GEN_SLOTS counters, each covering the keys that hash to it,
+ * bumped by a writer after its COMMIT (inside the turn), and one epoch bumped when every cached
+ * entry of every process must go (a dead holder may have committed without bumping, sbctl
+ * cache-reset). A process without the shared mapping has no cache.
  */
 #include "sqlite_int.h"
 
@@ -34,6 +40,8 @@ struct sb_sqlite_turn {
     uint32_t magic;
     uint32_t size; /* sizeof(struct sb_sqlite_turn): a layout from another build is redone */
     pthread_mutex_t mu;
+    uint64_t epoch;                    /* starts at the clock: a redone table matches nothing */
+    uint64_t gen[SB_SQLITE_GEN_SLOTS]; /* counters of sb_sqlite_gen_bucket's keys */
 };
 
 /* The process's mappings, one per database path. */
@@ -63,6 +71,11 @@ static int turn_init(sb_sqlite_turn_t *t)
     }
     pthread_mutexattr_destroy(&a);
     if (rc == 0) {
+        struct timespec now;
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        memset(t->gen, 0, sizeof(t->gen));
+        t->epoch = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
         t->size = sizeof(*t);
         __atomic_store_n(&t->magic, SB_TURN_MAGIC, __ATOMIC_RELEASE);
     }
@@ -154,8 +167,10 @@ int sb_sqlite_turn_take(sb_sqlite_turn_t *t, int timeout_ms)
     }
     rc = pthread_mutex_timedlock(mu, &until);
     if (rc == EOWNERDEAD) {
-        /* the holder died: its transaction died with it (see the top of the file) */
+        /* the holder died: its transaction died with it (see the top of the file), but it may
+         * have committed one without bumping its counters */
         rc = pthread_mutex_consistent(mu);
+        sb_sqlite_gen_new_epoch(t);
     }
     return rc;
 }
@@ -163,4 +178,43 @@ int sb_sqlite_turn_take(sb_sqlite_turn_t *t, int timeout_ms)
 void sb_sqlite_turn_give(sb_sqlite_turn_t *t)
 {
     pthread_mutex_unlock(t ? &t->mu : &sb_turn_local);
+}
+
+/* ---- the generation table ---- */
+
+uint32_t sb_sqlite_gen_bucket(char kind, const void *key, size_t len)
+{
+    const unsigned char *k = key;
+    uint32_t h = 2166136261u; /* FNV-1a over the kind and the key */
+    size_t i;
+
+    h = (h ^ (unsigned char)kind) * 16777619u;
+    for (i = 0; i < len; i++) {
+        h = (h ^ k[i]) * 16777619u;
+    }
+    return (h ^ (h >> 16)) & (SB_SQLITE_GEN_SLOTS - 1);
+}
+
+uint64_t sb_sqlite_gen_epoch(const sb_sqlite_turn_t *t)
+{
+    return t ? __atomic_load_n(&t->epoch, __ATOMIC_ACQUIRE) : 0;
+}
+
+uint64_t sb_sqlite_gen_get(const sb_sqlite_turn_t *t, uint32_t bucket)
+{
+    return t ? __atomic_load_n(&t->gen[bucket & (SB_SQLITE_GEN_SLOTS - 1)], __ATOMIC_ACQUIRE) : 0;
+}
+
+void sb_sqlite_gen_bump(sb_sqlite_turn_t *t, uint32_t bucket)
+{
+    if (t) {
+        __atomic_add_fetch(&t->gen[bucket & (SB_SQLITE_GEN_SLOTS - 1)], 1, __ATOMIC_RELEASE);
+    }
+}
+
+void sb_sqlite_gen_new_epoch(sb_sqlite_turn_t *t)
+{
+    if (t) {
+        __atomic_add_fetch(&t->epoch, 1, __ATOMIC_RELEASE);
+    }
 }

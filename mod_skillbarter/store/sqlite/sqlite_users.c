@@ -3,6 +3,7 @@
  * profile and list patches, verification, password, presence and moderation.
  */
 #include "sqlite_int.h"
+#include "sqlite_user_cache.h"
 
 #include "sb_id.h"
 
@@ -46,9 +47,11 @@ static const char SQL_USER_STATUS[] =
     "UPDATE users SET is_active = ?2, is_banned = ?3, ban_reason = ?4, ban_expires_at = ?5,"
     " updated_at = ?6 WHERE id = ?1";
 
-/* Run a one-row user SELECT with ?1 = key; NOT_FOUND when no row. */
-static sb_store_status_t sb_sqlite_user_get(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *sql,
-                                            const char *key, sb_user_t **out, sb_store_error_t *err)
+/* Run a one-row user SELECT with ?1 = key, the lists parsed or (lazy) left as text; NOT_FOUND
+ * when no row. */
+static sb_store_status_t sb_sqlite_user_read(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *sql,
+                                             const char *key, int lazy, sb_user_t **out,
+                                             sb_store_error_t *err)
 {
     sqlite3_stmt *st;
     int rc;
@@ -66,13 +69,19 @@ static sb_store_status_t sb_sqlite_user_get(sb_sqlite_conn_t *sc, apr_pool_t *p,
         return err->status;
     }
     if (rc == SQLITE_ROW) {
-        *out = sb_sqlite_row_user(p, st);
+        *out = lazy ? sb_sqlite_row_user_lazy(p, st) : sb_sqlite_row_user(p, st);
     }
     sb_sqlite_done(st);
     if (!*out) {
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
     }
     return SB_STORE_OK;
+}
+
+static sb_store_status_t sb_sqlite_user_get(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *sql,
+                                            const char *key, sb_user_t **out, sb_store_error_t *err)
+{
+    return sb_sqlite_user_read(sc, p, sql, key, 0, out, err);
 }
 
 /* 1 when the query with ?1 = key returns a row, 0 when not, -1 on error (err set). */
@@ -172,10 +181,32 @@ sb_store_status_t sb_sqlite_user_create(sb_store_conn_t *c, apr_pool_t *p, const
     return sb_sqlite_end(sc, st, err);
 }
 
+/* Through the process's user cache (sqlite_user_cache.h) when the connection may use it. */
 sb_store_status_t sb_sqlite_user_by_id(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                        sb_user_t **out, sb_store_error_t *err)
 {
-    return sb_sqlite_user_get(SB_SQLITE(c), p, SQL_USER_BY_ID, id, out, err);
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_ucache_stamp_t stamp;
+    sb_store_status_t st;
+
+    if (!sb_ucache_usable(sc, id, NULL)) {
+        return sb_sqlite_user_get(sc, p, SQL_USER_BY_ID, id, out, err);
+    }
+    if ((*out = sb_ucache_get(sc->turn, p, id, NULL)) == NULL) {
+        sb_ucache_stamp(sc->turn, id, NULL, &stamp); /* before the read: see the header */
+        if ((st = sb_sqlite_user_read(sc, p, SQL_USER_BY_ID, id, 1, out, err)) != SB_STORE_OK) {
+            return st;
+        }
+        sb_ucache_put(sc->turn, &stamp, *out, NULL);
+    }
+    sb_user_lists(*out);
+    return SB_STORE_OK;
+}
+
+sb_store_status_t sb_sqlite_users_cache_reset(sb_store_conn_t *c, sb_store_error_t *err)
+{
+    sb_sqlite_gen_new_epoch(SB_SQLITE(c)->turn);
+    return SB_STORE_OK;
 }
 
 sb_store_status_t sb_sqlite_user_by_login(sb_store_conn_t *c, apr_pool_t *p, const char *login,
