@@ -24,8 +24,8 @@
 #define SB_SESSION_COLS  SB_SESSION_COLS_OF("")
 #define SB_SESSION_NCOLS 31
 
-/* A session still open, in the words of the open-session indexes' condition (sql/018): a
- * chain of `=`, which SQLite compiles to comparisons where an IN list builds a b-tree. */
+/* A session still open: a chain of `=`, which SQLite compiles to comparisons where an IN list
+ * of three builds a b-tree per run (sql/018). */
 #define SB_SESSION_OPEN "(status = 'pending' OR status = 'scheduled' OR status = 'in_progress')"
 
 /* The current row of SB_SESSION_COLS into s (an sb_sqlite_row_fn). */
