@@ -7,7 +7,8 @@
  * runs (the settlement's moves and ledger rows, the write-back, outbox events, notification)
  * must compile without one, and the rewritten constraints must still refuse what the old ones
  * refused. The indexes 018 drops (no query read them) stay gone, and the reads of sessions a
- * booking and a balance run still search an index.
+ * booking and a balance run still search an index. The read before a transition (the session
+ * and its two people) is one read transaction: under write load each start is a cold cache.
  */
 #include "sb_store_fixture.h"
 
@@ -237,10 +238,65 @@ static void test_unread_indexes_gone_reads_still_indexed(void **state)
     assert_int_equal(reads, 2);
 }
 
+/* The statements a connection starts, in order (sqlite3_trace_v2). */
+typedef struct {
+    char sql[8][64];
+    int n;
+} trace_t;
+
+static int trace_stmt(unsigned kind, void *ctx, void *stmt, void *x)
+{
+    trace_t *t = ctx;
+
+    if (kind == SQLITE_TRACE_STMT && t->n < 8) {
+        snprintf(t->sql[t->n++], sizeof t->sql[0], "%s", sqlite3_sql(stmt));
+    }
+    return 0;
+}
+
+static void test_session_get_reads_one_snapshot(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *t = mk_user(fx, "teach", "teach@example.org"),
+              *l = mk_user(fx, "learn", "learn@example.org");
+    sqlite3 *db = SB_SQLITE(fx->conn)->db;
+    char id[SB_ID_LEN + 1], room[SB_ID_LEN + 1];
+    sb_session_new_t s = {0};
+    sb_session_t *out;
+    sb_store_error_t err;
+    trace_t tr = {{{0}}, 0};
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    sb_id_new(id);
+    sb_id_new(room);
+    s.id = id;
+    s.teacher_id = t->id;
+    s.student_id = l->id;
+    s.skill = "Guitar";
+    s.scheduled_time = T0;
+    s.duration = 60;
+    s.room_id = room;
+    assert_int_equal(
+        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
+        SB_STORE_OK);
+    sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_stmt, &tr);
+    assert_int_equal(sb_store_session_get(fx->conn, fx->pool, id, &out, &err), SB_STORE_OK);
+    sqlite3_trace_v2(db, 0, NULL, NULL);
+    assert_non_null(out->teacher);
+    assert_non_null(out->student);
+    /* BEGIN, the session, each person, COMMIT */
+    assert_int_equal(tr.n, 5);
+    assert_string_equal(tr.sql[0], "BEGIN");
+    assert_string_equal(tr.sql[4], "COMMIT");
+}
+
 #define FX_SUITE(d)                                                                                \
     FX_TEST(test_settlement_writes_build_no_btree, d),                                             \
         FX_TEST(test_rewritten_checks_refuse_as_before, d),                                        \
-        FX_TEST(test_unread_indexes_gone_reads_still_indexed, d)
+        FX_TEST(test_unread_indexes_gone_reads_still_indexed, d),                                  \
+        FX_TEST(test_session_get_reads_one_snapshot, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),
