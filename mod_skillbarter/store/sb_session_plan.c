@@ -18,9 +18,9 @@
  * other participant), totals and note cleared; returns m. */
 static sb_session_move_t *sb_session_move_set(sb_session_move_t *m, apr_pool_t *p,
                                               const char *session_id, const char *what,
-                                              const char *user_id, const char *type,
-                                              int64_t amount, const char *related_user,
-                                              const char *description, const char *category)
+                                              const char *user_id, const char *type, int64_t amount,
+                                              const char *related_user, const char *description,
+                                              const char *category)
 {
     memset(m, 0, sizeof(*m));
     m->key = apr_pstrcat(p, session_id, ":", what, NULL);
@@ -47,9 +47,8 @@ static void sb_session_plan_release(apr_pool_t *p, sb_session_t *n, int64_t pena
                                     const char *why, sb_session_plan_t *plan)
 {
     if (n->escrow > 0) {
-        SB_PLAN_MOVE(plan, p, n->id, "release", n->student_id, "refund", n->escrow,
-                     n->teacher_id, apr_pstrcat(p, "Hold released (", why, "): ", n->skill, NULL),
-                     "refund");
+        SB_PLAN_MOVE(plan, p, n->id, "release", n->student_id, "refund", n->escrow, n->teacher_id,
+                     apr_pstrcat(p, "Hold released (", why, "): ", n->skill, NULL), "refund");
     }
     if (penalty < 0 || penalty > n->escrow) {
         penalty = n->escrow;

@@ -131,7 +131,8 @@ static void refused(sqlite3 *db, const char *sql)
 static void test_rewritten_checks_refuse_as_before(void **state)
 {
     FX_BEGIN(state);
-    sb_user_t *u = mk_user(fx, "ada", "ada@example.org"), *v = mk_user(fx, "bob", "bob@example.org");
+    sb_user_t *u = mk_user(fx, "ada", "ada@example.org"),
+              *v = mk_user(fx, "bob", "bob@example.org");
     sqlite3 *db = SB_SQLITE(fx->conn)->db;
     const char *row = "INSERT INTO credit_transactions (id, user_id, type, amount, balance_after,"
                       " description, category, status, created_at) VALUES ('%s', '%s', '%s', 1, 1,"

@@ -8,9 +8,8 @@
 
 /* No RETURNING: SQLite buffers its rows in an ephemeral b-tree built per execution, dearer than
  * reading the head back by its key (SQL_OUTBOX_HEAD) inside the same transaction. */
-static const char SQL_HEAD_NEXT[] =
-    "INSERT INTO outbox_heads (user_id, seq) VALUES (?1, 1)"
-    " ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1";
+static const char SQL_HEAD_NEXT[] = "INSERT INTO outbox_heads (user_id, seq) VALUES (?1, 1)"
+                                    " ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1";
 static const char SQL_OUTBOX_HEAD[] = "SELECT seq FROM outbox_heads WHERE user_id = ?1";
 static const char SQL_OUTBOX_INSERT[] =
     "INSERT INTO outbox (user_id, user_seq, type, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
