@@ -16,6 +16,27 @@
 
 #define T0 (NOW + 48 * HOUR)
 
+/* A 60-minute session of teacher t and learner l at T0, booked: its id into id. */
+static void book(sb_fx_t *fx, const sb_user_t *t, const sb_user_t *l, char *id)
+{
+    char room[SB_ID_LEN + 1];
+    sb_session_new_t s = {0};
+    sb_store_error_t err;
+
+    sb_id_new(id);
+    sb_id_new(room);
+    s.id = id;
+    s.teacher_id = t->id;
+    s.student_id = l->id;
+    s.skill = "Guitar";
+    s.scheduled_time = T0;
+    s.duration = 60;
+    s.room_id = apr_pstrdup(fx->pool, room);
+    assert_int_equal(
+        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
+        SB_STORE_OK);
+}
+
 static void act(sb_fx_t *fx, const char *id, const char *actor, sb_session_action_t action,
                 int64_t now, const char *user_to_notify)
 {
@@ -60,8 +81,7 @@ static void test_settlement_writes_build_no_btree(void **state)
     sb_user_t *t = mk_user(fx, "teach", "teach@example.org"),
               *l = mk_user(fx, "learn", "learn@example.org");
     sqlite3 *db = SB_SQLITE(fx->conn)->db;
-    char id[SB_ID_LEN + 1], room[SB_ID_LEN + 1];
-    sb_session_new_t s = {0};
+    char id[SB_ID_LEN + 1];
     sb_session_t *out;
     sb_store_error_t err;
     sqlite3_stmt *q;
@@ -70,18 +90,7 @@ static void test_settlement_writes_build_no_btree(void **state)
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
     }
-    sb_id_new(id);
-    sb_id_new(room);
-    s.id = id;
-    s.teacher_id = t->id;
-    s.student_id = l->id;
-    s.skill = "Guitar";
-    s.scheduled_time = T0;
-    s.duration = 60;
-    s.room_id = room;
-    assert_int_equal(
-        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
-        SB_STORE_OK);
+    book(fx, t, l, id);
     act(fx, id, t->id, SB_SESSION_ACCEPT, NOW, l->id);
     act(fx, id, t->id, SB_SESSION_START, T0, l->id);
     act(fx, id, l->id, SB_SESSION_START, T0, t->id);
@@ -197,8 +206,7 @@ static void test_unread_indexes_gone_reads_still_indexed(void **state)
     sb_user_t *t = mk_user(fx, "teach", "teach@example.org"),
               *l = mk_user(fx, "learn", "learn@example.org");
     sqlite3 *db = SB_SQLITE(fx->conn)->db;
-    char id[SB_ID_LEN + 1], room[SB_ID_LEN + 1];
-    sb_session_new_t s = {0};
+    char id[SB_ID_LEN + 1];
     sb_credit_balance_t b;
     sb_store_error_t err;
     sqlite3_stmt *q;
@@ -211,18 +219,7 @@ static void test_unread_indexes_gone_reads_still_indexed(void **state)
                                     " ('sessions_teacher_open', 'sessions_student_open',"
                                     " 'credit_tx_session')"),
                      0);
-    sb_id_new(id);
-    sb_id_new(room);
-    s.id = id;
-    s.teacher_id = t->id;
-    s.student_id = l->id;
-    s.skill = "Guitar";
-    s.scheduled_time = T0;
-    s.duration = 60;
-    s.room_id = room;
-    assert_int_equal(
-        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
-        SB_STORE_OK);
+    book(fx, t, l, id);
     assert_int_equal(sb_store_credit_balance(fx->conn, l->id, &b, &err), SB_STORE_OK);
     assert_int_equal(b.held, 60);
     /* the overlap check and the balance's held minutes */
@@ -261,8 +258,7 @@ static void test_session_get_reads_one_snapshot(void **state)
     sb_user_t *t = mk_user(fx, "teach", "teach@example.org"),
               *l = mk_user(fx, "learn", "learn@example.org");
     sqlite3 *db = SB_SQLITE(fx->conn)->db;
-    char id[SB_ID_LEN + 1], room[SB_ID_LEN + 1];
-    sb_session_new_t s = {0};
+    char id[SB_ID_LEN + 1];
     sb_session_t *out;
     sb_store_error_t err;
     trace_t tr = {{{0}}, 0};
@@ -270,18 +266,7 @@ static void test_session_get_reads_one_snapshot(void **state)
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
     }
-    sb_id_new(id);
-    sb_id_new(room);
-    s.id = id;
-    s.teacher_id = t->id;
-    s.student_id = l->id;
-    s.skill = "Guitar";
-    s.scheduled_time = T0;
-    s.duration = 60;
-    s.room_id = room;
-    assert_int_equal(
-        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
-        SB_STORE_OK);
+    book(fx, t, l, id);
     sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_stmt, &tr);
     assert_int_equal(sb_store_session_get(fx->conn, fx->pool, id, &out, &err), SB_STORE_OK);
     sqlite3_trace_v2(db, 0, NULL, NULL);
