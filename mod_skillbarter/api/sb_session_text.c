@@ -130,23 +130,38 @@ static void put_str_or_null(sb_text_t *t, const char *key, const char *s)
     }
 }
 
+/* An ISO time has nothing to escape: quoted as it is. */
 static void put_time(sb_text_t *t, const char *key, int64_t ms, int nullable)
 {
+    const char *iso;
+
     put_key(t, key);
     if (!ms && nullable) {
         PUT_LIT(t, "null");
+        return;
     }
-    else {
-        put_str(t, sb_time_iso(t->p, ms));
-    }
+    iso = sb_time_iso(t->p, ms);
+    PUT_LIT(t, "\"");
+    put(t, iso, strlen(iso));
+    PUT_LIT(t, "\"");
 }
 
+/* v in decimal, as json-c writes an int64 (no printf: a page writes forty of them). */
 static void put_int(sb_text_t *t, const char *key, int64_t v)
 {
     char d[24];
+    int i = sizeof d;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
 
     put_key(t, key);
-    put(t, d, (apr_size_t)snprintf(d, sizeof d, "%" APR_INT64_T_FMT, v));
+    do {
+        d[--i] = (char)('0' + u % 10);
+        u /= 10;
+    } while (u);
+    if (v < 0) {
+        d[--i] = '-';
+    }
+    put(t, d + i, sizeof d - i);
 }
 
 static void put_bool(sb_text_t *t, const char *key, int v)
@@ -162,8 +177,10 @@ static void put_bool(sb_text_t *t, const char *key, int v)
 
 static void put_hours(sb_text_t *t, const char *key, int64_t minutes)
 {
+    const char *h = sb_credits_hours(t->p, minutes);
+
     put_key(t, key);
-    put(t, sb_credits_hours(t->p, minutes), strlen(sb_credits_hours(t->p, minutes)));
+    put(t, h, strlen(h));
 }
 
 /* remindersSent: [{"type":"24h"}, ...] from the stored list of names ("[]" most often). */

@@ -14,59 +14,48 @@
 #define SB_DAY_MS         (24LL * 3600 * 1000)
 #define SB_SESSION_MIN_MS 60000LL
 
-static const char *sb_session_key(apr_pool_t *p, const char *id, const char *what)
+/* *m becomes the move of amount minutes for user_id keyed "<session>:<what>" (related: the
+ * other participant), totals and note cleared; returns m. */
+static sb_session_move_t *sb_session_move_set(sb_session_move_t *m, apr_pool_t *p,
+                                              const char *session_id, const char *what,
+                                              const char *user_id, const char *type, int64_t amount,
+                                              const char *related_user, const char *description,
+                                              const char *category)
 {
-    return apr_pstrcat(p, id, ":", what, NULL);
-}
-
-static sb_session_move_t *sb_session_plan_add(sb_session_plan_t *plan)
-{
-    sb_session_move_t *m = &plan->m[plan->n++];
-
     memset(m, 0, sizeof(*m));
+    m->key = apr_pstrcat(p, session_id, ":", what, NULL);
+    m->user_id = user_id;
+    m->type = type;
+    m->amount = amount;
+    m->related_user = related_user;
+    m->description = description;
+    m->category = category;
     return m;
 }
 
+/* The same as the plan's next move. */
+#define SB_PLAN_MOVE(plan, ...) sb_session_move_set(&(plan)->m[(plan)->n++], __VA_ARGS__)
+
 void sb_session_plan_hold(apr_pool_t *p, const sb_session_new_t *s, sb_session_move_t *m)
 {
-    memset(m, 0, sizeof(*m));
-    m->key = sb_session_key(p, s->id, "hold");
-    m->user_id = s->student_id;
-    m->type = "spent";
-    m->amount = -s->duration;
-    m->related_user = s->teacher_id;
-    m->description = apr_pstrcat(p, "Credits held for session: ", s->skill, NULL);
-    m->category = "learning";
+    sb_session_move_set(m, p, s->id, "hold", s->student_id, "spent", -s->duration, s->teacher_id,
+                        apr_pstrcat(p, "Credits held for session: ", s->skill, NULL), "learning");
 }
 
 /* The hold back to the learner in full, less a penalty (minutes, -1 = all, capped). */
 static void sb_session_plan_release(apr_pool_t *p, sb_session_t *n, int64_t penalty,
                                     const char *why, sb_session_plan_t *plan)
 {
-    sb_session_move_t *m;
-
     if (n->escrow > 0) {
-        m = sb_session_plan_add(plan);
-        m->key = sb_session_key(p, n->id, "release");
-        m->user_id = n->student_id;
-        m->type = "refund";
-        m->amount = n->escrow;
-        m->related_user = n->teacher_id;
-        m->description = apr_pstrcat(p, "Hold released (", why, "): ", n->skill, NULL);
-        m->category = "refund";
+        SB_PLAN_MOVE(plan, p, n->id, "release", n->student_id, "refund", n->escrow, n->teacher_id,
+                     apr_pstrcat(p, "Hold released (", why, "): ", n->skill, NULL), "refund");
     }
     if (penalty < 0 || penalty > n->escrow) {
         penalty = n->escrow;
     }
     if (penalty > 0) {
-        m = sb_session_plan_add(plan);
-        m->key = sb_session_key(p, n->id, "penalty");
-        m->user_id = n->student_id;
-        m->type = "penalty";
-        m->amount = -penalty;
-        m->related_user = n->teacher_id;
-        m->description = apr_pstrcat(p, "Penalty (", why, "): ", n->skill, NULL);
-        m->category = "learning";
+        SB_PLAN_MOVE(plan, p, n->id, "penalty", n->student_id, "penalty", -penalty, n->teacher_id,
+                     apr_pstrcat(p, "Penalty (", why, "): ", n->skill, NULL), "learning");
     }
     n->escrow = 0;
 }
@@ -80,31 +69,18 @@ static void sb_session_plan_settle(apr_pool_t *p, sb_session_t *n, int64_t until
 
     sb_session_settle(n->escrow, n->duration, n->started_at, until, &paid, &refund);
     if (paid > 0) {
-        m = sb_session_plan_add(plan);
-        m->key = sb_session_key(p, n->id, "settle:teacher");
-        m->user_id = n->teacher_id;
-        m->type = "earned";
-        m->amount = paid;
-        m->related_user = n->student_id;
-        m->description = apr_pstrcat(p, "Taught: ", n->skill, NULL);
-        m->category = "teaching";
+        m = SB_PLAN_MOVE(plan, p, n->id, "settle:teacher", n->teacher_id, "earned", paid,
+                         n->student_id, apr_pstrcat(p, "Taught: ", n->skill, NULL), "teaching");
         m->earned = m->taught = paid;
-        m = sb_session_plan_add(plan); /* the learner's totals, no balance change */
-        m->key = sb_session_key(p, n->id, "settle:learner");
-        m->user_id = n->student_id;
-        m->type = "spent";
-        m->category = "learning";
+        /* the learner's totals, no balance change */
+        m = SB_PLAN_MOVE(plan, p, n->id, "settle:learner", n->student_id, "spent", 0, NULL, NULL,
+                         "learning");
         m->spent = m->learned = paid;
     }
     if (refund > 0) {
-        m = sb_session_plan_add(plan);
-        m->key = sb_session_key(p, n->id, "settle:refund");
-        m->user_id = n->student_id;
-        m->type = "refund";
-        m->amount = refund;
-        m->related_user = n->teacher_id;
-        m->description = apr_pstrcat(p, "Unused hold returned: ", n->skill, NULL);
-        m->category = "refund";
+        SB_PLAN_MOVE(plan, p, n->id, "settle:refund", n->student_id, "refund", refund,
+                     n->teacher_id, apr_pstrcat(p, "Unused hold returned: ", n->skill, NULL),
+                     "refund");
     }
     n->escrow = 0;
     n->actual_duration = paid;
@@ -122,24 +98,12 @@ void sb_session_plan_refund(apr_pool_t *p, const sb_session_t *s, int64_t refund
     if (refund <= 0) {
         return;
     }
-    m = sb_session_plan_add(plan);
-    m->key = sb_session_key(p, s->id, "dispute:teacher");
-    m->user_id = s->teacher_id;
-    m->type = "spent";
-    m->amount = -refund;
-    m->related_user = s->student_id;
-    m->description = why;
-    m->category = "refund";
+    m = SB_PLAN_MOVE(plan, p, s->id, "dispute:teacher", s->teacher_id, "spent", -refund,
+                     s->student_id, why, "refund");
     m->admin_note = note;
     m->earned = -refund;
-    m = sb_session_plan_add(plan);
-    m->key = sb_session_key(p, s->id, "dispute:learner");
-    m->user_id = s->student_id;
-    m->type = "refund";
-    m->amount = refund;
-    m->related_user = s->teacher_id;
-    m->description = why;
-    m->category = "refund";
+    m = SB_PLAN_MOVE(plan, p, s->id, "dispute:learner", s->student_id, "refund", refund,
+                     s->teacher_id, why, "refund");
     m->admin_note = note;
     m->spent = -refund;
 }

@@ -9,16 +9,18 @@
 
 #include "sb_id.h"
 
+/* The balance moves only if it stays at or above zero. No RETURNING: SQLite buffers RETURNING
+ * rows in an ephemeral b-tree built per execution (an allocation, a zeroed page, its teardown),
+ * dearer than reading the balance back by its key from the page the UPDATE just wrote. */
 static const char SQL_MOVE_BALANCE[] =
-    "UPDATE users SET credits = credits + ?2 WHERE id = ?1 AND credits + ?2 >= 0"
-    " RETURNING credits";
+    "UPDATE users SET credits = credits + ?2 WHERE id = ?1 AND credits + ?2 >= 0";
 /* The same with the user's totals (earned, spent, minutes taught and learned), so that a
  * settlement changes each participant's row once. */
 static const char SQL_MOVE_BALANCE_TOTALS[] =
     "UPDATE users SET credits = credits + ?2, total_earned = total_earned + ?3,"
     " total_spent = total_spent + ?4, minutes_taught = minutes_taught + ?5,"
-    " minutes_learned = minutes_learned + ?6 WHERE id = ?1 AND credits + ?2 >= 0"
-    " RETURNING credits";
+    " minutes_learned = minutes_learned + ?6 WHERE id = ?1 AND credits + ?2 >= 0";
+static const char SQL_MOVE_READ[] = "SELECT credits FROM users WHERE id = ?1";
 static const char SQL_MOVE_ROW[] =
     "INSERT INTO credit_transactions (id, user_id, type, amount, balance_after,"
     " related_session, related_user, description, category, status, idem_key, admin_note,"
@@ -26,7 +28,7 @@ static const char SQL_MOVE_ROW[] =
 static const char SQL_BALANCE[] =
     "SELECT credits, total_earned, total_spent, minutes_taught, minutes_learned,"
     " (SELECT coalesce(sum(escrow_minutes), 0) FROM sessions WHERE student_id = ?1"
-    "  AND status IN ('pending', 'scheduled', 'in_progress'))"
+    "  AND (status = 'pending' OR status = 'scheduled' OR status = 'in_progress'))"
     " FROM users WHERE id = ?1";
 static const char SQL_TX_COUNT[] =
     "SELECT count(*) FROM credit_transactions WHERE user_id = ?1"
@@ -49,7 +51,7 @@ sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_mo
         sb_sqlite_prepare(sc, totals ? SQL_MOVE_BALANCE_TOTALS : SQL_MOVE_BALANCE, err);
     char id[SB_ID_LEN + 1];
     int64_t bal;
-    int rc, i;
+    int rc, i, changed;
 
     if (!q) {
         return err->status;
@@ -59,21 +61,27 @@ sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_mo
     for (i = 0; totals && i < 4; i++) {
         sqlite3_bind_int64(q, 3 + i, totals[i]);
     }
-    rc = sb_sqlite_step(sc, q, err, "balance");
-    if (rc < 0) {
+    if ((rc = sb_sqlite_step(sc, q, err, "balance")) < 0) {
+        return err->status;
+    }
+    changed = sqlite3_changes(sc->db);
+    sb_sqlite_done(q);
+    if (changed != 1) {
+        return sb_store_fail(err, SB_STORE_INSUFFICIENT, "credits", "balance too low");
+    }
+    /* the balance as just written, inside the same transaction */
+    if (!(q = sb_sqlite_prepare(sc, SQL_MOVE_READ, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, m->user_id);
+    if ((rc = sb_sqlite_step(sc, q, err, "balance read")) < 0) {
         return err->status;
     }
     if (rc != SQLITE_ROW) {
         sb_sqlite_done(q);
-        return sb_store_fail(err, SB_STORE_INSUFFICIENT, "credits", "balance too low");
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "balance read: the user is gone");
     }
     bal = sqlite3_column_int64(q, 0);
-    /* step to the end so the UPDATE completes before the next statement */
-    while ((rc = sb_sqlite_step(sc, q, err, "balance")) == SQLITE_ROW) {
-    }
-    if (rc < 0) {
-        return err->status;
-    }
     sb_sqlite_done(q);
     if (!(q = sb_sqlite_prepare(sc, SQL_MOVE_ROW, err))) {
         return err->status;

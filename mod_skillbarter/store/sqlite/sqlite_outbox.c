@@ -6,9 +6,11 @@
  */
 #include "sqlite_int.h"
 
-static const char SQL_HEAD_NEXT[] =
-    "INSERT INTO outbox_heads (user_id, seq) VALUES (?1, 1)"
-    " ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1 RETURNING seq";
+/* No RETURNING: SQLite buffers its rows in an ephemeral b-tree built per execution, dearer than
+ * reading the head back by its key (SQL_OUTBOX_HEAD) inside the same transaction. */
+static const char SQL_HEAD_NEXT[] = "INSERT INTO outbox_heads (user_id, seq) VALUES (?1, 1)"
+                                    " ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1";
+static const char SQL_OUTBOX_HEAD[] = "SELECT seq FROM outbox_heads WHERE user_id = ?1";
 static const char SQL_OUTBOX_INSERT[] =
     "INSERT INTO outbox (user_id, user_seq, type, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 #define OUTBOX_COLS "seq, user_seq, user_id, type, data, created_at"
@@ -34,6 +36,11 @@ sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id
     int rc;
 
     if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    if (sb_sqlite_exec_stmt(sc, q, err, "outbox head") != SB_STORE_OK
+        || !(q = sb_sqlite_prepare(sc, SQL_OUTBOX_HEAD, err))) {
         return err->status;
     }
     sb_sqlite_bind_text(q, 1, user_id);
@@ -163,7 +170,6 @@ sb_store_status_t sb_sqlite_outbox_prune(sb_store_conn_t *c, int64_t before, int
     return SB_STORE_OK;
 }
 
-static const char SQL_OUTBOX_HEAD[] = "SELECT seq FROM outbox_heads WHERE user_id = ?1";
 static const char SQL_OUTBOX_LAST_POS[] = "SELECT coalesce(max(seq), 0) FROM outbox";
 
 /* One integer column of a one-row query, 0 when there is no row. */

@@ -128,17 +128,25 @@ sb_store_status_t sb_sqlite_session_load(sb_sqlite_conn_t *sc, apr_pool_t *p, co
 static sb_store_status_t people(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *rows, int n,
                                 sb_store_error_t *err);
 
+/* The session and both people in one read transaction: one snapshot, and under write load one
+ * start on a page cache another connection's commit invalidated instead of one per statement. */
 sb_store_status_t sb_sqlite_session_get(sb_store_conn_t *c, apr_pool_t *p, const char *id,
                                         sb_session_t **out, sb_store_error_t *err)
 {
     sb_sqlite_conn_t *sc = SB_SQLITE(c);
     sb_session_t *s = apr_palloc(p, sizeof *s);
-    sb_store_status_t st = sb_sqlite_session_load(sc, p, id, s, err);
+    sb_store_status_t st;
 
-    if (st == SB_STORE_OK) {
+    *out = NULL;
+    if ((st = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
+        return st;
+    }
+    if ((st = sb_sqlite_session_load(sc, p, id, s, err)) == SB_STORE_OK) {
         st = people(sc, p, s, 1, err);
     }
-    *out = st == SB_STORE_OK ? s : NULL;
+    if ((st = sb_sqlite_end(sc, st, err)) == SB_STORE_OK) {
+        *out = s;
+    }
     return st;
 }
 

@@ -16,7 +16,7 @@ static const char SQL_BLOCKED[] =
     "SELECT 1 FROM user_blocks WHERE blocker_id = ?1 AND blocked_id = ?2";
 /* An open session of either party that overlaps [?3, ?4), other than ?5. */
 static const char SQL_OVERLAP[] =
-    "SELECT 1 FROM sessions WHERE status IN " SB_OPEN_STATUSES " AND id IS NOT ?5"
+    "SELECT 1 FROM sessions WHERE " SB_SESSION_OPEN " AND id IS NOT ?5"
     " AND (teacher_id IN (?1, ?2) OR student_id IN (?1, ?2))"
     " AND scheduled_time < ?4 AND scheduled_time + duration * 60000 > ?3 LIMIT 1";
 static const char SQL_INSERT[] =
