@@ -34,8 +34,7 @@ static inline int sb_mongo_test_is_range(const bson_t *filter, const char *key)
     bson_iter_t it, sub;
 
     return bson_iter_init_find(&it, filter, key) && BSON_ITER_HOLDS_DOCUMENT(&it)
-           && bson_iter_recurse(&it, &sub) && bson_iter_next(&sub)
-           && bson_iter_key(&sub)[0] == '$';
+           && bson_iter_recurse(&it, &sub) && bson_iter_next(&sub) && bson_iter_key(&sub)[0] == '$';
 }
 
 /*

@@ -12,12 +12,27 @@
 
 #include <string.h>
 
-const char *const sb_mongo_collections[] = {
-    "users",        "refresh_tokens", "onetime_tokens",  "credit_transactions", "outbox",
-    "outbox_heads", "counters",       "messages",        "conversations",       "notifications",
-    "user_blocks",  "mail_queue",     "mail_log",        "job_leases",          "sessions",
-    "reviews",      "transfers",      "discover_counts", "conversation_stats",  "session_hours",
-    NULL};
+const char *const sb_mongo_collections[] = {"users",
+                                            "refresh_tokens",
+                                            "onetime_tokens",
+                                            "credit_transactions",
+                                            "outbox",
+                                            "outbox_heads",
+                                            "counters",
+                                            "messages",
+                                            "conversations",
+                                            "notifications",
+                                            "user_blocks",
+                                            "mail_queue",
+                                            "mail_log",
+                                            "job_leases",
+                                            "sessions",
+                                            "reviews",
+                                            "transfers",
+                                            "discover_counts",
+                                            "conversation_stats",
+                                            "session_hours",
+                                            NULL};
 
 #define SB_STR_SET "{\"$type\": \"string\"}"
 
