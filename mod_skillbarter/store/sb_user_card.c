@@ -109,7 +109,7 @@ const char *sb_user_card_head(apr_pool_t *p, const sb_user_t *u)
     n = (sb_user_names_t){u->id,  u->username, u->first_name, u->last_name, u->profile_picture,
                           u->bio, u->timezone};
     o = json_object_new_object();
-     sb_user_json_names(o, p, &n);
+    sb_user_json_names(o, p, &n);
     sb_json_add_lit(o, "country", sb_json_str_or_null(u->country));
     names =
         json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);

@@ -34,8 +34,7 @@ static inline int sb_mongo_test_is_range(const bson_t *filter, const char *key)
     bson_iter_t it, sub;
 
     return bson_iter_init_find(&it, filter, key) && BSON_ITER_HOLDS_DOCUMENT(&it)
-           && bson_iter_recurse(&it, &sub) && bson_iter_next(&sub)
-           && bson_iter_key(&sub)[0] == '$';
+           && bson_iter_recurse(&it, &sub) && bson_iter_next(&sub) && bson_iter_key(&sub)[0] == '$';
 }
 
 /*
@@ -77,6 +76,32 @@ static inline int sb_mongo_served(const char *collection, const bson_t *filter, 
         }
         bson_destroy(&keys);
         if (ok && !first) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* 1 when some index of collection starts with the fields (NULL-terminated), in that order. */
+static inline int sb_mongo_index_prefix(const char *collection, const char *const *fields)
+{
+    const sb_mongo_index_t *ix;
+
+    for (ix = sb_mongo_indexes; ix->collection; ix++) {
+        bson_t keys;
+        bson_iter_t k;
+        int i = 0;
+
+        if (strcmp(ix->collection, collection) || !bson_init_from_json(&keys, ix->keys, -1, NULL)) {
+            continue;
+        }
+        if (bson_iter_init(&k, &keys)) {
+            while (fields[i] && bson_iter_next(&k) && !strcmp(bson_iter_key(&k), fields[i])) {
+                i++;
+            }
+        }
+        bson_destroy(&keys);
+        if (!fields[i]) {
             return 1;
         }
     }

@@ -240,8 +240,7 @@ static void test_trend_hours(void **state)
     assert_string_equal(json(p, &f), apr_pstrcat(p, id, " }", NULL));
     assert_string_equal(json(p, &u), "{ \"$pull\" : { \"keys\" : \"" SID "\" } }");
     assert_true(sb_mongo_trend_note(&f, &u, SB_MONGO_TREND_BACK, SID, T0, "Go $x", NULL));
-    assert_string_equal(json(p, &f),
-                        apr_pstrcat(p, id, ", \"keys\" : \"" SID "\" }", NULL));
+    assert_string_equal(json(p, &f), apr_pstrcat(p, id, ", \"keys\" : \"" SID "\" }", NULL));
     assert_string_equal(json(p, &u), "{ \"$inc\" : { \"n\" : { \"$numberLong\" : \"-1\" } }, "
                                      "\"$pull\" : { \"keys\" : \"" SID "\" } }");
     assert_false(sb_mongo_trend_note(&f, &u, SB_MONGO_TREND_COUNT, "\"x", T0, "Go", NULL));
@@ -293,7 +292,8 @@ static void test_trend_merge(void **state)
         "{\"_id\": \"go\", \"skill\": \"GO\", \"category\": \"Tech\", \"n\": 1}",
         "{\"_id\": \"art\", \"skill\": \"Art\", \"category\": \"Arts\", \"n\": 3}",
         "{\"_id\": \"go\", \"skill\": \"go\", \"category\": \"Music\", \"n\": 1}",
-        "{\"_id\": \"one\", \"skill\": \"One\", \"n\": 1}", NULL};
+        "{\"_id\": \"one\", \"skill\": \"One\", \"n\": 1}",
+        NULL};
     apr_array_header_t *acc = sb_mongo_trend_names(p);
     apr_array_header_t *out = apr_array_make(p, 4, sizeof(sb_skill_count_t));
     const sb_skill_count_t *k;
@@ -325,12 +325,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_contribution),
-        T(test_counters_follow_random_edits),
-        T(test_counter_documents),
-        T(test_recount),
-        T(test_trend_hours),
-        T(test_trend_merge),
+        T(test_contribution),      T(test_counters_follow_random_edits),
+        T(test_counter_documents), T(test_recount),
+        T(test_trend_hours),       T(test_trend_merge),
 #undef T
     };
     int rc;

@@ -139,6 +139,19 @@ static void test_held_and_audit_pipelines(void **state)
     bson_t b;
 
     assert_true(sb_mongo_held_pipeline(&b, ID));
+    /* the learner's open sessions only, through an index with both fields */
+    {
+        static const char *const held[] = {"studentId", "status", NULL};
+        bson_iter_t it, m;
+        int i = 0;
+        assert_true(bson_iter_init_find(&it, &b, "0") && bson_iter_recurse(&it, &m)
+                    && bson_iter_find(&m, "$match") && bson_iter_recurse(&m, &it));
+        while (bson_iter_next(&it)) {
+            assert_string_equal(bson_iter_key(&it), held[i++]);
+        }
+        assert_int_equal(i, 2);
+        assert_true(sb_mongo_index_prefix("sessions", held));
+    }
     assert_string_equal(json(p, &b),
                         "{ \"0\" : { \"$match\" : { \"studentId\" : { \"$oid\" : \"" ID "\" }, "
                         "\"status\" : { \"$in\" : [ \"pending\", \"scheduled\", \"in_progress\" ] "

@@ -249,7 +249,7 @@ static void test_index_command_json(void **state)
         "\"1\" }, \"createdAt\" : { \"$numberInt\" : \"-1\" }, \"_id\" : { \"$numberInt\" : "
         "\"-1\" } }, \"name\" : \"reviewee_recent\" } ] }");
     bson_destroy(&cmd);
-    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 6);
+    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 8);
     /* trending reads the window's sessions by their creation */
     assert_non_null(strstr(sb_mongo_json(p, &cmd),
                            "{ \"key\" : { \"createdAt\" : { \"$numberInt\" : "

@@ -96,8 +96,7 @@ static void test_queue_indexes(void **state)
                         "\"name\" : \"state_due\" } ] }");
     assert_non_null(sb_mongo_retired_indexes[0].collection);
     sb_mongo_drop_index_command(&sb_mongo_retired_indexes[0], &cmd);
-    assert_string_equal(json(p, &cmd),
-                        "{ \"dropIndexes\" : \"mail_queue\", \"index\" : \"due\" }");
+    assert_string_equal(json(p, &cmd), "{ \"dropIndexes\" : \"mail_queue\", \"index\" : \"due\" }");
     for (r = sb_mongo_retired_indexes; r->collection; r++) {
         for (ix = sb_mongo_indexes; ix->collection; ix++) {
             assert_false(!strcmp(r->collection, ix->collection) && !strcmp(r->name, ix->name));

@@ -320,8 +320,9 @@ static void test_session_indexes(void **state)
     bson_t cmd;
     bson_error_t e;
 
-    /* the participants' lists walk their index in order; intents are found by time */
-    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 6);
+    /* the participants' lists walk their index in order, their open sessions have their own
+     * (overlap, held credits); intents are found by time */
+    assert_int_equal(sb_mongo_index_command("sessions", &cmd, &e), 8);
     assert_string_equal(
         json(p, &cmd),
         "{ \"createIndexes\" : \"sessions\", \"indexes\" : [ { \"key\" : { \"roomId\" : { "
@@ -332,9 +333,13 @@ static void test_session_indexes(void **state)
         ": { \"studentId\" : { \"$numberInt\" : \"1\" }, \"scheduledTime\" : { \"$numberInt\" : "
         "\"-1\" }, \"_id\" : { \"$numberInt\" : \"-1\" } }, \"name\" : \"student\" }, { \"key\" "
         ": { \"status\" : { \"$numberInt\" : \"1\" }, \"scheduledTime\" : { \"$numberInt\" : "
-        "\"1\" } }, \"name\" : \"due\" }, { \"key\" : { \"movesAt\" : { \"$numberInt\" : \"1\" "
-        "} }, \"name\" : \"intent\", \"sparse\" : true }, { \"key\" : { \"createdAt\" : { "
-        "\"$numberInt\" : \"-1\" } }, \"name\" : \"created\" } ] }");
+        "\"1\" } }, \"name\" : \"due\" }, { \"key\" : { \"teacherId\" : { \"$numberInt\" : \"1\" "
+        "}, \"status\" : { \"$numberInt\" : \"1\" }, \"scheduledTime\" : { \"$numberInt\" : \"1\" "
+        "} }, \"name\" : \"teacher_open\" }, { \"key\" : { \"studentId\" : { \"$numberInt\" : "
+        "\"1\" }, \"status\" : { \"$numberInt\" : \"1\" }, \"scheduledTime\" : { \"$numberInt\" "
+        ": \"1\" } }, \"name\" : \"student_open\" }, { \"key\" : { \"movesAt\" : { "
+        "\"$numberInt\" : \"1\" } }, \"name\" : \"intent\", \"sparse\" : true }, { \"key\" : { "
+        "\"createdAt\" : { \"$numberInt\" : \"-1\" } }, \"name\" : \"created\" } ] }");
     assert_string_equal(sb_mongo_index_field("reviews", "review_once"), "review");
     assert_string_equal(sb_mongo_index_field("sessions", "roomId"), "roomId");
 }

@@ -184,6 +184,22 @@ static void test_overlap_filter(void **state)
 
     /* [T0, T0 + 30 min) against every open session of either party but this one */
     assert_true(sb_mongo_overlap_filter(&f, ID, ID2, T0, 30, SID));
+    /* each side of the $or reads that participant's open sessions by start (an index) */
+    {
+        bson_iter_t it, alt, one;
+        int n = 0;
+        assert_true(bson_iter_init_find(&it, &f, "$or") && bson_iter_recurse(&it, &alt));
+        while (bson_iter_next(&alt)) {
+            const char *fields[] = {NULL, "status", "scheduledTime", NULL};
+            assert_true(bson_iter_recurse(&alt, &one) && bson_iter_next(&one));
+            fields[0] = bson_iter_key(&one);
+            assert_true(sb_mongo_index_prefix("sessions", fields));
+            n++;
+        }
+        assert_int_equal(n, 2);
+        assert_true(bson_iter_init_find(&it, &f, "status"));
+        assert_true(bson_iter_init_find(&it, &f, "scheduledTime"));
+    }
     assert_string_equal(
         json(p, &f),
         "{ \"status\" : { \"$in\" : [ \"pending\", \"scheduled\", \"in_progress\" ] }, \"_id\" "

@@ -73,8 +73,7 @@ static inline void sb_cards_random_patch(apr_pool_t *p, sb_profile_patch_t *patc
 
 /* Random offered (0..3) and wanted (0..2) skills with texts JSON must escape. */
 static inline void sb_cards_random_lists(apr_pool_t *p, sb_cards_draw_fn draw,
-                                         apr_array_header_t **offered,
-                                         apr_array_header_t **wanted)
+                                         apr_array_header_t **offered, apr_array_header_t **wanted)
 {
     int i, n;
 

@@ -68,8 +68,8 @@ int sb_mongo_trend_note(bson_t *filter, bson_t *update, sb_mongo_trend_op_t op,
 /* op written (opts: the step's session or NULL). */
 sb_store_status_t sb_mongo_trend_apply(sb_store_conn_t *c, const bson_t *opts,
                                        sb_mongo_trend_op_t op, const char *session_id,
-                                       int64_t created_at, const char *skill,
-                                       const char *category, sb_store_error_t *err);
+                                       int64_t created_at, const char *skill, const char *category,
+                                       sb_store_error_t *err);
 /* The first hour wholly inside a window starting at since. */
 int64_t sb_mongo_trend_first_hour(int64_t since);
 /* The buckets from first_hour on, grouped by lower-cased name: {_id, skill, category, n}. */

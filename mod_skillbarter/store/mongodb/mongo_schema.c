@@ -12,12 +12,27 @@
 
 #include <string.h>
 
-const char *const sb_mongo_collections[] = {
-    "users",        "refresh_tokens", "onetime_tokens",  "credit_transactions", "outbox",
-    "outbox_heads", "counters",       "messages",        "conversations",       "notifications",
-    "user_blocks",  "mail_queue",     "mail_log",        "job_leases",          "sessions",
-    "reviews",      "transfers",      "discover_counts", "conversation_stats",  "session_hours",
-    NULL};
+const char *const sb_mongo_collections[] = {"users",
+                                            "refresh_tokens",
+                                            "onetime_tokens",
+                                            "credit_transactions",
+                                            "outbox",
+                                            "outbox_heads",
+                                            "counters",
+                                            "messages",
+                                            "conversations",
+                                            "notifications",
+                                            "user_blocks",
+                                            "mail_queue",
+                                            "mail_log",
+                                            "job_leases",
+                                            "sessions",
+                                            "reviews",
+                                            "transfers",
+                                            "discover_counts",
+                                            "conversation_stats",
+                                            "session_hours",
+                                            NULL};
 
 #define SB_STR_SET "{\"$type\": \"string\"}"
 
@@ -77,6 +92,12 @@ const sb_mongo_index_t sb_mongo_indexes[] = {
     {"sessions", "teacher", "{\"teacherId\": 1, \"scheduledTime\": -1, \"_id\": -1}", NULL, NULL},
     {"sessions", "student", "{\"studentId\": 1, \"scheduledTime\": -1, \"_id\": -1}", NULL, NULL},
     {"sessions", "due", "{\"status\": 1, \"scheduledTime\": 1}", NULL, NULL},
+    /* a participant's open sessions by start: the overlap check of a booking or a move, and
+     * the learner's held credits, cost the open sessions, not every session they ever had */
+    {"sessions", "teacher_open", "{\"teacherId\": 1, \"status\": 1, \"scheduledTime\": 1}", NULL,
+     NULL},
+    {"sessions", "student_open", "{\"studentId\": 1, \"status\": 1, \"scheduledTime\": 1}", NULL,
+     NULL},
     {"sessions", "intent", "{\"movesAt\": 1}", "{\"sparse\": true}", NULL},
     {"messages", "session", "{\"sessionId\": 1}",
      "{\"partialFilterExpression\": {\"sessionId\": {\"$type\": \"objectId\"}}}", NULL},

@@ -498,8 +498,7 @@ static int sb_mongo_recover_session(sb_store_conn_t *c, const bson_t *doc, sb_st
         created = sb_mongo_get_time(doc, "createdAt");
         skill = sb_mongo_doc_str(c->pool, doc, "skill");
         category = sb_mongo_doc_str(c->pool, doc, "category");
-        if (sb_mongo_trend_apply(c, NULL, SB_MONGO_TREND_COUNT, id, created, skill, category,
-                                 err)
+        if (sb_mongo_trend_apply(c, NULL, SB_MONGO_TREND_COUNT, id, created, skill, category, err)
             != SB_STORE_OK) {
             return 0;
         }

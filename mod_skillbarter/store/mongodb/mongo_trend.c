@@ -59,14 +59,14 @@ int sb_mongo_trend_note(bson_t *filter, bson_t *update, sb_mongo_trend_op_t op,
     bson_destroy(update);
     switch (op) {
     case SB_MONGO_TREND_COUNT: /* add 1 and the key unless the key is there */
-        return sb_mongo_json_array(
-            update,
-            "[{\"$set\": {\"keys\": {\"$ifNull\": [\"$keys\", []]}}},"
-            " {\"$set\": {\"hour\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"},"
-            "   \"n\": {\"$add\": [{\"$ifNull\": [\"$n\", 0]},"
-            "     {\"$cond\": [{\"$in\": [\"%s\", \"$keys\"]}, 0, 1]}]},"
-            "   \"keys\": {\"$setUnion\": [\"$keys\", [\"%s\"]]}}}]",
-            created_at / SB_HOUR_MS, session_id, session_id);
+        return sb_mongo_json_array(update,
+                                   "[{\"$set\": {\"keys\": {\"$ifNull\": [\"$keys\", []]}}},"
+                                   " {\"$set\": {\"hour\": {\"$numberLong\": \"%" APR_INT64_T_FMT
+                                   "\"},"
+                                   "   \"n\": {\"$add\": [{\"$ifNull\": [\"$n\", 0]},"
+                                   "     {\"$cond\": [{\"$in\": [\"%s\", \"$keys\"]}, 0, 1]}]},"
+                                   "   \"keys\": {\"$setUnion\": [\"$keys\", [\"%s\"]]}}}]",
+                                   created_at / SB_HOUR_MS, session_id, session_id);
     case SB_MONGO_TREND_SETTLED: /* the booking is whole: its key can go */
         return sb_mongo_json_doc(update, "{\"$pull\": {\"keys\": \"%s\"}}", session_id);
     default: /* the booking taken back: its count too, if it was counted */
@@ -80,8 +80,8 @@ int sb_mongo_trend_note(bson_t *filter, bson_t *update, sb_mongo_trend_op_t op,
 
 sb_store_status_t sb_mongo_trend_apply(sb_store_conn_t *c, const bson_t *opts,
                                        sb_mongo_trend_op_t op, const char *session_id,
-                                       int64_t created_at, const char *skill,
-                                       const char *category, sb_store_error_t *err)
+                                       int64_t created_at, const char *skill, const char *category,
+                                       sb_store_error_t *err)
 {
     bson_t filter, update, uo;
     sb_store_status_t st;
@@ -111,26 +111,26 @@ int64_t sb_mongo_trend_first_hour(int64_t since)
 
 void sb_mongo_trend_hours_pipeline(bson_t *pipeline, int64_t first_hour)
 {
-    sb_mongo_json_array(pipeline,
-                        "[{\"$match\": {\"hour\": {\"$gte\": {\"$numberLong\": \"%" APR_INT64_T_FMT
-                        "\"}}}},"
-                        " {\"$group\": {\"_id\": {\"$toLower\": \"$_id.s\"},"
-                        "   \"skill\": {\"$min\": \"$_id.s\"}, \"category\": {\"$max\": \"$_id.c\"},"
-                        "   \"n\": {\"$sum\": {\"$add\": [{\"$ifNull\": [\"$n\", 0]},"
-                        "     {\"$ifNull\": [\"$b\", 0]}]}}}}]",
-                        first_hour);
+    sb_mongo_json_array(
+        pipeline,
+        "[{\"$match\": {\"hour\": {\"$gte\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"}}}},"
+        " {\"$group\": {\"_id\": {\"$toLower\": \"$_id.s\"},"
+        "   \"skill\": {\"$min\": \"$_id.s\"}, \"category\": {\"$max\": \"$_id.c\"},"
+        "   \"n\": {\"$sum\": {\"$add\": [{\"$ifNull\": [\"$n\", 0]},"
+        "     {\"$ifNull\": [\"$b\", 0]}]}}}}]",
+        first_hour);
 }
 
 void sb_mongo_trend_partial_pipeline(bson_t *pipeline, int64_t since, int64_t until)
 {
-    sb_mongo_json_array(pipeline,
-                        "[{\"$match\": {\"createdAt\": {\"$gte\": {\"$date\": {\"$numberLong\": \"%"
-                        APR_INT64_T_FMT "\"}}, \"$lt\": {\"$date\": {\"$numberLong\": \"%"
-                        APR_INT64_T_FMT "\"}}}}},"
-                        " {\"$group\": {\"_id\": {\"$toLower\": \"$skill\"},"
-                        "   \"skill\": {\"$min\": \"$skill\"}, \"category\": {\"$max\": \"$category\"},"
-                        "   \"n\": {\"$sum\": 1}}}]",
-                        since, until);
+    sb_mongo_json_array(
+        pipeline,
+        "[{\"$match\": {\"createdAt\": {\"$gte\": {\"$date\": {\"$numberLong\": \"%" APR_INT64_T_FMT
+        "\"}}, \"$lt\": {\"$date\": {\"$numberLong\": \"%" APR_INT64_T_FMT "\"}}}}},"
+        " {\"$group\": {\"_id\": {\"$toLower\": \"$skill\"},"
+        "   \"skill\": {\"$min\": \"$skill\"}, \"category\": {\"$max\": \"$category\"},"
+        "   \"n\": {\"$sum\": 1}}}]",
+        since, until);
 }
 
 void sb_mongo_trend_row(apr_pool_t *p, const bson_t *doc, void *ctx)
@@ -193,8 +193,7 @@ apr_array_header_t *sb_mongo_trend_names(apr_pool_t *p)
 }
 
 sb_store_status_t sb_mongo_trend_sessions(sb_store_conn_t *c, apr_pool_t *p, int64_t since,
-                                          int limit, apr_array_header_t *out,
-                                          sb_store_error_t *err)
+                                          int limit, apr_array_header_t *out, sb_store_error_t *err)
 {
     apr_array_header_t *names = sb_mongo_trend_names(p);
     int64_t first = sb_mongo_trend_first_hour(since);
