@@ -25,25 +25,33 @@ static int socket_address(const char *path, struct sockaddr_un *sa)
     return 0;
 }
 
+/* Each thread's sending socket, opened on its first signal and kept: an unbound datagram
+ * socket can send to any path, and a socket()/close() pair per wake-up was ~3 % of a session
+ * end's CPU. Close-on-exec; a forked child that inherits it shares a socket that still works. */
+static __thread int sb_signal_fd = -1;
+
 apr_status_t sb_outbox_signal(const char *path)
 {
     struct sockaddr_un sa;
-    int fd, rc = socket_address(path, &sa);
+    int rc = socket_address(path, &sa);
 
     if (rc) {
         return rc;
     }
-    fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    if (fd < 0) {
-        return errno;
+    if (sb_signal_fd < 0) {
+        sb_signal_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        if (sb_signal_fd < 0) {
+            return errno;
+        }
     }
-    rc = 0;
-    if (sendto(fd, SB_OUTBOX_SIGNAL_TEXT, sizeof(SB_OUTBOX_SIGNAL_TEXT) - 1, MSG_NOSIGNAL,
-               (const struct sockaddr *)&sa, sizeof sa)
+    if (sendto(sb_signal_fd, SB_OUTBOX_SIGNAL_TEXT, sizeof(SB_OUTBOX_SIGNAL_TEXT) - 1,
+               MSG_NOSIGNAL, (const struct sockaddr *)&sa, sizeof sa)
         < 0) {
         rc = errno;
+        if (rc == EBADF || rc == ENOTSOCK) {
+            sb_signal_fd = -1; /* closed under us (a daemon's fd sweep): a new one next time */
+        }
     }
-    close(fd);
     return rc;
 }
 

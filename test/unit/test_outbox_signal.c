@@ -3,6 +3,8 @@
 #include "sb_test.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -74,6 +76,70 @@ static void test_datagram_arrives(void **state)
     close(fd);
 }
 
+/* The lowest descriptor open now that was not open in was[] (-1: none). */
+static int new_fd(const char *was)
+{
+    int fd;
+
+    for (fd = 0; fd < 256; fd++) {
+        if (!was[fd] && fcntl(fd, F_GETFD) != -1) {
+            return fd;
+        }
+    }
+    return -1;
+}
+
+static void *signal_thread(void *arg)
+{
+    const char *path = arg;
+    char was[256];
+    int fd, mine, i;
+
+    for (fd = 0; fd < 256; fd++) {
+        was[fd] = fcntl(fd, F_GETFD) != -1;
+    }
+    /* the first wake-up of a thread opens its socket; the next ones reuse it */
+    if (sb_outbox_signal(path) != 0 || (mine = new_fd(was)) < 0) {
+        return "no socket";
+    }
+    was[mine] = 1;
+    for (i = 0; i < 5; i++) {
+        if (sb_outbox_signal(path) != 0 || new_fd(was) != -1) {
+            return "a socket per wake-up";
+        }
+    }
+    /* closed under it: that signal fails, the next opens a new socket */
+    close(mine);
+    if (sb_outbox_signal(path) == 0) {
+        return "sent on a closed socket";
+    }
+    if (sb_outbox_signal(path) != 0) {
+        return "no new socket";
+    }
+    return NULL;
+}
+
+/* A thread keeps one sending socket for all its wake-ups. */
+static void test_one_socket_per_thread(void **state)
+{
+    sig_fx_t *f = *state;
+    pthread_t t;
+    void *failed;
+    char buf[64];
+    int fd, i;
+
+    assert_int_equal(sb_outbox_signal_bind(f->path, &fd), 0);
+    assert_int_equal(pthread_create(&t, NULL, signal_thread, f->path), 0);
+    assert_int_equal(pthread_join(t, &failed), 0);
+    if (failed) {
+        fail_msg("%s", (const char *)failed);
+    }
+    for (i = 0; i < 7; i++) {
+        assert_int_equal(recv(fd, buf, sizeof buf, 0), (ssize_t)strlen(SB_OUTBOX_SIGNAL_TEXT));
+    }
+    close(fd);
+}
+
 static void test_nobody_listening(void **state)
 {
     sig_fx_t *f = *state;
@@ -107,6 +173,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_datagram_arrives, sig_setup, sig_teardown),
         cmocka_unit_test_setup_teardown(test_nobody_listening, sig_setup, sig_teardown),
         cmocka_unit_test_setup_teardown(test_full_queue_does_not_block, sig_setup, sig_teardown),
+        cmocka_unit_test_setup_teardown(test_one_socket_per_thread, sig_setup, sig_teardown),
     };
 
     return cmocka_run_group_tests_name("outbox_signal", tests, NULL, NULL);
