@@ -87,9 +87,9 @@ void sb_jtext_message_with(sb_jtext_t *t, const sb_message_t *m, const char *sen
 {
     if (m->message_type && strcmp(m->message_type, "text")) {
         /* session messages carry more (sb_message_json decides): json-c writes those */
-        json_object *o = sb_json_track(
-            t->p, sb_message_json(t->p, m, sender ? sb_json_raw(t->p, sender, strlen(sender)) : NULL,
-                                  receiver ? sb_json_raw(t->p, receiver, strlen(receiver)) : NULL));
+        json_object *from = sender ? sb_json_raw(t->p, sender, strlen(sender)) : NULL;
+        json_object *to = receiver ? sb_json_raw(t->p, receiver, strlen(receiver)) : NULL;
+        json_object *o = sb_json_track(t->p, sb_message_json(t->p, m, from, to));
         size_t n = 0;
         const char *s = json_object_to_json_string_length(
             o, JSON_C_TO_STRING_PLAIN | (t->slashes ? 0 : JSON_C_TO_STRING_NOSLASHESCAPE), &n);

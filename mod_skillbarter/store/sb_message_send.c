@@ -54,38 +54,32 @@ static const char *excerpt(apr_pool_t *p, const char *s, int max)
                        NULL);
 }
 
-/* The texts of a sent message: the 201 answer's (both people public, the envelope's flags)
- * and the outbox payload's (both people short, sb_json_text's flags: what json-c wrote for
- * them before they were written as text). */
-static const char *answer_text(apr_pool_t *p, const sb_message_t *m, const sb_user_t *from,
-                               const sb_user_t *to, apr_size_t *len)
+/* A sent message's text: the 201 answer's when public (both people in their public form, the
+ * envelope's flags), else the outbox payload's (both people short, sb_json_text's flags):
+ * what json-c wrote for them before they were written as text. */
+static const char *message_text(apr_pool_t *p, const sb_message_t *m, const sb_user_t *from,
+                                const sb_user_t *to, int public, apr_size_t *len)
 {
-    sb_jtext_t a, b, t;
+    const sb_user_t *who[2] = {from, to};
+    sb_jtext_t u[2], t;
+    int i;
 
-    sb_jtext_init(&a, p, 2048);
-    sb_jtext_public_profile(&a, from, NULL, 0);
-    sb_jtext_init(&b, p, 2048);
-    sb_jtext_public_profile(&b, to, NULL, 0);
-    sb_jtext_init(&t, p, a.len + b.len + 512);
-    sb_jtext_message_with(&t, m, a.buf, b.buf);
-    *len = t.len;
-    return t.buf;
-}
-
-static const char *payload_text(apr_pool_t *p, const sb_message_t *m, const sb_user_t *from,
-                                const sb_user_t *to)
-{
-    sb_jtext_t a, b, t;
-
-    sb_jtext_init(&a, p, 256);
-    a.slashes = 1;
-    sb_jtext_mini_user(&a, from);
-    sb_jtext_init(&b, p, 256);
-    b.slashes = 1;
-    sb_jtext_mini_user(&b, to);
-    sb_jtext_init(&t, p, a.len + b.len + 512);
-    t.slashes = 1;
-    sb_jtext_message_with(&t, m, a.buf, b.buf);
+    for (i = 0; i < 2; i++) {
+        sb_jtext_init(&u[i], p, public ? 2048 : 256);
+        u[i].slashes = !public;
+        if (public) {
+            sb_jtext_public_profile(&u[i], who[i], NULL, 0);
+        }
+        else {
+            sb_jtext_mini_user(&u[i], who[i]);
+        }
+    }
+    sb_jtext_init(&t, p, u[0].len + u[1].len + 512);
+    t.slashes = !public;
+    sb_jtext_message_with(&t, m, u[0].buf, u[1].buf);
+    if (len) {
+        *len = t.len;
+    }
     return t.buf;
 }
 
@@ -188,7 +182,7 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
     m.content = content;
     m.message_type = type;
     m.created_at = m.updated_at = now;
-    text = payload_text(p, &m, from, to);
+    text = message_text(p, &m, from, to, 0, NULL);
     /* the receiver's devices, and the sender's other devices */
     ev[0] = (sb_outbox_event_t){to->id, "message:received", text};
     ev[1] = (sb_outbox_event_t){from->id, "message:received", text};
@@ -237,7 +231,7 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
         *what = "Message";
         return SB_MESSAGE_SEND_STORE_FAILED;
     }
-    answer = answer_text(p, &m, from, to, &answer_len);
+    answer = message_text(p, &m, from, to, 1, &answer_len);
     *msg_out = sb_json_track(p, sb_json_raw(p, answer, answer_len));
     return 0;
 }
