@@ -25,10 +25,40 @@
  * group, so while no other process writes its cache and map stay warm from one batch to the
  * next (README: "The send path under load"). It is opened by the first batch in the process
  * (never inherited across fork) and closed with the group's pool.
+ *
+ * A waiting thread sleeps on its job's state word (a futex), not on a condition variable:
+ * woken under the group's mutex, every thread of a finished batch went straight back to
+ * sleep on that mutex while the leader still held it, twice the context switches. The leader
+ * marks its batch done under the mutex and wakes the threads after releasing it; a thread
+ * that sees its job done returns without the mutex. A wake-up may so reach the word of a job
+ * whose thread has returned already: futex wake-ups write nothing, and every futex sleeper
+ * (this one, glibc's) checks its word again when woken.
  */
 #include "sqlite_group.h"
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
 #include <unistd.h>
+
+#define JOB_WAITING 0
+#define JOB_LEAD    1 /* may lead the next batch */
+#define JOB_DONE    2 /* status and err are final */
+
+static void job_wake(int *state)
+{
+    syscall(SYS_futex, state, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+}
+
+/* Sleep until the state leaves JOB_WAITING (set under the group's mutex); its new value. */
+static int job_sleep(int *state)
+{
+    int v;
+
+    while ((v = __atomic_load_n(state, __ATOMIC_ACQUIRE)) == JOB_WAITING) {
+        syscall(SYS_futex, state, FUTEX_WAIT_PRIVATE, JOB_WAITING, NULL, NULL, 0);
+    }
+    return v;
+}
 
 /* n more of the count f, in g and its tally (under g->mu). */
 #define GROUP_COUNT(g, f, n)                                                                       \
@@ -209,7 +239,7 @@ static int lead(sb_sqlite_group_t *g, sb_sqlite_conn_t *own, sb_sqlite_group_job
         GROUP_COUNT(g, queued, -1);
         self->status = e.status;
         self->err = e;
-        self->done = 1;
+        self->state = JOB_DONE;
         pthread_mutex_unlock(&g->mu);
         return 0;
     }
@@ -223,12 +253,14 @@ static int lead(sb_sqlite_group_t *g, sb_sqlite_conn_t *own, sb_sqlite_group_job
 
     pthread_mutex_lock(&g->mu);
     for (i = 0; i < n; i++) {
-        batch[i]->done = 1;
-        if (batch[i] != self) {
-            pthread_cond_signal(&batch[i]->cv);
-        }
+        __atomic_store_n(&batch[i]->state, JOB_DONE, __ATOMIC_RELEASE);
     }
     pthread_mutex_unlock(&g->mu);
+    for (i = 0; i < n; i++) {
+        if (batch[i] != self) {
+            job_wake(&batch[i]->state);
+        }
+    }
     return 1;
 }
 
@@ -236,9 +268,8 @@ sb_store_status_t sb_sqlite_group_run(sb_sqlite_group_t *g, sb_sqlite_conn_t *sc
                                       sb_sqlite_group_job_t *j, sb_store_error_t *err)
 {
     j->status = SB_STORE_OK;
-    j->done = 0;
+    j->state = JOB_WAITING;
     j->next = NULL;
-    pthread_cond_init(&j->cv, NULL);
 
     pthread_mutex_lock(&g->mu);
     if (g->tail) {
@@ -249,13 +280,14 @@ sb_store_status_t sb_sqlite_group_run(sb_sqlite_group_t *g, sb_sqlite_conn_t *sc
     }
     g->tail = j;
     GROUP_COUNT(g, queued, 1);
-    while (!j->done) {
+    while (j->state != JOB_DONE) {
         if (!g->leading) {
+            sb_sqlite_group_job_t *next = NULL;
             int round;
 
             g->leading = 1;
             for (round = 0; g->head && round < SB_SQLITE_GROUP_LEAD_ROUNDS; round++) {
-                sb_sqlite_group_job_t *self = j->done ? NULL : j;
+                sb_sqlite_group_job_t *self = j->state == JOB_DONE ? NULL : j;
                 int led;
 
                 pthread_mutex_unlock(&g->mu);
@@ -266,16 +298,26 @@ sb_store_status_t sb_sqlite_group_run(sb_sqlite_group_t *g, sb_sqlite_conn_t *sc
                 }
             }
             g->leading = 0;
-            if (g->head) {
-                pthread_cond_signal(&g->head->cv); /* the next batch's leader */
+            if (g->head && g->head != j) {
+                next = g->head; /* the next batch's leader */
+                next->state = JOB_LEAD;
             }
+            if (next) {
+                pthread_mutex_unlock(&g->mu);
+                job_wake(&next->state);
+                pthread_mutex_lock(&g->mu);
+            }
+            continue;
         }
-        else {
-            pthread_cond_wait(&j->cv, &g->mu);
+        j->state = JOB_WAITING; /* a hand-over came while another thread took the lead */
+        pthread_mutex_unlock(&g->mu);
+        if (job_sleep(&j->state) == JOB_DONE) {
+            goto done; /* the leader writes nothing into j after marking it done */
         }
+        pthread_mutex_lock(&g->mu);
     }
     pthread_mutex_unlock(&g->mu);
-    pthread_cond_destroy(&j->cv);
+done:
     if (j->status != SB_STORE_OK && err) {
         *err = j->err;
     }

@@ -23,8 +23,7 @@ struct sb_sqlite_group_job {
     sb_sqlite_group_fn run;
     sb_store_status_t status; /* final once done */
     sb_store_error_t err;
-    int done;
-    pthread_cond_t cv; /* signalled when done, or when this job may lead the next batch */
+    int state; /* waiting, may lead, done (sqlite_group.c); the word its thread sleeps on */
     sb_sqlite_group_job_t *next;
 };
 
