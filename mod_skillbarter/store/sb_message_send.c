@@ -198,16 +198,9 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
     shown.data = apr_psprintf(p, "{\"messageId\":\"%s\",\"senderId\":\"%s\"}", id, from->id);
     shown.subject_id = from->id;
     shown.created_at = now;
-    nn =
-        (sb_notification_new_t){nid,
-                                to->id,
-                                shown.type,
-                                shown.title,
-                                shown.body,
-                                shown.link,
-                                shown.data,
-                                from->id,
-                                notification_text(p, &shown)};
+    nn = (sb_notification_new_t){nid,         to->id,     shown.type,
+                                 shown.title, shown.body, shown.link,
+                                 shown.data,  from->id,   notification_text(p, &shown)};
     nm = (sb_message_new_t){id, from->id, to->id, content, type, reply_to};
 
     if (sb_store_message_send(conn, &nm, ev, 2, &nn, now, &notified, e) != SB_STORE_OK) {

@@ -307,10 +307,17 @@ static void test_raw_text(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_parse_ok),         T(test_parse_errors),   T(test_trailing_and_nul),
-    T(test_depth_bomb),       T(test_get_string),     T(test_get_int_bool),
-    T(test_get_string_array), T(test_reject_unknown), T(test_untracked_and_track),
-    T(test_raw_text),         T(test_tokener_reused_cleanly),
+    T(test_parse_ok),
+    T(test_parse_errors),
+    T(test_trailing_and_nul),
+    T(test_depth_bomb),
+    T(test_get_string),
+    T(test_get_int_bool),
+    T(test_get_string_array),
+    T(test_reject_unknown),
+    T(test_untracked_and_track),
+    T(test_raw_text),
+    T(test_tokener_reused_cleanly),
 };
 
 SB_TEST_MAIN("json", tests)

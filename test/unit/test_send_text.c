@@ -92,10 +92,11 @@ static void same_message(apr_pool_t *p, const sb_message_t *m, const sb_user_t *
     sb_jtext_public_profile(&tb, b, NULL, 0);
     sb_jtext_init(&t, p, 16);
     sb_jtext_message_with(&t, m, ta.buf, tb.buf);
-    assert_string_equal(t.buf, by_json_c(p,
-                                         sb_message_json(p, m, sb_user_to_json(p, a, SB_VIEW_PUBLIC),
-                                                         sb_user_to_json(p, b, SB_VIEW_PUBLIC)),
-                                         ANSWER));
+    assert_string_equal(t.buf,
+                        by_json_c(p,
+                                  sb_message_json(p, m, sb_user_to_json(p, a, SB_VIEW_PUBLIC),
+                                                  sb_user_to_json(p, b, SB_VIEW_PUBLIC)),
+                                  ANSWER));
 
     sb_jtext_init(&ta, p, 16);
     ta.slashes = 1;
@@ -107,8 +108,8 @@ static void same_message(apr_pool_t *p, const sb_message_t *m, const sb_user_t *
     t.slashes = 1;
     sb_jtext_message_with(&t, m, ta.buf, tb.buf);
     assert_string_equal(
-        t.buf, sb_json_text(p, sb_json_track(p, sb_message_json(p, m, mini_json(p, a),
-                                                                mini_json(p, b)))));
+        t.buf,
+        sb_json_text(p, sb_json_track(p, sb_message_json(p, m, mini_json(p, a), mini_json(p, b)))));
 }
 
 static void test_sent_message_texts_are_json_c_texts(void **state)
@@ -167,7 +168,8 @@ static void test_notification_text_is_json_c_text(void **state)
     n.title = "New message from Ada \"C\" Lovelace/Byron";
     n.body = "hello\n\x01 \xe2\x80\xa6";
     n.link = "/messages/665f1c2e9b1e8a3d4c5b6a79";
-    n.data = "{\"messageId\":\"aaaaaaaaaaaaaaaaaaaaaaaa\",\"senderId\":\"665f1c2e9b1e8a3d4c5b6a79\"}";
+    n.data =
+        "{\"messageId\":\"aaaaaaaaaaaaaaaaaaaaaaaa\",\"senderId\":\"665f1c2e9b1e8a3d4c5b6a79\"}";
     n.created_at = NOW;
     same_notification(p, &n);
     n.data = NULL; /* {} */
@@ -192,9 +194,9 @@ static void test_slashes_as_json_c_writes_them(void **state)
         sb_jtext_init(&t, p, 1);
         t.slashes = on;
         sb_jtext_str(&t, s);
-        assert_string_equal(t.buf, by_json_c(p, json_object_new_string(s),
-                                             JSON_C_TO_STRING_PLAIN
-                                                 | (on ? 0 : JSON_C_TO_STRING_NOSLASHESCAPE)));
+        assert_string_equal(
+            t.buf, by_json_c(p, json_object_new_string(s),
+                             JSON_C_TO_STRING_PLAIN | (on ? 0 : JSON_C_TO_STRING_NOSLASHESCAPE)));
     }
 }
 

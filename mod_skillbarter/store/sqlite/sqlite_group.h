@@ -42,7 +42,7 @@ typedef struct {
     sb_sqlite_group_job_t *head, *tail;
     int leading;
     int64_t batches, jobs, queued, led_on, writers; /* as sb_sqlite_group_counts_t says */
-    sb_sqlite_group_counts_t *tally; /* also counted there (atomically), when set */
+    sb_sqlite_group_counts_t *tally;                /* also counted there (atomically), when set */
     /* With path set (sb_sqlite_group_create), batches run on a writer connection of the
      * group's own rather than on the leading thread's pooled one (sqlite_group.c says why). */
     const char *path;
