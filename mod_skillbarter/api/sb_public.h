@@ -5,6 +5,7 @@
 #include "sb_api.h"
 #include "sb_messaging.h"
 #include "sb_user_rules.h"
+#include "sb_user_text.h"
 
 /* Answer c with the public profile of user `id` (404 for malformed, unknown, inactive or
  * banned users). detailed adds recentReviews (the /api/discover/:id form). */
@@ -21,14 +22,5 @@ int sb_jtext_card(sb_jtext_t *t, const sb_user_card_t *u);
 /* The same for the store's discover_matches cards (card_head, they_offer and they_want set):
  * each card with a last member "match": {"theyOffer", "theyWant", "score"}. */
 const char *sb_match_cards_text(apr_pool_t *p, const apr_array_header_t *cards, apr_size_t *len);
-
-/* The public profile of u as JSON text, the bytes json-c writes for sb_user_to_json(u,
- * SB_VIEW_PUBLIC) — with reviewCount and recentReviews (reviews: of sb_review_t) when
- * detailed — without building its objects (most of the profile routes' cost otherwise). */
-void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
-                             int detailed);
-/* The caller's own profile as JSON text: the bytes json-c writes for sb_user_to_json(u,
- * SB_VIEW_SELF). */
-void sb_jtext_self_profile(sb_jtext_t *t, const sb_user_t *u);
 
 #endif

@@ -1,6 +1,7 @@
 /* Wire forms of messages and notifications (see sb_message_json.h). */
 #include "sb_message_json.h"
 
+#include <string.h>
 #include <apr_strings.h>
 
 #include "sb_json.h"
@@ -79,4 +80,97 @@ json_object *sb_notification_json(apr_pool_t *p, const sb_notification_t *n)
 const char *sb_json_text(apr_pool_t *p, json_object *o)
 {
     return apr_pstrdup(p, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+void sb_jtext_message_with(sb_jtext_t *t, const sb_message_t *m, const char *sender,
+                           const char *receiver)
+{
+    apr_size_t created;
+
+    if (m->message_type && strcmp(m->message_type, "text")) {
+        /* session messages carry more (sb_message_json decides): json-c writes those */
+        json_object *from = sender ? sb_json_raw(t->p, sender, strlen(sender)) : NULL;
+        json_object *to = receiver ? sb_json_raw(t->p, receiver, strlen(receiver)) : NULL;
+        json_object *o = sb_json_track(t->p, sb_message_json(t->p, m, from, to));
+        size_t n = 0;
+        const char *s = json_object_to_json_string_length(
+            o, JSON_C_TO_STRING_PLAIN | (t->slashes ? 0 : JSON_C_TO_STRING_NOSLASHESCAPE), &n);
+        sb_jtext_raw(t, s, n);
+        return;
+    }
+    sb_jtext_lit(t, "{\"_id\":");
+    sb_jtext_str(t, m->id);
+    sb_jtext_lit(t, ",\"sender\":");
+    if (sender) {
+        sb_jtext_raw(t, sender, strlen(sender));
+    }
+    else {
+        sb_jtext_str(t, m->sender_id);
+    }
+    sb_jtext_lit(t, ",\"receiver\":");
+    if (receiver) {
+        sb_jtext_raw(t, receiver, strlen(receiver));
+    }
+    else {
+        sb_jtext_str(t, m->receiver_id);
+    }
+    sb_jtext_lit(t, ",\"content\":");
+    sb_jtext_str(t, m->content ? m->content : "");
+    sb_jtext_lit(t, ",\"messageType\":\"text\",\"isRead\":");
+    sb_jtext_bool(t, m->is_read);
+    sb_jtext_lit(t, ",\"readAt\":");
+    sb_jtext_time(t, m->read_at, 1);
+    sb_jtext_lit(t, ",\"replyTo\":");
+    sb_jtext_str(t, m->reply_to[0] ? m->reply_to : NULL);
+    sb_jtext_lit(t, ",\"isDeleted\":");
+    sb_jtext_bool(t, m->is_deleted);
+    sb_jtext_lit(t, ",\"createdAt\":");
+    created = t->len;
+    sb_jtext_time(t, m->created_at, 0);
+    sb_jtext_lit(t, ",\"updatedAt\":");
+    if (!m->updated_at || m->updated_at == m->created_at) { /* the same text again */
+        sb_jtext_raw(t, t->buf + created, t->len - created - (sizeof(",\"updatedAt\":") - 1));
+    }
+    else {
+        sb_jtext_time(t, m->updated_at, 0);
+    }
+    sb_jtext_lit(t, "}");
+}
+
+void sb_jtext_mini_user(sb_jtext_t *t, const sb_user_t *u)
+{
+    static const char *const keys[] = {"_id",      "username", "firstName",
+                                       "lastName", "fullName", "profilePicture"};
+    const char *vals[] = {u->id,
+                          u->username,
+                          u->first_name,
+                          u->last_name,
+                          apr_pstrcat(t->p, u->first_name, " ", u->last_name, NULL),
+                          u->profile_picture ? u->profile_picture : ""};
+
+    sb_jtext_members(t, 1, keys, vals, 6);
+    sb_jtext_lit(t, "}");
+}
+
+void sb_jtext_notification(sb_jtext_t *t, const sb_notification_t *n)
+{
+    static const char *const keys[] = {"_id", "type", "title", "body", "link"};
+    const char *vals[] = {n->id, n->type ? n->type : "", n->title ? n->title : "",
+                          n->body ? n->body : "", n->link && *n->link ? n->link : NULL};
+
+    sb_jtext_members(t, 1, keys, vals, 5);
+    sb_jtext_lit(t, ",\"data\":");
+    if (n->data) {
+        sb_jtext_raw(t, n->data, strlen(n->data));
+    }
+    else {
+        sb_jtext_lit(t, "{}");
+    }
+    sb_jtext_lit(t, ",\"isRead\":");
+    sb_jtext_bool(t, n->is_read);
+    sb_jtext_lit(t, ",\"readAt\":");
+    sb_jtext_time(t, n->read_at, 1);
+    sb_jtext_lit(t, ",\"createdAt\":");
+    sb_jtext_time(t, n->created_at, 0);
+    sb_jtext_lit(t, "}");
 }

@@ -8,7 +8,7 @@
 #include "sb_id.h"
 #include "sb_json.h"
 #include "sb_message_json.h"
-#include "sb_user_json.h"
+#include "sb_user_text.h"
 #include "sb_user_rules.h"
 #include "sb_validate.h"
 
@@ -54,22 +54,43 @@ static const char *excerpt(apr_pool_t *p, const char *s, int max)
                        NULL);
 }
 
-/* The short form of a person inside outbox payloads: enough for a chat bubble
- * (message.sender._id, a name, a picture) and small, since every event is stored. */
-static json_object *mini_user(apr_pool_t *p, const sb_user_t *u)
+/* A sent message's text: the 201 answer's when public (both people in their public form, the
+ * envelope's flags), else the outbox payload's (both people short, sb_json_text's flags):
+ * what json-c wrote for them before they were written as text. */
+static const char *message_text(apr_pool_t *p, const sb_message_t *m, const sb_user_t *from,
+                                const sb_user_t *to, int public, apr_size_t *len)
 {
-    json_object *o = json_object_new_object();
+    const sb_user_t *who[2] = {from, to};
+    sb_jtext_t u[2], t;
+    int i;
 
-    json_object_object_add(o, "_id", json_object_new_string(u->id));
-    json_object_object_add(o, "username", json_object_new_string(u->username));
-    json_object_object_add(o, "firstName", json_object_new_string(u->first_name));
-    json_object_object_add(o, "lastName", json_object_new_string(u->last_name));
-    json_object_object_add(
-        o, "fullName",
-        json_object_new_string(apr_pstrcat(p, u->first_name, " ", u->last_name, NULL)));
-    json_object_object_add(o, "profilePicture",
-                           json_object_new_string(u->profile_picture ? u->profile_picture : ""));
-    return o;
+    for (i = 0; i < 2; i++) {
+        sb_jtext_init(&u[i], p, public ? 2048 : 256);
+        u[i].slashes = !public;
+        if (public) {
+            sb_jtext_public_profile(&u[i], who[i], NULL, 0);
+        }
+        else {
+            sb_jtext_mini_user(&u[i], who[i]);
+        }
+    }
+    sb_jtext_init(&t, p, u[0].len + u[1].len + 512);
+    t.slashes = !public;
+    sb_jtext_message_with(&t, m, u[0].buf, u[1].buf);
+    if (len) {
+        *len = t.len;
+    }
+    return t.buf;
+}
+
+static const char *notification_text(apr_pool_t *p, const sb_notification_t *n)
+{
+    sb_jtext_t t;
+
+    sb_jtext_init(&t, p, 512);
+    t.slashes = 1;
+    sb_jtext_notification(&t, n);
+    return t.buf;
 }
 
 /* The fields of a send body into the out-parameters; field errors go into err. */
@@ -128,8 +149,8 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
     sb_message_new_t nm;
     sb_message_t m;
     sb_user_t *to = NULL;
-    json_object *msg;
-    const char *text;
+    const char *text, *answer;
+    apr_size_t answer_len;
     int notified = 0;
 
     parse_body(p, from, body, &receiver, &content, &type, &reply_to, err);
@@ -161,10 +182,7 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
     m.content = content;
     m.message_type = type;
     m.created_at = m.updated_at = now;
-    msg = sb_json_track(p, sb_message_json(p, &m, sb_user_to_json(p, from, SB_VIEW_PUBLIC),
-                                           sb_user_to_json(p, to, SB_VIEW_PUBLIC)));
-    text = sb_json_text(
-        p, sb_json_track(p, sb_message_json(p, &m, mini_user(p, from), mini_user(p, to))));
+    text = message_text(p, &m, from, to, 0, NULL);
     /* the receiver's devices, and the sender's other devices */
     ev[0] = (sb_outbox_event_t){to->id, "message:received", text};
     ev[1] = (sb_outbox_event_t){from->id, "message:received", text};
@@ -180,16 +198,9 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
     shown.data = apr_psprintf(p, "{\"messageId\":\"%s\",\"senderId\":\"%s\"}", id, from->id);
     shown.subject_id = from->id;
     shown.created_at = now;
-    nn =
-        (sb_notification_new_t){nid,
-                                to->id,
-                                shown.type,
-                                shown.title,
-                                shown.body,
-                                shown.link,
-                                shown.data,
-                                from->id,
-                                sb_json_text(p, sb_json_track(p, sb_notification_json(p, &shown)))};
+    nn = (sb_notification_new_t){nid,         to->id,     shown.type,
+                                 shown.title, shown.body, shown.link,
+                                 shown.data,  from->id,   notification_text(p, &shown)};
     nm = (sb_message_new_t){id, from->id, to->id, content, type, reply_to};
 
     if (sb_store_message_send(conn, &nm, ev, 2, &nn, now, &notified, e) != SB_STORE_OK) {
@@ -213,6 +224,7 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
         *what = "Message";
         return SB_MESSAGE_SEND_STORE_FAILED;
     }
-    *msg_out = msg;
+    answer = message_text(p, &m, from, to, 1, &answer_len);
+    *msg_out = sb_json_track(p, sb_json_raw(p, answer, answer_len));
     return 0;
 }

@@ -66,6 +66,28 @@ static void test_parse_errors(void **state)
     expect_error(p, "null", "Malformed JSON: null is not accepted as a document at offset 0");
 }
 
+/* The tokener is kept per thread: what a broken document left in it must not reach the next. */
+static void test_tokener_reused_cleanly(void **state)
+{
+    apr_pool_t *p = *state;
+    json_object *o, *v;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        expect_error(p, "{\"a\":[1,{\"b\":\"unfinished", NULL);
+        expect_error(p, "[[[[{\"deep\":", NULL);
+        assert_non_null(o = parse(p, "[2]", NULL));
+        assert_int_equal(json_object_array_length(o), 1);
+        assert_int_equal(json_object_get_int(json_object_array_get_idx(o, 0)), 2);
+        assert_non_null(o = parse(p, "{\"c\":true}", NULL));
+        assert_int_equal(json_object_object_length(o), 1);
+        assert_true(json_object_object_get_ex(o, "c", &v) && json_object_get_boolean(v));
+        /* another depth has a tokener of its own */
+        assert_null(sb_json_parse(p, "[[1]]", 5, 1, NULL));
+        assert_non_null(sb_json_parse(p, "[[1]]", 5, 8, NULL));
+    }
+}
+
 static void test_trailing_and_nul(void **state)
 {
     apr_pool_t *p = *state;
@@ -285,10 +307,17 @@ static void test_raw_text(void **state)
 
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
 static const struct CMUnitTest tests[] = {
-    T(test_parse_ok),         T(test_parse_errors),   T(test_trailing_and_nul),
-    T(test_depth_bomb),       T(test_get_string),     T(test_get_int_bool),
-    T(test_get_string_array), T(test_reject_unknown), T(test_untracked_and_track),
+    T(test_parse_ok),
+    T(test_parse_errors),
+    T(test_trailing_and_nul),
+    T(test_depth_bomb),
+    T(test_get_string),
+    T(test_get_int_bool),
+    T(test_get_string_array),
+    T(test_reject_unknown),
+    T(test_untracked_and_track),
     T(test_raw_text),
+    T(test_tokener_reused_cleanly),
 };
 
 SB_TEST_MAIN("json", tests)

@@ -149,9 +149,59 @@ static void test_lone_first_job_fails_alone(void **state)
     assert_int_equal(has_row(fx, 2), 1);
 }
 
+/* The leader cannot get the write turn within its busy timeout: its job fails alone, and the
+ * job waiting behind it is handed the lead (woken) and stored once the turn is free. */
+static void test_failed_leader_hands_over(void **state)
+{
+    FX_BEGIN(state);
+    sb_sqlite_group_t g = SB_SQLITE_GROUP_INIT;
+    tjob_t a = {0}, b = {0};
+    sb_store_conn_t *hold;
+    sb_store_error_t err;
+    pthread_t ta, tb;
+    int waited;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    assert_int_equal(sqlite3_exec(SB_SQLITE(fx->conn)->db,
+                                  "CREATE TABLE IF NOT EXISTS group_rows (v INTEGER)", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    a.job.run = b.job.run = tjob_run;
+    a.g = b.g = &g;
+    a.value = 1;
+    b.value = 2;
+    assert_int_equal(sb_store_acquire(fx->store, fx->spool, &hold, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_acquire(fx->store, fx->spool, &a.conn, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_acquire(fx->store, fx->spool, &b.conn, &err), SB_STORE_OK);
+    SB_SQLITE(a.conn)->busy_timeout_ms = 3000;
+    SB_SQLITE(b.conn)->busy_timeout_ms = 120000;
+    assert_int_equal(sb_sqlite_begin(SB_SQLITE(hold), &err), SB_STORE_OK);
+    assert_int_equal(pthread_create(&ta, NULL, tjob_thread, &a), 0);
+    for (waited = 0; queued(&g) < 1; waited += 2) { /* a leads: it waits for the turn */
+        assert_true(waited < 4000);
+        sleep_ms(2);
+    }
+    assert_int_equal(pthread_create(&tb, NULL, tjob_thread, &b), 0);
+    for (waited = 0; queued(&g) < 2; waited += 2) { /* b queues behind a, well before a fails */
+        assert_true(waited < 2000);
+        sleep_ms(2);
+    }
+    pthread_join(ta, NULL);
+    assert_int_not_equal(a.got, SB_STORE_OK);
+    assert_int_equal(queued(&g), 1); /* b waits on, now leading and waiting for the turn */
+    assert_int_equal(sb_sqlite_commit(SB_SQLITE(hold), &err), SB_STORE_OK);
+    pthread_join(tb, NULL);
+    assert_int_equal(b.got, SB_STORE_OK);
+    assert_int_equal(has_row(fx, 1), 0);
+    assert_int_equal(has_row(fx, 2), 1);
+    assert_int_equal(g.batches, 1);
+}
+
 #define FX_SUITE(d)                                                                                \
     FX_TEST(test_job_queued_meanwhile_joins_the_batch, d),                                         \
-        FX_TEST(test_lone_first_job_fails_alone, d)
+        FX_TEST(test_lone_first_job_fails_alone, d), FX_TEST(test_failed_leader_hands_over, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),
