@@ -44,8 +44,8 @@ apr_status_t sb_outbox_signal(const char *path)
             return errno;
         }
     }
-    if (sendto(sb_signal_fd, SB_OUTBOX_SIGNAL_TEXT, sizeof(SB_OUTBOX_SIGNAL_TEXT) - 1,
-               MSG_NOSIGNAL, (const struct sockaddr *)&sa, sizeof sa)
+    if (sendto(sb_signal_fd, SB_OUTBOX_SIGNAL_TEXT, sizeof(SB_OUTBOX_SIGNAL_TEXT) - 1, MSG_NOSIGNAL,
+               (const struct sockaddr *)&sa, sizeof sa)
         < 0) {
         rc = errno;
         if (rc == EBADF || rc == ENOTSOCK) {

@@ -1,5 +1,6 @@
-/* A user's public object (and the caller's own profile) written as JSON text (core/sb_jtext.h), shared by the profile routes
- * (api/) and the send operation (store/sb_message_send.c, also the real-time daemon's). */
+/* A user's public object (and the caller's own profile) written as JSON text (core/sb_jtext.h),
+ * shared by the profile routes (api/) and the send operation (store/sb_message_send.c, also the
+ * real-time daemon's). */
 #ifndef SB_USER_TEXT_H
 #define SB_USER_TEXT_H
 
