@@ -237,6 +237,49 @@ static inline void assert_balanced(sb_fx_t *fx)
     assert_int_equal(a.bad_rows, 0);
 }
 
+/* A 60-minute Guitar session of teacher and learner at start, booked (pending): its id into
+ * id. */
+static inline void fx_book(sb_fx_t *fx, const char *teacher_id, const char *student_id,
+                           int64_t start, char *id)
+{
+    char room[SB_ID_LEN + 1];
+    sb_session_new_t s = {0};
+    sb_store_error_t err;
+
+    sb_id_new(id);
+    sb_id_new(room);
+    s.id = id;
+    s.teacher_id = teacher_id;
+    s.student_id = student_id;
+    s.skill = "Guitar";
+    s.scheduled_time = start;
+    s.duration = 60;
+    s.room_id = apr_pstrdup(fx->pool, room);
+    assert_int_equal(
+        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
+        SB_STORE_OK);
+}
+
+/* SQLite's query plan for sql on the fixture's file: its detail lines, each ending in '\n'
+ * (pool text), for tests that a read is served by an index. */
+static inline const char *fx_sqlite_plan(sb_fx_t *fx, const char *sql)
+{
+    char *explain = sqlite3_mprintf("EXPLAIN QUERY PLAN %s", sql);
+    const char *plan = "";
+    sqlite3_stmt *st;
+    sqlite3 *db;
+
+    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &st, NULL), SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        plan = apr_pstrcat(fx->pool, plan, (const char *)sqlite3_column_text(st, 3), "\n", NULL);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    sqlite3_free(explain);
+    return plan;
+}
+
 /* ---- life cycle ---- */
 
 static inline void set_offered(sb_fx_t *fx, const char *id, const char *skill, const char *category)

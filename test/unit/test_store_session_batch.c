@@ -61,22 +61,7 @@ static void must(sb_fx_t *fx, const char *id, const char *actor, sb_session_acti
 static void in_progress(sb_fx_t *fx, const sb_user_t *t, const sb_user_t *l, int64_t start,
                         char *id)
 {
-    char room[SB_ID_LEN + 1];
-    sb_session_new_t s = {0};
-    sb_store_error_t err;
-
-    sb_id_new(id);
-    sb_id_new(room);
-    s.id = id;
-    s.teacher_id = t->id;
-    s.student_id = l->id;
-    s.skill = "Guitar";
-    s.scheduled_time = start;
-    s.duration = 60;
-    s.room_id = apr_pstrdup(fx->pool, room);
-    assert_int_equal(
-        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
-        SB_STORE_OK);
+    fx_book(fx, t->id, l->id, start, id);
     must(fx, id, t->id, SB_SESSION_ACCEPT, NOW);
     must(fx, id, t->id, SB_SESSION_START, start);
     must(fx, id, l->id, SB_SESSION_START, start);

@@ -16,27 +16,6 @@
 
 #define T0 (NOW + 48 * HOUR)
 
-/* A 60-minute session of teacher t and learner l at T0, booked: its id into id. */
-static void book(sb_fx_t *fx, const sb_user_t *t, const sb_user_t *l, char *id)
-{
-    char room[SB_ID_LEN + 1];
-    sb_session_new_t s = {0};
-    sb_store_error_t err;
-
-    sb_id_new(id);
-    sb_id_new(room);
-    s.id = id;
-    s.teacher_id = t->id;
-    s.student_id = l->id;
-    s.skill = "Guitar";
-    s.scheduled_time = T0;
-    s.duration = 60;
-    s.room_id = apr_pstrdup(fx->pool, room);
-    assert_int_equal(
-        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
-        SB_STORE_OK);
-}
-
 static void act(sb_fx_t *fx, const char *id, const char *actor, sb_session_action_t action,
                 int64_t now, const char *user_to_notify)
 {
@@ -90,7 +69,7 @@ static void test_settlement_writes_build_no_btree(void **state)
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
     }
-    book(fx, t, l, id);
+    fx_book(fx, t->id, l->id, T0, id);
     act(fx, id, t->id, SB_SESSION_ACCEPT, NOW, l->id);
     act(fx, id, t->id, SB_SESSION_START, T0, l->id);
     act(fx, id, l->id, SB_SESSION_START, T0, t->id);
@@ -219,7 +198,7 @@ static void test_unread_indexes_gone_reads_still_indexed(void **state)
                                     " ('sessions_teacher_open', 'sessions_student_open',"
                                     " 'credit_tx_session')"),
                      0);
-    book(fx, t, l, id);
+    fx_book(fx, t->id, l->id, T0, id);
     assert_int_equal(sb_store_credit_balance(fx->conn, l->id, &b, &err), SB_STORE_OK);
     assert_int_equal(b.held, 60);
     /* the overlap check and the balance's held minutes */
@@ -266,7 +245,7 @@ static void test_session_get_reads_one_snapshot(void **state)
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
     }
-    book(fx, t, l, id);
+    fx_book(fx, t->id, l->id, T0, id);
     sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace_stmt, &tr);
     assert_int_equal(sb_store_session_get(fx->conn, fx->pool, id, &out, &err), SB_STORE_OK);
     sqlite3_trace_v2(db, 0, NULL, NULL);

@@ -130,31 +130,14 @@ static void test_password_reset_ends_sessions(void **state)
 static void test_session_lookup_uses_the_index(void **state)
 {
     FX_BEGIN(state);
-    sqlite3 *db;
-    sqlite3_stmt *st;
-    int seen = 0;
 
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
     }
-    assert_int_equal(sqlite3_open(fx->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db,
-                                        "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM"
-                                        " refresh_tokens WHERE family_id = ?2 AND user_id = ?1"
-                                        " AND revoked_at IS NULL) FROM users WHERE id = ?1",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW) {
-        const char *detail = (const char *)sqlite3_column_text(st, 3);
-        if (strstr(detail, "refresh_tokens")) {
-            assert_non_null(strstr(detail, "INDEX refresh_tokens_family_live (family_id=? AND"
-                                           " user_id=?)"));
-            seen = 1;
-        }
-    }
-    sqlite3_finalize(st);
-    sqlite3_close(db);
-    assert_true(seen);
+    assert_non_null(strstr(fx_sqlite_plan(fx, "SELECT EXISTS (SELECT 1 FROM refresh_tokens"
+                                              " WHERE family_id = ?2 AND user_id = ?1"
+                                              " AND revoked_at IS NULL) FROM users WHERE id = ?1"),
+                           "INDEX refresh_tokens_family_live (family_id=? AND user_id=?)"));
 }
 
 static void test_live_link_is_reused(void **state)
