@@ -60,7 +60,8 @@ typedef struct {
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
 } sb_sqlite_conn_t;
 
-/* sqlite_send.c: a store's queue of sends and the connection their batches run on. */
+/* sqlite_send.c: a store's send group (sqlite_group.c) and the writer connection its batches
+ * run on. */
 typedef struct sb_sqlite_sender sb_sqlite_sender_t;
 /* Made with the store (closed with pool); the writer connection opens on the first send. */
 sb_sqlite_sender_t *sb_sqlite_sender_create(apr_pool_t *pool, const char *path,
