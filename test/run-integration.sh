@@ -5,6 +5,7 @@
 # (build/asan/mod_skillbarter.so, made by `make test-integration-asan`) loaded into the real,
 # uninstrumented httpd with the compiler's sanitizer runtimes preloaded; prints
 # "integration-asan: ...". The harness fails a file on any sanitizer report (see harness.mjs).
+# Cores of crashed children are kept in build/cores/<run>/ (harness.mjs) and named at the end.
 # SB_CANARY_MODULE, when set, is a deliberately broken sanitizer build that canary.test.mjs
 # expects the harness to catch.
 set -u
@@ -28,6 +29,9 @@ if [ ! -f "$module" ]; then
 fi
 log=$(mktemp)
 start=$(date +%s)
+# Cores the harness keeps (build/cores/<run>/, harness.mjs keepCores): those of this run are
+# named at the end, beside the failures they belong to.
+cores_before=$(ls "$top/build/cores" 2>/dev/null)
 node --test --test-reporter=tap "$top"/test/integration/*.test.mjs >"$log" 2>&1
 rc=$?
 # Show failures (and everything when VERBOSE=1).
@@ -37,6 +41,12 @@ f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -n 1)
 p=${p:-0}; f=${f:-0}; s=${s:-0}
 if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "$layer: runner exited $rc"; fi
+for k in $(ls "$top/build/cores" 2>/dev/null); do
+    case " $(echo $cores_before) " in *" $k "*) continue ;; esac
+    for c in "$top/build/cores/$k"/core*; do
+        [ -f "$c" ] && echo "$layer: a child left a core: build/cores/$k/$(basename "$c") (gdb /usr/sbin/apache2 build/cores/$k/$(basename "$c"))"
+    done
+done
 echo "$layer: $(( $(date +%s) - start )) s with $module"
 echo "$layer: $p passed, $f failed, $s skipped"
 rm -f "$log"

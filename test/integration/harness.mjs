@@ -15,15 +15,24 @@
 // module's pool cleanups have run) and again after every test file: a child that died of a
 // signal (AH00052), a sanitizer report, or any untagged line in the error log (stderr of
 // httpd and its children: glibc and sanitizer text) fails the file.
+//
+// httpd runs with core dumps allowed (`ulimit -c unlimited`; the root's CoreDumpDirectory is
+// ROOT/cores, tools/mkroot.sh): a child that dies of a signal leaves its core there, and when
+// the server stops the harness moves it to build/cores/<run>/ with a copy of the module it was
+// running (the build will have changed by the time someone reads the core) and names it in
+// the failure with the gdb line, as make bench does (test/bench/lib.sh). The kernel writes a
+// core into that folder only when core_pattern is a plain file name (Debian's "core"); under
+// the sanitizer layer ASan turns core dumps off (its disable_coredump), so there the report
+// is what is kept.
 import { spawnSync } from 'node:child_process';
 import {
   mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync, mkdirSync,
-  statSync, chownSync,
+  statSync, chownSync, copyFileSync, renameSync,
 } from 'node:fs';
 import { createServer } from 'node:net';
 import { get as nodeGet } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, dirname, resolve } from 'node:path';
+import { join, dirname, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
@@ -73,8 +82,9 @@ function run(cmd, args, opts = {}) {
 // each one loads the module).
 function httpdEnv(root) {
   const env = { ...process.env, SB_MODULE: MODULE };
+  delete env.SB_HTTPD_PRELOAD;
   if (SANITIZED) {
-    env.LD_PRELOAD = process.env.SB_SAN_PRELOAD;
+    env.SB_HTTPD_PRELOAD = process.env.SB_SAN_PRELOAD;
     const san = join(root, 'san');
     env.ASAN_OPTIONS = `detect_leaks=0:log_path=${san}/asan:abort_on_error=0`;
     env.UBSAN_OPTIONS = `print_stacktrace=1:halt_on_error=1:log_path=${san}/ubsan`;
@@ -109,10 +119,16 @@ export function httpdCtl(root, ...args) {
   return httpdRun(root, args);
 }
 
+// httpd is started through sh, which raises the core size limit for it (the parent and every
+// child it forks inherit it) and then execs it; the sanitizer runtimes are preloaded into
+// httpd only (SB_HTTPD_PRELOAD), not into that sh.
+const CORE_SH = 'ulimit -c unlimited 2>/dev/null;'
+  + ' if [ -n "$SB_HTTPD_PRELOAD" ]; then export LD_PRELOAD="$SB_HTTPD_PRELOAD"; fi; exec "$@"';
+
 /** httpdCtl with spawn options: httpdRun(root, ['-k', 'start', '-DFOREGROUND'], {timeout}). */
 export function httpdRun(root, args, opts = {}) {
-  const r = run(HTTPD, ['-d', root, '-f', join(root, 'conf', 'httpd.conf'), ...args],
-    { env: httpdEnv(root), ...opts });
+  const r = run('/bin/sh', ['-c', CORE_SH, 'sh', HTTPD, '-d', root, '-f', join(root, 'conf', 'httpd.conf'),
+    ...args], { env: httpdEnv(root), ...opts });
   if (r.out) ctlOutput.set(root, (ctlOutput.get(root) || '') + r.out);
   return r;
 }
@@ -199,6 +215,41 @@ export function scanRoot(root) {
   return problems;
 }
 
+// Cores of this run's servers: build/cores/<UTC time>-<test process>-<root>/ (one folder a
+// root, each with the module beside its cores).
+const RUN_STAMP = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+
+/**
+ * Moves every core a server root's children left (ROOT/cores, its CoreDumpDirectory) to
+ * build/cores/<run>/ with a copy of the module they ran, and returns one problem line a core,
+ * naming where it is and the gdb line to read it (empty when there is none). Called once the
+ * parent has exited: a child's core is complete before its parent hears of the death.
+ */
+export function keepCores(root) {
+  const dir = join(root, 'cores');
+  const cores = existsSync(dir) ? readdirSync(dir).filter((f) => statSync(join(dir, f)).isFile()) : [];
+  if (cores.length === 0) return [];
+  const rel = join('build', 'cores', `${RUN_STAMP}-${process.pid}-${basename(root)}`);
+  const kept = join(TOP, rel);
+  mkdirSync(kept, { recursive: true });
+  try {
+    copyFileSync(MODULE, join(kept, basename(MODULE)));
+  } catch { /* the core is kept without it */ }
+  return cores.map((f) => {
+    try {
+      renameSync(join(dir, f), join(kept, f));
+    } catch {
+      // (another file system: copy, then remove)
+      copyFileSync(join(dir, f), join(kept, f));
+      rmSync(join(dir, f), { force: true });
+    }
+    const line = `a child left a core: ${rel}/${f} with the module it ran`
+      + ` (gdb ${HTTPD} ${rel}/${f})`;
+    console.error(`# ${line}`);
+    return line;
+  });
+}
+
 // Servers started by this test file, for the check after the file.
 const servers = new Set();
 
@@ -227,7 +278,7 @@ export async function startServerRaw(opts = {}) {
   if (opts.beforeStart) opts.beforeStart(root);
   const started = httpdCtl(root, '-k', 'start');
   if (started.status !== 0) {
-    const why = `httpd did not start: ${started.out}\n${scanRoot(root).join('\n')}`;
+    const why = `httpd did not start: ${started.out}\n${[...scanRoot(root), ...keepCores(root)].join('\n')}`;
     rmSync(root, { recursive: true, force: true });
     assert.fail(why);
   }
@@ -353,9 +404,12 @@ export async function startServerRaw(opts = {}) {
   function exited() {
     return pid ? processGone(pid) : !existsSync(join(root, 'run', 'httpd.pid'));
   }
+  // The problems found at the stop, and the cores moved out of the root before it goes
+  // (a core is a problem of its own: a crash whose log line was lost still fails the file).
   function finish(gone, ctl) {
     stopped = true;
     found = scanRoot(root);
+    found.push(...keepCores(root));
     if (!gone) found.unshift(`httpd parent ${pid} did not exit after -k stop: ${ctl.out}`);
   }
   // For the check after the file (below): every server it started.
@@ -363,7 +417,7 @@ export async function startServerRaw(opts = {}) {
   if (!up) {
     const log = readLog(root);
     server.cleanup();
-    assert.fail(`server did not become healthy:\n${log}`);
+    assert.fail(`server did not become healthy:\n${log}\n${server.problems().join('\n')}`);
   }
   if (opts.realtime) {
     try {
