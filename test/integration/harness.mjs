@@ -24,7 +24,7 @@
 // core into that folder only when core_pattern is a plain file name (Debian's "core"); under
 // the sanitizer layer ASan turns core dumps off (its disable_coredump), so there the report
 // is what is kept.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync, rmSync, mkdirSync,
   statSync, chownSync, copyFileSync, renameSync,
@@ -131,6 +131,26 @@ export function httpdRun(root, args, opts = {}) {
     ...args], { env: httpdEnv(root), ...opts });
   if (r.out) ctlOutput.set(root, (ctlOutput.get(root) || '') + r.out);
   return r;
+}
+
+/**
+ * httpdRun without blocking the event loop: resolves {status, signal, out}. For a command that
+ * must run while the test's own requests go on (a graceful restart under load: a spawnSync
+ * would hold every response until httpd has parsed its configuration and signalled, so the
+ * server would be idle when the restart came).
+ */
+export function httpdRunAsync(root, args) {
+  return new Promise((done) => {
+    const p = spawn('/bin/sh', ['-c', CORE_SH, 'sh', HTTPD, '-d', root, '-f', join(root, 'conf', 'httpd.conf'),
+      ...args], { env: httpdEnv(root), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    p.stdout.on('data', (d) => { out += d; });
+    p.stderr.on('data', (d) => { out += d; });
+    p.on('close', (status, signal) => {
+      if (out) ctlOutput.set(root, (ctlOutput.get(root) || '') + out);
+      done({ status, signal, out });
+    });
+  });
 }
 
 async function waitUntil(fn, ms = 10000) {
