@@ -500,6 +500,39 @@ static void test_pool_not_used_across_fork(void **state)
     assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* A read whose cursor fails (here at once, on an option libmongoc refuses before it selects a
+ * server) answers that failure in the store's words, named by the read; a status the reader
+ * already had stands, and the collection is left to a caller that passes none. */
+static void test_cursor_end(void **state)
+{
+    apr_pool_t *p = *state;
+    sb_store_t *s = raw_store(p, "mongodb://127.0.0.1:1/sbtest", 300, 1);
+    sb_store_conn_t *c;
+    sb_store_error_t err;
+    mongoc_collection_t *col;
+    bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER;
+
+    assert_int_equal(s->driver->open(s, &err), SB_STORE_OK);
+    c = raw_acquire(s, p, &err);
+    assert_non_null(c);
+    BSON_APPEND_UTF8(&opts, "serverId", "one");
+    col = sb_mongo_coll(c, "users");
+    assert_int_equal(
+        sb_mongo_cursor_end(mongoc_collection_find_with_opts(col, &filter, &opts, NULL), NULL,
+                            SB_STORE_OK, "test read", &err),
+        SB_STORE_ERROR);
+    assert_non_null(strstr(err.message, "mongodb test read: "));
+    assert_non_null(strstr(err.message, "serverId"));
+    sb_store_fail(&err, SB_STORE_CONFLICT, NULL, "the reader's own");
+    assert_int_equal(
+        sb_mongo_cursor_end(mongoc_collection_find_with_opts(col, &filter, &opts, NULL), col,
+                            SB_STORE_CONFLICT, "test read", &err),
+        SB_STORE_CONFLICT);
+    assert_string_equal(err.message, "the reader's own");
+    bson_destroy(&filter);
+    bson_destroy(&opts);
+}
+
 static void test_open_errors(void **state)
 {
     apr_pool_t *p = *state;
@@ -551,6 +584,7 @@ int main(void)
         T(test_pool_bounded_and_given_back),
         T(test_pool_not_used_across_fork),
         T(test_open_errors),
+        T(test_cursor_end),
 #undef T
     };
     int rc;

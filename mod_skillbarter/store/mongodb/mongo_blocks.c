@@ -123,9 +123,8 @@ sb_store_status_t sb_mongo_blocks_list(sb_store_conn_t *c, apr_pool_t *p, const 
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t filter, opts, in, arr;
-    bson_error_t e;
     apr_array_header_t *ids = apr_array_make(p, 8, sizeof(const char *));
     apr_hash_t *users = apr_hash_make(p);
     sb_store_status_t st = SB_STORE_OK;
@@ -143,11 +142,7 @@ sb_store_status_t sb_mongo_blocks_list(sb_store_conn_t *c, apr_pool_t *p, const 
             APR_ARRAY_PUSH(ids, const char *) = apr_pstrdup(p, id);
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "blocks");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "blocks", err);
     bson_destroy(&filter);
     bson_destroy(&opts);
     if (st != SB_STORE_OK || ids->nelts == 0) {
@@ -173,11 +168,7 @@ sb_store_status_t sb_mongo_blocks_list(sb_store_conn_t *c, apr_pool_t *p, const 
             apr_hash_set(users, card->id, APR_HASH_KEY_STRING, card);
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "blocks users");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "blocks users", err);
     bson_destroy(&filter);
     for (i = 0; st == SB_STORE_OK && i < ids->nelts; i++) {
         const sb_user_card_t *card =

@@ -103,6 +103,22 @@ sb_store_status_t sb_mongo_not_found_ok(sb_store_status_t st, sb_store_error_t *
     return st;
 }
 
+sb_store_status_t sb_mongo_cursor_end(mongoc_cursor_t *cur, mongoc_collection_t *col,
+                                      sb_store_status_t st, const char *what, sb_store_error_t *err)
+{
+    const bson_t *reply;
+    bson_error_t e;
+
+    if (st == SB_STORE_OK && mongoc_cursor_error_document(cur, &e, &reply)) {
+        st = sb_mongo_fail(&e, reply, err, what);
+    }
+    mongoc_cursor_destroy(cur);
+    if (col) {
+        mongoc_collection_destroy(col);
+    }
+    return st;
+}
+
 int64_t sb_mongo_get_time(const bson_t *doc, const char *key)
 {
     bson_iter_t it;

@@ -23,7 +23,7 @@ static sb_store_status_t sb_mongo_tx_rows(sb_store_conn_t *c, apr_pool_t *p, con
                                           sb_store_error_t *err)
 {
     mongoc_collection_t *col = sb_mongo_coll(c, SB_LEDGER);
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
 
@@ -40,10 +40,7 @@ static sb_store_status_t sb_mongo_tx_rows(sb_store_conn_t *c, apr_pool_t *p, con
         while (mongoc_cursor_next(cur, &doc)) {
             sb_mongo_tx_from_doc(p, doc, apr_array_push(out));
         }
-        if (mongoc_cursor_error_document(cur, &e, &reply)) {
-            st = sb_mongo_fail(&e, reply, err, "ledger rows");
-        }
-        mongoc_cursor_destroy(cur);
+        st = sb_mongo_cursor_end(cur, NULL, st, "ledger rows", err);
     }
     mongoc_collection_destroy(col);
     return st;

@@ -322,9 +322,8 @@ sb_store_status_t sb_mongo_viewer_blocks(sb_store_conn_t *c, apr_pool_t *p, cons
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t filter = BSON_INITIALIZER;
-    bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
 
     *out = apr_array_make(p, 4, sizeof(const char *));
@@ -340,11 +339,7 @@ sb_store_status_t sb_mongo_viewer_blocks(sb_store_conn_t *c, apr_pool_t *p, cons
             APR_ARRAY_PUSH(*out, const char *) = apr_pstrdup(p, id);
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "viewer blocks");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "viewer blocks", err);
     bson_destroy(&filter);
     return st;
 }
@@ -356,9 +351,8 @@ sb_store_status_t sb_mongo_discover_list(sb_store_conn_t *c, apr_pool_t *p,
     apr_array_header_t *hidden;
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t filter, opts;
-    bson_error_t e;
     sb_store_status_t st;
 
     *out = apr_array_make(p, q->limit > 0 ? q->limit : 1, sizeof(sb_user_card_t));
@@ -378,11 +372,7 @@ sb_store_status_t sb_mongo_discover_list(sb_store_conn_t *c, apr_pool_t *p,
         }
         sb_mongo_card_kept(p, doc, *out);
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "discover");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "discover", err);
     bson_destroy(&filter);
     bson_destroy(&opts);
     return st;
@@ -421,9 +411,8 @@ sb_store_status_t sb_mongo_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
     apr_array_header_t *hidden, *offered, *wanted;
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t pipeline;
-    bson_error_t e;
     sb_user_t *viewer = NULL;
     sb_store_status_t st;
 
@@ -453,11 +442,7 @@ sb_store_status_t sb_mongo_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
             card->they_want = (int)sb_mongo_doc_int(doc, "theyWant");
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "matches");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "matches", err);
     bson_destroy(&pipeline);
     return st;
 }
@@ -468,9 +453,8 @@ sb_store_status_t sb_mongo_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, con
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t pipeline;
-    bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
 
     *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_review_t));
@@ -502,11 +486,7 @@ sb_store_status_t sb_mongo_reviews_recent(sb_store_conn_t *c, apr_pool_t *p, con
             }
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "reviews");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "reviews", err);
     bson_destroy(&pipeline);
     return st;
 }

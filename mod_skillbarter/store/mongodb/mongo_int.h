@@ -128,6 +128,14 @@ void sb_mongo_append_before(bson_t *filter, const char *time_key, int64_t t, con
 /* A NOT_FOUND that means "none" to the caller, as OK with err cleared; other statuses as
  * they are. */
 sb_store_status_t sb_mongo_not_found_ok(sb_store_status_t st, sb_store_error_t *err);
+/* The tail of every read through a cursor: the cursor's error, if it ended on one, as the
+ * store error (named what), unless st already is one (a reader that stopped on an error of
+ * its own keeps it); then the cursor and col destroyed (col may be NULL: the caller goes on
+ * with it). Returns the resulting status. The reply the error came with is the cursor's, so
+ * it is read before the cursor goes. */
+sb_store_status_t sb_mongo_cursor_end(mongoc_cursor_t *cur, mongoc_collection_t *col,
+                                      sb_store_status_t st, const char *what,
+                                      sb_store_error_t *err);
 /* The time under key of a document (date, int64, int32 or double); 0 when absent/null. */
 int64_t sb_mongo_get_time(const bson_t *doc, const char *key);
 /* Each subdocument of the array under key (a document's top-level key): fn(p, sub, ctx). */

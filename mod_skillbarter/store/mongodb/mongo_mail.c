@@ -420,7 +420,7 @@ sb_store_status_t sb_mongo_mail_counts(sb_store_conn_t *c, sb_store_mail_counts_
 {
     mongoc_collection_t *col = sb_mongo_coll(c, SB_MAILQ);
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t pipeline;
     bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
@@ -455,11 +455,7 @@ sb_store_status_t sb_mongo_mail_counts(sb_store_conn_t *c, sb_store_mail_counts_
             out->failed = n;
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "mail counts");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "mail counts", err);
     bson_destroy(&pipeline);
     return st;
 }
@@ -469,9 +465,8 @@ sb_store_status_t sb_mongo_mail_list(sb_store_conn_t *c, apr_pool_t *p, const ch
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t filter = BSON_INITIALIZER, opts = BSON_INITIALIZER, sort, proj;
-    bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
 
     *out = apr_array_make(p, limit > 0 && limit < 256 ? limit : 16, sizeof(sb_store_mail_t *));
@@ -491,11 +486,7 @@ sb_store_status_t sb_mongo_mail_list(sb_store_conn_t *c, apr_pool_t *p, const ch
     while (limit > 0 && mongoc_cursor_next(cur, &doc)) {
         APR_ARRAY_PUSH(*out, sb_store_mail_t *) = sb_mongo_mail_from_doc(p, doc);
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "mail list");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "mail list", err);
     bson_destroy(&filter);
     bson_destroy(&opts);
     return st;

@@ -254,9 +254,8 @@ sb_store_status_t sb_mongo_conversation_page(sb_store_conn_t *c, apr_pool_t *p, 
     char pair[SB_MONGO_PAIR_LEN];
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t filter, opts;
-    bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
 
     *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_message_t));
@@ -275,11 +274,7 @@ sb_store_status_t sb_mongo_conversation_page(sb_store_conn_t *c, apr_pool_t *p, 
         }
         sb_mongo_message_from_doc(p, doc, apr_array_push(*out));
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "conversation page");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "conversation page", err);
     bson_destroy(&filter);
     bson_destroy(&opts);
     if (st == SB_STORE_OK) {
@@ -310,9 +305,8 @@ sb_store_status_t sb_mongo_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
     apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t pipeline;
-    bson_error_t e;
     sb_store_status_t st;
 
     *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_conversation_t));
@@ -344,11 +338,7 @@ sb_store_status_t sb_mongo_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
         cv->last.session = NULL; /* the list's last message has no sessionData (as SQLite's) */
         cv->unread = sb_mongo_doc_int(doc, "unread");
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "conversations");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "conversations", err);
     bson_destroy(&pipeline);
     return st;
 }
@@ -359,9 +349,8 @@ sb_store_status_t sb_mongo_conversation_partners(sb_store_conn_t *c, apr_pool_t 
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t filter, opts;
-    bson_error_t e;
     apr_hash_t *blocked = apr_hash_make(p);
     sb_store_status_t st = SB_STORE_OK;
     char id[SB_ID_LEN + 1];
@@ -384,11 +373,7 @@ sb_store_status_t sb_mongo_conversation_partners(sb_store_conn_t *c, apr_pool_t 
             apr_hash_set(blocked, apr_pstrdup(p, other), APR_HASH_KEY_STRING, "");
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "partners blocks");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "partners blocks", err);
     bson_destroy(&filter);
     if (st != SB_STORE_OK) {
         return st;
@@ -404,11 +389,7 @@ sb_store_status_t sb_mongo_conversation_partners(sb_store_conn_t *c, apr_pool_t 
             APR_ARRAY_PUSH(*out, const char *) = apr_pstrdup(p, id);
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "partners");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "partners", err);
     bson_destroy(&filter);
     bson_destroy(&opts);
     return st;

@@ -236,19 +236,13 @@ static sb_store_status_t sb_mongo_each(sb_store_conn_t *c, const char *coll, con
 {
     mongoc_collection_t *col = sb_mongo_coll(c, coll);
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(col, filter, NULL, NULL);
-    const bson_t *doc, *reply;
-    bson_error_t e;
+    const bson_t *doc;
     sb_store_status_t st = SB_STORE_OK;
 
     while (mongoc_cursor_next(cur, &doc)) {
         *count += fn(c, doc, arg, err);
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "recover");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
-    return st;
+    return sb_mongo_cursor_end(cur, col, st, "recover", err);
 }
 
 sb_store_status_t sb_mongo_recover(sb_store_conn_t *c, int64_t before, int *fixed,

@@ -145,8 +145,7 @@ static sb_store_status_t sb_mongo_outbox_rows(sb_store_conn_t *c, apr_pool_t *p,
 {
     mongoc_collection_t *col = sb_mongo_coll(c, SB_OUTBOX);
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(col, filter, opts, NULL);
-    const bson_t *doc, *reply;
-    bson_error_t e;
+    const bson_t *doc;
     int64_t expected = after + 1;
     sb_store_status_t st = SB_STORE_OK;
     int stop = 0;
@@ -186,12 +185,7 @@ static sb_store_status_t sb_mongo_outbox_rows(sb_store_conn_t *c, apr_pool_t *p,
         r->created_at = sb_mongo_get_time(doc, "createdAt");
         expected = k + 1;
     }
-    if (st == SB_STORE_OK && mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "outbox read");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
-    return st;
+    return sb_mongo_cursor_end(cur, col, st, "outbox read", err);
 }
 
 sb_store_status_t sb_mongo_outbox_read(sb_store_conn_t *c, apr_pool_t *p, const char *user_id,
@@ -340,7 +334,7 @@ sb_store_status_t sb_mongo_notifications_list(sb_store_conn_t *c, apr_pool_t *p,
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t filter, opts, count = BSON_INITIALIZER;
     bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
@@ -362,10 +356,7 @@ sb_store_status_t sb_mongo_notifications_list(sb_store_conn_t *c, apr_pool_t *p,
         }
         sb_mongo_notification_from_doc(p, doc, apr_array_push(*out));
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "notifications");
-    }
-    mongoc_cursor_destroy(cur);
+    st = sb_mongo_cursor_end(cur, NULL, st, "notifications", err);
     if (st == SB_STORE_OK) {
         sb_mongo_append_id(&count, "userId", user_id);
         BSON_APPEND_BOOL(&count, "isRead", false);

@@ -84,19 +84,13 @@ static sb_store_status_t sb_mongo_session_rows(sb_store_conn_t *c, apr_pool_t *p
 {
     mongoc_collection_t *col = sb_mongo_coll(c, SB_MONGO_SESSIONS);
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(col, filter, opts, NULL);
-    const bson_t *doc, *reply;
-    bson_error_t e;
+    const bson_t *doc;
     sb_store_status_t st = SB_STORE_OK;
 
     while (mongoc_cursor_next(cur, &doc)) {
         sb_mongo_session_from_doc(p, doc, apr_array_push(rows));
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, what);
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
-    return st;
+    return sb_mongo_cursor_end(cur, col, st, what, err);
 }
 
 /* The count, then the page (not one snapshot without a transaction: a session booked between

@@ -247,9 +247,8 @@ sb_store_status_t sb_mongo_reviews_page(sb_store_conn_t *c, apr_pool_t *p, const
         apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_session_review_t));
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t pipeline;
-    bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
 
     *out = rows;
@@ -269,11 +268,7 @@ sb_store_status_t sb_mongo_reviews_page(sb_store_conn_t *c, apr_pool_t *p, const
             *(sb_session_review_t *)apr_array_push(rows) = v;
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "reviews");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "reviews", err);
     bson_destroy(&pipeline);
     return st;
 }

@@ -521,9 +521,8 @@ sb_store_status_t sb_mongo_session_recover(sb_store_conn_t *c, int64_t before, i
 {
     mongoc_collection_t *col = sb_mongo_coll(c, SB_MONGO_SESSIONS);
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     bson_t filter, lt;
-    bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
     int n = 0;
 
@@ -536,11 +535,7 @@ sb_store_status_t sb_mongo_session_recover(sb_store_conn_t *c, int64_t before, i
         sb_store_error_t e2;
         n += sb_mongo_recover_session(c, doc, &e2);
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, "session recover");
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, st, "session recover", err);
     bson_destroy(&filter);
     if (fixed) {
         *fixed = n;

@@ -201,10 +201,9 @@ sb_store_status_t sb_mongo_user_by_login(sb_store_conn_t *c, apr_pool_t *p, cons
 {
     mongoc_collection_t *col;
     mongoc_cursor_t *cur;
-    const bson_t *doc, *reply;
+    const bson_t *doc;
     const char *low;
     bson_t filter, opts = BSON_INITIALIZER;
-    bson_error_t e;
     sb_store_status_t st = SB_STORE_OK;
 
     *out = NULL;
@@ -222,15 +221,13 @@ sb_store_status_t sb_mongo_user_by_login(sb_store_conn_t *c, apr_pool_t *p, cons
             *out = sb_mongo_user_from_doc(p, doc);
         }
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
+    st = sb_mongo_cursor_end(cur, col, st, "user by login", err);
+    if (st != SB_STORE_OK) {
         *out = NULL;
-        st = sb_mongo_fail(&e, reply, err, "user by login");
     }
     else if (!*out) {
         st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
     }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
     bson_destroy(&opts);
     bson_destroy(&filter);
     return st;

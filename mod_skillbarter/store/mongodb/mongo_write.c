@@ -204,22 +204,20 @@ sb_store_status_t sb_mongo_find_one(sb_store_conn_t *c, const char *coll, const 
 {
     mongoc_collection_t *col = sb_mongo_coll(c, coll);
     mongoc_cursor_t *cur = mongoc_collection_find_with_opts(col, filter, opts, NULL);
-    const bson_t *doc, *reply;
-    bson_error_t e;
+    const bson_t *doc;
+    int found = mongoc_cursor_next(cur, &doc);
     sb_store_status_t st;
 
-    if (mongoc_cursor_next(cur, &doc)) {
+    if (found) {
         bson_copy_to(doc, out);
-        st = SB_STORE_OK;
     }
     else {
         bson_init(out);
-        st = mongoc_cursor_error_document(cur, &e, &reply)
-                 ? sb_mongo_fail(&e, reply, err, what)
-                 : sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "%s: not found", what);
     }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
+    st = sb_mongo_cursor_end(cur, col, SB_STORE_OK, what, err);
+    if (st == SB_STORE_OK && !found) {
+        st = sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "%s: not found", what);
+    }
     return st;
 }
 
@@ -275,22 +273,15 @@ sb_store_status_t sb_mongo_aggregate_one(sb_store_conn_t *c, const char *coll,
     mongoc_collection_t *col = sb_mongo_coll(c, coll);
     mongoc_cursor_t *cur =
         mongoc_collection_aggregate(col, MONGOC_QUERY_NONE, pipeline, NULL, NULL);
-    const bson_t *doc, *reply;
-    bson_error_t e;
-    sb_store_status_t st = SB_STORE_OK;
+    const bson_t *doc;
 
     if (mongoc_cursor_next(cur, &doc)) {
         bson_copy_to(doc, out);
     }
     else {
         bson_init(out);
-        if (mongoc_cursor_error_document(cur, &e, &reply)) {
-            st = sb_mongo_fail(&e, reply, err, what);
-        }
     }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
-    return st;
+    return sb_mongo_cursor_end(cur, col, SB_STORE_OK, what, err);
 }
 
 /* The documents of cur into fn, then its error; the cursor and collection are destroyed. */
@@ -298,19 +289,13 @@ static sb_store_status_t sb_mongo_cursor_each(mongoc_collection_t *col, mongoc_c
                                               apr_pool_t *p, sb_mongo_doc_fn fn, void *ctx,
                                               const char *what, sb_store_error_t *err)
 {
-    const bson_t *doc, *reply;
-    bson_error_t e;
+    const bson_t *doc;
     sb_store_status_t st = SB_STORE_OK;
 
     while (mongoc_cursor_next(cur, &doc)) {
         fn(p, doc, ctx);
     }
-    if (mongoc_cursor_error_document(cur, &e, &reply)) {
-        st = sb_mongo_fail(&e, reply, err, what);
-    }
-    mongoc_cursor_destroy(cur);
-    mongoc_collection_destroy(col);
-    return st;
+    return sb_mongo_cursor_end(cur, col, st, what, err);
 }
 
 sb_store_status_t sb_mongo_find_each(sb_store_conn_t *c, apr_pool_t *p, const char *coll,
