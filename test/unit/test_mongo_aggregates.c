@@ -321,19 +321,12 @@ static void test_trend_merge(void **state)
     assert_int_equal(out->nelts, 2);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_contribution),      T(test_counters_follow_random_edits),
-        T(test_counter_documents), T(test_recount),
-        T(test_trend_hours),       T(test_trend_merge),
+    T(test_contribution),      T(test_counters_follow_random_edits),
+    T(test_counter_documents), T(test_recount),
+    T(test_trend_hours),       T(test_trend_merge),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_aggregates", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_aggregates", tests)

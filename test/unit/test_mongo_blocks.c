@@ -104,18 +104,11 @@ static void test_card_texts_match_sqlite(void **state)
         "\"experience\":\"Beginner\",\"description\":\"weiqi\",\"verified\":false}]");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_pair_upsert_and_either),
-        T(test_card_texts_match_sqlite),
+    T(test_pair_upsert_and_either),
+    T(test_card_texts_match_sqlite),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_blocks", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_blocks", tests)

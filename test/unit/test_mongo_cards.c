@@ -182,19 +182,12 @@ static void test_apply_profile_as_update(void **state)
     assert_int_equal(u.email_notifications, 0);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_cards_follow_random_edits),  T(test_card_of_older_document),
-        T(test_search_words_follow_fields), T(test_guarded_write),
-        T(test_apply_profile_as_update),
+    T(test_cards_follow_random_edits),  T(test_card_of_older_document),
+    T(test_search_words_follow_fields), T(test_guarded_write),
+    T(test_apply_profile_as_update),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_cards", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_cards", tests)

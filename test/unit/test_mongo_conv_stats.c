@@ -183,20 +183,13 @@ static void test_counter_documents(void **state)
     bson_destroy(&f);
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_change_pipeline),
-        T(test_delta),
-        T(test_counters_follow_random_changes),
-        T(test_counter_documents),
+    T(test_change_pipeline),
+    T(test_delta),
+    T(test_counters_follow_random_changes),
+    T(test_counter_documents),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_conv_stats", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_conv_stats", tests)

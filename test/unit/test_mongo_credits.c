@@ -203,19 +203,12 @@ static void test_transfer_intent(void **state)
                                      "\"$date\" : { \"$numberLong\" : \"1750000000000\" } } } }");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_move_debit_is_guarded),    T(test_move_credit_has_no_balance_guard),
-        T(test_row_from_pending_entry),   T(test_ledger_pages),
-        T(test_held_and_audit_pipelines), T(test_transfer_intent),
+    T(test_move_debit_is_guarded),    T(test_move_credit_has_no_balance_guard),
+    T(test_row_from_pending_entry),   T(test_ledger_pages),
+    T(test_held_and_audit_pipelines), T(test_transfer_intent),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_credits", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_credits", tests)

@@ -190,21 +190,14 @@ static void test_search_filter_and_pipeline(void **state)
     assert_null(strstr(s, "passwordHash"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_regex_literal),
-        T(test_discover_filter),
-        T(test_matches_and_reviews),
-        T(test_search_words),
-        T(test_search_filter_and_pipeline),
+    T(test_regex_literal),
+    T(test_discover_filter),
+    T(test_matches_and_reviews),
+    T(test_search_words),
+    T(test_search_filter_and_pipeline),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_discovery", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_discovery", tests)

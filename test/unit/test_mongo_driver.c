@@ -562,35 +562,28 @@ static void test_open_errors(void **state)
     assert_non_null(strstr(err.message, "cannot read the password file"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_uri_split_takes_out_password_file),
-        T(test_password_file),
-        T(test_db_names),
-        T(test_compiled_in),
-        T(test_no_operation_missing),
-        T(test_error_duplicate_key_names_field),
-        T(test_error_unavailable),
-        T(test_index_table),
-        T(test_index_command_json),
-        T(test_deployment_probe),
-        T(test_doc_reads),
-        T(test_ids),
-        T(test_times),
-        T(test_unreachable_server_is_unavailable_fast),
-        T(test_uri_timeout_wins),
-        T(test_pool_bounded_and_given_back),
-        T(test_pool_not_used_across_fork),
-        T(test_open_errors),
-        T(test_cursor_end),
+    T(test_uri_split_takes_out_password_file),
+    T(test_password_file),
+    T(test_db_names),
+    T(test_compiled_in),
+    T(test_no_operation_missing),
+    T(test_error_duplicate_key_names_field),
+    T(test_error_unavailable),
+    T(test_index_table),
+    T(test_index_command_json),
+    T(test_deployment_probe),
+    T(test_doc_reads),
+    T(test_ids),
+    T(test_times),
+    T(test_unreachable_server_is_unavailable_fast),
+    T(test_uri_timeout_wins),
+    T(test_pool_bounded_and_given_back),
+    T(test_pool_not_used_across_fork),
+    T(test_open_errors),
+    T(test_cursor_end),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_driver", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_driver", tests)

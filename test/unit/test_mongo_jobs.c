@@ -52,18 +52,11 @@ static void test_renew_takeover_release(void **state)
     assert_string_equal(json(p, &f), "{ \"_id\" : \"mail\", \"holder\" : \"b\" }");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_take),
-        T(test_renew_takeover_release),
+    T(test_take),
+    T(test_renew_takeover_release),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_jobs", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_jobs", tests)

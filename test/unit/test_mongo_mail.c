@@ -110,19 +110,12 @@ static void test_queue_indexes(void **state)
     assert_false(sb_mongo_drop_gone(&e));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_queued_document),
-        T(test_claim_and_guards),
-        T(test_queue_indexes),
+    T(test_queued_document),
+    T(test_claim_and_guards),
+    T(test_queue_indexes),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_mail", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_mail", tests)

@@ -184,18 +184,11 @@ static void test_session_request_data(void **state)
     assert_false(sb_mongo_message_doc(&b, &m));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_pair_and_document), T(test_summary_upsert),       T(test_visibility_and_pages),
-        T(test_json_builders),     T(test_session_request_data),
+    T(test_pair_and_document), T(test_summary_upsert),       T(test_visibility_and_pages),
+    T(test_json_builders),     T(test_session_request_data),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_messages", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_messages", tests)

@@ -111,19 +111,12 @@ static void test_notifications(void **state)
     assert_false(sb_mongo_notification_read(&b, &o, ID, "x", T0));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_event_document),
-        T(test_draws_and_reads),
-        T(test_notifications),
+    T(test_event_document),
+    T(test_draws_and_reads),
+    T(test_notifications),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_outbox", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_outbox", tests)

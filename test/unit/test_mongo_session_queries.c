@@ -344,20 +344,12 @@ static void test_session_indexes(void **state)
     assert_string_equal(sb_mongo_index_field("sessions", "roomId"), "roomId");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_edit_and_presence),      T(test_list_filters),
-        T(test_due_and_reminders),      T(test_reminders_read_back_as_text),
-        T(test_dispute_and_resolution), T(test_reviews),
-        T(test_calendar_and_person),    T(test_session_indexes),
+    T(test_edit_and_presence),           T(test_list_filters),           T(test_due_and_reminders),
+    T(test_reminders_read_back_as_text), T(test_dispute_and_resolution), T(test_reviews),
+    T(test_calendar_and_person),         T(test_session_indexes),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_session_queries", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_session_queries", tests)

@@ -402,23 +402,16 @@ static void test_intent_entries_and_totals(void **state)
     assert_false(sb_mongo_intent_clear(&f, &u, "x"));
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_booking_document_holds_the_duration),
-        T(test_request_message_mirrors_the_booking),
-        T(test_request_copy_read_back),
-        T(test_overlap_filter),
-        T(test_end_settles_the_measured_minutes),
-        T(test_start_reschedule_abandon),
-        T(test_intent_entries_and_totals),
+    T(test_booking_document_holds_the_duration),
+    T(test_request_message_mirrors_the_booking),
+    T(test_request_copy_read_back),
+    T(test_overlap_filter),
+    T(test_end_settles_the_measured_minutes),
+    T(test_start_reschedule_abandon),
+    T(test_intent_entries_and_totals),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_sessions", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_sessions", tests)

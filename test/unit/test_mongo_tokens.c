@@ -104,19 +104,12 @@ static void test_quota_pipeline(void **state)
     assert_string_equal(json(p, &b), "{ \"$pull\" : { \"sent\" : { \"k\" : \"k1\" } } }");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_refresh_documents),
-        T(test_onetime_documents),
-        T(test_quota_pipeline),
+    T(test_refresh_documents),
+    T(test_onetime_documents),
+    T(test_quota_pipeline),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_tokens", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_tokens", tests)

@@ -337,26 +337,19 @@ static void test_lower(void **state)
     assert_string_equal(sb_mongo_lower(p, NULL), "");
 }
 
-int main(void)
-{
-    const struct CMUnitTest tests[] = {
+static const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, sb_test_pool_setup, sb_test_pool_teardown)
-        T(test_new_user_document),
-        T(test_user_round_trip),
-        T(test_older_document_defaults),
-        T(test_filters),
-        T(test_profile_update),
-        T(test_lists_update),
-        T(test_single_field_updates),
-        T(test_status_update),
-        T(test_token_revocation_and_bonus_row),
-        T(test_lower),
+    T(test_new_user_document),
+    T(test_user_round_trip),
+    T(test_older_document_defaults),
+    T(test_filters),
+    T(test_profile_update),
+    T(test_lists_update),
+    T(test_single_field_updates),
+    T(test_status_update),
+    T(test_token_revocation_and_bonus_row),
+    T(test_lower),
 #undef T
-    };
-    int rc;
+};
 
-    apr_initialize();
-    rc = cmocka_run_group_tests_name("mongo_users", tests, NULL, NULL);
-    apr_terminate();
-    return rc;
-}
+SB_TEST_MAIN("mongo_users", tests)
