@@ -237,10 +237,10 @@ static inline void assert_balanced(sb_fx_t *fx)
     assert_int_equal(a.bad_rows, 0);
 }
 
-/* A 60-minute Guitar session of teacher and learner at start, booked (pending): its id into
- * id. */
-static inline void fx_book(sb_fx_t *fx, const char *teacher_id, const char *student_id,
-                           int64_t start, char *id)
+/* A session of teacher and learner in skill at start, minutes long, booked (pending): its id
+ * (a new one) into id, its room a new id too. */
+static inline void fx_book_skill(sb_fx_t *fx, const char *teacher_id, const char *student_id,
+                                 const char *skill, int64_t start, int64_t minutes, char *id)
 {
     char room[SB_ID_LEN + 1];
     sb_session_new_t s = {0};
@@ -251,13 +251,21 @@ static inline void fx_book(sb_fx_t *fx, const char *teacher_id, const char *stud
     s.id = id;
     s.teacher_id = teacher_id;
     s.student_id = student_id;
-    s.skill = "Guitar";
+    s.skill = skill;
     s.scheduled_time = start;
-    s.duration = 60;
+    s.duration = minutes;
     s.room_id = apr_pstrdup(fx->pool, room);
     assert_int_equal(
         sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
         SB_STORE_OK);
+}
+
+/* A 60-minute Guitar session of teacher and learner at start, booked (pending): its id into
+ * id. */
+static inline void fx_book(sb_fx_t *fx, const char *teacher_id, const char *student_id,
+                           int64_t start, char *id)
+{
+    fx_book_skill(fx, teacher_id, student_id, "Guitar", start, 60, id);
 }
 
 /* SQLite's query plan for sql on the fixture's file: its detail lines, each ending in '\n'

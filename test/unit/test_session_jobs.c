@@ -13,23 +13,10 @@ static sb_user_t *teacher, *student;
 
 static void book(sb_fx_t *fx, int64_t start, int64_t minutes, int accept, char *id)
 {
-    char room[SB_ID_LEN + 1];
-    sb_session_new_t s = {0};
     sb_session_act_t a = {id, NULL, SB_SESSION_ACCEPT, 0, NULL, 0};
     sb_store_error_t err;
 
-    sb_id_new(id);
-    sb_id_new(room);
-    s.id = id;
-    s.teacher_id = teacher->id;
-    s.student_id = student->id;
-    s.skill = "Piano";
-    s.scheduled_time = start;
-    s.duration = minutes;
-    s.room_id = apr_pstrdup(fx->pool, room);
-    assert_int_equal(
-        sb_store_session_create(fx->conn, fx->pool, &s, NULL, 0, NULL, NOW, NULL, NULL, &err),
-        SB_STORE_OK);
+    fx_book_skill(fx, teacher->id, student->id, "Piano", start, minutes, id);
     if (accept) {
         a.actor_id = teacher->id;
         assert_int_equal(
