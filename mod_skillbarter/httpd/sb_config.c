@@ -384,37 +384,33 @@ static const char *sb_cmd_mail_from_set(cmd_parms *cmd, void *dc, const char *ar
     return NULL;
 }
 
-/* SkillBarterRealtimeURL: where the SPA opens its Socket.IO connection in direct mode. */
-static const char *sb_cmd_realtime_url_set(cmd_parms *cmd, void *dc, const char *arg)
+/* A base URL directive's value (http or https, no space, query or fragment) without its
+ * trailing slashes into *out; the error names an example of the directive's own. */
+static const char *sb_base_url(cmd_parms *cmd, const char *arg, const char *example,
+                               const char **out)
 {
     apr_size_t n = strlen(arg);
+
     if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) || strpbrk(arg, " \r\n?#")) {
-        return apr_psprintf(cmd->pool,
-                            "%s: expected a base URL such as "
-                            "https://rt.example:3443, got '%s'",
-                            cmd->cmd->name, arg);
+        return apr_psprintf(cmd->pool, "%s: expected a base URL such as %s, got '%s'",
+                            cmd->cmd->name, example, arg);
     }
     while (n > 0 && arg[n - 1] == '/') {
         n--;
     }
-    cmd_conf(cmd)->realtime_url = apr_pstrndup(cmd->pool, arg, n);
+    *out = apr_pstrndup(cmd->pool, arg, n);
     return NULL;
+}
+
+/* SkillBarterRealtimeURL: where the SPA opens its Socket.IO connection in direct mode. */
+static const char *sb_cmd_realtime_url_set(cmd_parms *cmd, void *dc, const char *arg)
+{
+    return sb_base_url(cmd, arg, "https://rt.example:3443", &cmd_conf(cmd)->realtime_url);
 }
 
 static const char *sb_cmd_public_url_set(cmd_parms *cmd, void *dc, const char *arg)
 {
-    apr_size_t n = strlen(arg);
-    if ((strncmp(arg, "http://", 7) && strncmp(arg, "https://", 8)) || strpbrk(arg, " \r\n?#")) {
-        return apr_psprintf(cmd->pool,
-                            "%s: expected a base URL such as https://app.example, "
-                            "got '%s'",
-                            cmd->cmd->name, arg);
-    }
-    while (n > 0 && arg[n - 1] == '/') {
-        n--;
-    }
-    cmd_conf(cmd)->public_url = apr_pstrndup(cmd->pool, arg, n);
-    return NULL;
+    return sb_base_url(cmd, arg, "https://app.example", &cmd_conf(cmd)->public_url);
 }
 
 /* A unix socket path (server-root relative): it must fit a socket address. */
