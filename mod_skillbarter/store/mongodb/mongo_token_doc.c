@@ -25,13 +25,23 @@ static void sb_mongo_append_time_cmp(bson_t *b, const char *key, const char *op,
     bson_append_document_end(b, &cmp);
 }
 
+/* A token document or filter begun as {key: value, userId: <user_id>}: 0 (b destroyed) when
+ * user_id is not an id. */
+static int sb_mongo_token_begin(bson_t *b, const char *key, const char *value, const char *user_id)
+{
+    bson_init(b);
+    BSON_APPEND_UTF8(b, key, value);
+    if (!sb_mongo_append_id(b, "userId", user_id)) {
+        bson_destroy(b);
+        return 0;
+    }
+    return 1;
+}
+
 int sb_mongo_refresh_doc(bson_t *b, const char *hash, const char *user_id, const char *family_id,
                          int64_t expires_at, int64_t now)
 {
-    bson_init(b);
-    BSON_APPEND_UTF8(b, "_id", hash);
-    if (!sb_mongo_append_id(b, "userId", user_id)) {
-        bson_destroy(b);
+    if (!sb_mongo_token_begin(b, "_id", hash, user_id)) {
         return 0;
     }
     BSON_APPEND_UTF8(b, "familyId", family_id);
@@ -76,10 +86,7 @@ void sb_mongo_refresh_revoke_family(bson_t *filter, bson_t *update, const char *
 
 int sb_mongo_filter_live_family(bson_t *b, const char *user_id, const char *family_id)
 {
-    bson_init(b);
-    BSON_APPEND_UTF8(b, "familyId", family_id);
-    if (!sb_mongo_append_id(b, "userId", user_id)) {
-        bson_destroy(b);
+    if (!sb_mongo_token_begin(b, "familyId", family_id, user_id)) {
         return 0;
     }
     bson_append_null(b, "revokedAt", -1);
@@ -89,10 +96,7 @@ int sb_mongo_filter_live_family(bson_t *b, const char *user_id, const char *fami
 int sb_mongo_onetime_doc(bson_t *b, const char *hash, const char *user_id, const char *purpose,
                          int64_t expires_at, int64_t now, const char *nonce)
 {
-    bson_init(b);
-    BSON_APPEND_UTF8(b, "_id", hash);
-    if (!sb_mongo_append_id(b, "userId", user_id)) {
-        bson_destroy(b);
+    if (!sb_mongo_token_begin(b, "_id", hash, user_id)) {
         return 0;
     }
     BSON_APPEND_UTF8(b, "purpose", purpose);
