@@ -157,6 +157,14 @@ test('raw frames: CONNECT reply, ack ids, bad frames answered with error events'
   assert.match(connected, /^40\{"sid":"[A-Za-z0-9_-]{20}"/);
   ws.send('427["nope"]');
   assert.equal(await ws.next(), '437[{"success":false,"message":"Unknown event: nope"}]');
+  // the ack id is written back as sent: 0, and the longest (9 digits)
+  ws.send('420["nope"]');
+  assert.equal(await ws.next(), '430[{"success":false,"message":"Unknown event: nope"}]');
+  ws.send('42999999999["nope"]');
+  assert.equal(await ws.next(), '43999999999[{"success":false,"message":"Unknown event: nope"}]');
+  // a message larger than the receive buffer (512 bytes) arrives in pieces: put together first
+  ws.send(`426${JSON.stringify(['nope', { pad: 'x'.repeat(3000) }])}`);
+  assert.equal(await ws.next(), '436[{"success":false,"message":"Unknown event: nope"}]');
   // a long name is cut at 64 bytes, never inside a UTF-8 character; quotes are escaped
   ws.send(`428${JSON.stringify([`a${'é'.repeat(40)}`])}`);
   assert.equal(await ws.next(),
