@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 
 // every test bounded: a lost event fails its test instead of hanging the run
 const test = (name, fn) => nodeTest(name, { timeout: 30000 }, fn);
-import { useServer, register } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { useServer, register, TOP } from './harness.mjs';
 import { connectClient, next, rawWs, resign, sleep } from './rt_support.mjs';
+import { realtimeBinary } from './realtime_daemon.mjs';
 
 const server = useServer({
   realtime: true,
@@ -290,4 +292,16 @@ test('a session whose queue overflows is closed instead of growing', async () =>
   const r = await fetch(url);
   assert.equal(r.status, 400);
   assert.equal((await r.json()).code, 1);
+});
+
+test('--io-collect takes 0 to 10000 microseconds and is documented in --help', () => {
+  const run = (...args) => spawnSync(realtimeBinary(TOP), args, { encoding: 'utf8' });
+  const help = run('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--io-collect US .*\(default 200; 0: poll at once\)/s);
+  for (const bad of ['10001', '-1', 'x']) {
+    const r = run('--io-collect', bad);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, new RegExp(`bad value for --io-collect: ${bad}`));
+  }
 });
