@@ -75,7 +75,6 @@ sbrt_status_t sbrt_sio_decode(apr_pool_t *p, const char *buf, apr_size_t len,
                               sbrt_sio_packet_t *out)
 {
     apr_size_t i = 1, start;
-    const char *why;
 
     memset(out, 0, sizeof *out);
     out->nsp = "/";
@@ -120,7 +119,7 @@ sbrt_status_t sbrt_sio_decode(apr_pool_t *p, const char *buf, apr_size_t len,
         return SBRT_ERR_ACK_ID;
     }
     if (i < len) {
-        out->data = sb_json_parse(p, buf + i, len - i, SBRT_JSON_DEPTH, &why);
+        out->data = sb_json_track(p, sbrt_json_parse(buf + i, len - i, SBRT_JSON_DEPTH));
         if (!out->data) {
             return SBRT_ERR_JSON;
         }

@@ -68,6 +68,12 @@ typedef struct {
     json_object *data; /* NULL when absent; released by a cleanup on the pool */
 } sbrt_sio_packet_t;
 
+/* Parse buf[0..len) as one JSON document, accepting exactly what sb_json_parse accepts (strict
+ * RFC 8259, json-c's UTF-8 check, a value inside max_depth - 1 containers at most, no top-level
+ * null) and giving the same values, in one pass without json-c's tokener (sbrt_json.c). NULL
+ * when it is not such a document; the caller owns the result. */
+json_object *sbrt_json_parse(const char *buf, apr_size_t len, int max_depth);
+
 /* Decode one Engine.IO text packet buf[0..len). The data points into buf. */
 sbrt_status_t sbrt_eio_decode(const char *buf, apr_size_t len, sbrt_eio_packet_t *out);
 

@@ -386,6 +386,12 @@ static int on_ws_receive(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const 
     if (!s) {
         return -1;
     }
+    if (!pss->body && lws_is_final_fragment(wsi) && !lws_frame_is_binary(wsi)
+        && len <= srv->max_payload) {
+        /* a whole message in one piece (the common case): handled in lws' buffer, no copy */
+        sbrt_session_on_packet(s, wsi, in, len);
+        return 0;
+    }
     if (append_body(srv, pss, in, len)) {
         return -1;
     }

@@ -18,7 +18,9 @@ void sbrt_events_on_disconnect(sbrt_session_t *s, const char *reason)
 
 void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json_object *args)
 {
+    static const char unknown[] = "Unknown event: ";
     const char *name = json_object_get_string(json_object_array_get_idx(args, 0));
+    char message[sizeof unknown + 64];
     apr_size_t n;
     int i;
 
@@ -34,5 +36,8 @@ void sbrt_events_dispatch(sbrt_session_t *s, apr_pool_t *p, int64_t ack_id, json
         for (n = 64; n > 0 && ((unsigned char)name[n] & 0xC0) == 0x80; n--) {
         }
     }
-    sbrt_socket_refuse(s, ack_id, apr_psprintf(p, "Unknown event: %.*s", (int)n, name));
+    memcpy(message, unknown, sizeof unknown - 1);
+    memcpy(message + sizeof unknown - 1, name, n);
+    message[sizeof unknown - 1 + n] = '\0';
+    sbrt_socket_refuse(s, ack_id, message);
 }

@@ -12,6 +12,22 @@
 #include "sbrt_codec.h"
 #include "sbrt_events.h"
 
+/* The decimal digits of an ack id (0 to SBRT_MAX_ACK_ID) into out; their count. */
+static apr_size_t put_ack_id(char *out, int64_t id)
+{
+    char digits[20];
+    apr_size_t n = 0, i;
+
+    do {
+        digits[n++] = (char)('0' + id % 10);
+        id /= 10;
+    } while (id > 0 && n < sizeof digits);
+    for (i = 0; i < n; i++) {
+        out[i] = digits[n - 1 - i];
+    }
+    return n;
+}
+
 /* Send one Socket.IO packet of the main namespace as an Engine.IO MESSAGE: "4", the type
  * digit, the ack id and the JSON, built in place (no pool, one copy into the queue). */
 static int send_sio(sbrt_session_t *s, sbrt_sio_type_t type, int64_t ack_id, json_object *data)
@@ -30,7 +46,7 @@ static int send_sio(sbrt_session_t *s, sbrt_sio_type_t type, int64_t ack_id, jso
     buf[1] = (char)('0' + (int)type);
     n = 2;
     if (ack_id >= 0) {
-        n += (apr_size_t)apr_snprintf(buf + n, 22, "%" APR_INT64_T_FMT, ack_id);
+        n += put_ack_id(buf + n, ack_id);
     }
     memcpy(buf + n, json, jlen);
     rc = sbrt_session_send(s, buf, n + jlen);
@@ -125,24 +141,35 @@ static apr_size_t json_escape(char *out, apr_size_t cap, const char *message)
 }
 
 /* An error for the client: an ack when it asked for one, else an `error` event. The packet
- * is written as text (this answers every bad frame: no JSON objects built for it). */
+ * is written as text, put together with memcpy (this answers every bad frame and unknown
+ * event: no JSON objects built for it, no format string read). */
 void sbrt_socket_refuse(sbrt_session_t *s, int64_t ack_id, const char *message)
 {
+    static const char ack_head[] = "[{\"success\":false,\"message\":\"";
+    static const char ack_tail[] = "\"}]";
+    static const char event_head[] = "42[\"error\",{\"message\":\"";
+    static const char event_tail[] = "\"}]";
     char buf[1024], esc[900];
-    apr_size_t n = json_escape(esc, sizeof esc, message);
-    int len;
+    apr_size_t n = json_escape(esc, sizeof esc, message), len = 0;
 
     if (n) {
         if (ack_id >= 0) {
-            len = apr_snprintf(buf, sizeof buf,
-                               "43%" APR_INT64_T_FMT "[{\"success\":false,\"message\":\"%.*s\"}]",
-                               ack_id, (int)n, esc);
+            memcpy(buf, "43", 2);
+            len = 2 + put_ack_id(buf + 2, ack_id);
+            memcpy(buf + len, ack_head, sizeof ack_head - 1);
+            len += sizeof ack_head - 1;
+            memcpy(buf + len, esc, n);
+            memcpy(buf + len + n, ack_tail, sizeof ack_tail - 1);
+            len += n + sizeof ack_tail - 1;
         }
         else {
-            len =
-                apr_snprintf(buf, sizeof buf, "42[\"error\",{\"message\":\"%.*s\"}]", (int)n, esc);
+            memcpy(buf, event_head, sizeof event_head - 1);
+            len = sizeof event_head - 1;
+            memcpy(buf + len, esc, n);
+            memcpy(buf + len + n, event_tail, sizeof event_tail - 1);
+            len += n + sizeof event_tail - 1;
         }
-        sbrt_session_send(s, buf, (apr_size_t)len);
+        sbrt_session_send(s, buf, len);
         return;
     }
     if (ack_id >= 0) {

@@ -43,7 +43,7 @@ fuzz() {
 }
 
 for target in fuzz_json_parse fuzz_validate fuzz_jwt_verify fuzz_multipart fuzz_cursor \
-              fuzz_time fuzz_skill_rules fuzz_image fuzz_sbrt_codec; do
+              fuzz_time fuzz_skill_rules fuzz_image fuzz_sbrt_codec fuzz_sbrt_json; do
     case $target in
         fuzz_json_parse) srcs="$core/sb_json.c $core/sb_error.c" ;;
         fuzz_validate)   srcs="$core/sb_validate.c $core/sb_error.c" ;;
@@ -52,8 +52,9 @@ for target in fuzz_json_parse fuzz_validate fuzz_jwt_verify fuzz_multipart fuzz_
         fuzz_cursor)     srcs="$core/sb_cursor.c $core/sb_id.c" ;;
         fuzz_time)       srcs="$core/sb_time.c" ;;
         fuzz_image)      srcs="$core/sb_image.c" ;;
-        fuzz_sbrt_codec)
-            srcs="mod_skillbarter/realtime/sbrt_codec.c $core/sb_json.c $core/sb_error.c" ;;
+        fuzz_sbrt_codec|fuzz_sbrt_json)
+            srcs="mod_skillbarter/realtime/sbrt_codec.c mod_skillbarter/realtime/sbrt_json.c
+                  $core/sb_json.c $core/sb_error.c" ;;
         fuzz_skill_rules)
             srcs="$core/sb_skill_rules.c $core/sb_json.c $core/sb_validate.c $core/sb_error.c" ;;
     esac

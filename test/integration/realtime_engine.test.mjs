@@ -6,8 +6,10 @@ import assert from 'node:assert/strict';
 
 // every test bounded: a lost event fails its test instead of hanging the run
 const test = (name, fn) => nodeTest(name, { timeout: 30000 }, fn);
-import { useServer, register } from './harness.mjs';
+import { spawnSync } from 'node:child_process';
+import { useServer, register, TOP } from './harness.mjs';
 import { connectClient, next, rawWs, resign, sleep } from './rt_support.mjs';
+import { realtimeBinary } from './realtime_daemon.mjs';
 
 const server = useServer({
   realtime: true,
@@ -157,6 +159,14 @@ test('raw frames: CONNECT reply, ack ids, bad frames answered with error events'
   assert.match(connected, /^40\{"sid":"[A-Za-z0-9_-]{20}"/);
   ws.send('427["nope"]');
   assert.equal(await ws.next(), '437[{"success":false,"message":"Unknown event: nope"}]');
+  // the ack id is written back as sent: 0, and the longest (9 digits)
+  ws.send('420["nope"]');
+  assert.equal(await ws.next(), '430[{"success":false,"message":"Unknown event: nope"}]');
+  ws.send('42999999999["nope"]');
+  assert.equal(await ws.next(), '43999999999[{"success":false,"message":"Unknown event: nope"}]');
+  // a message larger than the receive buffer (512 bytes) arrives in pieces: put together first
+  ws.send(`426${JSON.stringify(['nope', { pad: 'x'.repeat(3000) }])}`);
+  assert.equal(await ws.next(), '436[{"success":false,"message":"Unknown event: nope"}]');
   // a long name is cut at 64 bytes, never inside a UTF-8 character; quotes are escaped
   ws.send(`428${JSON.stringify([`a${'é'.repeat(40)}`])}`);
   assert.equal(await ws.next(),
@@ -282,4 +292,16 @@ test('a session whose queue overflows is closed instead of growing', async () =>
   const r = await fetch(url);
   assert.equal(r.status, 400);
   assert.equal((await r.json()).code, 1);
+});
+
+test('--io-collect takes 0 to 10000 microseconds and is documented in --help', () => {
+  const run = (...args) => spawnSync(realtimeBinary(TOP), args, { encoding: 'utf8' });
+  const help = run('--help');
+  assert.equal(help.status, 0);
+  assert.match(help.stdout, /--io-collect US .*\(default 200; 0: poll at once\)/s);
+  for (const bad of ['10001', '-1', 'x']) {
+    const r = run('--io-collect', bad);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, new RegExp(`bad value for --io-collect: ${bad}`));
+  }
 });

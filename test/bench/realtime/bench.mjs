@@ -6,7 +6,8 @@
 // latency that is queueing, 50 / rate) and at a fixed offered load (RT_BENCH_DELIVER_RATE
 // messages a second per sender, default 10, so 500/s: latency below saturation).
 // Env: RT_BENCH_SECONDS (default 5), RT_BENCH_IDLE (default 10000), RT_BENCH_DELIVER_RATE,
-// RT_BENCH_NODE_MODULES, RT_BENCH_ONLY (a comma list of phases to run: idle, echo, deliver,
+// RT_BENCH_NODE_MODULES, RT_BENCH_ECHO_GEN (the echo rows' generator, echo_load.c built by
+// run.sh; unset or empty: load.mjs), RT_BENCH_ONLY (a comma list of phases to run: idle, echo, deliver,
 // or one of deliver-direct, deliver-node, deliver-apache, deliver-rate-direct,
 // deliver-rate-node, deliver-rate-apache; default all), RT_BENCH_DAEMON_ARGS (more flags for skillbarter-realtime, e.g.
 // "--send-lanes 1"), RT_BENCH_STATS=0 (no --stats: the daemon's stage lines are left out).
@@ -66,9 +67,14 @@ function rssKb(pids) {
   }
   return kb;
 }
+// The echo rows run the C generator when there is one (RT_BENCH_ECHO_GEN): the Node one
+// spends more CPU per echo than either server and, sharing the 2 cores, caps the rate it can
+// drive (about 84,000/s) below what the daemon serves. Both servers get the same one.
+const echoGen = process.env.RT_BENCH_ECHO_GEN || '';
 function load(args) {
   return new Promise((res, rej) => {
-    const p = spawn(process.execPath, ['--max-old-space-size=2048', join(here, 'load.mjs'), ...args], { env });
+    const p = args[0] === 'echo' && echoGen ? spawn(echoGen, args, { env })
+      : spawn(process.execPath, ['--max-old-space-size=2048', join(here, 'load.mjs'), ...args], { env });
     let out = ''; let err = '';
     p.stdout.on('data', (c) => { out += c; });
     p.stderr.on('data', (c) => { err += c; });
@@ -193,7 +199,8 @@ try {
   const rows = {};
   if (phase('idle')) rows.idle = await idleRss('skillbarter-realtime (fresh)', server.realtime.url, daemon);
 
-  console.log(`echo with ack, 100 clients, ${secs} s each; delivery 50 pairs through the store`);
+  console.log(`echo with ack, 100 clients, ${secs} s each (generator: ${echoGen ? 'echo_load.c' : 'load.mjs'}); ` +
+    'delivery 50 pairs through the store');
   if (phase('echo')) {
     rows.echo = await measure('echo: skillbarter-realtime direct', daemon, ['echo', server.realtime.url, tokFile, '100', String(secs), 'echo']);
     rows.echoNode = await measure('echo: node socket.io 4.8 direct', () => [node.pid], ['echo', nodeUrl, tokFile, '100', String(secs), 'echo']);
