@@ -10,9 +10,12 @@
 #define SB_PAGE_CACHE_LOCKS 64
 
 /* One entry's answer in one malloc'd block: this header, the cards, shown_from, the key, then
- * the cards' text; the block's pointers point into itself (moved with a copy). */
+ * the cards' text; the block's pointers point into itself. Never changed once made: the
+ * cache holds one reference and each request that had it from the cache one more (released
+ * by a cleanup of its pool), so a hit hands out the block itself, not a copy. */
 typedef struct {
     size_t size;
+    unsigned refs;
     sb_page_t pg;
     const char *key;
 } block_t;
@@ -33,13 +36,26 @@ struct sb_page_cache {
     uint64_t hits, misses;
 };
 
+static void block_release(block_t *b)
+{
+    if (b && __atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(b);
+    }
+}
+
+static apr_status_t block_cleanup(void *data)
+{
+    block_release(data);
+    return APR_SUCCESS;
+}
+
 static apr_status_t page_cache_free(void *data)
 {
     sb_page_cache_t *pc = data;
     int i;
 
     for (i = 0; i < pc->sets * SB_PAGE_CACHE_WAYS; i++) {
-        free(pc->entries[i].b);
+        block_release(pc->entries[i].b);
     }
     for (i = 0; i < SB_PAGE_CACHE_LOCKS; i++) {
         pthread_mutex_destroy(&pc->locks[i]);
@@ -105,28 +121,12 @@ static entry_t *find(sb_page_cache_t *pc, uint32_t set, const sb_sqlite_turn_t *
     return NULL;
 }
 
-/* The block copied into p, its pointers moved into the copy. */
-static void unpack(apr_pool_t *p, const block_t *b, sb_page_t *out)
-{
-    block_t *d = apr_pmemdup(p, b, b->size);
-    apr_ssize_t by = (const char *)d - (const char *)b;
-    int i;
-
-    *out = d->pg;
-    out->cards = (sb_user_card_t *)((char *)b->pg.cards + by);
-    out->shown_from = b->pg.shown_from ? (int64_t *)((char *)b->pg.shown_from + by) : NULL;
-    for (i = 0; i < out->n; i++) {
-        if (out->cards[i].card_head) {
-            out->cards[i].card_head += by;
-        }
-    }
-}
-
 int sb_page_cache_get(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, apr_pool_t *p,
                       const char *key, int64_t now, sb_page_t *out)
 {
     uint32_t hash = key_hash(key), set = hash & (uint32_t)(pc->sets - 1);
     pthread_mutex_t *mu = &pc->locks[set % SB_PAGE_CACHE_LOCKS];
+    block_t *b = NULL;
     entry_t *e;
     int hit = 0;
 
@@ -135,10 +135,15 @@ int sb_page_cache_get(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, apr_pool_t
     if (e && e->epoch == sb_sqlite_gen_epoch(t) && e->gen == sb_sqlite_gen_get(t, e->bucket)
         && now < e->b->pg.valid_until) {
         e->used = ++pc->clock[set];
-        unpack(p, e->b, out);
+        __atomic_add_fetch(&e->b->refs, 1, __ATOMIC_RELAXED);
+        b = e->b;
+        *out = b->pg;
         hit = 1;
     }
     pthread_mutex_unlock(mu);
+    if (hit) {
+        apr_pool_cleanup_register(p, b, block_cleanup, apr_pool_cleanup_null);
+    }
     __atomic_add_fetch(hit ? &pc->hits : &pc->misses, 1, __ATOMIC_RELAXED);
     return hit;
 }
@@ -159,6 +164,7 @@ static block_t *pack(const char *key, const sb_page_t *pg)
         return NULL;
     }
     b->size = size;
+    b->refs = 1;
     b->pg = *pg;
     at = (char *)(b + 1);
     b->pg.cards = (sb_user_card_t *)at;
@@ -232,7 +238,7 @@ void sb_page_cache_put(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, const cha
     e->gen = s->gen;
     e->used = ++pc->clock[set];
     pthread_mutex_unlock(mu);
-    free(old);
+    block_release(old);
 }
 
 void sb_page_cache_stats(const sb_page_cache_t *pc, sb_page_cache_stats_t *out)

@@ -15,7 +15,7 @@
  * A cached page is the page for nobody in particular (no viewer, nobody blocked) with a few
  * rows more than asked; the caller leaves out the viewer and whom they blocked
  * (sqlite_discover.c). Set-associative (SB_PAGE_CACHE_WAYS ways, the least recently used one
- * goes), a mutex per set, each entry one malloc'd block copied into the caller's pool on a hit.
+ * goes), a mutex per set, each entry one malloc'd block lent to the caller's pool on a hit.
  */
 #ifndef SB_SQLITE_PAGE_CACHE_H
 #define SB_SQLITE_PAGE_CACHE_H
@@ -59,7 +59,8 @@ sb_page_cache_t *sb_page_cache_create(apr_pool_t *p, int sets);
 int sb_page_cache_usable(const sb_sqlite_conn_t *sc);
 void sb_page_stamp(const sb_sqlite_turn_t *t, uint32_t bucket, sb_page_stamp_t *s);
 
-/* 1 and *out (copied into p) when key's entry for database t is good at now; else 0. */
+/* 1 and *out when key's entry for database t is good at now; else 0. *out and what it points
+ * to are the cache's, read-only, kept until p is cleared. */
 int sb_page_cache_get(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, apr_pool_t *p,
                       const char *key, int64_t now, sb_page_t *out);
 /* Keep a copy of pg for key, read under stamp s (nothing when out of memory). */
