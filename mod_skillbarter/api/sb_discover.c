@@ -119,6 +119,90 @@ static int cards_ok(sb_call_t *c, const apr_array_header_t *cards, int with_matc
     return sb_call_ok(c, 200, sb_json_raw(c->pool, text, len));
 }
 
+/*
+ * The answer of a list or search page written in one pool buffer: the envelope, the cards'
+ * kept text with their tails, and the pagination, as the bytes json-c writes for them
+ * (sb_page_cursor's or sb_page_offset's object) — no json-c object, one piece to send.
+ */
+static int cards_page_begin(sb_call_t *c, const apr_array_header_t *cards, sb_jtext_t *t)
+{
+    apr_size_t size = 256;
+    int i;
+
+    for (i = 0; i < cards->nelts; i++) {
+        size += APR_ARRAY_IDX(cards, i, sb_user_card_t).card_head_len + 160;
+    }
+    sb_jtext_init(t, c->pool, size);
+    sb_jtext_lit(t, "{\"success\":true,\"data\":[");
+    for (i = 0; i < cards->nelts; i++) {
+        if (i) {
+            sb_jtext_lit(t, ",");
+        }
+        if (!sb_jtext_card(t, &APR_ARRAY_IDX(cards, i, sb_user_card_t))) {
+            return sb_call_internalf(c, __func__, "a discover card has no kept text");
+        }
+    }
+    sb_jtext_lit(t, "],\"pagination\":");
+    return 0;
+}
+
+static int cards_page_end(sb_call_t *c, sb_jtext_t *t)
+{
+    sb_jtext_lit(t, "}}");
+    c->status = 200;
+    c->raw_type = "application/json; charset=utf-8";
+    c->raw_out = t->buf;
+    c->raw_out_len = t->len;
+    return 200;
+}
+
+/* sb_page_cursor's pagination. */
+static int cards_cursor_page(sb_call_t *c, const apr_array_header_t *cards, int limit, int more,
+                             const char *next)
+{
+    sb_jtext_t t;
+    int rc;
+
+    if ((rc = cards_page_begin(c, cards, &t))) {
+        return rc;
+    }
+    sb_jtext_lit(&t, "{\"hasMore\":");
+    sb_jtext_bool(&t, more);
+    sb_jtext_lit(&t, ",\"nextCursor\":");
+    sb_jtext_str(&t, next);
+    sb_jtext_lit(&t, ",\"limit\":");
+    sb_jtext_int(&t, limit);
+    sb_jtext_lit(&t, ",\"count\":");
+    sb_jtext_int(&t, cards->nelts);
+    return cards_page_end(c, &t);
+}
+
+/* sb_page_offset's pagination. */
+static int cards_offset_page(sb_call_t *c, const apr_array_header_t *cards, int page, int limit,
+                             int64_t total)
+{
+    int64_t pages = limit > 0 ? (total + limit - 1) / limit : 0;
+    sb_jtext_t t;
+    int rc;
+
+    if ((rc = cards_page_begin(c, cards, &t))) {
+        return rc;
+    }
+    sb_jtext_lit(&t, "{\"currentPage\":");
+    sb_jtext_int(&t, page);
+    sb_jtext_lit(&t, ",\"totalPages\":");
+    sb_jtext_int(&t, pages);
+    sb_jtext_lit(&t, ",\"totalCount\":");
+    sb_jtext_int(&t, total);
+    sb_jtext_lit(&t, ",\"hasMore\":");
+    sb_jtext_bool(&t, page < pages);
+    sb_jtext_lit(&t, ",\"hasPrevious\":");
+    sb_jtext_bool(&t, page > 1);
+    sb_jtext_lit(&t, ",\"limit\":");
+    sb_jtext_int(&t, limit);
+    return cards_page_end(c, &t);
+}
+
 /* GET /api/discover?skill&category&language&minRating&cursor&limit */
 static int h_discover(sb_call_t *c)
 {
@@ -165,8 +249,7 @@ static int h_discover(sb_call_t *c)
         const sb_user_card_t *last = &APR_ARRAY_IDX(cards, cards->nelts - 1, sb_user_card_t);
         next = cursor_out(c, last->last_seen, last->id);
     }
-    sb_page_cursor(c, q.limit, cards->nelts, more, next);
-    return cards_ok(c, cards, 0);
+    return cards_cursor_page(c, cards, q.limit, more, next);
 }
 
 /* Words of q that hold a letter or digit (anything else the tokenizer would drop). */
@@ -223,8 +306,7 @@ static int h_search(sb_call_t *c)
         != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Users");
     }
-    sb_page_offset(c, page, limit, total);
-    return cards_ok(c, cards, 0);
+    return cards_offset_page(c, cards, page, limit, total);
 }
 
 /* GET /api/discover/categories — all eight, in the spec's order, with zero counts too. */
