@@ -27,6 +27,84 @@
 #define SB_TRENDING_DAYS   7
 #define SB_PAGE_NUMBER_MAX 10000
 
+/*
+ * The last cursor this thread wrote and the last it read, with the key each was made under.
+ * Readers paging through the list hand in and get back the same few cursors again and again,
+ * and once the page itself comes from the store's cache the cursor's MAC is a large part of
+ * the answer's cost. Both directions are pure functions of (key, sort key, id), so a
+ * remembered one is exactly what computing it again would give.
+ */
+#define SB_CURSOR_MEMO_KEY_MAX 64
+typedef struct {
+    unsigned char key[SB_CURSOR_MEMO_KEY_MAX];
+    apr_size_t key_len;
+    int64_t sort_key;
+    char id[SB_ID_LEN + 1];
+    char text[SB_CURSOR_TEXT_LEN + 1];
+    int set;
+} cursor_memo_t;
+static _Thread_local cursor_memo_t sb_cursor_wrote, sb_cursor_read;
+
+static int memo_key_is(const cursor_memo_t *m, const sb_settings_t *s)
+{
+    return m->set && m->key_len == s->cursor_key_len
+           && memcmp(m->key, s->cursor_key, s->cursor_key_len) == 0;
+}
+
+static void memo_keep(cursor_memo_t *m, const sb_settings_t *s, int64_t sort_key, const char *id,
+                      const char *text)
+{
+    m->set = 0;
+    if (s->cursor_key_len > SB_CURSOR_MEMO_KEY_MAX || strlen(id) != SB_ID_LEN
+        || strlen(text) != SB_CURSOR_TEXT_LEN) {
+        return;
+    }
+    memcpy(m->key, s->cursor_key, s->cursor_key_len);
+    m->key_len = s->cursor_key_len;
+    m->sort_key = sort_key;
+    memcpy(m->id, id, sizeof m->id);
+    memcpy(m->text, text, sizeof m->text);
+    m->set = 1;
+}
+
+/* sb_cursor_encode under the server's key, remembered. */
+static const char *cursor_out(sb_call_t *c, int64_t sort_key, const char *id)
+{
+    cursor_memo_t *m = &sb_cursor_wrote;
+    const char *text;
+
+    if (memo_key_is(m, c->settings) && m->sort_key == sort_key && strcmp(m->id, id) == 0) {
+        return apr_pstrmemdup(c->pool, m->text, SB_CURSOR_TEXT_LEN);
+    }
+    text = sb_cursor_encode(c->pool, c->settings->cursor_key, c->settings->cursor_key_len, sort_key,
+                            id);
+    if (text) {
+        memo_keep(m, c->settings, sort_key, id, text);
+    }
+    return text;
+}
+
+/* sb_query_cursor, remembered. */
+static int cursor_in(sb_call_t *c, int64_t *at, char *id, int *has)
+{
+    cursor_memo_t *m = &sb_cursor_read;
+    const char *v = sb_query_param(c, "cursor");
+
+    if (v && memo_key_is(m, c->settings) && strcmp(m->text, v) == 0) {
+        *at = m->sort_key;
+        memcpy(id, m->id, sizeof m->id);
+        *has = 1;
+        return 1;
+    }
+    if (!sb_query_cursor(c, at, id, has)) {
+        return 0;
+    }
+    if (*has) {
+        memo_keep(m, c->settings, *at, id, v);
+    }
+    return 1;
+}
+
 /* The cards the store kept ready, as the answer's data (their text spliced, not rebuilt);
  * with_match: the matches form. */
 static int cards_ok(sb_call_t *c, const apr_array_header_t *cards, int with_match)
@@ -39,6 +117,90 @@ static int cards_ok(sb_call_t *c, const apr_array_header_t *cards, int with_matc
         return sb_call_internalf(c, __func__, "a discover card has no kept text");
     }
     return sb_call_ok(c, 200, sb_json_raw(c->pool, text, len));
+}
+
+/*
+ * The answer of a list or search page written in one pool buffer: the envelope, the cards'
+ * kept text with their tails, and the pagination, as the bytes json-c writes for them
+ * (sb_page_cursor's or sb_page_offset's object) — no json-c object, one piece to send.
+ */
+static int cards_page_begin(sb_call_t *c, const apr_array_header_t *cards, sb_jtext_t *t)
+{
+    apr_size_t size = 256;
+    int i;
+
+    for (i = 0; i < cards->nelts; i++) {
+        size += APR_ARRAY_IDX(cards, i, sb_user_card_t).card_head_len + 160;
+    }
+    sb_jtext_init(t, c->pool, size);
+    sb_jtext_lit(t, "{\"success\":true,\"data\":[");
+    for (i = 0; i < cards->nelts; i++) {
+        if (i) {
+            sb_jtext_lit(t, ",");
+        }
+        if (!sb_jtext_card(t, &APR_ARRAY_IDX(cards, i, sb_user_card_t))) {
+            return sb_call_internalf(c, __func__, "a discover card has no kept text");
+        }
+    }
+    sb_jtext_lit(t, "],\"pagination\":");
+    return 0;
+}
+
+static int cards_page_end(sb_call_t *c, sb_jtext_t *t)
+{
+    sb_jtext_lit(t, "}}");
+    c->status = 200;
+    c->raw_type = "application/json; charset=utf-8";
+    c->raw_out = t->buf;
+    c->raw_out_len = t->len;
+    return 200;
+}
+
+/* sb_page_cursor's pagination. */
+static int cards_cursor_page(sb_call_t *c, const apr_array_header_t *cards, int limit, int more,
+                             const char *next)
+{
+    sb_jtext_t t;
+    int rc;
+
+    if ((rc = cards_page_begin(c, cards, &t))) {
+        return rc;
+    }
+    sb_jtext_lit(&t, "{\"hasMore\":");
+    sb_jtext_bool(&t, more);
+    sb_jtext_lit(&t, ",\"nextCursor\":");
+    sb_jtext_str(&t, next);
+    sb_jtext_lit(&t, ",\"limit\":");
+    sb_jtext_int(&t, limit);
+    sb_jtext_lit(&t, ",\"count\":");
+    sb_jtext_int(&t, cards->nelts);
+    return cards_page_end(c, &t);
+}
+
+/* sb_page_offset's pagination. */
+static int cards_offset_page(sb_call_t *c, const apr_array_header_t *cards, int page, int limit,
+                             int64_t total)
+{
+    int64_t pages = limit > 0 ? (total + limit - 1) / limit : 0;
+    sb_jtext_t t;
+    int rc;
+
+    if ((rc = cards_page_begin(c, cards, &t))) {
+        return rc;
+    }
+    sb_jtext_lit(&t, "{\"currentPage\":");
+    sb_jtext_int(&t, page);
+    sb_jtext_lit(&t, ",\"totalPages\":");
+    sb_jtext_int(&t, pages);
+    sb_jtext_lit(&t, ",\"totalCount\":");
+    sb_jtext_int(&t, total);
+    sb_jtext_lit(&t, ",\"hasMore\":");
+    sb_jtext_bool(&t, page < pages);
+    sb_jtext_lit(&t, ",\"hasPrevious\":");
+    sb_jtext_bool(&t, page > 1);
+    sb_jtext_lit(&t, ",\"limit\":");
+    sb_jtext_int(&t, limit);
+    return cards_page_end(c, &t);
 }
 
 /* GET /api/discover?skill&category&language&minRating&cursor&limit */
@@ -71,7 +233,7 @@ static int h_discover(sb_call_t *c)
         }
     }
     sb_query_int(c, "limit", 1, SB_PAGE_MAX, SB_PAGE_DEFAULT, &q.limit);
-    if (sb_query_cursor(c, &q.after_last_seen, after, &has_cursor) && has_cursor) {
+    if (cursor_in(c, &q.after_last_seen, after, &has_cursor) && has_cursor) {
         q.after_id = after;
     }
     if (sb_query_failed(c)) {
@@ -85,11 +247,9 @@ static int h_discover(sb_call_t *c)
     }
     if (more && cards->nelts) {
         const sb_user_card_t *last = &APR_ARRAY_IDX(cards, cards->nelts - 1, sb_user_card_t);
-        next = sb_cursor_encode(c->pool, c->settings->cursor_key, c->settings->cursor_key_len,
-                                last->last_seen, last->id);
+        next = cursor_out(c, last->last_seen, last->id);
     }
-    sb_page_cursor(c, q.limit, cards->nelts, more, next);
-    return cards_ok(c, cards, 0);
+    return cards_cursor_page(c, cards, q.limit, more, next);
 }
 
 /* Words of q that hold a letter or digit (anything else the tokenizer would drop). */
@@ -146,8 +306,7 @@ static int h_search(sb_call_t *c)
         != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Users");
     }
-    sb_page_offset(c, page, limit, total);
-    return cards_ok(c, cards, 0);
+    return cards_offset_page(c, cards, page, limit, total);
 }
 
 /* GET /api/discover/categories — all eight, in the spec's order, with zero counts too. */

@@ -29,6 +29,8 @@ function ready() {
     assert.equal(s.status, 0, s.out);
     // Two lastSeen values for all seeded users: pages must cut through long runs of ties.
     sql("UPDATE users SET last_seen = CASE WHEN abs(random()) % 2 = 0 THEN 1700000000000 ELSE 1700000360000 END WHERE email LIKE '%@seed.skillbarter.local'");
+    // a write around the driver: the processes' caches are told (sbctl cache-reset)
+    assert.equal(server().sbctl('cache-reset').status, 0);
     viewer = await register(server());
   })();
   return seeded;
@@ -100,6 +102,32 @@ test('the default page is 12 cards with the public card fields only', async () =
   }
   for (const k of ['email', 'credits', 'isBanned', 'banReason', 'role']) assert.ok(!(k in u), k);
   assert.ok(u.skillsOffered.length > 0);
+});
+
+// The list and search answers are written by hand, not by json-c: the envelope and the
+// pagination must be the bytes json-c writes (plain, keys in order; ints, booleans, strings
+// and null are what JSON.stringify writes too).
+test('list and search answers are the envelope json-c writes, byte for byte', async () => {
+  await ready();
+  const first = await get('/api/discover?limit=5');
+  const next = await get(`/api/discover?${qs({ limit: '5', cursor: first.json.pagination.nextCursor })}`);
+  const last = await get('/api/discover?skill=nosuchskillanywhere');
+  const search = await get('/api/discover/search?q=a&page=2&limit=3');
+  const none = await get('/api/discover/search?q=zzqqxxnothing');
+  for (const r of [first, next, last, search, none]) {
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.headers.get('content-type'), 'application/json; charset=utf-8');
+    assert.ok(r.text.startsWith('{"success":true,"data":['), r.text.slice(0, 40));
+    assert.ok(r.text.endsWith(`],"pagination":${JSON.stringify(r.json.pagination)}}`), r.text.slice(-200));
+    assert.deepEqual(Object.keys(r.json), ['success', 'data', 'pagination']);
+  }
+  assert.deepEqual(Object.keys(first.json.pagination), ['hasMore', 'nextCursor', 'limit', 'count']);
+  assert.equal(last.json.pagination.nextCursor, null);
+  assert.deepEqual(last.json.data, []);
+  assert.deepEqual(Object.keys(search.json.pagination),
+    ['currentPage', 'totalPages', 'totalCount', 'hasMore', 'hasPrevious', 'limit']);
+  assert.equal(search.json.pagination.hasPrevious, true);
+  assert.equal(none.json.pagination.totalCount, 0);
 });
 
 test('the caller, banned, inactive users and users offering nothing are never listed', async () => {

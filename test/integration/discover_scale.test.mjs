@@ -98,6 +98,7 @@ test('a timed ban that runs out counts again at once, with no write in between',
   const base = count((await many('/api/discover/categories'))[0], 'Design');
   const until = Date.now() + 1500;
   sql(`UPDATE users SET is_banned = 1, ban_reason = 'cool down', ban_expires_at = ${until} WHERE id = '${u.user._id}'`);
+  assert.equal(server().sbctl('cache-reset').status, 0); // a write around the driver
   for (const c of await many('/api/discover/categories')) assert.equal(count(c, 'Design'), base - 1);
   for (const s of await many('/api/discover/search?q=quillon')) assert.equal(s.pagination.totalCount, 0);
   await new Promise((r) => setTimeout(r, until - Date.now() + 100));
@@ -134,7 +135,45 @@ test('search members and totalCount follow edits at once in every process', asyn
   const ids = sql("SELECT id FROM users WHERE email LIKE '%@seed.skillbarter.local' AND coalesce(bio, '') NOT LIKE '%guitar%' AND skills_offered NOT LIKE '%guitar%' AND is_active = 1 AND is_banned = 0 AND skills_offered <> '[]' LIMIT 300").map((x) => `'${x.id}'`);
   assert.equal(ids.length, 300);
   sql(`UPDATE users SET bio = 'guitar' WHERE id IN (${ids.join(',')})`);
+  // a write made around the driver (the sqlite3 shell) bumps no counter: the processes'
+  // caches are told by sbctl cache-reset, as for the user cache
+  const reset = server().sbctl('cache-reset');
+  assert.equal(reset.status, 0, reset.out);
   for (const s of await many(q)) assert.equal(s.pagination.totalCount, total + 1 + 300);
+});
+
+// The people list is kept per process between writes (sqlite_page_cache.h): every write, by
+// whoever in whatever process, shows in the next answer of every process.
+test('the people list follows edits at once in every process, my own block too', async () => {
+  await ready();
+  const q = '/api/discover?category=Music&limit=5';
+  const ids = (pages) => pages.map((p) => p.data.map((x) => x._id).join(' '));
+  const same = (pages) => { for (const p of ids(pages)) assert.equal(p, ids(pages)[0]); return pages[0]; };
+  same(await many(q));
+  // someone new offers Music: first (seen last), with their card's text
+  const u = await register(server(), { firstName: 'Citharist' });
+  await offer(u, [{ skill: 'Cittern', category: 'Music' }]);
+  let top = same(await many(q));
+  assert.equal(top.data[0]._id, u.user._id);
+  assert.equal(top.data[0].firstName, 'Citharist');
+  // their edit, then a ban from another process (sbctl), then its lifting
+  assert.equal((await api('PUT', '/api/users/profile', { token: u.token, body: { firstName: 'Lutenist' } })).status, 200);
+  top = same(await many(q));
+  assert.equal(top.data[0].firstName, 'Lutenist');
+  assert.equal(server().sbctl('set-status', u.user._id, 'banned', 'spam').status, 0);
+  for (const p of await many(q)) assert.ok(!p.data.some((x) => x._id === u.user._id));
+  assert.equal(server().sbctl('set-status', u.user._id, 'active').status, 0);
+  for (const p of await many(q)) assert.equal(p.data[0]._id, u.user._id);
+  // the ban ended u's sessions: sign in again
+  const back = await api('POST', '/api/auth/login', { body: { email: u.body.email, password: u.body.password } });
+  assert.equal(back.status, 200);
+  u.token = back.json.data.token;
+  // the viewer's own block hides at once, in every process, and its lifting shows again
+  assert.equal((await api('POST', `/api/users/${u.user._id}/block`, { token: viewer.token })).status, 200);
+  for (const p of await many(q)) assert.ok(!p.data.some((x) => x._id === u.user._id));
+  for (const p of await many(q, u.token)) assert.ok(!p.data.some((x) => x._id === u.user._id));
+  assert.equal((await api('DELETE', `/api/users/${u.user._id}/block`, { token: viewer.token })).status, 200);
+  for (const p of await many(q)) assert.equal(p.data[0]._id, u.user._id);
 });
 
 test('my own skill edit changes my matches at once', async () => {

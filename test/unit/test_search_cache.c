@@ -146,11 +146,28 @@ static void test_one_caller_ranks_a_missing_key(void **state)
     sb_search_cache_release(sc, "\"piano\"*\x1f");
 }
 
-static void *APR_THREAD_FUNC release_later(apr_thread_t *t, void *data)
+/* Release the ranking once the main thread is seen waiting for it, after setting released:
+ * the order is fixed by what the cache reports, not by how long anything takes. */
+typedef struct {
+    sb_search_cache_t *sc;
+    volatile int released;
+} releaser_t;
+
+static void *APR_THREAD_FUNC release_when_awaited(apr_thread_t *t, void *data)
 {
-    apr_sleep(apr_time_from_msec(100));
-    sb_search_cache_release(data, KEY);
-    apr_thread_exit(t, APR_SUCCESS);
+    releaser_t *r = data;
+    uint64_t waits;
+    int waiting = 0;
+
+    while (!waiting) {
+        sb_search_cache_waits(r->sc, &waiting, &waits);
+        if (!waiting) {
+            apr_thread_yield();
+        }
+    }
+    __atomic_store_n(&r->released, 1, __ATOMIC_SEQ_CST);
+    sb_search_cache_release(r->sc, KEY);
+    (void)t; /* a plain return: apr_thread_exit's pthread_exit trips ASan's thread teardown */
     return NULL;
 }
 
@@ -158,20 +175,24 @@ static void test_await_ends_with_the_ranking(void **state)
 {
     apr_pool_t *p = *state;
     sb_search_cache_t *sc = sb_search_cache_create(p);
+    releaser_t r = {sc, 0};
     apr_thread_t *t;
     apr_status_t rv;
-    apr_time_t t0;
+    uint64_t waits;
+    int waiting;
 
     assert_non_null(sc);
-    t0 = apr_time_now();
     sb_search_cache_await(sc, KEY); /* nobody ranks it: no wait */
-    assert_true(apr_time_now() - t0 < apr_time_from_msec(50));
+    sb_search_cache_waits(sc, &waiting, &waits);
+    assert_int_equal(waits, 0);
     assert_int_equal(sb_search_cache_claim(sc, KEY, T0), 1);
-    assert_int_equal(apr_thread_create(&t, NULL, release_later, sc, p), APR_SUCCESS);
-    t0 = apr_time_now();
+    assert_int_equal(apr_thread_create(&t, NULL, release_when_awaited, &r, p), APR_SUCCESS);
+    /* waits, and comes back once the ranking is released (not before) */
     sb_search_cache_await(sc, KEY);
-    assert_true(apr_time_now() - t0 >= apr_time_from_msec(90));
-    assert_true(apr_time_now() - t0 < apr_time_from_msec(SB_SEARCH_CACHE_WAIT_MS));
+    assert_int_equal(__atomic_load_n(&r.released, __ATOMIC_SEQ_CST), 1);
+    sb_search_cache_waits(sc, &waiting, &waits);
+    assert_true(waits >= 1);
+    assert_int_equal(waiting, 0);
     apr_thread_join(&rv, t);
     assert_int_equal(sb_search_cache_claim(sc, KEY, T0 + 1), 1);
     sb_search_cache_release(sc, KEY);

@@ -228,6 +228,196 @@ static void test_search_total_beyond_cache(void **state)
     assert_int_equal(total, N);
 }
 
+/* The first page of the people list for viewer at now, limit 4 (ids joined by spaces). */
+static const char *list_ids(sb_fx_t *fx, sb_store_conn_t *c, const char *viewer, int64_t now,
+                            const char *category, int *more)
+{
+    sb_discover_query_t q = {0};
+    sb_store_error_t err;
+    apr_array_header_t *cards;
+    const char *ids = "";
+    int i;
+
+    q.viewer_id = viewer;
+    q.now = now;
+    q.min_rating = -1;
+    q.limit = 4;
+    q.category = category;
+    assert_int_equal(sb_store_discover_list(c, fx->pool, &q, &cards, more, &err), SB_STORE_OK);
+    for (i = 0; i < cards->nelts; i++) {
+        const sb_user_card_t *u = &APR_ARRAY_IDX(cards, i, sb_user_card_t);
+        ids = apr_pstrcat(fx->pool, ids, *ids ? " " : "", u->id, NULL);
+        if (strstr(u->card_head, "\"firstName\":\"Renamed\"")) {
+            ids = apr_pstrcat(fx->pool, ids, "*", NULL); /* the edited card's text */
+        }
+    }
+    return ids;
+}
+
+/*
+ * Discover pages asked again are answered as if read afresh, whoever wrote meanwhile (a second
+ * handle stands for another process): a user seen later comes first, an edited card shows its
+ * new text, a banned user and one without offered skills leave, a timed ban's end brings its
+ * user back without a write, and the viewer's own block hides at once (asked right before, so
+ * that a driver keeping pages has them).
+ */
+static void test_discover_list_follows_writers(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_store_t *other;
+    sb_store_conn_t *oc;
+    sb_store_options_t opts = {.pool_min = 1, .pool_max = 2, .busy_timeout_ms = 2000};
+    sb_profile_patch_t patch = {0};
+    sb_user_t *v = mk_user(fx, "viewer", "viewer@x.org"), *u[6];
+    const char *ids[6], *expect;
+    int i, more;
+
+    for (i = 0; i < 6; i++) {
+        u[i] =
+            mk_user(fx, apr_psprintf(fx->pool, "p%d", i), apr_psprintf(fx->pool, "p%d@x.org", i));
+        set_offered(fx, u[i]->id, "Guitar", "Music");
+        assert_int_equal(sb_store_user_touch(fx->conn, u[i]->id, NOW - i * HOUR, &err),
+                         SB_STORE_OK);
+        ids[i] = u[i]->id;
+    }
+    set_offered(fx, v->id, "Guitar", "Music");
+    assert_int_equal(sb_store_user_touch(fx->conn, v->id, NOW + 2, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_open(fx->pool, fx->uri, &opts, &other, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_acquire(other, fx->pool, &oc, &err), SB_STORE_OK);
+
+    /* the viewer is left out of a page another viewer saw them on */
+    expect = apr_pstrcat(fx->pool, v->id, " ", ids[0], " ", ids[1], " ", ids[2], NULL);
+    assert_string_equal(list_ids(fx, fx->conn, u[5]->id, NOW, "Music", &more), expect);
+    expect = apr_pstrcat(fx->pool, ids[0], " ", ids[1], " ", ids[2], " ", ids[3], NULL);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW, "Music", &more), expect);
+    assert_int_equal(more, 1);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW, NULL, &more), expect);
+
+    /* seen later, elsewhere: first at once */
+    assert_int_equal(sb_store_user_touch(oc, u[4]->id, NOW + 1, &err), SB_STORE_OK);
+    expect = apr_pstrcat(fx->pool, ids[4], " ", ids[0], " ", ids[1], " ", ids[2], NULL);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW, "Music", &more), expect);
+    /* an edited card's text */
+    patch.first_name = "Renamed";
+    assert_int_equal(sb_store_user_update_profile(oc, fx->pool, u[0]->id, &patch, NOW, NULL, &err),
+                     SB_STORE_OK);
+    expect = apr_pstrcat(fx->pool, ids[4], " ", ids[0], "* ", ids[1], " ", ids[2], NULL);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW, "Music", &more), expect);
+    /* a ban, and no offered skill left */
+    assert_int_equal(sb_store_user_set_status(oc, u[4]->id, 1, 1, "x", 0, NOW, &err), SB_STORE_OK);
+    assert_int_equal(
+        sb_store_user_update_lists(oc, fx->pool, u[1]->id,
+                                   apr_array_make(fx->pool, 1, sizeof(sb_skill_offered_t)), NULL,
+                                   NULL, NOW, NULL, &err),
+        SB_STORE_OK);
+    expect = apr_pstrcat(fx->pool, ids[0], "* ", ids[2], " ", ids[3], " ", ids[5], NULL);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW, "Music", &more), expect);
+    assert_int_equal(more, 0);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW, NULL, &more), expect);
+    /* a timed ban hides until its end, with no write in between */
+    assert_int_equal(sb_store_user_set_status(oc, u[4]->id, 1, 1, "x", NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW, "Music", &more), expect);
+    expect = apr_pstrcat(fx->pool, ids[4], " ", ids[0], "* ", ids[2], " ", ids[3], NULL);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW + HOUR, "Music", &more), expect);
+    /* the viewer's own block, and its lifting */
+    assert_int_equal(sb_store_user_block(fx->conn, v->id, u[0]->id, NOW, &err), SB_STORE_OK);
+    expect = apr_pstrcat(fx->pool, ids[4], " ", ids[2], " ", ids[3], " ", ids[5], NULL);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW + HOUR, "Music", &more), expect);
+    assert_int_equal(sb_store_user_unblock(oc, v->id, u[0]->id, &err), SB_STORE_OK);
+    expect = apr_pstrcat(fx->pool, ids[4], " ", ids[0], "* ", ids[2], " ", ids[3], NULL);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW + HOUR, "Music", &more), expect);
+}
+
+/* A viewer who blocked more people than a kept page has spare rows still gets a full page,
+ * and the one after it, in order. */
+static void test_discover_list_many_blocked(void **state)
+{
+    FX_BEGIN(state);
+    enum { N = 30, BLOCKED = 14 };
+    sb_store_error_t err;
+    sb_user_t *v = mk_user(fx, "viewer", "viewer@x.org"), *u[N];
+    const char *expect = "", *got;
+    int i, more;
+
+    for (i = 0; i < N; i++) {
+        u[i] =
+            mk_user(fx, apr_psprintf(fx->pool, "m%d", i), apr_psprintf(fx->pool, "m%d@x.org", i));
+        set_offered(fx, u[i]->id, "Piano", "Music");
+        assert_int_equal(sb_store_user_touch(fx->conn, u[i]->id, NOW - i * HOUR, &err),
+                         SB_STORE_OK);
+    }
+    assert_string_equal(
+        list_ids(fx, fx->conn, NULL, NOW, "Music", &more),
+        apr_pstrcat(fx->pool, u[0]->id, " ", u[1]->id, " ", u[2]->id, " ", u[3]->id, NULL));
+    for (i = 0; i < BLOCKED; i++) {
+        assert_int_equal(sb_store_user_block(fx->conn, v->id, u[i]->id, NOW, &err), SB_STORE_OK);
+    }
+    for (i = BLOCKED; i < BLOCKED + 4; i++) {
+        expect = apr_pstrcat(fx->pool, expect, *expect ? " " : "", u[i]->id, NULL);
+    }
+    got = list_ids(fx, fx->conn, v->id, NOW, "Music", &more);
+    assert_string_equal(got, expect);
+    assert_int_equal(more, 1);
+    assert_string_equal(list_ids(fx, fx->conn, v->id, NOW, "Music", &more), expect);
+}
+
+/* A search page asked again shows each card as it is now: edited elsewhere, banned until a
+ * time (back at its end), blocked by the viewer. */
+static void test_search_cards_follow_writers(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_error_t err;
+    sb_store_t *other;
+    sb_store_conn_t *oc;
+    sb_store_options_t opts = {.pool_min = 1, .pool_max = 2, .busy_timeout_ms = 2000};
+    sb_profile_patch_t patch = {0};
+    sb_user_t *v = mk_user(fx, "viewer", "viewer@x.org"), *a = mk_user(fx, "ann", "ann@x.org");
+    apr_array_header_t *terms = apr_array_make(fx->pool, 1, sizeof(char *)), *cards;
+    int64_t total;
+    int round;
+
+    set_offered(fx, a->id, "Zither", "Music");
+    APR_ARRAY_PUSH(terms, const char *) = "zith";
+    assert_int_equal(sb_store_open(fx->pool, fx->uri, &opts, &other, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_acquire(other, fx->pool, &oc, &err), SB_STORE_OK);
+    for (round = 0; round < 2; round++) { /* twice: a driver keeping answers has them */
+        assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, v->id, NOW, terms, NULL, 0,
+                                                  10, &cards, &total, &err),
+                         SB_STORE_OK);
+        assert_int_equal(cards->nelts, 1);
+        assert_null(strstr(APR_ARRAY_IDX(cards, 0, sb_user_card_t).card_head, "Renamed"));
+    }
+    patch.first_name = "Renamed";
+    assert_int_equal(sb_store_user_update_profile(oc, fx->pool, a->id, &patch, NOW, NULL, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, v->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(cards->nelts, 1);
+    assert_non_null(
+        strstr(APR_ARRAY_IDX(cards, 0, sb_user_card_t).card_head, "\"firstName\":\"Renamed\""));
+    assert_int_equal(sb_store_user_set_status(oc, a->id, 1, 1, "x", NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, v->id, NOW, terms, NULL, 0, 10,
+                                              &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 0);
+    assert_int_equal(cards->nelts, 0);
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, v->id, NOW + HOUR, terms, NULL, 0,
+                                              10, &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 1);
+    assert_int_equal(cards->nelts, 1);
+    assert_int_equal(sb_store_user_block(fx->conn, v->id, a->id, NOW, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_discover_search(fx->conn, fx->pool, v->id, NOW + HOUR, terms, NULL, 0,
+                                              10, &cards, &total, &err),
+                     SB_STORE_OK);
+    assert_int_equal(total, 0);
+    assert_int_equal(cards->nelts, 0);
+}
+
 static void test_discover_matches(void **state)
 {
     FX_BEGIN(state);
@@ -323,7 +513,9 @@ static void test_recent_reviews_use_the_index(void **state)
     FX_TEST(test_discover_pages, d), FX_TEST(test_discover_search_counts, d),                      \
         FX_TEST(test_search_follows_other_writers, d), FX_TEST(test_search_total_beyond_cache, d), \
         FX_TEST(test_discover_matches, d), FX_TEST(test_avatar_and_bulk, d),                       \
-        FX_TEST(test_recent_reviews_use_the_index, d)
+        FX_TEST(test_recent_reviews_use_the_index, d),                                             \
+        FX_TEST(test_discover_list_follows_writers, d),                                            \
+        FX_TEST(test_discover_list_many_blocked, d), FX_TEST(test_search_cards_follow_writers, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),

@@ -76,15 +76,10 @@ static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
  * not the update hook: refresh_tokens is a WITHOUT ROWID table, for which the update hook
  * never fires (and it gives rowids, which a reader cannot know before it reads).
  */
-static void sb_sqlite_pending_add(sb_sqlite_conn_t *sc, char kind, sqlite3_value *v)
+static void sb_sqlite_pending_bucket(sb_sqlite_conn_t *sc, uint32_t b)
 {
-    uint32_t b;
     int i;
 
-    if (!v || sqlite3_value_type(v) != SQLITE_TEXT) {
-        return;
-    }
-    b = sb_sqlite_gen_bucket(kind, sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v));
     for (i = 0; i < sc->npending && i < SB_SQLITE_PENDING_MAX; i++) {
         if (sc->pending[i] == b) {
             return;
@@ -96,6 +91,14 @@ static void sb_sqlite_pending_add(sb_sqlite_conn_t *sc, char kind, sqlite3_value
     sc->npending += sc->npending <= SB_SQLITE_PENDING_MAX; /* MAX + 1: too many, new epoch */
 }
 
+static void sb_sqlite_pending_add(sb_sqlite_conn_t *sc, char kind, sqlite3_value *v)
+{
+    if (v && sqlite3_value_type(v) == SQLITE_TEXT) {
+        sb_sqlite_pending_bucket(
+            sc, sb_sqlite_gen_bucket(kind, sqlite3_value_text(v), (size_t)sqlite3_value_bytes(v)));
+    }
+}
+
 static void sb_sqlite_preupdate(void *arg, sqlite3 *db, int op, const char *dbname,
                                 const char *table, sqlite3_int64 key1, sqlite3_int64 key2)
 {
@@ -105,6 +108,12 @@ static void sb_sqlite_preupdate(void *arg, sqlite3 *db, int op, const char *dbna
     int col;
 
     (void)dbname, (void)key1, (void)key2;
+    if (table[0] == 'u'
+        && (strcmp(table, "users") == 0 || strcmp(table, "user_skills") == 0
+            || strcmp(table, "user_blocks") == 0)) {
+        /* what a discover or search page shows (sqlite_page_cache.h) */
+        sb_sqlite_pending_bucket(sc, SB_SQLITE_GEN_DISCOVER);
+    }
     if (table[0] == 'u' && strcmp(table, "users") == 0) {
         kind = 'u';
         col = SB_SQLITE_USERS_ID_COL;

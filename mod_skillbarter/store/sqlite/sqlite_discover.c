@@ -6,6 +6,7 @@
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
+#include "sqlite_page_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -158,11 +159,11 @@ static sb_store_status_t collect_heads(sb_sqlite_conn_t *sc, apr_pool_t *p, sqli
     return SB_STORE_OK;
 }
 
-sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
-                                          const sb_discover_query_t *q, apr_array_header_t **out,
-                                          int *has_more, sb_store_error_t *err)
+/* The list's page for q (viewer_id: q's, or "" for nobody), up to max cards. */
+static sb_store_status_t list_read(sb_sqlite_conn_t *sc, apr_pool_t *p,
+                                   const sb_discover_query_t *q, const char *viewer_id, int max,
+                                   apr_array_header_t **out, int *has_more, sb_store_error_t *err)
 {
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
     const char *sql = q->after_id ? SQL_DISCOVER_AFTER : SQL_DISCOVER_FIRST;
     sqlite3_stmt *st;
 
@@ -172,7 +173,7 @@ sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
     if (!(st = sb_sqlite_prepare(sc, sql, err))) {
         return err->status;
     }
-    sb_sqlite_bind_text(st, 1, q->viewer_id ? q->viewer_id : "");
+    sb_sqlite_bind_text(st, 1, viewer_id);
     sqlite3_bind_int64(st, 2, q->now);
     sb_sqlite_bind_text(st, 3, q->skill);
     sb_sqlite_bind_text(st, 4, q->category);
@@ -184,8 +185,169 @@ sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
         sqlite3_bind_int64(st, 7, q->after_last_seen);
         sb_sqlite_bind_text(st, 8, q->after_id);
     }
-    sqlite3_bind_int(st, 9, q->limit + 1);
-    return collect_heads(sc, p, st, q->limit, out, has_more, err);
+    sqlite3_bind_int(st, 9, max + 1);
+    return collect_heads(sc, p, st, max, out, has_more, err);
+}
+
+/* ---- the cached forms (sqlite_page_cache.h) ---- */
+
+/* Rows a cached discover page keeps past the page asked for, for the viewer and whom they
+ * blocked to be left out of it: a viewer with more of them on one page is answered by the
+ * direct query. */
+#define SB_PAGE_SLACK 8
+
+static sb_store_status_t next_ban_end(sb_sqlite_conn_t *sc, int64_t now, int64_t *next,
+                                      sb_store_error_t *err);
+
+static int is_hidden(const char *id, const sb_id_buf_t *hidden, int nhidden)
+{
+    int i;
+
+    for (i = 0; i < nhidden; i++) {
+        if (strcmp(hidden[i], id) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const char SQL_VIEWER_BLOCKS[] = "SELECT blocked_id FROM user_blocks WHERE blocker_id = ?1";
+
+/* The ids a page leaves out for viewer_id: the viewer, then whom they blocked (usually
+ * nobody), as sb_id_buf_t; the block list from the viewers cache when sc may use it. */
+static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
+                                       const char *viewer_id, apr_array_header_t **out,
+                                       sb_store_error_t *err)
+{
+    int cached = ss->viewers && sb_page_cache_usable(sc) && strlen(viewer_id) == SB_ID_LEN;
+    const char *key = cached ? apr_pstrcat(p, "b\x1f", viewer_id, NULL) : NULL;
+    apr_array_header_t *blocked;
+    sb_page_stamp_t stamp;
+    sb_page_t pg;
+    sqlite3_stmt *st;
+    int rc, i;
+
+    *out = apr_array_make(p, 4, sizeof(sb_id_buf_t));
+    apr_cpystrn(*(sb_id_buf_t *)apr_array_push(*out), viewer_id, sizeof(sb_id_buf_t));
+    if (cached && sb_page_cache_get(ss->viewers, sc->turn, p, key, 0, &pg)) {
+        for (i = 0; i < pg.n; i++) {
+            memcpy(apr_array_push(*out), pg.cards[i].id, sizeof(sb_id_buf_t));
+        }
+        return SB_STORE_OK;
+    }
+    if (cached) {
+        sb_page_stamp(sc->turn, SB_SQLITE_GEN_DISCOVER, &stamp);
+    }
+    if (!(st = sb_sqlite_prepare(sc, SQL_VIEWER_BLOCKS, err))) {
+        return err->status;
+    }
+    blocked = apr_array_make(p, 4, sizeof(sb_user_card_t));
+    sb_sqlite_bind_text(st, 1, viewer_id);
+    while ((rc = sb_sqlite_step(sc, st, err, "viewer blocks")) == SQLITE_ROW) {
+        sb_user_card_t *b = apr_array_push(blocked);
+        memset(b, 0, sizeof *b);
+        sb_sqlite_col_id(st, 0, b->id);
+        memcpy(apr_array_push(*out), b->id, sizeof(sb_id_buf_t));
+    }
+    if (rc < 0) {
+        return err->status;
+    }
+    sb_sqlite_done(st);
+    if (cached) {
+        pg = (sb_page_t){(sb_user_card_t *)blocked->elts, NULL, blocked->nelts, {0, 0}, INT64_MAX};
+        sb_page_cache_put(ss->viewers, sc->turn, key, &stamp, &pg);
+    }
+    return SB_STORE_OK;
+}
+#define HIDDEN(a) (const sb_id_buf_t *)(a)->elts, (a)->nelts
+
+/* A cache key's part for an optional text: "-" for none, else "=" and the text. */
+static const char *key_text(const char *s)
+{
+    return s ? s : "";
+}
+#define KEY_MARK(s) ((s) ? "=" : "-")
+
+/* The page of cards for nobody in particular that q's page is cut from, with SB_PAGE_SLACK
+ * rows more, from the pages cache or read into it; aux[0]: the list ends within it. */
+static sb_store_status_t list_page(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
+                                   const sb_discover_query_t *q, sb_page_t *pg,
+                                   sb_store_error_t *err)
+{
+    const char *key =
+        apr_psprintf(p, "l\x1f%s%s\x1f%s%s\x1f%s%s\x1f%.17g\x1f%s%s\x1f%" APR_INT64_T_FMT "\x1f%d",
+                     KEY_MARK(q->category), key_text(q->category), KEY_MARK(q->skill),
+                     key_text(q->skill), KEY_MARK(q->language), key_text(q->language),
+                     q->min_rating >= 0 ? q->min_rating : -1.0, KEY_MARK(q->after_id),
+                     key_text(q->after_id), q->after_id ? q->after_last_seen : 0, q->limit);
+    apr_array_header_t *cards;
+    sb_page_stamp_t stamp;
+    sb_store_status_t s;
+    int64_t until = INT64_MAX;
+    int more = 0;
+
+    if (sb_page_cache_get(ss->pages, sc->turn, p, key, q->now, pg)) {
+        return SB_STORE_OK;
+    }
+    sb_page_stamp(sc->turn, SB_SQLITE_GEN_DISCOVER, &stamp);
+    if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    s = list_read(sc, p, q, "", q->limit + SB_PAGE_SLACK, &cards, &more, err);
+    if (s == SB_STORE_OK) {
+        s = next_ban_end(sc, q->now, &until, err);
+    }
+    if ((s = sb_sqlite_end(sc, s, err)) != SB_STORE_OK) {
+        return s;
+    }
+    *pg = (sb_page_t){(sb_user_card_t *)cards->elts, NULL, cards->nelts, {!more, 0}, until};
+    sb_page_cache_put(ss->pages, sc->turn, key, &stamp, pg);
+    return SB_STORE_OK;
+}
+
+/* viewer_id's page (at most limit) cut from pg without the hidden ids: 1, or 0 when pg has
+ * too few rows left for it (the list goes on past pg). */
+static int list_cut(apr_pool_t *p, const sb_page_t *pg, const sb_id_buf_t *hidden, int nhidden,
+                    int limit, apr_array_header_t **out, int *more)
+{
+    int i;
+
+    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_user_card_t));
+    *more = 0;
+    for (i = 0; i < pg->n; i++) {
+        if (is_hidden(pg->cards[i].id, hidden, nhidden)) {
+            continue;
+        }
+        if ((*out)->nelts == limit) {
+            *more = 1;
+            return 1;
+        }
+        *(sb_user_card_t *)apr_array_push(*out) = pg->cards[i];
+    }
+    return pg->aux[0] != 0;
+}
+
+sb_store_status_t sb_sqlite_discover_list(sb_store_conn_t *c, apr_pool_t *p,
+                                          const sb_discover_query_t *q, apr_array_header_t **out,
+                                          int *has_more, sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_sqlite_store_t *ss = c->store->priv;
+    const char *viewer_id = q->viewer_id ? q->viewer_id : "";
+    apr_array_header_t *hidden;
+    sb_store_status_t s;
+    sb_page_t pg;
+
+    if (ss->pages && ss->viewers && sb_page_cache_usable(sc)) {
+        if ((s = viewer_hidden(sc, ss, p, viewer_id, &hidden, err)) != SB_STORE_OK
+            || (s = list_page(sc, ss, p, q, &pg, err)) != SB_STORE_OK) {
+            return s;
+        }
+        if (list_cut(p, &pg, HIDDEN(hidden), q->limit, out, has_more)) {
+            return SB_STORE_OK;
+        }
+    }
+    return list_read(sc, p, q, viewer_id, q->limit, out, has_more, err);
 }
 
 /* Each term as an FTS5 prefix phrase ("te""rm"*), all required: operators never pass. */
@@ -424,37 +586,10 @@ static sb_store_status_t cards_in_order(sb_sqlite_conn_t *sc, apr_pool_t *p, con
     return SB_STORE_OK;
 }
 
-static const char SQL_VIEWER_BLOCKS[] = "SELECT blocked_id FROM user_blocks WHERE blocker_id = ?1";
-
-/* The ids a search page leaves out for viewer_id: the viewer, then whom they blocked
- * (usually nobody), as sb_id_buf_t. */
-static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *viewer_id,
-                                       apr_array_header_t **out, sb_store_error_t *err)
-{
-    sqlite3_stmt *st = sb_sqlite_prepare(sc, SQL_VIEWER_BLOCKS, err);
-    int rc;
-
-    *out = apr_array_make(p, 4, sizeof(sb_id_buf_t));
-    apr_cpystrn(*(sb_id_buf_t *)apr_array_push(*out), viewer_id, sizeof(sb_id_buf_t));
-    if (!st) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(st, 1, viewer_id);
-    while ((rc = sb_sqlite_step(sc, st, err, "viewer blocks")) == SQLITE_ROW) {
-        sb_sqlite_col_id(st, 0, *(sb_id_buf_t *)apr_array_push(*out));
-    }
-    if (rc < 0) {
-        return err->status;
-    }
-    sb_sqlite_done(st);
-    return SB_STORE_OK;
-}
-#define HIDDEN(a) (const sb_id_buf_t *)(a)->elts, (a)->nelts
-
 /* Begin the search's read transaction: the search_changes head and the ids a page hides. */
-static sb_store_status_t search_begin(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *viewer_id,
-                                      int64_t *seq, apr_array_header_t **hidden,
-                                      sb_store_error_t *err)
+static sb_store_status_t search_begin(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
+                                      const char *viewer_id, int64_t *seq,
+                                      apr_array_header_t **hidden, sb_store_error_t *err)
 {
     sb_store_status_t s = sb_sqlite_begin_read(sc, err);
 
@@ -464,12 +599,125 @@ static sb_store_status_t search_begin(sb_sqlite_conn_t *sc, apr_pool_t *p, const
     if ((s = one_int64(sc, SQL_SEARCH_SEQ, 0, 0, seq, err)) == SB_STORE_OK) {
         /* rankings are cached for everyone: the viewer and whom they blocked are left out
          * of each page */
-        s = viewer_hidden(sc, p, viewer_id, hidden, err);
+        s = viewer_hidden(sc, ss, p, viewer_id, hidden, err);
     }
     if (s != SB_STORE_OK) {
         sb_sqlite_end(sc, s, err);
     }
     return s;
+}
+
+/* A card as the cards cache keeps it: the card's columns, then what its visibility rests
+ * on. */
+static const char SQL_CARD_CACHED[] =
+    "SELECT " HEAD_COLS ", u.is_active, u.is_banned, u.ban_expires_at, u.skills_offered <> '[]'"
+    " FROM users u WHERE u.id = ?1";
+
+/* id's card from the cards cache or read into it (n 0: no such user); shown_from[0]: the
+ * instant from which it is visible (SB_SQLITE_VISIBLE's rule). */
+static sb_store_status_t card_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
+                                     const char *id, sb_page_t *pg, sb_store_error_t *err)
+{
+    const char *key = apr_pstrcat(p, "c\x1f", id, NULL);
+    apr_array_header_t *cards;
+    sb_page_stamp_t stamp;
+    sqlite3_stmt *st;
+    int64_t *from;
+    int rc;
+
+    if (sb_page_cache_get(ss->cards, sc->turn, p, key, 0, pg)) {
+        return SB_STORE_OK;
+    }
+    sb_page_stamp(sc->turn, sb_sqlite_gen_bucket('u', id, strlen(id)), &stamp);
+    if (!(st = sb_sqlite_prepare(sc, SQL_CARD_CACHED, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(st, 1, id);
+    cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
+    from = apr_palloc(p, sizeof *from);
+    if ((rc = sb_sqlite_step(sc, st, err, "search card")) < 0) {
+        return err->status;
+    }
+    if (rc == SQLITE_ROW) {
+        int active = sqlite3_column_int(st, 6), banned = sqlite3_column_int(st, 7);
+        int64_t ban_end = sqlite3_column_int64(st, 8);
+        sb_sqlite_row_card_head(p, st, cards);
+        *from = !active || !sqlite3_column_int(st, 9) ? INT64_MAX
+                : !banned                             ? 0
+                : ban_end > 0                         ? ban_end
+                                                      : INT64_MAX;
+    }
+    sb_sqlite_done(st);
+    *pg = (sb_page_t){(sb_user_card_t *)cards->elts, from, cards->nelts, {0, 0}, INT64_MAX};
+    sb_page_cache_put(ss->cards, sc->turn, key, &stamp, pg);
+    return SB_STORE_OK;
+}
+
+/* The search_changes head from the pages cache or read into it (outside a transaction). */
+static sb_store_status_t search_seq_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss,
+                                           apr_pool_t *p, int64_t *seq, sb_store_error_t *err)
+{
+    static const char key[] = "s";
+    sb_page_stamp_t stamp;
+    sb_page_t pg;
+
+    if (sb_page_cache_get(ss->pages, sc->turn, p, key, 0, &pg)) {
+        *seq = pg.aux[0];
+        return SB_STORE_OK;
+    }
+    sb_page_stamp(sc->turn, SB_SQLITE_GEN_DISCOVER, &stamp);
+    if (one_int64(sc, SQL_SEARCH_SEQ, 0, 0, seq, err) != SB_STORE_OK) {
+        return err->status;
+    }
+    pg = (sb_page_t){NULL, NULL, 0, {*seq, 0}, INT64_MAX};
+    sb_page_cache_put(ss->pages, sc->turn, key, &stamp, &pg);
+    return SB_STORE_OK;
+}
+
+/*
+ * A search page without a transaction or a store read when the caches hold it: the
+ * search_changes head, the viewer's block list, a ranking at that head that answers the
+ * page and its total, and the page's cards. *answered 0: the caller searches as before
+ * (*renew 1: it ranks afresh, the lookup handed this caller the entry's renewal).
+ */
+static sb_store_status_t search_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
+                                       const char *viewer_id, int64_t now, const char *key,
+                                       int offset, int limit, apr_array_header_t **out,
+                                       int64_t *total, int *answered, int *renew,
+                                       sb_store_error_t *err)
+{
+    apr_array_header_t *hidden;
+    sb_search_lookup_t found;
+    sb_search_page_t pg;
+    sb_store_status_t s;
+    int64_t seq, behind;
+    int i;
+
+    *answered = *renew = 0;
+    if ((s = search_seq_cached(sc, ss, p, &seq, err)) != SB_STORE_OK
+        || (s = viewer_hidden(sc, ss, p, viewer_id, &hidden, err)) != SB_STORE_OK) {
+        return s;
+    }
+    found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset, limit,
+                                 &pg, &behind);
+    *renew = found == SB_SEARCH_RENEW;
+    if (found != SB_SEARCH_HIT || !pg.complete || pg.hidden_unknown) {
+        return SB_STORE_OK;
+    }
+    *out = apr_array_make(p, pg.np > 0 ? pg.np : 1, sizeof(sb_user_card_t));
+    for (i = 0; i < pg.np; i++) {
+        sb_page_t card;
+        if ((s = card_cached(sc, ss, p, pg.ids[i], &card, err)) != SB_STORE_OK) {
+            return s;
+        }
+        /* as cards_in_order: a row no longer visible drops out */
+        if (card.n && now >= card.shown_from[0] && !is_hidden(card.cards[0].id, HIDDEN(hidden))) {
+            *(sb_user_card_t *)apr_array_push(*out) = card.cards[0];
+        }
+    }
+    *total = pg.total;
+    *answered = 1;
+    return SB_STORE_OK;
 }
 
 /* Lookups of one search before it ranks from scratch: an entry behind is patched (by one
@@ -499,7 +747,7 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
     sb_search_page_t pg;
     apr_array_header_t *hidden;
     int64_t seq = 0, behind = 0, next = 0;
-    int n = 0, lookups, claimed = 0;
+    int n = 0, lookups, claimed = 0, renew = 0;
     sb_store_status_t s;
 
     viewer_id = viewer_id ? viewer_id : "";
@@ -515,11 +763,19 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
         s = search_direct(sc, p, viewer_id, now, match, category, offset, limit, out, total, err);
         return sb_sqlite_end(sc, s, err);
     }
-    if ((s = search_begin(sc, p, viewer_id, &seq, &hidden, err)) != SB_STORE_OK) {
+    key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
+    if (ss->pages && ss->viewers && ss->cards && sb_page_cache_usable(sc)) {
+        int answered;
+        s = search_cached(sc, ss, p, viewer_id, now, key, offset, limit, out, total, &answered,
+                          &renew, err);
+        if (s != SB_STORE_OK || answered) {
+            return s;
+        }
+    }
+    if ((s = search_begin(sc, ss, p, viewer_id, &seq, &hidden, err)) != SB_STORE_OK) {
         return s;
     }
-    key = apr_psprintf(p, "%s\x1f%s", match, category ? category : "");
-    for (lookups = 0;; lookups++) {
+    for (lookups = 0; !renew; lookups++) {
         found = sb_search_cache_page(ss->search_cache, p, key, seq, now, HIDDEN(hidden), offset,
                                      limit, &pg, &behind);
         if (found == SB_SEARCH_HIT || found == SB_SEARCH_RENEW || lookups == SB_SEARCH_LOOKUPS) {
@@ -541,7 +797,7 @@ sb_store_status_t sb_sqlite_discover_search(sb_store_conn_t *c, apr_pool_t *p,
             if (found == SB_SEARCH_MISS) {
                 sb_search_cache_await(ss->search_cache, key);
             }
-            if ((s = search_begin(sc, p, viewer_id, &seq, &hidden, err)) != SB_STORE_OK) {
+            if ((s = search_begin(sc, ss, p, viewer_id, &seq, &hidden, err)) != SB_STORE_OK) {
                 return s;
             }
             continue;

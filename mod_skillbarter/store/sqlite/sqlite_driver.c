@@ -4,6 +4,7 @@
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
+#include "sqlite_page_cache.h"
 
 #include <string.h>
 
@@ -55,6 +56,9 @@ static sb_store_status_t sb_sqlite_open(sb_store_t *store, sb_store_error_t *err
     ss->path = path;
     ss->busy_timeout_ms = store->opts.busy_timeout_ms;
     ss->search_cache = sb_search_cache_create(store->pool);
+    ss->pages = sb_page_cache_create(store->pool, SB_SQLITE_PAGE_SETS);
+    ss->viewers = sb_page_cache_create(store->pool, SB_SQLITE_VIEWER_SETS);
+    ss->cards = sb_page_cache_create(store->pool, SB_SQLITE_CARD_SETS);
     ss->sender = sb_sqlite_sender_create(store->pool, path, ss->busy_timeout_ms);
     sb_sqlite_ctor_msg[0] = '\0';
     rv = apr_reslist_create(&ss->conns, store->opts.pool_min, store->opts.pool_max,

@@ -33,6 +33,9 @@ void sb_sqlite_turn_give(sb_sqlite_turn_t *t);
 #define SB_SQLITE_GEN_SLOTS 65536
 /* The bucket of key (len bytes) of a kind ('u' a user's id, 'f' a refresh token family). */
 uint32_t sb_sqlite_gen_bucket(char kind, const void *key, size_t len);
+/* The bucket bumped by every change of users, user_skills or user_blocks: the validity of
+ * the discover and search pages a process keeps (sqlite_page_cache.h). */
+#define SB_SQLITE_GEN_DISCOVER sb_sqlite_gen_bucket('d', "", 0)
 uint64_t sb_sqlite_gen_epoch(const sb_sqlite_turn_t *t);
 uint64_t sb_sqlite_gen_get(const sb_sqlite_turn_t *t, uint32_t bucket);
 void sb_sqlite_gen_bump(sb_sqlite_turn_t *t, uint32_t bucket);
@@ -73,7 +76,10 @@ typedef struct {
     int busy_timeout_ms;
     apr_reslist_t *conns;
     struct sb_search_cache *search_cache; /* ranked search results, per process */
-    sb_sqlite_sender_t *sender;           /* sends and their writer (sqlite_send.c) */
+    struct sb_page_cache *pages;   /* discover pages, the search head (sqlite_page_cache.h) */
+    struct sb_page_cache *viewers; /* whom each viewer blocked */
+    struct sb_page_cache *cards;   /* the cards search pages show */
+    sb_sqlite_sender_t *sender;    /* sends and their writer (sqlite_send.c) */
 } sb_sqlite_store_t;
 
 #define SB_SQLITE(c) ((sb_sqlite_conn_t *)(c)->priv)

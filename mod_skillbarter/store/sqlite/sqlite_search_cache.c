@@ -25,6 +25,8 @@ struct sb_search_cache {
     apr_thread_mutex_t *lock;
     apr_thread_cond_t *ranked; /* broadcast when a flight ends */
     apr_size_t bytes;
+    int waiting;    /* callers in sb_search_cache_await's wait now */
+    uint64_t waits; /* and since the cache was made */
     slot_t slots[SB_SEARCH_CACHE_ENTRIES];
     flight_t flights[SB_SEARCH_CACHE_FLIGHTS];
 };
@@ -432,7 +434,18 @@ void sb_search_cache_await(sb_search_cache_t *sc, const char *key)
 
     apr_thread_mutex_lock(sc->lock);
     while (flight_find(sc, key) && (left = until - apr_time_now()) > 0) {
+        sc->waiting++;
+        sc->waits++;
         apr_thread_cond_timedwait(sc->ranked, sc->lock, left);
+        sc->waiting--;
     }
+    apr_thread_mutex_unlock(sc->lock);
+}
+
+void sb_search_cache_waits(sb_search_cache_t *sc, int *waiting, uint64_t *waits)
+{
+    apr_thread_mutex_lock(sc->lock);
+    *waiting = sc->waiting;
+    *waits = sc->waits;
     apr_thread_mutex_unlock(sc->lock);
 }

@@ -121,6 +121,9 @@ int sb_search_cache_claim(sb_search_cache_t *sc, const char *key, int64_t now);
 void sb_search_cache_release(sb_search_cache_t *sc, const char *key);
 /* Until key's ranking is released or at most SB_SEARCH_CACHE_WAIT_MS have passed. */
 void sb_search_cache_await(sb_search_cache_t *sc, const char *key);
+/* The callers waiting in sb_search_cache_await now, and the waits since sc was made (so a
+ * test can tell a wait happened, and release a ranking only once someone waits for it). */
+void sb_search_cache_waits(sb_search_cache_t *sc, int *waiting, uint64_t *waits);
 
 /* The page of e (as sb_search_cache_page on a hit). */
 void sb_search_entry_page(apr_pool_t *p, const sb_search_entry_t *e, const sb_id_buf_t *hidden,
