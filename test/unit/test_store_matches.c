@@ -5,13 +5,27 @@
  * compared with a model of every user kept here — at the write's instant and later, when
  * some timed bans have run out. Then the window (SB_STORE_MATCHES_WINDOW): only the most
  * recently seen candidates are ranked, and hidden people do not use it up. Then rows written
- * in place by another writer. Run against every driver.
+ * in place by another writer. Run against every driver; the SQLite driver answers repeated
+ * asks from its per-process cache (sqlite_match_cache.h), so every comparison is made twice
+ * (computed, then served) and the cache's own tests follow: every kind of write is seen by
+ * the very next answer, in this process and from another one.
  */
 #include "sb_store_fixture.h"
 
 #include <strings.h>
+#include <sys/wait.h>
 
 #include "sb_user_rules.h"
+#include "sqlite_int.h"
+#include "sqlite_match_cache.h"
+
+static uint64_t mc_hits(void)
+{
+    sb_mcache_stats_t s;
+
+    sb_mcache_stats(&s);
+    return s.hits;
+}
 
 #define NUSERS 28
 #define MAXSK  5
@@ -265,8 +279,13 @@ static void test_matches_follow_random_writes(void **state)
         }
         if (step % 12 == 11) {
             check_matches(m, NOW, 50);
+            check_matches(m, NOW, 50);           /* kept answers (SQLite) */
             check_matches(m, NOW + 2 * HOUR, 3); /* some timed bans ran out */
+            check_matches(m, NOW, 12);           /* an earlier instant than the kept answer */
         }
+    }
+    if (!strcmp(fx->driver->name, "sqlite")) {
+        assert_true(mc_hits() > 0); /* the comparisons covered served answers */
     }
 }
 
@@ -394,10 +413,26 @@ static void test_matches_window(void **state)
     assert_string_equal(APR_ARRAY_IDX(got, 0, sb_user_card_t).id, bulk[NEWER + 1].id);
     assert_int_equal(APR_ARRAY_IDX(got, 0, sb_user_card_t).they_offer, 1);
     assert_string_equal(APR_ARRAY_IDX(got, 1, sb_user_card_t).id, bulk[0].id);
+    /* with the answer kept: a login of the best match, past the full window, brings it in at
+     * once (its pair rows are rewritten, which moves the counter of the names it offers) */
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(
+            sb_store_discover_matches(fx->conn, fx->pool, me->id, NOW + 2 * HOUR, 2, &got, &err),
+            SB_STORE_OK);
+        assert_string_equal(APR_ARRAY_IDX(got, 0, sb_user_card_t).id, bulk[NEWER + 1].id);
+    }
+    assert_int_equal(sb_store_user_touch(fx->conn, bulk[NEWER].id, NOW + 2, &err), SB_STORE_OK);
+    assert_int_equal(
+        sb_store_discover_matches(fx->conn, fx->pool, me->id, NOW + 2 * HOUR, 2, &got, &err),
+        SB_STORE_OK);
+    assert_string_equal(APR_ARRAY_IDX(got, 0, sb_user_card_t).id, bulk[NEWER].id);
+    assert_int_equal(APR_ARRAY_IDX(got, 0, sb_user_card_t).they_offer, 2);
+    assert_string_equal(APR_ARRAY_IDX(got, 1, sb_user_card_t).id, bulk[NEWER + 1].id);
 }
 
-/* A write by another writer, straight into the file. */
-static void sql_exec(sb_fx_t *fx, const char *sql)
+/* A write by another writer, straight into the file (not through the driver, so no
+ * generation counter moves). */
+static void sql_raw(sb_fx_t *fx, const char *sql)
 {
     sqlite3 *db;
     char *msg = NULL;
@@ -408,6 +443,16 @@ static void sql_exec(sb_fx_t *fx, const char *sql)
         fail_msg("%s: %s", sql, msg);
     }
     sqlite3_close(db);
+}
+
+/* The same, followed by what its operator does after such a write (sbctl cache-reset): every
+ * process's kept answers go. */
+static void sql_exec(sb_fx_t *fx, const char *sql)
+{
+    sb_store_error_t err;
+
+    sql_raw(fx, sql);
+    assert_int_equal(sb_store_users_cache_reset(fx->conn, &err), SB_STORE_OK);
 }
 
 static int n_matches(sb_fx_t *fx, const char *viewer)
@@ -487,6 +532,222 @@ static void test_matches_follow_raw_updates(void **state)
     assert_int_equal(n_matches(fx, a->id), 0);
 }
 
+/* ---- the SQLite driver's kept answers (sqlite_match_cache.h) ---- */
+
+/* viewer's matches at now, at most limit. */
+static apr_array_header_t *ask(sb_fx_t *fx, const char *viewer, int64_t now, int limit)
+{
+    apr_array_header_t *got;
+    sb_store_error_t err;
+
+    assert_int_equal(sb_store_discover_matches(fx->conn, fx->pool, viewer, now, limit, &got, &err),
+                     SB_STORE_OK);
+    return got;
+}
+
+/* The ids of a, space-separated, in order ("" for none). */
+static const char *ids_of(sb_fx_t *fx, const apr_array_header_t *a)
+{
+    const char *s = "";
+    int i;
+
+    for (i = 0; i < a->nelts; i++) {
+        s = apr_pstrcat(fx->pool, s, i ? " " : "", APR_ARRAY_IDX(a, i, sb_user_card_t).id, NULL);
+    }
+    return s;
+}
+
+/* Ask until the answer is served from the cache (the first answer of a viewer is a memo of
+ * its keys only, the next is kept), and return that answer: it must be the computed one. */
+static const char *served(sb_fx_t *fx, const char *viewer, int64_t now, int limit)
+{
+    const char *computed = ids_of(fx, ask(fx, viewer, now, limit)), *again;
+    uint64_t h;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        h = mc_hits();
+        again = ids_of(fx, ask(fx, viewer, now, limit));
+        assert_string_equal(again, computed);
+        if (mc_hits() == h + 1) {
+            return again;
+        }
+    }
+    fail_msg("the answer for %s was never served from the cache", viewer);
+    return NULL;
+}
+
+static const char *ids2(sb_fx_t *fx, const sb_user_t *a, const sb_user_t *b)
+{
+    return apr_pstrcat(fx->pool, a->id, " ", b->id, NULL);
+}
+
+/* Whether the card text of the answer's first card holds s. */
+static int first_card_says(const apr_array_header_t *a, const char *s)
+{
+    const sb_user_card_t *c = &APR_ARRAY_IDX(a, 0, sb_user_card_t);
+
+    return a->nelts > 0 && c->card_head
+           && strstr(apr_pstrmemdup(a->pool, c->card_head, c->card_head_len), s) != NULL;
+}
+
+/* Every kind of write that changes a viewer's matches is seen by their very next answer,
+ * however warm the cache: their own skills, their blocks, a match's card text, lastSeen,
+ * timed ban and skills, a newcomer; and the instant asked, against timed bans. */
+static void test_matches_cache_sees_every_write(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *me = mk_user(fx, "cme", "cme@x.org"), *a = mk_user(fx, "ca", "ca@x.org"),
+              *b = mk_user(fx, "cb", "cb@x.org"), *n;
+    sb_profile_patch_t patch = {0};
+    sb_store_error_t err;
+
+    set_offered(fx, me->id, "Alto", NULL);
+    set_wanted(fx, me->id, "Bass");
+    set_offered(fx, a->id, "bass", NULL);
+    set_wanted(fx, a->id, "ALTO");
+    set_offered(fx, b->id, "Bass", NULL);
+    set_wanted(fx, b->id, "alto");
+    assert_int_equal(sb_store_user_touch(fx->conn, a->id, NOW - 1000, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_user_touch(fx->conn, b->id, NOW - 2000, &err), SB_STORE_OK);
+    assert_string_equal(served(fx, me->id, NOW, 12), ids2(fx, a, b));
+
+    /* lastSeen of a match */
+    assert_int_equal(sb_store_user_touch(fx->conn, b->id, NOW - 500, &err), SB_STORE_OK);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), ids2(fx, b, a));
+    /* a match's card text */
+    assert_string_equal(served(fx, me->id, NOW, 12), ids2(fx, b, a));
+    patch.first_name = "Renamed";
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, b->id, &patch, NOW, NULL, &err),
+        SB_STORE_OK);
+    assert_true(first_card_says(ask(fx, me->id, NOW, 12), "\"firstName\":\"Renamed\""));
+    /* the viewer's own skills, at once */
+    served(fx, me->id, NOW, 12);
+    set_wanted(fx, me->id, "Cello");
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), "");
+    set_wanted(fx, me->id, "bass");
+    assert_string_equal(served(fx, me->id, NOW, 12), ids2(fx, b, a));
+    /* the viewer's blocks */
+    assert_int_equal(sb_store_user_block(fx->conn, me->id, b->id, NOW, &err), SB_STORE_OK);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), a->id);
+    assert_string_equal(served(fx, me->id, NOW, 12), a->id);
+    assert_int_equal(sb_store_user_unblock(fx->conn, me->id, b->id, &err), SB_STORE_OK);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), ids2(fx, b, a));
+    /* a match's skills */
+    served(fx, me->id, NOW, 12);
+    set_offered(fx, a->id, "Drums", NULL);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), b->id);
+    /* a newcomer, met by nobody before */
+    served(fx, me->id, NOW, 12);
+    n = mk_user(fx, "cn", "cn@x.org");
+    set_offered(fx, n->id, "BASS", NULL);
+    set_wanted(fx, n->id, "Alto");
+    assert_int_equal(sb_store_user_touch(fx->conn, n->id, NOW - 100, &err), SB_STORE_OK);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), ids2(fx, n, b));
+    /* a timed ban: hidden at once, shown once it ran out, hidden again at an earlier instant */
+    served(fx, me->id, NOW, 12);
+    assert_int_equal(sb_store_user_set_status(fx->conn, n->id, 1, 1, "x", NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_string_equal(served(fx, me->id, NOW, 12), b->id);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW + HOUR - 1, 12)), b->id);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW + HOUR, 12)), ids2(fx, n, b));
+    assert_string_equal(served(fx, me->id, NOW + HOUR, 12), ids2(fx, n, b));
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), b->id);
+    /* more cards than the kept answer holds are read */
+    assert_string_equal(served(fx, me->id, NOW + HOUR, 1), n->id);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW + HOUR, 2)), ids2(fx, n, b));
+    assert_string_equal(served(fx, me->id, NOW + HOUR, 1), n->id);
+}
+
+/* Another process (another httpd child, sbctl, the daemon) changes a match: seen here next. */
+static void test_matches_cache_sees_another_process(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *me = mk_user(fx, "pme", "pme@x.org"), *a = mk_user(fx, "pa", "pa@x.org");
+    char id[SB_ID_LEN + 1];
+    int status = -1;
+    pid_t pid;
+
+    set_offered(fx, me->id, "Alto", NULL);
+    set_wanted(fx, me->id, "Bass");
+    set_offered(fx, a->id, "Bass", NULL);
+    set_wanted(fx, a->id, "Alto");
+    assert_string_equal(served(fx, me->id, NOW, 12), a->id);
+    memcpy(id, a->id, sizeof id);
+    sb_fx_close(fx); /* no connection crosses the fork; the cache stays */
+    fflush(NULL);
+    pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        apr_array_header_t *o = apr_array_make(fx->pool, 1, sizeof(sb_skill_offered_t));
+        sb_skill_offered_t *so = apr_array_push(o);
+        sb_store_error_t err;
+        memset(so, 0, sizeof *so);
+        so->skill = "Drums";
+        so->experience = "Expert";
+        _exit(sb_fx_open(fx, 0) != 0
+              || sb_store_user_update_lists(fx->conn, fx->pool, id, o, NULL, NULL, NOW, NULL, &err)
+                     != SB_STORE_OK);
+    }
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_int_equal(status, 0);
+    assert_int_equal(sb_fx_open(fx, 0), 0);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), "");
+}
+
+/* A write made around the driver (the sqlite3 shell) moves no counter: the kept answer stays
+ * until sbctl cache-reset (users_cache_reset), as for the user cache. */
+static void test_matches_cache_reset_sees_raw_writes(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *me = mk_user(fx, "rme", "rme@x.org"), *a = mk_user(fx, "ra", "ra@x.org");
+    sb_store_error_t err;
+
+    set_offered(fx, me->id, "Alto", NULL);
+    set_wanted(fx, me->id, "Bass");
+    set_offered(fx, a->id, "Bass", NULL);
+    set_wanted(fx, a->id, "Alto");
+    assert_string_equal(served(fx, me->id, NOW, 12), a->id);
+    sql_raw(fx, apr_psprintf(fx->pool, "UPDATE users SET is_active = 0 WHERE id = '%s'", a->id));
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), a->id); /* still the kept one */
+    assert_int_equal(sb_store_users_cache_reset(fx->conn, &err), SB_STORE_OK);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), "");
+}
+
+/* Inside a transaction the cache is not used (its snapshot may predate the counters). */
+static void test_matches_cache_unused_inside_a_transaction(void **state)
+{
+    FX_BEGIN(state);
+    sb_sqlite_conn_t *sc = SB_SQLITE(fx->conn);
+    sb_store_error_t err;
+
+    assert_true(sb_mcache_usable(sc));
+    assert_int_equal(sb_sqlite_begin_read(sc, &err), SB_STORE_OK);
+    assert_false(sb_mcache_usable(sc));
+    assert_int_equal(sb_sqlite_commit(sc, &err), SB_STORE_OK);
+    assert_true(sb_mcache_usable(sc));
+}
+
+/* The change hook reads the match cache's key columns by position. */
+static void test_matches_cache_key_columns_match_the_schema(void **state)
+{
+    FX_BEGIN(state);
+    sqlite3_stmt *st;
+
+    assert_int_equal(sqlite3_prepare_v2(SB_SQLITE(fx->conn)->db,
+                                        "SELECT (SELECT cid FROM pragma_table_info('match_pairs')"
+                                        " WHERE name = 'offer_lower'), (SELECT cid FROM"
+                                        " pragma_table_info('user_blocks')"
+                                        " WHERE name = 'blocker_id')",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(st, 0), SB_SQLITE_PAIRS_OFFER_COL);
+    assert_int_equal(sqlite3_column_int(st, 1), SB_SQLITE_BLOCKS_BLOCKER_COL);
+    sqlite3_finalize(st);
+}
+
 #define FX_SUITE(d)                                                                                \
     FX_TEST(test_matches_follow_random_writes, d), FX_TEST(test_matches_window, d),                \
         FX_TEST(test_matches_follow_raw_updates, d)
@@ -494,6 +755,11 @@ static void test_matches_follow_raw_updates(void **state)
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),
     FX_SUITE(mongodb),
+    FX_TEST(test_matches_cache_sees_every_write, sqlite),
+    FX_TEST(test_matches_cache_sees_another_process, sqlite),
+    FX_TEST(test_matches_cache_reset_sees_raw_writes, sqlite),
+    FX_TEST(test_matches_cache_unused_inside_a_transaction, sqlite),
+    FX_TEST(test_matches_cache_key_columns_match_the_schema, sqlite),
 };
 
 FX_MAIN("store_matches", tests)

@@ -68,7 +68,8 @@ static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
 
 /*
  * The user cache's writer side (sqlite_user_cache.c). Every change of a users row or a
- * refresh_tokens row, made by a statement or by a trigger, a REPLACE or a DELETE without WHERE,
+ * refresh_tokens row (and, for the match cache, of a match_pairs or user_blocks row), made by
+ * a statement or by a trigger, a REPLACE or a DELETE without WHERE,
  * records the bucket of its key (the user's id, the token's family, old and new values) in the
  * connection; once the connection is out of its transaction (COMMIT, ROLLBACK, an autocommit
  * write) the buckets are bumped. A COMMIT's bump comes before the turn is given back, so the
@@ -121,6 +122,14 @@ static void sb_sqlite_preupdate(void *arg, sqlite3 *db, int op, const char *dbna
     else if (table[0] == 'r' && strcmp(table, "refresh_tokens") == 0) {
         kind = 'f';
         col = SB_SQLITE_TOKENS_FAMILY_COL;
+    }
+    else if (table[0] == 'm' && strcmp(table, "match_pairs") == 0) {
+        kind = 'o'; /* the match cache (sqlite_match_cache.h): an offered name's pair lists */
+        col = SB_SQLITE_PAIRS_OFFER_COL;
+    }
+    else if (table[0] == 'u' && strcmp(table, "user_blocks") == 0) {
+        kind = 'b'; /* the match cache: a blocker's blocks */
+        col = SB_SQLITE_BLOCKS_BLOCKER_COL;
     }
     else {
         return;

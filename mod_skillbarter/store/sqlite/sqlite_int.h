@@ -31,7 +31,8 @@ void sb_sqlite_turn_give(sb_sqlite_turn_t *t);
  * counter per bucket, bumped after a commit that changed a key of the bucket, and one epoch;
  * reads are acquire, bumps release. A NULL t reads 0 and ignores bumps. */
 #define SB_SQLITE_GEN_SLOTS 65536
-/* The bucket of key (len bytes) of a kind ('u' a user's id, 'f' a refresh token family). */
+/* The bucket of key (len bytes) of a kind ('u' a user's id, 'f' a refresh token family, 'o' an
+ * offered skill's lower-cased name in match_pairs, 'b' a blocker's id in user_blocks). */
 uint32_t sb_sqlite_gen_bucket(char kind, const void *key, size_t len);
 /* The bucket bumped by every change of users, user_skills or user_blocks: the validity of
  * the discover and search pages a process keeps (sqlite_page_cache.h). */
@@ -47,6 +48,9 @@ void sb_sqlite_gen_new_epoch(sb_sqlite_turn_t *t);
 #define SB_SQLITE_USERS_ID_COL      0 /* users.id */
 #define SB_SQLITE_TOKENS_FAMILY_COL 2 /* refresh_tokens.family_id */
 #define SB_SQLITE_PENDING_MAX       32
+/* The match cache's keys (sqlite_match_cache.h; checked by test_store_matches.c). */
+#define SB_SQLITE_PAIRS_OFFER_COL    0 /* match_pairs.offer_lower */
+#define SB_SQLITE_BLOCKS_BLOCKER_COL 0 /* user_blocks.blocker_id */
 
 /* One connection; malloc'd by the pool constructor, freed by its destructor. */
 typedef struct {

@@ -7,9 +7,13 @@
  * the distinct wanted names they_want. The merge stops after SB_STORE_MATCHES_WINDOW visible
  * candidates (store_discovery.h), which are then ranked; the page's cards are read by id with
  * visibility checked again, as the text the store keeps ready (card_head, sql/012). The cost
- * follows the window and the viewer's own skills, not the number of users.
+ * follows the window and the viewer's own skills, not the number of users — but up to the
+ * window, the more people match, the more rows are read (about ten times as many at 100,000
+ * users as at 10,000 for the benchmark's viewer). So an answer is kept per process with the
+ * generation counters of everything it depends on (sqlite_match_cache.h) and handed out again,
+ * without SQL, until one of them moves: exact for every write made through the driver.
  */
-#include "sqlite_int.h"
+#include "sqlite_match_cache.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -25,11 +29,12 @@ static const char SQL_PAIRS_FIRST[] =
 static const char SQL_PAIRS_AFTER[] =
     "SELECT last_seen, user_id FROM match_pairs WHERE offer_lower = ?1 AND want_lower = ?2"
     " AND (last_seen, user_id) < (?4, ?5) ORDER BY last_seen DESC, user_id DESC LIMIT ?3";
-/* Counted users are in match_pairs; those hidden from this viewer now: whom they blocked,
- * and whoever's timed ban is still in force (users_timed_ban, sql/007). */
+/* Counted users are in match_pairs; those hidden from this viewer now: whom they blocked (0),
+ * and whoever's timed ban is still in force, with its end (users_timed_ban, sql/007). */
 static const char SQL_HIDDEN[] =
-    "SELECT blocked_id FROM user_blocks WHERE blocker_id = ?1 UNION ALL"
-    " SELECT id FROM users WHERE is_banned = 1 AND ban_expires_at > 0 AND ban_expires_at > ?2";
+    "SELECT blocked_id, 0 FROM user_blocks WHERE blocker_id = ?1 UNION ALL"
+    " SELECT id, ban_expires_at FROM users WHERE is_banned = 1 AND ban_expires_at > 0"
+    " AND ban_expires_at > ?2";
 /* The cards of the ids in the JSON array ?1, visibility checked again (json_each walks the
  * array: no temporary index of the ids). */
 static const char SQL_MATCH_CARDS[] =
@@ -38,6 +43,13 @@ static const char SQL_MATCH_CARDS[] =
 
 typedef char match_id_t[SB_ID_LEN + 1];
 typedef char match_key_t[SB_ID_LEN]; /* an id without its NUL, compared by memcmp */
+
+/* A user hidden from the viewer: key first (compared as a match_key_t), until when (0: a
+ * block, not a matter of time). */
+typedef struct {
+    match_key_t key;
+    int64_t until;
+} hidden_t;
 
 typedef struct {
     int64_t last_seen;
@@ -61,13 +73,28 @@ typedef struct {
     sb_sqlite_conn_t *sc;
     const char *want[MATCH_MAX_SKILLS], *offer[MATCH_MAX_SKILLS];
     int nwant, noffer;
-    match_key_t *hidden;
+    hidden_t *hidden;
     int nhidden;
+    apr_array_header_t *deps; /* uint32_t buckets the answer depends on (the match cache) */
+    int64_t until;            /* the first timed ban among the passed over ends then */
 } match_ctx_t;
 
 static int key_cmp(const void *a, const void *b)
 {
     return memcmp(a, b, SB_ID_LEN);
+}
+
+/* The id in column col of st's row into out: "" unless it has the length of an id (one copy,
+ * not a scan: a window of pair rows reads hundreds of them). */
+static void col_id(sqlite3_stmt *st, int col, char *out)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    out[0] = '\0';
+    if (t && sqlite3_column_bytes(st, col) == SB_ID_LEN) {
+        memcpy(out, t, SB_ID_LEN);
+        out[SB_ID_LEN] = '\0';
+    }
 }
 
 /* Whether name is among n[0..count). */
@@ -118,28 +145,33 @@ static sb_store_status_t load_hidden(match_ctx_t *m, apr_pool_t *p, const char *
                                      int64_t now, sb_store_error_t *err)
 {
     sqlite3_stmt *st = sb_sqlite_prepare(m->sc, SQL_HIDDEN, err);
-    apr_array_header_t *a = apr_array_make(p, 8, sizeof(match_key_t));
+    apr_array_header_t *a = apr_array_make(p, 8, sizeof(hidden_t));
+    hidden_t *h;
     int rc;
 
     if (!st) {
         return err->status;
     }
-    memcpy(apr_array_push(a), viewer_id, SB_ID_LEN);
+    h = apr_array_push(a);
+    memcpy(h->key, viewer_id, SB_ID_LEN);
+    h->until = 0;
     sb_sqlite_bind_text(st, 1, viewer_id);
     sqlite3_bind_int64(st, 2, now);
     while ((rc = sb_sqlite_step(m->sc, st, err, "match hidden")) == SQLITE_ROW) {
         match_id_t id;
-        sb_sqlite_col_id(st, 0, id);
-        if (strlen(id) == SB_ID_LEN) {
-            memcpy(apr_array_push(a), id, SB_ID_LEN);
+        col_id(st, 0, id);
+        if (id[0]) {
+            h = apr_array_push(a);
+            memcpy(h->key, id, SB_ID_LEN);
+            h->until = sqlite3_column_int64(st, 1);
         }
     }
     if (rc < 0) {
         return err->status;
     }
     sb_sqlite_done(st);
-    qsort(a->elts, a->nelts, sizeof(match_key_t), key_cmp);
-    m->hidden = (match_key_t *)a->elts;
+    qsort(a->elts, a->nelts, sizeof(hidden_t), key_cmp);
+    m->hidden = (hidden_t *)a->elts;
     m->nhidden = a->nelts;
     return SB_STORE_OK;
 }
@@ -166,7 +198,7 @@ static sb_store_status_t fill(match_ctx_t *m, pair_list_t *l, sb_store_error_t *
     while ((rc = sb_sqlite_step(m->sc, st, err, "match pairs")) == SQLITE_ROW) {
         pair_row_t *r = &l->rows[l->n++];
         r->last_seen = sqlite3_column_int64(st, 0);
-        sb_sqlite_col_id(st, 1, r->id);
+        col_id(st, 1, r->id);
     }
     if (rc < 0) {
         return err->status;
@@ -294,6 +326,7 @@ static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t
     }
     while (hn > 0 && cands->nelts < SB_STORE_MATCHES_WINDOW) {
         pair_row_t head = *HEAD(lists, heap[0]);
+        const hidden_t *h;
         match_cand_t *c;
         int a = 0, b = 0;
 
@@ -312,8 +345,15 @@ static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t
             }
             sift_down(lists, heap, hn, 0);
         }
-        if (strlen(head.id) != SB_ID_LEN
-            || bsearch(head.id, m->hidden, m->nhidden, sizeof(match_key_t), key_cmp)) {
+        if (!head.id[0]) {
+            continue;
+        }
+        /* met, shown or not: a change of their row may change the answer */
+        APR_ARRAY_PUSH(m->deps, uint32_t) = sb_mcache_user_bucket(head.id);
+        if ((h = bsearch(head.id, m->hidden, m->nhidden, sizeof(hidden_t), key_cmp)) != NULL) {
+            if (h->until > 0 && h->until < m->until) {
+                m->until = h->until; /* shown once the ban runs out */
+            }
             continue;
         }
         c = apr_array_push(cands);
@@ -385,12 +425,43 @@ static sb_store_status_t page_cards(match_ctx_t *m, apr_pool_t *p, int64_t now,
     return SB_STORE_OK;
 }
 
+/* The answer in the snapshot begun by the caller: the first limit of the ranking (the
+ * viewer's names and what the answer depends on left in m). */
+static sb_store_status_t compute(match_ctx_t *m, apr_pool_t *p, const char *viewer_id, int64_t now,
+                                 int limit, apr_array_header_t **out, sb_store_error_t *err)
+{
+    apr_array_header_t *cands = apr_array_make(p, 64, sizeof(match_cand_t)), *top;
+    sb_store_status_t s;
+    int i;
+
+    if ((s = load_mine(m, p, viewer_id, err)) != SB_STORE_OK || !m->nwant || !m->noffer) {
+        return s;
+    }
+    for (i = 0; i < m->nwant; i++) {
+        APR_ARRAY_PUSH(m->deps, uint32_t) = sb_mcache_offer_bucket(m->want[i]);
+    }
+    if ((s = load_hidden(m, p, viewer_id, now, err)) != SB_STORE_OK
+        || (s = merge(m, p, cands, err)) != SB_STORE_OK) {
+        return s;
+    }
+    top = best_of(p, cands, limit);
+    s = page_cards(m, p, now, top, limit, out, err);
+    if (s == SB_STORE_OK && (*out)->nelts < top->nelts && cands->nelts > top->nelts) {
+        /* a card was gone (no offered skill left in its list): rank them all */
+        qsort(cands->elts, cands->nelts, sizeof(match_cand_t), cand_cmp);
+        s = page_cards(m, p, now, cands, limit, out, err);
+    }
+    return s;
+}
+
 sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
                                              const char *viewer_id, int64_t now, int limit,
                                              apr_array_header_t **out, sb_store_error_t *err)
 {
     match_ctx_t m;
-    apr_array_header_t *cands;
+    sb_mcache_stamp_t stamp;
+    sb_mcache_answer_t a;
+    int cached, fill_limit;
     sb_store_status_t s;
 
     memset(&m, 0, sizeof m);
@@ -400,20 +471,35 @@ sb_store_status_t sb_sqlite_discover_matches(sb_store_conn_t *c, apr_pool_t *p,
     if (strlen(viewer_id) != SB_ID_LEN) {
         return SB_STORE_OK;
     }
+    /* the counters are read before the snapshot begins (sqlite_match_cache.h) */
+    cached = sb_mcache_usable(m.sc);
+    if (cached && sb_mcache_get(m.sc->turn, p, viewer_id, now, limit, out, &stamp)) {
+        return SB_STORE_OK;
+    }
+    /* as many cards as the kept answer had, so a page of fewer does not shrink it */
+    fill_limit = cached && stamp.memo_limit > limit ? stamp.memo_limit : limit;
+    m.deps = apr_array_make(p, SB_STORE_MATCHES_WINDOW + 16, sizeof(uint32_t));
+    APR_ARRAY_PUSH(m.deps, uint32_t) = sb_mcache_user_bucket(viewer_id);
+    APR_ARRAY_PUSH(m.deps, uint32_t) = sb_mcache_blocks_bucket(viewer_id);
+    m.until = INT64_MAX;
     if ((s = sb_sqlite_begin_read(m.sc, err)) != SB_STORE_OK) {
         return s;
     }
-    cands = apr_array_make(p, 64, sizeof(match_cand_t));
-    if ((s = load_mine(&m, p, viewer_id, err)) == SB_STORE_OK && m.nwant && m.noffer
-        && (s = load_hidden(&m, p, viewer_id, now, err)) == SB_STORE_OK
-        && (s = merge(&m, p, cands, err)) == SB_STORE_OK) {
-        apr_array_header_t *top = best_of(p, cands, limit);
-        s = page_cards(&m, p, now, top, limit, out, err);
-        if (s == SB_STORE_OK && (*out)->nelts < top->nelts && cands->nelts > top->nelts) {
-            /* a card was gone (no offered skill left in its list): rank them all */
-            qsort(cands->elts, cands->nelts, sizeof(match_cand_t), cand_cmp);
-            s = page_cards(&m, p, now, cands, limit, out, err);
-        }
+    s = sb_sqlite_end(m.sc, compute(&m, p, viewer_id, now, fill_limit, out, err), err);
+    if (s != SB_STORE_OK) {
+        return s;
     }
-    return sb_sqlite_end(m.sc, s, err);
+    if (cached) {
+        a.buckets = (const uint32_t *)m.deps->elts;
+        a.nbuckets = m.deps->nelts;
+        a.from = now;
+        a.until = m.until;
+        a.cards = *out;
+        a.limit = fill_limit;
+        sb_mcache_put(m.sc->turn, viewer_id, &stamp, &a);
+    }
+    if ((*out)->nelts > limit) {
+        (*out)->nelts = limit;
+    }
+    return SB_STORE_OK;
 }
