@@ -251,16 +251,9 @@ void sb_session_notice(sb_call_t *c, sb_notification_new_t *n, const sb_session_
     shown.data = apr_psprintf(c->pool, "{\"sessionId\":\"%s\"}", s->id);
     shown.subject_id = s->id;
     shown.created_at = c->now;
-    *n = (sb_notification_new_t){
-        id,
-        user_id,
-        type,
-        title,
-        body,
-        shown.link,
-        shown.data,
-        s->id,
-        sb_json_text(c->pool, sb_json_track(c->pool, sb_notification_json(c->pool, &shown)))};
+    *n = (sb_notification_new_t){id,         user_id, type,
+                                 title,      body,    shown.link,
+                                 shown.data, s->id,   sb_notification_text(c->pool, &shown)};
 }
 
 int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e, const sb_session_t *s)

@@ -174,3 +174,13 @@ void sb_jtext_notification(sb_jtext_t *t, const sb_notification_t *n)
     sb_jtext_time(t, n->created_at, 0);
     sb_jtext_lit(t, "}");
 }
+
+const char *sb_notification_text(apr_pool_t *p, const sb_notification_t *n)
+{
+    sb_jtext_t t;
+
+    sb_jtext_init(&t, p, 512);
+    t.slashes = 1; /* sb_json_text's flags */
+    sb_jtext_notification(&t, n);
+    return t.buf;
+}

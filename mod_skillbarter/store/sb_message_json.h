@@ -38,6 +38,9 @@ void sb_jtext_mini_user(sb_jtext_t *t, const sb_user_t *u);
 /* A notification as sb_notification_json writes it. n->data, when set, is spliced verbatim:
  * it must be a JSON object in the text json-c writes for it (no spaces, as the send's). */
 void sb_jtext_notification(sb_jtext_t *t, const sb_notification_t *n);
+/* The notification's outbox payload: the text sb_json_text writes for sb_notification_json(n),
+ * written directly (n->data as sb_jtext_notification takes it). */
+const char *sb_notification_text(apr_pool_t *p, const sb_notification_t *n);
 /* The JSON text of o in p (o is not released). */
 const char *sb_json_text(apr_pool_t *p, json_object *o);
 

@@ -83,16 +83,6 @@ static const char *message_text(apr_pool_t *p, const sb_message_t *m, const sb_u
     return t.buf;
 }
 
-static const char *notification_text(apr_pool_t *p, const sb_notification_t *n)
-{
-    sb_jtext_t t;
-
-    sb_jtext_init(&t, p, 512);
-    t.slashes = 1;
-    sb_jtext_notification(&t, n);
-    return t.buf;
-}
-
 /* The fields of a send body into the out-parameters; field errors go into err. */
 static void parse_body(apr_pool_t *p, const sb_user_t *from, json_object *body,
                        const char **receiver, const char **content, const char **type,
@@ -200,7 +190,7 @@ int sb_message_send(sb_store_conn_t *conn, apr_pool_t *p, const sb_user_t *from,
     shown.created_at = now;
     nn = (sb_notification_new_t){nid,         to->id,     shown.type,
                                  shown.title, shown.body, shown.link,
-                                 shown.data,  from->id,   notification_text(p, &shown)};
+                                 shown.data,  from->id,   sb_notification_text(p, &shown)};
     nm = (sb_message_new_t){id, from->id, to->id, content, type, reply_to};
 
     if (sb_store_message_send(conn, &nm, ev, 2, &nn, now, &notified, e) != SB_STORE_OK) {

@@ -21,10 +21,13 @@ static const char SQL_MOVE_BALANCE_TOTALS[] =
     " total_spent = total_spent + ?4, minutes_taught = minutes_taught + ?5,"
     " minutes_learned = minutes_learned + ?6 WHERE id = ?1 AND credits + ?2 >= 0";
 static const char SQL_MOVE_READ[] = "SELECT credits FROM users WHERE id = ?1";
+/* balance_after is the balance the UPDATE above just wrote, read inside the row's own INSERT
+ * (one statement less per move than reading it back first). NOT NULL and >= 0 hold for it. */
 static const char SQL_MOVE_ROW[] =
     "INSERT INTO credit_transactions (id, user_id, type, amount, balance_after,"
     " related_session, related_user, description, category, status, idem_key, admin_note,"
-    " created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'completed', ?10, ?11, ?12)";
+    " created_at) VALUES (?1, ?2, ?3, ?4, (SELECT credits FROM users WHERE id = ?2),"
+    " ?6, ?7, ?8, ?9, 'completed', ?10, ?11, ?12)";
 static const char SQL_BALANCE[] =
     "SELECT credits, total_earned, total_spent, minutes_taught, minutes_learned,"
     " (SELECT coalesce(sum(escrow_minutes), 0) FROM sessions WHERE student_id = ?1"
@@ -50,7 +53,6 @@ sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_mo
     sqlite3_stmt *q =
         sb_sqlite_prepare(sc, totals ? SQL_MOVE_BALANCE_TOTALS : SQL_MOVE_BALANCE, err);
     char id[SB_ID_LEN + 1];
-    int64_t bal;
     int rc, i, changed;
 
     if (!q) {
@@ -69,20 +71,6 @@ sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_mo
     if (changed != 1) {
         return sb_store_fail(err, SB_STORE_INSUFFICIENT, "credits", "balance too low");
     }
-    /* the balance as just written, inside the same transaction */
-    if (!(q = sb_sqlite_prepare(sc, SQL_MOVE_READ, err))) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, m->user_id);
-    if ((rc = sb_sqlite_step(sc, q, err, "balance read")) < 0) {
-        return err->status;
-    }
-    if (rc != SQLITE_ROW) {
-        sb_sqlite_done(q);
-        return sb_store_fail(err, SB_STORE_ERROR, NULL, "balance read: the user is gone");
-    }
-    bal = sqlite3_column_int64(q, 0);
-    sb_sqlite_done(q);
     if (!(q = sb_sqlite_prepare(sc, SQL_MOVE_ROW, err))) {
         return err->status;
     }
@@ -91,7 +79,6 @@ sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_mo
     sb_sqlite_bind_text(q, 2, m->user_id);
     sb_sqlite_bind_text(q, 3, m->type);
     sqlite3_bind_int64(q, 4, m->amount);
-    sqlite3_bind_int64(q, 5, bal);
     sb_sqlite_bind_text(q, 6, m->related_session);
     sb_sqlite_bind_text(q, 7, m->related_user);
     sb_sqlite_bind_text(q, 8, m->description);
@@ -105,9 +92,23 @@ sb_store_status_t sb_sqlite_move_totals(sb_sqlite_conn_t *sc, const sb_sqlite_mo
         }
         return err->status;
     }
-    if (balance_after) {
-        *balance_after = bal;
+    if (!balance_after) {
+        return SB_STORE_OK;
     }
+    /* the balance as just written, inside the same transaction */
+    if (!(q = sb_sqlite_prepare(sc, SQL_MOVE_READ, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, m->user_id);
+    if ((rc = sb_sqlite_step(sc, q, err, "balance read")) < 0) {
+        return err->status;
+    }
+    if (rc != SQLITE_ROW) {
+        sb_sqlite_done(q);
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "balance read: the user is gone");
+    }
+    *balance_after = sqlite3_column_int64(q, 0);
+    sb_sqlite_done(q);
     return SB_STORE_OK;
 }
 

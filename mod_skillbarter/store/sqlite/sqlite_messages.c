@@ -32,6 +32,16 @@ static const char SQL_SUMMARY_UPSERT[] =
     "  OR (excluded.last_at, excluded.last_message_id) > (last_at, last_message_id)"
     "  THEN excluded.last_at ELSE last_at END,"
     " unread = unread + excluded.unread";
+/* The same change to a summary that exists (every message after a conversation's first): an
+ * UPDATE by its key, without the upsert's insert attempt and the partner's row it reads for
+ * partner_hidden. The SET expressions see the row as it was, as the upsert's do. */
+static const char SQL_SUMMARY_MOVE[] =
+    "UPDATE conversations SET"
+    " last_message_id = CASE WHEN last_message_id IS NULL OR (?4, ?3) > (last_at, last_message_id)"
+    "  THEN ?3 ELSE last_message_id END,"
+    " last_at = CASE WHEN last_message_id IS NULL OR (?4, ?3) > (last_at, last_message_id)"
+    "  THEN ?4 ELSE last_at END,"
+    " unread = unread + ?5 WHERE user_id = ?1 AND partner_id = ?2";
 static const char SQL_NOTIFICATION_INSERT[] =
     "INSERT INTO notifications (id, user_id, type, title, body, link, data, subject_id,"
     " created_at) VALUES (?1, ?2, ?3, ?4, coalesce(?5, ''), ?6, coalesce(?7, '{}'), ?8, ?9)";
@@ -131,6 +141,29 @@ static sb_store_status_t summary_upsert(sb_sqlite_conn_t *sc, const char *user_i
     sqlite3_bind_int64(q, 4, at);
     sqlite3_bind_int(q, 5, unread);
     return sb_sqlite_exec_stmt(sc, q, err, "conversation summary");
+}
+
+/* summary_upsert for a new message: the UPDATE when the summary exists, else the upsert. */
+static sb_store_status_t summary_move(sb_sqlite_conn_t *sc, const char *user_id,
+                                      const char *partner_id, const char *message_id, int64_t at,
+                                      int unread, sb_store_error_t *err)
+{
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_SUMMARY_MOVE, err);
+
+    if (!q) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, partner_id);
+    sb_sqlite_bind_text(q, 3, message_id);
+    sqlite3_bind_int64(q, 4, at);
+    sqlite3_bind_int(q, 5, unread);
+    if (sb_sqlite_exec_stmt(sc, q, err, "conversation summary") != SB_STORE_OK) {
+        return err->status;
+    }
+    return sqlite3_changes(sc->db)
+               ? SB_STORE_OK
+               : summary_upsert(sc, user_id, partner_id, message_id, at, unread, err);
 }
 
 sb_store_status_t sb_sqlite_message_insert(sb_sqlite_conn_t *sc, const sb_message_t *m,
@@ -490,10 +523,9 @@ sb_store_status_t sb_sqlite_message_summaries(sb_sqlite_conn_t *sc, const char *
                                               const char *receiver_id, const char *message_id,
                                               int64_t now, sb_store_error_t *err)
 {
-    sb_store_status_t s = summary_upsert(sc, sender_id, receiver_id, message_id, now, 0, err);
+    sb_store_status_t s = summary_move(sc, sender_id, receiver_id, message_id, now, 0, err);
 
-    return s == SB_STORE_OK ? summary_upsert(sc, receiver_id, sender_id, message_id, now, 1, err)
-                            : s;
+    return s == SB_STORE_OK ? summary_move(sc, receiver_id, sender_id, message_id, now, 1, err) : s;
 }
 
 static const char SQL_CONVERSATION_PARTNERS[] =

@@ -6,13 +6,18 @@
  */
 #include "sqlite_int.h"
 
-/* No RETURNING: SQLite buffers its rows in an ephemeral b-tree built per execution, dearer than
- * reading the head back by its key (SQL_OUTBOX_HEAD) inside the same transaction. */
+/* No RETURNING: SQLite buffers its rows in an ephemeral b-tree built per execution. The head
+ * moves by an UPDATE (the recipient has one after its first event; the upsert, which tries an
+ * insert first, only for a recipient without) and the event takes its number from the head
+ * inside its own INSERT, so an event is two statements. */
+static const char SQL_HEAD_BUMP[] = "UPDATE outbox_heads SET seq = seq + 1 WHERE user_id = ?1";
 static const char SQL_HEAD_NEXT[] = "INSERT INTO outbox_heads (user_id, seq) VALUES (?1, 1)"
                                     " ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1";
 static const char SQL_OUTBOX_HEAD[] = "SELECT seq FROM outbox_heads WHERE user_id = ?1";
+/* user_seq is NOT NULL: an event without a head fails rather than going out unnumbered */
 static const char SQL_OUTBOX_INSERT[] =
-    "INSERT INTO outbox (user_id, user_seq, type, data, created_at) VALUES (?1, ?2, ?3, ?4, ?5)";
+    "INSERT INTO outbox (user_id, user_seq, type, data, created_at)"
+    " VALUES (?1, (SELECT seq FROM outbox_heads WHERE user_id = ?1), ?2, ?3, ?4)";
 #define OUTBOX_COLS "seq, user_seq, user_id, type, data, created_at"
 static const char SQL_OUTBOX_READ[] =
     "SELECT " OUTBOX_COLS " FROM outbox WHERE user_id = ?1 AND user_seq > ?2"
@@ -27,20 +32,52 @@ static const char SQL_OUTBOX_PRUNE[] =
     "(SELECT seq FROM outbox WHERE created_at >= ?1 ORDER BY seq LIMIT 1),"
     " (SELECT max(seq) + 1 FROM outbox), 0)";
 
-sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id, const char *type,
-                                       const char *data, int64_t now, int64_t *seq,
-                                       sb_store_error_t *err)
+/* The recipient's next number in its head: OK, or the failure. */
+static sb_store_status_t head_next(sb_sqlite_conn_t *sc, const char *user_id, sb_store_error_t *err)
 {
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_HEAD_NEXT, err);
-    int64_t s = 0;
-    int rc;
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_HEAD_BUMP, err);
 
     if (!q) {
         return err->status;
     }
     sb_sqlite_bind_text(q, 1, user_id);
-    if (sb_sqlite_exec_stmt(sc, q, err, "outbox head") != SB_STORE_OK
-        || !(q = sb_sqlite_prepare(sc, SQL_OUTBOX_HEAD, err))) {
+    if (sb_sqlite_exec_stmt(sc, q, err, "outbox head") != SB_STORE_OK) {
+        return err->status;
+    }
+    if (sqlite3_changes(sc->db)) {
+        return SB_STORE_OK;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_HEAD_NEXT, err))) { /* the recipient's first event */
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    return sb_sqlite_exec_stmt(sc, q, err, "outbox head");
+}
+
+sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id, const char *type,
+                                       const char *data, int64_t now, int64_t *seq,
+                                       sb_store_error_t *err)
+{
+    sqlite3_stmt *q;
+    int64_t s = 0;
+    int rc;
+
+    if (head_next(sc, user_id, err) != SB_STORE_OK
+        || !(q = sb_sqlite_prepare(sc, SQL_OUTBOX_INSERT, err))) {
+        return err->status;
+    }
+    sb_sqlite_bind_text(q, 1, user_id);
+    sb_sqlite_bind_text(q, 2, type);
+    sb_sqlite_bind_text(q, 3, data ? data : "{}");
+    sqlite3_bind_int64(q, 4, now);
+    if (sb_sqlite_exec_stmt(sc, q, err, "outbox append") != SB_STORE_OK) {
+        return err->status;
+    }
+    if (!seq) {
+        return SB_STORE_OK;
+    }
+    /* the number the event took, for a caller that asked */
+    if (!(q = sb_sqlite_prepare(sc, SQL_OUTBOX_HEAD, err))) {
         return err->status;
     }
     sb_sqlite_bind_text(q, 1, user_id);
@@ -54,20 +91,7 @@ sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id
     if (s <= 0) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "outbox head: no sequence number");
     }
-    if (!(q = sb_sqlite_prepare(sc, SQL_OUTBOX_INSERT, err))) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    sqlite3_bind_int64(q, 2, s);
-    sb_sqlite_bind_text(q, 3, type);
-    sb_sqlite_bind_text(q, 4, data ? data : "{}");
-    sqlite3_bind_int64(q, 5, now);
-    if (sb_sqlite_exec_stmt(sc, q, err, "outbox append") != SB_STORE_OK) {
-        return err->status;
-    }
-    if (seq) {
-        *seq = s;
-    }
+    *seq = s;
     return SB_STORE_OK;
 }
 
