@@ -3,6 +3,9 @@
  * (last_seen, id)), FTS5 search and recent reviews (category counts and trending skills:
  * sqlite_aggregates.c; mutual matches: sqlite_matches.c). Every statement is static text,
  * so the statement cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
+ * A page asked again is answered from the per-process caches of sqlite_page_cache.h, never
+ * stale: the list page for nobody in particular cut for the viewer, and search's head, block
+ * list and cards.
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
@@ -724,7 +727,8 @@ static sb_store_status_t search_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *
 #define SB_SEARCH_LOOKUPS 8
 
 /*
- * Search in one read transaction: a page of the cached ranking when the cache holds this
+ * Search without a transaction when the caches answer the whole page (search_cached); else in
+ * one read transaction: a page of the cached ranking when the cache holds this
  * query at the current search_changes position; a cached ranking behind it is patched with
  * the users changed since (membership and counts exact at once; see sqlite_search_cache.h);
  * else every match is ranked once and cached. Pages deeper than the cached ranking use the
