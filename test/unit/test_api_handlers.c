@@ -141,6 +141,18 @@ static answer_t call(fx_t *fx, const char *method, const char *pattern, const ch
                               : NULL;
     a.data = json_text(fx->pool, c->data);
     a.pagination = json_text(fx->pool, c->pagination);
+    if (c->raw_type && !strncmp(c->raw_type, "application/json", 16)) {
+        /* an answer the handler wrote as text: it must be the envelope json-c would write */
+        json_object *env = json_tokener_parse(apr_pstrmemdup(p, c->raw_out, c->raw_out_len)), *v;
+        assert_non_null(env);
+        assert_string_equal(apr_pstrmemdup(p, c->raw_out, c->raw_out_len),
+                            json_object_to_json_string_ext(
+                                env, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+        a.data = json_object_object_get_ex(env, "data", &v) ? json_text(fx->pool, v) : NULL;
+        a.pagination =
+            json_object_object_get_ex(env, "pagination", &v) ? json_text(fx->pool, v) : NULL;
+        json_object_put(env);
+    }
     a.fields = "";
     for (i = 0; c->err.fields && i < c->err.fields->nelts; i++) {
         const sb_field_error_t *fe = &APR_ARRAY_IDX(c->err.fields, i, sb_field_error_t);

@@ -3,6 +3,9 @@
  * (last_seen, id)), FTS5 search and recent reviews (category counts and trending skills:
  * sqlite_aggregates.c; mutual matches: sqlite_matches.c). Every statement is static text,
  * so the statement cache keeps them prepared; optional filters are "?n IS NULL OR ..." terms.
+ * A page asked again is answered from the per-process caches of sqlite_page_cache.h, never
+ * stale: the list page for nobody in particular cut for the viewer, and search's head, block
+ * list and cards.
  */
 #include "sqlite_int.h"
 #include "sqlite_search_cache.h"
@@ -261,12 +264,12 @@ static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, sb_sqlite_store_t *
 }
 #define HIDDEN(a) (const sb_id_buf_t *)(a)->elts, (a)->nelts
 
-/* A cache key's part for an optional text: "-" for none, else "=" and the text. */
-static const char *key_text(const char *s)
+/* A cache key's part for an optional text: "-" for none, else its length, ":" and the text
+ * (so that no text, whatever it holds, reads as another split of the key). */
+static const char *key_text(apr_pool_t *p, const char *s)
 {
-    return s ? s : "";
+    return s ? apr_psprintf(p, "%" APR_SIZE_T_FMT ":%s", strlen(s), s) : "-";
 }
-#define KEY_MARK(s) ((s) ? "=" : "-")
 
 /* The page of cards for nobody in particular that q's page is cut from, with SB_PAGE_SLACK
  * rows more, from the pages cache or read into it; aux[0]: the list ends within it. */
@@ -274,12 +277,10 @@ static sb_store_status_t list_page(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, 
                                    const sb_discover_query_t *q, sb_page_t *pg,
                                    sb_store_error_t *err)
 {
-    const char *key =
-        apr_psprintf(p, "l\x1f%s%s\x1f%s%s\x1f%s%s\x1f%.17g\x1f%s%s\x1f%" APR_INT64_T_FMT "\x1f%d",
-                     KEY_MARK(q->category), key_text(q->category), KEY_MARK(q->skill),
-                     key_text(q->skill), KEY_MARK(q->language), key_text(q->language),
-                     q->min_rating >= 0 ? q->min_rating : -1.0, KEY_MARK(q->after_id),
-                     key_text(q->after_id), q->after_id ? q->after_last_seen : 0, q->limit);
+    const char *key = apr_psprintf(
+        p, "l %s %s %s %.17g %s %" APR_INT64_T_FMT " %d", key_text(p, q->category),
+        key_text(p, q->skill), key_text(p, q->language), q->min_rating >= 0 ? q->min_rating : -1.0,
+        key_text(p, q->after_id), q->after_id ? q->after_last_seen : 0, q->limit);
     apr_array_header_t *cards;
     sb_page_stamp_t stamp;
     sb_store_status_t s;
@@ -726,7 +727,8 @@ static sb_store_status_t search_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *
 #define SB_SEARCH_LOOKUPS 8
 
 /*
- * Search in one read transaction: a page of the cached ranking when the cache holds this
+ * Search without a transaction when the caches answer the whole page (search_cached); else in
+ * one read transaction: a page of the cached ranking when the cache holds this
  * query at the current search_changes position; a cached ranking behind it is patched with
  * the users changed since (membership and counts exact at once; see sqlite_search_cache.h);
  * else every match is ranked once and cached. Pages deeper than the cached ranking use the

@@ -23,9 +23,11 @@
 #include "sqlite_int.h"
 
 #define SB_PAGE_CACHE_WAYS 4
-/* The driver's three caches, in sets of SB_PAGE_CACHE_WAYS: discover pages (about 12 KB
- * each), viewers' block lists, cards (about 1 KB each). */
-#define SB_SQLITE_PAGE_SETS   64
+/* The driver's three caches, in sets of SB_PAGE_CACHE_WAYS: discover pages (about 12 KB each
+ * for the default 12 cards, at most about 80 KB for 50; the search head is one of them),
+ * viewers' block lists, cards (about 1 KB each): a few MB per process as used, at most
+ * about 15 MB. */
+#define SB_SQLITE_PAGE_SETS   32
 #define SB_SQLITE_VIEWER_SETS 1024
 #define SB_SQLITE_CARD_SETS   1024
 
