@@ -72,6 +72,13 @@ typedef struct sbrt_server {
     int prune_interval;  /* ms between outbox prunes (0: never) */
     int send_lanes;      /* threads storing message:send (sbrt_lanes.c) */
     apr_pool_t *scratch; /* the service thread's unit of work, cleared after each */
+    /* the I/O collect interval (sbrt_collect.c) */
+    int io_collect;          /* us while busy (--io-collect; 0: never) */
+    int64_t frames_in;       /* Engine.IO packets received so far */
+    int64_t collect_frames;  /* ... when the current window began */
+    ev_tstamp collect_since; /* the current window's start */
+    int collecting;          /* the interval is on */
+    ev_prepare collect_watch;
     FILE *log;
     sbrt_level_t log_level;
     int stopping;
@@ -124,6 +131,15 @@ typedef struct sbrt_packet {
 void sbrt_timer_arm(sbrt_server_t *srv, ev_timer *t, void (*cb)(struct ev_loop *, ev_timer *, int),
                     int ms);
 void sbrt_timer_stop(sbrt_server_t *srv, ev_timer *t);
+
+/* collect.c: libev's I/O collect interval (srv->io_collect us) while the daemon receives at
+ * least SBRT_COLLECT_BUSY packets a second, judged over windows of SBRT_COLLECT_WINDOW s;
+ * busy: the verdict for frames received in seconds. Start after srv->loop is made. */
+#define SBRT_COLLECT_BUSY   2000
+#define SBRT_COLLECT_WINDOW 0.01
+int sbrt_collect_busy(int64_t frames, double seconds);
+void sbrt_collect_start(sbrt_server_t *srv);
+void sbrt_collect_stop(sbrt_server_t *srv);
 
 /* log.c: one line "[time] [level] message" to the daemon's log. */
 void sbrt_log(sbrt_server_t *srv, sbrt_level_t level, const char *fmt, ...)

@@ -87,16 +87,16 @@ static void usage(FILE *f)
         "                       (default %d)\n"
         "  --stats FILE         time each message:send by stage; SIGUSR1 writes the\n"
         "                       percentiles since the last dump to FILE (JSON, us)\n"
-        "  --io-collect US      under load, let the loop gather the sockets that became\n"
-        "                       ready for up to US microseconds after a turn before it polls\n"
-        "                       again: fewer wake-ups and polls per message, at most US more\n"
-        "                       latency (default %d; 0: poll at once)\n"
+        "  --io-collect US      while busy (%d packets a second or more), let the loop gather\n"
+        "                       the sockets that became ready for up to US microseconds\n"
+        "                       after a turn before it polls again: fewer wake-ups and polls\n"
+        "                       per message, at most US more latency (default %d; 0: never)\n"
         "  --help               this text\n",
         SBRT_DEFAULT_PORT, SBRT_DEFAULT_PING_INTERVAL, SBRT_DEFAULT_PING_TIMEOUT,
         SBRT_DEFAULT_CONNECT_TIMEOUT, SBRT_DEFAULT_MAX_PAYLOAD, SBRT_DEFAULT_QUEUE_MAX,
         SBRT_DEFAULT_OUTBOX_POLL, SBRT_DEFAULT_RECOVERY_WINDOW, SBRT_DEFAULT_RECOVERY_MAX,
         SBRT_DEFAULT_PRESENCE_GRACE, SBRT_DEFAULT_PRUNE_INTERVAL, SBRT_DEFAULT_SEND_LANES,
-        SBRT_DEFAULT_IO_COLLECT);
+        SBRT_COLLECT_BUSY, SBRT_DEFAULT_IO_COLLECT);
 }
 
 /* The JWT secret from its file: 32 to 4096 bytes, a trailing newline not included (as httpd
@@ -231,7 +231,6 @@ int main(int argc, char **argv)
     sb_store_options_t sopts = {0};
     sb_store_error_t se = {0};
     int port = SBRT_DEFAULT_PORT, max_payload = SBRT_DEFAULT_MAX_PAYLOAD, c, rc = 0;
-    int io_collect = SBRT_DEFAULT_IO_COLLECT;
 
     apr_initialize();
     atexit(apr_terminate);
@@ -252,6 +251,7 @@ int main(int argc, char **argv)
     srv->presence_grace = SBRT_DEFAULT_PRESENCE_GRACE;
     srv->prune_interval = SBRT_DEFAULT_PRUNE_INTERVAL;
     srv->send_lanes = SBRT_DEFAULT_SEND_LANES;
+    srv->io_collect = SBRT_DEFAULT_IO_COLLECT;
     apr_pool_create(&srv->scratch, pool);
     srv->log = stderr;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -331,7 +331,7 @@ int main(int argc, char **argv)
             sbrt_stats_enable(optarg);
             break;
         case O_IO_COLLECT:
-            bad = parse_int(optarg, 0, 10000, &io_collect);
+            bad = parse_int(optarg, 0, 10000, &srv->io_collect);
             break;
         default:
             usage(stderr);
@@ -387,12 +387,7 @@ int main(int argc, char **argv)
     }
     loops[0] = loop;
     srv->loop = loop;
-    /* A busy loop otherwise wakes for every few messages (each wake-up a context switch and
-     * two polls: libwebsockets' idle watcher makes the turn after any I/O poll again without
-     * waiting). With a collect interval libev sleeps out the rest of it after a short turn,
-     * so the sockets that became ready meanwhile are served in one turn. An idle loop still
-     * blocks in epoll until something comes. */
-    ev_set_io_collect_interval(loop, io_collect / 1e6);
+    sbrt_collect_start(srv);
     memset(&info, 0, sizeof info);
     info.options |= LWS_SERVER_OPTION_LIBEV;
     info.foreign_loops = loops;
@@ -455,6 +450,7 @@ int main(int argc, char **argv)
     ev_signal_stop(loop, &sig_int);
     ev_signal_stop(loop, &sig_term);
     ev_signal_stop(loop, &sig_usr1);
+    sbrt_collect_stop(srv);
     ev_loop_destroy(loop);
     if (pid_path) {
         unlink(pid_path);

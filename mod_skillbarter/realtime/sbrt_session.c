@@ -260,6 +260,7 @@ void sbrt_session_on_packet(sbrt_session_t *s, struct lws *wsi, const char *data
     sbrt_eio_packet_t pk;
     int from_ws = wsi && wsi == s->ws_wsi;
 
+    s->srv->frames_in++;
     if (sbrt_eio_decode(data, len, &pk) != SBRT_OK) {
         sbrt_log(s->srv, SBRT_LOG_DEBUG, "session %s: bad Engine.IO packet", s->sid);
         sbrt_session_close(s, "parse error");

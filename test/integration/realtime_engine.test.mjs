@@ -298,7 +298,7 @@ test('--io-collect takes 0 to 10000 microseconds and is documented in --help', (
   const run = (...args) => spawnSync(realtimeBinary(TOP), args, { encoding: 'utf8' });
   const help = run('--help');
   assert.equal(help.status, 0);
-  assert.match(help.stdout, /--io-collect US .*\(default 200; 0: poll at once\)/s);
+  assert.match(help.stdout, /--io-collect US .*\(default 200; 0: never\)/s);
   for (const bad of ['10001', '-1', 'x']) {
     const r = run('--io-collect', bad);
     assert.equal(r.status, 2);
