@@ -74,8 +74,7 @@ static int h_send(sb_call_t *c)
         return st;
     }
     sb_call_outbox_signal(c);
-    c->message = "Message sent";
-    return sb_call_ok(c, 201, json_object_get(msg));
+    return sb_call_ok_message(c, 201, "Message sent", json_object_get(msg));
 }
 
 /* GET /api/messages/conversations?page&limit */

@@ -29,6 +29,30 @@ void sb_call_outbox_signal(sb_call_t *c)
     }
 }
 
+int sb_call_ok_message(sb_call_t *c, int status, const char *message, json_object *data)
+{
+    apr_size_t len = 0;
+    const char *text = sb_json_raw_text(data, &len);
+    sb_jtext_t t;
+
+    if (!text || status >= 400) {
+        c->message = message;
+        return sb_call_ok(c, status, data);
+    }
+    sb_jtext_init(&t, c->pool, len + strlen(message) + 48);
+    sb_jtext_lit(&t, "{\"success\":true,\"message\":");
+    sb_jtext_str(&t, message); /* the envelope's flags: t.slashes 0 */
+    sb_jtext_lit(&t, ",\"data\":");
+    sb_jtext_raw(&t, text, len);
+    sb_jtext_lit(&t, "}");
+    json_object_put(data);
+    c->status = status;
+    c->raw_type = "application/json; charset=utf-8";
+    c->raw_out = t.buf;
+    c->raw_out_len = t.len;
+    return status;
+}
+
 static int jtext_serializer(json_object *o, struct printbuf *pb, int level, int flags)
 {
     const char *text = json_object_get_userdata(o);

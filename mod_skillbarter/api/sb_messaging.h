@@ -17,6 +17,12 @@
  * object is an empty array to json-c itself. */
 json_object *sb_jtext_value(const char *text);
 
+/* sb_call_ok with c->message = message, for data already written as text (sb_json_raw): the
+ * envelope json-c writes, {"success":true,"message":…,"data":…}, as the answer's text itself,
+ * so the data is not copied into an envelope object and serialized once more. Other data
+ * takes sb_call_ok's way. Takes over one reference to data. */
+int sb_call_ok_message(sb_call_t *c, int status, const char *message, json_object *data);
+
 /* After a change that wrote outbox events has committed: wake the real-time daemon. Never
  * fails the request; only unexpected errors are logged (at debug). */
 void sb_call_outbox_signal(sb_call_t *c);

@@ -132,8 +132,7 @@ int sb_session_h_update(sb_call_t *c)
     if (sb_store_session_get(c->conn, c->pool, s->id, &out, &e) != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Session");
     }
-    c->message = "Session updated";
-    return sb_call_ok(c, 200, sb_session_json_text(c, out));
+    return sb_call_ok_message(c, 200, "Session updated", sb_session_json_text(c, out));
 }
 
 /* DELETE /api/sessions/:id {reason?} */
@@ -165,8 +164,7 @@ int sb_session_h_cancel(sb_call_t *c)
                    &out))) {
         return rc;
     }
-    c->message = "Session cancelled";
-    return sb_call_ok(c, 200, sb_session_json_text(c, out));
+    return sb_call_ok_message(c, 200, "Session cancelled", sb_session_json_text(c, out));
 }
 
 /* The room of s for the caller: id, URL, and a Jitsi token when configured. */
@@ -241,8 +239,7 @@ int sb_session_h_end(sb_call_t *c)
     if ((rc = step(c, s, &a, "session:ended", "session_ended", "%s ended the session", &out))) {
         return rc;
     }
-    c->message = "Session completed";
-    return sb_call_ok(c, 200, sb_session_json_text(c, out));
+    return sb_call_ok_message(c, 200, "Session completed", sb_session_json_text(c, out));
 }
 
 /* GET /api/sessions/:id/room: participants only; marks presence while in progress. */

@@ -155,6 +155,8 @@ static void same_notification(apr_pool_t *p, const sb_notification_t *n)
     t.slashes = 1;
     sb_jtext_notification(&t, n);
     assert_string_equal(t.buf, sb_json_text(p, sb_json_track(p, sb_notification_json(p, n))));
+    /* the payload the send and every session change store */
+    assert_string_equal(sb_notification_text(p, n), t.buf);
 }
 
 static void test_notification_text_is_json_c_text(void **state)
