@@ -21,6 +21,7 @@ typedef struct {
     int fail;     /* then fail (REFUSED) */
     volatile int running;
     sb_store_status_t got;
+    sb_sqlite_conn_t *ran_on; /* the connection of the batch that carried it */
 } tjob_t;
 
 static void sleep_ms(int ms)
@@ -51,6 +52,7 @@ static sb_store_status_t tjob_run(sb_sqlite_conn_t *sc, sb_sqlite_group_job_t *g
         return sb_store_fail(&gj->err, SB_STORE_ERROR, NULL, "insert");
     }
     j->running = 1;
+    j->ran_on = sc;
     for (waited = 0; queued(j->g) < j->wait_for && waited < 4000; waited += 2) {
         sleep_ms(2);
     }
@@ -199,9 +201,67 @@ static void test_failed_leader_hands_over(void **state)
     assert_int_equal(g.batches, 1);
 }
 
+/* A group of no store of its own (a static one) runs its batches on the store's writer
+ * connection, the same one for every group, with the turn handed to it and given back: not on
+ * the leader's pooled connection. The writer keeps no memory map; every connection keeps its
+ * temporary storage (statement journals) in memory. */
+static int64_t pragma_int(sqlite3 *db, const char *sql)
+{
+    sqlite3_stmt *q;
+    int64_t v;
+
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return v;
+}
+
+static void test_groups_share_the_store_writer(void **state)
+{
+    FX_BEGIN(state);
+    sb_sqlite_group_t g1 = SB_SQLITE_GROUP_INIT, g2 = SB_SQLITE_GROUP_INIT;
+    tjob_t a = {0}, b = {0};
+    sb_sqlite_conn_t *w;
+    sb_store_error_t err;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    assert_int_equal(sqlite3_exec(SB_SQLITE(fx->conn)->db,
+                                  "CREATE TABLE IF NOT EXISTS group_rows (v INTEGER)", NULL, NULL,
+                                  NULL),
+                     SQLITE_OK);
+    a.job.run = b.job.run = tjob_run;
+    a.g = &g1;
+    b.g = &g2;
+    a.value = 1;
+    b.value = 2;
+    a.conn = b.conn = fx->conn;
+    assert_int_equal(sb_sqlite_group_run(&g1, SB_SQLITE(fx->conn), &a.job, &err), SB_STORE_OK);
+    assert_int_equal(sb_sqlite_group_run(&g2, SB_SQLITE(fx->conn), &b.job, &err), SB_STORE_OK);
+    w = sb_sqlite_writer_conn(SB_SQLITE(fx->conn)->writer);
+    assert_non_null(w);
+    assert_ptr_equal(a.ran_on, w);
+    assert_ptr_equal(b.ran_on, w);
+    assert_ptr_not_equal(w, SB_SQLITE(fx->conn));
+    assert_int_equal(g1.writers + g2.writers, 1);
+    assert_int_equal(has_row(fx, 1), 1);
+    assert_int_equal(has_row(fx, 2), 1);
+    /* the turn is free again, and was never the pooled connection's to give */
+    assert_false(w->holds_write);
+    assert_false(SB_SQLITE(fx->conn)->holds_write);
+    assert_int_equal(sb_sqlite_begin(SB_SQLITE(fx->conn), &err), SB_STORE_OK);
+    assert_int_equal(sb_sqlite_commit(SB_SQLITE(fx->conn), &err), SB_STORE_OK);
+    assert_int_equal(pragma_int(w->db, "PRAGMA mmap_size"), 0);
+    assert_int_equal(pragma_int(w->db, "PRAGMA temp_store"), 2); /* MEMORY */
+    assert_int_equal(pragma_int(SB_SQLITE(fx->conn)->db, "PRAGMA temp_store"), 2);
+}
+
 #define FX_SUITE(d)                                                                                \
     FX_TEST(test_job_queued_meanwhile_joins_the_batch, d),                                         \
-        FX_TEST(test_lone_first_job_fails_alone, d), FX_TEST(test_failed_leader_hands_over, d)
+        FX_TEST(test_lone_first_job_fails_alone, d), FX_TEST(test_failed_leader_hands_over, d),    \
+        FX_TEST(test_groups_share_the_store_writer, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),

@@ -73,6 +73,9 @@ static void test_settlement_writes_build_no_btree(void **state)
     act(fx, id, t->id, SB_SESSION_ACCEPT, NOW, l->id);
     act(fx, id, t->id, SB_SESSION_START, T0, l->id);
     act(fx, id, l->id, SB_SESSION_START, T0, t->id);
+    /* transitions run on the store's writer connection (sqlite_group.c) */
+    assert_non_null(sb_sqlite_writer_conn(SB_SQLITE(fx->conn)->writer));
+    db = sb_sqlite_writer_conn(SB_SQLITE(fx->conn)->writer)->db;
     /* counts from here on: the end */
     for (q = sqlite3_next_stmt(db, NULL); q; q = sqlite3_next_stmt(db, q)) {
         sqlite3_stmt_status(q, SQLITE_STMTSTATUS_RUN, 1);

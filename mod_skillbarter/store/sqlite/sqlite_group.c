@@ -16,15 +16,18 @@
  * idle until the scheduler ran that thread, a long gap on a busy machine, inside the time
  * every other process waits for the turn too.
  *
- * A group made with sb_sqlite_group_create runs its batches on a writer connection of its
- * own, not on the leader's pooled one. Every commit invalidates the page cache and the memory
- * map of each *other* connection of the file (SQLite cannot tell which pages changed), so a
- * batch led on whichever pooled connection its leader happened to hold started cold: every
- * page it touched was read or faulted in again, and its BEGIN unmapped the whole file first -
- * inside the write turn, where everyone else waits. The writer commits every batch of the
- * group, so while no other process writes its cache and map stay warm from one batch to the
- * next (README: "The send path under load"). It is opened by the first batch in the process
- * (never inherited across fork) and closed with the group's pool.
+ * Batches run on a writer connection, not on the leader's pooled one: one per store and
+ * process, shared by every group of the store (sends, session transitions), used only by
+ * whoever holds the write turn, so the leader takes the turn first and then the writer. Every
+ * commit invalidates the page cache and the memory map of each *other* connection of the file
+ * (SQLite cannot tell which pages changed), so a batch led on whichever pooled connection its
+ * leader happened to hold started cold: every page it touched was read or faulted in again,
+ * and its BEGIN unmapped the whole file first - inside the write turn, where everyone else
+ * waits. The writer commits every batch of the process, so while no other process writes its
+ * cache and map stay warm from one batch to the next (README: "The send path under load").
+ * It is opened by the first batch in the process (never inherited across fork) and closed
+ * with the store's pool. A group made with sb_sqlite_group_create has a writer of its own for
+ * leaders whose connection comes from no store.
  *
  * A waiting thread sleeps on its job's state word (a futex), not on a condition variable:
  * woken under the group's mutex, every thread of a finished batch went straight back to
@@ -36,6 +39,7 @@
  */
 #include "sqlite_group.h"
 
+#include <apr_strings.h>
 #include <linux/futex.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -69,14 +73,43 @@ static int job_sleep(int *state)
         }                                                                                          \
     } while (0)
 
+struct sb_sqlite_writer {
+    const char *path;
+    int busy_timeout_ms;
+    sb_sqlite_conn_t *conn; /* only the holder of the write turn touches it; NULL until used */
+    pid_t pid;              /* the process that opened it (a forked child opens its own) */
+};
+
+static apr_status_t writer_close(void *data)
+{
+    sb_sqlite_writer_t *w = data;
+
+    if (w->conn && w->pid == getpid()) {
+        sb_sqlite_disconnect(w->conn);
+    }
+    w->conn = NULL; /* a parent's connection is the parent's: left alone */
+    return APR_SUCCESS;
+}
+
+sb_sqlite_writer_t *sb_sqlite_writer_create(apr_pool_t *pool, const char *path, int busy_timeout_ms)
+{
+    sb_sqlite_writer_t *w = apr_pcalloc(pool, sizeof *w);
+
+    w->path = apr_pstrdup(pool, path);
+    w->busy_timeout_ms = busy_timeout_ms;
+    apr_pool_cleanup_register(pool, w, writer_close, apr_pool_cleanup_null);
+    return w;
+}
+
+sb_sqlite_conn_t *sb_sqlite_writer_conn(const sb_sqlite_writer_t *w)
+{
+    return w && w->pid == getpid() ? w->conn : NULL;
+}
+
 static apr_status_t group_close(void *data)
 {
     sb_sqlite_group_t *g = data;
 
-    if (g->writer && g->writer_pid == getpid()) {
-        sb_sqlite_disconnect(g->writer);
-    }
-    g->writer = NULL;
     pthread_mutex_destroy(&g->mu);
     return APR_SUCCESS;
 }
@@ -87,42 +120,55 @@ sb_sqlite_group_t *sb_sqlite_group_create(apr_pool_t *pool, const char *path, in
     sb_sqlite_group_t *g = apr_pcalloc(pool, sizeof *g);
 
     pthread_mutex_init(&g->mu, NULL);
-    g->path = path;
-    g->busy_timeout_ms = busy_timeout_ms;
     g->tally = tally;
+    /* registered before the group's cleanup, so closed after it */
+    g->writer = sb_sqlite_writer_create(pool, path, busy_timeout_ms);
     apr_pool_cleanup_register(pool, g, group_close, apr_pool_cleanup_null);
     return g;
 }
 
-/* The connection the leader runs a batch on: own for a group without writer; else the
- * group's writer (opened, or opened again after an I/O failure or a fork, here), or own when
- * the writer cannot be had. */
+/* The connection the leader runs a batch on, with the write turn held by own: the writer of
+ * own's store, else the group's, opened (or opened again after an I/O failure or a fork)
+ * here; own itself when there is neither or the writer cannot be opened. The turn passes to
+ * the connection returned. */
 static sb_sqlite_conn_t *batch_conn(sb_sqlite_group_t *g, sb_sqlite_conn_t *own)
 {
+    sb_sqlite_writer_t *w = own->writer ? own->writer : g->writer;
     sb_store_error_t e = {0};
 
-    if (!g->path) {
+    if (!w) {
         return own;
     }
-    if (g->writer && (g->writer_pid != getpid() || g->writer->broken)) {
-        if (g->writer_pid == getpid()) {
-            sb_sqlite_disconnect(g->writer);
+    if (w->conn && (w->pid != getpid() || w->conn->broken)) {
+        if (w->pid == getpid()) {
+            sb_sqlite_disconnect(w->conn);
         }
-        g->writer = NULL; /* a parent's connection is the parent's: left alone */
+        w->conn = NULL;
     }
-    if (!g->writer) {
-        g->writer = sb_sqlite_connect(g->path, g->busy_timeout_ms, &e);
-        g->writer_pid = getpid();
-        if (!g->writer) {
+    if (!w->conn) {
+        w->conn = sb_sqlite_connect(w->path, w->busy_timeout_ms, &e);
+        w->pid = getpid();
+        if (!w->conn) {
             return own;
         }
+        /* No memory map for the writer: after another process's commit its BEGIN unmapped
+         * the whole file inside the turn, and the pages a batch touches are mostly in the WAL,
+         * which is read with pread either way (page faults per send 2.45 -> 0.77, munmap
+         * 0.10 -> 0.01; notes/writecommit.md). Best effort: a failure only keeps the map. */
+        sqlite3_exec(w->conn->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
         pthread_mutex_lock(&g->mu);
         GROUP_COUNT(g, writers, 1);
         pthread_mutex_unlock(&g->mu);
     }
-    /* waiting for the turn is bounded as the caller's own connection would bound it */
-    g->writer->busy_timeout_ms = own->busy_timeout_ms;
-    return g->writer;
+    if (w->conn->turn != own->turn) {
+        return own; /* not the same turn (the file mapped under another name): own, safely */
+    }
+    /* how long the batch may wait for a lock is the caller's to bound; checkpoints are the
+     * store's checkpointer's as for the caller's connection */
+    w->conn->busy_timeout_ms = own->busy_timeout_ms;
+    w->conn->ckpt = own->ckpt;
+    sb_sqlite_pass_turn(own, w->conn);
+    return w->conn;
 }
 
 /* Every job of batch[0..n) still OK fails with err: the transaction ended without it. */
@@ -214,11 +260,13 @@ failed:
 static int lead(sb_sqlite_group_t *g, sb_sqlite_conn_t *own, sb_sqlite_group_job_t *self)
 {
     sb_sqlite_group_job_t *batch[SB_SQLITE_GROUP_MAX], *k, *prev = NULL;
-    sb_sqlite_conn_t *sc = batch_conn(g, own);
+    sb_sqlite_conn_t *sc = own;
     sb_store_error_t e = {0};
-    int n, i;
+    int n, i, wal_pages = 0;
 
-    if (sb_sqlite_begin(sc, &e) != SB_STORE_OK) {
+    /* the turn first: the writer is the turn holder's to use */
+    if (sb_sqlite_hold_turn(own, &e) != SB_STORE_OK
+        || sb_sqlite_begin(sc = batch_conn(g, own), &e) != SB_STORE_OK) {
         if (!self) {
             return 0;
         }
@@ -249,6 +297,9 @@ static int lead(sb_sqlite_group_t *g, sb_sqlite_conn_t *own, sb_sqlite_group_job
         GROUP_COUNT(g, led_on, 1);
     }
     pthread_mutex_unlock(&g->mu);
+    if (sc->ckpt) {
+        sc->ckpt_defer = &wal_pages; /* the checkpoint, if one is due, after the wake-ups */
+    }
     n = run_batch(g, sc, batch);
 
     pthread_mutex_lock(&g->mu);
@@ -260,6 +311,9 @@ static int lead(sb_sqlite_group_t *g, sb_sqlite_conn_t *own, sb_sqlite_group_job
         if (batch[i] != self) {
             job_wake(&batch[i]->state);
         }
+    }
+    if (wal_pages && own->ckpt) {
+        sb_sqlite_ckpt_poke(own->ckpt, own->turn, wal_pages);
     }
     return 1;
 }

@@ -43,12 +43,10 @@ typedef struct {
     int leading;
     int64_t batches, jobs, queued, led_on, writers; /* as sb_sqlite_group_counts_t says */
     sb_sqlite_group_counts_t *tally;                /* also counted there (atomically), when set */
-    /* With path set (sb_sqlite_group_create), batches run on a writer connection of the
-     * group's own rather than on the leading thread's pooled one (sqlite_group.c says why). */
-    const char *path;
-    int busy_timeout_ms;
-    sb_sqlite_conn_t *writer; /* only the leader touches it; NULL until the first batch */
-    pid_t writer_pid;         /* the process that opened it (a forked child opens its own) */
+    /* Batches run on a writer connection rather than on the leading thread's pooled one
+     * (sqlite_group.c says why): the store's (the leader's connection names it), else this
+     * group's own when made by sb_sqlite_group_create, else the leader's connection. */
+    sb_sqlite_writer_t *writer;
 } sb_sqlite_group_t;
 
 /* A group on the caller's connections (a static one: every store of the process shares it). */
@@ -62,8 +60,9 @@ typedef struct {
 /* A leader goes on leading while steps are queued, up to this many batches in a row. */
 #define SB_SQLITE_GROUP_LEAD_ROUNDS 8
 
-/* A group of the store at path whose batches run on its own writer connection, opened on the
- * first batch in the process and closed with pool; tally may be NULL. */
+/* A group of the store at path with a writer connection of its own for leaders whose
+ * connection names no store writer, opened on the first such batch in the process and closed
+ * with pool; tally may be NULL. */
 sb_sqlite_group_t *sb_sqlite_group_create(apr_pool_t *pool, const char *path, int busy_timeout_ms,
                                           sb_sqlite_group_counts_t *tally);
 

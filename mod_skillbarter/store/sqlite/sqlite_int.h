@@ -27,6 +27,31 @@ sb_sqlite_turn_t *sb_sqlite_turn_for(const char *db_path);
 int sb_sqlite_turn_take(sb_sqlite_turn_t *t, int timeout_ms);
 void sb_sqlite_turn_give(sb_sqlite_turn_t *t);
 
+/* sqlite_turn.c: the checkpointer's lock over every process of the file: 0 (taken; a dead
+ * holder's taken over) or EBUSY; released with how many WAL frames the checkpoint had copied
+ * back, which sb_sqlite_ckpt_done reads (0 before any). A NULL t: the process's own. */
+int sb_sqlite_ckpt_try(sb_sqlite_turn_t *t);
+void sb_sqlite_ckpt_release(sb_sqlite_turn_t *t, uint32_t done);
+uint32_t sb_sqlite_ckpt_done(const sb_sqlite_turn_t *t);
+
+/* A checkpoint is due once the WAL has this many frames more than the latest checkpoint
+ * copied back; from SB_SQLITE_RESTART_PAGES frames on it restarts the WAL, with the write turn,
+ * waiting at most SB_SQLITE_RESTART_WAIT_MS for readers of older snapshots (sqlite_conn.c). */
+#define SB_SQLITE_CHECKPOINT_PAGES 1000
+#define SB_SQLITE_RESTART_PAGES    (4 * SB_SQLITE_CHECKPOINT_PAGES)
+#define SB_SQLITE_RESTART_WAIT_MS  50
+
+/* sqlite_checkpoint.c: a store's checkpointer in one process: a connection of its own that
+ * checkpoints for every connection of the store. */
+typedef struct sb_sqlite_ckpt sb_sqlite_ckpt_t;
+/* Made with the store, closed with pool. */
+sb_sqlite_ckpt_t *sb_sqlite_ckpt_create(apr_pool_t *pool, const char *path, int busy_timeout_ms);
+/* After a commit, outside the write turn, the WAL at pages frames: checkpoint when one is due
+ * and no other thread or process is checkpointing (then a later commit asks again). */
+void sb_sqlite_ckpt_poke(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages);
+/* What it counted (for tests): pokes that found a checkpoint due, checkpoints it ran. */
+void sb_sqlite_ckpt_counts(sb_sqlite_ckpt_t *c, int64_t *pokes, int64_t *runs);
+
 /* sqlite_turn.c: the generation table in the turn's mapping (the user cache's validity). A
  * counter per bucket, bumped after a commit that changed a key of the bucket, and one epoch;
  * reads are acquire, bumps release. A NULL t reads 0 and ignores bumps. */
@@ -65,7 +90,25 @@ typedef struct {
     uint32_t pending[SB_SQLITE_PENDING_MAX]; /* > MAX changes: the commit bumps the epoch */
     int nslots;
     sb_sqlite_slot_t slots[SB_SQLITE_STMT_CACHE];
+    struct sb_sqlite_writer *writer; /* the store's writer (sqlite_group.c); NULL outside one */
+    struct sb_sqlite_ckpt *ckpt;     /* the store's checkpointer; NULL: checkpoints itself */
+    int64_t checkpoints;             /* checkpoints this connection ran itself */
+    int *ckpt_defer; /* set by a group leader: the next commit leaves the WAL's size there
+                      * instead of asking for a checkpoint (cleared by commit and rollback) */
 } sb_sqlite_conn_t;
+
+/* sqlite_group.c: the writer connection of a store in one process, on which every group
+ * commit's batches run, used only by the holder of the write turn; opened on the first batch
+ * (again after a fork or an I/O failure) and closed with pool. */
+typedef struct sb_sqlite_writer sb_sqlite_writer_t;
+sb_sqlite_writer_t *sb_sqlite_writer_create(apr_pool_t *pool, const char *path,
+                                            int busy_timeout_ms);
+/* Its connection in this process, NULL before the first batch (for tests). */
+sb_sqlite_conn_t *sb_sqlite_writer_conn(const sb_sqlite_writer_t *w);
+/* sqlite_conn.c: take the write turn for sc within its busy timeout (sc->holds_write set), or
+ * UNAVAILABLE; and hand a held turn from one connection of the file to another. */
+sb_store_status_t sb_sqlite_hold_turn(sb_sqlite_conn_t *sc, sb_store_error_t *err);
+void sb_sqlite_pass_turn(sb_sqlite_conn_t *from, sb_sqlite_conn_t *to);
 
 /* sqlite_send.c: a store's send group (sqlite_group.c) and the writer connection its batches
  * run on. */
@@ -84,6 +127,8 @@ typedef struct {
     struct sb_page_cache *viewers; /* whom each viewer blocked */
     struct sb_page_cache *cards;   /* the cards search pages show */
     sb_sqlite_sender_t *sender;    /* sends and their writer (sqlite_send.c) */
+    sb_sqlite_writer_t *writer;    /* every group commit's batches (sqlite_group.c) */
+    sb_sqlite_ckpt_t *ckpt;        /* checkpoints (sqlite_checkpoint.c) */
 } sb_sqlite_store_t;
 
 #define SB_SQLITE(c) ((sb_sqlite_conn_t *)(c)->priv)

@@ -11,6 +11,11 @@
  * transaction is already gone (the kernel dropped its file locks, SQLite ignores a WAL tail
  * without a commit), so the taker marks the mutex consistent and goes on.
  *
+ * The mapping also holds the checkpointer's lock (another robust mutex, taken with trylock:
+ * one checkpointer at a time over every process, a dead one's taken over) and how far the
+ * latest checkpoint got, which tells every committer whether the WAL has grown enough since
+ * to ask for the next one (sqlite_checkpoint.c).
+ *
  * A mapping is made once per process and path (a connection only points at it). When the file
  * cannot be made (a read-only directory), the process falls back to a turn of its own and
  * SQLite's lock decides between processes, as before.
@@ -40,7 +45,9 @@ struct sb_sqlite_turn {
     uint32_t magic;
     uint32_t size; /* sizeof(struct sb_sqlite_turn): a layout from another build is redone */
     pthread_mutex_t mu;
-    uint64_t epoch;                    /* starts at the clock: a redone table matches nothing */
+    pthread_mutex_t ckpt; /* the checkpointer's, over every process (sqlite_checkpoint.c) */
+    uint32_t ckpt_done;   /* WAL frames the latest checkpoint had copied back */
+    uint64_t epoch;       /* starts at the clock: a redone table matches nothing */
     uint64_t gen[SB_SQLITE_GEN_SLOTS]; /* counters of sb_sqlite_gen_bucket's keys */
 };
 
@@ -66,8 +73,9 @@ static int turn_init(sb_sqlite_turn_t *t)
         return rc;
     }
     if ((rc = pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED)) == 0
-        && (rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST)) == 0) {
-        rc = pthread_mutex_init(&t->mu, &a);
+        && (rc = pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST)) == 0
+        && (rc = pthread_mutex_init(&t->mu, &a)) == 0) {
+        rc = pthread_mutex_init(&t->ckpt, &a);
     }
     pthread_mutexattr_destroy(&a);
     if (rc == 0) {
@@ -75,6 +83,7 @@ static int turn_init(sb_sqlite_turn_t *t)
 
         clock_gettime(CLOCK_REALTIME, &now);
         memset(t->gen, 0, sizeof(t->gen));
+        t->ckpt_done = 0;
         t->epoch = (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec;
         t->size = sizeof(*t);
         __atomic_store_n(&t->magic, SB_TURN_MAGIC, __ATOMIC_RELEASE);
@@ -178,6 +187,36 @@ int sb_sqlite_turn_take(sb_sqlite_turn_t *t, int timeout_ms)
 void sb_sqlite_turn_give(sb_sqlite_turn_t *t)
 {
     pthread_mutex_unlock(t ? &t->mu : &sb_turn_local);
+}
+
+/* ---- the checkpointer's lock ---- */
+
+/* The checkpointer of the process itself, when the shared mapping cannot be had. */
+static pthread_mutex_t sb_ckpt_local = PTHREAD_MUTEX_INITIALIZER;
+static uint32_t sb_ckpt_local_done;
+
+int sb_sqlite_ckpt_try(sb_sqlite_turn_t *t)
+{
+    pthread_mutex_t *mu = t ? &t->ckpt : &sb_ckpt_local;
+    int rc = pthread_mutex_trylock(mu);
+
+    if (rc == EOWNERDEAD) {
+        /* a checkpointer died in its checkpoint: SQLite's own locks went with it, and a
+         * checkpoint can be run again from any point */
+        rc = pthread_mutex_consistent(mu);
+    }
+    return rc;
+}
+
+void sb_sqlite_ckpt_release(sb_sqlite_turn_t *t, uint32_t done)
+{
+    __atomic_store_n(t ? &t->ckpt_done : &sb_ckpt_local_done, done, __ATOMIC_RELEASE);
+    pthread_mutex_unlock(t ? &t->ckpt : &sb_ckpt_local);
+}
+
+uint32_t sb_sqlite_ckpt_done(const sb_sqlite_turn_t *t)
+{
+    return __atomic_load_n(t ? &t->ckpt_done : &sb_ckpt_local_done, __ATOMIC_ACQUIRE);
 }
 
 /* ---- the generation table ---- */

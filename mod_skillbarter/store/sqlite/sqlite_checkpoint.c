@@ -1,0 +1,144 @@
+/*
+ * SQLite driver: checkpoints outside the write turn, and only when they are due.
+ *
+ * SQLite's automatic checkpoint runs inside the commit that crosses the threshold, so the
+ * writer - and everyone queued on the write turn behind it - waited for the copy back into the
+ * database file and its two fdatasyncs. The driver's hook only records the WAL's size; after
+ * the turn is given back the committing thread runs the checkpoint on the store's checkpointer
+ * connection (one per store and process, never a request's own), and a group commit's leader
+ * runs it only after it has woken the batch's other threads (sqlite_group.c), so only the
+ * leader's own request waits for it.
+ *
+ * Due when the WAL has grown SB_SQLITE_CHECKPOINT_PAGES frames past what the latest
+ * checkpoint (of any process) copied back, not "when the WAL has N frames": a passive
+ * checkpoint cannot start the WAL over while other writers append, so under steady load the
+ * WAL stays long, and the old rule asked for a checkpoint after nearly every commit of every
+ * connection (two fdatasyncs each, per few batches of sends). How far the latest checkpoint
+ * got lives in the turn's shared mapping with the checkpointer's lock: a robust mutex taken by
+ * trylock, so one checkpointer of all processes works at a time, a busy one makes the others
+ * skip (a later commit asks again), and one that dies in a checkpoint leaves it to the next
+ * (sqlite_turn.c). Past SB_SQLITE_RESTART_PAGES the checkpoint is a RESTART with the write
+ * turn, as sqlite_conn.c describes.
+ */
+#include "sqlite_int.h"
+
+#include <pthread.h>
+#include <unistd.h>
+
+#include <apr_strings.h>
+
+struct sb_sqlite_ckpt {
+    const char *path;
+    int busy_timeout_ms;
+    pthread_mutex_t mu;     /* the process's checkpointer at work (trylock) */
+    pid_t pid;              /* the process that uses it (a forked child starts afresh) */
+    int64_t pokes, runs;    /* under mu */
+    sb_sqlite_conn_t *conn; /* the checkpointer's own */
+};
+
+/* 1 when a WAL of pages frames is due a checkpoint. A WAL shorter than what the latest
+ * checkpoint copied back has been started over since. */
+static int ckpt_due(sb_sqlite_turn_t *t, int pages)
+{
+    uint32_t done = sb_sqlite_ckpt_done(t);
+
+    if (done > (uint32_t)pages) {
+        done = 0;
+    }
+    return pages >= SB_SQLITE_RESTART_PAGES
+           || (uint32_t)pages - done >= (uint32_t)SB_SQLITE_CHECKPOINT_PAGES;
+}
+
+/* One checkpoint on the checkpointer's connection (under c->mu), unless another process's
+ * checkpointer is at work. */
+static void ckpt_run(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
+{
+    sb_store_error_t e = {0};
+    int log = -1, done = -1, rc;
+
+    if (sb_sqlite_ckpt_try(t) != 0) {
+        return;
+    }
+    if (c->conn && c->conn->broken) {
+        sb_sqlite_disconnect(c->conn);
+        c->conn = NULL;
+    }
+    if (!c->conn && !(c->conn = sb_sqlite_connect(c->path, c->busy_timeout_ms, &e))) {
+        sb_sqlite_ckpt_release(t, sb_sqlite_ckpt_done(t));
+        return;
+    }
+    if (pages >= SB_SQLITE_RESTART_PAGES) {
+        c->conn->busy_timeout_ms = SB_SQLITE_RESTART_WAIT_MS;
+        if (sb_sqlite_hold_turn(c->conn, &e) == SB_STORE_OK) {
+            rc = sqlite3_wal_checkpoint_v2(c->conn->db, NULL, SQLITE_CHECKPOINT_RESTART, &log,
+                                           &done);
+            sb_sqlite_rollback(c->conn); /* gives the turn back */
+            if (rc == SQLITE_OK) {
+                done = 0; /* the next writer starts the WAL over */
+            }
+        }
+        c->conn->busy_timeout_ms = c->busy_timeout_ms;
+    }
+    if (done < 0) {
+        rc = sqlite3_wal_checkpoint_v2(c->conn->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+        if ((rc & 0xff) == SQLITE_IOERR || (rc & 0xff) == SQLITE_CORRUPT) {
+            c->conn->broken = 1;
+        }
+    }
+    sb_sqlite_ckpt_release(t, done >= 0 ? (uint32_t)done : sb_sqlite_ckpt_done(t));
+    c->runs++;
+}
+
+static apr_status_t ckpt_close(void *data)
+{
+    sb_sqlite_ckpt_t *c = data;
+
+    if (c->pid == getpid()) {
+        sb_sqlite_disconnect(c->conn);
+    }
+    c->conn = NULL; /* a parent's connection is the parent's: left alone */
+    pthread_mutex_destroy(&c->mu);
+    return APR_SUCCESS;
+}
+
+sb_sqlite_ckpt_t *sb_sqlite_ckpt_create(apr_pool_t *pool, const char *path, int busy_timeout_ms)
+{
+    sb_sqlite_ckpt_t *c = apr_pcalloc(pool, sizeof *c);
+
+    c->path = apr_pstrdup(pool, path);
+    c->busy_timeout_ms = busy_timeout_ms;
+    pthread_mutex_init(&c->mu, NULL);
+    apr_pool_cleanup_register(pool, c, ckpt_close, apr_pool_cleanup_null);
+    return c;
+}
+
+void sb_sqlite_ckpt_poke(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
+{
+    pid_t me;
+
+    if (!ckpt_due(t, pages)) {
+        return;
+    }
+    me = getpid();
+    if (c->pid != me) {
+        if (c->pid != 0) { /* a forked copy: the parent's connection is not ours */
+            pthread_mutex_init(&c->mu, NULL);
+            c->conn = NULL;
+        }
+        c->pid = me;
+    }
+    if (pthread_mutex_trylock(&c->mu) != 0) {
+        return; /* another thread of the process is at it */
+    }
+    c->pokes++;
+    ckpt_run(c, t, pages);
+    pthread_mutex_unlock(&c->mu);
+}
+
+void sb_sqlite_ckpt_counts(sb_sqlite_ckpt_t *c, int64_t *pokes, int64_t *runs)
+{
+    pthread_mutex_lock(&c->mu);
+    *pokes = c->pokes;
+    *runs = c->runs;
+    pthread_mutex_unlock(&c->mu);
+}
