@@ -18,7 +18,7 @@
  * the counters after its COMMIT, before it answers); writes made around the driver (the
  * sqlite3 shell) are seen after `sbctl DB cache-reset`, as for the user cache.
  *
- * A hit reads no SQL: the cards are copied out of the entry. The counters an answer depends
+ * A hit reads no SQL: the cards are handed out of the entry. The counters an answer depends
  * on are only known once it is computed, and must be read before its snapshot; so a miss
  * reads the counters of the keys the viewer's previous answer depended on (the entry, good or
  * not, is that memo), and the new answer is kept as servable only when all of its keys were
