@@ -654,6 +654,14 @@ static void test_matches_cache_sees_every_write(void **state)
     assert_string_equal(ids_of(fx, ask(fx, me->id, NOW + HOUR, 12)), ids2(fx, n, b));
     assert_string_equal(served(fx, me->id, NOW + HOUR, 12), ids2(fx, n, b));
     assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), b->id);
+    /* a timed ban lifted early (by a write, not by time): shown at once, though the kept
+     * answer read no card of theirs (sql/023 rewrites their pair rows) */
+    assert_int_equal(sb_store_user_set_status(fx->conn, n->id, 1, 1, "x", NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_string_equal(served(fx, me->id, NOW, 12), b->id);
+    assert_int_equal(sb_store_user_set_status(fx->conn, n->id, 1, 0, NULL, 0, NOW, &err),
+                     SB_STORE_OK);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), ids2(fx, n, b));
     /* more cards than the kept answer holds are read */
     assert_string_equal(served(fx, me->id, NOW + HOUR, 1), n->id);
     assert_string_equal(ids_of(fx, ask(fx, me->id, NOW + HOUR, 2)), ids2(fx, n, b));
