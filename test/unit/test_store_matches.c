@@ -654,10 +654,50 @@ static void test_matches_cache_sees_every_write(void **state)
     assert_string_equal(ids_of(fx, ask(fx, me->id, NOW + HOUR, 12)), ids2(fx, n, b));
     assert_string_equal(served(fx, me->id, NOW + HOUR, 12), ids2(fx, n, b));
     assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), b->id);
+    /* a timed ban lifted early (by a write, not by time): shown at once, though the kept
+     * answer read no card of theirs (sql/023 rewrites their pair rows) */
+    assert_int_equal(sb_store_user_set_status(fx->conn, n->id, 1, 1, "x", NOW + HOUR, NOW, &err),
+                     SB_STORE_OK);
+    assert_string_equal(served(fx, me->id, NOW, 12), b->id);
+    assert_int_equal(sb_store_user_set_status(fx->conn, n->id, 1, 0, NULL, 0, NOW, &err),
+                     SB_STORE_OK);
+    assert_string_equal(ids_of(fx, ask(fx, me->id, NOW, 12)), ids2(fx, n, b));
     /* more cards than the kept answer holds are read */
     assert_string_equal(served(fx, me->id, NOW + HOUR, 1), n->id);
     assert_string_equal(ids_of(fx, ask(fx, me->id, NOW + HOUR, 2)), ids2(fx, n, b));
     assert_string_equal(served(fx, me->id, NOW + HOUR, 1), n->id);
+}
+
+/* A served answer's cards stay readable for as long as the pool it was handed to lives, even
+ * when the kept answer is replaced meanwhile (under ASan a freed block would be caught). */
+static void test_matches_cache_answer_outlives_its_entry(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *me = mk_user(fx, "ome", "ome@x.org"), *a = mk_user(fx, "oa", "oa@x.org");
+    sb_profile_patch_t patch = {0};
+    apr_array_header_t *held;
+    sb_store_error_t err;
+    apr_pool_t *p;
+    uint64_t h;
+
+    set_offered(fx, me->id, "Alto", NULL);
+    set_wanted(fx, me->id, "Bass");
+    set_offered(fx, a->id, "Bass", NULL);
+    set_wanted(fx, a->id, "Alto");
+    served(fx, me->id, NOW, 12);
+    assert_int_equal(apr_pool_create(&p, fx->pool), APR_SUCCESS);
+    h = mc_hits();
+    assert_int_equal(sb_store_discover_matches(fx->conn, p, me->id, NOW, 12, &held, &err),
+                     SB_STORE_OK);
+    assert_int_equal(mc_hits(), h + 1);
+    patch.first_name = "Second";
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, a->id, &patch, NOW, NULL, &err),
+        SB_STORE_OK);
+    assert_true(first_card_says(ask(fx, me->id, NOW, 12), "\"firstName\":\"Second\""));
+    served(fx, me->id, NOW, 12); /* the kept answer replaced twice by now */
+    assert_true(first_card_says(held, "\"firstName\":\"Ada\""));
+    apr_pool_destroy(p);
 }
 
 /* Another process (another httpd child, sbctl, the daemon) changes a match: seen here next. */
@@ -756,6 +796,7 @@ static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),
     FX_SUITE(mongodb),
     FX_TEST(test_matches_cache_sees_every_write, sqlite),
+    FX_TEST(test_matches_cache_answer_outlives_its_entry, sqlite),
     FX_TEST(test_matches_cache_sees_another_process, sqlite),
     FX_TEST(test_matches_cache_reset_sees_raw_writes, sqlite),
     FX_TEST(test_matches_cache_unused_inside_a_transaction, sqlite),

@@ -2,8 +2,9 @@
  * SQLite driver: the per-process cache of match answers (sqlite_match_cache.h). A
  * set-associative table of SB_MCACHE_SETS sets of SB_MCACHE_WAYS viewers, each set under one of
  * SB_MCACHE_LOCKS mutexes (httpd's event MPM answers from many threads). An answer is one
- * malloc'd block: its keys, its cards and their text; a hit copies the cards into the
- * request's pool.
+ * malloc'd block: its keys, its cards and their text. A hit hands out the cards' text where
+ * it is: the block is reference counted, and the asking pool holds a reference until it is
+ * cleaned up (a block replaced meanwhile lives on until then).
  */
 #include "sqlite_match_cache.h"
 
@@ -17,6 +18,7 @@
 
 /* A kept answer: this header, then its keys, its cards and the cards' text. */
 typedef struct {
+    int refs;    /* the table's, and one per pool a hit was handed to (atomic) */
     size_t size; /* of the whole block */
     uint64_t epoch;
     int64_t from, until;
@@ -93,20 +95,28 @@ static int mc_current(const sb_sqlite_turn_t *t, const mc_block_t *b)
     return 1;
 }
 
-/* The first n cards of b, in p (their text in one copy). */
-static apr_array_header_t *mc_copy_cards(apr_pool_t *p, const mc_block_t *b, int n)
+static void mc_unref(mc_block_t *b)
+{
+    if (__atomic_sub_fetch(&b->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(b);
+    }
+}
+
+static apr_status_t mc_release(void *b)
+{
+    mc_unref(b);
+    return APR_SUCCESS;
+}
+
+/* The first n cards of b in p, their text b's own (b referenced until p is cleaned up). */
+static apr_array_header_t *mc_hand_out(apr_pool_t *p, mc_block_t *b, int n)
 {
     apr_array_header_t *a = apr_array_make(p, n > 0 ? n : 1, sizeof(sb_user_card_t));
-    char *text = b->text_len ? apr_pmemdup(p, b->text, b->text_len) : NULL;
-    int i;
 
-    for (i = 0; i < n; i++) {
-        sb_user_card_t *c = apr_array_push(a);
-        *c = b->cards[i];
-        if (c->card_head) {
-            c->card_head = text + (c->card_head - b->text);
-        }
-    }
+    __atomic_add_fetch(&b->refs, 1, __ATOMIC_RELAXED);
+    apr_pool_cleanup_register(p, b, mc_release, apr_pool_cleanup_null);
+    memcpy(a->elts, b->cards, sizeof(sb_user_card_t) * (size_t)n);
+    a->nelts = n;
     return a;
 }
 
@@ -146,7 +156,7 @@ int sb_mcache_get(const sb_sqlite_turn_t *t, apr_pool_t *p, const char *viewer_i
 {
     uint32_t ub = sb_mcache_user_bucket(viewer_id), set = ub & (SB_MCACHE_SETS - 1);
     pthread_mutex_t *mu = &mc_locks[set % SB_MCACHE_LOCKS];
-    const mc_block_t *b;
+    mc_block_t *b;
     mc_entry_t *e;
     int hit = 0;
 
@@ -156,7 +166,7 @@ int sb_mcache_get(const sb_sqlite_turn_t *t, apr_pool_t *p, const char *viewer_i
     if (b && b->servable && now >= b->from && now < b->until
         && (limit <= b->limit || b->ncards < b->limit) && mc_current(t, b)) {
         e->used = ++mc_clock[set];
-        *out = mc_copy_cards(p, b, limit < b->ncards ? limit : b->ncards);
+        *out = mc_hand_out(p, b, limit < b->ncards ? limit : b->ncards);
         hit = 1;
     }
     else {
@@ -223,6 +233,7 @@ static mc_block_t *mc_pack(const sb_mcache_stamp_t *s, const sb_mcache_answer_t 
         return NULL;
     }
     memset(b, 0, sizeof *b);
+    b->refs = 1;
     b->size = size;
     b->epoch = s->epoch;
     b->from = a->from;
@@ -302,7 +313,7 @@ void sb_mcache_put(const sb_sqlite_turn_t *t, const char *viewer_id, const sb_mc
     pthread_mutex_unlock(mu);
     if (old) {
         __atomic_sub_fetch(&mc_bytes, old->size, __ATOMIC_RELAXED);
-        free(old);
+        mc_unref(old);
     }
 }
 

@@ -9,20 +9,21 @@
  *   - the viewer's own row ('u': their skills, their status) and their blocks ('b');
  *   - for each name the viewer wants, the pair lists of the people offering it ('o': a pair
  *     row written or removed, by a statement or a trigger — a new skill, a new lastSeen, a
- *     ban, a deletion — of anyone who offers it);
- *   - the row of everyone the merge met, shown or passed over ('u': their card text, rating,
- *     a timed ban, which does not touch the pair lists);
+ *     ban or its end, deactivation, a deletion (sql/013, sql/023) — of anyone who offers it);
+ *   - the row of everyone whose card it read ('u': their card text, rating, verification);
  *   - time: an answer is good from the instant it was computed for until the first timed ban
  *     among the people it passed over runs out (no write marks that).
  * So it is exact for every write made through this driver, by any process (the writer bumps
  * the counters after its COMMIT, before it answers); writes made around the driver (the
  * sqlite3 shell) are seen after `sbctl DB cache-reset`, as for the user cache.
  *
- * A hit reads no SQL: the cards are copied out of the entry. The counters an answer depends
+ * A hit reads no SQL: the cards are handed out of the entry. The counters an answer depends
  * on are only known once it is computed, and must be read before its snapshot; so a miss
  * reads the counters of the keys the viewer's previous answer depended on (the entry, good or
  * not, is that memo), and the new answer is kept as servable only when all of its keys were
  * among them. The first answer for a viewer in a process is a memo only; the next one serves.
+ * A hit checks the epoch, the viewer's two counters, one per name wanted and one per card:
+ * its cost follows the page and the viewer's skills, not how many people match or exist.
  * Thread-safe; at most SB_MCACHE_SETS * SB_MCACHE_WAYS viewers and SB_MCACHE_BYTES per process.
  */
 #ifndef SB_SQLITE_MATCH_CACHE_H

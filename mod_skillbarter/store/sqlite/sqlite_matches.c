@@ -348,8 +348,6 @@ static sb_store_status_t merge(match_ctx_t *m, apr_pool_t *p, apr_array_header_t
         if (!head.id[0]) {
             continue;
         }
-        /* met, shown or not: a change of their row may change the answer */
-        APR_ARRAY_PUSH(m->deps, uint32_t) = sb_mcache_user_bucket(head.id);
         if ((h = bsearch(head.id, m->hidden, m->nhidden, sizeof(hidden_t), key_cmp)) != NULL) {
             if (h->until > 0 && h->until < m->until) {
                 m->until = h->until; /* shown once the ban runs out */
@@ -385,6 +383,8 @@ static sb_store_status_t page_cards(match_ctx_t *m, apr_pool_t *p, int64_t now,
         o = ids = apr_palloc(p, (size_t)k * (SB_ID_LEN + 3) + 3);
         *o++ = '[';
         for (i = 0; i < k; i++) {
+            /* a card read: its text, rating, visibility are the answer's */
+            APR_ARRAY_PUSH(m->deps, uint32_t) = sb_mcache_user_bucket(c[from + i].id);
             *o++ = i ? ',' : '"';
             if (i) {
                 *o++ = '"';
