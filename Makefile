@@ -106,7 +106,12 @@ $(BUILD)/obj/%.o: %.c build/config.mk
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_ALL) $(LAYER_INCS) -c $< -o $@
 
-$(BUILD)/gen/sb_migrations.c: $(MIGRATIONS) tools/embed-sql.sh
+# The migrations' names, rewritten only when the set changes, so removing or renaming one
+# regenerates the embedded file too (a file that is gone cannot be a newer prerequisite).
+MIGRATION_LIST = $(BUILD)/gen/migrations.list
+$(shell mkdir -p $(BUILD)/gen && echo '$(MIGRATIONS)' | cmp -s - $(MIGRATION_LIST) \
+        || echo '$(MIGRATIONS)' > $(MIGRATION_LIST))
+$(BUILD)/gen/sb_migrations.c: $(MIGRATIONS) $(MIGRATION_LIST) tools/embed-sql.sh
 	@mkdir -p $(dir $@)
 	tools/embed-sql.sh $@ $(MIGRATIONS)
 

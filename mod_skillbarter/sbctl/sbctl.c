@@ -330,7 +330,7 @@ static int cmd_set_role(sbctl_t *x, int argc, char **argv)
     return 0;
 }
 
-/* seed N [PASSWORD] [--seed S] */
+/* cache-reset */
 static int cmd_cache_reset(sbctl_t *x, int argc, char **argv)
 {
     sb_store_error_t e = {0};
@@ -338,7 +338,8 @@ static int cmd_cache_reset(sbctl_t *x, int argc, char **argv)
     if (sb_store_users_cache_reset(x->conn, &e) != SB_STORE_OK) {
         return fail("cache reset", &e);
     }
-    printf("cache-reset: every process reads users from the store again\n");
+    printf("cache-reset: every process reads users, discover pages and matches from the store "
+           "again\n");
     return 0;
 }
 
@@ -680,8 +681,9 @@ static const command_t commands[] = {
     {"set-role", ON_STORE, 2, 2, "USER user|admin",
      "make a user (id or login) an admin, or a user again", cmd_set_role},
     {"cache-reset", ON_STORE, 0, 0, "",
-     "make every process forget its cached users (after changing the database\n"
-     "      around the store, e.g. with the sqlite3 shell)",
+     "make every process forget what it cached (users, discover and search pages,\n"
+     "      matches) after changing the database around the store, e.g. with the\n"
+     "      sqlite3 shell",
      cmd_cache_reset},
     {"seed", ON_STORE, 1, 4, "N [PASSWORD] [--seed S]",
      "N realistic users in one transaction (password seed-password, bcrypt\n"
