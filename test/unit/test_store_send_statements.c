@@ -11,34 +11,7 @@
 #include "sb_store_fixture.h"
 
 #include "sqlite_int.h"
-
-/* The number of OpenEphemeral opcodes in sql's program (its triggers' aside). */
-static int ephemerals(sqlite3 *db, const char *sql)
-{
-    char *explain = sqlite3_mprintf("EXPLAIN %s", sql);
-    sqlite3_stmt *q;
-    int n = 0;
-
-    assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &q, NULL), SQLITE_OK);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        n += !strcmp((const char *)sqlite3_column_text(q, 1), "OpenEphemeral");
-    }
-    sqlite3_finalize(q);
-    sqlite3_free(explain);
-    return n;
-}
-
-static int64_t count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *q;
-    int64_t n;
-
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    n = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return n;
-}
+#include "sb_sql_probe.h"
 
 static void send_text(sb_fx_t *fx, const char *from, const char *to, int64_t at)
 {
@@ -102,7 +75,7 @@ static void test_send_writes_update_in_place(void **state)
             if (strstr(sql, "stats_writes") || !strncmp(sql, "BEGIN", 5)) {
                 continue;
             }
-            if (ephemerals(db, sql)) {
+            if (sb_sql_ephemerals(db, sql)) {
                 fail_msg("builds an ephemeral b-tree per run: %s", sql);
             }
             if (strstr(sql, "ON CONFLICT")) {
@@ -114,33 +87,25 @@ static void test_send_writes_update_in_place(void **state)
     /* the message, a summary, an outbox head and an event (each run twice but the first) */
     assert_int_equal(writes, 4);
     /* the sender's side moved no counter: only b's unread did */
-    assert_int_equal(count_rows(db, "SELECT n FROM stats_writes"), 1);
-    assert_int_equal(count_rows(db, "SELECT unread FROM conversation_stats WHERE user_id ="
-                                    " (SELECT id FROM users WHERE username = 'ben')"),
+    assert_int_equal(sb_sql_count(db, "SELECT n FROM stats_writes"), 1);
+    assert_int_equal(sb_sql_count(db, "SELECT unread FROM conversation_stats WHERE user_id ="
+                                      " (SELECT id FROM users WHERE username = 'ben')"),
                      2);
-    assert_int_equal(count_rows(db, "SELECT count(*) FROM conversation_stats s WHERE"
-                                    " s.conversations IS NOT (SELECT count(*) FROM conversations c"
-                                    " WHERE c.user_id = s.user_id AND c.last_message_id IS NOT"
-                                    " NULL AND c.partner_hidden = 0) OR s.unread IS NOT"
-                                    " (SELECT coalesce(sum(c.unread), 0) FROM conversations c"
-                                    " WHERE c.user_id = s.user_id AND c.last_message_id IS NOT"
-                                    " NULL AND c.partner_hidden = 0)"),
+    assert_int_equal(sb_sql_count(db,
+                                  "SELECT count(*) FROM conversation_stats s WHERE"
+                                  " s.conversations IS NOT (SELECT count(*) FROM conversations c"
+                                  " WHERE c.user_id = s.user_id AND c.last_message_id IS NOT"
+                                  " NULL AND c.partner_hidden = 0) OR s.unread IS NOT"
+                                  " (SELECT coalesce(sum(c.unread), 0) FROM conversations c"
+                                  " WHERE c.user_id = s.user_id AND c.last_message_id IS NOT"
+                                  " NULL AND c.partner_hidden = 0)"),
                      0);
     /* the events numbered on from the heads */
-    assert_int_equal(count_rows(db, "SELECT max(user_seq) FROM outbox WHERE user_id ="
-                                    " (SELECT id FROM users WHERE username = 'ann')"),
+    assert_int_equal(sb_sql_count(db, "SELECT max(user_seq) FROM outbox WHERE user_id ="
+                                      " (SELECT id FROM users WHERE username = 'ann')"),
                      3);
     assert_int_equal(sqlite3_exec(db, "DROP TRIGGER temp.stats_written", NULL, NULL, NULL),
                      SQLITE_OK);
-}
-
-/* sql: one statement that must fail on a CHECK constraint. */
-static void refused(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &msg) & 0xff, SQLITE_CONSTRAINT);
-    sqlite3_free(msg);
 }
 
 static void test_message_checks_refuse_as_before(void **state)
@@ -163,9 +128,9 @@ static void test_message_checks_refuse_as_before(void **state)
         skip();
     }
     sb_id_new(id);
-    refused(db, sql = sqlite3_mprintf(row, id, a->id, b->id, "note", "NULL"));
+    sb_sql_refused(db, sql = sqlite3_mprintf(row, id, a->id, b->id, "note", "NULL"));
     sqlite3_free(sql);
-    refused(db, sql = sqlite3_mprintf(row, id, a->id, b->id, "text", "'done'"));
+    sb_sql_refused(db, sql = sqlite3_mprintf(row, id, a->id, b->id, "text", "'done'"));
     sqlite3_free(sql);
     /* every value the old lists allowed still goes in */
     assert_int_equal(sqlite3_exec(db, "SAVEPOINT v", NULL, NULL, NULL), SQLITE_OK);

@@ -13,6 +13,7 @@
 #include "sb_store_fixture.h"
 
 #include "sqlite_int.h"
+#include "sb_sql_probe.h"
 
 #define T0 (NOW + 48 * HOUR)
 
@@ -36,22 +37,6 @@ static void act(sb_fx_t *fx, const char *id, const char *actor, sb_session_actio
     nn.event_data = "{}";
     assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, ev, 2, &nn, now, NULL, &err),
                      SB_STORE_OK);
-}
-
-/* The number of OpenEphemeral opcodes in sql's program (its triggers' aside). */
-static int ephemerals(sqlite3 *db, const char *sql)
-{
-    char *explain = sqlite3_mprintf("EXPLAIN %s", sql);
-    sqlite3_stmt *q;
-    int n = 0;
-
-    assert_int_equal(sqlite3_prepare_v2(db, explain, -1, &q, NULL), SQLITE_OK);
-    while (sqlite3_step(q) == SQLITE_ROW) {
-        n += !strcmp((const char *)sqlite3_column_text(q, 1), "OpenEphemeral");
-    }
-    sqlite3_finalize(q);
-    sqlite3_free(explain);
-    return n;
 }
 
 static void test_settlement_writes_build_no_btree(void **state)
@@ -87,7 +72,7 @@ static void test_settlement_writes_build_no_btree(void **state)
     for (q = sqlite3_next_stmt(db, NULL); q; q = sqlite3_next_stmt(db, q)) {
         if (sqlite3_stmt_status(q, SQLITE_STMTSTATUS_RUN, 0) > 0 && !sqlite3_stmt_readonly(q)) {
             const char *sql = sqlite3_sql(q);
-            if (ephemerals(db, sql)) {
+            if (sb_sql_ephemerals(db, sql)) {
                 fail_msg("builds an ephemeral b-tree per run: %s", sql);
             }
             writes++;
@@ -96,27 +81,6 @@ static void test_settlement_writes_build_no_btree(void **state)
     /* two balance moves, two ledger rows, the write-back, outbox heads and events, notice */
     assert_true(writes >= 6);
     assert_balanced(fx);
-}
-
-static int64_t count_rows(sqlite3 *db, const char *sql)
-{
-    sqlite3_stmt *q;
-    int64_t n;
-
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &q, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-    n = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return n;
-}
-
-/* sql: one statement that must fail on a CHECK constraint. */
-static void refused(sqlite3 *db, const char *sql)
-{
-    char *msg = NULL;
-
-    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, &msg) & 0xff, SQLITE_CONSTRAINT);
-    sqlite3_free(msg);
 }
 
 static void test_rewritten_checks_refuse_as_before(void **state)
@@ -135,11 +99,11 @@ static void test_rewritten_checks_refuse_as_before(void **state)
         skip();
     }
     sb_id_new(tx);
-    refused(db, sql = sqlite3_mprintf(row, tx, u->id, "gift", "bonus", "completed"));
+    sb_sql_refused(db, sql = sqlite3_mprintf(row, tx, u->id, "gift", "bonus", "completed"));
     sqlite3_free(sql);
-    refused(db, sql = sqlite3_mprintf(row, tx, u->id, "bonus", "gifts", "completed"));
+    sb_sql_refused(db, sql = sqlite3_mprintf(row, tx, u->id, "bonus", "gifts", "completed"));
     sqlite3_free(sql);
-    refused(db, sql = sqlite3_mprintf(row, tx, u->id, "bonus", "bonus", "done"));
+    sb_sql_refused(db, sql = sqlite3_mprintf(row, tx, u->id, "bonus", "bonus", "done"));
     sqlite3_free(sql);
     /* every value the old lists allowed still goes in */
     assert_int_equal(sqlite3_exec(db, "SAVEPOINT v", NULL, NULL, NULL), SQLITE_OK);
@@ -161,7 +125,7 @@ static void test_rewritten_checks_refuse_as_before(void **state)
                           " scheduled_time, duration, status, created_at, updated_at)"
                           " VALUES ('%s', '%s', '%s', 'Guitar', 1, 60, 'finished', 1, 1)",
                           tx, u->id, v->id);
-    refused(db, sql);
+    sb_sql_refused(db, sql);
     sqlite3_free(sql);
     assert_int_equal(sqlite3_exec(db, "PRAGMA integrity_check", NULL, NULL, NULL), SQLITE_OK);
 }
@@ -197,9 +161,9 @@ static void test_unread_indexes_gone_reads_still_indexed(void **state)
     if (strcmp(fx->driver->name, "sqlite")) {
         skip();
     }
-    assert_int_equal(count_rows(db, "SELECT count(*) FROM sqlite_schema WHERE name IN"
-                                    " ('sessions_teacher_open', 'sessions_student_open',"
-                                    " 'credit_tx_session')"),
+    assert_int_equal(sb_sql_count(db, "SELECT count(*) FROM sqlite_schema WHERE name IN"
+                                      " ('sessions_teacher_open', 'sessions_student_open',"
+                                      " 'credit_tx_session')"),
                      0);
     fx_book(fx, t->id, l->id, T0, id);
     assert_int_equal(sb_store_credit_balance(fx->conn, l->id, &b, &err), SB_STORE_OK);

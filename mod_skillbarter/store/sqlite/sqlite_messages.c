@@ -126,11 +126,12 @@ static void row_message(apr_pool_t *p, sqlite3_stmt *q, int c0, sb_message_t *m)
     m->updated_at = sqlite3_column_int64(q, c0 + 12);
 }
 
-static sb_store_status_t summary_upsert(sb_sqlite_conn_t *sc, const char *user_id,
-                                        const char *partner_id, const char *message_id, int64_t at,
-                                        int unread, sb_store_error_t *err)
+/* Runs one of the summary statements (the same five parameters in the same order). */
+static sb_store_status_t summary_exec(sb_sqlite_conn_t *sc, const char *sql, const char *user_id,
+                                      const char *partner_id, const char *message_id, int64_t at,
+                                      int unread, sb_store_error_t *err)
 {
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_SUMMARY_UPSERT, err);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, sql, err);
 
     if (!q) {
         return err->status;
@@ -143,22 +144,20 @@ static sb_store_status_t summary_upsert(sb_sqlite_conn_t *sc, const char *user_i
     return sb_sqlite_exec_stmt(sc, q, err, "conversation summary");
 }
 
+static sb_store_status_t summary_upsert(sb_sqlite_conn_t *sc, const char *user_id,
+                                        const char *partner_id, const char *message_id, int64_t at,
+                                        int unread, sb_store_error_t *err)
+{
+    return summary_exec(sc, SQL_SUMMARY_UPSERT, user_id, partner_id, message_id, at, unread, err);
+}
+
 /* summary_upsert for a new message: the UPDATE when the summary exists, else the upsert. */
 static sb_store_status_t summary_move(sb_sqlite_conn_t *sc, const char *user_id,
                                       const char *partner_id, const char *message_id, int64_t at,
                                       int unread, sb_store_error_t *err)
 {
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_SUMMARY_MOVE, err);
-
-    if (!q) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    sb_sqlite_bind_text(q, 2, partner_id);
-    sb_sqlite_bind_text(q, 3, message_id);
-    sqlite3_bind_int64(q, 4, at);
-    sqlite3_bind_int(q, 5, unread);
-    if (sb_sqlite_exec_stmt(sc, q, err, "conversation summary") != SB_STORE_OK) {
+    if (summary_exec(sc, SQL_SUMMARY_MOVE, user_id, partner_id, message_id, at, unread, err)
+        != SB_STORE_OK) {
         return err->status;
     }
     return sqlite3_changes(sc->db)
