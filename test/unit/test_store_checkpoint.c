@@ -5,6 +5,9 @@
  * commit's leader: after waking its batch). A checkpoint is asked for again only once
  * the WAL has grown by SB_SQLITE_CHECKPOINT_PAGES frames past what the last one copied back,
  * and a checkpointer (or write-turn holder) that dies does not stop writers or checkpoints.
+ * A due checkpoint does not run in the commit's own store call but once its answer is out
+ * (sb_sqlite_after_answer, run when the connection is given back), or at a later commit of a
+ * connection that is never given back.
  */
 #include "sb_store_fixture.h"
 
@@ -95,6 +98,7 @@ static void test_commits_leave_checkpoints_to_the_checkpointer(void **state)
     }
     j.run = big_step; /* and 300 more by a batch on the store's writer */
     assert_int_equal(sb_sqlite_group_run(&g, sc, &j, &err), SB_STORE_OK);
+    sb_sqlite_after_answer(sc);
     wait_checkpoint(fx, 1, SB_SQLITE_CHECKPOINT_PAGES);
     counts(fx, &pokes, &runs);
     assert_true(pokes >= 1);
@@ -127,6 +131,7 @@ static void test_checkpoint_asked_again_only_after_growth(void **state)
         SQLITE_OK);
     sb_sqlite_ckpt_release(sc->turn, sb_sqlite_ckpt_done(sc->turn));
     write_pages(sc, 5); /* asks again, and this time it runs */
+    sb_sqlite_after_answer(sc);
     wait_checkpoint(fx, 1, 1100);
     counts(fx, &pokes, &runs);
     /* the WAL is long, but what could be copied back has been: no new request */
@@ -137,6 +142,7 @@ static void test_checkpoint_asked_again_only_after_growth(void **state)
     /* a WAL grown by the threshold since asks again */
     sb_sqlite_rollback(SB_SQLITE(reader));
     write_pages(sc, SB_SQLITE_CHECKPOINT_PAGES + 10);
+    sb_sqlite_after_answer(sc);
     counts(fx, &p2, &r2);
     assert_true(p2 > pokes);
     wait_checkpoint(fx, runs + 1, 2 * SB_SQLITE_CHECKPOINT_PAGES);
@@ -197,14 +203,81 @@ static void test_dead_checkpointer_wedges_nothing(void **state)
     sc->busy_timeout_ms = 3000;
     write_pages(sc, 600); /* the write turn is taken over */
     write_pages(sc, 600);
+    sb_sqlite_after_answer(sc);
     wait_checkpoint(fx, 1, SB_SQLITE_CHECKPOINT_PAGES); /* and so is the checkpointer's lock */
     assert_int_equal(sc->checkpoints, 0);
+}
+
+/* The commit (a request's, and a group commit's leader's) that makes a checkpoint due returns
+ * without running it; its connection runs it once given back, after the answer. */
+static void test_due_checkpoint_runs_after_the_answer(void **state)
+{
+    FX_BEGIN(state);
+    sb_sqlite_group_t g = SB_SQLITE_GROUP_INIT;
+    sb_sqlite_group_job_t j = {0};
+    sb_sqlite_conn_t *sc = SB_SQLITE(fx->conn), *other;
+    sb_store_conn_t *conn;
+    sb_store_error_t err;
+    apr_pool_t *req;
+    int64_t pokes, runs;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    write_pages(sc, 800);
+    assert_int_equal(sc->ckpt_after, 0); /* not due yet */
+    j.run = big_step;                    /* the batch that crosses the threshold, led by sc */
+    assert_int_equal(sb_sqlite_group_run(&g, sc, &j, &err), SB_STORE_OK);
+    counts(fx, &pokes, &runs);
+    assert_int_equal(pokes, 0); /* the leader's call returned without checkpointing */
+    assert_int_equal(runs, 0);
+    assert_true(sc->ckpt_after >= SB_SQLITE_CHECKPOINT_PAGES);
+    sb_sqlite_after_answer(sc);
+    counts(fx, &pokes, &runs);
+    assert_int_equal(runs, 1);
+    assert_int_equal(sc->ckpt_after, 0);
+
+    /* a request's connection: the commit leaves it, the release on its pool runs it */
+    assert_int_equal(apr_pool_create(&req, fx->pool), APR_SUCCESS);
+    assert_int_equal(sb_store_acquire(fx->store, req, &conn, &err), SB_STORE_OK);
+    other = SB_SQLITE(conn);
+    write_pages(other, SB_SQLITE_CHECKPOINT_PAGES + 10);
+    counts(fx, &pokes, &runs);
+    assert_int_equal(runs, 1);
+    assert_true(other->ckpt_after > 0);
+    apr_pool_destroy(req);
+    counts(fx, &pokes, &runs);
+    assert_int_equal(runs, 2);
+    assert_int_equal(sc->checkpoints, 0);
+}
+
+/* A connection never given back still checkpoints: the one it left runs at the commit after
+ * the WAL has grown SB_SQLITE_CHECKPOINT_LATE_PAGES more. */
+static void test_checkpoint_left_too_long_runs_at_a_commit(void **state)
+{
+    FX_BEGIN(state);
+    sb_sqlite_conn_t *sc = SB_SQLITE(fx->conn);
+    int64_t pokes, runs;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    write_pages(sc, SB_SQLITE_CHECKPOINT_PAGES + 10);
+    write_pages(sc, SB_SQLITE_CHECKPOINT_LATE_PAGES / 2); /* still waits */
+    counts(fx, &pokes, &runs);
+    assert_int_equal(runs, 0);
+    write_pages(sc, SB_SQLITE_CHECKPOINT_LATE_PAGES / 2 + 10);
+    counts(fx, &pokes, &runs);
+    assert_int_equal(runs, 1);
+    assert_int_equal(sc->ckpt_after, 0);
 }
 
 static const struct CMUnitTest tests[] = {
     FX_TEST(test_commits_leave_checkpoints_to_the_checkpointer, sqlite),
     FX_TEST(test_checkpoint_asked_again_only_after_growth, sqlite),
     FX_TEST(test_dead_checkpointer_wedges_nothing, sqlite),
+    FX_TEST(test_due_checkpoint_runs_after_the_answer, sqlite),
+    FX_TEST(test_checkpoint_left_too_long_runs_at_a_commit, sqlite),
 };
 
 FX_MAIN("store_checkpoint", tests)

@@ -6,8 +6,8 @@
  * database file and its two fdatasyncs. The driver's hook only records the WAL's size; after
  * the turn is given back the committing thread runs the checkpoint on the store's checkpointer
  * connection (one per store and process, never a request's own), and a group commit's leader
- * runs it only after it has woken the batch's other threads (sqlite_group.c), so only the
- * leader's own request waits for it.
+ * only after it has woken the batch's other threads (sqlite_group.c); and then only once the
+ * request's answer is out (below).
  *
  * Due when the WAL has grown SB_SQLITE_CHECKPOINT_PAGES frames past what the latest
  * checkpoint (of any process) copied back, not "when the WAL has N frames": a passive
@@ -19,6 +19,21 @@
  * skip (a later commit asks again), and one that dies in a checkpoint leaves it to the next
  * (sqlite_turn.c). Past SB_SQLITE_RESTART_PAGES the checkpoint is a RESTART with the write
  * turn, as sqlite_conn.c describes.
+ *
+ * Not in the request that made it due: a passive checkpoint takes several ms (the copy back,
+ * two fdatasyncs), and about one send in 70 crossed the threshold, so that send's answer (a
+ * REST send, the daemon's ack and push) carried it: the p99 of delivery. A commit leaves a
+ * due checkpoint on its connection (sb_sqlite_ckpt_after_commit) and the connection runs it
+ * when it is given back (sb_sqlite_after_answer from the release on the acquiring pool): in
+ * httpd that is the request pool's cleanup, which runs when the EOR bucket is destroyed,
+ * after the response has been written (http_request.h, ap_bucket_eor_create); in the daemon
+ * it is the lane's batch pool, cleared after its acks and events went to the service thread.
+ * A connection kept past its answers still checkpoints: one left waiting while the WAL grew
+ * SB_SQLITE_CHECKPOINT_LATE_PAGES more runs at its next commit (so the WAL's bound is
+ * SB_SQLITE_RESTART_PAGES plus that for such a connection). The RESTART waits for the answer
+ * too: under steady sends some reader always holds a snapshot, passive checkpoints never
+ * start the WAL over, and every SB_SQLITE_RESTART_PAGES frames one send took the RESTART
+ * (with the write turn, waiting up to SB_SQLITE_RESTART_WAIT_MS for readers).
  */
 #include "sqlite_int.h"
 
@@ -112,14 +127,11 @@ sb_sqlite_ckpt_t *sb_sqlite_ckpt_create(apr_pool_t *pool, const char *path, int 
     return c;
 }
 
-void sb_sqlite_ckpt_poke(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
+/* Run one unless another thread of the process is at it. */
+static void ckpt_take(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
 {
-    pid_t me;
+    pid_t me = getpid();
 
-    if (!ckpt_due(t, pages)) {
-        return;
-    }
-    me = getpid();
     if (c->pid != me) {
         if (c->pid != 0) { /* a forked copy: the parent's connection is not ours */
             pthread_mutex_init(&c->mu, NULL);
@@ -133,6 +145,49 @@ void sb_sqlite_ckpt_poke(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
     c->pokes++;
     ckpt_run(c, t, pages);
     pthread_mutex_unlock(&c->mu);
+}
+
+void sb_sqlite_ckpt_poke(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
+{
+    if (ckpt_due(t, pages)) {
+        ckpt_take(c, t, pages);
+    }
+}
+
+/* The checkpoint sc left, now. Not when any checkpoint ran since it was left: that one took
+ * care of it (and a later commit asks again). Not ckpt_due again either: a WAL started over
+ * since the latest checkpoint may have grown past what it copied, which it reads as no
+ * growth. */
+static void ckpt_left_run(sb_sqlite_conn_t *sc)
+{
+    int pages = sc->ckpt_after;
+
+    sc->ckpt_after = 0;
+    if (sb_sqlite_ckpt_done(sc->turn) == sc->ckpt_after_done) {
+        ckpt_take(sc->ckpt, sc->turn, pages);
+    }
+}
+
+void sb_sqlite_ckpt_after_commit(sb_sqlite_conn_t *sc, int pages)
+{
+    if (sc->ckpt_after) {
+        sc->ckpt_after = pages; /* from SB_SQLITE_RESTART_PAGES on it is a RESTART */
+        if (pages - sc->ckpt_after_since >= SB_SQLITE_CHECKPOINT_LATE_PAGES) {
+            ckpt_left_run(sc); /* waited too long for an answer */
+        }
+        return;
+    }
+    if (ckpt_due(sc->turn, pages)) { /* for after the answer */
+        sc->ckpt_after = sc->ckpt_after_since = pages;
+        sc->ckpt_after_done = sb_sqlite_ckpt_done(sc->turn);
+    }
+}
+
+void sb_sqlite_after_answer(sb_sqlite_conn_t *sc)
+{
+    if (sc->ckpt_after && sc->ckpt && !sc->broken) {
+        ckpt_left_run(sc);
+    }
 }
 
 void sb_sqlite_ckpt_counts(sb_sqlite_ckpt_t *c, int64_t *pokes, int64_t *runs)

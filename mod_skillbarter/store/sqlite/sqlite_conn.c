@@ -41,7 +41,8 @@ static int sb_sqlite_busy(void *arg, int count)
  * Checkpoints outside the write turn. SQLite's automatic checkpoint runs inside the commit
  * of whichever write crosses 1000 WAL frames, so that writer (and every thread queued behind
  * its write turn) waited for the copy back into the database file. The hook only records the
- * WAL's size; sb_sqlite_checkpoint_due runs a passive checkpoint after the turn is given back.
+ * WAL's size; sb_sqlite_checkpoint_due has a passive checkpoint run after the turn is given
+ * back, and for a store's connection after the request's answer (sqlite_checkpoint.c).
  */
 /* (SB_SQLITE_CHECKPOINT_PAGES, sqlite_int.h) */
 
@@ -174,7 +175,7 @@ static void sb_sqlite_checkpoint_due(sb_sqlite_conn_t *sc)
     }
     sc->wal_pages = 0;
     if (sc->ckpt) {
-        sb_sqlite_ckpt_poke(sc->ckpt, sc->turn, pages);
+        sb_sqlite_ckpt_after_commit(sc, pages); /* after the answer, when it can wait */
         return;
     }
     sc->checkpoints++;

@@ -92,6 +92,7 @@ static apr_status_t sb_sqlite_release(void *data)
     }
     conn->priv = NULL;
     sb_sqlite_rollback(sc);
+    sb_sqlite_after_answer(sc); /* a checkpoint its commits made due (sqlite_checkpoint.c) */
     if (sc->broken) {
         return apr_reslist_invalidate(ss->conns, sc);
     }

@@ -312,8 +312,8 @@ static int lead(sb_sqlite_group_t *g, sb_sqlite_conn_t *own, sb_sqlite_group_job
             job_wake(&batch[i]->state);
         }
     }
-    if (wal_pages && own->ckpt) {
-        sb_sqlite_ckpt_poke(own->ckpt, own->turn, wal_pages);
+    if (wal_pages && own->ckpt) { /* on the leader's own connection, after its answer */
+        sb_sqlite_ckpt_after_commit(own, wal_pages);
     }
     return 1;
 }

@@ -40,6 +40,10 @@ uint32_t sb_sqlite_ckpt_done(const sb_sqlite_turn_t *t);
 #define SB_SQLITE_CHECKPOINT_PAGES 1000
 #define SB_SQLITE_RESTART_PAGES    (4 * SB_SQLITE_CHECKPOINT_PAGES)
 #define SB_SQLITE_RESTART_WAIT_MS  50
+/* A due checkpoint waits for its connection's answer to be out (sb_sqlite_after_answer);
+ * one still waiting when the WAL has grown this many frames more runs at the next commit, so
+ * a connection kept past its answers (a test's, sbctl's) still checkpoints. */
+#define SB_SQLITE_CHECKPOINT_LATE_PAGES (SB_SQLITE_CHECKPOINT_PAGES / 2)
 
 /* sqlite_checkpoint.c: a store's checkpointer in one process: a connection of its own that
  * checkpoints for every connection of the store. */
@@ -95,7 +99,19 @@ typedef struct {
     int64_t checkpoints;             /* checkpoints this connection ran itself */
     int *ckpt_defer; /* set by a group leader: the next commit leaves the WAL's size there
                       * instead of asking for a checkpoint (cleared by commit and rollback) */
+    /* a due checkpoint left for after the answer (sqlite_checkpoint.c): the WAL's frames at
+     * the latest commit (0: none), when it was first left, and sb_sqlite_ckpt_done then */
+    int ckpt_after, ckpt_after_since;
+    uint32_t ckpt_after_done;
 } sb_sqlite_conn_t;
+
+/* sqlite_checkpoint.c: after a commit of sc (a connection of a store, outside the write turn),
+ * the WAL at pages frames: a due checkpoint is left for sb_sqlite_after_answer, unless one
+ * left before has waited SB_SQLITE_CHECKPOINT_LATE_PAGES frames: then it runs now. */
+void sb_sqlite_ckpt_after_commit(sb_sqlite_conn_t *sc, int pages);
+/* Once the answer of sc's last request is out (its release, sqlite_driver.c): the checkpoint
+ * its commits left, if any. */
+void sb_sqlite_after_answer(sb_sqlite_conn_t *sc);
 
 /* sqlite_group.c: the writer connection of a store in one process, on which every group
  * commit's batches run, used only by the holder of the write turn; opened on the first batch
