@@ -25,11 +25,11 @@ typedef struct {
 static inline int fx_setup(void **state)
 {
     fx_t *fx = calloc(1, sizeof *fx);
-    const char *why = NULL, *tmp = getenv("TMPDIR");
+    const char *why = NULL;
     char dir[256];
 
     apr_pool_create(&fx->p, NULL);
-    snprintf(dir, sizeof(dir), "%s/sb-rl-test-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(dir, sizeof(dir), "%s/sb-rl-test-XXXXXX", sb_test_tmpdir());
     if (!mkdtemp(dir)) {
         return -1;
     }

@@ -55,9 +55,7 @@ struct sb_fx {
 
 static const char *sb_fx_sqlite_uri(sb_fx_t *fx)
 {
-    const char *tmp = getenv("TMPDIR");
-
-    snprintf(fx->dir, sizeof(fx->dir), "%s/sbstore.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(fx->dir, sizeof(fx->dir), "%s/sbstore.XXXXXX", sb_test_tmpdir());
     if (!mkdtemp(fx->dir)) {
         return NULL;
     }

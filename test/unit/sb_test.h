@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <setjmp.h>
 #include <cmocka.h>
 
@@ -12,6 +13,15 @@
 #include <apr_pools.h>
 
 /* A pool per test: created in setup, destroyed in teardown (so leaks show under ASan). */
+/* Where a test makes its files: the TMPDIR the runner gave the binary (empty at the start and
+ * checked empty at the end, test/run-unit.sh), else /tmp. */
+static inline const char *sb_test_tmpdir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+
+    return tmp && *tmp ? tmp : "/tmp";
+}
+
 static inline int sb_test_pool_setup(void **state)
 {
     apr_pool_t *p;

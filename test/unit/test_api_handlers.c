@@ -37,12 +37,11 @@ typedef struct {
 static int fx_setup(void **state)
 {
     fx_t *fx = calloc(1, sizeof *fx);
-    const char *tmp = getenv("TMPDIR");
     sb_store_error_t e = {0};
     sb_store_t *store;
 
     apr_pool_create(&fx->pool, NULL);
-    snprintf(fx->dir, sizeof fx->dir, "%s/sb-api.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(fx->dir, sizeof fx->dir, "%s/sb-api.XXXXXX", sb_test_tmpdir());
     if (!mkdtemp(fx->dir)) {
         return -1;
     }

@@ -52,8 +52,7 @@ static void test_uri_split_takes_out_password_file(void **state)
 
 static const char *write_file(apr_pool_t *p, const char *name, const char *content)
 {
-    const char *path =
-        apr_pstrcat(p, getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp", "/", name, NULL);
+    const char *path = apr_pstrcat(p, sb_test_tmpdir(), "/", name, NULL);
     FILE *f = fopen(path, "w");
 
     assert_non_null(f);

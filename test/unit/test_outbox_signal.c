@@ -22,9 +22,8 @@ typedef struct {
 static int sig_setup(void **state)
 {
     sig_fx_t *f = calloc(1, sizeof *f);
-    const char *tmp = getenv("TMPDIR");
 
-    snprintf(f->dir, sizeof f->dir, "%s/sbsig.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(f->dir, sizeof f->dir, "%s/sbsig.XXXXXX", sb_test_tmpdir());
     if (!mkdtemp(f->dir)) {
         free(f);
         return -1;

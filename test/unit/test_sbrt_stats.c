@@ -79,10 +79,9 @@ int main(void)
         cmocka_unit_test(test_disabled_keeps_nothing),
         cmocka_unit_test(test_percentiles),
     };
-    const char *tmp = getenv("TMPDIR");
     int fd, rc;
 
-    snprintf(path, sizeof path, "%s/sb-test-stats-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(path, sizeof path, "%s/sb-test-stats-XXXXXX", sb_test_tmpdir());
     if ((fd = mkstemp(path)) < 0) {
         perror(path);
         return 1;

@@ -20,10 +20,9 @@ typedef struct {
 static int fx_setup(void **state)
 {
     fx_t *fx = calloc(1, sizeof *fx);
-    const char *tmp = getenv("TMPDIR");
 
     apr_pool_create(&fx->pool, NULL);
-    snprintf(fx->dir, sizeof fx->dir, "%s/sb-settings.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(fx->dir, sizeof fx->dir, "%s/sb-settings.XXXXXX", sb_test_tmpdir());
     if (!mkdtemp(fx->dir)) {
         return -1;
     }

@@ -19,14 +19,13 @@ typedef struct {
 
 static int lazy_setup(void **state)
 {
-    const char *tmp = getenv("TMPDIR");
     lazy_t *l = calloc(1, sizeof(*l));
 
     if (!l || apr_pool_create(&l->pool, NULL) != APR_SUCCESS) {
         free(l);
         return -1;
     }
-    snprintf(l->dir, sizeof(l->dir), "%s/sb-lazy-XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    snprintf(l->dir, sizeof(l->dir), "%s/sb-lazy-XXXXXX", sb_test_tmpdir());
     if (!mkdtemp(l->dir)) {
         return -1;
     }

@@ -35,7 +35,7 @@ static int mapped(const char *what)
 static void test_sqlite_never_maps_libmongoc(void **state)
 {
     apr_pool_t *p = *state;
-    const char *tmp = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+    const char *tmp = sb_test_tmpdir();
     const char *db = apr_psprintf(p, "%s/loader-%d.db", tmp, (int)getpid());
     static const char *const suffix[] = {"", "-wal", "-shm", "-journal", "-turn", NULL};
     sb_store_t *s;
@@ -76,7 +76,7 @@ static char built_driver[4096];
 static void test_missing_object_is_named(void **state)
 {
     apr_pool_t *p = *state;
-    const char *none = apr_psprintf(p, "%s/no-such-driver.so", getenv("TMPDIR"));
+    const char *none = apr_psprintf(p, "%s/no-such-driver.so", sb_test_tmpdir());
     const char *why;
     sb_store_t *s = (void *)1;
     sb_store_error_t err;
