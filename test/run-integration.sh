@@ -27,20 +27,12 @@ module=${SB_MODULE:-$top/build/mod_skillbarter.so}
 if [ ! -f "$module" ]; then
     echo "$layer: no module $module"; echo "$layer: 0 passed, 1 failed, 0 skipped"; exit 1
 fi
-log=$(mktemp)
 start=$(date +%s)
 # Cores the harness keeps (build/cores/<run>/, harness.mjs keepCores): those of this run are
 # named at the end, beside the failures they belong to.
 cores_before=$(ls "$top/build/cores" 2>/dev/null)
-node --test --test-reporter=tap "$top"/test/integration/*.test.mjs >"$log" 2>&1
-rc=$?
-# Show failures (and everything when VERBOSE=1).
-if [ $rc -ne 0 ] || [ "${VERBOSE:-}" = 1 ]; then cat "$log"; fi
-p=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$log" | tail -n 1)
-f=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$log" | tail -n 1)
-s=$(sed -n 's/^# skipped \([0-9]*\)$/\1/p' "$log" | tail -n 1)
-p=${p:-0}; f=${f:-0}; s=${s:-0}
-if [ $rc -ne 0 ] && [ "$f" -eq 0 ]; then f=1; echo "$layer: runner exited $rc"; fi
+. "$top/test/node-layer.sh"
+node_layer "$layer" "$top"/test/integration/*.test.mjs
 for k in $(ls "$top/build/cores" 2>/dev/null); do
     case " $(echo $cores_before) " in *" $k "*) continue ;; esac
     for c in "$top/build/cores/$k"/core*; do
@@ -49,5 +41,4 @@ for k in $(ls "$top/build/cores" 2>/dev/null); do
 done
 echo "$layer: $(( $(date +%s) - start )) s with $module"
 echo "$layer: $p passed, $f failed, $s skipped"
-rm -f "$log"
 [ "$f" -eq 0 ]

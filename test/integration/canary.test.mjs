@@ -90,3 +90,14 @@ test('a heap overflow in a handler fails the file under the sanitizer layer', {
   const clean = runFixture('asan-canary.mjs', { SB_MODULE: MODULE });
   assert.equal(clean.status, 0, clean.out);
 });
+
+test('the runner fails a layer whose files leave something in their TMPDIR, and removes it', () => {
+  const fixture = join(TOP, 'test', 'integration', 'fixtures', 'litter-tmp.mjs');
+  const env = { ...process.env };
+  delete env.NODE_TEST_CONTEXT;
+  const r = spawnSync('sh', ['-c', `. "${join(TOP, 'test', 'node-layer.sh')}"; `
+    + 'node_layer litter-canary "$1"; echo "verdict $p $f"', 'sh', fixture],
+  { encoding: 'utf8', timeout: 60000, env });
+  assert.match(r.stdout, /litter-canary: left files in TMPDIR: left-behind/, r.stdout + r.stderr);
+  assert.match(r.stdout, /verdict 1 1$/m, r.stdout);
+});
