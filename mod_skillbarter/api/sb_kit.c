@@ -10,17 +10,9 @@
 #include "sb_validate.h"
 #include "sb_cursor.h"
 #include "sb_id.h"
+#include "sb_hex.h"
 
 #define SB_QUERY_BAD_MAX 8 /* field errors for one query string, at most */
-
-static int hex_value(char ch)
-{
-    if (ch >= '0' && ch <= '9') {
-        return ch - '0';
-    }
-    ch = (char)tolower((unsigned char)ch);
-    return ch >= 'a' && ch <= 'f' ? ch - 'a' + 10 : -1;
-}
 
 /* Decode s in place ('+' → space, %XX → byte); 0 when an escape is malformed or a NUL. */
 static int form_unescape(char *s)
@@ -32,7 +24,8 @@ static int form_unescape(char *s)
             *out++ = ' ';
         }
         else if (*s == '%') {
-            int hi = hex_value(s[1]), lo = hi < 0 ? -1 : hex_value(s[2]);
+            int hi = sb_hex_value((unsigned char)s[1]),
+                lo = hi < 0 ? -1 : sb_hex_value((unsigned char)s[2]);
             if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
                 return 0;
             }

@@ -1,5 +1,6 @@
 /* Opaque (sort key, id) cursors: versioned, HMAC-tagged, base64url (see sb_cursor.h). */
 #include "sb_cursor.h"
+#include "sb_hex.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -17,20 +18,6 @@
 #define SB_CURSOR_RAW     (SB_CURSOR_BODY + SB_CURSOR_TAG)
 
 static const char b64u[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-static int hexval(int c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 static int b64val(int c)
 {
@@ -187,7 +174,8 @@ const char *sb_cursor_encode(apr_pool_t *p, const unsigned char *key, apr_size_t
         raw[1 + i] = (unsigned char)((uint64_t)sort_key >> (8 * (7 - i)));
     }
     for (i = 0; i < SB_ID_LEN / 2; i++) {
-        int hi = hexval(id[2 * i]), lo = hexval(id[2 * i + 1]);
+        int hi = sb_hex_value((unsigned char)id[2 * i]),
+            lo = sb_hex_value((unsigned char)id[2 * i + 1]);
         if (hi < 0 || lo < 0) {
             return NULL;
         }

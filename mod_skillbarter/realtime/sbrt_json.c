@@ -17,6 +17,7 @@
  *   keeps the last value.
  */
 #include "sbrt_codec.h"
+#include "sb_hex.h"
 
 #include <errno.h>
 #include <locale.h>
@@ -61,20 +62,6 @@ static int is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
 /* Room for n more bytes after len in r->buf; 0 when out of memory. */
 static int reserve(reader_t *r, apr_size_t len, apr_size_t n)
 {
@@ -111,7 +98,7 @@ static long hex4(const char *s, const char *end)
         return -1;
     }
     for (i = 0; i < 4; i++) {
-        if ((h = hex_value(s[i])) < 0) {
+        if ((h = sb_hex_value((unsigned char)s[i])) < 0) {
             return -1;
         }
         v = v * 16 + h;
