@@ -31,6 +31,10 @@ for (const [directive, value] of [
   ['SkillBarterMailSpool', '/nonexistent/spool'],
   ['SkillBarterJWTSecretFile', '/nonexistent/jwt.key'],
   ['SkillBarterStorePoolMax', '0'],
+  // the two base URLs share one check (sb_base_url): no scheme, a query or a fragment
+  ['SkillBarterRealtimeURL', 'rt.example:3443'],
+  ['SkillBarterPublicURL', 'https://app.example/?next=1'],
+  ['SkillBarterPublicURL', 'https://app.example/#top'],
 ]) {
   test(`configtest rejects ${directive} ${value} and names it`, async () => {
     const r = await configtest(`${directive} ${value}\n`);
