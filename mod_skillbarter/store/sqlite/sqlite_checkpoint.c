@@ -172,8 +172,12 @@ void sb_sqlite_ckpt_after_commit(sb_sqlite_conn_t *sc, int pages)
 {
     if (sc->ckpt_after) {
         sc->ckpt_after = pages; /* from SB_SQLITE_RESTART_PAGES on it is a RESTART */
-        if (pages - sc->ckpt_after_since >= SB_SQLITE_CHECKPOINT_LATE_PAGES) {
-            ckpt_left_run(sc); /* waited too long for an answer */
+        /* waited too long for an answer; or the WAL is past its bound, where a RESTART that
+         * readers made fail is tried again at the next commit, as before the deferral (one
+         * every SB_SQLITE_CHECKPOINT_LATE_PAGES let the WAL outgrow its bound under readers) */
+        if (pages >= SB_SQLITE_RESTART_PAGES
+            || pages - sc->ckpt_after_since >= SB_SQLITE_CHECKPOINT_LATE_PAGES) {
+            ckpt_left_run(sc);
         }
         return;
     }
