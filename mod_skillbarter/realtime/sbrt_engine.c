@@ -258,6 +258,10 @@ static int on_http(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const char *
     if (s->q_len || s->poll_noop) {
         lws_callback_on_writable(wsi);
     }
+    else {
+        /* what a test waits for before it stops the daemon under a held poll */
+        sbrt_log(srv, SBRT_LOG_DEBUG, "session %s: poll held", s->sid);
+    }
     return 0;
 }
 

@@ -15,7 +15,8 @@ import { connectClient, next, none, sleep, io } from './rt_support.mjs';
 // so a proxied request never loses its daemon in the middle.
 const server = useServer({
   realtime: true,
-  realtimeArgs: ['--outbox-poll', '60000', '--recovery-max', '8'],
+  // debug: the daemon logs each poll it holds, which the held-poll stop test waits for
+  realtimeArgs: ['--outbox-poll', '60000', '--recovery-max', '8', '--log-level', 'debug'],
 }, [/AH00957/, /AH01114/, /AH00959/, /AH10101/]);
 // through Apache (ProxyPass /socket.io/ to the daemon)
 const rt = () => server().base;
@@ -154,8 +155,18 @@ test('a daemon stop answers the held polls: no proxy error, and the polling clie
   const sb = await connectClient(rt(), b.token, { transports: ['polling'] });
   try {
     const got = collect(sb, 'message:received');
+    // how many of its polls the daemon had held when the last event arrived: the client asks
+    // for its next poll only after it has handled the answer, so one more held line is that
+    // poll, held by the daemon (a fixed sleep raced it on a loaded machine)
+    const held = () => server().realtime.log().split('\n')
+      .filter((l) => l.endsWith(`session ${sb.io.engine.id}: poll held`)).length;
+    let seen = held();
+    sb.onAny(() => { seen = held(); });
     await Promise.all([next(sb, 'message:received'), send(a, b, 'before stop')]);
-    await sleep(200); // the next GET is held again
+    for (let i = 0; held() <= seen; i++) {
+      assert.ok(i < 500, 'the daemon never held the next poll');
+      await sleep(10);
+    }
     const down = new Promise((res) => sb.once('disconnect', res));
     await server().realtime.stop();
     // answered with the close packet, not cut: the client sees the server close the transport
