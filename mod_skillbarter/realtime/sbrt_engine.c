@@ -259,7 +259,7 @@ static int on_http(sbrt_server_t *srv, struct lws *wsi, pss_t *pss, const char *
         lws_callback_on_writable(wsi);
     }
     else {
-        /* what a test waits for before it stops the daemon under a held poll */
+        /* held until there is something to send (tests wait for this line before a stop) */
         sbrt_log(srv, SBRT_LOG_DEBUG, "session %s: poll held", s->sid);
     }
     return 0;

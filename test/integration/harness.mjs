@@ -525,6 +525,24 @@ export async function register(server, over = {}) {
   return { ...r.json.data, body };
 }
 
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls fn (may be async) every 20 ms until it returns something truthy, and returns that;
+ * fails after ms naming what it waited for (what: text, or a function giving it at the time).
+ */
+export async function waitFor(fn, ms = 15000, what = 'condition') {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) {
+      assert.fail(`timed out waiting for ${typeof what === 'function' ? what() : what}`);
+    }
+    await sleep(20);
+  }
+}
+
 /**
  * Standard lifecycle for a test file: one server per file, stopped after, and the error
  * log checked for unexpected lines.

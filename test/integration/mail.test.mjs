@@ -11,7 +11,7 @@ import {
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOP, useServer, freePort, register } from './harness.mjs';
+import { TOP, useServer, freePort, register, sleep, waitFor } from './harness.mjs';
 import { smtpSink } from './smtp_sink.mjs';
 
 const smtpPort = await freePort();
@@ -31,16 +31,6 @@ const sink = smtpSink(smtpPort, outdir);
 let runner = null;
 const WWW = { uid: 33, gid: 33 };   // the store belongs to www-data: the runner runs as it
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(fn, ms = 15000, what = 'condition') {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 
 const startSink = () => sink.start();
 const stopSink = () => sink.stop();

@@ -9,7 +9,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TOP, useServer, freePort, register } from './harness.mjs';
+import { TOP, useServer, freePort, register, waitFor } from './harness.mjs';
 import { smtpSink } from './smtp_sink.mjs';
 
 const smtpPort = await freePort();
@@ -29,16 +29,6 @@ SkillBarterMailRetry 1h 1s
 const outdir = mkdtempSync(join(tmpdir(), 'sb-smtp-'));
 const sink = smtpSink(smtpPort, outdir);
 let runner = null;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function waitFor(fn, ms, what) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) assert.fail(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
 const startSink = (auth) => sink.start({ SINK_AUTH: auth }, 'ignore');
 const stopSink = () => sink.stop();
 const settings = () => join(server().root, 'run', 'skillbarter.settings');

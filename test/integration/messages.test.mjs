@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { rmSync } from 'node:fs';
-import { useServer, startServer, register, makeRoot, httpdCtl, TOP } from './harness.mjs';
+import { useServer, startServer, register, makeRoot, httpdCtl, TOP, waitFor } from './harness.mjs';
 
 const server = useServer();
 const api = (...a) => server().api(...a);
@@ -343,19 +343,14 @@ test('after a commit the module sends one wake-up datagram to the outbox socket'
   const lines = [];
   let buf = '';
   listener.stdout.on('data', (d) => { buf += d; const parts = buf.split('\n'); buf = parts.pop(); lines.push(...parts); });
-  const waitFor = async (pred) => {
-    for (const end = Date.now() + 5000; !pred();) {
-      if (Date.now() > end) throw new Error(`no datagram; got ${JSON.stringify(lines)}`);
-      await new Promise((res) => setTimeout(res, 20));
-    }
-  };
+  const datagrams = (pred) => waitFor(pred, 5000, () => `a datagram; got ${JSON.stringify(lines)}`);
   try {
-    await waitFor(() => lines.includes('ready'));
+    await datagrams(() => lines.includes('ready'));
     const r = await send(a, b, 'wake up');
     assert.equal(r.status, 201);
-    await waitFor(() => lines.filter((l) => l === 'datagram outbox').length === 1);
+    await datagrams(() => lines.filter((l) => l === 'datagram outbox').length === 1);
     await api('PUT', `/api/messages/${r.json.data._id}/read`, { token: b.token });
-    await waitFor(() => lines.filter((l) => l === 'datagram outbox').length === 2);
+    await datagrams(() => lines.filter((l) => l === 'datagram outbox').length === 2);
     // a request that changes nothing sends nothing
     await api('GET', '/api/messages/conversations', { token: a.token });
     await new Promise((res) => setTimeout(res, 300));

@@ -81,4 +81,4 @@ export function rawWs(url, { headers = {}, query = '' } = {}) {
   return ws;
 }
 
-export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+export { sleep } from './harness.mjs';
