@@ -372,6 +372,7 @@ int main(int argc, char **argv)
     sopts.pool_max = 4;
     sopts.busy_timeout_ms = 5000;
     sopts.lazy = 1;
+    sopts.background_checkpoints = 1; /* no lane waits behind a checkpoint */
     if (sb_store_open(pool, srv->st.store_uri, &sopts, &srv->store, &se) != SB_STORE_OK) {
         sbrt_log(srv, SBRT_LOG_ERROR, "cannot open the store %s: %s", srv->st.store_uri,
                  se.message);

@@ -64,6 +64,11 @@ typedef struct {
                             sb_store_acquire finish a failed migration, retrying at most
                             once a second: a store that is down when a server process
                             starts is picked up when it comes back */
+    int background_checkpoints; /* SQLite: a due checkpoint runs on a thread of the store's
+                            own (started by the first one), not on the thread giving back
+                            the connection that made it due: for a server whose few
+                            threads each answer one request after another (the daemon's
+                            send lanes), so no answer queues behind a checkpoint */
 } sb_store_options_t;
 
 /* ---- life cycle ---- */

@@ -236,6 +236,7 @@ static void test_due_checkpoint_runs_after_the_answer(void **state)
     counts(fx, &pokes, &runs);
     assert_int_equal(runs, 1);
     assert_int_equal(sc->ckpt_after, 0);
+    assert_int_equal(sb_sqlite_ckpt_ran_on(sc->ckpt), gettid()); /* on the answering thread */
 
     /* a request's connection: the commit leaves it, the release on its pool runs it */
     assert_int_equal(apr_pool_create(&req, fx->pool), APR_SUCCESS);
@@ -272,12 +273,78 @@ static void test_checkpoint_left_too_long_runs_at_a_commit(void **state)
     assert_int_equal(sc->ckpt_after, 0);
 }
 
+/* The name of thread tid of this process ("" when there is no such thread). */
+static void thread_name(pid_t tid, char *name, size_t n)
+{
+    char path[64];
+    FILE *f;
+
+    snprintf(path, sizeof path, "/proc/self/task/%d/comm", (int)tid);
+    name[0] = '\0';
+    if ((f = fopen(path, "r"))) {
+        if (fgets(name, (int)n, f)) {
+            name[strcspn(name, "\n")] = '\0';
+        }
+        fclose(f);
+    }
+}
+
+/* A store opened with background_checkpoints (the daemon's) hands the due checkpoint to a
+ * thread of its checkpointer's own, so the thread giving the connection back goes on at once;
+ * closing the store stops and joins that thread. */
+static void test_background_checkpoints_run_on_their_own_thread(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_options_t o = {.background_checkpoints = 1};
+    sb_store_t *store;
+    sb_store_conn_t *conn;
+    sb_sqlite_conn_t *bc;
+    sb_sqlite_ckpt_t *c;
+    sb_store_error_t err;
+    apr_pool_t *sp, *req;
+    int64_t pokes, runs;
+    pid_t tid;
+    char name[32];
+    int waited;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    assert_int_equal(apr_pool_create(&sp, fx->pool), APR_SUCCESS);
+    assert_int_equal(sb_store_open(sp, fx->uri, &o, &store, &err), SB_STORE_OK);
+    assert_int_equal(apr_pool_create(&req, sp), APR_SUCCESS);
+    assert_int_equal(sb_store_acquire(store, req, &conn, &err), SB_STORE_OK);
+    bc = SB_SQLITE(conn);
+    c = bc->ckpt;
+    write_pages(bc, SB_SQLITE_CHECKPOINT_PAGES + 10);
+    assert_true(bc->ckpt_after > 0);
+    apr_pool_destroy(req); /* the answer is out: the due checkpoint is handed over */
+    for (waited = 0;; waited += 5) {
+        sb_sqlite_ckpt_counts(c, &pokes, &runs);
+        if (runs >= 1) {
+            break;
+        }
+        assert_true(waited < 30000);
+        sleep_ms(5);
+    }
+    tid = sb_sqlite_ckpt_ran_on(c);
+    assert_true(tid != 0 && tid != gettid());
+    thread_name(tid, name, sizeof name);
+    assert_string_equal(name, "sb-checkpoint");
+    assert_true(sb_sqlite_ckpt_done(bc->turn) >= SB_SQLITE_CHECKPOINT_PAGES);
+    assert_int_equal(bc->checkpoints, 0); /* the connection never checkpointed itself */
+    apr_pool_destroy(sp);
+    thread_name(tid, name, sizeof name);
+    assert_string_equal(name, ""); /* joined with the store */
+}
+
 static const struct CMUnitTest tests[] = {
     FX_TEST(test_commits_leave_checkpoints_to_the_checkpointer, sqlite),
     FX_TEST(test_checkpoint_asked_again_only_after_growth, sqlite),
     FX_TEST(test_dead_checkpointer_wedges_nothing, sqlite),
     FX_TEST(test_due_checkpoint_runs_after_the_answer, sqlite),
     FX_TEST(test_checkpoint_left_too_long_runs_at_a_commit, sqlite),
+    FX_TEST(test_background_checkpoints_run_on_their_own_thread, sqlite),
 };
 
 FX_MAIN("store_checkpoint", tests)

@@ -28,6 +28,11 @@
  * httpd that is the request pool's cleanup, which runs when the EOR bucket is destroyed,
  * after the response has been written (http_request.h, ap_bucket_eor_create); in the daemon
  * it is the lane's batch pool, cleared after its acks and events went to the service thread.
+ * Even then a lane running it stalled the sends queued behind it for those ms (the daemon's
+ * delivery p99), so a store opened with background_checkpoints (the daemon's) hands it to a
+ * thread of the checkpointer's own, started by the first, which takes the latest request
+ * (those that come while it runs fold into one) and runs it on the same connection, under the
+ * same locks; the lane goes on with its next batch.
  * A connection kept past its answers still checkpoints: one left waiting while the WAL grew
  * SB_SQLITE_CHECKPOINT_LATE_PAGES more runs at its next commit (so the WAL's bound is
  * SB_SQLITE_RESTART_PAGES plus that for such a connection). The RESTART waits for the answer
@@ -38,6 +43,7 @@
 #include "sqlite_int.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <apr_strings.h>
@@ -48,7 +54,17 @@ struct sb_sqlite_ckpt {
     pthread_mutex_t mu;     /* the process's checkpointer at work (trylock) */
     pid_t pid;              /* the process that uses it (a forked child starts afresh) */
     int64_t pokes, runs;    /* under mu */
+    pid_t ran_on;           /* the thread that ran the latest checkpoint (under mu) */
     sb_sqlite_conn_t *conn; /* the checkpointer's own */
+    /* background (sb_sqlite_ckpt_create): the process's checkpoint thread, under bg_mu */
+    int background;
+    pthread_mutex_t bg_mu;
+    pthread_cond_t bg_cv;
+    pthread_t thread;
+    int running; /* started in this process */
+    int stop;    /* the store is closing: none is started again */
+    int want;    /* the WAL's frames at the latest request not yet taken; 0: none */
+    sb_sqlite_turn_t *turn;
 };
 
 /* 1 when a WAL of pages frames is due a checkpoint. A WAL shorter than what the latest
@@ -102,6 +118,90 @@ static void ckpt_run(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
     }
     sb_sqlite_ckpt_release(t, done >= 0 ? (uint32_t)done : sb_sqlite_ckpt_done(t));
     c->runs++;
+    c->ran_on = gettid();
+}
+
+/* The checkpointer as this process's own: a forked copy drops the parent's connection and
+ * thread (neither is the child's) and starts afresh. */
+static void ckpt_own(sb_sqlite_ckpt_t *c)
+{
+    pid_t me = getpid();
+
+    if (c->pid != me) {
+        if (c->pid != 0) {
+            pthread_mutex_init(&c->mu, NULL);
+            pthread_mutex_init(&c->bg_mu, NULL);
+            pthread_cond_init(&c->bg_cv, NULL);
+            c->conn = NULL;
+            c->running = 0;
+            c->want = 0;
+        }
+        c->pid = me;
+    }
+}
+
+/* Run one here unless another thread of the process is at it. */
+static void ckpt_now(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
+{
+    if (pthread_mutex_trylock(&c->mu) != 0) {
+        return; /* another thread of the process is at it */
+    }
+    c->pokes++;
+    ckpt_run(c, t, pages);
+    pthread_mutex_unlock(&c->mu);
+}
+
+/* The background thread: the latest request, one checkpoint at a time, until stopped.
+ * Requests that come while one runs fold into one (the WAL's frames at the latest). */
+static void *ckpt_thread(void *data)
+{
+    sb_sqlite_ckpt_t *c = data;
+    int pages;
+
+    pthread_mutex_lock(&c->bg_mu);
+    for (;;) {
+        while (!c->want && !c->stop) {
+            pthread_cond_wait(&c->bg_cv, &c->bg_mu);
+        }
+        if (c->stop) {
+            break;
+        }
+        pages = c->want;
+        c->want = 0;
+        pthread_mutex_unlock(&c->bg_mu);
+        ckpt_now(c, c->turn, pages);
+        pthread_mutex_lock(&c->bg_mu);
+    }
+    pthread_mutex_unlock(&c->bg_mu);
+    return NULL;
+}
+
+/* Hands the checkpoint to the background thread (started by the first); 0 when there is
+ * none (it could not start, or the store is closing): the caller runs it itself. The thread
+ * is made with every signal blocked: signals are the server's main thread's. */
+static int ckpt_hand(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
+{
+    sigset_t all, old;
+    int handed;
+
+    pthread_mutex_lock(&c->bg_mu);
+    if (!c->running && !c->stop) {
+        c->turn = t;
+        sigfillset(&all);
+        pthread_sigmask(SIG_SETMASK, &all, &old);
+        c->running = pthread_create(&c->thread, NULL, ckpt_thread, c) == 0;
+        pthread_sigmask(SIG_SETMASK, &old, NULL);
+        if (c->running) {
+            pthread_setname_np(c->thread, "sb-checkpoint");
+        }
+    }
+    handed = c->running && !c->stop;
+    if (handed) {
+        c->want = pages > c->want ? pages : c->want;
+        pthread_cond_signal(&c->bg_cv);
+    }
+    pthread_mutex_unlock(&c->bg_mu);
+    return handed;
 }
 
 static apr_status_t ckpt_close(void *data)
@@ -109,42 +209,46 @@ static apr_status_t ckpt_close(void *data)
     sb_sqlite_ckpt_t *c = data;
 
     if (c->pid == getpid()) {
+        pthread_mutex_lock(&c->bg_mu);
+        c->stop = 1;
+        pthread_cond_signal(&c->bg_cv);
+        pthread_mutex_unlock(&c->bg_mu);
+        if (c->running) {
+            pthread_join(c->thread, NULL); /* after the checkpoint it may be running */
+            c->running = 0;
+        }
         sb_sqlite_disconnect(c->conn);
     }
     c->conn = NULL; /* a parent's connection is the parent's: left alone */
+    pthread_cond_destroy(&c->bg_cv);
+    pthread_mutex_destroy(&c->bg_mu);
     pthread_mutex_destroy(&c->mu);
     return APR_SUCCESS;
 }
 
-sb_sqlite_ckpt_t *sb_sqlite_ckpt_create(apr_pool_t *pool, const char *path, int busy_timeout_ms)
+sb_sqlite_ckpt_t *sb_sqlite_ckpt_create(apr_pool_t *pool, const char *path, int busy_timeout_ms,
+                                        int background)
 {
     sb_sqlite_ckpt_t *c = apr_pcalloc(pool, sizeof *c);
 
     c->path = apr_pstrdup(pool, path);
     c->busy_timeout_ms = busy_timeout_ms;
+    c->background = background;
     pthread_mutex_init(&c->mu, NULL);
+    pthread_mutex_init(&c->bg_mu, NULL);
+    pthread_cond_init(&c->bg_cv, NULL);
     apr_pool_cleanup_register(pool, c, ckpt_close, apr_pool_cleanup_null);
     return c;
 }
 
-/* Run one unless another thread of the process is at it. */
+/* Run one (on the background thread, when the store has one) unless another thread of the
+ * process is at it. */
 static void ckpt_take(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
 {
-    pid_t me = getpid();
-
-    if (c->pid != me) {
-        if (c->pid != 0) { /* a forked copy: the parent's connection is not ours */
-            pthread_mutex_init(&c->mu, NULL);
-            c->conn = NULL;
-        }
-        c->pid = me;
+    ckpt_own(c);
+    if (!c->background || !ckpt_hand(c, t, pages)) {
+        ckpt_now(c, t, pages);
     }
-    if (pthread_mutex_trylock(&c->mu) != 0) {
-        return; /* another thread of the process is at it */
-    }
-    c->pokes++;
-    ckpt_run(c, t, pages);
-    pthread_mutex_unlock(&c->mu);
 }
 
 void sb_sqlite_ckpt_poke(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages)
@@ -200,4 +304,14 @@ void sb_sqlite_ckpt_counts(sb_sqlite_ckpt_t *c, int64_t *pokes, int64_t *runs)
     *pokes = c->pokes;
     *runs = c->runs;
     pthread_mutex_unlock(&c->mu);
+}
+
+pid_t sb_sqlite_ckpt_ran_on(sb_sqlite_ckpt_t *c)
+{
+    pid_t tid;
+
+    pthread_mutex_lock(&c->mu);
+    tid = c->ran_on;
+    pthread_mutex_unlock(&c->mu);
+    return tid;
 }

@@ -62,7 +62,8 @@ static sb_store_status_t sb_sqlite_open(sb_store_t *store, sb_store_error_t *err
     ss->viewers = sb_page_cache_create(store->pool, SB_SQLITE_VIEWER_SETS);
     ss->cards = sb_page_cache_create(store->pool, SB_SQLITE_CARD_SETS);
     ss->writer = sb_sqlite_writer_create(store->pool, path, ss->busy_timeout_ms);
-    ss->ckpt = sb_sqlite_ckpt_create(store->pool, path, ss->busy_timeout_ms);
+    ss->ckpt = sb_sqlite_ckpt_create(store->pool, path, ss->busy_timeout_ms,
+                                     store->opts.background_checkpoints);
     ss->sender = sb_sqlite_sender_create(store->pool, path, ss->busy_timeout_ms);
     sb_sqlite_ctor_msg[0] = '\0';
     rv = apr_reslist_create(&ss->conns, store->opts.pool_min, store->opts.pool_max,

@@ -6,6 +6,7 @@
 #define SB_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <sys/types.h>
 #include <apr_reslist.h>
 
 #include "driver.h"
@@ -48,13 +49,19 @@ uint32_t sb_sqlite_ckpt_done(const sb_sqlite_turn_t *t);
 /* sqlite_checkpoint.c: a store's checkpointer in one process: a connection of its own that
  * checkpoints for every connection of the store. */
 typedef struct sb_sqlite_ckpt sb_sqlite_ckpt_t;
-/* Made with the store, closed with pool. */
-sb_sqlite_ckpt_t *sb_sqlite_ckpt_create(apr_pool_t *pool, const char *path, int busy_timeout_ms);
+/* Made with the store, closed with pool. background: checkpoints run on a thread of the
+ * checkpointer's own (started in a process by its first checkpoint, stopped with pool),
+ * and the thread asking for one returns at once. */
+sb_sqlite_ckpt_t *sb_sqlite_ckpt_create(apr_pool_t *pool, const char *path, int busy_timeout_ms,
+                                        int background);
 /* After a commit, outside the write turn, the WAL at pages frames: checkpoint when one is due
  * and no other thread or process is checkpointing (then a later commit asks again). */
 void sb_sqlite_ckpt_poke(sb_sqlite_ckpt_t *c, sb_sqlite_turn_t *t, int pages);
-/* What it counted (for tests): pokes that found a checkpoint due, checkpoints it ran. */
+/* What it counted (for tests): pokes that found a checkpoint due, checkpoints it ran (on the
+ * background thread: handed to it). */
 void sb_sqlite_ckpt_counts(sb_sqlite_ckpt_t *c, int64_t *pokes, int64_t *runs);
+/* The thread (gettid) that ran the latest checkpoint, 0 before any (for tests). */
+pid_t sb_sqlite_ckpt_ran_on(sb_sqlite_ckpt_t *c);
 
 /* sqlite_turn.c: the generation table in the turn's mapping (the user cache's validity). A
  * counter per bucket, bumped after a commit that changed a key of the bucket, and one epoch;
