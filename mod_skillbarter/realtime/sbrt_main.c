@@ -373,6 +373,7 @@ int main(int argc, char **argv)
     sopts.busy_timeout_ms = 5000;
     sopts.lazy = 1;
     sopts.background_checkpoints = 1; /* no lane waits behind a checkpoint */
+    sopts.no_memory_map = 1;          /* reads after other processes' commits stay cheap */
     if (sb_store_open(pool, srv->st.store_uri, &sopts, &srv->store, &se) != SB_STORE_OK) {
         sbrt_log(srv, SBRT_LOG_ERROR, "cannot open the store %s: %s", srv->st.store_uri,
                  se.message);

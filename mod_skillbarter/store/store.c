@@ -265,9 +265,11 @@ static void sb_store_apply_defaults(sb_store_options_t *o, const sb_store_option
     o->busy_timeout_ms = 5000;
     o->lazy = 0;
     o->background_checkpoints = 0;
+    o->no_memory_map = 0;
     if (given) {
         o->lazy = given->lazy;
         o->background_checkpoints = given->background_checkpoints;
+        o->no_memory_map = given->no_memory_map;
         if (given->pool_min > 0 || (given->lazy && given->pool_min == 0)) {
             o->pool_min = given->pool_min;
         }

@@ -69,6 +69,12 @@ typedef struct {
                             the connection that made it due: for a server whose few
                             threads each answer one request after another (the daemon's
                             send lanes), so no answer queues behind a checkpoint */
+    int no_memory_map;          /* SQLite: the pooled connections read with pread, without the
+                                   file's memory map: for a process whose reads are small and come
+                                   right after other processes' commits (the daemon), where each
+                                   read transaction began by unmapping the file (every commit
+                                   elsewhere invalidates a connection's map) and faulting its pages
+                                   back in */
 } sb_store_options_t;
 
 /* ---- life cycle ---- */

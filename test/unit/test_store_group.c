@@ -258,10 +258,34 @@ static void test_groups_share_the_store_writer(void **state)
     assert_int_equal(pragma_int(SB_SQLITE(fx->conn)->db, "PRAGMA temp_store"), 2);
 }
 
+/* A store opened with no_memory_map (the daemon's) reads with pread on every pooled
+ * connection; one opened without keeps the map (sqlite_conn.c's mmap_size). */
+static void test_no_memory_map_store_reads_without_the_map(void **state)
+{
+    FX_BEGIN(state);
+    sb_store_options_t o = {.no_memory_map = 1};
+    sb_store_t *store;
+    sb_store_conn_t *conn;
+    sb_store_error_t err;
+    apr_pool_t *sp;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    assert_true(pragma_int(SB_SQLITE(fx->conn)->db, "PRAGMA mmap_size") > 0);
+    assert_int_equal(apr_pool_create(&sp, fx->pool), APR_SUCCESS);
+    assert_int_equal(sb_store_open(sp, fx->uri, &o, &store, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_acquire(store, sp, &conn, &err), SB_STORE_OK);
+    assert_int_equal(pragma_int(SB_SQLITE(conn)->db, "PRAGMA mmap_size"), 0);
+    assert_int_equal(sb_store_ping(conn, &err), SB_STORE_OK);
+    apr_pool_destroy(sp);
+}
+
 #define FX_SUITE(d)                                                                                \
     FX_TEST(test_job_queued_meanwhile_joins_the_batch, d),                                         \
         FX_TEST(test_lone_first_job_fails_alone, d), FX_TEST(test_failed_leader_hands_over, d),    \
-        FX_TEST(test_groups_share_the_store_writer, d)
+        FX_TEST(test_groups_share_the_store_writer, d),                                            \
+        FX_TEST(test_no_memory_map_store_reads_without_the_map, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),

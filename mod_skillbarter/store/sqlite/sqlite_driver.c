@@ -24,6 +24,9 @@ static apr_status_t sb_sqlite_ctor(void **res, void *params, apr_pool_t *pool)
         apr_cpystrn(sb_sqlite_ctor_msg, e.message, sizeof(sb_sqlite_ctor_msg));
         return APR_EGENERAL;
     }
+    if (ss->no_memory_map) { /* best effort: a failure only keeps the map */
+        sqlite3_exec(sc->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
+    }
     sc->writer = ss->writer;
     sc->ckpt = ss->ckpt;
     *res = sc;
@@ -57,6 +60,7 @@ static sb_store_status_t sb_sqlite_open(sb_store_t *store, sb_store_error_t *err
     ss = apr_pcalloc(store->pool, sizeof(*ss));
     ss->path = path;
     ss->busy_timeout_ms = store->opts.busy_timeout_ms;
+    ss->no_memory_map = store->opts.no_memory_map;
     ss->search_cache = sb_search_cache_create(store->pool);
     ss->pages = sb_page_cache_create(store->pool, SB_SQLITE_PAGE_SETS);
     ss->viewers = sb_page_cache_create(store->pool, SB_SQLITE_VIEWER_SETS);

@@ -144,6 +144,7 @@ sb_sqlite_sender_t *sb_sqlite_sender_create(apr_pool_t *pool, const char *path,
 typedef struct {
     const char *path;
     int busy_timeout_ms;
+    int no_memory_map; /* the pooled connections read with pread (sb_store_options_t) */
     apr_reslist_t *conns;
     struct sb_search_cache *search_cache; /* ranked search results, per process */
     struct sb_page_cache *pages;   /* discover pages, the search head (sqlite_page_cache.h) */
