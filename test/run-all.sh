@@ -47,6 +47,7 @@ tap_records() {
 run_layer() {
     name=$1; group=$2; tap=$3; shift 3
     echo "== $name"
+    t0=$(date +%s)
     log=$work/$name.log; rec=$work/$name.rec
     : >"$rec"
     if [ "$tap" = tap ]; then
@@ -86,6 +87,7 @@ run_layer() {
         echo "fail $group/($name exited $rc)" >>"$rec"
     fi
     echo "$name $group $line" >>"$work/layers"
+    echo "$name took $(( $(date +%s) - t0 )) s"
 }
 
 run_layer unit unit - make --no-print-directory test-unit

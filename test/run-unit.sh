@@ -8,7 +8,7 @@
 # when caught: the pool and race canaries by the checker's report (checker layers only), the
 # harness canaries (a case that crashes, a binary that litters TMPDIR) by this script.
 #
-# Each binary gets a TMPDIR of its own. A binary fails when it exits nonzero, when its output
+# Binaries run UNIT_JOBS at a time (default: one per CPU), each in a TMPDIR of its own. A binary fails when it exits nonzero, when its output
 # has sanitizer text, or when it leaves anything in its TMPDIR, even if every case was OK.
 # With SB_RESULTS set, one line per case is appended to that file:
 # "pass|fail|skip unit/<binary>/<case>" (run-all.sh counts a case once over all layers).
@@ -75,15 +75,38 @@ judge() {
     fi
 }
 
+# --judge DIR BINARY (this script running itself, UNIT_JOBS at a time): judge one binary and
+# leave DIR/NAME.log, .rec and .why for the summary below.
+if [ "${1:-}" = --judge ]; then
+    judge "$3"
+    mv "$log" "$2/$name.log"
+    mv "$rec" "$2/$name.rec"
+    printf '%s' "$why" >"$2/$name.why"
+    exit 0
+fi
+
+# The binaries UNIT_JOBS at a time (default: one per CPU; under valgrind each is one busy
+# thread for minutes), then their results in the order given.
+jobs=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 1)}
+out=$(mktemp -d)
+printf '%s\n' "$@" | xargs -r -P "$jobs" -n 1 "$0" --judge "$out"
 for t in "$@"; do
-    judge "$t"
+    name=$(basename "$t")
+    log=$out/$name.log; rec=$out/$name.rec
+    why=$(cat "$out/$name.why" 2>/dev/null) || why="was not judged"
+    [ -f "$rec" ] || : >"$rec"
+    [ -f "$log" ] || : >"$log"
+    p=$(grep -c '^pass ' "$rec"); f=$(grep -c '^fail ' "$rec"); s=$(grep -c '^skip ' "$rec")
+    if [ -n "$why" ] && [ "$f" -eq 0 ]; then
+        echo "fail unit/$name/(binary $why)" >>"$rec"; f=1
+    fi
     cat "$rec" >>"$results"
     pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
     if [ -n "$why" ] || [ "${VERBOSE:-}" = 1 ]; then cat "$log"; fi
     [ -n "$why" ] && { bad=1; echo "$layer: $name $why"; }
     echo "$layer: $name $p passed, $f failed, $s skipped"
-    rm -f "$log" "$rec"
 done
+rm -rf "$out"
 
 # Canaries. Each is judged like a test binary and passes only when it is caught the way it
 # is broken: by the checker's report (checker layers only), or by this script's own verdict
