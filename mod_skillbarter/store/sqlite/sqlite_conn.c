@@ -68,7 +68,8 @@ static void sb_sqlite_give_turn(sb_sqlite_conn_t *sc);
 
 /*
  * The user cache's writer side (sqlite_user_cache.c). Every change of a users row or a
- * refresh_tokens row (and, for the match cache, of a match_pairs or user_blocks row), made by
+ * refresh_tokens row (and, for the match cache, of a match_pairs or user_blocks row; for the
+ * conversation lists, of a conversations or messages row), made by
  * a statement or by a trigger, a REPLACE or a DELETE without WHERE,
  * records the bucket of its key (the user's id, the token's family, old and new values) in the
  * connection; once the connection is out of its transaction (COMMIT, ROLLBACK, an autocommit
@@ -106,7 +107,7 @@ static void sb_sqlite_preupdate(void *arg, sqlite3 *db, int op, const char *dbna
     sb_sqlite_conn_t *sc = arg;
     sqlite3_value *v;
     char kind;
-    int col;
+    int col, col2 = -1;
 
     (void)dbname, (void)key1, (void)key2;
     if (table[0] == 'u'
@@ -131,14 +132,25 @@ static void sb_sqlite_preupdate(void *arg, sqlite3 *db, int op, const char *dbna
         kind = 'b'; /* the match cache: a blocker's blocks */
         col = SB_SQLITE_BLOCKS_BLOCKER_COL;
     }
+    else if (table[0] == 'c' && strcmp(table, "conversations") == 0) {
+        kind = 'c'; /* a user's conversation list (sqlite_conv_list.c): its summaries */
+        col = SB_SQLITE_CONVERSATIONS_USER_COL;
+    }
+    else if (table[0] == 'm' && strcmp(table, "messages") == 0) {
+        kind = 'c'; /* ... and the last messages it shows, both people's */
+        col = SB_SQLITE_MESSAGES_SENDER_COL;
+        col2 = SB_SQLITE_MESSAGES_RECEIVER_COL;
+    }
     else {
         return;
     }
-    if (op != SQLITE_INSERT && sqlite3_preupdate_old(db, col, &v) == SQLITE_OK) {
-        sb_sqlite_pending_add(sc, kind, v);
-    }
-    if (op != SQLITE_DELETE && sqlite3_preupdate_new(db, col, &v) == SQLITE_OK) {
-        sb_sqlite_pending_add(sc, kind, v);
+    for (; col >= 0; col = col2, col2 = -1) {
+        if (op != SQLITE_INSERT && sqlite3_preupdate_old(db, col, &v) == SQLITE_OK) {
+            sb_sqlite_pending_add(sc, kind, v);
+        }
+        if (op != SQLITE_DELETE && sqlite3_preupdate_new(db, col, &v) == SQLITE_OK) {
+            sb_sqlite_pending_add(sc, kind, v);
+        }
     }
 }
 

@@ -257,7 +257,8 @@ static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, sb_sqlite_store_t *
     }
     sb_sqlite_done(st);
     if (cached) {
-        pg = (sb_page_t){(sb_user_card_t *)blocked->elts, NULL, blocked->nelts, {0, 0}, INT64_MAX};
+        pg = (sb_page_t){
+            (sb_user_card_t *)blocked->elts, NULL, blocked->nelts, {0, 0}, INT64_MAX, NULL, 0};
         sb_page_cache_put(ss->viewers, sc->turn, key, &stamp, &pg);
     }
     return SB_STORE_OK;
@@ -301,7 +302,8 @@ static sb_store_status_t list_page(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, 
     if ((s = sb_sqlite_end(sc, s, err)) != SB_STORE_OK) {
         return s;
     }
-    *pg = (sb_page_t){(sb_user_card_t *)cards->elts, NULL, cards->nelts, {!more, 0}, until};
+    *pg =
+        (sb_page_t){(sb_user_card_t *)cards->elts, NULL, cards->nelts, {!more, 0}, until, NULL, 0};
     sb_page_cache_put(ss->pages, sc->turn, key, &stamp, pg);
     return SB_STORE_OK;
 }
@@ -614,10 +616,9 @@ static const char SQL_CARD_CACHED[] =
     "SELECT " HEAD_COLS ", u.is_active, u.is_banned, u.ban_expires_at, u.skills_offered <> '[]'"
     " FROM users u WHERE u.id = ?1";
 
-/* id's card from the cards cache or read into it (n 0: no such user); shown_from[0]: the
- * instant from which it is visible (SB_SQLITE_VISIBLE's rule). */
-static sb_store_status_t card_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
-                                     const char *id, sb_page_t *pg, sb_store_error_t *err)
+/* (sqlite_page_cache.h) */
+sb_store_status_t sb_sqlite_card_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
+                                        const char *id, sb_page_t *pg, sb_store_error_t *err)
 {
     const char *key = apr_pstrcat(p, "c\x1f", id, NULL);
     apr_array_header_t *cards;
@@ -649,7 +650,8 @@ static sb_store_status_t card_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss
                                                       : INT64_MAX;
     }
     sb_sqlite_done(st);
-    *pg = (sb_page_t){(sb_user_card_t *)cards->elts, from, cards->nelts, {0, 0}, INT64_MAX};
+    *pg =
+        (sb_page_t){(sb_user_card_t *)cards->elts, from, cards->nelts, {0, 0}, INT64_MAX, NULL, 0};
     sb_page_cache_put(ss->cards, sc->turn, key, &stamp, pg);
     return SB_STORE_OK;
 }
@@ -670,7 +672,7 @@ static sb_store_status_t search_seq_cached(sb_sqlite_conn_t *sc, sb_sqlite_store
     if (one_int64(sc, SQL_SEARCH_SEQ, 0, 0, seq, err) != SB_STORE_OK) {
         return err->status;
     }
-    pg = (sb_page_t){NULL, NULL, 0, {*seq, 0}, INT64_MAX};
+    pg = (sb_page_t){NULL, NULL, 0, {*seq, 0}, INT64_MAX, NULL, 0};
     sb_page_cache_put(ss->pages, sc->turn, key, &stamp, &pg);
     return SB_STORE_OK;
 }
@@ -708,7 +710,7 @@ static sb_store_status_t search_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *
     *out = apr_array_make(p, pg.np > 0 ? pg.np : 1, sizeof(sb_user_card_t));
     for (i = 0; i < pg.np; i++) {
         sb_page_t card;
-        if ((s = card_cached(sc, ss, p, pg.ids[i], &card, err)) != SB_STORE_OK) {
+        if ((s = sb_sqlite_card_cached(sc, ss, p, pg.ids[i], &card, err)) != SB_STORE_OK) {
             return s;
         }
         /* as cards_in_order: a row no longer visible drops out */

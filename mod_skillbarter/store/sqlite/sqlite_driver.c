@@ -65,6 +65,7 @@ static sb_store_status_t sb_sqlite_open(sb_store_t *store, sb_store_error_t *err
     ss->pages = sb_page_cache_create(store->pool, SB_SQLITE_PAGE_SETS);
     ss->viewers = sb_page_cache_create(store->pool, SB_SQLITE_VIEWER_SETS);
     ss->cards = sb_page_cache_create(store->pool, SB_SQLITE_CARD_SETS);
+    ss->conv_lists = sb_page_cache_create(store->pool, SB_SQLITE_CONV_SETS);
     ss->writer = sb_sqlite_writer_create(store->pool, path, ss->busy_timeout_ms);
     ss->ckpt = sb_sqlite_ckpt_create(store->pool, path, ss->busy_timeout_ms,
                                      store->opts.background_checkpoints);

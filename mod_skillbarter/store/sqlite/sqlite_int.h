@@ -68,7 +68,8 @@ pid_t sb_sqlite_ckpt_ran_on(sb_sqlite_ckpt_t *c);
  * reads are acquire, bumps release. A NULL t reads 0 and ignores bumps. */
 #define SB_SQLITE_GEN_SLOTS 65536
 /* The bucket of key (len bytes) of a kind ('u' a user's id, 'f' a refresh token family, 'o' an
- * offered skill's lower-cased name in match_pairs, 'b' a blocker's id in user_blocks). */
+ * offered skill's lower-cased name in match_pairs, 'b' a blocker's id in user_blocks, 'c' the
+ * id of a user whose conversation summaries or messages changed). */
 uint32_t sb_sqlite_gen_bucket(char kind, const void *key, size_t len);
 /* The bucket bumped by every change of users, user_skills or user_blocks: the validity of
  * the discover and search pages a process keeps (sqlite_page_cache.h). */
@@ -83,7 +84,12 @@ void sb_sqlite_gen_new_epoch(sb_sqlite_turn_t *t);
  * its commit bumps the epoch instead. */
 #define SB_SQLITE_USERS_ID_COL      0 /* users.id */
 #define SB_SQLITE_TOKENS_FAMILY_COL 2 /* refresh_tokens.family_id */
-#define SB_SQLITE_PENDING_MAX       32
+/* (a group commit's batch of sends collects two conversation buckets per send) */
+#define SB_SQLITE_PENDING_MAX 128
+/* The conversation lists' keys (sqlite_conv_list.c; checked by test_store_conv_list.c). */
+#define SB_SQLITE_CONVERSATIONS_USER_COL 0 /* conversations.user_id */
+#define SB_SQLITE_MESSAGES_SENDER_COL    1 /* messages.sender_id */
+#define SB_SQLITE_MESSAGES_RECEIVER_COL  2 /* messages.receiver_id */
 /* The match cache's keys (sqlite_match_cache.h; checked by test_store_matches.c). */
 #define SB_SQLITE_PAIRS_OFFER_COL    0 /* match_pairs.offer_lower */
 #define SB_SQLITE_BLOCKS_BLOCKER_COL 0 /* user_blocks.blocker_id */
@@ -147,12 +153,13 @@ typedef struct {
     int no_memory_map; /* the pooled connections read with pread (sb_store_options_t) */
     apr_reslist_t *conns;
     struct sb_search_cache *search_cache; /* ranked search results, per process */
-    struct sb_page_cache *pages;   /* discover pages, the search head (sqlite_page_cache.h) */
-    struct sb_page_cache *viewers; /* whom each viewer blocked */
-    struct sb_page_cache *cards;   /* the cards search pages show */
-    sb_sqlite_sender_t *sender;    /* sends and their writer (sqlite_send.c) */
-    sb_sqlite_writer_t *writer;    /* every group commit's batches (sqlite_group.c) */
-    sb_sqlite_ckpt_t *ckpt;        /* checkpoints (sqlite_checkpoint.c) */
+    struct sb_page_cache *pages;      /* discover pages, the search head (sqlite_page_cache.h) */
+    struct sb_page_cache *viewers;    /* whom each viewer blocked */
+    struct sb_page_cache *cards;      /* the cards search pages show */
+    struct sb_page_cache *conv_lists; /* conversation list pages (sqlite_conv_list.c) */
+    sb_sqlite_sender_t *sender;       /* sends and their writer (sqlite_send.c) */
+    sb_sqlite_writer_t *writer;       /* every group commit's batches (sqlite_group.c) */
+    sb_sqlite_ckpt_t *ckpt;           /* checkpoints (sqlite_checkpoint.c) */
 } sb_sqlite_store_t;
 
 #define SB_SQLITE(c) ((sb_sqlite_conn_t *)(c)->priv)
@@ -183,6 +190,15 @@ sb_user_card_t *sb_sqlite_row_card(apr_pool_t *p, sqlite3_stmt *st, int col0,
 /* Map SB_SQLITE_HEAD_COLS of the current row into a new card pushed onto a
  * (sqlite_discover.c). */
 void sb_sqlite_row_card_head(apr_pool_t *p, sqlite3_stmt *st, apr_array_header_t *a);
+
+/* sqlite_messages.c: a message's columns (of table alias t, e.g. "m.") in the order
+ * sb_sqlite_row_message reads them, from column c0 of the current row into *m (session NULL). */
+#define SB_SQLITE_MSG_COLS_OF(t)                                                                   \
+    t "id, " t "sender_id, " t "receiver_id, " t "content, " t "message_type, " t "is_read, " t    \
+      "read_at, " t "reply_to, " t "is_deleted, " t "deleted_at, " t "deleted_by, " t              \
+      "created_at, " t "updated_at"
+#define SB_SQLITE_MSG_NCOLS 13
+void sb_sqlite_row_message(apr_pool_t *p, sqlite3_stmt *q, int c0, sb_message_t *m);
 
 /* sqlite_row.c: a reader of the current row of a statement into one element (row). */
 typedef void (*sb_sqlite_row_fn)(apr_pool_t *p, sqlite3_stmt *st, void *row);

@@ -9,11 +9,8 @@
 #include <string.h>
 #include <apr_strings.h>
 
-#define MSG_COLS_OF(t)                                                                             \
-    t "id, " t "sender_id, " t "receiver_id, " t "content, " t "message_type, " t "is_read, " t    \
-      "read_at, " t "reply_to, " t "is_deleted, " t "deleted_at, " t "deleted_by, " t              \
-      "created_at, " t "updated_at"
-#define MSG_NCOLS 13
+#define MSG_COLS_OF SB_SQLITE_MSG_COLS_OF
+#define MSG_NCOLS   SB_SQLITE_MSG_NCOLS
 
 static const char SQL_MESSAGE_INSERT[] =
     "INSERT INTO messages (id, sender_id, receiver_id, content, message_type, reply_to,"
@@ -52,23 +49,6 @@ static const char SQL_PAGE_FIRST[] =
 static const char SQL_PAGE_AFTER[] = "SELECT " MSG_COLS_OF(
     "") " FROM messages WHERE pair = ?1 AND is_deleted = 0"
         " AND (created_at, id) < (?3, ?4) ORDER BY created_at DESC, id DESC LIMIT ?2";
-/* The partner as the card text the store keeps ready (card_head, sql/012). */
-#define CONV_PARTNER_NCOLS 6
-static const char SQL_CONVERSATIONS[] = "SELECT " SB_SQLITE_HEAD_COLS ", " MSG_COLS_OF(
-    "m.") ", cv.unread"
-          " FROM conversations cv JOIN users u ON u.id = cv.partner_id"
-          " JOIN messages m ON m.id = cv.last_message_id"
-          " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE(
-              "u", "?2") " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4";
-/* The user's counters (sql/010: listed conversations, their unread total) plus the few
- * conversations whose partner is flagged hidden but visible again (a ban that expired). */
-static const char SQL_CONVERSATIONS_COUNT[] =
-    "SELECT coalesce((SELECT conversations FROM conversation_stats WHERE user_id = ?1), 0)"
-    " + count(*), coalesce((SELECT unread FROM conversation_stats WHERE user_id = ?1), 0)"
-    " + coalesce(sum(cv.unread), 0)"
-    " FROM conversations cv INDEXED BY conversations_hidden JOIN users h ON h.id = cv.partner_id"
-    " WHERE cv.user_id = ?1 AND cv.partner_hidden = 1 AND cv.last_message_id IS NOT NULL"
-    " AND " SB_SQLITE_VISIBLE("h", "?2");
 static const char SQL_MARK_READ[] =
     "UPDATE messages SET is_read = 1, read_at = ?3, updated_at = ?3"
     " WHERE id = ?1 AND receiver_id = ?2 AND is_deleted = 0 AND is_read = 0"
@@ -108,7 +88,7 @@ const char *sb_sqlite_pair(char *buf, const char *a, const char *b)
     return buf;
 }
 
-static void row_message(apr_pool_t *p, sqlite3_stmt *q, int c0, sb_message_t *m)
+void sb_sqlite_row_message(apr_pool_t *p, sqlite3_stmt *q, int c0, sb_message_t *m)
 {
     memset(m, 0, sizeof *m);
     sb_sqlite_col_id(q, c0, m->id);
@@ -233,7 +213,7 @@ sb_store_status_t sb_sqlite_message_get(sb_store_conn_t *c, apr_pool_t *p, const
     }
     if (rc == SQLITE_ROW) {
         *out = apr_palloc(p, sizeof **out);
-        row_message(p, q, 0, *out);
+        sb_sqlite_row_message(p, q, 0, *out);
     }
     sb_sqlite_done(q);
     if (*out) { /* a session request carries its session */
@@ -269,7 +249,7 @@ sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
             *has_more = 1;
             break;
         }
-        row_message(p, q, 0, apr_array_push(*out));
+        sb_sqlite_row_message(p, q, 0, apr_array_push(*out));
     }
     if (rc < 0) {
         return err->status;
@@ -277,57 +257,6 @@ sb_store_status_t sb_sqlite_conversation_page(sb_store_conn_t *c, apr_pool_t *p,
     sb_sqlite_done(q);
     /* session requests carry their sessions */
     return sb_sqlite_message_sessions(sc, p, (sb_message_t *)(*out)->elts, (*out)->nelts, err);
-}
-
-sb_store_status_t sb_sqlite_conversations_list(sb_store_conn_t *c, apr_pool_t *p,
-                                               const char *user_id, int64_t now, int offset,
-                                               int limit, apr_array_header_t **out, int64_t *total,
-                                               int64_t *unread, sb_store_error_t *err)
-{
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
-    sb_store_status_t s;
-    sqlite3_stmt *q;
-    int rc;
-
-    *out = apr_array_make(p, limit > 0 ? limit : 1, sizeof(sb_conversation_t));
-    *total = *unread = 0;
-    if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
-        return s;
-    }
-    if (!(q = sb_sqlite_prepare(sc, SQL_CONVERSATIONS_COUNT, err))) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    sqlite3_bind_int64(q, 2, now);
-    if ((rc = sb_sqlite_step(sc, q, err, "conversations count")) < 0) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    if (rc == SQLITE_ROW) {
-        *total = sqlite3_column_int64(q, 0);
-        *unread = sqlite3_column_int64(q, 1);
-    }
-    sb_sqlite_done(q);
-    if (!(q = sb_sqlite_prepare(sc, SQL_CONVERSATIONS, err))) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    sqlite3_bind_int64(q, 2, now);
-    sqlite3_bind_int(q, 3, limit);
-    sqlite3_bind_int(q, 4, offset);
-    while ((rc = sb_sqlite_step(sc, q, err, "conversations")) == SQLITE_ROW) {
-        sb_conversation_t *cv = apr_array_push(*out);
-        cards->nelts = 0;
-        sb_sqlite_row_card_head(p, q, cards);
-        cv->partner = APR_ARRAY_IDX(cards, 0, sb_user_card_t);
-        row_message(p, q, CONV_PARTNER_NCOLS, &cv->last);
-        cv->unread = sqlite3_column_int64(q, CONV_PARTNER_NCOLS + MSG_NCOLS);
-    }
-    if (rc < 0) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_done(q);
-    return sb_sqlite_end(sc, SB_STORE_OK, err);
 }
 
 sb_store_status_t sb_sqlite_message_mark_read(sb_store_conn_t *c, const char *id,

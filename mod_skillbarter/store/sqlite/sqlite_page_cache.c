@@ -9,10 +9,10 @@
 
 #define SB_PAGE_CACHE_LOCKS 64
 
-/* One entry's answer in one malloc'd block: this header, the cards, shown_from, the key, then
- * the cards' text; the block's pointers point into itself. Never changed once made: the
- * cache holds one reference and each request that had it from the cache one more (released
- * by a cleanup of its pool), so a hit hands out the block itself, not a copy. */
+/* One entry's answer in one malloc'd block: this header, the cards, shown_from, the caller's
+ * extra bytes, the key, then the cards' text; the block's pointers point into itself. Never changed
+ * once made: the cache holds one reference and each request that had it from the cache one more
+ * (released by a cleanup of its pool), so a hit hands out the block itself, not a copy. */
 typedef struct {
     size_t size;
     unsigned refs;
@@ -151,12 +151,13 @@ int sb_page_cache_get(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, apr_pool_t
 /* pg and key in one malloc'd block; NULL when out of memory. */
 static block_t *pack(const char *key, const sb_page_t *pg)
 {
-    size_t size = sizeof(block_t), klen = strlen(key) + 1, cards, i;
+    size_t size = sizeof(block_t), klen = strlen(key) + 1, cards, extra, i;
     block_t *b;
     char *at;
 
     cards = sizeof(sb_user_card_t) * (size_t)pg->n;
-    size += cards + (pg->shown_from ? sizeof(int64_t) * (size_t)pg->n : 0) + klen;
+    extra = pg->extra ? (pg->extra_len + 7) & ~(size_t)7 : 0;
+    size += cards + (pg->shown_from ? sizeof(int64_t) * (size_t)pg->n : 0) + extra + klen;
     for (i = 0; i < (size_t)pg->n; i++) {
         size += pg->cards[i].card_head ? pg->cards[i].card_head_len + 1 : 0;
     }
@@ -173,6 +174,11 @@ static block_t *pack(const char *key, const sb_page_t *pg)
         b->pg.shown_from = (int64_t *)at;
         memcpy(at, pg->shown_from, sizeof(int64_t) * (size_t)pg->n);
         at += sizeof(int64_t) * (size_t)pg->n;
+    }
+    if (pg->extra) { /* at is 8-byte aligned: cards and shown_from are arrays of such */
+        memcpy(at, pg->extra, pg->extra_len);
+        b->pg.extra = at;
+        at += extra;
     }
     memcpy(at, key, klen);
     b->key = at;

@@ -23,13 +23,16 @@
 #include "sqlite_int.h"
 
 #define SB_PAGE_CACHE_WAYS 4
-/* The driver's three caches, in sets of SB_PAGE_CACHE_WAYS: discover pages (about 12 KB each
+/* The driver's caches, in sets of SB_PAGE_CACHE_WAYS: discover pages (about 12 KB each
  * for the default 12 cards, at most about 80 KB for 50; the search head is one of them),
  * viewers' block lists, cards (about 1 KB each): a few MB per process as used, at most
  * about 15 MB. */
 #define SB_SQLITE_PAGE_SETS   32
 #define SB_SQLITE_VIEWER_SETS 1024
 #define SB_SQLITE_CARD_SETS   1024
+/* Conversation list pages: the partners' cards and last messages, about 2 KB a row (20 rows
+ * by default): at most about 10 MB. */
+#define SB_SQLITE_CONV_SETS 64
 
 /* The counters a read starts under (sb_page_stamp before its transaction). */
 typedef struct {
@@ -41,7 +44,8 @@ typedef struct {
  * A cached answer: cards (of a discover or search page: id, last_seen, rating,
  * total_reviews, is_verified and card_head set; of a block list: only id), per card the
  * instant from which it may be shown (0: now; INT64_MAX: never; else a timed ban's end), and
- * two numbers for the caller. valid_until: the entry is not used at or after it.
+ * two numbers and some bytes for the caller (a conversation list's rows beside the partners'
+ * cards, sqlite_conv_list.c). valid_until: the entry is not used at or after it.
  */
 typedef struct {
     sb_user_card_t *cards;
@@ -49,6 +53,10 @@ typedef struct {
     int n;
     int64_t aux[2];
     int64_t valid_until;
+    /* the caller's own bytes kept with the entry (extra_len of them, 8-byte aligned in the
+     * entry; may be NULL): nothing in them may point anywhere (offsets, not pointers) */
+    const void *extra;
+    size_t extra_len;
 } sb_page_t;
 
 typedef struct sb_page_cache sb_page_cache_t;
@@ -68,6 +76,12 @@ int sb_page_cache_get(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, apr_pool_t
 /* Keep a copy of pg for key, read under stamp s (nothing when out of memory). */
 void sb_page_cache_put(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, const char *key,
                        const sb_page_stamp_t *s, const sb_page_t *pg);
+
+/* sqlite_discover.c: id's card from the store's cards cache or read into it (n 0: no such
+ * user), outside a transaction (sb_page_cache_usable); shown_from[0]: the instant from which
+ * search may show it (SB_SQLITE_VISIBLE's rule, and only with skills offered). */
+sb_store_status_t sb_sqlite_card_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
+                                        const char *id, sb_page_t *pg, sb_store_error_t *err);
 
 /* Since the process started (for tests). */
 typedef struct {
