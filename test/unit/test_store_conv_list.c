@@ -52,6 +52,26 @@ static void send_at(sb_fx_t *fx, sb_store_conn_t *c, const sb_user_t *from, cons
     assert_int_equal(sb_store_message_send(c, &m, NULL, 0, NULL, at, NULL, &err), SB_STORE_OK);
 }
 
+/* id banned (active) until the instant until, the change made at at. */
+static void ban_until(sb_fx_t *fx, const char *id, int64_t until, int64_t at)
+{
+    sb_store_error_t err;
+
+    assert_int_equal(sb_store_user_set_status(fx->conn, id, 1, 1, "test", until, at, &err),
+                     SB_STORE_OK);
+}
+
+/* Two new people (named after tag) and a message text from *b to *a, its id in id. */
+static void two_people(sb_fx_t *fx, const char *tag, const char *text, sb_user_t **a, sb_user_t **b,
+                       char *id)
+{
+    *a = mk_user(fx, apr_pstrcat(fx->pool, tag, "a", NULL),
+                 apr_pstrcat(fx->pool, tag, "a@example.org", NULL));
+    *b = mk_user(fx, apr_pstrcat(fx->pool, tag, "b", NULL),
+                 apr_pstrcat(fx->pool, tag, "b@example.org", NULL));
+    send_at(fx, fx->conn, *b, *a, text, NOW, id);
+}
+
 static int card_says(const sb_conversation_t *cv, const char *text)
 {
     return cv->partner.card_head && strstr(cv->partner.card_head, text) != NULL;
@@ -60,13 +80,12 @@ static int card_says(const sb_conversation_t *cv, const char *text)
 static void test_list_asked_again_comes_from_the_cache(void **state)
 {
     FX_BEGIN(state);
-    sb_user_t *a = mk_user(fx, "cla", "cla@example.org"),
-              *b = mk_user(fx, "clb", "clb@example.org");
+    sb_user_t *a, *b;
     char id[SB_ID_LEN + 1];
     list_t one, two;
     uint64_t h;
 
-    send_at(fx, fx->conn, b, a, "first words", NOW, id);
+    two_people(fx, "cl", "first words", &a, &b, id);
     one = list_at(fx, fx->conn, a->id, NOW + 1);
     h = hits(fx);
     two = list_at(fx, fx->conn, a->id, NOW + 1);
@@ -158,20 +177,15 @@ static void test_partner_card_change_shows_at_once(void **state)
 static void test_timed_ban_end_shows_the_partner_again(void **state)
 {
     FX_BEGIN(state);
-    sb_user_t *a = mk_user(fx, "cta", "cta@example.org"),
-              *b = mk_user(fx, "ctb", "ctb@example.org"),
-              *c = mk_user(fx, "ctc", "ctc@example.org");
-    sb_store_error_t err;
+    sb_user_t *a, *b, *c = mk_user(fx, "ctc", "ctc@example.org");
     char id[SB_ID_LEN + 1];
     list_t l;
 
-    send_at(fx, fx->conn, b, a, "from b", NOW, id);
+    two_people(fx, "ct", "from b", &a, &b, id);
     send_at(fx, fx->conn, c, a, "from c", NOW + 1, id);
     l = list_at(fx, fx->conn, a->id, NOW + 10);
     assert_int_equal(l.rows->nelts, 2);
-    assert_int_equal(
-        sb_store_user_set_status(fx->conn, b->id, 1, 1, "test", NOW + HOUR, NOW + 20, &err),
-        SB_STORE_OK);
+    ban_until(fx, b->id, NOW + HOUR, NOW + 20);
     l = list_at(fx, fx->conn, a->id, NOW + 30); /* the ban hides b at once */
     assert_int_equal(l.rows->nelts, 1);
     assert_int_equal(l.total, 1);
@@ -190,22 +204,16 @@ static void test_timed_ban_end_shows_the_partner_again(void **state)
 static void test_ban_ended_early_shows_the_partner_at_once(void **state)
 {
     FX_BEGIN(state);
-    sb_user_t *a = mk_user(fx, "cea", "cea@example.org"),
-              *b = mk_user(fx, "ceb", "ceb@example.org");
-    sb_store_error_t err;
+    sb_user_t *a, *b;
     char id[SB_ID_LEN + 1];
     list_t l;
 
-    send_at(fx, fx->conn, b, a, "from b", NOW, id);
-    assert_int_equal(
-        sb_store_user_set_status(fx->conn, b->id, 1, 1, "test", NOW + 3 * HOUR, NOW + 20, &err),
-        SB_STORE_OK);
+    two_people(fx, "ce", "from b", &a, &b, id);
+    ban_until(fx, b->id, NOW + 3 * HOUR, NOW + 20);
     l = list_at(fx, fx->conn, a->id, NOW + 30);
     assert_int_equal(l.rows->nelts, 0);
     l = list_at(fx, fx->conn, a->id, NOW + 30); /* kept until the ban's end */
-    assert_int_equal(
-        sb_store_user_set_status(fx->conn, b->id, 1, 1, "test", NOW + 40, NOW + 35, &err),
-        SB_STORE_OK);
+    ban_until(fx, b->id, NOW + 40, NOW + 35);
     l = list_at(fx, fx->conn, a->id, NOW + 50);
     assert_int_equal(l.rows->nelts, 1);
     assert_int_equal(l.total, 1);
@@ -216,19 +224,18 @@ static void test_ban_ended_early_shows_the_partner_at_once(void **state)
 static void test_list_without_the_table_reads_the_store(void **state)
 {
     FX_BEGIN(state);
-    sb_user_t *a = mk_user(fx, "cxa", "cxa@example.org"),
-              *b = mk_user(fx, "cxb", "cxb@example.org");
     sb_sqlite_conn_t *sc = SB_SQLITE(fx->conn);
     sb_sqlite_turn_t *turn = sc->turn;
     char id[SB_ID_LEN + 1];
+    sb_user_t *a, *b;
     list_t cached, plain;
     uint64_t h;
 
-    send_at(fx, fx->conn, a, b, "hello", NOW, id);
-    cached = list_at(fx, fx->conn, b->id, NOW + 10);
+    two_people(fx, "cx", "hello", &a, &b, id);
+    cached = list_at(fx, fx->conn, a->id, NOW + 10);
     h = hits(fx);
     sc->turn = NULL;
-    plain = list_at(fx, fx->conn, b->id, NOW + 10);
+    plain = list_at(fx, fx->conn, a->id, NOW + 10);
     sc->turn = turn;
     assert_int_equal(hits(fx), h);
     assert_int_equal(plain.rows->nelts, 1);

@@ -25,23 +25,20 @@
 #include <string.h>
 #include <apr_strings.h>
 
+/* A page of summaries with visible partners, newest first (?1 user, ?2 now, ?3 limit,
+ * ?4 offset), each with its last message. */
+#define CONV_PAGE_FROM                                                                             \
+    " FROM conversations cv JOIN users u ON u.id = cv.partner_id"                                  \
+    " JOIN messages m ON m.id = cv.last_message_id"                                                \
+    " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE(                                               \
+        "u", "?2") " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4"
 /* The partner as the card text the store keeps ready (card_head, sql/012). */
 #define CONV_PARTNER_NCOLS 6
 static const char SQL_CONVERSATIONS[] =
-    "SELECT " SB_SQLITE_HEAD_COLS
-    ", " SB_SQLITE_MSG_COLS_OF("m.") ", cv.unread"
-                                     " FROM conversations cv JOIN users u ON u.id = cv.partner_id"
-                                     " JOIN messages m ON m.id = cv.last_message_id"
-                                     " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE(
-                                         "u", "?2") " ORDER BY cv.last_at DESC,"
-                                                    " cv.partner_id DESC LIMIT ?3 OFFSET ?4";
-/* The same rows with the partner's id instead of the card (taken from the cards cache). */
-static const char SQL_CONVERSATION_ROWS[] = "SELECT cv.partner_id, " SB_SQLITE_MSG_COLS_OF(
-    "m.") ", cv.unread"
-          " FROM conversations cv JOIN users u ON u.id = cv.partner_id"
-          " JOIN messages m ON m.id = cv.last_message_id"
-          " WHERE cv.user_id = ?1 AND " SB_SQLITE_VISIBLE(
-              "u", "?2") " ORDER BY cv.last_at DESC, cv.partner_id DESC LIMIT ?3 OFFSET ?4";
+    "SELECT " SB_SQLITE_HEAD_COLS ", " SB_SQLITE_MSG_COLS_OF("m.") ", cv.unread" CONV_PAGE_FROM;
+/* The same rows with only the partner's id (the card comes from the cards cache). */
+static const char SQL_CONVERSATION_ROWS[] =
+    "SELECT cv.partner_id, " SB_SQLITE_MSG_COLS_OF("m.") ", cv.unread" CONV_PAGE_FROM;
 /* The user's counters (sql/010: listed conversations, their unread total) plus the few
  * conversations whose partner is flagged hidden but visible again (a ban that expired). */
 static const char SQL_CONVERSATIONS_COUNT[] =
@@ -95,74 +92,51 @@ static sb_store_status_t read_counts(sb_sqlite_conn_t *sc, const char *user_id, 
     return SB_STORE_OK;
 }
 
-/* The page in one statement, the cards in it (no cache). */
-static sb_store_status_t list_read(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *user_id,
-                                   int64_t now, int offset, int limit, apr_array_header_t *out,
-                                   int64_t *total, int64_t *unread, sb_store_error_t *err)
+/* When the page changes by time alone (valid_until: INT64_MAX when never), inside the read. */
+static sb_store_status_t read_next_shown(sb_sqlite_conn_t *sc, const char *user_id, int64_t now,
+                                         int64_t *valid_until, sb_store_error_t *err)
 {
-    apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
-    sb_store_status_t s;
-    sqlite3_stmt *q;
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_CONVERSATIONS_NEXT_SHOWN, err);
     int rc;
 
-    if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
-        return s;
-    }
-    if ((s = read_counts(sc, user_id, now, total, unread, err)) != SB_STORE_OK) {
-        return sb_sqlite_end(sc, s, err);
-    }
-    if (!(q = sb_sqlite_prepare(sc, SQL_CONVERSATIONS, err))) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    sqlite3_bind_int64(q, 2, now);
-    sqlite3_bind_int(q, 3, limit);
-    sqlite3_bind_int(q, 4, offset);
-    while ((rc = sb_sqlite_step(sc, q, err, "conversations")) == SQLITE_ROW) {
-        sb_conversation_t *cv = apr_array_push(out);
-        cards->nelts = 0;
-        sb_sqlite_row_card_head(p, q, cards);
-        cv->partner = APR_ARRAY_IDX(cards, 0, sb_user_card_t);
-        sb_sqlite_row_message(p, q, CONV_PARTNER_NCOLS, &cv->last);
-        cv->unread = sqlite3_column_int64(q, CONV_PARTNER_NCOLS + SB_SQLITE_MSG_NCOLS);
-    }
-    if (rc < 0) {
-        return sb_sqlite_end(sc, err->status, err);
-    }
-    sb_sqlite_done(q);
-    return sb_sqlite_end(sc, SB_STORE_OK, err);
-}
-
-/* The rows (partner ids in the cards, no card text yet), the counters and valid_until, in
- * one read transaction. */
-static sb_store_status_t rows_read(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *user_id,
-                                   int64_t now, int offset, int limit, apr_array_header_t *out,
-                                   int64_t *total, int64_t *unread, int64_t *valid_until,
-                                   sb_store_error_t *err)
-{
-    sb_store_status_t s;
-    sqlite3_stmt *q;
-    int rc;
-
-    if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
-        return s;
-    }
-    if ((s = read_counts(sc, user_id, now, total, unread, err)) != SB_STORE_OK) {
-        return sb_sqlite_end(sc, s, err);
-    }
-    if (!(q = sb_sqlite_prepare(sc, SQL_CONVERSATIONS_NEXT_SHOWN, err))) {
-        return sb_sqlite_end(sc, err->status, err);
+    if (!q) {
+        return err->status;
     }
     sb_sqlite_bind_text(q, 1, user_id);
     sqlite3_bind_int64(q, 2, now);
     if ((rc = sb_sqlite_step(sc, q, err, "conversations next shown")) < 0) {
-        return sb_sqlite_end(sc, err->status, err);
+        return err->status;
     }
     *valid_until = rc == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL
                        ? sqlite3_column_int64(q, 0)
                        : INT64_MAX;
     sb_sqlite_done(q);
-    if (!(q = sb_sqlite_prepare(sc, SQL_CONVERSATION_ROWS, err))) {
+    return SB_STORE_OK;
+}
+
+/* The counters and the page in one read transaction: with the partners' cards
+ * (valid_until NULL), or with only their ids and the instant the page changes by time. */
+static sb_store_status_t page_read(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *user_id,
+                                   int64_t now, int offset, int limit, apr_array_header_t *out,
+                                   int64_t *total, int64_t *unread, int64_t *valid_until,
+                                   sb_store_error_t *err)
+{
+    apr_array_header_t *cards = apr_array_make(p, 1, sizeof(sb_user_card_t));
+    int c0 = valid_until ? 1 : CONV_PARTNER_NCOLS;
+    sb_store_status_t s;
+    sqlite3_stmt *q;
+    int rc;
+
+    if ((s = sb_sqlite_begin_read(sc, err)) != SB_STORE_OK) {
+        return s;
+    }
+    if ((s = read_counts(sc, user_id, now, total, unread, err)) != SB_STORE_OK
+        || (valid_until
+            && (s = read_next_shown(sc, user_id, now, valid_until, err)) != SB_STORE_OK)) {
+        return sb_sqlite_end(sc, s, err);
+    }
+    if (!(q = sb_sqlite_prepare(sc, valid_until ? SQL_CONVERSATION_ROWS : SQL_CONVERSATIONS,
+                                err))) {
         return sb_sqlite_end(sc, err->status, err);
     }
     sb_sqlite_bind_text(q, 1, user_id);
@@ -171,10 +145,17 @@ static sb_store_status_t rows_read(sb_sqlite_conn_t *sc, apr_pool_t *p, const ch
     sqlite3_bind_int(q, 4, offset);
     while ((rc = sb_sqlite_step(sc, q, err, "conversations")) == SQLITE_ROW) {
         sb_conversation_t *cv = apr_array_push(out);
-        memset(&cv->partner, 0, sizeof cv->partner);
-        sb_sqlite_col_id(q, 0, cv->partner.id);
-        sb_sqlite_row_message(p, q, 1, &cv->last);
-        cv->unread = sqlite3_column_int64(q, 1 + SB_SQLITE_MSG_NCOLS);
+        if (valid_until) {
+            memset(&cv->partner, 0, sizeof cv->partner);
+            sb_sqlite_col_id(q, 0, cv->partner.id);
+        }
+        else {
+            cards->nelts = 0;
+            sb_sqlite_row_card_head(p, q, cards);
+            cv->partner = APR_ARRAY_IDX(cards, 0, sb_user_card_t);
+        }
+        sb_sqlite_row_message(p, q, c0, &cv->last);
+        cv->unread = sqlite3_column_int64(q, c0 + SB_SQLITE_MSG_NCOLS);
     }
     if (rc < 0) {
         return sb_sqlite_end(sc, err->status, err);
@@ -270,7 +251,7 @@ static sb_store_status_t list_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss
         return SB_STORE_OK;
     }
     sb_page_stamp(sc->turn, user_bucket('c', user_id), &stamp);
-    s = rows_read(sc, p, user_id, now, offset, limit, out, total, unread, &valid_until, err);
+    s = page_read(sc, p, user_id, now, offset, limit, out, total, unread, &valid_until, err);
     if (s != SB_STORE_OK) {
         return s;
     }
@@ -284,7 +265,7 @@ static sb_store_status_t list_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss
         }
         if (card.n != 1) { /* gone since the rows were read: the page as one read, not kept */
             out->nelts = 0;
-            return list_read(sc, p, user_id, now, offset, limit, out, total, unread, err);
+            return page_read(sc, p, user_id, now, offset, limit, out, total, unread, NULL, err);
         }
         cv->partner = card.cards[0];
     }
@@ -306,5 +287,5 @@ sb_store_status_t sb_sqlite_conversations_list(sb_store_conn_t *c, apr_pool_t *p
     if (ss->conv_lists && ss->cards && sb_page_cache_usable(sc)) {
         return list_cached(sc, ss, p, user_id, now, offset, limit, *out, total, unread, err);
     }
-    return list_read(sc, p, user_id, now, offset, limit, *out, total, unread, err);
+    return page_read(sc, p, user_id, now, offset, limit, *out, total, unread, NULL, err);
 }
