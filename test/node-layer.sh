@@ -3,14 +3,14 @@
 # servers' www-data children, which must be empty again at the end: files left there fail the
 # layer, and the folder goes either way, so even a failed run leaves nothing in /tmp. Shows the
 # log on a failure (everything with VERBOSE=1) and sets p, f and s (passed, failed, skipped).
-# NODE_TEST_JOBS files at a time (default 3: most of a file's time is spent waiting on its
+# NODE_TEST_JOBS files at a time (default 2: most of a file's time is spent waiting on its
 # servers; each file has servers, ports and roots of its own).
 node_layer() {
     nl_layer=$1; shift
     nl_log=$(mktemp)
     nl_tmp=$(mktemp -d "${TMPDIR:-/tmp}/sb-$nl_layer.XXXXXX")
     chmod 755 "$nl_tmp"
-    TMPDIR=$nl_tmp node --test --test-reporter=tap --test-concurrency="${NODE_TEST_JOBS:-3}" "$@" >"$nl_log" 2>&1
+    TMPDIR=$nl_tmp node --test --test-reporter=tap --test-concurrency="${NODE_TEST_JOBS:-2}" "$@" >"$nl_log" 2>&1
     nl_rc=$?
     nl_left=$(ls -A "$nl_tmp")
     rm -rf "$nl_tmp"
