@@ -64,17 +64,16 @@ typedef struct {
                             sb_store_acquire finish a failed migration, retrying at most
                             once a second: a store that is down when a server process
                             starts is picked up when it comes back */
-    int background_checkpoints; /* SQLite: a due checkpoint runs on a thread of the store's
-                            own (started by the first one), not on the thread giving back
-                            the connection that made it due: for a server whose few
-                            threads each answer one request after another (the daemon's
-                            send lanes), so no answer queues behind a checkpoint */
-    int no_memory_map;          /* SQLite: the pooled connections read with pread, without the
-                                   file's memory map: for a process whose reads are small and come
-                                   right after other processes' commits (the daemon), where each
-                                   read transaction began by unmapping the file (every commit
-                                   elsewhere invalidates a connection's map) and faulting its pages
-                                   back in */
+    /* SQLite: a due checkpoint runs on a thread of the store's own (started by the first),
+     * not on the thread giving back the connection that made it due: for a server whose few
+     * threads each answer one request after another (the daemon's send lanes), so no answer
+     * queues behind a checkpoint. */
+    int background_checkpoints;
+    /* SQLite: the pooled connections read with pread, without the file's memory map: for a
+     * process whose reads are small and come right after other processes' commits (the
+     * daemon), where each read transaction began by unmapping the file and faulting its
+     * pages back in. */
+    int no_memory_map;
 } sb_store_options_t;
 
 /* ---- life cycle ---- */

@@ -204,6 +204,11 @@ static void sb_sqlite_checkpoint_due(sb_sqlite_conn_t *sc)
     sqlite3_wal_checkpoint_v2(sc->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
 }
 
+void sb_sqlite_no_memory_map(sb_sqlite_conn_t *sc)
+{
+    sqlite3_exec(sc->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
+}
+
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err)
 {
     /* mmap + a larger page cache: discovery reads rows scattered over the file; with the

@@ -24,8 +24,8 @@ static apr_status_t sb_sqlite_ctor(void **res, void *params, apr_pool_t *pool)
         apr_cpystrn(sb_sqlite_ctor_msg, e.message, sizeof(sb_sqlite_ctor_msg));
         return APR_EGENERAL;
     }
-    if (ss->no_memory_map) { /* best effort: a failure only keeps the map */
-        sqlite3_exec(sc->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
+    if (ss->no_memory_map) {
+        sb_sqlite_no_memory_map(sc);
     }
     sc->writer = ss->writer;
     sc->ckpt = ss->ckpt;

@@ -154,8 +154,8 @@ static sb_sqlite_conn_t *batch_conn(sb_sqlite_group_t *g, sb_sqlite_conn_t *own)
         /* No memory map for the writer: after another process's commit its BEGIN unmapped
          * the whole file inside the turn, and the pages a batch touches are mostly in the WAL,
          * which is read with pread either way (page faults per send 2.45 -> 0.77, munmap
-         * 0.10 -> 0.01; notes/writecommit.md). Best effort: a failure only keeps the map. */
-        sqlite3_exec(w->conn->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
+         * 0.10 -> 0.01; notes/writecommit.md). */
+        sb_sqlite_no_memory_map(w->conn);
         pthread_mutex_lock(&g->mu);
         GROUP_COUNT(g, writers, 1);
         pthread_mutex_unlock(&g->mu);

@@ -230,6 +230,10 @@ sb_store_status_t sb_sqlite_message_sessions(sb_sqlite_conn_t *sc, apr_pool_t *p
 
 /* Open one configured connection (flags, pragmas, busy timeout); NULL + err on failure. */
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err);
+/* Reads with pread from now on, without the file's memory map: for a connection whose reads
+ * mostly follow other connections' commits, each of which invalidates its map (the writer, a
+ * no_memory_map store's). Best effort: a failure only keeps the map. */
+void sb_sqlite_no_memory_map(sb_sqlite_conn_t *sc);
 void sb_sqlite_disconnect(sb_sqlite_conn_t *sc);
 
 /* Map an sqlite result code to a status, fill err with the sqlite message. */
