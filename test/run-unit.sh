@@ -76,45 +76,22 @@ judge() {
 }
 
 # --judge DIR BINARY (this script running itself, UNIT_JOBS at a time): judge one binary and
-# leave DIR/NAME.log, .rec and .why for the summary below.
+# leave DIR/NAME.log, .rec, .why and .rc for the summaries below.
 if [ "${1:-}" = --judge ]; then
     judge "$3"
     mv "$log" "$2/$name.log"
     mv "$rec" "$2/$name.rec"
     printf '%s' "$why" >"$2/$name.why"
+    echo "$rc" >"$2/$name.rc"
     exit 0
 fi
 
-# The binaries UNIT_JOBS at a time (default: one per CPU; under valgrind each is one busy
-# thread for minutes), then their results in the order given.
-jobs=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 1)}
-out=$(mktemp -d)
-printf '%s\n' "$@" | xargs -r -P "$jobs" -n 1 "$0" --judge "$out"
-for t in "$@"; do
-    name=$(basename "$t")
-    log=$out/$name.log; rec=$out/$name.rec
-    why=$(cat "$out/$name.why" 2>/dev/null) || why="was not judged"
-    [ -f "$rec" ] || : >"$rec"
-    [ -f "$log" ] || : >"$log"
-    p=$(grep -c '^pass ' "$rec"); f=$(grep -c '^fail ' "$rec"); s=$(grep -c '^skip ' "$rec")
-    if [ -n "$why" ] && [ "$f" -eq 0 ]; then
-        echo "fail unit/$name/(binary $why)" >>"$rec"; f=1
-    fi
-    cat "$rec" >>"$results"
-    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
-    if [ -n "$why" ] || [ "${VERBOSE:-}" = 1 ]; then cat "$log"; fi
-    [ -n "$why" ] && { bad=1; echo "$layer: $name $why"; }
-    echo "$layer: $name $p passed, $f failed, $s skipped"
-done
-rm -rf "$out"
-
-# Canaries. Each is judged like a test binary and passes only when it is caught the way it
-# is broken: by the checker's report (checker layers only), or by this script's own verdict
-# (harness canaries, every layer).
-for t in ${CANARIES:-}; do
-    name=$(basename "$t")
+# What a canary must show to be caught (want: the checker's report in its output; verdict:
+# this script's own reason; also: a further line in its output or records), or skip when the
+# layer has no checker for it.
+canary_wants() {
     want=; also=.; verdict=
-    case $checker/$name in
+    case $checker/$1 in
         */canary_harness_litter) verdict='left files in TMPDIR' ;;
         */canary_harness_crash) verdict='exited' also='^fail unit/canary_harness_crash/crashes$' ;;
         asan/canary_pool_overflow) want='ERROR: AddressSanitizer: heap-buffer-overflow' ;;
@@ -123,17 +100,61 @@ for t in ${CANARIES:-}; do
         valgrind/canary_pool_overflow) want='Invalid write of size' ;;
         valgrind/canary_pool_use_after_clear) want='Invalid read of size' ;;
         valgrind/canary_race_overflow) want='Invalid write of size' ;;
-        */canary_pool_*|*/canary_race_*) continue ;; # no checker in this layer
+        */canary_pool_*|*/canary_race_*) return 1 ;; # no checker in this layer
     esac
-    [ "$name" = canary_race_overflow ] && also='race: racer [0-9]+ (exited nonzero|was killed)'
-    judge "$t"
+    [ "$1" = canary_race_overflow ] && also='race: racer [0-9]+ (exited nonzero|was killed)'
+    return 0
+}
+canaries=
+for t in ${CANARIES:-}; do
+    canary_wants "$(basename "$t")" && canaries="$canaries $t"
+done
+
+# Every binary and canary UNIT_JOBS at a time (default: one per CPU; under valgrind each is
+# one busy thread for minutes), through the same --judge, so the canaries prove the path the
+# tests' verdicts take; then the results in the order given.
+jobs=${UNIT_JOBS:-$(nproc 2>/dev/null || echo 1)}
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+printf '%s\n' "$@" $canaries | xargs -r -P "$jobs" -n 1 "$0" --judge "$out"
+
+# judged NAME: what --judge left for NAME (log, rec, why, rc; p f s counted from rec).
+judged() {
+    log=$out/$1.log; rec=$out/$1.rec
+    why=$(cat "$out/$1.why" 2>/dev/null) || why="was not judged"
+    rc=$(cat "$out/$1.rc" 2>/dev/null) || rc=1
+    [ -f "$rec" ] || : >"$rec"
+    [ -f "$log" ] || : >"$log"
+    p=$(grep -c '^pass ' "$rec"); f=$(grep -c '^fail ' "$rec"); s=$(grep -c '^skip ' "$rec")
+    if [ -n "$why" ] && [ "$f" -eq 0 ]; then
+        echo "fail unit/$1/(binary $why)" >>"$rec"; f=1
+    fi
+}
+
+for t in "$@"; do
+    name=$(basename "$t")
+    judged "$name"
+    cat "$rec" >>"$results"
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+    if [ -n "$why" ] || [ "${VERBOSE:-}" = 1 ]; then cat "$log"; fi
+    [ -n "$why" ] && { bad=1; echo "$layer: $name $why"; }
+    echo "$layer: $name $p passed, $f failed, $s skipped"
+done
+
+# Canaries. Each is judged like a test binary and passes only when it is caught the way it
+# is broken: by the checker's report (checker layers only), or by this script's own verdict
+# (harness canaries, every layer).
+for t in $canaries; do
+    name=$(basename "$t")
+    canary_wants "$name"
+    judged "$name"
     if [ -n "$verdict" ]; then
         case $why in *"$verdict"*) caught=1 ;; *) caught= ;; esac
         [ -n "$caught" ] && ! grep -Eq "$also" "$rec" && caught=
         evidence=$verdict
     else
         caught=
-        [ -n "$want" ] && [ $rc -ne 0 ] && grep -q "$want" "$log" && grep -Eq "$also" "$log" \
+        [ -n "$want" ] && [ "$rc" -ne 0 ] && grep -q "$want" "$log" && grep -Eq "$also" "$log" \
             && caught=1
         evidence=$want
     fi
@@ -145,7 +166,6 @@ for t in ${CANARIES:-}; do
         echo "$layer: canary $name NOT caught (exit $rc${why:+; $why}; wanted \"$evidence\")"
         echo "fail unit/canary/$name" >>"$results"; fail=$((fail + 1)); bad=1
     fi
-    rm -f "$log" "$rec"
 done
 echo "$layer: $pass passed, $fail failed, $skip skipped"
 [ $fail -eq 0 ] && [ $bad -eq 0 ]
