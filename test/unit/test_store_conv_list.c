@@ -160,16 +160,43 @@ static void test_partner_card_change_shows_at_once(void **state)
     sb_user_t *after;
     char id[SB_ID_LEN + 1];
     list_t l;
+    uint64_t h;
 
     send_at(fx, fx->conn, a, b, "hello", NOW, id);
     l = list_at(fx, fx->conn, b->id, NOW + 10);
     assert_false(card_says(row(&l, 0), "Renamed"));
     l = list_at(fx, fx->conn, b->id, NOW + 10);
+    h = hits(fx);
     assert_int_equal(
         sb_store_user_update_profile(fx->conn, fx->pool, a->id, &patch, NOW + 1, &after, &err),
         SB_STORE_OK);
     l = list_at(fx, fx->conn, b->id, NOW + 10);
-    assert_true(card_says(row(&l, 0), "Renamed")); /* the kept page was not handed out */
+    assert_true(card_says(row(&l, 0), "Renamed"));
+    assert_int_equal(hits(fx), h); /* the kept page was not handed out: a miss */
+}
+
+/* The page cache's own rule the list rests on: an entry with card_gens is good only while
+ * each card's user bucket is where it was; one without follows its bucket alone. */
+static void test_page_cache_drops_an_entry_whose_card_changed(void **state)
+{
+    FX_BEGIN(state);
+    sb_sqlite_conn_t *sc = SB_SQLITE(fx->conn);
+    sb_page_cache_t *pc = sb_page_cache_create(fx->pool, 4);
+    sb_user_card_t card = {.id = "0123456789abcdef01234567", .card_head = "{", .card_head_len = 1};
+    uint64_t gen = sb_page_card_gen(sc->turn, card.id);
+    sb_page_t with = {.cards = &card, .n = 1, .valid_until = INT64_MAX, .card_gens = &gen};
+    sb_page_t without = {.cards = &card, .n = 1, .valid_until = INT64_MAX}, got;
+    sb_page_stamp_t stamp;
+
+    sb_page_stamp(sc->turn, sb_sqlite_gen_bucket('c', "k", 1), &stamp);
+    sb_page_cache_put(pc, sc->turn, "with", &stamp, &with);
+    sb_page_cache_put(pc, sc->turn, "without", &stamp, &without);
+    assert_true(sb_page_cache_get(pc, sc->turn, fx->pool, "with", NOW, &got));
+    assert_int_equal(got.card_gens[0], gen);
+    assert_true(sb_page_cache_get(pc, sc->turn, fx->pool, "without", NOW, &got));
+    sb_sqlite_gen_bump(sc->turn, sb_sqlite_gen_bucket('u', card.id, strlen(card.id)));
+    assert_false(sb_page_cache_get(pc, sc->turn, fx->pool, "with", NOW, &got));
+    assert_true(sb_page_cache_get(pc, sc->turn, fx->pool, "without", NOW, &got));
 }
 
 /* A partner banned until an instant is left out, and back when the ban ends: the cached page
@@ -273,6 +300,7 @@ static const struct CMUnitTest tests[] = {
     FX_TEST(test_list_asked_again_comes_from_the_cache, sqlite),
     FX_TEST(test_message_changes_show_at_once, sqlite),
     FX_TEST(test_partner_card_change_shows_at_once, sqlite),
+    FX_TEST(test_page_cache_drops_an_entry_whose_card_changed, sqlite),
     FX_TEST(test_timed_ban_end_shows_the_partner_again, sqlite),
     FX_TEST(test_ban_ended_early_shows_the_partner_at_once, sqlite),
     FX_TEST(test_list_without_the_table_reads_the_store, sqlite),

@@ -11,9 +11,9 @@
  *   deactivated or back is such a change too: sql/010's trigger rewrites the partner_hidden
  *   flag of every summary that shows them. An entry follows its user's 'c' bucket.
  * - the partners' cards (name, picture, rating, last seen...): each partner's 'u' bucket,
- *   read before that card is taken from the store's cards cache, kept beside the row and
- *   compared again at every hit. Read before the card, so a change committed after it makes
- *   the row (and the page) stale at once, never the other way round.
+ *   read before that card is taken from the store's cards cache and kept with the entry as
+ *   its card_gens, which the page cache compares at every look-up. Read before the card, so
+ *   a change committed after it makes the page stale at once, never the other way round.
  * - time alone: a hidden partner whose timed ban ends shows again without a write, so the
  *   entry is kept only until the earliest such end (valid_until).
  * Outside that (a transaction open on the connection, no shared generation table) the page
@@ -58,16 +58,10 @@ static const char SQL_CONVERSATIONS_NEXT_SHOWN[] =
 /* A row as the cache keeps it beside the partner's card (sb_page_t.extra): no pointers; the
  * message's texts at offsets into the text after the rows. */
 typedef struct {
-    uint64_t partner_gen; /* the partner's 'u' generation, read before the card */
     int64_t unread;
     sb_message_t last; /* content, message_type and session NULL */
     uint32_t content_off, type_off;
 } conv_row_t;
-
-static uint32_t user_bucket(char kind, const char *id)
-{
-    return sb_sqlite_gen_bucket(kind, id, strlen(id));
-}
 
 /* The counters, inside the read transaction. */
 static sb_store_status_t read_counts(sb_sqlite_conn_t *sc, const char *user_id, int64_t now,
@@ -184,7 +178,6 @@ static void page_of(apr_pool_t *p, const apr_array_header_t *out, const uint64_t
     for (i = 0, at = 0; i < out->nelts; i++) {
         size_t lc = strlen(cv[i].last.content) + 1, lt = strlen(cv[i].last.message_type) + 1;
         pg->cards[i] = cv[i].partner;
-        rows[i].partner_gen = gens[i];
         rows[i].unread = cv[i].unread;
         rows[i].last = cv[i].last;
         rows[i].last.content = rows[i].last.message_type = NULL;
@@ -197,6 +190,7 @@ static void page_of(apr_pool_t *p, const apr_array_header_t *out, const uint64_t
         at += lt;
     }
     pg->shown_from = NULL;
+    pg->card_gens = gens;
     pg->n = out->nelts;
     pg->aux[0] = total;
     pg->aux[1] = unread;
@@ -205,19 +199,13 @@ static void page_of(apr_pool_t *p, const apr_array_header_t *out, const uint64_t
     pg->extra_len = sizeof(conv_row_t) * (size_t)out->nelts + text;
 }
 
-/* The list from a cached page: 1, or 0 when a partner's card changed since (then nothing in
- * out). The texts stay the cache's, lent to p. */
-static int list_from(const sb_sqlite_turn_t *t, const sb_page_t *pg, apr_array_header_t *out)
+/* The list from a cached page; the texts stay the cache's, lent to the hit's pool. */
+static void list_from(const sb_page_t *pg, apr_array_header_t *out)
 {
     const conv_row_t *rows = pg->extra;
     const char *text = (const char *)(rows + pg->n);
     int i;
 
-    for (i = 0; i < pg->n; i++) {
-        if (sb_sqlite_gen_get(t, user_bucket('u', pg->cards[i].id)) != rows[i].partner_gen) {
-            return 0;
-        }
-    }
     for (i = 0; i < pg->n; i++) {
         sb_conversation_t *cv = apr_array_push(out);
         cv->partner = pg->cards[i];
@@ -226,7 +214,6 @@ static int list_from(const sb_sqlite_turn_t *t, const sb_page_t *pg, apr_array_h
         cv->last.message_type = text + rows[i].type_off;
         cv->unread = rows[i].unread;
     }
-    return 1;
 }
 
 /* The page through the cache: a hit, else the rows read, each partner's card from the cards
@@ -244,13 +231,13 @@ static sb_store_status_t list_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss
     uint64_t *gens;
     int i;
 
-    if (sb_page_cache_get(ss->conv_lists, sc->turn, p, key, now, &pg)
-        && list_from(sc->turn, &pg, out)) {
+    if (sb_page_cache_get(ss->conv_lists, sc->turn, p, key, now, &pg)) {
+        list_from(&pg, out);
         *total = pg.aux[0];
         *unread = pg.aux[1];
         return SB_STORE_OK;
     }
-    sb_page_stamp(sc->turn, user_bucket('c', user_id), &stamp);
+    sb_page_stamp(sc->turn, sb_sqlite_gen_bucket('c', user_id, strlen(user_id)), &stamp);
     s = page_read(sc, p, user_id, now, offset, limit, out, total, unread, &valid_until, err);
     if (s != SB_STORE_OK) {
         return s;
@@ -259,7 +246,7 @@ static sb_store_status_t list_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss
     for (i = 0; i < out->nelts; i++) {
         sb_conversation_t *cv = &APR_ARRAY_IDX(out, i, sb_conversation_t);
         sb_page_t card;
-        gens[i] = sb_sqlite_gen_get(sc->turn, user_bucket('u', cv->partner.id));
+        gens[i] = sb_page_card_gen(sc->turn, cv->partner.id);
         if ((s = sb_sqlite_card_cached(sc, ss, p, cv->partner.id, &card, err)) != SB_STORE_OK) {
             return s;
         }

@@ -257,8 +257,14 @@ static sb_store_status_t viewer_hidden(sb_sqlite_conn_t *sc, sb_sqlite_store_t *
     }
     sb_sqlite_done(st);
     if (cached) {
-        pg = (sb_page_t){
-            (sb_user_card_t *)blocked->elts, NULL, blocked->nelts, {0, 0}, INT64_MAX, NULL, 0};
+        pg = (sb_page_t){(sb_user_card_t *)blocked->elts,
+                         NULL,
+                         blocked->nelts,
+                         {0, 0},
+                         INT64_MAX,
+                         NULL,
+                         NULL,
+                         0};
         sb_page_cache_put(ss->viewers, sc->turn, key, &stamp, &pg);
     }
     return SB_STORE_OK;
@@ -302,8 +308,8 @@ static sb_store_status_t list_page(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, 
     if ((s = sb_sqlite_end(sc, s, err)) != SB_STORE_OK) {
         return s;
     }
-    *pg =
-        (sb_page_t){(sb_user_card_t *)cards->elts, NULL, cards->nelts, {!more, 0}, until, NULL, 0};
+    *pg = (sb_page_t){
+        (sb_user_card_t *)cards->elts, NULL, cards->nelts, {!more, 0}, until, NULL, NULL, 0};
     sb_page_cache_put(ss->pages, sc->turn, key, &stamp, pg);
     return SB_STORE_OK;
 }
@@ -650,8 +656,8 @@ sb_store_status_t sb_sqlite_card_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t 
                                                       : INT64_MAX;
     }
     sb_sqlite_done(st);
-    *pg =
-        (sb_page_t){(sb_user_card_t *)cards->elts, from, cards->nelts, {0, 0}, INT64_MAX, NULL, 0};
+    *pg = (sb_page_t){
+        (sb_user_card_t *)cards->elts, from, cards->nelts, {0, 0}, INT64_MAX, NULL, NULL, 0};
     sb_page_cache_put(ss->cards, sc->turn, key, &stamp, pg);
     return SB_STORE_OK;
 }
@@ -672,7 +678,7 @@ static sb_store_status_t search_seq_cached(sb_sqlite_conn_t *sc, sb_sqlite_store
     if (one_int64(sc, SQL_SEARCH_SEQ, 0, 0, seq, err) != SB_STORE_OK) {
         return err->status;
     }
-    pg = (sb_page_t){NULL, NULL, 0, {*seq, 0}, INT64_MAX, NULL, 0};
+    pg = (sb_page_t){NULL, NULL, 0, {*seq, 0}, INT64_MAX, NULL, NULL, 0};
     sb_page_cache_put(ss->pages, sc->turn, key, &stamp, &pg);
     return SB_STORE_OK;
 }

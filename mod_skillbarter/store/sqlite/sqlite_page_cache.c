@@ -9,10 +9,11 @@
 
 #define SB_PAGE_CACHE_LOCKS 64
 
-/* One entry's answer in one malloc'd block: this header, the cards, shown_from, the caller's
- * extra bytes, the key, then the cards' text; the block's pointers point into itself. Never changed
- * once made: the cache holds one reference and each request that had it from the cache one more
- * (released by a cleanup of its pool), so a hit hands out the block itself, not a copy. */
+/* One entry's answer in one malloc'd block: this header, the cards, shown_from, card_gens,
+ * the caller's extra bytes, the key, then the cards' text; the block's pointers point into itself.
+ * Never changed once made: the cache holds one reference and each request that had it from the
+ * cache one more (released by a cleanup of its pool), so a hit hands out the block itself, not a
+ * copy. */
 typedef struct {
     size_t size;
     unsigned refs;
@@ -121,6 +122,24 @@ static entry_t *find(sb_page_cache_t *pc, uint32_t set, const sb_sqlite_turn_t *
     return NULL;
 }
 
+uint64_t sb_page_card_gen(const sb_sqlite_turn_t *t, const char *id)
+{
+    return sb_sqlite_gen_get(t, sb_sqlite_gen_bucket('u', id, strlen(id)));
+}
+
+/* 1 when every card of pg still has the generation it was taken under (card_gens). */
+static int cards_current(const sb_sqlite_turn_t *t, const sb_page_t *pg)
+{
+    int i;
+
+    for (i = 0; pg->card_gens && i < pg->n; i++) {
+        if (sb_page_card_gen(t, pg->cards[i].id) != pg->card_gens[i]) {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 int sb_page_cache_get(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, apr_pool_t *p,
                       const char *key, int64_t now, sb_page_t *out)
 {
@@ -133,7 +152,7 @@ int sb_page_cache_get(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, apr_pool_t
     pthread_mutex_lock(mu);
     e = find(pc, set, t, hash, key);
     if (e && e->epoch == sb_sqlite_gen_epoch(t) && e->gen == sb_sqlite_gen_get(t, e->bucket)
-        && now < e->b->pg.valid_until) {
+        && now < e->b->pg.valid_until && cards_current(t, &e->b->pg)) {
         e->used = ++pc->clock[set];
         __atomic_add_fetch(&e->b->refs, 1, __ATOMIC_RELAXED);
         b = e->b;
@@ -157,7 +176,8 @@ static block_t *pack(const char *key, const sb_page_t *pg)
 
     cards = sizeof(sb_user_card_t) * (size_t)pg->n;
     extra = pg->extra ? (pg->extra_len + 7) & ~(size_t)7 : 0;
-    size += cards + (pg->shown_from ? sizeof(int64_t) * (size_t)pg->n : 0) + extra + klen;
+    size += cards + (pg->shown_from ? sizeof(int64_t) * (size_t)pg->n : 0)
+            + (pg->card_gens ? sizeof(uint64_t) * (size_t)pg->n : 0) + extra + klen;
     for (i = 0; i < (size_t)pg->n; i++) {
         size += pg->cards[i].card_head ? pg->cards[i].card_head_len + 1 : 0;
     }
@@ -175,7 +195,12 @@ static block_t *pack(const char *key, const sb_page_t *pg)
         memcpy(at, pg->shown_from, sizeof(int64_t) * (size_t)pg->n);
         at += sizeof(int64_t) * (size_t)pg->n;
     }
-    if (pg->extra) { /* at is 8-byte aligned: cards and shown_from are arrays of such */
+    if (pg->card_gens) {
+        b->pg.card_gens = (uint64_t *)at;
+        memcpy(at, pg->card_gens, sizeof(uint64_t) * (size_t)pg->n);
+        at += sizeof(uint64_t) * (size_t)pg->n;
+    }
+    if (pg->extra) { /* at is 8-byte aligned: the arrays before it are of such */
         memcpy(at, pg->extra, pg->extra_len);
         b->pg.extra = at;
         at += extra;

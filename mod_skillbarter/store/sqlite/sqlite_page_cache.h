@@ -45,7 +45,8 @@ typedef struct {
  * total_reviews, is_verified and card_head set; of a block list: only id), per card the
  * instant from which it may be shown (0: now; INT64_MAX: never; else a timed ban's end), and
  * two numbers and some bytes for the caller (a conversation list's rows beside the partners'
- * cards, sqlite_conv_list.c). valid_until: the entry is not used at or after it.
+ * cards, sqlite_conv_list.c). valid_until: the entry is not used at or after it; card_gens:
+ * nor once one of its cards' users has changed.
  */
 typedef struct {
     sb_user_card_t *cards;
@@ -53,6 +54,10 @@ typedef struct {
     int n;
     int64_t aux[2];
     int64_t valid_until;
+    /* per card, the generation of its user's bucket ('u', the card's id) read before the card
+     * was taken; the entry is good only while each is still current (NULL: the cards follow
+     * the entry's bucket alone) */
+    const uint64_t *card_gens;
     /* the caller's own bytes kept with the entry (extra_len of them, 8-byte aligned in the
      * entry; may be NULL): nothing in them may point anywhere (offsets, not pointers) */
     const void *extra;
@@ -68,6 +73,9 @@ sb_page_cache_t *sb_page_cache_create(apr_pool_t *p, int sets);
  * snapshot might be older than the counters, its own changes not committed). */
 int sb_page_cache_usable(const sb_sqlite_conn_t *sc);
 void sb_page_stamp(const sb_sqlite_turn_t *t, uint32_t bucket, sb_page_stamp_t *s);
+/* The generation of the user bucket of card id, for sb_page_t.card_gens: read it before the
+ * card is read. */
+uint64_t sb_page_card_gen(const sb_sqlite_turn_t *t, const char *id);
 
 /* 1 and *out when key's entry for database t is good at now; else 0. *out and what it points
  * to are the cache's, read-only, kept until p is cleared. */
