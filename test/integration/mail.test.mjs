@@ -31,7 +31,6 @@ const sink = smtpSink(smtpPort, outdir);
 let runner = null;
 const WWW = { uid: 33, gid: 33 };   // the store belongs to www-data: the runner runs as it
 
-
 const startSink = () => sink.start();
 const stopSink = () => sink.stop();
 

@@ -85,7 +85,7 @@ int sb_page_cache_get(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, apr_pool_t
 void sb_page_cache_put(sb_page_cache_t *pc, const sb_sqlite_turn_t *t, const char *key,
                        const sb_page_stamp_t *s, const sb_page_t *pg);
 
-/* sqlite_discover.c: id's card from the store's cards cache or read into it (n 0: no such
+/* sqlite_card_cache.c: id's card from the store's cards cache or read into it (n 0: no such
  * user), outside a transaction (sb_page_cache_usable); shown_from[0]: the instant from which
  * search may show it (SB_SQLITE_VISIBLE's rule, and only with skills offered). */
 sb_store_status_t sb_sqlite_card_cached(sb_sqlite_conn_t *sc, sb_sqlite_store_t *ss, apr_pool_t *p,
