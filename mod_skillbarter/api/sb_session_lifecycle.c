@@ -17,41 +17,57 @@
 #include "sb_time.h"
 #include "sb_user_json.h"
 
-/* One transition with its events for both participants and a notification for the other. */
-static int step(sb_call_t *c, sb_session_t *s, const sb_session_act_t *a, const char *event,
-                const char *ntype, const char *title, sb_session_t **out)
-{
-    const char *other = strcmp(c->user->id, s->teacher_id) ? s->teacher_id : s->student_id;
-    sb_outbox_event_t ev[2];
-    sb_notification_new_t nn;
-    sb_store_error_t e = {0};
-    sb_session_t after = *s;
-    const char *text;
-    int to = sb_session_transition(sb_session_status_parse(s->status), a->action);
+/* What a step tells: its event, and the notification's type and title (a format of the
+ * actor's name). */
+typedef struct {
+    sb_call_t *c;
+    const char *event, *ntype, *title;
+} sb_step_news_t;
 
-    /* the payload says what the session becomes */
-    if (to >= 0) {
-        after.status = sb_session_status_name(to);
-    }
-    if (a->action == SB_SESSION_RESCHEDULE) {
-        after.scheduled_time = a->scheduled_time;
-        apr_cpystrn(after.proposed_by, c->user->id, sizeof after.proposed_by);
-    }
-    text = sb_session_event_text(c, &after);
-    ev[0] = (sb_outbox_event_t){s->teacher_id, event, text};
-    ev[1] = (sb_outbox_event_t){s->student_id, event, text};
+/* The news of a step (an sb_session_describe_fn): the event, with the session as stored, for
+ * both participants, and a notification for the other one. */
+static void describe(void *ctx, const sb_session_t *s, sb_session_news_t *news)
+{
+    const sb_step_news_t *x = ctx;
+    sb_call_t *c = x->c;
+    const char *other = strcmp(c->user->id, s->teacher_id) ? s->teacher_id : s->student_id;
+    const char *text = sb_session_event_text(c, s);
+
+    news->events[0] = (sb_outbox_event_t){s->teacher_id, x->event, text};
+    news->events[1] = (sb_outbox_event_t){s->student_id, x->event, text};
+    news->nevents = 2;
     sb_session_notice(
-        c, &nn, s, other, ntype, apr_psprintf(c->pool, title, sb_session_full_name(c, c->user)),
-        apr_psprintf(c->pool, "%s, %s", s->skill, sb_time_iso(c->pool, after.scheduled_time)));
-    if (sb_store_session_act(c->conn, c->pool, a, ev, 2, &nn, c->now, out, &e) != SB_STORE_OK) {
-        return sb_session_store_fail(c, &e, s);
-    }
-    if (out && *out) { /* the same people */
-        (*out)->teacher = s->teacher;
-        (*out)->student = s->student;
+        c, &news->notify, s, other, x->ntype,
+        apr_psprintf(c->pool, x->title, sb_session_full_name(c, c->user)),
+        apr_psprintf(c->pool, "%s, %s", s->skill, sb_time_iso(c->pool, s->scheduled_time)));
+    news->notifies = 1;
+}
+
+/* One transition asked by the caller, with its news; *out the session as stored, with both
+ * participants. The step reads the session itself: a caller that is not a participant, or a
+ * session that does not exist, is the store's NOT_FOUND (404). */
+static int step(sb_call_t *c, sb_session_act_t *a, const char *event, const char *ntype,
+                const char *title, sb_session_t **out)
+{
+    sb_step_news_t x = {c, event, ntype, title};
+    sb_store_error_t e = {0};
+
+    a->actor_id = c->user->id;
+    a->describe = describe;
+    a->describe_ctx = &x;
+    if (sb_store_session_act(c->conn, c->pool, a, NULL, 0, NULL, c->now, out, &e) != SB_STORE_OK) {
+        return sb_session_store_fail(c, &e, NULL);
     }
     sb_call_outbox_signal(c);
     return 0;
+}
+
+/* The :id of a transition's route, with the store at hand; NULL with the error set. */
+static const char *act_id(sb_call_t *c)
+{
+    const char *id = sb_param_id(c, 0, "id");
+
+    return id && sb_call_store(c) ? id : NULL;
 }
 
 /* PUT /api/sessions/:id {action?, scheduledTime?, description?, teacherNotes?, studentNotes?} */
@@ -107,8 +123,7 @@ int sb_session_h_update(sb_call_t *c)
     }
     if (action) {
         a.id = s->id;
-        a.actor_id = c->user->id;
-        rc = step(c, s, &a,
+        rc = step(c, &a,
                   a.action == SB_SESSION_ACCEPT    ? "session:accepted"
                   : a.action == SB_SESSION_DECLINE ? "session:ended"
                                                    : "session:request",
@@ -140,28 +155,26 @@ int sb_session_h_cancel(sb_call_t *c)
 {
     static const char *const allowed[] = {"reason", NULL};
     sb_session_act_t a = {0};
-    sb_session_t *s, *out = NULL;
+    sb_session_t *out = NULL;
     json_object *body = NULL;
+    const char *id;
     int rc;
 
     if (c->body && !(body = sb_call_body_object(c, allowed))) {
         return c->err.status;
     }
-    if (!(s = sb_session_for_participant(c, 0))) {
+    if (!(id = act_id(c))) {
         return c->err.status;
     }
-    a = (sb_session_act_t){s->id,
-                           c->user->id,
-                           SB_SESSION_CANCEL,
-                           0,
-                           body ? sb_session_text_member(c, body, "reason", SB_REASON_MAX, 0)
-                                : NULL,
-                           c->settings->late_cancel_penalty};
+    a = (sb_session_act_t){
+        .id = id,
+        .action = SB_SESSION_CANCEL,
+        .reason = body ? sb_session_text_member(c, body, "reason", SB_REASON_MAX, 0) : NULL,
+        .penalty = c->settings->late_cancel_penalty};
     if (sb_session_invalid(c)) {
         return c->err.status;
     }
-    if ((rc = step(c, s, &a, "session:ended", "session_cancelled", "%s cancelled a session",
-                   &out))) {
+    if ((rc = step(c, &a, "session:ended", "session_cancelled", "%s cancelled a session", &out))) {
         return rc;
     }
     return sb_call_ok_message(c, 200, "Session cancelled", sb_session_json_text(c, out));
@@ -207,15 +220,16 @@ static json_object *room_json(sb_call_t *c, const sb_session_t *s)
 int sb_session_h_start(sb_call_t *c)
 {
     sb_session_act_t a = {0};
-    sb_session_t *s, *out = NULL;
+    sb_session_t *out = NULL;
     json_object *o;
+    const char *id;
     int rc;
 
-    if (!(s = sb_session_for_participant(c, 0))) {
+    if (!(id = act_id(c))) {
         return c->err.status;
     }
-    a = (sb_session_act_t){s->id, c->user->id, SB_SESSION_START, 0, NULL, 0};
-    if ((rc = step(c, s, &a, "session:started", "session_started", "%s is in the room", &out))) {
+    a = (sb_session_act_t){.id = id, .action = SB_SESSION_START};
+    if ((rc = step(c, &a, "session:started", "session_started", "%s is in the room", &out))) {
         return rc;
     }
     o = sb_session_json_full(c, out);
@@ -229,14 +243,15 @@ int sb_session_h_start(sb_call_t *c)
 int sb_session_h_end(sb_call_t *c)
 {
     sb_session_act_t a = {0};
-    sb_session_t *s, *out = NULL;
+    sb_session_t *out = NULL;
+    const char *id;
     int rc;
 
-    if (!(s = sb_session_for_participant(c, 0))) {
+    if (!(id = act_id(c))) {
         return c->err.status;
     }
-    a = (sb_session_act_t){s->id, c->user->id, SB_SESSION_END, 0, NULL, 0};
-    if ((rc = step(c, s, &a, "session:ended", "session_ended", "%s ended the session", &out))) {
+    a = (sb_session_act_t){.id = id, .action = SB_SESSION_END};
+    if ((rc = step(c, &a, "session:ended", "session_ended", "%s ended the session", &out))) {
         return rc;
     }
     return sb_call_ok_message(c, 200, "Session completed", sb_session_json_text(c, out));

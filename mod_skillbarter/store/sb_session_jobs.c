@@ -87,7 +87,7 @@ static sb_store_status_t transition(sb_store_conn_t *c, apr_pool_t *p, const sb_
                                          [SB_SESSION_ABANDON] = "Session closed"};
     const char *to =
         sb_session_status_name(sb_session_transition(sb_session_status_parse(s->status), action));
-    sb_session_act_t a = {s->id, NULL, action, 0, NULL, penalty};
+    sb_session_act_t a = {.id = s->id, .action = action, .penalty = penalty};
     sb_outbox_event_t ev[2];
     sb_notification_new_t n;
     const char *data;

@@ -83,6 +83,20 @@ typedef struct {
     int64_t now;
 } sb_session_query_t;
 
+/* What a transition tells people: an event per participant and a notification. */
+typedef struct {
+    sb_outbox_event_t events[2];
+    int nevents;
+    sb_notification_new_t notify;
+    int notifies; /* notify is set */
+} sb_session_news_t;
+
+/* Writes the news of a transition from the session as its step stored it (with both
+ * participants), so what people hear is what was stored. Runs inside the step, possibly on
+ * another thread of the process while the asking one waits (ctx is the asker's), and must not
+ * use the store. */
+typedef void sb_session_describe_fn(void *ctx, const sb_session_t *s, sb_session_news_t *news);
+
 /* A transition asked by actor_id (NULL = the scheduled jobs). */
 typedef struct {
     const char *id;
@@ -94,6 +108,11 @@ typedef struct {
      * charged to the learner when only the teacher joined. Minutes, -1 = the whole hold,
      * capped at the hold. */
     int64_t penalty;
+    /* Optional: the news written by describe(describe_ctx, ...) instead of session_act's events
+     * and notify (then NULL), and *out with both participants. Lets a caller transition a
+     * session it has not read: the step reads it anyway. */
+    sb_session_describe_fn *describe;
+    void *describe_ctx;
 } sb_session_act_t;
 
 typedef struct {

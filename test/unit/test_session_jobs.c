@@ -13,7 +13,7 @@ static sb_user_t *teacher, *student;
 
 static void book(sb_fx_t *fx, int64_t start, int64_t minutes, int accept, char *id)
 {
-    sb_session_act_t a = {id, NULL, SB_SESSION_ACCEPT, 0, NULL, 0};
+    sb_session_act_t a = {.id = id, .action = SB_SESSION_ACCEPT};
     sb_store_error_t err;
 
     fx_book_skill(fx, teacher->id, student->id, "Piano", start, minutes, id);
@@ -27,7 +27,7 @@ static void book(sb_fx_t *fx, int64_t start, int64_t minutes, int accept, char *
 
 static void join(sb_fx_t *fx, const char *id, const sb_user_t *u, int64_t at)
 {
-    sb_session_act_t a = {id, u->id, SB_SESSION_START, 0, NULL, 0};
+    sb_session_act_t a = {.id = id, .actor_id = u->id, .action = SB_SESSION_START};
     sb_store_error_t err;
 
     assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, at, NULL, &err),

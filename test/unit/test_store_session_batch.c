@@ -50,7 +50,7 @@ static void sleep_ms(int ms)
 static void must(sb_fx_t *fx, const char *id, const char *actor, sb_session_action_t action,
                  int64_t now)
 {
-    sb_session_act_t a = {id, actor, action, 0, NULL, 0};
+    sb_session_act_t a = {.id = id, .actor_id = actor, .action = action};
     sb_store_error_t err;
 
     assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, now, NULL, &err),

@@ -20,7 +20,7 @@
 static void act(sb_fx_t *fx, const char *id, const char *actor, sb_session_action_t action,
                 int64_t now, const char *user_to_notify)
 {
-    sb_session_act_t a = {id, actor, action, 0, NULL, 0};
+    sb_session_act_t a = {.id = id, .actor_id = actor, .action = action};
     sb_outbox_event_t ev[2] = {{actor, "session:x", "{}"}, {user_to_notify, "session:x", "{}"}};
     char nid[SB_ID_LEN + 1];
     sb_notification_new_t nn = {0};

@@ -72,7 +72,7 @@ static sb_store_status_t act(sb_fx_t *fx, const char *id, const char *actor,
                              sb_session_action_t action, int64_t now, sb_session_t **out,
                              sb_store_error_t *err)
 {
-    sb_session_act_t a = {id, actor, action, 0, NULL, 0};
+    sb_session_act_t a = {.id = id, .actor_id = actor, .action = action};
 
     return sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, now, out, err);
 }
@@ -530,6 +530,88 @@ static void test_events_only_on_change(void **state)
     assert_int_equal(events->nelts, 1);
 }
 
+/* What a describer saw: how often it ran and the session it was given. */
+typedef struct {
+    int calls;
+    sb_session_t seen;
+    char note_id[SB_ID_LEN + 1];
+} describe_log_t;
+
+/* A describer as the API writes them: one event per participant, a notification for the
+ * student; it keeps the session it was given. */
+static void describe_end(void *ctx, const sb_session_t *s, sb_session_news_t *news)
+{
+    describe_log_t *log = ctx;
+
+    log->calls++;
+    log->seen = *s;
+    news->events[0] = (sb_outbox_event_t){s->teacher_id, "session:ended", "{\"told\":1}"};
+    news->events[1] = (sb_outbox_event_t){s->student_id, "session:ended", "{\"told\":1}"};
+    news->nevents = 2;
+    sb_id_new(log->note_id);
+    news->notify = (sb_notification_new_t){
+        log->note_id, s->student_id, "session_ended", "Session ended", "Guitar", NULL, "{}",
+        s->id,        "{}"};
+    news->notifies = 1;
+}
+
+static void test_describe_tells_what_was_stored(void **state)
+{
+    FX_BEGIN(state);
+    pair_t pr = mk_pair(fx);
+    char id[SB_ID_LEN + 1];
+    describe_log_t log = {0};
+    sb_session_act_t a = {.action = SB_SESSION_END, .describe = describe_end, .describe_ctx = &log};
+    apr_array_header_t *events, *notes;
+    sb_store_error_t err;
+    sb_session_t *s = NULL;
+    int has_more;
+    int64_t unread;
+
+    assert_int_equal(book(fx, &pr, T0, 60, id, NULL), SB_STORE_OK);
+    must(fx, id, pr.teacher->id, SB_SESSION_ACCEPT, NOW, "scheduled");
+    must(fx, id, pr.teacher->id, SB_SESSION_START, T0, "scheduled");
+    must(fx, id, pr.student->id, SB_SESSION_START, T0 + 5 * MIN, "in_progress");
+    a.id = id;
+    /* not a participant: refused before anything is described */
+    a.actor_id = mk_user(fx, "other", "other@example.com")->id;
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s, &err),
+        SB_STORE_NOT_FOUND);
+    assert_int_equal(log.calls, 0);
+    a.actor_id = pr.student->id;
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s, &err),
+        SB_STORE_OK);
+    /* the describer saw the row as stored: settled for the 55 measured minutes */
+    assert_int_equal(log.calls, 1);
+    assert_string_equal(log.seen.status, "completed");
+    assert_int_equal(log.seen.credits_exchanged, 55);
+    /* *out has both participants */
+    assert_non_null(s);
+    assert_non_null(s->teacher);
+    assert_non_null(s->student);
+    assert_string_equal(s->teacher->username, "teach");
+    assert_string_equal(s->student->username, "learn");
+    /* its news is in the outbox of both, the notification with the student */
+    assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, pr.teacher->id, 0, 10, &events, &err),
+                     SB_STORE_OK);
+    assert_int_equal(events->nelts, 1);
+    assert_string_equal(APR_ARRAY_IDX(events, 0, sb_outbox_row_t).type, "session:ended");
+    assert_string_equal(APR_ARRAY_IDX(events, 0, sb_outbox_row_t).data, "{\"told\":1}");
+    assert_int_equal(sb_store_notifications_list(fx->conn, fx->pool, pr.student->id, 0, NULL, 10,
+                                                 &notes, &has_more, &unread, &err),
+                     SB_STORE_OK);
+    assert_int_equal(notes->nelts, 1);
+    assert_string_equal(APR_ARRAY_IDX(notes, 0, sb_notification_t).id, log.note_id);
+    /* a retried end changes nothing and tells nothing */
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s, &err),
+        SB_STORE_STALE);
+    assert_int_equal(log.calls, 1);
+    assert_balanced(fx);
+}
+
 static void complete(sb_fx_t *fx, const pair_t *pr, int64_t start, char *id)
 {
     sb_store_error_t err;
@@ -743,8 +825,9 @@ static char race_session[SB_ID_LEN + 1], race_teacher[SB_ID_LEN + 1], race_stude
 
 static int race_end(sb_store_conn_t *c, apr_pool_t *p, int i)
 {
-    sb_session_act_t a = {
-        race_session, i % 2 ? race_teacher : race_student, SB_SESSION_END, 0, NULL, 0};
+    sb_session_act_t a = {.id = race_session,
+                          .actor_id = i % 2 ? race_teacher : race_student,
+                          .action = SB_SESSION_END};
     sb_store_error_t err;
 
     return sb_store_session_act(c, p, &a, NULL, 0, NULL, T0 + 4 * HOUR, NULL, &err);
@@ -808,9 +891,10 @@ static void test_race_bookings_one_balance(void **state)
         FX_TEST(test_cancel_and_penalty, d), FX_TEST(test_reschedule_needs_the_other, d),          \
         FX_TEST(test_join_end_settles_once, d), FX_TEST(test_end_capped_at_plan, d),               \
         FX_TEST(test_jobs_transitions, d), FX_TEST(test_due_and_reminders_once, d),                \
-        FX_TEST(test_events_only_on_change, d), FX_TEST(test_reviews_exact_mean, d),               \
-        FX_TEST(test_dispute_and_resolve, d), FX_TEST(test_list_filters_and_edit, d),              \
-        FX_TEST(test_race_end_settles_once, d), FX_TEST(test_race_bookings_one_balance, d)
+        FX_TEST(test_events_only_on_change, d), FX_TEST(test_describe_tells_what_was_stored, d),   \
+        FX_TEST(test_reviews_exact_mean, d), FX_TEST(test_dispute_and_resolve, d),                 \
+        FX_TEST(test_list_filters_and_edit, d), FX_TEST(test_race_end_settles_once, d),            \
+        FX_TEST(test_race_bookings_one_balance, d)
 
 static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fixture_covers_drivers),

@@ -46,9 +46,8 @@ static sb_store_status_t sb_mongo_person(sb_store_conn_t *c, apr_pool_t *p, apr_
     return SB_STORE_OK;
 }
 
-/* Both participants of every session of rows[0..n). */
-static sb_store_status_t sb_mongo_people(sb_store_conn_t *c, apr_pool_t *p, sb_session_t *rows,
-                                         int n, sb_store_error_t *err)
+sb_store_status_t sb_mongo_session_people(sb_store_conn_t *c, apr_pool_t *p, sb_session_t *rows,
+                                          int n, sb_store_error_t *err)
 {
     apr_hash_t *seen = apr_hash_make(p);
     sb_store_status_t st = SB_STORE_OK;
@@ -70,7 +69,7 @@ sb_store_status_t sb_mongo_session_get(sb_store_conn_t *c, apr_pool_t *p, const 
     sb_store_status_t st = sb_mongo_session_load(c, p, NULL, id, s, err);
 
     if (st == SB_STORE_OK) {
-        st = sb_mongo_people(c, p, s, 1, err);
+        st = sb_mongo_session_people(c, p, s, 1, err);
     }
     *out = st == SB_STORE_OK ? s : NULL;
     return st;
@@ -125,7 +124,7 @@ sb_store_status_t sb_mongo_session_list(sb_store_conn_t *c, apr_pool_t *p,
     else if (n > offset && limit > 0
              && (st = sb_mongo_session_rows(c, p, &filter, &opts, rows, "session list", err))
                     == SB_STORE_OK) {
-        st = sb_mongo_people(c, p, (sb_session_t *)rows->elts, rows->nelts, err);
+        st = sb_mongo_session_people(c, p, (sb_session_t *)rows->elts, rows->nelts, err);
     }
     bson_destroy(&filter);
     bson_destroy(&opts);

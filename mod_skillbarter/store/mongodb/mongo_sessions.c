@@ -362,6 +362,7 @@ static sb_store_status_t sb_mongo_act_step(sb_store_conn_t *c, const bson_t *opt
 {
     sb_mongo_act_t *x = ctx;
     sb_session_t o, *n = x->n;
+    sb_session_news_t news;
     sb_session_plan_t plan;
     sb_store_status_t st;
     bson_t filter, update;
@@ -401,10 +402,18 @@ static sb_store_status_t sb_mongo_act_step(sb_store_conn_t *c, const bson_t *opt
             st = sb_mongo_not_found_ok(SB_STORE_NOT_FOUND, err);
         }
     }
-    if (st == SB_STORE_OK && plan.changed) {
-        st = sb_mongo_session_announce(c, opts, x->events, x->nevents, x->notify, 1, x->now, err);
+    if (st != SB_STORE_OK || !x->a->describe) {
+        return st == SB_STORE_OK && plan.changed ? sb_mongo_session_announce(
+                   c, opts, x->events, x->nevents, x->notify, 1, x->now, err)
+                                                 : st;
     }
-    return st;
+    if ((st = sb_mongo_session_people(c, x->p, n, 1, err)) != SB_STORE_OK || !plan.changed) {
+        return st;
+    }
+    memset(&news, 0, sizeof news);
+    x->a->describe(x->a->describe_ctx, n, &news);
+    return sb_mongo_session_announce(c, opts, news.events, news.nevents, &news.notify,
+                                     news.notifies, x->now, err);
 }
 
 sb_store_status_t sb_mongo_session_act(sb_store_conn_t *c, apr_pool_t *p, const sb_session_act_t *a,

@@ -120,6 +120,10 @@ sb_store_status_t sb_mongo_intent_run(sb_store_conn_t *c, const bson_t *opts, co
 /* Complete the intents stopped before `before`; *fixed (may be NULL) counts them. */
 sb_store_status_t sb_mongo_session_recover(sb_store_conn_t *c, int64_t before, int *fixed,
                                            sb_store_error_t *err);
+/* Both participants (teacher, student; NULL for a user gone) of every session of rows[0..n),
+ * read outside any step (mongo_session_reads.c). */
+sb_store_status_t sb_mongo_session_people(sb_store_conn_t *c, apr_pool_t *p, sb_session_t *rows,
+                                          int n, sb_store_error_t *err);
 /* The sessionData of the session_request messages of msgs[0..n) (mongo_session_reads.c). */
 sb_store_status_t sb_mongo_message_sessions(sb_store_conn_t *c, apr_pool_t *p, sb_message_t *msgs,
                                             int n, sb_store_error_t *err);

@@ -6,6 +6,7 @@
 #include "sqlite_int.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -209,8 +210,15 @@ void sb_sqlite_no_memory_map(sb_sqlite_conn_t *sc)
     sqlite3_exec(sc->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
 }
 
+static void sqlite_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_store_error_t *err)
 {
+    static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
     /* mmap + a larger page cache: discovery reads rows scattered over the file; with the
      * default 2 MB cache every miss was a pread (most of a search's time at 10,000 users).
      * Temporary storage in memory: a group commit's savepoints keep a statement journal of
@@ -223,6 +231,7 @@ sb_sqlite_conn_t *sb_sqlite_connect(const char *path, int busy_timeout_ms, sb_st
     char *msg = NULL;
     int rc, waited;
 
+    pthread_once(&configured, sqlite_configure);
     sc = calloc(1, sizeof(*sc));
     if (!sc) {
         sb_store_fail(err, SB_STORE_ERROR, NULL, "out of memory");

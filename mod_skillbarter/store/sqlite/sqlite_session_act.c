@@ -154,6 +154,7 @@ void sb_sqlite_act_stats(sb_sqlite_act_stats_t *out)
 static sb_store_status_t act_step(sb_sqlite_conn_t *sc, sb_sqlite_group_job_t *gj)
 {
     sb_act_job_t *j = (sb_act_job_t *)gj;
+    sb_session_news_t news;
     sb_session_t o;
     sb_store_status_t st;
     int changed = 0;
@@ -165,9 +166,19 @@ static sb_store_status_t act_step(sb_sqlite_conn_t *sc, sb_sqlite_group_job_t *g
     if ((st = apply(sc, j->p, j->a, &o, j->n, j->now, &changed, &gj->err)) != SB_STORE_OK) {
         return st;
     }
-    return changed
-               ? sb_sqlite_session_announce(sc, j->events, j->nevents, j->notify, j->now, &gj->err)
-               : SB_STORE_OK;
+    if (!j->a->describe) {
+        return changed ? sb_sqlite_session_announce(sc, j->events, j->nevents, j->notify, j->now,
+                                                    &gj->err)
+                       : SB_STORE_OK;
+    }
+    /* the participants on this connection, whose pages the step has just read or written */
+    if ((st = sb_sqlite_session_people(sc, j->p, j->n, 1, &gj->err)) != SB_STORE_OK || !changed) {
+        return st;
+    }
+    memset(&news, 0, sizeof news);
+    j->a->describe(j->a->describe_ctx, j->n, &news);
+    return sb_sqlite_session_announce(sc, news.events, news.nevents,
+                                      news.notifies ? &news.notify : NULL, j->now, &gj->err);
 }
 
 sb_store_status_t sb_sqlite_session_act(sb_store_conn_t *c, apr_pool_t *p,

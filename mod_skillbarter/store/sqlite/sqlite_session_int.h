@@ -33,6 +33,9 @@ void sb_sqlite_session_row(apr_pool_t *p, sqlite3_stmt *q, void *s);
 /* Load one session (OK, NOT_FOUND or the failure). */
 sb_store_status_t sb_sqlite_session_load(sb_sqlite_conn_t *sc, apr_pool_t *p, const char *id,
                                          sb_session_t *s, sb_store_error_t *err);
+/* Both participants (teacher, student; NULL for a user gone) of every session of rows[0..n). */
+sb_store_status_t sb_sqlite_session_people(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *rows,
+                                           int n, sb_store_error_t *err);
 /* Events and the notification (may be NULL) of a change, inside its transaction. */
 sb_store_status_t sb_sqlite_session_announce(sb_sqlite_conn_t *sc, const sb_outbox_event_t *events,
                                              int nevents, const sb_notification_new_t *notify,

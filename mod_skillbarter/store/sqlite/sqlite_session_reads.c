@@ -125,9 +125,6 @@ sb_store_status_t sb_sqlite_session_load(sb_sqlite_conn_t *sc, apr_pool_t *p, co
                           "no such session");
 }
 
-static sb_store_status_t people(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *rows, int n,
-                                sb_store_error_t *err);
-
 /* The session and both people in one read transaction: one snapshot, and under write load one
  * start on a page cache another connection's commit invalidated instead of one per statement. */
 sb_store_status_t sb_sqlite_session_get(sb_store_conn_t *c, apr_pool_t *p, const char *id,
@@ -142,7 +139,7 @@ sb_store_status_t sb_sqlite_session_get(sb_store_conn_t *c, apr_pool_t *p, const
         return st;
     }
     if ((st = sb_sqlite_session_load(sc, p, id, s, err)) == SB_STORE_OK) {
-        st = people(sc, p, s, 1, err);
+        st = sb_sqlite_session_people(sc, p, s, 1, err);
     }
     if ((st = sb_sqlite_end(sc, st, err)) == SB_STORE_OK) {
         *out = s;
@@ -189,9 +186,8 @@ static sb_store_status_t person(sb_sqlite_conn_t *sc, apr_pool_t *p, apr_hash_t 
     return SB_STORE_OK;
 }
 
-/* Both participants of every session of rows[0..n). */
-static sb_store_status_t people(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *rows, int n,
-                                sb_store_error_t *err)
+sb_store_status_t sb_sqlite_session_people(sb_sqlite_conn_t *sc, apr_pool_t *p, sb_session_t *rows,
+                                           int n, sb_store_error_t *err)
 {
     apr_hash_t *seen = apr_hash_make(p);
     sb_store_status_t st = SB_STORE_OK;
@@ -251,7 +247,8 @@ sb_store_status_t sb_sqlite_session_list(sb_store_conn_t *c, apr_pool_t *p,
         if ((st = sb_sqlite_rows(sc, p, q, sb_sqlite_session_row, -1, rows, NULL, err,
                                  "session list"))
                 != SB_STORE_OK
-            || (st = people(sc, p, (sb_session_t *)rows->elts, rows->nelts, err)) != SB_STORE_OK) {
+            || (st = sb_sqlite_session_people(sc, p, (sb_session_t *)rows->elts, rows->nelts, err))
+                   != SB_STORE_OK) {
             return sb_sqlite_end(sc, st, err);
         }
     }
