@@ -148,6 +148,8 @@ test('the full journey moves credits exactly, with a ledger row for every change
     assert.equal(r.json.data.status, 'completed');
     assert.equal(r.json.data.actualDuration, 45);
     assert.equal(r.json.data.creditsExchanged, 0.75);
+    assert.deepEqual([r.json.data.teacher._id, r.json.data.teacher.username,
+      r.json.data.student._id], [teach.user._id, teach.user.username, learn.user._id]);
     r = await api('POST', `/api/sessions/${session._id}/end`, { token: teach.token });
     assert.equal(r.status, 409, r.text);
     assert.match(r.json.message, /completed/);
@@ -159,7 +161,13 @@ test('the full journey moves credits exactly, with a ledger row for every change
       [['earned', 0.75, 5.75], ['bonus', 5, 5]]);
     assert.deepEqual((await ledger(s, learn)).map((x) => [x.type, x.amount, x.balanceAfter]),
       [['refund', 0.25, 4.25], ['spent', -1, 4], ['bonus', 5, 5]]);
-    assert.ok(outbox(teach.user._id).some((e) => e.type === 'session:ended'));
+    // both hear the session as the end stored it: settled, with the measured minutes
+    for (const u of [teach, learn]) {
+      const ended = outbox(u.user._id).filter((e) => e.type === 'session:ended');
+      assert.equal(ended.length, 1);
+      assert.deepEqual([ended[0].data.status, ended[0].data.actualDuration,
+        ended[0].data.creditsExchanged], ['completed', 45, 0.75]);
+    }
     ledgerCheck(s);
   });
 

@@ -107,8 +107,17 @@ test('illegal transitions are 409 naming the status; strangers get 404', async (
   for (const path of ['', '/room']) {
     assert.equal((await api('GET', `/api/sessions/${id}${path}`, { token: x.token })).status, 404);
   }
-  assert.equal((await api('POST', `/api/sessions/${id}/end`, { token: x.token })).status, 404);
-  assert.equal((await api('DELETE', `/api/sessions/${id}`, { token: x.token })).status, 404);
+  // the transitions read the session in their own step: a stranger, or an id of nothing, is
+  // 404 and changes nothing; a malformed id is 400
+  const nothing = 'f'.repeat(24);
+  for (const sid of [id, nothing]) {
+    for (const path of ['end', 'start']) {
+      assert.equal((await api('POST', `/api/sessions/${sid}/${path}`, { token: x.token })).status, 404, path);
+    }
+    assert.equal((await api('DELETE', `/api/sessions/${sid}`, { token: x.token })).status, 404);
+  }
+  assert.equal((await api('POST', '/api/sessions/nothex/end', { token: l.token })).status, 400);
+  assert.equal((await api('GET', `/api/sessions/${id}`, { token: l.token })).json.data.status, 'pending');
   assert.equal((await act(s, x, id, { action: 'accept' })).status, 404);
   assert.equal((await api('GET', '/api/sessions/nothex', { token: l.token })).status, 400);
   let r = await act(s, t, id, { action: 'maybe' });

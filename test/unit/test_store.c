@@ -25,6 +25,20 @@ static void test_ping(void **state)
     assert_int_equal(err.status, SB_STORE_OK);
 }
 
+/* The SQLite driver turns SQLite's allocator statistics off before its first connection:
+ * kept, they take one process-wide mutex on every allocation of every connection. With them
+ * off SQLite reports no memory in use, however much its connections hold. */
+static void test_sqlite_allocator_statistics_off(void **state)
+{
+    FX_BEGIN(state);
+    sqlite3_int64 used = -1, highest = -1;
+
+    assert_int_equal(sb_store_ping(fx->conn, NULL), SB_STORE_OK);
+    assert_int_equal(sqlite3_status64(SQLITE_STATUS_MEMORY_USED, &used, &highest, 0), SQLITE_OK);
+    assert_int_equal(used, 0);
+    assert_int_equal(highest, 0);
+}
+
 /* A connection given back by its pool's cleanup can be acquired again, many times. */
 static void test_acquire_release(void **state)
 {
@@ -813,6 +827,7 @@ static const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_fixture_covers_drivers),
     cmocka_unit_test(test_fixture_registers_compiled_drivers),
     FX_TEST(test_sqlite_busy, sqlite),
+    FX_TEST(test_sqlite_allocator_statistics_off, sqlite),
     FX_TEST(test_race_fails_on_a_broken_racer, sqlite),
     FX_SUITE(sqlite),
     FX_SUITE(mongodb),

@@ -210,6 +210,10 @@ void sb_sqlite_no_memory_map(sb_sqlite_conn_t *sc)
     sqlite3_exec(sc->db, "PRAGMA mmap_size=0", NULL, NULL, NULL);
 }
 
+/* Once per process, before the first connection: SQLite's allocator statistics off. Kept,
+ * every allocation of every connection takes one process-wide mutex for them, and httpd's
+ * threads (Debian builds SQLite without lookaside, so a statement allocates often) waited on
+ * it; nothing here reads them. A no-op (SQLITE_MISUSE) if SQLite was started already. */
 static void sqlite_configure(void)
 {
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
