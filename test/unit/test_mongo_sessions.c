@@ -219,7 +219,7 @@ static void test_overlap_filter(void **state)
 static void test_end_settles_the_measured_minutes(void **state)
 {
     apr_pool_t *p = *state;
-    sb_session_act_t a = {SID, ID2, SB_SESSION_END, 0, NULL, 0};
+    sb_session_act_t a = {.id = SID, .actor_id = ID2, .action = SB_SESSION_END};
     sb_session_t o, n;
     sb_session_plan_t plan;
     sb_store_error_t err;
@@ -279,7 +279,7 @@ static void test_end_settles_the_measured_minutes(void **state)
 static void test_start_reschedule_abandon(void **state)
 {
     apr_pool_t *p = *state;
-    sb_session_act_t a = {SID, ID, SB_SESSION_ACCEPT, 0, NULL, 0};
+    sb_session_act_t a = {.id = SID, .actor_id = ID, .action = SB_SESSION_ACCEPT};
     sb_session_t o, n;
     sb_session_plan_t plan;
     sb_store_error_t err;

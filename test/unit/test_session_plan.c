@@ -65,7 +65,8 @@ static void test_hold_and_refund(void **state)
 static void test_refusals_name_the_status_and_field(void **state)
 {
     apr_pool_t *p = *state;
-    sb_session_act_t a = {SID, "65a1b2c3d4e5f60718293a4f", SB_SESSION_ACCEPT, 0, NULL, 0};
+    sb_session_act_t a = {
+        .id = SID, .actor_id = "65a1b2c3d4e5f60718293a4f", .action = SB_SESSION_ACCEPT};
     sb_session_t o, n;
     sb_session_plan_t plan;
     sb_store_error_t err;
@@ -106,7 +107,8 @@ static void test_refusals_name_the_status_and_field(void **state)
 static void test_release_with_and_without_penalty(void **state)
 {
     apr_pool_t *p = *state;
-    sb_session_act_t a = {SID, ID2, SB_SESSION_CANCEL, 0, "busy", -1};
+    sb_session_act_t a = {
+        .id = SID, .actor_id = ID2, .action = SB_SESSION_CANCEL, .reason = "busy", .penalty = -1};
     sb_session_t o, n;
     sb_session_plan_t plan;
     sb_store_error_t err;

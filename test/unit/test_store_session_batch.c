@@ -114,8 +114,11 @@ static void test_queued_ends_commit_together(void **state)
     for (i = 0; i < NENDS; i++) {
         assert_int_equal(sb_store_acquire(fx->store, fx->spool, &e[i].conn, &err), SB_STORE_OK);
         assert_int_equal(apr_pool_create(&e[i].pool, fx->pool), APR_SUCCESS);
-        e[i].a = (sb_session_act_t){
-            e[i].id, i == 6 ? z->id : i % 2 ? t->id : l->id, SB_SESSION_END, 0, NULL, 0};
+        e[i].a = (sb_session_act_t){.id = e[i].id,
+                                    .actor_id = i == 6  ? z->id
+                                                : i % 2 ? t->id
+                                                        : l->id,
+                                    .action = SB_SESSION_END};
         e[i].ev = (sb_outbox_event_t){l->id, "session:ended", "{}"};
         e[i].now = T0 + (i % 4) * 3 * HOUR + 30 * MIN; /* 30 minutes after its start */
         sb_id_new(e[i].nid);
@@ -204,7 +207,7 @@ static void test_no_turn_fails_that_transition(void **state)
     sb_user_t *t = mk_user(fx, "teach", "teach@example.org"),
               *l = mk_user(fx, "learn", "learn@example.org");
     char id[SB_ID_LEN + 1];
-    sb_session_act_t a = {id, l->id, SB_SESSION_END, 0, NULL, 0};
+    sb_session_act_t a = {.id = id, .actor_id = l->id, .action = SB_SESSION_END};
     sb_store_conn_t *hold;
     sb_store_error_t err;
     sb_session_t *s;
