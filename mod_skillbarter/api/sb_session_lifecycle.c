@@ -55,7 +55,7 @@ static int step(sb_call_t *c, sb_session_act_t *a, const char *event, const char
     a->actor_id = c->user->id;
     a->describe = describe;
     a->describe_ctx = &x;
-    if (sb_store_session_act(c->conn, c->pool, a, NULL, 0, NULL, c->now, out, &e) != SB_STORE_OK) {
+    if (sb_store_session_act(c->conn, c->pool, a, c->now, out, &e) != SB_STORE_OK) {
         return sb_session_store_fail(c, &e, NULL);
     }
     sb_call_outbox_signal(c);

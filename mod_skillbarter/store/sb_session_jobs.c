@@ -77,6 +77,31 @@ static void notice(apr_pool_t *p, sb_notification_new_t *n, const sb_session_t *
     n->event_data = text(p, o);
 }
 
+/* What a job's transition tells: the notification's title, and where to write. */
+typedef struct {
+    apr_pool_t *p;
+    const char *title;
+    int64_t now;
+} sb_job_news_t;
+
+/* The news of a job's transition (an sb_session_describe_fn), from the session as stored:
+ * session:ended for both participants, a notification for the learner. */
+static void job_news(void *ctx, const sb_session_t *s, sb_session_news_t *news)
+{
+    const sb_job_news_t *x = ctx;
+    const char *data = payload(x->p, s, s->status, NULL);
+
+    news->events[0] = (sb_outbox_event_t){s->teacher_id, "session:ended", data};
+    news->events[1] = (sb_outbox_event_t){s->student_id, "session:ended", data};
+    news->nevents = 2;
+    notice(x->p, &news->notify, s, s->student_id, apr_pstrcat(x->p, "session_", s->status, NULL),
+           x->title,
+           apr_pstrcat(x->p, s->skill ? s->skill : "", " (", sb_time_iso(x->p, s->scheduled_time),
+                       ")", NULL),
+           x->now);
+    news->notifies = 1;
+}
+
 /* A job's transition of s; *done = 1 when this call applied it. */
 static sb_store_status_t transition(sb_store_conn_t *c, apr_pool_t *p, const sb_session_t *s,
                                     sb_session_action_t action, int64_t penalty, int64_t now,
@@ -85,26 +110,19 @@ static sb_store_status_t transition(sb_store_conn_t *c, apr_pool_t *p, const sb_
     static const char *const titles[] = {[SB_SESSION_EXPIRE] = "Session request expired",
                                          [SB_SESSION_MARK_NO_SHOW] = "Session missed",
                                          [SB_SESSION_ABANDON] = "Session closed"};
-    const char *to =
-        sb_session_status_name(sb_session_transition(sb_session_status_parse(s->status), action));
-    sb_session_act_t a = {.id = s->id, .action = action, .penalty = penalty};
-    sb_outbox_event_t ev[2];
-    sb_notification_new_t n;
-    const char *data;
+    sb_job_news_t x = {p, titles[action], now};
+    sb_session_act_t a = {.id = s->id,
+                          .action = action,
+                          .penalty = penalty,
+                          .describe = job_news,
+                          .describe_ctx = &x};
     sb_store_status_t st;
 
     *done = 0;
-    if (!to) {
-        return SB_STORE_OK;
+    if (sb_session_transition(sb_session_status_parse(s->status), action) < 0) {
+        return SB_STORE_OK; /* not from the status the job read; the step would refuse it */
     }
-    data = payload(p, s, to, NULL);
-    ev[0] = (sb_outbox_event_t){s->teacher_id, "session:ended", data};
-    ev[1] = (sb_outbox_event_t){s->student_id, "session:ended", data};
-    notice(p, &n, s, s->student_id, apr_pstrcat(p, "session_", to, NULL), titles[action],
-           apr_pstrcat(p, s->skill ? s->skill : "", " (", sb_time_iso(p, s->scheduled_time), ")",
-                       NULL),
-           now);
-    st = sb_store_session_act(c, p, &a, ev, 2, &n, now, NULL, err);
+    st = sb_store_session_act(c, p, &a, now, NULL, err);
     if (st == SB_STORE_STALE || st == SB_STORE_REFUSED || st == SB_STORE_NOT_FOUND) {
         return SB_STORE_OK;
     }

@@ -91,10 +91,9 @@ typedef struct {
     int notifies; /* notify is set */
 } sb_session_news_t;
 
-/* Writes the news of a transition from the session as its step stored it (with both
- * participants), so what people hear is what was stored. Runs inside the step, possibly on
- * another thread of the process while the asking one waits (ctx is the asker's), and must not
- * use the store. */
+/* Writes the news of a transition from the session as its step stored it, so what people
+ * hear is what was stored. Runs inside the step, possibly on another thread of the process
+ * while the asking one waits (ctx is the asker's), and must not use the store. */
 typedef void sb_session_describe_fn(void *ctx, const sb_session_t *s, sb_session_news_t *news);
 
 /* A transition asked by actor_id (NULL = the scheduled jobs). */
@@ -108,9 +107,8 @@ typedef struct {
      * charged to the learner when only the teacher joined. Minutes, -1 = the whole hold,
      * capped at the hold. */
     int64_t penalty;
-    /* Optional: the news written by describe(describe_ctx, ...) instead of session_act's events
-     * and notify (then NULL), and *out with both participants. Lets a caller transition a
-     * session it has not read: the step reads it anyway. */
+    /* The news of the transition, written by describe(describe_ctx, ...) when the status
+     * changes; NULL = a transition nobody hears of. */
     sb_session_describe_fn *describe;
     void *describe_ctx;
 } sb_session_act_t;
@@ -166,13 +164,13 @@ typedef struct {
      * a job not due yet, a cancel after the start), CONFLICT "scheduledTime" (a reschedule that   \
      * overlaps). START marks the actor joined and moves to in_progress once both have; END,       \
      * ABANDON settle (core's sb_session_settle); DECLINE, CANCEL, EXPIRE, MARK_NO_SHOW release    \
-     * the hold, less any penalty. Events and notify are written only when the status changes.     \
-     * *out (may be NULL) gets the session after the step. */                                      \
+     * the hold, less any penalty. The news (a->describe) are written only when the status         \
+     * changes. The caller need not have read the session: the step reads it. *out (may be NULL)   \
+     * gets the session after the step with both participants (teacher, student). */               \
     X(d, session_act,                                                                              \
-      (sb_store_conn_t * c, apr_pool_t * p, const sb_session_act_t *a,                             \
-       const sb_outbox_event_t *events, int nevents, const sb_notification_new_t *notify,          \
-       int64_t now, sb_session_t **out, sb_store_error_t *err),                                    \
-      (c, p, a, events, nevents, notify, now, out, err))                                           \
+      (sb_store_conn_t * c, apr_pool_t * p, const sb_session_act_t *a, int64_t now,                \
+       sb_session_t **out, sb_store_error_t *err),                                                 \
+      (c, p, a, now, out, err))                                                                    \
     /* Edit the description (either party; NULL = leave) and the actor's own notes (NULL =         \
      * leave). NOT_FOUND for a non-participant. */                                                 \
     X(d, session_edit,                                                                             \

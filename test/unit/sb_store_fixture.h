@@ -225,6 +225,14 @@ static inline sb_user_t *mk_user(sb_fx_t *fx, const char *username, const char *
     return u;
 }
 
+/* A describer (sb_session_describe_fn) whose news are fixed in advance: ctx is the
+ * sb_session_news_t to write. */
+static inline void fixed_news(void *ctx, const sb_session_t *s, sb_session_news_t *news)
+{
+    (void)s;
+    *news = *(const sb_session_news_t *)ctx;
+}
+
 static inline void assert_balanced(sb_fx_t *fx)
 {
     sb_ledger_audit_t a;

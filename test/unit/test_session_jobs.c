@@ -19,9 +19,8 @@ static void book(sb_fx_t *fx, int64_t start, int64_t minutes, int accept, char *
     fx_book_skill(fx, teacher->id, student->id, "Piano", start, minutes, id);
     if (accept) {
         a.actor_id = teacher->id;
-        assert_int_equal(
-            sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, NOW, NULL, &err),
-            SB_STORE_OK);
+        assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, NOW, NULL, &err),
+                         SB_STORE_OK);
     }
 }
 
@@ -30,8 +29,7 @@ static void join(sb_fx_t *fx, const char *id, const sb_user_t *u, int64_t at)
     sb_session_act_t a = {.id = id, .actor_id = u->id, .action = SB_SESSION_START};
     sb_store_error_t err;
 
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, at, NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, at, NULL, &err), SB_STORE_OK);
 }
 
 static sb_session_jobs_report_t tick(sb_fx_t *fx, int64_t now)

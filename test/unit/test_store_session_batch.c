@@ -24,8 +24,7 @@ typedef struct {
     char id[SB_ID_LEN + 1], nid[SB_ID_LEN + 1];
     int64_t now;
     sb_session_act_t a;
-    sb_outbox_event_t ev;
-    sb_notification_new_t nn;
+    sb_session_news_t news; /* one event and a notification */
     sb_session_t *out;
     sb_store_status_t got;
     sb_store_error_t err;
@@ -35,8 +34,7 @@ static void *end_thread(void *arg)
 {
     ender_t *e = arg;
 
-    e->got =
-        sb_store_session_act(e->conn, e->pool, &e->a, &e->ev, 1, &e->nn, e->now, &e->out, &e->err);
+    e->got = sb_store_session_act(e->conn, e->pool, &e->a, e->now, &e->out, &e->err);
     return NULL;
 }
 
@@ -53,8 +51,7 @@ static void must(sb_fx_t *fx, const char *id, const char *actor, sb_session_acti
     sb_session_act_t a = {.id = id, .actor_id = actor, .action = action};
     sb_store_error_t err;
 
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, now, NULL, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, now, NULL, &err), SB_STORE_OK);
 }
 
 /* A 60-minute session of teacher t and learner l at start, both joined at start. */
@@ -118,18 +115,19 @@ static void test_queued_ends_commit_together(void **state)
                                     .actor_id = i == 6  ? z->id
                                                 : i % 2 ? t->id
                                                         : l->id,
-                                    .action = SB_SESSION_END};
-        e[i].ev = (sb_outbox_event_t){l->id, "session:ended", "{}"};
+                                    .action = SB_SESSION_END,
+                                    .describe = fixed_news,
+                                    .describe_ctx = &e[i].news};
+        e[i].news = (sb_session_news_t){{{l->id, "session:ended", "{}"}}, 1, {0}, 1};
         e[i].now = T0 + (i % 4) * 3 * HOUR + 30 * MIN; /* 30 minutes after its start */
         sb_id_new(e[i].nid);
-        e[i].nn = (sb_notification_new_t){0};
-        e[i].nn.id = e[i].nid;
-        e[i].nn.user_id = t->id;
-        e[i].nn.body = "";
-        e[i].nn.event_data = "{}";
-        e[i].nn.type = "session_ended";
-        e[i].nn.title = "ended";
-        e[i].nn.subject_id = e[i].id;
+        e[i].news.notify.id = e[i].nid;
+        e[i].news.notify.user_id = t->id;
+        e[i].news.notify.body = "";
+        e[i].news.notify.event_data = "{}";
+        e[i].news.notify.type = "session_ended";
+        e[i].news.notify.title = "ended";
+        e[i].news.notify.subject_id = e[i].id;
     }
     for (i = 0; i < NENDS; i++) {
         assert_int_equal(pthread_create(&th[i], NULL, end_thread, &e[i]), 0);
@@ -220,15 +218,13 @@ static void test_no_turn_fails_that_transition(void **state)
     SB_SQLITE(hold)->busy_timeout_ms = 50;
     SB_SQLITE(fx->conn)->busy_timeout_ms = 50;
     assert_int_equal(sb_sqlite_begin(SB_SQLITE(hold), &err), SB_STORE_OK);
-    assert_int_equal(
-        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, NULL, &err),
-        SB_STORE_UNAVAILABLE);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, T0 + HOUR, NULL, &err),
+                     SB_STORE_UNAVAILABLE);
     sb_sqlite_rollback(SB_SQLITE(hold));
     assert_int_equal(sb_store_session_get(fx->conn, fx->pool, id, &s, &err), SB_STORE_OK);
     assert_string_equal(s->status, "in_progress");
-    assert_int_equal(
-        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s, &err),
-        SB_STORE_OK);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, T0 + HOUR, &s, &err),
+                     SB_STORE_OK);
     assert_string_equal(s->status, "completed");
     assert_int_equal(s->credits_exchanged, 60);
     assert_balanced(fx);

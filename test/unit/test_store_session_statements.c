@@ -20,23 +20,27 @@
 static void act(sb_fx_t *fx, const char *id, const char *actor, sb_session_action_t action,
                 int64_t now, const char *user_to_notify)
 {
-    sb_session_act_t a = {.id = id, .actor_id = actor, .action = action};
-    sb_outbox_event_t ev[2] = {{actor, "session:x", "{}"}, {user_to_notify, "session:x", "{}"}};
+    sb_session_news_t news = {
+        {{actor, "session:x", "{}"}, {user_to_notify, "session:x", "{}"}}, 2, {0}, 1};
+    sb_session_act_t a = {.id = id,
+                          .actor_id = actor,
+                          .action = action,
+                          .describe = fixed_news,
+                          .describe_ctx = &news};
+    sb_notification_new_t *nn = &news.notify;
     char nid[SB_ID_LEN + 1];
-    sb_notification_new_t nn = {0};
     sb_store_error_t err;
 
     sb_id_new(nid);
-    nn.id = apr_pstrdup(fx->pool, nid);
-    nn.user_id = user_to_notify;
-    nn.type = "session_ended";
-    nn.title = "t";
-    nn.body = "b";
-    nn.data = "{}";
-    nn.subject_id = id;
-    nn.event_data = "{}";
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, ev, 2, &nn, now, NULL, &err),
-                     SB_STORE_OK);
+    nn->id = apr_pstrdup(fx->pool, nid);
+    nn->user_id = user_to_notify;
+    nn->type = "session_ended";
+    nn->title = "t";
+    nn->body = "b";
+    nn->data = "{}";
+    nn->subject_id = id;
+    nn->event_data = "{}";
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, now, NULL, &err), SB_STORE_OK);
 }
 
 static void test_settlement_writes_build_no_btree(void **state)

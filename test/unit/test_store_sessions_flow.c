@@ -74,7 +74,7 @@ static sb_store_status_t act(sb_fx_t *fx, const char *id, const char *actor,
 {
     sb_session_act_t a = {.id = id, .actor_id = actor, .action = action};
 
-    return sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, now, out, err);
+    return sb_store_session_act(fx->conn, fx->pool, &a, now, out, err);
 }
 
 static void must(sb_fx_t *fx, const char *id, const char *actor, sb_session_action_t action,
@@ -255,29 +255,26 @@ static void test_cancel_and_penalty(void **state)
     x.action = SB_SESSION_CANCEL;
     x.penalty = 30;
     x.reason = "busy";
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL, NOW, &s, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NOW, &s, &err), SB_STORE_OK);
     assert_string_equal(s->status, "cancelled");
     assert_string_equal(s->cancelled_by, pr.student->id);
     assert_string_equal(s->cancel_reason, "busy");
     assert_int_equal(credits(fx, pr.student->id), 180);
     /* within 24 h by the learner: the penalty */
     x.id = b;
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL,
-                                          T0 + 5 * HOUR - 2 * HOUR, &s, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &x, T0 + 5 * HOUR - 2 * HOUR, &s, &err),
+        SB_STORE_OK);
     assert_int_equal(credits(fx, pr.student->id), 240 - 30);
     /* within 24 h by the teacher: none */
     x.id = c;
     x.actor_id = pr.teacher->id;
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL,
-                                          T0 + 10 * HOUR - HOUR, &s, &err),
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, T0 + 10 * HOUR - HOUR, &s, &err),
                      SB_STORE_OK);
     assert_int_equal(credits(fx, pr.student->id), 270);
     assert_int_equal(held(fx, pr.student->id), 0);
     /* twice: STALE, nothing moves */
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL, NOW, &s, &err),
-                     SB_STORE_STALE);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NOW, &s, &err), SB_STORE_STALE);
     assert_string_equal(err.field, "cancelled");
     assert_int_equal(credits(fx, pr.student->id), 270);
     assert_balanced(fx);
@@ -299,14 +296,12 @@ static void test_reschedule_needs_the_other(void **state)
     x.actor_id = pr.student->id;
     x.action = SB_SESSION_RESCHEDULE;
     x.scheduled_time = T0 + 5 * HOUR + 30 * MIN; /* overlaps b */
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL, NOW, &s, &err),
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NOW, &s, &err),
                      SB_STORE_CONFLICT);
     x.scheduled_time = NOW - 1;
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL, NOW, &s, &err),
-                     SB_STORE_REFUSED);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NOW, &s, &err), SB_STORE_REFUSED);
     x.scheduled_time = T0 + HOUR; /* overlaps only itself */
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL, NOW, &s, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NOW, &s, &err), SB_STORE_OK);
     assert_string_equal(s->status, "pending");
     assert_string_equal(s->proposed_by, pr.student->id);
     assert_int_equal(s->scheduled_time, T0 + HOUR);
@@ -413,20 +408,20 @@ static void test_jobs_transitions(void **state)
     x.id = n1;
     x.action = SB_SESSION_MARK_NO_SHOW;
     x.penalty = -1;
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL,
-                                          T0 + 2 * HOUR + 14 * MIN, &s, &err),
-                     SB_STORE_REFUSED);
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL,
-                                          T0 + 2 * HOUR + 15 * MIN, &s, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &x, T0 + 2 * HOUR + 14 * MIN, &s, &err),
+        SB_STORE_REFUSED);
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &x, T0 + 2 * HOUR + 15 * MIN, &s, &err),
+        SB_STORE_OK);
     assert_string_equal(s->status, "no_show");
     assert_int_equal(credits(fx, pr.student->id), 300 - 90);
     /* only the teacher came: the learner pays the whole hold */
     must(fx, n2, pr.teacher->id, SB_SESSION_START, T0 + 4 * HOUR, "scheduled");
     x.id = n2;
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, NULL, 0, NULL,
-                                          T0 + 4 * HOUR + 20 * MIN, &s, &err),
-                     SB_STORE_OK);
+    assert_int_equal(
+        sb_store_session_act(fx->conn, fx->pool, &x, T0 + 4 * HOUR + 20 * MIN, &s, &err),
+        SB_STORE_OK);
     assert_int_equal(credits(fx, pr.student->id), 300 - 90);
     assert_int_equal(held(fx, pr.student->id), 60);
     /* left in progress: paid up to the last presence */
@@ -505,26 +500,24 @@ static void test_events_only_on_change(void **state)
     FX_BEGIN(state);
     pair_t pr = mk_pair(fx);
     char a[SB_ID_LEN + 1];
-    sb_outbox_event_t ev = {NULL, "session:started", "{}"};
-    sb_session_act_t x = {0};
+    sb_session_news_t news = {{{NULL, "session:started", "{}"}}, 1, {0}, 0};
+    sb_session_act_t x = {.describe = fixed_news, .describe_ctx = &news};
     apr_array_header_t *events;
     sb_store_error_t err;
     sb_session_t *s;
 
     assert_int_equal(book(fx, &pr, T0, 15, a, NULL), SB_STORE_OK);
     must(fx, a, pr.teacher->id, SB_SESSION_ACCEPT, NOW, "scheduled");
-    ev.user_id = pr.teacher->id;
+    news.events[0].user_id = pr.teacher->id;
     x.id = a;
     x.action = SB_SESSION_START;
     x.actor_id = pr.teacher->id;
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, &ev, 1, NULL, T0, &s, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, T0, &s, &err), SB_STORE_OK);
     assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, pr.teacher->id, 0, 10, &events, &err),
                      SB_STORE_OK);
     assert_int_equal(events->nelts, 0);
     x.actor_id = pr.student->id;
-    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, &ev, 1, NULL, T0, &s, &err),
-                     SB_STORE_OK);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &x, T0, &s, &err), SB_STORE_OK);
     assert_int_equal(sb_store_outbox_read(fx->conn, fx->pool, pr.teacher->id, 0, 10, &events, &err),
                      SB_STORE_OK);
     assert_int_equal(events->nelts, 1);
@@ -575,14 +568,12 @@ static void test_describe_tells_what_was_stored(void **state)
     a.id = id;
     /* not a participant: refused before anything is described */
     a.actor_id = mk_user(fx, "other", "other@example.com")->id;
-    assert_int_equal(
-        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s, &err),
-        SB_STORE_NOT_FOUND);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, T0 + HOUR, &s, &err),
+                     SB_STORE_NOT_FOUND);
     assert_int_equal(log.calls, 0);
     a.actor_id = pr.student->id;
-    assert_int_equal(
-        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s, &err),
-        SB_STORE_OK);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, T0 + HOUR, &s, &err),
+                     SB_STORE_OK);
     /* the describer saw the row as stored: settled for the 55 measured minutes */
     assert_int_equal(log.calls, 1);
     assert_string_equal(log.seen.status, "completed");
@@ -605,9 +596,8 @@ static void test_describe_tells_what_was_stored(void **state)
     assert_int_equal(notes->nelts, 1);
     assert_string_equal(APR_ARRAY_IDX(notes, 0, sb_notification_t).id, log.note_id);
     /* a retried end changes nothing and tells nothing */
-    assert_int_equal(
-        sb_store_session_act(fx->conn, fx->pool, &a, NULL, 0, NULL, T0 + HOUR, &s, &err),
-        SB_STORE_STALE);
+    assert_int_equal(sb_store_session_act(fx->conn, fx->pool, &a, T0 + HOUR, &s, &err),
+                     SB_STORE_STALE);
     assert_int_equal(log.calls, 1);
     assert_balanced(fx);
 }
@@ -830,7 +820,7 @@ static int race_end(sb_store_conn_t *c, apr_pool_t *p, int i)
                           .action = SB_SESSION_END};
     sb_store_error_t err;
 
-    return sb_store_session_act(c, p, &a, NULL, 0, NULL, T0 + 4 * HOUR, NULL, &err);
+    return sb_store_session_act(c, p, &a, T0 + 4 * HOUR, NULL, &err);
 }
 
 static void test_race_end_settles_once(void **state)

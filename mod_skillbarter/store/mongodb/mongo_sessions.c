@@ -350,9 +350,6 @@ sb_store_status_t sb_mongo_session_create(sb_store_conn_t *c, apr_pool_t *p,
 typedef struct {
     apr_pool_t *p;
     const sb_session_act_t *a;
-    const sb_outbox_event_t *events;
-    int nevents;
-    const sb_notification_new_t *notify;
     int64_t now;
     sb_session_t *n;
 } sb_mongo_act_t;
@@ -402,12 +399,7 @@ static sb_store_status_t sb_mongo_act_step(sb_store_conn_t *c, const bson_t *opt
             st = sb_mongo_not_found_ok(SB_STORE_NOT_FOUND, err);
         }
     }
-    if (st != SB_STORE_OK || !x->a->describe) {
-        return st == SB_STORE_OK && plan.changed ? sb_mongo_session_announce(
-                   c, opts, x->events, x->nevents, x->notify, 1, x->now, err)
-                                                 : st;
-    }
-    if ((st = sb_mongo_session_people(c, x->p, n, 1, err)) != SB_STORE_OK || !plan.changed) {
+    if (st != SB_STORE_OK || !plan.changed || !x->a->describe) {
         return st;
     }
     memset(&news, 0, sizeof news);
@@ -417,18 +409,17 @@ static sb_store_status_t sb_mongo_act_step(sb_store_conn_t *c, const bson_t *opt
 }
 
 sb_store_status_t sb_mongo_session_act(sb_store_conn_t *c, apr_pool_t *p, const sb_session_act_t *a,
-                                       const sb_outbox_event_t *events, int nevents,
-                                       const sb_notification_new_t *notify, int64_t now,
-                                       sb_session_t **out, sb_store_error_t *err)
+                                       int64_t now, sb_session_t **out, sb_store_error_t *err)
 {
-    sb_mongo_act_t x = {p, a, events, nevents, notify, now, apr_palloc(p, sizeof(sb_session_t))};
+    sb_mongo_act_t x = {p, a, now, apr_palloc(p, sizeof(sb_session_t))};
     sb_store_status_t st;
 
     if (out) {
         *out = NULL;
     }
-    st = sb_mongo_atomic(c, sb_mongo_act_step, &x, err);
-    if (st == SB_STORE_OK && out) {
+    /* the participants after the commit: users are read outside the step anyway */
+    if ((st = sb_mongo_atomic(c, sb_mongo_act_step, &x, err)) == SB_STORE_OK && out
+        && (st = sb_mongo_session_people(c, p, x.n, 1, err)) == SB_STORE_OK) {
         *out = x.n;
     }
     return st;

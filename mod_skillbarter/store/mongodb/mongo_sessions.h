@@ -121,7 +121,7 @@ sb_store_status_t sb_mongo_intent_run(sb_store_conn_t *c, const bson_t *opts, co
 sb_store_status_t sb_mongo_session_recover(sb_store_conn_t *c, int64_t before, int *fixed,
                                            sb_store_error_t *err);
 /* Both participants (teacher, student; NULL for a user gone) of every session of rows[0..n),
- * read outside any step (mongo_session_reads.c). */
+ * read outside any transaction (mongo_session_reads.c). */
 sb_store_status_t sb_mongo_session_people(sb_store_conn_t *c, apr_pool_t *p, sb_session_t *rows,
                                           int n, sb_store_error_t *err);
 /* The sessionData of the session_request messages of msgs[0..n) (mongo_session_reads.c). */

@@ -132,11 +132,9 @@ typedef struct {
     sb_sqlite_group_job_t job; /* first: the group hands this back */
     apr_pool_t *p;
     const sb_session_act_t *a;
-    const sb_outbox_event_t *events;
-    int nevents;
-    const sb_notification_new_t *notify;
     int64_t now;
     sb_session_t *n; /* the row as stored after the step */
+    int people;      /* n with both participants (the caller asked for it) */
 } sb_act_job_t;
 
 static sb_sqlite_group_t sb_acts = SB_SQLITE_GROUP_INIT;
@@ -166,14 +164,12 @@ static sb_store_status_t act_step(sb_sqlite_conn_t *sc, sb_sqlite_group_job_t *g
     if ((st = apply(sc, j->p, j->a, &o, j->n, j->now, &changed, &gj->err)) != SB_STORE_OK) {
         return st;
     }
-    if (!j->a->describe) {
-        return changed ? sb_sqlite_session_announce(sc, j->events, j->nevents, j->notify, j->now,
-                                                    &gj->err)
-                       : SB_STORE_OK;
-    }
     /* the participants on this connection, whose pages the step has just read or written */
-    if ((st = sb_sqlite_session_people(sc, j->p, j->n, 1, &gj->err)) != SB_STORE_OK || !changed) {
+    if (j->people && (st = sb_sqlite_session_people(sc, j->p, j->n, 1, &gj->err)) != SB_STORE_OK) {
         return st;
+    }
+    if (!changed || !j->a->describe) {
+        return SB_STORE_OK;
     }
     memset(&news, 0, sizeof news);
     j->a->describe(j->a->describe_ctx, j->n, &news);
@@ -182,9 +178,8 @@ static sb_store_status_t act_step(sb_sqlite_conn_t *sc, sb_sqlite_group_job_t *g
 }
 
 sb_store_status_t sb_sqlite_session_act(sb_store_conn_t *c, apr_pool_t *p,
-                                        const sb_session_act_t *a, const sb_outbox_event_t *events,
-                                        int nevents, const sb_notification_new_t *notify,
-                                        int64_t now, sb_session_t **out, sb_store_error_t *err)
+                                        const sb_session_act_t *a, int64_t now, sb_session_t **out,
+                                        sb_store_error_t *err)
 {
     sb_act_job_t j;
     sb_store_status_t st;
@@ -196,11 +191,9 @@ sb_store_status_t sb_sqlite_session_act(sb_store_conn_t *c, apr_pool_t *p,
     j.job.run = act_step;
     j.p = p;
     j.a = a;
-    j.events = events;
-    j.nevents = nevents;
-    j.notify = notify;
     j.now = now;
     j.n = apr_palloc(p, sizeof *j.n);
+    j.people = out != NULL;
     st = sb_sqlite_group_run(&sb_acts, SB_SQLITE(c), &j.job, err);
     if (st == SB_STORE_OK && out) {
         *out = j.n;
