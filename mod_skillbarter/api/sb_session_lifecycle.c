@@ -56,7 +56,7 @@ static int step(sb_call_t *c, sb_session_act_t *a, const char *event, const char
     a->describe = describe;
     a->describe_ctx = &x;
     if (sb_store_session_act(c->conn, c->pool, a, c->now, out, &e) != SB_STORE_OK) {
-        return sb_session_store_fail(c, &e, NULL);
+        return sb_session_store_fail(c, &e);
     }
     sb_call_outbox_signal(c);
     return 0;
@@ -141,7 +141,7 @@ int sb_session_h_update(sb_call_t *c)
     if (description || notes) {
         if (sb_store_session_edit(c->conn, s->id, c->user->id, description, notes, c->now, &e)
             != SB_STORE_OK) {
-            return sb_session_store_fail(c, &e, s);
+            return sb_session_store_fail(c, &e);
         }
     }
     if (sb_store_session_get(c->conn, c->pool, s->id, &out, &e) != SB_STORE_OK) {

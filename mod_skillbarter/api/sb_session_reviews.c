@@ -59,7 +59,7 @@ int sb_session_h_review(sb_call_t *c)
             sb_field_fail(&c->err, c->pool, "rating", "You have reviewed this session already");
             return sb_fail(&c->err, c->pool, 409, "You have reviewed this session already.");
         }
-        return sb_session_store_fail(c, &e, s);
+        return sb_session_store_fail(c, &e);
     }
     sb_call_outbox_signal(c);
     o = json_object_new_object();
@@ -173,7 +173,7 @@ int sb_session_h_dispute(sb_call_t *c)
     if (sb_store_session_dispute(c->conn, s->id, c->user->id, reason,
                                  c->settings->dispute_window * 1000, c->now, &e)
         != SB_STORE_OK) {
-        return sb_session_store_fail(c, &e, s);
+        return sb_session_store_fail(c, &e);
     }
     if (sb_store_session_get(c->conn, c->pool, s->id, &out, &e) != SB_STORE_OK) {
         return sb_call_store_fail(c, &e, "Session");
@@ -214,7 +214,7 @@ int sb_session_h_resolve(sb_call_t *c)
             sb_field_fail(&c->err, c->pool, "id", "no open dispute");
             return sb_fail(&c->err, c->pool, 409, "This session has no open dispute.");
         }
-        return sb_session_store_fail(c, &e, NULL);
+        return sb_session_store_fail(c, &e);
     }
     o = json_object_new_object();
     json_object_object_add(o, "sessionId", json_object_new_string(id));

@@ -256,7 +256,7 @@ void sb_session_notice(sb_call_t *c, sb_notification_new_t *n, const sb_session_
                                  shown.data, s->id,   sb_notification_text(c->pool, &shown)};
 }
 
-int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e, const sb_session_t *s)
+int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e)
 {
     const char *field = e->field ? e->field : "status";
 

@@ -47,7 +47,7 @@ void sb_session_notice(sb_call_t *c, sb_notification_new_t *n, const sb_session_
 
 /* A store refusal of a session step as the answer: 404, 409 naming the current status or
  * the field, 403 for the wrong party, 409 with the balance for INSUFFICIENT. */
-int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e, const sb_session_t *s);
+int sb_session_store_fail(sb_call_t *c, const sb_store_error_t *e);
 
 /* Limits of the session resources' inputs. */
 #define SB_SKILL_MAX             50

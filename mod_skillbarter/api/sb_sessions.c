@@ -237,7 +237,7 @@ static int book(sb_call_t *c, int with_message)
                            sb_credits_hours(c->pool, available),
                            sb_credits_hours(c->pool, duration));
         }
-        return sb_session_store_fail(c, &e, NULL);
+        return sb_session_store_fail(c, &e);
     }
     sb_call_outbox_signal(c);
     out = sb_session_json(c, s, sb_user_to_json(c->pool, teacher, SB_VIEW_PUBLIC),
