@@ -1,23 +1,26 @@
 /*
  * SQLite driver: the outbox. outbox.seq (INTEGER PRIMARY KEY AUTOINCREMENT) is the store-wide
- * position; user_seq, each recipient's own counter, comes from outbox_heads in the
- * appending transaction, so two writers (any process) serialize on the write lock and can
- * never draw the same number; pruning old rows leaves the heads, so numbers are not reused.
+ * position; user_seq, each recipient's own counter, is one more than the recipient's latest
+ * event, found by one seek in outbox_user_seq inside the appending transaction, so two
+ * writers (any process) serialize on the write lock and can never draw the same number.
+ * outbox_heads keeps the number of a recipient's latest pruned event: pruning writes it in
+ * the transaction that deletes the rows, so a recipient whose events are all gone goes on
+ * from there and numbers are never reused. Appending writes nothing but the event (it used to
+ * bump the head too: a second b-tree write per event, inside the write turn).
  */
 #include "sqlite_int.h"
 
-/* No RETURNING: SQLite buffers its rows in an ephemeral b-tree built per execution. The head
- * moves by an UPDATE (the recipient has one after its first event; the upsert, which tries an
- * insert first, only for a recipient without) and the event takes its number from the head
- * inside its own INSERT, so an event is two statements. */
-static const char SQL_HEAD_BUMP[] = "UPDATE outbox_heads SET seq = seq + 1 WHERE user_id = ?1";
-static const char SQL_HEAD_NEXT[] = "INSERT INTO outbox_heads (user_id, seq) VALUES (?1, 1)"
-                                    " ON CONFLICT (user_id) DO UPDATE SET seq = seq + 1";
-static const char SQL_OUTBOX_HEAD[] = "SELECT seq FROM outbox_heads WHERE user_id = ?1";
-/* user_seq is NOT NULL: an event without a head fails rather than going out unnumbered */
+/* A recipient's latest number: its newest event's, else its latest pruned one's, else 0. */
+#define SQL_USER_HEAD(u)                                                                           \
+    "coalesce((SELECT max(user_seq) FROM outbox WHERE user_id = " u "),"                           \
+    " (SELECT seq FROM outbox_heads WHERE user_id = " u "), 0)"
+static const char SQL_OUTBOX_HEAD[] = "SELECT " SQL_USER_HEAD("?1");
+/* No RETURNING (SQLite buffers its rows in an ephemeral b-tree built per execution): the
+ * number, when asked for, is read back by the event's position. */
 static const char SQL_OUTBOX_INSERT[] =
     "INSERT INTO outbox (user_id, user_seq, type, data, created_at)"
-    " VALUES (?1, (SELECT seq FROM outbox_heads WHERE user_id = ?1), ?2, ?3, ?4)";
+    " VALUES (?1, " SQL_USER_HEAD("?1") " + 1, ?2, ?3, ?4)";
+static const char SQL_OUTBOX_SEQ_AT[] = "SELECT user_seq FROM outbox WHERE seq = ?1";
 #define OUTBOX_COLS "seq, user_seq, user_id, type, data, created_at"
 static const char SQL_OUTBOX_READ[] =
     "SELECT " OUTBOX_COLS " FROM outbox WHERE user_id = ?1 AND user_seq > ?2"
@@ -27,43 +30,25 @@ static const char SQL_OUTBOX_TAIL[] =
 /* Positions follow commit order and times each writer's clock, so everything before the first
  * event created at or after the cut-off is old: found by walking from the oldest (the rows
  * being deleted anyway), no time index to update on every append. */
-static const char SQL_OUTBOX_PRUNE[] =
-    "DELETE FROM outbox WHERE seq < coalesce("
-    "(SELECT seq FROM outbox WHERE created_at >= ?1 ORDER BY seq LIMIT 1),"
+static const char SQL_OUTBOX_CUT[] =
+    "SELECT coalesce((SELECT seq FROM outbox WHERE created_at >= ?1 ORDER BY seq LIMIT 1),"
     " (SELECT max(seq) + 1 FROM outbox), 0)";
-
-/* The recipient's next number in its head: OK, or the failure. */
-static sb_store_status_t head_next(sb_sqlite_conn_t *sc, const char *user_id, sb_store_error_t *err)
-{
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_HEAD_BUMP, err);
-
-    if (!q) {
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    if (sb_sqlite_exec_stmt(sc, q, err, "outbox head") != SB_STORE_OK) {
-        return err->status;
-    }
-    if (sqlite3_changes(sc->db)) {
-        return SB_STORE_OK;
-    }
-    if (!(q = sb_sqlite_prepare(sc, SQL_HEAD_NEXT, err))) { /* the recipient's first event */
-        return err->status;
-    }
-    sb_sqlite_bind_text(q, 1, user_id);
-    return sb_sqlite_exec_stmt(sc, q, err, "outbox head");
-}
+/* The heads of the recipients whose events go, before they go (never moved back). */
+static const char SQL_OUTBOX_KEEP_HEADS[] =
+    "INSERT INTO outbox_heads (user_id, seq)"
+    " SELECT user_id, max(user_seq) FROM outbox WHERE seq < ?1 GROUP BY user_id"
+    " ON CONFLICT (user_id) DO UPDATE SET seq = max(seq, excluded.seq)";
+static const char SQL_OUTBOX_PRUNE[] = "DELETE FROM outbox WHERE seq < ?1";
 
 sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id, const char *type,
                                        const char *data, int64_t now, int64_t *seq,
                                        sb_store_error_t *err)
 {
-    sqlite3_stmt *q;
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OUTBOX_INSERT, err);
     int64_t s = 0;
     int rc;
 
-    if (head_next(sc, user_id, err) != SB_STORE_OK
-        || !(q = sb_sqlite_prepare(sc, SQL_OUTBOX_INSERT, err))) {
+    if (!q) {
         return err->status;
     }
     sb_sqlite_bind_text(q, 1, user_id);
@@ -77,11 +62,11 @@ sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id
         return SB_STORE_OK;
     }
     /* the number the event took, for a caller that asked */
-    if (!(q = sb_sqlite_prepare(sc, SQL_OUTBOX_HEAD, err))) {
+    if (!(q = sb_sqlite_prepare(sc, SQL_OUTBOX_SEQ_AT, err))) {
         return err->status;
     }
-    sb_sqlite_bind_text(q, 1, user_id);
-    if ((rc = sb_sqlite_step(sc, q, err, "outbox head")) < 0) {
+    sqlite3_bind_int64(q, 1, sqlite3_last_insert_rowid(sc->db));
+    if ((rc = sb_sqlite_step(sc, q, err, "outbox number")) < 0) {
         return err->status;
     }
     if (rc == SQLITE_ROW) {
@@ -89,7 +74,7 @@ sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id
     }
     sb_sqlite_done(q);
     if (s <= 0) {
-        return sb_store_fail(err, SB_STORE_ERROR, NULL, "outbox head: no sequence number");
+        return sb_store_fail(err, SB_STORE_ERROR, NULL, "outbox append: no sequence number");
     }
     *seq = s;
     return SB_STORE_OK;
@@ -175,23 +160,48 @@ sb_store_status_t sb_sqlite_outbox_tail(sb_store_conn_t *c, apr_pool_t *p, int64
     return collect_rows(sc, p, q, limit, out, err);
 }
 
-sb_store_status_t sb_sqlite_outbox_prune(sb_store_conn_t *c, int64_t before, int64_t *removed,
-                                         sb_store_error_t *err)
+/* Runs one of the prune's statements with the cut-off position bound. */
+static sb_store_status_t prune_step(sb_sqlite_conn_t *sc, const char *sql, int64_t cut,
+                                    sb_store_error_t *err)
 {
-    sb_sqlite_conn_t *sc = SB_SQLITE(c);
-    sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OUTBOX_PRUNE, err);
+    sqlite3_stmt *q = sb_sqlite_prepare(sc, sql, err);
 
     if (!q) {
         return err->status;
     }
+    sqlite3_bind_int64(q, 1, cut);
+    return sb_sqlite_exec_stmt(sc, q, err, "outbox prune");
+}
+
+sb_store_status_t sb_sqlite_outbox_prune(sb_store_conn_t *c, int64_t before, int64_t *removed,
+                                         sb_store_error_t *err)
+{
+    sb_sqlite_conn_t *sc = SB_SQLITE(c);
+    sb_store_status_t s = sb_sqlite_begin(sc, err);
+    sqlite3_stmt *q;
+    int64_t cut = 0, n = 0;
+    int rc;
+
+    if (s != SB_STORE_OK) {
+        return s;
+    }
+    if (!(q = sb_sqlite_prepare(sc, SQL_OUTBOX_CUT, err))) {
+        return sb_sqlite_end(sc, err->status, err);
+    }
     sqlite3_bind_int64(q, 1, before);
-    if (sb_sqlite_exec_stmt(sc, q, err, "outbox prune") != SB_STORE_OK) {
-        return err->status;
+    if ((rc = sb_sqlite_step(sc, q, err, "outbox prune")) < 0) {
+        return sb_sqlite_end(sc, err->status, err);
     }
-    if (removed) {
-        *removed = sqlite3_changes64(sc->db);
+    cut = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sb_sqlite_done(q);
+    if ((s = prune_step(sc, SQL_OUTBOX_KEEP_HEADS, cut, err)) == SB_STORE_OK
+        && (s = prune_step(sc, SQL_OUTBOX_PRUNE, cut, err)) == SB_STORE_OK) {
+        n = sqlite3_changes64(sc->db);
     }
-    return SB_STORE_OK;
+    if ((s = sb_sqlite_end(sc, s, err)) == SB_STORE_OK && removed) {
+        *removed = n;
+    }
+    return s;
 }
 
 static const char SQL_OUTBOX_LAST_POS[] = "SELECT coalesce(max(seq), 0) FROM outbox";
