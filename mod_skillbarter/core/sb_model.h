@@ -83,6 +83,16 @@ typedef struct {
      * until sb_user_lists() fills them. NULL for a user whose lists are there. */
     void (*lists_fill)(void *user);
     void *lists_src;
+
+    /* The user's public profile as text (sb_jtext_public_profile's, not detailed, slashes not
+     * escaped) when the store that handed the user out kept it from an earlier rendering of
+     * the same stored row; NULL when none is kept. public_keep, when set, is how a rendering
+     * of this copy is handed back to that store (public_src is the store's). A copy made by
+     * hand must not carry them over once it changes a field the profile shows. */
+    const char *public_text;
+    size_t public_len;
+    void (*public_keep)(const void *src, const char *text, size_t len);
+    const void *public_src;
 } sb_user_t;
 
 /* u with its four lists filled (parsed on the first call for a lazily read user). */

@@ -181,6 +181,14 @@ static void jtext_user_members(sb_jtext_t *t, const sb_user_t *u)
 void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
                              int detailed)
 {
+    apr_size_t start = t->len;
+
+    /* the short form (a chat bubble's people, both of every sent message): the kept text
+     * when the store has one for this row, else rendered and handed back */
+    if (!detailed && !t->slashes && u->public_text) {
+        sb_jtext_raw(t, u->public_text, u->public_len);
+        return;
+    }
     jtext_user_members(t, u);
     if (detailed) {
         sb_jtext_lit(t, ",\"reviewCount\":");
@@ -189,6 +197,9 @@ void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_
         jtext_reviews(t, reviews);
     }
     sb_jtext_lit(t, "}");
+    if (!detailed && !t->slashes && u->public_keep) {
+        u->public_keep(u->public_src, t->buf + start, t->len - start);
+    }
 }
 
 void sb_jtext_self_profile(sb_jtext_t *t, const sb_user_t *u)

@@ -11,6 +11,7 @@
 #include "driver.h"
 #include "sqlite_int.h"
 #include "sqlite_user_cache.h"
+#include "sb_user_text.h"
 
 static uint64_t hits(void)
 {
@@ -445,6 +446,72 @@ static void test_hook_key_columns_match_the_schema(void **state)
     sqlite3_finalize(st);
 }
 
+/* ---- the kept public profile text ---- */
+
+/* u's public profile as a chat bubble shows it (kept text or rendered) */
+static const char *public_text(sb_fx_t *fx, const sb_user_t *u)
+{
+    sb_jtext_t t;
+
+    sb_jtext_init(&t, fx->pool, 256);
+    sb_jtext_public_profile(&t, u, NULL, 0);
+    return t.buf;
+}
+
+/* u rendered afresh: a copy without the kept text and without the way back */
+static const char *rendered(sb_fx_t *fx, const sb_user_t *u)
+{
+    sb_user_t *c = apr_pmemdup(fx->pool, u, sizeof *u);
+
+    c->public_text = NULL;
+    c->public_keep = NULL;
+    return public_text(fx, sb_user_lists(c));
+}
+
+static void test_public_text_is_kept_for_one_reading(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *u = mk_user(fx, "ann", "ann@example.org"), *a, *b, *stale;
+    sb_profile_patch_t patch = {0};
+    sb_store_error_t err;
+    const char *first;
+    sb_jtext_t t;
+
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &a, &err), SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &a, &err), SB_STORE_OK);
+    assert_null(a->public_text); /* nothing rendered yet */
+    first = public_text(fx, a);
+    assert_string_equal(first, rendered(fx, a));
+    /* the next copy comes with the text, byte for byte what rendering writes */
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &b, &err), SB_STORE_OK);
+    assert_non_null(b->public_text);
+    assert_int_equal(b->public_len, strlen(first));
+    assert_string_equal(b->public_text, first);
+    assert_string_equal(public_text(fx, b), first);
+    /* the detailed form and the escaped one are rendered, never the kept text */
+    sb_jtext_init(&t, fx->pool, 256);
+    sb_jtext_public_profile(&t, b, NULL, 1);
+    assert_non_null(strstr(t.buf, "\"recentReviews\":[]"));
+    stale = b;
+
+    /* a change of the row: the next copy has no text, and renders the change */
+    patch.bio = "plays the oud";
+    assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW, &a, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &a, &err), SB_STORE_OK);
+    assert_null(a->public_text);
+    /* a copy of the old reading renders the old row; that text goes to no newer reading */
+    stale->public_text = NULL;
+    assert_null(strstr(public_text(fx, stale), "plays the oud"));
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &b, &err), SB_STORE_OK);
+    assert_null(b->public_text);
+    assert_non_null(strstr(public_text(fx, b), "plays the oud"));
+    assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &a, &err), SB_STORE_OK);
+    assert_non_null(a->public_text);
+    assert_non_null(strstr(a->public_text, "plays the oud"));
+    assert_string_equal(a->public_text, rendered(fx, a));
+}
+
 static const struct CMUnitTest tests[] = {
     FX_TEST(test_gen_table_counts_bumps_per_bucket_and_epoch, sqlite),
     FX_TEST(test_gen_table_is_shared_between_processes, sqlite),
@@ -463,6 +530,7 @@ static const struct CMUnitTest tests[] = {
     FX_TEST(test_cache_reset_is_ok, sqlite),
     FX_TEST(test_cache_reset_is_ok, mongodb),
     FX_TEST(test_hook_key_columns_match_the_schema, sqlite),
+    FX_TEST(test_public_text_is_kept_for_one_reading, sqlite),
 };
 
 FX_MAIN("store_user_cache", tests)

@@ -394,6 +394,7 @@ static sb_store_status_t user_by_session(sb_store_conn_t *c, apr_pool_t *p, cons
     }
     if (cache) {
         sb_ucache_put(sc->turn, &stamp, *out, *live ? session_id : NULL);
+        sb_ucache_keepable(p, sc->turn, &stamp, *out);
         if (!lazy) {
             sb_user_lists(*out);
         }

@@ -4,6 +4,13 @@
  * mutexes (httpd's event MPM reads it from many threads). A user is kept as one malloc'd
  * block: the sb_user_t with its strings behind it, copied into the request's pool on a hit
  * and its pointers moved with it.
+ *
+ * An entry also keeps the user's public profile text once a copy of it has been rendered
+ * (sb_user_t.public_text): every sent message shows both people in full, and rendering them
+ * was about a tenth of a send's instructions. The text belongs to the entry's reading of the
+ * row: a copy hands its rendering back only to the entry it came from, while that entry still
+ * holds the same reading (the epoch and counter it was filled under), and an entry filled
+ * again starts without one.
  */
 #include "sqlite_user_cache.h"
 
@@ -38,7 +45,17 @@ typedef struct {
     int nfamilies, next_family;
     sb_ucache_family_t families[SB_UCACHE_FAMILIES];
     sb_ucache_user_t *user;
+    char *public_text; /* malloc'd, NUL-terminated; NULL until a copy's rendering comes back */
+    size_t public_len;
 } sb_ucache_entry_t;
+
+/* Which reading a copy came from (its public_src): where its rendering may go back to. */
+typedef struct {
+    const sb_sqlite_turn_t *db;
+    char id[SB_ID_LEN + 1];
+    uint32_t bucket;
+    uint64_t epoch, gen;
+} sb_ucache_reading_t;
 
 static sb_ucache_entry_t sb_ucache[SB_UCACHE_SETS][SB_UCACHE_WAYS];
 static uint64_t sb_ucache_clock[SB_UCACHE_SETS];
@@ -99,6 +116,10 @@ static sb_ucache_user_t *sb_ucache_pack(const sb_user_t *u)
     c->u = *u;
     c->u.lists_fill = NULL;
     c->u.lists_src = NULL;
+    c->u.public_text = NULL;
+    c->u.public_len = 0;
+    c->u.public_keep = NULL;
+    c->u.public_src = NULL;
     c->size = size;
     at = (char *)(c + 1);
     for (i = 0; i < SB_UCACHE_NSTRINGS + 4; i++) {
@@ -157,6 +178,58 @@ static sb_ucache_entry_t *sb_ucache_find(uint32_t set, const sb_sqlite_turn_t *t
     return NULL;
 }
 
+/* public_keep: the rendering of a copy back into its entry, when that still holds the
+ * reading the copy came from and has no text yet. */
+static void sb_ucache_keep(const void *src, const char *text, size_t len)
+{
+    const sb_ucache_reading_t *r = src;
+    uint32_t set = sb_ucache_set(r->bucket);
+    pthread_mutex_t *mu = &sb_ucache_locks[set % SB_UCACHE_LOCKS];
+    sb_ucache_entry_t *e;
+    char *copy;
+
+    pthread_mutex_lock(mu);
+    e = sb_ucache_find(set, r->db, r->id);
+    if (e && !e->public_text && e->epoch == r->epoch && e->gen == r->gen
+        && (copy = malloc(len + 1)) != NULL) {
+        memcpy(copy, text, len);
+        copy[len] = '\0';
+        e->public_text = copy;
+        e->public_len = len;
+    }
+    pthread_mutex_unlock(mu);
+}
+
+/* u (of reading epoch/gen of its entry in t) with its entry's kept text in p, or with the way
+ * to hand its rendering back when there is none. */
+static void sb_ucache_public(apr_pool_t *p, const sb_sqlite_turn_t *t, uint32_t bucket,
+                             uint64_t epoch, uint64_t gen, const sb_ucache_entry_t *e, sb_user_t *u)
+{
+    sb_ucache_reading_t *r;
+
+    if (e && e->public_text) {
+        u->public_text = apr_pmemdup(p, e->public_text, e->public_len + 1);
+        u->public_len = e->public_len;
+        return;
+    }
+    r = apr_palloc(p, sizeof *r);
+    r->db = t;
+    memcpy(r->id, u->id, SB_ID_LEN + 1);
+    r->bucket = bucket;
+    r->epoch = epoch;
+    r->gen = gen;
+    u->public_keep = sb_ucache_keep;
+    u->public_src = r;
+}
+
+void sb_ucache_keepable(apr_pool_t *p, const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s,
+                        sb_user_t *u)
+{
+    if (t && strlen(u->id) == SB_ID_LEN) {
+        sb_ucache_public(p, t, s->user_bucket, s->epoch, s->user_gen, NULL, u);
+    }
+}
+
 sb_user_t *sb_ucache_get(const sb_sqlite_turn_t *t, apr_pool_t *p, const char *user_id,
                          const char *family)
 {
@@ -180,6 +253,7 @@ sb_user_t *sb_ucache_get(const sb_sqlite_turn_t *t, apr_pool_t *p, const char *u
                 && e->families[i].gen == sb_sqlite_gen_get(t, e->families[i].bucket))) {
             e->used = ++sb_ucache_clock[set];
             u = sb_ucache_unpack(p, e->user);
+            sb_ucache_public(p, t, bucket, e->epoch, e->gen, e, u);
         }
     }
     pthread_mutex_unlock(mu);
@@ -232,6 +306,9 @@ void sb_ucache_put(const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s, const 
             __atomic_add_fetch(&sb_ucache_entries, 1, __ATOMIC_RELAXED);
         }
         free(e->user);
+        free(e->public_text);
+        e->public_text = NULL;
+        e->public_len = 0;
         e->user = packed;
         e->db = t;
         memcpy(e->id, u->id, SB_ID_LEN + 1);

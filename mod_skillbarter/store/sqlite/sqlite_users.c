@@ -198,6 +198,7 @@ sb_store_status_t sb_sqlite_user_by_id(sb_store_conn_t *c, apr_pool_t *p, const 
             return st;
         }
         sb_ucache_put(sc->turn, &stamp, *out, NULL);
+        sb_ucache_keepable(p, sc->turn, &stamp, *out);
     }
     sb_user_lists(*out);
     return SB_STORE_OK;
