@@ -84,13 +84,13 @@ typedef struct {
     void (*lists_fill)(void *user);
     void *lists_src;
 
-    /* The user's public profile as text (sb_jtext_public_profile's, not detailed, slashes not
-     * escaped) when the store that handed the user out kept it from an earlier rendering of
-     * the same stored row; NULL when none is kept. public_keep, when set, is how a rendering
-     * of this copy is handed back to that store (public_src is the store's). A copy made by
-     * hand must not carry them over once it changes a field the profile shows. */
-    const char *public_text;
-    size_t public_len;
+    /* Set when the store that handed the user out can keep the user's public profile text
+     * (sb_jtext_public_profile's short form: not detailed, slashes not escaped) for the
+     * reading of the row this copy came from: public_kept gives a copy in p of the text kept
+     * from an earlier rendering of that reading (NULL when none is), public_keep hands a
+     * rendering of this copy back. public_src is the store's. A copy made by hand must not
+     * carry them over once it changes a field the profile shows. */
+    const char *(*public_kept)(const void *src, apr_pool_t *p, size_t *len);
     void (*public_keep)(const void *src, const char *text, size_t len);
     const void *public_src;
 } sb_user_t;

@@ -181,12 +181,15 @@ static void jtext_user_members(sb_jtext_t *t, const sb_user_t *u)
 void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_header_t *reviews,
                              int detailed)
 {
+    int keepable = !detailed && !t->slashes && u->public_src;
     apr_size_t start = t->len;
+    const char *kept;
+    size_t len;
 
     /* the short form (a chat bubble's people, both of every sent message): the kept text
-     * when the store has one for this row, else rendered and handed back */
-    if (!detailed && !t->slashes && u->public_text) {
-        sb_jtext_raw(t, u->public_text, u->public_len);
+     * when the store has one for this reading of the row, else rendered and handed back */
+    if (keepable && (kept = u->public_kept(u->public_src, t->p, &len)) != NULL) {
+        sb_jtext_raw(t, kept, len);
         return;
     }
     jtext_user_members(t, u);
@@ -197,7 +200,7 @@ void sb_jtext_public_profile(sb_jtext_t *t, const sb_user_t *u, const apr_array_
         jtext_reviews(t, reviews);
     }
     sb_jtext_lit(t, "}");
-    if (!detailed && !t->slashes && u->public_keep) {
+    if (keepable) {
         u->public_keep(u->public_src, t->buf + start, t->len - start);
     }
 }

@@ -107,7 +107,7 @@ static void test_cache_hit_is_a_copy_and_a_bump_misses(void **state)
 
     assert_null(sb_ucache_get(t, fx->pool, id, NULL));
     sb_ucache_stamp(t, id, fam, &s);
-    sb_ucache_put(t, &s, lazy_user(fx->pool, id, "first"), fam);
+    sb_ucache_put(fx->pool, t, &s, lazy_user(fx->pool, id, "first"), fam);
     u = sb_ucache_get(t, fx->pool, id, fam);
     assert_non_null(u);
     assert_string_equal(u->id, id);
@@ -128,10 +128,10 @@ static void test_cache_hit_is_a_copy_and_a_bump_misses(void **state)
     sb_sqlite_gen_bump(t, s.user_bucket);
     assert_null(sb_ucache_get(t, fx->pool, id, NULL));
     /* a reading under a stamp already stale is stored but never served */
-    sb_ucache_put(t, &s, lazy_user(fx->pool, id, "stale"), NULL);
+    sb_ucache_put(fx->pool, t, &s, lazy_user(fx->pool, id, "stale"), NULL);
     assert_null(sb_ucache_get(t, fx->pool, id, NULL));
     sb_ucache_stamp(t, id, NULL, &s);
-    sb_ucache_put(t, &s, lazy_user(fx->pool, id, "second"), NULL);
+    sb_ucache_put(fx->pool, t, &s, lazy_user(fx->pool, id, "second"), NULL);
     assert_string_equal(sb_ucache_get(t, fx->pool, id, NULL)->bio, "second");
 }
 
@@ -143,7 +143,7 @@ static void test_cache_epoch_drops_everything(void **state)
     sb_ucache_stamp_t s;
 
     sb_ucache_stamp(t, id, NULL, &s);
-    sb_ucache_put(t, &s, lazy_user(fx->pool, id, NULL), NULL);
+    sb_ucache_put(fx->pool, t, &s, lazy_user(fx->pool, id, NULL), NULL);
     assert_non_null(sb_ucache_get(t, fx->pool, id, NULL));
     sb_sqlite_gen_new_epoch(t);
     assert_null(sb_ucache_get(t, fx->pool, id, NULL));
@@ -164,7 +164,7 @@ static void test_cache_is_bounded(void **state)
     for (i = 0; i < n; i++) {
         snprintf(id, sizeof(id), "%024x", i);
         sb_ucache_stamp(t, id, NULL, &s);
-        sb_ucache_put(t, &s, lazy_user(p, id, "x"), NULL);
+        sb_ucache_put(p, t, &s, lazy_user(p, id, "x"), NULL);
         if (i == 0) {
             memcpy(first, id, sizeof(id));
         }
@@ -458,14 +458,22 @@ static const char *public_text(sb_fx_t *fx, const sb_user_t *u)
     return t.buf;
 }
 
-/* u rendered afresh: a copy without the kept text and without the way back */
+/* u rendered afresh: a copy without the way to its kept text */
 static const char *rendered(sb_fx_t *fx, const sb_user_t *u)
 {
     sb_user_t *c = apr_pmemdup(fx->pool, u, sizeof *u);
 
-    c->public_text = NULL;
+    c->public_kept = NULL;
     c->public_keep = NULL;
+    c->public_src = NULL;
     return public_text(fx, sb_user_lists(c));
+}
+
+/* The text u's entry keeps for u's reading (NULL: none), and its length in *len. */
+static const char *kept(sb_fx_t *fx, const sb_user_t *u, size_t *len)
+{
+    assert_non_null(u->public_kept); /* a cached reading can keep its text */
+    return u->public_kept(u->public_src, fx->pool, len);
 }
 
 static void test_public_text_is_kept_for_one_reading(void **state)
@@ -474,19 +482,21 @@ static void test_public_text_is_kept_for_one_reading(void **state)
     sb_user_t *u = mk_user(fx, "ann", "ann@example.org"), *a, *b, *stale;
     sb_profile_patch_t patch = {0};
     sb_store_error_t err;
-    const char *first;
+    const char *first, *text;
+    size_t len = 0;
     sb_jtext_t t;
 
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &a, &err), SB_STORE_OK);
+    assert_null(kept(fx, a, &len)); /* the reading that filled the entry: nothing rendered yet */
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &a, &err), SB_STORE_OK);
-    assert_null(a->public_text); /* nothing rendered yet */
+    assert_null(kept(fx, a, &len));
     first = public_text(fx, a);
     assert_string_equal(first, rendered(fx, a));
-    /* the next copy comes with the text, byte for byte what rendering writes */
+    /* the next copy finds the text, byte for byte what rendering writes */
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &b, &err), SB_STORE_OK);
-    assert_non_null(b->public_text);
-    assert_int_equal(b->public_len, strlen(first));
-    assert_string_equal(b->public_text, first);
+    assert_non_null(text = kept(fx, b, &len));
+    assert_int_equal(len, strlen(first));
+    assert_string_equal(text, first);
     assert_string_equal(public_text(fx, b), first);
     /* the detailed form and the escaped one are rendered, never the kept text */
     sb_jtext_init(&t, fx->pool, 256);
@@ -494,22 +504,23 @@ static void test_public_text_is_kept_for_one_reading(void **state)
     assert_non_null(strstr(t.buf, "\"recentReviews\":[]"));
     stale = b;
 
-    /* a change of the row: the next copy has no text, and renders the change */
+    /* a change of the row: the next copy finds no text, and renders the change */
     patch.bio = "plays the oud";
     assert_int_equal(sb_store_user_update_profile(fx->conn, fx->pool, u->id, &patch, NOW, &a, &err),
                      SB_STORE_OK);
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &a, &err), SB_STORE_OK);
-    assert_null(a->public_text);
-    /* a copy of the old reading renders the old row; that text goes to no newer reading */
-    stale->public_text = NULL;
+    assert_null(kept(fx, a, &len));
+    /* a copy of the old reading finds nothing kept now, renders the old row, and that text
+     * goes to no newer reading */
+    assert_null(kept(fx, stale, &len));
     assert_null(strstr(public_text(fx, stale), "plays the oud"));
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &b, &err), SB_STORE_OK);
-    assert_null(b->public_text);
+    assert_null(kept(fx, b, &len));
     assert_non_null(strstr(public_text(fx, b), "plays the oud"));
     assert_int_equal(sb_store_user_by_id(fx->conn, fx->pool, u->id, &a, &err), SB_STORE_OK);
-    assert_non_null(a->public_text);
-    assert_non_null(strstr(a->public_text, "plays the oud"));
-    assert_string_equal(a->public_text, rendered(fx, a));
+    assert_non_null(text = kept(fx, a, &len));
+    assert_non_null(strstr(text, "plays the oud"));
+    assert_string_equal(text, rendered(fx, a));
 }
 
 static const struct CMUnitTest tests[] = {

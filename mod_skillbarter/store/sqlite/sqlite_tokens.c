@@ -393,8 +393,7 @@ static sb_store_status_t user_by_session(sb_store_conn_t *c, apr_pool_t *p, cons
         return sb_store_fail(err, SB_STORE_NOT_FOUND, NULL, "user not found");
     }
     if (cache) {
-        sb_ucache_put(sc->turn, &stamp, *out, *live ? session_id : NULL);
-        sb_ucache_keepable(p, sc->turn, &stamp, *out);
+        sb_ucache_put(p, sc->turn, &stamp, *out, *live ? session_id : NULL);
         if (!lazy) {
             sb_user_lists(*out);
         }

@@ -6,11 +6,12 @@
  * and its pointers moved with it.
  *
  * An entry also keeps the user's public profile text once a copy of it has been rendered
- * (sb_user_t.public_text): every sent message shows both people in full, and rendering them
+ * (sb_user_t.public_kept): every sent message shows both people in full, and rendering them
  * was about a tenth of a send's instructions. The text belongs to the entry's reading of the
- * row: a copy hands its rendering back only to the entry it came from, while that entry still
- * holds the same reading (the epoch and counter it was filled under), and an entry filled
- * again starts without one.
+ * row: a copy (from get, or the one put stored) finds it, and hands its rendering back, only
+ * while the entry still holds the reading the copy came from (the epoch and counter it was
+ * filled under); an entry filled again starts without one. The text is copied out when a
+ * copy is rendered, not with every copy (most requests never show their user's profile).
  */
 #include "sqlite_user_cache.h"
 
@@ -116,8 +117,7 @@ static sb_ucache_user_t *sb_ucache_pack(const sb_user_t *u)
     c->u = *u;
     c->u.lists_fill = NULL;
     c->u.lists_src = NULL;
-    c->u.public_text = NULL;
-    c->u.public_len = 0;
+    c->u.public_kept = NULL;
     c->u.public_keep = NULL;
     c->u.public_src = NULL;
     c->size = size;
@@ -178,20 +178,46 @@ static sb_ucache_entry_t *sb_ucache_find(uint32_t set, const sb_sqlite_turn_t *t
     return NULL;
 }
 
-/* public_keep: the rendering of a copy back into its entry, when that still holds the
- * reading the copy came from and has no text yet. */
+/* The entry still holding the reading r (its lock held), or NULL. */
+static sb_ucache_entry_t *sb_ucache_reading(const sb_ucache_reading_t *r)
+{
+    sb_ucache_entry_t *e = sb_ucache_find(sb_ucache_set(r->bucket), r->db, r->id);
+
+    return e && e->epoch == r->epoch && e->gen == r->gen ? e : NULL;
+}
+
+static pthread_mutex_t *sb_ucache_lock_of(uint32_t bucket)
+{
+    return &sb_ucache_locks[sb_ucache_set(bucket) % SB_UCACHE_LOCKS];
+}
+
+/* public_kept: a copy in p of the text the entry of reading src keeps, or NULL. */
+static const char *sb_ucache_kept(const void *src, apr_pool_t *p, size_t *len)
+{
+    const sb_ucache_reading_t *r = src;
+    pthread_mutex_t *mu = sb_ucache_lock_of(r->bucket);
+    const sb_ucache_entry_t *e;
+    const char *text = NULL;
+
+    pthread_mutex_lock(mu);
+    if ((e = sb_ucache_reading(r)) != NULL && e->public_text) {
+        text = apr_pmemdup(p, e->public_text, e->public_len + 1);
+        *len = e->public_len;
+    }
+    pthread_mutex_unlock(mu);
+    return text;
+}
+
+/* public_keep: a copy's rendering into the entry of its reading, when that has none yet. */
 static void sb_ucache_keep(const void *src, const char *text, size_t len)
 {
     const sb_ucache_reading_t *r = src;
-    uint32_t set = sb_ucache_set(r->bucket);
-    pthread_mutex_t *mu = &sb_ucache_locks[set % SB_UCACHE_LOCKS];
+    pthread_mutex_t *mu = sb_ucache_lock_of(r->bucket);
     sb_ucache_entry_t *e;
     char *copy;
 
     pthread_mutex_lock(mu);
-    e = sb_ucache_find(set, r->db, r->id);
-    if (e && !e->public_text && e->epoch == r->epoch && e->gen == r->gen
-        && (copy = malloc(len + 1)) != NULL) {
+    if ((e = sb_ucache_reading(r)) != NULL && !e->public_text && (copy = malloc(len + 1)) != NULL) {
         memcpy(copy, text, len);
         copy[len] = '\0';
         e->public_text = copy;
@@ -200,34 +226,21 @@ static void sb_ucache_keep(const void *src, const char *text, size_t len)
     pthread_mutex_unlock(mu);
 }
 
-/* u (of reading epoch/gen of its entry in t) with its entry's kept text in p, or with the way
- * to hand its rendering back when there is none. */
-static void sb_ucache_public(apr_pool_t *p, const sb_sqlite_turn_t *t, uint32_t bucket,
-                             uint64_t epoch, uint64_t gen, const sb_ucache_entry_t *e, sb_user_t *u)
+/* u, a copy in p of the reading epoch/gen of its entry in t, able to find and keep its
+ * public profile text there. */
+static void sb_ucache_arm(apr_pool_t *p, const sb_sqlite_turn_t *t, uint32_t bucket, uint64_t epoch,
+                          uint64_t gen, sb_user_t *u)
 {
-    sb_ucache_reading_t *r;
+    sb_ucache_reading_t *r = apr_palloc(p, sizeof *r);
 
-    if (e && e->public_text) {
-        u->public_text = apr_pmemdup(p, e->public_text, e->public_len + 1);
-        u->public_len = e->public_len;
-        return;
-    }
-    r = apr_palloc(p, sizeof *r);
     r->db = t;
     memcpy(r->id, u->id, SB_ID_LEN + 1);
     r->bucket = bucket;
     r->epoch = epoch;
     r->gen = gen;
+    u->public_kept = sb_ucache_kept;
     u->public_keep = sb_ucache_keep;
     u->public_src = r;
-}
-
-void sb_ucache_keepable(apr_pool_t *p, const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s,
-                        sb_user_t *u)
-{
-    if (t && strlen(u->id) == SB_ID_LEN) {
-        sb_ucache_public(p, t, s->user_bucket, s->epoch, s->user_gen, NULL, u);
-    }
 }
 
 sb_user_t *sb_ucache_get(const sb_sqlite_turn_t *t, apr_pool_t *p, const char *user_id,
@@ -253,7 +266,7 @@ sb_user_t *sb_ucache_get(const sb_sqlite_turn_t *t, apr_pool_t *p, const char *u
                 && e->families[i].gen == sb_sqlite_gen_get(t, e->families[i].bucket))) {
             e->used = ++sb_ucache_clock[set];
             u = sb_ucache_unpack(p, e->user);
-            sb_ucache_public(p, t, bucket, e->epoch, e->gen, e, u);
+            sb_ucache_arm(p, t, bucket, e->epoch, e->gen, u);
         }
     }
     pthread_mutex_unlock(mu);
@@ -280,8 +293,8 @@ static sb_ucache_entry_t *sb_ucache_way(uint32_t set, const sb_sqlite_turn_t *t,
     return e ? e : old;
 }
 
-void sb_ucache_put(const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s, const sb_user_t *u,
-                   const char *family)
+void sb_ucache_put(apr_pool_t *p, const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s,
+                   sb_user_t *u, const char *family)
 {
     uint32_t set = sb_ucache_set(s->user_bucket);
     pthread_mutex_t *mu = &sb_ucache_locks[set % SB_UCACHE_LOCKS];
@@ -334,6 +347,7 @@ void sb_ucache_put(const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s, const 
         f->gen = s->family_gen;
     }
     pthread_mutex_unlock(mu);
+    sb_ucache_arm(p, t, s->user_bucket, s->epoch, s->user_gen, u);
 }
 
 void sb_ucache_stats(sb_ucache_stats_t *out)

@@ -35,19 +35,17 @@ typedef struct {
 int sb_ucache_usable(const sb_sqlite_conn_t *sc, const char *user_id, const char *family);
 void sb_ucache_stamp(const sb_sqlite_turn_t *t, const char *user_id, const char *family,
                      sb_ucache_stamp_t *s);
-/* A copy in p of the cached user_id (lists lazy, as sb_sqlite_row_user_lazy; its public
- * profile text when the entry kept one, else the way to hand it back), when its entry
+/* A copy in p of the cached user_id (lists lazy, as sb_sqlite_row_user_lazy; able to find
+ * and keep its public profile text in the entry, sb_user_t.public_kept), when its entry
  * is good and, with a family, that family was found live under counters still current; NULL
  * otherwise. */
 sb_user_t *sb_ucache_get(const sb_sqlite_turn_t *t, apr_pool_t *p, const char *user_id,
                          const char *family);
-/* Remember u (read lazily under s) and, when family is not NULL, that it was live. */
-void sb_ucache_put(const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s, const sb_user_t *u,
-                   const char *family);
-/* After sb_ucache_put(t, s, u): u (the caller's, in p) hands its public profile rendering
- * back to the entry it filled (sb_user_t.public_keep). */
-void sb_ucache_keepable(apr_pool_t *p, const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s,
-                        sb_user_t *u);
+/* Remember u (read lazily under s, in p) and, when family is not NULL, that it was live; u
+ * can then find and keep its public profile text in the entry it filled, as a copy from
+ * sb_ucache_get can. */
+void sb_ucache_put(apr_pool_t *p, const sb_sqlite_turn_t *t, const sb_ucache_stamp_t *s,
+                   sb_user_t *u, const char *family);
 void sb_ucache_stats(sb_ucache_stats_t *out);
 
 #endif

@@ -197,8 +197,7 @@ sb_store_status_t sb_sqlite_user_by_id(sb_store_conn_t *c, apr_pool_t *p, const 
         if ((st = sb_sqlite_user_read(sc, p, SQL_USER_BY_ID, id, 1, out, err)) != SB_STORE_OK) {
             return st;
         }
-        sb_ucache_put(sc->turn, &stamp, *out, NULL);
-        sb_ucache_keepable(p, sc->turn, &stamp, *out);
+        sb_ucache_put(p, sc->turn, &stamp, *out, NULL);
     }
     sb_user_lists(*out);
     return SB_STORE_OK;
