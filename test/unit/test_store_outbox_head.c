@@ -4,6 +4,9 @@
  */
 #include "sb_store_fixture.h"
 
+#include "sb_sql_probe.h"
+#include "sqlite_int.h"
+
 static void test_heads(void **state)
 {
     FX_BEGIN(state);
@@ -47,7 +50,43 @@ static void test_heads(void **state)
     assert_int_equal(pos, p2);
 }
 
-#define FX_SUITE(d) FX_TEST(test_heads, d)
+/* A database from before appends stopped writing heads keeps, for every recipient, a head
+ * equal to its latest event. A prune of older events leaves such a head where it is (it never
+ * moves a head back), and the recipient's numbers go on after it. */
+static void test_prune_never_moves_a_head_back(void **state)
+{
+    FX_BEGIN(state);
+    sb_user_t *a = mk_user(fx, "ann", "ann@x.org");
+    sqlite3 *db;
+    sb_store_error_t err;
+    int64_t seq = 0, removed = 0;
+    char *sql;
+    int i;
+
+    if (strcmp(fx->driver->name, "sqlite")) {
+        skip();
+    }
+    db = SB_SQLITE(fx->conn)->db;
+    for (i = 0; i < 3; i++) {
+        assert_int_equal(sb_store_outbox_append(fx->conn, a->id, "x", "{}", NOW + i, NULL, &err),
+                         SB_STORE_OK);
+    }
+    sql = sqlite3_mprintf("INSERT INTO outbox_heads (user_id, seq) VALUES ('%q', 3)", a->id);
+    assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK); /* as appends left it */
+    sqlite3_free(sql);
+    assert_int_equal(sb_store_outbox_prune(fx->conn, NOW + 1, &removed, &err), SB_STORE_OK);
+    assert_int_equal(removed, 1);
+    assert_int_equal(sb_sql_count(db, "SELECT max(seq) FROM outbox_heads"), 3);
+    assert_int_equal(sb_store_outbox_prune(fx->conn, NOW + 100, &removed, &err), SB_STORE_OK);
+    assert_int_equal(removed, 2);
+    assert_int_equal(sb_store_outbox_head(fx->conn, a->id, &seq, &err), SB_STORE_OK);
+    assert_int_equal(seq, 3);
+    assert_int_equal(sb_store_outbox_append(fx->conn, a->id, "x", "{}", NOW + 200, &seq, &err),
+                     SB_STORE_OK);
+    assert_int_equal(seq, 4);
+}
+
+#define FX_SUITE(d) FX_TEST(test_heads, d), FX_TEST(test_prune_never_moves_a_head_back, d)
 
 static const struct CMUnitTest tests[] = {
     FX_SUITE(sqlite),

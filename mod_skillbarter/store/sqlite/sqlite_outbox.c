@@ -40,13 +40,26 @@ static const char SQL_OUTBOX_KEEP_HEADS[] =
     " ON CONFLICT (user_id) DO UPDATE SET seq = max(seq, excluded.seq)";
 static const char SQL_OUTBOX_PRUNE[] = "DELETE FROM outbox WHERE seq < ?1";
 
+/* One integer column of a one-row query, 0 when there is no row. */
+static sb_store_status_t one_int(sb_sqlite_conn_t *sc, sqlite3_stmt *q, int64_t *out,
+                                 sb_store_error_t *err, const char *what)
+{
+    int rc = sb_sqlite_step(sc, q, err, what);
+
+    if (rc < 0) {
+        return err->status;
+    }
+    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
+    sb_sqlite_done(q);
+    return SB_STORE_OK;
+}
+
 sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id, const char *type,
                                        const char *data, int64_t now, int64_t *seq,
                                        sb_store_error_t *err)
 {
     sqlite3_stmt *q = sb_sqlite_prepare(sc, SQL_OUTBOX_INSERT, err);
     int64_t s = 0;
-    int rc;
 
     if (!q) {
         return err->status;
@@ -66,13 +79,9 @@ sb_store_status_t sb_sqlite_outbox_add(sb_sqlite_conn_t *sc, const char *user_id
         return err->status;
     }
     sqlite3_bind_int64(q, 1, sqlite3_last_insert_rowid(sc->db));
-    if ((rc = sb_sqlite_step(sc, q, err, "outbox number")) < 0) {
+    if (one_int(sc, q, &s, err, "outbox number") != SB_STORE_OK) {
         return err->status;
     }
-    if (rc == SQLITE_ROW) {
-        s = sqlite3_column_int64(q, 0);
-    }
-    sb_sqlite_done(q);
     if (s <= 0) {
         return sb_store_fail(err, SB_STORE_ERROR, NULL, "outbox append: no sequence number");
     }
@@ -180,7 +189,6 @@ sb_store_status_t sb_sqlite_outbox_prune(sb_store_conn_t *c, int64_t before, int
     sb_store_status_t s = sb_sqlite_begin(sc, err);
     sqlite3_stmt *q;
     int64_t cut = 0, n = 0;
-    int rc;
 
     if (s != SB_STORE_OK) {
         return s;
@@ -189,11 +197,9 @@ sb_store_status_t sb_sqlite_outbox_prune(sb_store_conn_t *c, int64_t before, int
         return sb_sqlite_end(sc, err->status, err);
     }
     sqlite3_bind_int64(q, 1, before);
-    if ((rc = sb_sqlite_step(sc, q, err, "outbox prune")) < 0) {
+    if (one_int(sc, q, &cut, err, "outbox prune") != SB_STORE_OK) {
         return sb_sqlite_end(sc, err->status, err);
     }
-    cut = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sb_sqlite_done(q);
     if ((s = prune_step(sc, SQL_OUTBOX_KEEP_HEADS, cut, err)) == SB_STORE_OK
         && (s = prune_step(sc, SQL_OUTBOX_PRUNE, cut, err)) == SB_STORE_OK) {
         n = sqlite3_changes64(sc->db);
@@ -205,20 +211,6 @@ sb_store_status_t sb_sqlite_outbox_prune(sb_store_conn_t *c, int64_t before, int
 }
 
 static const char SQL_OUTBOX_LAST_POS[] = "SELECT coalesce(max(seq), 0) FROM outbox";
-
-/* One integer column of a one-row query, 0 when there is no row. */
-static sb_store_status_t one_int(sb_sqlite_conn_t *sc, sqlite3_stmt *q, int64_t *out,
-                                 sb_store_error_t *err, const char *what)
-{
-    int rc = sb_sqlite_step(sc, q, err, what);
-
-    if (rc < 0) {
-        return err->status;
-    }
-    *out = rc == SQLITE_ROW ? sqlite3_column_int64(q, 0) : 0;
-    sb_sqlite_done(q);
-    return SB_STORE_OK;
-}
 
 sb_store_status_t sb_sqlite_outbox_head(sb_store_conn_t *c, const char *user_id, int64_t *seq,
                                         sb_store_error_t *err)
