@@ -326,6 +326,51 @@ static void test_hook_credits_change_is_seen_next(void **state)
     assert_int_equal(guard(fx, b->id, fam2, &live)->credits, b->credits + 60);
 }
 
+static uint64_t discover_gen(sb_fx_t *fx)
+{
+    return sb_sqlite_gen_get(turn_of(fx), SB_SQLITE_GEN_DISCOVER);
+}
+
+/* Discover pages follow what they show: a balance move, a password or a calendar token keeps
+ * them (the users' own buckets still move); a bio, a presence touch, a ban or a new account
+ * drops them. Without the column check every one of these moved the discover generation. */
+static void test_hook_discover_pages_follow_shown_columns_only(void **state)
+{
+    FX_BEGIN(state);
+    char fam[SB_ID_LEN + 1], token[65], fam2[SB_ID_LEN + 1], token2[65];
+    sb_user_t *a = cached_user(fx, "ann", fam, token), *b = cached_user(fx, "ben", fam2, token2);
+    sb_profile_patch_t patch = {0};
+    sb_store_error_t err;
+    sb_user_t *out;
+    uint64_t d = discover_gen(fx), ga = user_gen(fx, a->id), gb = user_gen(fx, b->id);
+
+    assert_int_equal(sb_store_credit_transfer(fx->conn, a->id, b->id, 60, "test", b->id, NOW, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_user_set_password(fx->conn, a->id, "$2b$12$other", NOW + 1, &err),
+                     SB_STORE_OK);
+    assert_int_equal(sb_store_calendar_token_set(fx->conn, b->id, "feed-hash", NOW + 2, &err),
+                     SB_STORE_OK);
+    assert_true(user_gen(fx, a->id) > ga && user_gen(fx, b->id) > gb);
+    assert_int_equal(discover_gen(fx), d);
+
+    patch.bio = "new bio";
+    assert_int_equal(
+        sb_store_user_update_profile(fx->conn, fx->pool, a->id, &patch, NOW + 3, &out, &err),
+        SB_STORE_OK);
+    assert_true(discover_gen(fx) > d);
+    d = discover_gen(fx);
+    assert_int_equal(sb_store_user_touch(fx->conn, b->id, NOW + 4, &err), SB_STORE_OK);
+    assert_true(discover_gen(fx) > d);
+    d = discover_gen(fx);
+    assert_int_equal(
+        sb_store_user_set_status(fx->conn, b->id, 1, 1, "spam", NOW + HOUR, NOW + 5, &err),
+        SB_STORE_OK);
+    assert_true(discover_gen(fx) > d);
+    d = discover_gen(fx);
+    mk_user(fx, "cat", "cat@example.org");
+    assert_true(discover_gen(fx) > d);
+}
+
 /* A change a trigger makes (here a temporary one on another table) is recorded too. */
 static void test_hook_sees_trigger_made_changes(void **state)
 {
@@ -446,6 +491,45 @@ static void test_hook_key_columns_match_the_schema(void **state)
     sqlite3_finalize(st);
 }
 
+/* The columns the hook lets change without dropping discover pages sit where the mask says. */
+static void test_hook_unshown_columns_match_the_schema(void **state)
+{
+    FX_BEGIN(state);
+    static const char *const unshown[] = {"email",
+                                          "password_hash",
+                                          "role",
+                                          "credits",
+                                          "total_earned",
+                                          "total_spent",
+                                          "minutes_taught",
+                                          "minutes_learned",
+                                          "report_count",
+                                          "ban_reason",
+                                          "updated_at",
+                                          "password_changed_at",
+                                          "email_notifications",
+                                          "calendar_token",
+                                          NULL};
+    uint64_t mask = 0;
+    sqlite3_stmt *st;
+    int i;
+
+    assert_int_equal(
+        sqlite3_prepare_v2(SB_SQLITE(fx->conn)->db,
+                           "SELECT cid FROM pragma_table_info('users') WHERE name = ?1", -1, &st,
+                           NULL),
+        SQLITE_OK);
+    for (i = 0; unshown[i]; i++) {
+        sqlite3_bind_text(st, 1, unshown[i], -1, SQLITE_STATIC);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_in_range(sqlite3_column_int(st, 0), 0, 63);
+        mask |= SB_SQLITE_USERS_COL(sqlite3_column_int(st, 0));
+        sqlite3_reset(st);
+    }
+    sqlite3_finalize(st);
+    assert_true(mask == SB_SQLITE_USERS_UNSHOWN_COLS);
+}
+
 /* ---- the kept public profile text ---- */
 
 /* u's public profile as a chat bubble shows it (kept text or rendered) */
@@ -534,6 +618,7 @@ static const struct CMUnitTest tests[] = {
     FX_TEST(test_hook_ban_and_deactivate_are_seen_next, sqlite),
     FX_TEST(test_hook_logout_and_logout_all_end_sessions, sqlite),
     FX_TEST(test_hook_credits_change_is_seen_next, sqlite),
+    FX_TEST(test_hook_discover_pages_follow_shown_columns_only, sqlite),
     FX_TEST(test_hook_sees_trigger_made_changes, sqlite),
     FX_TEST(test_hook_change_by_another_process_is_seen_next, sqlite),
     FX_TEST(test_cache_unused_inside_a_transaction, sqlite),
@@ -541,6 +626,7 @@ static const struct CMUnitTest tests[] = {
     FX_TEST(test_cache_reset_is_ok, sqlite),
     FX_TEST(test_cache_reset_is_ok, mongodb),
     FX_TEST(test_hook_key_columns_match_the_schema, sqlite),
+    FX_TEST(test_hook_unshown_columns_match_the_schema, sqlite),
     FX_TEST(test_public_text_is_kept_for_one_reading, sqlite),
 };
 

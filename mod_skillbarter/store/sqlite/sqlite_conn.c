@@ -102,6 +102,49 @@ static void sb_sqlite_pending_add(sb_sqlite_conn_t *sc, char kind, sqlite3_value
     }
 }
 
+/* Whether the users UPDATE under way changes a column that a discover page may show
+ * (anything but SB_SQLITE_USERS_UNSHOWN_COLS). */
+static int users_shown_change(sqlite3 *db)
+{
+    sqlite3_value *o, *n;
+    int i, count = sqlite3_preupdate_count(db), t;
+
+    for (i = 0; i < count; i++) {
+        if (i < 64 && (SB_SQLITE_USERS_UNSHOWN_COLS & SB_SQLITE_USERS_COL(i))) {
+            continue;
+        }
+        if (sqlite3_preupdate_old(db, i, &o) != SQLITE_OK
+            || sqlite3_preupdate_new(db, i, &n) != SQLITE_OK) {
+            return 1; /* cannot tell: as a change */
+        }
+        if ((t = sqlite3_value_type(o)) != sqlite3_value_type(n)) {
+            return 1;
+        }
+        switch (t) {
+        case SQLITE_NULL:
+            break;
+        case SQLITE_INTEGER:
+            if (sqlite3_value_int64(o) != sqlite3_value_int64(n)) {
+                return 1;
+            }
+            break;
+        case SQLITE_FLOAT:
+            if (sqlite3_value_double(o) != sqlite3_value_double(n)) {
+                return 1;
+            }
+            break;
+        default: /* text and blobs, as bytes */
+            if (sqlite3_value_bytes(o) != sqlite3_value_bytes(n)
+                || (sqlite3_value_bytes(o) > 0
+                    && memcmp(sqlite3_value_blob(o), sqlite3_value_blob(n),
+                              (size_t)sqlite3_value_bytes(o)))) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 static void sb_sqlite_preupdate(void *arg, sqlite3 *db, int op, const char *dbname,
                                 const char *table, sqlite3_int64 key1, sqlite3_int64 key2)
 {
@@ -112,8 +155,8 @@ static void sb_sqlite_preupdate(void *arg, sqlite3 *db, int op, const char *dbna
 
     (void)dbname, (void)key1, (void)key2;
     if (table[0] == 'u'
-        && (strcmp(table, "users") == 0 || strcmp(table, "user_skills") == 0
-            || strcmp(table, "user_blocks") == 0)) {
+        && ((strcmp(table, "users") == 0 && (op != SQLITE_UPDATE || users_shown_change(db)))
+            || strcmp(table, "user_skills") == 0 || strcmp(table, "user_blocks") == 0)) {
         /* what a discover or search page shows (sqlite_page_cache.h) */
         sb_sqlite_pending_bucket(sc, SB_SQLITE_GEN_DISCOVER);
     }

@@ -6,6 +6,7 @@
 #define SB_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <apr_reslist.h>
 
@@ -82,7 +83,24 @@ void sb_sqlite_gen_new_epoch(sb_sqlite_turn_t *t);
 /* sqlite_conn.c's change hook: the column of the key it records per table (the schema's order,
  * checked by test_store_user_cache.c), and how many buckets one transaction may collect before
  * its commit bumps the epoch instead. */
-#define SB_SQLITE_USERS_ID_COL      0 /* users.id */
+#define SB_SQLITE_USERS_ID_COL 0 /* users.id */
+/* The users columns no discover or search page shows, filters or orders by (the balance and
+ * its totals, credentials, preferences, the admin's notes): an UPDATE that changes none but
+ * these leaves SB_SQLITE_GEN_DISCOVER alone, so a booking's hold, a settlement or a password
+ * change keeps every process's discover pages. Listed rather than the columns shown, so a
+ * column added later counts as shown until someone says otherwise. Bits of the schema's
+ * positions (checked by test_store_user_cache.c). */
+#define SB_SQLITE_USERS_COL(n) (UINT64_C(1) << (n))
+#define SB_SQLITE_USERS_UNSHOWN_COLS                                                               \
+    (SB_SQLITE_USERS_COL(2) /* email */ | SB_SQLITE_USERS_COL(3)            /* password_hash */    \
+     | SB_SQLITE_USERS_COL(10) /* role */ | SB_SQLITE_USERS_COL(15)         /* credits */          \
+     | SB_SQLITE_USERS_COL(16) /* total_earned */ | SB_SQLITE_USERS_COL(17) /* total_spent */      \
+     | SB_SQLITE_USERS_COL(18)                                              /* minutes_taught */   \
+     | SB_SQLITE_USERS_COL(19) /* minutes_learned */ | SB_SQLITE_USERS_COL(22) /* report_count */  \
+     | SB_SQLITE_USERS_COL(26) /* ban_reason */ | SB_SQLITE_USERS_COL(30)      /* updated_at */    \
+     | SB_SQLITE_USERS_COL(31) /* password_changed_at */                                           \
+     | SB_SQLITE_USERS_COL(32) /* email_notifications */                                           \
+     | SB_SQLITE_USERS_COL(34) /* calendar_token */)
 #define SB_SQLITE_TOKENS_FAMILY_COL 2 /* refresh_tokens.family_id */
 /* (a group commit's batch of sends collects two conversation buckets per send) */
 #define SB_SQLITE_PENDING_MAX 128
